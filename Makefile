@@ -1,0 +1,23 @@
+# The two commands of the README. Each sets up what it needs in ./.venv first (only Python 3.11+ is assumed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	$(BIN)/winnow demo -o ./winnow-demo
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+clean:
+	rm -rf ./winnow-demo .pytest_cache

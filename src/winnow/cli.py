@@ -1,0 +1,212 @@
+"""``winnow``: run | demo | validate | steps | inspect | explain | report | whatif."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import typing
+from pathlib import Path
+
+import orjson
+
+from .errors import ConfigError, WinnowError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.yaml"
+
+
+def _parse_set(items: list[str] | None) -> dict:
+    import yaml
+
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k] = yaml.safe_load(v)
+    return out
+
+
+def cmd_run(args) -> int:
+    from .config import load_pipeline
+    from .run import format_stats, run_pipeline
+
+    pipe = load_pipeline(args.pipeline, _parse_set(args.set))
+    executor = dict(pipe.executor)
+    if args.executor:
+        executor = {"type": args.executor}
+    if args.workers:
+        executor["workers"] = args.workers
+    if args.executor == "ray" and args.address:
+        executor["address"] = args.address
+    from .executors import validate_executor_spec
+
+    executor = validate_executor_spec(executor)
+    pipe.executor = executor
+    out = Path(args.output or pipe.output_dir)
+    result = run_pipeline(pipe, out, executor)
+    print(format_stats(result.stats))
+    if result.skipped_shards:
+        print(f"resumed: {result.skipped_shards} shard pass(es) were already done and skipped")
+    print(f"run folder: {out}" + (f"  report: {out / 'report.html'}" if (out / "report.html").exists() else ""))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    args.pipeline = str(DEFAULT_CONFIG)
+    args.output = args.output or "./winnow-demo"
+    return cmd_run(args)
+
+
+def cmd_validate(args) -> int:
+    from .config import dump_pipeline, load_pipeline
+
+    pipe = load_pipeline(args.pipeline)
+    n_steps = sum(len(s.steps) for s in pipe.stages)
+    print(f"{args.pipeline}: valid ({len(pipe.stages)} stage(s), {n_steps} step(s))")
+    if args.resolved:
+        print(dump_pipeline(pipe))
+    return 0
+
+
+def _fmt_type(hint) -> str:
+    s = getattr(hint, "__name__", None) if not typing.get_args(hint) else None
+    return s or str(hint).replace("typing.", "")
+
+
+def cmd_steps(args) -> int:
+    from .registry import names
+
+    comps = names("step")
+    rows = []
+    for name, cls in comps.items():
+        hints = typing.get_type_hints(cls)
+        params = []
+        for f in dataclasses.fields(cls):
+            if f.name.startswith("_") or not f.init:
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+            params.append({"name": f.name, "type": _fmt_type(hints.get(f.name)), "default": default})
+        doc = (cls.__doc__ or "").strip().split("\n")[0]
+        rows.append({"name": name, "kind": _kind(cls), "doc": doc, "params": params, "reasons": list(cls.REASONS)})
+    if args.json:
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+        return 0
+    for r in rows:
+        print(f"{r['name']}  [{r['kind']}]  {r['doc']}")
+        for p in r["params"]:
+            print(f"    {p['name']}: {p['type']} = {p['default']!r}")
+        if r["reasons"]:
+            print(f"    reasons: {', '.join(r['reasons'])}")
+    return 0
+
+
+def _kind(cls) -> str:
+    from .step import CorpusStep, Filter, Map, Tagger
+
+    for base, label in ((CorpusStep, "corpus"), (Filter, "filter"), (Tagger, "tagger"), (Map, "map")):
+        if issubclass(cls, base):
+            return label
+    return "step"
+
+
+def cmd_inspect(args) -> int:
+    from .inspect import inspect_path
+
+    return inspect_path(args.path, args.pipeline or str(DEFAULT_CONFIG), as_json=args.json,
+                        color=sys.stdout.isatty() and not args.no_color)
+
+
+def cmd_report(args) -> int:
+    from .report import build_report
+
+    path = build_report(Path(args.run_dir))
+    print(f"report: {path}")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .report.explain import explain
+
+    return explain(Path(args.run_dir), args.doc_id, as_json=args.json)
+
+
+def cmd_whatif(args) -> int:
+    from .report.whatif import whatif
+
+    return whatif(Path(args.run_dir), _parse_set(args.set), as_json=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="winnow", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add_run_opts(sp):
+        sp.add_argument("-o", "--output", help="run folder (default: the pipeline's run.output_dir)")
+        sp.add_argument("--executor", choices=["inline", "local", "ray"], help="override the pipeline's executor")
+        sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+        sp.add_argument("--address", help="Ray cluster address (with --executor ray)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a key of the pipeline file, e.g. --set run.name=x")
+
+    sp = sub.add_parser("run", help="run a pipeline file (resumes an interrupted run in the same folder)")
+    sp.add_argument("pipeline")
+    add_run_opts(sp)
+    sp.set_defaults(fn=cmd_run)
+
+    sp = sub.add_parser("demo", help="run the default pipeline on the sample crawl shipped in the package")
+    add_run_opts(sp)
+    sp.set_defaults(fn=cmd_demo)
+
+    sp = sub.add_parser("validate", help="check a pipeline file without running it")
+    sp.add_argument("pipeline")
+    sp.add_argument("--resolved", action="store_true", help="print the pipeline with every default filled in")
+    sp.set_defaults(fn=cmd_validate)
+
+    sp = sub.add_parser("steps", help="list every registered step with its parameters and reasons")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_steps)
+
+    sp = sub.add_parser("inspect", help="run a pipeline's steps on a text, HTML or JSONL file and show each decision")
+    sp.add_argument("path")
+    sp.add_argument("--pipeline", help="pipeline file whose steps to run (default: the default pipeline)")
+    sp.add_argument("--json", action="store_true", help="one JSON object per document")
+    sp.add_argument("--no-color", action="store_true")
+    sp.set_defaults(fn=cmd_inspect)
+
+    sp = sub.add_parser("report", help="(re)build report.html for a run folder")
+    sp.add_argument("run_dir")
+    sp.set_defaults(fn=cmd_report)
+
+    sp = sub.add_parser("explain", help="where a document went in a run, and every decision on its path")
+    sp.add_argument("run_dir")
+    sp.add_argument("doc_id")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_explain)
+
+    sp = sub.add_parser("whatif", help="how the funnel would change under other thresholds")
+    sp.add_argument("run_dir")
+    sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE", required=True)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(fn=cmd_whatif)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args) or 0
+    except ConfigError as exc:
+        print(f"winnow: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except WinnowError as exc:
+        print(f"winnow: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("winnow: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""YAML pipeline file -> validated Python objects, and back.
+
+Everything is checked before a document is read: the component type (with a "did you mean"), every parameter name
+(same), every value against the parameter's type hint. ``${run.output_dir}``-style references to other keys of the
+file are substituted first. ``dump`` writes the resolved pipeline, every default filled in, so a run folder records
+exactly what ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from .errors import ConfigError
+from .registry import lookup
+
+__all__ = ["build_component", "component_to_dict", "load_pipeline", "pipeline_from_dict", "dump_pipeline",
+           "check_type"]
+
+_REF = re.compile(r"\$\{([a-zA-Z0-9_.]+)\}")
+
+
+def _interpolate(node: Any, root: dict) -> Any:
+    if isinstance(node, str):
+        def sub(m: re.Match) -> str:
+            cur: Any = root
+            for part in m.group(1).split("."):
+                if not isinstance(cur, dict) or part not in cur:
+                    raise ConfigError(f"reference ${{{m.group(1)}}} names no key of the pipeline file")
+                cur = cur[part]
+            return str(cur)
+        return _REF.sub(sub, node)
+    if isinstance(node, list):
+        return [_interpolate(x, root) for x in node]
+    if isinstance(node, dict):
+        return {k: _interpolate(v, root) for k, v in node.items()}
+    return node
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def check_type(value: Any, hint: Any, where: str) -> Any:
+    """Return ``value`` (ints widened to float where a float is asked) or raise ConfigError."""
+    if hint is Any or hint is typing.Any:
+        return value
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        errors = []
+        for a in args:
+            try:
+                return check_type(value, a, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"{where}: {value!r} is not {' or '.join(_type_name(a) for a in args)}")
+    if origin is Literal:
+        if value in args:
+            return value
+        close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+        hint_s = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: {value!r} is not one of {list(args)}{hint_s}")
+    if hint is type(None) or hint is None:
+        if value is None:
+            return None
+        raise ConfigError(f"{where}: expected null, got {value!r}")
+    if origin in (list, tuple) or hint in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__} {value!r}")
+        item = args[0] if args else Any
+        out = [check_type(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(out) if (origin is tuple or hint is tuple) else out
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
+        if args:
+            return {check_type(k, args[0], f"{where} key"): check_type(v, args[1], f"{where}.{k}")
+                    for k, v in value.items()}
+        return value
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
+    if isinstance(hint, type):
+        if isinstance(value, hint):
+            return value
+        raise ConfigError(f"{where}: expected {hint.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _fields(cls: type) -> dict[str, dataclasses.Field]:
+    if not dataclasses.is_dataclass(cls):
+        raise ConfigError(f"{cls.__name__} is not a dataclass; components must declare their parameters as fields")
+    return {f.name: f for f in dataclasses.fields(cls) if not f.name.startswith("_") and f.init}
+
+
+def build_component(kind: str, spec: Any, where: str) -> Any:
+    if isinstance(spec, str):
+        spec = {"type": spec}
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ConfigError(f"{where}: expected a mapping with a 'type' key, got {spec!r}")
+    spec = dict(spec)
+    type_name = spec.pop("type")
+    try:
+        cls = lookup(type_name, kind)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    fields = _fields(cls)
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in spec.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(fields) or "none"
+            raise ConfigError(f"{where} ({type_name}): unknown parameter {key!r}{hint} (parameters: {known})")
+        kwargs[key] = check_type(value, hints[key], f"{where} ({type_name}).{key}")
+    try:
+        obj = cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where} ({type_name}): {exc}") from None
+    validate = getattr(obj, "validate", None)
+    if callable(validate):
+        try:
+            validate()
+        except ValueError as exc:
+            raise ConfigError(f"{where} ({type_name}): {exc}") from None
+    return obj
+
+
+def component_to_dict(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": obj.name}
+    for f in dataclasses.fields(obj):
+        if f.name.startswith("_") or not f.init:
+            continue
+        v = getattr(obj, f.name)
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"pipeline file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
+    for dotted, value in (overrides or {}).items():
+        cur = raw
+        parts = dotted.split(".")
+        for p in parts[:-1]:
+            cur = cur.setdefault(p, {})
+        cur[parts[-1]] = value
+    return pipeline_from_dict(raw, where=str(path))
+
+
+_TOP_KEYS = ("run", "executor", "on_drop", "stages")
+_STAGE_KEYS = ("name", "reader", "from", "steps", "writer", "rejects")
+
+
+def pipeline_from_dict(raw: dict, where: str = "pipeline"):
+    from .pipeline import Pipeline, Stage
+
+    for key in raw:
+        if key not in _TOP_KEYS:
+            close = difflib.get_close_matches(key, _TOP_KEYS, n=1)
+            raise ConfigError(f"{where}: unknown top-level key {key!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else f" (keys: {', '.join(_TOP_KEYS)})"))
+    raw = _interpolate(raw, raw)
+    run = raw.get("run") or {}
+    if not isinstance(run, dict):
+        raise ConfigError(f"{where}: 'run' must be a mapping")
+    unknown = set(run) - {"name", "output_dir"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) under 'run': {sorted(unknown)} (keys: name, output_dir)")
+    on_drop = raw.get("on_drop", "route")
+    if on_drop not in ("route", "annotate"):
+        raise ConfigError(f"{where}: on_drop must be 'route' or 'annotate', got {on_drop!r}")
+    stages_raw = raw.get("stages")
+    if not isinstance(stages_raw, list) or not stages_raw:
+        raise ConfigError(f"{where}: 'stages' must be a non-empty list")
+    stages = []
+    for i, st in enumerate(stages_raw):
+        sw = f"{where}: stages[{i}]"
+        if not isinstance(st, dict):
+            raise ConfigError(f"{sw}: expected a mapping")
+        for key in st:
+            if key not in _STAGE_KEYS:
+                close = difflib.get_close_matches(key, _STAGE_KEYS, n=1)
+                raise ConfigError(f"{sw}: unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        name = st.get("name") or f"stage{i}"
+        if ("reader" in st) == ("from" in st):
+            raise ConfigError(f"{sw} ({name}): give exactly one of 'reader' or 'from' (a previous stage's name)")
+        reader = build_component("reader", st["reader"], f"{sw}.reader") if "reader" in st else None
+        steps_raw = st.get("steps") or []
+        if not isinstance(steps_raw, list):
+            raise ConfigError(f"{sw}.steps: expected a list")
+        steps = [build_component("step", s, f"{sw}.steps[{j}]") for j, s in enumerate(steps_raw)]
+        writer = build_component("writer", st.get("writer", "jsonl"), f"{sw}.writer")
+        rejects = build_component("writer", st.get("rejects", "jsonl"), f"{sw}.rejects")
+        stages.append(Stage(name=name, reader=reader, source=st.get("from"), steps=steps, writer=writer,
+                            rejects=rejects))
+    executor = raw.get("executor") or {"type": "local"}
+    if isinstance(executor, str):
+        executor = {"type": executor}
+    from .executors import validate_executor_spec
+
+    executor = validate_executor_spec(executor, f"{where}: executor")
+    pipe = Pipeline(stages=stages, name=run.get("name", "winnow"), output_dir=run.get("output_dir", "./winnow-out"),
+                    on_drop=on_drop, executor=executor)
+    pipe.validate()
+    return pipe
+
+
+def dump_pipeline(pipe) -> str:
+    return yaml.safe_dump(pipe.to_dict(), sort_keys=False, allow_unicode=True)

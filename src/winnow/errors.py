@@ -1,0 +1,30 @@
+"""Exceptions winnow raises on purpose.
+
+    WinnowError
+    ├── ConfigError        the pipeline file or Python spec is wrong; raised before any document is read
+    ├── LedgerError        documents in != kept + rejected + quarantined at the end of a stage
+    └── ShardFailed        a shard kept failing after its retries; carries the shard name and the cause
+
+Bad *input* is never an exception that stops a run: readers turn it into Quarantine records.
+"""
+
+__all__ = ["WinnowError", "ConfigError", "LedgerError", "ShardFailed"]
+
+
+class WinnowError(Exception):
+    pass
+
+
+class ConfigError(WinnowError):
+    pass
+
+
+class LedgerError(WinnowError):
+    pass
+
+
+class ShardFailed(WinnowError):
+    def __init__(self, shard: str, cause: str):
+        super().__init__(f"shard {shard} failed: {cause}")
+        self.shard = shard
+        self.cause = cause

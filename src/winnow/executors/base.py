@@ -1,0 +1,38 @@
+"""The executor seam: one method that runs tasks and returns their results in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass
+class TaskFailure:
+    """A task that kept failing after its retries. Returned in place of its result so the driver can finish the
+    other tasks, keep their ledger, and then fail the run naming this one."""
+
+    label: str
+    error: str
+    attempts: int
+
+
+class Executor:
+    workers: int = 1
+
+    def run_tasks(self, tasks: list[Any], desc: str = "") -> list[Any]:
+        """Run each task (a picklable callable taking an optional progress callback); results in order, a
+        TaskFailure for a task that failed ``retries + 1`` times."""
+        raise NotImplementedError
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """Plain parallel map for a corpus step's reduce; raises on the first failure."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

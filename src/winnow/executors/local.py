@@ -1,0 +1,175 @@
+"""A pool of worker processes on this machine.
+
+Workers are started with ``spawn`` (not ``fork``): a forked child inherits the parent's threads and locks (tqdm's
+monitor, a logging handler) and can deadlock; spawn costs under a second once per run. A worker killed in the
+middle of a shard breaks the pool; the executor then builds a new pool and resubmits the unfinished shards, up to
+``retries`` times each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .base import Executor, TaskFailure
+
+_progress_queue = None
+
+
+def _init_worker(q) -> None:
+    global _progress_queue
+    _progress_queue = q
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one worker per core: keep numeric libraries single-threaded
+
+
+def _report(docs: int, chars: int) -> None:
+    if _progress_queue is not None:
+        _progress_queue.put((docs, chars))
+
+
+def _run_task(task: Any) -> Any:
+    return task(_report)
+
+
+class Progress:
+    """A tqdm bar on a terminal (documents/s, MB/s, ETA by shards); a log line every ~10% otherwise."""
+
+    def __init__(self, total: int, desc: str, enabled: bool):
+        self.total, self.desc = total, desc
+        self.docs = self.chars = self.done = 0
+        self.t0 = time.perf_counter()
+        self.tty = enabled and sys.stderr.isatty()
+        self.enabled = enabled
+        self._next_log = 0.1
+        self.bar = None
+        if self.tty and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="shard", dynamic_ncols=True, leave=True)
+
+    def add(self, docs: int, chars: int) -> None:
+        self.docs += docs
+        self.chars += chars
+        if self.bar is not None:
+            dt = max(time.perf_counter() - self.t0, 1e-9)
+            self.bar.set_postfix_str(f"{self.docs:,} docs {self.docs / dt:,.0f} docs/s {self.chars / dt / 1e6:.1f} MB/s",
+                                     refresh=False)
+            self.bar.refresh()
+
+    def shard_done(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.enabled and self.total and self.done / self.total >= self._next_log:
+            dt = max(time.perf_counter() - self.t0, 1e-9)
+            print(f"[winnow] {self.desc}: {self.done}/{self.total} shards, {self.docs:,} docs, "
+                  f"{self.docs / dt:,.0f} docs/s", file=sys.stderr, flush=True)
+            while self._next_log <= self.done / self.total:
+                self._next_log += 0.1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@dataclass
+class LocalExecutor(Executor):
+    workers: int = 0  # 0: all cores
+    retries: int = 2
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.workers <= 0:
+            self.workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self._ctx = mp.get_context("spawn")
+        self._queue = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            if self._queue is None:
+                self._queue = self._ctx.Queue()
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_init_worker,
+                                             initargs=(self._queue,))
+        return self._pool
+
+    def _reset_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _drain(self, prog: Progress) -> None:
+        if self._queue is None:
+            return
+        while True:
+            try:
+                docs, chars = self._queue.get_nowait()
+            except (queue_mod.Empty, OSError, EOFError):
+                return
+            prog.add(docs, chars)
+
+    def run_tasks(self, tasks: list[Any], desc: str = "") -> list[Any]:
+        results: list[Any] = [None] * len(tasks)
+        attempts = [0] * len(tasks)
+        remaining = set(range(len(tasks)))
+        prog = Progress(len(tasks), desc, self.progress)
+        try:
+            while remaining:
+                pool = self._get_pool()
+                futures = {pool.submit(_run_task, tasks[i]): i for i in sorted(remaining)}
+                broken = False
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    self._drain(prog)
+                    for fut in done:
+                        i = futures[fut]
+                        try:
+                            results[i] = fut.result()
+                            remaining.discard(i)
+                            prog.shard_done()
+                        except BrokenProcessPool:
+                            broken = True  # a worker died (killed, out of memory): retry on a fresh pool
+                            attempts[i] += 1
+                        except Exception as exc:
+                            attempts[i] += 1
+                            err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                            if attempts[i] > self.retries:
+                                results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), err, attempts[i])
+                                remaining.discard(i)
+                                prog.shard_done()
+                            else:
+                                futures[pool.submit(_run_task, tasks[i])] = i
+                                pending.add(next(f for f, j in futures.items() if j == i and not f.done()))
+                if broken:
+                    self._reset_pool()
+                    for i in list(remaining):
+                        if attempts[i] > self.retries:
+                            results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])),
+                                                     "worker process died (killed or out of memory)", attempts[i])
+                            remaining.discard(i)
+                            prog.shard_done()
+        finally:
+            self._drain(prog)
+            prog.close()
+        return results
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        pool = self._get_pool()
+        return list(pool.map(fn, items))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None

@@ -1,0 +1,159 @@
+"""Compression-aware file access, atomic output, and the reader/writer protocols.
+
+Every output file is written under a temporary name beside its final path and renamed when complete, so a killed
+run never leaves a half file that a resumed run would trust. gzip output carries no timestamp, so the same input
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, ClassVar, Iterator
+
+import zstandard
+
+from ..document import Document, Quarantine
+
+__all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of"]
+
+
+def compression_of(path: str | os.PathLike) -> str | None:
+    p = str(path)
+    if p.endswith(".gz"):
+        return "gzip"
+    if p.endswith(".zst") or p.endswith(".zstd"):
+        return "zstd"
+    return None
+
+
+def open_read(path: str | os.PathLike) -> IO[bytes]:
+    """A binary stream of the decompressed content."""
+    comp = compression_of(path)
+    raw = open(path, "rb")
+    if comp == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if comp == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        return io.BufferedReader(reader, buffer_size=1 << 20)
+    return raw
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".tmp-{os.getpid()}-{final.name}")  # keeps the extension: it picks the codec
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class _ZstdWriter:
+    """zstandard's stream writer, closing the frame and the file together."""
+
+    def __init__(self, raw: IO[bytes], level: int):
+        self._raw = raw
+        self._w = zstandard.ZstdCompressor(level=level).stream_writer(raw, closefd=False, write_return_read=True)
+        self.closed = False
+
+    def write(self, b) -> int:
+        return self._w.write(b)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._w.close()  # ends the frame
+            self._raw.close()
+            self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_write(path: str | os.PathLike, level: int = 3) -> IO[bytes]:
+    comp = compression_of(path)
+    raw = open(path, "wb")
+    if comp == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="")  # no timestamp: reproducible bytes
+    if comp == "zstd":
+        return _ZstdWriter(raw, level)  # type: ignore[return-value]
+    return raw
+
+
+SAMPLES_PREFIX = "samples://"
+
+
+def resolve_path(pattern: str) -> str:
+    """``samples://crawl/*.jsonl.zst`` names data shipped inside the package (the demo crawl)."""
+    if pattern.startswith(SAMPLES_PREFIX):
+        return str(Path(__file__).resolve().parent.parent / "samples" / pattern[len(SAMPLES_PREFIX):])
+    return pattern
+
+
+def expand_paths(paths: str | list[str]) -> list[str]:
+    """Glob each pattern; sorted so shard order and names never depend on the file system."""
+    pats = [paths] if isinstance(paths, str) else list(paths)
+    out: list[str] = []
+    for pat in map(resolve_path, pats):
+        matches = sorted(glob.glob(os.path.expanduser(pat), recursive=True))
+        if not matches and not glob.has_magic(pat):
+            matches = [pat]  # let the reader say clearly that it does not exist
+        out.extend(matches)
+    return out
+
+
+class Reader:
+    """Turns input into Documents. ``shards()`` names independent units of work; ``read(shard)`` streams one,
+    yielding a Quarantine for every record it cannot read (never raising on bad input)."""
+
+    name: ClassVar[str] = ""
+
+    def shards(self) -> list[str]:
+        raise NotImplementedError
+
+    def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        raise NotImplementedError
+
+
+class Writer:
+    """Writes one shard's documents to one file. ``extension`` is appended to the shard name."""
+
+    name: ClassVar[str] = ""
+    extension: ClassVar[str] = ""
+
+    def open(self, path: Path) -> "WriterHandle":
+        raise NotImplementedError
+
+
+class WriterHandle:
+    def write(self, doc: Document) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_id: str,
+                    source: str) -> Document:
+    """Build a Document from a foreign record: a winnow record round-trips whole; for others, every field but the
+    text and the id becomes metadata."""
+    if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text":
+        return Document.from_dict(rec)
+    text = rec[text_key]
+    if not isinstance(text, str):
+        raise TypeError(f"field {text_key!r} is {type(text).__name__}, not a string")
+    rid = rec.get(id_key)
+    meta = {k: v for k, v in rec.items() if k not in (text_key, id_key)}
+    meta.setdefault("source", source)
+    return Document(id=str(rid) if rid is not None else default_id, text=text, metadata=meta)

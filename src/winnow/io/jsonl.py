@@ -1,0 +1,132 @@
+"""JSON Lines, plain or compressed (.gz, .zst); one document per line."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+import zstandard
+
+from ..document import Document, Quarantine
+from ..registry import register
+from .base import Reader, Writer, WriterHandle, doc_from_record, expand_paths, open_read, open_write
+
+__all__ = ["JsonlReader", "JsonlWriter"]
+
+_EXCERPT = 200
+
+
+@register("jsonl", kind="reader")
+@dataclass
+class JsonlReader(Reader):
+    paths: str | list[str] = "*.jsonl*"
+    text_key: str = "text"
+    id_key: str = "id"
+    # A record longer than this is quarantined without being held in memory whole.
+    max_record_bytes: int = 32 * 1024 * 1024
+
+    def shards(self) -> list[str]:
+        return expand_paths(self.paths)
+
+    def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        stem = Path(shard).name.split(".")[0]
+        try:
+            stream = open_read(shard)
+        except OSError as exc:
+            yield Quarantine(shard, "file", "unreadable_file", f"{shard}: cannot open: {exc}")
+            return
+        lineno = 0
+        offset = 0
+        with stream:
+            while True:
+                try:
+                    line = stream.readline(self.max_record_bytes + 1)
+                except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
+                    yield Quarantine(shard, f"byte {offset}", "truncated",
+                                     f"{shard}: compressed stream is truncated or corrupt after line {lineno} "
+                                     f"(decompressed byte {offset}): {exc}; records before it were read")
+                    return
+                if not line:
+                    return
+                lineno += 1
+                where = f"line {lineno}"
+                start = offset
+                offset += len(line)
+                if len(line) > self.max_record_bytes and not line.endswith(b"\n"):
+                    # Skip the rest of the oversized record in chunks.
+                    size = len(line)
+                    try:
+                        while line and not line.endswith(b"\n"):
+                            line = stream.readline(1 << 20)
+                            size += len(line)
+                            offset += len(line)
+                    except (EOFError, OSError, zlib.error, zstandard.ZstdError):
+                        pass
+                    yield Quarantine(shard, where, "too_large",
+                                     f"{shard}:{lineno}: record of {size:,} bytes exceeds max_record_bytes="
+                                     f"{self.max_record_bytes:,}")
+                    continue
+                if not line.strip():
+                    continue  # blank lines are not records
+                try:
+                    rec = orjson.loads(line)  # orjson rejects invalid UTF-8 itself
+                except orjson.JSONDecodeError as exc:
+                    try:
+                        line.decode("utf-8")
+                        reason, what = "malformed_json", f"malformed JSON: {exc}"
+                    except UnicodeDecodeError as uexc:
+                        reason, what = "invalid_utf8", f"invalid UTF-8 at byte {start + uexc.start}: {uexc.reason}"
+                    yield Quarantine(shard, where, reason, f"{shard}:{lineno}: {what}",
+                                     line[:_EXCERPT].decode("utf-8", "replace"))
+                    continue
+                if not isinstance(rec, dict):
+                    yield Quarantine(shard, where, "not_an_object",
+                                     f"{shard}:{lineno}: a line holds {type(rec).__name__}, not a JSON object",
+                                     line[:_EXCERPT].decode("utf-8", "replace"))
+                    continue
+                if self.text_key not in rec:
+                    yield Quarantine(shard, where, "missing_text",
+                                     f"{shard}:{lineno}: record has no {self.text_key!r} field "
+                                     f"(fields: {', '.join(list(rec)[:10])})", line[:_EXCERPT].decode("utf-8", "replace"))
+                    continue
+                try:
+                    doc = doc_from_record(rec, text_key=self.text_key, id_key=self.id_key,
+                                          default_id=f"{stem}:{lineno}", source=shard)
+                except (TypeError, KeyError, ValueError) as exc:
+                    yield Quarantine(shard, where, "bad_record", f"{shard}:{lineno}: {exc}",
+                                     line[:_EXCERPT].decode("utf-8", "replace"))
+                    continue
+                yield doc
+
+
+class _JsonlHandle(WriterHandle):
+    def __init__(self, path: Path, level: int):
+        self._f = open_write(path, level)
+
+    def write(self, doc: Document) -> None:
+        self._f.write(doc.to_json())
+        self._f.write(b"\n")
+
+    def write_raw(self, obj: dict) -> None:
+        self._f.write(orjson.dumps(obj))
+        self._f.write(b"\n")
+
+    def close(self) -> None:
+        self._f.close()
+
+
+@register("jsonl", kind="writer")
+@dataclass
+class JsonlWriter(Writer):
+    compression: str = "zstd"  # zstd | gzip | none
+    level: int = 3
+
+    @property
+    def extension(self) -> str:  # type: ignore[override]
+        return {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[self.compression]
+
+    def open(self, path: Path) -> _JsonlHandle:
+        return _JsonlHandle(path, self.level)

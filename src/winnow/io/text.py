@@ -1,0 +1,78 @@
+"""Folders of text (or HTML) files: one file, one document."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..document import Document, Quarantine
+from ..registry import register
+from .base import Reader, expand_paths, open_read
+
+__all__ = ["TextFolderReader"]
+
+
+@register("text", kind="reader")
+@dataclass
+class TextFolderReader(Reader):
+    """Every file matching ``pattern`` under each folder in ``paths`` is a document whose id is its relative path.
+    Files are grouped into shards of ``files_per_shard`` in sorted order. With ``field: html`` the content goes to
+    ``metadata["html"]`` (for ``html_extract``) and the text starts empty."""
+
+    paths: str | list[str] = "."
+    pattern: str = "**/*.txt"
+    files_per_shard: int = 1000
+    field: str = "text"  # text | html
+    max_file_bytes: int = 64 * 1024 * 1024
+
+    def _files(self) -> list[tuple[str, str]]:
+        out = []
+        for folder in expand_paths(self.paths):
+            base = Path(folder)
+            files = sorted(p for p in base.glob(self.pattern) if p.is_file()) if base.is_dir() else [base]
+            out.extend((str(base), str(p)) for p in files)
+        return out
+
+    def shards(self) -> list[str]:
+        files = self._files()
+        n = max(1, -(-len(files) // self.files_per_shard))
+        return [f"{self.paths if isinstance(self.paths, str) else ','.join(self.paths)}#{i}" for i in range(n)]
+
+    def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        i = int(shard.rsplit("#", 1)[1])
+        files = self._files()[i * self.files_per_shard:(i + 1) * self.files_per_shard]
+        for base, path in files:
+            rel = os.path.relpath(path, base) if path != base else Path(path).name
+            try:
+                size = os.path.getsize(path)
+                if size > self.max_file_bytes:
+                    yield Quarantine(path, "file", "too_large",
+                                     f"{path}: {size:,} bytes exceeds max_file_bytes={self.max_file_bytes:,}")
+                    continue
+                with open_read(path) as f:
+                    raw = f.read()
+            except (OSError, EOFError) as exc:
+                yield Quarantine(path, "file", "unreadable_file", f"{path}: cannot read: {exc}")
+                continue
+            if self.field == "html":
+                yield Document(id=rel, text="", metadata={"source": path, "html": _decode_html(raw)})
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Quarantine(path, f"byte {exc.start}", "invalid_utf8",
+                                 f"{path}: invalid UTF-8 at byte {exc.start}: {exc.reason}",
+                                 raw[max(0, exc.start - 40):exc.start + 40].decode("utf-8", "replace"))
+                continue
+            yield Document(id=rel, text=text, metadata={"source": path})
+
+
+def _decode_html(raw: bytes) -> str:
+    # HTML pages declare their own charsets; html_extract re-decodes from bytes when it can. Here: UTF-8, else
+    # cp1252 (the web's most common legacy charset), never an exception.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")

@@ -1,0 +1,322 @@
+"""Stages, the plan that splits them into passes, and ``run_shard``: the only place steps are chained.
+
+A stage reads shards (with its reader, or from an earlier stage's kept output), runs its steps on every document
+and writes kept and rejected documents shard by shard. A ``CorpusStep`` (deduplication) splits its stage into
+passes with a barrier between them: pass k ends by *collecting* for corpus step k, then that step *reduces* once,
+then pass k+1 starts by *applying* it. Every pass of every shard writes its outputs atomically and then its stats
+file and completion marker, so a resumed run skips exactly the work that finished.
+
+Run folder::
+
+    config.resolved.yaml        the pipeline as it ran, every default filled in
+    kept/<stage>/<shard>.*      documents that passed
+    rejected/<stage>/<shard>.p<k>.*   documents dropped in pass k, each with its Drop
+    quarantine/<stage>/<shard>.p<k>.jsonl  records that could not be read or made a step fail
+    work/<stage>/...            intermediate documents between passes and corpus steps' private files
+    stats/<stage>/p<k>/<shard>.json     per-shard counters (the ledger's entries)
+    done/<stage>/p<k>/<shard>   completion markers; done/<stage>/reduce<k> for a corpus step's reduce
+    stats.json                  everything merged, per stage and step
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from .document import Document, Quarantine
+from .errors import ConfigError, LedgerError
+from .io.base import Reader, Writer, atomic_path
+from .io.jsonl import JsonlReader, JsonlWriter
+from .step import Context, CorpusStep, Step
+
+__all__ = ["Stage", "Pipeline", "ShardTask", "run_shard", "plan_passes", "stage_shards"]
+
+PROGRESS_EVERY = 500  # documents between progress reports from a worker
+
+
+@dataclass
+class Stage:
+    name: str
+    steps: list[Step] = field(default_factory=list)
+    reader: Reader | None = None
+    source: str | None = None  # name of an earlier stage whose kept output this stage reads
+    writer: Writer = field(default_factory=JsonlWriter)
+    rejects: Writer = field(default_factory=JsonlWriter)
+
+
+@dataclass
+class Pipeline:
+    stages: list[Stage]
+    name: str = "winnow"
+    output_dir: str = "./winnow-out"
+    on_drop: str = "route"  # route: rejected docs go to rejected/; annotate: kept, the verdict stored as attribute
+    executor: dict[str, Any] = field(default_factory=lambda: {"type": "local"})
+
+    def validate(self) -> None:
+        seen: set[str] = set()
+        for st in self.stages:
+            if st.name in seen:
+                raise ConfigError(f"two stages are named {st.name!r}")
+            if st.source is not None and st.source not in seen:
+                raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, which is not an earlier stage")
+            if (st.reader is None) == (st.source is None):
+                raise ConfigError(f"stage {st.name!r}: give exactly one of reader or source")
+            seen.add(st.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        from .config import component_to_dict
+
+        stages = []
+        for st in self.stages:
+            d: dict[str, Any] = {"name": st.name}
+            if st.reader is not None:
+                d["reader"] = component_to_dict(st.reader)
+            else:
+                d["from"] = st.source
+            d["steps"] = [component_to_dict(s) for s in st.steps]
+            d["writer"] = component_to_dict(st.writer)
+            d["rejects"] = component_to_dict(st.rejects)
+            stages.append(d)
+        return {"run": {"name": self.name, "output_dir": str(self.output_dir)}, "executor": dict(self.executor),
+                "on_drop": self.on_drop, "stages": stages}
+
+
+# --- planning --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pass:
+    index: int
+    apply: int | None  # index (in stage.steps) of the corpus step this pass starts by applying
+    steps: tuple[int, ...]  # indices of ordinary steps run in this pass, in order
+    collect: int | None  # index of the corpus step this pass ends by collecting for
+    last: bool
+
+
+def plan_passes(stage: Stage) -> list[Pass]:
+    passes: list[Pass] = []
+    apply: int | None = None
+    current: list[int] = []
+    for i, step in enumerate(stage.steps):
+        if isinstance(step, CorpusStep):
+            passes.append(Pass(len(passes), apply, tuple(current), i, False))
+            apply, current = i, []
+        else:
+            current.append(i)
+    passes.append(Pass(len(passes), apply, tuple(current), None, True))
+    return passes
+
+
+def step_label(stage: Stage, i: int) -> str:
+    name = stage.steps[i].name
+    same = [j for j, s in enumerate(stage.steps) if s.name == name]
+    return name if len(same) == 1 else f"{name}#{same.index(i) + 1}"
+
+
+def work_dir(run_dir: Path, stage: Stage, i: int) -> Path:
+    return run_dir / "work" / stage.name / f"{i:02d}-{stage.steps[i].name}"
+
+
+def _reader_for_stage_output(stage: Stage, run_dir: Path) -> Reader:
+    from .io.parquet import ParquetReader
+
+    folder = run_dir / "kept" / stage.name
+    if stage.writer.name == "parquet":
+        return ParquetReader(paths=str(folder / "*.parquet"))
+    return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"))
+
+
+def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path) -> list[tuple[str, str]]:
+    """(shard name, reader key) pairs for the stage's first pass, in a deterministic order."""
+    if stage.reader is not None:
+        keys = stage.reader.shards()
+        width = max(5, len(str(len(keys))))
+        return [(f"{i:0{width}d}", k) for i, k in enumerate(keys)]
+    src = next(s for s in pipe.stages if s.name == stage.source)
+    reader = _reader_for_stage_output(src, run_dir)
+    return [(Path(k).name.split(".")[0], k) for k in reader.shards()]
+
+
+# --- running one shard ------------------------------------------------------------------------------------------
+
+@dataclass
+class StepStats:
+    name: str
+    docs_in: int = 0
+    docs_out: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    edited: int = 0
+    edits: dict[str, int] = field(default_factory=dict)
+    chars_removed: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class ShardTask:
+    """Everything a worker needs to run one pass of one shard; picklable, so any executor can ship it."""
+
+    pipeline: Pipeline
+    stage_index: int
+    pass_index: int
+    shard: str
+    key: str  # reader key (a path for file readers)
+    run_dir: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.pipeline.stages[self.stage_index].name}/p{self.pass_index}/{self.shard}"
+
+    def __call__(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        return run_shard(self, progress)
+
+
+def paths_for(run_dir: Path, stage: Stage, pass_index: int, shard: str, last: bool) -> dict[str, Path]:
+    kept = (run_dir / "kept" / stage.name / f"{shard}{stage.writer.extension}" if last
+            else run_dir / "work" / stage.name / f"p{pass_index}" / f"{shard}.jsonl.zst")
+    return {
+        "kept": kept,
+        "rejected": run_dir / "rejected" / stage.name / f"{shard}.p{pass_index}{stage.rejects.extension}",
+        "quarantine": run_dir / "quarantine" / stage.name / f"{shard}.p{pass_index}.jsonl",
+        "stats": run_dir / "stats" / stage.name / f"p{pass_index}" / f"{shard}.json",
+        "done": run_dir / "done" / stage.name / f"p{pass_index}" / shard,
+    }
+
+
+def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    pipe = task.pipeline
+    stage = pipe.stages[task.stage_index]
+    run_dir = Path(task.run_dir)
+    ps = plan_passes(stage)[task.pass_index]
+    out = paths_for(run_dir, stage, ps.index, task.shard, ps.last)
+    annotate = pipe.on_drop == "annotate"
+    t_start = time.perf_counter()
+
+    if ps.index == 0:
+        reader = stage.reader if stage.reader is not None else _reader_for_stage_output(
+            next(s for s in pipe.stages if s.name == stage.source), run_dir)
+        source: Iterator[Document | Quarantine] = reader.read(task.key)
+    else:
+        source = JsonlReader(paths=task.key).read(task.key)
+
+    order = ([ps.apply] if ps.apply is not None else []) + list(ps.steps)
+    steps = [(i, stage.steps[i], step_label(stage, i)) for i in order]
+    stats = [StepStats(label) for _, _, label in steps]
+    for i, step, _ in steps:
+        step.setup(Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
+                           work_dir=work_dir(run_dir, stage, i)))
+    collector: CorpusStep | None = None
+    collect_stats = None
+    if ps.collect is not None:
+        collector = stage.steps[ps.collect]  # type: ignore[assignment]
+        collect_ctx = Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
+                              work_dir=work_dir(run_dir, stage, ps.collect))
+        collect_ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        collector.start_collect(collect_ctx)
+        collect_stats = StepStats(step_label(stage, ps.collect) + ":collect")
+
+    n_in = n_kept = n_rej = n_quar = 0
+    chars_in = chars_out = 0
+    quarantine_reasons: dict[str, int] = {}
+    pending = pending_chars = 0
+    with atomic_path(out["kept"]) as kept_tmp, atomic_path(out["rejected"]) as rej_tmp, \
+            atomic_path(out["quarantine"]) as quar_tmp:
+        kept_w = (stage.writer if ps.last else JsonlWriter(level=1)).open(kept_tmp)
+        rej_w = stage.rejects.open(rej_tmp)
+        quar_f = open(quar_tmp, "wb")
+        try:
+            for item in source:
+                n_in += 1
+                pending += 1
+                if progress is not None and pending >= PROGRESS_EVERY:
+                    progress(pending, pending_chars)
+                    pending = pending_chars = 0
+                if isinstance(item, Quarantine):
+                    n_quar += 1
+                    quarantine_reasons[item.reason] = quarantine_reasons.get(item.reason, 0) + 1
+                    quar_f.write(orjson.dumps({"stage": stage.name, "pass": ps.index, **item.to_dict()}) + b"\n")
+                    continue
+                doc = item
+                chars_in += len(doc.text)
+                pending_chars += len(doc.text)
+                failed = False
+                for (i, step, label), st in zip(steps, stats):
+                    st.docs_in += 1
+                    before = len(doc.text)
+                    n_edits = len(doc.edits)
+                    t0 = time.perf_counter()
+                    try:
+                        doc = step.process(doc)
+                    except Exception as exc:  # one bad document must not stop the run: quarantine it whole
+                        st.seconds += time.perf_counter() - t0
+                        st.errors += 1
+                        n_quar += 1
+                        quarantine_reasons["step_error"] = quarantine_reasons.get("step_error", 0) + 1
+                        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                        quar_f.write(orjson.dumps({
+                            "stage": stage.name, "pass": ps.index, "source": str(doc.metadata.get("source", task.key)),
+                            "location": f"document {doc.id}", "reason": "step_error",
+                            "message": f"step {label} raised on document {doc.id}: {tb}",
+                            "document": doc.to_dict()}, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+                        failed = True
+                        break
+                    st.seconds += time.perf_counter() - t0
+                    if len(doc.edits) != n_edits:
+                        st.edited += 1
+                        st.chars_removed += before - len(doc.text)
+                        for e in doc.edits[n_edits:]:
+                            st.edits[e.reason] = st.edits.get(e.reason, 0) + 1
+                    if doc.drop is not None:
+                        reason = doc.drop.reason
+                        st.dropped[reason] = st.dropped.get(reason, 0) + 1
+                        if annotate:
+                            doc.attributes[f"{label}.drop"] = doc.drop.to_dict()
+                            doc.drop = None
+                        else:
+                            break
+                    st.docs_out += 1
+                if failed:
+                    continue
+                if doc.drop is not None:
+                    n_rej += 1
+                    rej_w.write(doc)
+                    continue
+                if collector is not None:
+                    t0 = time.perf_counter()
+                    collector.collect(doc)
+                    collect_stats.seconds += time.perf_counter() - t0
+                    collect_stats.docs_in += 1
+                    collect_stats.docs_out += 1
+                n_kept += 1
+                chars_out += len(doc.text)
+                kept_w.write(doc)
+        finally:
+            kept_w.close()
+            rej_w.close()
+            quar_f.close()
+        if collector is not None:
+            collector.finish_collect(collect_ctx)
+    if progress is not None and pending:
+        progress(pending, pending_chars)
+
+    all_stats = stats + ([collect_stats] if collect_stats else [])
+    result = {
+        "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": task.key,
+        "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar,
+        "quarantine_reasons": quarantine_reasons, "chars_in": chars_in, "chars_out": chars_out,
+        "seconds": round(time.perf_counter() - t_start, 6),
+        "steps": [dataclasses.asdict(s) for s in all_stats],
+    }
+    if n_in != n_kept + n_rej + n_quar:  # cannot happen unless run_shard itself is wrong; fail loudly
+        raise LedgerError(f"{task.label}: {n_in} in != {n_kept} kept + {n_rej} rejected + {n_quar} quarantined")
+    with atomic_path(out["stats"]) as tmp:
+        tmp.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    with atomic_path(out["done"]) as tmp:
+        tmp.write_bytes(b"")
+    return result

@@ -1,0 +1,1 @@
+"""The run report (filled in by the report work)."""

@@ -1,0 +1,227 @@
+"""The driver: plan each stage into passes, skip what finished, hand the rest to an executor, reduce corpus steps
+between passes, and check the ledger at every barrier.
+
+The ledger: for every pass of every stage, records in = kept + rejected + quarantined, shard by shard and in
+total, and the kept of pass k is the input of pass k+1. The counts in the stats files are checked against the
+documents actually present in the output files.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .config import dump_pipeline
+from .errors import ConfigError, LedgerError, ShardFailed
+from .executors import Executor, TaskFailure, make_executor
+from .io.base import atomic_path, open_read
+from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
+from .step import Context
+
+__all__ = ["run_pipeline", "RunResult", "load_stats", "format_stats"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    stats: dict[str, Any]
+    failures: list[TaskFailure] = field(default_factory=list)
+    skipped_shards: int = 0
+
+
+def _count_records(path: Path) -> int:
+    if not path.exists():
+        return 0
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    n = 0
+    with open_read(path) as f:
+        while chunk := f.read(1 << 22):
+            n += chunk.count(b"\n")
+    return n
+
+
+def _check_pass_ledger(run_dir: Path, pipe: Pipeline, si: int, pi: int, shards: list[str],
+                       prev: dict[str, int] | None, verify_files: bool) -> dict[str, int]:
+    stage = pipe.stages[si]
+    ps = plan_passes(stage)[pi]
+    kept_by_shard: dict[str, int] = {}
+    for shard in shards:
+        p = paths_for(run_dir, stage, pi, shard, ps.last)
+        if not p["done"].exists():
+            continue
+        s = orjson.loads(p["stats"].read_bytes())
+        if s["in"] != s["kept"] + s["rejected"] + s["quarantined"]:
+            raise LedgerError(f"ledger does not balance for {stage.name}/p{pi}/{shard}: in={s['in']} kept={s['kept']} "
+                              f"rejected={s['rejected']} quarantined={s['quarantined']}")
+        if prev is not None and shard in prev and prev[shard] != s["in"]:
+            raise LedgerError(f"{stage.name}/p{pi}/{shard}: read {s['in']} documents but the previous pass kept "
+                              f"{prev[shard]}")
+        if verify_files:
+            for key, want in (("kept", s["kept"]), ("rejected", s["rejected"]), ("quarantine", s["quarantined"])):
+                got = _count_records(p[key])
+                if got != want:
+                    raise LedgerError(f"{stage.name}/p{pi}/{shard}: {p[key]} holds {got} records, stats say {want}")
+        kept_by_shard[shard] = s["kept"]
+    return kept_by_shard
+
+
+def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Executor | dict | str | None = None,
+                 *, verify_files: bool = True, log: bool = True) -> RunResult:
+    run_dir = Path(run_dir if run_dir is not None else pipe.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    pipe.output_dir = str(run_dir)
+    resolved = dump_pipeline(pipe)
+    cfg_path = run_dir / "config.resolved.yaml"
+    if cfg_path.exists() and (run_dir / "done").exists():
+        old = cfg_path.read_text()
+        if _strip_executor(old) != _strip_executor(resolved):
+            raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}); resuming it would mix "
+                              f"outputs. Use another output folder or delete this one.")
+    with atomic_path(cfg_path) as tmp:
+        tmp.write_text(resolved)
+
+    own_executor = not isinstance(executor, Executor)
+    ex = executor if isinstance(executor, Executor) else make_executor(executor or pipe.executor)
+    failures: list[TaskFailure] = []
+    skipped = 0
+    t0 = time.perf_counter()
+    try:
+        for si, stage in enumerate(pipe.stages):
+            shards = stage_shards(pipe, stage, run_dir)
+            if not shards and log:
+                print(f"[winnow] stage {stage.name}: no input shards matched", file=sys.stderr)
+            prev_kept: dict[str, int] | None = None
+            for ps in plan_passes(stage):
+                tasks = []
+                for name, key in shards:
+                    if prev_kept is not None and name not in prev_kept:
+                        continue  # that shard failed in an earlier pass
+                    k = key if ps.index == 0 else str(run_dir / "work" / stage.name / f"p{ps.index - 1}" / f"{name}.jsonl.zst")
+                    task = ShardTask(pipe, si, ps.index, name, k, str(run_dir))
+                    if paths_for(run_dir, stage, ps.index, name, ps.last)["done"].exists():
+                        skipped += 1
+                        continue
+                    tasks.append(task)
+                desc = f"{stage.name}" + (f" pass {ps.index + 1}" if not ps.last or ps.index else "")
+                for res in ex.run_tasks(tasks, desc=desc):
+                    if isinstance(res, TaskFailure):
+                        failures.append(res)
+                prev_kept = _check_pass_ledger(run_dir, pipe, si, ps.index, [n for n, _ in shards], prev_kept,
+                                               verify_files)
+                if failures:
+                    break
+                if ps.collect is not None:
+                    marker = run_dir / "done" / stage.name / f"reduce{ps.index}"
+                    if not marker.exists():
+                        step = stage.steps[ps.collect]
+                        wd = work_dir(run_dir, stage, ps.collect)
+                        wd.mkdir(parents=True, exist_ok=True)
+                        tr = time.perf_counter()
+                        step.reduce(Context(run_dir=run_dir, stage=stage.name, shard="", on_drop=pipe.on_drop,
+                                            work_dir=wd, map=ex.map, workers=ex.workers))
+                        with atomic_path(marker) as tmp:
+                            tmp.write_bytes(orjson.dumps({"step": step_label(stage, ps.collect),
+                                                          "seconds": time.perf_counter() - tr}))
+            if failures:
+                break
+    finally:
+        if own_executor:
+            ex.close()
+    stats = load_stats(run_dir, pipe)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    with atomic_path(run_dir / "stats.json") as tmp:
+        tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
+    result = RunResult(run_dir, stats, failures, skipped)
+    if failures:
+        names = "; ".join(f"{f.label} ({f.attempts} attempts): {f.error}" for f in failures)
+        raise ShardFailed(failures[0].label, f"{len(failures)} shard(s) failed: {names}. Finished shards are "
+                          f"kept and balanced; rerun to resume.")
+    _write_report(run_dir, log)
+    return result
+
+
+def _write_report(run_dir: Path, log: bool) -> None:
+    """The HTML report is built from the run folder alone; a missing or failing report never fails a run."""
+    try:
+        from .report import build_report
+    except ImportError:
+        return
+    try:
+        build_report(run_dir)
+    except Exception as exc:  # the run's outputs stand; say why the report is missing
+        if log:
+            print(f"[winnow] report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _strip_executor(cfg: str) -> str:
+    import yaml
+
+    d = yaml.safe_load(cfg) or {}
+    d.pop("executor", None)
+    d.get("run", {}).pop("output_dir", None)
+    return yaml.safe_dump(d, sort_keys=True)
+
+
+def load_stats(run_dir: Path, pipe: Pipeline) -> dict[str, Any]:
+    """Merge the per-shard stats files into per-stage, per-step totals."""
+    out: dict[str, Any] = {"stages": []}
+    for stage in pipe.stages:
+        sd: dict[str, Any] = {"name": stage.name, "passes": []}
+        steps: dict[str, dict[str, Any]] = {}
+        for ps in plan_passes(stage):
+            folder = run_dir / "stats" / stage.name / f"p{ps.index}"
+            tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
+                   "quarantine_reasons": {}}
+            for f in sorted(folder.glob("*.json")) if folder.exists() else []:
+                s = orjson.loads(f.read_bytes())
+                tot["shards"] += 1
+                for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):
+                    tot[k] += s[k]
+                for r, n in s["quarantine_reasons"].items():
+                    tot["quarantine_reasons"][r] = tot["quarantine_reasons"].get(r, 0) + n
+                for st in s["steps"]:
+                    agg = steps.setdefault(st["name"], {"name": st["name"], "docs_in": 0, "docs_out": 0, "dropped": {},
+                                                        "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0,
+                                                        "seconds": 0.0})
+                    for k in ("docs_in", "docs_out", "edited", "chars_removed", "errors", "seconds"):
+                        agg[k] += st[k]
+                    for key in ("dropped", "edits"):
+                        for r, n in st[key].items():
+                            agg[key][r] = agg[key].get(r, 0) + n
+            sd["passes"].append(tot)
+        sd["steps"] = list(steps.values())
+        first, last = sd["passes"][0], sd["passes"][-1]
+        sd["in"] = first["in"]
+        sd["kept"] = last["kept"]
+        sd["rejected"] = sum(p["rejected"] for p in sd["passes"])
+        sd["quarantined"] = sum(p["quarantined"] for p in sd["passes"])
+        sd["balanced"] = sd["in"] == sd["kept"] + sd["rejected"] + sd["quarantined"]
+        out["stages"].append(sd)
+    return out
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    lines = []
+    for sd in stats["stages"]:
+        lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
+                     f"{sd['quarantined']:,} quarantined  [ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
+        w = max([len(s["name"]) for s in sd["steps"]] + [4])
+        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}  {'edited':>7}  {'seconds':>8}  dropped / edits by reason")
+        for s in sd["steps"]:
+            reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
+            edits = ", ".join(f"{r}={n:,}" for r, n in sorted(s["edits"].items(), key=lambda x: -x[1]))
+            detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "") if x)
+            lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}  {s['edited']:>7,}  "
+                         f"{s['seconds']:>8.2f}  {detail}")
+        for p in sd["passes"]:
+            if p["quarantine_reasons"]:
+                lines.append("  quarantined: " + ", ".join(f"{r}={n}" for r, n in p["quarantine_reasons"].items()))
+    return "\n".join(lines)

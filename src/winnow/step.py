@@ -1,0 +1,140 @@
+"""The step protocol and its three helpers.
+
+A step is a dataclass whose fields are its parameters (typed, with the reference defaults) and nothing else, so it
+pickles cheaply, round-trips through YAML and can be checked by one conformance test. Heavy state (models, word
+lists) is built in ``setup(ctx)`` once per task and kept in attributes that start with ``_``.
+
+Most steps implement one per-document method:
+
+* ``Map.map(doc) -> doc``           edits text (record edits with ``doc.replace_spans``) or metadata
+* ``Tagger.score(doc) -> dict``     signals, stored as attributes ``"<step>.<signal>"``
+* ``Filter.reject(doc) -> Reject``  a verdict with its reason, value and threshold, or None to keep
+
+The runner, not the step, turns a Reject into ``doc.drop``, counts it, and routes the document. A step whose
+decision needs the whole corpus (deduplication) is a ``CorpusStep``: the planner splits its stage around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Iterator
+
+from .document import Document, Drop
+
+__all__ = ["Step", "Map", "Tagger", "Filter", "Reject", "CorpusStep", "Context", "step_params"]
+
+
+@dataclass
+class Context:
+    """What a step may know about where it runs. Built by the runner for each task."""
+
+    run_dir: Path | None = None
+    stage: str = ""
+    shard: str = ""
+    on_drop: str = "route"  # "route" | "annotate"
+    work_dir: Path | None = None  # private folder of this step instance inside the run folder
+    # For CorpusStep.reduce: runs fn over items in parallel on the run's executor, results in order.
+    map: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None
+    workers: int = 1
+
+    @property
+    def annotate(self) -> bool:
+        return self.on_drop == "annotate"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    reason: str
+    value: float | None = None
+    threshold: float | None = None
+
+
+class Step:
+    """Base of every step. Subclasses are dataclasses; ``name`` is set by ``@register``."""
+
+    name: ClassVar[str] = ""
+    REASONS: ClassVar[tuple[str, ...]] = ()  # every drop or edit reason the step can give
+    _ready: bool = False
+
+    def setup(self, ctx: Context) -> None:
+        """Build heavy state. Called once per task before the first document."""
+
+    def process(self, doc: Document) -> Document:
+        raise NotImplementedError
+
+    def __call__(self, docs: Iterable[Document], ctx: Context | None = None) -> Iterator[Document]:
+        """Stream documents through this step lazily (the Python API; the runner calls ``process`` directly)."""
+        if not self._ready:
+            self.setup(ctx or Context())
+            self._ready = True
+        for doc in docs:
+            yield self.process(doc)
+
+    def params(self) -> dict[str, Any]:
+        return step_params(self)
+
+
+def step_params(step: Any) -> dict[str, Any]:
+    return {f.name: getattr(step, f.name) for f in dataclasses.fields(step) if not f.name.startswith("_")}
+
+
+class Map(Step):
+    def map(self, doc: Document) -> Document:
+        raise NotImplementedError
+
+    def process(self, doc: Document) -> Document:
+        return self.map(doc)
+
+
+class Tagger(Step):
+    def score(self, doc: Document) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def process(self, doc: Document) -> Document:
+        name = self.name
+        for key, value in self.score(doc).items():
+            doc.attributes[f"{name}.{key}"] = value
+        return doc
+
+
+class Filter(Step):
+    def reject(self, doc: Document) -> Reject | None:
+        raise NotImplementedError
+
+    def process(self, doc: Document) -> Document:
+        verdict = self.reject(doc)
+        if verdict is not None:
+            doc.drop = Drop(self.name, verdict.reason, _num(verdict.value), _num(verdict.threshold))
+        return doc
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+class CorpusStep(Step):
+    """A step that must see the whole corpus before it can decide about one document.
+
+    The planner splits the stage at this step into three passes with barriers between them:
+
+    1. ``collect(doc)`` for every document of every shard (after the steps before it); write what you need
+       (signatures, hashes) into ``ctx.work_dir`` under a name containing ``ctx.shard``, atomically, in
+       ``finish_collect``.
+    2. ``reduce(ctx)`` once, after all shards collected; may fan work out with ``ctx.map``; must keep memory
+       bounded (spill to ``ctx.work_dir``).
+    3. ``setup(ctx)`` then ``process(doc)`` for every document of every shard, reading what reduce wrote.
+    """
+
+    def start_collect(self, ctx: Context) -> None:
+        pass
+
+    def collect(self, doc: Document) -> None:
+        raise NotImplementedError
+
+    def finish_collect(self, ctx: Context) -> None:
+        pass
+
+    def reduce(self, ctx: Context) -> None:
+        raise NotImplementedError
