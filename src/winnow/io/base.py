@@ -38,9 +38,50 @@ def open_read(path: str | os.PathLike) -> IO[bytes]:
     if comp == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if comp == "zstd":
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
+        return io.BufferedReader(_ZstdReader(raw), buffer_size=1 << 20)
     return raw
+
+
+class _ZstdReader(io.RawIOBase):
+    """Multi-frame zstd decoding that raises EOFError on a truncated stream (zstandard's stream_reader returns the
+    partial data silently, which would turn a cut file into a malformed last record)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self._raw = raw
+        self._d = zstandard.ZstdDecompressor()
+        self._obj = self._d.decompressobj()
+        self._buf = b""
+        self._in_frame = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            chunk = self._raw.read(1 << 18)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ends in the middle of a frame (file truncated)")
+                return 0
+            while chunk:
+                if self._obj.eof:
+                    self._obj = self._d.decompressobj()
+                self._in_frame = True
+                self._buf += self._obj.decompress(chunk)
+                if self._obj.eof:
+                    self._in_frame = False
+                    chunk = self._obj.unused_data
+                else:
+                    chunk = b""
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 @contextmanager

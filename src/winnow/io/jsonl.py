@@ -66,7 +66,7 @@ class JsonlReader(Reader):
                     except (EOFError, OSError, zlib.error, zstandard.ZstdError):
                         pass
                     yield Quarantine(shard, where, "too_large",
-                                     f"{shard}:{lineno}: record of {size:,} bytes exceeds max_record_bytes="
+                                     f"{shard}, line {lineno}: record of {size:,} bytes exceeds max_record_bytes="
                                      f"{self.max_record_bytes:,}")
                     continue
                 if not line.strip():
@@ -79,24 +79,24 @@ class JsonlReader(Reader):
                         reason, what = "malformed_json", f"malformed JSON: {exc}"
                     except UnicodeDecodeError as uexc:
                         reason, what = "invalid_utf8", f"invalid UTF-8 at byte {start + uexc.start}: {uexc.reason}"
-                    yield Quarantine(shard, where, reason, f"{shard}:{lineno}: {what}",
+                    yield Quarantine(shard, where, reason, f"{shard}, line {lineno}: {what}",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 if not isinstance(rec, dict):
                     yield Quarantine(shard, where, "not_an_object",
-                                     f"{shard}:{lineno}: a line holds {type(rec).__name__}, not a JSON object",
+                                     f"{shard}, line {lineno}: a line holds {type(rec).__name__}, not a JSON object",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 if self.text_key not in rec:
                     yield Quarantine(shard, where, "missing_text",
-                                     f"{shard}:{lineno}: record has no {self.text_key!r} field "
+                                     f"{shard}, line {lineno}: record has no {self.text_key!r} field "
                                      f"(fields: {', '.join(list(rec)[:10])})", line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 try:
                     doc = doc_from_record(rec, text_key=self.text_key, id_key=self.id_key,
                                           default_id=f"{stem}:{lineno}", source=shard)
                 except (TypeError, KeyError, ValueError) as exc:
-                    yield Quarantine(shard, where, "bad_record", f"{shard}:{lineno}: {exc}",
+                    yield Quarantine(shard, where, "bad_record", f"{shard}, line {lineno}: {exc}",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 yield doc

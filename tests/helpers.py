@@ -1,0 +1,29 @@
+"""Builders for test inputs made from the real pages of the demo crawl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from winnow.io.base import open_write
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open_write(path)
+    for r in records:
+        f.write(orjson.dumps(r) + b"\n")
+    f.close()
+    return path
+
+
+def text_records(docs, start: int = 0, n: int | None = None) -> list[dict]:
+    sel = docs[start:start + n] if n else docs[start:]
+    return [{"id": d.id, "text": d.text, "url": d.metadata.get("url")} for d in sel]
+
+
+def read_all(folder: Path) -> dict[str, bytes]:
+    """Every output file under a folder (relative name -> bytes), hidden temporaries excluded."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}

@@ -1,0 +1,111 @@
+"""Every kind of bad input is quarantined with a message naming the file and place; the run goes on and the
+ledger balances."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from winnow.io.jsonl import JsonlReader
+from winnow.pipeline import Pipeline, Stage
+from winnow.run import run_pipeline
+from winnow.steps.basic import LengthFilter
+from winnow.document import Quarantine
+
+from tests.helpers import text_records, write_jsonl
+
+
+def _run(tmp_path: Path, pattern: str):
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern, max_record_bytes=8 * 1024 * 1024),
+                                  steps=[LengthFilter(min_chars=200)])])
+    res = run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    st = res.stats["stages"][0]
+    assert st["balanced"] and st["in"] == st["kept"] + st["rejected"] + st["quarantined"]
+    q = [orjson.loads(line) for p in sorted((tmp_path / "run" / "quarantine").rglob("*.jsonl"))
+         for line in p.read_bytes().splitlines()]
+    return st, q
+
+
+def test_malformed_json_line(tmp_path, real_docs):
+    p = tmp_path / "in" / "a.jsonl"
+    recs = text_records(real_docs, 0, 5)
+    lines = [orjson.dumps(r) for r in recs]
+    lines.insert(2, b'{"id": "broken", "text": "unterminated')
+    p.parent.mkdir()
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    st, q = _run(tmp_path, str(p))
+    assert st["in"] == 6 and st["quarantined"] == 1
+    assert q[0]["reason"] == "malformed_json" and q[0]["location"] == "line 3"
+    assert str(p) in q[0]["message"] and "line 3" in q[0]["message"]
+
+
+def test_invalid_utf8(tmp_path, real_docs):
+    p = tmp_path / "in" / "a.jsonl"
+    p.parent.mkdir()
+    good = orjson.dumps(text_records(real_docs, 0, 1)[0])
+    p.write_bytes(good + b"\n" + b'{"id": "bad", "text": "caf\xe9 au lait"}\n' + good + b"\n")
+    st, q = _run(tmp_path, str(p))
+    assert st["in"] == 3 and st["quarantined"] == 1
+    assert q[0]["reason"] == "invalid_utf8" and "line 2" in q[0]["location"]
+    assert "invalid UTF-8" in q[0]["message"]
+
+
+@pytest.mark.parametrize("ext", [".jsonl.gz", ".jsonl.zst"])
+def test_truncated_compressed_file(tmp_path, real_docs, ext):
+    p = write_jsonl(tmp_path / "in" / f"a{ext}", text_records(real_docs, 0, 40))
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) * 2 // 3])
+    st, q = _run(tmp_path, str(p))
+    assert st["quarantined"] == 1, q
+    assert q[-1]["reason"] == "truncated" and "truncated" in q[-1]["message"]
+    assert 0 < st["kept"] + st["rejected"] < 40  # the records before the cut were read
+
+
+def test_record_without_text_field(tmp_path, real_docs):
+    recs = text_records(real_docs, 0, 3)
+    recs.insert(1, {"id": "notext", "content": "the text is under another key"})
+    p = write_jsonl(tmp_path / "in" / "a.jsonl", recs)
+    st, q = _run(tmp_path, str(p))
+    assert st["quarantined"] == 1 and q[0]["reason"] == "missing_text"
+    assert "'text'" in q[0]["message"] and "content" in q[0]["message"]
+
+
+def test_empty_file(tmp_path, real_docs):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.jsonl").write_bytes(b"")
+    write_jsonl(tmp_path / "in" / "full.jsonl", text_records(real_docs, 0, 4))
+    st, q = _run(tmp_path, str(tmp_path / "in" / "*.jsonl"))
+    assert st["in"] == 4 and st["quarantined"] == 0 and q == []
+
+
+def test_huge_document_is_quarantined_without_crashing(tmp_path, real_docs):
+    recs = text_records(real_docs, 0, 2)
+    big = {"id": "huge", "text": (real_docs[5].text + "\n") * (100 * 1024 * 1024 // (len(real_docs[5].text) + 1) + 1)}
+    assert len(big["text"]) >= 100 * 1024 * 1024
+    p = write_jsonl(tmp_path / "in" / "a.jsonl.zst", [recs[0], big, recs[1]])
+    st, q = _run(tmp_path, str(p))
+    assert st["in"] == 3 and st["quarantined"] == 1
+    assert q[0]["reason"] == "too_large" and "line 2" in q[0]["message"]
+
+
+def test_missing_input_file_is_reported(tmp_path):
+    items = list(JsonlReader(paths=str(tmp_path / "nope.jsonl")).read(str(tmp_path / "nope.jsonl")))
+    assert len(items) == 1 and isinstance(items[0], Quarantine) and items[0].reason == "unreadable_file"
+
+
+def test_gzip_truncated_text_folder_and_parquet_garbage(tmp_path, real_docs):
+    from winnow.io.parquet import ParquetReader
+    from winnow.io.text import TextFolderReader
+
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "ok.txt").write_text(real_docs[0].text)
+    (tmp_path / "txt" / "bad.txt").write_bytes(b"ol\xe9 \xff\xfe")
+    items = [x for s in TextFolderReader(paths=str(tmp_path / "txt")).shards()
+             for x in TextFolderReader(paths=str(tmp_path / "txt")).read(s)]
+    assert sorted(type(x).__name__ for x in items) == ["Document", "Quarantine"]
+    (tmp_path / "x.parquet").write_bytes(b"PAR1 this is not parquet")
+    items = list(ParquetReader(paths=str(tmp_path / "x.parquet")).read(str(tmp_path / "x.parquet")))
+    assert items[0].reason == "unreadable_file"
