@@ -75,6 +75,13 @@ class Step:
     def params(self) -> dict[str, Any]:
         return step_params(self)
 
+    # Heavy state built by setup() (attributes starting with "_") never travels: a worker rebuilds it.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
 
 def step_params(step: Any) -> dict[str, Any]:
     return {f.name: getattr(step, f.name) for f in dataclasses.fields(step) if not f.name.startswith("_")}

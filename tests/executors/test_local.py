@@ -1,0 +1,128 @@
+"""The local executor gives the same bytes as the inline one, retries a killed worker, and reports a shard that
+keeps failing while the other shards finish with a balanced ledger."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from winnow.errors import ShardFailed
+from winnow.executors import InlineExecutor, LocalExecutor
+from winnow.io.jsonl import JsonlReader
+from winnow.pipeline import Pipeline, Stage
+from winnow.registry import register
+from winnow.run import run_pipeline
+from winnow.step import Filter, Reject
+from winnow.steps.basic import LengthFilter
+
+from tests.helpers import read_all, text_records, write_jsonl
+
+
+def _inputs(tmp_path: Path, docs, shards: int = 4) -> str:
+    per = len(docs) // shards
+    for i in range(shards):
+        write_jsonl(tmp_path / "in" / f"part-{i}.jsonl.gz", text_records(docs, i * per, per))
+    return str(tmp_path / "in" / "*.jsonl.gz")
+
+
+def _outputs(run: Path) -> dict[str, bytes]:
+    return {k: v for k, v in read_all(run).items() if k.startswith(("kept/", "rejected/", "quarantine/"))}
+
+
+def test_local_equals_inline_byte_for_byte(tmp_path, real_docs):
+    pattern = _inputs(tmp_path, real_docs)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[LengthFilter(min_chars=3000)])])
+    a = run_pipeline(pipe, tmp_path / "a", InlineExecutor(), log=False)
+    b = run_pipeline(pipe, tmp_path / "b", LocalExecutor(workers=2, progress=False), log=False)
+    assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
+    assert a.stats["stages"][0]["kept"] == b.stats["stages"][0]["kept"] > 0
+    assert a.stats["stages"][0]["rejected"] > 0
+
+
+@register("_test_die_once")
+@dataclass
+class DieOnce(Filter):
+    """Kills its own worker process the first time it sees a marked document (a real SIGKILL)."""
+
+    flag_dir: str = ""
+    REASONS = ("never",)
+
+    def reject(self, doc):
+        flag = Path(self.flag_dir) / "killed"
+        if doc.id.endswith(":7") and not flag.exists():
+            flag.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return None
+
+
+def test_killed_worker_is_retried_and_output_identical(tmp_path, real_docs):
+    pattern = _inputs(tmp_path, [type(d)(id=f"x:{i}", text=d.text) for i, d in enumerate(real_docs[:120])], 4)
+    (tmp_path / "flags").mkdir()
+    base = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern, id_key="nope"),
+                                  steps=[LengthFilter(min_chars=2000)])])
+    run_pipeline(base, tmp_path / "ref", InlineExecutor(), log=False)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern, id_key="nope"),
+                                  steps=[DieOnce(flag_dir=str(tmp_path / "flags")), LengthFilter(min_chars=2000)])])
+    res = run_pipeline(pipe, tmp_path / "run", LocalExecutor(workers=2, progress=False, retries=2), log=False)
+    assert (tmp_path / "flags" / "killed").exists()  # the kill really happened
+    st = res.stats["stages"][0]
+    assert st["balanced"] and st["in"] == 120
+    assert _outputs(tmp_path / "run") == _outputs(tmp_path / "ref")
+
+
+@register("_test_always_fails")
+@dataclass
+class AlwaysFailsOnShard(Filter):
+    """Raises outside the per-document guard (in setup) for one shard: the shard itself fails."""
+
+    shard: str = "00001"
+    REASONS = ("never",)
+
+    def setup(self, ctx):
+        if ctx.shard == self.shard:
+            raise RuntimeError("disk on fire")
+
+    def reject(self, doc):
+        return None
+
+
+def test_failing_shard_is_reported_and_others_balance(tmp_path, real_docs):
+    pattern = _inputs(tmp_path, real_docs[:80], 4)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[AlwaysFailsOnShard()])])
+    with pytest.raises(ShardFailed) as e:
+        run_pipeline(pipe, tmp_path / "run", LocalExecutor(workers=2, progress=False, retries=1), log=False)
+    assert "s/p0/00001" in str(e.value) and "disk on fire" in str(e.value) and "2 attempts" in str(e.value)
+    done = sorted(p.name for p in (tmp_path / "run" / "done" / "s" / "p0").iterdir())
+    assert done == ["00000", "00002", "00003"]
+    import orjson
+
+    stats = orjson.loads((tmp_path / "run" / "stats.json").read_bytes())["stages"][0]
+    assert stats["in"] == 60 and stats["balanced"]
+
+
+@register("_test_raises_on_doc")
+@dataclass
+class RaisesOnDoc(Filter):
+    """Raises on documents whose text contains a marker: the document is quarantined, the run goes on."""
+
+    marker: str = "the"
+    REASONS = ("never",)
+
+    def reject(self, doc):
+        if doc.id.endswith(":3"):
+            raise ValueError("bug in a step")
+        return None
+
+
+def test_step_error_quarantines_the_document(tmp_path, real_docs):
+    pattern = _inputs(tmp_path, real_docs[:40], 2)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern, id_key="nope"), steps=[RaisesOnDoc()])])
+    res = run_pipeline(pipe, tmp_path / "run", InlineExecutor(), log=False)
+    st = res.stats["stages"][0]
+    assert st["quarantined"] == 2 and st["kept"] == 38 and st["balanced"]
+    q = (tmp_path / "run" / "quarantine" / "s" / "00000.p0.jsonl").read_text()
+    assert "bug in a step" in q and '"document"' in q

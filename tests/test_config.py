@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from winnow.cli import DEFAULT_CONFIG, main
+from winnow.config import dump_pipeline, load_pipeline, pipeline_from_dict
+from winnow.errors import ConfigError
+
+
+def _cfg(steps, **extra):
+    return {"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": steps}], **extra}
+
+
+def test_unknown_step_says_did_you_mean():
+    with pytest.raises(ConfigError) as e:
+        pipeline_from_dict(_cfg([{"type": "lenght"}]))
+    msg = str(e.value)
+    assert "unknown step type 'lenght'" in msg and "did you mean 'length'" in msg and "steps[0]" in msg
+
+
+def test_unknown_parameter_says_did_you_mean():
+    with pytest.raises(ConfigError) as e:
+        pipeline_from_dict(_cfg([{"type": "length", "min_char": 10}]))
+    assert "unknown parameter 'min_char'" in str(e.value) and "did you mean 'min_chars'" in str(e.value)
+
+
+def test_wrong_type_is_named():
+    with pytest.raises(ConfigError) as e:
+        pipeline_from_dict(_cfg([{"type": "length", "min_chars": "ten"}]))
+    assert "min_chars" in str(e.value) and "expected an integer" in str(e.value) and "'ten'" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        pipeline_from_dict(_cfg([{"type": "length", "min_chars": True}]))
+    assert "expected an integer" in str(e.value)
+
+
+def test_unknown_reader_executor_and_keys():
+    bad = _cfg([])
+    bad["stages"][0]["reader"]["type"] = "jsonll"
+    with pytest.raises(ConfigError, match="did you mean 'jsonl'"):
+        pipeline_from_dict(bad)
+    with pytest.raises(ConfigError, match="did you mean 'local'"):
+        pipeline_from_dict(_cfg([], executor={"type": "locl"}))
+    with pytest.raises(ConfigError, match="did you mean 'stages'"):
+        pipeline_from_dict({"stage": []})
+    with pytest.raises(ConfigError, match="did you mean 'workers'"):
+        pipeline_from_dict(_cfg([], executor={"type": "local", "worker": 2}))
+    with pytest.raises(ConfigError, match="not an earlier stage"):
+        pipeline_from_dict({"stages": [{"name": "b", "from": "a"}]})
+
+
+def test_interpolation_and_resolved_round_trip(tmp_path):
+    raw = _cfg([{"type": "length", "min_chars": 5}], run={"name": "x", "output_dir": str(tmp_path / "out")})
+    raw["stages"][0]["reader"]["paths"] = "${run.output_dir}/in/*.jsonl"
+    pipe = pipeline_from_dict(raw)
+    assert pipe.stages[0].reader.paths == str(tmp_path / "out") + "/in/*.jsonl"
+    dumped = dump_pipeline(pipe)
+    again = pipeline_from_dict(yaml.safe_load(dumped))
+    assert dump_pipeline(again) == dumped
+    assert yaml.safe_load(dumped)["stages"][0]["steps"][0] == {"type": "length", "min_chars": 5,
+                                                               "max_chars": 10_000_000}
+
+
+def test_validate_cli(tmp_path, capsys):
+    assert main(["validate", str(DEFAULT_CONFIG)]) == 0
+    assert "valid" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_cfg([{"type": "gopher_qualty"}])))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "configuration error" in err and "gopher_qualty" in err
+
+
+def test_config_error_stops_before_reading(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_cfg([{"type": "length"}, {"type": "length", "nope": 1}])))
+    with pytest.raises(ConfigError):
+        load_pipeline(bad)
+    assert not (tmp_path / "winnow-out").exists()
