@@ -1,0 +1,334 @@
+"""WARC (``response`` records, raw HTML) and WET (``conversion`` records, plain text) readers.
+
+Parsing uses FastWARC: on the benchmark pages it iterates and reads payloads many times faster than warcio (see
+bench/results/extraction.md, "WARC reading"). FastWARC stops at the first corrupt gzip member and returns a
+truncated last record without complaint, so this module adds what a crawl pipeline needs on top: a record whose
+payload is shorter than its ``Content-Length`` is quarantined as ``truncated``; after a corrupt region the reader
+re-synchronises on the next record boundary (next gzip member, or next ``WARC/`` header line) and reads on.
+
+Every HTTP response becomes a Document. Only an HTML page with status 200 carries its decoded HTML in
+``metadata["html"]``; other responses carry their ``http_status`` and ``content_type`` but no payload, and the
+``html_extract`` step rejects them with a reason (``http_status``, ``not_html``). A status code or a MIME type is a
+decision a user may want to revisit (keep ``text/plain``, or redirects), so it is made by a step, recorded per
+document and counted in the run's drop table; quarantine is kept for bytes the reader could not read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from ..document import Document, Quarantine
+from ..registry import register
+from .base import Reader, expand_paths
+
+__all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
+
+_EXCERPT = 200
+_SCAN_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# WHATWG: these labels mean windows-1252 on the web; decoding as latin-1 loses the 0x80-0x9f punctuation.
+_WEB_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
+                "ascii": "cp1252", "iso8859-1": "cp1252", "x-sjis": "shift_jis", "gb2312": "gb18030", "gbk": "gb18030"}
+
+
+def is_html_type(content_type: str | None) -> bool:
+    return bool(content_type) and content_type.split(";")[0].strip().lower() in _HTML_TYPES
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _WEB_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(payload: bytes, declared: str | None = None) -> tuple[str, str, str]:
+    """Decode an HTML payload; never raises. Returns ``(text, codec, how)`` where ``how`` says which evidence won:
+    ``bom``, ``utf8`` (the bytes are valid UTF-8), ``http`` (the server's charset), ``meta`` (the page's own
+    ``<meta charset>``), ``detected`` (uchardet) or ``fallback``.
+
+    Valid UTF-8 wins over a declared legacy charset because a server's ``charset=iso-8859-1`` is wrong far more
+    often than non-ASCII bytes happen to form valid UTF-8."""
+    for bom, name in _BOMS:
+        if payload.startswith(bom):
+            return payload[len(bom):].decode(name, "replace"), name, "bom"
+    try:
+        return payload.decode("utf-8"), "utf-8", "utf8"
+    except UnicodeDecodeError:
+        pass
+    m = _META_CHARSET.search(payload, 0, 4096)
+    for label, how in ((declared, "http"), (m.group(1).decode("ascii", "ignore") if m else None, "meta")):
+        name = _codec(label)
+        if name and name not in ("utf-8", "utf-16-le", "utf-16-be", "utf-16"):
+            try:
+                return payload.decode(name), name, how
+            except (UnicodeDecodeError, LookupError):
+                pass
+    try:
+        from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+        name = detect_encoding(payload)
+        return bytes_to_str(payload, name, errors="replace"), _codec(name) or name, "detected"
+    except Exception:  # the detector is optional and must never take a page down with it
+        return payload.decode("cp1252", "replace"), "cp1252", "fallback"
+
+
+def _content_decode(payload: bytes, encoding: str | None) -> bytes:
+    # Common Crawl stores payloads already decoded and renames the header; other crawlers (ClueWeb) keep a
+    # Content-Encoding header over plain bytes. Decode only when the bytes really are compressed.
+    enc = (encoding or "").strip().lower()
+    try:
+        if enc in ("gzip", "x-gzip") and payload[:2] == b"\x1f\x8b":
+            return gzip.decompress(payload)
+        if enc == "deflate" and payload and payload[:1] != b"<":
+            try:
+                return zlib.decompress(payload)
+            except zlib.error:
+                return zlib.decompress(payload, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return payload
+
+
+def _uri(value: str | None) -> str:
+    # WARC 1.0 drafts (and Dolma's fixtures) wrap the target URI in angle brackets.
+    v = (value or "").strip()
+    return v[1:-1] if v.startswith("<") and v.endswith(">") else v
+
+
+def _find_next(f: BinaryIO, start: int, gz: bool) -> int | None:
+    """Offset of the first plausible record start at or after ``start`` (a gzip member header in a .gz WARC, a
+    ``WARC/`` line otherwise), or None at the end of the file."""
+    magic = _GZIP_MAGIC if gz else b"\nWARC/"
+    pos = start
+    while True:
+        f.seek(pos)
+        chunk = f.read(_SCAN_CHUNK + len(magic))
+        if not chunk:
+            return None
+        i = chunk.find(magic)
+        if i >= 0:
+            return pos + i + (0 if gz else 1)
+        if len(chunk) <= len(magic):
+            return None
+        pos += _SCAN_CHUNK
+
+
+def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]]:
+    """Yield ``("record", record, offset)`` for readable records and ``("error", message, offset)`` for corrupt
+    regions, resynchronising after each error so the rest of the file is still read."""
+    from fastwarc.warc import ArchiveIterator
+
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head[:4] == b"\x28\xb5\x2f\xfd":
+            gz, resumable = False, False  # zstd WARCs: FastWARC reads them, but mid-file resync is not possible
+        else:
+            gz, resumable = head[:2] == b"\x1f\x8b", True
+        start = 0
+        in_error = False  # one corrupt region gives one error, however many resync attempts it takes
+        while True:
+            f.seek(start)
+            last = start - 1
+            try:
+                it = ArchiveIterator(f, record_types=record_types, parse_http=False)
+                for rec in it:
+                    last = rec.stream_pos
+                    in_error = False
+                    yield "record", rec, rec.stream_pos
+            except OSError as exc:  # FastWARC raises OSError for decompression and parse failures
+                where = max(last, start)
+                nxt = _find_next(f, where + 1, gz) if resumable else None
+                if not in_error:
+                    msg = str(exc) or type(exc).__name__
+                    yield "error", msg + ("" if nxt is not None else " (no readable record after it)"), where
+                in_error = True
+                if nxt is None:
+                    return
+                start = nxt
+                continue
+            return
+
+
+@dataclass
+class _Base(Reader):
+    paths: str | list[str] = "*.warc.gz"
+    # Common Crawl truncates payloads at 1 MiB; anything far larger is a video or an archive, not a page.
+    max_payload_bytes: int = 16 * 1024 * 1024
+
+    def shards(self) -> list[str]:
+        return expand_paths(self.paths)
+
+    def _open_check(self, shard: str) -> Quarantine | None:
+        if not Path(shard).is_file():
+            return Quarantine(shard, "file", "unreadable_file", f"{shard}: no such file")
+        return None
+
+    def _read_payload(self, rec: Any, shard: str, offset: int) -> bytes | Quarantine:
+        expected = rec.content_length
+        if expected > self.max_payload_bytes:
+            return Quarantine(shard, f"byte {offset}", "too_large",
+                              f"{shard}: record at byte {offset} ({_uri(rec.headers.get('WARC-Target-URI'))}) has "
+                              f"{expected:,} payload bytes, over max_payload_bytes={self.max_payload_bytes:,}")
+        try:
+            body = rec.reader.read()
+        except OSError as exc:
+            return Quarantine(shard, f"byte {offset}", "corrupt_record",
+                              f"{shard}: record at byte {offset} cannot be read: {exc}")
+        if len(body) < expected:
+            return Quarantine(shard, f"byte {offset}", "truncated",
+                              f"{shard}: record at byte {offset} ({_uri(rec.headers.get('WARC-Target-URI'))}) is "
+                              f"truncated: {len(body):,} of {expected:,} payload bytes; records before it were read",
+                              body[:_EXCERPT].decode("utf-8", "replace"))
+        return body
+
+    def _common_meta(self, rec: Any, shard: str, offset: int) -> dict[str, Any]:
+        h = rec.headers
+        date = rec.record_date
+        meta: dict[str, Any] = {
+            "url": _uri(h.get("WARC-Target-URI")),
+            "warc_date": date.isoformat() if date is not None else (h.get("WARC-Date") or None),
+            "warc_record_id": (h.get("WARC-Record-ID") or "").strip("<>") or None,
+            "source": shard,
+            "warc_offset": offset,
+        }
+        if h.get("WARC-Truncated"):
+            meta["warc_truncated"] = h.get("WARC-Truncated")
+        return meta
+
+    def _read(self, shard: str, record_types: Any, build) -> Iterator[Document | Quarantine]:
+        bad = self._open_check(shard)
+        if bad:
+            yield bad
+            return
+        stem = Path(shard).name.split(".")[0]
+        try:
+            for kind, item, offset in _iter_records(shard, record_types):
+                if kind == "error":
+                    yield Quarantine(shard, f"byte {offset}", "corrupt_record",
+                                     f"{shard}: corrupt or truncated WARC data after the record at byte {offset}: {item}; "
+                                     f"reading resumed at the next record boundary")
+                    continue
+                try:
+                    out = build(item, shard, offset, stem)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    out = Quarantine(shard, f"byte {offset}", "bad_record",
+                                     f"{shard}: record at byte {offset} cannot be parsed: {exc}")
+                if out is not None:
+                    yield out
+        except OSError as exc:
+            yield Quarantine(shard, "file", "unreadable_file", f"{shard}: cannot read: {exc}")
+
+
+def _http_head(body: bytes) -> tuple[int | None, dict[str, str], bytes]:
+    """Split an HTTP response block into status, headers (lower-case names) and payload. Accepts LF-only line
+    ends, which old crawlers (ClueWeb09) wrote."""
+    end = body.find(b"\r\n\r\n")
+    sep = 4
+    lf = body.find(b"\n\n")
+    if lf >= 0 and (end < 0 or lf < end):
+        end, sep = lf, 2
+    if end < 0:
+        head, payload = body, b""
+    else:
+        head, payload = body[:end], body[end + sep:]
+    lines = head.decode("latin-1").splitlines()
+    status = None
+    if lines:
+        parts = lines[0].split(None, 2)
+        if len(parts) >= 2 and parts[0].upper().startswith("HTTP/") and parts[1].isdigit():
+            status = int(parts[1])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        k, sep_, v = line.partition(":")
+        if sep_:
+            headers[k.strip().lower()] = v.strip()
+    return status, headers, payload
+
+
+@register("warc", kind="reader")
+@dataclass
+class WarcReader(_Base):
+    """WARC ``response`` records (gzip, zstd or uncompressed) -> Documents with the HTML in ``metadata["html"]``."""
+
+    paths: str | list[str] = "*.warc*"
+
+    def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        from fastwarc.warc import WarcRecordType
+
+        yield from self._read(shard, WarcRecordType.response, self._build)
+
+    def _build(self, rec: Any, shard: str, offset: int, stem: str) -> Document | Quarantine | None:
+        body = self._read_payload(rec, shard, offset)
+        if isinstance(body, Quarantine):
+            return body
+        meta = self._common_meta(rec, shard, offset)
+        status, headers, payload = _http_head(body)
+        if status is None:
+            return Quarantine(shard, f"byte {offset}", "bad_http",
+                              f"{shard}: response record at byte {offset} ({meta['url']}) has no HTTP status line",
+                              body[:_EXCERPT].decode("utf-8", "replace"))
+        ctype_full = headers.get("content-type", "")
+        ctype = ctype_full.split(";")[0].strip().lower()
+        identified = (rec.headers.get("WARC-Identified-Payload-Type") or "").strip().lower()
+        declared = None
+        m = re.search(r"charset\s*=\s*[\"']?([^\"';\s]+)", ctype_full, re.I)
+        if m:
+            declared = m.group(1)
+        meta.update(http_status=status, content_type=ctype or identified or None)
+        if identified and identified != ctype:
+            meta["identified_type"] = identified
+        rid = meta["warc_record_id"] or f"{stem}:{offset}"
+        html_like = is_html_type(ctype) or (not ctype and (is_html_type(identified) or
+                                                           payload[:256].lstrip()[:1] == b"<"))
+        if status != 200 or not html_like:
+            return Document(id=rid, text="", metadata=meta)  # html_extract rejects it, with the reason
+        payload = _content_decode(payload, headers.get("content-encoding"))
+        html, codec, how = decode_html(payload, declared)
+        meta.update(charset=codec, charset_source=how, html=html)
+        if declared:
+            meta["http_charset"] = declared
+        return Document(id=rid, text="", metadata=meta)
+
+
+@register("wet", kind="reader")
+@dataclass
+class WetReader(_Base):
+    """WET ``conversion`` records (Common Crawl's extracted plain text) -> Documents."""
+
+    paths: str | list[str] = "*.warc.wet*"
+
+    def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        from fastwarc.warc import WarcRecordType
+
+        yield from self._read(shard, WarcRecordType.conversion, self._build)
+
+    def _build(self, rec: Any, shard: str, offset: int, stem: str) -> Document | Quarantine | None:
+        body = self._read_payload(rec, shard, offset)
+        if isinstance(body, Quarantine):
+            return body
+        meta = self._common_meta(rec, shard, offset)
+        h = rec.headers
+        meta["content_type"] = (h.get("Content-Type") or "text/plain").split(";")[0].strip()
+        for key, name in (("WARC-Refers-To", "warc_refers_to"),
+                          ("WARC-Identified-Content-Language", "language_hint")):
+            if h.get(key):
+                meta[name] = h.get(key).strip("<>")
+        text, codec, how = decode_html(body, "utf-8")
+        meta.update(charset=codec)
+        if how not in ("utf8", "bom"):
+            meta["charset_source"] = how
+        return Document(id=meta["warc_record_id"] or f"{stem}:{offset}", text=text, metadata=meta)
