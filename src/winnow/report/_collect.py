@@ -1,0 +1,295 @@
+"""One streaming pass over a run's terminal records, aggregated into what the report draws.
+
+Memory is bounded whatever the corpus size: counters per step, reason, language and domain (domains and languages
+folded into "(other)" past a cap), a bottom-k sample of values per signal, and a few example documents per reason
+(each truncated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._run import BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_terminal, numeric
+
+SIGNAL_SAMPLE = 20_000  # values kept per signal for its histogram
+EXAMPLES_PER_REASON = 4
+EXAMPLE_TEXT_CAP = 60_000  # characters of a document kept for an example (the view is windowed further)
+MAX_GROUPS = 5_000  # distinct languages / domains counted exactly before folding into "(other)"
+MAX_SIGNALS = 200
+
+
+@dataclass
+class Counts:
+    docs: int = 0
+    chars: int = 0
+    tokens: int = 0
+
+    def add(self, d: int, c: int, t: int) -> None:
+        self.docs += d
+        self.chars += c
+        self.tokens += t
+
+
+@dataclass
+class StepAgg:
+    docs_in: Counts = field(default_factory=Counts)
+    docs_out: Counts = field(default_factory=Counts)
+    dropped: dict[str, Counts] = field(default_factory=dict)  # reason -> removed documents (simulated in annotate)
+    edits: dict[str, Counts] = field(default_factory=dict)  # reason -> edited docs / chars / tokens removed
+    edit_spans: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)  # annotate: every verdict, as stats.json counts them
+
+
+@dataclass
+class GroupAgg:
+    docs_in: int = 0
+    docs_kept: int = 0
+    chars_in: int = 0
+    chars_kept: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Signal:
+    key: str
+    owner: int | None  # index into info.steps of the step that wrote it
+    n: dict[str, int] = field(default_factory=lambda: {"kept": 0, "here": 0, "other": 0})
+    lo: float = float("inf")
+    hi: float = float("-inf")
+    sample: BottomK = field(default_factory=lambda: BottomK(SIGNAL_SAMPLE))
+
+
+@dataclass
+class Summary:
+    info: RunInfo
+    steps: list[StepAgg]
+    input: Counts
+    kept: Counts
+    quarantined: int
+    quarantine_reasons: dict[str, int]
+    quarantine_examples: dict[str, list[dict[str, Any]]]
+    signals: dict[str, Signal]
+    examples: dict[tuple[int, str, str], BottomK]  # (step, "drop"|"edit", reason) -> example docs
+    languages: dict[str, GroupAgg]
+    domains: dict[str, GroupAgg]
+    lang_key: str | None
+    has_urls: bool
+    mismatches: list[str]
+
+
+def domain_of(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _lang(attrs: dict[str, Any]) -> tuple[str | None, str | None]:
+    v = attrs.get("language.lang")
+    if isinstance(v, str):
+        return "language.lang", v
+    for k, v in attrs.items():
+        if isinstance(v, str) and (k.endswith(".lang") or k.endswith(".language")):
+            return k, v
+    return None, None
+
+
+def _bump(groups: dict[str, GroupAgg], key: str) -> GroupAgg:
+    g = groups.get(key)
+    if g is None:
+        if len(groups) >= MAX_GROUPS:
+            key = "(other)"
+            g = groups.get(key)
+        if g is None:
+            g = groups[key] = GroupAgg()
+    return g
+
+
+def _example(rec: Record, path: DocPath, j: int) -> dict[str, Any]:
+    d = rec.doc
+    text = d.get("text") or ""
+    meta = d.get("metadata") or {}
+    attrs = d.get("attributes") or {}
+    step = path.steps[j]
+    prefix = step.label + "."
+    return {
+        "id": str(d.get("id")),
+        "url": meta.get("url") if isinstance(meta.get("url"), str) else None,
+        "source": str(meta.get("source", "")) if meta.get("source") is not None else "",
+        "text": text[:EXAMPLE_TEXT_CAP],
+        "text_len": len(text),
+        # offsets past the cap cannot be drawn; keep the edits that fit
+        "edits": [e for e in (d.get("edits") or []) if e.get("end", 0) <= EXAMPLE_TEXT_CAP],
+        "n_edits": len(d.get("edits") or []),
+        "verdict": path.verdicts[j],
+        "signals": {k: v for k, v in attrs.items() if k.startswith(prefix) and not k.endswith(".drop")
+                    and not isinstance(v, (dict, list))},
+        "file": f"{rec.where}/{rec.stage}/{rec.path.name}",
+    }
+
+
+def collect(info: RunInfo) -> Summary:
+    steps = [StepAgg() for _ in info.steps]
+    gidx = {s.key: s.gpos for s in info.steps}
+    inp, kept = Counts(), Counts()
+    signals: dict[str, Signal] = {}
+    examples: dict[tuple[int, str, str], BottomK] = {}
+    languages: dict[str, GroupAgg] = {}
+    domains: dict[str, GroupAgg] = {}
+    lang_key = None
+    has_urls = False
+
+    for rec in iter_terminal(info):
+        path = doc_path(info, rec)
+        doc = rec.doc
+        did = str(doc.get("id"))
+        n = len(path.steps)
+        g = [gidx[s.key] for s in path.steps]
+        last = path.first_drop if path.first_drop is not None else n - 1  # last step the doc passes through
+        # text size after each step, walking back from the final text
+        after_c = [0] * n
+        after_t = [0] * n
+        c, t = path.final_chars, path.final_tokens
+        for j in range(n - 1, -1, -1):
+            after_c[j], after_t[j] = c, t
+            if path.reached[j] and (j <= last or info.annotate):
+                c += path.net_chars(j)
+                t += path.net_tokens(j)
+        in_c, in_t = c, t
+        inp.add(1, in_c, in_t)
+        # route mode keeps edits of steps after the drop out of the text; annotate mode counts them on the final
+        # text, which the walk above already undid
+        for j in range(n):
+            sa = steps[g[j]]
+            if j > last:
+                if info.annotate and path.verdicts[j] is not None:
+                    r = path.verdicts[j].get("reason", "?")
+                    sa.flagged[r] = sa.flagged.get(r, 0) + 1
+                continue
+            before_c = after_c[j] + (path.net_chars(j) if path.edits[j] else 0)
+            before_t = after_t[j] + (path.net_tokens(j) if path.edits[j] else 0)
+            sa.docs_in.add(1, before_c, before_t)
+            if path.edits[j]:
+                by_reason: dict[str, list[int]] = {}
+                for e in path.edits[j]:
+                    r = e.get("reason", "?")
+                    acc = by_reason.setdefault(r, [0, 0, 0])
+                    acc[0] += 1
+                    acc[1] += len(e.get("removed", "")) - len(e.get("replacement", ""))
+                    acc[2] += len(e.get("removed", "").split()) - len(e.get("replacement", "").split())
+                for r, (spans, ch, tk) in by_reason.items():
+                    sa.edits.setdefault(r, Counts()).add(1, ch, tk)
+                    sa.edit_spans[r] = sa.edit_spans.get(r, 0) + spans
+                    key = (g[j], "edit", r)
+                    bk = examples.setdefault(key, BottomK(EXAMPLES_PER_REASON))
+                    rank = doc_hash(did, f"edit:{r}")
+                    bk.offer(rank, lambda: _example(rec, path, j))
+            v = path.verdicts[j]
+            if v is not None:
+                r = v.get("reason", "?")
+                if info.annotate:
+                    sa.flagged[r] = sa.flagged.get(r, 0) + 1
+            if j == path.first_drop:
+                sa.dropped.setdefault(r, Counts()).add(1, after_c[j], after_t[j])
+                key = (g[j], "drop", r)
+                bk = examples.setdefault(key, BottomK(EXAMPLES_PER_REASON))
+                bk.offer(doc_hash(did, f"drop:{r}"), lambda: _example(rec, path, j))
+            else:
+                sa.docs_out.add(1, after_c[j], after_t[j])
+        is_kept = path.first_drop is None
+        if is_kept:
+            kept.add(1, path.final_chars, path.final_tokens)
+
+        attrs = doc.get("attributes") or {}
+        lk, lang = _lang(attrs)
+        if lk:
+            lang_key = lang_key or lk
+        reason = None if is_kept else f"{path.steps[path.first_drop].label}: {path.verdicts[path.first_drop].get('reason')}"
+        meta = doc.get("metadata") or {}
+        dom = domain_of(meta.get("url"))
+        has_urls = has_urls or dom is not None
+        for groups, key in ((languages, lang or "(unknown)"), (domains, dom or "(no url)")):
+            ga = _bump(groups, key)
+            ga.docs_in += 1
+            ga.chars_in += in_c
+            if is_kept:
+                ga.docs_kept += 1
+                ga.chars_kept += path.final_chars
+            else:
+                ga.reasons[reason] = ga.reasons.get(reason, 0) + 1
+
+        # signals: numeric attributes, split by what happened to the document
+        labels = {s.label: j for j, s in enumerate(path.steps)}
+        rank = None
+        for k, v in attrs.items():
+            x = numeric(v)
+            if x is None:
+                continue
+            sig = signals.get(k)
+            if sig is None:
+                if len(signals) >= MAX_SIGNALS:
+                    continue
+                j = labels.get(k.split(".", 1)[0])
+                sig = signals[k] = Signal(k, g[j] if j is not None else None)
+            j = labels.get(k.split(".", 1)[0])
+            if is_kept:
+                cls = "kept"
+            elif j is not None and path.verdicts[j] is not None:
+                cls = "here"
+            else:
+                cls = "other"
+            sig.n[cls] += 1
+            sig.lo = min(sig.lo, x)
+            sig.hi = max(sig.hi, x)
+            if rank is None:
+                rank = doc_hash(did, "signal")
+            sig.sample.offer(rank, lambda x=x, cls=cls: (x, cls))
+
+    q_reasons: dict[str, int] = {}
+    q_examples: dict[str, list[dict[str, Any]]] = {}
+    nq = 0
+    for rec in iter_quarantine(info):
+        nq += 1
+        r = str(rec.doc.get("reason", "?"))
+        q_reasons[r] = q_reasons.get(r, 0) + 1
+        lst = q_examples.setdefault(r, [])
+        if len(lst) < EXAMPLES_PER_REASON:
+            lst.append({k: str(rec.doc.get(k, ""))[:2000] for k in ("source", "location", "message", "excerpt")})
+
+    summary = Summary(info, steps, inp, kept, nq, q_reasons, q_examples, signals, examples, languages, domains,
+                      lang_key, has_urls, [])
+    summary.mismatches = check_against_stats(summary)
+    return summary
+
+
+def check_against_stats(s: Summary) -> list[str]:
+    """The report's counts, rebuilt from the documents, must agree with the run's ledger (stats.json)."""
+    out = []
+    info = s.info
+    for sd in info.stats.get("stages", []):
+        by_label = {st["name"]: st for st in sd.get("steps", [])}
+        for step in info.stage_steps(sd["name"]):
+            st = by_label.get(step.label)
+            if st is None:
+                continue
+            agg = s.steps[step.gpos]
+            if info.annotate:
+                if agg.flagged != st["dropped"]:
+                    out.append(f"{step.key}: verdicts {agg.flagged} vs stats.json {st['dropped']}")
+                continue
+            mine = {r: c.docs for r, c in agg.dropped.items()}
+            if mine != st["dropped"]:
+                out.append(f"{step.key}: dropped {mine} vs stats.json {st['dropped']}")
+            if agg.docs_in.docs != st["docs_in"] - st.get("errors", 0) and agg.docs_in.docs != st["docs_in"]:
+                out.append(f"{step.key}: {agg.docs_in.docs} documents in vs stats.json {st['docs_in']}")
+            removed = sum(c.chars for c in agg.edits.values())
+            if removed != st["chars_removed"]:
+                out.append(f"{step.key}: {removed} characters removed by edits vs stats.json {st['chars_removed']}")
+    return out

@@ -1,0 +1,345 @@
+"""Reading a finished run folder: the pipeline as it ran, its ledger, and every document's path through the steps.
+
+The report, ``explain`` and ``whatif`` never re-run a step: everything comes from the records the run wrote.
+A document's *terminal record* is the last one the run wrote for it: ``rejected/<stage>/...`` where it was dropped,
+or ``kept/<stage>/...`` of a stage no later stage reads. Each terminal record carries every attribute and edit of
+the steps it went through, so one streaming pass over terminal records rebuilds the whole funnel.
+
+With ``on_drop: annotate`` nothing is dropped: every step's verdict is stored as the attribute ``<label>.drop``.
+The funnel then shows where a routing run would have dropped each document: at its first failing verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+import yaml
+
+from ..io.base import open_read
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+@dataclass
+class StepInfo:
+    stage: str
+    index: int  # position in the stage
+    label: str  # name, or name#k when the stage uses the same step twice (as in stats.json)
+    type: str
+    params: dict[str, Any]
+    # param -> (attribute key, op, reason): "drop when attribute <op> param"
+    thresholds: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    kind: str = "step"
+    gpos: int = 0  # position in the whole pipeline (all stages, in order)
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}/{self.label}"
+
+
+@dataclass
+class RunInfo:
+    run_dir: Path
+    config: dict[str, Any]
+    config_text: str
+    stats: dict[str, Any]
+    on_drop: str
+    stages: list[dict[str, Any]]  # raw stage mappings of config.resolved.yaml
+    steps: list[StepInfo]
+    chains: dict[str, list[str]]  # stage -> stage names from the reading stage to it
+    terminal_kept: list[str]  # stages whose kept output no later stage reads
+
+    @property
+    def annotate(self) -> bool:
+        return self.on_drop == "annotate"
+
+    def stage_steps(self, stage: str) -> list[StepInfo]:
+        return [s for s in self.steps if s.stage == stage]
+
+    def chain_steps(self, stage: str) -> list[StepInfo]:
+        return [s for st in self.chains[stage] for s in self.stage_steps(st)]
+
+    def stage_stats(self, stage: str) -> dict[str, Any]:
+        for sd in self.stats.get("stages", []):
+            if sd["name"] == stage:
+                return sd
+        return {}
+
+
+def _labels(types: list[str]) -> list[str]:
+    out = []
+    for i, t in enumerate(types):
+        same = [j for j, u in enumerate(types) if u == t]
+        out.append(t if len(same) == 1 else f"{t}#{same.index(i) + 1}")
+    return out
+
+
+def _step_class(type_name: str):
+    from ..registry import lookup
+
+    try:
+        return lookup(type_name, "step")
+    except Exception:  # a step from a plugin not installed here: the run's records still explain themselves
+        return None
+
+
+def _kind(cls) -> str:
+    if cls is None:
+        return "step"
+    from ..step import CorpusStep, Filter, Map, Tagger
+
+    for base, label in ((CorpusStep, "corpus"), (Filter, "filter"), (Tagger, "tagger"), (Map, "map")):
+        if issubclass(cls, base):
+            return label
+    return "step"
+
+
+def load_run(run_dir: str | Path) -> RunInfo:
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / "config.resolved.yaml"
+    if not cfg_path.exists():
+        from ..errors import WinnowError
+
+        raise WinnowError(f"{run_dir} is not a winnow run folder (no config.resolved.yaml)")
+    text = cfg_path.read_text()
+    cfg = yaml.safe_load(text) or {}
+    stats_path = run_dir / "stats.json"
+    stats = orjson.loads(stats_path.read_bytes()) if stats_path.exists() else {"stages": []}
+    stages = cfg.get("stages") or []
+    steps: list[StepInfo] = []
+    for st in stages:
+        raw_steps = [s if isinstance(s, dict) else {"type": s} for s in st.get("steps") or []]
+        types = [s["type"] for s in raw_steps]
+        for i, (spec, label) in enumerate(zip(raw_steps, _labels(types))):
+            cls = _step_class(spec["type"])
+            params = {k: v for k, v in spec.items() if k != "type"}
+            thr = dict(getattr(cls, "THRESHOLDS", None) or {}) if cls is not None else {}
+            steps.append(StepInfo(st["name"], i, label, spec["type"], params, thr,
+                                  tuple(getattr(cls, "REASONS", ()) or ()), _kind(cls), len(steps)))
+    chains: dict[str, list[str]] = {}
+    for st in stages:
+        src = st.get("from")
+        chains[st["name"]] = (chains.get(src, []) if src else []) + [st["name"]]
+    read_from = {st.get("from") for st in stages if st.get("from")}
+    terminal = [st["name"] for st in stages if st["name"] not in read_from]
+    return RunInfo(run_dir, cfg, text, stats, cfg.get("on_drop", "route"), stages, steps, chains, terminal)
+
+
+# --- reading records ----------------------------------------------------------------------------------------------
+
+def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
+    if path.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        from ..io.parquet import _row_to_doc
+
+        pf = pq.ParquetFile(path)
+        for batch in pf.iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                if needle is not None and needle.strip(b'"').decode() != str(row.get("id")):
+                    continue
+                yield _row_to_doc(row).to_dict()
+        return
+    with open_read(path) as f:
+        for line in f:
+            if not line.strip() or (needle is not None and needle not in line):
+                continue
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a run only writes whole lines; a damaged file is the ledger's business, not the report's
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.exists():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+@dataclass
+class Record:
+    stage: str
+    where: str  # "kept" | "rejected" | "quarantine" | "work"
+    path: Path
+    doc: dict[str, Any]
+
+
+def iter_terminal(info: RunInfo, needle: bytes | None = None) -> Iterator[Record]:
+    """Every document's last record, streamed file by file in a fixed order."""
+    for st in info.stages:
+        for p in _files(info.run_dir / "rejected" / st["name"]):
+            for d in _iter_file(p, needle):
+                yield Record(st["name"], "rejected", p, d)
+    for name in info.terminal_kept:
+        for p in _files(info.run_dir / "kept" / name):
+            for d in _iter_file(p, needle):
+                yield Record(name, "kept", p, d)
+
+
+def iter_quarantine(info: RunInfo, needle: bytes | None = None) -> Iterator[Record]:
+    for st in info.stages:
+        for p in _files(info.run_dir / "quarantine" / st["name"]):
+            for d in _iter_file(p, needle):
+                yield Record(st["name"], "quarantine", p, d)
+
+
+def iter_everything(info: RunInfo, needle: bytes | None = None) -> Iterator[Record]:
+    """All records of the run (for ``explain``): intermediate ones too, in pipeline order."""
+    for st in info.stages:
+        name = st["name"]
+        work = info.run_dir / "work" / name
+        if work.exists():
+            for sub in sorted(p for p in work.iterdir() if p.is_dir() and p.name[:1] == "p" and p.name[1:].isdigit()):
+                for p in _files(sub):
+                    for d in _iter_file(p, needle):
+                        yield Record(name, "work", p, d)
+        for where in ("rejected", "kept"):
+            for p in _files(info.run_dir / where / name):
+                for d in _iter_file(p, needle):
+                    yield Record(name, where, p, d)
+        for p in _files(info.run_dir / "quarantine" / name):
+            for d in _iter_file(p, needle):
+                yield Record(name, "quarantine", p, d)
+
+
+# --- one document's path --------------------------------------------------------------------------------------
+
+def ws_tokens(s: str) -> int:
+    return len(s.split())
+
+
+def _edit_groups(edits: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    # One step application's edits are contiguous with increasing offsets (as in document.undo_edits).
+    groups: list[list[dict[str, Any]]] = []
+    for e in edits:
+        if groups and groups[-1][-1]["step"] == e["step"] and e["start"] >= groups[-1][-1]["end"]:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    return groups
+
+
+@dataclass
+class DocPath:
+    """What happened to one document, step by step (positions index ``steps``)."""
+
+    steps: list[StepInfo]
+    verdicts: list[dict[str, Any] | None]  # the step's drop (route: only the dropping step; annotate: every one)
+    edits: list[list[dict[str, Any]]]  # edits each step made
+    reached: list[bool]  # False after the drop in route mode
+    first_drop: int | None
+    final_chars: int
+    final_tokens: int
+
+    def net_chars(self, j: int) -> int:
+        return sum(len(e.get("removed", "")) - len(e.get("replacement", "")) for e in self.edits[j])
+
+    def net_tokens(self, j: int) -> int:
+        return sum(ws_tokens(e.get("removed", "")) - ws_tokens(e.get("replacement", "")) for e in self.edits[j])
+
+
+def doc_path(info: RunInfo, rec: Record) -> DocPath:
+    steps = info.chain_steps(rec.stage)
+    doc = rec.doc
+    attrs = doc.get("attributes") or {}
+    n = len(steps)
+    verdicts: list[dict[str, Any] | None] = [None] * n
+    reached = [True] * n
+    drop = doc.get("drop")
+    if info.annotate:
+        for j, s in enumerate(steps):
+            v = attrs.get(f"{s.label}.drop")
+            if isinstance(v, dict):
+                verdicts[j] = v
+    elif drop and rec.where == "rejected":
+        cands = [j for j, s in enumerate(steps) if s.stage == rec.stage and s.type == drop.get("step")]
+        if cands:
+            exact = [j for j in cands if drop.get("threshold") is not None and any(
+                _num(steps[j].params.get(p)) == drop.get("threshold") for p in steps[j].thresholds)]
+            j = (exact or cands)[0]
+            verdicts[j] = drop
+            for k in range(j + 1, n):
+                reached[k] = False
+    first = next((j for j, v in enumerate(verdicts) if v is not None), None)
+    # Assign edit groups to the steps that made them, in order (several stages may use one step type).
+    per_step: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    j = 0
+    for g in _edit_groups(doc.get("edits") or []):
+        k = j
+        while k < n and (steps[k].type != g[0]["step"] or not reached[k]):
+            k += 1
+        if k == n:
+            # an edit by a step this pipeline does not know (e.g. from an earlier run): attribute it to no step
+            continue
+        per_step[k].extend(g)
+        j = k + 1
+    text = doc.get("text") or ""
+    return DocPath(steps, verdicts, per_step, reached, first, len(text), ws_tokens(text))
+
+
+def _num(x: Any) -> float | None:
+    try:
+        return None if x is None or isinstance(x, bool) else float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def numeric(x: Any) -> float | None:
+    """The attribute as a number if it is one (booleans and non-finite values are not signals to plot)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    f = float(x)
+    return f if math.isfinite(f) else None
+
+
+def doc_hash(doc_id: str, salt: str = "") -> int:
+    """A stable pseudo-random rank: sampling by smallest rank is deterministic and independent of shard order."""
+    return int.from_bytes(hashlib.blake2b((salt + "\x00" + doc_id).encode(), digest_size=8).digest(), "big")
+
+
+class BottomK:
+    """Keep the k items with the smallest rank: a deterministic reservoir whose result does not depend on the
+    order documents are read in."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self._heap: list[tuple[int, int, Any]] = []  # (-rank, tiebreak, item): a max-heap on rank
+        self._n = 0
+        self.seen = 0
+
+    def offer(self, rank: int, make) -> None:
+        """``make`` builds the item only when it is kept, so expensive copies are made for few documents."""
+        self.seen += 1
+        if len(self._heap) < self.k:
+            self._n += 1
+            heapq.heappush(self._heap, (-rank, self._n, make()))
+        elif -self._heap[0][0] > rank:
+            self._n += 1
+            heapq.heapreplace(self._heap, (-rank, self._n, make()))
+
+    def would_keep(self, rank: int) -> bool:
+        return len(self._heap) < self.k or -self._heap[0][0] > rank
+
+    def items(self) -> list[Any]:
+        return [it for _, _, it in sorted(self._heap, key=lambda t: -t[0])]
+
+
+def threshold_verdict(step: StepInfo, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+    """(decidable, reason, value, threshold) of a step's declared thresholds on recorded attributes."""
+    for param, (attr, op, reason) in step.thresholds.items():
+        if param not in params or params[param] is None:
+            continue
+        v = numeric(attrs.get(attr))
+        if v is None:
+            return False, None, None, None
+        if OPS[op](v, params[param]):
+            return True, reason, v, params[param]
+    return True, None, None, None

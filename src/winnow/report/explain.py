@@ -1,0 +1,175 @@
+"""``winnow explain RUN_DIR DOC_ID``: where one document went and every signal and decision on its path, read from
+the run's records (nothing is re-run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._run import OPS, Record, RunInfo, doc_path, iter_everything, load_run, numeric
+
+__all__ = ["explain", "find_records", "explain_record"]
+
+
+def find_records(info: RunInfo, doc_id: str) -> list[Record]:
+    # A cheap byte test before parsing: a record with this id holds the id as a JSON string somewhere.
+    needle = orjson.dumps(str(doc_id))
+    out = []
+    for rec in iter_everything(info, needle):
+        d = rec.doc
+        if rec.where == "quarantine":
+            d = d.get("document") or {}
+        if str(d.get("id")) == str(doc_id):
+            out.append(rec)
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (dict, list)):
+        return orjson.dumps(v).decode()
+    return str(v)
+
+
+def explain_record(info: RunInfo, rec: Record) -> dict[str, Any]:
+    """The story of one terminal record, step by step, as plain data."""
+    path = doc_path(info, rec)
+    doc = rec.doc
+    attrs = doc.get("attributes") or {}
+    steps = []
+    for j, st in enumerate(path.steps):
+        prefix = st.label + "."
+        signals = {k: v for k, v in attrs.items() if k.startswith(prefix) and not k.endswith(".drop")}
+        checks = []
+        for param, (attr, op, reason) in st.thresholds.items():
+            p = st.params.get(param)
+            v = numeric(attrs.get(attr))
+            if p is None or isinstance(p, bool):
+                continue
+            checks.append({"param": param, "threshold": p, "attribute": attr, "op": op, "value": v,
+                           "reason": reason, "fails": None if v is None else bool(OPS[op](v, p))})
+        verdict = path.verdicts[j]
+        if not path.reached[j]:
+            status = "not reached"
+        elif verdict is not None and j == path.first_drop:
+            status = "would drop" if info.annotate else "dropped"
+        elif verdict is not None:
+            status = "would drop (already dropped earlier)"
+        elif path.edits[j]:
+            status = "edited"
+        else:
+            status = "passed"
+        edits = [{"reason": e.get("reason"), "start": e.get("start"), "end": e.get("end"),
+                  "removed": e.get("removed", ""), "replacement": e.get("replacement", ""),
+                  **({"score": e["score"]} if e.get("score") is not None else {})} for e in path.edits[j]]
+        steps.append({"stage": st.stage, "step": st.label, "type": st.type, "kind": st.kind, "status": status,
+                      "verdict": verdict, "signals": signals, "checks": checks, "edits": edits,
+                      "chars_removed": path.net_chars(j)})
+    other_attrs = {k: v for k, v in attrs.items()
+                   if not any(k.startswith(s.label + ".") for s in path.steps)}
+    if info.annotate:
+        outcome = "kept" if path.first_drop is None else "kept (annotated: would be dropped)"
+    else:
+        outcome = "kept" if rec.where == "kept" else "rejected"
+    meta = doc.get("metadata") or {}
+    return {
+        "id": str(doc.get("id")), "outcome": outcome, "stage": rec.stage, "file": _rel(info, rec.path),
+        "drop": doc.get("drop") or (path.verdicts[path.first_drop] if path.first_drop is not None else None),
+        "dropped_at": (path.steps[path.first_drop].key if path.first_drop is not None else None),
+        "url": meta.get("url"), "source": meta.get("source"),
+        "chars": path.final_chars, "tokens": path.final_tokens,
+        "text_preview": (doc.get("text") or "")[:300],
+        "steps": steps, "other_attributes": other_attrs,
+    }
+
+
+def _rel(info: RunInfo, p: Path) -> str:
+    try:
+        return str(p.relative_to(info.run_dir))
+    except ValueError:
+        return str(p)
+
+
+def _terminal(info: RunInfo, recs: list[Record]) -> list[Record]:
+    """The records that end a document's path (normally one): rejected anywhere, or kept by a final stage."""
+    return [r for r in recs if r.where == "rejected" or (r.where == "kept" and r.stage in info.terminal_kept)]
+
+
+def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
+    info = load_run(run_dir)
+    recs = find_records(info, doc_id)
+    quarantined = [r for r in recs if r.where == "quarantine"]
+    terminal = _terminal(info, recs)
+    if not recs:
+        print(f"winnow: no document with id {doc_id!r} in {run_dir} (searched kept/, rejected/, work/ and "
+              f"quarantine/; a record the reader could not parse has no id)", file=sys.stderr)
+        return 1
+    stories = [explain_record(info, r) for r in terminal]
+    qs = [{"stage": r.stage, "file": _rel(info, r.path), "reason": r.doc.get("reason"),
+           "message": r.doc.get("message")} for r in quarantined]
+    seen_in = [{"where": r.where, "stage": r.stage, "file": _rel(info, r.path)} for r in recs]
+    if as_json:
+        sys.stdout.write(orjson.dumps({"id": doc_id, "records": stories, "quarantined": qs, "seen_in": seen_in},
+                                      option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
+        return 0
+    out: list[str] = []
+    if len(stories) > 1:
+        out.append(f"{len(stories)} documents carry the id {doc_id!r} (ids are not unique in the input); each:")
+    for s in stories:
+        out.extend(_story_lines(s, info))
+    for q in qs:
+        out.append(f"QUARANTINED in stage {q['stage']}: {q['reason']}: {q['message']}  ({q['file']})")
+    out.append("records: " + ", ".join(f"{x['file']}" for x in seen_in))
+    print("\n".join(out))
+    return 0
+
+
+def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
+    lines = [f"document {s['id']}" + (f"  {s['url']}" if s.get("url") else "")]
+    if s["outcome"] == "rejected" or s["dropped_at"]:
+        d = s["drop"] or {}
+        val = "" if d.get("value") is None else f" (value {_fmt(d.get('value'))}, threshold {_fmt(d.get('threshold'))})"
+        lines.append(f"  {s['outcome'].upper()} at {s['dropped_at']}: {d.get('reason')}{val}  [{s['file']}]")
+    else:
+        lines.append(f"  KEPT  [{s['file']}]")
+    lines.append(f"  final text: {s['chars']:,} characters, {s['tokens']:,} whitespace tokens")
+    for st in s["steps"]:
+        where = f"{st['stage']}/{st['step']}" if len(info.stages) > 1 else st["step"]
+        lines.append(f"  - {where} [{st['kind']}]: {st['status']}")
+        if st["status"] == "not reached":
+            continue
+        for c in st["checks"]:
+            if c["value"] is None:
+                lines.append(f"      {c['attribute']}: not recorded (check {c['op']} {c['param']}={_fmt(c['threshold'])})")
+                continue
+            mark = "FAILS" if c["fails"] else "ok"
+            lines.append(f"      {c['attribute']} = {_fmt(c['value'])}  drop when {c['op']} {c['param']}="
+                         f"{_fmt(c['threshold'])}: {mark}" + (f" ({c['reason']})" if c["fails"] else ""))
+        checked = {c["attribute"] for c in st["checks"]}
+        for k, v in st["signals"].items():
+            if k not in checked:
+                lines.append(f"      {k} = {_fmt(v)}")
+        v = st["verdict"]
+        if v and not st["checks"]:
+            lines.append(f"      verdict: {v.get('reason')} (value {_fmt(v.get('value'))}, threshold "
+                         f"{_fmt(v.get('threshold'))})")
+        if st["edits"]:
+            by: dict[str, list[dict[str, Any]]] = {}
+            for e in st["edits"]:
+                by.setdefault(e["reason"], []).append(e)
+            for r, es in by.items():
+                lines.append(f"      removed {len(es)} span(s) as {r}, {sum(len(e['removed']) for e in es):,} chars:")
+                for e in es[:5]:
+                    txt = e["removed"].replace("\n", "⏎")
+                    txt = txt if len(txt) <= 90 else txt[:60] + " … " + txt[-25:]
+                    lines.append(f"        [{e['start']}:{e['end']}] {txt!r}"
+                                 + (f" -> {e['replacement']!r}" if e["replacement"] else ""))
+                if len(es) > 5:
+                    lines.append(f"        … {len(es) - 5} more")
+    if s["other_attributes"]:
+        lines.append("  other attributes: " + ", ".join(f"{k}={_fmt(v)}" for k, v in s["other_attributes"].items()))
+    return lines
