@@ -44,7 +44,7 @@ def cmd_run(args) -> int:
     executor = validate_executor_spec(executor)
     pipe.executor = executor
     out = Path(args.output or pipe.output_dir)
-    result = run_pipeline(pipe, out, executor)
+    result = run_pipeline(pipe, out, executor, verify_files=args.verify)
     print(format_stats(result.stats))
     if result.skipped_shards:
         print(f"resumed: {result.skipped_shards} shard pass(es) were already done and skipped")
@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--executor", choices=["inline", "local", "ray"], help="override the pipeline's executor")
         sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
         sp.add_argument("--address", help="Ray cluster address (with --executor ray)")
+        sp.add_argument("--verify", action="store_true",
+                        help="re-count the records of every output file against the ledger (reads outputs again)")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a key of the pipeline file, e.g. --set run.name=x")
 

@@ -74,7 +74,9 @@ def _check_pass_ledger(run_dir: Path, pipe: Pipeline, si: int, pi: int, shards: 
 
 
 def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Executor | dict | str | None = None,
-                 *, verify_files: bool = True, log: bool = True) -> RunResult:
+                 *, verify_files: bool = False, log: bool = True, report: bool = True) -> RunResult:
+    """Run (or resume) every stage. ``verify_files`` re-counts the records in every output file against the stats
+    (decompressing everything once more); the per-shard and per-pass balance is always checked."""
     run_dir = Path(run_dir if run_dir is not None else pipe.output_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     pipe.output_dir = str(run_dir)
@@ -144,7 +146,8 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Ex
         names = "; ".join(f"{f.label} ({f.attempts} attempts): {f.error}" for f in failures)
         raise ShardFailed(failures[0].label, f"{len(failures)} shard(s) failed: {names}. Finished shards are "
                           f"kept and balanced; rerun to resume.")
-    _write_report(run_dir, log)
+    if report:
+        _write_report(run_dir, log)
     return result
 
 

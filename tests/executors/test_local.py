@@ -37,7 +37,7 @@ def test_local_equals_inline_byte_for_byte(tmp_path, real_docs):
     pattern = _inputs(tmp_path, real_docs)
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[LengthFilter(min_chars=3000)])])
     a = run_pipeline(pipe, tmp_path / "a", InlineExecutor(), log=False)
-    b = run_pipeline(pipe, tmp_path / "b", LocalExecutor(workers=2, progress=False), log=False)
+    b = run_pipeline(pipe, tmp_path / "b", LocalExecutor(workers=2, progress=False), log=False, verify_files=True)
     assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
     assert a.stats["stages"][0]["kept"] == b.stats["stages"][0]["kept"] > 0
     assert a.stats["stages"][0]["rejected"] > 0

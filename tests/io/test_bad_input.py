@@ -21,7 +21,7 @@ from tests.helpers import text_records, write_jsonl
 def _run(tmp_path: Path, pattern: str):
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern, max_record_bytes=8 * 1024 * 1024),
                                   steps=[LengthFilter(min_chars=200)])])
-    res = run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    res = run_pipeline(pipe, tmp_path / "run", "inline", log=False, verify_files=True)
     st = res.stats["stages"][0]
     assert st["balanced"] and st["in"] == st["kept"] + st["rejected"] + st["quarantined"]
     q = [orjson.loads(line) for p in sorted((tmp_path / "run" / "quarantine").rglob("*.jsonl"))

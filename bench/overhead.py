@@ -1,0 +1,107 @@
+"""Framework overhead: a pipeline with no steps against plain orjson read+write of the same shards in one process,
+and scaling of the local executor from 1 to 2 workers.
+
+    python bench/overhead.py [--data ../shared/data] [--docs 100000] [--shards 8]
+
+Input: crawl/web-pages.jsonl.gz repeated to --docs documents, split into --shards .jsonl.gz shards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from winnow.executors import InlineExecutor, LocalExecutor  # noqa: E402
+from winnow.io.base import open_read, open_write  # noqa: E402
+from winnow.io.jsonl import JsonlReader, JsonlWriter  # noqa: E402
+from winnow.pipeline import Pipeline, Stage  # noqa: E402
+from winnow.run import run_pipeline  # noqa: E402
+
+
+def make_input(data: Path, folder: Path, n_docs: int, n_shards: int) -> int:
+    recs = [orjson.loads(line) for line in gzip.open(data / "crawl" / "web-pages.jsonl.gz")]
+    folder.mkdir(parents=True, exist_ok=True)
+    per = n_docs // n_shards
+    total = 0
+    k = 0
+    for s in range(n_shards):
+        with gzip.open(folder / f"part-{s:03d}.jsonl.gz", "wb", compresslevel=1) as f:
+            for _ in range(per):
+                r = dict(recs[k % len(recs)])
+                r["id"] = f"{r['id']}-{k}"
+                f.write(orjson.dumps(r) + b"\n")
+                k += 1
+                total += 1
+    return total
+
+
+def floor(in_dir: Path, out_dir: Path) -> float:
+    """The least any framework must do: parse each line, serialise it, write it compressed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    for p in sorted(in_dir.glob("*.jsonl.gz")):
+        with open_read(p) as f, open_write(out_dir / (p.name.split(".")[0] + ".jsonl.zst")) as w:
+            for line in f:
+                rec = orjson.loads(line)
+                w.write(orjson.dumps(rec) + b"\n")
+    return time.perf_counter() - t
+
+
+def winnow_run(in_dir: Path, out_dir: Path, executor, verify: bool) -> float:
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(in_dir / "*.jsonl.gz")), steps=[],
+                                  writer=JsonlWriter())])
+    t = time.perf_counter()
+    res = run_pipeline(pipe, out_dir, executor, verify_files=verify, log=False, report=False)
+    assert res.stats["stages"][0]["balanced"]
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--shards", type=int, default=8)
+    ap.add_argument("--out", default="bench/results/overhead.md")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="winnow-bench-"))
+    try:
+        n = make_input(Path(args.data), tmp / "in", args.docs, args.shards)
+        rows = []
+        t_floor = floor(tmp / "in", tmp / "floor")
+        rows.append(("plain orjson read+write, 1 process", t_floor))
+        t_inline = winnow_run(tmp / "in", tmp / "inline", InlineExecutor(), verify=False)
+        rows.append(("winnow, no steps, inline (1 process), no output re-count", t_inline))
+        t_inline_v = winnow_run(tmp / "in", tmp / "inline_v", InlineExecutor(), verify=True)
+        rows.append(("winnow, no steps, inline, ledger re-counts outputs", t_inline_v))
+        t1 = winnow_run(tmp / "in", tmp / "w1", LocalExecutor(workers=1, progress=False), verify=True)
+        rows.append(("winnow local executor, 1 worker", t1))
+        t2 = winnow_run(tmp / "in", tmp / "w2", LocalExecutor(workers=2, progress=False), verify=True)
+        rows.append(("winnow local executor, 2 workers", t2))
+        lines = [f"# Framework overhead ({n:,} documents, {args.shards} shards, {os.cpu_count()} cores)", "",
+                 "| run | seconds | docs/s | vs floor |", "|---|---:|---:|---:|"]
+        for name, t in rows:
+            lines.append(f"| {name} | {t:.2f} | {n / t:,.0f} | {t / t_floor:.2f}x |")
+        lines += ["", f"- overhead over the floor (inline, without re-count): {100 * (t_inline / t_floor - 1):.1f}%",
+                  f"- overhead over the floor (inline, with the ledger's output re-count): "
+                  f"{100 * (t_inline_v / t_floor - 1):.1f}%",
+                  f"- scaling 1 -> 2 workers: {t1 / t2:.2f}x speed-up, efficiency {100 * t1 / t2 / 2:.0f}%"]
+        text = "\n".join(lines) + "\n"
+        print(text)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
