@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from winnow.cli import main
+
+from tests.conftest import SAMPLES
+from tests.helpers import text_records, write_jsonl
+
+SPECIMEN = Path(__file__).resolve().parent / "fixtures" / "foundation" / "stitched-page.txt"
+
+
+def test_steps_lists_parameters_defaults_and_reasons(capsys):
+    assert main(["steps", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    length = rows["length"]
+    assert {"name": "min_chars", "type": "int", "default": 1} in length["params"]
+    assert length["reasons"] == ["too_short", "too_long"] and length["kind"] == "filter"
+    assert main(["steps"]) == 0
+    assert "reasons: too_short, too_long" in capsys.readouterr().out
+
+
+def _pipeline(tmp_path: Path, steps: list) -> Path:
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"},
+                                             "steps": steps}]}))
+    return p
+
+
+def test_inspect_json_on_text_and_jsonl(tmp_path, capsys, real_docs):
+    p = _pipeline(tmp_path, [{"type": "length", "min_chars": 20000}])
+    assert main(["inspect", str(SPECIMEN), "--pipeline", str(p), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert set(rec) >= {"id", "kept", "drop", "attributes", "edits", "text"}
+    assert rec["kept"] is False and rec["drop"]["reason"] == "too_short"
+    assert rec["drop"]["value"] == len(SPECIMEN.read_text().strip()) and rec["drop"]["threshold"] == 20000
+    assert rec["text"] == SPECIMEN.read_text()
+
+    src = write_jsonl(tmp_path / "d.jsonl", text_records(real_docs, 0, 5))
+    assert main(["inspect", str(src), "--pipeline", str(p), "--json"]) == 0
+    recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in recs] == [d.id for d in real_docs[:5]]
+    assert [r["kept"] for r in recs] == [len(d.text.strip()) >= 20000 for d in real_docs[:5]]
+
+
+def test_inspect_terminal_output_names_the_drop(tmp_path, capsys):
+    p = _pipeline(tmp_path, [{"type": "length", "min_chars": 20000}])
+    assert main(["inspect", str(SPECIMEN), "--pipeline", str(p), "--no-color"]) == 0
+    out = capsys.readouterr().out
+    assert "DROPPED by length: too_short" in out and "threshold 20000" in out
+
+
+def test_run_cli_prints_ledger_table(tmp_path, capsys, real_docs):
+    src = write_jsonl(tmp_path / "in" / "a.jsonl.gz", text_records(real_docs, 0, 30))
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
+        {"name": "s", "reader": {"type": "jsonl", "paths": str(src)}, "steps": [{"type": "length", "min_chars": 3000}]}]}))
+    assert main(["run", str(p), "-o", str(tmp_path / "run"), "--verify"]) == 0
+    out = capsys.readouterr().out
+    n_short = sum(len(d.text.strip()) < 3000 for d in real_docs[:30])
+    assert f"30 in -> {30 - n_short} kept, {n_short} rejected, 0 quarantined  [ledger balanced]" in out
+    assert f"too_short={n_short}" in out
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())
+    assert stats["stages"][0]["steps"][0]["dropped"] == {"too_short": n_short}
+    resolved = yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())
+    assert resolved["stages"][0]["steps"][0] == {"type": "length", "min_chars": 3000, "max_chars": 10_000_000}
