@@ -22,6 +22,9 @@ from ..document import Document, Quarantine
 __all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of"]
 
 
+SAMPLES_PREFIX = "samples://"
+
+
 def compression_of(path: str | os.PathLike) -> str | None:
     p = str(path)
     if p.endswith(".gz"):
@@ -31,10 +34,24 @@ def compression_of(path: str | os.PathLike) -> str | None:
     return None
 
 
+def is_remote(path: str | os.PathLike) -> bool:
+    p = str(path)
+    return "://" in p and not p.startswith((SAMPLES_PREFIX, "file://"))
+
+
+def _fsspec():
+    try:
+        import fsspec
+    except ImportError:
+        raise ImportError("reading remote paths (s3://, gs://, ...) needs fsspec and its filesystem package, e.g. "
+                          "pip install fsspec s3fs") from None
+    return fsspec
+
+
 def open_read(path: str | os.PathLike) -> IO[bytes]:
-    """A binary stream of the decompressed content."""
+    """A binary stream of the decompressed content (local paths, or any URL fsspec knows)."""
     comp = compression_of(path)
-    raw = open(path, "rb")
+    raw = _fsspec().open(str(path), "rb").open() if is_remote(path) else open(path, "rb")
     if comp == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if comp == "zstd":
@@ -132,9 +149,6 @@ def open_write(path: str | os.PathLike, level: int = 3) -> IO[bytes]:
     return raw
 
 
-SAMPLES_PREFIX = "samples://"
-
-
 def resolve_path(pattern: str) -> str:
     """``samples://crawl/*.jsonl.zst`` names data shipped inside the package (the demo crawl)."""
     if pattern.startswith(SAMPLES_PREFIX):
@@ -147,6 +161,10 @@ def expand_paths(paths: str | list[str]) -> list[str]:
     pats = [paths] if isinstance(paths, str) else list(paths)
     out: list[str] = []
     for pat in map(resolve_path, pats):
+        if is_remote(pat):
+            fs, _, _ = _fsspec().get_fs_token_paths(pat)
+            out.extend(sorted(fs.unstrip_protocol(m) for m in fs.glob(pat)) or [pat])
+            continue
         matches = sorted(glob.glob(os.path.expanduser(pat), recursive=True))
         if not matches and not glob.has_magic(pat):
             matches = [pat]  # let the reader say clearly that it does not exist
