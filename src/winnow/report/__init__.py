@@ -204,7 +204,8 @@ def _signals(s: Summary) -> str:
         sampled = (f' · histogram of a {len(vals):,}-document sample' if len(vals) < total else "")
         counts = " · ".join(f"{lbl} {fmt_int(g.n[c])}" for c, lbl in (("kept", "kept"), ("here", "dropped here"),
                                                                           ("other", "dropped elsewhere")) if g.n[c])
-        svg = histogram_svg(vals, [(p, o.split(":")[0], t) for p, o, t in thr], title=g.key)
+        side = {"<": "drop below", "<=": "drop at or below", ">": "drop above", ">=": "drop at or above"}
+        svg = histogram_svg(vals, [(p, side.get(o.split(" ")[0], "drop"), t) for p, o, t in thr], title=g.key)
         thr_txt = "".join(f'<div class="muted small">threshold {esc(p)} {esc(o)}</div>' for p, o, _ in thr)
         figs.append(f'<figure class="sig"><figcaption><b>{esc(g.key)}</b><div class="muted small">{counts} · range '
                     f'{esc(fmt_num(g.lo))} – {esc(fmt_num(g.hi))}{sampled}</div>{thr_txt}</figcaption>{svg}</figure>')

@@ -12,8 +12,8 @@ import html
 import math
 from typing import Any
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
-       "frame-ancestors 'none'")
+# frame-ancestors is left out: browsers ignore it in a <meta> policy and say so on the console
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 C_KEPT = "#2a7f8f"
 C_DROP = "#d1495b"
@@ -187,11 +187,11 @@ def histogram_svg(values: list[tuple[float, str]], thresholds: list[tuple[str, s
         ly = 11 + 13 * i
         parts.append(f'<line x1="{x:.1f}" y1="{ly - 9}" x2="{x:.1f}" y2="{mt + ph}" class="thr"/>')
         parts.append(f'<text x="{x + dx:.1f}" y="{ly}" class="thrlabel" text-anchor="{anchor}">'
-                     f'{esc(param)} = {esc(fmt_short(t))} (drop {esc(op)})</text>')
+                     f'{esc(param)} = {esc(fmt_short(t))}, {esc(op)}</text>')
     for i, (param, op, t) in enumerate(far):
         side = "←" if (mode != "lin" and t <= 0) or fwd(t) < fwd(vlo) else "→"
         parts.append(f'<text x="{ml + pw}" y="{11 + 13 * (len(near) + i)}" class="tick" text-anchor="end">'
-                     f'{esc(param)} = {esc(fmt_short(t))} (drop {esc(op)}): off the chart {side}</text>')
+                     f'{esc(param)} = {esc(fmt_short(t))}, {esc(op)}: off the chart {side}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -1,0 +1,184 @@
+"""report.html: built by every run, complete, consistent with the ledger, and rendered by a real browser."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from browser import load, png_pixels, screenshot
+from winnow.document import Edit, undo_edits
+from winnow.report import build_report
+from winnow.report._collect import collect
+from winnow.report._html import edit_pieces
+from winnow.report._run import BottomK, iter_terminal, load_run
+
+
+class Dom(HTMLParser):
+    """Elements (tag, attrs, the id of the nearest section) and text of a page."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None], str | None]] = []
+        self.text: list[str] = []
+        self._sections: list[str | None] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self._sections.append(a.get("id"))
+        self.elements.append((tag, a, self._sections[-1] if self._sections else None))
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self._sections:
+            self._sections.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def count(self, tag: str, section: str | None = None) -> int:
+        return sum(1 for t, _, s in self.elements if t == tag and (section is None or s == section))
+
+
+def _ledger(run_dir: Path) -> dict:
+    return orjson.loads((run_dir / "stats.json").read_bytes())
+
+
+def test_demo_run_writes_report_that_renders_in_chromium(demo_run, tmp_path):
+    report = demo_run / "report.html"
+    assert report.exists(), "run_pipeline must leave report.html in the run folder"
+    page = load(report)
+    assert page.console == [], f"console messages (errors, CSP violations): {page.console}"
+    dom = Dom(page.dom)
+    # the funnel: one row per step plus input and kept, bars drawn
+    assert dom.count("svg", "funnel") == 1
+    assert dom.count("rect", "funnel") >= 3 * 3
+    # at least one signal histogram with bars (length records length.chars)
+    assert dom.count("svg", "signals") >= 1 and dom.count("rect", "signals") >= 5
+    text = " ".join(dom.text)
+    stats = _ledger(demo_run)["stages"][0]
+    assert f"{stats['in']:,} → {stats['kept']:,}" in text
+    shot = screenshot(report, tmp_path / "demo.png", height=1400)
+    px = png_pixels(shot).astype(int)
+    non_white = (px.min(axis=2) < 235).mean()
+    teal = (np.abs(px - np.array([0x2A, 0x7F, 0x8F])).sum(axis=2) < 20).sum()  # the funnel's "kept" colour
+    assert non_white > 0.03, f"screenshot is nearly blank ({non_white:.3%} non-white pixels)"
+    assert teal > 2000, f"funnel bars not painted ({teal} teal pixels)"
+
+
+def test_rich_report_renders_edits_examples_and_plots(rich_route, tmp_path):
+    report = rich_route / "report.html"
+    page = load(report)
+    assert page.console == []
+    dom = Dom(page.dom)
+    assert dom.count("svg", "signals") >= 4  # length.chars, ascii_share, n_words, mean_word_len
+    assert dom.count("del", "examples") >= 5  # removed spans highlighted
+    assert dom.count("details", "examples") == 5  # 2 edit reasons + 3 drop reasons
+    thr_lines = [a for t, a, s in dom.elements if t == "line" and a.get("class") == "thr"]
+    assert len(thr_lines) >= 3  # min_chars, min_words, max_mean_word_len drawn
+    text = " ".join(dom.text)
+    assert "min_words = 100, drop below" in text
+    assert "rpt_lang.lang" in text and "nytimes.com" in text  # language and domain breakdowns
+
+
+def test_report_numbers_match_the_ledger(rich_route):
+    info = load_run(rich_route)
+    s = collect(info)
+    assert s.mismatches == []
+    st = _ledger(rich_route)["stages"][0]
+    assert s.input.docs == st["in"] and s.kept.docs == st["kept"]
+    assert s.input.chars == st["passes"][0]["chars_in"] and s.kept.chars == st["passes"][0]["chars_out"]
+    for agg, sst in zip(s.steps, st["steps"]):
+        assert agg.docs_in.docs == sst["docs_in"] and agg.docs_out.docs == sst["docs_out"]
+        assert {r: c.docs for r, c in agg.dropped.items()} == sst["dropped"]
+        assert {r: n for r, n in agg.edit_spans.items()} == sst["edits"]
+        assert sum(c.chars for c in agg.edits.values()) == sst["chars_removed"]
+    # characters: what went in = what was kept + removed by edits + what the dropped documents held
+    removed = sum(c.chars for a in s.steps for c in a.edits.values())
+    dropped = sum(c.chars for a in s.steps for c in a.dropped.values())
+    assert s.input.chars == s.kept.chars + removed + dropped
+    tokens_removed = sum(c.tokens for a in s.steps for c in a.edits.values())
+    tokens_dropped = sum(c.tokens for a in s.steps for c in a.dropped.values())
+    # whitespace tokens of edits are counted inside the spans, so only approximately additive
+    assert abs(s.input.tokens - (s.kept.tokens + tokens_removed + tokens_dropped)) < 0.01 * s.input.tokens
+
+
+def test_annotate_report_simulates_the_routing_funnel(rich_annotate, rich_route):
+    a = collect(load_run(rich_annotate))
+    r = collect(load_run(rich_route))
+    assert a.mismatches == []  # every verdict counted as stats.json counts it
+    assert a.kept.docs == r.kept.docs and a.kept.chars == r.kept.chars
+    for x, y in zip(a.steps, r.steps):
+        assert {k: c.docs for k, c in x.dropped.items()} == {k: c.docs for k, c in y.dropped.items()}
+        assert x.docs_out.chars == y.docs_out.chars
+    html = (rich_annotate / "report.html").read_text()
+    assert "on_drop: annotate" in html
+
+
+def test_report_is_self_contained_and_deterministic(rich_route):
+    first = (rich_route / "report.html").read_text()
+    again = build_report(rich_route).read_text()
+    assert first == again  # same run, same examples, same bytes
+    assert "<script" not in first
+    assert not re.search(r'\b(?:src|href)\s*=\s*"(?!#)', first), "the report must load nothing"
+    assert "url(" not in first and "@import" not in first
+    assert "Content-Security-Policy" in first
+
+
+def test_edit_pieces_rebuild_both_texts(rich_route):
+    """The highlighted view is exact: its kept+removed pieces are the text before the edits, kept+inserted the
+    text after them (checked on every edited real document)."""
+    info = load_run(rich_route)
+    n = 0
+    for rec in iter_terminal(info):
+        edits = rec.doc["edits"]
+        if not edits:
+            continue
+        n += 1
+        pieces = edit_pieces(rec.doc["text"], edits)
+        before = "".join(t for k, t, _ in pieces if k != "ins")
+        after = "".join(t for k, t, _ in pieces if k != "del")
+        assert after == rec.doc["text"]
+        assert before == undo_edits(rec.doc["text"], [Edit.from_dict(e) for e in edits])
+    assert n > 200
+
+
+def test_edit_pieces_across_steps_with_replacements():
+    from winnow.document import Document
+
+    d = Document("x", "alpha beta gamma delta")
+    d.replace_spans("a", [(0, 5, "r1", "ALPHA!", None), (11, 16, "r2", "", None)])  # "ALPHA! beta  delta"
+    d.replace_spans("b", [(7, 12, "r3", "B", None)])
+    pieces = edit_pieces(d.text, [e.to_dict() for e in d.edits])
+    assert "".join(t for k, t, _ in pieces if k != "ins") == "alpha beta gamma delta"
+    assert "".join(t for k, t, _ in pieces if k != "del") == d.text
+
+
+def test_bottom_k_ignores_reading_order():
+    items = [(f"id{i}", i) for i in range(1000)]
+    from winnow.report._run import doc_hash
+
+    def pick(seq):
+        bk = BottomK(5)
+        for did, v in seq:
+            bk.offer(doc_hash(did), lambda v=v: v)
+        return sorted(bk.items())
+
+    assert pick(items) == pick(list(reversed(items))) == pick(items[500:] + items[:500])
+    assert len(pick(items)) == 5
+
+
+def test_report_survives_a_run_without_steps_or_outputs(tmp_path):
+    from winnow.config import pipeline_from_dict
+    from winnow.run import run_pipeline
+
+    pipe = pipeline_from_dict({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": str(tmp_path / "none*.jsonl")},
+                                           "steps": []}], "executor": "inline"})
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "this pipeline has no steps" in html
