@@ -225,6 +225,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     chars_in = chars_out = 0
     quarantine_reasons: dict[str, int] = {}
     pending = pending_chars = 0
+    last_report = t_start
     with atomic_path(out["kept"]) as kept_tmp, atomic_path(out["rejected"]) as rej_tmp, \
             atomic_path(out["quarantine"]) as quar_tmp:
         kept_w = (stage.writer if ps.last else JsonlWriter(level=1)).open(kept_tmp)
@@ -234,9 +235,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             for item in source:
                 n_in += 1
                 pending += 1
-                if progress is not None and pending >= PROGRESS_EVERY:
+                if progress is not None and (pending >= PROGRESS_EVERY or
+                                             (pending & 15 == 0 and time.perf_counter() - last_report > 0.5)):
                     progress(pending, pending_chars)
                     pending = pending_chars = 0
+                    last_report = time.perf_counter()
                 if isinstance(item, Quarantine):
                     n_quar += 1
                     quarantine_reasons[item.reason] = quarantine_reasons.get(item.reason, 0) + 1
