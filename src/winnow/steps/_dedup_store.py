@@ -1,0 +1,438 @@
+"""Disk-backed building blocks of the corpus-wide dedup steps: sorted key tables, routed runs, and connected
+components by repeated large-star / small-star rounds (Kiveris et al., "Connected Components in MapReduce and
+Beyond", 2014).
+
+Everything here works on numpy arrays saved as ``.npy`` files and read back memory-mapped, so a reduce task only
+holds the slice of the corpus it is responsible for: a key range of a table, or one partition of the edge list.
+The number of slices is derived from the data size and the step's memory budget, never from the number of
+workers, and every sort carries a full tie-break, so the output is the same byte for byte on 1 or N workers.
+
+Documents are named by a ``uid``: ``shard_index << 32 | ordinal`` where the shard index is the position of the
+shard's name in sorted order and the ordinal is the document's position among the documents the shard collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..io.base import atomic_path
+
+U64 = np.uint64
+M64 = (1 << 64) - 1
+# Edges leave the bucket phase routed to this many hash slots; the component phase, which only learns the edge
+# count then, takes contiguous ranges of slots as its partitions.
+VIRTUAL = 1024
+
+
+# --- hashing -----------------------------------------------------------------------------------------------------
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised: a bijection on uint64 that spreads every input bit over the output."""
+    z = np.asarray(x, dtype=U64) + U64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> U64(30))) * U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> U64(27))) * U64(0x94D049BB133111EB)
+    return z ^ (z >> U64(31))
+
+
+def partition_of(x: np.ndarray, parts: int) -> np.ndarray:
+    if parts == 1:
+        return np.zeros(len(x), dtype=np.int64)
+    return ((mix64(x) >> U64(33)) % U64(parts)).astype(np.int64)
+
+
+# --- files -------------------------------------------------------------------------------------------------------
+
+def save(path: Path, arr: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(arr))
+
+
+def load(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r")
+    except ValueError:  # numpy cannot map a zero-length array; those are tiny anyway
+        return np.load(path)
+
+
+def save_routed(base: Path, route: np.ndarray, n_routes: int, arrays: dict[str, np.ndarray]) -> None:
+    """Write arrays grouped by destination ``route`` (0..n_routes-1) with an offsets index, so a later task for
+    destination r reads only its slice of every run."""
+    order = np.argsort(route, kind="stable")
+    for name, a in arrays.items():
+        save(base.with_name(f"{base.name}.{name}.npy"), a[order])
+    off = np.searchsorted(route[order], np.arange(n_routes + 1), side="left").astype(np.int64)
+    save(base.with_name(f"{base.name}.off.npy"), off)  # written last: its presence marks a complete run
+
+
+def read_routed(bases: list[Path], r: int | tuple[int, int], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The rows of every run routed to destination r (or to the destinations r[0] <= d < r[1])."""
+    lo, hi = (r, r + 1) if isinstance(r, int) else r
+    parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    for base in bases:
+        off = np.load(base.with_name(f"{base.name}.off.npy"))
+        a, b = int(off[lo]), int(off[hi])
+        for n in names:
+            parts[n].append(np.asarray(load(base.with_name(f"{base.name}.{n}.npy"))[a:b]))
+    return {n: (np.concatenate(v) if v else np.zeros(0, U64)) for n, v in parts.items()}
+
+
+def routed_len(bases: list[Path]) -> int:
+    return sum(int(np.load(b.with_name(f"{b.name}.off.npy"))[-1]) for b in bases)
+
+
+# --- per-shard collected data ------------------------------------------------------------------------------------
+
+@dataclass
+class ShardWriter:
+    """What one shard collects: per-document length and id, and key tables (key, ordinal) sorted by key."""
+
+    folder: Path
+    shard: str
+
+    def path(self, what: str) -> Path:
+        return self.folder / f"{self.shard}.{what}.npy"
+
+    def write_docs(self, lengths: list[int], ids: list[str]) -> None:
+        blob = "".join(ids).encode("utf-8", "surrogatepass")
+        off = np.zeros(len(ids) + 1, dtype=np.int64)
+        off[1:] = np.cumsum([len(i.encode("utf-8", "surrogatepass")) for i in ids])
+        save(self.path("ids"), np.frombuffer(blob, dtype=np.uint8))
+        save(self.path("ido"), off)
+        save(self.path("len"), np.asarray(lengths, dtype=np.int64))
+
+    def write_table(self, t: int, keys: np.ndarray, ords: np.ndarray, keys2: np.ndarray | None = None) -> None:
+        keys = np.asarray(keys, dtype=U64)
+        ords = np.asarray(ords, dtype=np.uint32)
+        cols = (ords,) + ((np.asarray(keys2, dtype=U64),) if keys2 is not None else ()) + (keys,)
+        order = np.lexsort(cols)
+        if keys2 is not None:
+            save(self.path(f"t{t}k2"), np.asarray(keys2, dtype=U64)[order])
+        save(self.path(f"t{t}o"), ords[order])
+        save(self.path(f"t{t}k"), keys[order])
+
+
+def shard_names(folder: Path) -> list[str]:
+    return sorted(p.name[: -len(".len.npy")] for p in folder.glob("*.len.npy"))
+
+
+class DocInfo:
+    """Random access to the lengths and ids of collected documents by uid (memory-mapped, opened lazily)."""
+
+    def __init__(self, folder: Path, shards: list[str]):
+        self.folder, self.shards = folder, shards
+        self._len: dict[int, np.ndarray] = {}
+        self._ids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def lengths(self, uids: np.ndarray) -> np.ndarray:
+        uids = np.asarray(uids, dtype=U64)
+        out = np.zeros(len(uids), dtype=np.int64)
+        sidx = (uids >> U64(32)).astype(np.int64)
+        ords = (uids & U64(0xFFFFFFFF)).astype(np.int64)
+        for s in np.unique(sidx):
+            if s not in self._len:
+                self._len[s] = load(self.folder / f"{self.shards[s]}.len.npy")
+            m = sidx == s
+            out[m] = self._len[s][ords[m]]
+        return out
+
+    def doc_id(self, uid: int) -> str:
+        s, o = uid >> 32, uid & 0xFFFFFFFF
+        if s not in self._ids:
+            self._ids[s] = (load(self.folder / f"{self.shards[s]}.ids.npy"), np.load(self.folder / f"{self.shards[s]}.ido.npy"))
+        blob, off = self._ids[s]
+        return bytes(blob[off[o]:off[o + 1]]).decode("utf-8", "surrogatepass")
+
+    def position(self, uid: int) -> str:
+        return f"{self.shards[uid >> 32]}:{uid & 0xFFFFFFFF}"
+
+
+def keep_order(uids: np.ndarray, info: DocInfo, keep: str) -> list[np.ndarray]:
+    """Sort keys (for np.lexsort, least significant first) that put the document to keep first."""
+    if keep == "longest":
+        return [uids, -info.lengths(uids)]
+    return [uids]
+
+
+# --- phase A: group a key table --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableTask:
+    """One key range of one table across all shards."""
+
+    folder: str
+    shards: tuple[str, ...]
+    table: int
+    part: int
+    parts: int
+    mode: str  # "exact" | "edges" | "lines"
+    out: str
+    keep: str = "first"
+    min_docs: int = 2
+    keep_first: bool = False
+    has_k2: bool = False
+
+
+def _range(part: int, parts: int) -> tuple[int, int | None]:
+    lo = (part << 64) // parts
+    hi = ((part + 1) << 64) // parts
+    return lo, (None if part == parts - 1 else hi)
+
+
+def read_table_range(folder: Path, shards: tuple[str, ...], t: int, part: int, parts: int, has_k2: bool):
+    lo, hi = _range(part, parts)
+    ks, k2s, us = [], [], []
+    for si, s in enumerate(shards):
+        kp = folder / f"{s}.t{t}k.npy"
+        if not kp.exists():
+            continue
+        keys = load(kp)
+        a = int(np.searchsorted(keys, U64(lo), side="left"))
+        b = len(keys) if hi is None else int(np.searchsorted(keys, U64(hi), side="left"))
+        if b <= a:
+            continue
+        ks.append(np.asarray(keys[a:b]))
+        us.append((U64(si) << U64(32)) | np.asarray(load(folder / f"{s}.t{t}o.npy")[a:b]).astype(U64))
+        if has_k2:
+            k2s.append(np.asarray(load(folder / f"{s}.t{t}k2.npy")[a:b]))
+    if not ks:
+        z = np.zeros(0, U64)
+        return z, z, z
+    k = np.concatenate(ks)
+    return k, (np.concatenate(k2s) if has_k2 else np.zeros(len(k), U64)), np.concatenate(us)
+
+
+def run_table_task(task: TableTask) -> int:
+    """Group equal keys; write what the mode needs, routed to the next phase. Returns the rows written."""
+    folder = Path(task.folder)
+    k, k2, uid = read_table_range(folder, task.shards, task.table, task.part, task.parts, task.has_k2)
+    info = DocInfo(folder, list(task.shards))
+    out = Path(task.out)
+    if len(k):
+        order = np.lexsort(tuple(keep_order(uid, info, task.keep)) + (k2, k))
+        k, k2, uid = k[order], k2[order], uid[order]
+        new = np.ones(len(k), dtype=bool)
+        new[1:] = (k[1:] != k[:-1]) | (k2[1:] != k2[:-1])
+        gid = np.cumsum(new) - 1
+        starts = np.flatnonzero(new)
+        sizes = np.diff(np.append(starts, len(k)))
+        gsize = sizes[gid]
+        first = uid[starts][gid]
+    else:
+        gsize = first = np.zeros(0, np.int64)
+    n_shards = len(task.shards)
+    if task.mode == "exact":
+        m = gsize >= 2
+        save_routed(out, (uid[m] >> U64(32)).astype(np.int64), n_shards,
+                    {"uid": uid[m], "keeper": first[m].astype(U64), "size": gsize[m].astype(np.int64),
+                     "k": k[m], "k2": k2[m]})
+        return int(m.sum())
+    if task.mode == "edges":
+        m = (gsize >= 2) & (uid != first)
+        a, b = first[m].astype(U64), uid[m]
+        src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+        save_routed(out, partition_of(src, VIRTUAL), VIRTUAL, {"src": src, "dst": dst})
+        return int(len(src))
+    if task.mode == "lines":
+        m = gsize >= task.min_docs
+        if task.keep_first:
+            m &= uid != first
+        save_routed(out, (uid[m] >> U64(32)).astype(np.int64), n_shards,
+                    {"uid": uid[m], "k": k[m], "k2": k2[m], "size": gsize[m].astype(np.int64)})
+        return int(m.sum())
+    raise ValueError(task.mode)
+
+
+# --- phase B: connected components ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StarTask:
+    inputs: tuple[str, ...]
+    part: int
+    parts: int
+    op: str  # "large" | "small" | "label"
+    out: str
+    virtual: bool = False  # inputs are routed to VIRTUAL slots (the bucket phase's output)
+
+
+def _read_edges(inputs: tuple[str, ...], part: int, parts: int, virtual: bool) -> tuple[np.ndarray, np.ndarray]:
+    r = (part * VIRTUAL // parts, (part + 1) * VIRTUAL // parts) if virtual else part
+    d = read_routed([Path(p) for p in inputs], r, ("src", "dst"))
+    src, dst = d["src"].astype(U64), d["dst"].astype(U64)
+    if len(src):
+        order = np.lexsort((dst, src))
+        src, dst = src[order], dst[order]
+        keep = np.ones(len(src), dtype=bool)
+        keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        src, dst = src[keep], dst[keep]
+    return src, dst
+
+
+def _fingerprint(src: np.ndarray, dst: np.ndarray) -> int:
+    if not len(src):
+        return 0
+    return int(np.sum(mix64(mix64(src) ^ dst), dtype=U64))
+
+
+def run_star_task(task: StarTask) -> tuple[int, int]:
+    """One partition (edges grouped by source node) of one large-star or small-star step. Returns the count and
+    an order-independent fingerprint of the edges it read, so the driver can see when a step changed nothing."""
+    src, dst = _read_edges(task.inputs, task.part, task.parts, task.virtual)
+    fp = (len(src), _fingerprint(src, dst))
+    out = Path(task.out)
+    if len(src):
+        new = np.ones(len(src), dtype=bool)
+        new[1:] = src[1:] != src[:-1]
+        starts = np.flatnonzero(new)
+        gid = np.cumsum(new) - 1
+        nbr_min = np.minimum.reduceat(dst, starts)[gid]
+        m_all = np.minimum(nbr_min, src)
+    if task.op == "label":
+        if len(src):
+            nodes, labels = src[starts], m_all[starts]
+        else:
+            nodes = labels = np.zeros(0, U64)
+        # route by label so that a whole component meets in one task of the next phase
+        save_routed(out, partition_of(labels, task.parts), task.parts, {"node": nodes, "label": labels})
+        return fp
+    if not len(src):
+        a = b = np.zeros(0, U64)
+    elif task.op == "large":
+        m = dst > src
+        a, b = dst[m], m_all[m]
+    elif task.op == "small":
+        # smaller neighbours of each node: the group's minimum over dst < src
+        smaller = dst < src
+        big = np.full(len(dst), M64, dtype=U64)
+        big[smaller] = dst[smaller]
+        smin = np.minimum.reduceat(big, starts)[gid]
+        has = smin != U64(M64)
+        m1 = smaller & (dst != smin)
+        first_of_group = new & has
+        a = np.concatenate([dst[m1], src[first_of_group]])
+        b = np.concatenate([smin[m1], smin[first_of_group]])
+    else:
+        raise ValueError(task.op)
+    s2, d2 = np.concatenate([a, b]), np.concatenate([b, a])
+    save_routed(out, partition_of(s2, task.parts), task.parts, {"src": s2, "dst": d2})
+    return fp
+
+
+def connected_components(edge_runs: list[Path], parts: int, work: Path, mapper, max_steps: int = 200) -> list[Path]:
+    """Alternate large-star and small-star until neither changes the edge set; the result is a forest of stars
+    centred on each component's smallest uid. Returns runs of (node, label) routed by label."""
+    inputs = [str(p) for p in edge_runs]
+    history: list[tuple[int, int]] = []
+    for step in range(max_steps):
+        op = "large" if step % 2 == 0 else "small"
+        outs = [str(work / f"s{step:03d}-{p:05d}") for p in range(parts)]
+        fps = mapper(run_star_task, [StarTask(tuple(inputs), p, parts, op, outs[p], step == 0) for p in range(parts)])
+        history.append((sum(c for c, _ in fps), sum(f for _, f in fps) & M64))
+        # the input of this step equals the inputs of the two steps before: both operations are at a fixpoint
+        if len(history) >= 3 and history[-1] == history[-2] == history[-3]:
+            break
+        inputs = outs
+    else:
+        raise RuntimeError(f"connected components did not converge in {max_steps} steps")
+    outs = [str(work / f"label-{p:05d}") for p in range(parts)]
+    mapper(run_star_task, [StarTask(tuple(inputs), p, parts, "label", outs[p], step == 0) for p in range(parts)])
+    return [Path(o) for o in outs]
+
+
+# --- phase C: choose the keeper of each component --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClusterTask:
+    folder: str
+    shards: tuple[str, ...]
+    inputs: tuple[str, ...]
+    part: int
+    keep: str
+    out: str
+
+
+def run_cluster_task(task: ClusterTask) -> int:
+    d = read_routed([Path(p) for p in task.inputs], task.part, ("node", "label"))
+    node, label = d["node"].astype(U64), d["label"].astype(U64)
+    info = DocInfo(Path(task.folder), list(task.shards))
+    if len(node):
+        order = np.lexsort(tuple(keep_order(node, info, task.keep)) + (label,))
+        node, label = node[order], label[order]
+        new = np.ones(len(node), dtype=bool)
+        new[1:] = label[1:] != label[:-1]
+        starts = np.flatnonzero(new)
+        gid = np.cumsum(new) - 1
+        size = np.diff(np.append(starts, len(node)))[gid]
+        keeper = node[starts][gid]
+    else:
+        size = np.zeros(0, np.int64)
+        keeper = np.zeros(0, U64)
+    save_routed(Path(task.out), (node >> U64(32)).astype(np.int64), len(task.shards),
+                {"uid": node, "keeper": keeper, "size": size.astype(np.int64), "k": label,
+                 "k2": np.zeros(len(node), U64)})
+    return int(len(node))
+
+
+def parts_for(rows: int, bytes_per_row: int, memory_mb: int) -> int:
+    """Slices needed so one task's working set (rows x bytes_per_row) stays within the budget."""
+    budget = max(memory_mb, 1) * (1 << 20)
+    return max(1, -(-rows * bytes_per_row // budget))
+
+
+def run_marker(work: Path, name: str) -> Path:
+    return work / f"{name}.done"
+
+
+def phase(work: Path, name: str, fn, *args: Any) -> Any:
+    """Run a reduce phase unless a marker says it finished (a killed reduce resumes at the phase it was in)."""
+    import orjson
+
+    marker = run_marker(work, name)
+    if marker.exists():
+        return orjson.loads(marker.read_bytes())
+    result = fn(*args)
+    with atomic_path(marker) as tmp:
+        tmp.write_bytes(orjson.dumps(result))
+    return result
+
+
+# --- phase D: one decisions file per shard ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecideTask:
+    folder: str
+    shards: tuple[str, ...]
+    inputs: tuple[str, ...]
+    shard_index: int
+    out: str
+    style: str  # "hash": cluster named by its content hash; "position": by its first document; "lines"
+
+
+def run_decide_task(task: DecideTask) -> int:
+    """Gather the rows of one shard and resolve the kept documents' ids, so the apply pass reads one small file."""
+    import orjson
+
+    info = DocInfo(Path(task.folder), list(task.shards))
+    bases = [Path(p) for p in task.inputs]
+    if task.style == "lines":
+        d = read_routed(bases, task.shard_index, ("uid", "k", "k2", "size"))
+        order = np.lexsort((d["k2"], d["k"], d["uid"]))
+        rows: dict[int, list] = {}
+        for uid, k, k2, size in zip(d["uid"][order].tolist(), d["k"][order].tolist(), d["k2"][order].tolist(),
+                                    d["size"][order].tolist()):
+            rows.setdefault(uid & 0xFFFFFFFF, []).append([k, k2, size])
+        out = [[o, info.doc_id((task.shard_index << 32) | o), units] for o, units in sorted(rows.items())]
+    else:
+        d = read_routed(bases, task.shard_index, ("uid", "keeper", "size", "k", "k2"))
+        order = np.argsort(d["uid"], kind="stable")
+        out = []
+        for uid, keeper, size, k, k2 in zip(*(d[n][order].tolist() for n in ("uid", "keeper", "size", "k", "k2"))):
+            cluster = f"{k:016x}{k2:016x}" if task.style == "hash" else info.position(k)
+            out.append([uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), cluster, size, uid == keeper])
+    with atomic_path(Path(task.out)) as tmp:
+        tmp.write_bytes(orjson.dumps({"rows": out}))
+    return len(out)
