@@ -1,0 +1,367 @@
+"""``html_extract``: turn the raw HTML in ``metadata["html"]`` into the document's text.
+
+Backends:
+
+* ``resiliparse``  Resiliparse's main-content extraction as it ships (fast, generous: keeps sidebars, captions).
+* ``trafilatura``  trafilatura's default extraction (precise, an order of magnitude slower; optional install).
+* ``combined``     (default) the union of Resiliparse's main-content blocks and the page's other text blocks,
+  cleaned by one block classifier. The page is parsed once; Resiliparse renders it twice from the same tree
+  (main content, and all visible text) as minimal HTML with links, so each block comes with its link density
+  and its kind (heading, paragraph, list item, table row, code). A block is kept when Resiliparse's structural
+  heuristics chose it and it does not look like boilerplate, or when Resiliparse dropped it but it is
+  article-like prose inside the main region (recipe lists and tables that the main-content pass loses). Leading
+  and trailing furniture (bylines, dates, "read more", comment forms, related links) is cut at the edges of the
+  region where the long, link-poor prose lies. See bench/results/extraction.md for what each part buys.
+
+Documents without HTML pass through untouched. Documents a WARC reader produced from a non-200 or non-HTML
+response are rejected (``http_status``, ``not_html``); a page with no extractable main text is rejected
+(``no_main_content``). Title and language hints from the page go into metadata.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..document import Document, Drop
+from ..registry import register
+from ..step import Step
+
+__all__ = ["HtmlExtract", "extract", "page_hints", "BACKENDS"]
+
+BACKENDS = ("combined", "resiliparse", "trafilatura")
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml")
+
+# --- minimal-HTML block parsing ------------------------------------------------------------------------------
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|([^<]+)")
+_BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h", "li": "li", "pre": "pre"}
+_WS = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # p | h | li | pre | row (table row) | text
+    text: str
+    link_chars: int = 0
+    level: int = 0  # heading level
+    in_main: bool = False
+    keep: bool = False
+
+
+_TAG = re.compile(r"<[^>]*>")
+_LINK = re.compile(r"<a\b[^>]*>([^<]*)</a>")
+_PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
+_BR = re.compile(r"<br>\n?")
+_KINDS = {"<p>": "p", "<li": "li", "<h1": "h", "<h2": "h", "<h3": "h", "<h4": "h", "<h5": "h", "<h6": "h"}
+
+
+def parse_blocks(minimal_html: str) -> list[Block]:
+    """Split Resiliparse's ``minimal_html`` rendering into blocks. Resiliparse writes one block per line (a
+    paragraph, a heading, a list item, a table row, a div's text); ``<br>`` and ``<pre>`` are the only things
+    that span lines, so they are folded first. Line-wise string work keeps this a small part of the step's cost."""
+    pres: list[str] = []
+    if "<pre>" in minimal_html:
+        def _stash(m: re.Match) -> str:
+            pres.append(htmllib.unescape(_TAG.sub("", m.group(1))).strip("\n"))
+            return f"\n\x02{len(pres) - 1}\n"
+        minimal_html = _PRE.sub(_stash, minimal_html)
+    if "<br>" in minimal_html:
+        minimal_html = _BR.sub(" ", minimal_html)
+    blocks: list[Block] = []
+    append = blocks.append
+    for line in minimal_html.split("\n"):
+        if not line:
+            continue
+        if line[0] == "\x02":
+            append(Block("pre", pres[int(line[1:])]))
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        kind, level, link = "text", 0, 0
+        if line[0] == "<":
+            kind = _KINDS.get(line[:3], "text")
+            if kind == "h":
+                level = int(line[2])
+        if "<" in line:
+            if "<a" in line:
+                link = sum(len(x.strip()) for x in _LINK.findall(line))
+            line = _TAG.sub("", line)
+        if "&" in line:
+            line = htmllib.unescape(line)
+        if "\t\t" in line:
+            kind = "row"
+        else:
+            line = line.strip()
+        if not line:
+            continue
+        append(Block(kind, line, min(link, len(line)), level))
+    return blocks
+
+
+# --- block classification -------------------------------------------------------------------------------------
+# Short lines that mark furniture in the languages of the evaluation sets (en, de, fr, es, it, pt, nl, pl).
+_BOILER = re.compile(
+    r"^\W*(?:"
+    r"share|tweet|teilen|partager|compartir|condividi|print|drucken|e-?mail|whatsapp|facebook|twitter|pinterest|"
+    r"linkedin|xing|related|read more|more from|more in|see also|you may also like|recommended|popular|trending|"
+    r"most (?:read|popular|viewed)|tags?|schlagw[öo]rter|stichw[öo]rter|themen|topics|categories|kategorien?|"
+    r"filed under|posted in|advert(?:isement)?|anzeige|werbung|sponsored|publicit[ée]|"
+    r"comments?|kommentare?|leave a (?:reply|comment)|schreibe? einen kommentar|kommentar (?:verfassen|schreiben)|"
+    r"antworten|reply|post a comment|publier un commentaire|deja un comentario|"
+    r"newsletter|subscribe|abonnieren|sign up|anmelden|log ?in|registrieren|"
+    r"copyright|©|\(c\)|all rights reserved|alle rechte vorbehalten|impressum|datenschutz|privacy|cookies?|"
+    r"lesen sie (?:auch|mehr)|mehr zum thema|weitere artikel|das k[öo]nnte (?:dich|sie) (?:auch )?interessieren|"
+    r"auch interessant|zum weiterlesen|weiterlesen|zur[üu]ck|zur startseite|nach oben|back to top|"
+    r"foto|fotos|bild|bilder|photo|image|quelle|source|credit|titelbild|"
+    r"lea tambi[ée]n|leer m[áa]s|lire aussi|voir aussi|leia tamb[ée]m|"
+    r"your email address will not be published|ihre e-mail-adresse wird nicht ver[öo]ffentlicht|"
+    r"about the author|über den autor|über die autorin|author|autor(?:in)?|von|by|redaktion|"
+    r"previous|next|vorheriger?|n[äa]chster?|zurück zur"
+    r")(?:\b|\W|$)", re.I)
+_END = re.compile(
+    r"^\W*(?:related(?: \w+)?|read more|more (?:from|in|on)|you may also like|recommended(?: for you)?|"
+    r"most (?:read|popular)|popular (?:posts|articles|stories)|more stories|"
+    r"comments?|\d+ comments?|kommentare?|\d+ kommentare?|leave a (?:reply|comment)|schreibe? einen kommentar|"
+    r"kommentar (?:verfassen|schreiben)|lesen sie auch|mehr zum thema|weitere artikel|"
+    r"das k[öo]nnte (?:dich|sie) auch interessieren|auch interessant|zum weiterlesen|"
+    r"about the author|über den autor|über die autorin|tell us what you think|"
+    r"lea tambi[ée]n|lire aussi|voir aussi|leia tamb[ée]m|"
+    r"share this(?: \w+)?|diesen artikel teilen|artikel teilen)\W*$", re.I)
+_SENTENCE_END = re.compile(r"[.!?…:;\"'»«“”)\]。！？]\s*$")
+
+
+def _prose(b: Block) -> bool:
+    """Long, link-poor and sentence-like: text nobody puts in a sidebar."""
+    n = len(b.text)
+    if b.kind in ("h", "row") or n < 60:
+        return False
+    ld = b.link_chars / n
+    if ld > 0.35:
+        return False
+    words = b.text.count(" ") + 1
+    cjk = n > 30 and words < n / 12  # CJK text has few spaces
+    return (words >= 10 or cjk) and (n >= 150 or _SENTENCE_END.search(b.text) is not None or ld < 0.05)
+
+
+def _boiler(b: Block) -> bool:
+    n = len(b.text)
+    if n and b.link_chars / n > 0.6 and n < 300:
+        return True
+    return n < 90 and b.kind != "pre" and _BOILER.match(b.text) is not None
+
+
+def classify(blocks: list[Block]) -> None:
+    """Set ``keep`` on the blocks of a whole-page rendering whose ``in_main`` marks Resiliparse's choice."""
+    if not blocks:
+        return
+    prose = [_prose(b) for b in blocks]
+    main_idx = [i for i, b in enumerate(blocks) if b.in_main]
+    anchors = [i for i in main_idx if prose[i]] or [i for i, p in enumerate(prose) if p]
+    if not anchors:
+        # No prose anywhere: a gallery, a shop listing, a form. Keep Resiliparse's choice minus furniture.
+        for i in main_idx:
+            blocks[i].keep = not _boiler(blocks[i])
+        return
+    lo, hi = anchors[0], anchors[-1]
+    # The region may start a little before the first prose block: a lead sentence, a subheading, a list intro.
+    while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
+            and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
+        lo -= 1
+    # ... and run a little after the last one, but stop at an end-of-article marker.
+    j = hi + 1
+    while j < len(blocks) and blocks[j].in_main and not _boiler(blocks[j]) and blocks[j].kind != "h" \
+            and blocks[j].link_chars * 3 < len(blocks[j].text) and not _END.match(blocks[j].text):
+        hi = j
+        j += 1
+    for i in range(lo, hi + 1):
+        b = blocks[i]
+        if _END.match(b.text) and b.kind in ("h", "text", "p") and len(b.text) < 60 and i > lo:
+            # A "Related" / "Comments" heading inside the region: what follows is not the article, unless
+            # long prose resumes (then it was a section title).
+            rest = [k for k in range(i + 1, hi + 1) if prose[k] and blocks[k].in_main]
+            if not rest:
+                break
+            continue
+        if _boiler(b):
+            continue
+        if b.in_main:
+            b.keep = True
+        elif prose[i]:
+            b.keep = True  # union: article prose the main-content pass missed
+        elif b.kind in ("li", "row") and b.link_chars * 4 < len(b.text) and _near_kept(blocks, i):
+            b.keep = True  # ingredient lists, tables inside the article
+    # Headings directly above kept text belong to it; a heading over nothing is furniture.
+    for i, b in enumerate(blocks):
+        if b.keep and b.kind == "h":
+            nxt = next((k for k in range(i + 1, len(blocks)) if blocks[k].keep), None)
+            if nxt is None or blocks[nxt].kind == "h" and nxt == i + 1 and False:
+                b.keep = False
+
+
+def _near_kept(blocks: list[Block], i: int) -> bool:
+    for k in range(max(0, i - 6), min(len(blocks), i + 7)):
+        if k != i and blocks[k].in_main:
+            return True
+    return False
+
+
+def render(blocks: list[Block]) -> str:
+    out: list[str] = []
+    prev = ""
+    for b in blocks:
+        if not b.keep:
+            continue
+        if b.kind == "li":
+            text = "- " + b.text
+            sep = "\n" if prev == "li" else "\n\n"
+        elif b.kind == "row":
+            text = " | ".join(c.strip() for c in b.text.split("\t\t"))
+            sep = "\n" if prev == "row" else "\n\n"
+        else:
+            text = b.text
+            sep = "\n\n"
+        if out:
+            out.append(sep)
+        out.append(text)
+        prev = b.kind
+    return "".join(out)
+
+
+def _key(text: str) -> str:
+    return text[:200]
+
+
+# --- backends ---------------------------------------------------------------------------------------------------
+def _tree(html: str):
+    from resiliparse.parse.html import HTMLTree
+
+    return HTMLTree.parse(html)
+
+
+def extract_combined(tree) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
+                noscript=False, form_fields=False)
+    main = parse_blocks(extract_plain_text(tree, main_content=True, **opts))
+    full = parse_blocks(extract_plain_text(tree, main_content=False, **opts))
+    main_keys: dict[str, int] = {}
+    for b in main:
+        k = _key(b.text)
+        main_keys[k] = main_keys.get(k, 0) + 1
+    for b in full:
+        k = _key(b.text)
+        if main_keys.get(k):
+            main_keys[k] -= 1
+            b.in_main = True
+    if not any(b.in_main for b in full) and main:
+        # The two renderings disagree on block boundaries; fall back to the main-content blocks alone.
+        for b in main:
+            b.in_main = True
+        full = main
+    classify(full)
+    return render(full)
+
+
+def extract_resiliparse(tree) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(tree, preserve_formatting=True, main_content=True)
+
+
+def extract_trafilatura(html: str, url: str | None) -> str:
+    try:
+        import trafilatura
+    except ImportError as exc:  # optional: pip install trafilatura
+        raise RuntimeError("backend 'trafilatura' needs the trafilatura package (pip install trafilatura)") from exc
+    return trafilatura.extract(html, url=url, include_tables=True, include_comments=False) or ""
+
+
+def extract(html: str, backend: str = "combined", url: str | None = None) -> str:
+    """Main text of one HTML page with the given backend (the step's work without the bookkeeping)."""
+    if backend == "trafilatura":
+        return extract_trafilatura(html, url)
+    tree = _tree(html)
+    return extract_combined(tree) if backend == "combined" else extract_resiliparse(tree)
+
+
+_LANG_META = ("meta[http-equiv=content-language i]", "meta[property='og:locale']", "meta[name=language i]",
+              "meta[name='dc.language' i]")
+
+
+def page_hints(tree) -> dict[str, str]:
+    """Title and declared language of a parsed page (declared by the page, not detected)."""
+    out: dict[str, str] = {}
+    try:
+        title = (tree.title or "").strip()
+        if title:
+            out["title"] = _WS.sub(" ", title)[:500]
+        root = tree.document.query_selector("html")
+        lang = root.getattr("lang") or root.getattr("xml:lang") if root is not None else None
+        if not lang and tree.head is not None:
+            for sel in _LANG_META:
+                el = tree.head.query_selector(sel)
+                if el is not None and el.getattr("content"):
+                    lang = el.getattr("content")
+                    break
+        if lang:
+            out["lang_hint"] = lang.strip().replace("_", "-")[:35]
+    except Exception:  # malformed attribute selectors on odd pages must not cost the text
+        pass
+    return out
+
+
+@register("html_extract")
+@dataclass
+class HtmlExtract(Step):
+    """Extract main text from metadata['html'] (backends: combined, resiliparse, trafilatura); reject non-HTML,
+    non-200 and empty pages."""
+
+    backend: str = "combined"
+    keep_html: bool = False
+    min_chars: int = 1  # shorter extracted text: no_main_content
+    REASONS = ("http_status", "not_html", "no_main_content", "extraction_failed")
+
+    def setup(self, ctx) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"html_extract: unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+
+    def process(self, doc: Document) -> Document:
+        meta = doc.metadata
+        html = meta.get("html")
+        if not isinstance(html, str):
+            status = meta.get("http_status")
+            if status is not None and status != 200:
+                doc.drop = Drop(self.name, "http_status", float(status), 200.0)
+            elif meta.get("content_type") and "warc_record_id" in meta and \
+                    str(meta["content_type"]).split(";")[0].strip().lower() not in _HTML_TYPES:
+                doc.drop = Drop(self.name, "not_html")
+            return doc
+        try:
+            tree = _tree(html)
+            meta.update(page_hints(tree))
+            if self.backend == "combined":
+                text = extract_combined(tree)
+            elif self.backend == "resiliparse":
+                text = extract_resiliparse(tree)
+            else:
+                text = extract_trafilatura(html, meta.get("url"))
+        except RuntimeError:
+            raise
+        except Exception as exc:  # a pathological page is one dropped document, never a failed shard
+            meta["extract_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            doc.drop = Drop(self.name, "extraction_failed")
+            text = ""
+        if not self.keep_html:
+            del meta["html"]
+        meta["extractor"] = self.backend
+        doc.text = text
+        n = len(text.strip())
+        doc.attributes[f"{self.name}.chars"] = n
+        doc.attributes[f"{self.name}.html_chars"] = len(html)
+        if doc.drop is None and n < self.min_chars:
+            doc.drop = Drop(self.name, "no_main_content", float(n), float(self.min_chars))
+        return doc
