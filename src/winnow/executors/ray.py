@@ -65,6 +65,7 @@ class RayExecutor(Executor):
     retries: int = 2  # further attempts of a task after its first (a killed worker or an exception)
     num_cpus: float = 1.0  # CPUs Ray reserves for each task: raise it for steps that use threads (a model)
     workers: int = 0  # most tasks in flight at once; 0: as many as the cluster's CPUs allow
+    progress: bool = True  # Python API only (a pipeline file sets the four above): a bar or a log line per 10%
 
     def __post_init__(self) -> None:
         if not isinstance(self.address, str) or not self.address:
@@ -102,13 +103,13 @@ class RayExecutor(Executor):
             self._start_local(opts)
         elif addr == "auto":
             try:
-                ray.init(address="auto", **_client_safe(opts, "auto"))
+                ray.init(address="auto", **_joining(opts))
             except ConnectionError:
                 self._start_local(opts)
                 return
         else:
             try:
-                ray.init(address=addr, **_client_safe(opts, addr))
+                ray.init(address=addr, **_joining(opts))
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 raise ConfigError(f"executor ray: cannot connect to the Ray cluster at {addr!r}: {exc}") from exc
         self._owns_connection = True
@@ -139,7 +140,7 @@ class RayExecutor(Executor):
         results: list[Any] = [None] * len(tasks)
         refs: dict[Any, int] = {}
         nxt = 0
-        prog = Progress(len(tasks), desc, enabled=True)
+        prog = Progress(len(tasks), desc, enabled=self.progress)
         try:
             while nxt < len(tasks) or refs:
                 while nxt < len(tasks) and len(refs) < window:
@@ -217,7 +218,7 @@ class RayExecutor(Executor):
         self._probed.add(run_dir)
 
 
-def _client_safe(opts: dict[str, Any], addr: str) -> dict[str, Any]:
+def _joining(opts: dict[str, Any]) -> dict[str, Any]:
     # Joining a running cluster (or Ray Client) rejects options that only make sense when starting a node.
     return {k: v for k, v in opts.items() if k != "include_dashboard"}
 
