@@ -1,0 +1,443 @@
+"""Stitched pages and the sentences that do not belong in them.
+
+SEO spam pages are stitched from many sources: sentences from several articles on a keyword, shuffled, with the
+chrome of the sites they were scraped from (Q&A boilerplate, sidebar question titles, "Click here to find out
+more.") left in and no line breaks, so line-based filters cannot touch them. Two cheap signals find them:
+
+* site chrome is formulaic: it talks about the page rather than the topic (subscribe, RSS, comments, cookies),
+  it is link text ("Related Topics .", "Read more"), or it is a list of sources;
+* a stitched page has no local coherence: in a written text neighbouring sentences share more content words than
+  distant ones (lexical cohesion), while shuffled sentences are as related to their neighbours as to any other
+  sentence, and sentences lifted from an unrelated page share no content word with the rest at all.
+
+Everything works on content-word stems (first five letters of words of four or more letters that are not
+function words; character bigrams for Chinese and Japanese), computed once per document and shared by both steps
+through ``segments(doc).memo``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..document import Document
+from ..registry import register
+from ..sentences import sentence_spans
+from ..step import Filter, Map, Reject
+from ..text import segments
+
+__all__ = ["OfftopicSentences", "StitchedDocument", "analyse", "Analysis"]
+
+# --------------------------------------------------------------------------------------------------------------
+# Content words
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Function words of four or more letters (shorter words are ignored anyway) in the languages of the evaluation
+# sets. Stems, not words, are compared, so inflected forms of these collapse onto the same five letters.
+_STOP = frozenset(
+    """
+    about above after again against also although always among another anyone anything around away because been
+    before being below between both cannot could does doing done down during each either else enough even ever
+    every from further had has have having here hers herself himself into itself just least less like made make
+    many might more most much must myself neither never none often once only other others ours ourselves over
+    perhaps quite rather really same several shall should since some something still such than that their theirs
+    them themselves then there therefore these they thing things this those though through thus together too
+    toward towards under until upon very want well were what whatever when where whether which while whom whose
+    will with within without would your yours yourself also already another became become becomes came come
+    comes going said says seem seems take takes taken took used uses using first last next back good great
+    little long new old same high small large year years time times people way ways part
+    aber alle allem allen aller alles also andere anderen auch auf aus bei beim bereits bin bis bist damit dann
+    dass davon dazu dein deine dem den denen denn der deren des dessen die dies diese diesem diesen dieser dieses
+    doch dort durch eine einem einen einer eines einige etwa euch euer falls fast für gegen gewesen habe haben
+    hatte hatten hier hinter ihre ihrem ihren ihrer immer indem jede jedem jeden jeder jedoch jetzt kann kein
+    keine können könnte machen mehr mein meine mich mit muss nach nicht nichts noch nun nur ohne oder sehr
+    sein seine seinem seinen seiner selbst sich sie sind sollte sondern soll über unter viel viele vom von
+    vor wann war waren warum was weil welche welchem welchen welcher wenn wer werden wie wieder will wir wird
+    wurde wurden zum zur zwar zwischen
+    alors aussi autre autres avait avant avec avoir cela celle celles celui cette ceux chaque comme comment dans
+    depuis donc dont elle elles encore entre était étaient être fait faire leur leurs lors mais même mêmes moins
+    nous notre nos ont où par parce pendant peut peu plus pour pourquoi puis quand quel quelle quelles quels
+    sans selon sera sont sous tous tout toute toutes très trop vers vous votre vos ainsi après aucun aujourd
+    algo algunos algunas ante antes aquel aquella cada como con contra cual cuales cuando desde donde durante
+    ella ellas ellos entre esta estas este esto estos está están fueron había hacia hasta hay más mismo mucho
+    muy nada nosotros otra otras otro otros para pero poco porque puede pueden sido sobre también tanto tiene
+    tienen todo todos toda todas tras una unas unos usted vamos pela pelo pelos pelas isso isto esse essa
+    aquele aquela ainda assim até cada como com contra depois desde entre então está estão foram isso mais
+    muito muitos nós outro outra para pelo pode podem porque quando sobre também tem têm todo toda uma umas
+    alla andra annan annat att bara blev bli blir både dem den denna denne dess dessa det detta dig din dina
+    ditt eller efter från genom hade han hans har henne hennes honom hon här icke inom inte jag kan kunde man
+    med mellan men mer mig min mina mitt mot mycket många när någon något några och också oss över på sedan
+    sig sin sina sitt ska skulle som till under upp vad var vara varit vars vem vi vid vilka vilken vilket
+    även ännu
+    ainoa aina ehkä eikä eivät että heidän hän häntä hänen ilman itse jolla jolle jonka jossa josta jotka
+    jotta kaikki kanssa kuin kuitenkin kun lisäksi mikä minä missä mitä mutta myös niin niiden nyt olemme olen
+    olet olevan oli olivat olla ollut ovat paljon sekä sitä siitä sinä sitten tämä tässä tästä vaan vain voi
+    voidaan yhä
+    aixo això amb aquest aquesta aquests com dels des del els fins però quan també tots totes molt sobre seva
+    seus seves més
+    adalah akan atau bahwa bagi belum bisa dalam dan dari dengan juga karena kami kita lagi lebih masih mereka
+    namun oleh pada para saat sangat saja sebagai sudah tersebut untuk yang ini itu ada tidak
+    """.split()
+)
+
+
+def _content(tokens: list[str]) -> list[str]:
+    """Content stems of one sentence's tokens, in order (repeats kept)."""
+    out: list[str] = []
+    for tok in tokens:
+        if not tok.isascii() and _CJK.search(tok):
+            # Chinese/Japanese have no spaces: character bigrams of the CJK runs stand in for words.
+            chars = [c for c in tok if _CJK.match(c)]
+            out.extend(chars[i] + chars[i + 1] for i in range(len(chars) - 1))
+            continue
+        if len(tok) < 4:
+            continue
+        low = tok.lower()
+        if low in _STOP:
+            continue
+        out.append(low[:5])
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Site chrome, link text, reference lists
+
+def _rx(*parts: str) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+# Boilerplate of Q&A sites, forums, CMSs, cookie banners and newsletters: sentences that speak about the page, the
+# site or the reader's account instead of the topic. Each is a family of phrasings seen across many sites, not the
+# text of one page.
+_CHROME = _rx(
+    r"back (?:them|it) up with (?:references|citations)",
+    r"subscribe to (?:this|the|our) (?:rss|feed|channel|newsletter|blog|mailing list)",
+    r"copy and paste (?:this|the) (?:url|link)",
+    r"(?:in)?to your (?:rss|feed) reader",
+    r"comments are not for extended discussion;?(?: this conversation has been(?: moved to chat)?)?",
+    r"this conversation has been moved to chat",
+    r"thanks for contributing an answer",
+    r"please be sure to answer the question",
+    r"not the answer you're looking for",
+    r"browse other questions tagged",
+    r"(?:sign up|log ?in|register) (?:or|to) (?:log ?in|sign up|register|post|comment|reply|continue|view)",
+    r"post (?:as a guest|your answer|a comment)",
+    r"required,? but never shown",
+    r"by clicking [\"\u201c]?(?:post|accept|sign|submit)",
+    r"(?:hot|related|linked) network questions",
+    r"improve this (?:answer|question)",
+    r"(?:add|show \d+ more) comments?\b",
+    r"earn \d+ reputation",
+    r"highly active question",
+    r"(?:this|our) (?:site|website|page|blog) uses cookies",
+    r"we use cookies",
+    r"(?:accept|allow|manage) (?:all )?cookies",
+    r"by (?:continuing to (?:use|browse)|using) (?:this|our) (?:site|website)",
+    r"all rights reserved",
+    r"(?:powered|proudly powered) by (?:wordpress|drupal|joomla|blogger|phpbb|vbulletin)",
+    r"leave a (?:reply|comment)",
+    r"your email address will not be published",
+    r"required fields are marked",
+    r"save my name,? email",
+    r"you must be logged in",
+    r"log ?in to (?:reply|comment|post)",
+    r"skip to (?:main )?content",
+    r"(?:sign up|subscribe) (?:for|to) (?:our|the) (?:newsletter|mailing list|updates)",
+    r"follow us on (?:twitter|facebook|instagram|linkedin)",
+    r"share (?:this|on) (?:facebook|twitter|post|article|page|story)",
+    r"(?:privacy policy|terms of (?:use|service))\s*(?:[|\u00b7,]|and)",
+    r"view (?:previous|next) topic",
+    r"this (?:post|article|entry) was posted in",
+    r"(?:posted|published) (?:by|in) \S+ (?:on|at) ",
+    r"javascript (?:is )?(?:disabled|required)|enable javascript",
+    r"alle rechte vorbehalten|diese (?:web)?seite verwendet cookies|tous droits r\u00e9serv\u00e9s",
+    r"ce site utilise des cookies|todos los derechos reservados|(?:este|nuestro) (?:sitio|sitio web) utiliza cookies",
+    r"alla r\u00e4ttigheter f\u00f6rbeh\u00e5llna|kaikki oikeudet pid\u00e4tet\u00e4\u00e4n|todos os direitos reservados",
+    r"denna webbplats anv\u00e4nder cookies|t\u00e4m\u00e4 sivusto k\u00e4ytt\u00e4\u00e4 ev\u00e4steit\u00e4",
+)
+
+# Anchor text that survived extraction: short calls to action and widget titles.
+_LINK = _rx(
+    r"^(?:click|tap) here\b",
+    r"\b(?:click|tap) here (?:to|for)\b",
+    r"^(?:read|see|view|show|load|learn|find out|discover) (?:more|all|less|the full)\b",
+    r"^find out more\b",
+    r"^(?:continue reading|read the (?:full|rest)|more info(?:rmation)?|see also|back to top|next page|previous page)\b",
+    r"^(?:related|similar|popular|recent|latest|trending|featured|recommended) "
+    r"(?:topics?|posts?|articles?|questions?|stories|videos|searches|links|news|items|products)\b",
+    r"^(?:author of|more from|more by|written by|posted by|filed under|tags?|categories|category|share this|share)\s*[:.]?\s*$",
+    r"^(?:lue lis\u00e4\u00e4|l\u00e4s mer|leer m\u00e1s|lire la suite|en savoir plus|weiterlesen|mehr erfahren|"
+    r"ver m\u00e1s|saiba mais|leia mais|baca juga|selengkapnya)\b",
+)
+
+# Words of a bibliography or a "sources" box.
+_REFWORDS = re.compile(
+    r"\b(?:biography|encyclop(?:a)?edia|university|wikipedia|dictionary|journal|press|retrieved|isbn|doi|"
+    r"archived|vol|pp|edition|publisher|library|institute|review|magazine|site|history|educational)\b",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r",\s|\s[-\u2013|\u00b7\u2022]\s|;\s")
+_WORDS = re.compile(r"\w+", re.UNICODE)
+_WEB_WORDS = frozenset(
+    """
+    click subscribe subscribed unsubscribe rss feed url urls cookie cookies newsletter login logout signup
+    sign password username email e-mail comment comments reply replies share shares tweet facebook twitter
+    instagram pinterest whatsapp linkedin youtube browser website websites webpage homepage site sites download
+    downloads upload menu privacy copyright reputation upvote downvote moderator moderators forum thread
+    threads post posts posted register registered account inbox notifications notification app bookmark
+    """.split()
+)
+
+
+# Every _CHROME phrasing contains one of these words: the expensive pattern only runs on sentences that have one.
+_CHROME_TRIGGERS = frozenset(
+    """
+    references citations subscribe rss feed url reader discussion conversation contributing answer questions
+    tagged sign log login register guest shown clicking network improve comment comments reputation active
+    cookies rights reserved powered reply email published required logged skip newsletter mailing follow share
+    privacy terms topic posted javascript rechte webseite seite droits site derechos sitio rättigheter oikeudet
+    direitos webbplats sivusto
+    """.split()
+)
+
+
+@dataclass(slots=True)
+class Sentence:
+    start: int
+    end: int
+    stems: frozenset
+    n_words: int
+    links: int = 0  # content stems shared with at least one other sentence
+    strong: int = 0  # content stems shared with at least three other sentences
+    reason: str | None = None
+    score: float = 0.0
+    # A chrome match that covers only part of the sentence: remove just this span.
+    part: tuple[int, int] | None = None
+    # Flagged by web vocabulary alone: confirmed only if it does not share the page's topic words.
+    by_vocabulary: bool = False
+
+
+@dataclass(slots=True)
+class Analysis:
+    sentences: list[Sentence]
+    n_content_sentences: int
+    local_cohesion: float  # mean overlap of neighbouring sentences
+    global_cohesion: float  # mean overlap of sentences three or more apart
+    outlier_fraction: float  # content-rich sentences that share nothing with the rest
+    chrome_fraction: float
+    question_fraction: float
+    score: float  # stitched-document score in [0, 1]
+
+    @property
+    def cohesion_ratio(self) -> float:
+        return (self.local_cohesion + 0.01) / (self.global_cohesion + 0.01)
+
+
+# Short title-case fragments with a detached final period ("Related Topics .") are anchor text glued on by
+# extraction. Only cased scripts: some corpora put a space before every period.
+_DETACHED = re.compile(r"^[A-Z\u00c0-\u00de][\w'-]*(?:\s[A-Z\u00c0-\u00de0-9&][\w'-]*){0,3}\s\.$")
+
+
+def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> None:
+    n_words = len(lowered)
+    if n_words <= 12:
+        if _LINK.search(text):
+            s.reason, s.score = "link_text", 0.9
+            return
+        if _DETACHED.match(text):
+            s.reason, s.score = "link_text", 0.7
+            return
+    if not _CHROME_TRIGGERS.isdisjoint(lowered):
+        m = _CHROME.search(text)
+        if m:
+            s.reason, s.score = "site_chrome", 0.95
+            before = text[: m.start()].split()
+            after = text[m.end():].lstrip(".,;: ")
+            if len(before) <= 2 and after[:1].isupper() and len(after.split()) >= 5:
+                # Chrome glued to the next real sentence by extraction ("...has been, Though I'm..."): cut only
+                # the chrome clause.
+                s.part = (offset, offset + len(text) - len(after))
+            return
+    if n_words >= 8:
+        bars = text.count("|") + text.count("\u00a6")
+        if bars >= 3 and n_words / (bars + 1) <= 5:
+            s.reason, s.score = "site_chrome", 0.9  # a navigation bar: "Home | About | Contact | ..."
+            return
+        seps = len(_SEPARATORS.findall(text))
+        if seps >= 4:
+            refs = len(_REFWORDS.findall(text))
+            if refs >= 3:
+                words = [w for w in text.split() if w[0].isalpha()]
+                caps = sum(1 for w in words if w[0].isupper()) / max(1, len(words))
+                if caps >= 0.5:
+                    s.reason, s.score = "reference_list", round(min(1.0, 0.4 + 0.1 * refs + 0.3 * caps), 3)
+                    return
+    if 3 <= n_words <= 25:
+        web = sum(1 for w in lowered if w in _WEB_WORDS)
+        if web >= 2 and web / n_words >= 0.15:
+            s.reason, s.score = "site_chrome", round(min(1.0, 0.5 + web / n_words), 3)
+            s.by_vocabulary = True
+
+
+def analyse(text: str) -> Analysis:
+    """Sentence spans with their chrome verdicts and topical links, and the document's coherence signals."""
+    sents: list[Sentence] = []
+    df: dict[str, int] = {}
+    questions = 0
+    for a, b in sentence_spans(text):
+        t = text[a:b]
+        tokens = _TOKEN.findall(t)
+        st = frozenset(_content(tokens))
+        s = Sentence(a, b, st, len(tokens))
+        _chrome_reason(t, [w.lower() for w in tokens], s, a)
+        if t[-1] in "?\uff1f\u061f":
+            questions += 1
+        sents.append(s)
+        for w in st:
+            df[w] = df.get(w, 0) + 1
+    n_content = 0
+    outliers = 0
+    for s in sents:
+        links = strong = 0
+        for w in s.stems:
+            c = df[w]
+            if c >= 2:
+                links += 1
+                if c >= 4:
+                    strong += 1
+        s.links, s.strong = links, strong
+        if s.by_vocabulary and strong >= 2:
+            # Web words on a page about the web are on topic.
+            s.reason, s.score, s.by_vocabulary = None, 0.0, False
+        if len(s.stems) >= 3:
+            n_content += 1
+            if links == 0 and s.reason is None:
+                outliers += 1
+    local, glob = _cohesion(sents)
+    chrome = sum(1 for s in sents if s.reason is not None)
+    n = max(1, len(sents))
+    a = Analysis(
+        sentences=sents,
+        n_content_sentences=n_content,
+        local_cohesion=local,
+        global_cohesion=glob,
+        outlier_fraction=outliers / max(1, n_content),
+        chrome_fraction=chrome / n,
+        question_fraction=questions / n,
+        score=0.0,
+    )
+    a.score = _stitched_score(a)
+    return a
+
+
+
+def _overlap(x: frozenset, y: frozenset) -> float:
+    if not x or not y:
+        return 0.0
+    return len(x & y) / math.sqrt(len(x) * len(y))
+
+
+def _cohesion(sents: list[Sentence]) -> tuple[float, float]:
+    """Mean cosine overlap of neighbouring content sentences, and of sentences at distance 3 to 8."""
+    xs = [s.stems for s in sents if len(s.stems) >= 2 and s.reason is None]
+    n = len(xs)
+    if n < 4:
+        return 0.0, 0.0
+    local = sum(_overlap(xs[i], xs[i + 1]) for i in range(n - 1)) / (n - 1)
+    tot = cnt = 0
+    for d in (3, 5, 8):
+        for i in range(n - d):
+            tot += _overlap(xs[i], xs[i + d])
+            cnt += 1
+    return local, (tot / cnt if cnt else 0.0)
+
+
+def _stitched_score(a: Analysis) -> float:
+    if a.n_content_sentences < 8:
+        return 0.0
+    # Shuffled text: neighbours no closer than distant sentences. Natural text: ratio well above one.
+    ratio = (a.local_cohesion + 0.01) / (a.global_cohesion + 0.01)
+    z = (-2.0
+         - 3.0 * (ratio - 1.3)
+         + 8.0 * a.outlier_fraction
+         + 10.0 * a.chrome_fraction
+         + 1.0 * a.question_fraction
+         + 0.5 * math.log(a.n_content_sentences / 8))
+    return round(1.0 / (1.0 + math.exp(-z)), 4)
+
+
+def _analysis(doc: Document) -> Analysis:
+    return segments(doc).memo("coherence.analysis", analyse)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Steps
+
+@register("offtopic_sentences")
+@dataclass
+class OfftopicSentences(Map):
+    """Remove site chrome, link text, reference lists and sentences unrelated to the page's topic."""
+
+    remove_chrome: bool = True
+    # A sentence is off topic when it has at least this many content words and shares none with the rest of the
+    # page; on pages that look stitched (score >= stitched_threshold) one shared word is not enough to stay.
+    min_content_words: int = 5
+    stitched_threshold: float = 0.5
+    min_sentences: int = 12
+    REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
+
+    def map(self, doc: Document) -> Document:
+        a = _analysis(doc)
+        spans = []
+        stitched = a.score >= self.stitched_threshold
+        n = len(a.sentences)
+        for s in a.sentences:
+            if s.reason is not None:
+                if self.remove_chrome:
+                    if s.part is not None:
+                        spans.append((s.part[0], s.part[1], s.reason, s.score))
+                    else:
+                        spans.append((s.start, s.end, s.reason, s.score))
+                continue
+            if n < self.min_sentences or len(s.stems) < self.min_content_words:
+                continue
+            if s.links == 0 or (stitched and s.strong == 0 and s.links <= 1 and len(s.stems) >= 6):
+                spans.append((s.start, s.end, "off_topic", round(1.0 - s.links / len(s.stems), 3)))
+        if spans:
+            doc.remove_spans(self.name, _widen(doc.text, spans))
+            doc.attributes[f"{self.name}.removed"] = len(spans)
+        return doc
+
+
+def _widen(text: str, spans: list) -> list:
+    """Take the whitespace after each removed sentence with it, so no double spaces are left behind."""
+    out = []
+    spans = sorted(spans)
+    for i, (a, b, r, sc) in enumerate(spans):
+        limit = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        while b < limit and text[b] in " \t":
+            b += 1
+        out.append((a, b, r, sc))
+    return out
+
+
+@register("stitched_document")
+@dataclass
+class StitchedDocument(Filter):
+    """Drop pages stitched together from unrelated sources (shuffled sentences, chrome, off-topic inserts)."""
+
+    threshold: float = 0.5
+    REASONS = ("stitched",)
+    THRESHOLDS = {"threshold": ("stitched_document.score", ">=", "stitched")}
+
+    def reject(self, doc: Document) -> Reject | None:
+        a = _analysis(doc)
+        doc.attributes["stitched_document.score"] = a.score
+        doc.attributes["stitched_document.cohesion_ratio"] = round(
+            (a.local_cohesion + 0.01) / (a.global_cohesion + 0.01), 4)
+        doc.attributes["stitched_document.outliers"] = round(a.outlier_fraction, 4)
+        doc.attributes["stitched_document.chrome"] = round(a.chrome_fraction, 4)
+        return Reject("stitched", a.score, self.threshold) if a.score >= self.threshold else None
