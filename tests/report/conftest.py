@@ -22,7 +22,7 @@ HOSTILE = REPO / "tests" / "fixtures" / "report" / "hostile.jsonl"
 
 
 def rich_pipeline(on_drop: str = "route", *, min_chars: int = 200, min_words: int = 100,
-                  max_mean_word_len: float = 10.0, paths: str = "samples://crawl/*.jsonl.zst"):
+                  max_mean_word_len: float = 10.0, paths: str = "samples://crawl/part-[01].jsonl.zst"):
     raw = {"run": {"name": "report-test"}, "on_drop": on_drop, "executor": {"type": "inline"},
            "stages": [{"name": "main", "reader": {"type": "jsonl", "paths": paths},
                        "steps": [{"type": "rpt_lines"}, {"type": "length", "min_chars": min_chars},
