@@ -256,19 +256,62 @@ class UrlDedup(_DedupStep):
 
 # --- MinHash -------------------------------------------------------------------------------------------------
 
-# Ideographic and kana scripts are written without spaces: each character is a token there.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
-_WORDS = re.compile(r"[^\W_]+")
-_HAS_CJK = re.compile(rf"[{_CJK}]")
 _P = 0x100000001B3  # odd, so invertible modulo 2**64
 _P_INV = pow(_P, -1, 1 << 64)
 
+# Tokenisation on UTF-8 bytes, vectorised: a word is a run of ASCII letters and digits or non-ASCII characters;
+# ASCII punctuation and spaces separate words, and so do the common non-ASCII separators (U+2000-U+206F: dashes,
+# curly quotes, bullets, ellipsis, odd spaces; U+00A0-U+00BF: no-break space, guillemets, middle dot; U+3000-U+303F:
+# ideographic space and punctuation). Ideographs and kana (U+3040-U+9FFF) are one word per character, since those
+# scripts do not separate words with spaces.
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _r in (range(48, 58), range(65, 91), range(97, 123), range(128, 256)):
+    _WORD_BYTE[list(_r)] = True
+
+
+def _word_mask(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(is-word-byte mask, positions where a word must start even inside a run)."""
+    w = _WORD_BYTE[b]
+    if len(b) >= 3 and (b >= 0xC2).any():
+        b0, b1 = b[:-2], b[1:-1]
+        sep3 = np.flatnonzero(((b0 == 0xE2) & ((b1 == 0x80) | (b1 == 0x81))) | ((b0 == 0xE3) & (b1 == 0x80)))
+        for k in range(3):
+            w[sep3 + k] = False
+        sep2 = np.flatnonzero((b[:-1] == 0xC2) & (b[1:] >= 0xA0) & (b[1:] <= 0xBF))
+        w[sep2] = False
+        w[sep2 + 1] = False
+        cjk = np.flatnonzero(((b0 == 0xE3) & (b1 >= 0x81)) | ((b0 >= 0xE4) & (b0 <= 0xE9)))
+        forced = np.concatenate([cjk, cjk + 3])
+        forced = forced[forced < len(b)]
+    else:
+        forced = np.zeros(0, dtype=np.int64)
+    return w, forced
+
+
+def _word_starts(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w, forced = _word_mask(b)
+    start = w.copy()
+    start[1:] &= ~w[:-1]
+    if len(forced):
+        start[forced] |= w[forced]
+    return np.flatnonzero(start), w
+
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased words, punctuation dropped (the same normalisation for every language but CJK)."""
-    text = text.lower()
-    return (_TOKEN if _HAS_CJK.search(text) else _WORDS).findall(text)
+    """The words MinHash shingles are made of: lower-cased, punctuation dropped (see the byte rules above)."""
+    data = text.lower().encode("utf-8", "surrogatepass")
+    b = np.frombuffer(data, dtype=np.uint8)
+    if not len(b):
+        return []
+    starts, w = _word_starts(b)
+    out = []
+    bounds = list(starts[1:]) + [len(b)]
+    for s0, e0 in zip(starts.tolist(), bounds):
+        e = s0
+        while e < e0 and w[e]:
+            e += 1
+        out.append(data[s0:e].decode("utf-8", "replace"))
+    return out
 
 
 class MinHasher:
@@ -298,24 +341,27 @@ class MinHasher:
                 setattr(self, attr, np.cumprod(a, dtype=np.uint64))
         return self._pow[:n], self._inv[:n]
 
-    def signatures(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(D x num_perm uint32 signatures, D bools: had at least one token)."""
-        D, K, n = len(docs), self.num_perm, self.ngram
-        counts = np.fromiter((len(t) for t in docs), dtype=np.int64, count=D)
+    def signatures(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(D x num_perm uint32 signatures, D bools: had at least one word) for a batch of texts."""
+        D, K, n = len(texts), self.num_perm, self.ngram
         sig = np.full((K, D), 0xFFFFFFFF, dtype=np.uint64)
-        W = int(counts.sum())
-        if W == 0:
-            return np.ascontiguousarray(sig.T).astype(np.uint32), counts > 0
-        data = (" ".join(" ".join(t) for t in docs if t) + " ").encode("utf-8", "surrogatepass")
+        # documents joined by a separator byte, so no word spans two of them
+        parts = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+        data = b"\n".join(parts)
         b = np.frombuffer(data, dtype=np.uint8)
+        starts, w = _word_starts(b) if len(b) else (np.zeros(0, np.int64), np.zeros(0, bool))
+        W = len(starts)
+        if W == 0:
+            return np.ascontiguousarray(sig.T).astype(np.uint32), np.zeros(D, dtype=bool)
+        doc_off = np.zeros(D, dtype=np.int64)
+        if D > 1:
+            doc_off[1:] = np.cumsum([len(x) + 1 for x in parts[:-1]])
+        wdoc = np.searchsorted(doc_off, starts, side="right") - 1
+        counts = np.bincount(wdoc, minlength=D)
         pw, inv = self._powers(len(b))
-        ends = np.flatnonzero(b == 32)
-        starts = np.empty(W, dtype=np.int64)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        h = np.add.reduceat(b.astype(np.uint64) * pw, starts) * inv[starts]
-        h = store.mix64(h)
-        wdoc = np.repeat(np.arange(D), counts)
+        c = b.astype(np.uint64) * pw
+        c[~w] = 0  # separators add nothing to the word before them
+        h = store.mix64(np.add.reduceat(c, starts) * inv[starts])
         # n-grams that stay inside one document
         if W >= n:
             m = W - n + 1
@@ -362,7 +408,7 @@ class MinHasher:
         return out
 
 
-_BATCH_WORDS = 400_000  # words signed together: large enough to amortise numpy's call overhead
+_BATCH_CHARS = 2_000_000  # characters signed together: amortises numpy's call overhead, bounds the batch
 
 
 @register("minhash_dedup")
@@ -381,29 +427,27 @@ class MinhashDedup(_DedupStep):
 
     def _start_tables(self) -> None:
         self._hasher = MinHasher(self.ngram, self.bands * self.rows, self.seed)
-        self._batch: list[list[str]] = []
+        self._batch: list[str] = []
         self._batch_ords: list[int] = []
-        self._batch_words = 0
+        self._batch_chars = 0
         self._keys: list[np.ndarray] = []
         self._key_ords: list[np.ndarray] = []
 
     def _collect(self, o: int, doc: Document) -> None:
-        t = tokens(doc.text)
-        if not t:
-            return  # no words: nothing to compare (exact_dedup handles empty documents)
-        self._batch.append(t)
+        self._batch.append(doc.text)
         self._batch_ords.append(o)
-        self._batch_words += len(t)
-        if self._batch_words >= _BATCH_WORDS:
+        self._batch_chars += len(doc.text)
+        if self._batch_chars >= _BATCH_CHARS:
             self._flush()
 
     def _flush(self) -> None:
         if not self._batch:
             return
-        sig, _ = self._hasher.signatures(self._batch)
-        self._keys.append(MinHasher.band_keys(sig, self.bands, self.rows))
-        self._key_ords.append(np.array(self._batch_ords, dtype=np.uint32))
-        self._batch, self._batch_ords, self._batch_words = [], [], 0
+        sig, ok = self._hasher.signatures(self._batch)
+        # a document without words has nothing to compare (exact_dedup handles empty documents)
+        self._keys.append(MinHasher.band_keys(sig[ok], self.bands, self.rows))
+        self._key_ords.append(np.array(self._batch_ords, dtype=np.uint32)[ok])
+        self._batch, self._batch_ords, self._batch_chars = [], [], 0
 
     def _write_tables(self, w: store.ShardWriter) -> None:
         self._flush()

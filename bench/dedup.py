@@ -1,0 +1,552 @@
+"""Dedup evaluation: quality on labelled near-duplicates, speed and memory against datasketch and datatrove, and
+peak RSS at scale.
+
+    python bench/dedup.py --data ../shared/data                 # quality + peers + scale 100k
+    python bench/dedup.py --scale 100000,1000000 --skip-quality  # the scale runs only
+    python bench/dedup.py --sweep                                # n-gram / bands x rows on the labelled set
+
+Peers run in the same bench venv (``pip install -e . datasketch datatrove psutil``), each method in its own
+process so its peak RSS (whole process tree, sampled every 50 ms) is its own. Everything runs side by side in one
+invocation on the same input; the machine is shared, so compare ratios, not absolute seconds.
+
+Labelled set (``crawl/web-pages.jsonl.gz``): originals are real pages; natural near-duplicates among them are
+removed first (5-gram Jaccard >= 0.6 with an earlier page) so the only true duplicates are the ones made here.
+Half the originals get one or two copies with a realistic edit: changed boilerplate (header and footer lines
+swapped for another site's), truncation, small rewrites (2% of words replaced, deleted or inserted), reordered
+paragraphs, or two of these together. Hard negatives are the other pages of the same site that share its template;
+they stay as they are. Metrics over the drop decisions: a drop is correct if another member of its true cluster is
+kept; precision = correct drops / drops, recall = correct drops / (docs that should go), false-removal rate =
+true clusters with no member left / true clusters.
+
+Clough & Stevenson (``reuse/clough-stevenson``): 5 Wikipedia sources first, then 95 student answers labelled
+cut / light / heavy / non; an answer counts as flagged when it is dropped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+NGRAM, BANDS, ROWS = 5, 14, 8
+
+
+# --- data --------------------------------------------------------------------------------------------------------
+
+def load_pages(data: Path) -> list[dict]:
+    out = []
+    with gzip.open(data / "crawl" / "web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if len(r["text"].split()) >= 100:
+                out.append({"id": r["id"], "text": r["text"], "url": r.get("url") or "", "source": r["source"]})
+    return out
+
+
+def _shingles(text: str) -> set:
+    from winnow.steps.dedup import tokens
+
+    t = tokens(text)
+    return {" ".join(t[i:i + NGRAM]) for i in range(max(1, len(t) - NGRAM + 1))}
+
+
+def remove_natural_duplicates(pages: list[dict], limit: float = 0.6) -> tuple[list[dict], int]:
+    """Drop pages that already have a near-duplicate earlier in the list (exact Jaccard over candidate pairs)."""
+    import numpy as np
+
+    from winnow.steps.dedup import MinHasher, tokens
+
+    sig, _ = MinHasher(NGRAM, 64, seed=99).signatures([tokens(p["text"]) for p in pages])
+    sh = [None] * len(pages)
+    drop = set()
+    for i in range(len(pages)):
+        est = (sig[:i] == sig[i]).mean(axis=1) if i else np.zeros(0)
+        for j in np.flatnonzero(est >= limit - 0.25):
+            if j in drop:
+                continue
+            sh[i] = sh[i] or _shingles(pages[i]["text"])
+            sh[j] = sh[j] or _shingles(pages[j]["text"])
+            if len(sh[i] & sh[j]) / len(sh[i] | sh[j]) >= limit:
+                drop.add(i)
+                break
+    return [p for i, p in enumerate(pages) if i not in drop], len(drop)
+
+
+EDITS = ("boilerplate", "truncation", "rewrite", "reorder", "rewrite+truncation")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+def make_edit(text: str, kind: str, rng: random.Random, donor: str) -> str:
+    paras = _paragraphs(text)
+    if kind == "boilerplate":
+        d = _paragraphs(donor)
+        k = max(1, len(paras) // 8)
+        return "\n".join(d[:k] + paras[k:-k or None] + d[-k:])
+    if kind == "truncation":
+        words = text.split(" ")
+        return " ".join(words[: int(len(words) * rng.uniform(0.6, 0.9))])
+    if kind == "rewrite":
+        words = text.split(" ")
+        for _ in range(max(1, len(words) // 50)):
+            i = rng.randrange(len(words))
+            op = rng.random()
+            if op < 0.5:
+                words[i] = rng.choice(("very", "really", "new", "also", "however", "the", "a", "this"))
+            elif op < 0.75:
+                words[i] = ""
+            else:
+                words[i] = words[i] + " " + rng.choice(("indeed", "now", "still"))
+        return " ".join(w for w in words if w)
+    if kind == "reorder":
+        if len(paras) < 3:
+            return text[::-1]  # cannot happen for pages of >= 100 words with paragraphs; keeps it total
+        rng.shuffle(paras)
+        return "\n".join(paras)
+    if kind == "rewrite+truncation":
+        return make_edit(make_edit(text, "rewrite", rng, donor), "truncation", rng, donor)
+    raise ValueError(kind)
+
+
+def labelled_web_set(data: Path, n_orig: int = 1200, seed: int = 5) -> tuple[list[dict], dict]:
+    rng = random.Random(seed)
+    pages = load_pages(data)
+    pages, n_natural = remove_natural_duplicates(pages)
+    rng.shuffle(pages)
+    pages = pages[:n_orig]
+    docs = []
+    for i, p in enumerate(pages):
+        docs.append({"id": f"o{i}", "text": p["text"], "cluster": i, "kind": "original",
+                     "site": urlsplit(p["url"]).hostname or p["source"]})
+    copies = []
+    for i, p in enumerate(pages[: n_orig // 2]):
+        for c in range(1 + (i % 3 == 0)):
+            kind = EDITS[(i + c) % len(EDITS)]
+            donor = pages[(i + 7) % len(pages)]["text"]
+            copies.append({"id": f"o{i}-c{c}", "text": make_edit(p["text"], kind, rng, donor), "cluster": i,
+                           "kind": kind, "site": docs[i]["site"]})
+    rng.shuffle(copies)
+    docs += copies  # originals first: a "keep the first" rule keeps them; the metrics do not depend on it
+    sites = defaultdict(int)
+    for d in docs[: len(pages)]:
+        sites[d["site"]] += 1
+    info = {"originals": len(pages), "copies": len(copies), "natural_removed": n_natural,
+            "same_site_pages": sum(n for n in sites.values() if n > 1)}
+    return docs, info
+
+
+def clough_stevenson(data: Path) -> list[dict]:
+    folder = data / "reuse" / "clough-stevenson" / "data"
+    docs = [{"id": f"orig_task{t}", "text": (folder / f"orig_task{t}.txt").read_text(errors="replace"),
+             "cluster": f"task{t}", "kind": "orig"} for t in "abcde"]
+    with open(folder / "file_information.csv") as f:
+        for row in csv.DictReader(f):
+            if row["Category"] == "orig":
+                continue
+            docs.append({"id": row["File"], "text": (folder / row["File"]).read_text(errors="replace"),
+                         "cluster": f"task{row['Task']}" if row["Category"] != "non" else row["File"],
+                         "kind": row["Category"]})
+    return docs
+
+
+def synthetic(n: int, data: Path, out: Path, shards: int = 16, seed: int = 1) -> None:
+    """n documents of ~300 words cut from real paragraphs; 20% are edited copies of an earlier document."""
+    import orjson
+    import zstandard
+
+    rng = random.Random(seed)
+    pool = [p.split() for pg in load_pages(data) for p in _paragraphs(pg["text"]) if len(p.split()) >= 20]
+    out.mkdir(parents=True, exist_ok=True)
+    writers = [zstandard.ZstdCompressor(level=1).stream_writer(open(out / f"{s:03d}.jsonl.zst", "wb"))
+               for s in range(shards)]
+    recent: list[list[str]] = []
+    for i in range(n):
+        if recent and rng.random() < 0.2:
+            words = list(rng.choice(recent))
+            for _ in range(max(1, len(words) // 50)):
+                words[rng.randrange(len(words))] = "edited"
+            words = words[: int(len(words) * rng.uniform(0.8, 1.0))]
+        else:
+            words = []
+            while len(words) < 300:
+                p = rng.choice(pool)
+                a = rng.randrange(len(p))
+                words += p[a:a + 120]
+        if len(recent) < 5000:
+            recent.append(words)
+        else:
+            recent[rng.randrange(5000)] = words
+        writers[i % shards].write(orjson.dumps({"id": f"s{i}", "text": " ".join(words)}) + b"\n")
+    for w in writers:
+        w.close()
+
+
+# --- methods (each in its own process) ------------------------------------------------------------------------
+
+def _write_input(docs: list[dict], folder: Path, shards: int = 2) -> None:
+    import orjson
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for s in range(shards):
+        with open(folder / f"{s:03d}.jsonl", "wb") as f:
+            for d in docs[s::shards] if shards > 1 else docs:
+                f.write(orjson.dumps({"id": d["id"], "text": d["text"]}) + b"\n")
+
+
+def _read_ids(folder: Path) -> list[str]:
+    import orjson
+
+    from winnow.io.base import open_read
+
+    ids = []
+    for p in sorted(folder.rglob("*.jsonl*")):
+        with open_read(p) as f:
+            ids += [orjson.loads(line)["id"] for line in f if line.strip()]
+    return ids
+
+
+def run_winnow(inp: Path, work: Path, workers: int, params: dict) -> dict:
+    from winnow.executors import InlineExecutor, LocalExecutor
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.run import run_pipeline
+    import orjson
+
+    from winnow.steps.dedup import MinHasher, MinhashDedup, tokens
+
+    params = dict(params)
+    if not params.pop("_sig", True):  # scale runs: no separate timing, which would hold every text in memory
+        texts = []
+    else:  # signatures alone, as for the peers: tokens + MinHash of every document, batched as the step does
+        texts = [orjson.loads(line)["text"] for p in sorted(inp.glob("*.jsonl*"))
+                 for line in (_zread(p) if p.suffix == ".zst" else open(p, "rb"))]
+    h = MinHasher(params.get("ngram", NGRAM), params.get("bands", BANDS) * params.get("rows", ROWS))
+    t0 = time.perf_counter()
+    batch, words = [], 0
+    for t in texts:
+        batch.append(tokens(t))
+        words += len(batch[-1])
+        if words >= 400_000:
+            h.signatures(batch)
+            batch, words = [], 0
+    h.signatures(batch)
+    t_sig = time.perf_counter() - t0
+    timed = bool(texts)
+    del texts, batch
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(inp / "*.jsonl*")),
+                                  steps=[MinhashDedup(**params)])])
+    ex = InlineExecutor() if workers == 1 else LocalExecutor(workers=workers, progress=False)
+    t0 = time.perf_counter()
+    res = run_pipeline(pipe, work, ex, log=False, verify_files=False)
+    total = time.perf_counter() - t0
+    ex.close()
+    reduce_s = json.loads((work / "done" / "s" / "reduce0").read_text())["seconds"]
+    if not timed:
+        t_sig = next(s for s in res.stats["stages"][0]["steps"] if s["name"].endswith(":collect"))["seconds"]
+    return {"dropped": _read_ids(work / "rejected"), "seconds": total, "signature_s": t_sig,
+            "cluster_s": reduce_s}
+
+
+def _zread(p: Path):
+    from winnow.io.base import open_read
+
+    with open_read(p) as f:
+        yield from f
+
+
+def run_datasketch(inp: Path, work: Path, workers: int, params: dict) -> dict:
+    import orjson
+    from datasketch import MinHash, MinHashLSH
+
+    from winnow.steps.dedup import tokens
+
+    n, b, r = params.get("ngram", NGRAM), params.get("bands", BANDS), params.get("rows", ROWS)
+    docs = [orjson.loads(line) for p in sorted(inp.glob("*.jsonl")) for line in open(p, "rb")]
+    t0 = time.perf_counter()
+    sigs = []
+    for d in docs:
+        t = tokens(d["text"])
+        sh = {" ".join(t[i:i + n]).encode() for i in range(max(1, len(t) - n + 1))} if t else set()
+        m = MinHash(num_perm=b * r)
+        m.update_batch(list(sh))
+        sigs.append(m)
+    t_sig = time.perf_counter() - t0
+    lsh = MinHashLSH(num_perm=b * r, params=(b, r))
+    for i, m in enumerate(sigs):
+        lsh.insert(i, m)
+    parent = list(range(len(docs)))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, m in enumerate(sigs):
+        for j in lsh.query(m):
+            a, c = find(i), find(j)
+            if a != c:
+                parent[max(a, c)] = min(a, c)
+    dropped = [d["id"] for i, d in enumerate(docs) if find(i) != i]
+    return {"dropped": dropped, "seconds": time.perf_counter() - t0, "signature_s": t_sig,
+            "cluster_s": time.perf_counter() - t0 - t_sig}
+
+
+def run_datatrove(inp: Path, work: Path, workers: int, params: dict) -> dict:
+    import orjson
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
+                                                  MinhashDedupFilter, MinhashDedupSignature)
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    try:
+        from datatrove.utils.hashing import HashConfig
+
+        cfg = MinhashConfig(hash_config=HashConfig(precision=64), n_grams=params.get("ngram", NGRAM),
+                            num_buckets=params.get("bands", BANDS), hashes_per_bucket=params.get("rows", ROWS))
+    except ImportError:
+        cfg = MinhashConfig(n_grams=params.get("ngram", NGRAM), num_buckets=params.get("bands", BANDS),
+                            hashes_per_bucket=params.get("rows", ROWS))
+    tasks = len(list(inp.glob("*.jsonl")))
+    w = str(work)
+    times = {}
+    stages = [
+        ("signature", [JsonlReader(str(inp), glob_pattern="*.jsonl"),
+                       MinhashDedupSignature(output_folder=f"{w}/sigs", config=cfg)], tasks),
+        ("buckets", [MinhashDedupBuckets(input_folder=f"{w}/sigs", output_folder=f"{w}/buckets", config=cfg)],
+         cfg.num_buckets),
+        ("cluster", [MinhashDedupCluster(input_folder=f"{w}/buckets", output_folder=f"{w}/remove_ids",
+                                         config=cfg)], 1),
+        ("filter", [JsonlReader(str(inp), glob_pattern="*.jsonl"),
+                    MinhashDedupFilter(input_folder=f"{w}/remove_ids"), JsonlWriter(f"{w}/out")], tasks),
+    ]
+    t0 = time.perf_counter()
+    for name, pipeline, n in stages:
+        t = time.perf_counter()
+        LocalPipelineExecutor(pipeline=pipeline, tasks=n, workers=workers, logging_dir=f"{w}/logs/{name}",
+                              skip_completed=False).run()
+        times[name] = time.perf_counter() - t
+    kept = set()
+    for p in (work / "out").rglob("*.jsonl*"):
+        op = gzip.open if str(p).endswith(".gz") else open
+        with op(p, "rb") as f:
+            kept |= {orjson.loads(line)["id"] for line in f}
+    all_ids = [orjson.loads(line)["id"] for p in sorted(inp.glob("*.jsonl")) for line in open(p, "rb")]
+    return {"dropped": [i for i in all_ids if i not in kept], "seconds": time.perf_counter() - t0,
+            "signature_s": times["signature"], "cluster_s": times["buckets"] + times["cluster"]}
+
+
+METHODS = {"winnow": run_winnow, "datasketch": run_datasketch, "datatrove": run_datatrove}
+
+
+def worker_main(argv: list[str]) -> None:
+    method, inp, work, workers, params, out = argv
+    res = METHODS[method](Path(inp), Path(work), int(workers), json.loads(params))
+    Path(out).write_text(json.dumps(res))
+
+
+def run_method(method: str, inp: Path, workers: int = 1, params: dict | None = None,
+               timeout: float = 3600) -> dict:
+    """Run one method in a child process; its whole process tree's RSS is sampled for the peak."""
+    import psutil
+
+    with tempfile.TemporaryDirectory(prefix=f"dedup-{method}-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, __file__, "--_worker", method, str(inp), str(Path(tmp) / "work"), str(workers),
+               json.dumps(params or {}), str(out)]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ps = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+            if time.perf_counter() - t0 > timeout:
+                proc.kill()
+                return {"error": "timeout"}
+        err = proc.stderr.read().decode(errors="replace")
+        if proc.returncode != 0 or not out.exists():
+            return {"error": err.strip().splitlines()[-1] if err.strip() else f"exit {proc.returncode}"}
+        res = json.loads(out.read_text())
+        res["peak_rss_mb"] = peak / 2**20
+        res["wall_s"] = time.perf_counter() - t0
+        return res
+
+
+# --- metrics -------------------------------------------------------------------------------------------------------
+
+def drop_metrics(docs: list[dict], dropped: set[str]) -> dict:
+    clusters = defaultdict(list)
+    for d in docs:
+        clusters[d["cluster"]].append(d["id"])
+    correct = should = lost = 0
+    for members in clusters.values():
+        n_drop = sum(m in dropped for m in members)
+        should += len(members) - 1
+        if n_drop == len(members):
+            lost += 1
+            correct += len(members) - 1
+        else:
+            correct += n_drop
+    n = len(dropped)
+    p = correct / n if n else 1.0
+    r = correct / should if should else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "drops": n,
+            "false_removal_rate": lost / len(clusters)}
+
+
+def per_kind(docs: list[dict], dropped: set[str]) -> dict:
+    tot, hit = defaultdict(int), defaultdict(int)
+    for d in docs:
+        tot[d["kind"]] += 1
+        hit[d["kind"]] += d["id"] in dropped
+    return {k: hit[k] / tot[k] for k in tot}
+
+
+def cs_metrics(docs: list[dict], dropped: set[str], positives: tuple[str, ...]) -> dict:
+    answers = [d for d in docs if d["kind"] in positives + ("non",)]
+    tp = sum(d["id"] in dropped for d in answers if d["kind"] in positives)
+    fp = sum(d["id"] in dropped for d in answers if d["kind"] == "non")
+    fn = sum(d["id"] not in dropped for d in answers if d["kind"] in positives)
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+# --- report --------------------------------------------------------------------------------------------------------
+
+def table(headers: list[str], rows: list[list]) -> str:
+    def fmt(x):
+        return f"{x:.3f}" if isinstance(x, float) else str(x)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(fmt(x) for x in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--_worker":
+        worker_main(sys.argv[2:])
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--methods", default="winnow,datasketch,datatrove")
+    ap.add_argument("--scale", default="100000", help="synthetic corpus sizes for the RSS runs ('' for none)")
+    ap.add_argument("--scale-peers", action="store_true", help="also run the peers on the smallest scale corpus")
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--sweep", action="store_true", help="winnow's n-gram and bands x rows on the labelled set")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "dedup.md"))
+    args = ap.parse_args()
+    data = Path(args.data)
+    methods = [m for m in args.methods.split(",") if m]
+    report = [f"# Dedup benchmark\n\n`python bench/dedup.py {' '.join(sys.argv[1:])}` "
+              f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores shared with "
+              f"other benchmarks: compare ratios within a table, not absolute seconds)\n"]
+
+    def emit(s: str) -> None:
+        print(s, flush=True)
+        report.append(s)
+
+    tmp = Path(tempfile.mkdtemp(prefix="winnow-dedup-bench-"))
+    if not args.skip_quality or args.sweep:
+        web, info = labelled_web_set(data)
+        cs = clough_stevenson(data)
+        _write_input(web, tmp / "web")
+        _write_input(cs, tmp / "cs", shards=1)
+        emit(f"\n## Labelled web set\n\n{info['originals']} real pages ({info['natural_removed']} natural "
+             f"near-duplicates removed first), {info['copies']} edited copies; {info['same_site_pages']} originals "
+             f"share their site with another original (hard negatives). {len(web)} documents. "
+             f"MinHash: {NGRAM}-grams, {BANDS} bands x {ROWS} rows for every method.\n")
+    if args.sweep:
+        rows = []
+        for n, b, r in [(3, 14, 8), (5, 14, 8), (5, 20, 5), (5, 9, 13), (5, 16, 7), (7, 14, 8), (5, 112, 1)]:
+            res = run_method("winnow", tmp / "web", 1, {"ngram": n, "bands": b, "rows": r})
+            m = drop_metrics(web, set(res["dropped"]))
+            c = cs_metrics(cs, set(run_method("winnow", tmp / "cs", 1, {"ngram": n, "bands": b, "rows": r})
+                                   ["dropped"]), ("cut", "light"))
+            rows.append([f"{n}-gram {b}x{r}", f"{(1 / b) ** (1 / r):.2f}", m["precision"], m["recall"], m["f1"],
+                         m["false_removal_rate"], c["f1"], res["seconds"]])
+        emit("\n### Parameter sweep (winnow)\n\n" + table(
+            ["setting", "threshold ~(1/b)^(1/r)", "P", "R", "F1", "false removal", "C&S F1 (cut+light)",
+             "seconds"], rows))
+    if not args.skip_quality:
+        rows, kinds, cs_rows, speed = [], [], [], []
+        for m in methods:
+            res = run_method(m, tmp / "web", 1)
+            if "error" in res:
+                emit(f"\n{m}: failed: {res['error']}")
+                continue
+            dm = drop_metrics(web, set(res["dropped"]))
+            pk = per_kind(web, set(res["dropped"]))
+            rows.append([m, dm["precision"], dm["recall"], dm["f1"], dm["false_removal_rate"], dm["drops"]])
+            kinds.append([m] + [pk.get(k, 0.0) for k in ("original",) + EDITS])
+            speed.append([m, len(web), res["signature_s"], len(web) / res["signature_s"], res["cluster_s"],
+                          res["wall_s"], res["peak_rss_mb"]])
+            cres = run_method(m, tmp / "cs", 1)
+            if "error" not in cres:
+                cd = set(cres["dropped"])
+                ck = per_kind(cs, cd)
+                cs_rows.append([m] + [ck.get(k, 0.0) for k in ("cut", "light", "heavy", "non")]
+                               + [cs_metrics(cs, cd, ("cut",))["f1"], cs_metrics(cs, cd, ("cut", "light"))["f1"]])
+        emit("\n### Duplicate detection (drop decisions)\n\n" + table(
+            ["method", "precision", "recall", "F1", "false-removal rate", "drops"], rows))
+        emit("\n### Share dropped, by kind of document\n\n" + table(["method", "originals"] + list(EDITS), kinds))
+        emit("\n### Clough & Stevenson: share of answers flagged, and F1\n\n" + table(
+            ["method", "cut", "light", "heavy", "non (independent)", "F1 cut vs non", "F1 cut+light vs non"],
+            cs_rows))
+        emit("\n### Speed and memory on the labelled set (1 process each)\n\n" + table(
+            ["method", "docs", "signature s", "signature docs/s", "buckets+clusters s", "wall s", "peak RSS MB"],
+            speed))
+    for n in [int(x) for x in args.scale.split(",") if x]:
+        folder = tmp / f"syn{n}"
+        t0 = time.perf_counter()
+        synthetic(n, data, folder)
+        gen = time.perf_counter() - t0
+        rows = []
+        for m in (methods if args.scale_peers else ["winnow"]):
+            for w in ([1, args.workers] if m == "winnow" else [args.workers if m == "datatrove" else 1]):
+                res = run_method(m, folder, w, {"_sig": False} if m == "winnow" else {}, timeout=5400)
+                if "error" in res:
+                    rows.append([m, w, "failed: " + res["error"][:80], "", "", "", "", ""])
+                    continue
+                rows.append([m, w, n, len(res["dropped"]), res["signature_s"], res["cluster_s"], res["wall_s"],
+                             res["peak_rss_mb"]])
+        emit(f"\n### Scale: {n:,} synthetic documents (~300 words from real paragraphs, 20% edited copies; "
+             f"generated in {gen:.0f} s)\n\n" + table(
+                 ["method", "workers", "docs", "dropped", "signature s", "buckets+clusters s", "wall s",
+                  "peak RSS MB (process tree)"], rows))
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and (args.skip_quality or args.sweep):
+        report = [out.read_text().rstrip()] + report[1:]
+    out.write_text("\n".join(report) + "\n")
+    print(f"\nwritten to {out}")
+
+
+if __name__ == "__main__":
+    main()
