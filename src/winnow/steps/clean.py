@@ -44,6 +44,7 @@ def _classify(removed: str, replacement: str) -> str:
 
 
 _TOKENS = re.compile(r"\s+|\S+")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 
 
 def _char_spans(a: str, b: str, base: int, out: list) -> None:
@@ -57,13 +58,39 @@ def _char_spans(a: str, b: str, base: int, out: list) -> None:
         s += 1
     a_mid, b_mid = a[p:len(a) - s], b[p:len(b) - s]
     if len(a_mid) <= 2 or len(a_mid) * len(b_mid) > 40_000:
-        ops = [("replace", 0, len(a_mid), 0, len(b_mid))]
+        ops = [[p, p + len(a_mid), p, p + len(b_mid)]]
     else:
-        ops = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
-        if tag != "equal":
-            removed, repl = a_mid[i1:i2], b_mid[j1:j2]
-            out.append((base + p + i1, base + p + i2, _classify(removed, repl), repl, None))
+        sm = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=False)
+        ops = [[p + i1, p + i2, p + j1, p + j2] for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal"]
+    # Widen a character edit to the unit it belongs to, so "&amp;" -> "&" is one entity edit rather than
+    # "amp;" deleted, and "\r\n" -> "\n" one line-break edit. What is added on either side is unchanged text,
+    # so the same characters join the replacement.
+    if "&" in a or "\r" in a:
+        for op in ops:
+            for m in _ENTITY.finditer(a):
+                if m.start() < op[1] and m.end() > op[0] or m.start() <= op[0] < m.end():
+                    left, right = max(0, op[0] - m.start()), max(0, m.end() - op[1])
+                    op[0] -= left
+                    op[2] -= left
+                    op[1] += right
+                    op[3] += right
+            if op[0] > 0 and a[op[0] - 1] == "\r" and a[op[0]:op[1]] == "\n" and b[op[2]:op[3]] == "":
+                op[0] -= 1  # the diff kept the "\r" and dropped the "\n": the same edit, said the usual way
+                op[2] -= 1
+            if a[op[0]:op[1]] == "\r" and a[op[1]:op[1] + 1] == "\n":
+                op[1] += 1
+                op[3] += 1
+        merged: list[list[int]] = []
+        for op in ops:
+            if merged and op[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], op[1])
+                merged[-1][3] = max(merged[-1][3], op[3])
+            else:
+                merged.append(op)
+        ops = merged
+    for i1, i2, j1, j2 in ops:
+        removed, repl = a[i1:i2], b[j1:j2]
+        out.append((base + i1, base + i2, _classify(removed, repl), repl, None))
 
 
 def _diff_spans(a: str, b: str, base: int) -> list[tuple[int, int, str, str, None]]:
