@@ -51,6 +51,13 @@ class Segments:
     def paragraphs(self) -> list[str]:
         return self.memo("paragraphs", lambda t: _PARAGRAPH_SPLIT.split(t.strip()))
 
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans ``(start, end)`` into the text, whitespace excluded (see winnow.sentences)."""
+        from .sentences import sentence_spans
+
+        return self.memo("sentences", sentence_spans)
+
 
 def segments(doc) -> Segments:
     seg = doc._segments
