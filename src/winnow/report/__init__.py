@@ -122,7 +122,7 @@ def _funnel(s: Summary) -> str:
     for i, agg in enumerate(s.steps):
         st = s.info.steps[i]
         dropped = sum(c.docs for c in agg.dropped.values())
-        edited = max((c.docs for c in agg.edits.values()), default=0)
+        edited = agg.edited_docs
         body.append(f"<tr><td>{esc(_step_title(s, i))}</td><td>{esc(st.kind)}</td>"
                     f"<td class=n>{fmt_int(agg.docs_in.docs)}</td><td class=n>{fmt_int(agg.docs_out.docs)}</td>"
                     f"<td class=n>{fmt_int(dropped)}</td><td class=n>{fmt_int(edited)}</td>"
@@ -449,8 +449,7 @@ details.ex[open] summary{border-bottom:1px solid var(--line);margin-bottom:6px}
 pre.text{white-space:pre-wrap;word-wrap:break-word;font:12.5px/1.5 ui-monospace,"DejaVu Sans Mono",monospace;background:var(--soft);padding:8px;border-radius:4px;max-height:460px;overflow:auto;margin:4px 0}
 del{background:#fbdde1;color:#8a1c2b;text-decoration:line-through;text-decoration-color:#d1495b}
 ins{background:#e3f3e6;text-decoration:underline}
-.other{opacity:.55}
-span.del.other{background:#f0f0f0;text-decoration:line-through}
+.chip{font:11px/1 system-ui,sans-serif;color:#6b7685;background:#eceff3;border:1px solid #d9dee4;border-radius:8px;padding:1px 5px;margin:0 2px;white-space:nowrap}
 .gap{color:#7b8591;font-style:italic;background:#eceff3;border-radius:3px;padding:0 4px;margin:0 2px}
 @media (max-width:900px){.cards{grid-template-columns:repeat(2,1fr)}}
 """

@@ -40,6 +40,7 @@ class StepAgg:
     edits: dict[str, Counts] = field(default_factory=dict)  # reason -> edited docs / chars / tokens removed
     edit_spans: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)  # annotate: every verdict, as stats.json counts them
+    edited_docs: int = 0
 
 
 @dataclass
@@ -177,6 +178,7 @@ def collect(info: RunInfo) -> Summary:
             before_t = after_t[j] + (path.net_tokens(j) if path.edits[j] else 0)
             sa.docs_in.add(1, before_c, before_t)
             if path.edits[j]:
+                sa.edited_docs += 1
                 by_reason: dict[str, list[int]] = {}
                 for e in path.edits[j]:
                     r = e.get("reason", "?")
@@ -289,6 +291,8 @@ def check_against_stats(s: Summary) -> list[str]:
                 out.append(f"{step.key}: dropped {mine} vs stats.json {st['dropped']}")
             if agg.docs_in.docs != st["docs_in"] - st.get("errors", 0) and agg.docs_in.docs != st["docs_in"]:
                 out.append(f"{step.key}: {agg.docs_in.docs} documents in vs stats.json {st['docs_in']}")
+            if agg.edited_docs != st.get("edited", agg.edited_docs):
+                out.append(f"{step.key}: {agg.edited_docs} documents edited vs stats.json {st['edited']}")
             removed = sum(c.chars for c in agg.edits.values())
             if removed != st["chars_removed"]:
                 out.append(f"{step.key}: {removed} characters removed by edits vs stats.json {st['chars_removed']}")

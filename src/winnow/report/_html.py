@@ -122,18 +122,18 @@ def histogram_svg(values: list[tuple[float, str]], thresholds: list[tuple[str, s
     for th in thresholds:
         t = th[2]
         ok = (mode == "lin" or t > (0 if mode == "log" else -1)) and \
-            fwd(vlo) - 0.3 * span <= fwd(t) <= fwd(vhi) + 0.3 * span
+            fwd(vlo) - span <= fwd(t) <= fwd(vhi) + span
         (near if ok else far).append(th)
     a, b = fwd(min([vlo] + [t for *_, t in near])), fwd(max([vhi] + [t for *_, t in near]))
     distinct = sorted(set(vs))
     integer = all(float(v).is_integer() for v in distinct)
-    if mode == "lin" and integer and b - a <= 40:
+    if mode == "lin" and integer and len(distinct) > 1 and b - a <= 40:
         a, b = a - 0.5, b + 0.5  # one bar per integer value
         nb = int(round(b - a))
     else:
         nb = 30
-        if b == a:
-            a, b = a - 0.5, b + 0.5
+        if b == a:  # one value: a narrow bar in the middle, not a block filling the plot
+            a, b = a - max(abs(a), 1.0), b + max(abs(b), 1.0)
         pad = (b - a) * 0.02
         a, b = a - pad, b + pad
     counts = [[0, 0, 0] for _ in range(nb)]
@@ -167,7 +167,8 @@ def histogram_svg(values: list[tuple[float, str]], thresholds: list[tuple[str, s
     if mode == "lin":
         tick_u = [(t, t) for t in _nice_ticks(a, b)]
     else:
-        ticks = ([0.0] if mode == "log1p" else []) + [10.0 ** e for e in range(math.floor(a) - 1, math.ceil(b) + 1)]
+        first = 0 if mode == "log1p" else math.floor(a) - 1  # log1p: 0, 1, 10, ... (0.1 would sit on 0)
+        ticks = ([0.0] if mode == "log1p" else []) + [10.0 ** e for e in range(first, math.ceil(b) + 1)]
         tick_u = [(fwd(t), t) for t in ticks if (t > 0 or mode == "log1p") and a <= fwd(t) <= b]
         if len(tick_u) > 7:
             tick_u = tick_u[::2]
@@ -182,7 +183,8 @@ def histogram_svg(values: list[tuple[float, str]], thresholds: list[tuple[str, s
                      f'{"log scale" if mode == "log" else "log scale (1 + value)"}</text>')
     for i, (param, op, t) in enumerate(near):
         x = X(fwd(t))
-        anchor = "start" if x < ml + pw * 0.6 else "end"
+        label_w = 6.2 * (len(param) + len(fmt_short(t)) + len(op) + 5)  # about 6px a character at 10.5px
+        anchor = "start" if x + 4 + label_w <= width - 2 or x - 4 - label_w < 0 else "end"
         dx = 4 if anchor == "start" else -4
         ly = 11 + 13 * i
         parts.append(f'<line x1="{x:.1f}" y1="{ly - 9}" x2="{x:.1f}" y2="{mt + ph}" class="thr"/>')
@@ -313,53 +315,98 @@ def edit_pieces(text: str, edits: list[dict[str, Any]]) -> list[tuple[str, str, 
 
 def _elide(s: str, cap: int) -> str:
     if len(s) <= cap:
-        return esc(s)
+        return esc(visible(s))
     h = cap // 2
-    return f'{esc(s[:h])}<span class="gap">[… {len(s) - 2 * h:,} characters …]</span>{esc(s[-h:])}'
+    return f'{esc(visible(s[:h]))}<span class="gap">[… {len(s) - 2 * h:,} characters …]</span>{esc(visible(s[-h:]))}'
 
 
-def annotated_text(text: str, edits: list[dict[str, Any]], focus: tuple[str, str] | None, *, context: int = 240,
+def visible(s: str) -> str:
+    """Removed text a reader could not see (a control character, a lone space) spelled out."""
+    import unicodedata
+
+    if s and not s.strip():
+        return s.replace(" ", "␣").replace("\t", "⇥").replace("\n", "⏎\n").replace("\r", "␍")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn") and c not in "\n\t" for c in s):
+        return "".join(f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn")
+                       and c not in "\n\t" else c for c in s)
+    return s
+
+
+def annotated_text(text: str, edits: list[dict[str, Any]], focus: tuple[str, str] | None, *, context: int = 200,
                    max_marks: int = 8, span_cap: int = 1200) -> str:
-    """HTML of the text with removed spans struck through, windowed around the spans of ``focus`` (step, reason)
-    so long documents stay readable."""
+    """HTML of the text before the edits, the spans of ``focus`` (step, reason) struck through in place with
+    ``context`` characters around them; other steps' removals become small chips (their text in a tooltip) so they
+    do not bury the spans the reader opened this example for; everything far from a focus span is folded."""
     pieces = edit_pieces(text, edits)
-    is_focus = [k != "keep" and e is not None and (focus is None or (e["step"], e["reason"]) == focus)
-                for k, _, e in pieces]
+    starts, pos = [], 0
+    for _, t, _ in pieces:
+        starts.append(pos)
+        pos += len(t)
+    focus_idx = [i for i, (k, _, e) in enumerate(pieces)
+                 if k != "keep" and e is not None and (focus is None or (e["step"], e["reason"]) == focus)]
+    shown = focus_idx[:max_marks]
+    windows: list[tuple[int, int]] = []
+    for i in shown:
+        lo, hi = starts[i] - context, starts[i] + len(pieces[i][1]) + context
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    shown_set = set(shown)
     out: list[str] = []
-    marks = 0
-    n = len(pieces)
+    folded = 0
+    chip: list[Any] = [0, 0, 0, {}, ""]  # spans, chars removed, chars inserted, steps, tooltip text
+
+    def flush_chip() -> None:
+        if chip[0]:
+            steps = ", ".join(chip[3])
+            sign = f"−{chip[1]:,}" + (f" +{chip[2]:,}" if chip[2] else "")
+            out.append(f'<span class="chip" title="{esc(chip[4][:400])}">{sign} {esc(steps)}</span>')
+        chip[:] = [0, 0, 0, {}, ""]
+
+    def fold() -> None:
+        nonlocal folded
+        flush_chip()
+        if folded:
+            out.append(f'<span class="gap">[… {folded:,} characters …]</span>')
+            folded = 0
+
     for i, (kind, t, e) in enumerate(pieces):
-        if kind == "keep":
-            near_prev = any(is_focus[max(0, i - 2):i])
-            near_next = any(is_focus[i + 1:i + 3])
-            if marks >= max_marks:
-                near_next = False
-            if len(t) <= 2 * context + 40 and (near_prev or near_next):
-                out.append(esc(t))
-            elif near_prev and near_next:
-                out.append(esc(t[:context]) + f'<span class="gap">[… {len(t) - 2 * context:,} characters …]</span>'
-                           + esc(t[-context:]))
-            elif near_prev:
-                out.append(esc(t[:context]) + (f'<span class="gap">[… {len(t) - context:,} characters …]</span>'
-                                               if len(t) > context else ""))
-            elif near_next:
-                out.append((f'<span class="gap">[… {len(t) - context:,} characters …]</span>' if len(t) > context
-                            else "") + esc(t[-context:]))
-            elif i == 0 or i == n - 1 or len(t) > 40:
-                out.append(f'<span class="gap">[… {len(t):,} characters …]</span>')
+        s0, s1 = starts[i], starts[i] + len(t)
+        if i in shown_set:
+            fold()
+            tip = f'{e["step"]}: {e["reason"]}' + (f' (score {fmt_num(e["score"])})' if e.get("score") is not None
+                                                   else "")
+            tag = "del" if kind == "del" else "ins"
+            out.append(f'<{tag} title="{esc(tip)}">{_elide(t, span_cap)}</{tag}>')
+            continue
+        inside = [(max(s0, w0), min(s1, w1)) for w0, w1 in windows if w0 < s1 and w1 > s0]
+        if kind != "keep":
+            if inside:
+                if folded:
+                    fold()
+                # other steps' removals next to each other become one chip
+                chip[0] += kind == "del"
+                chip[1 if kind == "del" else 2] += len(t)
+                chip[3][e["step"] if e else "edit"] = None
+                if len(chip[4]) < 400:
+                    chip[4] += f'{e["step"] if e else "edit"}: {e["reason"] if e else ""} {"−" if kind == "del" else "+"}'\
+                               f'{t[:120]!r}\n'
             else:
-                out.append(esc(t))
+                folded += len(t) if kind == "del" else 0
             continue
-        tip = f'{e["step"]}: {e["reason"]}' + (f' (score {fmt_num(e["score"])})' if e.get("score") is not None else "")
-        if not is_focus[i]:
-            cls = "del other" if kind == "del" else "ins other"
-            out.append(f'<span class="{cls}" title="{esc(tip)}">{_elide(t, 200)}</span>')
-            continue
-        if marks >= max_marks:
-            rest = sum(len(pt) for k, pt, _ in pieces[i:] if k != "ins")
-            out.append(f'<span class="gap">[… {rest:,} more characters with further spans …]</span>')
-            break
-        marks += kind == "del"
-        tag = "del" if kind == "del" else "ins"
-        out.append(f'<{tag} title="{esc(tip)}">{_elide(t, span_cap)}</{tag}>')
+        cur = s0
+        for a, b in inside:
+            folded += a - cur
+            piece = t[a - s0:b - s0]
+            if chip[0] and not piece.strip() and not folded:
+                cur = b
+                continue  # only whitespace between two removals: keep the chip whole
+            fold()
+            out.append(esc(piece))
+            cur = b
+        folded += s1 - cur
+    fold()
+    if len(focus_idx) > len(shown):
+        out.append(f'<span class="gap">[{len(focus_idx) - len(shown):,} more such spans not shown]</span>')
     return "".join(out)
