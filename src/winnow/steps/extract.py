@@ -165,7 +165,7 @@ def classify(blocks: list[Block]) -> None:
         for i in main_idx:
             blocks[i].keep = not _boiler(blocks[i])
         return
-    lo, hi = anchors[0], anchors[-1]
+    lo, hi = _core(blocks, anchors)
     # The region may start a little before the first prose block: a lead sentence, a subheading, a list intro.
     while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
             and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
@@ -201,6 +201,42 @@ def classify(blocks: list[Block]) -> None:
                 b.keep = False
 
 
+def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
+    """First and last anchor of the article's core: anchors are grouped into runs that no wide stretch of
+    non-prose blocks and no end-of-article marker separates; the run with the most prose wins, and neighbouring
+    runs join it when they hold a fair share of its prose (articles interrupted by a gallery or an ad block)."""
+    runs: list[list[int]] = [[anchors[0]]]
+    breaks: list[bool] = []  # an end marker lies between run k and run k+1
+    for prev, cur in zip(anchors, anchors[1:]):
+        between = range(prev + 1, cur)
+        # Blocks the main-content pass already dropped (inline widgets) do not separate; its own short ones do.
+        gap = sum(1 for k in between if blocks[k].in_main) if _GAP_MAIN_ONLY else cur - prev - 1
+        # An end marker ("Related", "Comments") followed by the article's prose within a few blocks is an inline
+        # box, not the end.
+        marker = any(_END.match(blocks[k].text) for k in between) and cur - prev - 1 > _INLINE_BOX
+        if marker or gap > _MAX_GAP:
+            runs.append([cur])
+            breaks.append(marker)
+        else:
+            runs[-1].append(cur)
+    if len(runs) == 1:
+        return anchors[0], anchors[-1]
+    weight = [sum(len(blocks[i].text) for i in run) for run in runs]
+    best = max(range(len(runs)), key=weight.__getitem__)
+    lo = hi = best
+    while lo > 0 and not breaks[lo - 1] and weight[lo - 1] >= _JOIN * weight[best]:
+        lo -= 1
+    while hi < len(runs) - 1 and not breaks[hi] and weight[hi + 1] >= _JOIN * weight[best]:
+        hi += 1
+    return runs[lo][0], runs[hi][-1]
+
+
+_MAX_GAP = 8
+_JOIN = 0.3
+_GAP_MAIN_ONLY = True
+_INLINE_BOX = 6
+
+
 def _near_kept(blocks: list[Block], i: int) -> bool:
     for k in range(max(0, i - 6), min(len(blocks), i + 7)):
         if k != i and blocks[k].in_main:
@@ -231,7 +267,8 @@ def render(blocks: list[Block]) -> str:
 
 
 def _key(text: str) -> str:
-    return text[:200]
+    # The two renderings can differ in whitespace at block edges (notably inside <pre>).
+    return " ".join(text[:300].split())[:200]
 
 
 # --- backends ---------------------------------------------------------------------------------------------------
@@ -257,11 +294,6 @@ def extract_combined(tree) -> str:
         if main_keys.get(k):
             main_keys[k] -= 1
             b.in_main = True
-    if not any(b.in_main for b in full) and main:
-        # The two renderings disagree on block boundaries; fall back to the main-content blocks alone.
-        for b in main:
-            b.in_main = True
-        full = main
     classify(full)
     return render(full)
 
