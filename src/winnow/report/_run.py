@@ -256,7 +256,8 @@ def doc_path(info: RunInfo, rec: Record) -> DocPath:
     drop = doc.get("drop")
     if info.annotate:
         for j, s in enumerate(steps):
-            v = attrs.get(f"{s.label}.drop")
+            # a stage-qualified key wins where a runner writes one (the same label in two stages would collide)
+            v = attrs.get(f"{s.stage}/{s.label}.drop", attrs.get(f"{s.label}.drop"))
             if isinstance(v, dict):
                 verdicts[j] = v
     elif drop and rec.where == "rejected":

@@ -185,7 +185,17 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
             row["undetermined"] = undetermined[g]
         steps.append(row)
     n_und = sum(undetermined.values())
+    warnings = []
+    for g in changes:
+        st = info.steps[g]
+        twins = [s for s in info.steps if s.type == st.type and s.gpos != g
+                 and (s.stage in info.chains.get(st.stage, []) or st.stage in info.chains.get(s.stage, []))]
+        if twins:
+            warnings.append(f"{st.key}: {st.type} also runs as {', '.join(t.key for t in twins)} on the same "
+                            f"documents; they record their signals under the same attribute names, so the values "
+                            f"replayed are those of the last one that ran")
     return {
+        "warnings": warnings,
         "run": str(info.run_dir), "mode": info.on_drop,
         "changes": [{"stage": s.stage, "step": s.label, "param": p, "old": s.params.get(p), "new": v}
                     for s in info.steps for p, v in changes.get(s.gpos, {}).items()],
@@ -229,6 +239,8 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     oc, nc = k["chars"]
     pct = (lambda o, n: f"{(n - o) / o * 100:+.1f}%" if o else "n/a")  # noqa: E731
     lines.append(f"kept: {od:,} -> {nd:,} documents ({pct(od, nd)}), {oc:,} -> {nc:,} characters ({pct(oc, nc)})")
+    for w in res.get("warnings", []):
+        lines.append(f"warning: {w}")
     und = res["undetermined"]
     if und["docs"]:
         lines.append(f"undetermined: {und['docs']:,} documents ({und['chars']:,} characters) would now reach a step "
