@@ -304,14 +304,9 @@ def tokens(text: str) -> list[str]:
     if not len(b):
         return []
     starts, w = _word_starts(b)
-    out = []
-    bounds = list(starts[1:]) + [len(b)]
-    for s0, e0 in zip(starts.tolist(), bounds):
-        e = s0
-        while e < e0 and w[e]:
-            e += 1
-        out.append(data[s0:e].decode("utf-8", "replace"))
-    return out
+    gaps = np.append(np.flatnonzero(~w), len(b))
+    ends = np.minimum(gaps[np.searchsorted(gaps, starts)], np.append(starts[1:], len(b)))
+    return [data[a:e].decode("utf-8", "replace") for a, e in zip(starts.tolist(), ends.tolist())]
 
 
 class MinHasher:
