@@ -186,6 +186,12 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
         steps.append(row)
     n_und = sum(undetermined.values())
     warnings = []
+    first_change = min(changes, default=None)
+    corpus_after = [s.key for s in info.steps if s.kind == "corpus" and first_change is not None
+                    and s.gpos > first_change]
+    if corpus_after:
+        warnings.append(f"{', '.join(corpus_after)} decided against the whole corpus as it ran; their verdicts are "
+                        f"replayed as recorded (a duplicate whose kept twin is now dropped would in fact be kept)")
     for g in changes:
         st = info.steps[g]
         twins = [s for s in info.steps if s.type == st.type and s.gpos != g
@@ -222,15 +228,18 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     if res["mode"] == "annotate":
         lines.append("on_drop: annotate: every step saw every document; the funnel counts each document at its first "
                      "failing verdict, as a routing run would drop it")
-    rows = [("step", "docs in", "dropped", "docs out")]
+    rows = [("step", "docs in", "docs out", "dropped by reason")]
     for s in res["steps"]:
         name = f"{s['stage']}/{s['step']}" if multi else s["step"]
         if s["changed"]:
             name += " *"
-        drops = "; ".join(f"{r} {_arrow(*v)}" for r, v in s["dropped"].items()) or "0"
-        rows.append((name, _arrow(*s["docs_in"]), drops, _arrow(*s["docs_out"])))
+        # changed reasons first, one line each, so a long list of reasons stays readable
+        drops = sorted(s["dropped"].items(), key=lambda kv: (kv[1][0] == kv[1][1], -max(kv[1]), kv[0]))
+        drop_txt = [f"{r} {_arrow(*v)}" for r, v in drops if max(v)] or ["-"]
+        rows.append((name, _arrow(*s["docs_in"]), _arrow(*s["docs_out"]), drop_txt[0]))
+        rows.extend(("", "", "", d) for d in drop_txt[1:])
         if s.get("undetermined"):
-            rows.append(("", "", f"{s['undetermined']:,} undetermined here", ""))
+            rows.append(("", "", "", f"({s['undetermined']:,} undetermined here)"))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         lines.append("  ".join(x.ljust(w[i]) for i, x in enumerate(r)).rstrip())
