@@ -50,9 +50,11 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = _WEB_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # unknown label, or one with a NUL in it
         return None
+    # Python also knows bytes-to-bytes "codecs" (base64, zlib, rot13); a page cannot be in one of those.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def decode_html(payload: bytes, declared: str | None = None) -> tuple[str, str, str]:

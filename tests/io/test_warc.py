@@ -1,0 +1,178 @@
+"""WARC / WET readers on real Common Crawl, ClueWeb and Dolma WARC files, intact, truncated and corrupted."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from winnow.document import Document, Quarantine
+from winnow.io.warc import WarcReader, WetReader, decode_html
+from winnow.registry import lookup
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures" / "extract"
+CC = FIX / "warcfile.warc.gz"
+CLUEWEB = FIX / "clueweb-quirk.warc.gz"
+DOLMA = FIX / "sample-0000.warc.gz"
+
+
+def read(reader_cls, path) -> tuple[list[Document], list[Quarantine]]:
+    docs, bad = [], []
+    for item in reader_cls(paths=str(path)).read(str(path)):
+        (bad if isinstance(item, Quarantine) else docs).append(item)
+    return docs, bad
+
+
+def warc_record(rtype: str, url: str, block: bytes, extra: str = "") -> bytes:
+    head = (f"WARC/1.0\r\nWARC-Type: {rtype}\r\nWARC-Target-URI: {url}\r\nWARC-Date: 2024-03-01T12:00:00Z\r\n"
+            f"WARC-Record-ID: <urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, rtype + url)}>\r\n{extra}"
+            f"Content-Length: {len(block)}\r\n\r\n")
+    return gzip.compress(head.encode() + block + b"\r\n\r\n", mtime=0)
+
+
+def http_response(status: str, ctype: str, body: bytes) -> bytes:
+    return (f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_registered():
+    assert lookup("warc", "reader") is WarcReader
+    assert lookup("wet", "reader") is WetReader
+
+
+def test_common_crawl_responses_with_metadata():
+    docs, bad = read(WarcReader, CC)
+    assert bad == []
+    assert len(docs) == 16  # the 16 response records; request/metadata/warcinfo records are not documents
+    for d in docs:
+        m = d.metadata
+        assert d.id.startswith("urn:uuid:") and d.id == m["warc_record_id"]
+        assert m["url"].startswith("http") and m["warc_date"].startswith("2020-08-08")
+        assert m["http_status"] == 200 and m["content_type"] == "text/html"
+        assert isinstance(m["html"], str) and "<" in m["html"] and m["charset"]
+        assert d.text == ""  # html_extract fills it
+    assert len({d.id for d in docs}) == 16
+
+
+def test_legacy_charsets_are_decoded():
+    docs = {d.metadata["url"]: d for d in read(WarcReader, CC)[0]}
+    ru = docs["http://01spb.ru/company/"].metadata
+    assert ru["charset"] == "cp1251" and ru["charset_source"] == "http"
+    assert "О компании" in ru["html"]
+    gbk = docs["http://041696.com/15477/list_6_4.html"].metadata  # no HTTP charset: the page's <meta> says gbk
+    assert gbk["charset"] == "gb18030" and gbk["charset_source"] == "meta"
+    assert "\ufffd" not in gbk["html"] and any("\u4e00" <= ch <= "\u9fff" for ch in gbk["html"])
+    bom = docs["http://05925.net/index.php/vod/type/id/53.html"].metadata
+    assert bom["charset_source"] == "bom" and not bom["html"].startswith("\ufeff")
+
+
+def test_clueweb_quirks_lf_headers_euc_jp_and_false_content_encoding():
+    docs, bad = read(WarcReader, CLUEWEB)
+    assert bad == [] and len(docs) >= 20
+    m = docs[0].metadata
+    assert m["http_status"] == 200 and m["content_type"] == "text/html"  # LF-only HTTP header block parsed
+    assert m["charset"] == "euc_jp" and m["http_charset"] == "EUC-JP"
+    assert "ブラウニー" in m["html"]  # the title, decoded from EUC-JP; the gzip header was not believed
+
+
+def test_angle_bracket_uris_are_unwrapped():
+    docs, bad = read(WarcReader, DOLMA)
+    assert bad == []
+    assert docs[0].metadata["url"] == "https://www.semanticscholar.org/research/research-team"
+
+
+def test_uncompressed_warc(tmp_path):
+    plain = tmp_path / "cc.warc"
+    plain.write_bytes(gzip.decompress(CC.read_bytes()))
+    docs, bad = read(WarcReader, plain)
+    assert bad == [] and len(docs) == 16
+
+
+def test_truncated_file_quarantines_the_last_record_and_keeps_the_rest(tmp_path):
+    data = CC.read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[:60000])  # inside the 6th response record
+    docs, bad = read(WarcReader, cut)
+    assert len(docs) == 5
+    assert len(bad) == 1 and bad[0].reason == "truncated"
+    assert "044545.com" in bad[0].message and bad[0].location.startswith("byte ")
+
+
+def test_corrupt_region_is_quarantined_once_and_reading_resumes(tmp_path):
+    data = bytearray(CC.read_bytes())
+    data[20000:20100] = bytes(100)  # zeros inside the gzip member of the 2nd response record
+    bad_file = tmp_path / "bad.warc.gz"
+    bad_file.write_bytes(bytes(data))
+    docs, bad = read(WarcReader, bad_file)
+    assert [q.reason for q in bad] == ["corrupt_record"]
+    urls = [d.metadata["url"] for d in docs]
+    assert "http://01spb.ru/company/" not in urls  # the damaged record
+    assert urls[0] == "http://003338.cn/l41/481397.html" and len(docs) == 15  # everything else
+
+
+def test_garbage_and_missing_files(tmp_path):
+    junk = tmp_path / "junk.warc.gz"
+    junk.write_bytes(os.urandom(5000))
+    docs, bad = read(WarcReader, junk)
+    assert docs == [] and bad and all(q.reason in ("corrupt_record", "unreadable_file") for q in bad)
+    docs, bad = read(WarcReader, tmp_path / "nope.warc.gz")
+    assert docs == [] and [q.reason for q in bad] == ["unreadable_file"]
+
+
+def test_non_html_and_non_200_become_documents_without_html(tmp_path):
+    html = gzip.decompress((FIX / "aeb-1.html.gz").read_bytes())
+    path = tmp_path / "mixed.warc.gz"
+    path.write_bytes(
+        warc_record("response", "https://example.org/ok", http_response("200 OK", "text/html; charset=utf-8", html),
+                    "Content-Type: application/http; msgtype=response\r\n")
+        + warc_record("response", "https://example.org/gone", http_response("404 Not Found", "text/html", html),
+                      "Content-Type: application/http; msgtype=response\r\n")
+        + warc_record("response", "https://example.org/logo.png",
+                      http_response("200 OK", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+                      "Content-Type: application/http; msgtype=response\r\n")
+        + warc_record("request", "https://example.org/ok", b"GET /ok HTTP/1.1\r\n\r\n"))
+    docs, bad = read(WarcReader, path)
+    assert bad == []
+    by_url = {d.metadata["url"]: d.metadata for d in docs}
+    assert set(by_url) == {"https://example.org/ok", "https://example.org/gone", "https://example.org/logo.png"}
+    assert "html" in by_url["https://example.org/ok"]
+    assert by_url["https://example.org/gone"]["http_status"] == 404 and "html" not in by_url["https://example.org/gone"]
+    assert by_url["https://example.org/logo.png"]["content_type"] == "image/png"
+    assert "html" not in by_url["https://example.org/logo.png"]
+
+
+def test_wet_conversion_records(tmp_path):
+    texts = ["Erste Seite mit Umlauten: äöü ß.\nZweite Zeile.", "Second page, plain English text."]
+    path = tmp_path / "sample.warc.wet.gz"
+    path.write_bytes(b"".join(
+        warc_record("conversion", f"https://example.org/{i}", t.encode(),
+                    f"WARC-Refers-To: <urn:uuid:{uuid.UUID(int=i + 1)}>\r\nContent-Type: text/plain\r\n"
+                    f"WARC-Identified-Content-Language: {'deu' if i == 0 else 'eng'}\r\n")
+        for i, t in enumerate(texts)))
+    docs, bad = read(WetReader, path)
+    assert bad == []
+    assert [d.text for d in docs] == texts
+    assert docs[0].metadata["language_hint"] == "deu" and docs[0].metadata["warc_refers_to"].startswith("urn:uuid:")
+    assert docs[0].metadata["content_type"] == "text/plain" and docs[1].metadata["url"] == "https://example.org/1"
+
+
+@pytest.mark.parametrize("payload,declared,expect,how", [
+    ("Grüße aus Köln".encode("utf-8"), "iso-8859-1", "Grüße aus Köln", "utf8"),  # the server's label is wrong
+    ("Привет, мир".encode("cp1251"), "windows-1251", "Привет, мир", "http"),
+    ('<meta charset="shift_jis"><p>日本語のページ</p>'.encode("shift_jis"), None, "日本語のページ", "meta"),
+    ("“quoted” – dash".encode("cp1252"), "latin-1", "“quoted” – dash", "http"),  # latin-1 means cp1252 on the web
+    (b"\xef\xbb\xbf<p>bom</p>", None, "<p>bom</p>", "bom"),
+])
+def test_decode_html(payload, declared, expect, how):
+    text, _codec, got_how = decode_html(payload, declared)
+    assert expect in text and got_how == how
+
+
+def test_decode_html_never_raises():
+    rnd = os.urandom(4096)
+    for declared in (None, "utf-8", "no-such-charset", "utf-16", "x-user-defined", "\x00", "base64", "rot13"):
+        text, codec, how = decode_html(rnd, declared)
+        assert isinstance(text, str) and codec and how
+    assert decode_html(b"", None)[0] == ""
