@@ -1,0 +1,192 @@
+"""html_extract on real pages with ground truth (scrapinghub-aeb, trafilatura-eval, Readability's test pages) and
+on real WARC records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from winnow.document import Document
+from winnow.io.warc import WarcReader, decode_html
+from winnow.registry import lookup
+from winnow.step import Context
+from winnow.steps.extract import HtmlExtract, extract, parse_blocks
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures" / "extract"
+_TOK = re.compile(r"\w+")
+_WS = re.compile(r"\s+")
+
+
+def page(name: str) -> str:
+    return decode_html(gzip.decompress((FIX / name).read_bytes()))[0]
+
+
+def shingle_pr(true: str, pred: str) -> tuple[float, float]:
+    def sh(t):
+        toks = _TOK.findall(t)
+        return Counter(tuple(toks[i:i + 4]) for i in range(max(1, len(toks) - 3)))
+
+    a, b = sh(true), sh(pred)
+    tp = sum((a & b).values())
+    return tp / max(1, sum(b.values())), tp / max(1, sum(a.values()))
+
+
+def html_doc(html: str, **meta) -> Document:
+    return Document(id="p", text="", metadata={"html": html, **meta})
+
+
+def run(step: HtmlExtract, doc: Document) -> Document:
+    step.setup(Context())
+    return step.process(doc)
+
+
+def test_registered():
+    assert lookup("html_extract") is HtmlExtract
+
+
+AEB = json.loads((FIX / "aeb-truth.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(AEB))
+def test_article_bodies_match_ground_truth(name):
+    truth = AEB[name]["articleBody"]
+    text = extract(page(f"{name}.html.gz"), "combined")
+    p, r = shingle_pr(truth, text)
+    assert r >= 0.95 and p >= 0.85, (p, r)
+    base_p, _ = shingle_pr(truth, extract(page(f"{name}.html.gz"), "resiliparse"))
+    assert p >= base_p  # the combined mode never adds boilerplate on these pages
+
+
+TE = json.loads((FIX / "te-truth.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(TE))
+def test_must_and_must_not_snippets(name):
+    text = _WS.sub(" ", extract(page(f"te-{name}.gz"), "combined"))
+    for s in TE[name]["with"]:
+        assert _WS.sub(" ", s) in text, f"missing: {s!r}"
+    for s in TE[name]["without"]:
+        assert _WS.sub(" ", s) not in text, f"boilerplate kept: {s!r}"
+
+
+def test_paragraphs_and_code_blocks_keep_their_shape():
+    text = extract(page("readability-002.html.gz"), "combined")
+    # code keeps its line breaks and indentation
+    assert 'fetch("/data.json").then(function(res) {\n  // res instanceof Response == true.\n  if (res.ok) {' in text
+    # paragraphs are separated by blank lines; list items are lines of their own
+    assert "\n\nThe Fetch API intends to fix most of these problems." in text
+    assert "\n- Improve the offline experience.\n- Expose the building blocks" in text
+
+
+def test_tables_stay_readable():
+    text = extract(page("te-smava.de.privatkredit.html.gz"), "combined")
+    rows = [line for line in text.splitlines() if line.count(" | ") >= 2]
+    assert len(rows) >= 5
+    assert all("\t" not in r for r in rows)
+
+
+def test_parse_blocks_kinds_and_link_density():
+    blocks = parse_blocks('<h2>Title &amp; more</h2>\n\n<p>Some <a href="x">linked words</a> here.</p>\n'
+                          "<ul>\n  <li> item one</li>\n</ul>\na\t\tb\n<pre>x = 1\n  y = 2</pre>")
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("h", "Title & more"), ("p", "Some linked words here."), ("li", "item one"), ("row", "a\t\tb"),
+        ("pre", "x = 1\n  y = 2")]
+    assert blocks[0].level == 2 and blocks[1].link_chars == len("linked words")
+
+
+# --- the step -------------------------------------------------------------------------------------------------
+def test_step_sets_text_hints_and_drops_html():
+    html = page("aeb-1.html.gz")
+    doc = run(HtmlExtract(), html_doc(html, url=AEB["aeb-1"]["url"]))
+    assert doc.drop is None
+    assert shingle_pr(AEB["aeb-1"]["articleBody"], doc.text)[1] >= 0.95
+    assert "html" not in doc.metadata and doc.metadata["extractor"] == "combined"
+    assert doc.metadata["title"].startswith("NASA")
+    assert doc.metadata["lang_hint"].lower().startswith("en")
+    assert doc.attributes["html_extract.chars"] == len(doc.text.strip())
+    kept = run(HtmlExtract(keep_html=True), html_doc(html))
+    assert kept.metadata["html"] == html
+
+
+def test_documents_without_html_pass_through_untouched():
+    doc = Document(id="t", text="already text", metadata={"url": "u"})
+    out = run(HtmlExtract(), doc)
+    assert out.text == "already text" and out.drop is None and out.metadata == {"url": "u"}
+
+
+def test_resiliparse_backend():
+    doc = run(HtmlExtract(backend="resiliparse"), html_doc(page("aeb-2.html.gz")))
+    assert doc.drop is None and shingle_pr(AEB["aeb-2"]["articleBody"], doc.text)[1] >= 0.95
+
+
+def test_trafilatura_backend_or_a_clear_error(monkeypatch):
+    try:
+        import trafilatura  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="pip install trafilatura"):
+            run(HtmlExtract(backend="trafilatura"), html_doc(page("aeb-2.html.gz")))
+        return
+    doc = run(HtmlExtract(backend="trafilatura"), html_doc(page("aeb-2.html.gz")))
+    assert shingle_pr(AEB["aeb-2"]["articleBody"], doc.text)[1] >= 0.9
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if not installed
+    with pytest.raises(RuntimeError, match="pip install trafilatura"):
+        run(HtmlExtract(backend="trafilatura"), html_doc(page("aeb-2.html.gz")))
+
+
+def test_unknown_backend_is_a_config_error():
+    with pytest.raises(ValueError, match="unknown backend 'fast'"):
+        HtmlExtract(backend="fast").setup(Context())
+
+
+def test_warc_records_end_to_end_with_reasons(tmp_path):
+    from tests.io.test_warc import http_response, warc_record
+
+    html = gzip.decompress((FIX / "aeb-3.html.gz").read_bytes())
+    path = tmp_path / "mixed.warc.gz"
+    ct = "Content-Type: application/http; msgtype=response\r\n"
+    path.write_bytes(
+        warc_record("response", AEB["aeb-3"]["url"], http_response("200 OK", "text/html", html), ct)
+        + warc_record("response", "https://example.org/gone", http_response("404 Not Found", "text/html", html), ct)
+        + warc_record("response", "https://example.org/x.pdf", http_response("200 OK", "application/pdf", b"%PDF"), ct))
+    step = HtmlExtract()
+    out = list(step(WarcReader(paths=str(path)).read(str(path)), Context()))
+    verdicts = {d.metadata["url"]: d.drop for d in out}
+    assert verdicts[AEB["aeb-3"]["url"]] is None
+    assert verdicts["https://example.org/gone"].reason == "http_status"
+    assert verdicts["https://example.org/gone"].value == 404
+    assert verdicts["https://example.org/x.pdf"].reason == "not_html"
+    article = next(d for d in out if d.drop is None)
+    assert shingle_pr(AEB["aeb-3"]["articleBody"], article.text)[1] >= 0.95
+
+
+def test_legacy_charset_pages_from_a_real_crawl():
+    docs = {d.metadata["url"]: d for d in WarcReader(paths=str(FIX / "warcfile.warc.gz")).read(str(FIX / "warcfile.warc.gz"))}
+    step = HtmlExtract()
+    ru = run(step, docs["http://01spb.ru/company/"])
+    assert ru.drop is None and "узкоспециализированное предприятие" in ru.text
+    assert ru.metadata["title"].startswith("О компании")
+    jp_doc = next(iter(WarcReader(paths=str(FIX / "clueweb-quirk.warc.gz")).read(str(FIX / "clueweb-quirk.warc.gz"))))
+    jp = run(step, jp_doc)
+    assert jp.drop is None and "ノートパソコン" in jp.text and "ブラウニー" in jp.metadata["title"]
+
+
+def test_page_with_no_main_content_is_rejected():
+    docs = {d.metadata["url"]: d for d in WarcReader(paths=str(FIX / "warcfile.warc.gz")).read(str(FIX / "warcfile.warc.gz"))}
+    doc = run(HtmlExtract(), docs["http://096355.com/video/11073.html?11073-0-2"])  # a video player page
+    assert doc.drop is not None and doc.drop.reason == "no_main_content" and doc.text == ""
+    empty = run(HtmlExtract(), html_doc("<html><head><title>t</title></head><body><nav><a href=/>Home</a></nav></body></html>"))
+    assert empty.drop.reason == "no_main_content"
+
+
+def test_broken_markup_never_raises():
+    for html in ["", "<", "<html><body><p>unclosed <b>bold <i>italic", "\x00\x01<p>\ud800</p>", "<table>" * 500,
+                 "<p>" + "x" * 100000]:
+        doc = run(HtmlExtract(), html_doc(html))
+        assert isinstance(doc.text, str)
+        assert doc.drop is None or doc.drop.reason in HtmlExtract.REASONS
