@@ -31,7 +31,7 @@ import time
 
 from winnow.document import Document
 from winnow.sentences import sentence_spans
-from winnow.steps.coherence import OfftopicSentences, StitchedDocument, analyse
+from winnow.steps.coherence import _TOKEN, OfftopicSentences, StitchedDocument, _content, analyse
 
 REGISTER = {  # language -> files under crawl/register-multiling
     "fr": "FrCORE/*.tsv.gz", "sv": "SvCORE/*.tsv.gz", "fi": "FinCORE/*.tsv.gz", "es": "SpaCORE/*.tsv.gz",
@@ -68,7 +68,7 @@ def load_pages(data: str, per_lang: int, rng: random.Random):
         for fn in glob.glob(os.path.join(data, "lines/turku-line-quality/*", f"{split}.json.gz")):
             with gzip.open(fn, "rt") as f:
                 for d in json.load(f):
-                    chrome.extend(x.strip() for x, y in zip(d["text"], d["labels"]) if y == 0 and len(x.split()) >= 2)
+                    chrome.extend(x.strip() for x, y in zip(d["text"], d["labels"]) if str(y) == "0" and len(x.split()) >= 2)
     out = {}
     for lang, lst in pages.items():
         rng.shuffle(lst)
@@ -84,12 +84,29 @@ def sents(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
+_STEMS: dict[int, frozenset] = {}
+
+
+def _stems(text: str) -> frozenset:
+    key = id(text)
+    if key not in _STEMS:
+        _STEMS[key] = frozenset(_content(_TOKEN.findall(text)))
+    return _STEMS[key]
+
+
 def make_stitched(pool, chrome, rng, related: bool):
-    base_group = rng.choice(pool)[0]
-    cands = [p for p in pool if p[0] == base_group] if related else pool
+    """Related: a seed page and the pages of the pool that share most content words with it (a keyword stitch);
+    unrelated: any pages."""
     k = rng.randint(3, 6)
+    if related:
+        seed = rng.choice(pool)[1]
+        ss = _stems(seed)
+        near = sorted(pool, key=lambda p: -len(ss & _stems(p[1])) / (1 + len(_stems(p[1]))) ** 0.5)
+        chosen = [p for p in near if p[1] is not seed][: k - 1] + [(None, seed)]
+    else:
+        chosen = rng.sample(pool, min(k, len(pool)))
     parts = []
-    for _, text in rng.sample(cands, min(k, len(cands))):
+    for _, text in chosen:
         ss = [s for s in sents(flat(text)) if len(s.split()) >= 3]
         rng.shuffle(ss)
         parts.extend(ss[: rng.randint(5, 15)])
@@ -209,7 +226,7 @@ def eval_turku(data):
                     continue
                 n += 1
                 pred_noise = rem[i] >= 0.5 * len(ln.strip())
-                noise = labels[i] == 0
+                noise = str(labels[i]) == "0"
                 n_noise += noise
                 tp += pred_noise and noise
                 fp += pred_noise and not noise
