@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-import pytest
 
 from browser import load, png_pixels, screenshot
 from winnow.document import Edit, undo_edits

@@ -11,14 +11,13 @@ from typing import Any
 
 from ..io.base import atomic_path
 from ._collect import Summary, collect
-from ._html import (C_DROP, C_EDIT, C_KEPT, C_OTHER, CSP, annotated_text, bar_cell, esc, fmt_int, fmt_num, fmt_seconds,
+from ._html import (C_DROP, C_EDIT, C_KEPT, C_OTHER, CSP, bar_cell, esc, fmt_int, fmt_num, fmt_seconds,
                     fmt_short, funnel_svg, hbar_svg, histogram_svg, pct)
-from ._run import OPS, load_run
+from ._run import load_run
 
 __all__ = ["build_report", "render_report"]
 
 TOP_GROUPS = 15
-DROP_TEXT_CAP = 1500
 
 
 def build_report(run_dir: Path) -> Path:
@@ -257,26 +256,11 @@ def _examples(s: Summary) -> str:
     opened: set[str] = set()
     for (i, kind, reason), bk in sorted(s.examples.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         items = bk.items()
-        st = s.info.steps[i]
         total = bk.seen
         cards = []
         for ex in items:
-            if kind == "drop":
-                text = ex["text"]
-                shown = text[:DROP_TEXT_CAP]
-                more = ex["text_len"] - len(shown)
-                view = esc(shown) + (f'<span class="gap">[… {more:,} more characters …]</span>' if more > 0 else "")
-                if not text.strip():
-                    view = f'<span class="gap">[{"empty" if not text else "only whitespace"}]</span>' + view
-                cards.append(f'<div class="doc">{_doc_head(ex)}{_verdict_line(s, i, ex["verdict"], reason)}'
-                             f'{_signals_line(ex)}<pre class="text">{view}</pre></div>')
-            else:
-                view = annotated_text(ex["text"], ex["edits"], (st.type, reason))
-                mine = [e for e in ex["edits"] if e.get("step") == st.type and e.get("reason") == reason]
-                removed = sum(len(e.get("removed", "")) for e in mine)
-                what = (f'<div class="verdict">{_plural(len(mine), "span")} removed as <b>{esc(reason)}</b>, '
-                        f'{_plural(removed, "character")}</div>')
-                cards.append(f'<div class="doc">{_doc_head(ex)}{what}{_signals_line(ex)}<pre class="text">{view}</pre></div>')
+            verdict = _verdict_line(s, i, ex["verdict"], reason) if kind == "drop" else ""
+            cards.append(f'<div class="doc">{_doc_head(ex)}{verdict}{_signals_line(ex)}{ex["view"]}</div>')
         tag = f'<span class="tag {kind}">{kind}</span>'
         # the first drop reason and the first edit reason start open, so the page shows what a verdict looks like
         is_open = " open" if kind not in opened else ""
@@ -369,7 +353,7 @@ def _quarantine(s: Summary) -> str:
     if not s.quarantined:
         return ('<section id="quarantine"><h2>Quarantine</h2><p class="muted">No record was quarantined.</p>'
                 '</section>')
-    parts = [f'<section id="quarantine"><h2>Quarantine</h2><p class="lead">{fmt_int(s.quarantined)} records could '
+    parts = [f'<section id="quarantine"><h2>Quarantine</h2><p class="lead">{_plural(s.quarantined, "record")} could '
              f'not be read or made a step fail; they are counted in the ledger and kept in quarantine/.</p>']
     for r, n in sorted(s.quarantine_reasons.items(), key=lambda x: -x[1]):
         exs = "".join(f'<div class="doc"><div class="dochead"><code>{esc(e["source"])}</code> '

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._html import drop_view, edit_view
 from ._run import BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_terminal, numeric
 
 SIGNAL_SAMPLE = 20_000  # values kept per signal for its histogram
 EXAMPLES_PER_REASON = 4
-EXAMPLE_TEXT_CAP = 60_000  # characters of a document kept for an example (the view is windowed further)
 MAX_GROUPS = 5_000  # distinct languages / domains counted exactly before folding into "(other)"
 MAX_SIGNALS = 200
 
@@ -113,22 +113,26 @@ def _bump(groups: dict[str, GroupAgg], key: str) -> GroupAgg:
     return g
 
 
-def _example(rec: Record, path: DocPath, j: int) -> dict[str, Any]:
+def _example(rec: Record, path: DocPath, j: int, kind: str, reason: str) -> dict[str, Any]:
+    """An example, its text view rendered now: bottom-k replaces an item only O(k log n) times over n documents,
+    so rendering here is cheap, and only the windowed HTML (not the document) stays in memory."""
     d = rec.doc
     text = d.get("text") or ""
     meta = d.get("metadata") or {}
     attrs = d.get("attributes") or {}
     step = path.steps[j]
     prefix = step.label + "."
+    edits = d.get("edits") or []
+    if kind == "edit":
+        mine = [e for e in path.edits[j] if e.get("reason") == reason]
+        view = edit_view(text, edits, (step.type, reason), mine)
+    else:
+        view = drop_view(text, edits)
     return {
         "id": str(d.get("id")),
         "url": meta.get("url") if isinstance(meta.get("url"), str) else None,
-        "source": str(meta.get("source", "")) if meta.get("source") is not None else "",
-        "text": text[:EXAMPLE_TEXT_CAP],
         "text_len": len(text),
-        # offsets past the cap cannot be drawn; keep the edits that fit
-        "edits": [e for e in (d.get("edits") or []) if e.get("end", 0) <= EXAMPLE_TEXT_CAP],
-        "n_edits": len(d.get("edits") or []),
+        "view": view,
         "verdict": path.verdicts[j],
         "signals": {k: v for k, v in attrs.items() if k.startswith(prefix) and not k.endswith(".drop")
                     and not isinstance(v, (dict, list))},
@@ -192,7 +196,7 @@ def collect(info: RunInfo) -> Summary:
                     key = (g[j], "edit", r)
                     bk = examples.setdefault(key, BottomK(EXAMPLES_PER_REASON))
                     rank = doc_hash(did, f"edit:{r}")
-                    bk.offer(rank, lambda: _example(rec, path, j))
+                    bk.offer(rank, lambda: _example(rec, path, j, "edit", r))
             v = path.verdicts[j]
             if v is not None:
                 r = v.get("reason", "?")
@@ -202,7 +206,7 @@ def collect(info: RunInfo) -> Summary:
                 sa.dropped.setdefault(r, Counts()).add(1, after_c[j], after_t[j])
                 key = (g[j], "drop", r)
                 bk = examples.setdefault(key, BottomK(EXAMPLES_PER_REASON))
-                bk.offer(doc_hash(did, f"drop:{r}"), lambda: _example(rec, path, j))
+                bk.offer(doc_hash(did, f"drop:{r}"), lambda: _example(rec, path, j, "drop", r))
             else:
                 sa.docs_out.add(1, after_c[j], after_t[j])
         is_kept = path.first_drop is None

@@ -410,3 +410,37 @@ def annotated_text(text: str, edits: list[dict[str, Any]], focus: tuple[str, str
     if len(focus_idx) > len(shown):
         out.append(f'<span class="gap">[{len(focus_idx) - len(shown):,} more such spans not shown]</span>')
     return "".join(out)
+
+
+DROP_TEXT_CAP = 1500  # characters of a dropped document shown
+
+
+def drop_view(text: str, edits: list[dict[str, Any]]) -> str:
+    """A dropped document as the step judged it; with the earlier edits summarised, and for a short text the text
+    as it came in, because what earlier steps removed is often why it ended up too short."""
+    shown = text[:DROP_TEXT_CAP]
+    body = esc(shown) + (f'<span class="gap">[… {len(text) - len(shown):,} more characters …]</span>'
+                         if len(text) > len(shown) else "")
+    if not text.strip():
+        body = f'<span class="gap">[{"empty" if not text else "only whitespace"}]</span>' + body
+    before = ""
+    if edits:
+        by: dict[str, int] = {}
+        for e in edits:
+            k = f'{e.get("step")}: {e.get("reason")}'
+            by[k] = by.get(k, 0) + 1
+        before = ('<div class="verdict muted">earlier edits: ' + ", ".join(f"{esc(k)} ×{n:,}" for k, n in by.items())
+                  + "</div>")
+        if len(text) < 300:
+            before += ('<div class="small muted">the text as it came in, edits struck through:</div>'
+                       f'<pre class="text">{annotated_text(text, edits, None)}</pre>'
+                       '<div class="small muted">the text the step judged:</div>')
+    return f'{before}<pre class="text">{body}</pre>'
+
+
+def edit_view(text: str, edits: list[dict[str, Any]], focus: tuple[str, str], mine: list[dict[str, Any]]) -> str:
+    removed = sum(len(e.get("removed", "")) for e in mine)
+    n = len(mine)
+    head = (f'<div class="verdict">{n:,} span{"" if n == 1 else "s"} removed as <b>{esc(focus[1])}</b>, '
+            f'{removed:,} character{"" if removed == 1 else "s"}</div>')
+    return f'{head}<pre class="text">{annotated_text(text, edits, focus)}</pre>'
