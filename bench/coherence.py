@@ -201,6 +201,38 @@ def eval_synthetic(pages, chrome, rng, n_per_lang):
     return rows
 
 
+def eval_real(data):
+    """The pages as they are (line breaks kept): share flagged, share of sentences removed, by reason."""
+    groups: dict[str, list[str]] = collections.defaultdict(list)
+    with gzip.open(os.path.join(data, "crawl/web-pages.jsonl.gz"), "rt") as f:
+        for line in f:
+            d = json.loads(line)
+            if d.get("main_text"):
+                groups["web main_text (en,de)"].append(d["main_text"])
+    for lang, pat in REGISTER.items():
+        for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
+            with gzip.open(fn, "rt", errors="replace") as f:
+                for line in f:
+                    labels, _, text = line.rstrip("\n").partition("\t")
+                    if text.strip() and "MT" not in labels.split():
+                        groups[lang].append(text)
+    rows = []
+    for name, texts in groups.items():
+        flagged = n_sent = 0
+        by_reason: collections.Counter = collections.Counter()
+        for t in texts:
+            d = Document("x", t)
+            StitchedDocument().process(d)
+            flagged += d.drop is not None
+            n_sent += len(sentence_spans(t))
+            OfftopicSentences().map(d)
+            by_reason.update(e.reason for e in d.edits)
+        rows.append({"name": name, "docs": len(texts), "flagged": flagged / len(texts),
+                     "removed": sum(by_reason.values()) / max(1, n_sent),
+                     **{r: by_reason[r] / max(1, n_sent) for r in OfftopicSentences.REASONS}})
+    return rows
+
+
 def eval_turku(data):
     rows = []
     for d in sorted(glob.glob(os.path.join(data, "lines/turku-line-quality/*"))):
@@ -303,6 +335,16 @@ def main(argv=None):
         p(f"| {r['lang']} | {r['n']} | {fmt(r['auc_related'])} | {fmt(r['auc_unrelated'])} | {fmt(r['auc_inserted'])} | "
           f"{fmt(r['recall_related'])} | {fmt(r['recall_unrelated'])} | {r['flag_untouched']:.1%} | "
           f"{r['removed_untouched']:.2%} | {fmt(r['P'])} | {fmt(r['R'])} |")
+    p()
+    p("## Real pages as they are (line breaks kept): false positives")
+    p("All of web-pages.jsonl.gz `main_text` and all non-MT register documents. Chrome removals on real pages are "
+      "mostly right (they are chrome); `off_topic` is the topical judgement.")
+    p()
+    p("| set | docs | flagged stitched | sentences removed | site_chrome | link_text | reference_list | off_topic |")
+    p("|---|---|---|---|---|---|---|---|")
+    for r in eval_real(args.data):
+        p(f"| {r['name']} | {r['docs']} | {r['flagged']:.1%} | {r['removed']:.2%} | {r['site_chrome']:.2%} | "
+          f"{r['link_text']:.2%} | {r['reference_list']:.2%} | {r['off_topic']:.2%} |")
     p()
     p("## Turku line-quality dev split (human labels; noise = label 0)")
     p()

@@ -157,3 +157,18 @@ def test_streaming_api():
     docs = [Document("a", SPECIMEN), Document("b", "A plain short page. Nothing else.")]
     out = list(StitchedDocument()(iter(docs)))
     assert [d.drop is not None for d in out] == [True, False]
+
+
+def test_line_dedup_removals_count_as_chrome():
+    # Sentences line_dedup removed from the middle of a page (seen on many pages of the corpus) are chrome evidence.
+    from winnow.document import Edit
+
+    text = max(_jsonl("aeb-articles.jsonl"), key=lambda d: len(d["text"]))["text"]
+    plain = StitchedDocument().process(Document("d", text)).attributes["stitched_document.score"]
+    assert 0 < plain < 0.5
+    doc = Document("d", text)
+    mid = len(text) // 2
+    doc.edits = [Edit(mid + i, mid + i, "line_dedup", "repeated_line", f"Sidebar title number {i}.") for i in range(4)]
+    StitchedDocument().process(doc)
+    assert doc.attributes["stitched_document.repeated"] == 4
+    assert doc.attributes["stitched_document.score"] > plain

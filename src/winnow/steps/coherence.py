@@ -404,7 +404,7 @@ def _coverage(sents: list[Sentence], df: dict[str, int]) -> float:
     return sum(1 for x in xs if not top.isdisjoint(x)) / max(1, len(xs))
 
 
-def _stitched_score(a: Analysis) -> float:
+def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     """Logistic combination of the signals, in [0, 1]; 0.5 is the default drop threshold.
 
     The topical part was fitted (logistic regression, bench/coherence.py's synthetic stitched pages against real
@@ -420,7 +420,7 @@ def _stitched_score(a: Analysis) -> float:
     d = z / math.sqrt(n - 1)
     logit = (2.636 - 0.85
              - 0.619 * z - 1.214 * d + 0.05 * math.log(n) - 3.946 * a.coverage - 45.6 * a.global_cohesion
-             + 1.0 * min(max(0, a.interleaved_chrome - 2), 4)
+             + 1.0 * min(max(0, a.interleaved_chrome + extra_chrome - 2), 4)
              + 2.0 * a.question_fraction)
     return round(1.0 / (1.0 + math.exp(-logit)), 4)
 
@@ -504,9 +504,24 @@ class StitchedDocument(Filter):
 
     def reject(self, doc: Document) -> Reject | None:
         a = _analysis(doc)
-        doc.attributes["stitched_document.score"] = a.score
-        doc.attributes["stitched_document.cohesion_ratio"] = round(
-            (a.local_cohesion + 0.01) / (a.global_cohesion + 0.01), 4)
-        doc.attributes["stitched_document.outliers"] = round(a.outlier_fraction, 4)
-        doc.attributes["stitched_document.chrome"] = round(a.chrome_fraction, 4)
-        return Reject("stitched", a.score, self.threshold) if a.score >= self.threshold else None
+        repeated = _repeated_inside(doc)
+        score = _stitched_score(a, repeated) if repeated else a.score
+        doc.attributes["stitched_document.score"] = score
+        doc.attributes["stitched_document.repeated"] = repeated
+        # The signals behind the score, for the report and for re-thresholding.
+        doc.attributes["stitched_document.cohesion_z"] = round(a.cohesion_z, 3)
+        doc.attributes["stitched_document.coverage"] = round(a.coverage, 3)
+        doc.attributes["stitched_document.chrome_inside"] = a.interleaved_chrome
+        return Reject("stitched", score, self.threshold) if score >= self.threshold else None
+
+
+def _repeated_inside(doc: Document) -> int:
+    """Distinct sentences that ``line_dedup`` removed from the middle of this page because many other pages of the
+    corpus have them: corpus-wide evidence of chrome, counted like chrome found by pattern. Edit offsets index the
+    text as it was, so the position is judged against the text's length before those edits."""
+    edits = [e for e in doc.edits if e.step == "line_dedup" and e.reason == "repeated_line"]
+    if not edits:
+        return 0
+    total = len(doc.text) + sum(len(e.removed) - len(e.replacement) for e in edits)
+    inside = {e.removed.strip().lower() for e in edits if 0.1 * total < e.start < 0.9 * total}
+    return len(inside)
