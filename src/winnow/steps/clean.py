@@ -260,7 +260,7 @@ _IPV6 = re.compile(
 # A leading lookahead gives the regex engine a first-character set to skip ahead with: several times faster than
 # starting with the lookbehind.
 # Numbers that only a separator-aware check can tell apart: phones, card numbers, dates, ISBNs, prices.
-_NUMBERISH = re.compile(r"(?=[+(\d])(?:(?<![\w+.,/#$€£¥:-])|(?<=[^\W\d])(?=[(+]))(?:\+|00)?\(?\d[\d ().\-/]{5,24}\d(?![\w€$£¥%-]|[.,:]\d)")
+_NUMBERISH = re.compile(r"(?=[+(\d])(?:(?<![\w+.,/#$€£¥:-])|(?<=[^\W\d]|:)(?=[(+]))(?:\+|00)?\(?\d[\d ().\-/]{5,24}\d(?![\w€$£¥%-]|[.,:]\d)")
 _CARD = re.compile(r"(?=\d)(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d)")
 
 # Words that announce a number which is not a phone or an address even when it looks like one.
