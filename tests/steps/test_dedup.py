@@ -301,3 +301,16 @@ def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch)
     monkeypatch.setattr(store, "run_decide_task", real_decide)
     monkeypatch.setattr(store, "run_table_task", lambda t: calls.append(t))  # must not run again
     assert run(tmp_path / "resumed") == fresh and not calls
+
+
+def test_units_are_content_spans():
+    from winnow.steps.dedup import _unit_spans
+
+    text = "  Title\n\nFirst para line one.\nline two.\n\n\n  • Footer link\n"
+    lines = [text[s:e] for s, e in _unit_spans(text, "line")]
+    assert lines == ["Title", "First para line one.", "line two.", "• Footer link"]
+    paras = [text[s:e] for s, e in _unit_spans(text, "paragraph")]
+    assert paras == ["Title", "First para line one.\nline two.", "• Footer link"]
+    t2 = "One sentence here. Another one follows! Last?"
+    sents = [t2[s:e] for s, e in _unit_spans(t2, "sentence")]
+    assert sents == ["One sentence here.", "Another one follows!", "Last?"]
