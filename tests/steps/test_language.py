@@ -36,6 +36,8 @@ def test_identifies_real_web_documents():
     for d in out:
         assert d.drop is None
         assert 0.0 < d.attributes["language.score"] <= 1.0
+        assert d.metadata["language"] == d.attributes["language.lang"]
+        assert d.metadata["language_score"] == d.attributes["language.score"]
 
 
 def test_keeps_only_wanted_languages_and_names_the_reason():

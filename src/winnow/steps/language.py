@@ -99,6 +99,10 @@ class LanguageFilter(Filter):
         score = round(score, 4)  # compared as stored, so `winnow whatif` re-thresholds exactly
         doc.attributes["language.lang"] = lang
         doc.attributes["language.score"] = score
+        # Where datatrove and FineWeb keep them, so per-language steps (c4_badwords) and FineWeb-shaped outputs
+        # find them without knowing this step.
+        doc.metadata["language"] = lang
+        doc.metadata["language_score"] = score
         if self._keep and lang not in self._keep:
             return Reject("wrong_language", score, None)
         if score < self.min_score:
