@@ -42,6 +42,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "coherence"
         # Line breaks end sentences; soft wraps continued in lower case do not.
         ("NISSAN SENTRA\nNissan is hoping a sleek redesign\nwill pull in buyers. It is new.",
          ["NISSAN SENTRA", "Nissan is hoping a sleek redesign\nwill pull in buyers.", "It is new."]),
+        # Stray closing marks stay with their sentence; a line of layout debris is its own unit.
+        ("Wow... ! Next one.\n||\nok", ["Wow... !", "Next one.", "||", "ok"]),
         ("", []),
         ("   \n  ", []),
         ("No terminator at the end", ["No terminator at the end"]),

@@ -39,6 +39,7 @@ _TERM = re.compile(
 )
 _WORD_BEFORE = re.compile(r"([^\s\"'(\[\u201c\u2018\u00ab]+)$")
 _OPENERS = "\"'\u201c\u2018\u00ab\u300c\u300e([\uff08\u00bf\u00a1-\u2013\u2014*\u2022"
+_PUNCT_ONLY = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u0964\u0965\u061f\u06d4\"'\u201d\u2019\u00bb)\]\s]+$")
 _CJK_TERM = frozenset("\u3002\uff01\uff1f")
 _SPACE = frozenset(" \t\r\f\v\u00a0\u2009\u200b\u3000")
 
@@ -130,7 +131,11 @@ def _emit(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        spans.append((start, end))
+        if spans and "\n" not in text[spans[-1][1]:start] and _PUNCT_ONLY.match(text, start, end):
+            # A stray closing mark ('!' after '...', '».') belongs to the sentence before it.
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -190,7 +190,16 @@ _WEB_WORDS = frozenset(
     instagram pinterest whatsapp linkedin youtube browser website websites webpage homepage site sites download
     downloads upload menu privacy copyright reputation upvote downvote moderator moderators forum thread
     threads post posts posted register registered account inbox notifications notification app bookmark
+    compartir comentarios comentario responder registrarse partager commentaires connexion inscription
+    teilen kommentare anmelden registrieren dela kommentarer logga jaa kommentit kirjaudu rekisteröidy
     """.split()
+)
+# Lines of a forum or CMS that carry metadata, not text: "Joined: 28 Nov 2003", "Posts: 1354", "© 2011 Croteam".
+_META = re.compile(
+    r"^(?:joined|posts|beitr\u00e4ge|location|wohnort|posted|registered|member since|replies|views|rank|"
+    r"mitglied seit|inscrit le|messages|viestit|liittynyt|inl\u00e4gg|registrerad)\s*:\s*\S|"
+    r"^(?:\u00a9|\(c\)|copyright\b)\s*(?:\d{4}|\w)",
+    re.IGNORECASE,
 )
 
 
@@ -270,8 +279,17 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                 s.part = (offset, offset + len(text) - len(after))
             return
     bars = text.count("|") + text.count("\u00a6")
-    if bars >= 3 and n_words / (bars + 1) <= 5:
+    if (bars >= 3 and n_words / (bars + 1) <= 5) or "||" in text or (bars >= 2 and text[0] == "|" == text[-1]):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
+        return
+    if n_words == 0 and not any(c.isdigit() for c in text):
+        s.reason, s.score = "site_chrome", 0.8  # layout debris: "_________", "|", "* * *"
+        return
+    if n_words <= 8 and _META.match(text):
+        s.reason, s.score = "site_chrome", 0.85
+        return
+    if 1 <= n_words <= 2 and all(w in _WEB_WORDS for w in lowered):
+        s.reason, s.score = "link_text", 0.8  # a lone button: "Share", "Register", "COMPARTIR"
         return
     if n_words >= 8:
         seps = len(_SEPARATORS.findall(text))
