@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import zlib
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,30 @@ def png_pixels(path: Path):
         out[y] = line
         prev = line
     return out.reshape(h, w, bpp)[:, :, :3]
+
+
+class Dom(HTMLParser):
+    """Elements (tag, attrs, the id of the nearest section) and text of a page."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None], str | None]] = []
+        self.text: list[str] = []
+        self._sections: list[str | None] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self._sections.append(a.get("id"))
+        self.elements.append((tag, a, self._sections[-1] if self._sections else None))
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self._sections:
+            self._sections.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def count(self, tag: str, section: str | None = None) -> int:
+        return sum(1 for t, _, s in self.elements if t == tag and (section is None or s == section))

@@ -11,11 +11,11 @@ from winnow.registry import _REGISTRY, register
 from winnow.step import Filter, Map, Reject, Tagger
 from winnow.text import segments
 
-NAMES = ("rpt_lines", "rpt_lang", "rpt_words")
+NAMES = ("_rpt_lines", "_rpt_lang", "_rpt_words")
 _NAV = re.compile(r"^\s*(share|subscribe|sign in|log in|menu|search|home|advertisement|read more)\b", re.I)
 
 
-@register("rpt_lines")
+@register("_rpt_lines")
 @dataclass
 class RptLines(Map):
     """Remove navigation-like lines and lines of fewer than min_words words."""
@@ -38,7 +38,7 @@ class RptLines(Map):
         return doc
 
 
-@register("rpt_lang")
+@register("_rpt_lang")
 @dataclass
 class RptLang(Tagger):
     """Tag 'en' when the text is mostly ASCII letters, else 'xx' (a stand-in for language identification)."""
@@ -51,7 +51,7 @@ class RptLang(Tagger):
         return {"lang": "en" if ascii_share > 0.9 else "xx", "ascii_share": round(ascii_share, 4)}
 
 
-@register("rpt_words")
+@register("_rpt_words")
 @dataclass
 class RptWords(Filter):
     """Drop documents with too few words or too long words on average."""
@@ -59,15 +59,15 @@ class RptWords(Filter):
     min_words: int = 50
     max_mean_word_len: float = 10.0
     REASONS = ("too_few_words", "long_words")
-    THRESHOLDS = {"min_words": ("rpt_words.n_words", "<", "too_few_words"),
-                  "max_mean_word_len": ("rpt_words.mean_word_len", ">", "long_words")}
+    THRESHOLDS = {"min_words": ("_rpt_words.n_words", "<", "too_few_words"),
+                  "max_mean_word_len": ("_rpt_words.mean_word_len", ">", "long_words")}
 
     def reject(self, doc: Document) -> Reject | None:
         words = segments(doc).words
         n = len(words)
         mean = sum(map(len, words)) / n if n else 0.0
-        doc.attributes["rpt_words.n_words"] = n
-        doc.attributes["rpt_words.mean_word_len"] = mean
+        doc.attributes["_rpt_words.n_words"] = n
+        doc.attributes["_rpt_words.mean_word_len"] = mean
         if n < self.min_words:
             return Reject("too_few_words", n, self.min_words)
         if mean > self.max_mean_word_len:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from conftest import rich_pipeline, run
+from tests.report.runs import rich_pipeline, run
 from winnow.cli import main
 from winnow.errors import ConfigError
 from winnow.report._run import iter_terminal, load_run
@@ -39,19 +39,19 @@ def test_explain_every_document_adds_up_to_the_ledger(rich_route):
 
 def test_explain_cli_tells_a_rejected_documents_story(rich_route, capsys):
     info = load_run(rich_route)
-    rec = next(r for r in iter_terminal(info) if r.where == "rejected" and r.doc["drop"]["step"] == "rpt_words")
+    rec = next(r for r in iter_terminal(info) if r.where == "rejected" and r.doc["drop"]["step"] == "_rpt_words")
     did = rec.doc["id"]
     assert main(["explain", str(rich_route), did]) == 0
     out = capsys.readouterr().out
     d = rec.doc["drop"]
-    assert f"REJECTED at main/rpt_words: {d['reason']}" in out
-    assert f"rpt_words.n_words = {rec.doc['attributes']['rpt_words.n_words']}" in out
-    assert "removed" in out or rec.doc["edits"] == []  # the rpt_lines edits on its path
+    assert f"REJECTED at main/_rpt_words: {d['reason']}" in out
+    assert f"_rpt_words.n_words = {rec.doc['attributes']['_rpt_words.n_words']}" in out
+    assert "removed" in out or rec.doc["edits"] == []  # the _rpt_lines edits on its path
     assert main(["explain", str(rich_route), did, "--json"]) == 0
     js = orjson.loads(capsys.readouterr().out)
     story = js["records"][0]
     assert story["outcome"] == "rejected" and story["drop"] == d
-    lines = next(s for s in story["steps"] if s["step"] == "rpt_lines")
+    lines = next(s for s in story["steps"] if s["step"] == "_rpt_lines")
     assert [(e["start"], e["end"], e["reason"]) for e in lines["edits"]] == \
         [(e["start"], e["end"], e["reason"]) for e in rec.doc["edits"]]
     assert main(["explain", str(rich_route), "no-such-id"]) == 1
@@ -59,12 +59,12 @@ def test_explain_cli_tells_a_rejected_documents_story(rich_route, capsys):
 
 def test_explain_finds_a_kept_document_in_an_annotate_run(rich_annotate):
     info = load_run(rich_annotate)
-    rec = next(r for r in iter_terminal(info) if "rpt_words.drop" in r.doc["attributes"])
+    rec = next(r for r in iter_terminal(info) if "_rpt_words.drop" in r.doc["attributes"])
     recs = find_records(info, rec.doc["id"])
     assert [r.where for r in recs] == ["kept"]
     s = explain_record(info, recs[0])
     assert s["outcome"] == "kept (annotated: would be dropped)"
-    assert s["drop"]["reason"] == rec.doc["attributes"]["rpt_words.drop"]["reason"] or s["dropped_at"] != "main/rpt_words"
+    assert s["drop"]["reason"] == rec.doc["attributes"]["_rpt_words.drop"]["reason"] or s["dropped_at"] != "main/_rpt_words"
 
 
 def _funnel(res):
@@ -74,7 +74,7 @@ def _funnel(res):
 def test_whatif_with_unchanged_thresholds_reproduces_the_ledger(rich_route, rich_annotate):
     for run_dir in (rich_route, rich_annotate):
         info = load_run(run_dir)
-        res = compute_whatif(info, resolve_sets(info, {"rpt_words.min_words": 100, "length.min_chars": 200}))
+        res = compute_whatif(info, resolve_sets(info, {"_rpt_words.min_words": 100, "length.min_chars": 200}))
         assert res["newly_dropped"]["docs"] == res["newly_kept"]["docs"] == res["undetermined"]["docs"] == 0
         for s in res["steps"]:
             assert s["docs_in"][0] == s["docs_in"][1] and s["docs_out"][0] == s["docs_out"][1]
@@ -95,7 +95,7 @@ def test_whatif_with_unchanged_thresholds_reproduces_the_ledger(rich_route, rich
 def test_whatif_predicts_a_real_rerun(rich_route, rich_annotate, tmp_path):
     """Loosen one threshold and tighten another; whatif on the annotate run must match the real routing run with
     those parameters exactly; on the routing run the tightening is exact and the loosening bounded."""
-    sets = {"length.min_chars": 100, "rpt_words.min_words": 50, "rpt_words.max_mean_word_len": 6.0}
+    sets = {"length.min_chars": 100, "_rpt_words.min_words": 50, "_rpt_words.max_mean_word_len": 6.0}
     actual_dir = run(rich_pipeline("route", min_chars=100, min_words=50, max_mean_word_len=6.0), tmp_path / "rerun")
     st = _stats(actual_dir)
     by = {x["name"]: x for x in st["steps"]}
@@ -114,27 +114,27 @@ def test_whatif_predicts_a_real_rerun(rich_route, rich_annotate, tmp_path):
     res = compute_whatif(info, resolve_sets(info, sets))
     lo = res["kept"]["docs"][1]
     assert lo <= st["kept"] <= lo + res["undetermined"]["docs"]
-    tight = compute_whatif(info, resolve_sets(info, {"rpt_words.min_words": 300}))
+    tight = compute_whatif(info, resolve_sets(info, {"_rpt_words.min_words": 300}))
     assert tight["undetermined"]["docs"] == 0
     assert tight["kept"]["docs"][1] == compute_whatif(
-        load_run(rich_annotate), resolve_sets(load_run(rich_annotate), {"rpt_words.min_words": 300}))["kept"]["docs"][1]
+        load_run(rich_annotate), resolve_sets(load_run(rich_annotate), {"_rpt_words.min_words": 300}))["kept"]["docs"][1]
 
 
 def test_whatif_refuses_what_it_cannot_replay(rich_route, capsys):
     info = load_run(rich_route)
-    with pytest.raises(ConfigError, match="did you mean 'rpt_words'"):
+    with pytest.raises(ConfigError, match="did you mean '_rpt_words'"):
         resolve_sets(info, {"rpt_word.min_words": 10})
     with pytest.raises(ConfigError, match="does not declare 'min_words' in THRESHOLDS"):
-        resolve_sets(info, {"rpt_lines.min_words": 10})  # a Map's parameter: only a rerun can tell
+        resolve_sets(info, {"_rpt_lines.min_words": 10})  # a Map's parameter: only a rerun can tell
     with pytest.raises(ConfigError, match="did you mean 'min_words'"):
-        resolve_sets(info, {"rpt_words.min_word": 10})
-    assert main(["whatif", str(rich_route), "--set", "rpt_lines.min_words=1"]) == 2
-    assert main(["whatif", str(rich_route), "--set", "rpt_words.min_words=300"]) == 0
+        resolve_sets(info, {"_rpt_words.min_word": 10})
+    assert main(["whatif", str(rich_route), "--set", "_rpt_lines.min_words=1"]) == 2
+    assert main(["whatif", str(rich_route), "--set", "_rpt_words.min_words=300"]) == 0
     out = capsys.readouterr().out
-    assert "rpt_words.min_words: 100 -> 300" in out and "newly dropped:" in out
-    assert main(["whatif", str(rich_route), "--set", "rpt_words.min_words=300", "--json"]) == 0
+    assert "_rpt_words.min_words: 100 -> 300" in out and "newly dropped:" in out
+    assert main(["whatif", str(rich_route), "--set", "_rpt_words.min_words=300", "--json"]) == 0
     js = orjson.loads(capsys.readouterr().out)
-    assert js["changes"] == [{"stage": "main", "step": "rpt_words", "param": "min_words", "old": 100, "new": 300}]
+    assert js["changes"] == [{"stage": "main", "step": "_rpt_words", "param": "min_words", "old": 100, "new": 300}]
 
 
 def _two_stage(on_drop, min_chars2=1000):
@@ -142,10 +142,10 @@ def _two_stage(on_drop, min_chars2=1000):
 
     return pipeline_from_dict({"on_drop": on_drop, "stages": [
         {"name": "clean", "reader": {"type": "jsonl", "paths": "samples://crawl/part-1.jsonl.zst"},
-         "steps": [{"type": "rpt_lines"}, {"type": "length", "min_chars": 200}],
+         "steps": [{"type": "_rpt_lines"}, {"type": "length", "min_chars": 200}],
          "writer": {"type": "parquet"}, "rejects": {"type": "parquet"}},
         {"name": "filter", "from": "clean",
-         "steps": [{"type": "rpt_words", "min_words": 100}, {"type": "length", "min_chars": min_chars2}],
+         "steps": [{"type": "_rpt_words", "min_words": 100}, {"type": "length", "min_chars": min_chars2}],
          "writer": {"type": "jsonl", "compression": "zstd"}}]})
 
 
@@ -163,7 +163,7 @@ def test_two_stages_with_parquet_report_explain_and_whatif(tmp_path, capsys):
     rec = next(r for r in iter_terminal(info) if r.where == "rejected" and r.stage == "filter")
     assert main(["explain", str(run_dir), rec.doc["id"]]) == 0
     out = capsys.readouterr().out
-    assert "REJECTED at filter/" in out and "clean/rpt_lines [map]: edited" in out
+    assert "REJECTED at filter/" in out and "clean/_rpt_lines [map]: edited" in out
     assert "kept/clean/" in out  # found in stage 1's Parquet output too
     res = compute_whatif(info, resolve_sets(info, {"filter/length.min_chars": 500}))
     actual = orjson.loads((run(_two_stage("route", 500), tmp_path / "rerun") / "stats.json").read_bytes())["stages"]

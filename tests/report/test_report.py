@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import orjson
 
-from browser import load, png_pixels, screenshot
+from tests.report.browser import Dom, load, png_pixels, screenshot
 from winnow.document import Edit, undo_edits
 from winnow.report import build_report
 from winnow.report._collect import collect
 from winnow.report._html import edit_pieces
 from winnow.report._run import BottomK, iter_terminal, load_run
-
-
-class Dom(HTMLParser):
-    """Elements (tag, attrs, the id of the nearest section) and text of a page."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str | None], str | None]] = []
-        self.text: list[str] = []
-        self._sections: list[str | None] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "section":
-            self._sections.append(a.get("id"))
-        self.elements.append((tag, a, self._sections[-1] if self._sections else None))
-
-    def handle_endtag(self, tag):
-        if tag == "section" and self._sections:
-            self._sections.pop()
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def count(self, tag: str, section: str | None = None) -> int:
-        return sum(1 for t, _, s in self.elements if t == tag and (section is None or s == section))
 
 
 def _ledger(run_dir: Path) -> dict:
@@ -82,7 +54,7 @@ def test_rich_report_renders_edits_examples_and_plots(rich_route, tmp_path):
     assert len(thr_lines) >= 3  # min_chars, min_words, max_mean_word_len drawn
     text = " ".join(dom.text)
     assert "min_words = 100, drop below" in text
-    assert "rpt_lang.lang" in text and "nytimes.com" in text  # language and domain breakdowns
+    assert "_rpt_lang.lang" in text and "nytimes.com" in text  # language and domain breakdowns
 
 
 def test_report_numbers_match_the_ledger(rich_route):

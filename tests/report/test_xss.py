@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser import load
-from test_report import Dom
+from tests.report.browser import Dom, load
 from winnow.report._html import CSP, esc
 
 PAYLOAD_TEXTS = [
