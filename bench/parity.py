@@ -139,6 +139,174 @@ def token_parity(docs) -> dict:
     return res
 
 
-if __name__ == "__main__" and "--write-tables" in sys.argv:
-    write_tables()
-    sys.exit(0)
+# --------------------------------------------------------------------------------------------------------------
+# decisions
+DT_REASONS = {  # datatrove's reason -> winnow's
+    "gopher_short_doc": "too_few_words", "gopher_long_doc": "too_many_words",
+    "gopher_below_avg_threshold": "short_mean_word_length", "gopher_above_avg_threshold": "long_mean_word_length",
+    "gopher_too_many_hashes": "hash_word_ratio", "gopher_too_many_ellipsis": "ellipsis_word_ratio",
+    "gopher_too_many_bullets": "bullet_lines_ratio", "gopher_too_many_end_ellipsis": "ellipsis_lines_ratio",
+    "gopher_below_alpha_threshold": "alpha_words_ratio", "gopher_enough_stop_words": "too_few_stop_words",
+    "document_removed_with_badwords": "badwords",
+}
+
+
+def _pairs(variant: str):
+    """(filter name, datatrove filter, winnow step) for the variant."""
+    from datatrove.pipeline import filters as F
+
+    from winnow.steps import quality as Q
+
+    old = variant == "fineweb-2024-05"
+    pairs = [
+        ("gopher_quality", F.GopherQualityFilter(), Q.GopherQuality(variant=variant)),
+        ("gopher_repetition", F.GopherRepetitionFilter(), Q.GopherRepetition(variant=variant)),
+        ("fineweb_quality", F.FineWebQualityFilter(), Q.FineWebQuality(variant=variant)),
+        ("c4_quality", F.C4QualityFilter(), Q.C4Quality(variant=variant)),
+    ]
+    if old:  # FineWeb ran C4 without the terminal-punctuation line rule
+        pairs.append(("c4_quality[no_terminal_punct=False]", F.C4QualityFilter(filter_no_terminal_punct=False),
+                      Q.C4Quality(variant=variant, filter_no_terminal_punct=False)))
+    else:
+        bw = F.C4BadWordsFilter()
+        # datatrove downloads the lists from the LDNOOBW repository at pinned commits; winnow ships those same
+        # files (src/winnow/data/badwords/SOURCE.md), so point datatrove at them instead of the network.
+        from importlib import resources
+
+        import datatrove.pipeline.filters.c4_filters as c4mod
+
+        c4mod.cached_asset_path_or_download = lambda url, **kw: str(
+            resources.files("winnow").joinpath("data/badwords", url.rsplit("/", 1)[1]))
+        pairs.append(("c4_badwords", bw, Q.C4BadWords()))
+    for _, _, step in pairs:
+        step.setup(None)
+    return pairs
+
+
+def _verdicts(batch, variant):
+    from datatrove.data import Document as DTDoc
+
+    from winnow.document import Document
+
+    pairs = _pairs(variant)
+    out = []
+    for src, did, text in batch:
+        row = {"src": src, "id": did}
+        for name, ref, mine in pairs:
+            d = DTDoc(text=text, id=did)
+            try:
+                r = ref.filter(d)
+            except ZeroDivisionError:
+                r = (False, "ZeroDivisionError")
+            ref_keep = r is True
+            ref_reason = None if ref_keep else (r[1] if isinstance(r, tuple) else "?")
+            ref_reason = DT_REASONS.get(ref_reason, ref_reason)
+            doc = Document(id=did, text=text)
+            doc = mine.process(doc)
+            my_keep = doc.drop is None
+            my_reason = None if my_keep else doc.drop.reason
+            text_ok = None
+            if name.startswith("c4_quality") and ref_keep and my_keep:
+                text_ok = d.text == doc.text
+            row[name] = (ref_keep, ref_reason, my_keep, my_reason, text_ok)
+        out.append(row)
+    return out
+
+
+def decision_parity(docs, variant: str, workers: int):
+    from multiprocessing import get_context
+
+    chunks = [docs[i: i + 50] for i in range(0, len(docs), 50)]
+    rows = []
+    if workers > 1:
+        with get_context("spawn").Pool(workers) as pool:
+            for part in pool.starmap(_verdicts, [(c, variant) for c in chunks]):
+                rows.extend(part)
+    else:
+        for c in chunks:
+            rows.extend(_verdicts(c, variant))
+    return rows
+
+
+def _group(src: str) -> str:
+    return src if src.startswith("web") else src.split(":")[0]
+
+
+def summarize(rows, variant: str) -> tuple[str, list]:
+    names = [k for k in rows[0] if k not in ("src", "id")]
+    groups = sorted({_group(r["src"]) for r in rows})
+    lines = [f"### variant `{variant}`", "",
+             "| filter | docs | ref drops | winnow drops | keep/drop agree | reason agree | C4 text equal | disagreements |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    disagreements = []
+    for name in names:
+        for g in ["all", *groups]:
+            sel = [r for r in rows if g == "all" or _group(r["src"]) == g]
+            n = len(sel)
+            vs = [r[name] for r in sel]
+            ref_drops = sum(1 for v in vs if not v[0])
+            my_drops = sum(1 for v in vs if not v[2])
+            keep_agree = sum(1 for v in vs if v[0] == v[2])
+            reason_agree = sum(1 for v in vs if v[0] == v[2] and v[1] == v[3])
+            texts = [v[4] for v in vs if v[4] is not None]
+            text_eq = f"{100 * sum(texts) / len(texts):.2f}%" if texts else "-"
+            lines.append(f"| {name if g == 'all' else '  ' + g} | {n} | {ref_drops} | {my_drops} | "
+                         f"{100 * keep_agree / n:.2f}% | {100 * reason_agree / n:.2f}% | {text_eq} | {n - reason_agree} |")
+        for r in rows:
+            v = r[name]
+            if v[0] != v[2] or v[1] != v[3] or v[4] is False:
+                disagreements.append((name, r["id"], v))
+    return "\n".join(lines), disagreements
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(ROOT.parent / "shared/data") if False else "../shared/data")
+    ap.add_argument("--variant", default="datatrove", choices=["datatrove", "fineweb-2024-05"])
+    ap.add_argument("--limit", type=int, default=None, help="evenly sample this many documents")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tokens", type=int, default=0, help="also compare tokens with spaCy on this many documents")
+    ap.add_argument("--out", default=None, help="append the tables to this markdown file")
+    ap.add_argument("--write-tables", action="store_true")
+    args = ap.parse_args()
+    data = Path(args.data)
+    if not data.is_absolute():
+        data = (ROOT / data).resolve()
+    docs = load_docs(data, args.limit)
+    counts = Counter(s.split(":")[0] for s, _, _ in docs)
+    print(f"{len(docs)} documents: {dict(counts)}; datatrove {_version('datatrove')}, variant {args.variant}")
+    t0 = time.time()
+    rows = decision_parity(docs, args.variant, args.workers)
+    table, dis = summarize(rows, args.variant)
+    print(table)
+    print(f"\n{len(dis)} disagreements ({time.time() - t0:.0f}s)")
+    for d in dis[:50]:
+        print("  ", d)
+    report = [table, "", f"Disagreements: {len(dis)}", *[f"- `{n}` {i}: {v}" for n, i, v in dis[:50]]]
+    spec = [r for r in rows if r["src"] == "specimen"]
+    if spec:
+        verdicts = ", ".join(f"{k}: {'keep' if v[2] else 'drop (' + str(v[3]) + ')'}"
+                             for k, v in spec[0].items() if k not in ("src", "id"))
+        print("specimen:", verdicts)
+        report += ["", f"Specimen (stitched-page.txt), winnow = datatrove: {verdicts}"]
+    if args.tokens:
+        sample = docs[:: max(1, len(docs) // args.tokens)][: args.tokens]
+        t0 = time.time()
+        res = token_parity(sample)
+        tl = (f"Tokens vs spaCy on {res['docs']} documents: {res['docs_equal']} identical word lists "
+              f"({res['tokens']} tokens); sentence counts identical on {res['lines_equal']} of {res['lines']} lines "
+              f"({time.time() - t0:.0f}s)")
+        print(tl)
+        for e in res["diff_examples"][:20]:
+            print("  ", e)
+        report += ["", tl]
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as f:
+            f.write("\n".join(report) + "\n\n")
+
+
+if __name__ == "__main__":
+    if "--write-tables" in sys.argv:
+        write_tables()
+    else:
+        main()
