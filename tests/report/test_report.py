@@ -153,3 +153,24 @@ def test_report_survives_a_run_without_steps_or_outputs(tmp_path):
     run_pipeline(pipe, tmp_path / "run", "inline", log=False)
     html = (tmp_path / "run" / "report.html").read_text()
     assert "this pipeline has no steps" in html
+
+
+def test_parallel_scan_equals_one_process(rich_route, monkeypatch):
+    """Big runs are scanned one file per worker process and merged in file order: same numbers, same examples,
+    same signal samples as one process."""
+    import winnow.report._collect as col
+
+    info = load_run(rich_route)
+    one = col.collect(info, workers=1)
+    monkeypatch.setattr(col, "PARALLEL_BYTES", 0)
+    many = col.collect(info, workers=2)
+
+    def key(s):
+        return (s.input, s.kept, [(a.docs_in, a.docs_out, a.dropped, a.edits, a.edit_spans, a.edited_docs)
+                                  for a in s.steps],
+                {k: [e["id"] for e in b.items()] for k, b in s.examples.items()},
+                {k: (g.n, g.lo, g.hi, g.sample.items()) for k, g in s.signals.items()},
+                {k: vars(g) for k, g in s.domains.items()}, {k: vars(g) for k, g in s.languages.items()})
+
+    assert key(one) == key(many)
+    assert {k: b.seen for k, b in one.examples.items()} == {k: b.seen for k, b in many.examples.items()}

@@ -7,12 +7,15 @@ folded into "(other)" past a cap), a bottom-k sample of values per signal, and a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._html import drop_view, edit_view
-from ._run import BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_terminal, numeric
+from ._run import (BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_records, numeric,
+                   terminal_files)
 
 SIGNAL_SAMPLE = 20_000  # values kept per signal for its histogram
 EXAMPLES_PER_REASON = 4
@@ -140,7 +143,102 @@ def _example(rec: Record, path: DocPath, j: int, kind: str, reason: str) -> dict
     }
 
 
-def collect(info: RunInfo) -> Summary:
+@dataclass
+class Partial:
+    """What one scan of some terminal files gathered; partials merge in file order."""
+
+    steps: list[StepAgg]
+    inp: Counts
+    kept: Counts
+    signals: dict[str, Signal]
+    examples: dict[tuple[int, str, str], BottomK]
+    languages: dict[str, GroupAgg]
+    domains: dict[str, GroupAgg]
+    lang_key: str | None = None
+    has_urls: bool = False
+
+
+PARALLEL_BYTES = 64 << 20  # below this much output one process is faster than starting workers
+
+
+def collect(info: RunInfo, workers: int | None = None) -> Summary:
+    files = terminal_files(info)
+    size = sum(p.stat().st_size for _, _, p in files)
+    n = min(workers or os.cpu_count() or 1, len(files), 8)
+    if n > 1 and size >= PARALLEL_BYTES:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # one task per file, merged in file order: the same result as one process, whatever the pool does
+        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
+            parts = list(pool.map(_scan, [info] * len(files), [[f] for f in files]))
+    else:
+        parts = [_scan(info, files)]
+    part = _merge(info, parts)
+
+    q_reasons: dict[str, int] = {}
+    q_examples: dict[str, list[dict[str, Any]]] = {}
+    nq = 0
+    for rec in iter_quarantine(info):
+        nq += 1
+        r = str(rec.doc.get("reason", "?"))
+        q_reasons[r] = q_reasons.get(r, 0) + 1
+        lst = q_examples.setdefault(r, [])
+        if len(lst) < EXAMPLES_PER_REASON:
+            lst.append({k: str(rec.doc.get(k, ""))[:2000] for k in ("source", "location", "message", "excerpt")})
+
+    summary = Summary(info, part.steps, part.inp, part.kept, nq, q_reasons, q_examples, part.signals, part.examples,
+                      part.languages, part.domains, part.lang_key, part.has_urls, [])
+    summary.mismatches = check_against_stats(summary)
+    return summary
+
+
+def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
+    if len(parts) == 1:
+        return parts[0]
+    out = Partial([StepAgg() for _ in info.steps], Counts(), Counts(), {}, {}, {}, {})
+    for p in parts:
+        for a, b in zip(out.steps, p.steps):
+            for f in ("docs_in", "docs_out"):
+                getattr(a, f).add(getattr(b, f).docs, getattr(b, f).chars, getattr(b, f).tokens)
+            for f in ("dropped", "edits"):
+                mine = getattr(a, f)
+                for r, c in getattr(b, f).items():
+                    mine.setdefault(r, Counts()).add(c.docs, c.chars, c.tokens)
+            for f in ("edit_spans", "flagged"):
+                mine = getattr(a, f)
+                for r, c in getattr(b, f).items():
+                    mine[r] = mine.get(r, 0) + c
+            a.edited_docs += b.edited_docs
+        out.inp.add(p.inp.docs, p.inp.chars, p.inp.tokens)
+        out.kept.add(p.kept.docs, p.kept.chars, p.kept.tokens)
+        for k, sig in p.signals.items():
+            mine = out.signals.get(k)
+            if mine is None:
+                if len(out.signals) >= MAX_SIGNALS:
+                    continue
+                mine = out.signals[k] = Signal(k, sig.owner)
+            for c, v in sig.n.items():
+                mine.n[c] += v
+            mine.lo, mine.hi = min(mine.lo, sig.lo), max(mine.hi, sig.hi)
+            mine.sample.absorb(sig.sample)
+        for k, bk in p.examples.items():
+            out.examples.setdefault(k, BottomK(bk.k)).absorb(bk)
+        for mine, theirs in ((out.languages, p.languages), (out.domains, p.domains)):
+            for key, g in theirs.items():
+                ga = _bump(mine, key)
+                ga.docs_in += g.docs_in
+                ga.docs_kept += g.docs_kept
+                ga.chars_in += g.chars_in
+                ga.chars_kept += g.chars_kept
+                for r, c in g.reasons.items():
+                    ga.reasons[r] = ga.reasons.get(r, 0) + c
+        out.lang_key = out.lang_key or p.lang_key
+        out.has_urls = out.has_urls or p.has_urls
+    return out
+
+
+def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
     steps = [StepAgg() for _ in info.steps]
     gidx = {s.key: s.gpos for s in info.steps}
     inp, kept = Counts(), Counts()
@@ -151,7 +249,7 @@ def collect(info: RunInfo) -> Summary:
     lang_key = None
     has_urls = False
 
-    for rec in iter_terminal(info):
+    for rec in iter_records(files):
         path = doc_path(info, rec)
         doc = rec.doc
         did = str(doc.get("id"))
@@ -258,21 +356,7 @@ def collect(info: RunInfo) -> Summary:
                 rank = doc_hash(did, "signal")
             sig.sample.offer(rank, lambda x=x, cls=cls: (x, cls))
 
-    q_reasons: dict[str, int] = {}
-    q_examples: dict[str, list[dict[str, Any]]] = {}
-    nq = 0
-    for rec in iter_quarantine(info):
-        nq += 1
-        r = str(rec.doc.get("reason", "?"))
-        q_reasons[r] = q_reasons.get(r, 0) + 1
-        lst = q_examples.setdefault(r, [])
-        if len(lst) < EXAMPLES_PER_REASON:
-            lst.append({k: str(rec.doc.get(k, ""))[:2000] for k in ("source", "location", "message", "excerpt")})
-
-    summary = Summary(info, steps, inp, kept, nq, q_reasons, q_examples, signals, examples, languages, domains,
-                      lang_key, has_urls, [])
-    summary.mismatches = check_against_stats(summary)
-    return summary
+    return Partial(steps, inp, kept, signals, examples, languages, domains, lang_key, has_urls)
 
 
 def check_against_stats(s: Summary) -> list[str]:

@@ -172,16 +172,22 @@ class Record:
     doc: dict[str, Any]
 
 
+def terminal_files(info: RunInfo) -> list[tuple[str, str, Path]]:
+    """(stage, "rejected" | "kept", path) of every file holding documents' last records, in a fixed order."""
+    out = [(st["name"], "rejected", p) for st in info.stages for p in _files(info.run_dir / "rejected" / st["name"])]
+    out += [(name, "kept", p) for name in info.terminal_kept for p in _files(info.run_dir / "kept" / name)]
+    return out
+
+
+def iter_records(files: list[tuple[str, str, Path]], needle: bytes | None = None) -> Iterator[Record]:
+    for stage, where, p in files:
+        for d in _iter_file(p, needle):
+            yield Record(stage, where, p, d)
+
+
 def iter_terminal(info: RunInfo, needle: bytes | None = None) -> Iterator[Record]:
     """Every document's last record, streamed file by file in a fixed order."""
-    for st in info.stages:
-        for p in _files(info.run_dir / "rejected" / st["name"]):
-            for d in _iter_file(p, needle):
-                yield Record(st["name"], "rejected", p, d)
-    for name in info.terminal_kept:
-        for p in _files(info.run_dir / "kept" / name):
-            for d in _iter_file(p, needle):
-                yield Record(name, "kept", p, d)
+    return iter_records(terminal_files(info), needle)
 
 
 def iter_quarantine(info: RunInfo, needle: bytes | None = None) -> Iterator[Record]:
@@ -325,6 +331,12 @@ class BottomK:
         elif -self._heap[0][0] > rank:
             self._n += 1
             heapq.heapreplace(self._heap, (-rank, self._n, make()))
+
+    def absorb(self, other: "BottomK") -> None:
+        """Merge another reservoir's items (a parallel scan's); the union's k smallest are what one scan keeps."""
+        self.seen += other.seen - len(other._heap)
+        for neg, _, item in sorted(other._heap, key=lambda t: -t[0]):
+            self.offer(-neg, lambda item=item: item)
 
     def would_keep(self, rank: int) -> bool:
         return len(self._heap) < self.k or -self._heap[0][0] > rank
