@@ -303,6 +303,13 @@ def test_map_keeps_order_and_raises_the_steps_own_error(ray_cluster):
     assert ray.is_initialized()  # the caller's connection stays open
 
 
+def test_preflight_names_a_node_that_cannot_see_the_run_folder(tmp_path, ray_cluster):
+    ex = RayExecutor(progress=False)
+    ex._preflight(str(tmp_path))  # visible: passes (and is remembered)
+    with pytest.raises(ConfigError, match="cannot see the run folder"):
+        ex._preflight(str(tmp_path / "not-mounted-here"))  # checked by a task on the node, not by this process
+
+
 def _square(x: int) -> int:
     return x * x
 

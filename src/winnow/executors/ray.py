@@ -205,7 +205,12 @@ class RayExecutor(Executor):
         refs = [probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
                 .remote(run_dir) for n in nodes]
         problems = []
-        for node, info in zip(nodes, ray.get(refs)):
+        for node, ref in zip(nodes, refs):
+            try:
+                info = ray.get(ref)
+            except Exception as exc:  # typically winnow is not installed there (ModuleNotFoundError)
+                problems.append(f"node {node.get('NodeManagerAddress', '?')} cannot run winnow: {_error_text(exc)}")
+                continue
             where = f"node {node.get('NodeManagerAddress', '?')} ({info['host']})"
             if info["version"] != __version__:
                 problems.append(f"{where} runs winnow {info['version']}, this driver {__version__}")
