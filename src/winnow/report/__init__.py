@@ -74,9 +74,11 @@ def _header(s: Summary) -> str:
         ledger = ('<p class="warn">The counts rebuilt from the documents disagree with stats.json: '
                   + "; ".join(esc(m) for m in s.mismatches[:10]) + "</p>")
     balanced = all(sd.get("balanced", True) for sd in info.stats.get("stages", []))
+    # annotate runs keep everything: say "would keep" so nobody reads the simulated funnel as the output
+    kept_word = "would pass every check" if info.annotate else "kept"
     cards = [
         ("documents", f"{fmt_int(s.input.docs + s.quarantined)} → {fmt_int(kept_docs)}",
-         f"{pct(kept_docs, s.input.docs + s.quarantined)} kept"),
+         f"{pct(kept_docs, s.input.docs + s.quarantined)} {kept_word}"),
         ("characters", f"{fmt_short(s.input.chars)} → {fmt_short(s.kept.chars)}", f"{pct(s.kept.chars, s.input.chars)} kept"),
         ("whitespace tokens", f"{fmt_short(s.input.tokens)} → {fmt_short(s.kept.tokens)}",
          f"{pct(s.kept.tokens, s.input.tokens)} kept"),
@@ -110,7 +112,7 @@ def _funnel(s: Summary) -> str:
         r["chars_edit"] = sum(c.chars for c in agg.edits.values())
         r["tokens_edit"] = sum(c.tokens for c in agg.edits.values())
         rows.append(r)
-    rows.append({"label": "kept", "docs": s.kept.docs, "chars": s.kept.chars, "tokens": s.kept.tokens})
+    rows.append({"label": "pass every check" if s.info.annotate else "kept", "docs": s.kept.docs, "chars": s.kept.chars, "tokens": s.kept.tokens})
     legend = (f'<div class="legend"><span><i style="background:{C_KEPT}"></i>left after the step</span>'
               f'<span><i style="background:{C_DROP}"></i>in documents the step dropped</span>'
               f'<span><i style="background:{C_EDIT}"></i>removed by the step’s edits</span></div>')

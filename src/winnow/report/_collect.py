@@ -158,7 +158,7 @@ class Partial:
     has_urls: bool = False
 
 
-PARALLEL_BYTES = 64 << 20  # below this much output one process is faster than starting workers
+PARALLEL_BYTES = 16 << 20  # compressed output below which one process beats starting workers
 
 
 def collect(info: RunInfo, workers: int | None = None) -> Summary:
