@@ -160,15 +160,28 @@ def test_streaming_api():
 
 
 def test_line_dedup_removals_count_as_chrome():
-    # Sentences line_dedup removed from the middle of a page (seen on many pages of the corpus) are chrome evidence.
+    # Sentences line_dedup removed from the middle of a page (seen on many pages of the corpus) are chrome evidence
+    # where the page's sentences do not follow one another (here: two real articles shuffled together).
+    import random
+
     from winnow.document import Edit
 
-    text = max(_jsonl("aeb-articles.jsonl"), key=lambda d: len(d["text"]))["text"]
+    docs = _jsonl("aeb-articles.jsonl")
+    sentences = [s for d in docs[:2] for s in split_sentences(" ".join(d["text"].split()))[:15]]
+    random.Random(0).shuffle(sentences)
+    text = " ".join(sentences)
     plain = StitchedDocument().process(Document("d", text)).attributes["stitched_document.score"]
-    assert 0 < plain < 0.5
+    assert plain < 0.5
     doc = Document("d", text)
-    mid = len(text) // 2
-    doc.edits = [Edit(mid + i, mid + i, "line_dedup", "repeated_line", f"Sidebar title number {i}.") for i in range(4)]
+    removed = [f"Sidebar title number {i}." for i in range(4)]
+    pos = [len(text) * (i + 2) // 7 for i in range(4)]
+    doc.edits = [Edit(p, p + len(r), "line_dedup", "repeated_line", r) for p, r in zip(pos, removed)]
     StitchedDocument().process(doc)
     assert doc.attributes["stitched_document.repeated"] == 4
     assert doc.attributes["stitched_document.score"] > plain
+
+
+def test_specimen_is_flagged_whichever_step_runs_first():
+    doc = OfftopicSentences().map(Document("specimen", SPECIMEN))
+    StitchedDocument().process(doc)
+    assert doc.drop is not None and doc.drop.reason == "stitched"

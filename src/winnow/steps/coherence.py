@@ -244,7 +244,7 @@ class Analysis:
     coverage: float  # share of content sentences on the page's main topic stems
     outlier_fraction: float  # content-rich sentences that share nothing with the rest
     chrome_fraction: float
-    interleaved_chrome: int  # distinct chrome sentences with real sentences on both sides (not header or footer)
+    interleaved_chrome: int  # distinct chrome sentences isolated between real sentences, away from header/footer
     question_fraction: float
     score: float  # stitched-document score in [0, 1]
 
@@ -365,7 +365,10 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None) -> Analysis:
     if len(content_idx) >= 4:
         lo, hi = content_idx[1], content_idx[-2]
         # Distinct texts: a page repeating its own "Read More" under every teaser is not stitched.
-        interleaved = len({text[s.start:s.end].lower() for s in sents[lo:hi] if s.reason is not None})
+        # Only chrome isolated between real sentences: a navigation block or a comment form is a run of chrome
+        # lines that the page's own template put there; scraped fragments are scattered one by one.
+        interleaved = len({text[s.start:s.end].lower() for i, s in enumerate(sents[lo:hi], lo)
+                           if s.reason is not None and sents[i - 1].reason is None and sents[i + 1].reason is None})
     a = Analysis(
         sentences=sents,
         n_content_sentences=n_content,
@@ -429,7 +432,9 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     pages in 12 languages, false positives weighted 3x) and its bias lowered by 0.85 so that about 1% of real pages
     score above 0.5. Chrome is added by hand: the synthetic pages use chrome the detector has never seen, so the
     fit cannot weigh it, and many kinds of chrome in the middle of a page are the plainest trace of scraping (two
-    are common on real pages: a comment form, a "Read more"; they count from the third distinct one).
+    are common on real pages: a comment form, a "Read more"; they count from the third distinct one). Chrome counts
+    fully only where the sentences around it do not follow one another (z <= 1) and not at all where they clearly
+    do (z >= 3): scattered chrome in a coherent text is the site's template (teasers, captions), not stitching.
     """
     n = a.n_content_sentences
     if n < 8:
@@ -438,7 +443,7 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     d = z / math.sqrt(n - 1)
     logit = (2.636 - 0.85
              - 0.619 * z - 1.214 * d + 0.05 * math.log(n) - 3.946 * a.coverage - 45.6 * a.global_cohesion
-             + 1.0 * min(max(0, a.interleaved_chrome + extra_chrome - 2), 4)
+             + 1.0 * min(max(0, a.interleaved_chrome + extra_chrome - 2), 4) * min(1.0, max(0.0, (3.0 - z) / 2))
              + 2.0 * a.question_fraction)
     return round(1.0 / (1.0 + math.exp(-logit)), 4)
 
@@ -533,13 +538,27 @@ class StitchedDocument(Filter):
         return Reject("stitched", score, self.threshold) if score >= self.threshold else None
 
 
+_CHROME_REASONS = frozenset({"site_chrome", "link_text", "reference_list"})
+
+
 def _repeated_inside(doc: Document) -> int:
-    """Distinct sentences that ``line_dedup`` removed from the middle of this page because many other pages of the
-    corpus have them: corpus-wide evidence of chrome, counted like chrome found by pattern. Edit offsets index the
-    text as it was, so the position is judged against the text's length before those edits."""
-    edits = [e for e in doc.edits if e.step == "line_dedup" and e.reason == "repeated_line"]
+    """Distinct chrome sentences already removed from the middle of this page by earlier steps: ``line_dedup``
+    (sentences many other pages of the corpus have: corpus-wide evidence) and ``offtopic_sentences`` (chrome found
+    by pattern, so the verdict does not depend on the order of the two steps). Edit offsets index the text as it
+    was, so positions are judged against the text's length before those edits."""
+    edits = [e for e in doc.edits
+             if (e.step == "line_dedup" and e.reason == "repeated_line")
+             or (e.step == OfftopicSentences.name and e.reason in _CHROME_REASONS)]
     if not edits:
         return 0
     total = len(doc.text) + sum(len(e.removed) - len(e.replacement) for e in edits)
-    inside = {e.removed.strip().lower() for e in edits if 0.1 * total < e.start < 0.9 * total}
+    inside = set()
+    for step in {e.step for e in edits}:
+        mine = sorted((e for e in edits if e.step == step), key=lambda e: e.start)
+        for i, e in enumerate(mine):
+            # Removed spans take their trailing spaces, so chrome that came in a run has spans a line break apart.
+            if i > 0 and mine[i - 1].end + 3 >= e.start or i + 1 < len(mine) and e.end + 3 >= mine[i + 1].start:
+                continue
+            if 0.1 * total < e.start < 0.9 * total:
+                inside.add(e.removed.strip().lower())
     return len(inside)
