@@ -159,20 +159,20 @@ def test_corpus_step_on_ray_is_byte_identical_to_local(tmp_path, ray_cluster, lo
     assert (tmp_path / "ray" / "done" / "s" / "reduce0").exists()
 
 
-def _builtin_corpus_steps() -> list[str]:
-    return [n for n, cls in names("step").items() if issubclass(cls, CorpusStep) and not n.startswith("_")]
-
-
-@pytest.mark.parametrize("step_name", _builtin_corpus_steps() or [pytest.param("none", marks=pytest.mark.skip(
-    reason="no built-in corpus (dedup) step is registered yet"))])
-def test_builtin_dedup_step_on_ray_is_byte_identical_to_local(tmp_path, ray_cluster, local_ex, step_name):
-    cls = names("step")[step_name]
-    pattern, _ = _overlapping_inputs(tmp_path, per=30, step=20)
-    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[cls()])])
+def test_dedup_pipeline_on_ray_is_byte_identical_to_local(tmp_path, ray_cluster, local_ex):
+    """Every built-in corpus step (the dedup family) chained in one stage: a pass and a reduce each on Ray."""
+    steps = [cls() for n, cls in names("step").items() if issubclass(cls, CorpusStep) and not n.startswith("_")]
+    if not steps:
+        pytest.skip("no built-in corpus (dedup) step is registered")
+    pattern, n = _overlapping_inputs(tmp_path, per=40, step=25)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=steps)])
     res = _run(pipe, tmp_path / "ray", RayExecutor(progress=False))
     ref = _local(tmp_path, pipe, local_ex)
     assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "local")
-    assert _counts(res.stats) == _counts(ref.stats) and res.stats["stages"][0]["balanced"]
+    assert _counts(res.stats) == _counts(ref.stats)
+    st = res.stats["stages"][0]
+    assert st["in"] == n and st["balanced"] and st["rejected"] >= 3 * 15  # the overlaps at least
+    assert len(list((tmp_path / "ray" / "done" / "s").glob("reduce*"))) == len(steps)
 
 
 # --- a Ray worker killed with SIGKILL in the middle of a shard --------------------------------------------------
