@@ -185,3 +185,12 @@ def test_specimen_is_flagged_whichever_step_runs_first():
     doc = OfftopicSentences().map(Document("specimen", SPECIMEN))
     StitchedDocument().process(doc)
     assert doc.drop is not None and doc.drop.reason == "stitched"
+
+
+def test_chrome_only_mode_keeps_topical_judgement_out():
+    doc = OfftopicSentences(remove_off_topic=False).map(Document("specimen", SPECIMEN))
+    reasons = {e.reason for e in doc.edits}
+    assert "off_topic" not in reasons and "site_chrome" in reasons
+    assert "Do I need a thermal expansion tank" in doc.text
+    assert "To subscribe to this RSS feed" not in doc.text
+    assert doc.attributes["offtopic_sentences.removed"] == len(doc.edits)

@@ -2,17 +2,21 @@
 
 SEO spam pages are stitched from many sources: sentences from several articles on a keyword, shuffled, with the
 chrome of the sites they were scraped from (Q&A boilerplate, sidebar question titles, "Click here to find out
-more.") left in and no line breaks, so line-based filters cannot touch them. Two cheap signals find them:
+more.") left in and no line breaks, so line-based filters cannot touch them. Cheap signals find them:
 
 * site chrome is formulaic: it talks about the page rather than the topic (subscribe, RSS, comments, cookies),
-  it is link text ("Related Topics .", "Read more"), or it is a list of sources;
+  it is link text ("Related Topics .", "Read more"), forum metadata, table or navigation debris, or a list of
+  sources. Families of phrasings seen across many sites, in several languages, not the text of one page;
 * a stitched page has no local coherence: in a written text neighbouring sentences share more content words than
   distant ones (lexical cohesion), while shuffled sentences are as related to their neighbours as to any other
-  sentence, and sentences lifted from an unrelated page share no content word with the rest at all.
+  sentence. ``cohesion_z`` measures it like a permutation test (about 0 for shuffled text);
+* stitched pages mix topics (few sentences carry the page's main words) and scatter chrome between sentences;
+* a sentence lifted from an unrelated page shares no content word with the rest; on a page that looks stitched,
+  sentences must share a word the page repeats, and questions (Q&A sidebars list other questions' titles) more.
 
 Everything works on content-word stems (first five letters of words of four or more letters that are not
 function words; character bigrams for Chinese and Japanese), computed once per document and shared by both steps
-through ``segments(doc).memo``.
+through ``segments(doc).memo``. About 200-300 documents of 5 KB per second per core (bench/coherence.py).
 """
 
 from __future__ import annotations
@@ -462,6 +466,7 @@ class OfftopicSentences(Map):
     """Remove site chrome, link text, reference lists and sentences unrelated to the page's topic."""
 
     remove_chrome: bool = True
+    remove_off_topic: bool = True
     # A sentence is off topic when it has at least this many content words and shares none with the rest of the
     # page; on pages that look stitched (score >= stitched_threshold) one shared word is not enough to stay.
     min_content_words: int = 6
@@ -482,7 +487,7 @@ class OfftopicSentences(Map):
                     else:
                         spans.append((s.start, s.end, s.reason, s.score))
                 continue
-            if n < self.min_sentences:
+            if n < self.min_sentences or not self.remove_off_topic:
                 continue
             k = len(s.stems)
             if k >= self.min_content_words and s.links == 0:
@@ -491,7 +496,7 @@ class OfftopicSentences(Map):
                 spans.append((s.start, s.end, "off_topic", round(1.0 - s.links / k, 3)))
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
-            doc.attributes[f"{self.name}.removed"] = len(spans)
+        doc.attributes[f"{self.name}.removed"] = len(spans)
         return doc
 
 
