@@ -83,8 +83,8 @@ def _header(s: Summary) -> str:
         ("whitespace tokens", f"{fmt_short(s.input.tokens)} → {fmt_short(s.kept.tokens)}",
          f"{pct(s.kept.tokens, s.input.tokens)} kept"),
         ("quarantined", fmt_int(s.quarantined), "records unreadable or failing a step"),
-        ("run time", fmt_seconds(float(info.stats.get("seconds", 0) or 0)), f"{len(info.steps)} steps, "
-         f"{len(info.stages)} stage(s)"),
+        ("run time", fmt_seconds(float(info.stats.get("seconds", 0) or 0)),
+         f"{_plural(len(info.steps), 'step')}, {_plural(len(info.stages), 'stage')}"),
         ("ledger", "balanced" if balanced and not s.mismatches else "CHECK",
          "in = kept + rejected + quarantined" if balanced else "see stats.json"),
     ]
@@ -280,8 +280,12 @@ def _examples(s: Summary) -> str:
             f'{"".join(blocks)}</section>')
 
 
-def _group_table(groups: dict, what: str) -> str:
-    rows = sorted(groups.items(), key=lambda kv: (-kv[1].docs_in, kv[0]))
+def _group_table(groups: dict, what: str, *, by_dropped: bool = False) -> str:
+    if by_dropped:
+        rows = sorted(((k, g) for k, g in groups.items() if g.docs_in > g.docs_kept),
+                      key=lambda kv: (-(kv[1].docs_in - kv[1].docs_kept), kv[0]))
+    else:
+        rows = sorted(groups.items(), key=lambda kv: (-kv[1].docs_in, kv[0]))
     shown, rest = rows[:TOP_GROUPS], rows[TOP_GROUPS:]
     body = []
     for key, g in shown:
@@ -313,6 +317,10 @@ def _groups(s: Summary) -> str:
         parts.append('<h3>Source domain <span class="muted small">(from <code>metadata.url</code>, without '
                      '“www.”)</span></h3>')
         parts.append(_group_table(s.domains, "domain"))
+        if any(g.docs_in > g.docs_kept for g in s.domains.values()):
+            # the largest domains are rarely where filtering bites: list the ones that lost the most documents too
+            parts.append('<h3>Domains that lost the most documents</h3>')
+            parts.append(_group_table(s.domains, "domain", by_dropped=True))
     else:
         parts.append('<h3>Source domain</h3><p class="muted">The documents carry no <code>metadata.url</code>.</p>')
     parts.append("</section>")
