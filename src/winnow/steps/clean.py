@@ -93,6 +93,42 @@ def _char_spans(a: str, b: str, base: int, out: list) -> None:
         out.append((base + i1, base + i2, _classify(removed, repl), repl, None))
 
 
+def _token_changes(ta: list[str], tb: list[str], window: int = 32, k: int = 3) -> list[tuple[int, int, int, int]]:
+    """Changed runs ``(i1, i2, j1, j2)`` between two token lists whose changes are local.
+
+    Walks both lists; at a difference it resynchronises on the nearest run of ``k`` equal tokens within ``window``
+    tokens (a general diff is quadratic on the thousands of tokens of a flattened page). Unchanged runs are
+    checked equal, so applying the changes always rebuilds ``tb`` exactly; at worst a change is wider than
+    needed."""
+    out = []
+    i = j = 0
+    na, nb = len(ta), len(tb)
+    while i < na and j < nb:
+        if ta[i] == tb[j]:
+            i += 1
+            j += 1
+            continue
+        found = None
+        for da in range(window):
+            anchor = ta[i + da:i + da + k]
+            if len(anchor) < k:
+                break
+            for db in range(window):
+                if tb[j + db:j + db + k] == anchor:
+                    found = (da, db)
+                    break
+            if found:
+                break
+        if found is None:
+            break
+        out.append((i, i + found[0], j, j + found[1]))
+        i += found[0]
+        j += found[1]
+    if i < na or j < nb:
+        out.append((i, na, j, nb))
+    return out
+
+
 def _diff_spans(a: str, b: str, base: int) -> list[tuple[int, int, str, str, None]]:
     """Smallest edits turning line ``a`` into ``b``, as spans of ``a`` offset by ``base``.
 
@@ -100,11 +136,7 @@ def _diff_spans(a: str, b: str, base: int) -> list[tuple[int, int, str, str, Non
     mostly the token lists align one to one) and on characters only inside the tokens that changed."""
     out: list[tuple[int, int, str, str, None]] = []
     ta, tb = _TOKENS.findall(a), _TOKENS.findall(b)
-    if len(ta) == len(tb):
-        pairs = [(0, len(ta), 0, len(tb))]
-    else:
-        sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
-        pairs = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal"]
+    pairs = [(0, len(ta), 0, len(tb))] if len(ta) == len(tb) else _token_changes(ta, tb)
     offs = [0]
     for t in ta:
         offs.append(offs[-1] + len(t))
