@@ -166,8 +166,8 @@ def clough_stevenson(data: Path) -> list[dict]:
     return docs
 
 
-def synthetic(n: int, data: Path, out: Path, shards: int = 16, seed: int = 1) -> None:
-    """n documents of ~300 words cut from real paragraphs; 20% are edited copies of an earlier document."""
+def synthetic(n: int, data: Path, out: Path, shards: int = 16, seed: int = 1, words_per_doc: int = 300) -> None:
+    """n documents of ~words_per_doc words cut from real paragraphs; 20% are edited copies of an earlier one."""
     import orjson
     import zstandard
 
@@ -185,10 +185,10 @@ def synthetic(n: int, data: Path, out: Path, shards: int = 16, seed: int = 1) ->
             words = words[: int(len(words) * rng.uniform(0.8, 1.0))]
         else:
             words = []
-            while len(words) < 300:
+            while len(words) < words_per_doc:
                 p = rng.choice(pool)
                 a = rng.randrange(len(p))
-                words += p[a:a + 120]
+                words += p[a:a + min(120, words_per_doc)]
         if len(recent) < 5000:
             recent.append(words)
         else:
@@ -460,7 +460,9 @@ def main() -> None:
     ap.add_argument("--scale-peers", action="store_true", help="also run the peers on the smallest scale corpus")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--sweep", action="store_true", help="winnow's n-gram and bands x rows on the labelled set")
+    ap.add_argument("--sweep-grid", default="", help="n:bands:rows:verify,... instead of the built-in grid")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scale-words", type=int, default=300, help="words per synthetic document")
     ap.add_argument("--scale-workers", default="1,2", help="winnow's worker counts for the scale runs")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "dedup.md"))
     ap.add_argument("--append", action="store_true", help="add to the results file instead of replacing it")
@@ -487,13 +489,17 @@ def main() -> None:
              f"MinHash: {NGRAM}-grams, {BANDS} bands x {ROWS} rows for every method.\n")
     if args.sweep:
         rows = []
-        for n, b, r in [(3, 14, 8), (5, 14, 8), (5, 20, 5), (5, 9, 13), (5, 16, 7), (7, 14, 8), (5, 112, 1)]:
-            res = run_method("winnow", tmp / "web", 1, {"ngram": n, "bands": b, "rows": r})
+        grid = [(3, 14, 8, 0), (5, 14, 8, 0), (5, 20, 5, 0), (5, 9, 13, 0), (5, 16, 7, 0), (7, 14, 8, 0),
+                (5, 112, 1, 0), (5, 20, 5, 0.4), (5, 20, 5, 0.5), (5, 25, 4, 0.5), (5, 14, 8, 0.5)]
+        if args.sweep_grid:
+            grid = [tuple(float(x) if "." in x else int(x) for x in g.split(":")) for g in args.sweep_grid.split(",")]
+        for n, b, r, v in grid:
+            prm = {"ngram": n, "bands": b, "rows": r, "verify": v}
+            res = run_method("winnow", tmp / "web", 1, prm)
             m = drop_metrics(web, set(res["dropped"]))
-            c = cs_metrics(cs, set(run_method("winnow", tmp / "cs", 1, {"ngram": n, "bands": b, "rows": r})
-                                   ["dropped"]), ("cut", "light"))
-            rows.append([f"{n}-gram {b}x{r}", f"{(1 / b) ** (1 / r):.2f}", m["precision"], m["recall"], m["f1"],
-                         m["false_removal_rate"], c["f1"], res["seconds"]])
+            c = cs_metrics(cs, set(run_method("winnow", tmp / "cs", 1, prm)["dropped"]), ("cut", "light"))
+            rows.append([f"{n}-gram {b}x{r}" + (f" verify {v}" if v else ""), f"{(1 / b) ** (1 / r):.2f}",
+                         m["precision"], m["recall"], m["f1"], m["false_removal_rate"], c["f1"], res["seconds"]])
         emit("\n### Parameter sweep (winnow)\n\n" + table(
             ["setting", "threshold ~(1/b)^(1/r)", "P", "R", "F1", "false removal", "C&S F1 (cut+light)",
              "seconds"], rows))
@@ -528,7 +534,7 @@ def main() -> None:
     for n in [int(x) for x in args.scale.split(",") if x]:
         folder = tmp / f"syn{n}"
         t0 = time.perf_counter()
-        synthetic(n, data, folder)
+        synthetic(n, data, folder, words_per_doc=args.scale_words)
         gen = time.perf_counter() - t0
         rows = []
         for m in (methods if args.scale_peers else ["winnow"]):
@@ -540,7 +546,7 @@ def main() -> None:
                     continue
                 rows.append([m, w, n, len(res["dropped"]), res["signature_s"], res["cluster_s"], res["seconds"],
                              res["peak_rss_mb"]])
-        emit(f"\n### Scale: {n:,} synthetic documents (~300 words from real paragraphs, 20% edited copies; "
+        emit(f"\n### Scale: {n:,} synthetic documents (~{args.scale_words} words from real paragraphs, 20% edited copies; "
              f"generated in {gen:.0f} s)\n\n" + table(
                  ["method", "workers", "docs", "dropped", "signature s", "buckets+clusters s", "method s",
                   "peak RSS MB (process tree)"], rows))

@@ -226,9 +226,9 @@ def test_star_rounds_match_union_find(tmp_path, parts):
 
 def _corpus(tmp_path, real_docs):
     rng = random.Random(11)
-    pages = _pages(real_docs, 120)
+    pages = _pages(real_docs, 70)
     recs = text_records(pages)
-    for k, r in enumerate(recs[:30]):
+    for k, r in enumerate(recs[:24]):
         # a few copies are the same page reached through a tracking link; the others are mirrors
         url = (r["url"] + "?utm_source=feed") if r["url"] and k % 5 == 0 else f"https://mirror.example/{k}"
         recs.append({"id": r["id"] + "-copy", "text": _edit(r["text"], k % 3, rng), "url": url})
@@ -257,7 +257,7 @@ def test_pipeline_is_byte_identical_on_one_or_two_workers_and_any_partitioning(t
     assert st["balanced"] and st["in"] == len(recs)
     steps = {s["name"]: s for s in st["steps"]}
     assert steps["url_dedup"]["dropped"].get("duplicate_url", 0) >= 1
-    assert steps["minhash_dedup"]["dropped"]["near_duplicate"] >= 15
+    assert steps["minhash_dedup"]["dropped"]["near_duplicate"] >= 12
     assert steps["line_dedup"]["edits"]["repeated_line"] > 100
     oa, ob = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
     assert oa and oa == ob

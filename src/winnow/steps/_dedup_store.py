@@ -140,6 +140,20 @@ class DocInfo:
             out[m] = self._len[s][ords[m]]
         return out
 
+    def signatures(self, uids: np.ndarray) -> np.ndarray:
+        """MinHash signature rows by uid (only when the step stored them, for candidate verification)."""
+        uids = np.asarray(uids, dtype=U64)
+        sidx = (uids >> U64(32)).astype(np.int64)
+        ords = (uids & U64(0xFFFFFFFF)).astype(np.int64)
+        out = None
+        for s in np.unique(sidx):
+            sig = load(self.folder / f"{self.shards[s]}.sig.npy")
+            if out is None:
+                out = np.zeros((len(uids), sig.shape[1]), dtype=sig.dtype)
+            m = sidx == s
+            out[m] = sig[ords[m]]
+        return out if out is not None else np.zeros((0, 0), dtype=np.uint32)
+
     def doc_id(self, uid: int) -> str:
         s, o = uid >> 32, uid & 0xFFFFFFFF
         if s not in self._ids:
@@ -175,6 +189,7 @@ class TableTask:
     min_docs: int = 2
     keep_first: bool = False
     has_k2: bool = False
+    verify: float = 0.0  # edges: keep a bucket edge only if the signatures agree on at least this share
 
 
 def _range(part: int, parts: int) -> tuple[int, int | None]:
@@ -234,6 +249,12 @@ def run_table_task(task: TableTask) -> int:
     if task.mode == "edges":
         m = (gsize >= 2) & (uid != first)
         a, b = first[m].astype(U64), uid[m]
+        if task.verify > 0 and len(a):
+            agree = np.zeros(len(a))
+            for c0 in range(0, len(a), 65536):  # bounded: signatures of one chunk of edges at a time
+                sa, sb = info.signatures(a[c0:c0 + 65536]), info.signatures(b[c0:c0 + 65536])
+                agree[c0:c0 + 65536] = (sa == sb).mean(axis=1)
+            a, b = a[agree >= task.verify], b[agree >= task.verify]
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
         save_routed(out, partition_of(src, VIRTUAL), VIRTUAL, {"src": src, "dst": dst})
         return int(len(src))

@@ -414,6 +414,9 @@ class MinhashDedup(_DedupStep):
     ngram: int = 5
     bands: int = 14
     rows: int = 8
+    # Candidate pairs whose signatures agree on fewer than this share of permutations (an estimate of their
+    # Jaccard similarity) are not linked: cuts the LSH curve's tail and the chains it builds. 0 turns it off.
+    verify: float = 0.0
     seed: int = 1
     keep: str = "first"  # first | longest
     memory_mb: int = 512
@@ -427,6 +430,8 @@ class MinhashDedup(_DedupStep):
         self._batch_chars = 0
         self._keys: list[np.ndarray] = []
         self._key_ords: list[np.ndarray] = []
+        self._sigs: list[np.ndarray] = []
+        self._sig_ords: list[np.ndarray] = []
 
     def _collect(self, o: int, doc: Document) -> None:
         self._batch.append(doc.text)
@@ -442,6 +447,9 @@ class MinhashDedup(_DedupStep):
         # a document without words has nothing to compare (exact_dedup handles empty documents)
         self._keys.append(MinHasher.band_keys(sig[ok], self.bands, self.rows))
         self._key_ords.append(np.array(self._batch_ords, dtype=np.uint32)[ok])
+        if self.verify > 0:
+            self._sigs.append(sig)
+            self._sig_ords.append(np.array(self._batch_ords, dtype=np.int64))
         self._batch, self._batch_ords, self._batch_chars = [], [], 0
 
     def _write_tables(self, w: store.ShardWriter) -> None:
@@ -450,7 +458,12 @@ class MinhashDedup(_DedupStep):
         ords = np.concatenate(self._key_ords) if self._key_ords else np.zeros(0, dtype=np.uint32)
         for j in range(self.bands):
             w.write_table(j, keys[:, j], ords)
-        self._keys, self._key_ords = [], []
+        if self.verify > 0:  # rows by ordinal (documents without words hold an unused row)
+            full = np.zeros((len(self._ids), self.bands * self.rows), dtype=np.uint32)
+            if self._sigs:
+                full[np.concatenate(self._sig_ords)] = np.concatenate(self._sigs)
+            store.save(w.path("sig"), full)
+        self._keys, self._key_ords, self._sigs, self._sig_ords = [], [], [], []
 
     def reduce(self, ctx: Context) -> None:
         self._check_keep()
@@ -463,7 +476,7 @@ class MinhashDedup(_DedupStep):
         parts = store.parts_for(rows, 96, self.memory_mb)
         (work / "a").mkdir(exist_ok=True)
         tasks = [store.TableTask(str(folder), shards, j, p, parts, "edges", str(work / "a" / f"t{j:03d}-{p:05d}"),
-                                 self.keep) for j in range(self.bands) for p in range(parts)]
+                                 self.keep, verify=self.verify) for j in range(self.bands) for p in range(parts)]
         n_edges = store.phase(work, "buckets", lambda: sum(ctx.map(store.run_table_task, tasks)))
         edge_runs = [Path(t.out) for t in tasks]
         if n_edges:
