@@ -150,7 +150,21 @@ def _boiler(b: Block) -> bool:
     n = len(b.text)
     if n and b.link_chars / n > 0.6 and n < 300:
         return True
-    return n < 90 and b.kind != "pre" and _BOILER.match(b.text) is not None
+    if n < 90 and b.kind != "pre" and _BOILER.match(b.text) is not None:
+        return True
+    return _CREDIT_RULE and n < 160 and b.kind != "pre" and _CREDIT.search(b.text) is not None
+
+
+# Picture credits and captions: "(Foto: dpa)", "© Rike/pixelio.de", "Photo: Getty Images".
+_CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik)\s*:|"
+                     r"\b(?:getty ?images|shutterstock|istock|imago|pixelio|dpa|reuters|afp|ap photo|picture alliance|"
+                     r"unsplash|pixabay)\b", re.I)
+_CREDIT_RULE = True
+_TAIL_RULE = True
+# Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
+# patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
+_SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
+_HEADING_RULE = True
 
 
 def classify(blocks: list[Block]) -> None:
@@ -194,11 +208,43 @@ def classify(blocks: list[Block]) -> None:
         elif b.kind in ("li", "row") and b.link_chars * 4 < len(b.text) and _near_kept(blocks, i):
             b.keep = True  # ingredient lists, tables inside the article
     # Headings directly above kept text belong to it; a heading over nothing is furniture.
-    for i, b in enumerate(blocks):
-        if b.keep and b.kind == "h":
-            nxt = next((k for k in range(i + 1, len(blocks)) if blocks[k].keep), None)
-            if nxt is None or blocks[nxt].kind == "h" and nxt == i + 1 and False:
-                b.keep = False
+    if _TAIL_RULE:
+        _trim_tail(blocks)
+    if _HEADING_RULE:
+        for i, b in enumerate(blocks):
+            if b.keep and b.kind == "h":
+                nxt = next((k for k in range(i + 1, min(len(blocks), i + 4)) if blocks[k].keep), None)
+                if nxt is None or blocks[nxt].kind == "h" and blocks[nxt].level <= b.level:
+                    b.keep = False
+
+
+# What the last paragraphs of a page say when they are not the article: calls to subscribe or follow, app
+# adverts, licence and citation notes, author bios, donation appeals.
+_TAIL = re.compile(
+    r"newsletter|subscri|abonn|posteingang|inbox|e-mail-adresse|email address|benachrichtigung|"
+    r"follow (?:us|the|our)|folg(?:en sie|t uns|e uns)|download (?:the|our)|\bapps?\b.{0,20}\b(?:ios|android)|"
+    r"twitter|instagram|facebook|whatsapp|telegram|lizenz|licen[cs]e|cc-by|creative commons|"
+    r"suggested citation|zitiervorschlag|zitierweise|kontakt ?:|contact ?:|"
+    r"zobacz (?:również|też)|verwandte|ähnliche (?:beiträge|artikel)|über diese reihe|"
+    r"unterst[üu]tze|support (?:us|our)|ap[óo]yanos|[úu]nete|donat|spende|"
+    r"\b(?:ist|is|est|es) (?:\w+ ){0,4}(?:redakteur|redakteurin|editor|reporter|autor|autorin|author|journalist|"
+    r"korrespondent|correspondent|head of|chefredakt)|schreibt seit|writes (?:about|for)|"
+    r"all rights reserved|alle rechte|copyright|©|impressum|datenschutz|privacy|cookie|"
+    r"werbung|anzeige|advertis|sponsored|affiliate|partnerlink|provision", re.I)
+
+
+def _trim_tail(blocks: list[Block]) -> None:
+    """Drop kept blocks from the end while they read like page furniture (at most a few, never long prose)."""
+    kept = [i for i, b in enumerate(blocks) if b.keep]
+    for i in reversed(kept[-4:]):
+        b = blocks[i]
+        if b.kind == "pre" or len(b.text) > 700 or len(kept) < 3:
+            break
+        if b.kind == "h" or _TAIL.search(b.text):
+            b.keep = False
+            kept.pop()
+        else:
+            break
 
 
 def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
@@ -231,9 +277,9 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     return runs[lo][0], runs[hi][-1]
 
 
-_MAX_GAP = 8
-_JOIN = 0.3
-_GAP_MAIN_ONLY = True
+_MAX_GAP = 15
+_JOIN = 0.1
+_GAP_MAIN_ONLY = False
 _INLINE_BOX = 6
 
 
@@ -282,7 +328,7 @@ def extract_combined(tree) -> str:
     from resiliparse.extract.html2text import extract_plain_text
 
     opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
-                noscript=False, form_fields=False)
+                noscript=False, form_fields=False, skip_elements=_SKIP or None)
     main = parse_blocks(extract_plain_text(tree, main_content=True, **opts))
     full = parse_blocks(extract_plain_text(tree, main_content=False, **opts))
     main_keys: dict[str, int] = {}
