@@ -174,3 +174,17 @@ def test_parallel_scan_equals_one_process(rich_route, monkeypatch):
 
     assert key(one) == key(many)
     assert {k: b.seen for k, b in one.examples.items()} == {k: b.seen for k, b in many.examples.items()}
+
+
+def test_missing_chromium_fails_under_ci_and_skips_locally(monkeypatch):
+    import pytest
+
+    from tests.report import browser
+
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        browser.chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        browser.chromium()
