@@ -170,8 +170,11 @@ def collect(info: RunInfo, workers: int | None = None) -> Summary:
         from concurrent.futures import ProcessPoolExecutor
 
         # one task per file, merged in file order: the same result as one process, whatever the pool does
-        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(pool.map(_scan, [info] * len(files), [[f] for f in files]))
+        try:
+            with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
+                parts = list(pool.map(_scan, [info] * len(files), [[f] for f in files]))
+        except (OSError, RuntimeError):  # no processes to be had here (sandbox, limits): one is enough
+            parts = [_scan(info, files)]
     else:
         parts = [_scan(info, files)]
     part = _merge(info, parts)
