@@ -152,7 +152,16 @@ def _boiler(b: Block) -> bool:
         return True
     if n < 90 and b.kind != "pre" and _BOILER.match(b.text) is not None:
         return True
+    if n < 300 and _TEASER.match(b.text):
+        return True
     return _CREDIT_RULE and n < 160 and b.kind != "pre" and _CREDIT.search(b.text) is not None
+
+
+# Inline pointers to other articles, whatever their length: "Lesen Sie auch: <headline>".
+_TEASER = re.compile(r"^\W*(?:lesen sie (?:auch|mehr|hier)|lies auch|read (?:more|also|next)|see also|related|"
+                     r"mehr zum thema|auch interessant|das k[öo]nnte|lea tambi[ée]n|lee tambi[ée]n|lire aussi|"
+                     r"[àa] lire aussi|leia tamb[ée]m|leggi anche|zobacz (?:te[żz]|r[óo]wnie[żz])|czytaj (?:te[żz]|"
+                     r"tak[żz]e|r[óo]wnie[żz])|weiterlesen|mehr dazu|more on this)\b", re.I)
 
 
 # Picture credits and captions: "(Foto: dpa)", "© Rike/pixelio.de", "Photo: Getty Images".
@@ -161,6 +170,8 @@ _CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|s
                      r"unsplash|pixabay)\b", re.I)
 _CREDIT_RULE = True
 _TAIL_RULE = True
+_FALLBACK = 0.35
+_LEAD = False
 # Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
 # patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
 _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
@@ -184,6 +195,14 @@ def classify(blocks: list[Block]) -> None:
     while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
             and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
         lo -= 1
+    # A lead paragraph styled apart from the body (a teaser, an intro box) is often outside Resiliparse's choice.
+    if _LEAD:
+        k = lo - 1
+        while k >= max(0, lo - 3):
+            if prose[k] and not _boiler(blocks[k]):
+                lo = k
+                break
+            k -= 1
     # ... and run a little after the last one, but stop at an end-of-article marker.
     j = hi + 1
     while j < len(blocks) and blocks[j].in_main and not _boiler(blocks[j]) and blocks[j].kind != "h" \
@@ -210,6 +229,14 @@ def classify(blocks: list[Block]) -> None:
     # Headings directly above kept text belong to it; a heading over nothing is furniture.
     if _TAIL_RULE:
         _trim_tail(blocks)
+    if _FALLBACK:
+        # Little prose and a thin core (a product page, a listing with one description): the region logic has
+        # nothing to lean on, so Resiliparse's own choice minus furniture is the better bet.
+        kept = sum(len(b.text) for b in blocks if b.keep)
+        main_chars = sum(len(blocks[i].text) for i in main_idx)
+        if kept < _FALLBACK * main_chars:
+            for i in main_idx:
+                blocks[i].keep = not _boiler(blocks[i]) and not _END.match(blocks[i].text)
     if _HEADING_RULE:
         for i, b in enumerate(blocks):
             if b.keep and b.kind == "h":
