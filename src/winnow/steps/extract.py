@@ -23,7 +23,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..document import Document, Drop
 from ..registry import register
@@ -154,7 +153,7 @@ def _boiler(b: Block) -> bool:
         return True
     if n < 300 and _TEASER.match(b.text):
         return True
-    return _CREDIT_RULE and n < 160 and b.kind != "pre" and _CREDIT.search(b.text) is not None
+    return n < 160 and b.kind != "pre" and _CREDIT.search(b.text) is not None
 
 
 # Inline pointers to other articles, whatever their length: "Lesen Sie auch: <headline>".
@@ -168,14 +167,17 @@ _TEASER = re.compile(r"^\W*(?:lesen sie (?:auch|mehr|hier)|lies auch|read (?:mor
 _CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik)\s*:|"
                      r"\b(?:getty ?images|shutterstock|istock|imago|pixelio|dpa|reuters|afp|ap photo|picture alliance|"
                      r"unsplash|pixabay)\b", re.I)
-_CREDIT_RULE = True
-_TAIL_RULE = True
-_FALLBACK = 0.35
-_LEAD = False
 # Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
 # patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
 _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
-_HEADING_RULE = True
+# Tuned on scrapinghub-aeb and trafilatura-eval (bench/extraction.py): prose anchors more than _MAX_GAP blocks
+# apart start a new run; a run joins the core when it holds _JOIN of the best run's prose; an end marker with
+# the article resuming within _INLINE_BOX blocks is an inline box; below _FALLBACK of Resiliparse's main-content
+# characters the region logic is not trusted.
+_MAX_GAP = 15
+_JOIN = 0.1
+_INLINE_BOX = 6
+_FALLBACK = 0.35
 
 
 def classify(blocks: list[Block]) -> None:
@@ -195,14 +197,6 @@ def classify(blocks: list[Block]) -> None:
     while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
             and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
         lo -= 1
-    # A lead paragraph styled apart from the body (a teaser, an intro box) is often outside Resiliparse's choice.
-    if _LEAD:
-        k = lo - 1
-        while k >= max(0, lo - 3):
-            if prose[k] and not _boiler(blocks[k]):
-                lo = k
-                break
-            k -= 1
     # ... and run a little after the last one, but stop at an end-of-article marker.
     j = hi + 1
     while j < len(blocks) and blocks[j].in_main and not _boiler(blocks[j]) and blocks[j].kind != "h" \
@@ -226,23 +220,20 @@ def classify(blocks: list[Block]) -> None:
             b.keep = True  # union: article prose the main-content pass missed
         elif b.kind in ("li", "row") and b.link_chars * 4 < len(b.text) and _near_kept(blocks, i):
             b.keep = True  # ingredient lists, tables inside the article
-    # Headings directly above kept text belong to it; a heading over nothing is furniture.
-    if _TAIL_RULE:
-        _trim_tail(blocks)
-    if _FALLBACK:
-        # Little prose and a thin core (a product page, a listing with one description): the region logic has
-        # nothing to lean on, so Resiliparse's own choice minus furniture is the better bet.
-        kept = sum(len(b.text) for b in blocks if b.keep)
-        main_chars = sum(len(blocks[i].text) for i in main_idx)
-        if kept < _FALLBACK * main_chars:
-            for i in main_idx:
-                blocks[i].keep = not _boiler(blocks[i]) and not _END.match(blocks[i].text)
-    if _HEADING_RULE:
-        for i, b in enumerate(blocks):
-            if b.keep and b.kind == "h":
-                nxt = next((k for k in range(i + 1, min(len(blocks), i + 4)) if blocks[k].keep), None)
-                if nxt is None or blocks[nxt].kind == "h" and blocks[nxt].level <= b.level:
-                    b.keep = False
+    _trim_tail(blocks)
+    # Little prose and a thin core (a product page, a listing with one description): the region logic has
+    # nothing to lean on, so Resiliparse's own choice minus furniture is the better bet.
+    kept = sum(len(b.text) for b in blocks if b.keep)
+    if kept < _FALLBACK * sum(len(blocks[i].text) for i in main_idx):
+        for i in main_idx:
+            blocks[i].keep = not _boiler(blocks[i]) and not _END.match(blocks[i].text)
+    # Headings directly above kept text belong to it; a heading over nothing (or over a heading of its own
+    # rank) is furniture.
+    for i, b in enumerate(blocks):
+        if b.keep and b.kind == "h":
+            nxt = next((k for k in range(i + 1, min(len(blocks), i + 4)) if blocks[k].keep), None)
+            if nxt is None or blocks[nxt].kind == "h" and blocks[nxt].level <= b.level:
+                b.keep = False
 
 
 # What the last paragraphs of a page say when they are not the article: calls to subscribe or follow, app
@@ -282,11 +273,10 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     breaks: list[bool] = []  # an end marker lies between run k and run k+1
     for prev, cur in zip(anchors, anchors[1:]):
         between = range(prev + 1, cur)
-        # Blocks the main-content pass already dropped (inline widgets) do not separate; its own short ones do.
-        gap = sum(1 for k in between if blocks[k].in_main) if _GAP_MAIN_ONLY else cur - prev - 1
+        gap = cur - prev - 1
         # An end marker ("Related", "Comments") followed by the article's prose within a few blocks is an inline
         # box, not the end.
-        marker = any(_END.match(blocks[k].text) for k in between) and cur - prev - 1 > _INLINE_BOX
+        marker = gap > _INLINE_BOX and any(_END.match(blocks[k].text) for k in between)
         if marker or gap > _MAX_GAP:
             runs.append([cur])
             breaks.append(marker)
@@ -302,12 +292,6 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     while hi < len(runs) - 1 and not breaks[hi] and weight[hi + 1] >= _JOIN * weight[best]:
         hi += 1
     return runs[lo][0], runs[hi][-1]
-
-
-_MAX_GAP = 15
-_JOIN = 0.1
-_GAP_MAIN_ONLY = False
-_INLINE_BOX = 6
 
 
 def _near_kept(blocks: list[Block], i: int) -> bool:
