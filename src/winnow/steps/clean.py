@@ -130,10 +130,10 @@ def _token_changes(ta: list[str], tb: list[str], window: int = 32, k: int = 3) -
 
 
 def _diff_spans(a: str, b: str, base: int) -> list[tuple[int, int, str, str, None]]:
-    """Smallest edits turning line ``a`` into ``b``, as spans of ``a`` offset by ``base``.
+    """Small edits turning ``a`` into ``b``, as spans of ``a`` offset by ``base``.
 
-    Lines can be whole flattened documents, so the diff runs on whitespace tokens first (the fixes are local:
-    mostly the token lists align one to one) and on characters only inside the tokens that changed."""
+    The diff runs on whitespace tokens first (ftfy's fixes are local: mostly the token lists align one to one)
+    and on characters only inside the tokens that changed."""
     out: list[tuple[int, int, str, str, None]] = []
     ta, tb = _TOKENS.findall(a), _TOKENS.findall(b)
     pairs = [(0, len(ta), 0, len(tb))] if len(ta) == len(tb) else _token_changes(ta, tb)
@@ -199,27 +199,14 @@ def unicode_spans(text: str, config: Any, spaces: bool = True) -> list[tuple[int
     norm = config.normalization
     if not screen.search(text) and not (norm and not unicodedata.is_normalized(norm, text)):
         return []
-    # Most texts that pass the screen are fine: one call on the whole text (ftfy splits it into lines itself)
-    # settles them; only a text that changes is fixed again line by line to find the edits.
-    whole = ftfy.fix_text(text, config)
+    # One ftfy call on the whole text (it splits the text into lines itself), then the edits are found by aligning
+    # the two texts, so the result is ftfy's exactly, whatever its segmentation.
+    fixed = ftfy.fix_text(text, config)
     if spaces:
-        whole = _ODD_SPACES.sub(" ", whole)
-    if whole == text:
+        fixed = _ODD_SPACES.sub(" ", fixed)
+    if fixed == text:
         return []
-    if config.unescape_html == "auto" and "<" in text:
-        # ftfy's own rule, decided on the whole text: text with markup keeps its entities
-        config = config._replace(unescape_html=False)
-    spans: list[tuple[int, int, str, str, None]] = []
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        if screen.search(line) or norm and not unicodedata.is_normalized(norm, line):
-            fixed = ftfy.fix_text(line, config)
-            if spaces:
-                fixed = _ODD_SPACES.sub(" ", fixed)
-            if fixed != line:
-                spans.extend(_diff_spans(line, fixed, pos))
-        pos += len(line)
-    return spans
+    return _diff_spans(text, fixed, 0)
 
 
 @register("unicode_fix")
