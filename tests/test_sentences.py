@@ -20,6 +20,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "coherence"
         # A period detached by extraction still ends the sentence.
         ("The leader of the Bolsheviks - Vladimir Lenin . Together, they prepared the overthrow.",
          ["The leader of the Bolsheviks - Vladimir Lenin .", "Together, they prepared the overthrow."]),
+        # "No." abbreviates before a number only.
+        ("See No. 5 and Fig. 3 here. The answer was no. We left.",
+         ["See No. 5 and Fig. 3 here.", "The answer was no.", "We left."]),
         # Initials.
         ("J. R. R. Tolkien wrote it. George W. Bush did not.", ["J. R. R. Tolkien wrote it.", "George W. Bush did not."]),
         ("Dr. Smith met Mrs. Jones at 3 p.m. on Monday. They talked.",

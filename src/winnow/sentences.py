@@ -21,7 +21,7 @@ _NEVER_FINAL = frozenset(
     """
     mr mrs ms messrs dr prof st ste mt ft rev hon gen col lt sgt capt cmdr adm maj gov sen rep pres supt insp
     jan feb mar apr jun jul aug sep sept oct nov dec
-    no nos nr vol vols pp p fig figs ch chap sec art eq ref refs ed eds op cit ibid approx ca cf viz vs v
+    ed eds op cit ibid approx cf viz vs v
     e.g i.e a.m p.m u.s.a
     dipl ing mag bzw ggf usw vgl evtl inkl ca nr tel str hr fr frl
     mme mlle mm
@@ -30,6 +30,9 @@ _NEVER_FINAL = frozenset(
     esim ks mm jne yms
     """.split()
 )
+
+# Words that abbreviate only before a number ("No. 5", "pp. 12", "Fig. 3") and end sentences otherwise ("no.").
+_BEFORE_NUMBER = frozenset("no nos nr vol vols pp p fig figs ch chap sec art eq ref refs ca tel".split())
 
 # Terminator cluster, then closing quotes/brackets (possibly with more terminators inside, as in "(origin?).").
 _TERM = re.compile(
@@ -81,7 +84,7 @@ def _is_boundary(text: str, m_start: int, m_end: int, n: int) -> bool:
         return True
     word = w.group(1)
     low = word.lower()
-    if low in _NEVER_FINAL:
+    if low in _NEVER_FINAL or (c.isdigit() and low in _BEFORE_NUMBER):
         return False
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "J. Edgar", "George W. Bush"
