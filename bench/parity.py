@@ -100,8 +100,12 @@ def load_docs(data: Path, limit: int | None = None) -> list[tuple[str, str, str]
     spec = data.parent / "specimens/stitched-page.txt"
     if spec.exists():
         docs.append(("specimen", "stitched-page", spec.read_text(encoding="utf-8")))
-    if limit:
-        docs = docs[:: max(1, len(docs) // limit)][:limit]
+    if limit:  # an even sample of each group (web, multiling); the specimen always stays
+        out = []
+        for g in ("web", "multiling", "specimen"):
+            part = [d for d in docs if d[0].split(":")[0] == g]
+            out += part if g == "specimen" else part[:: max(1, len(part) // limit)][:limit]
+        docs = out
     return docs
 
 
@@ -218,14 +222,27 @@ def decision_parity(docs, variant: str, workers: int):
 
     chunks = [docs[i: i + 50] for i in range(0, len(docs), 50)]
     rows = []
+    t0 = time.time()
+
+    def note(part):
+        rows.extend(part)
+        if len(rows) // 500 != (len(rows) - len(part)) // 500:
+            print(f"  {len(rows)}/{len(docs)} documents ({time.time() - t0:.0f}s)", flush=True)
+
     if workers > 1:
         with get_context("spawn").Pool(workers) as pool:
-            for part in pool.starmap(_verdicts, [(c, variant) for c in chunks]):
-                rows.extend(part)
+            for part in pool.imap_unordered(_verdicts_star, [(c, variant) for c in chunks]):
+                note(part)
     else:
         for c in chunks:
-            rows.extend(_verdicts(c, variant))
+            note(_verdicts(c, variant))
+    order = {d[1]: i for i, d in enumerate(docs)}
+    rows.sort(key=lambda r: order[r["id"]])
     return rows
+
+
+def _verdicts_star(args):
+    return _verdicts(*args)
 
 
 def _group(src: str) -> str:
@@ -263,7 +280,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data") if False else "../shared/data")
     ap.add_argument("--variant", default="datatrove", choices=["datatrove", "fineweb-2024-05"])
-    ap.add_argument("--limit", type=int, default=None, help="evenly sample this many documents")
+    ap.add_argument("--limit", type=int, default=None, help="evenly sample this many documents of each group (web, multiling)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tokens", type=int, default=0, help="also compare tokens with spaCy on this many documents")
     ap.add_argument("--out", default=None, help="append the tables to this markdown file")
@@ -305,8 +322,51 @@ def main() -> None:
             f.write("\n".join(report) + "\n\n")
 
 
+# --------------------------------------------------------------------------------------------------------------
+# test fixture
+def write_fixture(data: Path, out: Path, per_reason: int = 2, max_chars: int = 12000) -> None:
+    """Real pages from the permissively licensed sets with datatrove's verdicts, so that tests/steps/test_quality.py
+    checks parity without datatrove: every (filter, reason) seen in a sample, ``per_reason`` pages each, plus keeps."""
+    from datatrove.data import Document as DTDoc
+
+    ok_sources = {"scrapinghub-aeb", "readability-testpages", "trafilatura-eval"}
+    cands = []
+    with gzip.open(data / "crawl/web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("source") not in ok_sources:
+                continue
+            for field in ("text", "main_text"):
+                t = rec.get(field)
+                if t and t.strip() and len(t) <= max_chars:
+                    cands.append((rec, field, t))
+    pairs = _pairs("datatrove")
+    need = Counter()
+    chosen = []
+    for rec, field, t in cands[::3]:
+        verdicts = {}
+        for name, ref, _ in pairs:
+            d = DTDoc(text=t, id=rec["id"])
+            r = ref.filter(d)
+            reason = None if r is True else DT_REASONS.get(r[1], r[1])
+            verdicts[name] = {"reason": reason, "text": d.text if name == "c4_quality" and r is True else None}
+        keys = [(n, v["reason"]) for n, v in verdicts.items()]
+        if any(need[k] < per_reason for k in keys):
+            for k in keys:
+                need[k] += 1
+            chosen.append({"id": f"{rec['id']}:{field}", "source": rec["source"], "url": rec.get("url"),
+                           "text": t, "datatrove": verdicts})
+    with open(out, "w", encoding="utf-8") as f:
+        for c in chosen:
+            f.write(json.dumps(c, ensure_ascii=False) + "\n")
+    print(f"wrote {len(chosen)} pages covering {sorted(need, key=str)} to {out}")
+
+
 if __name__ == "__main__":
     if "--write-tables" in sys.argv:
         write_tables()
+    elif "--write-fixture" in sys.argv:
+        write_fixture(ROOT.parent / "shared/data" if False else (ROOT / "../shared/data").resolve(),
+                      ROOT / "tests/fixtures/quality/golden.jsonl")
     else:
         main()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 __all__ = ["SpacyEnglish", "spacy_english", "datatrove_words", "datatrove_sentence_count"]
 
@@ -177,15 +178,15 @@ class SpacyEnglish:
     # --- what the filters use ---------------------------------------------------------------------------------
     def words(self, text: str) -> list[str]:
         """datatrove's ``split_into_words(text, "en")``: spaCy tokens, stripped, without whitespace tokens."""
-        cache = self._cache
-        out: list[str] = []
-        ext = out.extend
-        for c in text.split():
-            r = cache.get(c)
-            if r is None:
-                r = self.chunk(c)
-            ext(r)
-        return out
+        chunks = text.split()
+        get = self._cache.__getitem__
+        try:
+            return list(chain.from_iterable(map(get, chunks)))
+        except KeyError:
+            for c in chunks:
+                if c not in self._cache:
+                    self.chunk(c)
+            return list(chain.from_iterable(map(self._cache.__getitem__, chunks)))
 
     def _chunk_sentencizer(self, chunk: str) -> tuple[int, bool, int, bool]:
         """For the sentencizer state machine: (new starts, seen_period after) entering with seen_period False, True."""

@@ -71,15 +71,9 @@ def _nltk():
             "variants 'fineweb-2024-05' and 'c4-tfds' need NLTK's English punkt data (tokenizers/punkt_tab/english): "
             "run `python -m nltk.downloader punkt_tab` or point NLTK_DATA at a folder that has it") from exc
     del nltk
+    from types import SimpleNamespace
 
-    class _N:
-        word_tokenize = staticmethod(word_tokenize)
-
-        @staticmethod
-        def sentence_count(line: str) -> int:
-            return len(sent_tokenize(line))
-
-    return _N
+    return SimpleNamespace(word_tokenize=word_tokenize, sentence_count=lambda line: len(sent_tokenize(line)))
 
 
 def _check_variant(step, allowed: tuple[str, ...]) -> None:
@@ -595,10 +589,10 @@ class C4Quality(Filter):
             words = line.split()
             reason = None
             cites: list[tuple[int, int]] = []
-            if max_len != -1 and any(len(w) > max_len for w in words):
+            if max_len != -1 and len(line) > max_len and any(len(w) > max_len for w in words):
                 reason = "too_long_word"
             else:
-                if self.remove_citations:
+                if self.remove_citations and "[" in line:
                     cites = [(a + m.start(), a + m.end()) for m in _CITATION.finditer(line)]
                     if cites:
                         line = _CITATION.sub("", line)
