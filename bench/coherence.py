@@ -288,7 +288,13 @@ def eval_specimen(path):
     n = len(sentence_spans(text))
     d2 = Document("specimen", text)
     OfftopicSentences().map(d2)
-    return score, n, [(e.reason, e.removed.strip()) for e in d2.edits]
+    # Our labels of the specimen's off-topic sentences (tests/fixtures/coherence), to count on-topic ones kept.
+    labels = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "coherence", "stitched-page.offtopic.txt")
+    off = [x for x in open(labels, encoding="utf-8").read().split("\n") if x] if os.path.exists(labels) else []
+    on = [s for s in sents(text) if s not in off]
+    kept = sum(1 for s in on if s in d2.text)
+    gone = sum(1 for s in off if s not in d2.text)
+    return score, n, [(e.reason, e.removed.strip()) for e in d2.edits], (kept, len(on), gone, len(off))
 
 
 def speed(pages, seconds=5.0):
@@ -327,10 +333,11 @@ def main(argv=None):
 
     spec = eval_specimen(os.path.join(args.data, "../specimens/stitched-page.txt"))
     if spec:
-        score, n, rem = spec
+        score, n, rem, (kept, n_on, gone, n_off) = spec
         p("## Specimen (../shared/specimens/stitched-page.txt)")
         p(f"stitched_document.score = {score:.3f} ({'flagged' if score >= 0.5 else 'NOT flagged'}); "
-          f"{len(rem)} of {n} sentences edited:")
+          f"{len(rem)} of {n} sentences edited; on-topic sentences kept: {kept}/{n_on} ({kept / max(1, n_on):.1%}); "
+          f"labelled chrome/sidebar/link/reference sentences removed: {gone}/{n_off}:")
         p()
         for r, t in rem:
             p(f"- `{r}`: {t[:110]}")
