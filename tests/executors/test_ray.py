@@ -33,6 +33,10 @@ from tests.helpers import read_all, text_records, write_jsonl
 
 DEFAULT_YAML = Path(__file__).resolve().parents[2] / "src" / "winnow" / "configs" / "default.yaml"
 
+# Under `pytest -n 2 --dist loadgroup` every test here goes to one xdist worker, so one Ray instance starts, not
+# one per worker (ignored by other --dist modes).
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 @pytest.fixture(scope="module")
 def ray_cluster():
