@@ -411,12 +411,15 @@ _BATCH_CHARS = 2_000_000  # characters signed together: amortises numpy's call o
 class MinhashDedup(_DedupStep):
     """Near-duplicates by MinHash-LSH over word n-grams (bands x rows); one document per connected component kept."""
 
+    # Defaults from bench/dedup.py's sweep on the labelled web set: 18 x 6 (LSH threshold ~0.62) with candidates
+    # verified at 0.5 finds 80% of the edited copies with no false removal, where FineWeb's 14 x 8 (verify 0)
+    # finds 65%; bands: 14, rows: 8, verify: 0 reproduces FineWeb.
     ngram: int = 5
-    bands: int = 14
-    rows: int = 8
+    bands: int = 18
+    rows: int = 6
     # Candidate pairs whose signatures agree on fewer than this share of permutations (an estimate of their
     # Jaccard similarity) are not linked: cuts the LSH curve's tail and the chains it builds. 0 turns it off.
-    verify: float = 0.0
+    verify: float = 0.5
     seed: int = 1
     keep: str = "first"  # first | longest
     memory_mb: int = 512
