@@ -486,7 +486,8 @@ def main() -> None:
         emit(f"\n## Labelled web set\n\n{info['originals']} real pages ({info['natural_removed']} natural "
              f"near-duplicates removed first), {info['copies']} edited copies; {info['same_site_pages']} originals "
              f"share their site with another original (hard negatives). {len(web)} documents. "
-             f"MinHash: {NGRAM}-grams, {BANDS} bands x {ROWS} rows for every method.\n")
+             f"MinHash: {NGRAM}-grams, {BANDS} bands x {ROWS} rows for every method (FineWeb's setting), and "
+             f"winnow at its defaults.\n")
     if args.sweep:
         rows = []
         grid = [(3, 14, 8, 0), (5, 14, 8, 0), (5, 20, 5, 0), (5, 9, 13, 0), (5, 16, 7, 0), (7, 14, 8, 0),
@@ -505,22 +506,27 @@ def main() -> None:
              "seconds"], rows))
     if not args.skip_quality:
         rows, kinds, cs_rows, speed = [], [], [], []
-        for m in methods:
-            res = run_method(m, tmp / "web", 1)
+        runs = []
+        for m in methods:  # every method at FineWeb's setting; winnow also at its own defaults
+            runs.append((m, m, {"bands": BANDS, "rows": ROWS, "verify": 0} if m == "winnow" else {}))
+            if m == "winnow":
+                runs.append(("winnow (defaults)", m, {}))
+        for label, m, prm in runs:
+            res = run_method(m, tmp / "web", 1, prm)
             if "error" in res:
-                emit(f"\n{m}: failed: {res['error']}")
+                emit(f"\n{label}: failed: {res['error']}")
                 continue
             dm = drop_metrics(web, set(res["dropped"]))
             pk = per_kind(web, set(res["dropped"]))
-            rows.append([m, dm["precision"], dm["recall"], dm["f1"], dm["false_removal_rate"], dm["drops"]])
-            kinds.append([m] + [pk.get(k, 0.0) for k in ("original",) + EDITS])
-            speed.append([m, len(web), res["signature_s"], len(web) / res["signature_s"], res["cluster_s"],
+            rows.append([label, dm["precision"], dm["recall"], dm["f1"], dm["false_removal_rate"], dm["drops"]])
+            kinds.append([label] + [pk.get(k, 0.0) for k in ("original",) + EDITS])
+            speed.append([label, len(web), res["signature_s"], len(web) / res["signature_s"], res["cluster_s"],
                           res["seconds"], res["peak_rss_mb"]])
-            cres = run_method(m, tmp / "cs", 1)
+            cres = run_method(m, tmp / "cs", 1, prm)
             if "error" not in cres:
                 cd = set(cres["dropped"])
                 ck = per_kind(cs, cd)
-                cs_rows.append([m] + [ck.get(k, 0.0) for k in ("cut", "light", "heavy", "non")]
+                cs_rows.append([label] + [ck.get(k, 0.0) for k in ("cut", "light", "heavy", "non")]
                                + [cs_metrics(cs, cd, ("cut",))["f1"], cs_metrics(cs, cd, ("cut", "light"))["f1"]])
         emit("\n### Duplicate detection (drop decisions)\n\n" + table(
             ["method", "precision", "recall", "F1", "false-removal rate", "drops"], rows))
