@@ -198,6 +198,8 @@ _WEB_WORDS = frozenset(
     teilen kommentare anmelden registrieren dela kommentarer logga jaa kommentit kirjaudu rekisteröidy
     """.split()
 )
+_RULE_CHARS = frozenset("|_-=*~#+\u2022\u00b7\u00a7\u2013\u2014\u2500\u2550")
+
 # Lines of a forum or CMS that carry metadata, not text: "Joined: 28 Nov 2003", "Posts: 1354", "© 2011 Croteam".
 _META = re.compile(
     r"^(?:joined|posts|beitr\u00e4ge|location|wohnort|posted|registered|member since|replies|views|rank|"
@@ -286,8 +288,9 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     if (bars >= 3 and n_words / (bars + 1) <= 5) or "||" in text or (bars >= 2 and text[0] == "|" == text[-1]):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
-    if n_words == 0 and not any(c.isdigit() for c in text):
-        s.reason, s.score = "site_chrome", 0.8  # layout debris: "_________", "|", "* * *"
+    if n_words == 0 and not any(c.isdigit() for c in text) and sum(c in _RULE_CHARS for c in text) >= 2:
+        # Layout debris: "_________", "||", "* * *". Stray punctuation ("...", "»") is left alone: harmless.
+        s.reason, s.score = "site_chrome", 0.8
         return
     if n_words <= 8 and _META.match(text):
         s.reason, s.score = "site_chrome", 0.85
