@@ -56,7 +56,7 @@ _BR = re.compile(r"<br>\n?")
 _KINDS = {"<p>": "p", "<li": "li", "<h1": "h", "<h2": "h", "<h3": "h", "<h4": "h", "<h5": "h", "<h6": "h"}
 
 
-def parse_blocks(minimal_html: str) -> list[Block]:
+def parse_blocks(minimal_html: str, links: bool = True) -> list[Block]:
     """Split Resiliparse's ``minimal_html`` rendering into blocks. Resiliparse writes one block per line (a
     paragraph, a heading, a list item, a table row, a div's text); ``<br>`` and ``<pre>`` are the only things
     that span lines, so they are folded first. Line-wise string work keeps this a small part of the step's cost."""
@@ -85,7 +85,7 @@ def parse_blocks(minimal_html: str) -> list[Block]:
             if kind == "h":
                 level = int(line[2])
         if "<" in line:
-            if "<a" in line:
+            if links and "<a" in line:
                 link = sum(len(x.strip()) for x in _LINK.findall(line))
             line = _TAG.sub("", line)
         if "&" in line:
@@ -340,12 +340,11 @@ def extract_combined(tree) -> str:
 
     opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
                 noscript=False, form_fields=False, skip_elements=_SKIP or None)
-    main = parse_blocks(extract_plain_text(tree, main_content=True, **opts))
-    full = parse_blocks(extract_plain_text(tree, main_content=False, **opts))
     main_keys: dict[str, int] = {}
-    for b in main:
+    for b in parse_blocks(extract_plain_text(tree, main_content=True, **opts), links=False):
         k = _key(b.text)
         main_keys[k] = main_keys.get(k, 0) + 1
+    full = parse_blocks(extract_plain_text(tree, main_content=False, **opts))
     for b in full:
         k = _key(b.text)
         if main_keys.get(k):
