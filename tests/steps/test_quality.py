@@ -187,15 +187,24 @@ def gr(text):
 
 
 def crossing(make, attr, threshold, ks):
-    """The two documents around the point where ``attr`` crosses ``threshold`` as k grows."""
-    prev = None
-    for k in ks:
-        text = make(k)
-        value = gr(text)[1][attr]
-        if prev is not None and (prev[1] <= threshold) != (value <= threshold):
-            return (prev[0], text) if prev[1] <= threshold else (text, prev[0])
-        prev = (text, value)
-    raise AssertionError(f"{attr} never crossed {threshold}")
+    """The two documents of adjacent k around the point where ``attr`` crosses ``threshold`` (the families are
+    monotonic in k, so bisect)."""
+    ks = list(ks)
+
+    def under(i):
+        return gr(make(ks[i]))[1][attr] <= threshold
+
+    lo, hi = 0, len(ks) - 1
+    side = under(lo)
+    assert under(hi) != side, f"{attr} never crosses {threshold} over k in {ks[0]}..{ks[-1]}"
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if under(mid) == side:
+            lo = mid
+        else:
+            hi = mid
+    a, b = make(ks[lo]), make(ks[hi])
+    return (a, b) if side else (b, a)
 
 
 @pytest.mark.parametrize("rule,attr,thr,make,ks", [

@@ -254,7 +254,7 @@ def _first_failure(step, sig: dict[str, float], prefix: str) -> Reject | None:
     """The first rule of ``step.THRESHOLDS`` (declaration order = the reference's order) that the signals fail."""
     for param, (attr, op, reason) in step.THRESHOLDS.items():
         thr = getattr(step, param)
-        if thr is None or (op in ("<", "<=") and not thr):  # datatrove skips falsy minimums
+        if not thr:  # None (or 0, like datatrove's falsy thresholds) switches the rule off
             continue
         v = sig[attr[len(prefix):]]
         if (v < thr if op == "<" else v > thr if op == ">" else v <= thr if op == "<=" else v >= thr):
@@ -485,15 +485,15 @@ class FineWebQuality(Filter):
         all_lines = seg.lines
         lines = seg.memo("lines.nonblank", lambda t: [ln for ln in t.split("\n") if ln.strip()])
         a = doc.attributes
-        if not lines:
-            return Reject("empty", 0, None)
         old = self.variant == "fineweb-2024-05"
+        if not lines and not old:  # FineWeb's code had no such check: a blank text failed the punctuation ratio
+            return Reject("empty", 0, None)
         base = all_lines if old else lines  # FineWeb's code counted empty lines in both ratios
         stop = _TERMINAL_2024 if old else _TERMINAL_NOW
         punct = sum(1 for ln in base if ln.endswith(stop)) / len(base)
         short_len = self.short_line_length
         short = sum(1 for ln in base if len(ln) <= short_len) / len(base)
-        dup = _dup_count_chars(lines)[1] / (len(text) - text.count("\n"))
+        dup = _dup_count_chars(lines)[1] / max(1, len(text) - text.count("\n"))
         words = _words(doc, self.variant)
         listr = text.count("\n") / len(words) if words else float("inf")
         a["fineweb_quality.line_punct_ratio"] = punct
@@ -732,7 +732,8 @@ class C4BadWords(Filter):
         self._uniform = np.random.default_rng(self.seed).uniform
 
     def reject(self, doc: Document) -> Reject | None:
-        lang = doc.metadata.get("language") or doc.attributes.get("language.language") or self.default_language
+        # the language step writes metadata["language"], as datatrove's language filter does
+        lang = doc.metadata.get("language") or self.default_language
         rx = _badwords_regex(lang)
         if rx is None:
             if self.fail_on_missing_language:
