@@ -416,6 +416,8 @@ class HtmlExtract(Step):
     def setup(self, ctx) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"html_extract: unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.backend == "trafilatura":
+            extract_trafilatura("<html><body><p>probe</p></body></html>", None)  # fail at setup, not mid-shard
 
     def process(self, doc: Document) -> Document:
         meta = doc.metadata
