@@ -187,7 +187,7 @@ def bench_unicode(data: Path) -> list[str]:
         "| | docs/s | MB/s | ratio |", "|---|---|---|---|",
         f"| ftfy.fix_text (same settings, whole text, no edit records) | {len(texts) / t_ftfy:,.0f} | "
         f"{n_chars / t_ftfy / 1e6:.2f} | 1.00 |",
-        f"| winnow unicode_fix (screen + ftfy per flagged line + span diff) | {len(texts) / t_win:,.0f} | "
+        f"| winnow unicode_fix (screen + one ftfy call + token-aligned diff into edits) | {len(texts) / t_win:,.0f} | "
         f"{n_chars / t_win / 1e6:.2f} | {t_ftfy / t_win:.2f} |",
         "",
         f"Documents changed: {changed}; output identical to ftfy's: {same}/{len(texts)}; edits by reason: "
