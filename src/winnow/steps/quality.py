@@ -91,45 +91,50 @@ _BASE_INV = pow(_BASE, -1, 1 << 64)
 class _Vocab:
     """Every distinct token gets an id once per process, with what the filters ask of it: its length, symbol and
     alphabetic flags, and a 64-bit polynomial hash of its characters (to compare word-concatenated n-grams without
-    building them). Per document the filters then work on an id array with numpy."""
+    building them). Per document the filters then work on an id array with numpy. The arrays grow by doubling, so
+    a long run with an ever-growing vocabulary pays amortised O(1) per new token."""
 
     def __init__(self) -> None:
+        import numpy as np
+
         self.ids: dict[str, int] = {}
-        self._len: list[int] = []
-        self._flags: list[int] = []
-        self._hash: list[int] = []
-        self.arrays: tuple = ()
-        self._frozen = 0
+        cap = 1 << 16
+        self._len = np.zeros(cap, dtype=np.int64)
+        self._flags = np.zeros(cap, dtype=np.int8)
+        self._hash = np.zeros(cap, dtype=np.uint64)
+
+    @property
+    def arrays(self):
+        return self._len, self._flags, self._hash
 
     def add(self, w: str) -> int:
-        i = self.ids[w] = len(self._len)
-        self._len.append(len(w))
-        self._flags.append((_NONSYM_NOW if any(ch not in _PUNCT_NOW for ch in w) else 0)
-                           | (_NONSYM_2024 if any(ch not in _PUNCT_2024 for ch in w) else 0)
-                           | (_ALPHA if any(ch.isalpha() for ch in w) else 0))
+        import numpy as np
+
+        i = len(self.ids)
+        if i == len(self._len):
+            self._len = np.concatenate([self._len, np.zeros_like(self._len)])
+            self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
+            self._hash = np.concatenate([self._hash, np.zeros_like(self._hash)])
+        self.ids[w] = i
+        self._len[i] = len(w)
+        self._flags[i] = ((_NONSYM_NOW if any(ch not in _PUNCT_NOW for ch in w) else 0)
+                          | (_NONSYM_2024 if any(ch not in _PUNCT_2024 for ch in w) else 0)
+                          | (_ALPHA if any(ch.isalpha() for ch in w) else 0))
         h, p = 0, 1
         for ch in w:  # sum of code * BASE_INV**j: the hash of a concatenation is a shifted sum of its parts
             h = (h + ord(ch) * p) & _M64
             p = (p * _BASE_INV) & _M64
-        self._hash.append(h)
+        self._hash[i] = h
         return i
 
     def id_array(self, words: list[str]):
         import numpy as np
 
-        get, add = self.ids.get, self.add
+        get = self.ids.get
         out = [get(w) for w in words]
         if None in out:
-            out = [i if i is not None else (get(w) if w in self.ids else add(w)) for i, w in zip(out, words)]
-        if len(self._len) != self._frozen:
-            self.arrays = (np.array(self._len, dtype=np.int64), np.array(self._flags, dtype=np.int8),
-                           np.array(self._hash, dtype=np.uint64))
-            self._frozen = len(self._len)
+            out = [i if i is not None else (get(w) if w in self.ids else self.add(w)) for i, w in zip(out, words)]
         return np.array(out, dtype=np.int64)
-
-    def reset_if_large(self) -> None:
-        if len(self._len) > 2_000_000:
-            self.__init__()
 
 
 _VOCAB = _Vocab()
@@ -159,12 +164,15 @@ def _doc_ids(doc: Document, variant: str):
     """(words, id array) for the document, computed once and shared by the chain."""
     words = _words(doc, variant)
     key = "ids.nltk_en" if variant == "fineweb-2024-05" else "ids.spacy_en"
-    seg = segments(doc)
-    ids = seg._memo.get(key)
-    if ids is None:
-        _VOCAB.reset_if_large()
-        ids = seg._memo[key] = _VOCAB.id_array(words)
-    return words, ids
+    return words, segments(doc).memo(key, lambda _text: _fresh_ids(words))
+
+
+def _fresh_ids(words: list[str]):
+    # Bound memory on endless vocabularies (numbers, URLs). Safe here: documents pass the chain one at a time and
+    # a document's ids are computed before any step of the chain reads them.
+    if len(_VOCAB.ids) > 2_000_000:
+        _VOCAB.__init__()
+    return _VOCAB.id_array(words)
 
 
 # --- Gopher quality --------------------------------------------------------------------------------------------
