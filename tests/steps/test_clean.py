@@ -164,3 +164,23 @@ def test_overlaps_resolve_to_the_most_specific_kind():
 def test_ascii_text_without_digits_or_at_is_untouched_fast_path():
     text = "No personal data here, only words and punctuation: a; b, c."
     assert find_pii(text) == []
+
+
+def test_alignment_rebuilds_the_fixed_text_when_token_counts_change():
+    from winnow.steps.clean import _diff_spans
+
+    base = UNICODE[0]["text"]
+    pairs = [
+        (base + " a \ufeff b", base + " a  b"),               # a token disappears
+        ("x " * 50 + "Ã© tail", "x " * 50 + "é tail"),
+        ("start \u2028 middle " + base, "start \n middle " + base.replace("Ã©", "é")),
+        (base, base.replace(" ", "  ", 3).replace("Ã¨", "è")),  # tokens split and merged around many edits
+        ("a b c d e f g h", "a b X Y Z c d e f g h"),           # insertion
+        ("same text", "same text"),
+    ]
+    for a, b in pairs:
+        doc = Document(id="d", text=a)
+        doc.replace_spans("unicode_fix", _diff_spans(a, b, 0))
+        assert doc.text == b
+        assert undo_edits(doc.text, doc.edits) == a
+        assert all(e.end - e.start < 40 for e in doc.edits), doc.edits
