@@ -54,6 +54,7 @@ def test_rich_report_renders_edits_examples_and_plots(rich_route, tmp_path):
     assert len(thr_lines) >= 3  # min_chars, min_words, max_mean_word_len drawn
     text = " ".join(dom.text)
     assert "min_words = 100, drop below" in text
+    assert "within ±10% of it" in text  # how many documents sit at the threshold
     assert "_rpt_lang.lang" in text and "nytimes.com" in text  # language and domain breakdowns
 
 

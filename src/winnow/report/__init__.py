@@ -207,7 +207,18 @@ def _signals(s: Summary) -> str:
                                                                           ("other", "dropped elsewhere")) if g.n[c])
         side = {"<": "drop below", "<=": "drop at or below", ">": "drop above", ">=": "drop at or above"}
         svg = histogram_svg(vals, [(p, side.get(o.split(" ")[0], "drop"), t) for p, o, t in thr], title=g.key)
-        thr_txt = "".join(f'<div class="muted small">threshold {esc(p)} {esc(o)}</div>' for p, o, _ in thr)
+        scale = total / len(vals)
+
+        def borderline(t: float) -> str:
+            # how many documents a small change of this threshold would move: the ones within 10% of it
+            if t == 0:
+                return ""
+            near = sum(1 for v, _ in vals if abs(v - t) <= 0.1 * abs(t)) * scale
+            approx = "about " if scale > 1 else ""
+            return f" · {approx}{fmt_int(round(near))} documents ({pct(near, total)}) within ±10% of it"
+
+        thr_txt = "".join(f'<div class="muted small">threshold {esc(p)} {esc(o)}{esc(borderline(t))}</div>'
+                          for p, o, t in thr)
         figs.append(f'<figure class="sig"><figcaption><b>{esc(g.key)}</b><div class="muted small">{counts} · range '
                     f'{esc(fmt_num(g.lo))} – {esc(fmt_num(g.hi))}{sampled}</div>{thr_txt}</figcaption>{svg}</figure>')
     route_note = ("" if s.info.annotate else " In a routing run a document dropped by an earlier step never reaches "
