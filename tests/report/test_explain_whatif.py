@@ -169,3 +169,15 @@ def test_two_stages_with_parquet_report_explain_and_whatif(tmp_path, capsys):
     actual = orjson.loads((run(_two_stage("route", 500), tmp_path / "rerun") / "stats.json").read_bytes())["stages"]
     assert res["kept"]["docs"][1] == actual[1]["kept"] and res["undetermined"]["docs"] == 0
     assert res["warnings"]  # length runs in both stages: its attributes share one name
+
+
+def test_whatif_keeps_verdicts_of_parameters_resolved_at_run_time(rich_route):
+    """A threshold left null in the config (a variant's default, resolved by the step) cannot be replayed: changing
+    another parameter of the step must leave those drops as recorded, not quietly keep the documents."""
+    info = load_run(rich_route)
+    step = next(s for s in info.steps if s.type == "_rpt_words")
+    step.params["min_words"] = None  # as if the config said `min_words: null`
+    res = compute_whatif(info, {step.gpos: {"max_mean_word_len": 10.0}})
+    row = next(s for s in res["steps"] if s["step"] == "_rpt_words")
+    assert row["dropped"]["too_few_words"][1] == row["dropped"]["too_few_words"][0] > 0
+    assert res["newly_kept"]["docs"] == 0

@@ -197,10 +197,15 @@ def _signals(s: Summary) -> str:
         thr = []
         if g.owner is not None:
             st = s.info.steps[g.owner]
+            seen = s.steps[g.owner].seen_thresholds
             for param, (attr, op, reason) in st.thresholds.items():
                 v = st.params.get(param)
+                note = ""
+                if v is None and len(seen.get(reason, ())) == 1:
+                    v = next(iter(seen[reason]))  # null in the config, resolved by the step; its drops say to what
+                    note = " (resolved at run time)"
                 if attr == g.key and isinstance(v, (int, float)) and not isinstance(v, bool):
-                    thr.append((param, f"{op} {fmt_num(v)}: {reason}", float(v)))
+                    thr.append((param, f"{op} {fmt_num(v)}: {reason}{note}", float(v)))
         total = sum(g.n.values())
         sampled = (f' · histogram of a {len(vals):,}-document sample' if len(vals) < total else "")
         counts = " · ".join(f"{lbl} {fmt_int(g.n[c])}" for c, lbl in (("kept", "kept"), ("here", "dropped here"),

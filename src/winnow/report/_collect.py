@@ -44,6 +44,8 @@ class StepAgg:
     edit_spans: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)  # annotate: every verdict, as stats.json counts them
     edited_docs: int = 0
+    # thresholds the drops recorded, per reason: the value a parameter left null in the config resolved to
+    seen_thresholds: dict[str, set] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,6 +215,9 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
                 for r, c in getattr(b, f).items():
                     mine[r] = mine.get(r, 0) + c
             a.edited_docs += b.edited_docs
+            for r, ts in b.seen_thresholds.items():
+                mine_t = a.seen_thresholds.setdefault(r, set())
+                mine_t.update(sorted(ts)[:max(0, 4 - len(mine_t))])
         out.inp.add(p.inp.docs, p.inp.chars, p.inp.tokens)
         out.kept.add(p.kept.docs, p.kept.chars, p.kept.tokens)
         for k, sig in p.signals.items():
@@ -303,6 +308,10 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
                 r = v.get("reason", "?")
                 if info.annotate:
                     sa.flagged[r] = sa.flagged.get(r, 0) + 1
+            if v is not None and v.get("threshold") is not None:
+                seen = sa.seen_thresholds.setdefault(r, set())
+                if len(seen) < 4:
+                    seen.add(v["threshold"])
             if j == path.first_drop:
                 sa.dropped.setdefault(r, Counts()).add(1, after_c[j], after_t[j])
                 key = (g[j], "drop", r)

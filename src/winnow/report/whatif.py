@@ -126,11 +126,14 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
                 new_v.append(old_v[j])
                 continue
             v = path.verdicts[j]
-            reasons = {r for _a, _o, r in st.thresholds.values()}
-            if v is not None and v.get("reason") not in reasons:
+            params = {**st.params, **ch}
+            # a parameter left null in the config is resolved by the step at run time (a variant's default):
+            # whatif cannot redo that check, so its verdicts stand as recorded
+            replayable = {r for p, (_a, _o, r) in st.thresholds.items() if params.get(p) is not None}
+            if v is not None and v.get("reason") not in replayable:
                 new_v.append(v)  # a check whatif cannot redo stands as recorded
                 continue
-            decidable, reason, value, thr = threshold_verdict(st, attrs, {**st.params, **ch})
+            decidable, reason, value, thr = threshold_verdict(st, attrs, params)
             if not decidable:
                 new_v.append(UNKNOWN)
             elif reason is None:
