@@ -227,7 +227,8 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     lines = []
     multi = len(info.stages) > 1
     for c in res["changes"]:
-        lines.append(f"{c['stage'] + '/' if multi else ''}{c['step']}.{c['param']}: {c['old']} -> {c['new']}")
+        old = "null (resolved by the step at run time)" if c["old"] is None else c["old"]
+        lines.append(f"{c['stage'] + '/' if multi else ''}{c['step']}.{c['param']}: {old} -> {c['new']}")
     if res["mode"] == "annotate":
         lines.append("on_drop: annotate: every step saw every document; the funnel counts each document at its first "
                      "failing verdict, as a routing run would drop it")
