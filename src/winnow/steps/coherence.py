@@ -288,7 +288,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     if (bars >= 3 and n_words / (bars + 1) <= 5) or "||" in text or (bars >= 2 and text[0] == "|" == text[-1]):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
-    if n_words == 0 and not any(c.isdigit() for c in text) and sum(c in _RULE_CHARS for c in text) >= 2:
+    if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text):
         # Layout debris: "_________", "||", "* * *". Stray punctuation ("...", "»") is left alone: harmless.
         s.reason, s.score = "site_chrome", 0.8
         return
