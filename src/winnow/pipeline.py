@@ -207,6 +207,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
 
     order = ([ps.apply] if ps.apply is not None else []) + list(ps.steps)
     steps = [(i, stage.steps[i], step_label(stage, i)) for i in order]
+    # In annotate mode a verdict is stored as "<label>.drop"; a label used by several stages is qualified with the
+    # stage so the verdicts of one document do not overwrite each other.
+    other_labels = {step_label(s, j) for s in pipe.stages if s is not stage for j in range(len(s.steps))}
+    verdict_key = {label: (f"{stage.name}/{label}.drop" if label in other_labels else f"{label}.drop")
+                   for _, _, label in steps}
     stats = [StepStats(label) for _, _, label in steps]
     for i, step, _ in steps:
         step.setup(Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
@@ -279,7 +284,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         reason = doc.drop.reason
                         st.dropped[reason] = st.dropped.get(reason, 0) + 1
                         if annotate:
-                            doc.attributes[f"{label}.drop"] = doc.drop.to_dict()
+                            doc.attributes[verdict_key[label]] = doc.drop.to_dict()
                             doc.drop = None
                         else:
                             break
