@@ -189,7 +189,16 @@ def _measure_step(args: tuple[str, str, str]) -> dict:
     cpu_share = min(1.0, cpu / wall)
     return {"name": name, "in": st["in"], "kept": st["kept"], "wall": wall, "cpu_share": cpu_share, "cpu": cpu,
             "chars": st["passes"][0]["chars_in"], "reduce_cpu_s": cpu_share * reduce_s,
-            "work_peak": Watching.peak, "between": Watching.between, "rss_mb": ru1.ru_maxrss / 1024}
+            "work_peak": Watching.peak, "between": Watching.between, "rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a spawned child would report its parent's peak.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def model_table(data: Path, tmp: Path, n_docs: int) -> list[str]:
@@ -242,81 +251,15 @@ def main() -> None:
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--docs", type=int, default=20_000)
     ap.add_argument("--shards", type=int, default=16)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3, help="0 skips the Ray/local comparison")
     ap.add_argument("--steps", action="append", help="a pipeline: comma-separated step names (repeatable)")
     ap.add_argument("--out", default="bench/results/ray.md")
     ap.add_argument("--model-docs", type=int, default=1500, help="documents for the per-step table; 0 skips it")
     args = ap.parse_args()
     specs = args.steps or ["length", "length,exact_dedup"]
-
-    from winnow.executors.ray import RayExecutor
-
     tmp = Path(tempfile.mkdtemp(prefix="winnow-bench-ray-"))
-    load0 = os.getloadavg()
     try:
-        n = make_input(Path(args.data), tmp / "in", args.docs, args.shards)
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-        t = time.perf_counter()
-        ray_owner = RayExecutor(address="local", progress=False)  # starts (and at the end stops) a private Ray
-        t_ray_start = time.perf_counter() - t
-        executors = {
-            "local, 1 worker": LocalExecutor(workers=1, progress=False),
-            "local, 2 workers": LocalExecutor(workers=2, progress=False),
-            "ray, 1 CPU": RayExecutor(workers=1, progress=False),
-            "ray, 2 CPUs": ray_owner,
-        }
-        pipes = {spec: build(spec, tmp / "in") for spec in specs}
-        warm: dict[str, float] = {}
-        others = list(executors.values())
-        for name, ex in executors.items():  # first run starts worker processes: measured, then left out
-            warm[name], _, _ = timed_run(pipes[specs[0]], tmp / "warm", ex, others)
-        times: dict[tuple[str, str], list[float]] = {}
-        cpus: dict[tuple[str, str], list[float]] = {}
-        kept: dict[tuple[str, str], int] = {}
-        for rep in range(args.reps):
-            for spec, pipe in pipes.items():
-                order = list(executors) if rep % 2 == 0 else list(reversed(executors))
-                for name in order:
-                    dt, cpu, k = timed_run(pipe, tmp / "out", executors[name], others)
-                    times.setdefault((spec, name), []).append(dt)
-                    cpus.setdefault((spec, name), []).append(cpu)
-                    kept[(spec, name)] = k
-                    print(f"rep {rep} {spec:<22} {name:<18} {dt:6.2f} s wall {cpu:6.2f} s CPU  load "
-                          f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        for ex in executors.values():
-            ex.close()
-        t_close = time.perf_counter() - t
-        load1 = os.getloadavg()
-
-        lines = [f"# Ray executor against the local executor ({n:,} documents, {args.shards} shards, {cores} cores)",
-                 "", "Command: `" + " ".join(["python", "bench/ray_overhead.py"] + sys.argv[1:]) + "`", "",
-                 f"Load average on the machine (other engineers' jobs share these cores): {load0[0]:.1f} at the "
-                 f"start, {load1[0]:.1f} at the end; medians of {args.reps} interleaved repetitions.", "",
-                 "CPU = user + system seconds of the processes doing the work (the driver plus the local pool, or "
-                 "plus every Ray daemon and worker): other jobs cannot stretch it, so the overhead per document is "
-                 "read from it; wall seconds show the scaling.", "",
-                 "| pipeline | executor | wall s (median) | docs/s | CPU s (median) | CPU µs/doc | "
-                 "Ray's CPU overhead per doc vs local, same CPUs |", "|---|---|---:|---:|---:|---:|---:|"]
-        for spec in specs:
-            med = {name: statistics.median(times[(spec, name)]) for name in executors}
-            cmed = {name: statistics.median(cpus[(spec, name)]) for name in executors}
-            for name in executors:
-                k = kept[(spec, name)]
-                assert k == kept[(spec, "local, 1 worker")], "executors disagree on what is kept"
-                ref = "local, 1 worker" if "1" in name.split(",")[1] else "local, 2 workers"
-                over = "-" if name.startswith("local") else (
-                    f"{100 * (cmed[name] / cmed[ref] - 1):+.1f}% ({1e6 * (cmed[name] - cmed[ref]) / n:+.0f} µs)")
-                lines.append(f"| {spec} | {name} | {med[name]:.2f} | {n / med[name]:,.0f} | {cmed[name]:.2f} | "
-                             f"{1e6 * cmed[name] / n:,.0f} | {over} |")
-            lines.append(f"| {spec} | wall-clock speed-up 1 -> 2 CPUs | ray "
-                         f"{med['ray, 1 CPU'] / med['ray, 2 CPUs']:.2f}x, local "
-                         f"{med['local, 1 worker'] / med['local, 2 workers']:.2f}x | | | | |")
-        lines += ["", "Fixed costs per run, not per document (excluded above):", "",
-                  f"- starting a local Ray instance: {t_ray_start:.1f} s; closing every executor: {t_close:.1f} s",
-                  "- first run on a fresh executor (worker processes start and import winnow): "
-                  + ", ".join(f"{k} {v:.1f} s" for k, v in warm.items())]
+        lines = overhead_table(args, specs, tmp) if args.reps else []
         if args.model_docs:
             lines += model_table(Path(args.data), tmp, args.model_docs)
         text = "\n".join(lines) + "\n"
@@ -325,6 +268,76 @@ def main() -> None:
         Path(args.out).write_text(text)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def overhead_table(args, specs: list[str], tmp: Path) -> list[str]:
+    from winnow.executors.ray import RayExecutor
+
+    load0 = os.getloadavg()
+    n = make_input(Path(args.data), tmp / "in", args.docs, args.shards)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+    t = time.perf_counter()
+    ray_owner = RayExecutor(address="local", progress=False)  # starts (and at the end stops) a private Ray
+    t_ray_start = time.perf_counter() - t
+    executors = {
+        "local, 1 worker": LocalExecutor(workers=1, progress=False),
+        "local, 2 workers": LocalExecutor(workers=2, progress=False),
+        "ray, 1 CPU": RayExecutor(workers=1, progress=False),
+        "ray, 2 CPUs": ray_owner,
+    }
+    pipes = {spec: build(spec, tmp / "in") for spec in specs}
+    warm: dict[str, float] = {}
+    others = list(executors.values())
+    for name, ex in executors.items():  # first run starts worker processes: measured, then left out
+        warm[name], _, _ = timed_run(pipes[specs[0]], tmp / "warm", ex, others)
+    times: dict[tuple[str, str], list[float]] = {}
+    cpus: dict[tuple[str, str], list[float]] = {}
+    kept: dict[tuple[str, str], int] = {}
+    for rep in range(args.reps):
+        for spec, pipe in pipes.items():
+            order = list(executors) if rep % 2 == 0 else list(reversed(executors))
+            for name in order:
+                dt, cpu, k = timed_run(pipe, tmp / "out", executors[name], others)
+                times.setdefault((spec, name), []).append(dt)
+                cpus.setdefault((spec, name), []).append(cpu)
+                kept[(spec, name)] = k
+                print(f"rep {rep} {spec:<22} {name:<18} {dt:6.2f} s wall {cpu:6.2f} s CPU  load "
+                      f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    for ex in executors.values():
+        ex.close()
+    t_close = time.perf_counter() - t
+    load1 = os.getloadavg()
+
+    lines = [f"# Ray executor against the local executor ({n:,} documents, {args.shards} shards, {cores} cores)",
+             "", "Command: `" + " ".join(["python", "bench/ray_overhead.py"] + sys.argv[1:]) + "`", "",
+             f"Load average on the machine (other engineers' jobs share these cores): {load0[0]:.1f} at the "
+             f"start, {load1[0]:.1f} at the end; medians of {args.reps} interleaved repetitions.", "",
+             "CPU = user + system seconds of the processes doing the work (the driver plus the local pool, or "
+             "plus every Ray daemon and worker): other jobs cannot stretch it, so the overhead per document is "
+             "read from it; wall seconds show the scaling.", "",
+             "| pipeline | executor | wall s (median) | docs/s | CPU s (median) | CPU µs/doc | "
+             "Ray's CPU overhead per doc vs local, same CPUs |", "|---|---|---:|---:|---:|---:|---:|"]
+    for spec in specs:
+        med = {name: statistics.median(times[(spec, name)]) for name in executors}
+        cmed = {name: statistics.median(cpus[(spec, name)]) for name in executors}
+        for name in executors:
+            k = kept[(spec, name)]
+            assert k == kept[(spec, "local, 1 worker")], "executors disagree on what is kept"
+            ref = "local, 1 worker" if "1" in name.split(",")[1] else "local, 2 workers"
+            over = "-" if name.startswith("local") else (
+                f"{100 * (cmed[name] / cmed[ref] - 1):+.1f}% ({1e6 * (cmed[name] - cmed[ref]) / n:+.0f} µs)")
+            lines.append(f"| {spec} | {name} | {med[name]:.2f} | {n / med[name]:,.0f} | {cmed[name]:.2f} | "
+                         f"{1e6 * cmed[name] / n:,.0f} | {over} |")
+        lines.append(f"| {spec} | wall-clock speed-up 1 -> 2 CPUs | ray "
+                     f"{med['ray, 1 CPU'] / med['ray, 2 CPUs']:.2f}x, local "
+                     f"{med['local, 1 worker'] / med['local, 2 workers']:.2f}x | | | | |")
+    lines += ["", "Fixed costs per run, not per document (excluded above):", "",
+              f"- starting a local Ray instance: {t_ray_start:.1f} s; closing every executor: {t_close:.1f} s",
+              "- first run on a fresh executor (worker processes start and import winnow): "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in warm.items())]
+    return lines
 
 
 if __name__ == "__main__":
