@@ -289,11 +289,16 @@ _NOT_CONTACT_CUE = re.compile(
     re.IGNORECASE,
 )
 _PHONE_CUE = re.compile(
-    r"(?<!\w)(?:tel|tél|phone|telephone|téléphone|telefon|telefono|teléfono|telefone|puh|puhelin|fax|mobile|mobil|cell|"
-    r"call|gsm|whatsapp|hotline|ph|p|t|m|電話|电话|手机|tlf|contact)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?\s*$",
+    r"(?:(?<!\w)(?:tel|tél|phone|telephone|téléphone|telefon|telefono|teléfono|telefone|puh|puhelin|fax|mobile|mobil|"
+    r"cell|call|ring|ringer|ringa|soita|gsm|whatsapp|hotline|ph|p|t|m|tlf|contact)"
+    r"|電話|电话|手机|手機|传真|傳真)\.?\s*(?:\([^)]{0,20}\))?\s*[:.：]?\s*$",  # CJK cues follow other letters directly
     re.IGNORECASE,
 )
-_DATE_LIKE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:[ T]\d{1,2}(?:[.:]\d{2})?)?")
+# A number the cue words may vouch for: digit groups, each separator one mark with optional spaces around it
+# ("0731 / 153 87-0", "0154-67-3200"; not "3200 - - 2020").
+_LOOSE = re.compile(r"\+?\(? ?\d+ ?\)?(?:(?: ?[.\-/] ?| )?\(? ?\d+ ?\)?)*")
+_DATE_LIKE = re.compile(r"(?:\d{4}([./-])\d{1,2}\1\d{1,2}|\d{1,2}([./-])\d{1,2}\2(?:\d{2}|\d{4}))"
+                        r"(?:[ T]\d{1,2}(?:[.:]\d{2})?)?")
 _ZIP4 = re.compile(r"\d{5}-\d{4}")  # US ZIP+4 ("MA 02110-1301")
 _SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4,5}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:([ .])\d{3})(?:\1\d{3})*")
@@ -348,6 +353,16 @@ def _isbn_ok(d: str) -> bool:
     return False
 
 
+def _isbn_shaped(s: str, d: str) -> bool:
+    """An ISBN as books print it: a valid checksum, and bare or hyphenated with a one-character check group.
+    (One 10-digit phone number in eleven passes the ISBN-10 checksum by chance: the shape tells them apart.)"""
+    if not _isbn_ok(d):
+        return False
+    if s.isdigit():
+        return True
+    return set(s) <= set("0123456789-") and len(s.rsplit("-", 1)[-1]) == 1
+
+
 def _before(text: str, start: int, n: int = 24) -> str:
     return text[max(0, start - n):start]
 
@@ -384,7 +399,7 @@ def _is_phone(s: str, text: str, start: int) -> bool:
         return False
     if s.count("(") != s.count(")"):
         return False
-    if _PHONE_CUE.search(before) and not _isbn_ok(d):
+    if _PHONE_CUE.search(before) and _LOOSE.fullmatch(s):
         return True
     if _INTL.fullmatch(s) and digits >= (8 if s[0] == "+" else 11):
         return True
@@ -392,10 +407,41 @@ def _is_phone(s: str, text: str, start: int) -> bool:
         return True
     if _THOUSANDS.fullmatch(s):
         return False
-    if _TRUNK.fullmatch(s) and 9 <= digits <= 12 and not _isbn_ok(d):
+    if _TRUNK.fullmatch(s) and 9 <= digits <= 12 and not _isbn_shaped(s, d):
         return True
     # Anything else (a bare digit run, an unusual grouping) only with a word like "tel" or "phone" before it.
     return False
+
+
+def _phones_in(s: str, text: str, start: int) -> list[tuple[int, int, str]]:
+    """Phones inside a candidate that is not one as a whole: the separators include the space, so two numbers
+    side by side ("400-600-4100 010-52838050") or a number and what follows ("0154-67-3200 - - 2020") arrive
+    as one run. Cut at spaces, longest piece first."""
+    out = []
+    pos = 0
+    while pos < len(s):
+        while pos < len(s) and s[pos] in " .-/":
+            pos += 1
+        rest = s[pos:]
+        if not rest:
+            break
+        cuts = [len(rest)] + [i for i in range(len(rest) - 1, 0, -1) if rest[i] == " "]
+        for cut in cuts:
+            piece = rest[:cut].rstrip(" .-/")
+            # a piece cut out at spaces must not be spaced itself: in a run of space-separated numbers (a table)
+            # any three neighbours can look like a phone
+            if " " in piece and piece[0] not in "+(":
+                continue
+            if piece and (piece[-1].isdigit() or piece[-1] == ")") and _is_phone(piece, text, start + pos):
+                out.append((start + pos, start + pos + len(piece), "phone"))
+                pos += len(piece)
+                break
+        else:
+            nxt = rest.find(" ")
+            if nxt < 0:
+                break
+            pos += nxt + 1
+    return out
 
 
 _PREV_TOKEN = re.compile(r"(\S+)\s+$")
@@ -474,6 +520,8 @@ def find_pii(text: str, kinds: frozenset[str] | set[str] = frozenset(REPLACEMENT
             s = s2
             if _is_phone(s, text, start):
                 cands.append((start, end, "phone"))
+            elif " " in s:
+                cands.extend(_phones_in(s, text, start))
     return _resolve(cands)
 
 
