@@ -324,6 +324,21 @@ def _square_but_13(x: int) -> int:
     return x * x
 
 
+def test_an_address_nobody_answers_fails_fast():
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from winnow.executors.ray import _check_reachable  # what RayExecutor runs before ray.init(address=...)
+
+    t = time.monotonic()
+    for addr in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(ConfigError, match="nothing answers"):
+            _check_reachable(addr)
+    assert time.monotonic() - t < 10
+
+
 @pytest.mark.parametrize("kw", [{"retries": -1}, {"num_cpus": 0}, {"workers": -2}, {"address": ""}])
 def test_bad_parameters_are_config_errors(kw):
     with pytest.raises(ConfigError):

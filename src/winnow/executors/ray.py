@@ -108,6 +108,7 @@ class RayExecutor(Executor):
                 self._start_local(opts)
                 return
         else:
+            _check_reachable(addr)
             try:
                 ray.init(address=addr, **_joining(opts))
             except (ConnectionError, ValueError, RuntimeError) as exc:
@@ -226,6 +227,19 @@ class RayExecutor(Executor):
 def _joining(opts: dict[str, Any]) -> dict[str, Any]:
     # Joining a running cluster (or Ray Client) rejects options that only make sense when starting a node.
     return {k: v for k, v in opts.items() if k != "include_dashboard"}
+
+
+def _check_reachable(addr: str) -> None:
+    """Ray waits minutes on an address nobody answers; a plain TCP connect says so in seconds."""
+    hostport = addr.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port (e.g. a name Ray resolves itself): leave it to Ray
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ConfigError(f"executor ray: nothing answers at {addr!r} ({exc}); start the cluster with "
+                          f"`ray start --head` or fix the address") from None
 
 
 def _import_ray():
