@@ -25,6 +25,7 @@ import collections
 import glob
 import gzip
 import json
+import math
 import os
 import random
 import sys
@@ -312,6 +313,41 @@ def speed(pages, seconds=5.0):
     return n / (time.process_time() - t0), len(texts)
 
 
+def fit(pages, chrome, rng, n_stitched=60):
+    """Refit the topical part of the stitched score: logistic regression on (z, z/sqrt(n-1), log n, coverage,
+    global cohesion), synthetic stitched pages (related and unrelated) against the real pages flattened, false
+    positives weighted 3x, pages with fewer than 8 content sentences left out (they always score 0). Prints the
+    coefficients on the raw features. winnow.steps.coherence._stitched_score holds the ones of the first fit (same
+    procedure, seed 5, plus 400 as-is web main_text pages as negatives, before later chrome-pattern changes); a
+    refit moves them somewhat (same signs, similar sizes), and the 2% false-positive check must be rerun after."""
+    import numpy as np
+
+    rows, ys = [], []
+    for _, pool in sorted(pages.items()):
+        texts = [(flat(t), 0) for _, t in pool]
+        texts += [(make_stitched(pool, chrome, rng, i % 2 == 0), 1) for i in range(n_stitched)]
+        for t, y in texts:
+            a = analyse(t)
+            n = a.n_content_sentences
+            if n < 8:
+                continue
+            z = min(a.cohesion_z, 10.0)
+            rows.append([z, z / math.sqrt(n - 1), math.log(n), a.coverage, a.global_cohesion])
+            ys.append(y)
+    x, y = np.array(rows), np.array(ys, dtype=float)
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    zx = np.c_[np.ones(len(x)), (x - mu) / sd]
+    w = np.zeros(zx.shape[1])
+    weight = np.where(y == 0, 3.0, 1.0)
+    for _ in range(3000):
+        p = 1 / (1 + np.exp(-zx @ w))
+        w -= 0.5 * (zx.T @ ((p - y) * weight) / len(zx) + 0.01 * np.r_[0, w[1:]])
+    raw = w[1:] / sd
+    bias = w[0] - (w[1:] * mu / sd).sum()
+    names = ["z", "z/sqrt(n-1)", "log n", "coverage", "global_cohesion"]
+    print(f"bias {bias:.3f} " + " ".join(f"{k} {v:.3f}" for k, v in zip(names, raw)) + f"  ({len(y)} pages)")
+
+
 def fmt(x):
     return "nan" if x != x else f"{x:.3f}"
 
@@ -322,9 +358,13 @@ def main(argv=None):
     ap.add_argument("--per-lang", type=int, default=150)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", default=None, help="also write the tables to this markdown file")
+    ap.add_argument("--fit", action="store_true", help="refit the stitched score's topical weights and stop")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     pages, chrome = load_pages(args.data, args.per_lang, rng)
+    if args.fit:
+        fit(pages, chrome, rng)
+        return 0
     out = []
 
     def p(line=""):

@@ -444,8 +444,8 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     """Logistic combination of the signals, in [0, 1]; 0.5 is the default drop threshold.
 
     The topical part was fitted (logistic regression, bench/coherence.py's synthetic stitched pages against real
-    pages in 12 languages, false positives weighted 3x) and its bias lowered by 0.85 so that about 1% of real pages
-    score above 0.5. Chrome is added by hand: the synthetic pages use chrome the detector has never seen, so the
+    pages in 12 languages, false positives weighted 3x; ``bench/coherence.py --fit``) and its bias lowered by 0.85
+    so that about 1% of real pages score above 0.5. Chrome is added by hand: the synthetic pages use chrome the detector has never seen, so the
     fit cannot weigh it, and many kinds of chrome in the middle of a page are the plainest trace of scraping (two
     are common on real pages: a comment form, a "Read more"; they count from the third distinct one). Chrome counts
     fully only where the sentences around it do not follow one another (z <= 1) and not at all where they clearly
