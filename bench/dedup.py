@@ -535,7 +535,7 @@ def main() -> None:
             ["method", "cut", "light", "heavy", "non (independent)", "F1 cut vs non", "F1 cut+light vs non"],
             cs_rows))
         emit("\n### Speed and memory on the labelled set (1 process each)\n\n" + table(
-            ["method", "docs", "signature s", "signature docs/s", "buckets+clusters s", "wall s", "peak RSS MB"],
+            ["method", "docs", "signature s", "signature docs/s", "buckets+clusters s", "method s", "peak RSS MB"],
             speed))
     for n in [int(x) for x in args.scale.split(",") if x]:
         folder = tmp / f"syn{n}"
