@@ -20,10 +20,9 @@ import argparse
 import gzip
 import io
 import json
-import os
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,7 +277,7 @@ def summarize(rows, variant: str) -> tuple[str, list]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(ROOT.parent / "shared/data") if False else "../shared/data")
+    ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--variant", default="datatrove", choices=["datatrove", "fineweb-2024-05"])
     ap.add_argument("--limit", type=int, default=None, help="evenly sample this many documents of each group (web, multiling)")
     ap.add_argument("--workers", type=int, default=2)
@@ -366,7 +365,6 @@ if __name__ == "__main__":
     if "--write-tables" in sys.argv:
         write_tables()
     elif "--write-fixture" in sys.argv:
-        write_fixture(ROOT.parent / "shared/data" if False else (ROOT / "../shared/data").resolve(),
-                      ROOT / "tests/fixtures/quality/golden.jsonl")
+        write_fixture((ROOT / "../shared/data").resolve(), ROOT / "tests/fixtures/quality/golden.jsonl")
     else:
         main()
