@@ -17,6 +17,7 @@ If this process already called ``ray.init``, that connection is used and left op
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import traceback
@@ -116,7 +117,7 @@ class RayExecutor(Executor):
         self._owns_connection = True
 
     def _start_local(self, opts: dict[str, Any]) -> None:
-        n = self._cap * self.num_cpus if self._cap else None  # None: Ray counts this machine's cores
+        n = math.ceil(self._cap * self.num_cpus) if self._cap else None  # None: Ray counts this machine's cores
         self._ray.init(num_cpus=n, **opts)
         self._owns_connection = True
 
