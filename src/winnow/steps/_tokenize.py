@@ -224,19 +224,32 @@ class SpacyEnglish:
         if not line:
             return 0
         if _NON_SPACE_WS.search(line) is None and not line[0].isspace():
-            parts = line.split(" ")
-            ws_between = False
+            # the common case, chunks separated by single spaces: one cached state-machine step per chunk
+            sc = self._sent_cache
+            n, seen = 1, False
+            for p in line.split(" "):
+                r = sc.get(p)
+                if r is None:
+                    if not p:
+                        continue
+                    r = self._chunk_sentencizer(p)
+                if seen:
+                    n += r[2]
+                    seen = r[3]
+                else:
+                    n += r[0]
+                    seen = r[1]
+            return n
         else:
             # Whitespace other than one separating space becomes a token (not punctuation): it can start a sentence.
             parts = re.split(r"(\s+)", line)
-            ws_between = True
         n = 1
         seen = False
         first = True
         for p in parts:
             if not p:
                 continue
-            if ws_between and p.isspace():
+            if p.isspace():
                 tok_ws = p[1:] if (p[0] == " " and not first) else p
                 if tok_ws:
                     if seen:

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from operator import mul
 from typing import ClassVar, Literal
 
 from ..document import Document
@@ -102,30 +103,41 @@ class _Vocab:
         self._len = np.zeros(cap, dtype=np.int64)
         self._flags = np.zeros(cap, dtype=np.int8)
         self._hash = np.zeros(cap, dtype=np.uint64)
+        self._pending: list[tuple[int, int, int, int]] = []
 
     @property
     def arrays(self):
         return self._len, self._flags, self._hash
 
     def add(self, w: str) -> int:
+        i = len(self.ids)
+        self.ids[w] = i
+        if w.isalpha():  # no letter is in datatrove's symbol sets
+            f = _NONSYM_NOW | _NONSYM_2024 | _ALPHA
+        else:
+            chars = set(w)
+            f = ((_NONSYM_NOW if not chars <= _PUNCT_NOW else 0) | (_NONSYM_2024 if not chars <= _PUNCT_2024 else 0)
+                 | (_ALPHA if any(ch.isalpha() for ch in chars) else 0))
+        pows = _INV_POWS if len(w) <= len(_INV_POWS) else _inv_pows(len(w))
+        # sum of code * BASE_INV**j: the hash of a concatenation is a shifted sum of its parts
+        self._pending.append((i, len(w), f, sum(map(mul, map(ord, w), pows)) & _M64))
+        return i
+
+    def _flush(self) -> None:
         import numpy as np
 
-        i = len(self.ids)
-        if i == len(self._len):
+        pend = self._pending
+        top = pend[-1][0] + 1
+        while top > len(self._len):
             self._len = np.concatenate([self._len, np.zeros_like(self._len)])
             self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
             self._hash = np.concatenate([self._hash, np.zeros_like(self._hash)])
-        self.ids[w] = i
-        self._len[i] = len(w)
-        self._flags[i] = ((_NONSYM_NOW if any(ch not in _PUNCT_NOW for ch in w) else 0)
-                          | (_NONSYM_2024 if any(ch not in _PUNCT_2024 for ch in w) else 0)
-                          | (_ALPHA if any(ch.isalpha() for ch in w) else 0))
-        h, p = 0, 1
-        for ch in w:  # sum of code * BASE_INV**j: the hash of a concatenation is a shifted sum of its parts
-            h = (h + ord(ch) * p) & _M64
-            p = (p * _BASE_INV) & _M64
-        self._hash[i] = h
-        return i
+        idx, lens, flags, hashes = zip(*pend)
+        idx = np.array(idx, dtype=np.int64)
+        self._len[idx] = lens
+        self._flags[idx] = flags
+        self._hash[idx] = np.array(hashes, dtype=np.uint64)
+        pend.clear()
 
     def id_array(self, words: list[str]):
         import numpy as np
@@ -134,9 +146,19 @@ class _Vocab:
         out = [get(w) for w in words]
         if None in out:
             out = [i if i is not None else (get(w) if w in self.ids else self.add(w)) for i, w in zip(out, words)]
+            self._flush()
         return np.array(out, dtype=np.int64)
 
 
+def _inv_pows(n: int) -> list[int]:
+    out, p = [], 1
+    for _ in range(n):
+        out.append(p)
+        p = (p * _BASE_INV) & _M64
+    return out
+
+
+_INV_POWS = _inv_pows(256)
 _VOCAB = _Vocab()
 _POW: dict[str, object] = {}
 
