@@ -435,7 +435,7 @@ def _coverage(sents: list[Sentence], df: dict[str, int]) -> float:
     """Share of content sentences that mention one of the page's three most frequent content stems."""
     if not df:
         return 0.0
-    top = set(sorted(df, key=df.__getitem__, reverse=True)[:3])
+    top = set(sorted(df, key=lambda w: (-df[w], w))[:3])  # ties broken by the word: no dependence on hash order
     xs = [s.stems for s in sents if len(s.stems) >= 3]
     return sum(1 for x in xs if not top.isdisjoint(x)) / max(1, len(xs))
 
