@@ -33,11 +33,13 @@ def cmd_run(args) -> int:
 
     pipe = load_pipeline(args.pipeline, _parse_set(args.set))
     executor = dict(pipe.executor)
-    if args.executor:
-        executor = {"type": args.executor}
+    if args.executor and args.executor != executor.get("type"):
+        executor = {"type": args.executor}  # another executor's parameters would not apply
     if args.workers:
         executor["workers"] = args.workers
-    if args.executor == "ray" and args.address:
+    if args.address:
+        if executor.get("type") != "ray":
+            raise ConfigError("--address applies to the ray executor only (add --executor ray)")
         executor["address"] = args.address
     from .executors import validate_executor_spec
 

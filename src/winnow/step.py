@@ -132,6 +132,9 @@ class CorpusStep(Step):
     2. ``reduce(ctx)`` once, after all shards collected; may fan work out with ``ctx.map``; must keep memory
        bounded (spill to ``ctx.work_dir``).
     3. ``setup(ctx)`` then ``process(doc)`` for every document of every shard, reading what reduce wrote.
+
+    Contract: pass 3 of a shard sees exactly the documents that ``collect`` saw for that shard, in the same order
+    (the runner writes them to an intermediate file between the passes), so a step may match by position.
     """
 
     def start_collect(self, ctx: Context) -> None:

@@ -11,6 +11,7 @@ import glob
 import gzip
 import io
 import os
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, ClassVar, Iterator
@@ -106,7 +107,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".tmp-{os.getpid()}-{final.name}")  # keeps the extension: it picks the codec
+    # Host and pid: two nodes writing the same shard onto a shared file system never share a temporary. The final
+    # name stays last: its extension picks the codec.
+    tmp = final.with_name(f".tmp-{socket.gethostname()}-{os.getpid()}-{final.name}")
     try:
         yield tmp
         os.replace(tmp, final)
