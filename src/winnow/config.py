@@ -169,11 +169,17 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
     for dotted, value in (overrides or {}).items():
-        cur = raw
+        cur: Any = raw
         parts = dotted.split(".")
-        for p in parts[:-1]:
-            cur = cur.setdefault(p, {})
-        cur[parts[-1]] = value
+        try:
+            for p in parts[:-1]:
+                cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
+            if isinstance(cur, list):
+                cur[int(parts[-1])] = value
+            else:
+                cur[parts[-1]] = value
+        except (ValueError, IndexError, TypeError, AttributeError):
+            raise ConfigError(f"--set {dotted}: no such place in {path} (use stages.0.reader.paths for list items)") from None
     return pipeline_from_dict(raw, where=str(path))
 
 

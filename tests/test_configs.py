@@ -1,0 +1,30 @@
+"""Every pipeline shipped in the package validates, and the Common Crawl one runs on a real WARC file."""
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from winnow.cli import main
+from winnow.config import load_pipeline
+
+CONFIGS = sorted((Path(__file__).resolve().parent.parent / "src" / "winnow" / "configs").glob("*.yaml"))
+WARC = Path(__file__).resolve().parent / "fixtures" / "extract" / "warcfile.warc.gz"
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_validate(path):
+    pipe = load_pipeline(path)
+    assert pipe.stages and all(s.steps for s in pipe.stages)
+
+
+def test_commoncrawl_config_runs_on_a_real_warc(tmp_path, capsys):
+    cfg = next(p for p in CONFIGS if p.name == "commoncrawl.yaml")
+    rc = main(["run", str(cfg), "-o", str(tmp_path / "run"), "--workers", "1",
+               "--set", f"stages.0.reader.paths={WARC}"])
+    assert rc == 0
+    stats = orjson.loads((tmp_path / "run" / "stats.json").read_bytes())["stages"][0]
+    assert stats["balanced"] and stats["in"] >= 10
+    extract = next(s for s in stats["steps"] if s["name"] == "html_extract")
+    assert extract["docs_in"] == stats["in"] - stats["quarantined"]
+    assert list((tmp_path / "run" / "kept" / "main").glob("*.parquet"))
