@@ -95,6 +95,16 @@ def test_tokenizer_matches_spacy(text, words, sentences):
     assert datatrove_sentence_count(text) == sentences
 
 
+def test_word_split_survives_the_chunk_cache_filling_up(monkeypatch):
+    from winnow.steps import _tokenize
+
+    text = " ".join(f"w{i}x, ({i}) don't" for i in range(40))
+    want = _tokenize.SpacyEnglish().words(text)
+    assert want[:6] == ["w0x", ",", "(", "0", ")", "do"] and len(want) == 40 * 7 - 1  # "(8)": the emoticon 8)
+    monkeypatch.setattr(_tokenize, "_CACHE_LIMIT", 5)
+    assert _tokenize.SpacyEnglish().words(text) == want
+
+
 def test_letter_only_fast_path_agrees_with_the_rules():
     import sys
 

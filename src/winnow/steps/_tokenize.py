@@ -189,10 +189,12 @@ class SpacyEnglish:
         try:
             return list(chain.from_iterable(map(get, chunks)))
         except KeyError:
+            # some chunk is new; tokenizing it may also clear the full cache, so use what chunk() returns
+            cache, tokenize, out = self._cache, self.chunk, []
             for c in chunks:
-                if c not in self._cache:
-                    self.chunk(c)
-            return list(chain.from_iterable(map(self._cache.__getitem__, chunks)))
+                r = cache.get(c)
+                out.extend(tokenize(c) if r is None else r)
+            return out
 
     def _chunk_sentencizer(self, chunk: str) -> tuple[int, bool, int, bool]:
         """For the sentencizer state machine: (new starts, seen_period after) entering with seen_period False, True."""
