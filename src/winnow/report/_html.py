@@ -271,13 +271,10 @@ def edit_pieces(text: str, edits: list[dict[str, Any]]) -> list[tuple[str, str, 
     ("ins", replacement text, edit), in reading order. Offsets of a step index the text it saw, which holds the
     text later steps removed and not what they inserted, so each step is undone against the pieces that are not
     insertions, newest step first."""
+    from ._run import _edit_groups
+
     pieces: list[list[Any]] = [["keep", text, None]]
-    groups: list[list[dict[str, Any]]] = []
-    for e in edits:
-        if groups and groups[-1][-1]["step"] == e["step"] and e["start"] >= groups[-1][-1]["end"]:
-            groups[-1].append(e)
-        else:
-            groups.append([e])
+    groups = _edit_groups(edits)
 
     def split(pos: int) -> int:
         """Index of the piece that starts at ``pos`` in the text seen so far (splitting one if needed)."""
