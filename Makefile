@@ -17,7 +17,7 @@ demo: setup
 	$(BIN)/winnow demo -o ./winnow-demo
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 clean:
 	rm -rf ./winnow-demo .pytest_cache

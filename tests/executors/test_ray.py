@@ -33,19 +33,32 @@ from tests.helpers import read_all, text_records, write_jsonl
 
 DEFAULT_YAML = Path(__file__).resolve().parents[2] / "src" / "winnow" / "configs" / "default.yaml"
 
-# Under `pytest -n 2 --dist loadgroup` every test here goes to one xdist worker, so one Ray instance starts, not
-# one per worker (ignored by other --dist modes).
-pytestmark = pytest.mark.xdist_group("ray")
+# One Ray instance per test run: `make test` uses `--dist loadfile`, which sends every test of this file to one
+# xdist worker. (`xdist_group` marks were tried first: pytest 9.2 stopped honouring them, two Ray instances
+# started side by side on 2 cores, and one killed its pytest worker in CI.) The guard below makes any other
+# split fail loudly instead of flaking.
 
 
 @pytest.fixture(scope="module")
-def ray_cluster():
+def ray_cluster(tmp_path_factory):
+    import fcntl
+
+    # xdist workers share the parent of their basetemp; a second worker reaching this fixture means two Ray
+    # instances would compete for the same 2 cores and ports.
+    base = tmp_path_factory.getbasetemp()
+    lock = open((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "winnow-ray-tests.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        pytest.fail("the Ray tests were split across xdist workers; run them with --dist loadfile")
     # Workers import this module by name (tests.executors.test_ray), which works because Ray starts them in the
     # driver's working directory, the repository root, as a user's cluster would have their package installed.
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1",
              object_store_memory=200 * 1024 * 1024)
     yield
     ray.shutdown()
+    lock.close()
 
 
 @pytest.fixture(scope="module")
