@@ -24,7 +24,6 @@ moves), and the process's peak RSS, each step in a fresh process so the RSS is i
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import shutil
 import statistics
@@ -38,27 +37,12 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from winnow.executors import LocalExecutor  # noqa: E402
-from winnow.io.base import open_write  # noqa: E402
 from winnow.io.jsonl import JsonlReader, JsonlWriter  # noqa: E402
 from winnow.pipeline import Pipeline, Stage  # noqa: E402
 from winnow.registry import lookup  # noqa: E402
 from winnow.run import run_pipeline  # noqa: E402
 
-
-def make_input(data: Path, folder: Path, n_docs: int, n_shards: int) -> int:
-    recs = [orjson.loads(line) for line in gzip.open(data / "crawl" / "web-pages.jsonl.gz")]
-    folder.mkdir(parents=True, exist_ok=True)
-    per = n_docs // n_shards
-    k = 0
-    for s in range(n_shards):
-        w = open_write(folder / f"part-{s:03d}.jsonl.zst", level=1)
-        for _ in range(per):
-            r = dict(recs[k % len(recs)])
-            r["id"] = f"{r.get('id', 'doc')}-{k}"
-            w.write(orjson.dumps(r) + b"\n")
-            k += 1
-        w.close()
-    return k
+from overhead import make_input  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 
 
 def build(spec: str, in_dir: Path) -> Pipeline:
@@ -206,7 +190,7 @@ def model_table(data: Path, tmp: Path, n_docs: int) -> list[str]:
 
     from winnow.registry import names
 
-    n = make_input(data, tmp / "model-in", n_docs, 4)
+    n = make_input(data, tmp / "model-in", n_docs, 4, ".jsonl.zst")
     skip = {"html_extract": "needs raw HTML (see bench/results/ for extraction's numbers)",
             "url_dedup": "needs metadata url_key from html_extract"}
     rows = []
@@ -274,7 +258,7 @@ def overhead_table(args, specs: list[str], tmp: Path) -> list[str]:
     from winnow.executors.ray import RayExecutor
 
     load0 = os.getloadavg()
-    n = make_input(Path(args.data), tmp / "in", args.docs, args.shards)
+    n = make_input(Path(args.data), tmp / "in", args.docs, args.shards, ".jsonl.zst")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
     t = time.perf_counter()
