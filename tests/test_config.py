@@ -77,3 +77,25 @@ def test_config_error_stops_before_reading(tmp_path):
     with pytest.raises(ConfigError):
         load_pipeline(bad)
     assert not (tmp_path / "winnow-out").exists()
+
+
+def test_html_readers_need_html_extract_first():
+    warc = {"type": "warc", "paths": "x/*.warc.gz"}
+
+    def stage(reader, steps):
+        return {"stages": [{"name": "s", "reader": reader, "steps": steps}]}
+
+    with pytest.raises(ConfigError, match="first step must be html_extract; it starts with 'gopher_quality'"):
+        pipeline_from_dict(stage(warc, ["gopher_quality"]))
+    with pytest.raises(ConfigError, match="it has no steps"):
+        pipeline_from_dict(stage(warc, []))
+    with pytest.raises(ConfigError, match="it starts with 'unicode_fix'"):
+        pipeline_from_dict(stage(warc, ["unicode_fix", "html_extract"]))
+    html_folder = {"type": "text", "paths": "pages", "pattern": "*.html", "field": "html"}
+    with pytest.raises(ConfigError, match="reader 'text' yields raw HTML"):
+        pipeline_from_dict(stage(html_folder, ["length"]))
+    with pytest.raises(ConfigError, match=r"steps\[1\] \(html_extract\): a step that reads raw HTML must be"):
+        pipeline_from_dict(_cfg(["unicode_fix", "html_extract"]))
+    assert pipeline_from_dict(stage(warc, ["html_extract", "gopher_quality"]))
+    assert pipeline_from_dict(stage({**html_folder, "field": "text"}, ["length"]))
+    assert pipeline_from_dict(_cfg(["html_extract", "length"]))  # JSONL whose metadata carries html

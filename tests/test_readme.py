@@ -1,7 +1,10 @@
-"""The README's Python example runs as written (on a copy of real pages placed where it expects them)."""
+"""The README's Python example runs as written, saved as a script and run by a fresh interpreter as a user would
+(on a copy of real pages placed where it expects them): in-process exec would hide a missing ``__main__`` guard,
+which the local executor's spawned workers need."""
 
-import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -14,12 +17,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_readme_python_example(tmp_path, real_docs):
     code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
     write_jsonl(tmp_path / "data" / "a.jsonl.zst", text_records(real_docs, 0, 20))
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        exec(compile(code, "README.md", "exec"), {})
-    finally:
-        os.chdir(cwd)
+    (tmp_path / "example.py").write_text(code)
+    proc = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     stats = orjson.loads((tmp_path / "out" / "stats.json").read_bytes())["stages"][0]
     assert stats["in"] == 20 and stats["balanced"]
     assert stats["steps"][0]["name"] == "gopher_quality" and stats["steps"][0]["docs_in"] == 20

@@ -187,6 +187,21 @@ _TOP_KEYS = ("run", "executor", "on_drop", "stages")
 _STAGE_KEYS = ("name", "reader", "from", "steps", "writer", "rejects")
 
 
+def _check_html_steps(reader: Any, steps: list, where: str) -> None:
+    # Without this, a WARC stage that forgot html_extract runs "successfully" and rejects every page as
+    # too_few_words with value 0: the text field is empty until the HTML is extracted.
+    html_in = bool(getattr(reader, "yields_html", False))
+    readers = [j for j, s in enumerate(steps) if getattr(s, "READS_HTML", False)]
+    if html_in and (not steps or not getattr(steps[0], "READS_HTML", False)):
+        first = f"it starts with {steps[0].name!r}" if steps else "it has no steps"
+        raise ConfigError(f"{where}: reader {reader.name!r} yields raw HTML (in metadata['html']) and the text is "
+                          f"empty until it is extracted, so the first step must be html_extract; {first}")
+    late = [j for j in readers if j > 0]
+    if late:
+        raise ConfigError(f"{where}.steps[{late[0]}] ({steps[late[0]].name}): a step that reads raw HTML must be "
+                          "the first step of its stage: the steps before it would see empty text")
+
+
 def pipeline_from_dict(raw: dict, where: str = "pipeline"):
     from .pipeline import Pipeline, Stage
 
@@ -225,6 +240,7 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
         if not isinstance(steps_raw, list):
             raise ConfigError(f"{sw}.steps: expected a list")
         steps = [build_component("step", s, f"{sw}.steps[{j}]") for j, s in enumerate(steps_raw)]
+        _check_html_steps(reader, steps, f"{sw} ({name})")
         writer = build_component("writer", st.get("writer", "jsonl"), f"{sw}.writer")
         rejects = build_component("writer", st.get("rejects", "jsonl"), f"{sw}.rejects")
         stages.append(Stage(name=name, reader=reader, source=st.get("from"), steps=steps, writer=writer,

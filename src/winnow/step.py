@@ -56,6 +56,9 @@ class Step:
 
     name: ClassVar[str] = ""
     REASONS: ClassVar[tuple[str, ...]] = ()  # every drop or edit reason the step can give
+    # True for a step that reads raw HTML from metadata["html"] (html_extract). A stage whose reader yields HTML
+    # (its ``yields_html`` is true) must start with such a step: validation says so before anything runs.
+    READS_HTML: ClassVar[bool] = False
     _ready: bool = False
 
     def setup(self, ctx: Context) -> None:

@@ -27,6 +27,10 @@ class TextFolderReader(Reader):
     field: str = "text"  # text | html
     max_file_bytes: int = 64 * 1024 * 1024
 
+    @property
+    def yields_html(self) -> bool:
+        return self.field == "html"
+
     def _files(self) -> list[tuple[str, str]]:
         out = []
         for folder in expand_paths(self.paths):

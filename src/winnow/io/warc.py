@@ -267,6 +267,7 @@ class WarcReader(_Base):
     """WARC ``response`` records (gzip, zstd or uncompressed) -> Documents with the HTML in ``metadata["html"]``."""
 
     paths: str | list[str] = "*.warc*"
+    yields_html = True  # not a field: the first step must be html_extract (checked by config validation)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
         from fastwarc.warc import WarcRecordType

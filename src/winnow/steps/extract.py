@@ -412,6 +412,7 @@ class HtmlExtract(Step):
     keep_html: bool = False
     min_chars: int = 1  # shorter extracted text: no_main_content
     REASONS = ("http_status", "not_html", "no_main_content", "extraction_failed")
+    READS_HTML = True
 
     def setup(self, ctx) -> None:
         if self.backend not in BACKENDS:
