@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..document import Document, Drop
@@ -178,6 +179,9 @@ _MAX_GAP = 15
 _JOIN = 0.1
 _INLINE_BOX = 6
 _FALLBACK = 0.35
+_LEAD_WINDOW = 8
+_GAP_MAIN = 0.25
+_GAP_TINY = 0
 
 
 def classify(blocks: list[Block]) -> None:
@@ -197,6 +201,21 @@ def classify(blocks: list[Block]) -> None:
     while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
             and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
         lo -= 1
+    # Title and standfirst: headings just above the article (news sites set the lead paragraph in <h2>/<h3>),
+    # across short byline and date lines that stay out, up to the page's <h1>.
+    lead: list[int] = []
+    k = lo - 1
+    while k >= 0 and lo - k <= _LEAD_WINDOW:
+        b = blocks[k]
+        if b.kind == "h":
+            if not b.in_main or _boiler(b) or _END.match(b.text):
+                break
+            if b.level == 1:
+                break
+            lead.append(k)
+        elif prose[k] or len(b.text) > 80:
+            break
+        k -= 1
     # ... and run a little after the last one, but stop at an end-of-article marker.
     j = hi + 1
     while j < len(blocks) and blocks[j].in_main and not _boiler(blocks[j]) and blocks[j].kind != "h" \
@@ -220,6 +239,8 @@ def classify(blocks: list[Block]) -> None:
             b.keep = True  # union: article prose the main-content pass missed
         elif b.kind in ("li", "row") and b.link_chars * 4 < len(b.text) and _near_kept(blocks, i):
             b.keep = True  # ingredient lists, tables inside the article
+    for k in lead:
+        blocks[k].keep = True
     _trim_tail(blocks)
     # Little prose and a thin core (a product page, a listing with one description): the region logic has
     # nothing to lean on, so Resiliparse's own choice minus furniture is the better bet.
@@ -231,7 +252,13 @@ def classify(blocks: list[Block]) -> None:
     # rank) is furniture.
     for i, b in enumerate(blocks):
         if b.keep and b.kind == "h":
-            nxt = next((k for k in range(i + 1, min(len(blocks), i + 4)) if blocks[k].keep), None)
+            nxt = None
+            for k in range(i + 1, min(len(blocks), i + 8)):
+                if blocks[k].keep:
+                    nxt = k
+                    break
+                if k > i + 3 and (prose[k] or len(blocks[k].text) > 80):
+                    break  # a heading separated from the text by more than a byline is not its heading
             if nxt is None or blocks[nxt].kind == "h" and blocks[nxt].level <= b.level:
                 b.keep = False
 
@@ -239,7 +266,7 @@ def classify(blocks: list[Block]) -> None:
 # What the last paragraphs of a page say when they are not the article: calls to subscribe or follow, app
 # adverts, licence and citation notes, author bios, donation appeals.
 _TAIL = re.compile(
-    r"newsletter|subscri|abonn|posteingang|inbox|e-mail-adresse|email address|benachrichtigung|"
+    r"©|\b(?:newsletter|subscri|abonn|posteingang|inbox|e-mail-adresse|email address|benachrichtigung|"
     r"follow (?:us|the|our)|folg(?:en sie|t uns|e uns)|download (?:the|our)|\bapps?\b.{0,20}\b(?:ios|android)|"
     r"twitter|instagram|facebook|whatsapp|telegram|lizenz|licen[cs]e|cc-by|creative commons|"
     r"suggested citation|zitiervorschlag|zitierweise|kontakt ?:|contact ?:|"
@@ -247,8 +274,8 @@ _TAIL = re.compile(
     r"unterst[üu]tze|support (?:us|our)|ap[óo]yanos|[úu]nete|donat|spende|"
     r"\b(?:ist|is|est|es) (?:\w+ ){0,4}(?:redakteur|redakteurin|editor|reporter|autor|autorin|author|journalist|"
     r"korrespondent|correspondent|head of|chefredakt)|schreibt seit|writes (?:about|for)|"
-    r"all rights reserved|alle rechte|copyright|©|impressum|datenschutz|privacy|cookie|"
-    r"werbung|anzeige|advertis|sponsored|affiliate|partnerlink|provision", re.I)
+    r"all rights reserved|alle rechte|copyright|impressum|datenschutz|privacy|cookie|"
+    r"werbung|anzeige|advertis|sponsored|affiliate|partnerlink|provision\b)", re.I)
 
 
 def _trim_tail(blocks: list[Block]) -> None:
@@ -273,7 +300,9 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     breaks: list[bool] = []  # an end marker lies between run k and run k+1
     for prev, cur in zip(anchors, anchors[1:]):
         between = range(prev + 1, cur)
-        gap = cur - prev - 1
+        # Blocks Resiliparse kept as content (a table of contents, a gallery, a job box inside the article) and
+        # tiny labels widen a gap less than foreign text does.
+        gap = sum(_GAP_MAIN if blocks[k].in_main or len(blocks[k].text) < _GAP_TINY else 1.0 for k in between)
         # An end marker ("Related", "Comments") followed by the article's prose within a few blocks is an inline
         # box, not the end.
         marker = gap > _INLINE_BOX and any(_END.match(blocks[k].text) for k in between)
@@ -320,7 +349,17 @@ def render(blocks: list[Block]) -> str:
             out.append(sep)
         out.append(text)
         prev = b.kind
-    return "".join(out)
+    return _normalize("".join(out))
+
+
+def _normalize(text: str) -> str:
+    # Soft hyphens are invisible hyphenation hints that split words for every later step (and snippet match);
+    # decomposed umlauts (u + U+0308, as some CMSs write them) likewise compare unequal to the same word in NFC.
+    if "\xad" in text:
+        text = text.replace("\xad", "")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
 
 
 def _key(text: str) -> str:
