@@ -99,3 +99,13 @@ def test_html_readers_need_html_extract_first():
     assert pipeline_from_dict(stage(warc, ["html_extract", "gopher_quality"]))
     assert pipeline_from_dict(stage({**html_folder, "field": "text"}, ["length"]))
     assert pipeline_from_dict(_cfg(["html_extract", "length"]))  # JSONL whose metadata carries html
+
+
+def test_step_short_form():
+    pipe = pipeline_from_dict(_cfg([{"length": {"min_chars": 10}}, {"url_dedup": None}, "gopher_quality"]))
+    steps = pipe.stages[0].steps
+    assert [s.name for s in steps] == ["length", "url_dedup", "gopher_quality"] and steps[0].min_chars == 10
+    with pytest.raises(ConfigError, match="did you mean 'min_chars'"):
+        pipeline_from_dict(_cfg([{"length": {"min_char": 10}}]))
+    with pytest.raises(ConfigError, match="expected a mapping with a 'type' key"):
+        pipeline_from_dict(_cfg([{"length": 10}]))

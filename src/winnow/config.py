@@ -117,6 +117,11 @@ def _fields(cls: type) -> dict[str, dataclasses.Field]:
 def build_component(kind: str, spec: Any, where: str) -> Any:
     if isinstance(spec, str):
         spec = {"type": spec}
+    if isinstance(spec, dict) and "type" not in spec and len(spec) == 1:
+        # the short form `- minhash_dedup: {bands: 14}` (or `- url_dedup:`) for `- {type: minhash_dedup, ...}`
+        (type_name, params), = spec.items()
+        if params is None or isinstance(params, dict):
+            spec = {"type": type_name, **(params or {})}
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"{where}: expected a mapping with a 'type' key, got {spec!r}")
     spec = dict(spec)
