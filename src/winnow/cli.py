@@ -45,7 +45,9 @@ def cmd_run(args) -> int:
 
     executor = validate_executor_spec(executor)
     pipe.executor = executor
-    out = Path(args.output or pipe.output_dir)
+    from .io.base import as_path
+
+    out = as_path(args.output or pipe.output_dir)  # a local folder or a URL (s3://bucket/run)
     result = run_pipeline(pipe, out, executor, verify_files=args.verify)
     print(format_stats(result.stats))
     if result.skipped_shards:
@@ -123,7 +125,9 @@ def cmd_inspect(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
-    path = build_report(Path(args.run_dir))
+    from .io.base import as_path
+
+    path = build_report(as_path(args.run_dir))
     print(f"report: {path}")
     return 0
 
@@ -131,13 +135,17 @@ def cmd_report(args) -> int:
 def cmd_explain(args) -> int:
     from .report.explain import explain
 
-    return explain(Path(args.run_dir), args.doc_id, as_json=args.json)
+    from .io.base import as_path
+
+    return explain(as_path(args.run_dir), args.doc_id, as_json=args.json)
 
 
 def cmd_whatif(args) -> int:
     from .report.whatif import whatif
 
-    return whatif(Path(args.run_dir), _parse_set(args.set), as_json=args.json)
+    from .io.base import as_path
+
+    return whatif(as_path(args.run_dir), _parse_set(args.set), as_json=args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ Run folder::
     stats/<stage>/p<k>/<shard>.json     per-shard counters (the ledger's entries)
     done/<stage>/p<k>/<shard>   completion markers; done/<stage>/reduce<k> for a corpus step's reduce
     stats.json                  everything merged, per stage and step
+
+The run folder may be a URL (``s3://bucket/run``): every file above is then uploaded whole by ``atomic_path``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import orjson
 
 from .document import Document, Quarantine
 from .errors import ConfigError, LedgerError
-from .io.base import Reader, Writer, atomic_path
+from .io.base import Reader, RemotePath, Writer, as_path, atomic_path
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
 
@@ -119,11 +121,11 @@ def step_label(stage: Stage, i: int) -> str:
     return name if len(same) == 1 else f"{name}#{same.index(i) + 1}"
 
 
-def work_dir(run_dir: Path, stage: Stage, i: int) -> Path:
+def work_dir(run_dir: Path | RemotePath, stage: Stage, i: int) -> Path | RemotePath:
     return run_dir / "work" / stage.name / f"{i:02d}-{stage.steps[i].name}"
 
 
-def _reader_for_stage_output(stage: Stage, run_dir: Path) -> Reader:
+def _reader_for_stage_output(stage: Stage, run_dir: Path | RemotePath) -> Reader:
     from .io.parquet import ParquetReader
 
     folder = run_dir / "kept" / stage.name
@@ -132,7 +134,7 @@ def _reader_for_stage_output(stage: Stage, run_dir: Path) -> Reader:
     return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"))
 
 
-def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path) -> list[tuple[str, str]]:
+def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> list[tuple[str, str]]:
     """(shard name, reader key) pairs for the stage's first pass, in a deterministic order."""
     if stage.reader is not None:
         keys = stage.reader.shards()
@@ -140,7 +142,7 @@ def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path) -> list[tuple[str,
         return [(f"{i:0{width}d}", k) for i, k in enumerate(keys)]
     src = next(s for s in pipe.stages if s.name == stage.source)
     reader = _reader_for_stage_output(src, run_dir)
-    return [(Path(k).name.split(".")[0], k) for k in reader.shards()]
+    return [(k.rsplit("/", 1)[-1].split(".")[0], k) for k in reader.shards()]
 
 
 # --- running one shard ------------------------------------------------------------------------------------------
@@ -177,7 +179,8 @@ class ShardTask:
         return run_shard(self, progress)
 
 
-def paths_for(run_dir: Path, stage: Stage, pass_index: int, shard: str, last: bool) -> dict[str, Path]:
+def paths_for(run_dir: Path | RemotePath, stage: Stage, pass_index: int, shard: str,
+              last: bool) -> dict[str, Path | RemotePath]:
     kept = (run_dir / "kept" / stage.name / f"{shard}{stage.writer.extension}" if last
             else run_dir / "work" / stage.name / f"p{pass_index}" / f"{shard}.jsonl.zst")
     return {
@@ -192,7 +195,7 @@ def paths_for(run_dir: Path, stage: Stage, pass_index: int, shard: str, last: bo
 def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     pipe = task.pipeline
     stage = pipe.stages[task.stage_index]
-    run_dir = Path(task.run_dir)
+    run_dir = as_path(task.run_dir)
     ps = plan_passes(stage)[task.pass_index]
     out = paths_for(run_dir, stage, ps.index, task.shard, ps.last)
     annotate = pipe.on_drop == "annotate"

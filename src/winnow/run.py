@@ -19,7 +19,7 @@ import orjson
 from .config import dump_pipeline
 from .errors import ConfigError, LedgerError, ShardFailed
 from .executors import Executor, TaskFailure, make_executor
-from .io.base import atomic_path, open_read
+from .io.base import RemotePath, as_path, atomic_path, open_read
 from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
 from .step import Context
 
@@ -28,18 +28,21 @@ __all__ = ["run_pipeline", "RunResult", "load_stats", "format_stats"]
 
 @dataclass
 class RunResult:
-    run_dir: Path
+    run_dir: Path | RemotePath
     stats: dict[str, Any]
     failures: list[TaskFailure] = field(default_factory=list)
     skipped_shards: int = 0
 
 
-def _count_records(path: Path) -> int:
+def _count_records(path: Path | RemotePath) -> int:
     if not path.exists():
         return 0
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
+        if isinstance(path, RemotePath):
+            with open_read(path) as f:
+                return pq.ParquetFile(f).metadata.num_rows
         return pq.ParquetFile(path).metadata.num_rows
     n = 0
     with open_read(path) as f:
@@ -48,14 +51,24 @@ def _count_records(path: Path) -> int:
     return n
 
 
-def _check_pass_ledger(run_dir: Path, pipe: Pipeline, si: int, pi: int, shards: list[str],
+def _done_markers(folder: Path | RemotePath) -> set[str]:
+    """The completion markers in one pass's folder, listed once: on an object store one listing replaces a
+    request per shard."""
+    try:
+        return {p.name for p in folder.iterdir()}
+    except FileNotFoundError:
+        return set()
+
+
+def _check_pass_ledger(run_dir: Path | RemotePath, pipe: Pipeline, si: int, pi: int, shards: list[str],
                        prev: dict[str, int] | None, verify_files: bool) -> dict[str, int]:
     stage = pipe.stages[si]
     ps = plan_passes(stage)[pi]
     kept_by_shard: dict[str, int] = {}
+    done = _done_markers(run_dir / "done" / stage.name / f"p{pi}")
     for shard in shards:
         p = paths_for(run_dir, stage, pi, shard, ps.last)
-        if not p["done"].exists():
+        if shard not in done:
             continue
         s = orjson.loads(p["stats"].read_bytes())
         if s["in"] != s["kept"] + s["rejected"] + s["quarantined"]:
@@ -73,11 +86,13 @@ def _check_pass_ledger(run_dir: Path, pipe: Pipeline, si: int, pi: int, shards: 
     return kept_by_shard
 
 
-def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Executor | dict | str | None = None,
+def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
+                 executor: Executor | dict | str | None = None,
                  *, verify_files: bool = False, log: bool = True, report: bool = True) -> RunResult:
     """Run (or resume) every stage. ``verify_files`` re-counts the records in every output file against the stats
-    (decompressing everything once more); the per-shard and per-pass balance is always checked."""
-    run_dir = Path(run_dir if run_dir is not None else pipe.output_dir)
+    (decompressing everything once more); the per-shard and per-pass balance is always checked. The run folder may
+    be a local path or a URL on any filesystem fsspec knows (``s3://bucket/run``)."""
+    run_dir = as_path(run_dir if run_dir is not None else pipe.output_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     pipe.output_dir = str(run_dir)
     resolved = dump_pipeline(pipe)
@@ -103,12 +118,13 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Ex
             prev_kept: dict[str, int] | None = None
             for ps in plan_passes(stage):
                 tasks = []
+                done = _done_markers(run_dir / "done" / stage.name / f"p{ps.index}")
                 for name, key in shards:
                     if prev_kept is not None and name not in prev_kept:
                         continue  # that shard failed in an earlier pass
                     k = key if ps.index == 0 else str(run_dir / "work" / stage.name / f"p{ps.index - 1}" / f"{name}.jsonl.zst")
                     task = ShardTask(pipe, si, ps.index, name, k, str(run_dir))
-                    if paths_for(run_dir, stage, ps.index, name, ps.last)["done"].exists():
+                    if name in done:
                         skipped += 1
                         continue
                     tasks.append(task)
@@ -151,7 +167,7 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | None = None, executor: Ex
     return result
 
 
-def _write_report(run_dir: Path, log: bool) -> None:
+def _write_report(run_dir: Path | RemotePath, log: bool) -> None:
     """The HTML report is built from the run folder alone; a missing or failing report never fails a run."""
     try:
         from .report import build_report
@@ -173,8 +189,9 @@ def _strip_executor(cfg: str) -> str:
     return yaml.safe_dump(d, sort_keys=True)
 
 
-def load_stats(run_dir: Path, pipe: Pipeline) -> dict[str, Any]:
+def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, Any]:
     """Merge the per-shard stats files into per-stage, per-step totals."""
+    run_dir = as_path(run_dir)
     out: dict[str, Any] = {"stages": []}
     for stage in pipe.stages:
         sd: dict[str, Any] = {"name": stage.name, "passes": []}
@@ -183,7 +200,7 @@ def load_stats(run_dir: Path, pipe: Pipeline) -> dict[str, Any]:
             folder = run_dir / "stats" / stage.name / f"p{ps.index}"
             tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
                    "quarantine_reasons": {}}
-            for f in sorted(folder.glob("*.json")) if folder.exists() else []:
+            for f in sorted(folder.glob("*.json")) if isinstance(folder, RemotePath) or folder.exists() else []:
                 s = orjson.loads(f.read_bytes())
                 tot["shards"] += 1
                 for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):

@@ -46,7 +46,7 @@ def validate_executor_spec(spec: dict[str, Any], where: str = "executor") -> dic
         raise ConfigError(f"{where}: expected a mapping with 'type' (one of {', '.join(_TYPES)})")
     kind = spec["type"]
     if kind == "ray":
-        allowed = {"address", "retries", "num_cpus", "workers"}  # validated again by RayExecutor when built
+        allowed = {"address", "retries", "num_cpus", "workers", "forward_env"}  # validated by RayExecutor
         unknown = set(spec) - allowed - {"type"}
         if unknown:
             raise ConfigError(f"{where}: unknown parameter(s) {sorted(unknown)} for executor ray "

@@ -13,6 +13,10 @@ shard starts, so a misconfigured cluster fails in seconds with the node named in
   * ``local`` always start a private local instance (benchmarks; never joins someone else's cluster)
   * ``host:port`` or ``ray://host:10001`` a given cluster (Ray Client for ``ray://``)
 If this process already called ``ray.init``, that connection is used and left open.
+
+``forward_env``: environment variables (names, or prefixes ending in ``*``) copied from the driver to every task,
+so the storage settings that reach the driver (``AWS_ENDPOINT_URL``, credentials, ``FSSPEC_*``) reach the workers
+that read inputs from and write the run folder to an object store. Only variables set on the driver travel.
 """
 
 from __future__ import annotations
@@ -21,8 +25,7 @@ import math
 import os
 import socket
 import traceback
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import ConfigError
@@ -43,9 +46,27 @@ def _call(fn: Callable[[Any], Any], item: Any) -> Any:
 
 def _probe(run_dir: str | None) -> dict[str, Any]:
     from .. import __version__
+    from ..io.base import as_path
 
-    return {"host": socket.gethostname(), "pid": os.getpid(), "version": __version__,
-            "sees_run_dir": run_dir is None or Path(run_dir).is_dir()}
+    try:
+        sees, why = run_dir is None or as_path(run_dir).is_dir(), ""
+    except Exception as exc:  # an object store without credentials or endpoint on this node
+        sees, why = False, _error_text(exc)
+    return {"host": socket.gethostname(), "pid": os.getpid(), "version": __version__, "sees_run_dir": sees,
+            "why": why}
+
+
+# The settings fsspec's filesystems read from the environment: S3 (and S3-compatible stores), fsspec's own
+# configuration, GCS, Azure.
+STORAGE_ENV = ["AWS_*", "FSSPEC_*", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "AZURE_STORAGE_*"]
+
+
+def _env_to_forward(patterns: list[str]) -> dict[str, str]:
+    out = {}
+    for k, v in os.environ.items():
+        if any(k.startswith(p[:-1]) if p.endswith("*") else k == p for p in patterns):
+            out[k] = v
+    return dict(sorted(out.items()))
 
 
 def _error_text(exc: BaseException) -> str:
@@ -66,6 +87,7 @@ class RayExecutor(Executor):
     retries: int = 2  # further attempts of a task after its first (a killed worker or an exception)
     num_cpus: float = 1.0  # CPUs Ray reserves for each task: raise it for steps that use threads (a model)
     workers: int = 0  # most tasks in flight at once; 0: as many as the cluster's CPUs allow
+    forward_env: list[str] = field(default_factory=lambda: list(STORAGE_ENV))
     progress: bool = True  # Python API only (a pipeline file sets the four above): a bar or a log line per 10%
 
     def __post_init__(self) -> None:
@@ -77,6 +99,11 @@ class RayExecutor(Executor):
             raise ConfigError(f"executor ray: num_cpus must be > 0, got {self.num_cpus!r}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
             raise ConfigError(f"executor ray: workers must be an integer >= 0, got {self.workers!r}")
+        if isinstance(self.forward_env, str):
+            self.forward_env = [self.forward_env]
+        if not isinstance(self.forward_env, list) or not all(isinstance(x, str) and x for x in self.forward_env):
+            raise ConfigError(f"executor ray: forward_env must be a list of variable names or prefixes ending in "
+                              f"'*', got {self.forward_env!r}")
         self.num_cpus = float(self.num_cpus)
         self._cap = self.workers  # what the user asked for; self.workers becomes the parallelism in effect
         self._owns_connection = False
@@ -85,21 +112,30 @@ class RayExecutor(Executor):
         self._connect()
         self.workers = self._parallelism()
         ray = self._ray
+        env = {"runtime_env": self._task_env} if self._task_env else {}
         self._shard_fn = ray.remote(num_cpus=self.num_cpus, max_retries=self.retries,
-                                    retry_exceptions=True)(_run_task)
+                                    retry_exceptions=True, **env)(_run_task)
         # A reduce piece that raises is a bug to report at once (as the local pool does); only a lost worker is
         # worth running again.
         self._map_fn = ray.remote(num_cpus=self.num_cpus, max_retries=self.retries,
-                                  retry_exceptions=False)(_call)
+                                  retry_exceptions=False, **env)(_call)
 
     # --- connection --------------------------------------------------------------------------------------------
 
     def _connect(self) -> None:
         ray = self._ray
+        env = _env_to_forward(self.forward_env)
+        # A job-wide runtime environment when this executor connects; per task on the caller's connection (whose
+        # job environment is already fixed). Nothing when no variable is set: no separate worker pool.
+        self._task_env = None
         if ray.is_initialized():
+            if env:
+                self._task_env = {"env_vars": env}
             return  # the caller's connection: theirs to close
         addr = self.address.strip()
-        opts = {"include_dashboard": False, "log_to_driver": True}
+        opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True}
+        if env:
+            opts["runtime_env"] = {"env_vars": env}
         if addr == "local":
             self._start_local(opts)
         elif addr == "auto":
@@ -204,7 +240,8 @@ class RayExecutor(Executor):
         ray = self._ray
         nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0]
         probe = ray.remote(num_cpus=0, max_retries=self.retries)(_probe)
-        refs = [probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
+        env = {"runtime_env": self._task_env} if self._task_env else {}
+        refs = [probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False), **env)
                 .remote(run_dir) for n in nodes]
         problems = []
         for node, ref in zip(nodes, refs):
@@ -217,11 +254,12 @@ class RayExecutor(Executor):
             if info["version"] != __version__:
                 problems.append(f"{where} runs winnow {info['version']}, this driver {__version__}")
             if not info["sees_run_dir"]:
-                problems.append(f"{where} cannot see the run folder {run_dir}")
+                problems.append(f"{where} cannot see the run folder {run_dir}"
+                                + (f" ({info['why']})" if info.get("why") else ""))
         if problems:
             raise ConfigError("executor ray: the cluster cannot run this pipeline: " + "; ".join(problems)
                               + ". Every node needs the same winnow installed and the run folder and inputs on a "
-                              "file system all nodes mount (docs/scaling.md).")
+                              "file system all nodes mount or an object store all nodes reach (docs/scaling.md).")
         self._probed.add(run_dir)
 
 

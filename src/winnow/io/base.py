@@ -3,6 +3,10 @@
 Every output file is written under a temporary name beside its final path and renamed when complete, so a killed
 run never leaves a half file that a resumed run would trust. gzip output carries no timestamp, so the same input
 gives byte-identical files.
+
+A run folder may also be a URL on any filesystem fsspec knows (``s3://bucket/run``, ``gs://...``): ``as_path``
+gives a ``RemotePath`` there (the few pathlib calls the runner makes, over fsspec), and ``atomic_path`` writes a
+local temporary file and uploads it with one PUT, which an object store makes visible whole or not at all.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import gzip
 import io
 import os
 import socket
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, ClassVar, Iterator
@@ -20,7 +25,8 @@ import zstandard
 
 from ..document import Document, Quarantine
 
-__all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of"]
+__all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of", "as_path",
+           "RemotePath", "remove_tree", "local_copy"]
 
 
 SAMPLES_PREFIX = "samples://"
@@ -49,10 +55,184 @@ def _fsspec():
     return fsspec
 
 
-def open_read(path: str | os.PathLike) -> IO[bytes]:
+def remote_fs(url: str):
+    """(filesystem, path inside it) for a URL. Listings are never cached: other processes (workers, another node)
+    add files to the run folder while this one runs, and a stale listing would hide a finished shard."""
+    return _fsspec().core.url_to_fs(url, use_listings_cache=False)
+
+
+class RemotePath:
+    """The part of pathlib's API that the runner, the dedup store and the report use, over an fsspec URL.
+
+    It has no ``__fspath__`` on purpose: handing one to ``open()`` or numpy fails loudly instead of writing a local
+    file named ``s3:/...``. Object stores have no folders, so ``mkdir`` does nothing and a "folder" exists when
+    something is stored under it."""
+
+    __slots__ = ("url", "_kind", "_size")
+
+    def __init__(self, url: str, _kind: str | None = None, _size: int | None = None):
+        proto, _, rest = str(url).partition("://")
+        self.url = f"{proto}://{rest.rstrip('/')}" if rest.strip("/") else str(url)
+        # What a listing already said ("file" | "directory", the size): saves a request per entry.
+        self._kind, self._size = _kind, _size
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"RemotePath({self.url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RemotePath) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+    def __lt__(self, other: "RemotePath") -> bool:
+        return self.url < other.url
+
+    def __reduce__(self):
+        return (RemotePath, (self.url,))
+
+    def __truediv__(self, other: str | os.PathLike) -> "RemotePath":
+        return RemotePath(f"{self.url}/{str(other).strip('/')}")
+
+    @property
+    def name(self) -> str:
+        return self.url.rsplit("/", 1)[1] if "/" in self.url.split("://", 1)[1] else ""
+
+    @property
+    def parent(self) -> "RemotePath":
+        proto, rest = self.url.split("://", 1)
+        return RemotePath(f"{proto}://{rest.rsplit('/', 1)[0]}") if "/" in rest else self
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        i = name.rfind(".")
+        return name[i:] if 0 < i < len(name) - 1 else ""
+
+    def with_name(self, name: str) -> "RemotePath":
+        return self.parent / name
+
+    def relative_to(self, other: "RemotePath | str") -> str:
+        base = str(other).rstrip("/") + "/"
+        if not self.url.startswith(base):
+            raise ValueError(f"{self.url} is not under {other}")
+        return self.url[len(base):]
+
+    def _fs(self):
+        return remote_fs(self.url)
+
+    def exists(self) -> bool:
+        fs, p = self._fs()
+        return fs.exists(p)
+
+    def is_dir(self) -> bool:
+        if self._kind is not None:
+            return self._kind == "directory"
+        fs, p = self._fs()
+        return fs.isdir(p)
+
+    def is_file(self) -> bool:
+        if self._kind is not None:
+            return self._kind == "file"
+        fs, p = self._fs()
+        return fs.isfile(p)
+
+    def stat(self) -> os.stat_result:
+        if self._size is None:
+            fs, p = self._fs()
+            self._size = int(fs.size(p))
+        return os.stat_result((0o100644, 0, 0, 1, 0, 0, self._size, 0, 0, 0))
+
+    def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
+        pass
+
+    def _wrap(self, fs, entries) -> list["RemotePath"]:
+        return [RemotePath(fs.unstrip_protocol(e["name"]), "directory" if e.get("type") == "directory" else "file",
+                           e.get("size")) for e in entries]
+
+    def iterdir(self) -> list["RemotePath"]:
+        fs, p = self._fs()
+        try:
+            return self._wrap(fs, [e for e in fs.ls(p, detail=True) if e["name"].rstrip("/") != p.rstrip("/")])
+        except FileNotFoundError:
+            return []
+
+    def glob(self, pattern: str) -> list["RemotePath"]:
+        fs, p = self._fs()
+        return self._wrap(fs, fs.glob(f"{p}/{pattern}", detail=True).values())
+
+    def read_bytes(self) -> bytes:
+        fs, p = self._fs()
+        return fs.cat_file(p)
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.read_bytes().decode(encoding)
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        fs, p = self._fs()
+        try:
+            fs.rm_file(p)
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
+
+
+def as_path(p: "str | os.PathLike | RemotePath") -> "Path | RemotePath":
+    """A run folder or a file in it: ``Path`` for local paths, ``RemotePath`` for URLs (``Path("s3://b/run")``
+    would silently become the local folder ``s3:/b/run``)."""
+    if isinstance(p, (Path, RemotePath)):
+        return p
+    s = os.fspath(p)
+    if is_remote(s):
+        return RemotePath(s)
+    return Path(s[len("file://"):] if s.startswith("file://") else s)
+
+
+def remove_tree(path: "Path | RemotePath") -> None:
+    """``shutil.rmtree(path, ignore_errors=True)`` for local and remote folders."""
+    if isinstance(path, RemotePath):
+        fs, p = remote_fs(path.url)
+        try:
+            fs.rm(p, recursive=True)
+        except FileNotFoundError:
+            pass
+        return
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def local_copy(path: "Path | RemotePath") -> Iterator[Path]:
+    """A local file with the content of ``path`` (the file itself when it is local), removed afterwards. A file
+    memory-mapped from it stays readable after the removal (POSIX keeps unlinked mapped files)."""
+    if not isinstance(path, RemotePath):
+        yield Path(path)
+        return
+    fs, p = remote_fs(path.url)
+    fd, tmp = tempfile.mkstemp(prefix=".winnow-", suffix="-" + path.name)
+    os.close(fd)
+    try:
+        fs.get_file(p, tmp)
+        yield Path(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def _open_raw(path: "str | os.PathLike | RemotePath") -> IO[bytes]:
+    if is_remote(path):
+        fs, p = remote_fs(str(path))
+        return fs.open(p, "rb")
+    return open(path, "rb")
+
+
+def open_read(path: "str | os.PathLike | RemotePath") -> IO[bytes]:
     """A binary stream of the decompressed content (local paths, or any URL fsspec knows)."""
     comp = compression_of(path)
-    raw = _fsspec().open(str(path), "rb").open() if is_remote(path) else open(path, "rb")
+    raw = _open_raw(path)
     if comp == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if comp == "zstd":
@@ -103,8 +283,13 @@ class _ZstdReader(io.RawIOBase):
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+def atomic_path(path: "str | os.PathLike | RemotePath") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds. For a URL, the
+    temporary file is local and is uploaded with one PUT (an object appears whole or not at all: no rename)."""
+    if is_remote(path):
+        with _atomic_upload(str(path)) as tmp:
+            yield tmp
+        return
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     # Host and pid: two nodes writing the same shard onto a shared file system never share a temporary. The final
@@ -116,6 +301,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextmanager
+def _atomic_upload(url: str) -> Iterator[Path]:
+    fs, p = remote_fs(url)
+    # The final name stays last: its extension picks the codec, as beside a local output.
+    fd, tmp = tempfile.mkstemp(prefix=".winnow-", suffix="-" + url.rsplit("/", 1)[-1])
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fs.put_file(tmp, p)
+    finally:
+        os.unlink(tmp)
 
 
 class _ZstdWriter:
@@ -165,8 +363,8 @@ def expand_paths(paths: str | list[str]) -> list[str]:
     out: list[str] = []
     for pat in map(resolve_path, pats):
         if is_remote(pat):
-            fs, _, _ = _fsspec().get_fs_token_paths(pat)
-            out.extend(sorted(fs.unstrip_protocol(m) for m in fs.glob(pat)) or [pat])
+            fs, p = remote_fs(pat)
+            out.extend(sorted(fs.unstrip_protocol(m) for m in fs.glob(p)) or [pat])
             continue
         matches = sorted(glob.glob(os.path.expanduser(pat), recursive=True))
         if not matches and not glob.has_magic(pat):

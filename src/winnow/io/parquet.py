@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from ..document import Document, Drop, Edit, Quarantine
 from ..registry import register
-from .base import Reader, Writer, WriterHandle, doc_from_record, expand_paths
+from .base import Reader, Writer, WriterHandle, _open_raw, doc_from_record, expand_paths, is_remote
 
 __all__ = ["ParquetReader", "ParquetWriter"]
 
@@ -47,7 +47,9 @@ class ParquetReader(Reader):
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
         stem = Path(shard).name.split(".")[0]
         try:
-            pf = pq.ParquetFile(shard)
+            # A URL through fsspec, as every other reader: pyarrow's own S3/GCS clients would need their own
+            # credentials and endpoint settings.
+            pf = pq.ParquetFile(_open_raw(shard) if is_remote(shard) else shard)
         except Exception as exc:  # pyarrow raises several types for a bad file
             yield Quarantine(shard, "file", "unreadable_file", f"{shard}: not a readable Parquet file: {exc}")
             return

@@ -22,7 +22,9 @@ TOP_GROUPS = 15
 
 def build_report(run_dir: Path) -> Path:
     """Write ``run_dir/report.html`` and return its path."""
-    run_dir = Path(run_dir)
+    from ..io.base import as_path
+
+    run_dir = as_path(run_dir)  # a local folder or a URL (s3://bucket/run)
     html = render_report(run_dir)
     out = run_dir / "report.html"
     with atomic_path(out) as tmp:

@@ -103,7 +103,9 @@ def _kind(cls) -> str:
 
 
 def load_run(run_dir: str | Path) -> RunInfo:
-    run_dir = Path(run_dir)
+    from ..io.base import as_path
+
+    run_dir = as_path(run_dir)  # a local folder or a URL (s3://bucket/run)
     cfg_path = run_dir / "config.resolved.yaml"
     if not cfg_path.exists():
         from ..errors import WinnowError
@@ -141,7 +143,7 @@ def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, An
 
         from ..io.parquet import _row_to_doc
 
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
         for batch in pf.iter_batches(batch_size=1024):
             for row in batch.to_pylist():
                 if needle is not None and needle.strip(b'"').decode() != str(row.get("id")):

@@ -7,6 +7,10 @@ holds the slice of the corpus it is responsible for: a key range of a table, or 
 The number of slices is derived from the data size and the step's memory budget, never from the number of
 workers, and every sort carries a full tie-break, so the output is the same byte for byte on 1 or N workers.
 
+On a remote run folder (``s3://...``) the same files live in the object store: a task fetches a whole file to a
+local temporary copy where it needs all of it (the sorted keys it binary-searches, per-document lengths and ids) and
+reads byte ranges where it needs one slice (a key range's ordinals, a routed run's rows).
+
 Documents are named by a ``uid``: ``shard_index << 32 | ordinal`` where the shard index is the position of the
 shard's name in sorted order and the ordinal is the document's position among the documents the shard collected.
 """
@@ -19,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io.base import atomic_path
+from ..io.base import RemotePath, as_path, atomic_path, local_copy, remote_fs
 
 U64 = np.uint64
 M64 = (1 << 64) - 1
@@ -52,14 +56,53 @@ def save(path: Path, arr: np.ndarray) -> None:
             np.save(f, np.ascontiguousarray(arr))
 
 
-def load(path: Path) -> np.ndarray:
+def load(path: Path | RemotePath) -> np.ndarray:
+    with local_copy(path) as p:
+        try:
+            return np.load(p, mmap_mode="r")
+        except ValueError:  # numpy cannot map a zero-length array; those are tiny anyway
+            return np.load(p)
+
+
+def _npy_header(fs, p: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, fortran order, dtype, offset of the data) of a remote .npy file, from ranged reads. np.save pads
+    its header to a multiple of 64 bytes (128 for every array here), so the probe reads 128 bytes (64 if the
+    file is that short) and the rest of a longer header only when there is one."""
+    import io
+
     try:
-        return np.load(path, mmap_mode="r")
-    except ValueError:  # numpy cannot map a zero-length array; those are tiny anyway
-        return np.load(path)
+        head = fs.cat_file(p, start=0, end=128)
+    except OSError:
+        head = fs.cat_file(p, start=0, end=64)
+    major = head[6]
+    start = (10 + int.from_bytes(head[8:10], "little")) if major == 1 else (12 + int.from_bytes(head[8:12], "little"))
+    if start > len(head):
+        head += fs.cat_file(p, start=len(head), end=start)
+    f = io.BytesIO(head[:start])
+    version = np.lib.format.read_magic(f)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(f)
+    return shape, fortran, dtype, start
 
 
-def save_routed(base: Path, route: np.ndarray, n_routes: int, arrays: dict[str, np.ndarray]) -> None:
+def load_rows(path: Path | RemotePath, a: int, b: int) -> np.ndarray:
+    """Rows a..b of a saved array: a memory-mapped slice locally, ranged reads (header, rows) remotely."""
+    if not isinstance(path, RemotePath):
+        return np.asarray(load(path)[a:b])
+    fs, p = remote_fs(path.url)
+    shape, fortran, dtype, start = _npy_header(fs, p)
+    if fortran and len(shape) > 1:
+        raise ValueError(f"{path}: Fortran-ordered arrays cannot be sliced by rows")
+    rest = tuple(shape[1:])
+    row = dtype.itemsize * int(np.prod(rest, dtype=np.int64))
+    a, b = max(0, a), min(b, shape[0])
+    if b <= a or row == 0:
+        return np.zeros((0,) + rest, dtype=dtype)
+    data = fs.cat_file(p, start=start + a * row, end=start + b * row)
+    return np.frombuffer(data, dtype=dtype).reshape((b - a,) + rest)
+
+
+def save_routed(base: Path | RemotePath, route: np.ndarray, n_routes: int, arrays: dict[str, np.ndarray]) -> None:
     """Write arrays grouped by destination ``route`` (0..n_routes-1) with an offsets index, so a later task for
     destination r reads only its slice of every run."""
     order = np.argsort(route, kind="stable")
@@ -69,20 +112,23 @@ def save_routed(base: Path, route: np.ndarray, n_routes: int, arrays: dict[str, 
     save(base.with_name(f"{base.name}.off.npy"), off)  # written last: its presence marks a complete run
 
 
-def read_routed(bases: list[Path], r: int | tuple[int, int], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+def read_routed(bases: list[Path | RemotePath], r: int | tuple[int, int],
+                names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The rows of every run routed to destination r (or to the destinations r[0] <= d < r[1])."""
     lo, hi = (r, r + 1) if isinstance(r, int) else r
     parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
     for base in bases:
-        off = np.load(base.with_name(f"{base.name}.off.npy"))
+        off = np.asarray(load(base.with_name(f"{base.name}.off.npy")))
         a, b = int(off[lo]), int(off[hi])
+        if b <= a and isinstance(base, RemotePath):
+            continue  # nothing routed here: skip the requests (locally an empty slice costs nothing)
         for n in names:
-            parts[n].append(np.asarray(load(base.with_name(f"{base.name}.{n}.npy"))[a:b]))
+            parts[n].append(load_rows(base.with_name(f"{base.name}.{n}.npy"), a, b))
     return {n: (np.concatenate(v) if v else np.zeros(0, U64)) for n, v in parts.items()}
 
 
-def routed_len(bases: list[Path]) -> int:
-    return sum(int(np.load(b.with_name(f"{b.name}.off.npy"))[-1]) for b in bases)
+def routed_len(bases: list[Path | RemotePath]) -> int:
+    return sum(int(load(b.with_name(f"{b.name}.off.npy"))[-1]) for b in bases)
 
 
 # --- per-shard collected data ------------------------------------------------------------------------------------
@@ -91,10 +137,10 @@ def routed_len(bases: list[Path]) -> int:
 class ShardWriter:
     """What one shard collects: per-document length and id, and key tables (key, ordinal) sorted by key."""
 
-    folder: Path
+    folder: Path | RemotePath
     shard: str
 
-    def path(self, what: str) -> Path:
+    def path(self, what: str) -> Path | RemotePath:
         return self.folder / f"{self.shard}.{what}.npy"
 
     def write_docs(self, lengths: list[int], ids: list[str]) -> None:
@@ -116,17 +162,18 @@ class ShardWriter:
         save(self.path(f"t{t}k"), keys[order])
 
 
-def shard_names(folder: Path) -> list[str]:
+def shard_names(folder: Path | RemotePath) -> list[str]:
     return sorted(p.name[: -len(".len.npy")] for p in folder.glob("*.len.npy"))
 
 
 class DocInfo:
     """Random access to the lengths and ids of collected documents by uid (memory-mapped, opened lazily)."""
 
-    def __init__(self, folder: Path, shards: list[str]):
+    def __init__(self, folder: Path | RemotePath, shards: list[str]):
         self.folder, self.shards = folder, shards
         self._len: dict[int, np.ndarray] = {}
         self._ids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._sig: dict[int, np.ndarray] = {}
 
     def lengths(self, uids: np.ndarray) -> np.ndarray:
         uids = np.asarray(uids, dtype=U64)
@@ -147,7 +194,9 @@ class DocInfo:
         ords = (uids & U64(0xFFFFFFFF)).astype(np.int64)
         out = None
         for s in np.unique(sidx):
-            sig = load(self.folder / f"{self.shards[s]}.sig.npy")
+            if s not in self._sig:  # kept open: verification asks for the same shards chunk after chunk
+                self._sig[s] = load(self.folder / f"{self.shards[s]}.sig.npy")
+            sig = self._sig[s]
             if out is None:
                 out = np.zeros((len(uids), sig.shape[1]), dtype=sig.dtype)
             m = sidx == s
@@ -157,7 +206,8 @@ class DocInfo:
     def doc_id(self, uid: int) -> str:
         s, o = uid >> 32, uid & 0xFFFFFFFF
         if s not in self._ids:
-            self._ids[s] = (load(self.folder / f"{self.shards[s]}.ids.npy"), np.load(self.folder / f"{self.shards[s]}.ido.npy"))
+            self._ids[s] = (load(self.folder / f"{self.shards[s]}.ids.npy"),
+                            np.asarray(load(self.folder / f"{self.shards[s]}.ido.npy")))
         blob, off = self._ids[s]
         return bytes(blob[off[o]:off[o + 1]]).decode("utf-8", "surrogatepass")
 
@@ -198,22 +248,22 @@ def _range(part: int, parts: int) -> tuple[int, int | None]:
     return lo, (None if part == parts - 1 else hi)
 
 
-def read_table_range(folder: Path, shards: tuple[str, ...], t: int, part: int, parts: int, has_k2: bool):
+def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int, part: int, parts: int, has_k2: bool):
     lo, hi = _range(part, parts)
     ks, k2s, us = [], [], []
     for si, s in enumerate(shards):
         kp = folder / f"{s}.t{t}k.npy"
         if not kp.exists():
             continue
-        keys = load(kp)
+        keys = load(kp)  # binary-searched: a whole local copy when the run folder is remote
         a = int(np.searchsorted(keys, U64(lo), side="left"))
         b = len(keys) if hi is None else int(np.searchsorted(keys, U64(hi), side="left"))
         if b <= a:
             continue
         ks.append(np.asarray(keys[a:b]))
-        us.append((U64(si) << U64(32)) | np.asarray(load(folder / f"{s}.t{t}o.npy")[a:b]).astype(U64))
+        us.append((U64(si) << U64(32)) | load_rows(folder / f"{s}.t{t}o.npy", a, b).astype(U64))
         if has_k2:
-            k2s.append(np.asarray(load(folder / f"{s}.t{t}k2.npy")[a:b]))
+            k2s.append(load_rows(folder / f"{s}.t{t}k2.npy", a, b))
     if not ks:
         z = np.zeros(0, U64)
         return z, z, z
@@ -223,10 +273,10 @@ def read_table_range(folder: Path, shards: tuple[str, ...], t: int, part: int, p
 
 def run_table_task(task: TableTask) -> int:
     """Group equal keys; write what the mode needs, routed to the next phase. Returns the rows written."""
-    folder = Path(task.folder)
+    folder = as_path(task.folder)
     k, k2, uid = read_table_range(folder, task.shards, task.table, task.part, task.parts, task.has_k2)
     info = DocInfo(folder, list(task.shards))
-    out = Path(task.out)
+    out = as_path(task.out)
     if len(k):
         order = np.lexsort(tuple(keep_order(uid, info, task.keep)) + (k2, k))
         k, k2, uid = k[order], k2[order], uid[order]
@@ -282,7 +332,7 @@ class StarTask:
 
 def _read_edges(inputs: tuple[str, ...], part: int, parts: int, virtual: bool) -> tuple[np.ndarray, np.ndarray]:
     r = (part * VIRTUAL // parts, (part + 1) * VIRTUAL // parts) if virtual else part
-    d = read_routed([Path(p) for p in inputs], r, ("src", "dst"))
+    d = read_routed([as_path(p) for p in inputs], r, ("src", "dst"))
     src, dst = d["src"].astype(U64), d["dst"].astype(U64)
     if len(src):
         order = np.lexsort((dst, src))
@@ -304,7 +354,7 @@ def run_star_task(task: StarTask) -> tuple[int, int]:
     an order-independent fingerprint of the edges it read, so the driver can see when a step changed nothing."""
     src, dst = _read_edges(task.inputs, task.part, task.parts, task.virtual)
     fp = (len(src), _fingerprint(src, dst))
-    out = Path(task.out)
+    out = as_path(task.out)
     if len(src):
         new = np.ones(len(src), dtype=bool)
         new[1:] = src[1:] != src[:-1]
@@ -343,7 +393,8 @@ def run_star_task(task: StarTask) -> tuple[int, int]:
     return fp
 
 
-def connected_components(edge_runs: list[Path], parts: int, work: Path, mapper, max_steps: int = 200) -> list[Path]:
+def connected_components(edge_runs: list[Path | RemotePath], parts: int, work: Path | RemotePath, mapper,
+                         max_steps: int = 200) -> list[Path | RemotePath]:
     """Alternate large-star and small-star until neither changes the edge set; the result is a forest of stars
     centred on each component's smallest uid. Returns runs of (node, label) routed by label."""
     inputs = [str(p) for p in edge_runs]
@@ -361,7 +412,7 @@ def connected_components(edge_runs: list[Path], parts: int, work: Path, mapper, 
         raise RuntimeError(f"connected components did not converge in {max_steps} steps")
     outs = [str(work / f"label-{p:05d}") for p in range(parts)]
     mapper(run_star_task, [StarTask(tuple(inputs), p, parts, "label", outs[p], step == 0) for p in range(parts)])
-    return [Path(o) for o in outs]
+    return [as_path(o) for o in outs]
 
 
 # --- phase C: choose the keeper of each component --------------------------------------------------------------
@@ -377,9 +428,9 @@ class ClusterTask:
 
 
 def run_cluster_task(task: ClusterTask) -> int:
-    d = read_routed([Path(p) for p in task.inputs], task.part, ("node", "label"))
+    d = read_routed([as_path(p) for p in task.inputs], task.part, ("node", "label"))
     node, label = d["node"].astype(U64), d["label"].astype(U64)
-    info = DocInfo(Path(task.folder), list(task.shards))
+    info = DocInfo(as_path(task.folder), list(task.shards))
     if len(node):
         order = np.lexsort(tuple(keep_order(node, info, task.keep)) + (label,))
         node, label = node[order], label[order]
@@ -392,7 +443,7 @@ def run_cluster_task(task: ClusterTask) -> int:
     else:
         size = np.zeros(0, np.int64)
         keeper = np.zeros(0, U64)
-    save_routed(Path(task.out), (node >> U64(32)).astype(np.int64), len(task.shards),
+    save_routed(as_path(task.out), (node >> U64(32)).astype(np.int64), len(task.shards),
                 {"uid": node, "keeper": keeper, "size": size.astype(np.int64), "k": label,
                  "k2": np.zeros(len(node), U64)})
     return int(len(node))
@@ -404,11 +455,11 @@ def parts_for(rows: int, bytes_per_row: int, memory_mb: int) -> int:
     return max(1, -(-rows * bytes_per_row // budget))
 
 
-def run_marker(work: Path, name: str) -> Path:
+def run_marker(work: Path | RemotePath, name: str) -> Path | RemotePath:
     return work / f"{name}.done"
 
 
-def phase(work: Path, name: str, fn, *args: Any) -> Any:
+def phase(work: Path | RemotePath, name: str, fn, *args: Any) -> Any:
     """Run a reduce phase unless a marker says it finished (a killed reduce resumes at the phase it was in)."""
     import orjson
 
@@ -437,8 +488,8 @@ def run_decide_task(task: DecideTask) -> int:
     """Gather the rows of one shard and resolve the kept documents' ids, so the apply pass reads one small file."""
     import orjson
 
-    info = DocInfo(Path(task.folder), list(task.shards))
-    bases = [Path(p) for p in task.inputs]
+    info = DocInfo(as_path(task.folder), list(task.shards))
+    bases = [as_path(p) for p in task.inputs]
     if task.style == "lines":
         d = read_routed(bases, task.shard_index, ("uid", "k", "k2", "size"))
         order = np.lexsort((d["k2"], d["k"], d["uid"]))
@@ -454,6 +505,6 @@ def run_decide_task(task: DecideTask) -> int:
         for uid, keeper, size, k, k2 in zip(*(d[n][order].tolist() for n in ("uid", "keeper", "size", "k", "k2"))):
             cluster = f"{k:016x}{k2:016x}" if task.style == "hash" else info.position(k)
             out.append([uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), cluster, size, uid == keeper])
-    with atomic_path(Path(task.out)) as tmp:
+    with atomic_path(as_path(task.out)) as tmp:
         tmp.write_bytes(orjson.dumps({"rows": out}))
     return len(out)

@@ -32,6 +32,7 @@ import numpy as np
 import orjson
 
 from ..document import Document, Drop
+from ..io.base import as_path, remove_tree
 from ..registry import register
 from ..step import Context, CorpusStep
 from . import _dedup_store as store
@@ -94,7 +95,7 @@ class _DedupStep(CorpusStep):
         tasks = [store.TableTask(str(folder), shards, 0, p, parts, "exact", str(out / f"t0-{p:05d}"), self.keep,
                                  has_k2=True) for p in range(parts)]
         store.phase(ctx.work_dir, "groups", lambda: sum(ctx.map(store.run_table_task, tasks)))
-        return [Path(t.out) for t in tasks]
+        return [as_path(t.out) for t in tasks]
 
     def _decide(self, ctx: Context, folder: Path, shards: tuple[str, ...], runs: list[Path]) -> None:
         out = ctx.work_dir / "d"
@@ -165,10 +166,10 @@ class _DedupStep(CorpusStep):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _cleanup(work: Path) -> None:
+def _cleanup(work) -> None:
     """Intermediate runs are not needed once the decisions exist; the collected tables stay for inspection."""
     for sub in ("a", "cc", "k"):
-        shutil.rmtree(work / sub, ignore_errors=True)
+        remove_tree(work / sub)
 
 
 # --- exact ---------------------------------------------------------------------------------------------------
@@ -481,7 +482,7 @@ class MinhashDedup(_DedupStep):
         tasks = [store.TableTask(str(folder), shards, j, p, parts, "edges", str(work / "a" / f"t{j:03d}-{p:05d}"),
                                  self.keep, verify=self.verify) for j in range(self.bands) for p in range(parts)]
         n_edges = store.phase(work, "buckets", lambda: sum(ctx.map(store.run_table_task, tasks)))
-        edge_runs = [Path(t.out) for t in tasks]
+        edge_runs = [as_path(t.out) for t in tasks]
         if n_edges:
             # a star step holds its partition's edges several times over (sort, dedup, output): ~80 bytes/edge
             cc_parts = store.parts_for(n_edges, 80, self.memory_mb)
@@ -495,7 +496,7 @@ class MinhashDedup(_DedupStep):
             ctasks = [store.ClusterTask(str(folder), shards, tuple(labels), p, self.keep, str(work / "k" / f"{p:05d}"))
                       for p in range(cc_parts)]
             store.phase(work, "clusters", lambda: sum(ctx.map(store.run_cluster_task, ctasks)))
-            runs = [Path(t.out) for t in ctasks]
+            runs = [as_path(t.out) for t in ctasks]
         else:
             runs = []
         self._decide(ctx, folder, shards, runs)
@@ -588,7 +589,7 @@ class LineDedup(_DedupStep):
         tasks = [store.TableTask(str(folder), shards, 0, p, parts, "lines", str(ctx.work_dir / "a" / f"t0-{p:05d}"),
                                  "first", self.min_docs, self.keep_first, has_k2=True) for p in range(parts)]
         store.phase(ctx.work_dir, "groups", lambda: sum(ctx.map(store.run_table_task, tasks)))
-        self._decide(ctx, folder, shards, [Path(t.out) for t in tasks])
+        self._decide(ctx, folder, shards, [as_path(t.out) for t in tasks])
         _cleanup(ctx.work_dir)
 
     def process(self, doc: Document) -> Document:

@@ -1,0 +1,169 @@
+"""The run folder on an object store: a real S3-protocol server on loopback (moto's server, the real s3fs client),
+the shipped default pipeline (extraction, filters, every dedup step) on real pages of the demo crawl.
+
+A run to ``s3://...`` must leave exactly the objects a run to a local folder leaves, byte for byte (the files that
+record timings and the folder's own name aside); a run killed for real resumes from the markers in the bucket;
+report and explain read the remote run folder."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+import zstandard
+
+from winnow.config import dump_pipeline, load_pipeline
+from winnow.executors import InlineExecutor, LocalExecutor
+from winnow.io.base import RemotePath, as_path, atomic_path
+from winnow.run import run_pipeline
+
+from tests.io.s3server import read_local, read_remote, s3_server
+
+DEFAULT_YAML = Path(__file__).resolve().parents[2] / "src" / "winnow" / "configs" / "default.yaml"
+SAMPLES = DEFAULT_YAML.parent.parent / "samples" / "crawl"
+
+
+@pytest.fixture(scope="module")
+def bucket():
+    with s3_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pipeline_yaml(tmp_path_factory) -> Path:
+    """The default pipeline on two small shards of real crawl records; the second repeats five pages of the first,
+    so the dedup steps drop across shards. (Small: the loopback server takes ~10 ms a request on 2 cores.)"""
+    tmp = tmp_path_factory.mktemp("remote-in")
+    lines = [zstandard.ZstdDecompressor().stream_reader(open(SAMPLES / f"part-{i}.jsonl.zst", "rb")).read()
+             .splitlines()[:10] for i in range(2)]
+    shards = [lines[0], lines[0][:5] + lines[1][:5]]
+    for i, recs in enumerate(shards):
+        (tmp / f"part-{i}.jsonl").write_bytes(b"\n".join(recs) + b"\n")
+    pipe = load_pipeline(DEFAULT_YAML)
+    pipe.stages[0].reader.paths = str(tmp / "*.jsonl")
+    path = tmp / "pipeline.yaml"
+    path.write_text(dump_pipeline(pipe))
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(pipeline_yaml, tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("remote-ref") / "run"
+    run_pipeline(load_pipeline(pipeline_yaml), out, InlineExecutor(), log=False, report=False)
+    return read_local(out)
+
+
+def _comparable(files: dict[str, bytes]) -> dict[str, object]:
+    """Everything a run leaves, minus what legitimately differs between two runs: wall times, the run folder's own
+    name (in the resolved config and each first-pass stats file's input), the report (not written by the reference)."""
+    out: dict[str, object] = {}
+    for name, data in files.items():
+        if name == "report.html":
+            continue
+        if name.endswith(".json") and (name.startswith("stats/") or name == "stats.json") or name.startswith("done/") \
+                and "reduce" in name:
+            d = orjson.loads(data)
+            _drop_seconds(d)
+            if name.startswith("stats/"):
+                d.pop("input", None)
+            out[name] = d
+        elif name == "config.resolved.yaml":
+            d = yaml.safe_load(data)
+            d["run"].pop("output_dir")
+            out[name] = d
+        else:
+            out[name] = data
+    return out
+
+
+def _drop_seconds(d):
+    if isinstance(d, dict):
+        d.pop("seconds", None)
+        for v in d.values():
+            _drop_seconds(v)
+    elif isinstance(d, list):
+        for v in d:
+            _drop_seconds(v)
+
+
+def test_default_pipeline_to_s3_is_byte_identical_to_a_local_folder(bucket, pipeline_yaml, reference):
+    res = run_pipeline(load_pipeline(pipeline_yaml), f"{bucket}/inline", InlineExecutor(), log=False,
+                       verify_files=True)  # verify: the ledger re-reads every remote output and counts its records
+    assert isinstance(res.run_dir, RemotePath)
+    remote = read_remote(f"{bucket}/inline")
+    assert any(k.startswith("work/main/") and k.endswith(".npy") for k in remote)  # dedup tables went to S3 too
+    assert not [k for k in remote if k.rsplit("/", 1)[-1].startswith(".")]  # no temporary ever uploaded
+    assert _comparable(remote) == _comparable(reference)
+    st = res.stats["stages"][0]
+    assert st["in"] == 20 and st["balanced"] and st["rejected"] >= 5
+    assert {s["name"] for s in st["steps"] if s["dropped"]} >= {"exact_dedup"}
+    assert b"winnow" in remote["report.html"] and len(remote["report.html"]) > 10_000
+
+    # The same on the local executor: spawned worker processes write to the bucket.
+    with LocalExecutor(workers=2, progress=False) as ex:
+        run_pipeline(load_pipeline(pipeline_yaml), f"{bucket}/local", ex, log=False, report=False)
+    assert _comparable(read_remote(f"{bucket}/local")) == _comparable(reference)
+
+
+def test_run_killed_for_real_resumes_from_the_markers_in_the_bucket(bucket, pipeline_yaml, reference, tmp_path):
+    url = f"{bucket}/killed"
+    done = as_path(url) / "done" / "main" / "p0"
+    proc = subprocess.Popen([sys.executable, "-m", "winnow", "run", str(pipeline_yaml), "-o", url,
+                             "--executor", "inline"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not done.iterdir():
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # still running: the kill lands mid-run
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+    left = read_remote(url)
+    assert "stats.json" not in left and not any(k.startswith("done/main/p4/") for k in left)
+    for name, data in left.items():  # every object under a final name is whole
+        if name.endswith(".zst"):
+            zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
+    res = run_pipeline(load_pipeline(pipeline_yaml), url, InlineExecutor(), log=False, report=False)
+    assert res.skipped_shards >= 1
+    assert _comparable(read_remote(url)) == _comparable(reference)
+
+
+def test_report_and_explain_read_a_remote_run_folder(bucket, pipeline_yaml, capsys):
+    from winnow.cli import main
+
+    url = f"{bucket}/inline"  # written by the first test; rerun it here when this test runs alone
+    if not (as_path(url) / "stats.json").exists():
+        run_pipeline(load_pipeline(pipeline_yaml), url, InlineExecutor(), log=False, report=False)
+    kept = read_remote(f"{url}/kept/main")
+    doc_id = orjson.loads(zstandard.ZstdDecompressor().stream_reader(io.BytesIO(kept["00000.jsonl.zst"]))
+                          .read().splitlines()[0])["id"]
+    assert main(["explain", url, doc_id, "--json"]) == 0
+    out = orjson.loads(capsys.readouterr().out)
+    assert doc_id in str(out) and "kept" in str(out)
+    (as_path(url) / "report.html").unlink()
+    assert main(["report", url]) == 0
+    assert (as_path(url) / "report.html").stat().st_size > 10_000
+
+
+def test_atomic_upload_leaves_nothing_when_the_writer_fails(bucket):
+    target = as_path(f"{bucket}/atomic/out.jsonl.zst")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            assert isinstance(tmp, Path) and tmp.name.endswith("-out.jsonl.zst")  # local, the codec's extension last
+            tmp.write_bytes(b"half")
+            raise RuntimeError("writer died")
+    assert not target.exists() and not tmp.exists()
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"whole")
+    assert target.read_bytes() == b"whole" and not tmp.exists()
