@@ -347,6 +347,17 @@ def test_c4_removes_lines_as_edits_with_reasons():
     assert d.attributes["c4_quality.sentences"] == 6
 
 
+def test_c4_blank_lines_are_whitespace_not_short_lines():
+    page = "\n\n".join(C4_PAGE.split("\n"))  # a blank line between every two lines, as extracted pages have
+    plain = run(C4Quality(), C4_PAGE)
+    d = run(C4Quality(), page)
+    assert d.text == plain.text  # the same decision and output as the reference
+    def removed(doc, reason):
+        return sorted(e.removed for e in doc.edits if e.reason == reason)
+    assert removed(d, "too_few_words") == removed(plain, "too_few_words") == ["Too short.\n"]
+    assert sum(1 for e in d.edits if e.reason == "whitespace" and e.removed == "\n") >= C4_PAGE.count("\n") - 1
+
+
 def test_c4_sentence_threshold_and_page_rules():
     five = "\n".join(f"This is line number {w} of the page." for w in words(5))
     assert run(C4Quality(), five).drop is None

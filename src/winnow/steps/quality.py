@@ -643,7 +643,9 @@ class C4Quality(Filter):
                     elif self.filter_policy and any(p in low for p in _POLICY):
                         reason = "policy"
             if reason is not None:
-                dropped.append((start, pos, reason))
+                # A blank line falls to the same rules as any other (the reference's decision), but counting it
+                # as "too_few_words" made a page's line breaks read as thousands of removed short lines.
+                dropped.append((start, pos, reason if line else "whitespace"))
                 continue
             if min_sents != -1:
                 n_sent += count(line)
