@@ -34,7 +34,7 @@ import orjson
 
 from .document import Document, Quarantine
 from .errors import ConfigError, LedgerError
-from .io.base import Reader, RemotePath, Writer, as_path, atomic_path
+from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
 
@@ -234,7 +234,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     quarantine_reasons: dict[str, int] = {}
     pending = pending_chars = 0
     last_report = t_start
-    with atomic_path(out["kept"]) as kept_tmp, atomic_path(out["rejected"]) as rej_tmp, \
+    # On an object store the three outputs (and a collector's tables) go up together; locally this changes nothing.
+    with upload_batch(), atomic_path(out["kept"]) as kept_tmp, atomic_path(out["rejected"]) as rej_tmp, \
             atomic_path(out["quarantine"]) as quar_tmp:
         kept_w = (stage.writer if ps.last else JsonlWriter(level=1)).open(kept_tmp)
         rej_w = stage.rejects.open(rej_tmp)

@@ -19,7 +19,7 @@ import orjson
 from .config import dump_pipeline
 from .errors import ConfigError, LedgerError, ShardFailed
 from .executors import Executor, TaskFailure, make_executor
-from .io.base import RemotePath, as_path, atomic_path, open_read
+from .io.base import RemotePath, as_path, atomic_path, open_read, read_many
 from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
 from .step import Context
 
@@ -66,11 +66,13 @@ def _check_pass_ledger(run_dir: Path | RemotePath, pipe: Pipeline, si: int, pi: 
     ps = plan_passes(stage)[pi]
     kept_by_shard: dict[str, int] = {}
     done = _done_markers(run_dir / "done" / stage.name / f"p{pi}")
-    for shard in shards:
+    finished = [shard for shard in shards if shard in done]
+    stats = read_many([paths_for(run_dir, stage, pi, shard, ps.last)["stats"] for shard in finished])
+    for shard, raw in zip(finished, stats):
         p = paths_for(run_dir, stage, pi, shard, ps.last)
-        if shard not in done:
-            continue
-        s = orjson.loads(p["stats"].read_bytes())
+        if raw is None:
+            raise LedgerError(f"{stage.name}/p{pi}/{shard}: completion marker without its stats file {p['stats']}")
+        s = orjson.loads(raw)
         if s["in"] != s["kept"] + s["rejected"] + s["quarantined"]:
             raise LedgerError(f"ledger does not balance for {stage.name}/p{pi}/{shard}: in={s['in']} kept={s['kept']} "
                               f"rejected={s['rejected']} quarantined={s['quarantined']}")
@@ -200,8 +202,9 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
             folder = run_dir / "stats" / stage.name / f"p{ps.index}"
             tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
                    "quarantine_reasons": {}}
-            for f in sorted(folder.glob("*.json")) if isinstance(folder, RemotePath) or folder.exists() else []:
-                s = orjson.loads(f.read_bytes())
+            files = sorted(folder.glob("*.json")) if isinstance(folder, RemotePath) or folder.exists() else []
+            for raw in read_many(files):
+                s = orjson.loads(raw)
                 tot["shards"] += 1
                 for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):
                     tot[k] += s[k]

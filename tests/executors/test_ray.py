@@ -192,6 +192,37 @@ def test_dedup_pipeline_on_ray_is_byte_identical_to_local(tmp_path, ray_cluster,
     assert len(list((tmp_path / "ray" / "done" / "s").glob("reduce*"))) == len(steps)
 
 
+def test_dedup_pipeline_on_ray_to_s3_is_byte_identical_to_local(tmp_path, ray_cluster, local_ex):
+    """The run folder on an S3-protocol server (moto's, on loopback; the real s3fs client): shards, MinHash tables,
+    bucket edges, connected-component rounds, reduce pieces and markers written by Ray workers that learn the
+    endpoint and credentials from the driver's environment (``forward_env``), since this module's Ray instance
+    started before the server existed. Small (two shards, six bands): the server takes ~10 ms a request here; the
+    default pipeline's four dedup steps run to S3 in tests/io/test_remote_outputs.py."""
+    from winnow.steps.dedup import ExactDedup, MinhashDedup
+
+    from tests.io.s3server import read_remote, s3_server
+
+    steps = [MinhashDedup(bands=6, rows=4), ExactDedup()]
+    pattern, n = _overlapping_inputs(tmp_path, n_shards=2, per=30, step=20)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=steps)])
+    with s3_server() as bucket:
+        t0 = time.time()
+        res = _run(pipe, f"{bucket}/ray", RayExecutor(progress=False))
+        print("RAYS3", time.time() - t0)
+        remote = read_remote(f"{bucket}/ray")
+    t0 = time.time()
+    ref = _local(tmp_path, pipe, local_ex)
+    print("LOCAL", time.time() - t0)
+    assert {k: v for k, v in remote.items() if k.startswith(("kept/", "rejected/", "quarantine/"))} == \
+        _outputs(tmp_path / "local")
+    assert _counts(res.stats) == _counts(ref.stats)
+    assert any(k.startswith("work/s/") and k.endswith(".npy") for k in remote)
+    assert len([k for k in remote if k.startswith("done/s/reduce")]) == len(steps)
+    st = res.stats["stages"][0]
+    dropped = {s["name"]: sum(s["dropped"].values()) for s in st["steps"]}
+    assert st["in"] == n and st["balanced"] and dropped["minhash_dedup"] >= 10  # the overlap at least
+
+
 # --- a Ray worker killed with SIGKILL in the middle of a shard --------------------------------------------------
 
 @register("_test_ray_wait_to_be_killed")

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io.base import RemotePath, as_path, atomic_path, local_copy, remote_fs
+from ..io.base import RemotePath, as_path, atomic_path, local_copy, remote_fs, upload_batch
 
 U64 = np.uint64
 M64 = (1 << 64) - 1
@@ -85,29 +85,80 @@ def _npy_header(fs, p: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     return shape, fortran, dtype, start
 
 
+def _parse_header(head: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int] | None:
+    """The header of a .npy file from its first bytes, or None when they do not hold all of it."""
+    import io
+
+    if len(head) < 12:
+        return None
+    start = (10 + int.from_bytes(head[8:10], "little")) if head[6] == 1 else (12 + int.from_bytes(head[8:12], "little"))
+    if start > len(head):
+        return None
+    f = io.BytesIO(head[:start])
+    version = np.lib.format.read_magic(f)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(f)
+    return shape, fortran, dtype, start
+
+
 def load_rows(path: Path | RemotePath, a: int, b: int) -> np.ndarray:
     """Rows a..b of a saved array: a memory-mapped slice locally, ranged reads (header, rows) remotely."""
-    if not isinstance(path, RemotePath):
-        return np.asarray(load(path)[a:b])
-    fs, p = remote_fs(path.url)
-    shape, fortran, dtype, start = _npy_header(fs, p)
-    if fortran and len(shape) > 1:
-        raise ValueError(f"{path}: Fortran-ordered arrays cannot be sliced by rows")
-    rest = tuple(shape[1:])
-    row = dtype.itemsize * int(np.prod(rest, dtype=np.int64))
-    a, b = max(0, a), min(b, shape[0])
-    if b <= a or row == 0:
-        return np.zeros((0,) + rest, dtype=dtype)
-    data = fs.cat_file(p, start=start + a * row, end=start + b * row)
-    return np.frombuffer(data, dtype=dtype).reshape((b - a,) + rest)
+    return load_rows_many([(path, a, b)])[0]
+
+
+def load_rows_many(specs: list[tuple[Path | RemotePath, int, int]]) -> list[np.ndarray]:
+    """``load_rows`` for several (path, a, b); remotely, two rounds of concurrent ranged reads (headers, then rows)
+    whatever the number of files."""
+    if not specs:
+        return []
+    if not isinstance(specs[0][0], RemotePath):
+        return [np.asarray(load(p)[a:b]) for p, a, b in specs]
+    fs, _ = remote_fs(specs[0][0].url)
+    paths = [remote_fs(p.url)[1] for p, _, _ in specs]
+    heads = fs.cat_ranges(paths, [0] * len(paths), [128] * len(paths), on_error="return")
+    layout = []
+    for p, head in zip(paths, heads):
+        hdr = None if isinstance(head, BaseException) else _parse_header(head)
+        layout.append(hdr if hdr is not None else _npy_header(fs, p))
+    out: list[np.ndarray | None] = [None] * len(specs)
+    want, starts, ends = [], [], []
+    for i, ((path, a, b), (shape, fortran, dtype, start)) in enumerate(zip(specs, layout)):
+        if fortran and len(shape) > 1:
+            raise ValueError(f"{path}: Fortran-ordered arrays cannot be sliced by rows")
+        rest = tuple(shape[1:])
+        row = dtype.itemsize * int(np.prod(rest, dtype=np.int64))
+        a, b = max(0, a), min(b, shape[0])
+        if b <= a or row == 0:
+            out[i] = np.zeros((0,) + rest, dtype=dtype)
+            continue
+        want.append((i, dtype, (b - a,) + rest))
+        starts.append(start + a * row)
+        ends.append(start + b * row)
+    if want:
+        data = fs.cat_ranges([paths[i] for i, _, _ in want], starts, ends)
+        for (i, dtype, shape), d in zip(want, data):
+            out[i] = np.frombuffer(d, dtype=dtype).reshape(shape)
+    return out  # type: ignore[return-value]
+
+
+def load_many(paths: list[Path | RemotePath]) -> list[np.ndarray | None]:
+    """Whole arrays (None for a missing file): memory-mapped locally, fetched concurrently into memory remotely."""
+    if not paths or not isinstance(paths[0], RemotePath):
+        return [load(p) if p.exists() else None for p in paths]
+    import io
+
+    from ..io.base import read_many
+
+    return [None if raw is None else np.load(io.BytesIO(raw)) for raw in read_many(paths)]
 
 
 def save_routed(base: Path | RemotePath, route: np.ndarray, n_routes: int, arrays: dict[str, np.ndarray]) -> None:
     """Write arrays grouped by destination ``route`` (0..n_routes-1) with an offsets index, so a later task for
     destination r reads only its slice of every run."""
     order = np.argsort(route, kind="stable")
-    for name, a in arrays.items():
-        save(base.with_name(f"{base.name}.{name}.npy"), a[order])
+    with upload_batch():
+        for name, a in arrays.items():
+            save(base.with_name(f"{base.name}.{name}.npy"), a[order])
     off = np.searchsorted(route[order], np.arange(n_routes + 1), side="left").astype(np.int64)
     save(base.with_name(f"{base.name}.off.npy"), off)  # written last: its presence marks a complete run
 
@@ -117,13 +168,25 @@ def read_routed(bases: list[Path | RemotePath], r: int | tuple[int, int],
     """The rows of every run routed to destination r (or to the destinations r[0] <= d < r[1])."""
     lo, hi = (r, r + 1) if isinstance(r, int) else r
     parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    if bases and isinstance(bases[0], RemotePath):
+        # Every run's offsets, then every slice, each in one round of concurrent requests.
+        offs = load_many([b.with_name(f"{b.name}.off.npy") for b in bases])
+        specs = []
+        for base, off in zip(bases, offs):
+            if off is None:
+                raise FileNotFoundError(f"{base}.off.npy")
+            a, b = int(off[lo]), int(off[hi])
+            if b > a:  # nothing routed here: no request
+                specs += [(base.with_name(f"{base.name}.{n}.npy"), a, b) for n in names]
+        rows = load_rows_many(specs)
+        for j, arr in enumerate(rows):
+            parts[names[j % len(names)]].append(arr)
+        return {n: (np.concatenate(v) if v else np.zeros(0, U64)) for n, v in parts.items()}
     for base in bases:
-        off = np.asarray(load(base.with_name(f"{base.name}.off.npy")))
+        off = np.load(base.with_name(f"{base.name}.off.npy"))
         a, b = int(off[lo]), int(off[hi])
-        if b <= a and isinstance(base, RemotePath):
-            continue  # nothing routed here: skip the requests (locally an empty slice costs nothing)
         for n in names:
-            parts[n].append(load_rows(base.with_name(f"{base.name}.{n}.npy"), a, b))
+            parts[n].append(np.asarray(load(base.with_name(f"{base.name}.{n}.npy"))[a:b]))
     return {n: (np.concatenate(v) if v else np.zeros(0, U64)) for n, v in parts.items()}
 
 
@@ -251,11 +314,13 @@ def _range(part: int, parts: int) -> tuple[int, int | None]:
 def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int, part: int, parts: int, has_k2: bool):
     lo, hi = _range(part, parts)
     ks, k2s, us = [], [], []
-    for si, s in enumerate(shards):
+    if isinstance(folder, RemotePath):
+        _read_table_range_remote(folder, shards, t, lo, hi, has_k2, ks, k2s, us)
+    for si, s in enumerate(shards if not isinstance(folder, RemotePath) else ()):
         kp = folder / f"{s}.t{t}k.npy"
         if not kp.exists():
             continue
-        keys = load(kp)  # binary-searched: a whole local copy when the run folder is remote
+        keys = load(kp)
         a = int(np.searchsorted(keys, U64(lo), side="left"))
         b = len(keys) if hi is None else int(np.searchsorted(keys, U64(hi), side="left"))
         if b <= a:
@@ -269,6 +334,37 @@ def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int,
         return z, z, z
     k = np.concatenate(ks)
     return k, (np.concatenate(k2s) if has_k2 else np.zeros(len(k), U64)), np.concatenate(us)
+
+
+REMOTE_GROUP = 16  # shards whose whole key arrays a remote reduce task holds (and fetches concurrently) at once
+
+
+def _read_table_range_remote(folder: RemotePath, shards: tuple[str, ...], t: int, lo: int, hi: int | None,
+                             has_k2: bool, ks: list, k2s: list, us: list) -> None:
+    """The keys are binary-searched, so each shard's whole key array is fetched (8 bytes a row); the ordinals and
+    second keys of the range are ranged reads. A group of shards at a time, each round concurrent."""
+    for g in range(0, len(shards), REMOTE_GROUP):
+        group = list(enumerate(shards))[g:g + REMOTE_GROUP]
+        keys_all = load_many([folder / f"{s}.t{t}k.npy" for _, s in group])
+        specs, found = [], []
+        for (si, s), keys in zip(group, keys_all):
+            if keys is None:
+                continue
+            a = int(np.searchsorted(keys, U64(lo), side="left"))
+            b = len(keys) if hi is None else int(np.searchsorted(keys, U64(hi), side="left"))
+            if b <= a:
+                continue
+            found.append((si, keys[a:b]))
+            specs.append((folder / f"{s}.t{t}o.npy", a, b))
+            if has_k2:
+                specs.append((folder / f"{s}.t{t}k2.npy", a, b))
+        rows = load_rows_many(specs)
+        step = 2 if has_k2 else 1
+        for j, (si, k) in enumerate(found):
+            ks.append(k)
+            us.append((U64(si) << U64(32)) | rows[j * step].astype(U64))
+            if has_k2:
+                k2s.append(rows[j * step + 1])
 
 
 def run_table_task(task: TableTask) -> int:
