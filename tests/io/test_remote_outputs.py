@@ -167,3 +167,39 @@ def test_atomic_upload_leaves_nothing_when_the_writer_fails(bucket):
     with atomic_path(target) as tmp:
         tmp.write_bytes(b"whole")
     assert target.read_bytes() == b"whole" and not tmp.exists()
+
+
+def test_key_ranges_read_remotely_equal_the_local_binary_search(bucket, tmp_path):
+    """The reduce finds a key range's ends in remote tables by ranged reads around an interpolated guess; on
+    uniform hashes, on a long run of one key and on keys that are not uniform at all (the guess is far off and the
+    window must widen), it must agree with numpy's binary search on the local copy, partition by partition."""
+    import numpy as np
+
+    from winnow.steps import _dedup_store as store
+
+    rng = np.random.default_rng(7)
+    tables = {
+        "uniform": np.sort(rng.integers(0, 2**64, 5000, dtype=np.uint64)),
+        "one_key_run": np.sort(np.concatenate([rng.integers(0, 2**64, 3000, dtype=np.uint64),
+                                               np.full(4000, 2**63 + 12345, dtype=np.uint64)])),
+        "small_keys": np.sort(rng.integers(0, 5000, 6000, dtype=np.uint64)),  # all in the first 1/2**50 of the range
+        "empty": np.zeros(0, dtype=np.uint64),
+    }
+    shards = tuple(tables)
+    remote, local = as_path(f"{bucket}/tables"), tmp_path
+    for folder in (remote, local):
+        for name, keys in tables.items():
+            store.ShardWriter(folder, name).write_table(0, keys, np.arange(len(keys), dtype=np.uint32),
+                                                        keys ^ np.uint64(99))
+    for parts in (1, 3, 7):
+        for part in range(parts):
+            got = store.read_table_range(remote, shards, 0, part, parts, True)
+            want = store.read_table_range(local, shards, 0, part, parts, True)
+            for g, w in zip(got, want):
+                assert np.array_equal(g, w)
+    fs, _ = store.remote_fs(remote.url)
+    paths = [store.remote_fs((remote / f"{n}.t0k.npy").url)[1] for n in shards[:3]]
+    layouts = store._headers(fs, paths)
+    for x in (1, 2**63 + 12345, 2**63 + 12346, 2500, 2**64 - 1):
+        assert store._locate(fs, paths, layouts, [x] * 3) == \
+            [int(np.searchsorted(tables[n], np.uint64(x), side="left")) for n in shards[:3]]

@@ -17,6 +17,7 @@ shard's name in sorted order and the ordinal is the document's position among th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,16 +116,35 @@ def load_rows_many(specs: list[tuple[Path | RemotePath, int, int]]) -> list[np.n
         return [np.asarray(load(p)[a:b]) for p, a, b in specs]
     fs, _ = remote_fs(specs[0][0].url)
     paths = [remote_fs(p.url)[1] for p, _, _ in specs]
+    layouts = _headers(fs, paths)
+    for (path, _, _), lay in zip(specs, layouts):
+        if lay is None:
+            raise FileNotFoundError(str(path))
+    return _rows(fs, paths, layouts, [(a, b) for _, a, b in specs])
+
+
+Layout = tuple[tuple[int, ...], bool, np.dtype, int]
+
+
+def _headers(fs, paths: list[str]) -> list[Layout | None]:
+    """The .npy headers of several remote files in one round of concurrent reads (None for a missing file)."""
     heads = fs.cat_ranges(paths, [0] * len(paths), [128] * len(paths), on_error="return")
-    layout = []
+    out: list[Layout | None] = []
     for p, head in zip(paths, heads):
+        if isinstance(head, FileNotFoundError):
+            out.append(None)
+            continue
         hdr = None if isinstance(head, BaseException) else _parse_header(head)
-        layout.append(hdr if hdr is not None else _npy_header(fs, p))
-    out: list[np.ndarray | None] = [None] * len(specs)
+        out.append(hdr if hdr is not None else _npy_header(fs, p))
+    return out
+
+
+def _rows(fs, paths: list[str], layouts: list[Layout], ranges: list[tuple[int, int]]) -> list[np.ndarray]:
+    out: list[np.ndarray | None] = [None] * len(paths)
     want, starts, ends = [], [], []
-    for i, ((path, a, b), (shape, fortran, dtype, start)) in enumerate(zip(specs, layout)):
+    for i, (p, (shape, fortran, dtype, start), (a, b)) in enumerate(zip(paths, layouts, ranges)):
         if fortran and len(shape) > 1:
-            raise ValueError(f"{path}: Fortran-ordered arrays cannot be sliced by rows")
+            raise ValueError(f"{p}: Fortran-ordered arrays cannot be sliced by rows")
         rest = tuple(shape[1:])
         row = dtype.itemsize * int(np.prod(rest, dtype=np.int64))
         a, b = max(0, a), min(b, shape[0])
@@ -139,6 +159,39 @@ def load_rows_many(specs: list[tuple[Path | RemotePath, int, int]]) -> list[np.n
         for (i, dtype, shape), d in zip(want, data):
             out[i] = np.frombuffer(d, dtype=dtype).reshape(shape)
     return out  # type: ignore[return-value]
+
+
+def _locate(fs, paths: list[str], layouts: list[Layout], xs: list[int]) -> list[int]:
+    """``searchsorted(keys, x, side="left")`` in sorted uint64 key files without fetching them: the keys are
+    64-bit hashes, so x sits near n * x / 2**64; read a window of keys around that guess (a few standard deviations
+    wide), and widen it in the rare case (long runs of one key) where it does not bracket x. One round of
+    concurrent ranged reads for all files, almost always."""
+    res: list[int] = [0] * len(paths)
+    width = {}
+    for i, ((shape, _, _, _), x) in enumerate(zip(layouts, xs)):
+        n = shape[0]
+        if x <= 0 or n == 0:
+            res[i] = 0
+        else:
+            width[i] = 4 * math.isqrt(n) + 256
+    while width:
+        idx = sorted(width)
+        lo_hi = []
+        for i in idx:
+            n, x, w = layouts[i][0][0], xs[i], width[i]
+            est = (n * x) >> 64
+            lo_hi.append((max(0, est - w), min(n, est + w + 1)))
+        data = fs.cat_ranges([paths[i] for i in idx], [layouts[i][3] + 8 * a for i, (a, _) in zip(idx, lo_hi)],
+                             [layouts[i][3] + 8 * b for i, (_, b) in zip(idx, lo_hi)])
+        for i, (a, b), d in zip(idx, lo_hi, data):
+            win = np.frombuffer(d, dtype=U64)
+            x, n = xs[i], layouts[i][0][0]
+            if (a == 0 or int(win[0]) < x) and (b == n or int(win[-1]) >= x):
+                res[i] = a + int(np.searchsorted(win, U64(x), side="left"))
+                del width[i]
+            else:
+                width[i] *= 16  # reaches the whole array after a few rounds at worst
+    return res
 
 
 def load_many(paths: list[Path | RemotePath]) -> list[np.ndarray | None]:
@@ -336,35 +389,39 @@ def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int,
     return k, (np.concatenate(k2s) if has_k2 else np.zeros(len(k), U64)), np.concatenate(us)
 
 
-REMOTE_GROUP = 16  # shards whose whole key arrays a remote reduce task holds (and fetches concurrently) at once
+REMOTE_GROUP = 64  # shards whose key ranges one round of concurrent requests fetches
 
 
 def _read_table_range_remote(folder: RemotePath, shards: tuple[str, ...], t: int, lo: int, hi: int | None,
                              has_k2: bool, ks: list, k2s: list, us: list) -> None:
-    """The keys are binary-searched, so each shard's whole key array is fetched (8 bytes a row); the ordinals and
-    second keys of the range are ranged reads. A group of shards at a time, each round concurrent."""
+    """Only the key range of each shard travels: the range's ends are found by ranged reads around where uniform
+    64-bit keys put them (``_locate``), then the keys, ordinals and second keys of the range are read. Three or four
+    rounds of concurrent requests per group of shards, a few KB besides the rows themselves."""
+    fs, _ = remote_fs(folder.url)
     for g in range(0, len(shards), REMOTE_GROUP):
         group = list(enumerate(shards))[g:g + REMOTE_GROUP]
-        keys_all = load_many([folder / f"{s}.t{t}k.npy" for _, s in group])
-        specs, found = [], []
-        for (si, s), keys in zip(group, keys_all):
-            if keys is None:
-                continue
-            a = int(np.searchsorted(keys, U64(lo), side="left"))
-            b = len(keys) if hi is None else int(np.searchsorted(keys, U64(hi), side="left"))
-            if b <= a:
-                continue
-            found.append((si, keys[a:b]))
-            specs.append((folder / f"{s}.t{t}o.npy", a, b))
+        cols = ("k", "o", "k2") if has_k2 else ("k", "o")
+        paths = [remote_fs((folder / f"{s}.t{t}{c}.npy").url)[1] for _, s in group for c in cols]
+        layouts = _headers(fs, paths)
+        nc = len(cols)
+        have = [j for j in range(len(group)) if layouts[j * nc] is not None]
+        for j in have:
+            if layouts[j * nc][2] != np.dtype(U64) or len(layouts[j * nc][0]) != 1:
+                raise ValueError(f"{paths[j * nc]}: a key table must be a 1-d uint64 array")
+        kp = [paths[j * nc] for j in have]
+        kl = [layouts[j * nc] for j in have]
+        a_s = _locate(fs, kp, kl, [lo] * len(have))
+        b_s = [lay[0][0] for lay in kl] if hi is None else _locate(fs, kp, kl, [hi] * len(have))
+        sel = [(j, a, b) for j, a, b in zip(have, a_s, b_s) if b > a]
+        rows = _rows(fs, [paths[j * nc + c] for j, _, _ in sel for c in range(nc)],
+                     [layouts[j * nc + c] for j, _, _ in sel for c in range(nc)],
+                     [(a, b) for _, a, b in sel for _ in range(nc)])
+        for m, (j, _, _) in enumerate(sel):
+            si = group[j][0]
+            ks.append(rows[m * nc])
+            us.append((U64(si) << U64(32)) | rows[m * nc + 1].astype(U64))
             if has_k2:
-                specs.append((folder / f"{s}.t{t}k2.npy", a, b))
-        rows = load_rows_many(specs)
-        step = 2 if has_k2 else 1
-        for j, (si, k) in enumerate(found):
-            ks.append(k)
-            us.append((U64(si) << U64(32)) | rows[j * step].astype(U64))
-            if has_k2:
-                k2s.append(rows[j * step + 1])
+                k2s.append(rows[m * nc + 2])
 
 
 def run_table_task(task: TableTask) -> int:
