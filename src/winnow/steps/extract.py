@@ -180,6 +180,8 @@ _JOIN = 0.1
 _INLINE_BOX = 6
 _FALLBACK = 0.35
 _LEAD_WINDOW = 8
+_TAIL_EARLY = 100
+_TAIL_LONG = 150
 _GAP_MAIN = 0.25
 _GAP_TINY = 0
 
@@ -270,7 +272,7 @@ _TAIL = re.compile(
     r"follow (?:us|the|our)|folg(?:en sie|t uns|e uns)|download (?:the|our)|\bapps?\b.{0,20}\b(?:ios|android)|"
     r"twitter|instagram|facebook|whatsapp|telegram|lizenz|licen[cs]e|cc-by|creative commons|"
     r"suggested citation|zitiervorschlag|zitierweise|kontakt ?:|contact ?:|"
-    r"zobacz (?:również|też)|verwandte|ähnliche (?:beiträge|artikel)|über diese reihe|"
+    r"zobacz (?:również|też)|verwandte (?:artikel|beiträge|themen)|ähnliche (?:beiträge|artikel)|über diese reihe|"
     r"unterst[üu]tze|support (?:us|our)|ap[óo]yanos|[úu]nete|donat|spende|"
     r"\b(?:ist|is|est|es) (?:\w+ ){0,4}(?:redakteur|redakteurin|editor|reporter|autor|autorin|author|journalist|"
     r"korrespondent|correspondent|head of|chefredakt)|schreibt seit|writes (?:about|for)|"
@@ -285,7 +287,9 @@ def _trim_tail(blocks: list[Block]) -> None:
         b = blocks[i]
         if b.kind == "pre" or len(b.text) > 700 or len(kept) < 3:
             break
-        if b.kind == "h" or _TAIL.search(b.text):
+        m = _TAIL.search(b.text) if b.kind != "h" else None
+        # In a long paragraph a late mention ("... on Twitter", "donations") is the article talking, not furniture.
+        if b.kind == "h" or m is not None and (m.start() < _TAIL_EARLY or len(b.text) < _TAIL_LONG):
             b.keep = False
             kept.pop()
         else:
@@ -378,7 +382,7 @@ def extract_combined(tree) -> str:
     from resiliparse.extract.html2text import extract_plain_text
 
     opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
-                noscript=False, form_fields=False, skip_elements=_SKIP or None)
+                noscript=True, form_fields=False, skip_elements=_SKIP or None)  # Blogger and others put the article in <noscript>
     main_keys: dict[str, int] = {}
     for b in parse_blocks(extract_plain_text(tree, main_content=True, **opts), links=False):
         k = _key(b.text)
