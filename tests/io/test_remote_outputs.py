@@ -139,7 +139,7 @@ def test_run_killed_for_real_resumes_on_the_local_executor(bucket, pipeline_yaml
     assert _comparable(read_remote(url)) == _comparable(reference)
 
 
-def test_report_and_explain_read_a_remote_run_folder(bucket, pipeline_yaml, capsys):
+def test_report_explain_and_whatif_read_a_remote_run_folder(bucket, pipeline_yaml, capsys):
     from winnow.cli import main
 
     url = f"{bucket}/inline"  # written by the first test; rerun it here when this test runs alone
@@ -154,6 +154,9 @@ def test_report_and_explain_read_a_remote_run_folder(bucket, pipeline_yaml, caps
     (as_path(url) / "report.html").unlink()
     assert main(["report", url]) == 0
     assert (as_path(url) / "report.html").stat().st_size > 10_000
+    capsys.readouterr()
+    assert main(["whatif", url, "--set", "gopher_quality.min_words=10", "--json"]) == 0
+    assert "gopher_quality" in capsys.readouterr().out
 
 
 def test_atomic_upload_leaves_nothing_when_the_writer_fails(bucket):
