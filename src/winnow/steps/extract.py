@@ -129,7 +129,15 @@ _END = re.compile(
     r"das k[öo]nnte (?:dich|sie) auch interessieren|auch interessant|zum weiterlesen|"
     r"about the author|über den autor|über die autorin|tell us what you think|"
     r"lea tambi[ée]n|lire aussi|voir aussi|leia tamb[ée]m|"
-    r"share this(?: \w+)?|diesen artikel teilen|artikel teilen)\W*$", re.I)
+    r"share this(?: \w+)?|diesen artikel teilen|artikel teilen|"
+    r"ähnliche (?:beiträge|artikel|themen)|weitere (?:beiträge|artikel|news|nachrichten|themen)|"
+    r"neueste (?:artikel|beiträge|nachrichten)|(?:die )?meistgelesenen?(?: .{0,40})?|top[- ]themen(?: .{0,30})?|"
+    r"entdecke (?:weitere|mehr) .{0,40}|unsere partner(?: .{0,40})?|"
+    r"vous aimerez (?:aussi|également)|sur le même (?:sujet|thème)|à lire (?:aussi|également)|"
+    r"(?:también )?te (?:puede|podría) interesar|noticias relacionadas|potrebbe interessarti|leggi anche|"
+    r"articoli correlati|czytaj (?:też|także|również)|zobacz (?:też|również)|"
+    r"more (?:news|articles|stories|posts)(?: .{0,30})?|latest (?:news|articles|posts|stories)|"
+    r"recent (?:posts|articles)|explore further)\W*$", re.I)
 _SENTENCE_END = re.compile(r"[.!?…:;\"'»«“”)\]。！？]\s*$")
 
 
@@ -265,6 +273,11 @@ def classify(blocks: list[Block]) -> None:
                 b.keep = False
 
 
+# Author boxes: "Ich bin Steffi, ...", "X is the co-founder of ...", "Freier Autor in Berlin".
+_BIO = (r"(?:^|\W)(?:ich bin|i am|i.m|je suis|sono|soy) [A-ZÄÖÜ]\w+, |co-?founder|mitgründer|gründerin|\bblogger(?:in)?\b|"
+        r"\bbloggt\b|freie[rn]? (?:autor|journalist)|freelance (?:writer|journalist)|has been writing|"
+        r"schreibt (?:für|über)|leitet (?:das|die) (?:ressort|redaktion)|get (?:the latest|our)|"
+        r"receive (?:new|our|the latest)|")
 # What the last paragraphs of a page say when they are not the article: calls to subscribe or follow, app
 # adverts, licence and citation notes, author bios, donation appeals.
 _TAIL = re.compile(
@@ -275,7 +288,7 @@ _TAIL = re.compile(
     r"zobacz (?:również|też)|verwandte (?:artikel|beiträge|themen)|ähnliche (?:beiträge|artikel)|über diese reihe|"
     r"unterst[üu]tze|support (?:us|our)|ap[óo]yanos|[úu]nete|donat|spende|"
     r"\b(?:ist|is|est|es) (?:\w+ ){0,4}(?:redakteur|redakteurin|editor|reporter|autor|autorin|author|journalist|"
-    r"korrespondent|correspondent|head of|chefredakt)|schreibt seit|writes (?:about|for)|"
+    r"korrespondent|correspondent|head of|chefredakt)|schreibt seit|writes (?:about|for)|" + _BIO +
     r"all rights reserved|alle rechte|copyright|impressum|datenschutz|privacy|cookie|"
     r"werbung|anzeige|advertis|sponsored|affiliate|partnerlink|provision\b)", re.I)
 
