@@ -190,6 +190,7 @@ _FALLBACK = 0.35
 _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
 _TAIL_LONG = 150
+_LEAD_MIN = 20  # shortest lead line taken into the region ("Liebe Leserin,")
 _GAP_MAIN = 0.25
 _GAP_TINY = 0
 
@@ -209,7 +210,7 @@ def classify(blocks: list[Block]) -> None:
     lo, hi = _core(blocks, anchors)
     # The region may start a little before the first prose block: a lead sentence, a subheading, a list intro.
     while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
-            and len(blocks[lo - 1].text) >= 40 and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
+            and len(blocks[lo - 1].text) >= _LEAD_MIN and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
         lo -= 1
     # Title and standfirst: headings just above the article (news sites set the lead paragraph in <h2>/<h3>),
     # across short byline and date lines that stay out, up to the page's <h1>.
