@@ -181,3 +181,18 @@ def test_whatif_keeps_verdicts_of_parameters_resolved_at_run_time(rich_route):
     row = next(s for s in res["steps"] if s["step"] == "_rpt_words")
     assert row["dropped"]["too_few_words"][1] == row["dropped"]["too_few_words"][0] > 0
     assert res["newly_kept"]["docs"] == 0
+
+
+def test_explain_names_a_verdict_without_threshold_before_the_checks(demo_run, capsys):
+    # The real language step drops a page for wrong_language (a rule with no threshold); its score may also be
+    # below min_score. The story must lead with the real verdict, not let the failing threshold read as the reason.
+    info = load_run(demo_run)
+    rec = next(r for r in iter_terminal(info) if r.where == "rejected" and r.doc["drop"]["reason"] == "wrong_language")
+    assert main(["explain", str(demo_run), rec.doc["id"]]) == 0
+    out = capsys.readouterr().out
+    assert "threshold None" not in out
+    step = out[out.index("- language [filter]: dropped"):]
+    assert step.splitlines()[1].strip().startswith("verdict: wrong_language")
+    kept = next(r for r in iter_terminal(info) if r.where == "kept")
+    assert main(["explain", str(demo_run), kept.doc["id"]]) == 0
+    assert "not recorded" not in capsys.readouterr().out  # passing steps that had nothing to measure stay quiet

@@ -128,11 +128,19 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
     return 0
 
 
+def _value_threshold(d: dict[str, Any]) -> str:
+    if d.get("value") is None:
+        return ""
+    if d.get("threshold") is None:  # a rule with no numeric threshold (wrong_language, exact_duplicate)
+        return f" (value {_fmt(d.get('value'))})"
+    return f" (value {_fmt(d.get('value'))}, threshold {_fmt(d.get('threshold'))})"
+
+
 def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
     lines = [f"document {s['id']}" + (f"  {s['url']}" if s.get("url") else "")]
     if s["outcome"] == "rejected" or s["dropped_at"]:
         d = s["drop"] or {}
-        val = "" if d.get("value") is None else f" (value {_fmt(d.get('value'))}, threshold {_fmt(d.get('threshold'))})"
+        val = _value_threshold(d)
         lines.append(f"  {s['outcome'].upper()} at {s['dropped_at']}: {d.get('reason')}{val}  [{s['file']}]")
     else:
         lines.append(f"  KEPT  [{s['file']}]")
@@ -142,9 +150,17 @@ def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
         lines.append(f"  - {where} [{st['kind']}]: {st['status']}")
         if st["status"] == "not reached":
             continue
+        v = st["verdict"]
+        failing = {c["reason"] for c in st["checks"] if c["fails"]}
+        if v and v.get("reason") not in failing:
+            # the verdict came from a rule with no declared threshold (language: wrong_language); say it first,
+            # or a failing threshold line below would read as the reason
+            val = _value_threshold(v)
+            lines.append(f"      verdict: {v.get('reason')}{val}")
         for c in st["checks"]:
             if c["value"] is None:
-                lines.append(f"      {c['attribute']}: not recorded (check {c['op']} {c['param']}={_fmt(c['threshold'])})")
+                if v:  # a step that passed without recording a signal (it had nothing to measure): no line
+                    lines.append(f"      {c['attribute']}: not recorded (check {c['op']} {c['param']}={_fmt(c['threshold'])})")
                 continue
             mark = "FAILS" if c["fails"] else "ok"
             lines.append(f"      {c['attribute']} = {_fmt(c['value'])}  drop when {c['op']} {c['param']}="
@@ -153,10 +169,6 @@ def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
         for k, v in st["signals"].items():
             if k not in checked:
                 lines.append(f"      {k} = {_fmt(v)}")
-        v = st["verdict"]
-        if v and not st["checks"]:
-            lines.append(f"      verdict: {v.get('reason')} (value {_fmt(v.get('value'))}, threshold "
-                         f"{_fmt(v.get('threshold'))})")
         if st["edits"]:
             by: dict[str, list[dict[str, Any]]] = {}
             for e in st["edits"]:
