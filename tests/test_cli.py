@@ -67,3 +67,24 @@ def test_run_cli_prints_ledger_table(tmp_path, capsys, real_docs):
     assert stats["stages"][0]["steps"][0]["dropped"] == {"too_short": n_short}
     resolved = yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())
     assert resolved["stages"][0]["steps"][0] == {"type": "length", "min_chars": 3000, "max_chars": 10_000_000}
+
+
+def test_steps_shows_whole_first_paragraph(capsys):
+    assert main(["steps", "--json"]) == 0
+    rows = {r["name"]: r["doc"] for r in json.loads(capsys.readouterr().out)}
+    assert rows["url_dedup"].endswith("documents without one are kept.")  # a one-line cut ended at "without one"
+    assert "\n" not in rows["line_dedup"] and rows["line_dedup"].endswith("is dropped.")
+
+
+def test_closed_pipe_and_missing_file_are_not_tracebacks(tmp_path):
+    import subprocess
+    import sys
+
+    # `winnow steps | head -1`: the reader closes the pipe early
+    proc = subprocess.run(f"'{sys.executable}' -m winnow.cli steps | head -1", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stdout.count("\n") == 1 and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    missing = subprocess.run([sys.executable, "-m", "winnow.cli", "inspect", str(tmp_path / "nope.html")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert f"no such file or folder: {tmp_path / 'nope.html'}" in missing.stderr

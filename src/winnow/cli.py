@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import typing
 from pathlib import Path
@@ -92,7 +93,7 @@ def cmd_steps(args) -> int:
             default = f.default if f.default is not dataclasses.MISSING else (
                 f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
             params.append({"name": f.name, "type": _fmt_type(hints.get(f.name)), "default": default})
-        doc = (cls.__doc__ or "").strip().split("\n")[0]
+        doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())  # the whole first paragraph
         rows.append({"name": name, "kind": _kind(cls), "doc": doc, "params": params, "reasons": list(cls.REASONS)})
     if args.json:
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
@@ -118,6 +119,8 @@ def _kind(cls) -> str:
 def cmd_inspect(args) -> int:
     from .inspect import inspect_path
 
+    if not Path(args.path).exists():
+        raise FileNotFoundError(2, "no such file", args.path)
     return inspect_path(args.path, args.pipeline or str(DEFAULT_CONFIG), as_json=args.json,
                         color=sys.stdout.isatty() and not args.no_color)
 
@@ -218,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("winnow: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except FileNotFoundError as exc:
+        print(f"winnow: no such file or folder: {exc.filename or exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # the reader went away (`winnow steps | head`): not an error; keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
