@@ -22,6 +22,7 @@ class PluginMinWords(Filter):
     """Drops documents with fewer than min_words words (a test plugin)."""
     min_words: int = 50
     REASONS = ("too_short",)
+    THRESHOLDS = {"min_words": ("plugin_min_words.words", "<", "too_short")}
 
     def reject(self, doc):
         n = len(segments(doc).words)
@@ -64,3 +65,10 @@ def test_entry_point_plugin_from_the_cli(tmp_path, real_docs):
     (tmp_path / "bad.yaml").write_text((tmp_path / "p.yaml").read_text().replace("{min_words:", "{min_word:"))
     bad = _winnow(["validate", "bad.yaml"], site, tmp_path)
     assert bad.returncode != 0 and "did you mean 'min_words'" in bad.stderr
+
+    # whatif re-thresholds the plugin's recorded signal where it is installed, and says why not where it is not
+    ok = _winnow(["whatif", "out", "--set", "plugin_min_words.min_words=600"], site, tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "plugin_min_words.min_words: 400 -> 600" in ok.stdout
+    gone = _winnow(["whatif", "out", "--set", "plugin_min_words.min_words=600"], tmp_path / "empty", tmp_path)
+    assert gone.returncode == 2 and "step type 'plugin_min_words' is not installed" in gone.stderr

@@ -51,6 +51,10 @@ def resolve_sets(info: RunInfo, sets: dict[str, object]) -> dict[int, dict[str, 
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ConfigError(f"--set {key}: expected a number, got {value!r}")
         for st in steps:
+            if not st.installed:
+                raise ConfigError(f"--set {key}: step type {st.type!r} is not installed in this Python environment "
+                                  "(a plugin?), so its thresholds are unknown here; install the package that "
+                                  "provides it and run whatif again")
             if param not in st.thresholds:
                 declared = ", ".join(st.thresholds) or "none"
                 if param in st.params:
