@@ -87,6 +87,7 @@ def remote_vs_local(data: Path, n_docs: int, n_shards: int) -> list[str]:
         w0, c0 = time.perf_counter(), _cpu()
         run_pipeline(_pipeline(pattern), f"{bucket}/run", InlineExecutor(), log=False, report=False)
         s3_wall, s3_cpu = time.perf_counter() - w0, _cpu() - c0
+        calls, nbytes = collections.Counter(calls), collections.Counter(nbytes)  # the run's, not the check's below
         remote = read_remote(f"{bucket}/run")
     same = all(remote.get(k) == v for k, v in local.items() if k.startswith(("kept/", "rejected/", "quarantine/")))
     key_bytes = sum(len(v) for k, v in local.items() if k.startswith("work/") and ".t" in k and k.endswith("k.npy"))

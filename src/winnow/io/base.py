@@ -167,7 +167,7 @@ class RemotePath:
 
     def read_bytes(self) -> bytes:
         fs, p = self._fs()
-        return fs.cat_file(p)
+        return _cat_whole(fs, p)
 
     def read_text(self, encoding: str = "utf-8") -> str:
         return self.read_bytes().decode(encoding)
@@ -179,6 +179,17 @@ class RemotePath:
         except FileNotFoundError:
             if not missing_ok:
                 raise
+
+
+def _cat_whole(fs, p: str) -> bytes:
+    # An explicit range ("bytes=0-") is one GET; without it s3fs sends a HEAD first. An empty object answers a range
+    # with 416 on S3, hence the plain read as the fallback.
+    try:
+        return fs.cat_file(p, start=0)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return fs.cat_file(p)
 
 
 def as_path(p: "str | os.PathLike | RemotePath") -> "Path | RemotePath":
@@ -365,8 +376,9 @@ def read_many(paths: "list[Path | RemotePath]") -> list[bytes | None]:
         return [p.read_bytes() if p.exists() else None for p in paths]
     fs, _ = remote_fs(paths[0].url)
     inner = [remote_fs(p.url)[1] for p in paths]
-    got = fs.cat(inner, on_error="omit")
-    return [got.get(p) for p in inner]
+    got = fs.cat_ranges(inner, [0] * len(inner), [None] * len(inner), on_error="return")  # see _cat_whole
+    return [None if isinstance(g, FileNotFoundError) else _cat_whole(fs, p) if isinstance(g, BaseException) else g
+            for p, g in zip(inner, got)]
 
 
 class _ZstdWriter:

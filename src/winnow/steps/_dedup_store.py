@@ -617,8 +617,10 @@ def phase(work: Path | RemotePath, name: str, fn, *args: Any) -> Any:
     import orjson
 
     marker = run_marker(work, name)
-    if marker.exists():
+    try:  # one request on an object store, not an existence check and then a read
         return orjson.loads(marker.read_bytes())
+    except FileNotFoundError:
+        pass
     result = fn(*args)
     with atomic_path(marker) as tmp:
         tmp.write_bytes(orjson.dumps(result))

@@ -118,8 +118,11 @@ class _DedupStep(CorpusStep):
         if ctx.work_dir is None:
             return
         path = ctx.work_dir / "d" / f"{ctx.shard}.json"
-        if path.exists():
-            self._rows = {r[0]: r[1:] for r in orjson.loads(path.read_bytes())["rows"]}
+        try:  # one request on an object store, not an existence check and then a read
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return
+        self._rows = {r[0]: r[1:] for r in orjson.loads(raw)["rows"]}
 
     def _row(self, doc: Document) -> list | None:
         o = self._ord
