@@ -186,7 +186,7 @@ _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
 _MAX_GAP = 15
 _JOIN = 0.1
 _INLINE_BOX = 6
-_FALLBACK = 0.35
+_FALLBACK = 0.5
 _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
 _TAIL_LONG = 150
@@ -254,11 +254,11 @@ def classify(blocks: list[Block]) -> None:
         blocks[k].keep = True
     _trim_tail(blocks)
     # Little prose and a thin core (a product page, a listing with one description): the region logic has
-    # nothing to lean on, so Resiliparse's own choice minus furniture is the better bet.
+    # nothing to lean on, so Resiliparse's own choice minus furniture is added to it.
     kept = sum(len(b.text) for b in blocks if b.keep)
     if kept < _FALLBACK * sum(len(blocks[i].text) for i in main_idx):
         for i in main_idx:
-            blocks[i].keep = not _boiler(blocks[i]) and not _END.match(blocks[i].text)
+            blocks[i].keep = blocks[i].keep or not _boiler(blocks[i]) and not _END.match(blocks[i].text)
     # Headings directly above kept text belong to it; a heading over nothing (or over a heading of its own
     # rank) is furniture.
     for i, b in enumerate(blocks):
