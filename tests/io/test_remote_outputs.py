@@ -148,15 +148,16 @@ def test_report_explain_and_whatif_read_a_remote_run_folder(bucket, pipeline_yam
     kept = read_remote(f"{url}/kept/main")
     doc_id = orjson.loads(zstandard.ZstdDecompressor().stream_reader(io.BytesIO(kept["00000.jsonl.zst"]))
                           .read().splitlines()[0])["id"]
-    assert main(["explain", url, doc_id, "--json"]) == 0
-    out = orjson.loads(capsys.readouterr().out)
-    assert doc_id in str(out) and "kept" in str(out)
-    (as_path(url) / "report.html").unlink()
-    assert main(["report", url]) == 0
+    rc, out = main(["explain", url, doc_id, "--json"]), capsys.readouterr()
+    assert rc == 0, out
+    assert doc_id in out.out and "kept" in out.out
+    (as_path(url) / "report.html").unlink(missing_ok=True)
+    rc, out = main(["report", url]), capsys.readouterr()
+    assert rc == 0, out
     assert (as_path(url) / "report.html").stat().st_size > 10_000
-    capsys.readouterr()
-    assert main(["whatif", url, "--set", "gopher_quality.min_words=10", "--json"]) == 0
-    assert "gopher_quality" in capsys.readouterr().out
+    rc, out = main(["whatif", url, "--set", "gopher_quality.min_words=10", "--json"]), capsys.readouterr()
+    assert rc == 0, out
+    assert "gopher_quality" in out.out
 
 
 def test_atomic_upload_leaves_nothing_when_the_writer_fails(bucket):
