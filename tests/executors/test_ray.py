@@ -383,7 +383,22 @@ def test_an_address_nobody_answers_fails_fast():
     assert time.monotonic() - t < 10
 
 
-@pytest.mark.parametrize("kw", [{"retries": -1}, {"num_cpus": 0}, {"workers": -2}, {"address": ""}])
+@pytest.mark.parametrize("kw", [{"retries": -1}, {"num_cpus": 0}, {"workers": -2}, {"address": ""},
+                                {"forward_env": [1]}, {"forward_env": [""]}])
 def test_bad_parameters_are_config_errors(kw):
     with pytest.raises(ConfigError):
         RayExecutor(**kw)  # rejected before any connection is made
+
+
+def test_forward_env_sends_the_storage_settings_set_on_the_driver(monkeypatch):
+    from winnow.executors.ray import STORAGE_ENV, _env_to_forward
+
+    for k in [k for k in os.environ if k.startswith(("AWS_", "FSSPEC_", "AZURE_STORAGE_", "GOOGLE_"))]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://minio:9000")
+    monkeypatch.setenv("FSSPEC_S3_ANON", "true")
+    monkeypatch.setenv("AWSOME", "not a storage setting")
+    monkeypatch.setenv("MY_TOKEN", "t")
+    assert _env_to_forward(STORAGE_ENV) == {"AWS_ENDPOINT_URL": "http://minio:9000", "FSSPEC_S3_ANON": "true"}
+    assert _env_to_forward(["MY_TOKEN"]) == {"MY_TOKEN": "t"}
+    assert _env_to_forward([]) == {}
