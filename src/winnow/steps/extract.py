@@ -38,6 +38,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|([^<]+)")
 _BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h", "li": "li", "pre": "pre"}
 _WS = re.compile(r"[ \t\r\f\v\xa0]+")
+_LONG_HEADING = 200  # longer "headings" are paragraphs in heading tags (tuned on the three sets)
 
 
 @dataclass(slots=True)
@@ -97,6 +98,8 @@ def parse_blocks(minimal_html: str, links: bool = True) -> list[Block]:
             line = line.strip()
         if not line:
             continue
+        if kind == "h" and len(line) > _LONG_HEADING:
+            kind, level = "p", 0  # a paragraph set in a heading tag (a standfirst, or bad markup), not a title
         append(Block(kind, line, min(link, len(line)), level))
     return blocks
 
