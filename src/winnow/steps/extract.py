@@ -211,9 +211,9 @@ def classify(blocks: list[Block]) -> None:
             blocks[i].keep = not _boiler(blocks[i])
         return
     lo, hi = _core(blocks, anchors)
-    # The region may start a little before the first prose block: a lead sentence, a subheading, a list intro.
-    while lo > 0 and blocks[lo - 1].in_main and not _boiler(blocks[lo - 1]) and blocks[lo - 1].kind != "h" \
-            and len(blocks[lo - 1].text) >= _LEAD_MIN and blocks[lo - 1].link_chars * 2 < len(blocks[lo - 1].text):
+    # The region may start a little before the first prose block: a lead sentence, a subheading, a list intro,
+    # or prose right next to it that the main-content pass left out.
+    while lo > 0 and _leads(blocks[lo - 1], prose[lo - 1]):
         lo -= 1
     # Title and standfirst: headings just above the article (news sites set the lead paragraph in <h2>/<h3>),
     # across short byline and date lines that stay out, up to the page's <h1>.
@@ -232,7 +232,7 @@ def classify(blocks: list[Block]) -> None:
         k -= 1
     # ... and run a little after the last one, but stop at an end-of-article marker.
     j = hi + 1
-    while j < len(blocks) and blocks[j].in_main and not _boiler(blocks[j]) and blocks[j].kind != "h" \
+    while j < len(blocks) and (blocks[j].in_main or prose[j]) and not _boiler(blocks[j]) and blocks[j].kind != "h" \
             and blocks[j].link_chars * 3 < len(blocks[j].text) and not _END.match(blocks[j].text):
         hi = j
         j += 1
@@ -342,6 +342,11 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     while hi < len(runs) - 1 and not breaks[hi] and weight[hi + 1] >= _JOIN * weight[best]:
         hi += 1
     return runs[lo][0], runs[hi][-1]
+
+
+def _leads(b: Block, prose: bool) -> bool:
+    return (b.in_main or prose) and b.kind != "h" and len(b.text) >= _LEAD_MIN and b.link_chars * 2 < len(b.text) \
+        and not _boiler(b)
 
 
 def _near_kept(blocks: list[Block], i: int) -> bool:
