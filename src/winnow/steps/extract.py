@@ -188,7 +188,7 @@ _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
 # characters the region logic is not trusted.
 _MAX_GAP = 15
 _JOIN = 0.1
-_INLINE_BOX = 6
+_INLINE_BOX = 4
 _FALLBACK = 0.5
 _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
@@ -311,6 +311,22 @@ def _trim_tail(blocks: list[Block]) -> None:
             kept.pop()
         else:
             break
+    # The same at the top: consent and notification banners that sit right above the article.
+    for i in kept[:2]:
+        b = blocks[i]
+        if len(b.text) < 600 and _HEAD.search(b.text) and len(kept) > 3:
+            b.keep = False
+        else:
+            break
+
+
+# Banners that sit right above the article: cookie consent, "enable JavaScript", push-notification prompts,
+# disclaimers. (Phrased, because an article may well be about cookies or JavaScript.)
+_HEAD = re.compile(
+    r"\b(?:we use|uses|using|nutzen|verwenden|verwendet|setzen|utilisons|usamos|utilizamos|korzystamy z) "
+    r"(?:\w+ ){0,2}cookies\b|\bcookies? (?:erleichtern|helfen|help|policy|richtlinie|settings|einstellungen)|"
+    r"(?:enable|aktivieren sie|activate) javascript|javascript (?:aktivieren|is disabled|ist deaktiviert)|"
+    r"benachrichtigung|notifications?\b|medical advice|disclaimer|affiliate", re.I)
 
 
 def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
