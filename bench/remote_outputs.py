@@ -113,6 +113,51 @@ def remote_vs_local(data: Path, n_docs: int, n_shards: int) -> list[str]:
     ]
 
 
+def key_range_reads(n_shards: int, rows: int, parts: int) -> list[str]:
+    """The reduce's read of one table, split into ``parts`` key ranges, from S3: ranged reads of each range (what
+    winnow does) against fetching every shard's whole key array per range task (then the same slices)."""
+    import numpy as np
+
+    from tests.io.s3server import s3_server
+    from winnow.io.base import as_path
+    from winnow.steps import _dedup_store as store
+
+    calls, nbytes = _count_s3()
+    rng = np.random.default_rng(1)
+    out = []
+    with s3_server() as bucket:
+        folder = as_path(f"{bucket}/tables")
+        shards = tuple(f"{i:05d}" for i in range(n_shards))
+        for s in shards:
+            keys = rng.integers(0, 2**64, rows, dtype=np.uint64)
+            store.ShardWriter(folder, s).write_table(0, keys, np.arange(rows, dtype=np.uint32), keys ^ np.uint64(1))
+
+        def whole(part: int):
+            lo, hi = store._range(part, parts)
+            keys_all = store.load_many([folder / f"{s}.t0k.npy" for s in shards])
+            specs = []
+            for s, keys in zip(shards, keys_all):
+                a = int(np.searchsorted(keys, np.uint64(lo)))
+                b = len(keys) if hi is None else int(np.searchsorted(keys, np.uint64(hi)))
+                specs += [(folder / f"{s}.t0o.npy", a, b), (folder / f"{s}.t0k2.npy", a, b)]
+            return store.load_rows_many(specs)
+
+        for name, fn in (("ranged reads of each key range (winnow)",
+                          lambda p: store.read_table_range(folder, shards, 0, p, parts, True)),
+                         ("whole key arrays per range task", whole)):
+            calls.clear()
+            nbytes.clear()
+            t = time.perf_counter()
+            for p in range(parts):
+                fn(p)
+            out.append(f"| {name} | {time.perf_counter() - t:.2f} | {sum(calls.values()):,} | "
+                       f"{nbytes['down'] / 1e6:.2f} |")
+    size = n_shards * rows * 20 / 1e6
+    return [f"# One table's reduce read from S3: {n_shards} shards x {rows:,} keys, {parts} key-range tasks "
+            f"(keys {n_shards * rows * 8 / 1e6:.1f} MB, with ordinals and second keys {size:.1f} MB)", "",
+            "| strategy | wall s | requests | downloaded MB |", "|---|---:|---:|---:|"] + out
+
+
 _LOCAL_SNIPPET = """
 import sys, time, resource
 sys.path.insert(0, {src!r})
@@ -163,10 +208,12 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--shards", type=int, default=4)
     ap.add_argument("--baseline-src", default="")
+    ap.add_argument("--only-tables", action="store_true", help="only the key-range read comparison")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     data = Path(args.data)
-    lines = remote_vs_local(data, args.docs, args.shards)
+    lines = [] if args.only_tables else remote_vs_local(data, args.docs, args.shards) + [""]
+    lines += key_range_reads(args.shards * 2, 100 * args.docs, 16)
     if args.baseline_src:
         lines += [""] + local_before_after(data, 20 * args.docs, args.shards, args.baseline_src)
     load = os.getloadavg()[0]

@@ -163,7 +163,7 @@ def _rows(fs, paths: list[str], layouts: list[Layout], ranges: list[tuple[int, i
 
 def _locate(fs, paths: list[str], layouts: list[Layout], xs: list[int]) -> list[int]:
     """``searchsorted(keys, x, side="left")`` in sorted uint64 key files without fetching them: the keys are
-    64-bit hashes, so x sits near n * x / 2**64; read a window of keys around that guess (a few standard deviations
+    64-bit hashes, so x sits near n * x / 2**64; read a window of keys around that guess (four standard deviations
     wide), and widen it in the rare case (long runs of one key) where it does not bracket x. One round of
     concurrent ranged reads for all files, almost always."""
     res: list[int] = [0] * len(paths)
@@ -173,7 +173,7 @@ def _locate(fs, paths: list[str], layouts: list[Layout], xs: list[int]) -> list[
         if x <= 0 or n == 0:
             res[i] = 0
         else:
-            width[i] = 4 * math.isqrt(n) + 256
+            width[i] = 2 * math.isqrt(n) + 64  # the position's standard deviation is at most sqrt(n) / 2
     while width:
         idx = sorted(width)
         lo_hi = []
