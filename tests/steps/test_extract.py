@@ -84,6 +84,15 @@ def test_paragraphs_and_code_blocks_keep_their_shape():
     assert "\n- Improve the offline experience.\n- Expose the building blocks" in text
 
 
+def test_text_is_nfc_without_soft_hyphens():
+    # adac writes umlauts decomposed (u + U+0308), weinkenner hyphenates with U+00AD: both split words for every
+    # later step (and for a snippet match) unless normalised.
+    adac = extract(page("te-adac.de.kindersitze.html.gz"), "combined")
+    wine = extract(page("te-weinkenner.de-st.magdalener.html.gz"), "combined")
+    assert "\u0308" in page("te-adac.de.kindersitze.html.gz") and "\u0308" not in adac and "geprüft" in adac
+    assert "\xad" in page("te-weinkenner.de-st.magdalener.html.gz") and "\xad" not in wine
+
+
 def test_tables_stay_readable():
     text = extract(page("te-smava.de.privatkredit.html.gz"), "combined")
     rows = [line for line in text.splitlines() if line.count(" | ") >= 2]
