@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import os
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from winnow.document import Document, Quarantine
 from winnow.io.warc import WarcReader, WetReader, decode_html
@@ -110,6 +112,44 @@ def test_corrupt_region_is_quarantined_once_and_reading_resumes(tmp_path):
     urls = [d.metadata["url"] for d in docs]
     assert "http://01spb.ru/company/" not in urls  # the damaged record
     assert urls[0] == "http://003338.cn/l41/481397.html" and len(docs) == 15  # everything else
+
+
+def _gzip_members(data: bytes) -> list[bytes]:
+    out, pos = [], 0
+    while pos < len(data):
+        d = zlib.decompressobj(31)
+        out.append(d.decompress(data[pos:]))
+        pos = len(data) - len(d.unused_data)
+    return out
+
+
+def test_zstd_warc_resumes_after_a_corrupt_frame(tmp_path):
+    # The zstd WARC layout: one frame per record (here the real Common Crawl records, recompressed).
+    frames = [zstandard.ZstdCompressor().compress(m) for m in _gzip_members(CC.read_bytes())]
+    good = tmp_path / "cc.warc.zst"
+    good.write_bytes(b"".join(frames))
+    docs, bad = read(WarcReader, good)
+    assert bad == [] and len(docs) == 16
+    data = bytearray(good.read_bytes())
+    start = len(frames[0]) + len(frames[1])  # frame 2: the first response record
+    data[start + 2000:start + 2100] = bytes(100)
+    damaged = tmp_path / "bad.warc.zst"
+    damaged.write_bytes(bytes(data))
+    docs, bad = read(WarcReader, damaged)
+    assert [q.reason for q in bad] == ["corrupt_record"] and "resumed" in bad[0].message
+    assert len(docs) == 15 and "http://003338.cn/l41/481397.html" not in [d.metadata["url"] for d in docs]
+
+
+def test_zstd_warc_with_a_dictionary_reports_that_it_cannot_resume(tmp_path):
+    frames = [zstandard.ZstdCompressor().compress(m) for m in _gzip_members(CC.read_bytes())]
+    # A skippable frame (magic 0x184D2A5D) first is where a zstd WARC keeps its dictionary.
+    blob = bytearray(b"\x5d\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"dict" + b"".join(frames))
+    start = 12 + len(frames[0]) + len(frames[1])
+    blob[start + 2000:start + 2100] = bytes(100)
+    path = tmp_path / "dict.warc.zst"
+    path.write_bytes(bytes(blob))
+    docs, bad = read(WarcReader, path)
+    assert [q.reason for q in bad] == ["corrupt_record"] and "cannot resume" in bad[0].message
 
 
 def test_garbage_and_missing_files(tmp_path):

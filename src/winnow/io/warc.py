@@ -4,7 +4,8 @@ Parsing uses FastWARC: on the benchmark pages it iterates and reads payloads man
 bench/results/extraction.md, "WARC reading"). FastWARC stops at the first corrupt gzip member and returns a
 truncated last record without complaint, so this module adds what a crawl pipeline needs on top: a record whose
 payload is shorter than its ``Content-Length`` is quarantined as ``truncated``; after a corrupt region the reader
-re-synchronises on the next record boundary (next gzip member, or next ``WARC/`` header line) and reads on.
+re-synchronises on the next record boundary (next gzip member, next zstd frame, or next ``WARC/`` header line)
+and reads on; a zstd WARC with a dictionary frame cannot resume mid-file (every frame needs the dictionary).
 
 Every HTTP response becomes a Document. Only an HTML page with status 200 carries its decoded HTML in
 ``metadata["html"]``; other responses carry their ``http_status`` and ``content_type`` but no payload, and the
@@ -32,6 +33,8 @@ __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
 _EXCERPT = 200
 _SCAN_CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_PLAIN_MAGIC = b"\nWARC/"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -111,10 +114,11 @@ def _uri(value: str | None) -> str:
     return v[1:-1] if v.startswith("<") and v.endswith(">") else v
 
 
-def _find_next(f: BinaryIO, start: int, gz: bool) -> int | None:
-    """Offset of the first plausible record start at or after ``start`` (a gzip member header in a .gz WARC, a
-    ``WARC/`` line otherwise), or None at the end of the file."""
-    magic = _GZIP_MAGIC if gz else b"\nWARC/"
+def _find_next(f: BinaryIO, start: int, magic: bytes) -> int | None:
+    """Offset of the first plausible record start at or after ``start``: ``magic`` is a gzip member header or a
+    zstd frame header in a compressed WARC (one member / frame per record), ``\nWARC/`` in a plain one. None at
+    the end of the file."""
+    skip = 1 if magic == _PLAIN_MAGIC else 0
     pos = start
     while True:
         f.seek(pos)
@@ -123,10 +127,23 @@ def _find_next(f: BinaryIO, start: int, gz: bool) -> int | None:
             return None
         i = chunk.find(magic)
         if i >= 0:
-            return pos + i + (0 if gz else 1)
+            return pos + i + skip
         if len(chunk) <= len(magic):
             return None
         pos += _SCAN_CHUNK
+
+
+def _record_magic(head: bytes) -> bytes | None:
+    """What a record boundary looks like in this file, or None when reading cannot resume mid-file."""
+    if head[:2] == b"\x1f\x8b":
+        return _GZIP_MAGIC
+    if head == _ZSTD_MAGIC:
+        return _ZSTD_MAGIC
+    if len(head) == 4 and head[0] & 0xF0 == 0x50 and head[1:] == b"\x2a\x4d\x18":
+        # A zstd skippable frame first: the WARC's compression dictionary, which every later frame needs, so a
+        # frame found mid-file cannot be decoded on its own.
+        return None
+    return _PLAIN_MAGIC
 
 
 def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]]:
@@ -135,11 +152,7 @@ def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]
     from fastwarc.warc import ArchiveIterator
 
     with open(path, "rb") as f:
-        head = f.read(4)
-        if head[:4] == b"\x28\xb5\x2f\xfd":
-            gz, resumable = False, False  # zstd WARCs: FastWARC reads them, but mid-file resync is not possible
-        else:
-            gz, resumable = head[:2] == b"\x1f\x8b", True
+        magic = _record_magic(f.read(4))
         start = 0
         in_error = False  # one corrupt region gives one error, however many resync attempts it takes
         while True:
@@ -153,10 +166,13 @@ def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]
                     yield "record", rec, rec.stream_pos
             except OSError as exc:  # FastWARC raises OSError for decompression and parse failures
                 where = max(last, start)
-                nxt = _find_next(f, where + 1, gz) if resumable else None
+                nxt = _find_next(f, where + 1, magic) if magic is not None else None
                 if not in_error:
                     msg = str(exc) or type(exc).__name__
-                    yield "error", msg + ("" if nxt is not None else " (no readable record after it)"), where
+                    if nxt is None:
+                        msg += " (no readable record after it)" if magic is not None else \
+                            " (zstd with a dictionary: reading cannot resume mid-file)"
+                    yield "error", msg, where
                 in_error = True
                 if nxt is None:
                     return
