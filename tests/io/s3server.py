@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -28,9 +29,12 @@ def s3_server() -> Iterator[str]:
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
             mp.delenv(k, raising=False)
         s3fs.S3FileSystem.clear_instance_cache()  # a cached client would still talk to an earlier server
-        s3fs.S3FileSystem().mkdir("winnow-test")
+        # moto keeps its buckets in process-wide memory, shared by every server started in this process (another
+        # test file on the same xdist worker): a fresh bucket each time.
+        bucket = f"winnow-test-{uuid.uuid4().hex[:12]}"
+        s3fs.S3FileSystem().mkdir(bucket)
         try:
-            yield "s3://winnow-test"
+            yield f"s3://{bucket}"
         finally:
             s3fs.S3FileSystem.clear_instance_cache()
             srv.stop()
