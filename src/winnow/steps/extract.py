@@ -187,7 +187,7 @@ _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
 # the article resuming within _INLINE_BOX blocks is an inline box; below _FALLBACK of Resiliparse's main-content
 # characters the region logic is not trusted.
 _MAX_GAP = 15
-_JOIN = 0.1
+_JOIN = 0.12
 _INLINE_BOX = 4
 _FALLBACK = 0.5
 _LEAD_WINDOW = 8
