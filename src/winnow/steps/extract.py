@@ -11,7 +11,9 @@ Backends:
   heuristics chose it and it does not look like boilerplate, or when Resiliparse dropped it but it is
   article-like prose inside the main region (recipe lists and tables that the main-content pass loses). Leading
   and trailing furniture (bylines, dates, "read more", comment forms, related links) is cut at the edges of the
-  region where the long, link-poor prose lies. See bench/results/extraction.md for what each part buys.
+  region where the long, link-poor prose lies; standfirst headings above it and prose right next to it join it.
+  <noscript> content is rendered (some blogs ship the article only there). The text comes out in NFC without
+  soft hyphens. See bench/results/extraction.md for what each part buys.
 
 Documents without HTML pass through untouched. Documents a WARC reader produced from a non-200 or non-HTML
 response are rejected (``http_status``, ``not_html``); a page with no extractable main text is rejected
@@ -182,11 +184,14 @@ _CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|s
 # Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
 # patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
 _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
-# Tuned on scrapinghub-aeb and trafilatura-eval (bench/extraction.py): prose anchors more than _MAX_GAP blocks
-# apart start a new run; a run joins the core when it holds _JOIN of the best run's prose; an end marker with
-# the article resuming within _INLINE_BOX blocks is an inline box; below _FALLBACK of Resiliparse's main-content
-# characters the region logic is not trusted.
+# Tuned on all three sets of bench/extraction.py (see bench/results/extraction.md): prose anchors further apart
+# than _MAX_GAP blocks start a new run, where a block Resiliparse kept as content counts _GAP_MAIN of a block;
+# a run joins the core when it holds _JOIN of the best run's prose; an end marker with the article resuming
+# within _INLINE_BOX blocks is an inline box; below _FALLBACK of Resiliparse's main-content characters its
+# choice is added to the region; standfirst headings are looked for up to _LEAD_WINDOW blocks above the region;
+# a tail pattern in a paragraph of _TAIL_LONG characters or more counts only within its first _TAIL_EARLY.
 _MAX_GAP = 15
+_GAP_MAIN = 0.25
 _JOIN = 0.12
 _INLINE_BOX = 4
 _FALLBACK = 0.5
@@ -194,8 +199,6 @@ _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
 _TAIL_LONG = 150
 _LEAD_MIN = 20  # shortest lead line taken into the region ("Liebe Leserin,")
-_GAP_MAIN = 0.25
-_GAP_TINY = 0
 
 
 def classify(blocks: list[Block]) -> None:
@@ -337,9 +340,9 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     breaks: list[bool] = []  # an end marker lies between run k and run k+1
     for prev, cur in zip(anchors, anchors[1:]):
         between = range(prev + 1, cur)
-        # Blocks Resiliparse kept as content (a table of contents, a gallery, a job box inside the article) and
-        # tiny labels widen a gap less than foreign text does.
-        gap = sum(_GAP_MAIN if blocks[k].in_main or len(blocks[k].text) < _GAP_TINY else 1.0 for k in between)
+        # Blocks Resiliparse kept as content (a table of contents, a gallery, a job box inside the article) widen
+        # a gap less than foreign text does.
+        gap = sum(_GAP_MAIN if blocks[k].in_main else 1.0 for k in between)
         # An end marker ("Related", "Comments") followed by the article's prose within a few blocks is an inline
         # box, not the end.
         marker = gap > _INLINE_BOX and any(_END.match(blocks[k].text) for k in between)
