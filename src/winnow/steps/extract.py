@@ -198,6 +198,7 @@ _FALLBACK = 0.5
 _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
 _TAIL_LONG = 150
+_LINKED_SENT = 80  # shortest linked paragraph in the region kept as a sentence
 _LEAD_MIN = 20  # shortest lead line taken into the region ("Liebe Leserin,")
 
 
@@ -248,7 +249,7 @@ def classify(blocks: list[Block]) -> None:
             if not rest:
                 break
             continue
-        if _boiler(b):
+        if _boiler(b) and not _linked_sentence(b):
             continue
         if b.in_main:
             b.keep = True
@@ -361,6 +362,12 @@ def _core(blocks: list[Block], anchors: list[int]) -> tuple[int, int]:
     while hi < len(runs) - 1 and not breaks[hi] and weight[hi + 1] >= _JOIN * weight[best]:
         hi += 1
     return runs[lo][0], runs[hi][-1]
+
+
+def _linked_sentence(b: Block) -> bool:
+    # A whole sentence set as a link inside the article ("... Was sagt Professor Drosten dazu?") is still text.
+    return b.in_main and b.kind == "p" and len(b.text) >= _LINKED_SENT and _SENTENCE_END.search(b.text) is not None \
+        and not _TEASER.match(b.text)
 
 
 def _leads(b: Block, prose: bool) -> bool:
