@@ -16,8 +16,10 @@ setup: $(BIN)/.installed
 demo: setup
 	$(BIN)/winnow demo -o ./winnow-demo
 
+# --dist loadfile: one file's tests share a worker (one Ray instance); --max-worker-restart=0: a worker that dies
+# fails the run at once naming its test (xdist's scheduler can hang replacing a crashed worker).
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile --max-worker-restart=0 -q
 
 clean:
 	rm -rf ./winnow-demo .pytest_cache

@@ -344,8 +344,11 @@ def test_map_keeps_order_and_raises_the_steps_own_error(ray_cluster):
     ex = make_executor({"type": "ray"})
     assert isinstance(ex, RayExecutor) and ex.workers == 2  # the cluster's CPUs
     assert ex.map(_square, list(range(20))) == [i * i for i in range(20)]
-    with pytest.raises(ValueError, match="no 13"):
-        ex.map(_square_but_13, list(range(20)))
+    # Repeated: a failing map once force-cancelled its siblings, and a cancel racing a finishing task aborted
+    # this very process (a Ray 2.60 check failure) about once in ten failing maps.
+    for _ in range(25):
+        with pytest.raises(ValueError, match="no 13"):
+            ex.map(_square_but_13, list(range(40)))
     assert RayExecutor(workers=1).workers == 1
     ex.close()
     assert ray.is_initialized()  # the caller's connection stays open
