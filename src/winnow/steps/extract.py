@@ -199,6 +199,8 @@ _LEAD_WINDOW = 8
 _TAIL_EARLY = 100
 _TAIL_LONG = 150
 _LINKED_SENT = 80  # shortest linked paragraph in the region kept as a sentence
+_THIN_MAIN = 400  # main-content prose below this (chars) ...
+_OUTSIDE = 10  # ... with this many times more prose on the page: anchors on all prose
 _LEAD_MIN = 20  # shortest lead line taken into the region ("Liebe Leserin,")
 
 
@@ -208,7 +210,13 @@ def classify(blocks: list[Block]) -> None:
         return
     prose = [_prose(b) for b in blocks]
     main_idx = [i for i, b in enumerate(blocks) if b.in_main]
-    anchors = [i for i in main_idx if prose[i]] or [i for i, p in enumerate(prose) if p]
+    anchors = [i for i in main_idx if prose[i]]
+    everywhere = [i for i, p in enumerate(prose) if p]
+    inside = sum(len(blocks[i].text) for i in anchors)
+    if inside < _THIN_MAIN and sum(len(blocks[i].text) for i in everywhere) > _OUTSIDE * inside:
+        # Resiliparse chose a box with next to no prose (a recipe card, a comment) while the page holds ten times
+        # more elsewhere: anchor on all of the page's prose.
+        anchors = everywhere
     if not anchors:
         # No prose anywhere: a gallery, a shop listing, a form. Keep Resiliparse's choice minus furniture.
         for i in main_idx:
