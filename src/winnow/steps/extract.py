@@ -122,7 +122,9 @@ _BOILER = re.compile(
     r"auch interessant|zum weiterlesen|weiterlesen|zur[üu]ck|zur startseite|nach oben|back to top|"
     r"foto|fotos|bild|bilder|photo|image|quelle|source|credit|titelbild|"
     r"lea tambi[ée]n|leer m[áa]s|lire aussi|voir aussi|leia tamb[ée]m|"
-    r"your email address will not be published|ihre e-mail-adresse wird nicht ver[öo]ffentlicht|"
+    r"your email address will not be published|(?:ihre|deine) e-mail-adresse wird nicht ver[öo]ffentlicht|"
+    r"(?:möchten sie )?(?:den|diesen) artikel (?:mit anderen )?teilen|war (?:der|dieser) artikel (?:nützlich|hilfreich)|"
+    r"was this (?:article|post|page) helpful|vergrößern|"
     r"about the author|über den autor|über die autorin|author|autor(?:in)?|von|by|redaktion|"
     r"previous|next|vorheriger?|n[äa]chster?|zurück zur"
     r")(?:\b|\W|$)", re.I)
@@ -178,7 +180,7 @@ _TEASER = re.compile(r"^\W*(?:lesen sie (?:auch|mehr|hier)|lies auch|read (?:mor
 
 
 # Picture credits and captions: "(Foto: dpa)", "© Rike/pixelio.de", "Photo: Getty Images".
-_CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik)\s*:|"
+_CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik|abbildung)\s*:|"
                      r"\b(?:getty ?images|shutterstock|istock|imago|pixelio|dpa|reuters|afp|ap photo|picture alliance|"
                      r"unsplash|pixabay)\b", re.I)
 # Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
