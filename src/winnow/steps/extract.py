@@ -125,6 +125,8 @@ _BOILER = re.compile(
     r"your email address will not be published|(?:ihre|deine) e-mail-adresse wird nicht ver[öo]ffentlicht|"
     r"(?:möchten sie )?(?:den|diesen) artikel (?:mit anderen )?teilen|war (?:der|dieser) artikel (?:nützlich|hilfreich)|"
     r"was this (?:article|post|page) helpful|vergrößern|"
+    r"(?:dieses \w+ )?(?:als )?pdf (?:herunterladen|download)|download (?:as )?pdf|kontakt|ansprechpartner(?:in)?|"
+    r"contact us|"
     r"about the author|über den autor|über die autorin|author|autor(?:in)?|von|by|redaktion|"
     r"previous|next|vorheriger?|n[äa]chster?|zurück zur"
     r")(?:\b|\W|$)", re.I)
