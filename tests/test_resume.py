@@ -82,3 +82,41 @@ def test_resume_refuses_a_different_pipeline(tmp_path, real_docs):
 
     with pytest.raises(ConfigError, match="different pipeline"):
         run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
+
+
+def test_resume_refuses_changed_inputs_that_dedup_already_merged(tmp_path, real_docs):
+    """An exact copy of a finished input added before a resume: resuming would skip the finished dedup merge and
+    keep every copy. The resume is refused; a fresh folder finds the duplicates."""
+    import pytest
+
+    from winnow.errors import ConfigError
+
+    write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 20))
+    cfg = {"executor": "inline", "stages": [{"name": "a", "reader": {"type": "jsonl", "paths": str(tmp_path / "in" / "*.jsonl")},
+                                            "steps": [{"type": "exact_dedup"}]}]}
+    pipe = lambda: load_pipeline(_write(tmp_path / "p.yaml", cfg))  # noqa: E731
+    first = run_pipeline(pipe(), tmp_path / "run", log=False)
+    assert first.stats["stages"][0]["kept"] == 20
+    (tmp_path / "in" / "b.jsonl").write_bytes((tmp_path / "in" / "a.jsonl").read_bytes())
+    with pytest.raises(ConfigError, match=r"input files changed since this run started \(1 new \(first: .*b\.jsonl\)"):
+        run_pipeline(pipe(), tmp_path / "run", log=False)
+    fresh = run_pipeline(pipe(), tmp_path / "fresh", log=False)
+    assert fresh.stats["stages"][0]["kept"] == 20 and fresh.stats["stages"][0]["rejected"] == 20
+    (tmp_path / "in" / "b.jsonl").unlink()
+    again = run_pipeline(pipe(), tmp_path / "run", log=False)  # the recorded inputs again: resumes, skips all
+    assert again.skipped_shards > 0 and again.stats["invocations"] == 2
+    assert again.stats["seconds"] >= first.stats["seconds"]  # run time adds up over invocations
+
+
+def test_an_input_pattern_matching_nothing_is_an_error(tmp_path, capsys):
+    from winnow.cli import main
+
+    cfg = {"executor": "inline", "stages": [{"name": "a", "reader": {"type": "jsonl", "paths": str(tmp_path / "nope" / "*.jsonl")},
+                                            "steps": [{"type": "length"}]}]}
+    assert main(["run", str(_write(tmp_path / "p.yaml", cfg)), "-o", str(tmp_path / "run")]) == 2
+    assert "stage a: no input matched" in capsys.readouterr().err
+
+
+def _write(path: Path, cfg: dict) -> Path:
+    path.write_text(yaml.safe_dump(cfg))
+    return path

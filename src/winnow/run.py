@@ -107,6 +107,8 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
     with atomic_path(cfg_path) as tmp:
         tmp.write_text(resolved)
 
+    resuming = (run_dir / "done").exists()
+    inputs = _Inputs(run_dir, resuming)
     own_executor = not isinstance(executor, Executor)
     ex = executor if isinstance(executor, Executor) else make_executor(executor or pipe.executor)
     failures: list[TaskFailure] = []
@@ -115,8 +117,11 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
     try:
         for si, stage in enumerate(pipe.stages):
             shards = stage_shards(pipe, stage, run_dir)
-            if not shards and log:
-                print(f"[winnow] stage {stage.name}: no input shards matched", file=sys.stderr)
+            if stage.reader is not None:
+                if not shards:
+                    raise ConfigError(f"stage {stage.name}: no input matched {getattr(stage.reader, 'paths', '?')!r} "
+                                      "(a typo in the path, or the wrong working folder?)")
+                inputs.check(stage.name, [key for _, key in shards])
             prev_kept: dict[str, int] | None = None
             for ps in plan_passes(stage):
                 tasks = []
@@ -156,17 +161,62 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
         if own_executor:
             ex.close()
     stats = load_stats(run_dir, pipe)
-    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    stats["seconds"], stats["invocations"] = _run_time(run_dir, resuming, time.perf_counter() - t0)
     with atomic_path(run_dir / "stats.json") as tmp:
         tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     result = RunResult(run_dir, stats, failures, skipped)
     if failures:
-        names = "; ".join(f"{f.label} ({f.attempts} attempts): {f.error}" for f in failures)
-        raise ShardFailed(failures[0].label, f"{len(failures)} shard(s) failed: {names}. Finished shards are "
-                          f"kept and balanced; rerun to resume.")
+        first, others = failures[0], failures[1:]
+        cause = f"after {first.attempts} attempts: {first.error}"
+        if others:
+            cause += f"; {len(others)} more shard(s) failed: " + "; ".join(
+                f"{f.label} ({f.attempts} attempts): {f.error}" for f in others)
+        raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; rerun to resume.")
     if report:
         _write_report(run_dir, log)
     return result
+
+
+class _Inputs:
+    """The input files of every reader stage, recorded at the first run and compared on resume. Without it, files
+    added between a run and its resume were read as new shards while the finished corpus steps (a dedup's merged
+    tables) were skipped: their duplicates of earlier shards went to kept/ unseen."""
+
+    def __init__(self, run_dir: Path | RemotePath, resuming: bool):
+        self.path = run_dir / "inputs.json"
+        self.resuming = resuming
+        self.recorded: dict[str, list[str]] = {}
+        if resuming:
+            try:
+                self.recorded = orjson.loads(self.path.read_bytes())
+            except FileNotFoundError:  # a run folder from before this record existed: nothing to compare
+                self.resuming = False
+
+    def check(self, stage: str, keys: list[str]) -> None:
+        seen = self.recorded.get(stage)
+        if self.resuming and seen is not None and seen != keys:
+            added, removed = sorted(set(keys) - set(seen)), sorted(set(seen) - set(keys))
+            what = ", ".join(x for x in (f"{len(added)} new (first: {added[0]})" if added else "",
+                                          f"{len(removed)} gone (first: {removed[0]})" if removed else "") if x)
+            raise ConfigError(f"stage {stage}: its input files changed since this run started ({what or 'reordered'}; "
+                              f"recorded in {self.path}). Resuming would skip the corpus-wide steps that already "
+                              "ran over the old files. Use another output folder, or delete this one to start over.")
+        if seen != keys:
+            self.recorded[stage] = keys
+            with atomic_path(self.path) as tmp:
+                tmp.write_bytes(orjson.dumps(self.recorded, option=orjson.OPT_INDENT_2))
+
+
+def _run_time(run_dir: Path | RemotePath, resuming: bool, elapsed: float) -> tuple[float, int]:
+    """Wall seconds over every invocation that wrote stats.json (a killed one never did), and how many."""
+    prev_s, prev_n = 0.0, 0
+    if resuming:
+        try:
+            old = orjson.loads((run_dir / "stats.json").read_bytes())
+            prev_s, prev_n = float(old.get("seconds") or 0.0), int(old.get("invocations") or 1)
+        except (FileNotFoundError, ValueError):
+            pass
+    return round(prev_s + elapsed, 3), prev_n + 1
 
 
 def _write_report(run_dir: Path | RemotePath, log: bool) -> None:

@@ -149,6 +149,7 @@ def test_report_survives_a_run_without_steps_or_outputs(tmp_path):
     from winnow.config import pipeline_from_dict
     from winnow.run import run_pipeline
 
+    (tmp_path / "none.jsonl").write_bytes(b"")  # an input with no records (a path matching nothing is an error)
     pipe = pipeline_from_dict({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": str(tmp_path / "none*.jsonl")},
                                            "steps": []}], "executor": "inline"})
     run_pipeline(pipe, tmp_path / "run", "inline", log=False)
