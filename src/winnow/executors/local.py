@@ -154,7 +154,9 @@ class LocalExecutor(Executor):
                     for i in list(remaining):
                         if attempts[i] > self.retries:
                             results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])),
-                                                     "worker process died (killed or out of memory)", attempts[i])
+                                                     ("worker process died (killed, out of memory, or, in a script, the "
+                                                      "pipeline was started without an `if __name__ == \"__main__\":` "
+                                                      "guard, which spawned workers need)"), attempts[i])
                             remaining.discard(i)
                             prog.shard_done()
         finally:
