@@ -405,11 +405,23 @@ class _ZstdWriter:
         self.close()
 
 
+class _GzipWriter(gzip.GzipFile):
+    # GzipFile never closes a file object it was handed: the last buffered bytes would reach the disk only when
+    # the garbage collector got to it, possibly after the atomic rename.
+    def close(self) -> None:
+        raw = self.fileobj
+        try:
+            super().close()
+        finally:
+            if raw is not None:
+                raw.close()
+
+
 def open_write(path: str | os.PathLike, level: int = 3) -> IO[bytes]:
     comp = compression_of(path)
     raw = open(path, "wb")
     if comp == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="")  # no timestamp: reproducible bytes
+        return _GzipWriter(fileobj=raw, mode="wb", mtime=0, filename="")  # no timestamp: reproducible bytes
     if comp == "zstd":
         return _ZstdWriter(raw, level)  # type: ignore[return-value]
     return raw
