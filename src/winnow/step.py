@@ -19,9 +19,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
 from .document import Document, Drop
+
+if TYPE_CHECKING:
+    from .io.base import RemotePath
 
 __all__ = ["Step", "Map", "Tagger", "Filter", "Reject", "CorpusStep", "Context", "step_params"]
 
@@ -30,11 +33,14 @@ __all__ = ["Step", "Map", "Tagger", "Filter", "Reject", "CorpusStep", "Context",
 class Context:
     """What a step may know about where it runs. Built by the runner for each task."""
 
-    run_dir: Path | None = None
+    # A local Path, or a winnow.io.base.RemotePath when the run folder is a URL (s3://bucket/run). Use only
+    # `/`, `.glob()`, `.read_bytes()`, `.exists()` and `winnow.io.base.atomic_path` on them, never `open()` or
+    # `Path(str(...))`, and a step works on both.
+    run_dir: Path | RemotePath | None = None
     stage: str = ""
     shard: str = ""
     on_drop: str = "route"  # "route" | "annotate"
-    work_dir: Path | None = None  # private folder of this step instance inside the run folder
+    work_dir: Path | RemotePath | None = None  # private folder of this step instance inside the run folder
     # For CorpusStep.reduce: runs fn over items in parallel on the run's executor, results in order.
     map: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None
     workers: int = 1
