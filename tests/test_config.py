@@ -109,3 +109,22 @@ def test_step_short_form():
         pipeline_from_dict(_cfg([{"length": {"min_char": 10}}]))
     with pytest.raises(ConfigError, match="expected a mapping with a 'type' key"):
         pipeline_from_dict(_cfg([{"length": 10}]))
+
+
+def test_set_addresses_a_step_by_its_type(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"stages": [
+        {"name": "a", "reader": {"type": "jsonl", "paths": "x.jsonl"},
+         "steps": ["unicode_fix", {"type": "length", "min_chars": 5}, {"url_dedup": None}]},
+        {"name": "b", "from": "a", "steps": [{"length": {"min_chars": 7}}, "gopher_quality"]}]}))
+    pipe = load_pipeline(p, {"gopher_quality.min_words": 80, "a.length.min_chars": 9, "b.length.min_chars": 11,
+                             "url_dedup.url_key": "link", "stages.0.steps.1.max_chars": 1000})
+    a, b = pipe.stages
+    assert b.steps[1].min_words == 80 and a.steps[1].min_chars == 9 and b.steps[0].min_chars == 11
+    assert a.steps[2].url_key == "link" and a.steps[1].max_chars == 1000
+    with pytest.raises(ConfigError, match="'length' appears in several places; prefix the stage name"):
+        load_pipeline(p, {"length.min_chars": 3})
+    with pytest.raises(ConfigError, match="'gopher_qualty' is not a step of this pipeline"):
+        load_pipeline(p, {"gopher_qualty.min_words": 3})
+    with pytest.raises(ConfigError, match="unknown parameter 'min_word'; did you mean 'min_words'"):
+        load_pipeline(p, {"gopher_quality.min_word": 3})

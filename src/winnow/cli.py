@@ -163,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--verify", action="store_true",
                         help="re-count the records of every output file against the ledger (reads outputs again)")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a key of the pipeline file, e.g. --set run.name=x")
+                        help="override a key of the pipeline file, e.g. --set run.name=x, "
+                             "--set gopher_quality.min_words=100 (a step by its type; main.gopher_quality.min_words "
+                             "when the type appears in several stages)")
 
     sp = sub.add_parser("run", help="run a pipeline file (resumes an interrupted run in the same folder)")
     sp.add_argument("pipeline")

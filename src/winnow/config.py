@@ -175,7 +175,7 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
         raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
     for dotted, value in (overrides or {}).items():
         cur: Any = raw
-        parts = dotted.split(".")
+        parts = _step_address(raw, dotted, path)
         try:
             for p in parts[:-1]:
                 cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
@@ -186,6 +186,40 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
         except (ValueError, IndexError, TypeError, AttributeError):
             raise ConfigError(f"--set {dotted}: no such place in {path} (use stages.0.reader.paths for list items)") from None
     return pipeline_from_dict(raw, where=str(path))
+
+
+def _step_address(raw: dict, dotted: str, where: Path) -> list[str]:
+    """``gopher_quality.min_words`` or ``main.gopher_quality.min_words`` (a step by its type, as ``whatif`` names it)
+    -> ``stages.0.steps.6.min_words``; anything starting with a top-level key is taken as written."""
+    parts = dotted.split(".")
+    if parts[0] in _TOP_KEYS or len(parts) < 2:
+        return parts
+    stages = raw.get("stages") if isinstance(raw.get("stages"), list) else []
+    stage_names = [st.get("name") if isinstance(st, dict) else None for st in stages]
+    stage = parts[0] if len(parts) >= 3 and parts[0] in stage_names else None
+    step, param = (parts[1], parts[2:]) if stage else (parts[0], parts[1:])
+    hits = []
+    for si, st in enumerate(stages):
+        if stage is not None and stage_names[si] != stage:
+            continue
+        for j, spec in enumerate((st.get("steps") or []) if isinstance(st, dict) else []):
+            kind = spec if isinstance(spec, str) else spec.get("type") if isinstance(spec, dict) else None
+            if kind is None and isinstance(spec, dict) and len(spec) == 1:
+                kind = next(iter(spec))  # the short form {step: {params}}
+            if kind == step:
+                hits.append((si, j, spec))
+    if len(hits) != 1:
+        how = "appears in several places; prefix the stage name, or" if hits else "is not a step of this pipeline nor"
+        raise ConfigError(f"--set {dotted}: {step!r} {how} a top-level key ({', '.join(_TOP_KEYS)}); "
+                          f"full form: stages.0.steps.3.min_words (in {where})")
+    si, j, spec = hits[0]
+    if isinstance(spec, str):
+        stages[si]["steps"][j] = {"type": spec}
+    elif "type" not in spec:  # short form: its parameters live one level down
+        if spec[step] is None:
+            spec[step] = {}
+        return ["stages", str(si), "steps", str(j), step, *param]
+    return ["stages", str(si), "steps", str(j), *param]
 
 
 _TOP_KEYS = ("run", "executor", "on_drop", "stages")
