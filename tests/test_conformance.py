@@ -70,3 +70,26 @@ def test_thresholds_name_real_parameters(name):
         assert param in fields, f"{name}.THRESHOLDS names unknown parameter {param}"
         attr, op, reason = spec
         assert attr.startswith(name + ".") and op in ("<", ">", "<=", ">=") and reason in cls.REASONS
+
+
+@pytest.mark.parametrize("name", sorted(n for n in STEPS if not n.startswith("_")))
+def test_fractions_name_real_parameters_and_defaults_validate(name):
+    cls = STEPS[name]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    assert set(cls.FRACTIONS) <= fields, f"{name}.FRACTIONS names unknown parameters"
+    cls().validate()  # the reference defaults are valid
+
+
+def test_a_fraction_out_of_range_is_a_config_error():
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    def cfg(step):
+        return {"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": [step]}]}
+
+    with pytest.raises(ConfigError, match=r"language\): min_score is a fraction between 0 and 1, got 65"):
+        pipeline_from_dict(cfg({"type": "language", "min_score": 65}))
+    with pytest.raises(ConfigError, match="dup_7_gram_frac is a fraction"):
+        pipeline_from_dict(cfg({"type": "gopher_repetition", "dup_7_gram_frac": -0.1}))
+    assert pipeline_from_dict(cfg({"type": "gopher_repetition", "dup_7_gram_frac": None}))  # None: rule off
+    assert pipeline_from_dict(cfg({"type": "fineweb_quality", "new_line_ratio": 1.5}))  # not a fraction

@@ -65,7 +65,16 @@ class Step:
     # True for a step that reads raw HTML from metadata["html"] (html_extract). A stage whose reader yields HTML
     # (its ``yields_html`` is true) must start with such a step: validation says so before anything runs.
     READS_HTML: ClassVar[bool] = False
+    # Parameters that are fractions: validation refuses a value outside [0, 1] (a 65 meant as 0.65) before a run.
+    FRACTIONS: ClassVar[tuple[str, ...]] = ()
     _ready: bool = False
+
+    def validate(self) -> None:
+        """Called by config validation after construction; raise ValueError with a message for the user."""
+        for name in self.FRACTIONS:
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, (int, float)) and 0 <= v <= 1):
+                raise ValueError(f"{name} is a fraction between 0 and 1, got {v!r}")
 
     def setup(self, ctx: Context) -> None:
         """Build heavy state. Called once per task before the first document."""

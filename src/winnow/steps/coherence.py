@@ -484,6 +484,7 @@ class OfftopicSentences(Map):
     stitched_threshold: float = 0.5
     min_sentences: int = 12
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
+    FRACTIONS = ("stitched_threshold",)
 
     def map(self, doc: Document) -> Document:
         a = _analysis(doc)
@@ -539,6 +540,7 @@ class StitchedDocument(Filter):
 
     threshold: float = 0.5
     REASONS = ("stitched",)
+    FRACTIONS = ("threshold",)
     THRESHOLDS = {"threshold": ("stitched_document.score", ">=", "stitched")}
 
     def reject(self, doc: Document) -> Reject | None:

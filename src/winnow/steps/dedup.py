@@ -428,6 +428,7 @@ class MinhashDedup(_DedupStep):
     keep: str = "first"  # first | longest
     memory_mb: int = 512
     REASONS = ("near_duplicate",)
+    FRACTIONS = ("verify",)
     STYLE = "position"
 
     def _start_tables(self) -> None:

@@ -78,6 +78,7 @@ class LanguageFilter(Filter):
     max_chars: int = 0
 
     REASONS: ClassVar[tuple[str, ...]] = ("wrong_language", "low_score", "no_text")
+    FRACTIONS = ("min_score",)
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {"min_score": ("language.score", "<", "low_score")}
 
     def setup(self, ctx: Context) -> None:

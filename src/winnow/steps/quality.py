@@ -219,6 +219,8 @@ class GopherQuality(Filter):
     REASONS = ("too_few_words", "too_many_words", "short_mean_word_length", "long_mean_word_length",
                "hash_word_ratio", "ellipsis_word_ratio", "bullet_lines_ratio", "ellipsis_lines_ratio",
                "alpha_words_ratio", "too_few_stop_words")
+    FRACTIONS = ("max_hash_word_ratio", "max_ellipsis_word_ratio", "max_bullet_lines_ratio",
+                 "max_ellipsis_lines_ratio", "min_alpha_words_ratio")
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "min_words": ("gopher_quality.words", "<", "too_few_words"),
         "max_words": ("gopher_quality.words", ">", "too_many_words"),
@@ -435,6 +437,8 @@ class GopherRepetition(Filter):
     REASONS = ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac",
                "top_2_gram", "top_3_gram", "top_4_gram", "duplicated_5_n_grams", "duplicated_6_n_grams",
                "duplicated_7_n_grams", "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams")
+    FRACTIONS = ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac", "top_2_gram_frac",
+                 "top_3_gram_frac", "top_4_gram_frac", *(f"dup_{n}_gram_frac" for n in range(5, 11)))
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "dup_para_frac": ("gopher_repetition.dup_para_frac", ">", "dup_para_frac"),
         "dup_para_char_frac": ("gopher_repetition.dup_para_char_frac", ">", "dup_para_char_frac"),
@@ -497,6 +501,7 @@ class FineWebQuality(Filter):
     new_line_ratio: float | None = 0.3
 
     REASONS = ("empty", "line_punct_ratio", "short_line_ratio", "char_dup_ratio", "list_ratio")
+    FRACTIONS = ("line_punct_thr", "short_line_thr", "char_duplicates_ratio")  # new_line_ratio may exceed 1
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "line_punct_thr": ("fineweb_quality.line_punct_ratio", "<", "line_punct_ratio"),
         "short_line_thr": ("fineweb_quality.short_line_ratio", ">", "short_line_ratio"),
@@ -757,6 +762,7 @@ class C4BadWords(Filter):
     fail_on_missing_language: bool = False
 
     REASONS = ("badwords",)
+    FRACTIONS = ("keep_fraction",)
 
     def setup(self, ctx: Context) -> None:
         import numpy as np
