@@ -50,7 +50,7 @@ def test_invalid_utf8(tmp_path, real_docs):
     st, q = _run(tmp_path, str(p))
     assert st["in"] == 3 and st["quarantined"] == 1
     assert q[0]["reason"] == "invalid_utf8" and "line 2" in q[0]["location"]
-    assert "invalid UTF-8" in q[0]["message"]
+    assert f"invalid UTF-8 at byte 26 of the line (offset {len(good) + 1 + 26} of" in q[0]["message"]
 
 
 @pytest.mark.parametrize("ext", [".jsonl.gz", ".jsonl.zst"])

@@ -78,7 +78,9 @@ class JsonlReader(Reader):
                         line.decode("utf-8")
                         reason, what = "malformed_json", f"malformed JSON: {exc}"
                     except UnicodeDecodeError as uexc:
-                        reason, what = "invalid_utf8", f"invalid UTF-8 at byte {start + uexc.start}: {uexc.reason}"
+                        reason = "invalid_utf8"
+                        what = (f"invalid UTF-8 at byte {uexc.start} of the line (offset {start + uexc.start} of the "
+                                f"decompressed file): {uexc.reason}")
                     yield Quarantine(shard, where, reason, f"{shard}, line {lineno}: {what}",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
