@@ -128,3 +128,17 @@ def test_set_addresses_a_step_by_its_type(tmp_path):
         load_pipeline(p, {"gopher_qualty.min_words": 3})
     with pytest.raises(ConfigError, match="unknown parameter 'min_word'; did you mean 'min_words'"):
         load_pipeline(p, {"gopher_quality.min_word": 3})
+
+
+def test_validation_reports_every_problem_at_once(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("executor: {type: locl}\nstages:\n  - name: main\n    reader: {type: jsonll, paths: x.jsonl}\n"
+                 "    steps:\n      - {type: gopher_qualty}\n      - {type: language, min_scor: 0.5}\n"
+                 "      - {type: length, min_chars: ten}\n")
+    with pytest.raises(ConfigError) as e:
+        load_pipeline(p)
+    msg = str(e.value)
+    assert msg.startswith("5 problems:")
+    for part in ("did you mean 'jsonl'", "did you mean 'gopher_quality'", "did you mean 'min_score'",
+                 "expected an integer", f"{p}: executor: unknown executor type 'locl'; did you mean 'local'"):
+        assert part in msg

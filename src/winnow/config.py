@@ -263,6 +263,15 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
     if not isinstance(stages_raw, list) or not stages_raw:
         raise ConfigError(f"{where}: 'stages' must be a non-empty list")
     stages = []
+    errors: list[str] = []  # every component's problem at once, not one per round of fix-and-rerun
+
+    def build(kind: str, spec: Any, at: str) -> Any:
+        try:
+            return build_component(kind, spec, at)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            return None
+
     for i, st in enumerate(stages_raw):
         sw = f"{where}: stages[{i}]"
         if not isinstance(st, dict):
@@ -274,14 +283,16 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
         name = st.get("name") or f"stage{i}"
         if ("reader" in st) == ("from" in st):
             raise ConfigError(f"{sw} ({name}): give exactly one of 'reader' or 'from' (a previous stage's name)")
-        reader = build_component("reader", st["reader"], f"{sw}.reader") if "reader" in st else None
+        reader = build("reader", st["reader"], f"{sw}.reader") if "reader" in st else None
         steps_raw = st.get("steps") or []
         if not isinstance(steps_raw, list):
             raise ConfigError(f"{sw}.steps: expected a list")
-        steps = [build_component("step", s, f"{sw}.steps[{j}]") for j, s in enumerate(steps_raw)]
+        steps = [build("step", s, f"{sw}.steps[{j}]") for j, s in enumerate(steps_raw)]
+        writer = build("writer", st.get("writer", "jsonl"), f"{sw}.writer")
+        rejects = build("writer", st.get("rejects", "jsonl"), f"{sw}.rejects")
+        if errors:
+            continue
         _check_html_steps(reader, steps, f"{sw} ({name})")
-        writer = build_component("writer", st.get("writer", "jsonl"), f"{sw}.writer")
-        rejects = build_component("writer", st.get("rejects", "jsonl"), f"{sw}.rejects")
         stages.append(Stage(name=name, reader=reader, source=st.get("from"), steps=steps, writer=writer,
                             rejects=rejects))
     executor = raw.get("executor") or {"type": "local"}
@@ -289,7 +300,14 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
         executor = {"type": executor}
     from .executors import validate_executor_spec
 
-    executor = validate_executor_spec(executor, f"{where}: executor")
+    try:
+        executor = validate_executor_spec(executor, f"{where}: executor")
+    except ConfigError as exc:
+        errors.append(str(exc))
+    if len(errors) == 1:
+        raise ConfigError(errors[0])
+    if errors:
+        raise ConfigError(f"{len(errors)} problems:\n  - " + "\n  - ".join(errors))
     pipe = Pipeline(stages=stages, name=run.get("name", "winnow"), output_dir=run.get("output_dir", "./winnow-out"),
                     on_drop=on_drop, executor=executor)
     pipe.validate()

@@ -52,7 +52,10 @@ def validate_executor_spec(spec: dict[str, Any], where: str = "executor") -> dic
             raise ConfigError(f"{where}: unknown parameter(s) {sorted(unknown)} for executor ray "
                               f"(parameters: {', '.join(sorted(allowed))})")
         return dict(spec)
-    cls = _cls(kind)
+    try:
+        cls = _cls(kind)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     out = {"type": kind}
