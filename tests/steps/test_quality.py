@@ -400,3 +400,17 @@ def test_specimen_like_page_and_signals_recorded():
     d = run(GopherQuality(), page)
     assert {"gopher_quality.words", "gopher_quality.mean_word_length", "gopher_quality.stop_words"} <= set(d.attributes)
     assert all(ch in string.printable for ch in page)
+
+
+def test_historical_variants_check_nltk_when_the_pipeline_is_validated():
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    cfg = {"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x.jsonl"},
+                       "steps": [{"type": "c4_quality", "variant": "c4-tfds"}, {"type": "gopher_quality"}]}]}
+    if _nltk_ready():
+        assert pipeline_from_dict(cfg)
+    else:  # before a run, not as a failure of every shard's setup
+        with pytest.raises(ConfigError, match=r"steps\[0\] \(c4_quality\): .*punkt"):
+            pipeline_from_dict(cfg)
+    assert pipeline_from_dict({"stages": [{**cfg["stages"][0], "steps": [{"type": "c4_quality"}]}]})

@@ -77,6 +77,18 @@ def _nltk():
     return SimpleNamespace(word_tokenize=word_tokenize, sentence_count=lambda line: len(sent_tokenize(line)))
 
 
+class _NeedsNltkForOldVariants:
+    """Validation fails before a run, not in every shard's setup, when a historical variant lacks NLTK's data."""
+
+    def validate(self) -> None:
+        super().validate()  # type: ignore[misc]
+        if getattr(self, "variant", "datatrove") != "datatrove":
+            try:
+                _nltk()
+            except RuntimeError as exc:
+                raise ValueError(str(exc)) from None
+
+
 def _check_variant(step, allowed: tuple[str, ...]) -> None:
     if step.variant not in allowed:
         raise ValueError(f"{step.name}: unknown variant {step.variant!r}; expected one of {', '.join(allowed)}")
@@ -200,7 +212,7 @@ def _fresh_ids(words: list[str]):
 # --- Gopher quality --------------------------------------------------------------------------------------------
 @register("gopher_quality")
 @dataclass
-class GopherQuality(Filter):
+class GopherQuality(_NeedsNltkForOldVariants, Filter):
     """Gopher's quality rules (Rae et al. 2021) as datatrove applies them: word counts and lengths, symbols, bullets, stop words."""
 
     variant: Variant = "datatrove"
@@ -416,7 +428,7 @@ def _dup_ngrams_np(words: list[str], ids, cum_len, ns=range(5, 11)) -> dict[int,
 
 @register("gopher_repetition")
 @dataclass
-class GopherRepetition(Filter):
+class GopherRepetition(_NeedsNltkForOldVariants, Filter):
     """Gopher's repetition rules: duplicate lines and paragraphs, top 2-4-grams, duplicate 5-10-grams (character fractions)."""
 
     variant: Variant = "datatrove"
@@ -489,7 +501,7 @@ class GopherRepetition(Filter):
 # --- FineWeb quality -------------------------------------------------------------------------------------------
 @register("fineweb_quality")
 @dataclass
-class FineWebQuality(Filter):
+class FineWebQuality(_NeedsNltkForOldVariants, Filter):
     """FineWeb's own line rules: terminal punctuation, short lines, duplicated line characters, newline-to-word ratio."""
 
     variant: Variant = "datatrove"
@@ -563,7 +575,7 @@ _C4_DEFAULTS = {  # variant -> (end marks, min words per line, min sentences)
 
 @register("c4_quality")
 @dataclass
-class C4Quality(Filter):
+class C4Quality(_NeedsNltkForOldVariants, Filter):
     """C4's cleaning (Raffel et al. 2020): drops lines without terminal punctuation, short, javascript or policy lines (recorded as edits), then pages with too few sentences, lorem ipsum or "{"."""
 
     variant: Literal["datatrove", "fineweb-2024-05", "c4-tfds"] = "datatrove"
