@@ -34,9 +34,8 @@ from tests.helpers import read_all, text_records, write_jsonl
 DEFAULT_YAML = Path(__file__).resolve().parents[2] / "src" / "winnow" / "configs" / "default.yaml"
 
 # One Ray instance per test run: `make test` uses `--dist loadfile`, which sends every test of this file to one
-# xdist worker. (`xdist_group` marks were tried first: pytest 9.2 stopped honouring them, two Ray instances
-# started side by side on 2 cores, and one killed its pytest worker in CI.) The guard below makes any other
-# split fail loudly instead of flaking.
+# xdist worker. (`xdist_group` marks were tried first: pytest 9.2 stopped honouring them, and two Ray instances
+# started side by side on 2 cores.) The guard below makes any other split fail loudly instead of flaking.
 
 
 @pytest.fixture(scope="module")
