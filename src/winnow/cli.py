@@ -120,7 +120,8 @@ def cmd_inspect(args) -> int:
     from .inspect import inspect_path
 
     if not Path(args.path).exists():
-        raise FileNotFoundError(2, "no such file", args.path)
+        print(f"winnow: no such file or folder: {args.path}", file=sys.stderr)
+        return 1
     return inspect_path(args.path, args.pipeline or str(DEFAULT_CONFIG), as_json=args.json,
                         color=sys.stdout.isatty() and not args.no_color)
 
@@ -223,9 +224,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("winnow: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
-    except FileNotFoundError as exc:
-        print(f"winnow: no such file or folder: {exc.filename or exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         # the reader went away (`winnow steps | head`): not an error; keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -58,7 +58,10 @@ def _probe(run_dir: str | None) -> dict[str, Any]:
 
 # The settings fsspec's filesystems read from the environment: S3 (and S3-compatible stores), fsspec's own
 # configuration, GCS, Azure.
-STORAGE_ENV = ["AWS_*", "FSSPEC_*", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "AZURE_STORAGE_*"]
+# Where the store is, never who you are: Ray logs a job's runtime_env in plain text and shows it on its dashboard,
+# so credentials (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_KEY, an FSSPEC_S3 JSON with a secret in it) travel only when
+# a user names them in forward_env; nodes normally have their own (instance roles).
+STORAGE_ENV = ["AWS_ENDPOINT_URL*", "AWS_REGION", "AWS_DEFAULT_REGION", "GOOGLE_CLOUD_PROJECT"]
 
 
 def _env_to_forward(patterns: list[str]) -> dict[str, str]:
@@ -201,9 +204,8 @@ class RayExecutor(Executor):
                         prog.add(int(res.get("in", 0)), int(res.get("chars_in", 0)))
                     prog.shard_done()
         finally:
-            for ref in refs:  # only on an interrupt: do not leave the cluster busy with an abandoned run
-                # not force=True: a forced cancel racing a finishing task aborts the driver (see map)
-                ray.cancel(ref)
+            # On an interrupt, tasks in flight finish or die with the driver's job; their outputs are atomic and a
+            # resume redoes what has no marker. No ray.cancel: it can abort this process (see map).
             prog.close()
         return results
 
@@ -216,9 +218,10 @@ class RayExecutor(Executor):
         try:
             return ray.get(refs)
         except Exception as exc:
-            # Let the siblings finish instead of cancelling them: force-cancelling tasks whose replies are in
-            # flight aborts the driver process in Ray 2.60 ("Check failed ... Tried to complete task that was not
-            # pending"; reproduced 1 in ~10 failing maps on 2 cores). They are short reduce tasks.
+            # Let the siblings finish rather than cancel them: ray.cancel racing a task that is finishing aborts
+            # the driver process in Ray 2.60 ("Check failed ... Tried to complete task that was not pending"),
+            # with force=True (1 in ~10 failing maps on 2 cores) and without it (1 in 150). The error therefore
+            # surfaces when the phase's other pieces are done.
             ray.wait(refs, num_returns=len(refs))
             cause = getattr(exc, "cause", None)
             if isinstance(cause, Exception):

@@ -72,6 +72,8 @@ class ParquetReader(Reader):
         except Exception as exc:
             yield Quarantine(shard, f"row {row_no}", "truncated",
                              f"{shard}: cannot read past row {row_no}: {exc}")
+        finally:
+            pf.close(force=True)  # force: a file object we handed in (a URL's) is not closed otherwise
 
 
 class _ParquetHandle(WriterHandle):

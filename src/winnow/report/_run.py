@@ -145,11 +145,14 @@ def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, An
         from ..io.parquet import _row_to_doc
 
         pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
-        for batch in pf.iter_batches(batch_size=1024):
-            for row in batch.to_pylist():
-                if needle is not None and needle.strip(b'"').decode() != str(row.get("id")):
-                    continue
-                yield _row_to_doc(row).to_dict()
+        try:
+            for batch in pf.iter_batches(batch_size=1024):
+                for row in batch.to_pylist():
+                    if needle is not None and needle.strip(b'"').decode() != str(row.get("id")):
+                        continue
+                    yield _row_to_doc(row).to_dict()
+        finally:
+            pf.close(force=True)
         return
     with open_read(path) as f:
         for line in f:

@@ -294,7 +294,7 @@ def classify(blocks: list[Block]) -> None:
 
 
 # Author boxes: "Ich bin Steffi, ...", "X is the co-founder of ...", "Freier Autor in Berlin".
-_BIO = (r"(?:^|\W)(?:ich bin|i am|i.m|je suis|sono|soy) [A-ZÄÖÜ]\w+, |co-?founder|mitgründer|gründerin|\bblogger(?:in)?\b|"
+_BIO = (r"(?:^|\W)(?:ich bin|i am|i.m|je suis|sono|soy) (?-i:[A-ZÄÖÜ])\w+, |co-?founder|mitgründer|gründerin|\bblogger(?:in)?\b|"
         r"\bbloggt\b|freie[rn]? (?:autor|journalist)|freelance (?:writer|journalist)|has been writing|"
         r"schreibt (?:für|über)|leitet (?:das|die) (?:ressort|redaktion)|get (?:the latest|our)|"
         r"receive (?:new|our|the latest)|")
