@@ -114,14 +114,20 @@ def _fields(cls: type) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls) if not f.name.startswith("_") and f.init}
 
 
-def build_component(kind: str, spec: Any, where: str) -> Any:
+def _normalize_spec(spec: Any) -> Any:
+    """``"url_dedup"`` and the short form ``{minhash_dedup: {bands: 14}}`` (or ``{url_dedup: null}``) become
+    ``{type: ..., **params}``; anything else is returned as it is, for the caller to judge."""
     if isinstance(spec, str):
-        spec = {"type": spec}
+        return {"type": spec}
     if isinstance(spec, dict) and "type" not in spec and len(spec) == 1:
-        # the short form `- minhash_dedup: {bands: 14}` (or `- url_dedup:`) for `- {type: minhash_dedup, ...}`
         (type_name, params), = spec.items()
         if params is None or isinstance(params, dict):
-            spec = {"type": type_name, **(params or {})}
+            return {"type": type_name, **(params or {})}
+    return spec
+
+
+def build_component(kind: str, spec: Any, where: str) -> Any:
+    spec = _normalize_spec(spec)
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"{where}: expected a mapping with a 'type' key, got {spec!r}")
     spec = dict(spec)
@@ -203,22 +209,15 @@ def _step_address(raw: dict, dotted: str, where: Path) -> list[str]:
         if stage is not None and stage_names[si] != stage:
             continue
         for j, spec in enumerate((st.get("steps") or []) if isinstance(st, dict) else []):
-            kind = spec if isinstance(spec, str) else spec.get("type") if isinstance(spec, dict) else None
-            if kind is None and isinstance(spec, dict) and len(spec) == 1:
-                kind = next(iter(spec))  # the short form {step: {params}}
-            if kind == step:
+            spec = _normalize_spec(spec)
+            if isinstance(spec, dict) and spec.get("type") == step:
                 hits.append((si, j, spec))
     if len(hits) != 1:
         how = "appears in several places; prefix the stage name, or" if hits else "is not a step of this pipeline nor"
         raise ConfigError(f"--set {dotted}: {step!r} {how} a top-level key ({', '.join(_TOP_KEYS)}); "
                           f"full form: stages.0.steps.3.min_words (in {where})")
     si, j, spec = hits[0]
-    if isinstance(spec, str):
-        stages[si]["steps"][j] = {"type": spec}
-    elif "type" not in spec:  # short form: its parameters live one level down
-        if spec[step] is None:
-            spec[step] = {}
-        return ["stages", str(si), "steps", str(j), step, *param]
+    stages[si]["steps"][j] = spec  # in the long form, so the parameter sits next to "type"
     return ["stages", str(si), "steps", str(j), *param]
 
 
@@ -230,12 +229,12 @@ def _check_html_steps(reader: Any, steps: list, where: str) -> None:
     # Without this, a WARC stage that forgot html_extract runs "successfully" and rejects every page as
     # too_few_words with value 0: the text field is empty until the HTML is extracted.
     html_in = bool(getattr(reader, "yields_html", False))
-    readers = [j for j, s in enumerate(steps) if getattr(s, "READS_HTML", False)]
+    html_steps = [j for j, s in enumerate(steps) if getattr(s, "READS_HTML", False)]
     if html_in and (not steps or not getattr(steps[0], "READS_HTML", False)):
         first = f"it starts with {steps[0].name!r}" if steps else "it has no steps"
         raise ConfigError(f"{where}: reader {reader.name!r} yields raw HTML (in metadata['html']) and the text is "
                           f"empty until it is extracted, so the first step must be html_extract; {first}")
-    late = [j for j in readers if j > 0]
+    late = [j for j in html_steps if j > 0]
     if late:
         raise ConfigError(f"{where}.steps[{late[0]}] ({steps[late[0]].name}): a step that reads raw HTML must be "
                           "the first step of its stage: the steps before it would see empty text")
