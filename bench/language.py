@@ -90,7 +90,7 @@ def interleaved(fns: dict, items: list, block: int = 64) -> tuple[dict, dict]:
 # --- language ID -------------------------------------------------------------------------------------------------
 
 def detectors() -> dict:
-    from winnow.steps.language import LanguageFilter
+    from winnow.steps.langid import LanguageFilter
 
     out = {}
     for name, step in (("winnow language", LanguageFilter(min_score=0.0)),

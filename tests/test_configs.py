@@ -28,3 +28,18 @@ def test_commoncrawl_config_runs_on_a_real_warc(tmp_path, capsys):
     extract = next(s for s in stats["steps"] if s["name"] == "html_extract")
     assert extract["docs_in"] == stats["in"] - stats["quarantined"]
     assert list((tmp_path / "run" / "kept" / "main").glob("*.parquet"))
+
+
+def test_fineweb_config_names_its_language_model_and_takes_the_bin(tmp_path):
+    # It claimed "decision for decision" while running the compressed lid.176.ftz, not FineWeb's lid.176.bin.
+    import shutil
+
+    from winnow.steps.langid import lite_model_path
+
+    cfg = next(p for p in CONFIGS if p.name == "fineweb.yaml")
+    text = cfg.read_text()
+    assert "lid.176.ftz" in text and "lid.176.bin" in text and "language.model_path=" in text
+    own = tmp_path / "lid.176.bin"
+    shutil.copy(lite_model_path(), own)
+    pipe = load_pipeline(cfg, {"language.model_path": str(own)})
+    assert pipe.stages[0].steps[0].model_path == str(own)

@@ -15,7 +15,7 @@ import pytest
 
 from winnow.document import Document
 from winnow.step import Context
-from winnow.steps.language import LanguageFilter, lite_model_path
+from winnow.steps.langid import LanguageFilter, lite_model_path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "clean"
 SAMPLES = [json.loads(line) for line in (FIXTURES / "langid_samples.jsonl").read_text(encoding="utf-8").split("\n") if line]
@@ -111,7 +111,7 @@ socket.create_connection = refuse
 socket.getaddrinfo = refuse
 from winnow.document import Document
 from winnow.step import Context
-from winnow.steps.language import LanguageFilter
+from winnow.steps.langid import LanguageFilter
 step = LanguageFilter(languages=["fi"])
 out = list(step([Document(id="1", text=sys.argv[1])], Context()))
 print(json.dumps({"lang": out[0].attributes["language.lang"], "drop": out[0].drop and out[0].drop.reason,
@@ -149,3 +149,29 @@ def test_register_corpus_accuracy_when_present():
                  if "\t" in ln and ln.split("\t", 1)[1].strip()][:120]
         hits = sum(step.process(Document(id="x", text=t)).attributes["language.lang"] == lang for t in texts)
         assert hits / len(texts) >= 0.99, (lang, hits, len(texts))
+
+
+def test_model_path_loads_the_users_model_file(tmp_path):
+    # A user's lid.176.bin is exercised with the shipped .ftz copied to a path of its own: the step must load that
+    # file (the loaded-model cache is keyed by path), decide the same, and refuse a path that does not exist.
+    import shutil
+
+    from winnow.config import build_component
+    from winnow.errors import ConfigError
+    from winnow.steps import langid
+
+    own = tmp_path / "models" / "lid.176.bin"
+    own.parent.mkdir()
+    shutil.copy(lite_model_path(), own)
+    step = build_component("step", {"type": "language", "languages": ["en"], "model_path": str(own)}, "t")
+    texts = [s["text"] for s in SAMPLES]
+    got = [(d.attributes["language.lang"], d.attributes["language.score"]) for d in run(step, texts)]
+    assert str(own) in langid._MODELS
+    want = [(d.attributes["language.lang"], d.attributes["language.score"]) for d in run(LanguageFilter(), texts)]
+    assert got == want
+    with pytest.raises(ConfigError, match="model_path: no such file"):
+        build_component("step", {"type": "language", "model_path": str(tmp_path / "nope.bin")}, "t")
+    bad = tmp_path / "broken.bin"
+    bad.write_bytes(b"not a fastText model")
+    with pytest.raises(ValueError):
+        run(LanguageFilter(model_path=str(bad)), ["some text"])

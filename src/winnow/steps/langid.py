@@ -7,6 +7,11 @@ run time. Chosen by measurement (bench/results/language.md): the most accurate o
 register documents and the English pages, and several times faster than py3langid.
 
 The text is given to fastText as one line (newlines become spaces), as datatrove's FineWeb language filter does.
+
+FineWeb itself ran the uncompressed ``lid.176.bin`` (126 MB), which no PyPI package ships. The compressed model is
+a quantised copy of it: the same labels, with scores that can differ near a threshold, so a pipeline on the
+default model reproduces FineWeb's rules, not every one of its language decisions. For that, download
+``lid.176.bin`` from fastText's site and give its path as ``model_path`` (any fastText language-ID model works).
 """
 
 from __future__ import annotations
@@ -67,7 +72,10 @@ def predict(model: Any, text: str, k: int = 1) -> list[tuple[str, float]]:
 @register("language")
 @dataclass
 class LanguageFilter(Filter):
-    """Identify each document's language (fastText lid.176, offline) and keep the wanted languages above a score."""
+    """Identify each document's language (fastText lid.176, offline) and keep the wanted languages above a score.
+
+    The default model is the compressed lid.176.ftz shipped in a PyPI wheel, not the lid.176.bin FineWeb ran: scores
+    can differ near min_score. For FineWeb's exact decisions, set model_path to your copy of lid.176.bin."""
 
     # Languages to keep as ISO 639 codes the model uses ("en", "fr", "zh", ...); empty keeps every language.
     languages: list[str] = field(default_factory=list)
@@ -76,13 +84,21 @@ class LanguageFilter(Filter):
     # Characters given to the model (0: the whole text, as the references do; a few thousand is several times
     # faster on long pages and changes the decision of very few documents, see bench/results/language.md).
     max_chars: int = 0
+    # A fastText language-ID model file to use instead of the shipped lid.176.ftz (null), e.g. FineWeb's lid.176.bin
+    # downloaded from fastText's site, for decision-for-decision reproduction. A local path on every worker.
+    model_path: str | None = None
 
     REASONS: ClassVar[tuple[str, ...]] = ("wrong_language", "low_score", "no_text")
     FRACTIONS = ("min_score",)
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {"min_score": ("language.score", "<", "low_score")}
 
+    def validate(self) -> None:
+        super().validate()
+        if self.model_path is not None and not Path(self.model_path).expanduser().is_file():
+            raise ValueError(f"model_path: no such file {self.model_path!r} (a fastText model such as lid.176.bin)")
+
     def setup(self, ctx: Context) -> None:
-        self._model = load_model()
+        self._model = load_model(Path(self.model_path).expanduser() if self.model_path else None)
         self._keep = frozenset(self.languages)
 
     def __getstate__(self) -> dict[str, Any]:
