@@ -49,7 +49,14 @@ def cmd_run(args) -> int:
     from .io.base import as_path
 
     out = as_path(args.output or pipe.output_dir)  # a local folder or a URL (s3://bucket/run)
-    result = run_pipeline(pipe, out, executor, verify_files=args.verify)
+    from .errors import TooMuchQuarantined
+
+    try:
+        result = run_pipeline(pipe, out, executor, verify_files=args.verify)
+    except TooMuchQuarantined as exc:  # the run finished: show its table, then fail with the reason
+        if exc.result is not None:
+            print(format_stats(exc.result.stats))
+        raise
     print(format_stats(result.stats))
     if result.skipped_shards:
         print(f"resumed: {result.skipped_shards} shard pass(es) were already done and skipped")

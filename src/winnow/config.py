@@ -252,9 +252,13 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
     run = raw.get("run") or {}
     if not isinstance(run, dict):
         raise ConfigError(f"{where}: 'run' must be a mapping")
-    unknown = set(run) - {"name", "output_dir"}
+    unknown = set(run) - {"name", "output_dir", "max_quarantined"}
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) under 'run': {sorted(unknown)} (keys: name, output_dir)")
+        raise ConfigError(f"{where}: unknown key(s) under 'run': {sorted(unknown)} "
+                          "(keys: name, output_dir, max_quarantined)")
+    max_q = run.get("max_quarantined")
+    if max_q is not None and (isinstance(max_q, bool) or not isinstance(max_q, (int, float))):
+        raise ConfigError(f"{where}: run.max_quarantined must be a number between 0 and 1, got {max_q!r}")
     on_drop = raw.get("on_drop", "route")
     if on_drop not in ("route", "annotate"):
         raise ConfigError(f"{where}: on_drop must be 'route' or 'annotate', got {on_drop!r}")
@@ -308,7 +312,8 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
     if errors:
         raise ConfigError(f"{len(errors)} problems:\n  - " + "\n  - ".join(errors))
     pipe = Pipeline(stages=stages, name=run.get("name", "winnow"), output_dir=run.get("output_dir", "./winnow-out"),
-                    on_drop=on_drop, executor=executor)
+                    on_drop=on_drop, executor=executor,
+                    max_quarantined=float(max_q) if max_q is not None else None)
     pipe.validate()
     return pipe
 

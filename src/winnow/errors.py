@@ -3,12 +3,14 @@
     WinnowError
     ├── ConfigError        the pipeline file or Python spec is wrong; raised before any document is read
     ├── LedgerError        documents in != kept + rejected + quarantined at the end of a stage
-    └── ShardFailed        a shard kept failing after its retries; carries the shard name and the cause
+    ├── ShardFailed        a shard kept failing after its retries; carries the shard name and the cause
+    └── TooMuchQuarantined the run finished but a stage quarantined more than run.max_quarantined of its records
+                           (default: all of them) or read none; carries the run's result
 
 Bad *input* is never an exception that stops a run: readers turn it into Quarantine records.
 """
 
-__all__ = ["WinnowError", "ConfigError", "LedgerError", "ShardFailed"]
+__all__ = ["WinnowError", "ConfigError", "LedgerError", "ShardFailed", "TooMuchQuarantined"]
 
 
 class WinnowError(Exception):
@@ -28,3 +30,9 @@ class ShardFailed(WinnowError):
         super().__init__(f"shard {shard} failed: {cause}")
         self.shard = shard
         self.cause = cause
+
+
+class TooMuchQuarantined(WinnowError):
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result  # the finished run's RunResult: its outputs and stats are written

@@ -60,8 +60,13 @@ class Pipeline:
     output_dir: str = "./winnow-out"
     on_drop: str = "route"  # route: rejected docs go to rejected/; annotate: kept, the verdict stored as attribute
     executor: dict[str, Any] = field(default_factory=lambda: {"type": "local"})
+    # The run fails (after writing every output) when a stage quarantines more than this share of the records it
+    # read. None: only when it quarantined all of them. A reader stage that read no record at all always fails.
+    max_quarantined: float | None = None
 
     def validate(self) -> None:
+        if self.max_quarantined is not None and not 0.0 <= self.max_quarantined <= 1.0:
+            raise ConfigError(f"run.max_quarantined must be a share between 0 and 1, got {self.max_quarantined!r}")
         seen: set[str] = set()
         for st in self.stages:
             if st.name in seen:
@@ -86,7 +91,10 @@ class Pipeline:
             d["writer"] = component_to_dict(st.writer)
             d["rejects"] = component_to_dict(st.rejects)
             stages.append(d)
-        return {"run": {"name": self.name, "output_dir": str(self.output_dir)}, "executor": dict(self.executor),
+        run: dict[str, Any] = {"name": self.name, "output_dir": str(self.output_dir)}
+        if self.max_quarantined is not None:  # written only when set: older run folders keep resuming
+            run["max_quarantined"] = self.max_quarantined
+        return {"run": run, "executor": dict(self.executor),
                 "on_drop": self.on_drop, "stages": stages}
 
 
@@ -232,6 +240,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     n_in = n_kept = n_rej = n_quar = 0
     chars_in = chars_out = 0
     quarantine_reasons: dict[str, int] = {}
+    quarantine_first: dict[str, str] = {}  # reason -> its first message: the run summary shows it
     pending = pending_chars = 0
     last_report = t_start
     # On an object store the three outputs (and a collector's tables) go up together; locally this changes nothing.
@@ -252,6 +261,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 if isinstance(item, Quarantine):
                     n_quar += 1
                     quarantine_reasons[item.reason] = quarantine_reasons.get(item.reason, 0) + 1
+                    quarantine_first.setdefault(item.reason, item.message)
                     quar_f.write(orjson.dumps({"stage": stage.name, "pass": ps.index, **item.to_dict()}) + b"\n")
                     continue
                 doc = item
@@ -271,6 +281,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         n_quar += 1
                         quarantine_reasons["step_error"] = quarantine_reasons.get("step_error", 0) + 1
                         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                        quarantine_first.setdefault("step_error", f"step {label} raised on document {doc.id}: {tb}")
                         quar_f.write(orjson.dumps({
                             "stage": stage.name, "pass": ps.index, "source": str(doc.metadata.get("source", task.key)),
                             "location": f"document {doc.id}", "reason": "step_error",
@@ -321,7 +332,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     result = {
         "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": task.key,
         "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar,
-        "quarantine_reasons": quarantine_reasons, "chars_in": chars_in, "chars_out": chars_out,
+        "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
         "seconds": round(time.perf_counter() - t_start, 6),
         "steps": [dataclasses.asdict(s) for s in all_stats],
     }

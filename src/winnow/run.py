@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from .config import dump_pipeline
-from .errors import ConfigError, LedgerError, ShardFailed
+from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
 from .io.base import RemotePath, as_path, atomic_path, open_read, read_many
 from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
@@ -174,7 +174,34 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
         raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; rerun to resume.")
     if report:
         _write_report(run_dir, log)
+    problem = quarantine_problem(stats, pipe)
+    if problem:
+        raise TooMuchQuarantined(problem, result)
     return result
+
+
+def quarantine_problem(stats: dict[str, Any], pipe: Pipeline) -> str | None:
+    """Why the run must fail for its quarantine, or None. A wrong ``text_key`` quarantines every record and the
+    run used to end with rc 0, the only useful message buried in quarantine/*.jsonl."""
+    limit = pipe.max_quarantined
+    by_name = {s.name: s for s in pipe.stages}
+    for sd in stats["stages"]:
+        stage = by_name.get(sd["name"])
+        n_in, n_q = sd["in"], sd["quarantined"]
+        if n_in == 0:
+            if stage is not None and stage.reader is not None:
+                return (f"stage {sd['name']}: the reader matched input files but read no record from them "
+                        f"({getattr(stage.reader, 'paths', '?')!r}: empty files?)")
+            continue
+        share = n_q / n_in
+        too_many = n_q == n_in if limit is None else share > limit
+        if too_many:
+            allowed = "all of them" if limit is None else f"more than run.max_quarantined={limit:g}"
+            firsts = "; ".join(f"{r}: {m}" for r, m in sd.get("quarantine_first", {}).items())
+            return (f"stage {sd['name']}: {n_q:,} of {n_in:,} records quarantined ({allowed}); "
+                    f"first of each reason: {firsts or '-'} (all in {pipe.output_dir}/quarantine/{sd['name']}/). "
+                    "Set run.max_quarantined to a share (0..1) to accept more.")
+    return None
 
 
 class _Inputs:
@@ -251,7 +278,7 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
         for ps in plan_passes(stage):
             folder = run_dir / "stats" / stage.name / f"p{ps.index}"
             tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
-                   "quarantine_reasons": {}}
+                   "quarantine_reasons": {}, "quarantine_first": {}}
             files = sorted(folder.glob("*.json")) if isinstance(folder, RemotePath) or folder.exists() else []
             for raw in read_many(files):
                 s = orjson.loads(raw)
@@ -260,6 +287,8 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                     tot[k] += s[k]
                 for r, n in s["quarantine_reasons"].items():
                     tot["quarantine_reasons"][r] = tot["quarantine_reasons"].get(r, 0) + n
+                for r, m in s.get("quarantine_first", {}).items():  # shards in name order: the first shard's wins
+                    tot["quarantine_first"].setdefault(r, m)
                 for st in s["steps"]:
                     agg = steps.setdefault(st["name"], {"name": st["name"], "docs_in": 0, "docs_out": 0, "dropped": {},
                                                         "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0,
@@ -276,6 +305,10 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
         sd["kept"] = last["kept"]
         sd["rejected"] = sum(p["rejected"] for p in sd["passes"])
         sd["quarantined"] = sum(p["quarantined"] for p in sd["passes"])
+        sd["quarantine_first"] = {}
+        for p in sd["passes"]:
+            for r, m in p["quarantine_first"].items():
+                sd["quarantine_first"].setdefault(r, m)
         sd["balanced"] = sd["in"] == sd["kept"] + sd["rejected"] + sd["quarantined"]
         out["stages"].append(sd)
     return out
@@ -297,4 +330,6 @@ def format_stats(stats: dict[str, Any]) -> str:
         for p in sd["passes"]:
             if p["quarantine_reasons"]:
                 lines.append("  quarantined: " + ", ".join(f"{r}={n}" for r, n in p["quarantine_reasons"].items()))
+        for r, m in sd.get("quarantine_first", {}).items():
+            lines.append(f"    first {r}: {m}")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import orjson
+import pytest
 
 from tests.report.browser import Dom, load, png_pixels, screenshot
 from winnow.document import Edit, undo_edits
@@ -152,7 +153,10 @@ def test_report_survives_a_run_without_steps_or_outputs(tmp_path):
     (tmp_path / "none.jsonl").write_bytes(b"")  # an input with no records (a path matching nothing is an error)
     pipe = pipeline_from_dict({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": str(tmp_path / "none*.jsonl")},
                                            "steps": []}], "executor": "inline"})
-    run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    from winnow.errors import TooMuchQuarantined
+
+    with pytest.raises(TooMuchQuarantined, match="read no record"):  # a run that read nothing fails, report written
+        run_pipeline(pipe, tmp_path / "run", "inline", log=False)
     html = (tmp_path / "run" / "report.html").read_text()
     assert "this pipeline has no steps" in html
 

@@ -1,0 +1,76 @@
+"""How a run ends: a run that quarantined everything fails with the first message of each reason; an annotate run
+says what it would keep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from winnow.cli import main
+from winnow.errors import TooMuchQuarantined
+from winnow.io.jsonl import JsonlReader
+from winnow.pipeline import Pipeline, Stage
+from winnow.run import run_pipeline
+from winnow.steps.basic import LengthFilter
+
+from tests.helpers import text_records, write_jsonl
+
+
+def _cfg(tmp_path: Path, src: Path, **reader) -> Path:
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
+        {"name": "s", "reader": {"type": "jsonl", "paths": str(src), **reader},
+         "steps": [{"type": "length", "min_chars": 100}]}]}))
+    return p
+
+
+def test_wrong_text_key_fails_with_the_readers_message(tmp_path, capsys, real_docs):
+    src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 12))
+    rc = main(["run", str(_cfg(tmp_path, src, text_key="content")), "-o", str(tmp_path / "run")])
+    cap = capsys.readouterr()
+    assert rc == 1
+    # the table is still printed, with the first message of the reason under it
+    assert "12 in -> 0 kept, 0 rejected, 12 quarantined" in cap.out
+    assert "first missing_text:" in cap.out and "record has no 'content' field" in cap.out
+    assert "12 of 12 records quarantined" in cap.err and "record has no 'content' field" in cap.err
+    # the outputs and stats were written all the same
+    assert json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]["quarantined"] == 12
+
+
+def test_share_of_quarantined_is_configurable(tmp_path, real_docs):
+    recs = text_records(real_docs, 0, 10)
+    bad = [{"id": f"bad{i}", "body": "x"} for i in range(3)]
+    src = write_jsonl(tmp_path / "in" / "a.jsonl", recs + bad)
+
+    def run(limit, out):
+        pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)), steps=[LengthFilter(min_chars=1)])],
+                        max_quarantined=limit)
+        return run_pipeline(pipe, tmp_path / out, "inline", log=False, report=False)
+
+    assert run(None, "a").stats["stages"][0]["quarantined"] == 3  # default: only "all of them" fails
+    assert run(0.5, "b").stats["stages"][0]["quarantined"] == 3
+    with pytest.raises(TooMuchQuarantined, match=r"3 of 13 records quarantined .*max_quarantined=0.1.*missing_text"):
+        run(0.1, "c")
+
+
+def test_reader_stage_that_reads_nothing_fails(tmp_path):
+    src = tmp_path / "in" / "empty.jsonl"
+    src.parent.mkdir()
+    src.write_bytes(b"")
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)), steps=[LengthFilter()])])
+    with pytest.raises(TooMuchQuarantined, match="read no record"):
+        run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+
+
+def test_max_quarantined_in_the_pipeline_file(tmp_path, real_docs):
+    from winnow.config import load_pipeline
+    from winnow.errors import ConfigError
+
+    src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 2))
+    p = _cfg(tmp_path, src)
+    assert load_pipeline(p, {"run.max_quarantined": 0.25}).max_quarantined == 0.25
+    with pytest.raises(ConfigError, match="max_quarantined"):
+        load_pipeline(p, {"run.max_quarantined": 2})
