@@ -17,7 +17,8 @@ def test_steps_lists_parameters_defaults_and_reasons(capsys):
     assert main(["steps", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     length = rows["length"]
-    assert {"name": "min_chars", "type": "int", "default": 1} in length["params"]
+    assert {"name": "min_chars", "type": "int", "default": 1} in [
+        {k: p[k] for k in ("name", "type", "default")} for p in length["params"]]
     assert length["reasons"] == ["too_short", "too_long"] and length["kind"] == "filter"
     assert main(["steps"]) == 0
     assert "reasons: too_short, too_long" in capsys.readouterr().out

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
-import typing
 from pathlib import Path
 
 import orjson
@@ -81,46 +79,44 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def _fmt_type(hint) -> str:
-    s = getattr(hint, "__name__", None) if not typing.get_args(hint) else None
-    return s or str(hint).replace("typing.", "")
-
-
 def cmd_steps(args) -> int:
-    from .registry import names
+    """``winnow steps``: every step, reader, writer and executor; ``winnow steps NAME``: one of them in full."""
+    from .catalog import KINDS, components, describe, example_yaml, find, format_component
 
-    comps = names("step")
-    rows = []
-    for name, cls in comps.items():
-        hints = typing.get_type_hints(cls)
-        params = []
-        for f in dataclasses.fields(cls):
-            if f.name.startswith("_") or not f.init:
-                continue
-            default = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-            params.append({"name": f.name, "type": _fmt_type(hints.get(f.name)), "default": default})
-        doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())  # the whole first paragraph
-        rows.append({"name": name, "kind": _kind(cls), "doc": doc, "params": params, "reasons": list(cls.REASONS)})
+    kind = getattr(args, "kind", None)
+    if getattr(args, "name", None):
+        hits = find(args.name, kind)
+        if args.json:
+            rows = [{**describe(k, n, c, whole_doc=True), "example": example_yaml(k, n, c)} for k, n, c in hits]
+            sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+            return 0
+        print("\n\n".join(format_component(describe(k, n, c, whole_doc=True), example_yaml(k, n, c))
+                           for k, n, c in hits))
+        return 0
+    comps = components(kind)
+    rows = [describe(k, n, c) for k, n, c in comps]
     if args.json:
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
         return 0
-    for r in rows:
-        print(f"{r['name']}  [{r['kind']}]  {r['doc']}")
-        for p in r["params"]:
-            print(f"    {p['name']}: {p['type']} = {p['default']!r}")
-        if r["reasons"]:
-            print(f"    reasons: {', '.join(r['reasons'])}")
+    titles = {"step": "steps", "reader": "readers", "writer": "writers", "executor": "executors"}
+    first = True
+    for k in KINDS:
+        group = [r for r in rows if r["component"] == k]
+        if not group:
+            continue
+        if not kind:
+            print(("" if first else "\n") + f"== {titles[k]}")
+        first = False
+        for r in group:
+            label = r["kind"] if k == "step" else k
+            print(f"{r['name']}  [{label}]  {r['doc']}".rstrip())
+            for p in r["params"]:
+                print(f"    {p['name']}: {p['type']} = {p['default']!r}")
+            if r.get("reasons"):
+                print(f"    reasons: {', '.join(r['reasons'])}")
+    if not kind:
+        print("\nwinnow steps NAME shows one in full: every parameter's meaning, thresholds, and an example pipeline")
     return 0
-
-
-def _kind(cls) -> str:
-    from .step import CorpusStep, Filter, Map, Tagger
-
-    for base, label in ((CorpusStep, "corpus"), (Filter, "filter"), (Tagger, "tagger"), (Map, "map")):
-        if issubclass(cls, base):
-            return label
-    return "step"
 
 
 def cmd_inspect(args) -> int:
@@ -189,7 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--resolved", action="store_true", help="print the pipeline with every default filled in")
     sp.set_defaults(fn=cmd_validate)
 
-    sp = sub.add_parser("steps", help="list every registered step with its parameters and reasons")
+    sp = sub.add_parser("steps", help="list every step, reader, writer and executor with its parameters "
+                                      "(winnow steps NAME: one in full, with an example pipeline)")
+    sp.add_argument("name", nargs="?", help="a step, reader, writer or executor type, e.g. language or jsonl")
+    sp.add_argument("--kind", choices=["step", "reader", "writer", "executor"], help="list only this kind")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_steps)
 

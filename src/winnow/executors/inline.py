@@ -11,7 +11,9 @@ from .base import Executor, TaskFailure
 
 @dataclass
 class InlineExecutor(Executor):
-    retries: int = 0
+    """Every task in this process, one after another: for tests, debugging and small inputs."""
+
+    retries: int = 0  # further attempts of a task after its first
 
     @property
     def workers(self) -> int:  # type: ignore[override]

@@ -82,9 +82,12 @@ class Progress:
 
 @dataclass
 class LocalExecutor(Executor):
+    """A pool of worker processes on this machine (spawned: a script needs the ``if __name__ == "__main__"``
+    guard)."""
+
     workers: int = 0  # 0: all cores
-    retries: int = 2
-    progress: bool = True
+    retries: int = 2  # further attempts of a task after its first (a killed worker or an exception)
+    progress: bool = True  # a progress bar on a terminal
 
     def __post_init__(self) -> None:
         if self.workers <= 0:

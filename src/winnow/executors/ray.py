@@ -86,7 +86,10 @@ def _error_text(exc: BaseException) -> str:
 
 @dataclass
 class RayExecutor(Executor):
-    address: str = "auto"
+    """Ray tasks on a cluster (pip install 'winnow[ray]'); the run folder and inputs must be reachable from every
+    node (a shared filesystem or an object store URL)."""
+
+    address: str = "auto"  # 'auto' (the cluster this machine belongs to), 'local', 'host:port' or 'ray://host:port'
     retries: int = 2  # further attempts of a task after its first (a killed worker or an exception)
     num_cpus: float = 1.0  # CPUs Ray reserves for each task: raise it for steps that use threads (a model)
     workers: int = 0  # most tasks in flight at once; 0: as many as the cluster's CPUs allow

@@ -22,9 +22,12 @@ _EXCERPT = 200
 @register("jsonl", kind="reader")
 @dataclass
 class JsonlReader(Reader):
-    paths: str | list[str] = "*.jsonl*"
-    text_key: str = "text"
-    id_key: str = "id"
+    """JSON Lines, plain or compressed (.gz, .zst), one document per line; one shard per file. Every field but the
+    text and the id goes to metadata; a winnow output record is read back whole."""
+
+    paths: str | list[str] = "*.jsonl*"  # a glob or a list of globs; local paths or URLs (s3://...)
+    text_key: str = "text"  # the field holding the document's text (a record without it is quarantined)
+    id_key: str = "id"  # the field holding its id (missing: file stem and line number)
     # A record longer than this is quarantined without being held in memory whole.
     max_record_bytes: int = 32 * 1024 * 1024
 
@@ -123,8 +126,10 @@ class _JsonlHandle(WriterHandle):
 @register("jsonl", kind="writer")
 @dataclass
 class JsonlWriter(Writer):
+    """One JSON object per line per document: id, text, metadata, attributes, edits (and drop, for rejects)."""
+
     compression: str = "zstd"  # zstd | gzip | none
-    level: int = 3
+    level: int = 3  # the compressor's level
 
     @property
     def extension(self) -> str:  # type: ignore[override]

@@ -36,10 +36,13 @@ def _row_to_doc(row: dict) -> Document:
 @register("parquet", kind="reader")
 @dataclass
 class ParquetReader(Reader):
-    paths: str | list[str] = "*.parquet"
-    text_key: str = "text"
-    id_key: str = "id"
-    batch_size: int = 1024
+    """Parquet files, one document per row; one shard per file. Every column but the text and the id goes to
+    metadata; a winnow output file is read back whole."""
+
+    paths: str | list[str] = "*.parquet"  # a glob or a list of globs; local paths or URLs (s3://...)
+    text_key: str = "text"  # the column holding the document's text (a row without a string there is quarantined)
+    id_key: str = "id"  # the column holding its id (missing: file stem and row number)
+    batch_size: int = 1024  # rows decoded at a time
 
     def shards(self) -> list[str]:
         return expand_paths(self.paths)
@@ -108,7 +111,10 @@ class _ParquetHandle(WriterHandle):
 @register("parquet", kind="writer")
 @dataclass
 class ParquetWriter(Writer):
-    rows_per_group: int = 2048
+    """Parquet (zstd) with columns id, text, metadata, attributes, edits and the drop's step, reason, value and
+    threshold."""
+
+    rows_per_group: int = 2048  # rows per row group
     extension = ".parquet"
 
     def open(self, path: Path) -> _ParquetHandle:
