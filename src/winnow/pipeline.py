@@ -67,8 +67,11 @@ class Pipeline:
     def validate(self) -> None:
         if self.max_quarantined is not None and not 0.0 <= self.max_quarantined <= 1.0:
             raise ConfigError(f"run.max_quarantined must be a share between 0 and 1, got {self.max_quarantined!r}")
+        from .runfolder import check_name
+
         seen: set[str] = set()
         for st in self.stages:
+            check_name(st.name, "stage name")  # it becomes a folder under kept/, work/, stats/, done/
             if st.name in seen:
                 raise ConfigError(f"two stages are named {st.name!r}")
             if st.source is not None and st.source not in seen:

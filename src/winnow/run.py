@@ -19,7 +19,8 @@ import orjson
 from .config import dump_pipeline
 from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
-from .io.base import RemotePath, as_path, atomic_path, open_read, read_many
+from .io.base import RemotePath, as_path, atomic_path, is_temp_name, open_read, read_many
+from .runfolder import Inputs, RunFolderError, RunLock, check_folder, clean_temp_files
 from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
 from .step import Context
 
@@ -55,7 +56,7 @@ def _done_markers(folder: Path | RemotePath) -> set[str]:
     """The completion markers in one pass's folder, listed once: on an object store one listing replaces a
     request per shard."""
     try:
-        return {p.name for p in folder.iterdir()}
+        return {p.name for p in folder.iterdir() if not is_temp_name(p.name)}
     except FileNotFoundError:
         return set()
 
@@ -95,11 +96,35 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
     (decompressing everything once more); the per-shard and per-pass balance is always checked. The run folder may
     be a local path or a URL on any filesystem fsspec knows (``s3://bucket/run``)."""
     run_dir = as_path(run_dir if run_dir is not None else pipe.output_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise RunFolderError(f"the run folder {run_dir} is a file, not a folder; give a folder with -o") from None
+    except NotADirectoryError:
+        raise RunFolderError(f"the run folder {run_dir} is under a file, not a folder; give a folder with -o") from None
+    except PermissionError as exc:
+        raise RunFolderError(f"cannot create the run folder {run_dir}: {exc.strerror} ({exc.filename})") from None
+    lock = RunLock(run_dir, log)
+    try:
+        lock.acquire()
+    except PermissionError as exc:
+        raise RunFolderError(f"the run folder {run_dir} is not writable: {exc.strerror} ({exc.filename})") from None
+    try:
+        return _run_locked(pipe, run_dir, executor, verify_files, log, report)
+    finally:
+        lock.release()
+
+
+def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor | dict | str | None,
+                verify_files: bool, log: bool, report: bool) -> RunResult:
+    check_folder(run_dir)
+    removed = clean_temp_files(run_dir)
+    if removed and log:
+        print(f"[winnow] removed {removed} temporary file(s) left by an interrupted run", file=sys.stderr)
     pipe.output_dir = str(run_dir)
     resolved = dump_pipeline(pipe)
     cfg_path = run_dir / "config.resolved.yaml"
-    if cfg_path.exists() and (run_dir / "done").exists():
+    if cfg_path.exists():
         old = cfg_path.read_text()
         if _strip_executor(old) != _strip_executor(resolved):
             raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}); resuming it would mix "
@@ -108,7 +133,7 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
         tmp.write_text(resolved)
 
     resuming = (run_dir / "done").exists()
-    inputs = _Inputs(run_dir, resuming)
+    inputs = Inputs(run_dir, resuming)
     own_executor = not isinstance(executor, Executor)
     ex = executor if isinstance(executor, Executor) else make_executor(executor or pipe.executor)
     failures: list[TaskFailure] = []
@@ -121,7 +146,7 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
                 if not shards:
                     raise ConfigError(f"stage {stage.name}: no input matched {getattr(stage.reader, 'paths', '?')!r} "
                                       "(a typo in the path, or the wrong working folder?)")
-                inputs.check(stage.name, [key for _, key in shards])
+                inputs.check(stage.name, [key for _, key in shards], stage.reader)
             prev_kept: dict[str, int] | None = None
             for ps in plan_passes(stage):
                 tasks = []
@@ -204,36 +229,6 @@ def quarantine_problem(stats: dict[str, Any], pipe: Pipeline) -> str | None:
     return None
 
 
-class _Inputs:
-    """The input files of every reader stage, recorded at the first run and compared on resume. Without it, files
-    added between a run and its resume were read as new shards while the finished corpus steps (a dedup's merged
-    tables) were skipped: their duplicates of earlier shards went to kept/ unseen."""
-
-    def __init__(self, run_dir: Path | RemotePath, resuming: bool):
-        self.path = run_dir / "inputs.json"
-        self.resuming = resuming
-        self.recorded: dict[str, list[str]] = {}
-        if resuming:
-            try:
-                self.recorded = orjson.loads(self.path.read_bytes())
-            except FileNotFoundError:  # a run folder from before this record existed: nothing to compare
-                self.resuming = False
-
-    def check(self, stage: str, keys: list[str]) -> None:
-        seen = self.recorded.get(stage)
-        if self.resuming and seen is not None and seen != keys:
-            added, removed = sorted(set(keys) - set(seen)), sorted(set(seen) - set(keys))
-            what = ", ".join(x for x in (f"{len(added)} new (first: {added[0]})" if added else "",
-                                          f"{len(removed)} gone (first: {removed[0]})" if removed else "") if x)
-            raise ConfigError(f"stage {stage}: its input files changed since this run started ({what or 'reordered'}; "
-                              f"recorded in {self.path}). Resuming would skip the corpus-wide steps that already "
-                              "ran over the old files. Use another output folder, or delete this one to start over.")
-        if seen != keys:
-            self.recorded[stage] = keys
-            with atomic_path(self.path) as tmp:
-                tmp.write_bytes(orjson.dumps(self.recorded, option=orjson.OPT_INDENT_2))
-
-
 def _run_time(run_dir: Path | RemotePath, resuming: bool, elapsed: float) -> tuple[float, int]:
     """Wall seconds over every invocation that wrote stats.json (a killed one never did), and how many."""
     prev_s, prev_n = 0.0, 0
@@ -279,7 +274,9 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
             folder = run_dir / "stats" / stage.name / f"p{ps.index}"
             tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
                    "quarantine_reasons": {}, "quarantine_first": {}}
-            files = sorted(folder.glob("*.json")) if isinstance(folder, RemotePath) or folder.exists() else []
+            # pathlib's glob matches hidden names: a killed worker's .tmp-* stats file would count twice
+            files = sorted(p for p in (folder.glob("*.json") if isinstance(folder, RemotePath) or folder.exists()
+                                       else []) if not is_temp_name(p.name))
             for raw in read_many(files):
                 s = orjson.loads(raw)
                 tot["shards"] += 1

@@ -27,7 +27,16 @@ import zstandard
 from ..document import Document, Quarantine
 
 __all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of", "as_path",
-           "RemotePath", "remove_tree", "local_copy", "upload_batch", "read_many"]
+           "RemotePath", "remove_tree", "local_copy", "upload_batch", "read_many", "is_temp_name"]
+
+# Temporary names: ``atomic_path`` writes ``.tmp-<host>-<pid>-<final name>`` beside the final file (and
+# ``.winnow-*`` in the system temporary folder for uploads). A killed process leaves them behind; every listing of a
+# run folder must skip them, or a resume reads a half-written file as a finished one.
+TEMP_PREFIXES = (".tmp-", ".winnow-")
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(TEMP_PREFIXES)
 
 
 SAMPLES_PREFIX = "samples://"
@@ -306,7 +315,7 @@ def atomic_path(path: "str | os.PathLike | RemotePath") -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     # Host and pid: two nodes writing the same shard onto a shared file system never share a temporary. The final
     # name stays last: its extension picks the codec.
-    tmp = final.with_name(f".tmp-{socket.gethostname()}-{os.getpid()}-{final.name}")
+    tmp = final.with_name(f"{TEMP_PREFIXES[0]}{socket.gethostname()}-{os.getpid()}-{final.name}")
     try:
         yield tmp
         os.replace(tmp, final)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io.base import RemotePath, as_path, atomic_path, local_copy, remote_fs, upload_batch
+from ..io.base import RemotePath, as_path, atomic_path, is_temp_name, local_copy, remote_fs, upload_batch
 
 U64 = np.uint64
 M64 = (1 << 64) - 1
@@ -279,7 +279,8 @@ class ShardWriter:
 
 
 def shard_names(folder: Path | RemotePath) -> list[str]:
-    return sorted(p.name[: -len(".len.npy")] for p in folder.glob("*.len.npy"))
+    # pathlib's glob matches hidden names: a killed worker's ``.tmp-...len.npy`` is no shard.
+    return sorted(p.name[: -len(".len.npy")] for p in folder.glob("*.len.npy") if not is_temp_name(p.name))
 
 
 class DocInfo:
