@@ -323,6 +323,26 @@ def main() -> None:
 
 # --------------------------------------------------------------------------------------------------------------
 # test fixture
+BLANK_TEXTS = {"empty": "", "space": " ", "newline": "\n", "blank-lines": "  \n\n \t \n", "unicode-spaces": "\xa0\u2003\n"}
+
+
+def blank_cases(pairs=None) -> list[dict]:
+    """The empty and whitespace-only documents with datatrove's verdicts: edge cases every filter must decide as it
+    does (datatrove drops the empty text in gopher_repetition with "empty"; a lone newline is a duplicated line)."""
+    from datatrove.data import Document as DTDoc
+
+    out = []
+    for key, t in BLANK_TEXTS.items():
+        verdicts = {}
+        for name, ref, _ in pairs or _pairs("datatrove"):
+            d = DTDoc(text=t, id=key)
+            r = ref.filter(d)
+            reason = None if r is True else DT_REASONS.get(r[1], r[1])
+            verdicts[name] = {"reason": reason, "text": d.text if name == "c4_quality" and r is True else None}
+        out.append({"id": f"blank:{key}", "source": "synthetic", "url": None, "text": t, "datatrove": verdicts})
+    return out
+
+
 def write_fixture(data: Path, out: Path, per_reason: int = 2, max_chars: int = 12000) -> None:
     """Real pages from the permissively licensed sets with datatrove's verdicts, so that tests/steps/test_quality.py
     checks parity without datatrove: every (filter, reason) seen in a sample, ``per_reason`` pages each, plus keeps."""
@@ -355,6 +375,7 @@ def write_fixture(data: Path, out: Path, per_reason: int = 2, max_chars: int = 1
                 need[k] += 1
             chosen.append({"id": f"{rec['id']}:{field}", "source": rec["source"], "url": rec.get("url"),
                            "text": t, "datatrove": verdicts})
+    chosen += blank_cases(pairs)
     with open(out, "w", encoding="utf-8") as f:
         for c in chosen:
             f.write(json.dumps(c, ensure_ascii=False) + "\n")
@@ -364,6 +385,10 @@ def write_fixture(data: Path, out: Path, per_reason: int = 2, max_chars: int = 1
 if __name__ == "__main__":
     if "--write-tables" in sys.argv:
         write_tables()
+    elif "--append-blank-cases" in sys.argv:  # add blank_cases() to the existing fixture without re-sampling it
+        with open(ROOT / "tests/fixtures/quality/golden.jsonl", "a", encoding="utf-8") as f:
+            for c in blank_cases():
+                f.write(json.dumps(c, ensure_ascii=False) + "\n")
     elif "--write-fixture" in sys.argv:
         write_fixture((ROOT / "../shared/data").resolve(), ROOT / "tests/fixtures/quality/golden.jsonl")
     else:

@@ -446,7 +446,7 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
     dup_9_gram_frac: float | None = 0.11
     dup_10_gram_frac: float | None = 0.10
 
-    REASONS = ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac",
+    REASONS = ("empty", "dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac",
                "top_2_gram", "top_3_gram", "top_4_gram", "duplicated_5_n_grams", "duplicated_6_n_grams",
                "duplicated_7_n_grams", "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams")
     FRACTIONS = ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac", "top_2_gram_frac",
@@ -492,6 +492,11 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         return sig
 
     def reject(self, doc: Document) -> Reject | None:
+        if not doc.text and self.variant == "datatrove":
+            # datatrove (0.10.x) drops the empty text here; FineWeb's 2024 code had no such check (it divided by
+            # zero), so that variant keeps scoring it as a text that repeats nothing. Whitespace-only texts are
+            # not "empty" to the reference: they are scored (a lone "\n" is a duplicated line).
+            return Reject("empty", 0, None)
         sig = self.signals(doc)
         for key, value in sig.items():
             doc.attributes[f"gopher_repetition.{key}"] = value
