@@ -22,13 +22,17 @@ from .executors import Executor, TaskFailure, make_executor
 from .io.base import RemotePath, as_path, atomic_path, is_temp_name, open_read, read_many
 from .runfolder import Inputs, RunFolderError, RunLock, check_folder, clean_temp_files
 from .pipeline import Pipeline, ShardTask, paths_for, plan_passes, stage_shards, step_label, work_dir
+from .results import RunOutputs
 from .step import Context
 
 __all__ = ["run_pipeline", "RunResult", "load_stats", "format_stats"]
 
 
 @dataclass
-class RunResult:
+class RunResult(RunOutputs):
+    """What ``run_pipeline`` returns: ``summary`` (the table), ``counts``, and the records as streams: ``kept()``,
+    ``rejected()``, ``quarantined()`` (see winnow.results)."""
+
     run_dir: Path | RemotePath
     stats: dict[str, Any]
     failures: list[TaskFailure] = field(default_factory=list)

@@ -83,12 +83,23 @@ class Step:
         raise NotImplementedError
 
     def __call__(self, docs: Iterable[Document], ctx: Context | None = None) -> Iterator[Document]:
-        """Stream documents through this step lazily (the Python API; the runner calls ``process`` directly)."""
+        """Stream documents through this step lazily (the Python API; the runner calls ``process`` directly).
+
+        Every document comes out, the dropped ones too: a dropped document has ``doc.drop`` set (step, reason,
+        value, threshold), as ``on_drop: annotate`` keeps it. Use ``filter`` for the kept ones only; chaining
+        calls (``b(a(docs))``) would let ``b`` judge, and overwrite the verdict of, what ``a`` dropped."""
         if not self._ready:
             self.setup(ctx or Context())
             self._ready = True
         for doc in docs:
             yield self.process(doc)
+
+    def filter(self, docs: Iterable[Document], ctx: Context | None = None) -> Iterator[Document]:
+        """Only the documents this step keeps, lazily: ``b.filter(a.filter(docs))`` is what a pipeline of a then
+        b keeps."""
+        for doc in self(docs, ctx):
+            if doc.drop is None:
+                yield doc
 
     def params(self) -> dict[str, Any]:
         return step_params(self)

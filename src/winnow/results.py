@@ -1,0 +1,125 @@
+"""Reading a run's outputs back from Python: the summary table, the counts, and the kept, rejected and quarantined
+records as streams.
+
+``run_pipeline`` returns a ``RunResult`` with these methods; ``open_run(RUN_DIR)`` gives the same for a run
+folder written earlier (or by the CLI)::
+
+    res = open_run("out")
+    print(res.summary)
+    for doc in res.kept():          # Documents, with their attributes and edits
+        ...
+    for doc in res.rejected():      # Documents with doc.drop: step, reason, value, threshold
+        ...
+    for rec in res.quarantined():   # dicts: source, location, reason, message (and the document, for a step error)
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+import yaml
+
+from .document import Document
+from .io.base import RemotePath, as_path, open_read
+
+__all__ = ["RunOutputs", "open_run"]
+
+
+class RunOutputs:
+    """What a finished run folder holds, read lazily. Needs ``run_dir`` and ``stats`` (``stats.json``)."""
+
+    run_dir: Path | RemotePath
+    stats: dict[str, Any]
+
+    @property
+    def summary(self) -> str:
+        """The table ``winnow run`` prints: per stage and step, documents in and out, drops and edits by reason."""
+        from .run import format_stats
+
+        return format_stats(self.stats)
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{stage: {"in", "kept", "rejected", "quarantined"}}``."""
+        return {sd["name"]: {k: sd[k] for k in ("in", "kept", "rejected", "quarantined")}
+                for sd in self.stats.get("stages", [])}
+
+    def __getitem__(self, key: str) -> Any:
+        # run_pipeline's result was read as the stats mapping (result["stages"]); that still works
+        return self.stats[key]
+
+    def _stages(self) -> list[dict[str, Any]]:
+        cfg = as_path(self.run_dir) / "config.resolved.yaml"
+        if cfg.exists():
+            return list((yaml.safe_load(cfg.read_text()) or {}).get("stages") or [])
+        return [{"name": sd["name"]} for sd in self.stats.get("stages", [])]
+
+    def _names(self, stage: str | None, terminal: bool) -> list[str]:
+        stages = self._stages()
+        names = [st["name"] for st in stages]
+        if stage is not None:
+            if stage not in names:
+                raise KeyError(f"no stage {stage!r} in {self.run_dir} (stages: {', '.join(names)})")
+            return [stage]
+        if terminal:  # kept documents of a stage that a later stage reads are not outputs of the run
+            read = {st.get("from") for st in stages}
+            return [n for n in names if n not in read]
+        return names
+
+    def _files(self, where: str, names: list[str]) -> list[Path | RemotePath]:
+        out = []
+        for name in names:
+            folder = as_path(self.run_dir) / where / name
+            if isinstance(folder, RemotePath) or folder.exists():
+                out.extend(sorted(p for p in folder.iterdir() if not p.name.startswith(".")))
+        return out
+
+    def _documents(self, where: str, stage: str | None, terminal: bool) -> Iterator[Document]:
+        from .io.jsonl import JsonlReader
+        from .io.parquet import ParquetReader
+
+        for path in self._files(where, self._names(stage, terminal)):
+            reader = ParquetReader() if path.name.endswith(".parquet") else JsonlReader()
+            for item in reader.read(str(path)):
+                if not isinstance(item, Document):  # the run wrote whole lines; a damaged file says so
+                    raise ValueError(f"{path}: {item.message}")
+                yield item
+
+    def kept(self, stage: str | None = None) -> Iterator[Document]:
+        """The documents the run kept: by default those of its final stages (no later stage reads them)."""
+        return self._documents("kept", stage, terminal=True)
+
+    def rejected(self, stage: str | None = None) -> Iterator[Document]:
+        """The documents a step dropped (``doc.drop`` says which step, why, the value and the threshold)."""
+        return self._documents("rejected", stage, terminal=False)
+
+    def quarantined(self, stage: str | None = None) -> Iterator[dict[str, Any]]:
+        """Records that could not be read, or made a step fail: ``source``, ``location``, ``reason``, ``message``."""
+        for path in self._files("quarantine", self._names(stage, terminal=False)):
+            with open_read(path) as f:
+                for line in f:
+                    if line.strip():
+                        yield orjson.loads(line)
+
+
+class _OpenedRun(RunOutputs):
+    def __init__(self, run_dir: Path | RemotePath, stats: dict[str, Any]):
+        self.run_dir, self.stats = run_dir, stats
+
+    def __repr__(self) -> str:
+        return f"open_run({str(self.run_dir)!r})"
+
+
+def open_run(run_dir: str | os.PathLike | RemotePath) -> RunOutputs:
+    """A run folder's summary, counts and records (``kept()``, ``rejected()``, ``quarantined()``)."""
+    from .errors import WinnowError
+
+    path = as_path(run_dir)
+    stats_path = path / "stats.json"
+    if not stats_path.exists():
+        raise WinnowError(f"{run_dir} is not a finished winnow run folder (no stats.json)")
+    return _OpenedRun(path, orjson.loads(stats_path.read_bytes()))

@@ -1,0 +1,13 @@
+"""Every writer type under its registry name, the name a pipeline file uses: ``from winnow import writers;
+writers.jsonl(...)``. ``winnow steps --kind writer`` lists them with their parameters."""
+
+from ._namespace import attribute as _attribute
+from ._namespace import listing as _listing
+
+
+def __getattr__(name: str):
+    return _attribute("writer", globals(), name)
+
+
+def __dir__() -> list[str]:
+    return _listing("writer", globals())
