@@ -74,3 +74,28 @@ def test_max_quarantined_in_the_pipeline_file(tmp_path, real_docs):
     assert load_pipeline(p, {"run.max_quarantined": 0.25}).max_quarantined == 0.25
     with pytest.raises(ConfigError, match="max_quarantined"):
         load_pipeline(p, {"run.max_quarantined": 2})
+
+
+def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
+    from winnow.run import format_stats
+    from winnow.steps.quality import GopherQuality
+
+    src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 60))
+
+    def run(mode):
+        pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)),
+                                      steps=[LengthFilter(min_chars=2000), GopherQuality(min_words=300)])],
+                        on_drop=mode)
+        return run_pipeline(pipe, tmp_path / mode, "inline", log=False, report=False).stats
+
+    route, ann = run("route"), run("annotate")
+    r, a = route["stages"][0], ann["stages"][0]
+    assert a["kept"] == 60 and 0 < r["kept"] < 60
+    assert a["would_keep"] == r["kept"] == r["would_keep"]
+    # per step, cumulative: what a routing run has left after each step
+    assert [s["would_keep"] for s in a["steps"]] == [s["docs_out"] for s in r["steps"]]
+    assert a["steps"][0]["would_keep"] > a["steps"][1]["would_keep"]
+    text = format_stats(ann)
+    assert f"would keep {r['kept']}" in text and "would keep" in text.splitlines()[2]
+    on_disk = json.loads((tmp_path / "annotate" / "stats.json").read_text())["stages"][0]
+    assert on_disk["would_keep"] == r["kept"]

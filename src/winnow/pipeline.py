@@ -163,6 +163,9 @@ class StepStats:
     name: str
     docs_in: int = 0
     docs_out: int = 0
+    # documents with no failing verdict so far (cumulative through the pipeline): what a routing run would have
+    # left after this step. Equals docs_out when routing; in annotate mode it is what `winnow apply` would keep.
+    would_keep: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     edited: int = 0
     edits: dict[str, int] = field(default_factory=dict)
@@ -241,6 +244,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         collect_stats = StepStats(step_label(stage, ps.collect) + ":collect")
 
     n_in = n_kept = n_rej = n_quar = 0
+    n_would_keep = 0  # kept documents without a failing verdict (annotate); n_kept when routing
     chars_in = chars_out = 0
     quarantine_reasons: dict[str, int] = {}
     quarantine_first: dict[str, str] = {}  # reason -> its first message: the run summary shows it
@@ -268,6 +272,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     quar_f.write(orjson.dumps({"stage": stage.name, "pass": ps.index, **item.to_dict()}) + b"\n")
                     continue
                 doc = item
+                # annotate: a verdict recorded by an earlier pass or stage already rules the document out
+                alive = not annotate or not any(k.endswith(".drop") and isinstance(v, dict)
+                                                for k, v in doc.attributes.items())
                 chars_in += len(doc.text)
                 pending_chars += len(doc.text)
                 failed = False
@@ -304,9 +311,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         if annotate:
                             doc.attributes[verdict_key[label]] = doc.drop.to_dict()
                             doc.drop = None
+                            alive = False
                         else:
                             break
                     st.docs_out += 1
+                    st.would_keep += alive
                 if failed:
                     continue
                 if doc.drop is not None:
@@ -319,7 +328,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     collect_stats.seconds += time.perf_counter() - t0
                     collect_stats.docs_in += 1
                     collect_stats.docs_out += 1
+                    collect_stats.would_keep += alive
                 n_kept += 1
+                n_would_keep += alive
                 chars_out += len(doc.text)
                 kept_w.write(doc)
         finally:
@@ -334,7 +345,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     all_stats = stats + ([collect_stats] if collect_stats else [])
     result = {
         "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": task.key,
-        "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar,
+        "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar, "would_keep": n_would_keep,
         "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
         "seconds": round(time.perf_counter() - t_start, 6),
         "steps": [dataclasses.asdict(s) for s in all_stats],

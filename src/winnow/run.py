@@ -270,14 +270,14 @@ def _strip_executor(cfg: str) -> str:
 def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, Any]:
     """Merge the per-shard stats files into per-stage, per-step totals."""
     run_dir = as_path(run_dir)
-    out: dict[str, Any] = {"stages": []}
+    out: dict[str, Any] = {"on_drop": pipe.on_drop, "stages": []}
     for stage in pipe.stages:
         sd: dict[str, Any] = {"name": stage.name, "passes": []}
         steps: dict[str, dict[str, Any]] = {}
         for ps in plan_passes(stage):
             folder = run_dir / "stats" / stage.name / f"p{ps.index}"
             tot = {"in": 0, "kept": 0, "rejected": 0, "quarantined": 0, "chars_in": 0, "chars_out": 0, "shards": 0,
-                   "quarantine_reasons": {}, "quarantine_first": {}}
+                   "quarantine_reasons": {}, "quarantine_first": {}, "would_keep": 0}
             # pathlib's glob matches hidden names: a killed worker's .tmp-* stats file would count twice
             files = sorted(p for p in (folder.glob("*.json") if isinstance(folder, RemotePath) or folder.exists()
                                        else []) if not is_temp_name(p.name))
@@ -286,6 +286,7 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 tot["shards"] += 1
                 for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):
                     tot[k] += s[k]
+                tot["would_keep"] += s.get("would_keep", s["kept"])  # a shard from before the count: route
                 for r, n in s["quarantine_reasons"].items():
                     tot["quarantine_reasons"][r] = tot["quarantine_reasons"].get(r, 0) + n
                 for r, m in s.get("quarantine_first", {}).items():  # shards in name order: the first shard's wins
@@ -293,9 +294,10 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 for st in s["steps"]:
                     agg = steps.setdefault(st["name"], {"name": st["name"], "docs_in": 0, "docs_out": 0, "dropped": {},
                                                         "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0,
-                                                        "seconds": 0.0})
+                                                        "seconds": 0.0, "would_keep": 0})
                     for k in ("docs_in", "docs_out", "edited", "chars_removed", "errors", "seconds"):
                         agg[k] += st[k]
+                    agg["would_keep"] += st.get("would_keep", st["docs_out"])
                     for key in ("dropped", "edits"):
                         for r, n in st[key].items():
                             agg[key][r] = agg[key].get(r, 0) + n
@@ -304,6 +306,8 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
         first, last = sd["passes"][0], sd["passes"][-1]
         sd["in"] = first["in"]
         sd["kept"] = last["kept"]
+        # annotate: the documents without a failing verdict, what `winnow apply` writes (= kept when routing)
+        sd["would_keep"] = last["would_keep"]
         sd["rejected"] = sum(p["rejected"] for p in sd["passes"])
         sd["quarantined"] = sum(p["quarantined"] for p in sd["passes"])
         sd["quarantine_first"] = {}
@@ -317,16 +321,23 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
 
 def format_stats(stats: dict[str, Any]) -> str:
     lines = []
+    annotate = stats.get("on_drop") == "annotate"
     for sd in stats["stages"]:
         lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
                      f"{sd['quarantined']:,} quarantined  [ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
+        if annotate:
+            lines.append(f"  on_drop: annotate: every document was kept with its verdicts; would keep "
+                         f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply RUN_DIR -o OUT)")
         w = max([len(s["name"]) for s in sd["steps"]] + [4])
-        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}  {'edited':>7}  {'seconds':>8}  dropped / edits by reason")
+        wk = f"  {'would keep':>10}" if annotate else ""
+        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'seconds':>8}  "
+                     "dropped / edits by reason")
         for s in sd["steps"]:
+            wk = f"  {s.get('would_keep', s['docs_out']):>10,}" if annotate else ""
             reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
             edits = ", ".join(f"{r}={n:,}" for r, n in sorted(s["edits"].items(), key=lambda x: -x[1]))
             detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "") if x)
-            lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}  {s['edited']:>7,}  "
+            lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}{wk}  {s['edited']:>7,}  "
                          f"{s['seconds']:>8.2f}  {detail}")
         for p in sd["passes"]:
             if p["quarantine_reasons"]:

@@ -70,7 +70,11 @@ def _header(s: Summary) -> str:
         mode = ('<p class="note">This run used <code>on_drop: annotate</code>: every document was kept and each '
                 'verdict stored as the attribute <code>&lt;step&gt;.drop</code>. The funnel shows where a routing run '
                 'would have dropped each document (at its first failing verdict); “verdicts” counts every failing '
-                'verdict, as stats.json does.</p>')
+                'verdict, as stats.json does. It would keep '
+                + esc(fmt_int(sum(sd.get("would_keep", 0) for sd in info.stats.get("stages", [])
+                                  if sd.get("name") in info.terminal_kept)))
+                + ' documents; <code>winnow apply RUN_DIR -o OUT</code> writes them (optionally re-thresholded, '
+                'as <code>--set</code> in whatif) from the recorded verdicts.</p>')
     ledger = ""
     if s.mismatches:
         ledger = ('<p class="warn">The counts rebuilt from the documents disagree with stats.json: '

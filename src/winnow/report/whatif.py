@@ -25,7 +25,7 @@ import orjson
 from ..errors import ConfigError
 from ._run import RunInfo, doc_path, iter_terminal, load_run, threshold_verdict
 
-__all__ = ["whatif", "compute_whatif", "resolve_sets"]
+__all__ = ["whatif", "compute_whatif", "resolve_sets", "replay", "UNKNOWN"]
 
 UNKNOWN = object()
 EXAMPLE_IDS = 10
@@ -107,6 +107,41 @@ def _count_verdicts(side: Side, gpos: list[int], verdicts: list[Any]) -> None:
             d[r] = d.get(r, 0) + 1
 
 
+def replay(info: RunInfo, rec, changes: dict[int, dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
+    """One document's (path, recorded verdicts, verdicts under ``changes``), one entry per step of its path:
+    None (passes), a drop dict, or UNKNOWN (a routing run never ran the step on it). ``winnow apply`` writes the
+    documents this decides, so the funnel whatif prints is the one apply produces."""
+    path = doc_path(info, rec)
+    attrs = rec.doc.get("attributes") or {}
+    old_v: list[Any] = []
+    for j, st in enumerate(path.steps):
+        # maps and taggers never drop: a document that now gets further passes them whatever it holds
+        never_drops = st.kind in ("map", "tagger")
+        old_v.append(path.verdicts[j] if path.reached[j] or never_drops else UNKNOWN)
+    new_v: list[Any] = []
+    for j, st in enumerate(path.steps):
+        ch = changes.get(st.gpos)
+        if ch is None:
+            new_v.append(old_v[j])
+            continue
+        v = path.verdicts[j]
+        params = {**st.params, **ch}
+        # a parameter left null in the config is resolved by the step at run time (a variant's default):
+        # whatif cannot redo that check, so its verdicts stand as recorded
+        replayable = {r for p, (_a, _o, r) in st.thresholds.items() if params.get(p) is not None}
+        if v is not None and v.get("reason") not in replayable:
+            new_v.append(v)  # a check whatif cannot redo stands as recorded
+            continue
+        decidable, reason, value, thr = threshold_verdict(st, attrs, params)
+        if not decidable:
+            new_v.append(UNKNOWN)
+        elif reason is None:
+            new_v.append(None)
+        else:
+            new_v.append({"step": st.type, "reason": reason, "value": value, "threshold": thr})
+    return path, old_v, new_v
+
+
 def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[str, Any]:
     old, new = Side(), Side()
     undetermined: dict[int, int] = {}
@@ -115,35 +150,8 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
     n_newly_dropped = n_newly_kept = 0
     und_chars = 0
     for rec in iter_terminal(info):
-        path = doc_path(info, rec)
-        attrs = rec.doc.get("attributes") or {}
+        path, old_v, new_v = replay(info, rec, changes)
         gpos = [s.gpos for s in path.steps]
-        old_v: list[Any] = []
-        for j, st in enumerate(path.steps):
-            # maps and taggers never drop: a document that now gets further passes them whatever it holds
-            never_drops = st.kind in ("map", "tagger")
-            old_v.append(path.verdicts[j] if path.reached[j] or never_drops else UNKNOWN)
-        new_v: list[Any] = []
-        for j, st in enumerate(path.steps):
-            ch = changes.get(st.gpos)
-            if ch is None:
-                new_v.append(old_v[j])
-                continue
-            v = path.verdicts[j]
-            params = {**st.params, **ch}
-            # a parameter left null in the config is resolved by the step at run time (a variant's default):
-            # whatif cannot redo that check, so its verdicts stand as recorded
-            replayable = {r for p, (_a, _o, r) in st.thresholds.items() if params.get(p) is not None}
-            if v is not None and v.get("reason") not in replayable:
-                new_v.append(v)  # a check whatif cannot redo stands as recorded
-                continue
-            decidable, reason, value, thr = threshold_verdict(st, attrs, params)
-            if not decidable:
-                new_v.append(UNKNOWN)
-            elif reason is None:
-                new_v.append(None)
-            else:
-                new_v.append({"step": st.type, "reason": reason, "value": value, "threshold": thr})
         o_drop, _ = _walk(old, gpos, old_v)
         n_drop, n_unknown = _walk(new, gpos, new_v)
         if info.annotate:
