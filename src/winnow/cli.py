@@ -219,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a scheduler's stop, `kill`) unwinds like Ctrl-C: the executor kills its workers, the run folder's
+        # lock is released, and the same command resumes. Without it the driver died and left workers running.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return args.fn(args) or 0
     except ConfigError as exc:

@@ -4,6 +4,12 @@ Workers are started with ``spawn`` (not ``fork``): a forked child inherits the p
 monitor, a logging handler) and can deadlock; spawn costs under a second once per run. A worker killed in the
 middle of a shard breaks the pool; the executor then builds a new pool and resubmits the unfinished shards, up to
 ``retries`` times each.
+
+Workers die with the driver. A driver killed with SIGKILL (the OOM killer, ``kill -9``) runs no cleanup, so each
+worker asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG`` on Linux) and, on every system, a
+watchdog thread exits the worker once its parent pid changes. Workers ignore SIGINT: a Ctrl-C reaches the whole
+process group, and the driver alone decides; on an interrupt (SIGINT, or SIGTERM in the CLI) the driver kills its
+workers instead of waiting for their shards, whose outputs are atomic and are redone on resume.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -24,9 +32,38 @@ from .base import Executor, TaskFailure
 _progress_queue = None
 
 
-def _init_worker(q) -> None:
+# How often a worker checks that its driver is still alive where the kernel cannot tell it (not Linux): a worker
+# outlives a SIGKILLed driver by at most this long; the check is one getppid call.
+_PARENT_POLL_S = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the kernel kills us when the parent dies
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the driver died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_POLL_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="winnow-parent-watch", daemon=True).start()
+
+
+def _init_worker(q, parent: int | None = None) -> None:
     global _progress_queue
     _progress_queue = q
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and kills the pool
+    if parent is not None:
+        _die_with_parent(parent)
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one worker per core: keep numeric libraries single-threaded
 
 
@@ -101,13 +138,28 @@ class LocalExecutor(Executor):
             if self._queue is None:
                 self._queue = self._ctx.Queue()
             self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_init_worker,
-                                             initargs=(self._queue,))
+                                             initargs=(self._queue, os.getpid()))
         return self._pool
 
     def _reset_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+    def _kill_pool(self) -> None:
+        """On an interrupt: kill the workers now rather than wait for their shards (which a resume redoes)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for p in procs:
+            try:
+                p.kill()
+            except (OSError, ValueError):
+                pass
+        for p in procs:
+            p.join(timeout=5)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _drain(self, prog: Progress) -> None:
         if self._queue is None:
@@ -162,6 +214,9 @@ class LocalExecutor(Executor):
                                                       "guard, which spawned workers need)"), attempts[i])
                             remaining.discard(i)
                             prog.shard_done()
+        except BaseException:  # KeyboardInterrupt, SystemExit: the workers must not outlive the driver's decision
+            self._kill_pool()
+            raise
         finally:
             self._drain(prog)
             prog.close()
@@ -169,7 +224,11 @@ class LocalExecutor(Executor):
 
     def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         pool = self._get_pool()
-        return list(pool.map(fn, items))
+        try:
+            return list(pool.map(fn, items))
+        except (KeyboardInterrupt, SystemExit):
+            self._kill_pool()
+            raise
 
     def close(self) -> None:
         if self._pool is not None:
