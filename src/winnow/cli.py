@@ -1,4 +1,4 @@
-"""``winnow``: run | demo | validate | steps | inspect | explain | report | whatif."""
+"""``winnow``: run | demo | validate | steps | inspect | explain | report | whatif | apply."""
 
 from __future__ import annotations
 
@@ -155,6 +155,12 @@ def cmd_whatif(args) -> int:
     return whatif(as_path(args.run_dir), _parse_set(args.set), as_json=args.json)
 
 
+def cmd_apply(args) -> int:
+    from .apply import apply_cli
+
+    return apply_cli(args.run_dir, _parse_set(args.set), args.output, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="winnow", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -214,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE", required=True)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_whatif)
+    sp = sub.add_parser("apply", help="write the documents a finished (annotate) run would keep, optionally "
+                                      "re-thresholded, from its recorded verdicts; nothing is recomputed")
+    sp.add_argument("run_dir")
+    sp.add_argument("-o", "--output", required=True, help="new folder for kept/, rejected/ and stats.json")
+    sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE",
+                    help="re-threshold a step first, as in whatif (e.g. gopher_quality.min_words=100)")
+    sp.add_argument("--json", action="store_true", help="print the stats as JSON")
+    sp.set_defaults(fn=cmd_apply)
     return p
 
 

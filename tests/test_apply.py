@@ -1,0 +1,90 @@
+"""``winnow apply``: an annotate run, applied, writes what a routing run of the same pipeline keeps, re-thresholded
+or not, from the recorded verdicts alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+
+from winnow.cli import main
+from winnow.io.base import open_read
+
+from tests.helpers import text_records, write_jsonl
+
+STEPS = [{"type": "gopher_repetition"}, {"type": "gopher_quality"},
+         {"type": "c4_quality", "filter_no_terminal_punct": False}, {"type": "fineweb_quality"}]
+
+
+def _ids(folder: Path) -> list[str]:
+    out = []
+    for p in sorted(folder.rglob("*.jsonl.zst")):
+        with open_read(p) as f:
+            out += [orjson.loads(line)["id"] for line in f if line.strip()]
+    return out
+
+
+def _run(tmp_path: Path, src: Path, mode: str, name: str, sets: list[str] = ()) -> Path:
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "on_drop": mode, "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": str(src)}, "steps": STEPS}]}))
+    args = ["run", str(p), "-o", str(tmp_path / name)]
+    for s in sets:
+        args += ["--set", s]
+    assert main(args) == 0
+    return tmp_path / name
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, real_docs):
+    tmp = tmp_path_factory.mktemp("apply")
+    src = write_jsonl(tmp / "in" / "a.jsonl", text_records(real_docs, 0, 120))
+    return tmp, src, _run(tmp, src, "annotate", "ann")
+
+
+@pytest.mark.parametrize("sets", [[], ["gopher_quality.min_words=120", "fineweb_quality.char_duplicates_ratio=0.05"]])
+def test_annotate_then_apply_equals_route(runs, sets, capsys):
+    tmp, src, ann = runs
+    tag = "x" if sets else "plain"
+    route = _run(tmp, src, "route", f"route-{tag}", sets)
+    out = tmp / f"applied-{tag}"
+    args = ["apply", str(ann), "-o", str(out)]
+    for s in sets:
+        args += ["--set", s]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    want = _ids(route / "kept")
+    assert 0 < len(want) < 120
+    assert _ids(out / "kept") == want  # same documents, same order
+    assert sorted(_ids(out / "rejected")) == sorted(_ids(route / "rejected"))
+    st = json.loads((out / "stats.json").read_text())["stages"][0]
+    assert st["in"] == 120 == st["kept"] + st["rejected"] and st["balanced"]
+    assert st["kept"] == len(want) and f"120 in -> {len(want)} kept" in printed
+    # the same per-step funnel as the routing run, reason by reason
+    rs = json.loads((route / "stats.json").read_text())["stages"][0]["steps"]
+    assert [(s["docs_in"], s["docs_out"], s["dropped"]) for s in st["steps"]] == \
+           [(s["docs_in"], s["docs_out"], s["dropped"]) for s in rs]
+    # rejected documents say why, as a routing run's do; kept ones carry no failing verdict
+    with open_read(next((out / "rejected").rglob("*.jsonl.zst"))) as f:
+        rej = [orjson.loads(line) for line in f]
+    assert all(r["drop"] and r["drop"]["reason"] for r in rej)
+    with open_read(next((out / "kept").rglob("*.jsonl.zst"))) as f:
+        kept = [orjson.loads(line) for line in f]
+    assert not any(k.endswith(".drop") for r in kept for k in r["attributes"])
+
+
+def test_apply_refuses_a_foreign_folder_and_unknown_steps(runs, tmp_path, capsys):
+    _, _, ann = runs
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "thing.txt").write_text("x")
+    assert main(["apply", str(ann), "-o", str(tmp_path / "busy")]) == 2
+    assert "not the output of an earlier" in capsys.readouterr().err
+    assert main(["apply", str(ann), "-o", str(tmp_path / "o"), "--set", "gopher_qualty.min_words=3"]) == 2
+    assert "did you mean 'gopher_quality'" in capsys.readouterr().err
+    # an earlier apply's folder is rewritten whole
+    assert main(["apply", str(ann), "-o", str(tmp_path / "o2")]) == 0
+    assert main(["apply", str(ann), "-o", str(tmp_path / "o2"), "--set", "gopher_quality.min_words=100000"]) == 0
+    assert _ids(tmp_path / "o2" / "kept") == []
