@@ -122,9 +122,9 @@ def test_set_addresses_a_step_by_its_type(tmp_path):
     a, b = pipe.stages
     assert b.steps[1].min_words == 80 and a.steps[1].min_chars == 9 and b.steps[0].min_chars == 11
     assert a.steps[2].url_key == "link" and a.steps[1].max_chars == 1000
-    with pytest.raises(ConfigError, match="'length' appears in several places; prefix the stage name"):
+    with pytest.raises(ConfigError, match="'length' appears in stages a, b; prefix the stage: a.length.min_chars or"):
         load_pipeline(p, {"length.min_chars": 3})
-    with pytest.raises(ConfigError, match="'gopher_qualty' is not a step of this pipeline"):
+    with pytest.raises(ConfigError, match="'gopher_qualty' is not a step of .*did you mean 'gopher_quality'"):
         load_pipeline(p, {"gopher_qualty.min_words": 3})
     with pytest.raises(ConfigError, match="unknown parameter 'min_word'; did you mean 'min_words'"):
         load_pipeline(p, {"gopher_quality.min_word": 3})

@@ -1,4 +1,4 @@
-"""``winnow``: run | demo | validate | steps | inspect | explain | report | whatif | apply."""
+"""``winnow``: run | demo | validate | init | steps | inspect | explain | report | whatif | apply."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import orjson
 
 from .errors import ConfigError, WinnowError
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.yaml"
+CONFIGS = Path(__file__).resolve().parent / "configs"
+DEFAULT_CONFIG = CONFIGS / "default.yaml"
 
 
 def _parse_set(items: list[str] | None) -> dict:
@@ -26,11 +27,77 @@ def _parse_set(items: list[str] | None) -> dict:
     return out
 
 
-def cmd_run(args) -> int:
+def shipped_configs() -> dict[str, Path]:
+    """The pipelines shipped in the package, by name (``fineweb`` -> .../configs/fineweb.yaml)."""
+    return {p.stem: p for p in sorted(CONFIGS.glob("*.yaml"))}
+
+
+def resolve_pipeline(arg: str) -> Path:
+    """A pipeline file's path, or the name of a shipped pipeline (``winnow run fineweb``); a file that exists wins."""
+    p = Path(arg)
+    if p.exists():
+        return p
+    shipped = shipped_configs()
+    name = arg[:-5] if arg.endswith(".yaml") else arg[:-4] if arg.endswith(".yml") else arg
+    if "/" not in arg and name in shipped:
+        return shipped[name]
+    raise ConfigError(f"pipeline file {arg} does not exist (shipped pipelines, usable by name: "
+                      f"{', '.join(shipped)}; winnow init NAME copies one here to edit)")
+
+
+def _load(args):
+    """The pipeline named on the command line with its --set and --input applied."""
     from .config import load_pipeline
+
+    return load_pipeline(resolve_pipeline(args.pipeline), _parse_set(getattr(args, "set", None)),
+                         getattr(args, "input", None))
+
+
+def _unmatched_inputs(pipe) -> list[str]:
+    """A warning for each reader whose input patterns match no file (a typo, or the wrong working folder)."""
+    import glob
+
+    from .io.base import expand_paths, is_remote, resolve_path
+
+    out = []
+    for st in pipe.stages:
+        paths = getattr(st.reader, "paths", None)
+        if paths is None:
+            continue
+        for pat in [paths] if isinstance(paths, str) else list(paths):
+            if is_remote(pat):
+                continue  # listing a bucket is the run's business, not validation's
+            found = [m for m in expand_paths(pat) if glob.glob(os.path.expanduser(resolve_path(m)))]
+            if not found:
+                out.append(f"stage {st.name}: input {pat!r} matches no file (relative to {os.getcwd()})")
+    return out
+
+
+def cmd_init(args) -> int:
+    """``winnow init NAME``: copy a shipped pipeline into the working folder to edit."""
+    shipped = shipped_configs()
+    if args.name not in shipped:
+        import difflib
+
+        close = difflib.get_close_matches(args.name, shipped, n=1)
+        raise ConfigError(f"no shipped pipeline {args.name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                          + f" (shipped: {', '.join(shipped)})")
+    dest = Path(args.output or f"{args.name}.yaml")
+    if dest.is_dir():
+        dest = dest / f"{args.name}.yaml"
+    if dest.exists() and not args.force:
+        raise WinnowError(f"{dest} exists; give another path with -o, or --force to overwrite it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(shipped[args.name].read_text())
+    print(f"wrote {dest} (the shipped {args.name} pipeline). Edit it (the reader's paths first), then:\n"
+          f"  winnow validate {dest}\n  winnow run {dest}")
+    return 0
+
+
+def cmd_run(args) -> int:
     from .run import format_stats, run_pipeline
 
-    pipe = load_pipeline(args.pipeline, _parse_set(args.set))
+    pipe = _load(args)
     executor = dict(pipe.executor)
     if args.executor and args.executor != executor.get("type"):
         executor = {"type": args.executor}  # another executor's parameters would not apply
@@ -69,11 +136,13 @@ def cmd_demo(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .config import dump_pipeline, load_pipeline
+    from .config import dump_pipeline
 
-    pipe = load_pipeline(args.pipeline)
+    pipe = _load(args)
     n_steps = sum(len(s.steps) for s in pipe.stages)
     print(f"{args.pipeline}: valid ({len(pipe.stages)} stage(s), {n_steps} step(s))")
+    for warning in _unmatched_inputs(pipe):
+        print(f"winnow: warning: {warning}", file=sys.stderr)
     if args.resolved:
         print(dump_pipeline(pipe))
     return 0
@@ -165,6 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="winnow", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
+    def add_input_opts(sp):
+        sp.add_argument("--input", action="append", metavar="PATTERN",
+                        help="the input files of the pipeline's reader (a glob; repeat for several), e.g. --input "
+                             "'data/*.jsonl.zst'; files of another type (*.parquet, *.warc.gz) switch the reader")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a key of the pipeline file, e.g. --set run.name=x, "
+                             "--set gopher_quality.min_words=100 (a step by its type), --set main.reader.paths=... "
+                             "(a stage by its name), --set stages.0.steps.3.min_words=100")
+
     def add_run_opts(sp):
         sp.add_argument("-o", "--output", help="run folder (default: the pipeline's run.output_dir)")
         sp.add_argument("--executor", choices=["inline", "local", "ray"], help="override the pipeline's executor")
@@ -172,13 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--address", help="Ray cluster address (with --executor ray)")
         sp.add_argument("--verify", action="store_true",
                         help="re-count the records of every output file against the ledger (reads outputs again)")
-        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a key of the pipeline file, e.g. --set run.name=x, "
-                             "--set gopher_quality.min_words=100 (a step by its type; main.gopher_quality.min_words "
-                             "when the type appears in several stages)")
+        add_input_opts(sp)
 
     sp = sub.add_parser("run", help="run a pipeline file (resumes an interrupted run in the same folder)")
-    sp.add_argument("pipeline")
+    sp.add_argument("pipeline", help="a pipeline file, or a shipped pipeline's name (default, commoncrawl, fineweb)")
     add_run_opts(sp)
     sp.set_defaults(fn=cmd_run)
 
@@ -187,9 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_demo)
 
     sp = sub.add_parser("validate", help="check a pipeline file without running it")
-    sp.add_argument("pipeline")
+    sp.add_argument("pipeline", help="a pipeline file, or a shipped pipeline's name")
+    add_input_opts(sp)
     sp.add_argument("--resolved", action="store_true", help="print the pipeline with every default filled in")
     sp.set_defaults(fn=cmd_validate)
+
+    sp = sub.add_parser("init", help="copy a shipped pipeline (default, commoncrawl, fineweb) here to edit")
+    sp.add_argument("name", help="the shipped pipeline's name")
+    sp.add_argument("-o", "--output", help="where to write it (default: ./NAME.yaml)")
+    sp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sp.set_defaults(fn=cmd_init)
 
     sp = sub.add_parser("steps", help="list every step, reader, writer and executor with its parameters "
                                       "(winnow steps NAME: one in full, with an example pipeline)")

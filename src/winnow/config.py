@@ -169,7 +169,9 @@ def component_to_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
-def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
+def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inputs: list[str] | None = None):
+    """Read and validate a pipeline file. ``overrides`` are ``--set`` keys (``run.name``, ``gopher_quality.min_words``,
+    ``main.reader.paths``, ``stages.0.steps.3.min_words``); ``inputs`` are ``--input`` patterns for the reader."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
@@ -179,46 +181,142 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None):
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
+    if inputs:
+        _apply_inputs(raw, list(inputs), path)
     for dotted, value in (overrides or {}).items():
         cur: Any = raw
         parts = _step_address(raw, dotted, path)
+        for i, p in enumerate(parts):
+            last = i == len(parts) - 1
+            try:
+                if isinstance(cur, list):
+                    if last:
+                        cur[int(p)] = value
+                    else:
+                        cur = cur[int(p)]
+                elif isinstance(cur, dict):
+                    if last:
+                        cur[p] = value
+                    else:
+                        if isinstance(cur.get(p), str) and p in ("reader", "writer", "rejects", "executor"):
+                            cur[p] = {"type": cur[p]}  # the short form (writer: parquet) gains parameters
+                        cur = cur.setdefault(p, {})
+                else:
+                    raise TypeError
+            except (ValueError, IndexError, TypeError, AttributeError):
+                at = ".".join(parts[:i + 1])
+                what = (f"{len(cur)} item(s), indexed from 0" if isinstance(cur, list)
+                        else f"{type(cur).__name__} {cur!r}, not a mapping")
+                raise ConfigError(f"--set {dotted}: {path} has no place {at!r} ({'.'.join(parts[:i]) or 'it'} is "
+                                  f"{what})") from None
+    try:
+        return pipeline_from_dict(raw, where=str(path))
+    except ConfigError as exc:
+        if not overrides and not inputs:
+            raise
+        given = [f"--set {k}" for k in overrides or {}] + [f"--input {x}" for x in inputs or []]
+        raise ConfigError(f"{exc}\n  (the pipeline as changed by {', '.join(given)})") from None
+
+
+_INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"))
+
+
+def _implied_reader(patterns: list[str]) -> str | None:
+    """The reader type every pattern's file name implies (``data/*.parquet`` -> parquet), or None."""
+    kinds = set()
+    for pat in patterns:
+        name = pat.rsplit("/", 1)[-1].lower()
+        kinds.add(next((t for ext, t in _INPUT_TYPES if ext in name), None))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
+    """``--input PATTERN``: the paths of the pipeline's one reader. When the files are of another type than the
+    reader reads (``*.parquet`` for a jsonl reader), the reader becomes that type, keeping the parameters the new
+    type also has (``text_key``, ``id_key``)."""
+    stages = raw.get("stages") if isinstance(raw.get("stages"), list) else []
+    readers = [i for i, st in enumerate(stages) if isinstance(st, dict) and "reader" in st]
+    if len(readers) != 1:
+        names = ", ".join(str(stages[i].get("name", f"stage{i}")) for i in readers) or "none"
+        raise ConfigError(f"--input: {where} has {len(readers)} stages with a reader ({names}); give each one's "
+                          f"paths with --set STAGE.reader.paths=...")
+    st = stages[readers[0]]
+    spec = _normalize_spec(st["reader"])
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ConfigError(f"--input: the reader of stage {st.get('name')!r} in {where} is not a mapping with 'type'")
+    paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
+    implied = _implied_reader(patterns)
+    if implied and implied != spec["type"]:
         try:
-            for p in parts[:-1]:
-                cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
-            if isinstance(cur, list):
-                cur[int(parts[-1])] = value
-            else:
-                cur[parts[-1]] = value
-        except (ValueError, IndexError, TypeError, AttributeError):
-            raise ConfigError(f"--set {dotted}: no such place in {path} (use stages.0.reader.paths for list items)") from None
-    return pipeline_from_dict(raw, where=str(path))
+            fields = _fields(lookup(implied, "reader"))
+        except ConfigError:
+            fields = {}
+        spec = {"type": implied, **{k: v for k, v in spec.items() if k in fields and k not in ("type", "paths")}}
+    st["reader"] = {**spec, "paths": paths}
 
 
 def _step_address(raw: dict, dotted: str, where: Path) -> list[str]:
-    """``gopher_quality.min_words`` or ``main.gopher_quality.min_words`` (a step by its type, as ``whatif`` names it)
-    -> ``stages.0.steps.6.min_words``; anything starting with a top-level key is taken as written."""
+    """Where a ``--set`` key points, as written in the file's structure:
+
+    * a top-level key as written: ``run.name``, ``stages.0.reader.paths``
+    * a stage by its name: ``main.reader.paths``, ``main.writer.compression`` (or, with one stage, ``reader.paths``)
+    * a step by its type, as ``whatif`` names it: ``gopher_quality.min_words``, or ``main.gopher_quality.min_words``
+      when the type appears in several stages -> ``stages.0.steps.6.min_words``
+    """
     parts = dotted.split(".")
-    if parts[0] in _TOP_KEYS or len(parts) < 2:
+    if parts[0] in _TOP_KEYS:
         return parts
     stages = raw.get("stages") if isinstance(raw.get("stages"), list) else []
-    stage_names = [st.get("name") if isinstance(st, dict) else None for st in stages]
+    stage_names = [(st.get("name") or f"stage{i}") if isinstance(st, dict) else None for i, st in enumerate(stages)]
+    if len(parts) >= 2 and parts[0] in stage_names and parts[1] in _STAGE_KEYS:
+        return ["stages", str(stage_names.index(parts[0])), *parts[1:]]
+    if parts[0] in _STAGE_KEYS:
+        if len(stages) == 1:
+            return ["stages", "0", *parts]
+        raise ConfigError(f"--set {dotted}: {parts[0]!r} is a key of each stage and {where} has {len(stages)}; "
+                          f"prefix a stage name: " + " or ".join(f"{n}.{dotted}" for n in stage_names if n))
+    if len(parts) < 2:
+        raise ConfigError(f"--set {dotted}: expected KEY.PARAM=VALUE, e.g. {_example_key(stages, stage_names)}")
     stage = parts[0] if len(parts) >= 3 and parts[0] in stage_names else None
     step, param = (parts[1], parts[2:]) if stage else (parts[0], parts[1:])
     hits = []
+    types: list[str] = []
     for si, st in enumerate(stages):
         if stage is not None and stage_names[si] != stage:
             continue
         for j, spec in enumerate((st.get("steps") or []) if isinstance(st, dict) else []):
             spec = _normalize_spec(spec)
-            if isinstance(spec, dict) and spec.get("type") == step:
-                hits.append((si, j, spec))
-    if len(hits) != 1:
-        how = "appears in several places; prefix the stage name, or" if hits else "is not a step of this pipeline nor"
-        raise ConfigError(f"--set {dotted}: {step!r} {how} a top-level key ({', '.join(_TOP_KEYS)}); "
-                          f"full form: stages.0.steps.3.min_words (in {where})")
+            if isinstance(spec, dict):
+                types.append(str(spec.get("type")))
+                if spec.get("type") == step:
+                    hits.append((si, j, spec))
+    if len(hits) > 1:
+        where_ = sorted({stage_names[si] for si, _, _ in hits})
+        if len(where_) > 1:
+            raise ConfigError(f"--set {dotted}: step {step!r} appears in stages {', '.join(where_)}; prefix the "
+                              f"stage: " + " or ".join(f"{n}.{dotted}" for n in where_))
+        j_s = ", ".join(str(j) for _, j, _ in hits)
+        raise ConfigError(f"--set {dotted}: step {step!r} appears {len(hits)} times in stage {where_[0]} (steps "
+                          f"{j_s}); address one by position: stages.{hits[0][0]}.steps.{hits[0][1]}.{'.'.join(param)}")
+    if not hits:
+        known = sorted(set(types)) + [n for n in stage_names if n] + list(_TOP_KEYS)
+        close = difflib.get_close_matches(parts[0] if not stage else step, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"--set {dotted}: {step!r} is not a step of {'stage ' + stage if stage else where}"
+                          f"{hint} (steps: {', '.join(sorted(set(types))) or 'none'}; stages: "
+                          f"{', '.join(n for n in stage_names if n) or 'none'}; top-level keys: {', '.join(_TOP_KEYS)})")
     si, j, spec = hits[0]
     stages[si]["steps"][j] = spec  # in the long form, so the parameter sits next to "type"
     return ["stages", str(si), "steps", str(j), *param]
+
+
+def _example_key(stages: list, stage_names: list) -> str:
+    for st in stages:
+        for spec in (st.get("steps") or []) if isinstance(st, dict) else []:
+            spec = _normalize_spec(spec)
+            if isinstance(spec, dict) and spec.get("type"):
+                return f"{spec['type']}.PARAM=VALUE"
+    return "run.name=x"
 
 
 _TOP_KEYS = ("run", "executor", "on_drop", "stages")

@@ -1,0 +1,110 @@
+"""Config ergonomics on the command line: --set by stage name, --input, shipped pipelines by name, winnow init,
+validate with --set and a warning for an input pattern that matches nothing, and --set errors that name the key
+the user typed."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from winnow.cli import main
+from winnow.config import load_pipeline
+from winnow.errors import ConfigError
+
+from tests.helpers import text_records, write_jsonl
+
+
+def _two_stage(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"executor": "inline", "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": ["length"], "writer": "jsonl"},
+        {"name": "more", "from": "main", "steps": [{"length": {"min_chars": 5}}]}]}))
+    return p
+
+
+def test_set_by_stage_name(tmp_path):
+    p = _two_stage(tmp_path)
+    pipe = load_pipeline(p, {"main.reader.paths": "data/*.jsonl", "main.writer.compression": "gzip",
+                             "more.length.min_chars": 9})
+    assert pipe.stages[0].reader.paths == "data/*.jsonl" and pipe.stages[0].writer.compression == "gzip"
+    assert pipe.stages[1].steps[0].min_chars == 9
+    with pytest.raises(ConfigError, match=r"--set reader.paths: 'reader' is a key of each stage .* main.reader.paths"):
+        load_pipeline(p, {"reader.paths": "y"})
+    one = tmp_path / "one.yaml"
+    one.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"}}]}))
+    assert load_pipeline(one, {"reader.paths": "z.jsonl"}).stages[0].reader.paths == "z.jsonl"
+
+
+def test_failing_set_names_the_typed_key(tmp_path):
+    p = _two_stage(tmp_path)
+    with pytest.raises(ConfigError, match=r"^--set mian.reader.paths: .*did you mean 'main'") as e:
+        load_pipeline(p, {"mian.reader.paths": "y"})
+    assert "min_words" not in str(e.value)  # the unrelated example it used to print
+    with pytest.raises(ConfigError, match=r"--set length.min_chars: step 'length' appears in stages main, more"):
+        load_pipeline(p, {"length.min_chars": 3})
+    with pytest.raises(ConfigError, match=r"^--set stages.4.reader.paths: .* has no place 'stages.4' \(stages is 2"):
+        load_pipeline(p, {"stages.4.reader.paths": "y"})
+    with pytest.raises(ConfigError, match=r"unknown parameter 'min_char'.*\n  \(the pipeline as changed by --set "
+                                          r"more.length.min_char\)"):
+        load_pipeline(p, {"more.length.min_char": 3})
+
+
+def test_input_sets_the_reader_and_switches_its_type(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x",
+                                                                        "text_key": "content"}}]}))
+    pipe = load_pipeline(cfg, inputs=["a/*.jsonl.gz", "b/*.jsonl"])
+    assert pipe.stages[0].reader.paths == ["a/*.jsonl.gz", "b/*.jsonl"] and pipe.stages[0].reader.text_key == "content"
+    pq_pipe = load_pipeline(cfg, inputs=["data/*.parquet"])
+    r = pq_pipe.stages[0].reader
+    assert r.name == "parquet" and r.paths == "data/*.parquet" and r.text_key == "content"
+    with pytest.raises(ConfigError, match="--input: .* has 2 stages with a reader"):
+        two = tmp_path / "two.yaml"
+        two.write_text(yaml.safe_dump({"stages": [{"name": n, "reader": {"type": "jsonl", "paths": "x"}}
+                                                  for n in ("a", "b")]}))
+        load_pipeline(two, inputs=["y.jsonl"])
+
+
+def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):
+    monkeypatch.chdir(tmp_path)
+    table = pa.Table.from_pylist(text_records(real_docs, 0, 15))
+    (tmp_path / "data").mkdir()
+    pq.write_table(table, tmp_path / "data" / "part.parquet")
+    rc = main(["run", "fineweb", "--input", "data/*.parquet", "-o", "run", "--executor", "inline"])
+    assert rc == 0, capsys.readouterr().err
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]
+    assert stats["in"] == 15 and stats["quarantined"] == 0 and stats["steps"][0]["name"] == "language"
+    resolved = yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())
+    assert resolved["stages"][0]["reader"]["type"] == "parquet"
+
+
+def test_validate_takes_set_and_warns_on_unmatched_input(tmp_path, monkeypatch, capsys, real_docs):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "fineweb", "--set", "gopher_quality.min_words=100", "--resolved"]) == 0
+    cap = capsys.readouterr()
+    assert "min_words: 100" in cap.out
+    assert "warning: stage main: input 'data/*.jsonl.zst' matches no file" in cap.err
+    write_jsonl(tmp_path / "data" / "a.jsonl.zst", text_records(real_docs, 0, 2))
+    assert main(["validate", "fineweb"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["validate", "fineweb", "--set", "gopher_quality.min_wrds=1"]) == 2
+    assert "--set gopher_quality.min_wrds" in capsys.readouterr().err
+
+
+def test_init_copies_a_shipped_pipeline(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "commoncrawl"]) == 0
+    copy = tmp_path / "commoncrawl.yaml"
+    assert "winnow validate commoncrawl.yaml" in capsys.readouterr().out
+    assert load_pipeline(copy).name == "commoncrawl"
+    copy.write_text(copy.read_text() + "# edited\n")
+    assert main(["init", "commoncrawl"]) == 1  # an edited copy is never overwritten silently
+    assert copy.read_text().endswith("# edited\n")
+    assert main(["init", "commoncrawl", "--force"]) == 0 and not copy.read_text().endswith("# edited\n")
+    assert main(["init", "fineweeb"]) == 2 and "did you mean 'fineweb'" in capsys.readouterr().err
+    assert main(["validate", "nope.yaml"]) == 2
+    assert "shipped pipelines, usable by name: commoncrawl, default, fineweb" in capsys.readouterr().err
