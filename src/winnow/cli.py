@@ -194,7 +194,8 @@ def cmd_inspect(args) -> int:
     if not Path(args.path).exists():
         print(f"winnow: no such file or folder: {args.path}", file=sys.stderr)
         return 1
-    return inspect_path(args.path, args.pipeline or str(DEFAULT_CONFIG), as_json=args.json,
+    pipeline = str(resolve_pipeline(args.pipeline)) if args.pipeline else str(DEFAULT_CONFIG)
+    return inspect_path(args.path, pipeline, as_json=args.json,
                         color=sys.stdout.isatty() and not args.no_color)
 
 
@@ -280,9 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_steps)
 
-    sp = sub.add_parser("inspect", help="run a pipeline's steps on a text, HTML or JSONL file and show each decision")
+    sp = sub.add_parser("inspect", help="run a pipeline's steps on a file (WARC, JSONL, Parquet: each record; HTML or "
+                                        "text: one document) and show each decision")
     sp.add_argument("path")
-    sp.add_argument("--pipeline", help="pipeline file whose steps to run (default: the default pipeline)")
+    sp.add_argument("--pipeline", help="pipeline file (or shipped pipeline's name) whose steps to run "
+                                       "(default: the default pipeline)")
     sp.add_argument("--json", action="store_true", help="one JSON object per document")
     sp.add_argument("--no-color", action="store_true")
     sp.set_defaults(fn=cmd_inspect)

@@ -1,5 +1,10 @@
 """``winnow inspect``: run a pipeline's per-document steps on one file and show every decision.
 
+The file is read by the reader its type implies, record by record: WARC (``.warc``, ``.warc.gz``: every response
+record; ``.wet``: every conversion record), JSON Lines (every line), Parquet (every row). When the pipeline's own
+reader is of that type its settings (``text_key``, ``id_key``, ...) apply. An HTML file is one page, anything else
+one plain-text document; a folder is every file in it.
+
 Corpus steps (deduplication) need the whole corpus and are skipped here; the output says so.
 """
 
@@ -13,18 +18,37 @@ import orjson
 
 from .config import load_pipeline
 from .document import Document, Quarantine
-from .io.jsonl import JsonlReader
 from .io.text import _decode_html
 from .step import Context, CorpusStep
 
 RED, DIM, BOLD, GREEN, RESET = "\x1b[31m", "\x1b[2m", "\x1b[1m", "\x1b[32m", "\x1b[0m"
 
 
-def _documents(path: str) -> Iterator[Document | Quarantine]:
+def reader_for(path: str | Path, configured=None):
+    """The reader a file's name implies (or None: one document), with the pipeline's reader settings when that
+    reader is of the same type."""
+    from .config import _implied_reader, build_component, component_to_dict
+
+    kind = _implied_reader([Path(path).name])
+    if kind is None:
+        return None
+    spec: dict = {"type": kind}
+    if configured is not None and configured.name == kind:
+        spec = component_to_dict(configured)
+    spec["paths"] = str(path)
+    return build_component("reader", spec, f"the reader for {path}")
+
+
+def _documents(path: str, configured=None) -> Iterator[Document | Quarantine]:
     p = Path(path)
+    if p.is_dir():
+        for f in sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")):
+            yield from _documents(str(f), configured)
+        return
     name = p.name.lower()
-    if ".jsonl" in name or name.endswith(".json"):
-        yield from JsonlReader(paths=str(p)).read(str(p))
+    reader = reader_for(p, configured)
+    if reader is not None:
+        yield from reader.read(str(p))
         return
     raw = p.read_bytes()
     if name.endswith((".html", ".htm", ".html.gz", ".htm.gz")) or raw[:1024].lstrip().lower().startswith((b"<!doctype html", b"<html")):
@@ -60,13 +84,22 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
     for stage in pipe.stages:
         for s in stage.steps:
             (skipped if isinstance(s, CorpusStep) else steps).append(s)
+    configured = next((st.reader for st in pipe.stages if st.reader is not None), None)
+    reader = reader_for(path, configured) if not Path(path).is_dir() else None
+    if getattr(reader, "yields_html", False) is True and not (steps and getattr(steps[0], "READS_HTML", False)):
+        from .steps.extract import HtmlExtract
+
+        steps.insert(0, HtmlExtract())  # the page's text is empty until extracted
+        if not as_json:
+            print(f"(added html_extract first: {reader.name} records carry HTML and the pipeline's steps do not "
+                  "start by extracting it)", file=sys.stderr)
     for s in steps:
         s.setup(Context(on_drop="annotate"))
     if skipped and not as_json:
         print(f"(skipped corpus-wide steps that need a whole run: {', '.join(s.name for s in skipped)})",
               file=sys.stderr)
     out = sys.stdout
-    for item in _documents(path):
+    for item in _documents(path, configured):
         if isinstance(item, Quarantine):
             if as_json:
                 out.write(orjson.dumps({"quarantined": item.to_dict()}).decode() + "\n")
@@ -76,16 +109,19 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
         doc = run_steps(item, steps)
         if as_json:
             out.write(orjson.dumps({
-                "id": doc.id, "kept": doc.drop is None, "drop": doc.drop.to_dict() if doc.drop else None,
+                "id": doc.id, "url": doc.metadata.get("url"), "kept": doc.drop is None, "drop": doc.drop.to_dict() if doc.drop else None,
                 "attributes": doc.attributes,
                 "edits": [{"start": e.start, "end": e.end, "step": e.step, "reason": e.reason, "removed": e.removed,
                            "score": e.score} for e in doc.edits],
                 "text": doc.text}, option=orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
             continue
         c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
-        verdict = c(GREEN, "KEPT") if doc.drop is None else c(RED, f"DROPPED by {doc.drop.step}: {doc.drop.reason} "
-                                                                   f"(value {doc.drop.value}, threshold {doc.drop.threshold})")
-        print(c(BOLD, f"== {doc.id}") + f"  {verdict}")
+        d = doc.drop
+        measured = "" if d is None or d.value is None else (
+            f" (value {d.value:g})" if d.threshold is None else f" (value {d.value:g}, threshold {d.threshold:g})")
+        verdict = c(GREEN, "KEPT") if d is None else c(RED, f"DROPPED by {d.step}: {d.reason}{measured}")
+        url = doc.metadata.get("url")
+        print(c(BOLD, f"== {doc.id}") + (f"  {url}" if url and url != doc.id else "") + f"  {verdict}")
         for k, v in doc.attributes.items():
             print(f"  {k} = {v}")
         if doc.edits:
