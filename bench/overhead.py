@@ -71,9 +71,14 @@ def floor(in_dir: Path, out_dir: Path) -> float:
     return time.perf_counter() - t
 
 
-def winnow_run(in_dir: Path, out_dir: Path, executor, verify: bool) -> float:
-    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(in_dir / "*.jsonl.gz")), steps=[],
-                                  writer=JsonlWriter())])
+def winnow_run(in_dir: Path, out_dir: Path, executor, verify: bool, steps: int = 0, budget: bool = True) -> float:
+    from winnow.steps.basic import LengthFilter
+
+    # ``steps`` cheap steps (a length check each) make the per-step bookkeeping visible, e.g. the budget's
+    # two attribute stores per step; ``budget=False`` turns the per-document budget off for the comparison.
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(in_dir / "*.jsonl.gz")),
+                                  steps=[LengthFilter(min_chars=0) for _ in range(steps)], writer=JsonlWriter())],
+                    **({} if budget else {"max_seconds_per_doc": 0, "max_memory_mb_per_doc": 0}))
     t = time.perf_counter()
     with executor:  # closing reaps the workers, so their CPU time is counted
         res = run_pipeline(pipe, out_dir, executor, verify_files=verify, log=False, report=False)
@@ -98,6 +103,11 @@ def main() -> None:
         rows.append(("winnow, no steps, inline (1 process)", w_in, c_in))
         w_v, c_v = timed(winnow_run, tmp / "in", tmp / "inline_v", InlineExecutor(), verify=True)
         rows.append(("winnow, no steps, inline, --verify re-counts outputs", w_v, c_v))
+        cpu_budget = {}
+        for budget in (False, True):
+            w_b, c_b = cpu_budget[budget] = timed(winnow_run, tmp / "in", tmp / f"steps{budget}", InlineExecutor(), verify=False,
+                             steps=10, budget=budget)
+            rows.append((f"winnow, 10 length steps, inline, budget {'on' if budget else 'off'}", w_b, c_b))
         w1, c1 = timed(winnow_run, tmp / "in", tmp / "w1", LocalExecutor(workers=1, progress=False), verify=False)
         rows.append(("winnow local executor, 1 worker", w1, c1))
         w2, c2 = timed(winnow_run, tmp / "in", tmp / "w2", LocalExecutor(workers=2, progress=False), verify=False)
@@ -113,6 +123,8 @@ def main() -> None:
         lines += ["", f"- framework overhead over the floor, inline: {100 * (c_in / c_floor - 1):.1f}% CPU, "
                       f"{100 * (w_in / w_floor - 1):.1f}% wall",
                   f"- with the ledger's --verify re-count of every output: {100 * (c_v / c_floor - 1):.1f}% CPU",
+                  f"- per-document budget (10 steps): {100 * (cpu_budget[True][1] / cpu_budget[False][1] - 1):+.1f}% CPU, "
+                  f"{100 * (cpu_budget[True][0] / cpu_budget[False][0] - 1):+.1f}% wall with it on",
                   f"- scaling 1 -> 2 workers (wall): {w1 / w2:.2f}x speed-up, efficiency {100 * w1 / w2 / 2:.0f}%"]
         text = "\n".join(lines) + "\n"
         print(text)

@@ -196,3 +196,90 @@ def test_read_only_run_folder_is_a_message(tmp_path, real_docs):
             assert rc == 1 and "Traceback" not in err and "ermission" in err, err
     finally:
         run.chmod(0o755)
+
+
+# --- item 5: YAML alias bombs, parameter ranges before the run -----------------------------------------------------
+
+def _bomb(levels: int) -> str:
+    """10 ** levels leaves in a few hundred bytes."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_expansion(tmp_path):
+    bomb = _bomb(6)  # 10^6 leaves; the issue's 10^8 took 41 s and 2.3 GB
+    assert len(bomb) < 400
+    p = tmp_path / "p.yaml"
+    p.write_text(bomb + "stages: []\n")
+    with pytest.raises(ConfigError, match="expands to more than 100,000 values"):
+        load_pipeline(p)
+    p.write_text(_bomb(9) + "stages: []\n")  # 10^9: refused as fast (nothing is expanded)
+    with pytest.raises(ConfigError, match="expands to more than"):
+        load_pipeline(p)
+
+
+def test_a_recursive_alias_is_refused(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("run: &r {name: *r}\nstages: []\n")
+    with pytest.raises(ConfigError, match="recursive alias"):
+        load_pipeline(p)
+
+
+def test_anchors_for_shared_parameters_still_work(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("stages:\n- name: a\n  reader: {type: jsonl, paths: x.jsonl}\n  steps:\n"
+                 "  - &len {type: length, min_chars: 7}\n  - *len\n")
+    pipe = load_pipeline(p)
+    assert [s.min_chars for s in pipe.stages[0].steps] == [7, 7]
+
+
+def test_set_with_an_alias_bomb_or_a_tag_is_a_message(tmp_path, real_docs):
+    _inputs(tmp_path, real_docs)
+    p = _cfg(tmp_path, [{"type": "length"}])
+    bomb = "".join(f"- &a{i} [" + ",".join([f"*a{i - 1}" if i else "x"] * 10) + "]\n" for i in range(4))
+    for value, msg in ((f"[{bomb.replace(chr(10), ' ')}]", "not valid YAML|expands to more than 1,000"),
+                       ("!!python/object/apply:os.system [echo hi]", "could not determine a constructor"),
+                       ("!!binary aGk=", "run.name: expected a string")):
+        rc, err = _cli("run", str(p), "-o", str(tmp_path / "run"), "--set", f"run.name={value}")
+        assert rc == 2 and "Traceback" not in err, err
+        import re
+
+        assert re.search(msg, err), err
+    flow_bomb = "[" + ",".join(["&b [x,x,x,x,x,x,x,x,x,x]"] + ["*b"] * 9) + "]"
+    from winnow.config import parse_set_value
+
+    assert parse_set_value(f"run.name={flow_bomb}")[0] == "run.name"  # 100 values: fine
+    deep = "[" * 3 + "&c [" + ",".join(["x"] * 10) + "]" + "]" * 3
+    assert parse_set_value(f"k={deep}")[1] == [[[["x"] * 10]]]
+
+
+@pytest.mark.parametrize("step,msg", [
+    ({"type": "minhash_dedup", "bands": 1000000}, "bands x rows = 6,000,000 permutations"),
+    ({"type": "minhash_dedup", "rows": 0}, "bands and rows must be at least 1"),
+    ({"type": "minhash_dedup", "keep": "last"}, "keep must be one of"),
+    ({"type": "line_dedup", "min_docs": 0}, "min_docs must be at least 2"),
+    ({"type": "line_dedup", "unit": "word"}, "unit must be line, paragraph or sentence"),
+    ({"type": "exact_dedup", "normalize": "nfc"}, "normalize must be"),
+    ({"type": "url_dedup", "memory_mb": 0}, "memory_mb must be at least 16"),
+])
+def test_step_parameters_are_checked_before_the_run(tmp_path, step, msg):
+    cfg = {"stages": [{"name": "a", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": [step]}]}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=msg):
+        load_pipeline(tmp_path / "p.yaml")
+
+
+@pytest.mark.parametrize("stage,msg", [
+    ({"writer": {"type": "jsonl", "compression": "bz2"}}, "compression must be one of zstd, gzip, none"),
+    ({"writer": {"type": "jsonl", "level": 99}}, r"level 99 is out of range for zstd \(-7..22\)"),
+    ({"rejects": {"type": "jsonl", "compression": "gzip", "level": 10}}, "out of range for gzip"),
+    ({"writer": {"type": "parquet", "rows_per_group": 0}}, "rows_per_group must be at least 1"),
+    ({"reader": {"type": "text", "paths": ".", "files_per_shard": 0}}, "files_per_shard must be at least 1"),
+])
+def test_reader_and_writer_parameters_are_checked_before_the_run(tmp_path, stage, msg):
+    cfg = {"stages": [{"name": "a", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": ["length"], **stage}]}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=msg):
+        load_pipeline(tmp_path / "p.yaml")

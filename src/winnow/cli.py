@@ -16,15 +16,9 @@ DEFAULT_CONFIG = CONFIGS / "default.yaml"
 
 
 def _parse_set(items: list[str] | None) -> dict:
-    import yaml
+    from .config import parse_set_value  # bounded YAML: no alias bombs, tags are a message
 
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        out[k] = yaml.safe_load(v)
-    return out
+    return dict(parse_set_value(item) for item in items or [])
 
 
 def shipped_configs() -> dict[str, Path]:

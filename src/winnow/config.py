@@ -22,9 +22,81 @@ from .errors import ConfigError
 from .registry import lookup
 
 __all__ = ["build_component", "component_to_dict", "load_pipeline", "pipeline_from_dict", "dump_pipeline",
-           "check_type"]
+           "check_type", "load_yaml", "parse_set_value"]
 
 _REF = re.compile(r"\$\{([a-zA-Z0-9_.]+)\}")
+
+# Bounds on a pipeline file, checked on the parsed node graph before anything is built from it. An alias (``*a``)
+# makes a node appear again wherever it is used, so ~350 bytes of nested aliases expand to 10^8 values ("billion
+# laughs"); PyYAML expands them all before winnow sees a key. 100,000 expanded values: the largest shipped
+# pipeline (configs/commoncrawl.yaml) has about 200, so anchors shared between steps stay usable.
+MAX_YAML_NODES = 100_000
+MAX_YAML_BYTES = 4 * 1024 * 1024  # the shipped pipelines are under 10 KB
+# A --set value is one value typed on a command line: anchors and aliases have no use there.
+MAX_SET_NODES = 1_000
+
+
+def _expanded_size(node: yaml.Node, limit: int, where: str) -> int:
+    """How many nodes the document has once every alias is expanded, stopping as soon as it passes ``limit``.
+    Shared nodes are counted once per use but visited once (memoised), so this is linear in the file's size."""
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            raise ConfigError(f"{where}: a YAML alias refers to a node that contains it (a recursive alias)")
+        active.add(key)
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for c in n.value:
+                total += size(c)
+                if total > limit:
+                    break
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k) + size(v)
+                if total > limit:
+                    break
+        active.discard(key)
+        memo[key] = total
+        if total > limit:
+            raise ConfigError(f"{where}: the YAML expands to more than {limit:,} values (anchors and aliases "
+                              "repeated inside each other, a 'billion laughs'); refused before expanding it")
+        return total
+
+    return size(node)
+
+
+def load_yaml(text: str, where: str, max_nodes: int = MAX_YAML_NODES) -> Any:
+    """``yaml.safe_load`` with the expansion of aliases bounded (checked before constructing anything) and every
+    YAML problem (syntax, a ``!!python/...`` tag, nesting too deep for the parser) as a ConfigError."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(f"{where}: {len(text):,} characters is too large for a pipeline file "
+                          f"(at most {MAX_YAML_BYTES:,})")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, max_nodes, where)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def parse_set_value(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from ``--set``; the value is YAML (``100``, ``true``, ``[a, b]``), bounded and tag-free."""
+    if "=" not in item:
+        raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+    k, v = item.split("=", 1)
+    return k, load_yaml(v, f"--set {k}", MAX_SET_NODES)
 
 
 def _interpolate(node: Any, root: dict) -> Any:
@@ -174,11 +246,12 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
     ``main.reader.paths``, ``stages.0.steps.3.min_words``); ``inputs`` are ``--input`` patterns for the reader."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         raise ConfigError(f"pipeline file {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"pipeline file {path} cannot be read: {exc}") from None
+    raw = load_yaml(text, str(path))
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
     if inputs:
@@ -350,10 +423,14 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
     run = raw.get("run") or {}
     if not isinstance(run, dict):
         raise ConfigError(f"{where}: 'run' must be a mapping")
-    unknown = set(run) - {"name", "output_dir", "max_quarantined"}
+    run_keys = ("name", "output_dir", "max_quarantined", "max_seconds_per_doc", "max_memory_mb_per_doc")
+    unknown = set(run) - set(run_keys)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) under 'run': {sorted(unknown)} "
-                          "(keys: name, output_dir, max_quarantined)")
+        raise ConfigError(f"{where}: unknown key(s) under 'run': {sorted(unknown)} (keys: {', '.join(run_keys)})")
+    checked = {key: check_type(run[key], hint, f"{where}: run.{key}")
+               for key, hint in (("name", str), ("output_dir", str), ("max_seconds_per_doc", float),
+                                 ("max_memory_mb_per_doc", int)) if key in run}
+    budget = {k: checked[k] for k in ("max_seconds_per_doc", "max_memory_mb_per_doc") if k in checked}
     max_q = run.get("max_quarantined")
     if max_q is not None and (isinstance(max_q, bool) or not isinstance(max_q, (int, float))):
         raise ConfigError(f"{where}: run.max_quarantined must be a number between 0 and 1, got {max_q!r}")
@@ -411,7 +488,7 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
         raise ConfigError(f"{len(errors)} problems:\n  - " + "\n  - ".join(errors))
     pipe = Pipeline(stages=stages, name=run.get("name", "winnow"), output_dir=run.get("output_dir", "./winnow-out"),
                     on_drop=on_drop, executor=executor,
-                    max_quarantined=float(max_q) if max_q is not None else None)
+                    max_quarantined=float(max_q) if max_q is not None else None, **budget)
     pipe.validate()
     return pipe
 

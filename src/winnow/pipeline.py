@@ -23,7 +23,10 @@ The run folder may be a URL (``s3://bucket/run``): every file above is then uplo
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
+import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -38,7 +41,7 @@ from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_ba
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
 
-__all__ = ["Stage", "Pipeline", "ShardTask", "run_shard", "plan_passes", "stage_shards"]
+__all__ = ["Stage", "Pipeline", "ShardTask", "run_shard", "plan_passes", "stage_shards", "Budget", "BudgetExceeded"]
 
 PROGRESS_EVERY = 500  # documents between progress reports from a worker
 
@@ -63,8 +66,17 @@ class Pipeline:
     # The run fails (after writing every output) when a stage quarantines more than this share of the records it
     # read. None: only when it quarantined all of them. A reader stage that read no record at all always fails.
     max_quarantined: float | None = None
+    # The per-document budget (see ``Budget``): a step running longer than this on one document is stopped and the
+    # document quarantined with reason "budget"; 0 disables. 30 s: the slowest step on the demo crawl and the
+    # shared evaluation pages (html_extract on a 2 MB page) takes under 1 s, so only a pathological page reaches it.
+    max_seconds_per_doc: float = 30.0
+    # ... and a step that grows the worker's resident memory by more than this many MiB over its size after setup
+    # (Linux only; 0 disables). 4096: a worker on the demo and evaluation crawls stays under 600 MiB.
+    max_memory_mb_per_doc: int = 4096
 
     def validate(self) -> None:
+        if self.max_seconds_per_doc < 0 or self.max_memory_mb_per_doc < 0:
+            raise ConfigError("run.max_seconds_per_doc and run.max_memory_mb_per_doc must be >= 0 (0 disables)")
         if self.max_quarantined is not None and not 0.0 <= self.max_quarantined <= 1.0:
             raise ConfigError(f"run.max_quarantined must be a share between 0 and 1, got {self.max_quarantined!r}")
         from .runfolder import check_name
@@ -97,6 +109,9 @@ class Pipeline:
         run: dict[str, Any] = {"name": self.name, "output_dir": str(self.output_dir)}
         if self.max_quarantined is not None:  # written only when set: older run folders keep resuming
             run["max_quarantined"] = self.max_quarantined
+        for key, default in (("max_seconds_per_doc", 30.0), ("max_memory_mb_per_doc", 4096)):
+            if getattr(self, key) != default:  # written only when changed, like max_quarantined
+                run[key] = getattr(self, key)
         return {"run": run, "executor": dict(self.executor),
                 "on_drop": self.on_drop, "stages": stages}
 
@@ -154,6 +169,93 @@ def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> li
     src = next(s for s in pipe.stages if s.name == stage.source)
     reader = _reader_for_stage_output(src, run_dir)
     return [(k.rsplit("/", 1)[-1].split(".")[0], k) for k in reader.shards()]
+
+
+# --- the per-document budget --------------------------------------------------------------------------------
+
+class BudgetExceeded(BaseException):
+    """Raised inside a step by the budget's timer. A BaseException, like KeyboardInterrupt, so that a step's own
+    ``except Exception`` cannot swallow it."""
+
+
+_TICK_S = 0.25  # how often the budget looks; measured cost: one signal and one 40-byte /proc read per tick
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Budget:
+    """Stops a step that runs too long on one document, or grows the worker's memory too much, so the runner can
+    quarantine that document and go on.
+
+    Nothing happens per document but two attribute stores (``since`` set before a step, cleared after); an interval
+    timer (SIGALRM every 0.25 s) runs ``_tick`` in the worker's main thread, which raises ``BudgetExceeded`` inside
+    the running step when it is over. Python code is interrupted between bytecodes; a C call (a regex, lxml) is
+    interrupted when it returns to Python. The timer is only armed in the main thread of a process whose SIGALRM is
+    unused (local and Ray workers, the inline executor in a CLI run); elsewhere nothing is enforced. Syscalls are
+    restarted after the signal (``siginterrupt(False)``), so readers and writers never see EINTR."""
+
+    def __init__(self, seconds: float, memory_mb: int):
+        self.seconds = float(seconds or 0)
+        self.memory = int(memory_mb or 0) * 1024 * 1024
+        self.since: float | None = None  # perf_counter when the running step started; None between steps
+        self.why = ""
+        self._armed = False
+        self._old: Any = None
+        self._base_rss: int | None = None
+
+    def arm(self) -> bool:
+        if (self.seconds <= 0 and self.memory <= 0) or not hasattr(signal, "setitimer"):
+            return False
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        old = signal.getsignal(signal.SIGALRM)
+        if old not in (signal.SIG_DFL, signal.SIG_IGN, None):
+            return False  # someone else's alarm (a test timeout, the host application): leave it alone
+        self._old = old
+        self._base_rss = _rss_bytes() if self.memory > 0 else None
+        signal.signal(signal.SIGALRM, self._tick)
+        signal.siginterrupt(signal.SIGALRM, False)
+        signal.setitimer(signal.ITIMER_REAL, _TICK_S, _TICK_S)
+        self._armed = True
+        return True
+
+    def disarm(self) -> None:
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, self._old)
+            self._armed = False
+
+    def _tick(self, signum: int, frame: Any) -> None:
+        since = self.since
+        if since is None:
+            return
+        now = time.perf_counter()
+        if self.seconds > 0 and now - since > self.seconds:
+            # once per budget: a step that swallowed the first one gets a second after another full budget
+            self.since = since + self.seconds
+            self.why = f"ran longer than run.max_seconds_per_doc={self.seconds:g} s"
+            raise BudgetExceeded(self.why)
+        if self._base_rss is not None:
+            rss = _rss_bytes()
+            if rss is not None and rss - self._base_rss > self.memory:
+                self.since = None
+                self.why = (f"grew the worker's memory by {(rss - self._base_rss) >> 20:,} MiB, over "
+                            f"run.max_memory_mb_per_doc={self.memory >> 20:,}")
+                raise BudgetExceeded(self.why)
+
+    def rebase(self) -> None:
+        """After a document stopped for memory: what it left allocated (the allocator may keep freed arenas) must
+        not count against the next one."""
+        if self._base_rss is not None:
+            gc.collect()
+            rss = _rss_bytes()
+            self._base_rss = max(self._base_rss, rss) if rss is not None else self._base_rss
 
 
 # --- running one shard ------------------------------------------------------------------------------------------
@@ -256,6 +358,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         kept_w = (stage.writer if ps.last else JsonlWriter(level=1)).open(kept_tmp)
         rej_w = stage.rejects.open(rej_tmp)
         quar_f = open(quar_tmp, "wb")
+        budget = Budget(pipe.max_seconds_per_doc, pipe.max_memory_mb_per_doc)
+        budget.arm()
         try:
             for item in source:
                 n_in += 1
@@ -282,20 +386,29 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     st.docs_in += 1
                     before = len(doc.text)
                     n_edits = len(doc.edits)
-                    t0 = time.perf_counter()
+                    t0 = budget.since = time.perf_counter()
                     try:
                         doc = step.process(doc)
-                    except Exception as exc:  # one bad document must not stop the run: quarantine it whole
+                        budget.since = None
+                    except (Exception, BudgetExceeded) as exc:  # one bad document must not stop the run
+                        budget.since = None
                         st.seconds += time.perf_counter() - t0
                         st.errors += 1
                         n_quar += 1
-                        quarantine_reasons["step_error"] = quarantine_reasons.get("step_error", 0) + 1
-                        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                        quarantine_first.setdefault("step_error", f"step {label} raised on document {doc.id}: {tb}")
+                        if isinstance(exc, BudgetExceeded):
+                            why = "budget"
+                            msg = (f"step {label} stopped on document {doc.id}: it {budget.why} "
+                                   f"(after {time.perf_counter() - t0:.1f} s)")
+                            budget.rebase()
+                        else:
+                            why = "step_error"
+                            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                            msg = f"step {label} raised on document {doc.id}: {tb}"
+                        quarantine_reasons[why] = quarantine_reasons.get(why, 0) + 1
+                        quarantine_first.setdefault(why, msg)
                         quar_f.write(orjson.dumps({
                             "stage": stage.name, "pass": ps.index, "source": str(doc.metadata.get("source", task.key)),
-                            "location": f"document {doc.id}", "reason": "step_error",
-                            "message": f"step {label} raised on document {doc.id}: {tb}",
+                            "location": f"document {doc.id}", "reason": why, "step": label, "message": msg,
                             "document": doc.to_dict()}, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
                         failed = True
                         break
@@ -334,6 +447,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 chars_out += len(doc.text)
                 kept_w.write(doc)
         finally:
+            budget.disarm()
             kept_w.close()
             rej_w.close()
             quar_f.close()

@@ -261,9 +261,14 @@ def _write_report(run_dir: Path | RemotePath, log: bool) -> None:
 def _strip_executor(cfg: str) -> str:
     import yaml
 
-    d = yaml.safe_load(cfg) or {}
+    from .config import load_yaml
+
+    d = load_yaml(cfg, "config.resolved.yaml") or {}
     d.pop("executor", None)
-    d.get("run", {}).pop("output_dir", None)
+    for key in ("output_dir", "max_seconds_per_doc", "max_memory_mb_per_doc"):
+        # the budget decides only the fate of pathological documents; raising it is how an operator resumes a run
+        # whose budget stopped too much
+        d.get("run", {}).pop(key, None)
     return yaml.safe_dump(d, sort_keys=True)
 
 

@@ -216,11 +216,9 @@ def _fingerprint(path: str) -> list:
 
 
 def _files_of(reader: Any, keys: list[str]) -> list[str]:
-    files_of = getattr(reader, "files_of", None)
-    out: list[str] = []
-    for k in keys:
-        out.extend(files_of(k) if callable(files_of) else [k])
-    return out
+    """A reader whose shard keys are not file paths (a text folder's ``folder#3``) says which files they read."""
+    input_files = getattr(reader, "input_files", None)
+    return list(input_files(keys)) if callable(input_files) else list(keys)
 
 
 class Inputs:

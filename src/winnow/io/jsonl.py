@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import orjson
 import zstandard
@@ -130,6 +130,16 @@ class JsonlWriter(Writer):
 
     compression: str = "zstd"  # zstd | gzip | none
     level: int = 3  # the compressor's level
+
+    # the levels each codec accepts; anything else used to fail at the first shard's first write
+    LEVELS: ClassVar[dict[str, tuple[int, int]]] = {"zstd": (-7, 22), "gzip": (0, 9), "none": (-(1 << 30), 1 << 30)}
+
+    def validate(self) -> None:
+        if self.compression not in self.LEVELS:
+            raise ValueError(f"compression must be one of {', '.join(self.LEVELS)}, got {self.compression!r}")
+        lo, hi = self.LEVELS[self.compression]
+        if not lo <= self.level <= hi:
+            raise ValueError(f"level {self.level} is out of range for {self.compression} ({lo}..{hi})")
 
     @property
     def extension(self) -> str:  # type: ignore[override]

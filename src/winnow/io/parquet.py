@@ -117,5 +117,9 @@ class ParquetWriter(Writer):
     rows_per_group: int = 2048  # rows per row group
     extension = ".parquet"
 
+    def validate(self) -> None:
+        if self.rows_per_group < 1:
+            raise ValueError(f"rows_per_group must be at least 1, got {self.rows_per_group}")
+
     def open(self, path: Path) -> _ParquetHandle:
         return _ParquetHandle(path, self.rows_per_group)

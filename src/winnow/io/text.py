@@ -31,6 +31,19 @@ class TextFolderReader(Reader):
     def yields_html(self) -> bool:
         return self.field == "html"
 
+    def validate(self) -> None:
+        if self.files_per_shard < 1:  # 0 used to be a ZeroDivisionError when listing the shards
+            raise ValueError(f"files_per_shard must be at least 1, got {self.files_per_shard}")
+
+    def input_files(self, shards: list[str]) -> list[str]:
+        """The files these shards read (one listing): what a resume fingerprints (winnow.runfolder.Inputs)."""
+        files = self._files()
+        out: list[str] = []
+        for shard in shards:
+            i = int(shard.rsplit("#", 1)[1])
+            out.extend(p for _, p in files[i * self.files_per_shard:(i + 1) * self.files_per_shard])
+        return out
+
     def _files(self) -> list[tuple[str, str]]:
         out = []
         for folder in expand_paths(self.paths):

@@ -81,6 +81,15 @@ class _DedupStep(CorpusStep):
         w.write_table(0, np.array(self._k, dtype=np.uint64), np.array(self._o, dtype=np.uint32),
                       np.array(self._k2, dtype=np.uint64))
 
+    def validate(self) -> None:
+        """Every parameter's range before a run: a bad one used to surface in the reduce, after pass 1."""
+        super().validate()
+        if hasattr(self, "keep"):
+            self._check_keep()
+        if getattr(self, "memory_mb", 1) < 16:
+            raise ValueError(f"{self.name}: memory_mb must be at least 16 (the reduce's partitions), "
+                             f"got {self.memory_mb}")
+
     # --- reduce ---------------------------------------------------------------------------------------------
     def _check_keep(self) -> None:
         if self.keep not in _KEEP:
@@ -199,6 +208,10 @@ class ExactDedup(_DedupStep):
     keep: str = "first"  # first | longest
     memory_mb: int = 512
     REASONS = ("exact_duplicate",)
+
+    def validate(self) -> None:
+        super().validate()
+        normalize_text("", self.normalize)  # raises ValueError naming the choices
 
     def _collect(self, o: int, doc: Document) -> None:
         k, k2 = _h128(normalize_text(doc.text, self.normalize))
@@ -430,6 +443,19 @@ class MinhashDedup(_DedupStep):
     REASONS = ("near_duplicate",)
     FRACTIONS = ("verify",)
     STYLE = "position"
+    # bands x rows permutations are hashed per document and kept per document until the reduce: 1024 is ten times
+    # the defaults (18 x 6) and FineWeb's 14 x 8; bands: 1000000 used to hang the first document's signature.
+    MAX_PERMUTATIONS: ClassVar[int] = 1024
+    MAX_NGRAM: ClassVar[int] = 64
+
+    def validate(self) -> None:
+        super().validate()
+        if self.bands < 1 or self.rows < 1 or not 1 <= self.ngram <= self.MAX_NGRAM:
+            raise ValueError(f"minhash_dedup: bands and rows must be at least 1 and ngram between 1 and "
+                             f"{self.MAX_NGRAM}, got bands={self.bands}, rows={self.rows}, ngram={self.ngram}")
+        if self.bands * self.rows > self.MAX_PERMUTATIONS:
+            raise ValueError(f"minhash_dedup: bands x rows = {self.bands * self.rows:,} permutations per document, "
+                             f"more than {self.MAX_PERMUTATIONS} (FineWeb uses 14 x 8 = 112)")
 
     def _start_tables(self) -> None:
         self._hasher = MinHasher(self.ngram, self.bands * self.rows, self.seed)
@@ -581,6 +607,15 @@ class LineDedup(_DedupStep):
                 self._k.append(key[0])
                 self._k2.append(key[1])
                 self._o.append(o)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.min_docs < 2:  # checked before the run: it used to fail in the reduce, after pass 1
+            raise ValueError(f"line_dedup: min_docs must be at least 2, got {self.min_docs}")
+        _unit_spans("", self.unit)  # raises ValueError naming the choices
+        if self.min_chars < 0 or self.min_words < 0:
+            raise ValueError(f"line_dedup: min_chars and min_words must be >= 0, got {self.min_chars}, "
+                             f"{self.min_words}")
 
     def reduce(self, ctx: Context) -> None:
         if self.min_docs < 2:

@@ -1,0 +1,119 @@
+"""The per-document budget (issue 11): a step that runs too long or grows the worker's memory too much on one
+document is stopped, the document quarantined with reason ``budget`` naming the step, and the run goes on."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import orjson
+import pytest
+
+from winnow.executors import InlineExecutor, LocalExecutor
+from winnow.io.jsonl import JsonlReader
+from winnow.pipeline import Pipeline, Stage
+from winnow.registry import register
+from winnow.run import run_pipeline
+from winnow.step import Map
+
+from tests.helpers import write_jsonl
+
+
+@register("_test_budget_hog")
+@dataclass
+class Hog(Map):
+    """Spins on documents whose text says "spin", sleeps on "sleep", allocates on "alloc"; others pass."""
+
+    def map(self, doc):
+        if doc.text == "spin":
+            x = 0
+            while True:  # pure Python: interrupted between bytecodes
+                x += 1
+        if doc.text == "sleep":
+            time.sleep(3600)  # a C call: interrupted by the signal
+        if doc.text == "alloc":
+            hog = []
+            for _ in range(40):  # up to 320 MiB, in steps slow enough for the 0.25 s tick to see
+                hog.append(bytearray(8 << 20))
+                time.sleep(0.03)
+            raise AssertionError("the memory budget did not stop this document")
+        if doc.text == "swallow":
+            try:
+                time.sleep(3600)
+            except Exception:  # a step's own broad except must not swallow the budget
+                pass
+            time.sleep(3600)
+        return doc
+
+
+def _pipe(tmp_path, texts, **budget) -> Pipeline:
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    return Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[_step()])], **budget)
+
+
+def _step():
+    from winnow.registry import lookup
+
+    return lookup("_test_budget_hog", "step")()
+
+
+def _quarantine(run) -> list[dict]:
+    return [orjson.loads(line) for f in sorted((run / "quarantine" / "s").glob("*.jsonl"))
+            for line in f.read_bytes().splitlines()]
+
+
+def test_budget_stops_slow_documents_in_a_local_worker(tmp_path):
+    texts = ["ok one", "spin", "ok two", "sleep", "swallow", "ok three"]
+    t = time.perf_counter()
+    with LocalExecutor(workers=1, progress=False) as ex:
+        res = run_pipeline(_pipe(tmp_path, texts, max_seconds_per_doc=0.5), tmp_path / "run", ex, log=False,
+                           report=False)
+    assert time.perf_counter() - t < 60
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (6, 3, 3, True)
+    q = _quarantine(tmp_path / "run")
+    assert [r["document"]["id"] for r in q] == ["d1", "d3", "d4"]
+    assert {r["reason"] for r in q} == {"budget"} and {r["step"] for r in q} == {"_test_budget_hog"}
+    assert "step _test_budget_hog stopped on document d1: it ran longer than run.max_seconds_per_doc=0.5 s" \
+        in q[0]["message"]
+
+
+@pytest.mark.timeout(600, method="thread")  # pytest-timeout's signal method would hold SIGALRM
+def test_budget_inline_and_disabled(tmp_path):
+    res = run_pipeline(_pipe(tmp_path, ["ok", "spin"], max_seconds_per_doc=0.3), tmp_path / "run",
+                       InlineExecutor(), log=False, report=False)
+    assert res.stats["stages"][0]["quarantined"] == 1
+    assert res.stats["stages"][0]["passes"][0]["quarantine_reasons"] == {"budget": 1}
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="RSS from /proc")
+def test_memory_budget_stops_a_document_that_grows_the_worker(tmp_path):
+    with LocalExecutor(workers=1, progress=False) as ex:
+        res = run_pipeline(_pipe(tmp_path, ["ok", "alloc", "ok again"], max_memory_mb_per_doc=64), tmp_path / "run",
+                           ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["kept"], s["quarantined"]) == (2, 1)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["reason"] == "budget" and "run.max_memory_mb_per_doc=64" in q["message"]
+
+
+def test_budget_is_a_run_option_in_yaml(tmp_path):
+    import yaml
+
+    from winnow.config import dump_pipeline, load_pipeline
+    from winnow.errors import ConfigError
+
+    cfg = {"run": {"max_seconds_per_doc": 2}, "stages": [{"name": "a", "reader": {"type": "jsonl", "paths": "x"},
+                                                           "steps": ["length"]}]}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    pipe = load_pipeline(tmp_path / "p.yaml")
+    assert pipe.max_seconds_per_doc == 2.0 and "max_seconds_per_doc: 2.0" in dump_pipeline(pipe)
+    cfg["run"]["max_seconds_per_doc"] = "soon"
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match="run.max_seconds_per_doc: expected a number"):
+        load_pipeline(tmp_path / "p.yaml")
+    cfg["run"]["max_seconds_per_doc"] = -1
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match="must be >= 0"):
+        load_pipeline(tmp_path / "p.yaml")
