@@ -219,6 +219,12 @@ def cmd_whatif(args) -> int:
     return whatif(as_path(args.run_dir), _parse_set(args.set), as_json=args.json)
 
 
+def cmd_train_classifier(args) -> int:
+    from .train import main as train_main
+
+    return train_main(args)
+
+
 def cmd_apply(args) -> int:
     from .apply import apply_cli
 
@@ -307,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="re-threshold a step first, as in whatif (e.g. gopher_quality.min_words=100)")
     sp.add_argument("--json", action="store_true", help="print the stats as JSON")
     sp.set_defaults(fn=cmd_apply)
+
+    sp = sub.add_parser("train-classifier", help="train a fastText classifier on labelled text (JSONL/Parquet, two "
+                                                 "folders, or a run folder) and write it with its card")
+    from .train import add_arguments
+
+    add_arguments(sp)
+    sp.set_defaults(fn=cmd_train_classifier)
     return p
 
 

@@ -39,7 +39,7 @@ _LABEL = "__label__"
 
 
 def _lid176() -> Path:
-    from .language import lite_model_path
+    from .langid import lite_model_path
 
     return lite_model_path()
 
