@@ -16,6 +16,7 @@ from typing import Iterator
 
 import orjson
 
+from ._terminal import json_printable, printable
 from .config import load_pipeline
 from .document import Document, Quarantine
 from .io.text import _decode_html
@@ -102,28 +103,33 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
     for item in _documents(path, configured):
         if isinstance(item, Quarantine):
             if as_json:
-                out.write(orjson.dumps({"quarantined": item.to_dict()}).decode() + "\n")
+                out.write(json_printable(orjson.dumps({"quarantined": item.to_dict()}).decode()) + "\n")
             else:
-                print(f"QUARANTINED {item.message}")
+                print(f"QUARANTINED {printable(item.message, one_line=True)}")
             continue
         doc = run_steps(item, steps)
         if as_json:
-            out.write(orjson.dumps({
+            line = orjson.dumps({
                 "id": doc.id, "url": doc.metadata.get("url"), "kept": doc.drop is None, "drop": doc.drop.to_dict() if doc.drop else None,
                 "attributes": doc.attributes,
                 "edits": [{"start": e.start, "end": e.end, "step": e.step, "reason": e.reason, "removed": e.removed,
                            "score": e.score} for e in doc.edits],
-                "text": doc.text}, option=orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
+                "text": doc.text}, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+            out.write(json_printable(line) + "\n")
             continue
         c = (lambda code, s: f"{code}{s}{RESET}") if color else (lambda code, s: s)
         d = doc.drop
         measured = "" if d is None or d.value is None else (
             f" (value {d.value:g})" if d.threshold is None else f" (value {d.value:g}, threshold {d.threshold:g})")
-        verdict = c(GREEN, "KEPT") if d is None else c(RED, f"DROPPED by {d.step}: {d.reason}{measured}")
+        # Everything from the document (id, url, attribute names and values, removed and kept text) is shown with its
+        # control characters escaped: a crawled page must not drive the terminal (title, screen clear, ...).
+        p = printable
+        verdict = c(GREEN, "KEPT") if d is None else c(RED, p(f"DROPPED by {d.step}: {d.reason}{measured}", True))
         url = doc.metadata.get("url")
-        print(c(BOLD, f"== {doc.id}") + (f"  {url}" if url and url != doc.id else "") + f"  {verdict}")
+        print(c(BOLD, "== " + p(doc.id, True)) + (f"  {p(url, True)}" if url and url != doc.id else "")
+              + f"  {verdict}")
         for k, v in doc.attributes.items():
-            print(f"  {k} = {v}")
+            print(f"  {p(k, True)} = {p(v, True)}")
         if doc.edits:
             print(c(BOLD, f"  removed spans ({len(doc.edits)}):"))
             for e in doc.edits:
@@ -131,7 +137,7 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
                 if len(snippet) > 160:
                     snippet = snippet[:157] + "..."
                 score = f" score={e.score:.3f}" if e.score is not None else ""
-                print(f"   [{e.step}: {e.reason}{score}] " + c(RED, snippet))
+                print(f"   [{p(e.step, True)}: {p(e.reason, True)}{score}] " + c(RED, p(snippet, True)))
         print(c(DIM, "  text after cleaning:"))
-        print("  " + doc.text[:2000].replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
+        print("  " + p(doc.text[:2000]).replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from .._terminal import json_printable, printable
 from ._run import OPS, Record, RunInfo, doc_path, iter_everything, load_run, numeric
 
 __all__ = ["explain", "find_records", "explain_record"]
@@ -105,7 +106,7 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
     quarantined = [r for r in recs if r.where == "quarantine"]
     terminal = _terminal(info, recs)
     if not recs:
-        print(f"winnow: no document with id {doc_id!r} in {run_dir} (searched kept/, rejected/, work/ and "
+        print(f"winnow: no document with id {printable(repr(doc_id))} in {run_dir} (searched kept/, rejected/, work/ and "
               f"quarantine/; a record the reader could not parse has no id)", file=sys.stderr)
         return 1
     stories = [explain_record(info, r) for r in terminal]
@@ -113,8 +114,9 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
            "message": r.doc.get("message")} for r in quarantined]
     seen_in = [{"where": r.where, "stage": r.stage, "file": _rel(info, r.path)} for r in recs]
     if as_json:
-        sys.stdout.write(orjson.dumps({"id": doc_id, "records": stories, "quarantined": qs, "seen_in": seen_in},
-                                      option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
+        sys.stdout.write(json_printable(orjson.dumps(
+            {"id": doc_id, "records": stories, "quarantined": qs, "seen_in": seen_in},
+            option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()) + "\n")
         return 0
     out: list[str] = []
     if len(stories) > 1:
@@ -124,7 +126,8 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
     for q in qs:
         out.append(f"QUARANTINED in stage {q['stage']}: {q['reason']}: {q['message']}  ({q['file']})")
     out.append("records: " + ", ".join(f"{x['file']}" for x in seen_in))
-    print("\n".join(out))
+    # every line is built from the run's records: ids, attribute names, removed text come from crawled pages
+    print("\n".join(printable(line, one_line=True) for line in out))
     return 0
 
 
