@@ -283,3 +283,33 @@ def test_reader_and_writer_parameters_are_checked_before_the_run(tmp_path, stage
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(ConfigError, match=msg):
         load_pipeline(tmp_path / "p.yaml")
+
+
+def test_report_survives_extreme_attribute_values(tmp_path):
+    """±1e308 attribute values (from input records) made the histogram's span infinite and report.html fail."""
+    from winnow.executors import InlineExecutor as Inline
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.report import build_report
+    from winnow.steps.basic import LengthFilter
+
+    recs = [{"id": f"d{i}", "text": "word " * (i + 1), "metadata": {}, "edits": [],
+             "attributes": {"x.score": [1e308, -1e308, 1.5, 2.5][i % 4], "y.big": 1e308 if i % 2 else 0}}
+            for i in range(40)]
+    write_jsonl(tmp_path / "in" / "a.jsonl", recs)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[LengthFilter(min_chars=100)])])
+    run_pipeline(pipe, tmp_path / "run", Inline(), log=False, report=False)
+    html = build_report(tmp_path / "run").read_text()
+    assert "x.score" in html and "NaN" not in html and "nan" not in html.replace("nan-", "")
+
+
+def test_an_unwritable_report_is_a_message(tmp_path, real_docs):
+    """What a read-only run folder does to `winnow report`, reproduced as root too: report.html cannot be
+    written because a folder is in its place."""
+    _inputs(tmp_path, real_docs)
+    run = tmp_path / "run"
+    run_pipeline(load_pipeline(_cfg(tmp_path, [{"type": "length"}])), run, log=False, report=False)
+    (run / "report.html").mkdir()
+    rc, err = _cli("report", str(run))
+    assert rc == 1 and "Traceback" not in err and "report.html" in err, err

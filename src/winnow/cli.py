@@ -347,6 +347,13 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (`winnow steps | head`): not an error; keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError, OSError) as exc:
+        # a read-only run folder, a full disk, a path that is a file: the operator's environment, not a bug, so
+        # a message naming the file rather than a traceback
+        what = exc.strerror or type(exc).__name__
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"winnow: {what}{where}" + ("" if exc.strerror else f" ({exc})"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ def _scale(vals: list[float]) -> str:
     return "lin"
 
 
+_EDGE = 1e300
 _FWD = {"lin": lambda v: v, "log": lambda v: math.log10(v), "log1p": lambda v: math.log10(1.0 + v)}
 _INV = {"lin": lambda u: u, "log": lambda u: 10 ** u, "log1p": lambda u: 10 ** u - 1.0}
 
@@ -111,6 +112,10 @@ def histogram_svg(values: list[tuple[float, str]], thresholds: list[tuple[str, s
                   width: int = 380, height: int = 200) -> str:
     """Stacked histogram of (value, class) pairs, classes kept / here / other, with threshold lines."""
     classes = (("kept", C_KEPT), ("here", C_DROP), ("other", C_OTHER))
+    # Attribute values come from input records: ±1e308 made the axis span overflow to inf and the bins NaN (and
+    # the whole report failed). Values beyond ±1e300 are drawn at the edge; every span below stays finite.
+    values = [(min(max(v, -_EDGE), _EDGE), c) for v, c in values]
+    thresholds = [(p, s, min(max(t, -_EDGE), _EDGE)) for p, s, t in thresholds]
     vs = sorted(v for v, _ in values)
     vlo, vhi = vs[0], vs[-1]
     mode = _scale(vs)
