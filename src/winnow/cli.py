@@ -216,7 +216,10 @@ def cmd_whatif(args) -> int:
 
     from .io.base import as_path
 
-    return whatif(as_path(args.run_dir), _parse_set(args.set), as_json=args.json)
+    from .report.whatif import parse_sweep
+
+    sweep = parse_sweep(args.sweep) if args.sweep else None
+    return whatif(as_path(args.run_dir), _parse_set(args.set), as_json=args.json, sweep=sweep)
 
 
 def cmd_train_classifier(args) -> int:
@@ -302,7 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("whatif", help="how the funnel would change under other thresholds")
     sp.add_argument("run_dir")
-    sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE", required=True)
+    sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE",
+                    help="a threshold to change (numbers, lists and booleans: 'language.languages=[en,de]')")
+    sp.add_argument("--sweep", metavar="STEP.PARAM=V1,V2,...",
+                    help="one table over several values of one parameter, e.g. gopher_quality.min_words=50,100,200")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_whatif)
     sp = sub.add_parser("apply", help="write the documents a finished (annotate) run would keep, optionally "

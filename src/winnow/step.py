@@ -67,7 +67,18 @@ class Step:
     READS_HTML: ClassVar[bool] = False
     # Parameters that are fractions: validation refuses a value outside [0, 1] (a 65 meant as 0.65) before a run.
     FRACTIONS: ClassVar[tuple[str, ...]] = ()
+    # Parameters that ``replay`` can re-decide from recorded attributes, beyond numeric THRESHOLDS (a list of
+    # languages, a boolean switch), and the reasons its verdicts can give: ``winnow whatif`` accepts them.
+    REPLAYABLE: ClassVar[tuple[str, ...]] = ()
+    REPLAY_REASONS: ClassVar[tuple[str, ...]] = ()
     _ready: bool = False
+
+    @classmethod
+    def replay(cls, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+        """For a step with REPLAYABLE parameters: its verdict under ``params`` from the attributes a run recorded,
+        as ``(decidable, reason or None, value, threshold)``; decidable is False when an attribute it needs is
+        missing. It must decide exactly as the step did."""
+        raise NotImplementedError
 
     def validate(self) -> None:
         """Called by config validation after construction; raise ValueError with a message for the user."""

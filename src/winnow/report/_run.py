@@ -40,6 +40,7 @@ class StepInfo:
     kind: str = "step"
     gpos: int = 0  # position in the whole pipeline (all stages, in order)
     installed: bool = True  # False: a plugin's step type this interpreter cannot import (thresholds unknown)
+    step_cls: Any = None  # the step's class, when installed (its REPLAYABLE parameters and replay)
 
     @property
     def key(self) -> str:
@@ -126,7 +127,8 @@ def load_run(run_dir: str | Path) -> RunInfo:
             params = {k: v for k, v in spec.items() if k != "type"}
             thr = dict(getattr(cls, "THRESHOLDS", None) or {}) if cls is not None else {}
             steps.append(StepInfo(st["name"], i, label, spec["type"], params, thr,
-                                  tuple(getattr(cls, "REASONS", ()) or ()), _kind(cls), len(steps), cls is not None))
+                                  tuple(getattr(cls, "REASONS", ()) or ()), _kind(cls), len(steps), cls is not None,
+                                  cls))
     chains: dict[str, list[str]] = {}
     for st in stages:
         src = st.get("from")

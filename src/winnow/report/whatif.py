@@ -25,7 +25,7 @@ import orjson
 from ..errors import ConfigError
 from ._run import RunInfo, doc_path, iter_terminal, load_run, threshold_verdict
 
-__all__ = ["whatif", "compute_whatif", "resolve_sets", "replay", "UNKNOWN"]
+__all__ = ["whatif", "compute_whatif", "compute_many", "resolve_sets", "replay", "UNKNOWN", "parse_sweep"]
 
 UNKNOWN = object()
 EXAMPLE_IDS = 10
@@ -48,26 +48,49 @@ def resolve_sets(info: RunInfo, sets: dict[str, object]) -> dict[int, dict[str, 
             close = difflib.get_close_matches(who, known, n=2, cutoff=0.5)
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise ConfigError(f"--set {key}: no step {who!r} in this run{hint} (steps: {', '.join(known) or 'none'})")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ConfigError(f"--set {key}: expected a number, got {value!r}")
         for st in steps:
             if not st.installed:
                 raise ConfigError(f"--set {key}: step type {st.type!r} is not installed in this Python environment "
                                   "(a plugin?), so its thresholds are unknown here; install the package that "
                                   "provides it and run whatif again")
-            if param not in st.thresholds:
-                declared = ", ".join(st.thresholds) or "none"
+            replayable = list(st.thresholds) + [p for p in _replayable(st) if p not in st.thresholds]
+            if param not in replayable:
+                declared = ", ".join(replayable) or "none"
                 if param in st.params:
                     raise ConfigError(
                         f"--set {key}: step {st.label!r} does not declare {param!r} in THRESHOLDS, so its decisions "
                         f"cannot be replayed from recorded attributes (re-thresholdable: {declared}); rerun the "
                         f"pipeline with that parameter changed instead")
-                close = difflib.get_close_matches(param, list(st.thresholds) + list(st.params), n=1, cutoff=0.5)
+                close = difflib.get_close_matches(param, replayable + list(st.params), n=1, cutoff=0.5)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(f"--set {key}: step {st.label!r} has no parameter {param!r}{hint} "
                                   f"(re-thresholdable: {declared})")
-            out.setdefault(st.gpos, {})[param] = value
+            out.setdefault(st.gpos, {})[param] = _checked_value(st, param, value, key)
     return out
+
+
+def _replayable(st) -> tuple[str, ...]:
+    """Parameters beyond THRESHOLDS that the step's own ``replay`` re-decides (a list of languages, a boolean)."""
+    return tuple(getattr(st.step_cls, "REPLAYABLE", ()) or ())
+
+
+def _checked_value(st, param: str, value: Any, key: str) -> Any:
+    """The value checked against the parameter's type as a pipeline file would be (lists, booleans, numbers), and
+    against [0, 1] for a fraction. A null switches a threshold off."""
+    import typing
+
+    from ..config import check_type
+
+    if value is None and param in st.thresholds:
+        return None
+    hint = typing.get_type_hints(st.step_cls).get(param) if st.step_cls is not None else None
+    if hint is not None:
+        value = check_type(value, hint, f"--set {key}")
+    elif value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"--set {key}: expected a number, got {value!r}")
+    if param in (getattr(st.step_cls, "FRACTIONS", ()) or ()) and value is not None and not 0 <= value <= 1:
+        raise ConfigError(f"--set {key}: {param} is a fraction between 0 and 1, got {value!r}")
+    return value
 
 
 @dataclass
@@ -107,17 +130,16 @@ def _count_verdicts(side: Side, gpos: list[int], verdicts: list[Any]) -> None:
             d[r] = d.get(r, 0) + 1
 
 
-def replay(info: RunInfo, rec, changes: dict[int, dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
-    """One document's (path, recorded verdicts, verdicts under ``changes``), one entry per step of its path:
-    None (passes), a drop dict, or UNKNOWN (a routing run never ran the step on it). ``winnow apply`` writes the
-    documents this decides, so the funnel whatif prints is the one apply produces."""
-    path = doc_path(info, rec)
-    attrs = rec.doc.get("attributes") or {}
+def _recorded(path) -> list[Any]:
     old_v: list[Any] = []
     for j, st in enumerate(path.steps):
         # maps and taggers never drop: a document that now gets further passes them whatever it holds
         never_drops = st.kind in ("map", "tagger")
         old_v.append(path.verdicts[j] if path.reached[j] or never_drops else UNKNOWN)
+    return old_v
+
+
+def _replayed(path, attrs: dict[str, Any], old_v: list[Any], changes: dict[int, dict[str, Any]]) -> list[Any]:
     new_v: list[Any] = []
     for j, st in enumerate(path.steps):
         ch = changes.get(st.gpos)
@@ -126,37 +148,69 @@ def replay(info: RunInfo, rec, changes: dict[int, dict[str, Any]]) -> tuple[Any,
             continue
         v = path.verdicts[j]
         params = {**st.params, **ch}
-        # a parameter left null in the config is resolved by the step at run time (a variant's default):
-        # whatif cannot redo that check, so its verdicts stand as recorded
-        replayable = {r for p, (_a, _o, r) in st.thresholds.items() if params.get(p) is not None}
+        if _replayable(st):  # the step re-decides itself from what it recorded (language: label and score)
+            replayable = set(getattr(st.step_cls, "REPLAY_REASONS", ()) or ())
+            decide = st.step_cls.replay
+        else:
+            # a parameter left null in the config is resolved by the step at run time (a variant's default):
+            # whatif cannot redo that check, so its verdicts stand as recorded
+            replayable = {r for p, (_a, _o, r) in st.thresholds.items() if params.get(p) is not None}
+            decide = None
         if v is not None and v.get("reason") not in replayable:
             new_v.append(v)  # a check whatif cannot redo stands as recorded
             continue
-        decidable, reason, value, thr = threshold_verdict(st, attrs, params)
+        if decide is not None:
+            decidable, reason, value, thr = decide(attrs, params)
+        else:
+            decidable, reason, value, thr = threshold_verdict(st, attrs, params)
         if not decidable:
             new_v.append(UNKNOWN)
         elif reason is None:
             new_v.append(None)
         else:
             new_v.append({"step": st.type, "reason": reason, "value": value, "threshold": thr})
-    return path, old_v, new_v
+    return new_v
+
+
+def replay(info: RunInfo, rec, changes: dict[int, dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
+    """One document's (path, recorded verdicts, verdicts under ``changes``), one entry per step of its path:
+    None (passes), a drop dict, or UNKNOWN (a routing run never ran the step on it). ``winnow apply`` writes the
+    documents this decides, so the funnel whatif prints is the one apply produces."""
+    path = doc_path(info, rec)
+    old_v = _recorded(path)
+    return path, old_v, _replayed(path, rec.doc.get("attributes") or {}, old_v, changes)
+
+
+@dataclass
+class _Scenario:
+    """The new side of one set of changes, with what only it knows."""
+
+    changes: dict[int, dict[str, Any]]
+    new: Side = field(default_factory=Side)
+    undetermined: dict[int, int] = field(default_factory=dict)
+    und_chars: int = 0
+    newly_dropped: list[str] = field(default_factory=list)
+    newly_kept: list[str] = field(default_factory=list)
+    n_newly_dropped: int = 0
+    n_newly_kept: int = 0
 
 
 def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    old, new = Side(), Side()
-    undetermined: dict[int, int] = {}
-    newly_dropped: list[str] = []
-    newly_kept: list[str] = []
-    n_newly_dropped = n_newly_kept = 0
-    und_chars = 0
+    return compute_many(info, [changes])[0]
+
+
+def compute_many(info: RunInfo, scenarios: list[dict[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """``compute_whatif`` for several sets of changes (a sweep) in one pass over the run's records."""
+    old = Side()
+    scen = [_Scenario(ch) for ch in scenarios]
     for rec in iter_terminal(info):
-        path, old_v, new_v = replay(info, rec, changes)
+        path = doc_path(info, rec)
+        attrs = rec.doc.get("attributes") or {}
+        old_v = _recorded(path)
         gpos = [s.gpos for s in path.steps]
         o_drop, _ = _walk(old, gpos, old_v)
-        n_drop, n_unknown = _walk(new, gpos, new_v)
         if info.annotate:
             _count_verdicts(old, gpos, old_v)
-            _count_verdicts(new, gpos, new_v)
         o_kept = o_drop is None
         did = str(rec.doc.get("id"))
         chars = path.final_chars
@@ -164,25 +218,35 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
             old.kept_docs += 1
             old.kept_chars += chars
             old.kept_tokens += path.final_tokens
-        if n_unknown is not None:
-            g = gpos[n_unknown]
-            undetermined[g] = undetermined.get(g, 0) + 1
-            und_chars += chars
-            continue
-        n_kept = n_drop is None
-        if n_kept:
-            new.kept_docs += 1
-            new.kept_chars += chars
-            new.kept_tokens += path.final_tokens
-        if o_kept and not n_kept:
-            n_newly_dropped += 1
-            if len(newly_dropped) < EXAMPLE_IDS:
-                newly_dropped.append(did)
-        elif n_kept and not o_kept:
-            n_newly_kept += 1
-            if len(newly_kept) < EXAMPLE_IDS:
-                newly_kept.append(did)
+        for sc in scen:
+            new = sc.new
+            new_v = _replayed(path, attrs, old_v, sc.changes)
+            n_drop, n_unknown = _walk(new, gpos, new_v)
+            if info.annotate:
+                _count_verdicts(new, gpos, new_v)
+            if n_unknown is not None:
+                g = gpos[n_unknown]
+                sc.undetermined[g] = sc.undetermined.get(g, 0) + 1
+                sc.und_chars += chars
+                continue
+            n_kept = n_drop is None
+            if n_kept:
+                new.kept_docs += 1
+                new.kept_chars += chars
+                new.kept_tokens += path.final_tokens
+            if o_kept and not n_kept:
+                sc.n_newly_dropped += 1
+                if len(sc.newly_dropped) < EXAMPLE_IDS:
+                    sc.newly_dropped.append(did)
+            elif n_kept and not o_kept:
+                sc.n_newly_kept += 1
+                if len(sc.newly_kept) < EXAMPLE_IDS:
+                    sc.newly_kept.append(did)
+    return [_result(info, old, sc) for sc in scen]
 
+
+def _result(info: RunInfo, old: Side, sc: _Scenario) -> dict[str, Any]:
+    new, changes, undetermined = sc.new, sc.changes, sc.undetermined
     steps = []
     for st in info.steps:
         g = st.gpos
@@ -223,9 +287,9 @@ def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[st
         "steps": steps,
         "kept": {"docs": [old.kept_docs, new.kept_docs], "chars": [old.kept_chars, new.kept_chars],
                  "tokens": [old.kept_tokens, new.kept_tokens]},
-        "newly_dropped": {"docs": n_newly_dropped, "ids": newly_dropped},
-        "newly_kept": {"docs": n_newly_kept, "ids": newly_kept},
-        "undetermined": {"docs": n_und, "chars": und_chars},
+        "newly_dropped": {"docs": sc.n_newly_dropped, "ids": sc.newly_dropped},
+        "newly_kept": {"docs": sc.n_newly_kept, "ids": sc.newly_kept},
+        "undetermined": {"docs": n_und, "chars": sc.und_chars},
     }
 
 
@@ -280,12 +344,96 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     return "\n".join(lines)
 
 
-def whatif(run_dir: Path, sets: dict[str, object], as_json: bool = False) -> int:
+def parse_sweep(item: str) -> tuple[str, list[Any]]:
+    """``gopher_quality.min_words=50,100,200`` -> ("gopher_quality.min_words", [50, 100, 200]); values are YAML,
+    so lists and booleans work too: ``language.languages=[en],[en,de]``, ``x.flag=true,false``."""
+    import yaml
+
+    if "=" not in item:
+        raise ConfigError(f"--sweep expects STEP.PARAM=V1,V2,..., got {item!r}")
+    key, raw = item.split("=", 1)
+    try:
+        values = yaml.safe_load(f"[{raw}]")
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--sweep {item}: values are not a comma-separated YAML list: {exc}") from None
+    if not values:
+        raise ConfigError(f"--sweep {item}: give at least one value")
+    return key, values
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ",".join(str(x) for x in v) + "]"
+    return "null" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def format_sweep(key: str, values: list[Any], results: list[dict[str, Any]], info: RunInfo) -> str:
+    """One table: a row per value, the run as it was first."""
+    first = results[0]
+    swept = [c for c in first["changes"] if f"{c['step']}.{c['param']}" == key.split("/")[-1]
+             or f"{c['stage']}/{c['step']}.{c['param']}" == key] or first["changes"][-1:]
+    was = swept[0]["old"] if swept else None
+    gs = {st.gpos for st in info.steps for c in swept if st.stage == c["stage"] and st.label == c["step"]}
+    step_rows = [s for s in first["steps"] if any(st.gpos in gs and st.stage == s["stage"] and st.label == s["step"]
+                                                  for st in info.steps)]
+    label = swept[0]["step"] if swept else "step"
+    lines = [f"sweep of {key} (as run: {_fmt_value(was)}) over {info.run_dir}"]
+    others = [c for c in first["changes"] if c not in swept]
+    for c in others:
+        lines.append(f"with {c['step']}.{c['param']}: {_fmt_value(c['old'])} -> {_fmt_value(c['new'])}")
+    head = ("value", "kept docs", "change", "kept chars", "change", f"dropped by {label}", "newly dropped",
+            "newly kept", "undetermined")
+    od, oc = first["kept"]["docs"][0], first["kept"]["chars"][0]
+
+    def dropped(res: dict[str, Any], side: int) -> int:
+        rows = [s for s in res["steps"] if any(s["stage"] == r["stage"] and s["step"] == r["step"] for r in step_rows)]
+        return sum(v[side] for s in rows for v in s["dropped"].values())
+
+    pct = (lambda o, n: f"{(n - o) / o * 100:+.1f}%" if o else "n/a")  # noqa: E731
+    rows = [head, (f"{_fmt_value(was)} (as run)", f"{od:,}", "", f"{oc:,}", "", f"{dropped(first, 0):,}", "", "",
+                   "")]
+    for v, res in zip(values, results):
+        nd, nc = res["kept"]["docs"][1], res["kept"]["chars"][1]
+        und = res["undetermined"]["docs"]
+        rows.append((_fmt_value(v), f"{nd:,}", f"{nd - od:+,}", f"{nc:,}", pct(oc, nc), f"{dropped(res, 1):,}",
+                     f"{res['newly_dropped']['docs']:,}", f"{res['newly_kept']['docs']:,}",
+                     f"{und:,}" if und else "-"))
+    w = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    for r in rows:
+        lines.append("  ".join(x.rjust(w[i]) if i else x.ljust(w[i]) for i, x in enumerate(r)).rstrip())
+    if info.annotate:
+        lines.append("on_drop: annotate: exact for every document")
+    elif any(res["undetermined"]["docs"] for res in results):
+        lines.append("undetermined: documents that would now reach a step this routing run never ran on them; kept "
+                     "is between the kept count and kept + undetermined (rerun with on_drop: annotate for exact "
+                     "answers)")
+    for warning in first.get("warnings", []):
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+def whatif(run_dir: Path, sets: dict[str, object], as_json: bool = False,
+           sweep: tuple[str, list[Any]] | None = None) -> int:
     info = load_run(run_dir)
-    changes = resolve_sets(info, sets)
-    res = compute_whatif(info, changes)
+    if sweep is None:
+        if not sets:
+            raise ConfigError("whatif needs --set STEP.PARAM=VALUE or --sweep STEP.PARAM=V1,V2,...")
+        res = compute_whatif(info, resolve_sets(info, sets))
+        if as_json:
+            sys.stdout.write(orjson.dumps(res, option=orjson.OPT_INDENT_2).decode() + "\n")
+        else:
+            print(format_whatif(res, info))
+        return 0
+    key, values = sweep
+    if key in sets:
+        raise ConfigError(f"--sweep {key}: the same key is also given with --set")
+    scenarios = []
+    for v in values:
+        scenarios.append(resolve_sets(info, {**sets, key: v}))
+    results = compute_many(info, scenarios)
     if as_json:
-        sys.stdout.write(orjson.dumps(res, option=orjson.OPT_INDENT_2).decode() + "\n")
+        out = {"sweep": {"key": key, "values": values}, "results": results}
+        sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        print(format_whatif(res, info))
+        print(format_sweep(key, values, results, info))
     return 0

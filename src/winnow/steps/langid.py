@@ -91,6 +91,8 @@ class LanguageFilter(Filter):
     REASONS: ClassVar[tuple[str, ...]] = ("wrong_language", "low_score", "no_text")
     FRACTIONS = ("min_score",)
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {"min_score": ("language.score", "<", "low_score")}
+    REPLAYABLE = ("languages", "min_score")  # winnow whatif --set 'language.languages=[en,de]'
+    REPLAY_REASONS = ("wrong_language", "low_score", "no_text")
 
     def validate(self) -> None:
         super().validate()
@@ -104,6 +106,24 @@ class LanguageFilter(Filter):
     def __getstate__(self) -> dict[str, Any]:
         # The loaded model stays in the process that built it; a copy shipped elsewhere loads it again in setup.
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @classmethod
+    def replay(cls, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+        # the same decisions as reject, from the label and score it recorded
+        if "language.lang" not in attrs:
+            return False, None, None, None
+        lang, score = attrs["language.lang"], attrs.get("language.score")
+        if lang is None:
+            return True, "no_text", 0.0, None
+        keep = params.get("languages") or []
+        if keep and lang not in keep:
+            return True, "wrong_language", score, None
+        if not isinstance(score, (int, float)):
+            return False, None, None, None
+        min_score = params.get("min_score")
+        if min_score is not None and score < min_score:
+            return True, "low_score", score, min_score
+        return True, None, None, None
 
     def reject(self, doc: Document) -> Reject | None:
         if getattr(self, "_model", None) is None:

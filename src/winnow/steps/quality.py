@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from operator import mul
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from ..document import Document
 from ..registry import register
@@ -525,6 +525,30 @@ class FineWebQuality(_NeedsNltkForOldVariants, Filter):
         "char_duplicates_ratio": ("fineweb_quality.char_dup_ratio", ">", "char_dup_ratio"),
         "new_line_ratio": ("fineweb_quality.list_ratio", ">", "list_ratio"),
     }
+    REPLAYABLE = ("line_punct_exclude_zero", *THRESHOLDS)  # the boolean too: whatif replays the whole rule
+    REPLAY_REASONS = ("line_punct_ratio", "short_line_ratio", "char_dup_ratio", "list_ratio")
+
+    @classmethod
+    def replay(cls, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+        # reject's checks in its order, on the ratios it recorded (the old variant compares with <= and >=); a
+        # ratio never measured (an empty text) or stored as null (an infinite one) leaves the verdict open only
+        # when that check is reached
+        old = params.get("variant") == "fineweb-2024-05"
+        checks = (("line_punct_thr", "line_punct_ratio", lambda v, t: ((v <= t) if old else (v < t)) and not (
+                      v == 0 and params.get("line_punct_exclude_zero"))),
+                  ("short_line_thr", "short_line_ratio", lambda v, t: (v >= t) if old else (v > t)),
+                  ("char_duplicates_ratio", "char_dup_ratio", lambda v, t: (v >= t) if old else (v > t)),
+                  ("new_line_ratio", "list_ratio", lambda v, t: v > t))
+        for param, key, fails in checks:
+            t = params.get(param)
+            if t is None:
+                continue
+            v = attrs.get(f"fineweb_quality.{key}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return False, None, None, None
+            if fails(v, t):
+                return True, key, v, t
+        return True, None, None, None
 
     def setup(self, ctx: Context) -> None:
         _check_variant(self, ("datatrove", "fineweb-2024-05"))
