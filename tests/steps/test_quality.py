@@ -414,3 +414,85 @@ def test_historical_variants_check_nltk_when_the_pipeline_is_validated():
         with pytest.raises(ConfigError, match=r"steps\[0\] \(c4_quality\): .*punkt"):
             pipeline_from_dict(cfg)
     assert pipeline_from_dict({"stages": [{**cfg["stages"][0], "steps": [{"type": "c4_quality"}]}]})
+
+
+# --- the tokenizer on hostile runs (issue 11, item 3) -------------------------------------------------------------
+_AFFIX_ALPHABET = "=<>$#,\"'….-!?()[]{}*+%&@/\\:;_~^|`´‘’“”«»°a1Dxs3"
+
+
+def test_affix_tables_fit_the_windowed_search():
+    # _split_affixes_long is exact only if every prefix/suffix alternative is either bounded by the window (less
+    # its margin) or a run that keeps matching when cut; a regenerated table that breaks this must fail here.
+    import re._parser as sre_parse  # private, but only this test relies on it
+
+    from winnow.steps import _tokenize as tk
+
+    unbounded = sre_parse.MAXREPEAT
+    for table in (tk._PREFIX, tk._SUFFIX):
+        for alt in table.split("|"):
+            try:
+                lo, hi = sre_parse.parse(alt).getwidth()
+            except Exception:
+                continue  # a piece of a character class or group split at '|'
+            if hi >= unbounded:
+                assert alt.strip("^$") in (r"\.\.+",), alt
+            else:
+                assert hi < tk._AFFIX_WINDOW - tk._AFFIX_MARGIN, alt
+
+
+def test_long_affix_path_gives_identical_tokens_to_the_simple_loop():
+    from hypothesis import given, settings, strategies as st
+
+    from winnow.steps._tokenize import SpacyEnglish
+
+    tok = SpacyEnglish()
+
+    def simple(s, specials):
+        pre, suf = [], []
+        saved = tok._split_affixes.__func__.__globals__["_LONG_CHUNK"]
+        tok._split_affixes.__func__.__globals__["_LONG_CHUNK"] = 10**9
+        try:
+            core = tok._split_affixes(s, pre, suf, specials)
+        finally:
+            tok._split_affixes.__func__.__globals__["_LONG_CHUNK"] = saved
+        return pre, core, suf
+
+    @settings(max_examples=600, deadline=None, derandomize=True)
+    @given(st.text(alphabet=_AFFIX_ALPHABET, min_size=1, max_size=80), st.booleans())
+    def check(s, specials):
+        pre, suf = [], []
+        core = tok._split_affixes_long(s, pre, suf, specials)
+        assert (pre, core, suf) == simple(s, specials)
+
+    check()
+    # and on long runs of every character the issue names, against the simple loop at a size it still manages
+    for ch in ("=", "<", "$", "#", ",", '"', "'", "…", ".", "!?", "=a", "((", "a.", ".)"):
+        s = ch * (300 // len(ch))
+        for specials in (True, False):
+            pre, suf = [], []
+            assert (pre, tok._split_affixes_long(s, pre, suf, specials), suf) == simple(s, specials)
+
+
+def test_punctuation_runs_tokenize_in_linear_time_and_are_not_cached():
+    import time
+
+    from winnow.steps import _tokenize as tk
+
+    tok = tk.SpacyEnglish()
+
+    def cpu(text):
+        t = time.process_time()
+        tok.words(text)
+        tok.sentence_count(text)
+        return time.process_time() - t
+
+    # '=' * 6250 took 6 s and x4 per doubling (quadratic); now x2.
+    for ch in ("=", "$", "'", "…"):
+        small, big = cpu("x " + ch * 4000 + " y"), cpu("x " + ch * 16000 + " y")
+        assert big < 10 * max(small, 0.01), (ch, small, big)
+    before = len(tok._cache), len(tok._sent_cache)
+    for k in range(30):
+        tok.words(f"{k}" + "=" * 5000)
+        tok.sentence_count(f"{k}" + "=" * 5000)
+    assert (len(tok._cache), len(tok._sent_cache)) == before  # long chunks are not kept
+    assert tok.words("a " + "=" * 5000 + " b") == ["a"] + ["="] * 5000 + ["b"]

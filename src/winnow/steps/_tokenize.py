@@ -21,6 +21,13 @@ from itertools import chain
 __all__ = ["SpacyEnglish", "spacy_english", "datatrove_words", "datatrove_sentence_count"]
 
 _CACHE_LIMIT = 500_000  # distinct chunks kept per process; web text reuses most of them
+# Chunks longer than this are not cached: they rarely repeat, and a cache bounded by entries alone let 300
+# documents with one distinct 50 KB token each keep 15 MB (~24 GB at the entry limit). 256 chars holds every
+# word and nearly every URL; with it the caches hold at most ~128M chars each, ~3M in practice.
+_CACHE_MAX_CHUNK = 256
+_LONG_CHUNK = 64  # longer chunks take the position-based affix loop (_split_affixes_long); shorter, the copying one
+_AFFIX_WINDOW = 16  # first head/tail window searched for a prefix/suffix; doubled while a match reaches its edge
+_AFFIX_MARGIN = 4  # room for the tables' look-arounds (at most 2 characters) at a window's edge
 _NON_SPACE_WS = re.compile(r"[^\S ]|  ")  # whitespace that spaCy keeps as a token of its own
 
 
@@ -41,6 +48,7 @@ class SpacyEnglish:
         self._infix = re.compile(_INFIX).finditer
         self._url = re.compile(_URL).match
         self._specials: dict[str, tuple[str, ...]] = _SPECIALS
+        self._special_max = max(map(len, _SPECIALS))
         self._punct_chars = frozenset(_SENT_PUNCT_CHARS)
         # Special cases that the affix rules would split are re-merged after tokenization (spaCy's special matcher):
         # index their affix-only tokenizations by first token.
@@ -64,6 +72,8 @@ class SpacyEnglish:
         return m.end() - m.start() if m is not None else 0
 
     def _split_affixes(self, s: str, prefixes: list[str], suffixes: list[str], specials: bool) -> str:
+        if len(s) > _LONG_CHUNK:
+            return self._split_affixes_long(s, prefixes, suffixes, specials)
         sp = self._specials
         last = 0
         while s and len(s) != last:
@@ -93,6 +103,66 @@ class SpacyEnglish:
                 s = minus_suf
                 suffixes.append(suffix)
         return s
+
+    # spaCy's loop strips one prefix and one suffix per round, copying the rest and searching it for a suffix from
+    # its first character: quadratic in a run of affix characters ('=' * 6250 took 6 s, 100 KB ~25 min). For long
+    # chunks the same loop runs on indices into the chunk: the prefix is searched in a head window and the suffix
+    # in a tail window, each widened (doubled) while its match reaches the window's far edge, and the special-case
+    # table is only consulted for strings no longer than its longest entry. Both are exact for spaCy's tables:
+    # every alternative has a bounded width (< _AFFIX_WINDOW - _AFFIX_MARGIN) and look-arounds of at most a
+    # couple of characters, except runs such as '\.\.+', whose match reaches the window edge and widens it
+    # (tests/steps/test_quality.py checks the tables, and this path against the simple loop on random strings).
+    def _find_prefix_at(self, t: str, i: int, j: int) -> int:
+        w = _AFFIX_WINDOW
+        while True:
+            if j - i <= w:
+                return self._find_prefix(t[i:j])
+            m = self._prefix(t[i:i + w])
+            if m is None:
+                return 0
+            if m.end() < w - _AFFIX_MARGIN:
+                return m.end() - m.start()
+            w *= 2
+
+    def _find_suffix_at(self, t: str, i: int, j: int) -> int:
+        w = _AFFIX_WINDOW
+        while True:
+            p = j - w
+            if p - _AFFIX_MARGIN <= i:
+                return self._find_suffix(t[i:j])
+            m = self._suffix(t, p, j)
+            if m is None:
+                return 0
+            if m.start() > p:
+                return m.end() - m.start()
+            w *= 2
+
+    def _split_affixes_long(self, t: str, prefixes: list[str], suffixes: list[str], specials: bool) -> str:
+        """``_split_affixes`` on positions ``t[i:j]`` instead of copies: linear in the chunk's length."""
+        sp = self._specials
+        short = self._special_max if specials else -1
+        i, j = 0, len(t)
+        last = -1
+        while i < j and j - i != last:
+            n = j - i
+            if n <= short and t[i:j] in sp:
+                break
+            last = n
+            pre_len = self._find_prefix_at(t, i, j)
+            if pre_len and 0 < n - pre_len <= short and t[i + pre_len:j] in sp:
+                prefixes.append(t[i:i + pre_len])
+                return t[i + pre_len:j]
+            suf_len = self._find_suffix_at(t, i + pre_len, j)
+            if suf_len and 0 < n - suf_len <= short and t[i:j - suf_len] in sp:
+                suffixes.append(t[j - suf_len:j])
+                return t[i:j - suf_len]
+            if pre_len:
+                prefixes.append(t[i:i + pre_len])
+                i += pre_len
+            if suf_len and (not pre_len or pre_len + suf_len <= n):
+                suffixes.append(t[j - suf_len:j])
+                j -= suf_len
+        return t[i:j]
 
     def _attach(self, s: str, out: list[str], specials: bool) -> None:
         if not s:
@@ -169,16 +239,21 @@ class SpacyEnglish:
                 # No rule of the tables matches a string of letters only (their letter classes sit in look-arounds
                 # next to punctuation, digits or symbols); bench evidence: 510,944 distinct alphabetic chunks of the
                 # corpus and every Unicode letter alone and next to "a" tokenize to themselves.
-                self._cache[chunk] = res = (chunk,)
+                res = (chunk,)
+                if len(chunk) <= _CACHE_MAX_CHUNK:
+                    if len(self._cache) >= _CACHE_LIMIT:
+                        self._cache.clear()
+                    self._cache[chunk] = res
                 return res
             toks = self._chunk_tokens(chunk)
             if len(toks) > 1 and self._patterns:
                 toks = self._merge_specials(toks)
             # datatrove strips every token and drops empty ones; chunks hold no whitespace, so only "" could go
             res = tuple(t for t in toks if t)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[chunk] = res
+            if len(chunk) <= _CACHE_MAX_CHUNK:
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[chunk] = res
             return res
 
     # --- what the filters use ---------------------------------------------------------------------------------
@@ -216,9 +291,10 @@ class SpacyEnglish:
                     seen = True
             res += [starts, seen]
         r = (res[0], res[1], res[2], res[3])
-        if len(self._sent_cache) >= _CACHE_LIMIT:
-            self._sent_cache.clear()
-        self._sent_cache[chunk] = r
+        if len(chunk) <= _CACHE_MAX_CHUNK:
+            if len(self._sent_cache) >= _CACHE_LIMIT:
+                self._sent_cache.clear()
+            self._sent_cache[chunk] = r
         return r
 
     def sentence_count(self, line: str) -> int:
