@@ -163,9 +163,13 @@ class _Outputs:
 
     def write(self, doc) -> None:
         if self._h is None:
-            self._ctx = atomic_path(self.path)
-            tmp = self._ctx.__enter__()
-            self._h = self.writer.open(tmp)
+            import contextlib
+
+            from .pipeline import _open_writer
+
+            self._stack = contextlib.ExitStack()
+            tmp = self._stack.enter_context(atomic_path(self.path))
+            self._h = _open_writer(self.writer, tmp, self.path, self._stack)  # with its side file, if any
         self._h.write(doc)
         self.n += 1
 
@@ -175,7 +179,7 @@ class _Outputs:
         try:
             self._h.close()
         finally:
-            self._ctx.__exit__(et, ev, tb)
+            self._stack.__exit__(et, ev, tb)
         return False
 
 

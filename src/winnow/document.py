@@ -12,7 +12,11 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Document", "Drop", "Edit", "Quarantine"]
+__all__ = ["Document", "Drop", "Edit", "Quarantine", "NORMALISING_REASONS"]
+
+# Edit reasons that only normalise whitespace and line breaks. C4's line cleaning trims every document, so counting
+# these as edits called nearly every document "edited"; stats and the report count them apart ("normalised").
+NORMALISING_REASONS = frozenset({"whitespace", "line_break"})
 
 
 @dataclass(frozen=True, slots=True)

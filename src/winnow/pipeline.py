@@ -22,6 +22,7 @@ The run folder may be a URL (``s3://bucket/run``): every file above is then uplo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -35,9 +36,10 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from .document import Document, Quarantine
+from .document import NORMALISING_REASONS, Document, Quarantine
 from .errors import ConfigError, LedgerError
 from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
+from .io.fields import merge_side_docs, side_path, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
 
@@ -155,9 +157,11 @@ def _reader_for_stage_output(stage: Stage, run_dir: Path | RemotePath) -> Reader
     from .io.parquet import ParquetReader
 
     folder = run_dir / "kept" / stage.name
+    # the text and id under the names the writer's `fields` gave them (the rest comes from side files)
+    text_key, id_key = text_id_names(getattr(stage.writer, "fields", None))
     if stage.writer.name == "parquet":
-        return ParquetReader(paths=str(folder / "*.parquet"))
-    return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"))
+        return ParquetReader(paths=str(folder / "*.parquet"), text_key=text_key, id_key=id_key)
+    return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"), text_key=text_key, id_key=id_key)
 
 
 def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> list[tuple[str, str]]:
@@ -269,7 +273,8 @@ class StepStats:
     # left after this step. Equals docs_out when routing; in annotate mode it is what `winnow apply` would keep.
     would_keep: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
-    edited: int = 0
+    edited: int = 0  # documents with an edit other than whitespace normalisation
+    normalised: int = 0  # documents whose whitespace or line breaks the step normalised (NORMALISING_REASONS)
     edits: dict[str, int] = field(default_factory=dict)
     chars_removed: int = 0
     errors: int = 0
@@ -308,6 +313,13 @@ def paths_for(run_dir: Path | RemotePath, stage: Stage, pass_index: int, shard: 
     }
 
 
+def _open_writer(writer: Writer, tmp: Path, final: Path | RemotePath, stack: contextlib.ExitStack):
+    """A writer's handle, with its side file (written atomically beside the documents file's) when it has one."""
+    if not getattr(writer, "writes_side", False):
+        return writer.open(tmp)
+    return writer.open(tmp, side=stack.enter_context(atomic_path(side_path(final))))
+
+
 def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     pipe = task.pipeline
     stage = pipe.stages[task.stage_index]
@@ -318,9 +330,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     t_start = time.perf_counter()
 
     if ps.index == 0:
-        reader = stage.reader if stage.reader is not None else _reader_for_stage_output(
-            next(s for s in pipe.stages if s.name == stage.source), run_dir)
+        src_stage = next(s for s in pipe.stages if s.name == stage.source) if stage.reader is None else None
+        reader = stage.reader if src_stage is None else _reader_for_stage_output(src_stage, run_dir)
         source: Iterator[Document | Quarantine] = reader.read(task.key)
+        if src_stage is not None and getattr(src_stage.writer, "writes_side", False):
+            source = merge_side_docs(source, side_path(as_path(task.key)))
     else:
         source = JsonlReader(paths=task.key).read(task.key)
 
@@ -353,10 +367,12 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     pending = pending_chars = 0
     last_report = t_start
     # On an object store the three outputs (and a collector's tables) go up together; locally this changes nothing.
+    kept_writer = stage.writer if ps.last else JsonlWriter(level=1)
     with upload_batch(), atomic_path(out["kept"]) as kept_tmp, atomic_path(out["rejected"]) as rej_tmp, \
-            atomic_path(out["quarantine"]) as quar_tmp:
-        kept_w = (stage.writer if ps.last else JsonlWriter(level=1)).open(kept_tmp)
-        rej_w = stage.rejects.open(rej_tmp)
+            atomic_path(out["quarantine"]) as quar_tmp, contextlib.ExitStack() as sides:
+        # side files (attributes/...) are renamed into place first, then the documents files, then stats and done
+        kept_w = _open_writer(kept_writer, kept_tmp, out["kept"], sides)
+        rej_w = _open_writer(stage.rejects, rej_tmp, out["rejected"], sides)
         quar_f = open(quar_tmp, "wb")
         budget = Budget(pipe.max_seconds_per_doc, pipe.max_memory_mb_per_doc)
         budget.arm()
@@ -414,9 +430,12 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         break
                     st.seconds += time.perf_counter() - t0
                     if len(doc.edits) != n_edits:
-                        st.edited += 1
+                        new = doc.edits[n_edits:]
+                        n_norm = sum(e.reason in NORMALISING_REASONS for e in new)
+                        st.edited += n_norm < len(new)  # a content edit, not only whitespace normalisation
+                        st.normalised += n_norm > 0
                         st.chars_removed += before - len(doc.text)
-                        for e in doc.edits[n_edits:]:
+                        for e in new:
                             st.edits[e.reason] = st.edits.get(e.reason, 0) + 1
                     if doc.drop is not None:
                         reason = doc.drop.reason

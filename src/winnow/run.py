@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from .config import dump_pipeline
+from .document import NORMALISING_REASONS
 from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
 from .io.base import RemotePath, as_path, atomic_path, is_temp_name, open_read, read_many
@@ -299,10 +300,11 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 for st in s["steps"]:
                     agg = steps.setdefault(st["name"], {"name": st["name"], "docs_in": 0, "docs_out": 0, "dropped": {},
                                                         "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0,
-                                                        "seconds": 0.0, "would_keep": 0})
+                                                        "seconds": 0.0, "would_keep": 0, "normalised": 0})
                     for k in ("docs_in", "docs_out", "edited", "chars_removed", "errors", "seconds"):
                         agg[k] += st[k]
                     agg["would_keep"] += st.get("would_keep", st["docs_out"])
+                    agg["normalised"] += st.get("normalised", 0)
                     for key in ("dropped", "edits"):
                         for r, n in st[key].items():
                             agg[key][r] = agg[key].get(r, 0) + n
@@ -340,8 +342,13 @@ def format_stats(stats: dict[str, Any]) -> str:
         for s in sd["steps"]:
             wk = f"  {s.get('would_keep', s['docs_out']):>10,}" if annotate else ""
             reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
-            edits = ", ".join(f"{r}={n:,}" for r, n in sorted(s["edits"].items(), key=lambda x: -x[1]))
-            detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "") if x)
+            # whitespace normalisation apart: C4's line cleaning trims nearly every document
+            content = {r: n for r, n in s["edits"].items() if r not in NORMALISING_REASONS}
+            norm = {r: n for r, n in s["edits"].items() if r in NORMALISING_REASONS}
+            edits = ", ".join(f"{r}={n:,}" for r, n in sorted(content.items(), key=lambda x: -x[1]))
+            norm_txt = (f"normalised {s.get('normalised', 0):,} docs: "
+                        + ", ".join(f"{r}={n:,}" for r, n in sorted(norm.items(), key=lambda x: -x[1]))) if norm else ""
+            detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "", norm_txt) if x)
             lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}{wk}  {s['edited']:>7,}  "
                          f"{s['seconds']:>8.2f}  {detail}")
         for p in sd["passes"]:

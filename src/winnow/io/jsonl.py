@@ -13,6 +13,7 @@ import zstandard
 from ..document import Document, Quarantine
 from ..registry import register
 from .base import Reader, Writer, WriterHandle, doc_from_record, expand_paths, open_read, open_write
+from .fields import SideWriter, check_fields, normalize_fields, select
 
 __all__ = ["JsonlReader", "JsonlWriter"]
 
@@ -108,28 +109,52 @@ class JsonlReader(Reader):
 
 
 class _JsonlHandle(WriterHandle):
-    def __init__(self, path: Path, level: int):
+    def __init__(self, path: Path, level: int, fields=None, side: Path | None = None):
         self._f = open_write(path, level)
+        self._pairs = normalize_fields(fields)
+        self._side = SideWriter(side) if side is not None else None
 
     def write(self, doc: Document) -> None:
-        self._f.write(doc.to_json())
+        if self._pairs is None and self._side is None:
+            self._f.write(doc.to_json())
+        else:
+            self._f.write(orjson.dumps(select(doc, self._pairs, self._side is not None),
+                                       option=orjson.OPT_SERIALIZE_NUMPY))
         self._f.write(b"\n")
+        if self._side is not None:
+            self._side.write(doc)
 
     def write_raw(self, obj: dict) -> None:
         self._f.write(orjson.dumps(obj))
         self._f.write(b"\n")
 
     def close(self) -> None:
-        self._f.close()
+        try:
+            self._f.close()
+        finally:
+            if self._side is not None:
+                self._side.close()
 
 
 @register("jsonl", kind="writer")
 @dataclass
 class JsonlWriter(Writer):
-    """One JSON object per line per document: id, text, metadata, attributes, edits (and drop, for rejects)."""
-
     compression: str = "zstd"  # zstd | gzip | none
-    level: int = 3  # the compressor's level
+    level: int = 3
+    # What each line holds: null = the whole winnow record; a list of names ([id, text, url]: a bare name is a
+    # metadata key, or metadata.KEY / attributes.KEY) or a mapping {output name: source} to rename. id and text
+    # are required.
+    fields: list[str] | dict[str, str] | None = None
+    # Attributes, edits and the drop (all but the text) in side files attributes/<kept|rejected>/<stage>/...
+    # keyed by id, as Dolma lays them out. null: on when `fields` is given (nothing is lost, explain still works).
+    side_files: bool | None = None
+
+    def validate(self) -> None:
+        check_fields(self.fields)
+
+    @property
+    def writes_side(self) -> bool:
+        return self.side_files if self.side_files is not None else self.fields is not None
 
     # the levels each codec accepts; anything else used to fail at the first shard's first write
     LEVELS: ClassVar[dict[str, tuple[int, int]]] = {"zstd": (-7, 22), "gzip": (0, 9), "none": (-(1 << 30), 1 << 30)}
@@ -145,5 +170,5 @@ class JsonlWriter(Writer):
     def extension(self) -> str:  # type: ignore[override]
         return {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[self.compression]
 
-    def open(self, path: Path) -> _JsonlHandle:
-        return _JsonlHandle(path, self.level)
+    def open(self, path: Path, side: Path | None = None) -> _JsonlHandle:
+        return _JsonlHandle(path, self.level, self.fields, side)

@@ -129,10 +129,12 @@ def _funnel(s: Summary) -> str:
     for i, agg in enumerate(s.steps):
         st = s.info.steps[i]
         dropped = sum(c.docs for c in agg.dropped.values())
-        edited = agg.edited_docs
+        edited = fmt_int(agg.edited_docs)
+        if agg.normalised_docs:  # whitespace normalisation counted apart: it touches nearly every document
+            edited += f' <span class="muted">+{fmt_int(agg.normalised_docs)} whitespace</span>'
         body.append(f"<tr><td>{esc(_step_title(s, i))}</td><td>{esc(st.kind)}</td>"
                     f"<td class=n>{fmt_int(agg.docs_in.docs)}</td><td class=n>{fmt_int(agg.docs_out.docs)}</td>"
-                    f"<td class=n>{fmt_int(dropped)}</td><td class=n>{fmt_int(edited)}</td>"
+                    f"<td class=n>{fmt_int(dropped)}</td><td class=n>{edited}</td>"
                     f"<td class=n>{fmt_int(agg.docs_out.chars)}</td><td class=n>{fmt_int(agg.docs_out.tokens)}</td>"
                     f"<td>{bar_cell(agg.docs_out.docs / (s.input.docs or 1))}</td></tr>")
     if not s.steps:

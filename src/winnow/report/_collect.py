@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..document import NORMALISING_REASONS
 from ._html import drop_view, edit_view
 from ._run import (BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_records, numeric,
                    terminal_files)
@@ -43,7 +44,8 @@ class StepAgg:
     edits: dict[str, Counts] = field(default_factory=dict)  # reason -> edited docs / chars / tokens removed
     edit_spans: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)  # annotate: every verdict, as stats.json counts them
-    edited_docs: int = 0
+    edited_docs: int = 0  # documents with a content edit (whitespace normalisation apart, as stats.json counts)
+    normalised_docs: int = 0  # documents whose whitespace or line breaks the step normalised
     # thresholds the drops recorded, per reason: the value a parameter left null in the config resolved to
     seen_thresholds: dict[str, set] = field(default_factory=dict)
 
@@ -215,6 +217,7 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
                 for r, c in getattr(b, f).items():
                     mine[r] = mine.get(r, 0) + c
             a.edited_docs += b.edited_docs
+            a.normalised_docs += b.normalised_docs
             for r, ts in b.seen_thresholds.items():
                 mine_t = a.seen_thresholds.setdefault(r, set())
                 mine_t.update(sorted(ts)[:max(0, 4 - len(mine_t))])
@@ -288,7 +291,9 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
             before_t = after_t[j] + (path.net_tokens(j) if path.edits[j] else 0)
             sa.docs_in.add(1, before_c, before_t)
             if path.edits[j]:
-                sa.edited_docs += 1
+                n_norm = sum(e.get("reason") in NORMALISING_REASONS for e in path.edits[j])
+                sa.edited_docs += n_norm < len(path.edits[j])
+                sa.normalised_docs += n_norm > 0
                 by_reason: dict[str, list[int]] = {}
                 for e in path.edits[j]:
                     r = e.get("reason", "?")

@@ -140,7 +140,53 @@ def load_run(run_dir: str | Path) -> RunInfo:
 
 # --- reading records ----------------------------------------------------------------------------------------------
 
+def _side_of(path: Path) -> Path | None:
+    """The side file holding the attributes, edits and drop of a kept/ or rejected/ file written with
+    ``side_files`` (or ``fields``), if there is one."""
+    if path.parent.parent.name not in ("kept", "rejected"):
+        return None
+    from ..io.fields import side_path
+
+    side = side_path(path)
+    return side if side.exists() else None
+
+
+def _raw_rows(path: Path, id_field: str, want: str | None, needle: bytes | None) -> Iterator[dict[str, Any]]:
+    if path.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
+        try:
+            for batch in pf.iter_batches(batch_size=1024):
+                for row in batch.to_pylist():
+                    if want is None or str(row.get(id_field)) == want:
+                        yield row
+        finally:
+            pf.close(force=True)
+        return
+    with open_read(path) as f:
+        for line in f:
+            if not line.strip() or (needle is not None and needle not in line):
+                continue
+            row = orjson.loads(line)
+            if want is None or str(row.get(id_field)) == want:
+                yield row
+
+
+def _iter_with_side(path: Path, side: Path, needle: bytes | None) -> Iterator[dict[str, Any]]:
+    from ..io.fields import fields_for_file, iter_side, merge_side, text_id_names
+
+    text_field, id_field = text_id_names(fields_for_file(path))
+    want = str(orjson.loads(needle)) if needle is not None else None
+    sides = (s for s in iter_side(side, needle) if want is None or str(s.get("id")) == want)
+    yield from merge_side(_raw_rows(path, id_field, want, needle), sides, text_field, id_field, str(path))
+
+
 def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
+    side = _side_of(path)
+    if side is not None:
+        yield from _iter_with_side(path, side, needle)
+        return
     if path.name.endswith(".parquet"):
         import pyarrow.parquet as pq
 

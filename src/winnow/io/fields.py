@@ -1,0 +1,179 @@
+"""What a writer puts in a record (``fields:``), and side files: the attributes, edits and drop of each document in
+a file of their own, keyed by id, so the documents files hold only what a training job reads.
+
+Layout (Dolma's: attribute files mirror the documents files)::
+
+    kept/<stage>/00000.jsonl.zst                    {"id", "text", "url"}      (the writer's fields)
+    attributes/kept/<stage>/00000.jsonl.zst         {"id", "metadata", "attributes", "edits", "drop"}
+    rejected/<stage>/00000.p0.jsonl.zst             ...
+    attributes/rejected/<stage>/00000.p0.jsonl.zst
+
+A side record holds everything of the document but its text, one line per document in the same order as the
+documents file, so the run's own readers (the next stage, the report, explain, whatif, apply) rebuild every
+document exactly: the text from the documents file, the rest from the side file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from ..document import Document
+from .base import RemotePath, open_read, open_write
+
+__all__ = ["normalize_fields", "check_fields", "select", "side_record", "side_path", "merge_side", "text_id_names",
+           "DOC_EXTENSIONS"]
+
+CORE = ("id", "text", "metadata", "attributes", "edits", "drop")
+# the documents files' extensions, longest first (a side file's name is the documents file's stem + .jsonl.zst)
+DOC_EXTENSIONS = (".jsonl.zst", ".jsonl.gz", ".jsonl", ".parquet")
+SIDE_EXTENSION = ".jsonl.zst"
+
+
+def normalize_fields(fields: list[str] | dict[str, str] | None) -> list[tuple[str, str]] | None:
+    """``[id, text, url]`` or ``{id: id, content: text, link: url}`` -> [(output name, source), ...]."""
+    if fields is None:
+        return None
+    if isinstance(fields, dict):
+        return [(str(k), str(v)) for k, v in fields.items()]
+    return [(str(f).rsplit(".", 1)[-1] if str(f).startswith(("metadata.", "attributes.")) else str(f), str(f))
+            for f in fields]
+
+
+def check_fields(fields: list[str] | dict[str, str] | None) -> None:
+    """ValueError unless the selection names the id and the text (a side file is keyed by the id; a record
+    without its text is no document) and its output names are distinct."""
+    pairs = normalize_fields(fields)
+    if pairs is None:
+        return
+    sources = [s for _, s in pairs]
+    missing = [x for x in ("id", "text") if x not in sources]
+    if missing:
+        raise ValueError(f"fields must include {' and '.join(missing)} (renamed if you like: {{content: text}}); "
+                         f"got {list(fields) if not isinstance(fields, dict) else fields}")
+    outs = [o for o, _ in pairs]
+    dup = sorted({o for o in outs if outs.count(o) > 1})
+    if dup:
+        raise ValueError(f"fields: output name(s) {dup} used twice")
+
+
+def value_of(doc: Document, source: str) -> Any:
+    if source in ("id", "text", "metadata", "attributes"):
+        return getattr(doc, source)
+    if source == "edits":
+        return [e.to_dict() for e in doc.edits]
+    if source == "drop":
+        return doc.drop.to_dict() if doc.drop else None
+    if source.startswith("metadata."):
+        return doc.metadata.get(source[9:])
+    if source.startswith("attributes."):
+        return doc.attributes.get(source[11:])
+    return doc.metadata.get(source)  # a bare name is a metadata key: url, date, ...
+
+
+def select(doc: Document, pairs: list[tuple[str, str]] | None, side: bool) -> dict[str, Any]:
+    """The record the documents file holds."""
+    if pairs is None:
+        if side:
+            return {"id": doc.id, "text": doc.text, "metadata": doc.metadata}
+        return doc.to_dict()
+    return {out: value_of(doc, src) for out, src in pairs}
+
+
+def side_record(doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "metadata": doc.metadata, "attributes": doc.attributes,
+            "edits": [e.to_dict() for e in doc.edits], "drop": doc.drop.to_dict() if doc.drop else None}
+
+
+def text_id_names(fields: list[str] | dict[str, str] | None) -> tuple[str, str]:
+    """The names the text and the id have in the documents files."""
+    pairs = normalize_fields(fields) or [("id", "id"), ("text", "text")]
+    by_src = {src: out for out, src in reversed(pairs)}
+    return by_src.get("text", "text"), by_src.get("id", "id")
+
+
+def _stem(name: str) -> str:
+    for ext in DOC_EXTENSIONS:
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return name.split(".", 1)[0]
+
+
+def side_path(doc_path: Path | RemotePath) -> Path | RemotePath:
+    """``<run>/<kept|rejected>/<stage>/<name>`` -> ``<run>/attributes/<kept|rejected>/<stage>/<stem>.jsonl.zst``."""
+    stage_dir = doc_path.parent
+    kind_dir = stage_dir.parent
+    return kind_dir.parent / "attributes" / kind_dir.name / stage_dir.name / (_stem(doc_path.name) + SIDE_EXTENSION)
+
+
+class SideWriter:
+    def __init__(self, path: Path):
+        self._f = open_write(path, 3)
+
+    def write(self, doc: Document) -> None:
+        self._f.write(orjson.dumps(side_record(doc), option=orjson.OPT_SERIALIZE_NUMPY))
+        self._f.write(b"\n")
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def iter_side(path: Path | RemotePath, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
+    with open_read(path) as f:
+        for line in f:
+            if line.strip() and (needle is None or needle in line):
+                yield orjson.loads(line)
+
+
+def merge_side_docs(items: Iterator[Document | Any], side: Path | RemotePath) -> Iterator[Document | Any]:
+    """Documents read from a documents file (with only its selected fields), made whole again from its side
+    file. Quarantine records pass through."""
+    sides = iter_side(side)
+    for item in items:
+        if not isinstance(item, Document):
+            yield item
+            continue
+        rec = next(sides, None)
+        if rec is None or str(rec.get("id")) != item.id:
+            raise ValueError(f"{side}: side file out of step with its documents file at id {item.id!r} "
+                             f"(side record: {None if rec is None else rec.get('id')!r})")
+        yield Document.from_dict({**rec, "text": item.text})
+
+
+def merge_side(rows: Iterator[dict[str, Any]], sides: Iterator[dict[str, Any]], text_field: str, id_field: str,
+               where: str) -> Iterator[dict[str, Any]]:
+    """Whole winnow records from documents rows and their side records (same order, same ids)."""
+    for row in rows:
+        side = next(sides, None)
+        rid = row.get(id_field)
+        if side is None or str(side.get("id")) != str(rid):
+            raise ValueError(f"{where}: side file out of step with the documents file at id {rid!r} "
+                             f"(side record: {None if side is None else side.get('id')!r})")
+        yield {"id": side["id"], "text": row.get(text_field), "metadata": side.get("metadata") or {},
+               "attributes": side.get("attributes") or {}, "edits": side.get("edits") or [], "drop": side.get("drop")}
+
+
+def _run_writers(config_path: str) -> dict[tuple[str, str], Any]:
+    import yaml
+
+    try:
+        with open_read(config_path) as f:
+            cfg = yaml.safe_load(f.read()) or {}
+    except (FileNotFoundError, OSError):
+        return {}
+    out = {}
+    for st in cfg.get("stages") or []:
+        for kind, key in (("kept", "writer"), ("rejected", "rejects")):
+            spec = st.get(key)
+            out[(kind, st.get("name"))] = spec.get("fields") if isinstance(spec, dict) else None
+    return out
+
+
+def fields_for_file(doc_path: Path | RemotePath) -> list[str] | dict[str, str] | None:
+    """The ``fields`` of the writer that wrote ``<run>/<kind>/<stage>/<file>``, from the run's resolved config."""
+    stage_dir = doc_path.parent
+    kind_dir = stage_dir.parent
+    # read per file (a few hundred bytes): a cache would go stale when a folder is rewritten by another run
+    return _run_writers(str(kind_dir.parent / "config.resolved.yaml")).get((kind_dir.name, stage_dir.name))
