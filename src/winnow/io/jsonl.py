@@ -149,9 +149,6 @@ class JsonlWriter(Writer):
     # keyed by id, as Dolma lays them out. null: on when `fields` is given (nothing is lost, explain still works).
     side_files: bool | None = None
 
-    def validate(self) -> None:
-        check_fields(self.fields)
-
     @property
     def writes_side(self) -> bool:
         return self.side_files if self.side_files is not None else self.fields is not None
@@ -165,6 +162,7 @@ class JsonlWriter(Writer):
         lo, hi = self.LEVELS[self.compression]
         if not lo <= self.level <= hi:
             raise ValueError(f"level {self.level} is out of range for {self.compression} ({lo}..{hi})")
+        check_fields(self.fields)
 
     @property
     def extension(self) -> str:  # type: ignore[override]
