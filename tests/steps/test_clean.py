@@ -184,3 +184,28 @@ def test_alignment_rebuilds_the_fixed_text_when_token_counts_change():
         assert doc.text == b
         assert undo_edits(doc.text, doc.edits) == a
         assert all(e.end - e.start < 40 for e in doc.edits), doc.edits
+
+
+# --- e-mail shapes that leaked (issue 17, item 2) and the public-IP switch -------------------------------------------
+@pytest.mark.parametrize("text, want", [
+    ("mail email@123.123.123.123 now", "mail <EMAIL> now"),  # was "email@<IP_ADDRESS>": the user part leaked
+    ("mail email@[123.123.123.123] now", "mail <EMAIL> now"),  # was "email@[<IP_ADDRESS>]"
+    ("mail user@[IPv6:2001:db8::1] now", "mail <EMAIL> now"),
+    ("write _john@example.com today", "write <EMAIL> today"),
+    ("write __init__@example.com today", "write <EMAIL> today"),
+    ("see .email@example.com.", "see .<EMAIL>."),  # the dot stays, as after a word boundary in datatrove's regex
+    ("a retina logo@2x.png image", "a retina logo@2x.png image"),  # still not an address
+])
+def test_email_shapes_are_redacted_whole(text, want):
+    (doc,) = list(Pii()([Document(id="p", text=text)], Context()))
+    assert doc.text == want
+    assert undo_edits(doc.text, doc.edits) == text
+
+
+def test_private_and_loopback_ips_are_a_parameter():
+    text = "router 192.168.1.1, loopback 127.0.0.1, link 169.254.0.7, v6 ::1 and fe80::1:2:3, public 8.8.8.8 2001:4860::8888"
+    (every,) = list(Pii(kinds=["ip_address"])([Document(id="p", text=text)], Context()))
+    assert every.text.count("<IP_ADDRESS>") == 6  # default: all of them ("::1" is too short to tell from code)
+    (public,) = list(Pii(kinds=["ip_address"], only_public_ips=True)([Document(id="p", text=text)], Context()))
+    assert public.text == ("router 192.168.1.1, loopback 127.0.0.1, link 169.254.0.7, v6 ::1 and fe80::1:2:3, "
+                           "public <IP_ADDRESS> <IP_ADDRESS>")

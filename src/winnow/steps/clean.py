@@ -7,6 +7,7 @@ counted by reason and undone (``winnow explain``).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -256,15 +257,22 @@ class UnicodeFix(Map):
 
 # --- pii ---------------------------------------------------------------------------------------------------------
 
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_QUAD = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+# The local part may start with "_" ("__init__@example.com") and follow a dot (".email@..." keeps the dot, as a
+# word boundary would); the domain is a host name, or an address literal with or without brackets
+# ("user@123.123.123.123", "user@[IPv6:2001:db8::1]"): the whole address is one e-mail, so the user part never
+# stays behind an <IP_ADDRESS> placeholder.
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
+    r"(?<![\w%+-])[A-Za-z0-9_](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
+    rf"|{_QUAD}(?![\w-]|\.\d)"
+    rf"|\[(?:{_QUAD}|IPv6:[0-9A-Fa-f:.]{{2,45}})\])"
 )
-_LOCAL_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}$")  # searched with endpos at the "@"
+_LOCAL_RUN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._%+-]{0,63}$")  # searched with endpos at the "@"
 # "logo@2x.png" is a retina image name, not an address
 _FILE_TLDS = frozenset("png jpg jpeg gif svg webp bmp ico css js json pdf html htm php mp4 mp3 zip".split())
 
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?=\d)(?<![\w.:/-]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w-]|\.\d)")
 _H = r"[0-9A-Fa-f]{1,4}"
 _IPV6 = re.compile(
@@ -487,8 +495,20 @@ def _emails(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def find_pii(text: str, kinds: frozenset[str] | set[str] = frozenset(REPLACEMENTS)) -> list[tuple[int, int, str]]:
-    """Non-overlapping ``(start, end, kind)`` spans of personal data in ``text``, in text order."""
+def _is_public(address: str) -> bool:
+    # "Public" as datatrove's PIIFormatter means it: Python's ipaddress.is_global (not private, loopback,
+    # link-local, shared, documentation or reserved space).
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return True  # a shape the parser refuses is redacted rather than kept
+
+
+def find_pii(text: str, kinds: frozenset[str] | set[str] = frozenset(REPLACEMENTS),
+             # true: redact only globally routable IPs (datatrove's default); false: private and loopback ones too
+    only_public_ips: bool = False) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, kind)`` spans of personal data in ``text``, in text order. With
+    ``only_public_ips`` an IP address is personal data only when it is globally routable (datatrove's default)."""
     cands: list[tuple[int, int, str]] = []
     if "email" in kinds and "@" in text:
         cands.extend(_emails(text))
@@ -499,14 +519,14 @@ def find_pii(text: str, kinds: frozenset[str] | set[str] = frozenset(REPLACEMENT
         cands.extend(_card_spans(text))
     if "ip_address" in kinds:
         for m in _IPV4.finditer(text):
-            if not _is_version(m.group(), text, m.start()):
+            if not _is_version(m.group(), text, m.start()) and (not only_public_ips or _is_public(m.group())):
                 cands.append((m.start(), m.end(), "ip_address"))
         if "::" in text or text.count(":") >= 7:
             for m in _IPV6.finditer(text):
                 s = m.group()
                 # "a::b" and the like are too short to be told from code; a real address has 3+ groups or a long one
                 groups = [g for g in s.split(":") if g]
-                if len(groups) >= 3 or any(len(g) >= 3 for g in groups):
+                if (len(groups) >= 3 or any(len(g) >= 3 for g in groups)) and (not only_public_ips or _is_public(s)):
                     cands.append((m.start(), m.end(), "ip_address"))
     if "phone" in kinds:
         for m in _NUMBERISH.finditer(text):
@@ -544,9 +564,14 @@ def _resolve(cands: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 @register("pii")
 @dataclass
 class Pii(Map):
-    """Redact e-mail addresses, IP addresses, phone numbers and Luhn-valid card numbers with typed placeholders."""
+    """Redact e-mail addresses, IP addresses, phone numbers and Luhn-valid card numbers with typed placeholders.
+    IP addresses: every one by default (private and loopback ones too: an intranet address in a leaked log or a
+    home router's address still points at a person or an organisation); ``only_public_ips: true`` keeps private,
+    loopback, link-local and reserved ones as datatrove's PIIFormatter does."""
 
     kinds: list[str] = field(default_factory=lambda: ["email", "ip_address", "phone", "credit_card"])
+    # true: redact only globally routable IPs (datatrove's default); false: private and loopback ones too
+    only_public_ips: bool = False
     REASONS: ClassVar[tuple[str, ...]] = ("email", "ip_address", "phone", "credit_card")
 
     def setup(self, ctx: Context) -> None:
@@ -560,7 +585,7 @@ class Pii(Map):
         if kinds is None:
             self.setup(Context())
             kinds = self._kinds
-        spans = find_pii(doc.text, kinds)
+        spans = find_pii(doc.text, kinds, self.only_public_ips)
         doc.attributes["pii.redactions"] = len(spans)
         if spans:
             doc.replace_spans(self.name, [(s, e, k, REPLACEMENTS[k], None) for s, e, k in spans])
