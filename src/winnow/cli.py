@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("explain", help="where a document went in a run, and every decision on its path")
     sp.add_argument("run_dir")
-    sp.add_argument("doc_id")
+    sp.add_argument("doc_id", help="a document id, its URL, or a prefix of its id that no other id starts with")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_explain)
 

@@ -202,6 +202,9 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
             cause += f"; {len(others)} more shard(s) failed: " + "; ".join(
                 f"{f.label} ({f.attempts} attempts): {f.error}" for f in others)
         raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; rerun to resume.")
+    from .report.index import write_index  # explain's id/URL -> file and position index; never fails the run
+
+    write_index(run_dir, log)
     if report:
         _write_report(run_dir, log)
     problem = quarantine_problem(stats, pipe)

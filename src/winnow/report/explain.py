@@ -100,26 +100,93 @@ def _terminal(info: RunInfo, recs: list[Record]) -> list[Record]:
     return [r for r in recs if r.where == "rejected" or (r.where == "kept" and r.stage in info.terminal_kept)]
 
 
+def _doc_id(rec: Record) -> str:
+    d = (rec.doc.get("document") or {}) if rec.where == "quarantine" else rec.doc
+    return str(d.get("id"))
+
+
+def _scan(info: RunInfo, query: str) -> tuple[str, list[Record], list[str]]:
+    """Without an index: an exact id first (a byte test skips most records), then a URL or an id prefix."""
+    recs = find_records(info, query)
+    if recs:
+        return "id", recs, []
+    by_url: list[Record] = []
+    by_prefix: dict[str, list[Record]] = {}
+    for rec in iter_everything(info):
+        d = (rec.doc.get("document") or {}) if rec.where == "quarantine" else rec.doc
+        meta = d.get("metadata") if isinstance(d.get("metadata"), dict) else {}
+        did = str(d.get("id"))
+        if meta.get("url") == query:
+            by_url.append(rec)
+        elif d.get("id") is not None and did.startswith(query):
+            by_prefix.setdefault(did, []).append(rec)
+    if by_url:
+        return "url", by_url, []
+    if len(by_prefix) == 1:
+        return "prefix", next(iter(by_prefix.values())), []
+    return "", [], sorted(by_prefix)[:20]
+
+
+def _indexed(info: RunInfo, query: str) -> tuple[str, list[Record], list[str]] | None:
+    """The records of the document(s) a query names, from the run's index; None when there is no usable index."""
+    from .index import load_index
+
+    idx = load_index(info.run_dir)
+    if idx is None:
+        return None
+    how, hits, candidates = idx.find(query)
+    recs = []
+    for h in hits:
+        doc = idx.read(h)
+        where, stage = h.file.split("/")[:2]
+        rec = Record(stage, where, info.run_dir / h.file, doc or {})
+        if doc is None or _doc_id(rec) != h.id:
+            return None  # the files changed under the index: scan instead
+        recs.append(rec)
+    return how, recs, candidates
+
+
+def find(info: RunInfo, query: str) -> tuple[str, list[Record], list[str]]:
+    """``(how, records, candidates)`` for an id, a URL or a unique id prefix: how is "id", "url", "prefix" or ""
+    (nothing found; ``candidates`` lists the ids an ambiguous prefix matched). Uses the index a run writes at its
+    end (winnow.report.index) and falls back to reading every record file."""
+    found = _indexed(info, query)
+    return found if found is not None else _scan(info, query)
+
+
 def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
     info = load_run(run_dir)
-    recs = find_records(info, doc_id)
+    query = doc_id
+    how, recs, candidates = find(info, query)
+    if candidates:
+        print(f"winnow: {printable(repr(query))} is the start of {len(candidates)}{'+' if len(candidates) >= 20 else ''} "
+              f"ids in {run_dir}; give more of it: {printable(', '.join(candidates[:10]))}", file=sys.stderr)
+        return 1
+    if not recs:
+        print(f"winnow: no document with id, URL or id prefix {printable(repr(query))} in {run_dir} (searched "
+              f"kept/, rejected/ and quarantine/; a record the reader could not parse has no id)", file=sys.stderr)
+        return 1
+    ids = sorted({_doc_id(r) for r in recs})
+    doc_id = ids[0]
     quarantined = [r for r in recs if r.where == "quarantine"]
     terminal = _terminal(info, recs)
-    if not recs:
-        print(f"winnow: no document with id {printable(repr(doc_id))} in {run_dir} (searched kept/, rejected/, work/ and "
-              f"quarantine/; a record the reader could not parse has no id)", file=sys.stderr)
-        return 1
     stories = [explain_record(info, r) for r in terminal]
     qs = [{"stage": r.stage, "file": _rel(info, r.path), "reason": r.doc.get("reason"),
            "message": r.doc.get("message")} for r in quarantined]
     seen_in = [{"where": r.where, "stage": r.stage, "file": _rel(info, r.path)} for r in recs]
     if as_json:
         sys.stdout.write(json_printable(orjson.dumps(
-            {"id": doc_id, "records": stories, "quarantined": qs, "seen_in": seen_in},
+            {"id": doc_id if len(ids) == 1 else ids, "query": query, "matched_by": how, "records": stories,
+             "quarantined": qs, "seen_in": seen_in},
             option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()) + "\n")
         return 0
     out: list[str] = []
-    if len(stories) > 1:
+    if how == "url":
+        out.append(f"URL {query} is document {', '.join(ids)}" if len(ids) == 1 else
+                   f"URL {query} matches {len(ids)} documents: {', '.join(ids)}; each:")
+    elif how == "prefix":
+        out.append(f"{query}... is document {doc_id}")
+    if len(stories) > 1 and len(ids) == 1:
         out.append(f"{len(stories)} documents carry the id {doc_id!r} (ids are not unique in the input); each:")
     for s in stories:
         out.extend(_story_lines(s, info))

@@ -1,0 +1,200 @@
+"""The explain index: where each document's records lie in a run folder, written at the end of a run, so that
+``winnow explain RUN_DIR ID`` (or a URL, or a unique id prefix) opens only the files that hold the document instead
+of decompressing and parsing every record of the run.
+
+``index/documents.jsonl.zst``: a header ``{"version": 1, "files": [[relative path, size], ...]}``, then one line
+per record, ``[id, url, file number, position]``: the byte offset of its line in the decompressed JSON Lines file,
+or its row number in a Parquet file. It covers ``kept/``, ``rejected/`` and ``quarantine/`` (a quarantined record
+is indexed when it carries its document, as a step's failure does), not ``work/``. The index is used only while
+the folder still holds exactly the files it lists, with their sizes; otherwise explain scans as before.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from ..io.base import RemotePath, as_path, atomic_path, open_read
+
+__all__ = ["write_index", "load_index", "Index", "INDEX"]
+
+INDEX = Path("index") / "documents.jsonl.zst"
+VERSION = 1
+_WHERE = ("kept", "rejected", "quarantine")
+
+
+def _output_files(run_dir: Path | RemotePath) -> list[tuple[str, Path | RemotePath, int]]:
+    """(relative path, path, size) of every record file under kept/, rejected/ and quarantine/, in a fixed order."""
+    out = []
+    for where in _WHERE:
+        base = run_dir / where
+        if not isinstance(base, RemotePath) and not base.exists():
+            continue
+        for stage in sorted(base.iterdir(), key=lambda p: p.name):
+            if not stage.is_dir():
+                continue
+            for p in sorted(stage.iterdir(), key=lambda p: p.name):
+                if p.name.startswith(".") or not p.is_file():
+                    continue
+                out.append((f"{where}/{stage.name}/{p.name}", p, p.stat().st_size))
+    return out
+
+
+def _entries(path: Path | RemotePath) -> Iterator[tuple[str, Any, int]]:
+    """(id, url, position) of every record in one file that carries a document id."""
+    if path.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
+        try:
+            row = 0
+            cols = [c for c in ("id", "metadata") if c in pf.schema_arrow.names]
+            for batch in pf.iter_batches(batch_size=4096, columns=cols):
+                d = batch.to_pydict()
+                ids = d.get("id") or [None] * batch.num_rows
+                metas = d.get("metadata") or [None] * batch.num_rows
+                for i in range(batch.num_rows):
+                    meta = metas[i]
+                    if isinstance(meta, (str, bytes)):
+                        try:
+                            meta = orjson.loads(meta)
+                        except orjson.JSONDecodeError:
+                            meta = None
+                    url = meta.get("url") if isinstance(meta, dict) else None
+                    if ids[i] is not None:
+                        yield str(ids[i]), url, row + i
+                row += batch.num_rows
+        finally:
+            pf.close(force=True)
+        return
+    offset = 0
+    with open_read(path) as f:
+        for line in f:
+            pos, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(rec, dict):
+                continue
+            doc = rec.get("document") if "document" in rec else rec
+            if not isinstance(doc, dict) or doc.get("id") is None:
+                continue  # a record the reader could not parse has no id
+            meta = doc.get("metadata")
+            yield str(doc["id"]), meta.get("url") if isinstance(meta, dict) else None, pos
+
+
+def write_index(run_dir: Path | RemotePath | str, log: bool = True) -> None:
+    """Write the explain index of a finished run. Never fails the run: explain scans without it."""
+    try:
+        import zstandard
+
+        run_dir = as_path(run_dir)
+        files = _output_files(run_dir)
+        with atomic_path(run_dir / INDEX) as tmp, open(tmp, "wb") as raw:
+            with zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False) as w:
+                w.write(orjson.dumps({"version": VERSION, "files": [[rel, size] for rel, _, size in files]}) + b"\n")
+                for no, (_, path, _) in enumerate(files):
+                    for doc_id, url, pos in _entries(path):
+                        w.write(orjson.dumps([doc_id, url if isinstance(url, str) else None, no, pos]) + b"\n")
+    except Exception as exc:  # the run's outputs stand; explain falls back to reading every file
+        if log:
+            print(f"[winnow] explain index not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str | None
+    file: str  # relative to the run folder
+    pos: int
+
+
+class Index:
+    def __init__(self, run_dir: Path | RemotePath, files: list[str]):
+        self.run_dir, self.files = run_dir, files
+
+    def _lines(self) -> Iterator[list[Any]]:
+        with open_read(self.run_dir / INDEX) as f:
+            f.readline()  # the header
+            for line in f:
+                yield orjson.loads(line)
+
+    def find(self, query: str, limit: int = 20) -> tuple[str, list[Hit], list[str]]:
+        """``(how, hits, candidates)``: how is "id", "url", "prefix" or "" (nothing); hits are the records of the
+        matched document(s); candidates are the ids an ambiguous prefix matched (at most ``limit``)."""
+        by_id: list[Hit] = []
+        by_url: list[Hit] = []
+        by_prefix: dict[str, list[Hit]] = {}
+        for doc_id, url, no, pos in self._lines():
+            if doc_id == query:
+                by_id.append(Hit(doc_id, url, self.files[no], pos))
+            elif url == query:
+                by_url.append(Hit(doc_id, url, self.files[no], pos))
+            elif not by_id and doc_id.startswith(query) and (doc_id in by_prefix or len(by_prefix) <= limit):
+                by_prefix.setdefault(doc_id, []).append(Hit(doc_id, url, self.files[no], pos))
+        if by_id:
+            return "id", by_id, []
+        if by_url:
+            return "url", by_url, []
+        if len(by_prefix) == 1:
+            return "prefix", next(iter(by_prefix.values())), []
+        return "", [], sorted(by_prefix)[:limit]
+
+    def read(self, hit: Hit) -> dict[str, Any] | None:
+        """The record at a hit's position, or None when the file no longer holds it there."""
+        path = self.run_dir / hit.file
+        try:
+            if hit.file.endswith(".parquet"):
+                import pyarrow.parquet as pq
+
+                from ..io.parquet import _row_to_doc
+
+                pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
+                try:
+                    start = 0
+                    for g in range(pf.metadata.num_row_groups):
+                        n = pf.metadata.row_group(g).num_rows
+                        if hit.pos < start + n:
+                            row = pf.read_row_group(g).slice(hit.pos - start, 1).to_pylist()[0]
+                            return _row_to_doc(row).to_dict()
+                        start += n
+                    return None
+                finally:
+                    pf.close(force=True)
+            with open_read(path) as f:
+                left = hit.pos
+                while left > 0:  # compressed streams cannot seek: decompress up to the record, parse only it
+                    chunk = f.read(min(left, 1 << 20))
+                    if not chunk:
+                        return None
+                    left -= len(chunk)
+                return orjson.loads(f.readline())
+        except (OSError, ValueError, IndexError, KeyError):
+            return None
+
+
+def load_index(run_dir: Path | RemotePath | str) -> Index | None:
+    """The run's index if it lists exactly the record files the folder holds now (names and sizes), else None."""
+    run_dir = as_path(run_dir)
+    path = run_dir / INDEX
+    try:
+        if not path.exists():
+            return None
+        with open_read(path) as f:
+            head = orjson.loads(f.readline())
+        if head.get("version") != VERSION:
+            return None
+        listed = [tuple(x) for x in head["files"]]
+        now = [(rel, size) for rel, _, size in _output_files(run_dir)]
+        if listed != now:  # a resumed, failed or changed run since: the index would miss or misplace records
+            return None
+        return Index(run_dir, [rel for rel, _ in listed])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
