@@ -160,8 +160,10 @@ def _reader_for_stage_output(stage: Stage, run_dir: Path | RemotePath) -> Reader
     # the text and id under the names the writer's `fields` gave them (the rest comes from side files)
     text_key, id_key = text_id_names(getattr(stage.writer, "fields", None))
     if stage.writer.name == "parquet":
-        return ParquetReader(paths=str(folder / "*.parquet"), text_key=text_key, id_key=id_key)
-    return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"), text_key=text_key, id_key=id_key)
+        return ParquetReader(paths=str(folder / "*.parquet"), text_key=text_key, id_key=id_key, shard_size_mb=0)
+    # whole files (shard_size_mb=0): a later stage's shards are named after them, and side files match them whole
+    return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"), text_key=text_key, id_key=id_key,
+                       shard_size_mb=0)
 
 
 def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from ..document import Document, Quarantine
 from ..registry import register
 from .base import Reader, Writer, WriterHandle, doc_from_record, expand_paths, open_read, open_write
 from .fields import SideWriter, check_fields, normalize_fields, select
+from .shards import RangeReader, input_files, plan_jsonl, split_key
 
 __all__ = ["JsonlReader", "JsonlWriter"]
 
@@ -32,18 +33,26 @@ class JsonlReader(Reader):
     # A record longer than this is quarantined without being held in memory whole.
     max_record_bytes: int = 32 * 1024 * 1024
 
+    # An uncompressed file larger than this is read as several shards (byte ranges cut at line starts), so one big
+    # file uses every worker; 0: one shard per file. Compressed files are never split (see winnow.io.shards).
+    shard_size_mb: float = 256.0
+
     def shards(self) -> list[str]:
-        return expand_paths(self.paths)
+        return [k for p in expand_paths(self.paths) for k in plan_jsonl(p, self.shard_size_mb)]
+
+    def input_files(self, keys: list[str]) -> list[str]:
+        return input_files(keys)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        shard, rng = split_key(shard)  # a range of a big file: positions and default ids stay file-absolute
         stem = Path(shard).name.split(".")[0]
         try:
-            stream = open_read(shard)
+            stream = open_read(shard) if rng is None else RangeReader(shard, rng.start, rng.end)
         except OSError as exc:
             yield Quarantine(shard, "file", "unreadable_file", f"{shard}: cannot open: {exc}")
             return
-        lineno = 0
-        offset = 0
+        lineno = rng.base if rng is not None else 0
+        offset = rng.start if rng is not None else 0
         with stream:
             while True:
                 try:

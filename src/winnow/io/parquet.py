@@ -20,6 +20,7 @@ from ..document import Document, Drop, Edit, Quarantine
 from ..registry import register
 from .base import Reader, Writer, WriterHandle, _open_raw, doc_from_record, expand_paths, is_remote
 from .fields import SideWriter, check_fields, normalize_fields, value_of
+from .shards import input_files, plan_parquet, split_key
 
 __all__ = ["ParquetReader", "ParquetWriter"]
 
@@ -110,10 +111,18 @@ class ParquetReader(Reader):
     id_key: str = "id"  # the column holding its id (missing: file stem and row number)
     batch_size: int = 1024  # rows decoded at a time
 
+    # A file larger than this is read as several shards of whole row groups, so one big file uses every worker;
+    # 0: one shard per file.
+    shard_size_mb: float = 256.0
+
     def shards(self) -> list[str]:
-        return expand_paths(self.paths)
+        return [k for p in expand_paths(self.paths) for k in plan_parquet(p, self.shard_size_mb)]
+
+    def input_files(self, keys: list[str]) -> list[str]:
+        return input_files(keys)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        shard, rng = split_key(shard)  # row groups of a big file: row numbers and default ids stay file-absolute
         stem = Path(shard).name.split(".")[0]
         try:
             # A URL through fsspec, as every other reader: pyarrow's own S3/GCS clients would need their own
@@ -123,9 +132,10 @@ class ParquetReader(Reader):
             yield Quarantine(shard, "file", "unreadable_file", f"{shard}: not a readable Parquet file: {exc}")
             return
         native = set(SCHEMA.names) <= set(pf.schema_arrow.names)
-        row_no = 0
+        row_no = rng.base if rng is not None else 0
+        groups = list(range(rng.start, rng.end)) if rng is not None else None
         try:
-            for batch in pf.iter_batches(batch_size=self.batch_size):
+            for batch in pf.iter_batches(batch_size=self.batch_size, row_groups=groups):
                 for row in batch.to_pylist():
                     row_no += 1
                     if native:

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, Iterator
 from ..document import Document, Quarantine
 from ..registry import register
 from .base import Reader, expand_paths
+from .shards import input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
 
@@ -146,14 +147,16 @@ def _record_magic(head: bytes) -> bytes | None:
     return _PLAIN_MAGIC
 
 
-def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]]:
+def _iter_records(path: str, record_types: Any, begin: int = 0,
+                  end: int | None = None) -> Iterator[tuple[str, Any, int]]:
     """Yield ``("record", record, offset)`` for readable records and ``("error", message, offset)`` for corrupt
-    regions, resynchronising after each error so the rest of the file is still read."""
+    regions, resynchronising after each error so the rest of the file is still read. With a range, only the
+    records that start in bytes [begin, end) (``begin`` is a record start; see winnow.io.shards)."""
     from fastwarc.warc import ArchiveIterator
 
     with open(path, "rb") as f:
         magic = _record_magic(f.read(4))
-        start = 0
+        start = begin
         in_error = False  # one corrupt region gives one error, however many resync attempts it takes
         while True:
             f.seek(start)
@@ -161,12 +164,16 @@ def _iter_records(path: str, record_types: Any) -> Iterator[tuple[str, Any, int]
             try:
                 it = ArchiveIterator(f, record_types=record_types, parse_http=False)
                 for rec in it:
+                    if end is not None and rec.stream_pos >= end:
+                        return  # the next range's first record
                     last = rec.stream_pos
                     in_error = False
                     yield "record", rec, rec.stream_pos
             except OSError as exc:  # FastWARC raises OSError for decompression and parse failures
                 where = max(last, start)
                 nxt = _find_next(f, where + 1, magic) if magic is not None else None
+                if nxt is not None and end is not None and nxt >= end:
+                    nxt = None  # the rest belongs to the next range, which reads it
                 if not in_error:
                     msg = str(exc) or type(exc).__name__
                     if nxt is None:
@@ -187,8 +194,15 @@ class _Base(Reader):
     # Common Crawl truncates payloads at 1 MiB; anything far larger is a video or an archive, not a page.
     max_payload_bytes: int = 16 * 1024 * 1024
 
+    # A file larger than this is read as several shards (byte ranges cut at record boundaries: gzip members, zstd
+    # frames or WARC headers), so one big crawl file uses every worker; 0: one shard per file.
+    shard_size_mb: float = 256.0
+
     def shards(self) -> list[str]:
-        return expand_paths(self.paths)
+        return [k for p in expand_paths(self.paths) for k in plan_warc(p, self.shard_size_mb)]
+
+    def input_files(self, keys: list[str]) -> list[str]:
+        return input_files(keys)
 
     def _open_check(self, shard: str) -> Quarantine | None:
         if not Path(shard).is_file():
@@ -228,13 +242,14 @@ class _Base(Reader):
         return meta
 
     def _read(self, shard: str, record_types: Any, build) -> Iterator[Document | Quarantine]:
+        shard, rng = split_key(shard)  # a byte range of a big file: offsets stay file-absolute
         bad = self._open_check(shard)
         if bad:
             yield bad
             return
         stem = Path(shard).name.split(".")[0]
         try:
-            for kind, item, offset in _iter_records(shard, record_types):
+            for kind, item, offset in _iter_records(shard, record_types, *((rng.start, rng.end) if rng else ())):
                 if kind == "error":
                     yield Quarantine(shard, f"byte {offset}", "corrupt_record",
                                      f"{shard}: corrupt or truncated WARC data after the record at byte {offset}: {item}; "
