@@ -18,7 +18,12 @@ from winnow.run import run_pipeline
 from tests.helpers import text_records, write_jsonl
 
 
-@pytest.fixture(scope="module", params=["jsonl", "parquet"])
+WRITERS = {"jsonl": "{type: jsonl}", "parquet": "{type: parquet}",
+           # only some fields in the documents files, the rest in side files (attributes/...)
+           "fields": "{type: jsonl, fields: {doc: id, body: text, url: url}}"}
+
+
+@pytest.fixture(scope="module", params=list(WRITERS))
 def run_dir(request, tmp_path_factory, real_docs):
     tmp = tmp_path_factory.mktemp(f"explain-index-{request.param}")
     recs = text_records(real_docs, 0, 40)
@@ -30,8 +35,8 @@ def run_dir(request, tmp_path_factory, real_docs):
           - name: main
             reader: {{type: jsonl, paths: "{tmp / 'in' / '*.jsonl'}"}}
             steps: [{{type: length, min_chars: 3000}}, exact_dedup]
-            writer: {{type: {request.param}}}
-            rejects: {{type: {request.param}}}
+            writer: {WRITERS[request.param]}
+            rejects: {WRITERS[request.param]}
     """))
     run_pipeline(pipe, tmp / "run", "inline", log=False, report=False)
     return tmp / "run", recs
@@ -61,8 +66,12 @@ def test_url_and_prefix_from_the_index_without_scanning(run_dir, capsys, monkeyp
                       if sum(x["id"].startswith(r["id"][:n]) for x in recs) == 1)
         rc, by_prefix = _story(capsys, run, prefix)
         assert rc == 0 and by_prefix["matched_by"] == "prefix" and by_prefix["records"] == by_id["records"]
-    outcomes = {_story(capsys, run, r["id"])[1]["records"][0]["outcome"] for r in recs}
-    assert outcomes == {"kept", "rejected"}  # both kinds of file are indexed and read back
+    stories = [_story(capsys, run, r["id"])[1]["records"][0] for r in recs]
+    assert {s["outcome"] for s in stories} == {"kept", "rejected"}  # both kinds of file are indexed and read back
+    # every record read back whole: its signals and text, from side files too
+    assert all(s["steps"][0]["checks"][0]["value"] == len(r["text"].strip()) for s, r in zip(stories, recs)
+               if s["steps"][0]["status"] != "not reached")
+    assert all(s["text_preview"] == r["text"][:300] for s, r in zip(stories, recs))
     ambiguous = next(r["id"][:1] for r in recs if sum(x["id"][:1] == r["id"][:1] for x in recs) > 1)
     rc, err = _story(capsys, run, ambiguous)
     assert rc == 1 and "give more of it" in err

@@ -3,8 +3,8 @@
 of decompressing and parsing every record of the run.
 
 ``index/documents.jsonl.zst``: a header ``{"version": 1, "files": [[relative path, size], ...]}``, then one line
-per record, ``[id, url, file number, position]``: the byte offset of its line in the decompressed JSON Lines file,
-or its row number in a Parquet file. It covers ``kept/``, ``rejected/`` and ``quarantine/`` (a quarantined record
+per record, ``[id, url, file number, record number]`` (a JSON Lines file's line, a Parquet file's row; explain
+decompresses the file up to that record and parses only it). It covers ``kept/``, ``rejected/`` and ``quarantine/`` (a quarantined record
 is indexed when it carries its document, as a step's failure does), not ``work/``. The index is used only while
 the folder still holds exactly the files it lists, with their sizes; otherwise explain scans as before.
 """
@@ -44,9 +44,43 @@ def _output_files(run_dir: Path | RemotePath) -> list[tuple[str, Path | RemotePa
     return out
 
 
+def _nth_line(path: Path | RemotePath, n: int) -> bytes | None:
+    """Line n (from 0) of a possibly compressed file, decompressing up to it and parsing nothing else."""
+    with open_read(path) as f:
+        for i, line in enumerate(f):
+            if i == n:
+                return line
+    return None
+
+
+def _nth_row(path: Path | RemotePath, n: int) -> dict[str, Any] | None:
+    """Row n (from 0) of a Parquet file as written, reading only its row group."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
+    try:
+        start = 0
+        for g in range(pf.metadata.num_row_groups):
+            rows = pf.metadata.row_group(g).num_rows
+            if n < start + rows:
+                return pf.read_row_group(g).slice(n - start, 1).to_pylist()[0]
+            start += rows
+        return None
+    finally:
+        pf.close(force=True)
+
+
+def _side(path: Path | RemotePath) -> Path | RemotePath | None:
+    from ._run import _side_of
+
+    return _side_of(path)
+
+
 def _entries(path: Path | RemotePath) -> Iterator[tuple[str, Any, int]]:
-    """(id, url, position) of every record in one file that carries a document id."""
-    if path.name.endswith(".parquet"):
+    """(id, url, record number) of every record in one file that carries a document id. A documents file written
+    with ``fields`` is indexed from its side file, which holds the ids and metadata in the same order."""
+    side = _side(path)
+    if side is None and path.name.endswith(".parquet"):
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
@@ -58,23 +92,14 @@ def _entries(path: Path | RemotePath) -> Iterator[tuple[str, Any, int]]:
                 ids = d.get("id") or [None] * batch.num_rows
                 metas = d.get("metadata") or [None] * batch.num_rows
                 for i in range(batch.num_rows):
-                    meta = metas[i]
-                    if isinstance(meta, (str, bytes)):
-                        try:
-                            meta = orjson.loads(meta)
-                        except orjson.JSONDecodeError:
-                            meta = None
-                    url = meta.get("url") if isinstance(meta, dict) else None
                     if ids[i] is not None:
-                        yield str(ids[i]), url, row + i
+                        yield str(ids[i]), _url(metas[i]), row + i
                 row += batch.num_rows
         finally:
             pf.close(force=True)
         return
-    offset = 0
-    with open_read(path) as f:
-        for line in f:
-            pos, offset = offset, offset + len(line)
+    with open_read(side if side is not None else path) as f:
+        for no, line in enumerate(f):
             if not line.strip():
                 continue
             try:
@@ -86,8 +111,26 @@ def _entries(path: Path | RemotePath) -> Iterator[tuple[str, Any, int]]:
             doc = rec.get("document") if "document" in rec else rec
             if not isinstance(doc, dict) or doc.get("id") is None:
                 continue  # a record the reader could not parse has no id
-            meta = doc.get("metadata")
-            yield str(doc["id"]), meta.get("url") if isinstance(meta, dict) else None, pos
+            yield str(doc["id"]), _url(doc.get("metadata")), no
+
+
+def _url(meta: Any) -> Any:
+    """metadata["url"] from a Parquet metadata cell: a typed map (a list of key, slots pairs), a JSON string (files
+    from before typed columns) or a mapping."""
+    if isinstance(meta, (str, bytes)):
+        try:
+            meta = orjson.loads(meta)
+        except orjson.JSONDecodeError:
+            return None
+    if isinstance(meta, dict):
+        return meta.get("url")
+    if isinstance(meta, list):
+        for item in meta:
+            if isinstance(item, (tuple, list)) and len(item) == 2 and item[0] == "url":
+                from ..io.parquet import decode_value
+
+                return decode_value(item[1]) if isinstance(item[1], dict) else item[1]
+    return None
 
 
 def write_index(run_dir: Path | RemotePath | str, log: bool = True) -> None:
@@ -148,35 +191,29 @@ class Index:
         return "", [], sorted(by_prefix)[:limit]
 
     def read(self, hit: Hit) -> dict[str, Any] | None:
-        """The record at a hit's position, or None when the file no longer holds it there."""
+        """The record at a hit's position, whole (side files merged in), or None when the file no longer holds it
+        there."""
         path = self.run_dir / hit.file
         try:
-            if hit.file.endswith(".parquet"):
-                import pyarrow.parquet as pq
+            side = _side(path)
+            parquet = hit.file.endswith(".parquet")
+            if side is None:
+                if parquet:
+                    from ..io.parquet import _row_to_doc
 
-                from ..io.parquet import _row_to_doc
+                    row = _nth_row(path, hit.pos)
+                    return None if row is None else _row_to_doc(row).to_dict()
+                line = _nth_line(path, hit.pos)
+                return None if line is None else orjson.loads(line)
+            from ..io.fields import fields_for_file, merge_side, text_id_names
 
-                pf = pq.ParquetFile(path if isinstance(path, Path) else open_read(path))
-                try:
-                    start = 0
-                    for g in range(pf.metadata.num_row_groups):
-                        n = pf.metadata.row_group(g).num_rows
-                        if hit.pos < start + n:
-                            row = pf.read_row_group(g).slice(hit.pos - start, 1).to_pylist()[0]
-                            return _row_to_doc(row).to_dict()
-                        start += n
-                    return None
-                finally:
-                    pf.close(force=True)
-            with open_read(path) as f:
-                left = hit.pos
-                while left > 0:  # compressed streams cannot seek: decompress up to the record, parse only it
-                    chunk = f.read(min(left, 1 << 20))
-                    if not chunk:
-                        return None
-                    left -= len(chunk)
-                return orjson.loads(f.readline())
-        except (OSError, ValueError, IndexError, KeyError):
+            row = _nth_row(path, hit.pos) if parquet else orjson.loads(_nth_line(path, hit.pos) or b"null")
+            side_line = _nth_line(side, hit.pos)
+            if row is None or side_line is None:
+                return None
+            text_field, id_field = text_id_names(fields_for_file(path))
+            return next(merge_side(iter([row]), iter([orjson.loads(side_line)]), text_field, id_field, str(path)))
+        except (OSError, ValueError, IndexError, KeyError, TypeError, StopIteration):
             return None
 
 
