@@ -140,8 +140,15 @@ def load_fasttext(path: Path | str) -> Any:
                 import fasttext  # fasttext-predict (or the full binding, which has the same predict)
             except ImportError as exc:
                 raise ImportError("the classifier step needs fasttext-predict: pip install 'winnow[clean]'") from exc
-            model = _MODELS[key] = fasttext.load_model(key)
+            model = _MODELS[key] = fasttext_model(fasttext, key)
     return model
+
+
+def fasttext_model(fasttext: Any, path: str) -> Any:
+    """The model object that ``fasttext.load_model`` returns, without the full binding's warning on stderr (that
+    load_model is a model object "very similar" to older ones), printed once per worker per model otherwise."""
+    cls = getattr(getattr(fasttext, "FastText", None), "_FastText", None)
+    return cls(model_path=path) if cls is not None else fasttext.load_model(path)
 
 
 def model_input(text: str) -> str:
@@ -272,6 +279,10 @@ class Classifier(Filter):
     # keep_score is the lowest score among the keep labels, recorded at document level whenever keep is set.
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "min_score": ("classifier.keep_score", "<", "low_score")}
+    # whatif re-decides keep (labels and minimums) too, from the recorded label scores:
+    # winnow whatif RUN --set 'classifier.keep={hq: 0.3}'
+    REPLAYABLE = ("keep", "min_score")
+    REPLAY_REASONS = ("low_score",)
 
     def validate(self) -> None:
         super().validate()
@@ -314,6 +325,22 @@ class Classifier(Filter):
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @classmethod
+    def replay(cls, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+        # the decision of _document from the label scores it recorded (same labels, same order, same minimums)
+        if params.get("level", "document") != "document" or not params.get("keep"):
+            return True, None, None, None  # segment levels edit and never drop; no keep: a tagger
+        min_score = params.get("min_score")
+        thr = {lb: float(min_score if min_score is not None else v) for lb, v in params["keep"].items()}
+        prefix = f"{cls.name}.{params.get('model_name') or _default_name(params.get('model') or 'lid176')}."
+        for label in sorted(thr):
+            v = attrs.get(prefix + label)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return False, None, None, None  # a label the run did not record
+            if v < thr[label]:
+                return True, "low_score", v, thr[label]
+        return True, None, None, None
 
     def reject(self, doc: Document) -> Reject | None:
         if getattr(self, "_model", None) is None:
