@@ -11,7 +11,7 @@ import pytest
 from winnow.cli import main
 from winnow.document import Document
 from winnow.step import Context
-from winnow.steps.classifier import Classifier
+from winnow.steps.classify import Classifier
 from winnow.train import Example, TrainParams, load_records, split, train_classifier
 
 from tests.conftest import sample_docs

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import orjson
 
 from .errors import WinnowError
-from .steps.classifier import load_fasttext, model_input, predict_all
+from .steps.classify import load_fasttext, model_input, predict_all
 
 __all__ = ["TrainParams", "Example", "train_classifier", "split", "load_records", "load_folders", "load_run_labels",
            "fasttext_trainer"]

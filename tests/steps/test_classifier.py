@@ -12,8 +12,8 @@ import pytest
 from winnow.config import pipeline_from_dict
 from winnow.document import Document, undo_edits
 from winnow.step import Context
-from winnow.steps import classifier as clf
-from winnow.steps.classifier import Classifier, hf_url, model_input, resolve_model
+from winnow.steps import classify as clf
+from winnow.steps.classify import Classifier, hf_url, model_input, resolve_model
 from winnow.steps.langid import lite_model_path
 
 from tests.conftest import sample_docs

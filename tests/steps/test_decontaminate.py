@@ -11,8 +11,8 @@ import pytest
 
 from winnow.document import Document, undo_edits
 from winnow.step import Context
-from winnow.steps import decontaminate as dc
-from winnow.steps.decontaminate import Decontaminate, build_index, tokenize
+from winnow.steps import contamination as dc
+from winnow.steps.contamination import Decontaminate, build_index, tokenize
 
 from tests.conftest import SHARED, sample_docs
 

@@ -55,7 +55,7 @@ def load_model(path: Path | None = None) -> Any:
                 import fasttext  # provided by fasttext-predict (predict-only build, numpy-2 safe)
             except ImportError as exc:
                 raise ImportError("the language step needs fasttext-predict: pip install 'winnow[clean]'") from exc
-            from .classifier import fasttext_model  # no stderr warning from the full binding (winnow[train])
+            from .classify import fasttext_model  # no stderr warning from the full binding (winnow[train])
 
             model = _MODELS[key] = fasttext_model(fasttext, key)
     return model
