@@ -71,6 +71,10 @@ def test_fields_and_side_files_keep_explain_whatif_and_the_next_stage_working(tm
     assert main(["explain", str(run), did, "--json"]) == 0
     ex = json.loads(capsys.readouterr().out)
     assert json.dumps(ex).count("gopher_quality.words") >= 1 and "kept" in json.dumps(ex)
+    for idx in (run / "index").glob("*"):  # without the explain index: the scan finds the side files too
+        idx.unlink()
+    assert main(["explain", str(run), did, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == ex
     assert main(["whatif", str(run), "--set", "gopher_quality.min_words=100000", "--json"]) == 0
     w = json.loads(capsys.readouterr().out)
     assert w["kept"]["docs"] == [st[1]["kept"], 0]
