@@ -347,16 +347,13 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
 def parse_sweep(item: str) -> tuple[str, list[Any]]:
     """``gopher_quality.min_words=50,100,200`` -> ("gopher_quality.min_words", [50, 100, 200]); values are YAML,
     so lists and booleans work too: ``language.languages=[en],[en,de]``, ``x.flag=true,false``."""
-    import yaml
+    from ..config import MAX_SET_NODES, load_yaml  # bounded YAML, as --set reads it
 
     if "=" not in item:
         raise ConfigError(f"--sweep expects STEP.PARAM=V1,V2,..., got {item!r}")
     key, raw = item.split("=", 1)
-    try:
-        values = yaml.safe_load(f"[{raw}]")
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--sweep {item}: values are not a comma-separated YAML list: {exc}") from None
-    if not values:
+    values = load_yaml(f"[{raw}]", f"--sweep {key} (comma-separated YAML values)", MAX_SET_NODES)
+    if not isinstance(values, list) or not values:
         raise ConfigError(f"--sweep {item}: give at least one value")
     return key, values
 
