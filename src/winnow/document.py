@@ -12,11 +12,45 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Document", "Drop", "Edit", "Quarantine", "NORMALISING_REASONS"]
+__all__ = ["Document", "Drop", "Edit", "Quarantine", "RecordError", "record_id", "step_error_line", "NORMALISING_REASONS"]
 
 # Edit reasons that only normalise whitespace and line breaks. C4's line cleaning trims every document, so counting
 # these as edits called nearly every document "edited"; stats and the report count them apart ("normalised").
 NORMALISING_REASONS = frozenset({"whitespace", "line_break"})
+
+
+class RecordError(ValueError):
+    """A record that claims to be a winnow document but has a field of the wrong type. The message names the field,
+    so a reader can quarantine the record with it instead of letting a step fail on the value later."""
+
+
+def _need(d: dict, key: str, types: type | tuple[type, ...], what: str, ctx: str, optional: bool = False) -> Any:
+    v = d.get(key)
+    if v is None and optional:
+        return None
+    if not isinstance(v, types) or isinstance(v, bool):  # bool is an int in Python, never a valid value here
+        got = "nothing" if key not in d else f"{type(v).__name__} {_short(v)}"
+        raise RecordError(f"{ctx}{key!r} must be {what}, got {got}")
+    return v
+
+
+def _short(v: Any) -> str:
+    r = repr(v[:61] if isinstance(v, (str, bytes, list)) else v)  # never the repr of a 500 MB value
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def record_id(value: Any, field: str = "id") -> str | None:
+    """A record's id as text, exactly: strings as they are, integers in full (never through a float). None when
+    absent; a RecordError for a value that cannot name a document (a list, an object, true/false)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return repr(value)
+    if hasattr(value, "as_tuple"):  # decimal.Decimal (a Parquet decimal column): its exact digits
+        return str(value)
+    raise RecordError(f"field {field!r} must be a string or an integer, got {type(value).__name__} {_short(value)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +65,12 @@ class Drop:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Drop":
-        return cls(d["step"], d["reason"], d.get("value"), d.get("threshold"))
+        if not isinstance(d, dict):
+            raise RecordError(f"'drop' must be an object or null, got {type(d).__name__} {_short(d)}")
+        w = "field 'drop': "
+        return cls(_need(d, "step", str, "a string", w), _need(d, "reason", str, "a string", w),
+                   _need(d, "value", (int, float), "a number or null", w, optional=True),
+                   _need(d, "threshold", (int, float), "a number or null", w, optional=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +99,16 @@ class Edit:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Edit":
-        return cls(d["start"], d["end"], d["step"], d["reason"], d.get("removed", ""), d.get("replacement", ""),
-                   d.get("score"))
+        if not isinstance(d, dict):
+            raise RecordError(f"each of 'edits' must be an object, got {type(d).__name__} {_short(d)}")
+        w = "an edit's "
+        start, end = _need(d, "start", int, "an integer", w), _need(d, "end", int, "an integer", w)
+        if not 0 <= start <= end:
+            raise RecordError(f"edit span {start}:{end} is not a range")
+        return cls(start, end, _need(d, "step", str, "a string", w), _need(d, "reason", str, "a string", w),
+                   _need(d, "removed", str, "a string", w, optional=True) or "",
+                   _need(d, "replacement", str, "a string", w, optional=True) or "",
+                   _need(d, "score", (int, float), "a number or null", w, optional=True))
 
 
 @dataclass(slots=True)
@@ -111,14 +158,26 @@ class Document:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Document":
+        """A Document from its ``to_dict`` form. Every field's type is checked (a RecordError names the first wrong
+        one): a record read from a file is untrusted, and a wrong type found here is one quarantined record, where
+        found by a step it would be a failed step or, worse, a failed quarantine."""
+        if not isinstance(d, dict):
+            raise RecordError(f"a document must be an object, got {type(d).__name__}")
+        rid = record_id(d.get("id"))
+        if rid is None:
+            raise RecordError("field 'id' is missing")
+        text = _need(d, "text", str, "a string", "field ")
+        meta = _need(d, "metadata", dict, "an object", "field ", optional=True)
+        attrs = _need(d, "attributes", dict, "an object", "field ", optional=True)
+        edits = _need(d, "edits", list, "a list", "field ", optional=True)
         drop = d.get("drop")
         return cls(
-            id=str(d["id"]),
-            text=d["text"],
-            metadata=d.get("metadata") or {},
-            attributes=d.get("attributes") or {},
-            edits=[Edit.from_dict(e) for e in d.get("edits") or []],
-            drop=Drop.from_dict(drop) if drop else None,
+            id=rid,
+            text=text,
+            metadata=meta if meta is not None else {},
+            attributes=attrs if attrs is not None else {},
+            edits=[Edit.from_dict(e) for e in edits or ()],
+            drop=Drop.from_dict(drop) if drop is not None else None,
         )
 
     def to_json(self) -> bytes:
@@ -164,3 +223,38 @@ class Quarantine:
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "location": self.location, "reason": self.reason,
                 "message": self.message, "excerpt": self.excerpt}
+
+
+def step_error_line(base: dict[str, Any], doc: Any) -> bytes:
+    """The quarantine line (JSON, newline-terminated) for a document a step failed or ran out of budget on. It cannot raise: the document
+    may be exactly what made the step fail (metadata that is not a dict, an attribute orjson cannot encode), and a
+    failing quarantine would fail the whole shard on every retry. Each fallback keeps as much as it can."""
+    try:
+        out = dict(base)
+        meta = getattr(doc, "metadata", None)
+        src = meta.get("source") if isinstance(meta, dict) else None
+        if isinstance(src, str):
+            out["source"] = src
+        try:
+            out["document"] = doc.to_dict()
+            return orjson.dumps(out, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        except Exception:
+            pass
+        try:  # non-string keys, sets, objects: written as their repr
+            return orjson.dumps(out, default=repr, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS) + b"\n"
+        except Exception:
+            pass
+        out["document"] = {"id": _safe_repr(getattr(doc, "id", None)), "text": _safe_repr(getattr(doc, "text", None)),
+                           "unserialisable": True}
+        return orjson.dumps({k: (v if isinstance(v, (str, int, dict)) else _safe_repr(v)) for k, v in out.items()}) + b"\n"
+    except Exception:  # the last resort: a line that still counts the document and says why it is bare
+        reason = base.get("reason") if isinstance(base, dict) and isinstance(base.get("reason"), str) else ""
+        reason = reason if reason.isidentifier() else "step_error"
+        return b'{"reason": "%s", "message": "quarantine record could not be encoded"}\n' % reason.encode()
+
+
+def _safe_repr(v: Any) -> str:
+    try:
+        return v if isinstance(v, str) else repr(v)
+    except Exception:
+        return f"<{type(v).__name__}>"

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from .document import NORMALISING_REASONS, Document, Quarantine
+from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line
 from .errors import ConfigError, LedgerError
 from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
 from .io.fields import merge_side_docs, side_path, text_id_names
@@ -394,6 +394,10 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     quar_f.write(orjson.dumps({"stage": stage.name, "pass": ps.index, **item.to_dict()}) + b"\n")
                     continue
                 doc = item
+                if doc.drop is not None:  # a rejected winnow record read again: history, not this run's verdict
+                    if isinstance(doc.metadata, dict):
+                        doc.metadata["input_drop"] = doc.drop.to_dict()
+                    doc.drop = None
                 # annotate: a verdict recorded by an earlier pass or stage already rules the document out
                 alive = not annotate or not any(k.endswith(".drop") and isinstance(v, dict)
                                                 for k, v in doc.attributes.items())
@@ -424,10 +428,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                             msg = f"step {label} raised on document {doc.id}: {tb}"
                         quarantine_reasons[why] = quarantine_reasons.get(why, 0) + 1
                         quarantine_first.setdefault(why, msg)
-                        quar_f.write(orjson.dumps({
-                            "stage": stage.name, "pass": ps.index, "source": str(doc.metadata.get("source", task.key)),
-                            "location": f"document {doc.id}", "reason": why, "step": label, "message": msg,
-                            "document": doc.to_dict()}, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+                        quar_f.write(step_error_line({  # cannot raise, whatever the document holds
+                            "stage": stage.name, "pass": ps.index, "source": str(task.key),
+                            "location": f"document {doc.id!s:.200}", "reason": why, "step": label, "message": msg}, doc))
                         failed = True
                         break
                     st.seconds += time.perf_counter() - t0

@@ -18,13 +18,14 @@ import os
 import socket
 import tempfile
 import threading
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, ClassVar, Iterator
 
 import zstandard
 
-from ..document import Document, Quarantine
+from ..document import Document, Quarantine, RecordError, _short, record_id
 
 __all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of", "as_path",
            "RemotePath", "remove_tree", "local_copy", "upload_batch", "read_many", "is_temp_name"]
@@ -262,45 +263,103 @@ def open_read(path: "str | os.PathLike | RemotePath") -> IO[bytes]:
 
 
 class _ZstdReader(io.RawIOBase):
-    """Multi-frame zstd decoding that raises EOFError on a truncated stream (zstandard's stream_reader returns the
-    partial data silently, which would turn a cut file into a malformed last record)."""
+    """Multi-frame zstd decoding with bounded output that raises EOFError on a truncated stream.
+
+    zstandard's ``stream_reader`` bounds each read's output (a decompressobj does not: 16 KB of input can expand to
+    512 MiB in one call), but it returns the partial data of a cut file silently, which would turn a truncated file
+    into a malformed last record. So the compressed bytes pass through a ``_FrameTracker`` on their way in, which
+    follows the frame and block headers and says at the end whether the stream stopped between two frames."""
 
     def __init__(self, raw: IO[bytes]):
         self._raw = raw
-        self._d = zstandard.ZstdDecompressor()
-        self._obj = self._d.decompressobj()
-        self._buf = b""
-        self._in_frame = False
+        self._tracker = _FrameTracker(raw)
+        self._r = zstandard.ZstdDecompressor().stream_reader(self._tracker, read_size=1 << 18,
+                                                              read_across_frames=True, closefd=False)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
-        while not self._buf:
-            chunk = self._raw.read(1 << 18)
-            if not chunk:
-                if self._in_frame:
-                    raise EOFError("zstd stream ends in the middle of a frame (file truncated)")
-                return 0
-            while chunk:
-                if self._obj.eof:
-                    self._obj = self._d.decompressobj()
-                self._in_frame = True
-                self._buf += self._obj.decompress(chunk)
-                if self._obj.eof:
-                    self._in_frame = False
-                    chunk = self._obj.unused_data
-                else:
-                    chunk = b""
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        n = self._r.readinto(b)
+        if n == 0 and not self._tracker.complete():
+            raise EOFError("zstd stream ends in the middle of a frame (file truncated)")
         return n
 
     def close(self) -> None:
         if not self.closed:
+            self._r.close()
             self._raw.close()
         super().close()
+
+
+class _FrameTracker:
+    """A pass-through reader over a zstd stream that walks the frame headers (RFC 8878, section 3.1) and the 3-byte
+    block headers without decoding anything, so that at the end of the input it knows whether the last frame was
+    complete. Cost: a few Python operations per block (a block is at most 128 KiB of output)."""
+
+    _MAGIC = b"\x28\xb5\x2f\xfd"
+
+    def __init__(self, raw: IO[bytes]):
+        self._raw = raw
+        self._skip = 0  # payload bytes to pass before the next header
+        self._head = b""  # bytes of the header being gathered
+        self._want = 4  # size of that header
+        self._state = "magic"  # magic | skippable | descriptor | block | lost
+        self._checksum = 0
+        self.read_bytes = 0
+
+    def complete(self) -> bool:
+        # "lost": bytes this walker does not understand; zstd itself will have raised on them if they were bad.
+        return self._state == "lost" or (self._state == "magic" and not self._head and self._skip == 0)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        if data:
+            self.read_bytes += len(data)
+            self._feed(memoryview(data))
+        return data
+
+    def _feed(self, mv: memoryview) -> None:
+        i, n = 0, len(mv)
+        while i < n and self._state != "lost":
+            if self._skip:
+                k = min(self._skip, n - i)
+                self._skip -= k
+                i += k
+                continue
+            k = min(self._want - len(self._head), n - i)
+            self._head += bytes(mv[i:i + k])
+            i += k
+            if len(self._head) == self._want:
+                head, self._head = self._head, b""
+                self._header(head)
+
+    def _header(self, h: bytes) -> None:
+        st = self._state
+        if st == "magic":
+            if h == self._MAGIC:
+                self._state, self._want = "descriptor", 1
+            elif h[0] & 0xF0 == 0x50 and h[1:] == b"\x2a\x4d\x18":
+                self._state, self._want = "skippable", 4
+            else:
+                self._state = "lost"
+        elif st == "skippable":
+            self._skip = int.from_bytes(h, "little")
+            self._state, self._want = "magic", 4
+        elif st == "descriptor":
+            d = h[0]
+            fcs_flag, single, did_flag = d >> 6, (d >> 5) & 1, d & 3
+            self._checksum = 4 if d & 4 else 0
+            rest = (0 if single else 1) + (0, 1, 2, 4)[did_flag] + ((1 if single else 0), 2, 4, 8)[fcs_flag]
+            self._state, self._want = "block", 3
+            self._skip = rest
+        elif st == "block":
+            v = int.from_bytes(h, "little")
+            last, btype, size = v & 1, (v >> 1) & 3, v >> 3
+            self._skip = 1 if btype == 1 else size
+            if last:  # then the optional content checksum, then the next frame
+                self._skip += self._checksum
+                self._state, self._want = "magic", 4
 
 
 @contextmanager
@@ -459,6 +518,46 @@ def expand_paths(paths: str | list[str]) -> list[str]:
     return out
 
 
+# What reading a damaged or hostile file can raise: a reader turns each into a Quarantine, never lets one escape.
+READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
+def check_int(owner: Any, name: str, low: int, high: int | None = None) -> None:
+    """Refuse a parameter that is not an integer in [low, high] (a bool is refused too: ``true`` is not a size)."""
+    v = getattr(owner, name)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ValueError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
+    if v < low or (high is not None and v > high):
+        bound = f"between {low:,} and {high:,}" if high is not None else f"at least {low:,}"
+        raise ValueError(f"{name} must be {bound}, got {v:,}")
+
+
+def check_str(owner: Any, name: str, choices: tuple[str, ...] | None = None) -> None:
+    v = getattr(owner, name)
+    if not isinstance(v, str) or not v:
+        raise ValueError(f"{name} must be a non-empty string, got {v!r}")
+    if choices is not None and v not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {v!r}")
+
+
+def check_size_mb(owner: Any, name: str = "shard_size_mb") -> None:
+    """A shard size in MB: a finite number, 0 meaning one shard per file."""
+    v = getattr(owner, name, None)
+    if v is None:
+        return
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v or v in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a number of megabytes, got {v!r}")
+    if v < 0:
+        raise ValueError(f"{name} must be 0 (one shard per file) or positive, got {v}")
+
+
+def check_paths(owner: Any, name: str = "paths") -> None:
+    v = getattr(owner, name)
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(p, str) and p for p in items):
+        raise ValueError(f"{name} must be a path or glob, or a non-empty list of them; got {v!r}")
+
+
 class Reader:
     """Turns input into Documents. ``shards()`` names independent units of work; ``read(shard)`` streams one,
     yielding a Quarantine for every record it cannot read (never raising on bad input)."""
@@ -492,14 +591,19 @@ class WriterHandle:
 
 def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_id: str,
                     source: str) -> Document:
-    """Build a Document from a foreign record: a winnow record round-trips whole; for others, every field but the
-    text and the id becomes metadata."""
+    """Build a Document from a record read from a file; raises RecordError (a ValueError naming the field) for a
+    record that cannot be one.
+
+    A record with ``metadata``, ``attributes`` and ``edits`` is winnow's own and round-trips whole, every field's
+    type checked (``Document.from_dict``), its ``drop`` included: the runner moves such an earlier verdict to
+    ``metadata["input_drop"]`` before the first step, so it is never counted as a step's drop. For any other record,
+    every field but the text and the id becomes metadata (a ``drop`` field there is just metadata)."""
     if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text":
         return Document.from_dict(rec)
-    text = rec[text_key]
+    text = rec.get(text_key)
     if not isinstance(text, str):
-        raise TypeError(f"field {text_key!r} is {type(text).__name__}, not a string")
-    rid = rec.get(id_key)
+        raise RecordError(f"field {text_key!r} must be a string, got {type(text).__name__} {_short(text)}")
+    rid = record_id(rec.get(id_key), id_key)
     meta = {k: v for k, v in rec.items() if k not in (text_key, id_key)}
     meta.setdefault("source", source)
-    return Document(id=str(rid) if rid is not None else default_id, text=text, metadata=meta)
+    return Document(id=rid if rid is not None else default_id, text=text, metadata=meta)

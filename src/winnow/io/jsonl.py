@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import zlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import Any, ClassVar, Iterator
 
 import orjson
-import zstandard
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import Reader, Writer, WriterHandle, doc_from_record, expand_paths, open_read, open_write
+from .base import (READ_ERRORS, Reader, Writer, WriterHandle, check_int, check_paths, check_size_mb, check_str,
+                   doc_from_record, expand_paths, open_read, open_write)
 from .fields import SideWriter, check_fields, normalize_fields, select
 from .shards import RangeReader, input_files, plan_jsonl, split_key
 
@@ -37,6 +37,16 @@ class JsonlReader(Reader):
     # file uses every worker; 0: one shard per file. Compressed files are never split (see winnow.io.shards).
     shard_size_mb: float = 256.0
 
+    def validate(self) -> None:
+        check_paths(self)
+        check_str(self, "text_key")
+        check_str(self, "id_key")
+        if self.text_key == self.id_key:
+            raise ValueError(f"text_key and id_key are the same field ({self.text_key!r})")
+        # 1 GiB: a larger "document" is a dump, and holding it (plus its decoded str) would take several GiB.
+        check_int(self, "max_record_bytes", 1, 1 << 30)
+        check_size_mb(self)
+
     def shards(self) -> list[str]:
         return [k for p in expand_paths(self.paths) for k in plan_jsonl(p, self.shard_size_mb)]
 
@@ -57,7 +67,7 @@ class JsonlReader(Reader):
             while True:
                 try:
                     line = stream.readline(self.max_record_bytes + 1)
-                except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
+                except READ_ERRORS as exc:
                     yield Quarantine(shard, f"byte {offset}", "truncated",
                                      f"{shard}: compressed stream is truncated or corrupt after line {lineno} "
                                      f"(decompressed byte {offset}): {exc}; records before it were read")
@@ -76,8 +86,8 @@ class JsonlReader(Reader):
                             line = stream.readline(1 << 20)
                             size += len(line)
                             offset += len(line)
-                    except (EOFError, OSError, zlib.error, zstandard.ZstdError):
-                        pass
+                    except READ_ERRORS:
+                        pass  # the stream's own damage is reported by the next readline
                     yield Quarantine(shard, where, "too_large",
                                      f"{shard}, line {lineno}: record of {size:,} bytes exceeds max_record_bytes="
                                      f"{self.max_record_bytes:,}")
@@ -107,6 +117,8 @@ class JsonlReader(Reader):
                                      f"{shard}, line {lineno}: record has no {self.text_key!r} field "
                                      f"(fields: {', '.join(list(rec)[:10])})", line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
+                if isinstance(rec.get(self.id_key), float):
+                    rec[self.id_key] = _exact_number(line, self.id_key)
                 try:
                     doc = doc_from_record(rec, text_key=self.text_key, id_key=self.id_key,
                                           default_id=f"{stem}:{lineno}", source=shard)
@@ -115,6 +127,16 @@ class JsonlReader(Reader):
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 yield doc
+
+
+def _exact_number(line: bytes, key: str) -> Any:
+    """The literal text of a numeric field. orjson reads an integer beyond 64 bits as a float, and ids 2**64 + 1 and
+    2**64 + 2 would then both become 1.8446744073709552e+19: the standard library parser, with every number kept as
+    its text, gives the digits exactly. Called only for a float-valued id (rare), so its cost does not matter."""
+    try:
+        return json.loads(line, parse_int=str, parse_float=str, parse_constant=str)[key]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return orjson.loads(line)[key]
 
 
 class _JsonlHandle(WriterHandle):

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import Reader, expand_paths, open_read
+from .base import READ_ERRORS, Reader, check_int, check_paths, check_str, compression_of, expand_paths, open_read
 
 __all__ = ["TextFolderReader"]
 
@@ -25,7 +25,15 @@ class TextFolderReader(Reader):
     pattern: str = "**/*.txt"
     files_per_shard: int = 1000
     field: str = "text"  # text | html
+    # Decompressed bytes: a 261 KB .txt.gz can hold 256 MiB.
     max_file_bytes: int = 64 * 1024 * 1024
+
+    def validate(self) -> None:
+        check_paths(self)
+        check_str(self, "pattern")
+        check_int(self, "files_per_shard", 1)
+        check_str(self, "field", ("text", "html"))
+        check_int(self, "max_file_bytes", 1, 1 << 30)  # as the other readers' max_record_bytes
 
     @property
     def yields_html(self) -> bool:
@@ -63,14 +71,20 @@ class TextFolderReader(Reader):
         for base, path in files:
             rel = os.path.relpath(path, base) if path != base else Path(path).name
             try:
+                comp = compression_of(path)
                 size = os.path.getsize(path)
-                if size > self.max_file_bytes:
+                if not comp and size > self.max_file_bytes:
                     yield Quarantine(path, "file", "too_large",
                                      f"{path}: {size:,} bytes exceeds max_file_bytes={self.max_file_bytes:,}")
                     continue
                 with open_read(path) as f:
-                    raw = f.read()
-            except (OSError, EOFError) as exc:
+                    raw = f.read(self.max_file_bytes + 1)  # never more than the cap plus one byte, decompressed
+                if len(raw) > self.max_file_bytes:
+                    yield Quarantine(path, "file", "too_large",
+                                     f"{path}: decompresses to more than max_file_bytes={self.max_file_bytes:,} "
+                                     f"bytes ({size:,} bytes compressed)")
+                    continue
+            except READ_ERRORS as exc:
                 yield Quarantine(path, "file", "unreadable_file", f"{path}: cannot read: {exc}")
                 continue
             if self.field == "html":

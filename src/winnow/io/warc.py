@@ -17,7 +17,6 @@ document and counted in the run's drop table; quarantine is kept for bytes the r
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
 import zlib
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any, BinaryIO, Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import Reader, expand_paths
+from .base import Reader, check_int, check_paths, check_size_mb, expand_paths
 from .shards import input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
@@ -92,20 +91,32 @@ def decode_html(payload: bytes, declared: str | None = None) -> tuple[str, str, 
         return payload.decode("cp1252", "replace"), "cp1252", "fallback"
 
 
-def _content_decode(payload: bytes, encoding: str | None) -> bytes:
-    # Common Crawl stores payloads already decoded and renames the header; other crawlers (ClueWeb) keep a
-    # Content-Encoding header over plain bytes. Decode only when the bytes really are compressed.
+class _TooLarge(Exception):
+    pass
+
+
+def _content_decode(payload: bytes, encoding: str | None, limit: int) -> bytes:
+    """Undo a gzip/deflate Content-Encoding, never producing more than ``limit`` bytes (raises _TooLarge): 130 KB of
+    gzip can hold 128 MiB, and the payload cap is on the bytes as stored.
+
+    Common Crawl stores payloads already decoded and renames the header; other crawlers (ClueWeb) keep a
+    Content-Encoding header over plain bytes. Decode only when the bytes really are compressed."""
     enc = (encoding or "").strip().lower()
-    try:
-        if enc in ("gzip", "x-gzip") and payload[:2] == b"\x1f\x8b":
-            return gzip.decompress(payload)
-        if enc == "deflate" and payload and payload[:1] != b"<":
-            try:
-                return zlib.decompress(payload)
-            except zlib.error:
-                return zlib.decompress(payload, -zlib.MAX_WBITS)
-    except (OSError, EOFError, zlib.error):
-        pass
+    if enc in ("gzip", "x-gzip") and payload[:2] == b"\x1f\x8b":
+        modes = (16 + zlib.MAX_WBITS,)
+    elif enc == "deflate" and payload and payload[:1] != b"<":
+        modes = (zlib.MAX_WBITS, -zlib.MAX_WBITS)  # zlib-wrapped as the RFC says, or raw as many servers send
+    else:
+        return payload
+    for wbits in modes:
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(payload, limit + 1)
+        except zlib.error:
+            continue
+        if len(out) > limit:
+            raise _TooLarge(len(payload))
+        return out
     return payload
 
 
@@ -147,20 +158,25 @@ def _record_magic(head: bytes) -> bytes | None:
     return _PLAIN_MAGIC
 
 
-def _iter_records(path: str, record_types: Any, begin: int = 0,
-                  end: int | None = None) -> Iterator[tuple[str, Any, int]]:
+def _iter_records(path: str, record_types: Any, begin: int = 0, end: int | None = None,
+                  resync: list[bytes] | None = None) -> Iterator[tuple[str, Any, int]]:
     """Yield ``("record", record, offset)`` for readable records and ``("error", message, offset)`` for corrupt
     regions, resynchronising after each error so the rest of the file is still read. With a range, only the
-    records that start in bytes [begin, end) (``begin`` is a record start; see winnow.io.shards)."""
+    records that start in bytes [begin, end) (``begin`` is a record start; see winnow.io.shards).
+
+    A consumer that finds a record whose Content-Length runs over the records after it appends to ``resync`` before
+    asking for the next record: the bytes the next record starts with in a plain WARC (empty when unknown), and
+    reading restarts at the first record boundary after the current record instead of after its claimed end."""
     from fastwarc.warc import ArchiveIterator
 
-    with open(path, "rb") as f:
+    with open(path, "rb") as f, open(path, "rb") as scan:
         magic = _record_magic(f.read(4))
         start = begin
         in_error = False  # one corrupt region gives one error, however many resync attempts it takes
         while True:
             f.seek(start)
             last = start - 1
+            restart = None
             try:
                 it = ArchiveIterator(f, record_types=record_types, parse_http=False)
                 for rec in it:
@@ -169,6 +185,14 @@ def _iter_records(path: str, record_types: Any, begin: int = 0,
                     last = rec.stream_pos
                     in_error = False
                     yield "record", rec, rec.stream_pos
+                    if resync:
+                        needle = resync.pop() if magic == _PLAIN_MAGIC else b""
+                        resync.clear()
+                        restart = _find_next(scan, last + 1, needle or magic) if magic is not None else None
+                        if restart is not None and end is not None and restart >= end:
+                            return  # the swallowed record starts in the next range, which reads it
+                        if restart is not None:
+                            break
             except OSError as exc:  # FastWARC raises OSError for decompression and parse failures
                 where = max(last, start)
                 nxt = _find_next(f, where + 1, magic) if magic is not None else None
@@ -185,7 +209,31 @@ def _iter_records(path: str, record_types: Any, begin: int = 0,
                     return
                 start = nxt
                 continue
-            return
+            if restart is None:
+                return
+            start = restart
+
+
+# A record header inside another record's block: what a Content-Length that overstates the record leaves behind.
+_EMBEDDED = re.compile(rb"\r?\n\r?\n(WARC/1\.[01]\r?\n(?:[^\r\n]{0,400}\r?\n){0,12}?WARC-Type:[^\r\n]{0,100}\r?\n)")
+_HEADER_FIELD = re.compile(rb"\n(WARC-Target-URI|WARC-Record-ID):[ \t]*([^\r\n]{0,2000})")
+
+
+def _embedded_record(body: bytes) -> tuple[int, bytes, str] | None:
+    """(position in ``body``, the first bytes of that record, a name for it) of the first WARC record header found
+    inside a record's block, or None. The plain search comes first: almost no block contains ``WARC/1.``."""
+    i = body.find(b"WARC/1.")
+    if i < 0:
+        return None
+    m = _EMBEDDED.search(body, max(0, i - 4))
+    if m is None:
+        return None
+    j = m.start(1)
+    end = body.find(b"\n\r\n", j, j + 8192)
+    fields: dict[str, str] = {}
+    for k, v in _HEADER_FIELD.findall(body, j, end if end > 0 else j + 8192):  # that record's own header only
+        fields.setdefault(k.decode(), v.decode("utf-8", "replace").strip())
+    return j, body[j:j + 64], _uri(fields.get("WARC-Target-URI") or fields.get("WARC-Record-ID") or "?")
 
 
 @dataclass
@@ -209,20 +257,39 @@ class _Base(Reader):
             return Quarantine(shard, "file", "unreadable_file", f"{shard}: no such file")
         return None
 
-    def _read_payload(self, rec: Any, shard: str, offset: int) -> bytes | Quarantine:
+    def validate(self) -> None:
+        check_paths(self)
+        check_int(self, "max_payload_bytes", 1, 1 << 30)  # 1 GiB: as the other readers' record caps
+        check_size_mb(self)
+
+    def _read_payload(self, rec: Any, shard: str, offset: int, resync: list[bytes]) -> bytes | Quarantine:
         expected = rec.content_length
+        url = _uri(rec.headers.get("WARC-Target-URI"))
         if expected > self.max_payload_bytes:
+            # Not read. Its Content-Length may also be a lie that covers the records after it: read on from the
+            # next record boundary rather than from where it claims to end.
+            resync.append(b"")
             return Quarantine(shard, f"byte {offset}", "too_large",
-                              f"{shard}: record at byte {offset} ({_uri(rec.headers.get('WARC-Target-URI'))}) has "
-                              f"{expected:,} payload bytes, over max_payload_bytes={self.max_payload_bytes:,}")
+                              f"{shard}: record at byte {offset} ({url}) has {expected:,} payload bytes, over "
+                              f"max_payload_bytes={self.max_payload_bytes:,}; reading resumed at the next record")
         try:
             body = rec.reader.read()
         except OSError as exc:
             return Quarantine(shard, f"byte {offset}", "corrupt_record",
                               f"{shard}: record at byte {offset} cannot be read: {exc}")
+        inner = _embedded_record(body)
+        if inner is not None:
+            # The Content-Length ran over the next record: the block is this record plus that one (and maybe more).
+            pos, head, name = inner
+            resync.append(head)
+            return Quarantine(shard, f"byte {offset}", "overlapping_record",
+                              f"{shard}: record at byte {offset} ({url}) claims {expected:,} payload bytes, but the "
+                              f"record of {name} starts {pos:,} bytes into them: its Content-Length overstates it, so "
+                              f"it is quarantined and reading resumed at the record of {name}",
+                              body[:_EXCERPT].decode("utf-8", "replace"))
         if len(body) < expected:
             return Quarantine(shard, f"byte {offset}", "truncated",
-                              f"{shard}: record at byte {offset} ({_uri(rec.headers.get('WARC-Target-URI'))}) is "
+                              f"{shard}: record at byte {offset} ({url}) is "
                               f"truncated: {len(body):,} of {expected:,} payload bytes; records before it were read",
                               body[:_EXCERPT].decode("utf-8", "replace"))
         return body
@@ -249,14 +316,16 @@ class _Base(Reader):
             return
         stem = Path(shard).name.split(".")[0]
         try:
-            for kind, item, offset in _iter_records(shard, record_types, *((rng.start, rng.end) if rng else ())):
+            resync: list[bytes] = []
+            for kind, item, offset in _iter_records(shard, record_types, *((rng.start, rng.end) if rng else (0, None)),
+                                                    resync=resync):
                 if kind == "error":
                     yield Quarantine(shard, f"byte {offset}", "corrupt_record",
                                      f"{shard}: corrupt or truncated WARC data after the record at byte {offset}: {item}; "
                                      f"reading resumed at the next record boundary")
                     continue
                 try:
-                    out = build(item, shard, offset, stem)
+                    out = build(item, shard, offset, stem, resync)
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     out = Quarantine(shard, f"byte {offset}", "bad_record",
                                      f"{shard}: record at byte {offset} cannot be parsed: {exc}")
@@ -305,8 +374,8 @@ class WarcReader(_Base):
 
         yield from self._read(shard, WarcRecordType.response, self._build)
 
-    def _build(self, rec: Any, shard: str, offset: int, stem: str) -> Document | Quarantine | None:
-        body = self._read_payload(rec, shard, offset)
+    def _build(self, rec: Any, shard: str, offset: int, stem: str, resync: list[bytes]) -> Document | Quarantine | None:
+        body = self._read_payload(rec, shard, offset, resync)
         if isinstance(body, Quarantine):
             return body
         meta = self._common_meta(rec, shard, offset)
@@ -330,7 +399,13 @@ class WarcReader(_Base):
                                                            payload[:256].lstrip()[:1] == b"<"))
         if status != 200 or not html_like:
             return Document(id=rid, text="", metadata=meta)  # html_extract rejects it, with the reason
-        payload = _content_decode(payload, headers.get("content-encoding"))
+        try:
+            payload = _content_decode(payload, headers.get("content-encoding"), self.max_payload_bytes)
+        except _TooLarge:
+            return Quarantine(shard, f"byte {offset}", "too_large",
+                              f"{shard}: record at byte {offset} ({meta['url']}) has a {headers.get('content-encoding')}"
+                              f" payload of {len(payload):,} bytes that decodes to more than max_payload_bytes="
+                              f"{self.max_payload_bytes:,}")
         html, codec, how = decode_html(payload, declared)
         meta.update(charset=codec, charset_source=how, html=html)
         if declared:
@@ -350,8 +425,8 @@ class WetReader(_Base):
 
         yield from self._read(shard, WarcRecordType.conversion, self._build)
 
-    def _build(self, rec: Any, shard: str, offset: int, stem: str) -> Document | Quarantine | None:
-        body = self._read_payload(rec, shard, offset)
+    def _build(self, rec: Any, shard: str, offset: int, stem: str, resync: list[bytes]) -> Document | Quarantine | None:
+        body = self._read_payload(rec, shard, offset, resync)
         if isinstance(body, Quarantine):
             return body
         meta = self._common_meta(rec, shard, offset)
