@@ -151,6 +151,30 @@ def test_parquet_dictionary_bomb_reads_in_bounded_batches(tmp_path):
     assert peak < 160 * MiB, peak
 
 
+def test_parquet_dictionary_bomb_inside_a_nested_column_is_measured_too(tmp_path):
+    from winnow.io.parquet import VALUE_MAP
+
+    rows = 300
+    one = pa.array([[("page", {"str": "b" * MiB})]], VALUE_MAP)
+    meta = one.take(pa.array([0] * rows))
+    t = pa.table({"id": [str(i) for i in range(rows)], "text": ["t"] * rows, "page": meta})
+    p = tmp_path / "nested.parquet"
+    pq.write_table(t, p, compression="zstd")
+    assert p.stat().st_size < 64 * 1024
+
+    def count():
+        n = 0
+        for item in ParquetReader(paths=str(p), max_record_bytes=2 * MiB).read(str(p)):
+            assert isinstance(item, Document)
+            n += 1
+        return n
+
+    n, peak = peak_while(count)
+    assert n == rows and peak < 160 * MiB, peak
+    items = list(ParquetReader(paths=str(p), max_record_bytes=MiB // 2).read(str(p)))
+    assert {x.reason for x in items} == {"too_large"} and len(items) == rows  # measured without decoding
+
+
 def test_parquet_value_over_the_cap_is_quarantined_without_decoding(tmp_path):
     p = tmp_path / "one.parquet"
     pq.write_table(pa.table({"id": ["big", "small"], "text": ["a" * (48 * MiB), "b"]}), p, compression="zstd",
@@ -255,26 +279,43 @@ def test_step_error_line_survives_anything():
 # --- item 7: one bad Parquet row is one quarantined row --------------------------------------------------------------
 
 def test_one_bad_parquet_row_is_quarantined_alone(tmp_path):
-    good = tmp_path / "own.parquet"
-    h = ParquetWriter(rows_per_group=4).open(good)
-    for i in range(10):
-        h.write(Document(id=str(i), text=f"text {i}", metadata={"n": i}))
-    h.close()
-    t = pq.read_table(good)
-    meta = t.column("metadata").to_pylist()
-    meta[2] = "{bad"
-    edits = t.column("edits").to_pylist()
-    edits[6] = '[{"start": 0}]'
-    t = t.set_column(t.schema.get_field_index("metadata"), "metadata", pa.array(meta))
-    t = t.set_column(t.schema.get_field_index("edits"), "edits", pa.array(edits))
+    # winnow's schema as written before typed columns (JSON text), which the reader still reads back
+    n = 10
+    cols = {"id": [str(i) for i in range(n)], "text": [f"text {i}" for i in range(n)],
+            "metadata": ['{"n": %d}' % i for i in range(n)], "attributes": ["{}"] * n, "edits": ["[]"] * n,
+            "drop_step": [None] * n, "drop_reason": [None] * n, "drop_value": [None] * n, "drop_threshold": [None] * n}
+    cols["metadata"][2] = "{bad"
+    cols["edits"][6] = '[{"start": 0}]'
+    cols["attributes"][8] = '"not a map"'
+    types = {"drop_value": pa.float64(), "drop_threshold": pa.float64()}
     bad = tmp_path / "bad.parquet"
-    pq.write_table(t, bad, row_group_size=4)
+    pq.write_table(pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in cols.items()}), bad,
+                   row_group_size=4)
     items = list(ParquetReader(paths=str(bad)).read(str(bad)))
     assert len(items) == 10
     q = [x for x in items if isinstance(x, Quarantine)]
-    assert [(x.location, x.reason) for x in q] == [("row 3", "bad_record"), ("row 7", "bad_record")]
-    assert "'metadata' is not valid JSON" in q[0].message and "'end' must be an integer" in q[1].message
-    assert [x.id for x in items if isinstance(x, Document)] == ["0", "1", "3", "4", "5", "7", "8", "9"]
+    assert [(x.location, x.reason) for x in q] == [("row 3", "bad_record"), ("row 7", "bad_record"),
+                                                   ("row 9", "bad_record")]
+    assert "'metadata'" in q[0].message and "'end' must be an integer" in q[1].message
+    assert "'attributes'" in q[2].message
+    assert [x.id for x in items if isinstance(x, Document)] == ["0", "1", "3", "4", "5", "7", "9"]
+
+
+def test_one_bad_row_of_typed_columns_is_quarantined_alone(tmp_path):
+    good = tmp_path / "own.parquet"
+    h = ParquetWriter(rows_per_group=4).open(good)
+    for i in range(10):
+        h.write(Document(id=str(i), text=f"text {i}", metadata={"n": i, "tags": ["a", i]}))
+    h.close()
+    t = pq.read_table(good)
+    meta = t.column("metadata").to_pylist()
+    meta[4] = [("tags", {"bool": None, "int": None, "float": None, "str": None, "json": "[bad"})]
+    t = t.set_column(t.schema.get_field_index("metadata"), "metadata", pa.array(meta, t.schema.field("metadata").type))
+    pq.write_table(t, tmp_path / "bad.parquet", row_group_size=4)
+    items = list(ParquetReader(paths=str(tmp_path / "bad.parquet")).read(str(tmp_path / "bad.parquet")))
+    assert [x.location for x in items if isinstance(x, Quarantine)] == ["row 5"]
+    assert len([x for x in items if isinstance(x, Document)]) == 9
+    assert items[0].metadata == {"n": 0, "tags": ["a", 0]}
 
 
 # --- item 8: every reader parameter is validated before a run -----------------------------------------------------

@@ -31,17 +31,13 @@ class TextFolderReader(Reader):
     def validate(self) -> None:
         check_paths(self)
         check_str(self, "pattern")
-        check_int(self, "files_per_shard", 1)
+        check_int(self, "files_per_shard", 1)  # 0 used to be a ZeroDivisionError when listing the shards
         check_str(self, "field", ("text", "html"))
         check_int(self, "max_file_bytes", 1, 1 << 30)  # as the other readers' max_record_bytes
 
     @property
     def yields_html(self) -> bool:
         return self.field == "html"
-
-    def validate(self) -> None:
-        if self.files_per_shard < 1:  # 0 used to be a ZeroDivisionError when listing the shards
-            raise ValueError(f"files_per_shard must be at least 1, got {self.files_per_shard}")
 
     def input_files(self, shards: list[str]) -> list[str]:
         """The files these shards read (one listing): what a resume fingerprints (winnow.runfolder.Inputs)."""
