@@ -65,8 +65,8 @@ def test_annotate_then_apply_equals_route(runs, sets, capsys):
     assert st["kept"] == len(want) and f"120 in -> {len(want)} kept" in printed
     # the same per-step funnel as the routing run, reason by reason
     rs = json.loads((route / "stats.json").read_text())["stages"][0]["steps"]
-    assert [(s["docs_in"], s["docs_out"], s["dropped"]) for s in st["steps"]] == \
-           [(s["docs_in"], s["docs_out"], s["dropped"]) for s in rs]
+    same = ("docs_in", "docs_out", "dropped", "edited", "normalised", "edits", "chars_removed")
+    assert [[s[k] for k in same] for s in st["steps"]] == [[s[k] for k in same] for s in rs]
     # rejected documents say why, as a routing run's do; kept ones carry no failing verdict
     with open_read(next((out / "rejected").rglob("*.jsonl.zst"))) as f:
         rej = [orjson.loads(line) for line in f]
@@ -88,3 +88,21 @@ def test_apply_refuses_a_foreign_folder_and_unknown_steps(runs, tmp_path, capsys
     assert main(["apply", str(ann), "-o", str(tmp_path / "o2")]) == 0
     assert main(["apply", str(ann), "-o", str(tmp_path / "o2"), "--set", "gopher_quality.min_words=100000"]) == 0
     assert _ids(tmp_path / "o2" / "kept") == []
+
+
+def test_apply_on_a_routing_run_keeps_what_it_cannot_decide_rejected(runs, capsys):
+    tmp, src, _ = runs
+    route = _run(tmp, src, "route", "route-src")
+    out = tmp / "from-route"
+    # looser: documents gopher_quality dropped never reached c4_quality and fineweb_quality: undetermined
+    assert main(["apply", str(route), "-o", str(out), "--set", "gopher_quality.min_alpha_words_ratio=0"]) == 0
+    printed = capsys.readouterr().out
+    st = json.loads((out / "stats.json").read_text())
+    s = st["stages"][0]
+    assert st["undetermined"] > 0 and "undetermined" in printed
+    assert s["in"] == 120 == s["kept"] + s["rejected"] and s["kept"] >= len(_ids(route / "kept"))
+    # tighter is exact in a routing run too
+    out2 = tmp / "from-route-tight"
+    assert main(["apply", str(route), "-o", str(out2), "--set", "gopher_quality.min_words=400"]) == 0
+    tight = _run(tmp, src, "route", "route-tight", ["gopher_quality.min_words=400"])
+    assert _ids(out2 / "kept") == _ids(tight / "kept")

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 import yaml
 
+from .document import NORMALISING_REASONS
 from .errors import ConfigError
 from .io.base import RemotePath, as_path, atomic_path, remove_tree
 
@@ -66,6 +67,7 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
                for name, st in stage_specs.items()}
 
     side = Side()
+    edits: dict[int, dict[str, Any]] = {}  # step position -> edit counts, as a routing run's stats.json has them
     by_label: dict[str, set[str]] = {}
     for s in info.steps:
         by_label.setdefault(s.label, set()).add(s.stage)
@@ -86,6 +88,19 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
                 p, _old_v, new_v = replay(info, rec, changes)
                 gpos = [s.gpos for s in p.steps]
                 n_drop, n_unknown = _walk(side, gpos, new_v)
+                # edits of the steps the document passed through, and of the one that drops it (a routing run
+                # records those: c4_quality removes lines, then judges the page)
+                last = n_drop if n_drop is not None else (n_unknown - 1 if n_unknown is not None else len(gpos) - 1)
+                for j in range(last + 1):
+                    if p.edits[j]:
+                        e = edits.setdefault(gpos[j], {"edited": 0, "normalised": 0, "chars_removed": 0, "edits": {}})
+                        n_norm = sum(x.get("reason") in NORMALISING_REASONS for x in p.edits[j])
+                        e["edited"] += n_norm < len(p.edits[j])
+                        e["normalised"] += n_norm > 0
+                        e["chars_removed"] += p.net_chars(j)
+                        for x in p.edits[j]:
+                            r = x.get("reason", "?")
+                            e["edits"][r] = e["edits"].get(r, 0) + 1
                 doc = Document.from_dict(rec.doc)
                 counts["in"] += 1
                 if info.annotate:
@@ -120,9 +135,11 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
         steps = []
         for s in info.stage_steps(name):
             g = s.gpos
+            e = edits.get(g, {"edited": 0, "normalised": 0, "chars_removed": 0, "edits": {}})
             steps.append({"name": s.label, "docs_in": side.docs_in.get(g, 0), "docs_out": side.docs_out.get(g, 0),
                           "would_keep": side.docs_out.get(g, 0), "dropped": dict(side.dropped.get(g, {})),
-                          "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0, "seconds": 0.0})
+                          "edited": e["edited"], "normalised": e["normalised"], "edits": e["edits"],
+                          "chars_removed": e["chars_removed"], "errors": 0})
         stages_out.append({"name": name, "in": c["in"], "kept": c["kept"], "would_keep": c["kept"],
                            "rejected": c["rejected"], "quarantined": 0, "undetermined": c["undetermined"],
                            "balanced": c["in"] == c["kept"] + c["rejected"], "passes": [], "steps": steps})
@@ -184,11 +201,18 @@ class _Outputs:
 
 
 def format_apply(stats: dict[str, Any], out: Any) -> str:
-    from .run import format_stats
-
     lines = [f"applied {stats['applied_from']}" + (" with " + ", ".join(
         f"{c['step']}.{c['param']}: {c['old']} -> {c['new']}" for c in stats["changes"]) if stats["changes"] else "")]
-    lines.append(format_stats(stats))
+    for sd in stats["stages"]:
+        lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected  "
+                     f"[ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
+        w = max([len(s["name"]) for s in sd["steps"]] + [4])
+        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}  dropped by reason")
+        for s in sd["steps"]:
+            reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: (-x[1], x[0])))
+            lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}  {reasons}".rstrip())
+    if stats["source_quarantined"]:
+        lines.append(f"(the run also quarantined {stats['source_quarantined']:,} records; apply does not read them)")
     if stats["undetermined"]:
         lines.append(f"undetermined: {stats['undetermined']:,} documents would now reach steps this routing run never "
                      "ran on them; they stay rejected with their recorded drop (an annotate run decides them exactly)")
