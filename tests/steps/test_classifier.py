@@ -229,6 +229,8 @@ def test_whatif_moves_the_threshold_and_explain_names_label_and_score(tmp_path, 
     kept_b = load_run(tmp_path / "b").stats["stages"][0]["kept"]
     assert res["kept"]["docs"][1] == kept_b
     assert res["kept"]["docs"][0] > kept_b > 0  # a real change, predicted exactly
+    # the report plots the label score like every other signal
+    assert "classifier.lid176.en" in (tmp_path / "b" / "report.html").read_text()
     # keep itself is replayable: the same threshold given as keep, and a label the run did not record
     res_keep = compute_whatif(info, resolve_sets(info, {"classifier.keep": {"en": 0.97}, "classifier.min_score": None}))
     assert res_keep["kept"]["docs"][1] == kept_b

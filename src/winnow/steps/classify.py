@@ -270,7 +270,7 @@ class Classifier(Filter):
     # One minimum for every label in keep, overriding their values: the threshold `winnow whatif` moves
     # (--set classifier.min_score=0.2). Document level only.
     min_score: float | None = None
-    # Store every segment's [start, end, best label, its score] in classifier.<model_name>.segments (large).
+    # Store every segment's [start, end, best label, its score] in classifier.<model_name>.spans (large).
     record_segments: bool = False
     cache_dir: str = ""  # where downloaded models are kept (default: $WINNOW_CACHE/models or ~/.cache/winnow/models)
 
