@@ -86,7 +86,7 @@ def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
         pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)),
                                       steps=[LengthFilter(min_chars=2000), GopherQuality(min_words=300)])],
                         on_drop=mode)
-        return run_pipeline(pipe, tmp_path / mode, "inline", log=False, report=False).stats
+        return run_pipeline(pipe, tmp_path / mode, "inline", log=False, report=mode == "annotate").stats
 
     route, ann = run("route"), run("annotate")
     r, a = route["stages"][0], ann["stages"][0]
@@ -99,3 +99,5 @@ def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
     assert f"would keep {r['kept']}" in text and "would keep" in text.splitlines()[2]
     on_disk = json.loads((tmp_path / "annotate" / "stats.json").read_text())["stages"][0]
     assert on_disk["would_keep"] == r["kept"]
+    html = (tmp_path / "annotate" / "report.html").read_text()
+    assert f"It would keep {r['kept']} documents" in html and "<th class=n>would keep</th>" in html

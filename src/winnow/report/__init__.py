@@ -123,7 +123,10 @@ def _funnel(s: Summary) -> str:
               f'<span><i style="background:{C_DROP}"></i>in documents the step dropped</span>'
               f'<span><i style="background:{C_EDIT}"></i>removed by the step’s edits</span></div>')
     # the table carries the exact numbers the bars draw
-    head = ("<tr><th>step</th><th>kind</th><th class=n>docs in</th><th class=n>docs out</th><th class=n>dropped</th>"
+    # annotate: what is left after each step is what the run would keep (stats.json's would_keep), not its output
+    out_label = "would keep" if s.info.annotate else "docs out"
+    head = ("<tr><th>step</th><th>kind</th><th class=n>docs in</th>"
+            f"<th class=n>{out_label}</th><th class=n>dropped</th>"
             "<th class=n>edited</th><th class=n>chars out</th><th class=n>tokens out</th><th>docs left</th></tr>")
     body = []
     for i, agg in enumerate(s.steps):
