@@ -82,9 +82,16 @@ class RunOutputs:
         from .io.jsonl import JsonlReader
         from .io.parquet import ParquetReader
 
+        from .io.fields import fields_for_file, merge_side_docs, side_path, text_id_names
+
         for path in self._files(where, self._names(stage, terminal)):
-            reader = ParquetReader() if path.name.endswith(".parquet") else JsonlReader()
-            for item in reader.read(str(path)):
+            # a writer with `fields` renamed the text and id and put the rest in a side file: read both
+            side = side_path(path)
+            has_side = side.exists()
+            text_key, id_key = text_id_names(fields_for_file(path) if has_side else None)
+            cls = ParquetReader if path.name.endswith(".parquet") else JsonlReader
+            items = cls(text_key=text_key, id_key=id_key).read(str(path))
+            for item in (merge_side_docs(items, side) if has_side else items):
                 if not isinstance(item, Document):  # the run wrote whole lines; a damaged file says so
                     raise ValueError(f"{path}: {item.message}")
                 yield item

@@ -65,6 +65,14 @@ def test_fields_and_side_files_keep_explain_whatif_and_the_next_stage_working(tm
     assert rej and all(r["drop"]["step"] == "length" for r in rej)
     st = res.stats["stages"]
     assert st[1]["in"] == st[0]["kept"] and all(s["balanced"] for s in st)
+    # the Python API reads them back whole too
+    from winnow import open_run
+
+    kept = list(open_run(run).kept())
+    assert [d.id for d in kept] == [s["id"] for p in sorted((run / "attributes" / "kept" / "b").glob("*"))
+                                    for s in _lines(p)]
+    assert all(d.text and "gopher_quality.words" in d.attributes for d in kept)
+    assert all(d.drop and d.drop.step == "length" for d in open_run(run).rejected("b"))
 
     # explain and whatif read the side files
     did = rows[0]["doc_id"]
