@@ -16,6 +16,8 @@ Run folder::
     stats/<stage>/p<k>/<shard>.json     per-shard counters (the ledger's entries)
     done/<stage>/p<k>/<shard>   completion markers; done/<stage>/reduce<k> for a corpus step's reduce
     stats.json                  everything merged, per stage and step
+    inputs.json                 the input files with size, mtime and a head/tail hash: a resume refuses changes
+    winnow.lock                 host and pid of the driver writing the folder (winnow.runfolder)
 
 The run folder may be a URL (``s3://bucket/run``): every file above is then uploaded whole by ``atomic_path``.
 """
@@ -69,11 +71,13 @@ class Pipeline:
     # read. None: only when it quarantined all of them. A reader stage that read no record at all always fails.
     max_quarantined: float | None = None
     # The per-document budget (see ``Budget``): a step running longer than this on one document is stopped and the
-    # document quarantined with reason "budget"; 0 disables. 30 s: the slowest step on the demo crawl and the
-    # shared evaluation pages (html_extract on a 2 MB page) takes under 1 s, so only a pathological page reaches it.
+    # document quarantined with reason "budget"; 0 disables. 30 s: the slowest step of the default pipeline on the
+    # demo crawl takes 0.4 s on one document (gopher_repetition, a 100k-character page; measured on a loaded
+    # 2-core machine), so only a pathological page or a machine 75x slower reaches it.
     max_seconds_per_doc: float = 30.0
     # ... and a step that grows the worker's resident memory by more than this many MiB over its size after setup
-    # (Linux only; 0 disables). 4096: a worker on the demo and evaluation crawls stays under 600 MiB.
+    # (Linux only; 0 disables). 4096: the default pipeline over the demo crawl peaks at 153 MiB in one process, so
+    # normal pages are far from it, while the hostile pages of issue 11 grew a worker by 2-9 GiB.
     max_memory_mb_per_doc: int = 4096
 
     def validate(self) -> None:
