@@ -396,3 +396,35 @@ def test_a_drop_in_the_input_is_not_counted_as_a_step_drop(tmp_path, real_docs):
     assert kept["old"].metadata["input_drop"] == {"step": "gopher_quality", "reason": "too_few_words",
                                                   "value": 3.0, "threshold": 50.0}
     assert kept["foreign"].metadata["drop"] == {"step": "x", "reason": "y"}  # a foreign field is plain metadata
+
+
+# --- issue 17 item 1: datatrove's and Dolma's layouts ---------------------------------------------------------------
+
+def test_datatrove_nested_metadata_is_read_as_metadata(tmp_path, real_docs):
+    from winnow.steps.dedup import UrlDedup
+
+    recs = [{"text": real_docs[i].text, "id": f"d{i}", "media": [],
+             "metadata": {"url": "https://a.com/x" if i < 2 else f"https://a.com/{i}", "language": "en",
+                          "dump": "CC-MAIN-2024-10"}} for i in range(4)]
+    recs.append({"id": "dolma", "text": real_docs[5].text, "source": "c4", "added": "2024-01-01",
+                 "metadata": {"url": "https://b.org/", "source": "clash"}})
+    p = tmp_path / "dt.jsonl"
+    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    docs = read_all(JsonlReader(paths=str(p)))
+    assert docs[0].metadata["url"] == "https://a.com/x" and docs[0].metadata["language"] == "en"
+    assert "metadata" not in docs[0].metadata and docs[0].metadata["media"] == []
+    dolma = docs[4].metadata
+    assert dolma["url"] == "https://b.org/" and dolma["source"] == "c4" and dolma["metadata"] == {"source": "clash"}
+    # url_dedup sees the nested URL: the duplicate is dropped (before: every document kept)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(p)), steps=[UrlDedup()])])
+    st = run_pipeline(pipe, tmp_path / "run", "inline", log=False).stats["stages"][0]
+    assert st["kept"] == 4 and st["rejected"] == 1 and st["balanced"]
+
+
+def test_datatrove_parquet_struct_metadata_is_read_as_metadata(tmp_path):
+    p = tmp_path / "dt.parquet"
+    pq.write_table(pa.table({"text": ["a", "b"], "id": ["1", "2"],
+                             "metadata": [{"url": "https://a.com/", "language": "fr"},
+                                          {"url": "https://b.com/", "language": "de"}]}), p)
+    docs = read_all(ParquetReader(paths=str(p)))
+    assert [d.metadata["language"] for d in docs] == ["fr", "de"] and docs[1].metadata["url"] == "https://b.com/"

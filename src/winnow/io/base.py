@@ -597,7 +597,12 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
     A record with ``metadata``, ``attributes`` and ``edits`` is winnow's own and round-trips whole, every field's
     type checked (``Document.from_dict``), its ``drop`` included: the runner moves such an earlier verdict to
     ``metadata["input_drop"]`` before the first step, so it is never counted as a step's drop. For any other record,
-    every field but the text and the id becomes metadata (a ``drop`` field there is just metadata)."""
+    every field but the text and the id becomes metadata (a ``drop`` field there is just metadata).
+
+    A foreign record whose ``metadata`` is an object (datatrove's JSONL and Parquet layout ``{"text", "id",
+    "metadata": {"url", "language", ...}}``, Dolma's ``{"id", "text", "source", "added", "metadata"}``) has it
+    merged into the document's metadata, so ``url_dedup`` finds ``metadata["url"]`` and ``c4_badwords`` the
+    language; a nested key that clashes with a top-level field of another value stays in ``metadata["metadata"]``."""
     if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text":
         return Document.from_dict(rec)
     text = rec.get(text_key)
@@ -605,5 +610,12 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
         raise RecordError(f"field {text_key!r} must be a string, got {type(text).__name__} {_short(text)}")
     rid = record_id(rec.get(id_key), id_key)
     meta = {k: v for k, v in rec.items() if k not in (text_key, id_key)}
+    nested = meta.get("metadata")
+    if isinstance(nested, dict):
+        clash = {k: v for k, v in nested.items() if k in meta and k != "metadata" and meta[k] != v}
+        del meta["metadata"]
+        meta.update((k, v) for k, v in nested.items() if k not in clash)
+        if clash:
+            meta["metadata"] = clash  # nothing lost: the top-level field keeps the name
     meta.setdefault("source", source)
     return Document(id=rid if rid is not None else default_id, text=text, metadata=meta)
