@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from winnow.document import Document  # noqa: E402
 from winnow.step import Context  # noqa: E402
-from winnow.steps.classifier import Classifier, load_fasttext, predict_all  # noqa: E402
+from winnow.steps.classify import Classifier, load_fasttext, predict_all  # noqa: E402
 from winnow.train import Example, TrainParams, train_classifier  # noqa: E402
 
 TURKU_LANGS = ("de", "en", "es", "fi", "fr", "sv")
@@ -237,7 +237,7 @@ def bench_speed(data: Path, tmp: Path, models: list[tuple[str, Path]], n: int) -
 
 
 def bench_decont_speed(data: Path, tmp: Path, n: int) -> list[str]:
-    from winnow.steps.decontaminate import Decontaminate
+    from winnow.steps.contamination import Decontaminate
 
     docs = five_kb_docs(data, n)
     path = tmp / "speed-bench.jsonl"
@@ -276,7 +276,7 @@ _DECONT_CHILD = r"""
 import sys, time, tracemalloc, orjson
 sys.path.insert(0, sys.argv[1])
 import numpy
-from winnow.steps.decontaminate import build_index
+from winnow.steps.contamination import build_index
 tracemalloc.start()
 t0 = time.process_time()
 idx = build_index([sys.argv[2]], "gpt3", 13, ["text"])

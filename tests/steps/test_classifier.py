@@ -243,3 +243,9 @@ def test_whatif_moves_the_threshold_and_explain_names_label_and_score(tmp_path, 
     assert "REJECTED at main/classifier: low_score" in out
     assert "classifier.keep_score = " in out and "drop when < min_score=0.97: FAILS" in out
     assert "classifier.keep_label = en" in out
+
+
+def test_validate_names_a_missing_model_file_before_the_run(tmp_path):
+    with pytest.raises(ValueError, match="model: no such file"):
+        Classifier(model=str(tmp_path / "nope.bin")).validate()
+    Classifier(model="s3://bucket/model.bin").validate()  # a URL is checked when a worker fetches it

@@ -205,3 +205,39 @@ def test_planted_benchmark_on_the_shared_crawl(tmp_path):
         step = Decontaminate(benchmarks=[str(bench)], variant=variant, fields=["answer"], action="drop")
         flagged = {d.id for d in step(Document(d.id, d.text) for d in docs) if d.drop is not None}
         assert flagged == set(planted), (variant, sorted(flagged ^ set(planted))[:5])
+
+
+def test_validate_names_a_missing_benchmark_before_the_run(tmp_path):
+    with pytest.raises(ValueError, match="no benchmark file matches"):
+        Decontaminate(benchmarks=[str(tmp_path / "missing.jsonl")]).validate()
+
+
+@pytest.mark.parametrize("action", ["drop", "edit"])
+def test_whatif_replays_min_matches_and_max_pieces_exactly(tmp_path, action):
+    from winnow.config import pipeline_from_dict
+    from winnow.report._run import load_run
+    from winnow.report.whatif import compute_whatif, resolve_sets
+    from winnow.run import run_pipeline
+
+    bench = _write_bench(tmp_path)
+    docs, planted = _plant(sample_docs(60))
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in docs))
+
+    def pipe(on_drop, **params):
+        return pipeline_from_dict({
+            "run": {"name": "dc"}, "on_drop": on_drop, "executor": {"type": "inline"},
+            "stages": [{"name": "main", "reader": {"type": "jsonl", "paths": str(src)},
+                        "steps": [{"type": "decontaminate", "benchmarks": [str(bench)], "fields": ["answer"],
+                                   "action": action, **params}],
+                        "writer": {"type": "jsonl"}}]})
+
+    run_pipeline(pipe("annotate"), tmp_path / "a", "inline", log=False)
+    info = load_run(tmp_path / "a")
+    change = {"min_matches": 15} if action == "drop" else {"max_pieces": 1}
+    run_pipeline(pipe("route", **change), tmp_path / "b", "inline", log=False)
+    kept_b = load_run(tmp_path / "b").stats["stages"][0]["kept"]
+    res = compute_whatif(info, resolve_sets(info, {f"decontaminate.{k}": v for k, v in change.items()}))
+    assert res["undetermined"]["docs"] == 0
+    assert res["kept"]["docs"][1] == kept_b
+    assert res["kept"]["docs"][1] != res["kept"]["docs"][0]  # the change matters on these pages

@@ -302,6 +302,11 @@ class Classifier(Filter):
                 raise ValueError(f"keep names labels that labels leaves out: {missing}")
         if not self.model:
             raise ValueError("model is required: a .bin/.ftz path, an fsspec URL or hf://owner/repo/file")
+        if self.model not in BUILTIN_MODELS and ("://" not in self.model or self.model.startswith("file://")):
+            local = Path(self.model.removeprefix("file://")).expanduser()
+            if not local.is_file():  # said before a run starts, not by every worker's setup
+                raise ValueError(f"model: no such file {self.model!r} (a fastText .bin/.ftz file, an fsspec URL, "
+                                 f"hf://owner/repo/file, or a built-in name: {', '.join(sorted(BUILTIN_MODELS))})")
 
     @property
     def key(self) -> str:

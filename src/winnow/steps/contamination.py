@@ -241,8 +241,10 @@ class Decontaminate(Filter):
     max_pieces: int = 10  # edit: a document cut into more pieces than this is dropped (GPT-3)
 
     REASONS: ClassVar[tuple[str, ...]] = ("contaminated", "too_many_pieces")
-    THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
-        "min_matches": ("decontaminate.matches", ">=", "contaminated")}
+    # whatif re-decides these from decontaminate.matches and .pieces (replay below): a plain THRESHOLDS entry
+    # would be wrong in edit mode, where matching documents are cut, not dropped
+    REPLAYABLE = ("min_matches", "max_pieces")
+    REPLAY_REASONS = ("contaminated", "too_many_pieces")
 
     def validate(self) -> None:
         super().validate()
@@ -258,6 +260,34 @@ class Decontaminate(Filter):
             raise ValueError("query_field is datatrove's overlap rule; use variant: datatrove")
         if not self.fields:
             raise ValueError("fields names at least one record field holding benchmark text")
+        from ..io.base import expand_paths, is_remote
+
+        for pattern in self.benchmarks:  # said before a run starts, not by every worker's setup
+            if not is_remote(pattern) and not any(Path(p).is_file() for p in expand_paths(pattern)):
+                raise ValueError(f"no benchmark file matches {pattern!r}")
+
+    @classmethod
+    def replay(cls, attrs: dict[str, Any], params: dict[str, Any]) -> tuple[bool, str | None, Any, Any]:
+        if attrs.get("decontaminate.checked") is False:
+            return True, None, None, None
+        m = attrs.get("decontaminate.matches")
+        if isinstance(m, bool) or not isinstance(m, int):
+            return False, None, None, None
+        min_matches = params.get("min_matches") or 1
+        if m < min_matches:
+            return True, None, None, None
+        mode = params.get("action") or VARIANTS.get(params.get("variant") or "gpt3", VARIANTS["gpt3"])["action"]
+        if mode == "drop":
+            return True, "contaminated", m, min_matches
+        pieces = attrs.get("decontaminate.pieces")
+        if isinstance(pieces, bool) or not isinstance(pieces, int):
+            return False, None, None, None  # the run did not cut this document (a higher min_matches): unknown
+        max_pieces = params.get("max_pieces", 10)
+        if pieces > max_pieces:
+            return True, "too_many_pieces", pieces, max_pieces
+        if pieces == 0:
+            return True, "contaminated", m, min_matches
+        return True, None, None, None
 
     @property
     def ngram(self) -> int:
