@@ -271,11 +271,11 @@ def test_gopher_repetition_concatenates_words_without_spaces_like_datatrove():
 
     text = "ab cde fg hi jk x " + "a bcd efg hi jk"
     doc = Document(id="x", text=text)
-    w, ids = _doc_ids(doc, "datatrove")
+    ids = _doc_ids(doc, "datatrove")
     from winnow.steps.quality import _VOCAB
 
     cum = np.concatenate([[0], np.cumsum(_VOCAB.arrays[0][ids])])
-    assert _dup_ngrams_np(w, ids, cum, ns=[5])[5] == len("abcdefghijk")
+    assert _dup_ngrams_np(ids, cum, ns=[5])[5] == len("abcdefghijk")
 
 
 # --- FineWeb quality ----------------------------------------------------------------------------------------------
@@ -525,3 +525,25 @@ def test_url_match_without_quadratic_user_info_is_the_same_match():
 
     small, big = cpu("a:" * 2500), cpu("a:" * 10000)  # was x16 (2.3 s at 20 KB)
     assert big < 10 * max(small, 0.01), (small, big)
+
+
+def test_chunk_id_cache_gives_datatrove_words():
+    # The filters take a document's tokens from a per-chunk id cache; it must be spaCy's word list, token for token,
+    # for texts seen first, texts whose chunks are all cached, and after the cache is emptied.
+    from winnow.steps import quality as Q
+
+    texts = [t for t, _, _ in SPACY_CASES] + [p["text"] for p in _golden()[:15]]
+    for _ in range(2):
+        for t in texts:
+            assert Q._doc_words(Q._spacy_ids(t)) == datatrove_words(t)
+        Q._VOCAB.__init__()
+
+
+def test_chunk_id_cache_keeps_no_long_chunks():
+    from winnow.steps import quality as Q
+
+    Q._VOCAB.__init__()
+    text = "a " + "=" * 5000 + " b " + "x" * 300 + " c"
+    assert Q._doc_words(Q._spacy_ids(text)) == datatrove_words(text)
+    assert Q._doc_words(Q._spacy_ids(text)) == datatrove_words(text)  # again, the long chunks still uncached
+    assert max(map(len, Q._VOCAB.chunks)) <= 256

@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from importlib import resources
 from operator import mul
 from typing import Any, ClassVar, Literal
@@ -111,6 +112,11 @@ class _Vocab:
         import numpy as np
 
         self.ids: dict[str, int] = {}
+        self.strs: list[str] = []  # id -> token
+        self.chars = 0  # characters held by the token table (bounded by _reset_if_huge)
+        # whitespace chunk -> its tokens' ids (spaCy's split, variant "datatrove"): a document's id array is then
+        # one C-level lookup per chunk, with no per-token Python work (see _spacy_ids)
+        self.chunks: dict[str, tuple[int, ...]] = {}
         cap = 1 << 16
         self._len = np.zeros(cap, dtype=np.int64)
         self._flags = np.zeros(cap, dtype=np.int8)
@@ -124,6 +130,8 @@ class _Vocab:
     def add(self, w: str) -> int:
         i = len(self.ids)
         self.ids[w] = i
+        self.strs.append(w)
+        self.chars += len(w)
         if w.isalpha():  # no letter is in datatrove's symbol sets
             f = _NONSYM_NOW | _NONSYM_2024 | _ALPHA
         else:
@@ -151,6 +159,25 @@ class _Vocab:
         self._hash[idx] = np.array(hashes, dtype=np.uint64)
         pend.clear()
 
+    def chunk_ids(self, chunks) -> dict[str, tuple[int, ...]]:
+        """Enter the chunks of ``chunks`` that are not in ``self.chunks`` (tokenizing each once per process);
+        returns the ids of those too long to keep (like the tokenizer's own cache, long chunks are not kept: they
+        rarely repeat and would let a hostile input fill memory)."""
+        ids, tokenize = self.ids, tk.spacy_english().chunk
+        cmap = self.chunks
+        uncached: dict[str, tuple[int, ...]] = {}
+        for c in chunks:
+            if c not in cmap:
+                toks = tokenize(c)
+                tid = tuple([ids[t] if t in ids else self.add(t) for t in toks])
+                if len(c) <= _CHUNK_MAX_CHARS:
+                    cmap[c] = tid
+                else:
+                    uncached[c] = tid
+        if self._pending:
+            self._flush()
+        return uncached
+
     def id_array(self, words: list[str]):
         import numpy as np
 
@@ -171,6 +198,10 @@ def _inv_pows(n: int) -> list[int]:
 
 
 _INV_POWS = _inv_pows(256)
+# The chunk -> ids cache follows the tokenizer's own bounds (entries, and no chunk longer than it keeps); about
+# 200 bytes an entry, so at most ~100 MB; the e2e corpus (1,209 long English pages) uses 185k entries.
+_CHUNK_LIMIT = tk._CACHE_LIMIT
+_CHUNK_MAX_CHARS = tk._CACHE_MAX_CHUNK
 _VOCAB = _Vocab()
 _POW: dict[str, object] = {}
 
@@ -195,18 +226,47 @@ def _powers(n: int):
 
 
 def _doc_ids(doc: Document, variant: str):
-    """(words, id array) for the document, computed once and shared by the chain."""
-    words = _words(doc, variant)
-    key = "ids.nltk_en" if variant == "fineweb-2024-05" else "ids.spacy_en"
-    return words, segments(doc).memo(key, lambda _text: _fresh_ids(words))
+    """The document's token id array (the reference's words for ``variant``), computed once, shared by the chain."""
+    if variant == "fineweb-2024-05":
+        words = _words(doc, variant)
+        return segments(doc).memo("ids.nltk_en", lambda _text: _fresh_ids(words))
+    return segments(doc).memo("ids.spacy_en", _spacy_ids)
+
+
+def _doc_words(ids) -> list[str]:
+    """The token strings of an id array (only the rare paths need them)."""
+    strs = _VOCAB.strs
+    return [strs[i] for i in ids.tolist()]
+
+
+def _reset_if_huge() -> None:
+    # Bound memory on endless vocabularies (numbers, URLs). Safe here: documents pass the chain one at a time and
+    # a document's ids are computed before any step of the chain reads them.
+    if len(_VOCAB.ids) > 2_000_000 or len(_VOCAB.chunks) > _CHUNK_LIMIT or _VOCAB.chars > 64_000_000:
+        _VOCAB.__init__()
 
 
 def _fresh_ids(words: list[str]):
-    # Bound memory on endless vocabularies (numbers, URLs). Safe here: documents pass the chain one at a time and
-    # a document's ids are computed before any step of the chain reads them.
-    if len(_VOCAB.ids) > 2_000_000:
-        _VOCAB.__init__()
+    _reset_if_huge()
     return _VOCAB.id_array(words)
+
+
+def _spacy_ids(text: str):
+    """datatrove's split_into_words(text) as token ids: spaCy tokenizes each whitespace chunk on its own, so the
+    document's ids are its chunks' cached ids concatenated (bench/e2e.py: this replaced a per-token dict lookup and
+    list building that were a quarter of the FineWeb chain's time on long pages)."""
+    import numpy as np
+
+    _reset_if_huge()
+    chunks = text.split()
+    cmap = _VOCAB.chunks
+    try:
+        return np.fromiter(chain.from_iterable(map(cmap.__getitem__, chunks)), dtype=np.int64)
+    except KeyError:
+        # new chunks, entered in document order (ids never depend on set order, so never on the hash seed)
+        long = _VOCAB.chunk_ids([c for c in dict.fromkeys(chunks) if c not in cmap])
+        get = cmap.__getitem__ if not long else (lambda c: long[c] if c in long else cmap[c])
+        return np.fromiter(chain.from_iterable(map(get, chunks)), dtype=np.int64)
 
 
 # --- Gopher quality --------------------------------------------------------------------------------------------
@@ -252,9 +312,11 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
             _nltk()
 
     def signals(self, doc: Document) -> dict[str, float]:
+        import numpy as np
+
         text = doc.text
-        words, ids = _doc_ids(doc, self.variant)
-        n_tokens = len(words)
+        ids = _doc_ids(doc, self.variant)
+        n_tokens = len(ids)
         lens, flags, _ = _VOCAB.arrays
         f = flags[ids] if n_tokens else flags[:0]
         nonsym = (f & (_NONSYM_2024 if self.variant == "fineweb-2024-05" else _NONSYM_NOW)) != 0
@@ -273,9 +335,10 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
                 ellipsis_lines += 1
         stop = set(self.stop_words)
         if self.variant == "fineweb-2024-05":
-            n_stop = sum(1 for w in words if w in stop)  # FineWeb counted occurrences
-        else:
-            n_stop = len(stop.intersection(words))
+            n_stop = sum(1 for w in _words(doc, self.variant) if w in stop)  # FineWeb counted occurrences
+        else:  # distinct stop words present: their ids among the document's
+            known = [i for i in map(_VOCAB.ids.get, stop) if i is not None]
+            n_stop = int(np.isin(np.array(known, dtype=np.int64), ids).sum()) if known and n_tokens else 0
         return {
             "words": n_words,
             "mean_word_length": chars / n_words if n_words else 0.0,
@@ -332,7 +395,11 @@ def _top_ngram_chars(words: list[str], n: int) -> int:
 
 
 def _top_ngrams_np(ids, cum_len, ns=(2, 3, 4)) -> dict[int, int]:
-    """_top_ngram_chars for several n at once on token ids (" ".join keeps tokens apart, so ids are exact)."""
+    """_top_ngram_chars for several n at once on token ids (" ".join keeps tokens apart, so ids are exact).
+
+    An n-gram can repeat only where its (n-1)-gram prefix repeats, so after the full count of 2-grams the longer
+    n-grams are counted only at the positions whose shorter prefix occurs twice or more (usually a small part of a
+    page); where nothing repeats, every count is 1 and the first n-gram wins the tie, as in Counter.most_common."""
     import numpy as np
 
     out = {}
@@ -342,18 +409,32 @@ def _top_ngrams_np(ids, cum_len, ns=(2, 3, 4)) -> dict[int, int]:
     _, local = np.unique(ids, return_inverse=True)
     local = local.astype(np.int64).ravel()
     v = int(local.max()) + 1
-    for n in ns:
+    pos = None  # positions that may start a repeated n-gram
+    prev_n = None
+    for n in sorted(ns):
         if m < n:
             out[n] = 0
             continue
         if v ** n >= 1 << 62:
             return {}
-        key = local[: m - n + 1].copy()
-        for k in range(1, n):
-            key = key * v + local[k: m - n + 1 + k]
-        _, first, counts = np.unique(key, return_index=True, return_counts=True)
-        c = int(counts.max())
-        i = int(first[counts == c].min())
+        k = m - n + 1
+        if pos is None or prev_n != n - 1:
+            p = np.arange(k)
+        else:
+            p = pos[pos < k]
+        c, i = 1, 0
+        if len(p):
+            key = local[p]
+            for j in range(1, n):
+                key = key * v + local[p + j]
+            _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+            top = int(counts.max())
+            if top > 1:
+                c, i = top, int(p[first[counts == top]].min())
+            pos = p[counts[inverse.ravel()] >= 2]
+        else:
+            pos = p
+        prev_n = n
         out[n] = (int(cum_len[i + n] - cum_len[i]) + n - 1) * c
     return out
 
@@ -374,47 +455,70 @@ def _dup_ngram_chars(concat: str, offsets: list[int], n: int) -> int:
     return chars
 
 
-def _dup_ngrams_np(words: list[str], ids, cum_len, ns=range(5, 11)) -> dict[int, int]:
+def _dup_ngrams_np(ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int]:
     """_dup_ngram_chars for n = 5..10 from per-token hashes: the hash of a concatenation is
     sum(hash(token) * BASE_INV**offset) rescaled by its start offset. Distinct hashes prove distinct strings, so
-    the common no-repeat case needs no string at all; a repeat is confirmed on the strings before it counts."""
+    the common no-repeat case needs no string at all; a repeat is confirmed on the strings before it counts.
+
+    All n are hashed into the rows of one array and sorted in one call (one pass instead of one np.unique per n:
+    with web pages' few thousand tokens the per-call overhead was most of the cost). The n-grams are compared as
+    strings joined without spaces, so a repeated n-gram need not have a repeated (n-1)-gram prefix: every n gets
+    its own row."""
     import numpy as np
 
     m = len(ids)
     out = {n: 0 for n in ns}
-    if m < min(ns):
+    ns = [n for n in ns if m >= n]
+    if not ns:
         return out
     _, _, hashes = _VOCAB.arrays
     fwd, inv = _powers(int(cum_len[-1]) + 1)
     starts = cum_len[:-1]
     g = np.zeros(m + 1, dtype=np.uint64)
     np.cumsum(hashes[ids] * inv[starts], out=g[1:])
-    concat = None
-    for n in ns:
-        if m < n:
-            continue
-        a = starts[: m - n + 1]
-        h = (g[n:] - g[: m - n + 1]) * fwd[a]
+    width = m - min(ns) + 1
+    rows = np.empty((len(ns), width), dtype=np.uint64)
+    for r, n in enumerate(ns):
+        k = m - n + 1
+        a = starts[:k]
+        h = rows[r, :k]
+        np.multiply(g[n:] - g[:k], fwd[a], out=h)
         h ^= (cum_len[n:] - a).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # the length too
-        _, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-        if len(counts) == len(h):
-            continue
-        if concat is None:
-            concat = "".join(words)
-            offs = cum_len.tolist()
+        if k < width:  # past the row's last n-gram: distinct filler (a clash with a real hash only adds a candidate)
+            rows[r, k:] = np.arange(k, width, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93) + np.uint64(n)
+    order = np.argsort(rows, axis=1)
+    srt = np.take_along_axis(rows, order, axis=1)
+    eq = srt[:, 1:] == srt[:, :-1]
+    concat = None
+    for r in np.flatnonzero(eq.any(axis=1)).tolist():
+        n = ns[r]
+        k = m - n + 1
         # The walk visits every position except the n-1 after each repeat; a key seen once in the whole document
         # can never repeat, so only positions whose key occurs twice or more need looking at.
-        cand = np.flatnonzero(counts[inverse.ravel()] >= 2).tolist()
-        hl = h[cand].tolist()
+        at = np.flatnonzero(eq[r])
+        mark = np.zeros(width, dtype=bool)
+        mark[order[r, at]] = True
+        mark[order[r, at + 1]] = True
+        cand = np.flatnonzero(mark[:k])
+        if not len(cand):
+            continue
+        if concat is None:
+            # spaCy's tokens of a chunk concatenate to the chunk (it refuses special cases that change the text),
+            # so the text's chunks joined are the tokens joined
+            concat = "".join(text.split()) if text is not None else ""
+            if len(concat) != int(cum_len[-1]):
+                concat = "".join(_doc_words(ids))
+            offs = cum_len.tolist()
+        hl = rows[r, cand].tolist()
         seen: dict[int, int] = {}
         chars = 0
         nxt = 0
-        for p, k in zip(cand, hl):
+        for p, key in zip(cand.tolist(), hl):
             if p < nxt:
                 continue
-            j = seen.get(k)
+            j = seen.get(key)
             if j is None:
-                seen[k] = p
+                seen[key] = p
                 continue
             sub = concat[offs[p]:offs[p + n]]
             if sub != concat[offs[j]:offs[j + n]]:  # a hash collision: do it the slow, certain way
@@ -479,14 +583,14 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         sig["dup_line_char_frac"] = dup_chars / n_chars
         import numpy as np
 
-        words, ids = _doc_ids(doc, self.variant)
+        ids = _doc_ids(doc, self.variant)
         cum_len = np.zeros(len(ids) + 1, dtype=np.int64)
         if len(ids):
             np.cumsum(_VOCAB.arrays[0][ids], out=cum_len[1:])
-        top = _top_ngrams_np(ids, cum_len) or {n: _top_ngram_chars(words, n) for n in (2, 3, 4)}
+        top = _top_ngrams_np(ids, cum_len) or {n: _top_ngram_chars(_doc_words(ids), n) for n in (2, 3, 4)}
         for n in (2, 3, 4):
             sig[f"top_{n}_gram_frac"] = top[n] / n_chars
-        dup = _dup_ngrams_np(words, ids, cum_len)
+        dup = _dup_ngrams_np(ids, cum_len, text=text if self.variant == "datatrove" else None)
         for n in range(5, 11):
             sig[f"dup_{n}_gram_frac"] = dup[n] / n_chars
         return sig
@@ -570,8 +674,8 @@ class FineWebQuality(_NeedsNltkForOldVariants, Filter):
         short_len = self.short_line_length
         short = sum(1 for ln in base if len(ln) <= short_len) / len(base)
         dup = _dup_count_chars(lines)[1] / max(1, len(text) - text.count("\n"))
-        words = _words(doc, self.variant)
-        listr = text.count("\n") / len(words) if words else float("inf")
+        n_words = len(_words(doc, self.variant) if old else _doc_ids(doc, self.variant))
+        listr = text.count("\n") / n_words if n_words else float("inf")
         a["fineweb_quality.line_punct_ratio"] = punct
         a["fineweb_quality.short_line_ratio"] = short
         a["fineweb_quality.char_dup_ratio"] = dup
