@@ -146,6 +146,29 @@ def test_cli_from_a_run_folder(tmp_path, capsys):
     assert "keep: {kept: 0.5}" in capsys.readouterr().out
 
 
+def test_run_folder_with_an_attribute_threshold_and_parquet_records(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from winnow.config import pipeline_from_dict
+    from winnow.run import run_pipeline
+    from winnow.train import load_run_labels
+
+    pipe = pipeline_from_dict({
+        "run": {"name": "t"}, "on_drop": "annotate", "executor": {"type": "inline"},
+        "stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "samples://crawl/part-0.jsonl.zst"},
+                    "steps": [{"type": "gopher_quality"}], "writer": {"type": "jsonl"}}]})
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    ex = load_run_labels(str(tmp_path / "run"), "gopher_quality.words", 500)
+    assert len(ex) == 78 and {e.label for e in ex} == {"pos", "neg"}
+    for e in ex:  # the label is the recorded attribute against the threshold
+        assert (e.label == "pos") == (e.score >= 500)
+    # the same examples through a Parquet file with text and label columns
+    pq.write_table(pa.table({"text": [e.text for e in ex], "label": [e.label for e in ex]}), tmp_path / "l.parquet")
+    again = load_records([str(tmp_path / "l.parquet")])
+    assert [(e.text, e.label) for e in again] == [(e.text, e.label) for e in ex]
+
+
 def test_cli_refuses_ambiguous_sources(tmp_path, capsys):
     assert main(["train-classifier", "--data", "x.jsonl", "--run", str(tmp_path)]) == 1
     assert "exactly one of" in capsys.readouterr().err

@@ -153,13 +153,17 @@ def load_folders(positives: str, negatives: str, positive: str = "pos", negative
 
 
 def load_run_labels(run_dir: str, attribute: str | None = None, threshold: float | None = None,
-                    positive: str = "kept", negative: str = "rejected") -> list[Example]:
+                    positive: str | None = None, negative: str | None = None) -> list[Example]:
     """Examples from a winnow run: each document's final text labelled kept or rejected (in an annotate run:
     whether any step would have dropped it), or, with ``attribute``, by that recorded signal against
     ``threshold`` (at or above: positive). Documents without the attribute are left out."""
     from .io.base import as_path
     from .report._run import doc_path, iter_terminal, load_run, numeric
 
+    if attribute and threshold is None:
+        raise WinnowError("an attribute needs a threshold")
+    positive = positive or ("pos" if attribute else "kept")
+    negative = negative or ("neg" if attribute else "rejected")
     info = load_run(as_path(run_dir))
     out = []
     for rec in iter_terminal(info):
@@ -403,8 +407,7 @@ def main(args) -> int:
     else:
         if args.attribute and args.threshold is None:
             raise WinnowError("--attribute needs --threshold")
-        examples = load_run_labels(args.run, args.attribute, args.threshold, pos or ("pos" if args.attribute else
-                                   "kept"), neg or ("neg" if args.attribute else "rejected"))
+        examples = load_run_labels(args.run, args.attribute, args.threshold, pos, neg)
         source = {"source": "run", "run": args.run,
                   "target": f"{args.attribute} >= {args.threshold}" if args.attribute else "kept vs rejected"}
     params = TrainParams(epoch=args.epoch, lr=args.lr, dim=args.dim, word_ngrams=args.word_ngrams,
