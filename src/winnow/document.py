@@ -221,8 +221,19 @@ class Quarantine:
     excerpt: str = ""  # the first bytes of the raw record, for the user to look at
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "location": self.location, "reason": self.reason,
-                "message": self.message, "excerpt": self.excerpt}
+        return {"source": _utf8(self.source), "location": _utf8(self.location), "reason": _utf8(self.reason),
+                "message": _utf8(self.message), "excerpt": _utf8(self.excerpt)}
+
+
+def _utf8(s: Any) -> Any:
+    """``s`` unless it holds lone surrogates (a file name that is not UTF-8), which JSON writers refuse."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+    except AttributeError:
+        return str(s)
 
 
 def step_error_line(base: dict[str, Any], doc: Any) -> bytes:

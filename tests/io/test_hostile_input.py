@@ -428,3 +428,24 @@ def test_datatrove_parquet_struct_metadata_is_read_as_metadata(tmp_path):
                                           {"url": "https://b.com/", "language": "de"}]}), p)
     docs = read_all(ParquetReader(paths=str(p)))
     assert [d.metadata["language"] for d in docs] == ["fr", "de"] and docs[1].metadata["url"] == "https://b.com/"
+
+
+def test_file_names_that_are_not_utf8_give_writable_records(tmp_path):
+    import os
+
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    odd = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name: lone surrogates in Python's str
+    (folder / odd).write_bytes(b"some text")
+    (folder / os.fsdecode(b"bad\xff.txt")).write_bytes(b"\xff\xfe not utf-8")
+    items = read_all(TextFolderReader(paths=str(folder)))
+    doc = next(x for x in items if isinstance(x, Document))
+    assert doc.id == "caf\\xe9.txt" and doc.text == "some text"
+    doc.to_json()  # before: orjson refused the surrogate in the id and the source, failing the shard
+    q = next(x for x in items if isinstance(x, Quarantine))
+    assert q.to_dict()["source"].endswith("bad\\xff.txt") and orjson.dumps(q.to_dict())
+    p = tmp_path / os.fsdecode(b"d\xe9.jsonl")
+    p.write_bytes(b'{"id": "1", "text": "t"}\n{"broken\n')
+    got = read_all(JsonlReader(paths=str(p)))
+    got[0].to_json()
+    orjson.dumps(got[1].to_dict())

@@ -522,6 +522,17 @@ def expand_paths(paths: str | list[str]) -> list[str]:
 READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
+def path_text(path: str) -> str:
+    """A file name as text that can be written (JSON, UTF-8): a name with bytes that are not UTF-8 comes from the
+    file system with lone surrogates, which no writer accepts; here they become backslash escapes. Unchanged for
+    every valid name."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def check_int(owner: Any, name: str, low: int, high: int | None = None) -> None:
     """Refuse a parameter that is not an integer in [low, high] (a bool is refused too: ``true`` is not a size)."""
     v = getattr(owner, name)
@@ -617,5 +628,5 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
         meta.update((k, v) for k, v in nested.items() if k not in clash)
         if clash:
             meta["metadata"] = clash  # nothing lost: the top-level field keeps the name
-    meta.setdefault("source", source)
+    meta.setdefault("source", path_text(source))
     return Document(id=rid if rid is not None else default_id, text=text, metadata=meta)

@@ -9,7 +9,8 @@ from typing import Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import READ_ERRORS, Reader, check_int, check_paths, check_str, compression_of, expand_paths, open_read
+from .base import (READ_ERRORS, Reader, check_int, check_paths, check_str, compression_of, expand_paths, open_read,
+                   path_text)
 
 __all__ = ["TextFolderReader"]
 
@@ -65,15 +66,16 @@ class TextFolderReader(Reader):
         i = int(shard.rsplit("#", 1)[1])
         files = self._files()[i * self.files_per_shard:(i + 1) * self.files_per_shard]
         for base, path in files:
-            rel = os.path.relpath(path, base) if path != base else Path(path).name
+            rel = path_text(os.path.relpath(path, base) if path != base else Path(path).name)
+            name, path = path, path_text(path)  # name opens the file; path is what records say
             try:
-                comp = compression_of(path)
-                size = os.path.getsize(path)
+                comp = compression_of(name)
+                size = os.path.getsize(name)
                 if not comp and size > self.max_file_bytes:
                     yield Quarantine(path, "file", "too_large",
                                      f"{path}: {size:,} bytes exceeds max_file_bytes={self.max_file_bytes:,}")
                     continue
-                with open_read(path) as f:
+                with open_read(name) as f:
                     raw = f.read(self.max_file_bytes + 1)  # never more than the cap plus one byte, decompressed
                 if len(raw) > self.max_file_bytes:
                     yield Quarantine(path, "file", "too_large",

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import Reader, check_int, check_paths, check_size_mb, expand_paths
+from .base import Reader, check_int, check_paths, check_size_mb, expand_paths, path_text
 from .shards import input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
@@ -301,7 +301,7 @@ class _Base(Reader):
             "url": _uri(h.get("WARC-Target-URI")),
             "warc_date": date.isoformat() if date is not None else (h.get("WARC-Date") or None),
             "warc_record_id": (h.get("WARC-Record-ID") or "").strip("<>") or None,
-            "source": shard,
+            "source": path_text(shard),
             "warc_offset": offset,
         }
         if h.get("WARC-Truncated"):
