@@ -24,8 +24,9 @@ _EXCERPT = 200
 @register("jsonl", kind="reader")
 @dataclass
 class JsonlReader(Reader):
-    """JSON Lines, plain or compressed (.gz, .zst), one document per line; one shard per file. Every field but the
-    text and the id goes to metadata; a winnow output record is read back whole."""
+    """JSON Lines, plain or compressed (.gz, .zst), one document per line; one shard per file, or per range of an
+    uncompressed file over shard_size_mb. Every field but the text and the id goes to metadata; a winnow output
+    record is read back whole."""
 
     paths: str | list[str] = "*.jsonl*"  # a glob or a list of globs; local paths or URLs (s3://...)
     text_key: str = "text"  # the field holding the document's text (a record without it is quarantined)
@@ -170,6 +171,9 @@ class _JsonlHandle(WriterHandle):
 @register("jsonl", kind="writer")
 @dataclass
 class JsonlWriter(Writer):
+    """JSON Lines (zstd, gzip or plain): the whole winnow record per line, or the fields selected, with the rest in
+    side files keyed by id."""
+
     compression: str = "zstd"  # zstd | gzip | none
     level: int = 3
     # What each line holds: null = the whole winnow record; a list of names ([id, text, url]: a bare name is a

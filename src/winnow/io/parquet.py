@@ -127,8 +127,8 @@ _DECODE_BUDGET = 32 << 20
 @register("parquet", kind="reader")
 @dataclass
 class ParquetReader(Reader):
-    """Parquet files, one document per row; one shard per file. Every column but the text and the id goes to
-    metadata; a winnow output file is read back whole."""
+    """Parquet files, one document per row; one shard per file, or per run of row groups of a file over
+    shard_size_mb. Every column but the text and the id goes to metadata; a winnow output file is read back whole."""
 
     paths: str | list[str] = "*.parquet"  # a glob or a list of globs; local paths or URLs (s3://...)
     text_key: str = "text"  # the column holding the document's text (a row without a string there is quarantined)
