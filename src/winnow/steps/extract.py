@@ -15,6 +15,10 @@ Backends:
   <noscript> content is rendered (some blogs ship the article only there). The text comes out in NFC without
   soft hyphens. See bench/results/extraction.md for what each part buys.
 
+Hostile markup is bounded before it can make one page superlinear: a tag keeps its first 255 attributes and a
+subtree deeper than 256 elements is flattened (no page of the evaluation sets comes near either; see
+``cap_attributes`` and ``cap_depth``). Work and memory per page stay linear in its size.
+
 Documents without HTML pass through untouched. Documents a WARC reader produced from a non-200 or non-HTML
 response are rejected (``http_status``, ``not_html``); a page with no extractable main text is rejected
 (``no_main_content``). Title and language hints from the page go into metadata.
