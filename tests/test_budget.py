@@ -117,3 +117,58 @@ def test_budget_is_a_run_option_in_yaml(tmp_path):
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(ConfigError, match="must be >= 0"):
         load_pipeline(tmp_path / "p.yaml")
+
+
+@register("_test_budget_killer")
+@dataclass
+class Killer(Map):
+    """Kills its worker process on "die" (as the OOM killer would); blocks the timer's signal and sleeps on "hang"
+    (a C call that never returns: the signal handler cannot run)."""
+
+    def map(self, doc):
+        import os
+        import signal
+
+        if doc.text == "die":
+            os._exit(137)
+        if doc.text == "hang":
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+            time.sleep(3600)
+        return doc
+
+
+def _killer_pipe(tmp_path, texts, **budget) -> Pipeline:
+    from winnow.registry import lookup
+
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    write_jsonl(tmp_path / "in" / "b.jsonl", [{"id": f"e{i}", "text": "fine"} for i in range(20)])
+    return Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[lookup("_test_budget_killer", "step")()])], **budget)
+
+
+@pytest.mark.parametrize("poison", ["die", "hang"])
+def test_a_document_that_kills_its_worker_is_quarantined_and_the_run_goes_on(tmp_path, poison):
+    with LocalExecutor(workers=2, retries=2, progress=False) as ex:
+        res = run_pipeline(_killer_pipe(tmp_path, ["ok", "ok", poison, "ok"], max_seconds_per_doc=0.5),
+                           tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (24, 23, 1, True)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["reason"] == "budget" and q["document"]["id"] == "d2"
+    assert "the worker died 2 times while on it" in q["message"]
+
+
+def test_a_worker_killed_once_is_not_blamed_on_its_document(tmp_path):
+    """One death (a node lost, an unrelated OOM) retries the shard with every document: only a second death on
+    the same document marks it."""
+    from winnow.pipeline import Position
+
+    run = tmp_path / "run"
+    p = Position(run, "s", 0, "00000")
+    p.at(7)
+    p.fd = None  # as if the process died here: nothing cleaned up
+    assert Position(run, "s", 0, "00000").poison == {}
+    again = Position(run, "s", 0, "00000")  # the retry dies on document 7 as well
+    again.at(7)
+    again.fd = None
+    assert Position(run, "s", 0, "00000").poison == {7: 2}

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import faulthandler
 import gc
+import multiprocessing
 import os
 import signal
+import struct
 import threading
 import time
 import traceback
@@ -210,7 +213,7 @@ class Budget:
     unused (local and Ray workers, the inline executor in a CLI run); elsewhere nothing is enforced. Syscalls are
     restarted after the signal (``siginterrupt(False)``), so readers and writers never see EINTR."""
 
-    def __init__(self, seconds: float, memory_mb: int):
+    def __init__(self, seconds: float, memory_mb: int, hard_stop: bool = False):
         self.seconds = float(seconds or 0)
         self.memory = int(memory_mb or 0) * 1024 * 1024
         self.since: float | None = None  # perf_counter when the running step started; None between steps
@@ -218,6 +221,12 @@ class Budget:
         self._armed = False
         self._old: Any = None
         self._base_rss: int | None = None
+        # The hard stop, in a worker process only: when no Python has run in the worker's main thread for this long
+        # (a C call that never returns, holding the GIL: the timer's handler cannot run), faulthandler's own thread
+        # dumps the stack and ends the process. The executor retries the shard; ``Position`` then recognises the
+        # document the worker died on. 3x the budget: a step over budget is normally interrupted long before.
+        self.hard = max(3 * self.seconds, 1.0) if hard_stop and self.seconds > 0 else 0.0
+        self._hard_at = 0.0
 
     def arm(self) -> bool:
         if (self.seconds <= 0 and self.memory <= 0) or not hasattr(signal, "setitimer"):
@@ -233,6 +242,9 @@ class Budget:
         signal.siginterrupt(signal.SIGALRM, False)
         signal.setitimer(signal.ITIMER_REAL, _TICK_S, _TICK_S)
         self._armed = True
+        if self.hard:
+            faulthandler.dump_traceback_later(self.hard, exit=True)
+            self._hard_at = time.perf_counter()
         return True
 
     def disarm(self) -> None:
@@ -240,12 +252,18 @@ class Budget:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self._old)
             self._armed = False
+            if self.hard:
+                faulthandler.cancel_dump_traceback_later()
 
     def _tick(self, signum: int, frame: Any) -> None:
+        now = time.perf_counter()
+        if self.hard and now - self._hard_at > self.hard / 3:
+            # Python runs: push the hard stop back (each call starts a thread, so a third of the way, not per tick)
+            faulthandler.dump_traceback_later(self.hard, exit=True)
+            self._hard_at = now
         since = self.since
         if since is None:
             return
-        now = time.perf_counter()
         if self.seconds > 0 and now - since > self.seconds:
             # once per budget: a step that swallowed the first one gets a second after another full budget
             self.since = since + self.seconds
@@ -266,6 +284,73 @@ class Budget:
             gc.collect()
             rss = _rss_bytes()
             self._base_rss = max(self._base_rss, rss) if rss is not None else self._base_rss
+
+
+_AT = struct.Struct("<q")
+
+
+class Position:
+    """Which document of a shard the worker is on, so that a document that kills its worker is found.
+
+    A worker killed while on one document (the OOM killer, the hard stop) runs no cleanup, so the runner writes the
+    document's ordinal to ``work/<stage>/budget/p<k>-<shard>.at`` before its steps and -1 after it (two 8-byte
+    ``pwrite`` calls per document); a Python-level exit removes the file. The next attempt of the shard finds the
+    file, counts a death on that ordinal in ``.deaths.json``, and a document on which the worker died twice is
+    quarantined with reason ``budget`` instead of run again: the shard and the run go on. Local run folders only."""
+
+    def __init__(self, run_dir: Path | RemotePath, stage: str, pass_index: int, shard: str, enabled: bool = True):
+        self.fd: int | None = None
+        self.poison: dict[int, int] = {}
+        if isinstance(run_dir, RemotePath) or not enabled:
+            return
+        folder = Path(run_dir) / "work" / stage / "budget"
+        self.path = folder / f"p{pass_index}-{shard}.at"
+        deaths_path = folder / f"p{pass_index}-{shard}.deaths.json"
+        try:
+            deaths = {int(k): int(v) for k, v in orjson.loads(deaths_path.read_bytes()).items()}
+        except (FileNotFoundError, ValueError, AttributeError):
+            deaths = {}
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = b""
+        if len(raw) == _AT.size and _AT.unpack(raw)[0] > 0:
+            at = _AT.unpack(raw)[0]
+            deaths[at] = deaths.get(at, 0) + 1
+            with atomic_path(deaths_path) as tmp:
+                tmp.write_bytes(orjson.dumps({str(k): v for k, v in sorted(deaths.items())}))
+        self.poison = {k: v for k, v in deaths.items() if v >= 2}
+        folder.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        global _position
+        _position = self
+
+    def at(self, n: int) -> None:
+        if self.fd is not None:
+            os.pwrite(self.fd, _AT.pack(n), 0)
+
+    def close(self) -> None:
+        """A Python-level end of the attempt (finished, failed, terminated): no document is to blame."""
+        global _position
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+        if _position is self:
+            _position = None
+
+
+_position: Position | None = None
+
+
+def abandon_position() -> None:
+    """For a worker's SIGTERM handler (the pool tearing down after another worker died): this worker's document is
+    not to blame."""
+    if _position is not None:
+        _position.close()
 
 
 # --- running one shard ------------------------------------------------------------------------------------------
@@ -380,7 +465,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         kept_w = _open_writer(kept_writer, kept_tmp, out["kept"], sides)
         rej_w = _open_writer(stage.rejects, rej_tmp, out["rejected"], sides)
         quar_f = open(quar_tmp, "wb")
-        budget = Budget(pipe.max_seconds_per_doc, pipe.max_memory_mb_per_doc)
+        budget = Budget(pipe.max_seconds_per_doc, pipe.max_memory_mb_per_doc,
+                        hard_stop=multiprocessing.parent_process() is not None)
+        # part of the budget: off with it (max_seconds_per_doc and max_memory_mb_per_doc both 0)
+        position = Position(run_dir, stage.name, ps.index, task.shard,
+                            enabled=pipe.max_seconds_per_doc > 0 or pipe.max_memory_mb_per_doc > 0)
         budget.arm()
         try:
             for item in source:
@@ -407,6 +496,18 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                                                 for k, v in doc.attributes.items())
                 chars_in += len(doc.text)
                 pending_chars += len(doc.text)
+                if n_in in position.poison:
+                    n_quar += 1
+                    quarantine_reasons["budget"] = quarantine_reasons.get("budget", 0) + 1
+                    msg = (f"document {doc.id} was skipped: the worker died {position.poison[n_in]} times while on it "
+                           "(killed for memory, or stopped by the hard stop in a call that never returned)")
+                    quarantine_first.setdefault("budget", msg)
+                    quar_f.write(step_error_line({
+                        "stage": stage.name, "pass": ps.index, "source": str(task.key),
+                        "location": f"document {doc.id!s:.200}", "reason": "budget", "step": None, "message": msg},
+                        doc))
+                    continue
+                position.at(n_in)
                 failed = False
                 for (i, step, label), st in zip(steps, stats):
                     st.docs_in += 1
@@ -458,10 +559,12 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     st.docs_out += 1
                     st.would_keep += alive
                 if failed:
+                    position.at(-1)
                     continue
                 if doc.drop is not None:
                     n_rej += 1
                     rej_w.write(doc)
+                    position.at(-1)
                     continue
                 if collector is not None:
                     t0 = time.perf_counter()
@@ -474,8 +577,10 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 n_would_keep += alive
                 chars_out += len(doc.text)
                 kept_w.write(doc)
+                position.at(-1)
         finally:
             budget.disarm()
+            position.close()
             kept_w.close()
             rej_w.close()
             quar_f.close()

@@ -58,10 +58,20 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="winnow-parent-watch", daemon=True).start()
 
 
+def _terminated(signum, frame) -> None:
+    # The pool tears down the other workers with SIGTERM when one dies, and the driver does on an interrupt: the
+    # document this worker is on is not to blame (winnow.pipeline.Position counts deaths to find hostile ones).
+    from ..pipeline import abandon_position
+
+    abandon_position()
+    os._exit(1)
+
+
 def _init_worker(q, parent: int | None = None) -> None:
     global _progress_queue
     _progress_queue = q
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and kills the pool
+    signal.signal(signal.SIGTERM, _terminated)
     if parent is not None:
         _die_with_parent(parent)
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one worker per core: keep numeric libraries single-threaded
@@ -152,13 +162,16 @@ class LocalExecutor(Executor):
         if pool is None:
             return
         procs = list((getattr(pool, "_processes", None) or {}).values())
-        for p in procs:
+        for p in procs:  # SIGTERM first: the worker forgets its document position (see _terminated)
             try:
-                p.kill()
+                p.terminate()
             except (OSError, ValueError):
                 pass
         for p in procs:
-            p.join(timeout=5)
+            p.join(timeout=2)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
         pool.shutdown(wait=False, cancel_futures=True)
 
     def _drain(self, prog: Progress) -> None:
