@@ -306,3 +306,17 @@ def test_a_run_over_damaged_files_of_every_reader_balances(tmp_path):
         for line in f.read_bytes().splitlines():
             q = orjson.loads(line)
             assert q["source"].startswith(str(inp)) and _LOCATION.match(q["location"]), q
+
+
+@settings(FUZZ, max_examples=300)
+@given(head=st.one_of(st.binary(max_size=64),
+                      st.builds(lambda a, b: a + b, st.sampled_from([b"\x15\x00\x15", b"\x19\xfc", b"\x1b\xff\xff\xff\x0f"]),
+                                st.binary(max_size=48))))
+def test_parquet_page_header_walker_never_raises_anything_else_nor_spins(head):
+    from winnow.io.parquet import _page_header
+
+    try:
+        unc, comp, n = _page_header(head)
+    except (ValueError, IndexError):
+        return
+    assert 0 < n <= len(head) and comp >= 0

@@ -185,6 +185,24 @@ def test_parquet_value_over_the_cap_is_quarantined_without_decoding(tmp_path):
     assert peak < 24 * MiB, peak
 
 
+def test_parquet_page_over_the_cap_in_a_big_row_group_is_not_decoded(tmp_path, monkeypatch):
+    import winnow.io.parquet as parquet_io
+
+    monkeypatch.setattr(parquet_io, "_MAX_PAGE_BYTES", 8 * MiB)  # the real cap is 256 MiB; same code path
+    p = tmp_path / "big_group.parquet"
+    # 300 small rows and one 24 MiB value in one row group: the average row (80 KB) is under max_record_bytes, so
+    # only the page headers show that one page decompresses to 24 MiB (it is ~1 KB compressed)
+    texts = [f"small {i}" for i in range(300)] + ["a" * (24 * MiB)]
+    pq.write_table(pa.table({"id": [str(i) for i in range(301)], "text": texts}), p, compression="zstd",
+                   use_dictionary=False)
+    second = tmp_path / "fine.parquet"
+    pq.write_table(pa.table({"id": ["x"], "text": ["fine"]}), second)
+    items = read_all(ParquetReader(paths=[str(p), str(second)], max_record_bytes=MiB))
+    assert [(type(x).__name__, getattr(x, "location", None)) for x in items] == \
+        [("Quarantine", "rows 1-301"), ("Document", None)]
+    assert items[0].reason == "too_large" and "has a page of 25,1" in items[0].message
+
+
 def test_text_folder_gzip_cap_is_on_decompressed_bytes(tmp_path):
     folder = tmp_path / "txt"
     folder.mkdir()

@@ -124,6 +124,121 @@ def _row_to_doc(row: dict) -> Document:
 _DECODE_BUDGET = 32 << 20
 
 
+# A page that decompresses to more than this is not decoded (its row group is quarantined): writers cut pages at
+# ~1 MiB (pyarrow, parquet-mr), so only a single huge value makes a page this large, and a 30 KB zstd page can hold
+# 1 GB. The cap is max(this, 4 x max_record_bytes) so that a legitimate row under max_record_bytes always fits.
+_MAX_PAGE_BYTES = 256 << 20
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    out = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        out |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return out, i
+        shift += 7
+        if shift > 70:
+            raise ValueError("varint too long")
+
+
+def _skip(buf: bytes, i: int, ftype: int, depth: int = 0) -> int:
+    """Position after one Thrift compact-protocol value of type ``ftype`` starting at ``i``."""
+    if depth > 32:
+        raise ValueError("Thrift value nested too deeply")
+    if i > len(buf):  # past the bytes read: the caller reads more or gives up (a hostile count cannot spin)
+        raise IndexError("Thrift value runs past the buffer")
+    if ftype in (1, 2):  # booleans carry their value in the type
+        return i
+    if ftype == 3:
+        return i + 1
+    if ftype in (4, 5, 6):
+        return _varint(buf, i)[1]
+    if ftype == 7:
+        return i + 8
+    if ftype == 8:
+        n, i = _varint(buf, i)
+        return i + n
+    if ftype in (9, 10):
+        head = buf[i]
+        i += 1
+        n, etype = head >> 4, head & 0x0F
+        if n == 15:
+            n, i = _varint(buf, i)
+        if etype in (1, 2):  # in a list a boolean takes one byte
+            return i + n
+        for _ in range(n):
+            i = _skip(buf, i, etype, depth + 1)
+        return i
+    if ftype == 11:
+        n, i = _varint(buf, i)
+        if n:
+            kv = buf[i]
+            i += 1
+            kt, vt = (3 if t in (1, 2) else t for t in (kv >> 4, kv & 0x0F))  # booleans: one byte each
+            for _ in range(n):
+                i = _skip(buf, i, kt, depth + 1)
+                i = _skip(buf, i, vt, depth + 1)
+        return i
+    if ftype == 12:
+        while True:
+            b = buf[i]
+            i += 1
+            if b == 0:
+                return i
+            if not b >> 4:
+                i = _varint(buf, i)[1]
+            i = _skip(buf, i, b & 0x0F, depth + 1)
+    raise ValueError(f"unknown Thrift type {ftype}")
+
+
+def _page_header(buf: bytes) -> tuple[int, int, int]:
+    """(uncompressed size, compressed size, header length) of the Parquet PageHeader at the start of ``buf``."""
+    i = fid = 0
+    sizes: dict[int, int] = {}
+    while True:
+        b = buf[i]
+        i += 1
+        if b == 0:
+            break
+        if b >> 4:
+            fid += b >> 4
+        else:
+            z, i = _varint(buf, i)
+            fid = (z >> 1) ^ -(z & 1)
+        ftype = b & 0x0F
+        if fid in (2, 3) and ftype == 5:
+            z, i = _varint(buf, i)
+            sizes[fid] = (z >> 1) ^ -(z & 1)
+        else:
+            i = _skip(buf, i, ftype)
+    if 2 not in sizes or 3 not in sizes or sizes[3] < 0:
+        raise ValueError("page header without sizes")
+    return sizes[2], sizes[3], i
+
+
+def _largest_page(f, start: int, length: int) -> int | None:
+    """The largest uncompressed page size in the column chunk at ``start`` (``length`` compressed bytes, headers
+    included), walking the page headers; None when a header cannot be parsed (the chunk is then read as usual)."""
+    pos, end, largest = start, start + length, 0
+    try:
+        while pos < end:
+            f.seek(pos)
+            head = f.read(4096)
+            try:
+                unc, comp, hlen = _page_header(head)
+            except IndexError:  # a header with large statistics: read more once
+                f.seek(pos)
+                head = f.read(1 << 20)
+                unc, comp, hlen = _page_header(head)
+            largest = max(largest, unc)
+            pos += hlen + comp
+        return largest
+    except (IndexError, ValueError, OSError):
+        return None
+
+
 @register("parquet", kind="reader")
 @dataclass
 class ParquetReader(Reader):
@@ -202,6 +317,13 @@ class ParquetReader(Reader):
                                  f"{shard}: row group {g} (after row {row_no}) has unreadable metadata: {exc}")
                 continue
             first = row_no + 1
+            page = self._huge_page(rg, shard)
+            if page is not None:
+                row_no += n_rows
+                yield Quarantine(shard, f"rows {first}-{row_no}", "too_large",
+                                 f"{shard}: row group {g} (rows {first}-{row_no}) has a page of {page:,} bytes once "
+                                 f"decompressed (over {self._page_cap():,}); not read")
+                continue
             if per_row > self.max_record_bytes:
                 # Not decoded at all: its rows average more than the cap (a plain-encoded value is decompressed
                 # whole with its page). One quarantine record names the rows.
@@ -227,6 +349,25 @@ class ParquetReader(Reader):
                 where = f"rows {first + done}-{row_no}" if n_rows - done > 1 else f"row {first + done}"
                 yield Quarantine(shard, where, "corrupt_record",
                                  f"{shard}: row group {g}: {where} cannot be decoded: {exc}")
+
+    def _page_cap(self) -> int:
+        return max(_MAX_PAGE_BYTES, 4 * self.max_record_bytes)
+
+    def _huge_page(self, rg: Any, shard: str) -> int | None:
+        """The size of a page over the cap in this row group, or None. Only chunks whose whole uncompressed size is
+        over the cap can hold such a page, so ordinary row groups cost nothing; their page headers are walked in a
+        local file (a remote one would need a request per page: there the average-row check below is the bound)."""
+        cap = self._page_cap()
+        big = [rg.column(j) for j in range(rg.num_columns) if rg.column(j).total_uncompressed_size > cap]
+        if not big or is_remote(shard):
+            return None
+        with open(shard, "rb") as f:
+            for c in big:
+                start = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
+                largest = _largest_page(f, start, c.total_compressed_size)
+                if largest is not None and largest > cap:
+                    return largest
+        return None
 
     def _doc(self, row: dict, native: bool, shard: str, stem: str, row_no: int) -> Document | Quarantine:
         try:
