@@ -2,8 +2,9 @@
 
 Each bomb is a small file that expands to hundreds of MiB (issue 11, item 4): a ``.jsonl.zst`` holding one 512 MiB
 line, a WARC response whose payload is ``Content-Encoding: gzip`` (~130 KB -> ~128 MiB), a Parquet file whose one
-dictionary value (1 MiB) is referenced by 1400 rows, a Parquet file holding one 256 MiB value, and a ``.txt.gz`` in
-a text folder (~260 KB -> 256 MiB). Each is read by the reader's ``read()`` in its own subprocess (so peak RSS is
+dictionary value (1 MiB) is referenced by 1400 rows, a Parquet file holding one 256 MiB value, a 300 MiB value
+among 300 small rows of one row group (its average row is under the cap), and a ``.txt.gz`` in a text folder
+(~260 KB -> 256 MiB). Each is read by the reader's ``read()`` in its own subprocess (so peak RSS is
 that of the read alone, plus the interpreter and imports: the ``baseline`` row reads one tiny JSONL file), under a
 time limit. The files are built in a temporary folder and removed afterwards; no ../shared data is needed.
 
@@ -91,6 +92,15 @@ def _parquet_one(path: Path, value_bytes: int) -> None:
                    compression_level=19, use_dictionary=False)
 
 
+def _parquet_big_group(path: Path, value_bytes: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"small {i}" for i in range(300)] + ["a" * value_bytes]
+    pq.write_table(pa.table({"id": [str(i) for i in range(301)], "text": texts}), path, compression="zstd",
+                   compression_level=19, use_dictionary=False)
+
+
 def _text_gz(folder: Path, n: int) -> None:
     folder.mkdir()
     (folder / "bomb.txt.gz").write_bytes(_gzip_stream(n))
@@ -115,6 +125,9 @@ def build(tmp: Path) -> list[tuple[str, str, Path]]:
     p = tmp / "one.parquet"
     _parquet_one(p, 256 * MiB)
     cases.append(("parquet, one 256 MiB value", "parquet", p))
+    p = tmp / "group.parquet"
+    _parquet_big_group(p, 300 * MiB)
+    cases.append(("parquet, 300 small rows + one 300 MiB value", "parquet", p))
     _text_gz(tmp / "txt", 256 * MiB)
     cases.append(("text folder, .txt.gz of 256 MiB", "text", tmp / "txt"))
     return cases
