@@ -1,0 +1,211 @@
+"""``repetition``: Dolma's character-run repetition taggers as attributes, with an optional filter on their scores.
+
+Dolma's definition (``repetitions_v1``): every non-overlapping match, left to right, of the regular expression
+``(.+?)(\\s?\\1){3,}`` (a piece of a line repeated at least 4 times in a row, each copy optionally preceded by one
+whitespace character). A match's score is how many times the piece occurs in the matched text (``str.count``).
+Per document it records the highest score, the longest match and the fraction of characters inside matches
+(Dolma's ``doc_max_score_repetition``, ``doc_max_length_repetition``, ``doc_frac_repetition``).
+``paragraph_repetitions_v1`` runs the same expression on each line separately.
+
+Run as written, the expression costs time quadratic in a line's length (a 14,000-character line: 4 s; a page
+that is one 1 MB line: hours), because at every position the lazy group tries every length up to the line's end.
+winnow finds the same matches without trying lengths that cannot work: the expression can only succeed at
+position i with length k when the text right after the piece starts another copy of it (directly or after one
+whitespace character). For k <= 32 that test is a vectorised comparison of the text with itself shifted by k; for
+longer k the 32 characters at i must occur again k or k+1 characters later (a hash of every 32-character window).
+Only at the (position, length) pairs that pass is the expression itself run, anchored, with the length fixed, so
+the matches, their ends and scores are the expression's own. Tests compare both on random and real texts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar, Iterator, Literal
+
+from ..document import Document
+from ..registry import register
+from ..step import Filter, Reject
+
+__all__ = ["Repetition", "char_repetitions", "DOLMA_PATTERN"]
+
+DOLMA_PATTERN = r"(.+?)(\s?\1){3,}"
+_G = 32  # lengths up to _G are tested by shifted comparison, longer ones through _G-character window hashes
+
+
+@lru_cache(maxsize=1)
+def _ws_codes():
+    import numpy as np
+
+    # the characters `\s` matches in a str pattern; U+3000 is the highest Unicode whitespace character
+    return np.array([c for c in range(0x3001) if re.match(r"\s", chr(c))], dtype=np.uint32)
+
+
+@lru_cache(maxsize=4096)
+def _fixed(k: int) -> re.Pattern:
+    # the expression with its lazy group settled on k characters ('.' is any character but '\n')
+    return re.compile(r"([^\n]{%d})(\s?\1){3,}" % k)
+
+
+def _window_sums_equal(eq, k: int):
+    """For each i: eq[i], ..., eq[i+k-1] all true (k consecutive equal characters), False where the window runs off."""
+    import numpy as np
+
+    n = len(eq)
+    out = np.zeros(n, dtype=bool)
+    if n >= k:
+        c = np.concatenate(([0], np.cumsum(eq, dtype=np.int64)))
+        out[: n - k + 1] = (c[k:] - c[: n - k + 1]) == k
+    return out
+
+
+def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
+    """``(start, end, score)`` of every match of Dolma's expression in ``text``, as ``re.finditer`` finds them."""
+    import numpy as np
+
+    n = len(text)
+    if n < 4:
+        return
+    a = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ws = np.isin(a, _ws_codes())
+    short: list[tuple[Any, Any]] = []  # per k: (no-whitespace test, whitespace test) over positions
+    cand = np.zeros(n, dtype=bool)
+    for k in range(1, min(_G, n // 4) + 1):
+        eq_k = a[:-k] == a[k:]
+        eq_next = a[: -(k + 1)] == a[k + 1:]
+        direct = _window_sums_equal(eq_k, k)  # text[i:i+k] == text[i+k:i+2k]
+        spaced = _window_sums_equal(eq_next, k)  # text[i:i+k] == text[i+k+1:i+2k+1]
+        d = np.zeros(n, dtype=bool)
+        d[: len(direct)] = direct
+        s = np.zeros(n, dtype=bool)
+        s[: len(spaced)] = spaced
+        s[: n - k] &= ws[k:]  # ... with a whitespace character between
+        s[n - k:] = False
+        short.append((d, s))
+        cand |= d | s
+    # longer pieces: the _G characters at i occur again k or k+1 characters later
+    long_groups: dict[int, Any] = {}
+    pos_hash = None
+    if n >= 2 * _G + 2:
+        m = n - _G + 1
+        h = np.zeros(m, dtype=np.uint64)
+        base = np.uint64(0x100000001B3)
+        with np.errstate(over="ignore"):
+            for t in range(_G):
+                h = h * base + a[t: t + m].astype(np.uint64)
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        dup = np.zeros(m, dtype=bool)
+        same_next = hs[1:] == hs[:-1]
+        dup[order[1:][same_next]] = True
+        dup[order[:-1][same_next]] = True
+        cand[:m] |= dup
+        pos_hash = h
+        if dup.any():
+            idx = np.flatnonzero(dup)
+            for hv, p in zip(h[idx].tolist(), idx.tolist()):
+                long_groups.setdefault(hv, []).append(p)
+    positions = np.flatnonzero(cand).tolist()
+    pos = 0
+    for i in positions:
+        if i < pos:
+            continue
+        ks = [k for k, (d, s) in enumerate(short, 1) if d[i] or s[i]]
+        found = None
+        for k in ks:
+            mt = _fixed(k).match(text, i)
+            if mt is not None:
+                found = mt
+                break
+        if found is None and pos_hash is not None and i < len(pos_hash):
+            later = long_groups.get(int(pos_hash[i]))
+            if later:
+                nl = text.find("\n", i)
+                limit = n if nl < 0 else nl  # a piece never holds a line break
+                long_ks = set()
+                for j in later:
+                    if j <= i:
+                        continue
+                    k = j - i
+                    if k > _G and i + k <= limit:
+                        long_ks.add(k)
+                    if k - 1 > _G and i + k - 1 <= limit and ws[j - 1]:
+                        long_ks.add(k - 1)
+                for k in sorted(long_ks):
+                    mt = _fixed(k).match(text, i)
+                    if mt is not None:
+                        found = mt
+                        break
+        if found is not None:
+            piece = found.group(1)
+            yield found.start(), found.end(), found.group(0).count(piece)
+            pos = found.end()
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Dolma's split_paragraphs(remove_empty=False): each line with its "\\n", offsets into the text."""
+    start = 0
+    while start < len(text):
+        nl = text.find("\n", start)
+        end = len(text) if nl < 0 else nl + 1
+        yield start, text[start:end]
+        start = end
+
+
+@register("repetition")
+@dataclass
+class Repetition(Filter):
+    """Dolma's repetition tagger: runs of a piece of text repeated 4+ times; max score, longest run, repeated fraction."""
+
+    # "repetitions_v1": Dolma's tagger of that name on the whole text; "paragraph_repetitions_v1": the same on
+    # each line separately (a run never crosses a line break).
+    variant: Literal["repetitions_v1", "paragraph_repetitions_v1"] = "repetitions_v1"
+    # Drop a document whose highest repetition score (times a piece repeats) is above this; null: tag only.
+    max_score: float | None = None
+    # Drop a document whose longest repeated run is longer than this many characters; null: tag only.
+    max_length: int | None = None
+    # Drop a document with more than this fraction of its characters inside repeated runs; null: tag only.
+    max_frac: float | None = None
+    # Runs recorded as [start, end, score] in repetition.spans (the first ones; the statistics use all).
+    max_recorded_spans: int = 100
+
+    REASONS: ClassVar[tuple[str, ...]] = ("repetition_score", "repetition_length", "repetition_frac")
+    FRACTIONS = ("max_frac",)
+    THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "max_score": ("repetition.max_score", ">", "repetition_score"),
+        "max_length": ("repetition.max_length", ">", "repetition_length"),
+        "max_frac": ("repetition.frac", ">", "repetition_frac"),
+    }
+
+    def validate(self) -> None:
+        super().validate()
+        if self.variant not in ("repetitions_v1", "paragraph_repetitions_v1"):
+            raise ValueError(f"unknown variant {self.variant!r}; expected repetitions_v1 or paragraph_repetitions_v1")
+        if self.max_recorded_spans < 0:
+            raise ValueError("max_recorded_spans must not be negative")
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        if self.variant == "paragraph_repetitions_v1":
+            return [(off + s, off + e, sc) for off, line in _lines(text) for s, e, sc in char_repetitions(line)]
+        return list(char_repetitions(text))
+
+    def reject(self, doc: Document) -> Reject | None:
+        text = doc.text
+        spans = self.spans(text)
+        max_score = max((s[2] for s in spans), default=0)
+        max_len = max((e - s for s, e, _ in spans), default=0)
+        frac = sum(e - s for s, e, _ in spans) / len(text) if spans else 0.0
+        at = doc.attributes
+        at["repetition.max_score"] = max_score
+        at["repetition.max_length"] = max_len
+        at["repetition.frac"] = frac
+        at["repetition.count"] = len(spans)
+        at["repetition.spans"] = [list(s) for s in spans[: self.max_recorded_spans]]
+        if self.max_score is not None and max_score > self.max_score:
+            return Reject("repetition_score", max_score, self.max_score)
+        if self.max_length is not None and max_len > self.max_length:
+            return Reject("repetition_length", max_len, self.max_length)
+        if self.max_frac is not None and frac > self.max_frac:
+            return Reject("repetition_frac", frac, self.max_frac)
+        return None

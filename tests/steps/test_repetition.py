@@ -1,0 +1,128 @@
+"""repetition: Dolma's repetitions_v1 / paragraph_repetitions_v1 taggers, their own test document as the golden case,
+and winnow's faster search compared with the expression itself."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+import pytest
+
+from winnow import Document, steps
+from winnow.steps.runs import DOLMA_PATTERN, char_repetitions
+
+# Dolma tests/python/test_repetitions.py (Apache-2.0): its documents and the runs it expects
+DOC_WITH_REPS = """
+This is a text with repetitions.
+This is a text with repetitions repetitions.
+This is a text with repetitions repetitions repetitions.
+This is a text with repetitions repetitions repetitions repetitions.
+
+blah blah blah blah blah
+
+No reps at the beginning of this sentence but MMMMMMMMMM
+
+Seeing doubles: bass banana bass banana bass banana bass banana
+"""
+D0 = [" repetitions repetitions repetitions repetitions", "blah blah blah blah blah", "MMMMMMMMMM",
+      " bass banana bass banana bass banana bass banana"]
+D0_SCORES = [4, 5, 10, 4]
+DOC_WITHOUT_REPS = """
+This is a text without repetitions.
+
+Absolutely no repetitions here.
+
+There are double letters here and there but those don't count.
+"""
+
+_RX = re.compile(DOLMA_PATTERN)
+
+
+def _reference(text):
+    return [(m.start(), m.end(), m.group(0).count(m.group(1))) for m in _RX.finditer(text)]
+
+
+@pytest.mark.parametrize("variant", ["repetitions_v1", "paragraph_repetitions_v1"])
+def test_dolma_golden_document(variant):
+    doc = steps.repetition(variant=variant).process(Document(id="0", text=DOC_WITH_REPS))
+    spans = doc.attributes["repetition.spans"]
+    assert [DOC_WITH_REPS[s:e] for s, e, _ in spans] == D0
+    assert [sc for _, _, sc in spans] == D0_SCORES
+    assert doc.attributes["repetition.max_score"] == 10  # doc_max_score_repetition: the M run
+    assert doc.attributes["repetition.max_length"] == len(D0[0])  # doc_max_length_repetition
+    assert doc.attributes["repetition.frac"] == sum(map(len, D0)) / len(DOC_WITH_REPS)  # doc_frac_repetition
+    assert doc.drop is None  # a tagger unless a maximum is set
+    none = steps.repetition(variant=variant).process(Document(id="1", text=DOC_WITHOUT_REPS))
+    assert (none.attributes["repetition.max_score"], none.attributes["repetition.max_length"],
+            none.attributes["repetition.frac"], none.attributes["repetition.spans"]) == (0, 0, 0.0, [])
+
+
+def test_paragraph_variant_never_crosses_a_line_break():
+    text = "ab\nab\nab\nab\n"
+    assert steps.repetition().process(Document(id="x", text=text)).attributes["repetition.max_score"] == 4
+    para = steps.repetition(variant="paragraph_repetitions_v1").process(Document(id="x", text=text))
+    assert para.attributes["repetition.spans"] == []
+
+
+def test_optional_filter_explains_the_drop():
+    step = steps.repetition(max_score=8)
+    d = step.process(Document(id="m", text="No reps here but MMMMMMMMMM"))
+    assert (d.drop.reason, d.drop.value, d.drop.threshold) == ("repetition_score", 10, 8)
+    d = steps.repetition(max_frac=0.5).process(Document(id="f", text="la la la la la la la la"))
+    assert d.drop.reason == "repetition_frac" and d.drop.value == 1.0
+    d = steps.repetition(max_length=5).process(Document(id="l", text="xyzxyzxyzxyz and more"))
+    assert (d.drop.reason, d.drop.value) == ("repetition_length", 12)
+    for text in ("", " ", "\n\n"):
+        assert steps.repetition(max_score=1).process(Document(id="e", text=text)).drop is None
+
+
+PIECES = ["a", "b", " ", "\n", "ab", "ba ", "x", "\t", "\u3000", "aa", " a", "abc" * 12, "q" * 40, "\u00a0", "é"]
+
+
+def test_same_matches_as_the_expression_on_random_texts():
+    rng = random.Random(7)
+    for _ in range(800):
+        t = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 50)))
+        assert list(char_repetitions(t)) == _reference(t), repr(t)
+    for _ in range(150):  # pieces longer than the shifted comparison covers, with optional separators
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            piece = "".join(rng.choice("abcd \n") for _ in range(rng.randint(30, 70)))
+            parts.append("".join(rng.choice(["", " ", "\t", "x"]) + piece for _ in range(rng.randint(1, 5))))
+        t = "".join(parts)
+        assert list(char_repetitions(t)) == _reference(t), repr(t)
+
+
+def test_same_matches_as_the_expression_on_real_pages(real_docs):
+    # pages whose lines are short enough for the expression itself to run quickly (it is quadratic in a line)
+    pages = [d for d in real_docs if max(map(len, d.text.split("\n"))) <= 1500][:25]
+    assert len(pages) >= 20
+    for d in pages:
+        assert list(char_repetitions(d.text)) == _reference(d.text), d.id
+
+
+def test_a_long_line_costs_linear_time_not_quadratic():
+    # the expression itself takes ~4 s on a 14,000-character line without repetition; n vs 4n must scale ~4x
+    rng = random.Random(3)
+    words = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do"]
+
+    def line(n):
+        return " ".join(rng.choice(words) + rng.choice(["", ",", "."]) for _ in range(n // 6))[:n]
+
+    small, big = line(20_000), line(80_000)
+    best = []
+    for text in (small, big):
+        t = time.process_time()
+        list(char_repetitions(text))
+        best.append(time.process_time() - t)
+    assert best[1] < 12 * best[0] + 0.5, best
+    head = small[:2000]
+    assert list(char_repetitions(head)) == _reference(head)
+
+
+def test_validation():
+    with pytest.raises(ValueError, match="unknown variant"):
+        steps.repetition(variant="tokenizer_repetitions_v1").validate()
+    with pytest.raises(ValueError, match="fraction"):
+        steps.repetition(max_frac=2).validate()
