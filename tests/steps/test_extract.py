@@ -305,3 +305,21 @@ def test_attribute_scan_is_linear_on_degenerate_markup():
         small, big = unit * 20000, unit * 80000
         t_small = _cpu(cap_attributes, small)
         assert _cpu(cap_attributes, big) < 20 * max(t_small, 0.002)
+
+
+def test_second_rendering_reuses_the_first_ones_lines():
+    # extract_combined parses the whole-page rendering with a line memo and reuses it for the main-content one:
+    # the blocks must be exactly those of a fresh parse, for both renderings.
+    from resiliparse.extract.html2text import extract_plain_text
+
+    from winnow.steps.extract import _SKIP, _tree
+
+    opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
+                noscript=True, form_fields=False, skip_elements=_SKIP)
+    for name in ("aeb-1.html.gz", "aeb-2.html.gz", "readability-002.html.gz"):
+        tree = _tree(page(name))
+        full, main = (extract_plain_text(tree, main_content=m, **opts) for m in (False, True))
+        memo: dict = {}
+        assert parse_blocks(full, memo=memo) == parse_blocks(full)
+        assert memo
+        assert parse_blocks(main, memo=memo) == parse_blocks(main)

@@ -64,10 +64,14 @@ _BR = re.compile(r"<br>\n?")
 _KINDS = {"<p>": "p", "<li": "li", "<h1": "h", "<h2": "h", "<h3": "h", "<h4": "h", "<h5": "h", "<h6": "h"}
 
 
-def parse_blocks(minimal_html: str, links: bool = True) -> list[Block]:
+def parse_blocks(minimal_html: str, links: bool = True, memo: dict | None = None) -> list[Block]:
     """Split Resiliparse's ``minimal_html`` rendering into blocks. Resiliparse writes one block per line (a
     paragraph, a heading, a list item, a table row, a div's text); ``<br>`` and ``<pre>`` are the only things
-    that span lines, so they are folded first. Line-wise string work keeps this a small part of the step's cost."""
+    that span lines, so they are folded first. Line-wise string work keeps this a small part of the step's cost.
+
+    A block depends on its line alone, so ``memo`` (line -> block fields) lets a second rendering of the same page
+    reuse the first one's work: most lines of the main-content rendering are lines of the whole-page one. Lines
+    are parsed with ``links`` as given, so one memo must only ever be used with one value of it."""
     pres: list[str] = []
     if "<pre>" in minimal_html:
         def _stash(m: re.Match) -> str:
@@ -84,30 +88,47 @@ def parse_blocks(minimal_html: str, links: bool = True) -> list[Block]:
         if line[0] == "\x02":
             append(Block("pre", pres[int(line[1:])]))
             continue
-        line = line.strip()
-        if not line:
+        if memo is not None:
+            got = memo.get(line, _MISS)
+            if got is _MISS:
+                got = memo[line] = _parse_line(line, links)
+            if got is not None:
+                append(Block(*got))
             continue
-        kind, level, link = "text", 0, 0
-        if line[0] == "<":
-            kind = _KINDS.get(line[:3], "text")
-            if kind == "h":
-                level = int(line[2])
-        if "<" in line:
-            if links and "<a" in line:
-                link = sum(len(x.strip()) for x in _LINK.findall(line))
-            line = _TAG.sub("", line)
-        if "&" in line:
-            line = htmllib.unescape(line)
-        if "\t\t" in line:
-            kind = "row"
-        else:
-            line = line.strip()
-        if not line:
-            continue
-        if kind == "h" and len(line) > _LONG_HEADING:
-            kind, level = "p", 0  # a paragraph set in a heading tag (a standfirst, or bad markup), not a title
-        append(Block(kind, line, min(link, len(line)), level))
+        got = _parse_line(line, links)
+        if got is not None:
+            append(Block(*got))
     return blocks
+
+
+_MISS = object()
+
+
+def _parse_line(line: str, links: bool) -> tuple[str, str, int, int] | None:
+    """One rendered line's block fields (kind, text, link characters, heading level), or None for no block."""
+    line = line.strip()
+    if not line:
+        return None
+    kind, level, link = "text", 0, 0
+    if line[0] == "<":
+        kind = _KINDS.get(line[:3], "text")
+        if kind == "h":
+            level = int(line[2])
+    if "<" in line:
+        if links and "<a" in line:
+            link = sum(len(x.strip()) for x in _LINK.findall(line))
+        line = _TAG.sub("", line)
+    if "&" in line:
+        line = htmllib.unescape(line)
+    if "\t\t" in line:
+        kind = "row"
+    else:
+        line = line.strip()
+    if not line:
+        return None
+    if kind == "h" and len(line) > _LONG_HEADING:
+        kind, level = "p", 0  # a paragraph set in a heading tag (a standfirst, or bad markup), not a title
+    return kind, line, min(link, len(line)), level
 
 
 # --- block classification -------------------------------------------------------------------------------------
@@ -558,13 +579,22 @@ def extract_combined(tree) -> str:
 
     opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
                 noscript=True, form_fields=False, skip_elements=_SKIP or None)  # Blogger and others put the article in <noscript>
+    # The whole page first: the main-content rendering's lines are mostly its lines, parsed once (memo); keys are
+    # computed once per distinct block text for the same reason. (bench/e2e.py: parsing and keying the second
+    # rendering was ~10% of the step.)
+    memo: dict = {}
+    full = parse_blocks(extract_plain_text(tree, main_content=False, **opts), memo=memo)
+    keys: dict[str, str] = {}
     main_keys: dict[str, int] = {}
-    for b in parse_blocks(extract_plain_text(tree, main_content=True, **opts), links=False):
-        k = _key(b.text)
+    for b in parse_blocks(extract_plain_text(tree, main_content=True, **opts), memo=memo):
+        k = keys.get(b.text)
+        if k is None:
+            k = keys[b.text] = _key(b.text)
         main_keys[k] = main_keys.get(k, 0) + 1
-    full = parse_blocks(extract_plain_text(tree, main_content=False, **opts))
     for b in full:
-        k = _key(b.text)
+        k = keys.get(b.text)
+        if k is None:
+            k = keys[b.text] = _key(b.text)
         if main_keys.get(k):
             main_keys[k] -= 1
             b.in_main = True

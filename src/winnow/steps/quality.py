@@ -698,6 +698,7 @@ class FineWebQuality(_NeedsNltkForOldVariants, Filter):
 # --- C4 --------------------------------------------------------------------------------------------------------
 _CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 _POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+_POLICY_RX = re.compile("|".join(map(re.escape, _POLICY)))  # one search instead of six substring tests
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines splits on ("\r\n" is one break)
 _C4_DEFAULTS = {  # variant -> (end marks, min words per line, min sentences)
     "datatrove": ((".", "?", "!", '"', "'"), 3, 5),
@@ -766,18 +767,19 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
             body = raw[:-2] if raw.endswith("\r\n") else raw[:-1] if raw and raw[-1] in _LINE_BREAKS else raw
             line = body.strip()
             a = start + (len(body) - len(body.lstrip()))
-            words = line.split()
+            # only whether the line has min_words words matters: split no further than that
+            words = line.split(None, min_words) if min_words > 0 else line.split()
             reason = None
             cites: list[tuple[int, int]] = []
-            if max_len != -1 and len(line) > max_len and any(len(w) > max_len for w in words):
+            if max_len != -1 and len(line) > max_len and any(len(w) > max_len for w in line.split()):
                 reason = "too_long_word"
             else:
                 if self.remove_citations and "[" in line:
                     cites = [(a + m.start(), a + m.end()) for m in _CITATION.finditer(line)]
                     if cites:
                         line = _CITATION.sub("", line)
-                if tfds:
-                    words = line.split()  # TFDS counts words after removing citations; datatrove before
+                if tfds:  # TFDS counts words after removing citations; datatrove before
+                    words = line.split(None, min_words) if min_words > 0 else line.split()
                 if self.filter_no_terminal_punct and (not line.endswith(ends) or line.endswith("...")):
                     reason = "no_terminal_punct"
                 elif len(words) < min_words:
@@ -790,7 +792,7 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
                         reason = "javascript"
                     elif self.filter_curly_bracket and "{" in line:
                         return Reject("curly_bracket", None, None), [], n_sent, len(kept)
-                    elif self.filter_policy and any(p in low for p in _POLICY):
+                    elif self.filter_policy and _POLICY_RX.search(low) is not None:
                         reason = "policy"
             if reason is not None:
                 # A blank line falls to the same rules as any other (the reference's decision), but counting it
