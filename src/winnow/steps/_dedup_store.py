@@ -278,6 +278,37 @@ class ShardWriter:
         save(self.path(f"t{t}k"), keys[order])
 
 
+# A reference index's shard (``against``) is named in a reduce's shard list as "<label>NUL<folder>NUL<shard>", so
+# every task reads it from that folder and names it by its label; own shards are plain names (never holding NUL).
+REF_SEP = "\x00"
+
+
+def ref_shard(label: str, folder: str, name: str) -> str:
+    return f"{label}{REF_SEP}{folder}{REF_SEP}{name}"
+
+
+def is_ref(s: str) -> bool:
+    return REF_SEP in s
+
+
+def ref_label(s: str) -> str | None:
+    return s.split(REF_SEP, 1)[0] if REF_SEP in s else None
+
+
+def shard_file(folder: Path | RemotePath, s: str, what: str) -> Path | RemotePath:
+    """The file ``what`` (``t0k``, ``len``, ``sig``, ...) of shard ``s``: in ``folder`` or, for a reference's
+    shard, in the reference's folder."""
+    if REF_SEP in s:
+        _, f, name = s.split(REF_SEP)
+        return as_path(f) / f"{name}.{what}.npy"
+    return folder / f"{s}.{what}.npy"
+
+
+def n_refs(shards) -> int:
+    """References come first in a shard list (their uids are the smallest, so ``first`` keeps them)."""
+    return sum(1 for s in shards if REF_SEP in s)
+
+
 def shard_names(folder: Path | RemotePath) -> list[str]:
     # pathlib's glob matches hidden names: a killed worker's ``.tmp-...len.npy`` is no shard.
     return sorted(p.name[: -len(".len.npy")] for p in folder.glob("*.len.npy") if not is_temp_name(p.name))
@@ -299,7 +330,7 @@ class DocInfo:
         ords = (uids & U64(0xFFFFFFFF)).astype(np.int64)
         for s in np.unique(sidx):
             if s not in self._len:
-                self._len[s] = load(self.folder / f"{self.shards[s]}.len.npy")
+                self._len[s] = load(shard_file(self.folder, self.shards[s], "len"))
             m = sidx == s
             out[m] = self._len[s][ords[m]]
         return out
@@ -312,7 +343,7 @@ class DocInfo:
         out = None
         for s in np.unique(sidx):
             if s not in self._sig:  # kept open: verification asks for the same shards chunk after chunk
-                self._sig[s] = load(self.folder / f"{self.shards[s]}.sig.npy")
+                self._sig[s] = load(shard_file(self.folder, self.shards[s], "sig"))
             sig = self._sig[s]
             if out is None:
                 out = np.zeros((len(uids), sig.shape[1]), dtype=sig.dtype)
@@ -323,20 +354,30 @@ class DocInfo:
     def doc_id(self, uid: int) -> str:
         s, o = uid >> 32, uid & 0xFFFFFFFF
         if s not in self._ids:
-            self._ids[s] = (load(self.folder / f"{self.shards[s]}.ids.npy"),
-                            np.asarray(load(self.folder / f"{self.shards[s]}.ido.npy")))
+            self._ids[s] = (load(shard_file(self.folder, self.shards[s], "ids")),
+                            np.asarray(load(shard_file(self.folder, self.shards[s], "ido"))))
         blob, off = self._ids[s]
         return bytes(blob[off[o]:off[o + 1]]).decode("utf-8", "surrogatepass")
 
     def position(self, uid: int) -> str:
-        return f"{self.shards[uid >> 32]}:{uid & 0xFFFFFFFF}"
+        s = self.shards[uid >> 32]
+        if REF_SEP in s:
+            label, _, name = s.split(REF_SEP)
+            return f"{label}/{name}:{uid & 0xFFFFFFFF}"
+        return f"{s}:{uid & 0xFFFFFFFF}"
+
+    def reference(self, uid: int) -> str | None:
+        """The label of the reference index holding this document, or None for the run's own."""
+        return ref_label(self.shards[uid >> 32])
 
 
 def keep_order(uids: np.ndarray, info: DocInfo, keep: str) -> list[np.ndarray]:
     """Sort keys (for np.lexsort, least significant first) that put the document to keep first."""
-    if keep == "longest":
-        return [uids, -info.lengths(uids)]
-    return [uids]
+    keys = [uids, -info.lengths(uids)] if keep == "longest" else [uids]
+    refs = n_refs(info.shards)
+    if refs:  # a reference's copy is kept whatever the rule: the reference corpus is already published
+        keys.append((uids >> U64(32)) >= U64(refs))
+    return keys
 
 
 # --- phase A: group a key table --------------------------------------------------------------------------------
@@ -371,7 +412,7 @@ def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int,
     if isinstance(folder, RemotePath):
         _read_table_range_remote(folder, shards, t, lo, hi, has_k2, ks, k2s, us)
     for si, s in enumerate(shards if not isinstance(folder, RemotePath) else ()):
-        kp = folder / f"{s}.t{t}k.npy"
+        kp = shard_file(folder, s, f"t{t}k")
         if not kp.exists():
             continue
         keys = load(kp)
@@ -380,9 +421,9 @@ def read_table_range(folder: Path | RemotePath, shards: tuple[str, ...], t: int,
         if b <= a:
             continue
         ks.append(np.asarray(keys[a:b]))
-        us.append((U64(si) << U64(32)) | load_rows(folder / f"{s}.t{t}o.npy", a, b).astype(U64))
+        us.append((U64(si) << U64(32)) | load_rows(shard_file(folder, s, f"t{t}o"), a, b).astype(U64))
         if has_k2:
-            k2s.append(load_rows(folder / f"{s}.t{t}k2.npy", a, b))
+            k2s.append(load_rows(shard_file(folder, s, f"t{t}k2"), a, b))
     if not ks:
         z = np.zeros(0, U64)
         return z, z, z
@@ -402,7 +443,7 @@ def _read_table_range_remote(folder: RemotePath, shards: tuple[str, ...], t: int
     for g in range(0, len(shards), REMOTE_GROUP):
         group = list(enumerate(shards))[g:g + REMOTE_GROUP]
         cols = ("k", "o", "k2") if has_k2 else ("k", "o")
-        paths = [remote_fs((folder / f"{s}.t{t}{c}.npy").url)[1] for _, s in group for c in cols]
+        paths = [remote_fs(shard_file(folder, s, f"t{t}{c}").url)[1] for _, s in group for c in cols]
         layouts = _headers(fs, paths)
         nc = len(cols)
         have = [j for j in range(len(group)) if layouts[j * nc] is not None]
@@ -444,14 +485,17 @@ def run_table_task(task: TableTask) -> int:
     else:
         gsize = first = np.zeros(0, np.int64)
     n_shards = len(task.shards)
+    # Rows about a reference's own documents are never applied (only the run's shards are decided), and an edge
+    # between two of them cannot change whether a run's document shares a component with the reference.
+    own = (uid >> U64(32)) >= U64(n_refs(task.shards))
     if task.mode == "exact":
-        m = gsize >= 2
+        m = (gsize >= 2) & own
         save_routed(out, (uid[m] >> U64(32)).astype(np.int64), n_shards,
                     {"uid": uid[m], "keeper": first[m].astype(U64), "size": gsize[m].astype(np.int64),
                      "k": k[m], "k2": k2[m]})
         return int(m.sum())
     if task.mode == "edges":
-        m = (gsize >= 2) & (uid != first)
+        m = (gsize >= 2) & (uid != first) & own
         a, b = first[m].astype(U64), uid[m]
         if task.verify > 0 and len(a):
             agree = np.zeros(len(a))
@@ -463,11 +507,12 @@ def run_table_task(task: TableTask) -> int:
         save_routed(out, partition_of(src, VIRTUAL), VIRTUAL, {"src": src, "dst": dst})
         return int(len(src))
     if task.mode == "lines":
-        m = gsize >= task.min_docs
+        m = (gsize >= task.min_docs) & own
         if task.keep_first:
             m &= uid != first
         save_routed(out, (uid[m] >> U64(32)).astype(np.int64), n_shards,
-                    {"uid": uid[m], "k": k[m], "k2": k2[m], "size": gsize[m].astype(np.int64)})
+                    {"uid": uid[m], "k": k[m], "k2": k2[m], "size": gsize[m].astype(np.int64),
+                     "first": first[m].astype(U64)})
         return int(m.sum())
     raise ValueError(task.mode)
 
@@ -647,12 +692,12 @@ def run_decide_task(task: DecideTask) -> int:
     info = DocInfo(as_path(task.folder), list(task.shards))
     bases = [as_path(p) for p in task.inputs]
     if task.style == "lines":
-        d = read_routed(bases, task.shard_index, ("uid", "k", "k2", "size"))
+        d = read_routed(bases, task.shard_index, ("uid", "k", "k2", "size", "first"))
         order = np.lexsort((d["k2"], d["k"], d["uid"]))
         rows: dict[int, list] = {}
-        for uid, k, k2, size in zip(d["uid"][order].tolist(), d["k"][order].tolist(), d["k2"][order].tolist(),
-                                    d["size"][order].tolist()):
-            rows.setdefault(uid & 0xFFFFFFFF, []).append([k, k2, size])
+        for uid, k, k2, size, first in zip(*(d[n][order].tolist() for n in ("uid", "k", "k2", "size", "first"))):
+            # the unit's earliest holder is in a reference index: the edit names that reference
+            rows.setdefault(uid & 0xFFFFFFFF, []).append([k, k2, size, info.reference(first)])
         out = [[o, info.doc_id((task.shard_index << 32) | o), units] for o, units in sorted(rows.items())]
     else:
         d = read_routed(bases, task.shard_index, ("uid", "keeper", "size", "k", "k2"))
@@ -660,7 +705,8 @@ def run_decide_task(task: DecideTask) -> int:
         out = []
         for uid, keeper, size, k, k2 in zip(*(d[n][order].tolist() for n in ("uid", "keeper", "size", "k", "k2"))):
             cluster = f"{k:016x}{k2:016x}" if task.style == "hash" else info.position(k)
-            out.append([uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), cluster, size, uid == keeper])
+            out.append([uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), cluster, size, uid == keeper,
+                        info.reference(keeper)])
     with atomic_path(as_path(task.out)) as tmp:
         tmp.write_bytes(orjson.dumps({"rows": out}))
     return len(out)

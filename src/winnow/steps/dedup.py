@@ -23,7 +23,7 @@ import hashlib
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -32,7 +32,7 @@ import numpy as np
 import orjson
 
 from ..document import Document, Drop
-from ..io.base import as_path, remove_tree
+from ..io.base import as_path, atomic_path, remove_tree
 from ..registry import register
 from ..step import Context, CorpusStep
 from . import _dedup_store as store
@@ -47,10 +47,26 @@ def _h128(s: str) -> tuple[int, int]:
     return int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little")
 
 
+INDEX_FORMAT = "winnow-dedup-index"
+INDEX_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference index (``against``): the label the user gave, the folder of its key tables, its shards."""
+
+    label: str
+    tables: Any  # Path | RemotePath of the index's ``c/`` folder
+    shards: tuple[str, ...]
+
+
 class _DedupStep(CorpusStep):
     """Shared plumbing: per-document bookkeeping in collect, decisions by ordinal in apply, the Python API."""
 
     STYLE: ClassVar[str] = "hash"
+    # Parameters that decide the keys an index holds: a reference must have been built with the same values.
+    INDEX_PARAMS: ClassVar[tuple[str, ...]] = ()
+    REF_REASON: ClassVar[str] = "duplicate_in_reference"
 
     # --- collect --------------------------------------------------------------------------------------------
     def start_collect(self, ctx: Context) -> None:
@@ -84,6 +100,8 @@ class _DedupStep(CorpusStep):
     def validate(self) -> None:
         """Every parameter's range before a run: a bad one used to surface in the reduce, after pass 1."""
         super().validate()
+        if not isinstance(self.against, list) or not all(isinstance(a, str) and a for a in self.against):
+            raise ValueError(f"{self.name}: against must be a list of run folders or index folders")
         if hasattr(self, "keep"):
             self._check_keep()
         if getattr(self, "memory_mb", 1) < 16:
@@ -97,7 +115,7 @@ class _DedupStep(CorpusStep):
 
     def _group_exact(self, ctx: Context, folder: Path, shards: tuple[str, ...]) -> list[Path]:
         """Phase A for steps whose groups are final (equal keys): rows routed to the member's shard."""
-        rows = sum(len(store.load(folder / f"{s}.t0k.npy")) for s in shards)
+        rows = _table_rows(folder, shards)
         parts = store.parts_for(rows, 96, self.memory_mb)
         out = ctx.work_dir / "a"
         out.mkdir(exist_ok=True)
@@ -110,15 +128,70 @@ class _DedupStep(CorpusStep):
         out = ctx.work_dir / "d"
         out.mkdir(exist_ok=True)
         tasks = [store.DecideTask(str(folder), shards, tuple(str(r) for r in runs), i, str(out / f"{s}.json"),
-                                  self.STYLE) for i, s in enumerate(shards)]
+                                  self.STYLE) for i, s in enumerate(shards) if not store.is_ref(s)]
         store.phase(ctx.work_dir, "decide", lambda: sum(ctx.map(store.run_decide_task, tasks)))
+        self._write_index(ctx, shards)
 
     def reduce(self, ctx: Context) -> None:
         self._check_keep()
         folder = ctx.work_dir / "c"
-        shards = tuple(store.shard_names(folder))
+        shards = self._all_shards(folder)
         self._decide(ctx, folder, shards, self._group_exact(ctx, folder, shards))
         _cleanup(ctx.work_dir)
+
+    # --- reference indexes (``against``) --------------------------------------------------------------------
+    def _index_params(self) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self.INDEX_PARAMS}
+
+    def _write_index(self, ctx: Context, shards: tuple[str, ...]) -> None:
+        """The manifest that makes this step's collected tables a reference index for later runs (docs/dedup.md)."""
+        own = [s for s in shards if not store.is_ref(s)]
+        man = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "step": self.name, "params": self._index_params(),
+               "tables": "c", "shards": own, "signatures": bool(getattr(self, "verify", 0) > 0),
+               "documents": int(sum(len(store.load(ctx.work_dir / "c" / f"{s}.len.npy")) for s in own)),
+               "against": list(self.against)}
+        with atomic_path(ctx.work_dir / "index.json") as tmp:
+            tmp.write_bytes(orjson.dumps(man, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
+    def references(self) -> list[Reference]:
+        """Resolve ``against``: each entry is an index folder (holding ``index.json``), that file itself, or a run
+        folder holding exactly one index of this step. The reference's documents are never read."""
+        out = []
+        for entry in self.against:
+            path = as_path(entry)
+            if path.name == "index.json":
+                path = path.parent
+            if (path / "index.json").exists():
+                found = [path]
+            else:
+                found = sorted({m.parent for m in (path / "work").glob("*/*/index.json")}, key=str)
+                found = [f for f in found if orjson.loads((f / "index.json").read_bytes()).get("step") == self.name]
+                if not found:
+                    raise ValueError(f"{self.name}: against {entry!r}: no {self.name} index there (a run folder "
+                                     f"whose {self.name} finished, or a folder holding index.json)")
+                if len(found) > 1:
+                    raise ValueError(f"{self.name}: against {entry!r}: {len(found)} {self.name} indexes in that run "
+                                     f"({', '.join(str(f) for f in found)}); name one of those folders")
+            man = orjson.loads((found[0] / "index.json").read_bytes())
+            if man.get("format") != INDEX_FORMAT or man.get("version") != INDEX_VERSION:
+                raise ValueError(f"{self.name}: against {entry!r}: not a version-{INDEX_VERSION} {INDEX_FORMAT} "
+                                 f"(format {man.get('format')!r}, version {man.get('version')!r})")
+            if man.get("step") != self.name:
+                raise ValueError(f"{self.name}: against {entry!r}: that index was written by {man.get('step')}")
+            mine = self._index_params()
+            if man.get("params") != mine:
+                raise ValueError(f"{self.name}: against {entry!r}: the index was built with {man.get('params')}, "
+                                 f"this step has {mine}; its keys would not compare")
+            if getattr(self, "verify", 0) > 0 and not man.get("signatures"):
+                raise ValueError(f"{self.name}: against {entry!r}: the index holds no signatures (built with "
+                                 f"verify: 0), so candidates cannot be verified; use verify: 0")
+            out.append(Reference(entry, found[0] / man.get("tables", "c"), tuple(man["shards"])))
+        return out
+
+    def _all_shards(self, folder) -> tuple[str, ...]:
+        """The references' shards first (their documents come first in corpus order), then this run's."""
+        refs = tuple(store.ref_shard(r.label, str(r.tables), s) for r in self.references() for s in r.shards)
+        return refs + tuple(store.shard_names(folder))
 
     # --- apply ----------------------------------------------------------------------------------------------
     def setup(self, ctx: Context) -> None:
@@ -146,13 +219,15 @@ class _DedupStep(CorpusStep):
         row = self._row(doc)
         if row is None:
             return doc
-        _, kept_id, cluster, size, is_keeper = row
+        _, kept_id, cluster, size, is_keeper, reference = row
         name = self.name
         doc.attributes[f"{name}.cluster"] = cluster
         doc.attributes[f"{name}.cluster_size"] = size
         doc.attributes[f"{name}.kept_id"] = kept_id
+        if reference is not None:  # the kept copy is in a reference index: say which, so explain can
+            doc.attributes[f"{name}.reference"] = reference
         if not is_keeper:
-            doc.drop = Drop(name, self.REASONS[0], None, None)
+            doc.drop = Drop(name, self.REASONS[0] if reference is None else self.REF_REASON, None, None)
         return doc
 
     # --- Python API -------------------------------------------------------------------------------------------
@@ -176,6 +251,10 @@ class _DedupStep(CorpusStep):
                     yield self.process(Document.from_json(line))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _table_rows(folder, shards: tuple[str, ...]) -> int:
+    return sum(len(store.load(store.shard_file(folder, s, "t0k"))) for s in shards)
 
 
 def _cleanup(work) -> None:
@@ -207,7 +286,11 @@ class ExactDedup(_DedupStep):
     normalize: str = "whitespace"  # none | whitespace | lowercase_punctuation
     keep: str = "first"  # first | longest
     memory_mb: int = 512
-    REASONS = ("exact_duplicate",)
+    # Reference indexes (run folders or index folders, docs/dedup.md): what they hold is dropped here, without
+    # reading their documents; their copy counts as the earliest.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("exact_duplicate", "duplicate_in_reference")
+    INDEX_PARAMS = ("normalize",)
 
     def validate(self) -> None:
         super().validate()
@@ -256,7 +339,11 @@ class UrlDedup(_DedupStep):
     url_key: str = "url"
     keep: str = "first"  # first | longest
     memory_mb: int = 512
-    REASONS = ("duplicate_url",)
+    # Reference indexes (run folders or index folders, docs/dedup.md): what they hold is dropped here, without
+    # reading their documents; their copy counts as the earliest.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("duplicate_url", "duplicate_in_reference")
+    INDEX_PARAMS = ()  # the key is the normalised URL, wherever it was read from
 
     def _collect(self, o: int, doc: Document) -> None:
         url = doc.metadata.get(self.url_key)
@@ -440,7 +527,11 @@ class MinhashDedup(_DedupStep):
     seed: int = 1
     keep: str = "first"  # first | longest
     memory_mb: int = 512
-    REASONS = ("near_duplicate",)
+    # Reference indexes (run folders or index folders, docs/dedup.md): what they hold is dropped here, without
+    # reading their documents; their copy counts as the earliest.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("near_duplicate", "duplicate_in_reference")
+    INDEX_PARAMS = ("ngram", "bands", "rows", "seed")
     FRACTIONS = ("verify",)
     STYLE = "position"
     # bands x rows permutations are hashed per document and kept per document until the reduce: 1024 is ten times
@@ -504,9 +595,9 @@ class MinhashDedup(_DedupStep):
         if self.bands < 1 or self.rows < 1 or self.ngram < 1:
             raise ValueError("minhash_dedup: ngram, bands and rows must be at least 1")
         folder = ctx.work_dir / "c"
-        shards = tuple(store.shard_names(folder))
+        shards = self._all_shards(folder)
         work = ctx.work_dir
-        rows = sum(len(store.load(folder / f"{s}.t0k.npy")) for s in shards)
+        rows = _table_rows(folder, shards)
         parts = store.parts_for(rows, 96, self.memory_mb)
         (work / "a").mkdir(exist_ok=True)
         tasks = [store.TableTask(str(folder), shards, j, p, parts, "edges", str(work / "a" / f"t{j:03d}-{p:05d}"),
@@ -592,7 +683,11 @@ class LineDedup(_DedupStep):
     min_chars: int = 1  # shorter units (after normalisation) are never counted or removed
     min_words: int = 10
     memory_mb: int = 512
-    REASONS = ("repeated_line", "too_short_after_dedup")
+    # Reference indexes (run folders or index folders, docs/dedup.md): what they hold is dropped here, without
+    # reading their documents; their copy counts as the earliest.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("repeated_line", "too_short_after_dedup", "line_in_reference")
+    INDEX_PARAMS = ("unit", "min_chars")
     THRESHOLDS = {"min_words": ("line_dedup.words_left", "<", "too_short_after_dedup")}
     STYLE = "lines"
 
@@ -621,8 +716,8 @@ class LineDedup(_DedupStep):
         if self.min_docs < 2:
             raise ValueError("line_dedup: min_docs must be at least 2")
         folder = ctx.work_dir / "c"
-        shards = tuple(store.shard_names(folder))
-        rows = sum(len(store.load(folder / f"{s}.t0k.npy")) for s in shards)
+        shards = self._all_shards(folder)
+        rows = _table_rows(folder, shards)
         parts = store.parts_for(rows, 96, self.memory_mb)
         (ctx.work_dir / "a").mkdir(exist_ok=True)
         tasks = [store.TableTask(str(folder), shards, 0, p, parts, "lines", str(ctx.work_dir / "a" / f"t0-{p:05d}"),
@@ -635,22 +730,29 @@ class LineDedup(_DedupStep):
         row = self._row(doc)
         if row is None:
             return doc
-        remove = {(k, k2): n for k, k2, n in row[1]}
+        remove = {(k, k2): (n, ref) for k, k2, n, ref in row[1]}
         text = doc.text
         units = self._units(text)
         spans = []
+        refs: set[str] = set()
         for i, (s, e, key) in enumerate(units):
-            n = remove.get(key) if key is not None else None
-            if n is not None:
+            hit = remove.get(key) if key is not None else None
+            if hit is not None:
+                n, ref = hit
                 end = units[i + 1][0] if i + 1 < len(units) else len(text)  # the separator goes with the unit
                 if i + 1 == len(units):
                     lo = spans[-1][1] if spans else 0
                     while s > lo and text[s - 1].isspace():  # last unit: take the separator before it instead
                         s -= 1
-                spans.append((s, end, "repeated_line", float(n)))
+                # a unit the reference holds names it (the score stays the number of documents holding it)
+                spans.append((s, end, "repeated_line" if ref is None else "line_in_reference", float(n)))
+                if ref is not None:
+                    refs.add(ref)
         doc.remove_spans(self.name, spans)
         words = len(doc.text.split())
         doc.attributes[f"{self.name}.removed"] = len(spans)
+        if refs:
+            doc.attributes[f"{self.name}.reference"] = sorted(refs)
         doc.attributes[f"{self.name}.words_left"] = words
         if words < self.min_words:
             doc.drop = Drop(self.name, "too_short_after_dedup", float(words), float(self.min_words))
