@@ -311,6 +311,41 @@ def parity_side(extracted: str, out: str) -> None:
     Path(out).write_text(json.dumps(rows))
 
 
+# --- language on a sample ---------------------------------------------------------------------------------------
+def language_agreement(data: Path, extracted: Path) -> list[str]:
+    """How often ``language(max_chars=N)`` (a start/middle/end sample) keeps the English keep/drop decision of the
+    whole-text default, and at what CPU cost, on the e2e pages' extracted texts (when the parity run wrote them)
+    and every text and main text of ``crawl/web-pages.jsonl.gz``."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from winnow.steps.langid import load_model, predict, sample_text
+
+    texts = [r["text"] for r in map(json.loads, extracted.read_text(encoding="utf-8").splitlines())] \
+        if extracted.exists() else []
+    with gzip.open(data / "crawl/web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            texts += [r[k] for k in ("text", "main_text") if r.get(k)]
+    model = load_model()
+
+    def decide(pairs):
+        return (pairs[0][0] == "en" and round(pairs[0][1], 4) >= 0.65) if pairs else None
+
+    rows, ref, base = [], None, None
+    for n in (0, 1000, 2000, 4000, 8000):
+        t0 = time.process_time()
+        dec = [decide(predict(model, sample_text(t, n))) for t in texts]
+        cpu = time.process_time() - t0
+        ref = ref or dec
+        base = base or cpu
+        agree = sum(a == b for a, b in zip(dec, ref))
+        rows.append(f"| {n or 'whole text (default)'} | {cpu:.2f} | {base / cpu:.1f}x | {agree} / {len(texts)} "
+                    f"({100 * agree / len(texts):.2f}%) |")
+    print("\n".join(rows), flush=True)
+    return [f"`language` with `max_chars` (start/middle/end sample) against the whole text, {len(texts)} texts "
+            f"(mean {sum(map(len, texts)) // max(1, len(texts)):,} chars): English keep/drop decisions kept", "",
+            "| max_chars | CPU s | speed | same decision |", "|---|---:|---:|---:|", *rows, ""]
+
+
 # --- the report -----------------------------------------------------------------------------------------------------
 def fmt_steps(rows, total_cpu) -> list[str]:
     tot = sum(s for _, s, _, _ in rows) or 1.0
@@ -324,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--peer-python", default=str(ROOT / ".bench-venv-e2e/bin/python"))
-    ap.add_argument("--runs", default="fineweb,datatrove,default,workers,parity")
+    ap.add_argument("--runs", default="fineweb,datatrove,default,workers,parity,langsample")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages")
     ap.add_argument("--out", default=None, help="append the results to this markdown file")
     ap.add_argument("--datatrove-side", nargs=2, metavar=("WARC", "OUT"), help=argparse.SUPPRESS)
@@ -419,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         for x in dis[:20]:
             md.append(f"- {x['id']}: datatrove {x['ref']}, winnow {x['mine']}, same text {x['same_text']}")
         md.append("")
+    if "langsample" in runs:
+        md += language_agreement(data, OUT / "extracted.jsonl")
     text = "\n".join(md)
     print(text)
     if args.out:

@@ -77,13 +77,22 @@ def test_newlines_do_not_change_the_verdict():
     assert one.attributes["language.lang"] == many.attributes["language.lang"] == SAMPLES[0]["lang"]
 
 
-def test_max_chars_reads_a_prefix_only():
+def test_max_chars_samples_start_middle_and_end():
+    from winnow.steps.langid import sample_text
+
     en = next(s["text"] for s in SAMPLES if s["lang"] == "en")
     fi = next(s["text"] for s in SAMPLES if s["lang"] == "fi")
-    (d,) = run(LanguageFilter(max_chars=len(en)), [en + " " + fi * 3])
-    assert d.attributes["language.lang"] == "en"
+    # English at both ends and in the middle, Finnish between: the sample sees only English
+    third = len(en) // 3
+    text = en[:third] + " " + fi * 3 + " " + en[third:2 * third] + " " + fi * 3 + " " + en[2 * third:]
+    assert sample_text(text, 0) == text and sample_text(en, len(en)) == en
+    s = sample_text(text, 150)
+    assert len(s) == 152 and s.startswith(text[:50]) and s.endswith(text[-50:])
+    assert sample_text(text, 150) == s  # deterministic
+    (d,) = run(LanguageFilter(max_chars=90), ["x" * 10 + " " + fi * 5 + " " + "y" * 10])
+    assert d.attributes["language.lang"] == "fi"  # the middle window decides when the ends say nothing
     (d,) = run(LanguageFilter(), [en + " " + fi * 3])
-    assert d.attributes["language.lang"] == "fi"
+    assert d.attributes["language.lang"] == "fi"  # 0: the whole text, as the references read it
 
 
 def test_pickles_after_setup_without_the_model():
