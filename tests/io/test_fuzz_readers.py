@@ -4,7 +4,7 @@ Quarantine naming the file and a position; and where the input says how many rec
 for every one of them.
 
 Derandomized (the same examples on every run) and bounded: each test's max_examples is set so the whole module
-takes ~20 s on one core. The deadline is generous (10 s an example, against milliseconds measured): it catches a
+takes ~30 s on one core. The deadline is generous (10 s an example, against milliseconds measured): it catches a
 hang or a blow-up on some mutation, never a loaded CI machine.
 """
 
@@ -83,6 +83,7 @@ _WARC_RECORDS = [
 ]
 WARC_PLAIN = b"".join(_WARC_RECORDS)
 WARC_GZ = b"".join(gzip.compress(r, mtime=0) for r in _WARC_RECORDS)
+WARC_ZST = b"".join(zstandard.ZstdCompressor().compress(r) for r in _WARC_RECORDS)  # one frame per record
 
 
 def _parquet_seed(tmp: Path) -> bytes:
@@ -179,7 +180,7 @@ def _covered(items) -> int | None:
 
 # --- the tests -----------------------------------------------------------------------------------------------------
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=300)
 @given(data=_file_bytes(SEEDS[".jsonl"]))
 def test_plain_jsonl_accounts_for_every_line(tmp_path_factory, data):
     p = tmp_path_factory.mktemp("j") / "f.jsonl"
@@ -190,7 +191,7 @@ def test_plain_jsonl_accounts_for_every_line(tmp_path_factory, data):
     assert len(items) == sum(1 for line in data.split(b"\n") if line.strip())
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=200)
 @pytest.mark.parametrize("ext", [".jsonl.gz", ".jsonl.zst"])
 @given(data=st.data())
 def test_compressed_jsonl_never_raises(tmp_path_factory, ext, data):
@@ -204,7 +205,7 @@ def test_compressed_jsonl_never_raises(tmp_path_factory, ext, data):
         assert not (isinstance(x, Quarantine) and x.reason in ("truncated", "unreadable_file")), items
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=150)
 @pytest.mark.parametrize("kind", ["winnow", "foreign"])
 @given(data=st.data())
 def test_parquet_never_raises_and_accounts_for_every_row(tmp_path_factory, kind, data):
@@ -224,7 +225,7 @@ def test_parquet_never_raises_and_accounts_for_every_row(tmp_path_factory, kind,
         assert covered == n_rows, items
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=150)
 @given(a=_file_bytes(b"Plain text file.\nSecond line.\n"), b=_file_bytes(gzip.compress(b"gzip text file", mtime=0)))
 def test_text_folder_gives_one_item_per_file(tmp_path_factory, a, b):
     folder = tmp_path_factory.mktemp("t")
@@ -236,11 +237,11 @@ def test_text_folder_gives_one_item_per_file(tmp_path_factory, a, b):
         assert len(items) == 2
 
 
-@settings(FUZZ, max_examples=120)
-@pytest.mark.parametrize("ext", [".warc", ".warc.gz"])
+@settings(FUZZ, max_examples=200)
+@pytest.mark.parametrize("ext", [".warc", ".warc.gz", ".warc.zst"])
 @given(data=st.data())
 def test_warc_and_wet_never_raise(tmp_path_factory, ext, data):
-    raw = data.draw(_file_bytes(WARC_PLAIN if ext == ".warc" else WARC_GZ))
+    raw = data.draw(_file_bytes({".warc": WARC_PLAIN, ".warc.gz": WARC_GZ, ".warc.zst": WARC_ZST}[ext]))
     p = tmp_path_factory.mktemp("w") / f"f{ext}"
     p.write_bytes(raw)
     for cls in (WarcReader, WetReader):
@@ -261,7 +262,7 @@ def test_the_seeds_read_cleanly(tmp_path):
         (tmp_path / "s.parquet").write_bytes(seed)
         items = _read_all(ParquetReader(paths=str(tmp_path / "s.parquet")))
         assert sum(isinstance(x, Document) for x in items) >= 2
-    for ext, data in ((".warc", WARC_PLAIN), (".warc.gz", WARC_GZ)):
+    for ext, data in ((".warc", WARC_PLAIN), (".warc.gz", WARC_GZ), (".warc.zst", WARC_ZST)):
         p = tmp_path / f"s{ext}"
         p.write_bytes(data)
         docs = _read_all(WarcReader(paths=str(p)))
