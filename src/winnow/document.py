@@ -99,6 +99,12 @@ class Edit:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Edit":
+        if type(d) is dict:  # the fast path: a well-formed edit (a document can carry hundreds)
+            s, e, st, r = d.get("start"), d.get("end"), d.get("step"), d.get("reason")
+            rm, rp, sc = d.get("removed", ""), d.get("replacement", ""), d.get("score")
+            if (type(s) is int and type(e) is int and type(st) is str and type(r) is str and type(rm) is str
+                    and type(rp) is str and (sc is None or type(sc) is float or type(sc) is int) and 0 <= s <= e):
+                return cls(s, e, st, r, rm, rp, sc)
         if not isinstance(d, dict):
             raise RecordError(f"each of 'edits' must be an object, got {type(d).__name__} {_short(d)}")
         w = "an edit's "
