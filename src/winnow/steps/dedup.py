@@ -100,7 +100,8 @@ class _DedupStep(CorpusStep):
     def validate(self) -> None:
         """Every parameter's range before a run: a bad one used to surface in the reduce, after pass 1."""
         super().validate()
-        if not isinstance(self.against, list) or not all(isinstance(a, str) and a for a in self.against):
+        against = getattr(self, "against", [])
+        if not isinstance(against, list) or not all(isinstance(a, str) and a for a in against):
             raise ValueError(f"{self.name}: against must be a list of run folders or index folders")
         if hasattr(self, "keep"):
             self._check_keep()
