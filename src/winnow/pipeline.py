@@ -97,6 +97,10 @@ class Pipeline:
                 raise ConfigError(f"two stages are named {st.name!r}")
             if st.source is not None and st.source not in seen:
                 raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, which is not an earlier stage")
+            src = next((s for s in self.stages if s.name == st.source), None)
+            if src is not None and getattr(src.writer, "tokenized", False):
+                raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, whose {src.writer.name} writer writes "
+                                  "token ids, not documents")
             if (st.reader is None) == (st.source is None):
                 raise ConfigError(f"stage {st.name!r}: give exactly one of reader or source")
             seen.add(st.name)
@@ -406,6 +410,12 @@ def paths_for(run_dir: Path | RemotePath, stage: Stage, pass_index: int, shard: 
 
 def _open_writer(writer: Writer, tmp: Path, final: Path | RemotePath, stack: contextlib.ExitStack):
     """A writer's handle, with its side file (written atomically beside the documents file's) when it has one."""
+    companions = getattr(writer, "companions", ())
+    if companions:  # a tokenized writer's index files: renamed into place before the tokens file
+        from .io.tokenized import companion_path
+
+        return writer.open(tmp, companions={c: stack.enter_context(atomic_path(
+            companion_path(final, writer.extension, c))) for c in companions})
     if not getattr(writer, "writes_side", False):
         return writer.open(tmp)
     return writer.open(tmp, side=stack.enter_context(atomic_path(side_path(final))))
@@ -453,6 +463,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     n_in = n_kept = n_rej = n_quar = 0
     n_would_keep = 0  # kept documents without a failing verdict (annotate); n_kept when routing
     chars_in = chars_out = 0
+    tokens_out = 0  # the kept documents' tokenize.tokens (the tokenize step's count), when a step recorded it
     quarantine_reasons: dict[str, int] = {}
     quarantine_first: dict[str, str] = {}  # reason -> its first message: the run summary shows it
     pending = pending_chars = 0
@@ -576,6 +587,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 n_kept += 1
                 n_would_keep += alive
                 chars_out += len(doc.text)
+                n_tok = doc.attributes.get("tokenize.tokens")
+                if type(n_tok) is int:
+                    tokens_out += n_tok
                 kept_w.write(doc)
                 position.at(-1)
         finally:
@@ -594,7 +608,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": task.key,
         "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar, "would_keep": n_would_keep,
         "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
-        "seconds": round(time.perf_counter() - t_start, 6),
+        "tokens_out": tokens_out, "seconds": round(time.perf_counter() - t_start, 6),
         "steps": [dataclasses.asdict(s) for s in all_stats],
     }
     if n_in != n_kept + n_rej + n_quar:  # cannot happen unless run_shard itself is wrong; fail loudly

@@ -295,6 +295,7 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 tot["shards"] += 1
                 for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):
                     tot[k] += s[k]
+                tot["tokens_out"] = tot.get("tokens_out", 0) + s.get("tokens_out", 0)  # tokenize step's counts
                 tot["would_keep"] += s.get("would_keep", s["kept"])  # a shard from before the count: route
                 for r, n in s["quarantine_reasons"].items():
                     tot["quarantine_reasons"][r] = tot["quarantine_reasons"].get(r, 0) + n
@@ -316,6 +317,7 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
         first, last = sd["passes"][0], sd["passes"][-1]
         sd["in"] = first["in"]
         sd["kept"] = last["kept"]
+        sd["tokens_out"] = last.get("tokens_out", 0)
         # annotate: the documents without a failing verdict, what `winnow apply` writes (= kept when routing)
         sd["would_keep"] = last["would_keep"]
         sd["rejected"] = sum(p["rejected"] for p in sd["passes"])
