@@ -234,6 +234,17 @@ def cmd_apply(args) -> int:
     return apply_cli(args.run_dir, _parse_set(args.set), args.output, as_json=args.json)
 
 
+def cmd_shuffle_merge(args) -> int:
+    from .shuffle_merge import shuffle_merge
+
+    out = shuffle_merge(args.inputs, args.output, args.files, seed=args.seed, fmt=args.format,
+                        executor={"type": args.executor, **({"address": args.address} if args.address else {})},
+                        workers=args.workers)
+    print(f"{out['docs']:,} documents, {out['tokens']:,} tokens in {len(out['outputs'])} files under {args.output}"
+          + (f" ({out['resumed']} already done)" if out["resumed"] else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="winnow", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -319,6 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="re-threshold a step first, as in whatif (e.g. gopher_quality.min_words=100)")
     sp.add_argument("--json", action="store_true", help="print the stats as JSON")
     sp.set_defaults(fn=cmd_apply)
+
+    sp = sub.add_parser("shuffle-merge", help="merge tokenized shards (megatron, datatrove, nanogpt writers) into N "
+                                              "files in one seeded global shuffle; resumable")
+    sp.add_argument("inputs", nargs="+", help="tokenized files or globs, e.g. 'run/kept/main/*.bin'")
+    sp.add_argument("-o", "--output", required=True, help="folder for the shuffled files and shuffle-merge.json")
+    sp.add_argument("--files", type=int, required=True, help="number of output files")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--format", choices=["megatron", "datatrove", "nanogpt"], help="default: from the file names")
+    sp.add_argument("--executor", choices=["inline", "local", "ray"], default="local")
+    sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    sp.add_argument("--address", help="Ray cluster address (with --executor ray)")
+    sp.set_defaults(fn=cmd_shuffle_merge)
 
     sp = sub.add_parser("train-classifier", help="train a fastText classifier on labelled text (JSONL/Parquet, two "
                                                  "folders, or a run folder) and write it with its card")

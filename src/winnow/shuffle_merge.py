@@ -1,0 +1,181 @@
+"""``winnow shuffle-merge``: tokenized shards in, N files out, documents in one seeded global shuffle.
+
+A trainer reads its files in order, so the documents of one crawl shard must not arrive together. This merges the
+shards a run wrote with a tokenized writer (``megatron``, ``datatrove``, ``nanogpt``) into ``files`` output files of
+the same layout:
+
+1. Every document is sent to a uniformly random output file: input ``k``'s ``n`` documents draw their outputs from
+   ``numpy.random.default_rng([seed, k])`` in one vectorised call, so the draw is recomputed identically wherever
+   and whenever it is needed and never stored.
+2. Output ``j`` gathers the (input, document) pairs sent to it, permutes them with ``default_rng([seed, files, j])``
+   and copies each document's tokens (EOS/BOS included, as written) from the inputs' memory maps.
+
+Each output file is thus a uniform random sample of the corpus in uniformly random order: what a global shuffle
+gives a trainer reading files one after another. Memory per task is the draw of one input (1 byte per document up
+to 256 outputs, 2 up to 65,536) plus 12 bytes per document of its own output, not of the corpus: 1 B documents
+into 1,000 files is 12 MB per task. The tokens are read through the page cache, never loaded whole.
+
+Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
+``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
+file exists (each output's files are written under temporary names, the index first and the tokens file last), and
+a call with other arguments or changed inputs is refused. Outputs are independent tasks: they run on the inline,
+local or Ray executor (``executor.map``). Inputs and output must be on a local or shared file system (memory maps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .errors import ConfigError
+from .io.base import atomic_path
+from .io.tokenized import FORMATS, companion_path, read_tokenized
+
+__all__ = ["shuffle_merge", "detect_format", "assignments", "PLAN_NAME"]
+
+PLAN_NAME = "shuffle-merge.json"
+
+
+def detect_format(path: str) -> str:
+    """The tokenized layout of a file, from its name and its companions."""
+    p = Path(path)
+    if p.name.endswith(".ds"):
+        return "datatrove"
+    if p.name.endswith(".bin"):
+        if companion_path(p, ".bin", ".idx").exists():
+            return "megatron"
+        if companion_path(p, ".bin", ".docs.npy").exists():
+            return "nanogpt"
+    raise ConfigError(f"{path}: not a tokenized file (megatron .bin + .idx, datatrove .ds + .ds.index, nanogpt "
+                      ".bin + .docs.npy)")
+
+
+def assignments(seed: int, input_index: int, n_docs: int, files: int) -> np.ndarray:
+    """The output file of each document of one input: a pure function of (seed, input, count, files)."""
+    dtype = np.uint8 if files <= 256 else np.uint16 if files <= 65536 else np.uint32
+    return np.random.default_rng([seed, input_index]).integers(0, files, n_docs, dtype=dtype)
+
+
+def _expand(inputs: list[str]) -> list[str]:
+    out: list[str] = []
+    for pattern in inputs:
+        hits = sorted(glob.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+        if not hits:
+            raise ConfigError(f"no tokenized file matches {pattern}")
+        out += [h for h in hits if not Path(h).name.startswith(".tmp")]
+    if len(set(out)) != len(out):
+        raise ConfigError("an input file is given twice")
+    return sorted(out)
+
+
+@dataclass
+class _OutputTask:
+    """Writes output file ``j``; picklable, so any executor ships it."""
+
+    plan: dict[str, Any]
+    output: str
+    j: int
+
+    def __call__(self) -> dict[str, Any]:
+        plan, j = self.plan, self.j
+        fmt, files, seed = plan["format"], plan["files"], plan["seed"]
+        writer = FORMATS[fmt]
+        main = Path(self.output) / output_name(plan, j)
+        if main.exists():  # finished by an earlier call: its index was renamed into place before it
+            return _count(main, fmt) | {"skipped": True}
+        picks_in: list[np.ndarray] = []
+        picks_doc: list[np.ndarray] = []
+        for k, inp in enumerate(plan["inputs"]):
+            idx = np.flatnonzero(assignments(seed, k, inp["docs"], files) == j)
+            picks_in.append(np.full(len(idx), k, dtype=np.int32))
+            picks_doc.append(idx.astype(np.int64))
+        src_in = np.concatenate(picks_in) if picks_in else np.zeros(0, np.int32)
+        src_doc = np.concatenate(picks_doc) if picks_doc else np.zeros(0, np.int64)
+        order = np.random.default_rng([seed, files, j]).permutation(len(src_in))
+        sources = [read_tokenized(inp["path"], fmt) for inp in plan["inputs"]]
+        dtypes = {s.tokens.dtype.str for s in sources}
+        if len(dtypes) > 1:
+            raise ConfigError(f"the inputs mix token widths {sorted(dtypes)}: written with different dtypes")
+        dtype = sources[0].tokens.dtype if sources else np.dtype("<u2")
+        with contextlib.ExitStack() as stack:
+            # entered first, left last: the index files are renamed into place before the tokens file, so a
+            # tokens file under its final name (what resume looks for) always has its index beside it
+            tmp = stack.enter_context(atomic_path(main))
+            comps = {c: stack.enter_context(atomic_path(companion_path(main, writer.extension, c)))
+                     for c in writer.COMPANIONS}
+            sink = writer.SINK(tmp, comps, dtype, sources[0].tokenizer if sources else "")
+            for i in order:
+                src = sources[src_in[i]]
+                d = src_doc[i]
+                sink.append(src.tokens[src.bounds[d]:src.bounds[d + 1]])
+            sink.close()
+        return {"file": main.name, "docs": len(order), "tokens": int(sum(sink.lengths)), "skipped": False}
+
+
+def output_name(plan: dict[str, Any], j: int) -> str:
+    return f"{plan['prefix']}_{j:05d}{FORMATS[plan['format']].extension}"
+
+
+def _count(main: Path, fmt: str) -> dict[str, Any]:
+    tf = read_tokenized(main, fmt)
+    return {"file": main.name, "docs": len(tf), "tokens": int(tf.bounds[-1])}
+
+
+def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt: str | None = None,
+                  prefix: str = "shuffled", executor: dict[str, Any] | str | None = "local",
+                  workers: int | None = None) -> dict[str, Any]:
+    """Merge tokenized files into ``files`` outputs in ``output``; returns the summary also written to the plan."""
+    if files < 1:
+        raise ConfigError(f"files must be >= 1, got {files}")
+    paths = _expand(inputs)
+    formats = {detect_format(p) for p in paths} if fmt is None else {fmt}
+    if len(formats) != 1:
+        raise ConfigError(f"the inputs mix tokenized layouts: {sorted(formats)}")
+    fmt = formats.pop()
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown tokenized format {fmt!r} (one of {', '.join(FORMATS)})")
+    listed = []
+    for p in paths:
+        tf = read_tokenized(p, fmt)
+        st = os.stat(p)
+        listed.append({"path": os.path.abspath(p), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
+    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": listed}
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    plan_path = out / PLAN_NAME
+    if plan_path.exists():
+        old = orjson.loads(plan_path.read_bytes())
+        if old.get("plan") != plan:
+            raise ConfigError(f"{plan_path} records another shuffle-merge (other inputs, input sizes, seed, files or "
+                              "layout): use a new output folder, or the same arguments to resume")
+    else:
+        with atomic_path(plan_path) as tmp:
+            tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
+    from .executors import make_executor
+
+    tasks = [_OutputTask(plan, str(out), j) for j in range(files)]
+    with make_executor(executor, workers=workers) as ex:
+        results = ex.map(_run_task, tasks)
+    docs_in = sum(i["docs"] for i in listed)
+    tokens_in = sum(i["tokens"] for i in listed)
+    docs_out = sum(r["docs"] for r in results)
+    tokens_out = sum(r["tokens"] for r in results)
+    if (docs_in, tokens_in) != (docs_out, tokens_out):  # the ledger: nothing lost, nothing doubled
+        raise ConfigError(f"shuffle-merge wrote {docs_out} documents / {tokens_out} tokens for {docs_in} / "
+                          f"{tokens_in} read: an output file was changed since it was written")
+    summary = {"plan": plan, "outputs": [{k: r[k] for k in ("file", "docs", "tokens")} for r in results],
+               "docs": docs_out, "tokens": tokens_out, "resumed": sum(r["skipped"] for r in results)}
+    with atomic_path(plan_path) as tmp:
+        tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    return summary
+
+
+def _run_task(task: _OutputTask) -> dict[str, Any]:
+    return task()

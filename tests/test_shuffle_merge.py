@@ -1,0 +1,123 @@
+"""winnow shuffle-merge: tokenized shards into N files, one seeded global shuffle; nothing lost or doubled,
+deterministic, resumable after a crash, on the inline and local executors and from the CLI."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from winnow.cli import main
+from winnow.document import Document
+from winnow.errors import ConfigError
+from winnow.io import tokenized
+from winnow.io.tokenized import FORMATS, read_tokenized
+from winnow.shuffle_merge import assignments, shuffle_merge
+
+from tests.conftest import sample_docs
+from tests.io.test_tokenized import datatrove_read, megatron_read, nanogpt_read
+
+DOCS = [Document(d.id, d.text[:400]) for d in sample_docs(120)]
+
+
+def _inputs(folder, fmt, n_files=3):
+    w = FORMATS[fmt]()  # bytes tokenizer, EOS appended
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n_files):
+        h = w.open(folder / f"{k:05d}{w.extension}")
+        for d in DOCS[k::n_files]:
+            h.write(d)
+        h.close()
+    return str(folder / f"*{w.extension}")
+
+
+def _read(path, fmt):
+    if fmt == "megatron":
+        return megatron_read(str(path)[: -len(".bin")])[0]
+    if fmt == "datatrove":
+        return datatrove_read(path)
+    return nanogpt_read(path)[0]
+
+
+def _outputs(folder, fmt):
+    ext = FORMATS[fmt].extension
+    return {p.name: p.read_bytes() for p in sorted(folder.glob(f"shuffled_*{ext}"))}
+
+
+@pytest.mark.parametrize("fmt", ["megatron", "datatrove", "nanogpt"])
+def test_every_document_once_in_a_seeded_order(tmp_path, fmt):
+    pattern = _inputs(tmp_path / "in", fmt)
+    out = shuffle_merge([pattern], str(tmp_path / "out"), files=4, seed=7, executor="inline")
+    assert out["docs"] == len(DOCS) and out["resumed"] == 0
+    got = []
+    for name in sorted(_outputs(tmp_path / "out", fmt)):
+        docs = _read(tmp_path / "out" / name, fmt)
+        assert docs  # 120 documents into 4 files: none empty
+        got += docs
+    want = [list(d.text.encode()) + [256] for d in DOCS]  # the bytes tokenizer's ids and its EOS
+    assert collections.Counter(map(tuple, got)) == collections.Counter(map(tuple, want))
+    assert got != sorted(want) and got != want  # shuffled, not concatenated
+    # deterministic: the same seed writes the same bytes; another seed another order
+    shuffle_merge([pattern], str(tmp_path / "again"), files=4, seed=7, executor="inline")
+    assert _outputs(tmp_path / "again", fmt) == _outputs(tmp_path / "out", fmt)
+    shuffle_merge([pattern], str(tmp_path / "other"), files=4, seed=8, executor="inline")
+    assert _outputs(tmp_path / "other", fmt) != _outputs(tmp_path / "out", fmt)
+
+
+def test_resume_after_a_crash_and_a_lost_file_writes_the_same_bytes(tmp_path, monkeypatch):
+    pattern = _inputs(tmp_path / "in", "megatron")
+    shuffle_merge([pattern], str(tmp_path / "clean"), files=3, seed=1, executor="inline")
+    clean = _outputs(tmp_path / "clean", "megatron")
+    # crash while writing the second output file
+    real = tokenized._MegatronSink.append
+    calls = {"n": 0}
+
+    def flaky(self, ids):
+        calls["n"] += 1
+        if calls["n"] == 50:
+            raise OSError("disk went away")
+        real(self, ids)
+
+    monkeypatch.setattr(tokenized._MegatronSink, "append", flaky)
+    with pytest.raises(OSError, match="disk went away"):
+        shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=1, executor="inline")
+    monkeypatch.setattr(tokenized._MegatronSink, "append", real)
+    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert left == ["shuffle-merge.json", "shuffled_00000.bin", "shuffled_00000.idx"]  # no partial file
+    out = shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=1, executor="inline")
+    assert out["resumed"] == 1 and _outputs(tmp_path / "out", "megatron") == clean
+    # a lost output is written again, identically
+    (tmp_path / "out" / "shuffled_00002.bin").unlink()
+    out = shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=1, executor="inline")
+    assert out["resumed"] == 2 and _outputs(tmp_path / "out", "megatron") == clean
+    assert (tmp_path / "out" / "shuffled_00002.idx").read_bytes() == (tmp_path / "clean" / "shuffled_00002.idx").read_bytes()
+
+
+def test_other_arguments_or_changed_inputs_are_refused(tmp_path):
+    pattern = _inputs(tmp_path / "in", "nanogpt")
+    shuffle_merge([pattern], str(tmp_path / "out"), files=2, seed=1, executor="inline")
+    with pytest.raises(ConfigError, match="another shuffle-merge"):
+        shuffle_merge([pattern], str(tmp_path / "out"), files=2, seed=2, executor="inline")
+    with pytest.raises(ConfigError, match="mix tokenized layouts"):
+        ds = _inputs(tmp_path / "in", "datatrove")
+        shuffle_merge([pattern, ds], str(tmp_path / "x"), files=2, executor="inline")
+    with pytest.raises(ConfigError, match="no tokenized file"):
+        shuffle_merge([str(tmp_path / "nothing" / "*.bin")], str(tmp_path / "y"), files=2, executor="inline")
+
+
+def test_assignments_are_uniform_and_small():
+    a = assignments(0, 3, 100_000, 10)
+    assert a.dtype.itemsize == 1 and (a == assignments(0, 3, 100_000, 10)).all()
+    counts = collections.Counter(a.tolist())
+    assert sorted(counts) == list(range(10)) and min(counts.values()) > 9_000  # expected 10,000 each
+
+
+def test_cli_on_the_local_executor(tmp_path, capsys):
+    pattern = _inputs(tmp_path / "in", "datatrove")
+    assert main(["shuffle-merge", pattern, "-o", str(tmp_path / "out"), "--files", "2", "--seed", "3",
+                 "--workers", "2"]) == 0
+    assert f"{len(DOCS):,} documents" in capsys.readouterr().out
+    shuffle_merge([pattern], str(tmp_path / "inline"), files=2, seed=3, executor="inline")
+    assert _outputs(tmp_path / "out", "datatrove") == _outputs(tmp_path / "inline", "datatrove")
+    tf = read_tokenized(tmp_path / "out" / "shuffled_00000.ds", "datatrove")
+    assert tf.tokenizer == "bytes"  # the metadata names the tokenizer, as datatrove's does
