@@ -19,6 +19,7 @@ the matches, their ends and scores are the expression's own. Tests compare both 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -124,9 +125,11 @@ def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
                 nl = text.find("\n", i)
                 limit = n if nl < 0 else nl  # a piece never holds a line break
                 long_ks = set()
-                for j in later:
-                    if j <= i:
-                        continue
+                # only the later positions that can end a piece on this line: (i, limit + 1]. Iterating the whole
+                # group was quadratic where a character repeats over lines ('\n' x 32k: 55 s, now linear); the
+                # group is sorted (built from flatnonzero), so bisect bounds it without changing the result.
+                lo, hi = bisect.bisect_right(later, i), bisect.bisect_right(later, limit + 1)
+                for j in later[lo:hi]:
                     k = j - i
                     if k > _G and i + k <= limit:
                         long_ks.add(k)
