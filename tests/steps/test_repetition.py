@@ -121,6 +121,18 @@ def test_a_long_line_costs_linear_time_not_quadratic():
     assert list(char_repetitions(head)) == _reference(head)
 
 
+@pytest.mark.parametrize("shape", ["\n", ".\n", "x" * 40 + "\n", "ab\n"])
+def test_line_breaks_never_start_or_hold_a_piece(shape):
+    # a text of line breaks was quadratic (every position looked like a candidate for every length)
+    text = shape * (20_000 // len(shape))
+    t = time.process_time()
+    got = list(char_repetitions(text))
+    assert time.process_time() - t < 5
+    head = text[:1500]
+    assert list(char_repetitions(head)) == _reference(head)
+    assert got[: len(_reference(head)) - 1] == _reference(head)[:-1]
+
+
 def test_validation():
     with pytest.raises(ValueError, match="unknown variant"):
         steps.repetition(variant="tokenizer_repetitions_v1").validate()

@@ -19,8 +19,8 @@ the matches, their ends and scores are the expression's own. Tests compare both 
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Iterator, Literal
@@ -70,6 +70,9 @@ def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
         return
     a = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     ws = np.isin(a, _ws_codes())
+    # characters from each position to the next line break: a piece never holds one
+    nl = np.flatnonzero(a == 10)
+    room = np.append(nl, n)[np.searchsorted(nl, np.arange(n))] - np.arange(n)
     short: list[tuple[Any, Any]] = []  # per k: (no-whitespace test, whitespace test) over positions
     cand = np.zeros(n, dtype=bool)
     for k in range(1, min(_G, n // 4) + 1):
@@ -83,6 +86,9 @@ def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
         s[: len(spaced)] = spaced
         s[: n - k] &= ws[k:]  # ... with a whitespace character between
         s[n - k:] = False
+        fits = room >= k
+        d &= fits
+        s &= fits
         short.append((d, s))
         cand |= d | s
     # longer pieces: the _G characters at i occur again k or k+1 characters later
@@ -101,12 +107,13 @@ def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
         same_next = hs[1:] == hs[:-1]
         dup[order[1:][same_next]] = True
         dup[order[:-1][same_next]] = True
+        dup &= room[:m] > _G  # a longer piece starting here must fit in its line
         cand[:m] |= dup
         pos_hash = h
         if dup.any():
             idx = np.flatnonzero(dup)
             for hv, p in zip(h[idx].tolist(), idx.tolist()):
-                long_groups.setdefault(hv, []).append(p)
+                long_groups.setdefault(hv, []).append(p)  # ascending positions
     positions = np.flatnonzero(cand).tolist()
     pos = 0
     for i in positions:
@@ -122,14 +129,10 @@ def char_repetitions(text: str) -> Iterator[tuple[int, int, int]]:
         if found is None and pos_hash is not None and i < len(pos_hash):
             later = long_groups.get(int(pos_hash[i]))
             if later:
-                nl = text.find("\n", i)
-                limit = n if nl < 0 else nl  # a piece never holds a line break
+                limit = i + int(room[i])  # a piece never holds a line break
                 long_ks = set()
-                # only the later positions that can end a piece on this line: (i, limit + 1]. Iterating the whole
-                # group was quadratic where a character repeats over lines ('\n' x 32k: 55 s, now linear); the
-                # group is sorted (built from flatnonzero), so bisect bounds it without changing the result.
-                lo, hi = bisect.bisect_right(later, i), bisect.bisect_right(later, limit + 1)
-                for j in later[lo:hi]:
+                # a copy starts at most one character after the line's end
+                for j in later[bisect_right(later, i + _G): bisect_right(later, limit + 1)]:
                     k = j - i
                     if k > _G and i + k <= limit:
                         long_ks.add(k)
