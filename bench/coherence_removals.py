@@ -1,0 +1,113 @@
+"""Sample what offtopic_sentences removes from real pages, for labelling by hand, and score the labels.
+
+Real pages of many sites: the WARC captures and CCNet documents of crawl/cc-fixtures (run through html_extract),
+the full visible text (`text`, what a WET record holds) of crawl/web-pages.jsonl.gz, and the register documents.
+At most ``--per-site`` removals per site, so no site dominates.
+
+    .venv/bin/python bench/coherence_removals.py sample [--data ../shared/data] > bench/out/removals.jsonl
+    .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
+
+``score`` re-runs the step on the labelled texts' pages is not needed: it reports precision per reason of the
+labels as recorded (label "ok" = the removal is right, "wrong" = content was removed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import gzip
+import json
+import os
+import random
+import sys
+from urllib.parse import urlparse
+
+from winnow.document import Document
+from winnow.steps.coherence import OfftopicSentences
+
+sys.path.insert(0, os.path.dirname(__file__))
+from coherence_recipes import REGISTER  # noqa: E402
+
+
+def pages(data):
+    """(site, text) of real pages."""
+    from winnow.io.warc import WarcReader
+    from winnow.steps.extract import HtmlExtract
+
+    ext = HtmlExtract()
+    for fn in sorted(glob.glob(os.path.join(data, "crawl/cc-fixtures/*/*.warc.gz"))):
+        r = WarcReader(paths=fn)
+        for d in r.read(fn):
+            if not isinstance(d, Document):
+                continue
+            d = ext.process(d)
+            if d.drop is None and d.text:
+                yield urlparse(d.metadata.get("url") or "").netloc or fn, d.text
+    for fn in sorted(glob.glob(os.path.join(data, "crawl/cc-fixtures/dolma/*.json*.gz"))):
+        with gzip.open(fn, "rt") as f:
+            for line in f:
+                d = json.loads(line)
+                yield urlparse(d.get("id") or "").netloc or fn, d.get("text") or ""
+    with gzip.open(os.path.join(data, "crawl/web-pages.jsonl.gz"), "rt") as f:
+        for line in f:
+            d = json.loads(line)
+            yield urlparse(d.get("url") or "").netloc, d.get("text") or ""
+    for lang, pat in REGISTER.items():
+        for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
+            with gzip.open(fn, "rt", errors="replace") as f:
+                for i, line in enumerate(f):
+                    labels, _, text = line.rstrip("\n").partition("\t")
+                    yield f"{lang}-register-{i}", text
+
+
+def sample(args):
+    rng = random.Random(args.seed)
+    step = OfftopicSentences()
+    by_reason = collections.defaultdict(list)
+    for site, text in pages(args.data):
+        if not text.strip():
+            continue
+        d = step.map(Document("x", text))
+        edits = [e for e in d.edits]
+        rng.shuffle(edits)
+        for e in edits[: args.per_site]:
+            ctx_a = text[max(0, e.start - 120): e.start].replace("\n", " / ")
+            ctx_b = text[e.end: e.end + 120].replace("\n", " / ")
+            by_reason[e.reason].append({"site": site, "reason": e.reason, "score": e.score,
+                                        "text": e.removed.strip(), "before": ctx_a, "after": ctx_b})
+    for reason, lst in sorted(by_reason.items()):
+        rng.shuffle(lst)
+        for r in lst[: args.per_reason]:
+            print(json.dumps(r, ensure_ascii=False))
+        print(f"{reason}: {len(lst)} removals, {min(len(lst), args.per_reason)} sampled", file=sys.stderr)
+
+
+def score(args):
+    with open(args.labels, encoding="utf-8") as f:
+        rows = [json.loads(x) for x in f if x.strip()]
+    by = collections.defaultdict(collections.Counter)
+    for r in rows:
+        by[r["reason"]][r["label"]] += 1
+    print("| reason | labelled | right | wrong | precision |\n|---|---|---|---|---|")
+    for reason, c in sorted(by.items()):
+        n = c["ok"] + c["wrong"]
+        print(f"| {reason} | {n} | {c['ok']} | {c['wrong']} | {c['ok'] / max(1, n):.2f} |")
+    print(f"\n{len(rows)} labels from {len({r['site'] for r in rows})} sites")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=("sample", "score"))
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--per-site", type=int, default=1)
+    ap.add_argument("--per-reason", type=int, default=80)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
+    args = ap.parse_args(argv)
+    sample(args) if args.mode == "sample" else score(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
