@@ -227,12 +227,13 @@ class Quarantine:
     excerpt: str = ""  # the first bytes of the raw record, for the user to look at
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": _utf8(self.source), "location": _utf8(self.location), "reason": _utf8(self.reason),
-                "message": _utf8(self.message), "excerpt": _utf8(self.excerpt)}
+        return {"source": utf8_safe(self.source), "location": utf8_safe(self.location), "reason": utf8_safe(self.reason),
+                "message": utf8_safe(self.message), "excerpt": utf8_safe(self.excerpt)}
 
 
-def _utf8(s: Any) -> Any:
-    """``s`` unless it holds lone surrogates (a file name that is not UTF-8), which JSON writers refuse."""
+def utf8_safe(s: Any) -> Any:
+    """``s`` unless it holds lone surrogates (a file name that is not UTF-8), which JSON writers refuse; then the
+    same text with those as backslash escapes, the same way every time (so a resume compares like with like)."""
     try:
         s.encode("utf-8")
         return s

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line
+from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line, utf8_safe
 from .errors import ConfigError, LedgerError
 from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
 from .io.fields import merge_side_docs, side_path, text_id_names
@@ -104,6 +104,17 @@ class Pipeline:
             if (st.reader is None) == (st.source is None):
                 raise ConfigError(f"stage {st.name!r}: give exactly one of reader or source")
             seen.add(st.name)
+            # a pipeline built in Python skips the YAML loader, which is where components are validated: check
+            # their parameters here too (cheap, and a second check of a YAML-built pipeline changes nothing)
+            parts = [("reader", st.reader), ("writer", st.writer), ("rejects", st.rejects)]
+            parts += [(f"steps[{i}]", s) for i, s in enumerate(st.steps)]
+            for where, obj in parts:
+                check = getattr(obj, "validate", None)
+                if obj is not None and callable(check):
+                    try:
+                        check()
+                    except ValueError as exc:
+                        raise ConfigError(f"stage {st.name!r} {where} ({getattr(obj, 'name', '')}): {exc}") from None
 
     def to_dict(self) -> dict[str, Any]:
         from .config import component_to_dict
@@ -579,7 +590,22 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     continue
                 if collector is not None:
                     t0 = time.perf_counter()
-                    collector.collect(doc)
+                    try:
+                        collector.collect(doc)
+                    except Exception as exc:  # a corpus step's collect is a step too: one document, not the shard
+                        collect_stats.seconds += time.perf_counter() - t0
+                        collect_stats.errors += 1
+                        n_quar += 1
+                        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                        msg = f"step {collector.name} raised collecting document {doc.id}: {tb}"
+                        quarantine_reasons["step_error"] = quarantine_reasons.get("step_error", 0) + 1
+                        quarantine_first.setdefault("step_error", msg)
+                        quar_f.write(step_error_line({
+                            "stage": stage.name, "pass": ps.index, "source": str(task.key),
+                            "location": f"document {doc.id!s:.200}", "reason": "step_error", "step": collector.name,
+                            "message": msg}, doc))
+                        position.at(-1)
+                        continue
                     collect_stats.seconds += time.perf_counter() - t0
                     collect_stats.docs_in += 1
                     collect_stats.docs_out += 1
@@ -605,7 +631,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
 
     all_stats = stats + ([collect_stats] if collect_stats else [])
     result = {
-        "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": task.key,
+        "stage": stage.name, "pass": ps.index, "shard": task.shard, "input": utf8_safe(task.key),
         "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar, "would_keep": n_would_keep,
         "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
         "tokens_out": tokens_out, "seconds": round(time.perf_counter() - t_start, 6),

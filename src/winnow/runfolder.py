@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from .document import utf8_safe
 from .errors import ConfigError, WinnowError
 from .io.base import RemotePath, atomic_path, is_remote, is_temp_name, remote_fs
 
@@ -243,7 +244,8 @@ class Inputs:
     def check(self, stage: str, keys: list[str], reader: Any = None) -> None:
         files = _files_of(reader, keys)
         with ThreadPoolExecutor(8) as pool:  # on an object store, each fingerprint is two requests
-            prints = dict(zip(files, pool.map(_fingerprint, files)))
+            prints = dict(zip(map(utf8_safe, files), pool.map(_fingerprint, files)))
+        keys, files = [utf8_safe(k) for k in keys], [utf8_safe(f) for f in files]
         seen = self.recorded["stages"].get(stage)
         if self.resuming and seen is not None:
             old_keys = seen.get("keys")

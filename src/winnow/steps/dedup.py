@@ -81,9 +81,11 @@ class _DedupStep(CorpusStep):
 
     def collect(self, doc: Document) -> None:
         o = len(self._ids)
+        # the document's own rows first: if they raise, the runner quarantines the document and it gets no ordinal
+        # (pass 3 never sees it, and the next document takes this ordinal)
+        self._collect(o, doc)
         self._ids.append(doc.id)
         self._lens.append(len(doc.text))
-        self._collect(o, doc)
 
     def _collect(self, o: int, doc: Document) -> None:
         raise NotImplementedError
