@@ -28,7 +28,8 @@ import zstandard
 from ..document import Document, Quarantine, RecordError, _short, record_id
 
 __all__ = ["Reader", "Writer", "open_read", "open_write", "atomic_path", "expand_paths", "compression_of", "as_path",
-           "RemotePath", "remove_tree", "local_copy", "upload_batch", "read_many", "is_temp_name"]
+           "RemotePath", "remove_tree", "local_copy", "upload_batch", "read_many", "is_temp_name", "lookup",
+           "select_records", "sampled", "FORMATS"]
 
 # Temporary names: ``atomic_path`` writes ``.tmp-<host>-<pid>-<final name>`` beside the final file (and
 # ``.winnow-*`` in the system temporary folder for uploads). A killed process leaves them behind; every listing of a
@@ -600,8 +601,98 @@ class WriterHandle:
         raise NotImplementedError
 
 
+_MISSING = object()
+
+
+def lookup(rec: dict[str, Any], path: str) -> Any:
+    """The value at ``path`` in a record: the field of that exact name, else a dotted path into nested objects
+    (``metadata.url``, ``meta.lang``); ``_MISSING`` when there is none."""
+    if path in rec:
+        return rec[path]
+    cur: Any = rec
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return _MISSING
+        cur = cur[part]
+    return cur
+
+
+def _pop(rec: dict[str, Any], path: str) -> Any:
+    """Remove ``path`` from ``rec`` (nested objects along the way are copied first: the caller's record is never
+    changed) and return its value, or ``_MISSING``."""
+    if path in rec:
+        return rec.pop(path)
+    head, _, rest = path.partition(".")
+    if not rest or not isinstance(rec.get(head), dict):
+        return _MISSING
+    inner = dict(rec[head])
+    v = _pop(inner, rest)
+    if v is not _MISSING:
+        rec[head] = inner
+    return v
+
+
+def check_field_map(owner: Any, name: str = "fields") -> None:
+    v = getattr(owner, name)
+    if v is None:
+        return
+    if not isinstance(v, dict) or not all(isinstance(k, str) and k and isinstance(p, str) and p for k, p in v.items()):
+        raise ValueError(f"{name} must map metadata names to fields of the record ({{url: metadata.url}}), got {v!r}")
+
+
+FORMATS = ("winnow", "datatrove", "dolma")
+
+
+def check_read_options(owner: Any) -> None:
+    """``limit``, ``skip``, ``sample``, ``seed``, ``fields`` and ``format`` of a reader (see ``select_records``)."""
+    if owner.limit is not None:
+        check_int(owner, "limit", 0)
+    check_int(owner, "skip", 0)
+    check_int(owner, "seed", 0, (1 << 63) - 1)
+    v = owner.sample
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v <= 1:
+        raise ValueError(f"sample must be a fraction in (0, 1], got {v!r}")
+    if hasattr(owner, "format"):
+        check_str(owner, "format", FORMATS)
+    if hasattr(owner, "fields"):
+        check_field_map(owner)
+
+
+def sampled(doc_id: str, seed: int, fraction: float) -> bool:
+    """Whether a document is in a ``fraction`` sample: a hash of the seed and its id, so the same documents are
+    chosen on every run, on any number of workers, and a document keeps its fate when others are added."""
+    import hashlib
+
+    h = hashlib.blake2b(f"{seed}\0{doc_id}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(h, "big") < fraction * 2.0 ** 64
+
+
+def select_records(items: Iterator[Any], limit: int | None, skip: int, sample: float,
+                   seed: int) -> Iterator[Any]:
+    """A shard's records after ``skip`` (the first documents of the shard are not read), ``sample`` (a deterministic
+    fraction, by id) and ``limit`` (at most this many documents, then the file is closed). Only documents are
+    counted; a quarantine record passes through (damaged input is always reported). Documents left out here never
+    enter the run: the ledger's "read" counts the documents the reader yielded, so kept + rejected + quarantined
+    still equals read."""
+    if limit is None and skip == 0 and sample >= 1:
+        yield from items
+        return
+    n_seen = n_out = 0
+    for item in items:
+        if limit is not None and n_out >= limit:
+            return
+        if not isinstance(item, Document):
+            yield item
+            continue
+        n_seen += 1
+        if n_seen <= skip or (sample < 1 and not sampled(item.id, seed, sample)):
+            continue
+        n_out += 1
+        yield item
+
+
 def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_id: str,
-                    source: str) -> Document:
+                    source: str, fields: dict[str, str] | None = None) -> Document:
     """Build a Document from a record read from a file; raises RecordError (a ValueError naming the field) for a
     record that cannot be one.
 
@@ -614,13 +705,21 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
     "metadata": {"url", "language", ...}}``, Dolma's ``{"id", "text", "source", "added", "metadata"}``) has it
     merged into the document's metadata, so ``url_dedup`` finds ``metadata["url"]`` and ``c4_badwords`` the
     language; a nested key that clashes with a top-level field of another value stays in ``metadata["metadata"]``."""
-    if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text":
+    if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text" and not fields:
         return Document.from_dict(rec)
-    text = rec.get(text_key)
+    meta = dict(rec)
+    text = _pop(meta, text_key)
     if not isinstance(text, str):
-        raise RecordError(f"field {text_key!r} must be a string, got {type(text).__name__} {_short(text)}")
-    rid = record_id(rec.get(id_key), id_key)
-    meta = {k: v for k, v in rec.items() if k not in (text_key, id_key)}
+        raise RecordError(f"field {text_key!r} must be a string, got "
+                          f"{'nothing' if text is _MISSING else type(text).__name__ + ' ' + _short(text)}")
+    rid = _pop(meta, id_key)
+    rid = record_id(None if rid is _MISSING else rid, id_key)
+    # `fields`: each named metadata key from a field or a dotted path of the record, moved (not copied) there
+    moved = {}
+    for name, path in (fields or {}).items():
+        v = _pop(meta, path)
+        if v is not _MISSING:
+            moved[name] = v
     nested = meta.get("metadata")
     if isinstance(nested, dict):
         clash = {k: v for k, v in nested.items() if k in meta and k != "metadata" and meta[k] != v}
@@ -628,5 +727,6 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
         meta.update((k, v) for k, v in nested.items() if k not in clash)
         if clash:
             meta["metadata"] = clash  # nothing lost: the top-level field keeps the name
+    meta.update(moved)
     meta.setdefault("source", path_text(source))
     return Document(id=rid if rid is not None else default_id, text=text, metadata=meta)

@@ -177,3 +177,117 @@ def fields_for_file(doc_path: Path | RemotePath) -> list[str] | dict[str, str] |
     kind_dir = stage_dir.parent
     # read per file (a few hundred bytes): a cache would go stale when a folder is rewritten by another run
     return _run_writers(str(kind_dir.parent / "config.resolved.yaml")).get((kind_dir.name, stage_dir.name))
+
+
+# --- peers' layouts (``format:``) -----------------------------------------------------------------------------
+# datatrove: its writers' default adapter writes the Document dataclass without its empty fields,
+#   {"text", "id", "metadata": {...}} (src/datatrove/pipeline/writers/disk_base.py, _default_adapter); its readers
+#   take text_key/id_key and merge "metadata" with every other field (src/datatrove/pipeline/readers/base.py).
+# dolma: documents {"id", "text", "source", "added", "created", "metadata"} (docs/data-format.md; added and created
+#   optional), attributes in files of the same name under attributes/<name>/ instead of documents/, one
+#   {"id", "attributes": {"<name>__<tagger>__<attribute>": [[start, end, score], ...]}} per document, same order.
+
+def check_format(owner: Any) -> None:
+    from .base import FORMATS, check_str
+
+    check_str(owner, "format", FORMATS)
+    if owner.format == "winnow":
+        if getattr(owner, "attributes", None):
+            raise ValueError("attributes (Dolma attribute sets to merge) needs format: dolma")
+        return
+    if hasattr(owner, "writes_side") and owner.fields is not None:
+        raise ValueError(f"format: {owner.format} writes {owner.format}'s own fields; `fields` picks winnow's "
+                         "(give one or the other)")
+    attrs = getattr(owner, "attributes", None)
+    if attrs is not None:
+        if owner.format != "dolma":
+            raise ValueError("attributes (Dolma attribute sets to merge) needs format: dolma")
+        if not isinstance(attrs, list) or not all(isinstance(a, str) and a and "/" not in a for a in attrs):
+            raise ValueError(f"attributes must be a list of attribute set names (folders under attributes/), "
+                             f"got {attrs!r}")
+
+
+def format_record(doc: Document, fmt: str) -> dict[str, Any]:
+    """The documents-file record of ``doc`` in a peer's layout (the rest of the document is in the side file)."""
+    if fmt == "datatrove":
+        out: dict[str, Any] = {"text": doc.text, "id": doc.id}
+        if doc.metadata:  # datatrove's adapter leaves empty fields out
+            out["metadata"] = doc.metadata
+        return out
+    meta = dict(doc.metadata)
+    src = meta.pop("source", "")
+    out = {"id": doc.id, "text": doc.text, "source": src if isinstance(src, str) else str(src)}
+    for k in ("added", "created"):
+        if k in meta:
+            out[k] = meta.pop(k)
+    out["metadata"] = meta
+    return out
+
+
+def _run_side(shard: str) -> Path | RemotePath | None:
+    """The side file of a documents file that a winnow run wrote (``<run>/<kept|rejected>/<stage>/<file>``)."""
+    from .base import as_path
+    from .shards import split_key
+
+    path, rng = split_key(shard)
+    p = as_path(path)
+    if rng is not None or p.parent.parent.name not in ("kept", "rejected"):
+        return None
+    side = side_path(p)
+    return side if side.exists() else None
+
+
+def read_format(items: Iterator[Any], shard: str, fmt: str, attributes: list[str] | None) -> Iterator[Any]:
+    """A reader's documents completed as the format says: from the run's side file when winnow wrote the file in
+    a peer's layout, and (dolma) with the named attribute sets merged."""
+    if fmt == "winnow":
+        return items
+    side = _run_side(shard)
+    if side is not None:
+        items = merge_side_docs(items, side)
+    for name in attributes or ():
+        items = _merge_dolma_attributes(items, shard, name)
+    return items
+
+
+def dolma_attribute_path(shard: str, name: str) -> str:
+    from .shards import split_key
+
+    path = split_key(shard)[0]
+    if "/documents/" not in path:
+        raise ValueError(f"{path}: a Dolma documents file lies under a documents/ folder (its attributes under "
+                         f"attributes/{name}/)")
+    head, _, tail = path.rpartition("/documents/")
+    return f"{head}/attributes/{name}/{tail}"
+
+
+def _merge_dolma_attributes(items: Iterator[Any], shard: str, name: str) -> Iterator[Any]:
+    from ..document import Quarantine
+    from .base import READ_ERRORS
+
+    try:
+        apath = dolma_attribute_path(shard, name)
+        stream = open_read(apath)
+    except (ValueError, *READ_ERRORS) as exc:
+        yield Quarantine(shard, "file", "missing_attributes", f"{shard}: attribute set {name!r} cannot be read: {exc}")
+        return
+    with stream:
+        lines = (ln for ln in stream if ln.strip())
+        for item in items:
+            if not isinstance(item, Document):
+                yield item
+                continue
+            line = next(lines, None)
+            try:
+                rec = orjson.loads(line) if line is not None else None
+            except orjson.JSONDecodeError:
+                rec = None
+            if not isinstance(rec, dict) or str(rec.get("id")) != item.id or not isinstance(
+                    rec.get("attributes"), dict):
+                got = "nothing" if rec is None else repr(rec.get("id")) if isinstance(rec, dict) else "not an object"
+                yield Quarantine(shard, f"document {item.id}", "attributes_mismatch",
+                                 f"{apath}: the attribute record for document {item.id!r} is missing or out of step "
+                                 f"(found {got}); Dolma's attribute files follow their documents file line by line")
+                continue
+            item.attributes.update(rec["attributes"])
+            yield item

@@ -11,9 +11,10 @@ import orjson
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import (READ_ERRORS, Reader, Writer, WriterHandle, check_int, check_paths, check_size_mb, check_str,
-                   doc_from_record, expand_paths, open_read, open_write)
-from .fields import SideWriter, check_fields, normalize_fields, select
+from .base import (_MISSING, FORMATS, READ_ERRORS, Reader, Writer, WriterHandle, check_int, check_paths,
+                   check_read_options, check_size_mb, check_str, doc_from_record, expand_paths, lookup, open_read,
+                   open_write, select_records)
+from .fields import SideWriter, check_fields, check_format, format_record, normalize_fields, read_format, select
 from .shards import RangeReader, input_files, plan_jsonl, split_key
 
 __all__ = ["JsonlReader", "JsonlWriter"]
@@ -37,6 +38,22 @@ class JsonlReader(Reader):
     # An uncompressed file larger than this is read as several shards (byte ranges cut at line starts), so one big
     # file uses every worker; 0: one shard per file. Compressed files are never split (see winnow.io.shards).
     shard_size_mb: float = 256.0
+    # The record layout: winnow (any JSON object; winnow's own records read back whole), datatrove ({text, id,
+    # metadata}, nested or expanded) or dolma ({id, text, source, added, created, metadata} plus the attribute
+    # files named in `attributes`). With datatrove or dolma, a file written by winnow in that format gets its
+    # attributes, edits and drop back from its side file (attributes/<kept|rejected>/<stage>/...).
+    format: str = "winnow"
+    # dolma: attribute sets to merge, read from the path with /documents/ replaced by /attributes/<name>/
+    attributes: list[str] | None = None
+    # Metadata taken from other fields of the record, moved there: {url: metadata.url, lang: meta.language}; text_key
+    # and id_key may be dotted paths too (content.body).
+    fields: dict[str, str] | None = None
+    # Per file, in this order: skip its first `skip` documents, keep a deterministic `sample` fraction of the rest
+    # (a hash of `seed` and the id), stop after `limit` documents. Documents left out are not read (not counted).
+    skip: int = 0
+    sample: float = 1.0
+    seed: int = 0
+    limit: int | None = None
 
     def validate(self) -> None:
         check_paths(self)
@@ -47,14 +64,25 @@ class JsonlReader(Reader):
         # 1 GiB: a larger "document" is a dump, and holding it (plus its decoded str) would take several GiB.
         check_int(self, "max_record_bytes", 1, 1 << 30)
         check_size_mb(self)
+        check_read_options(self)
+        check_format(self)
+
+    def _whole_files(self) -> bool:
+        # skip and limit count from the start of each file: a byte range of a file cannot know its position
+        return self.skip > 0 or self.limit is not None
 
     def shards(self) -> list[str]:
-        return [k for p in expand_paths(self.paths) for k in plan_jsonl(p, self.shard_size_mb)]
+        size = 0 if self._whole_files() else self.shard_size_mb
+        return [k for p in expand_paths(self.paths) for k in plan_jsonl(p, size)]
 
     def input_files(self, keys: list[str]) -> list[str]:
         return input_files(keys)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        items = read_format(self._read(shard), shard, self.format, self.attributes)
+        return select_records(items, self.limit, self.skip, self.sample, self.seed)
+
+    def _read(self, shard: str) -> Iterator[Document | Quarantine]:
         shard, rng = split_key(shard)  # a range of a big file: positions and default ids stay file-absolute
         stem = Path(shard).name.split(".")[0]
         try:
@@ -113,7 +141,7 @@ class JsonlReader(Reader):
                                      f"{shard}, line {lineno}: a line holds {type(rec).__name__}, not a JSON object",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
-                if self.text_key not in rec:
+                if self.text_key not in rec and lookup(rec, self.text_key) is _MISSING:
                     yield Quarantine(shard, where, "missing_text",
                                      f"{shard}, line {lineno}: record has no {self.text_key!r} field "
                                      f"(fields: {', '.join(list(rec)[:10])})", line[:_EXCERPT].decode("utf-8", "replace"))
@@ -122,7 +150,7 @@ class JsonlReader(Reader):
                     rec[self.id_key] = _exact_number(line, self.id_key)
                 try:
                     doc = doc_from_record(rec, text_key=self.text_key, id_key=self.id_key,
-                                          default_id=f"{stem}:{lineno}", source=shard)
+                                          default_id=f"{stem}:{lineno}", source=shard, fields=self.fields)
                 except (TypeError, KeyError, ValueError) as exc:
                     yield Quarantine(shard, where, "bad_record", f"{shard}, line {lineno}: {exc}",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
@@ -141,13 +169,16 @@ def _exact_number(line: bytes, key: str) -> Any:
 
 
 class _JsonlHandle(WriterHandle):
-    def __init__(self, path: Path, level: int, fields=None, side: Path | None = None):
+    def __init__(self, path: Path, level: int, fields=None, side: Path | None = None, fmt: str = "winnow"):
         self._f = open_write(path, level)
         self._pairs = normalize_fields(fields)
         self._side = SideWriter(side) if side is not None else None
+        self._fmt = fmt
 
     def write(self, doc: Document) -> None:
-        if self._pairs is None and self._side is None:
+        if self._fmt != "winnow":
+            self._f.write(orjson.dumps(format_record(doc, self._fmt), option=orjson.OPT_SERIALIZE_NUMPY))
+        elif self._pairs is None and self._side is None:
             self._f.write(doc.to_json())
         else:
             self._f.write(orjson.dumps(select(doc, self._pairs, self._side is not None),
@@ -183,10 +214,16 @@ class JsonlWriter(Writer):
     # Attributes, edits and the drop (all but the text) in side files attributes/<kept|rejected>/<stage>/...
     # keyed by id, as Dolma lays them out. null: on when `fields` is given (nothing is lost, explain still works).
     side_files: bool | None = None
+    # The record layout: winnow (above), datatrove ({text, id, metadata}: what datatrove's JsonlWriter writes) or
+    # dolma ({id, text, source, added, created, metadata}: Dolma's documents). With datatrove or dolma, side files
+    # are on unless turned off, so attributes, edits and drops are kept beside (nothing lost, explain works).
+    format: str = "winnow"
 
     @property
     def writes_side(self) -> bool:
-        return self.side_files if self.side_files is not None else self.fields is not None
+        if self.side_files is not None:
+            return self.side_files
+        return self.fields is not None or self.format != "winnow"
 
     # the levels each codec accepts; anything else used to fail at the first shard's first write
     LEVELS: ClassVar[dict[str, tuple[int, int]]] = {"zstd": (-7, 22), "gzip": (0, 9), "none": (-(1 << 30), 1 << 30)}
@@ -198,10 +235,11 @@ class JsonlWriter(Writer):
         if not lo <= self.level <= hi:
             raise ValueError(f"level {self.level} is out of range for {self.compression} ({lo}..{hi})")
         check_fields(self.fields)
+        check_format(self)
 
     @property
     def extension(self) -> str:  # type: ignore[override]
         return {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[self.compression]
 
     def open(self, path: Path, side: Path | None = None) -> _JsonlHandle:
-        return _JsonlHandle(path, self.level, self.fields, side)
+        return _JsonlHandle(path, self.level, self.fields, side, self.format)

@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 
 from ..document import Document, Drop, Edit, Quarantine, RecordError
 from ..registry import register
-from .base import (Reader, Writer, WriterHandle, _open_raw, check_int, check_paths, check_size_mb, check_str,
-                   doc_from_record, expand_paths, is_remote)
-from .fields import SideWriter, check_fields, normalize_fields, value_of
+from .base import (Reader, Writer, WriterHandle, _open_raw, check_int, check_paths, check_read_options, check_size_mb,
+                   check_str, doc_from_record, expand_paths, is_remote, select_records)
+from .fields import SideWriter, check_fields, check_format, format_record, normalize_fields, read_format, value_of
 from .shards import input_files, plan_parquet, split_key
 
 __all__ = ["ParquetReader", "ParquetWriter"]
@@ -262,18 +262,34 @@ class ParquetReader(Reader):
         check_int(self, "batch_size", 1, 1 << 20)
         check_int(self, "max_record_bytes", 1, 1 << 30)  # as JsonlReader
         check_size_mb(self)
+        check_read_options(self)
+        check_format(self)
 
     # A file larger than this is read as several shards of whole row groups, so one big file uses every worker;
     # 0: one shard per file.
     shard_size_mb: float = 256.0
+    # As JsonlReader: the layout (winnow | datatrove | dolma), Dolma attribute sets, metadata from other (dotted)
+    # columns, and per file skip / sample / seed / limit (documents left out are not read).
+    format: str = "winnow"
+    attributes: list[str] | None = None
+    fields: dict[str, str] | None = None
+    skip: int = 0
+    sample: float = 1.0
+    seed: int = 0
+    limit: int | None = None
 
     def shards(self) -> list[str]:
-        return [k for p in expand_paths(self.paths) for k in plan_parquet(p, self.shard_size_mb)]
+        size = 0 if self.skip > 0 or self.limit is not None else self.shard_size_mb  # counted per whole file
+        return [k for p in expand_paths(self.paths) for k in plan_parquet(p, size)]
 
     def input_files(self, keys: list[str]) -> list[str]:
         return input_files(keys)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        items = read_format(self._read_file(shard), shard, self.format, self.attributes)
+        return select_records(items, self.limit, self.skip, self.sample, self.seed)
+
+    def _read_file(self, shard: str) -> Iterator[Document | Quarantine]:
         shard, rng = split_key(shard)  # row groups of a big file: row numbers and default ids stay file-absolute
         stem = Path(shard).name.split(".")[0]
         try:
@@ -371,10 +387,13 @@ class ParquetReader(Reader):
 
     def _doc(self, row: dict, native: bool, shard: str, stem: str, row_no: int) -> Document | Quarantine:
         try:
-            if native:
+            if native and self.format == "winnow" and not self.fields:
                 return _row_to_doc(row)
+            if self.format != "winnow" and isinstance(row.get("metadata"), dict):
+                # a struct column has one set of keys for every row: a key a row did not have reads as null
+                row["metadata"] = {k: v for k, v in row["metadata"].items() if v is not None}
             return doc_from_record(row, text_key=self.text_key, id_key=self.id_key,
-                                   default_id=f"{stem}:{row_no}", source=shard)
+                                   default_id=f"{stem}:{row_no}", source=shard, fields=self.fields)
         except (ValueError, TypeError, KeyError) as exc:  # RecordError and JSONDecodeError are ValueErrors
             text = row.get(self.text_key)
             reason = "missing_text" if not native and not isinstance(text, str) else "bad_record"
@@ -442,11 +461,50 @@ _CORE_TYPES = {"id": pa.string(), "text": pa.string(), "metadata": VALUE_MAP, "a
                "edits": pa.list_(EDIT), "drop": DROP}
 
 
+def _infer_struct(dicts: list[dict]) -> pa.DataType | None:
+    """A struct type for the metadata of a peer's layout, from the first row group: one field per key whose values
+    pyarrow can type together (a key of mixed types, or only nulls, is left out: it is in the side file)."""
+    keys: dict[str, None] = {}
+    for d in dicts:
+        keys.update(dict.fromkeys(d))
+    fields = []
+    for k in keys:
+        try:
+            t = pa.array([d.get(k) for d in dicts]).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            continue
+        if t != pa.null() and not (pa.types.is_struct(t) and t.num_fields == 0):
+            fields.append((str(k), t))
+    return pa.struct(fields) if fields else None
+
+
+def _fit(meta: Any, t: pa.StructType) -> dict | None:
+    """``meta`` in the struct's shape; a value that does not fit its field's type becomes null (it is in the side
+    file)."""
+    if not isinstance(meta, dict):
+        return None
+    out = {}
+    for f in t:
+        v = meta.get(f.name)
+        if v is not None:
+            try:
+                pa.scalar(v, type=f.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                v = None
+        out[f.name] = v
+    return out
+
+
 class _ParquetHandle(WriterHandle):
-    def __init__(self, path: Path, rows_per_group: int, fields=None, side: Path | None = None):
+    def __init__(self, path: Path, rows_per_group: int, fields=None, side: Path | None = None, fmt: str = "winnow"):
         self._path = path
+        self._fmt = fmt
+        if fmt != "winnow":
+            fields = None
         self._pairs = normalize_fields(fields)
-        if self._pairs is None and side is not None:
+        if fmt != "winnow":
+            self._pairs = [("_fmt", "_fmt")]  # the rows are the format's records; the schema comes at first flush
+        elif self._pairs is None and side is not None:
             self._pairs = [("id", "id"), ("text", "text"), ("metadata", "metadata")]
         self._side = SideWriter(side) if side is not None else None
         self._schema = SCHEMA if self._pairs is None else None  # a selection's other columns: typed at first flush
@@ -455,7 +513,9 @@ class _ParquetHandle(WriterHandle):
         self._n = rows_per_group
 
     def write(self, doc: Document) -> None:
-        if self._pairs is None:
+        if self._fmt != "winnow":
+            self._rows.append(format_record(doc, self._fmt))
+        elif self._pairs is None:
             self._rows.append(_full_row(doc))
         else:
             self._rows.append({out: value_of(doc, src) for out, src in self._pairs})
@@ -476,7 +536,31 @@ class _ParquetHandle(WriterHandle):
                 cols.append((out, pa.string() if all(isinstance(v, str) for v in vals) else VALUE))
         return pa.schema(cols)
 
+    def _format_schema(self) -> pa.Schema:
+        cols = [("text", pa.string()), ("id", pa.string())] if self._fmt == "datatrove" else \
+            [("id", pa.string()), ("text", pa.string()), ("source", pa.string())]
+        for k in ("added", "created") if self._fmt == "dolma" else ():
+            if any(k in r for r in self._rows):
+                cols.append((k, pa.string()))
+        meta = _infer_struct([r.get("metadata") or {} for r in self._rows])
+        if meta is not None:
+            cols.append(("metadata", meta))
+        return pa.schema(cols)
+
     def _convert(self, rows: list[dict]) -> list[dict]:
+        if self._fmt != "winnow":
+            out = []
+            for r in rows:
+                c = {}
+                for f in self._schema:
+                    v = r.get(f.name)
+                    if f.name == "metadata":
+                        v = _fit(v, f.type)
+                    elif v is not None and not isinstance(v, str):
+                        v = str(v)
+                    c[f.name] = v
+                out.append(c)
+            return out
         out = []
         for r in rows:
             c = {}
@@ -494,7 +578,7 @@ class _ParquetHandle(WriterHandle):
 
     def _flush(self) -> None:
         if self._schema is None:
-            self._schema = self._selected_schema()
+            self._schema = self._format_schema() if self._fmt != "winnow" else self._selected_schema()
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._path, self._schema, compression="zstd")
         if self._rows:
@@ -524,16 +608,24 @@ class ParquetWriter(Writer):
     # Attributes, edits and the drop in side files attributes/<kept|rejected>/<stage>/<stem>.jsonl.zst keyed by
     # id (Dolma's layout). null: on when `fields` is given.
     side_files: bool | None = None
+    # The columns' layout: winnow (above), datatrove (text, id, metadata: a struct, as datatrove's ParquetWriter
+    # writes) or dolma (id, text, source, added, created, metadata). The metadata struct's fields are typed from the
+    # first row group; a value that does not fit is null in the column and whole in the side file (on by default
+    # with datatrove or dolma, so nothing is lost).
+    format: str = "winnow"
     extension = ".parquet"
 
     def validate(self) -> None:
         if self.rows_per_group < 1:
             raise ValueError(f"rows_per_group must be at least 1, got {self.rows_per_group}")
         check_fields(self.fields)
+        check_format(self)
 
     @property
     def writes_side(self) -> bool:
-        return self.side_files if self.side_files is not None else self.fields is not None
+        if self.side_files is not None:
+            return self.side_files
+        return self.fields is not None or self.format != "winnow"
 
     def open(self, path: Path, side: Path | None = None) -> _ParquetHandle:
-        return _ParquetHandle(path, self.rows_per_group, self.fields, side)
+        return _ParquetHandle(path, self.rows_per_group, self.fields, side, self.format)

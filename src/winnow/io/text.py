@@ -9,8 +9,8 @@ from typing import Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import (READ_ERRORS, Reader, check_int, check_paths, check_str, compression_of, expand_paths, open_read,
-                   path_text)
+from .base import (READ_ERRORS, Reader, check_int, check_paths, check_read_options, check_str, compression_of,
+                   expand_paths, open_read, path_text, select_records)
 
 __all__ = ["TextFolderReader"]
 
@@ -28,6 +28,12 @@ class TextFolderReader(Reader):
     field: str = "text"  # text | html
     # Decompressed bytes: a 261 KB .txt.gz can hold 256 MiB.
     max_file_bytes: int = 64 * 1024 * 1024
+    # Per shard of files, as the other readers per file: skip the first documents, keep a deterministic sample
+    # (a hash of seed and the id), stop after limit. Documents left out are not read (not counted).
+    skip: int = 0
+    sample: float = 1.0
+    seed: int = 0
+    limit: int | None = None
 
     def validate(self) -> None:
         check_paths(self)
@@ -35,6 +41,7 @@ class TextFolderReader(Reader):
         check_int(self, "files_per_shard", 1)  # 0 used to be a ZeroDivisionError when listing the shards
         check_str(self, "field", ("text", "html"))
         check_int(self, "max_file_bytes", 1, 1 << 30)  # as the other readers' max_record_bytes
+        check_read_options(self)
 
     @property
     def yields_html(self) -> bool:
@@ -63,6 +70,9 @@ class TextFolderReader(Reader):
         return [f"{self.paths if isinstance(self.paths, str) else ','.join(self.paths)}#{i}" for i in range(n)]
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
+        return select_records(self._read(shard), self.limit, self.skip, self.sample, self.seed)
+
+    def _read(self, shard: str) -> Iterator[Document | Quarantine]:
         i = int(shard.rsplit("#", 1)[1])
         files = self._files()[i * self.files_per_shard:(i + 1) * self.files_per_shard]
         for base, path in files:
