@@ -11,6 +11,11 @@ bench/results/parity.md for the exact setup):
 Documents: ``<data>/crawl/web-pages.jsonl.gz`` (``text`` and ``main_text``), every ``.tsv.gz`` under
 ``<data>/crawl/register-multiling`` (non-English), and ``<data>/../specimens/stitched-page.txt``.
 
+``--filters`` instead measures the filters and taggers added for datatrove and Dolma users (url_filter, c4_paragraph,
+symbol_lines, regex, repetition, sample) against their references (see ``filters_parity``); it needs datatrove,
+tldextract and pyahocorasick in the bench venv, and optionally Dolma's wheel (``pip install --no-deps dolma``) for
+its adblock engine with ``--adblock-list``.
+
 ``--write-tables`` regenerates the spaCy rule tables at the end of ``src/winnow/steps/_tokenize.py`` (needs spaCy).
 """
 
@@ -284,10 +289,17 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=0, help="also compare tokens with spaCy on this many documents")
     ap.add_argument("--out", default=None, help="append the tables to this markdown file")
     ap.add_argument("--write-tables", action="store_true")
+    ap.add_argument("--filters", action="store_true", help="measure url_filter, c4_paragraph, symbol_lines, regex, "
+                    "repetition and sample against their references instead")
+    ap.add_argument("--adblock-list", default=None, help="with --filters: an Adblock Plus list to compare url_filter's "
+                    "adblock subset with Dolma's engine on (e.g. Dolma's tests/data/urls/easylist.txt.gz)")
     args = ap.parse_args()
     data = Path(args.data)
     if not data.is_absolute():
         data = (ROOT / data).resolve()
+    if args.filters:
+        filters_parity(data, args.limit, args.out, args.adblock_list)
+        return
     docs = load_docs(data, args.limit)
     counts = Counter(s.split(":")[0] for s, _, _ in docs)
     print(f"{len(docs)} documents: {dict(counts)}; datatrove {_version('datatrove')}, variant {args.variant}")
@@ -319,6 +331,214 @@ def main() -> None:
     if args.out:
         with open(args.out, "a", encoding="utf-8") as f:
             f.write("\n".join(report) + "\n\n")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# filters and taggers for datatrove and Dolma users
+def _urls(data: Path) -> list[tuple[str, str]]:
+    """(group, url): the corpus's page URLs, plus URLs built to exercise every datatrove rule from its own lists
+    (every 20,000th UT1 domain bare, with www. and with a subdomain; every 400th listed URL; banned, soft-banned and
+    sub-word entries put into paths), with near misses of each."""
+    import random
+    import tarfile
+
+    from winnow.steps.url import _datatrove_archive, _shipped, _word_list
+
+    out = []
+    with gzip.open(data / "crawl/web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            u = json.loads(line).get("url")
+            if u:
+                out.append(("corpus", u))
+    rng = random.Random(0)
+    with tarfile.open(_datatrove_archive()) as tar:
+        domains = tar.extractfile("domains").read().decode().splitlines()[::20000]
+        urls = tar.extractfile("urls").read().decode().splitlines()[::400]
+    for d in domains:
+        out += [("synthetic", f"https://{d}/"), ("synthetic", f"http://www.{d}/page?x=1"),
+                ("synthetic", f"https://cdn.{d}/a/b"), ("synthetic", f"https://{d}x.com/")]
+    for u in urls:
+        out += [("synthetic", f"http://{u}"), ("synthetic", u), ("synthetic", f"http://{u}/more")]
+    words = sorted(_word_list(_shipped("banned_words.txt"), True))
+    soft = sorted(_word_list(_shipped("soft_banned_words.txt"), True))
+    subs = [ln.strip() for ln in _shipped("banned_subwords.txt") if ln.strip() and ln[0] != "#"]
+    for w in words[::3]:
+        out += [("synthetic", f"https://example.org/{w}-page"), ("synthetic", f"https://example.org/{w.upper()}/"),
+                ("synthetic", f"https://{w}.example.org/x")]
+    for _ in range(150):
+        a, b = rng.sample(soft, 2)
+        out += [("synthetic", f"https://example.net/{a}/{b}.html"), ("synthetic", f"https://example.net/{a}-page")]
+    for sw in subs[::2]:
+        out += [("synthetic", "https://example.com/" + sw.replace(" ", "-")),
+                ("synthetic", "https://example.com/" + sw.replace(" ", "").upper())]
+    return out
+
+
+def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_list: str | None) -> None:
+    import re
+
+    from datatrove.data import Document as DTDoc
+    from datatrove.pipeline.filters import RegexFilter, URLFilter
+    from datatrove.pipeline.filters.c4_filters import C4ParagraphFilter
+    from datatrove.pipeline.formatters.symbol_lines_remover import SymbolLinesFormatter
+
+    from winnow.document import Document, undo_edits
+    from types import SimpleNamespace
+
+    from winnow.steps import generic, lines, runs, url
+
+    # the step classes by their registry names, imported directly (the registry would import every step family)
+    S = SimpleNamespace(url_filter=url.URLFilter, c4_paragraph=lines.C4Paragraph, symbol_lines=lines.SymbolLines,
+                        regex=generic.RegexStep, sample=generic.Sample, repetition=runs.Repetition)
+
+    rows: list[str] = []
+    notes: list[str] = []
+
+    def row(name, ref, n, ref_drops, my_drops, agree, extra="-"):
+        rows.append(f"| {name} | {ref} | {n} | {ref_drops} | {my_drops} | {100 * agree / max(n, 1):.2f}% | "
+                    f"{n - agree} | {extra} |")
+
+    # url_filter vs URLFilter, integrated lists (FineWeb's configuration)
+    t0 = time.process_time()
+    urls = _urls(data)
+    ref = URLFilter()
+    mine = S.url_filter(blocklist="datatrove")
+    mine.setup(None)
+    for group in ("corpus", "synthetic"):
+        sel = [u for g, u in urls if g == group]
+        agree = rd = md = 0
+        reasons = Counter()
+        dis = []
+        for u in sel:
+            r = ref.filter(DTDoc(text="x", id="u", metadata={"url": u}))
+            rr = None if r is True else r[1]
+            d = mine.process(Document(id="u", text="x", metadata={"url": u}))
+            mr = None if d.drop is None else d.drop.reason
+            rd += rr is not None
+            md += mr is not None
+            agree += rr == mr
+            reasons[rr] += 1
+            if rr != mr and len(dis) < 10:
+                dis.append((u, rr, mr))
+        row(f"url_filter [{group}]", "datatrove URLFilter()", len(sel), rd, md, agree,
+            "reasons: " + ", ".join(f"{k or 'keep'} {v}" for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0]))))
+        notes += [f"- url_filter {group} disagreement: {x}" for x in dis]
+    notes.append(f"- url_filter: {len(urls)} URLs, {time.process_time() - t0:.1f} s CPU (both sides, list loading included)")
+
+    # adblock subset vs Dolma's engine
+    if adblock_list:
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.util.find_spec("dolma")
+        so = next(Path(next(iter(spec.submodule_search_locations))).glob("dolma.*.so"))
+        loader = importlib.machinery.ExtensionFileLoader("dolma.dolma", str(so))
+        mod = importlib.util.module_from_spec(importlib.util.spec_from_file_location("dolma.dolma", so, loader=loader))
+        loader.exec_module(mod)
+        from winnow.steps.url import _read_text, read_adblock_rules
+
+        text = _read_text(adblock_list)
+        rules = sorted({ln.strip() for ln in text.splitlines(True) if not ln.startswith("!")})
+        engine = mod.UrlBlocker(rules=rules)
+        ab = S.url_filter(adblock_files=[adblock_list], use_integrated_lists=False)
+        ab.setup(None)
+        dom, anch, subs, skipped = read_adblock_rules(text.splitlines())
+        pick = [u for g, u in urls]
+        # the list's own anchored domains as page URLs, so that rules fire
+        pick += [f"https://{d}/" for d in sorted(dom)[::50]] + [f"https://www.{d}/x" for d in sorted(dom)[::50]]
+        agree = rd = md = 0
+        dis = []
+        for u in pick:
+            full = u if "://" in u else "http://" + u
+            rb = engine.check_network_urls(url=full, source_url="", request_type="")
+            mb = ab.process(Document(id="u", text="x", metadata={"url": u})).drop is not None
+            rd += rb
+            md += mb
+            agree += rb == mb
+            if rb != mb and len(dis) < 10:
+                dis.append((u, rb, mb))
+        row("url_filter adblock subset", "Dolma UrlBlocker (brave adblock)", len(pick), rd, md, agree,
+            f"{len(dom)} ||domain^ + {sum(map(len, anch.values()))} ||domain/path + {len(subs)} plain rules used, "
+            f"{skipped} skipped")
+        notes += [f"- adblock disagreement (url, dolma blocks, winnow blocks): {x}" for x in dis]
+
+    docs = load_docs(data, limit)
+    # c4_paragraph vs C4ParagraphFilter
+    ref, mine = C4ParagraphFilter(), S.c4_paragraph()
+    agree = rd = md = 0
+    for _, did, text in docs:
+        rk = ref.filter(DTDoc(text=text, id=did)) is True
+        mk = mine.process(Document(id=did, text=text)).drop is None
+        rd += not rk
+        md += not mk
+        agree += rk == mk
+    row("c4_paragraph", "datatrove C4ParagraphFilter", len(docs), rd, md, agree)
+
+    # symbol_lines vs SymbolLinesFormatter: the text must be identical and rebuild from the edits
+    ref, mine = SymbolLinesFormatter(), S.symbol_lines()
+    same = changed = rebuilt = 0
+    for _, did, text in docs:
+        want = ref.format(text)
+        d = mine.process(Document(id=did, text=text))
+        same += d.text == want
+        changed += want != text
+        rebuilt += undo_edits(d.text, d.edits) == text
+    row("symbol_lines (output text)", "datatrove SymbolLinesFormatter", len(docs), changed, changed, same,
+        f"texts changed {changed}; input rebuilt from edits {rebuilt}/{len(docs)}")
+
+    # regex vs RegexFilter (datatrove: drop when found), a few patterns a user writes
+    for pat in (r"(?i)copyright", r"(?i)lorem ipsum", r"\b\d{3}[-.]\d{3}[-.]\d{4}\b", r"(?m)^\s*(cookie|privacy)",
+                r"[\u0600-\u06FF]{5,}"):
+        ref, mine = RegexFilter(pat), S.regex(pattern=pat)
+        agree = rd = md = 0
+        for _, did, text in docs:
+            rk = ref.filter(DTDoc(text=text, id=did))
+            mk = mine.process(Document(id=did, text=text)).drop is None
+            rd += not rk
+            md += not mk
+            agree += rk == mk
+        row(f"regex `{pat}`", "datatrove RegexFilter", len(docs), rd, md, agree)
+
+    # repetition vs Dolma's repetitions_v1 / paragraph_repetitions_v1 expression (restated: the tagger is the
+    # expression plus split_paragraphs; its module needs Dolma's full dependency set)
+    rx = re.compile(r"(.+?)(\s?\1){3,}")
+    short = [d for d in docs if max(map(len, d[2].split("\n"))) <= 5000]  # the expression is quadratic per line
+    for variant in ("repetitions_v1", "paragraph_repetitions_v1"):
+        mine = S.repetition(variant=variant, max_recorded_spans=10**9)
+        same = n_spans = 0
+        t_ref = t_mine = 0.0
+        for _, did, text in short:
+            t = time.process_time()
+            if variant == "repetitions_v1":
+                want = [[m.start(), m.end(), m.group(0).count(m.group(1))] for m in rx.finditer(text)]
+            else:
+                want = []
+                for m0 in re.finditer(r"[^\n]*\n|[^\n]+$", text):
+                    want += [[m0.start() + m.start(), m0.start() + m.end(), m.group(0).count(m.group(1))]
+                             for m in rx.finditer(m0.group(0))]
+            t_ref += time.process_time() - t
+            t = time.process_time()
+            got = mine.process(Document(id=did, text=text)).attributes["repetition.spans"]
+            t_mine += time.process_time() - t
+            same += got == want
+            n_spans += len(want)
+        row(f"repetition [{variant}]", "Dolma's expression", len(short), "-", "-", same,
+            f"{n_spans} runs; CPU {t_ref:.1f} s (expression) vs {t_mine:.1f} s (winnow)")
+    notes.append(f"- repetition: documents with a line over 5,000 characters left out ({len(docs) - len(short)}): "
+                 "the expression alone takes seconds to minutes on them")
+
+    # sample: datatrove's SamplerFilter draws a random stream, so only the kept share is comparable
+    for rate in (0.1, 0.5):
+        kept = sum(S.sample(rate=rate).process(Document(id=did, text=t)).drop is None for _, did, t in docs)
+        notes.append(f"- sample rate={rate}: kept {kept}/{len(docs)} = {kept / len(docs):.3f}")
+
+    table = ["| step | reference | docs | ref drops | winnow drops | agree | disagreements | notes |",
+             "|---|---|---:|---:|---:|---:|---:|---|", *rows]
+    print("\n".join(table))
+    print("\n".join(notes))
+    if out_path:
+        with open(out_path, "a", encoding="utf-8") as f:
+            f.write("\n".join(table) + "\n\n" + "\n".join(notes) + "\n\n")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -84,14 +84,14 @@ def test_same_matches_as_the_expression_on_random_texts():
     rng = random.Random(7)
     for _ in range(800):
         t = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 50)))
-        assert list(char_repetitions(t)) == _reference(t), repr(t)
+        assert list(char_repetitions(t, direct_up_to=0)) == _reference(t), repr(t)
     for _ in range(150):  # pieces longer than the shifted comparison covers, with optional separators
         parts = []
         for _ in range(rng.randint(1, 5)):
             piece = "".join(rng.choice("abcd \n") for _ in range(rng.randint(30, 70)))
             parts.append("".join(rng.choice(["", " ", "\t", "x"]) + piece for _ in range(rng.randint(1, 5))))
         t = "".join(parts)
-        assert list(char_repetitions(t)) == _reference(t), repr(t)
+        assert list(char_repetitions(t, direct_up_to=0)) == _reference(t), repr(t)
 
 
 def test_same_matches_as_the_expression_on_real_pages(real_docs):
@@ -99,7 +99,7 @@ def test_same_matches_as_the_expression_on_real_pages(real_docs):
     pages = [d for d in real_docs if max(map(len, d.text.split("\n"))) <= 1500][:25]
     assert len(pages) >= 20
     for d in pages:
-        assert list(char_repetitions(d.text)) == _reference(d.text), d.id
+        assert list(char_repetitions(d.text, direct_up_to=0)) == _reference(d.text), d.id
 
 
 def test_a_long_line_costs_linear_time_not_quadratic():
@@ -118,7 +118,7 @@ def test_a_long_line_costs_linear_time_not_quadratic():
         best.append(time.process_time() - t)
     assert best[1] < 12 * best[0] + 0.5, best
     head = small[:2000]
-    assert list(char_repetitions(head)) == _reference(head)
+    assert list(char_repetitions(head, direct_up_to=0)) == _reference(head)
 
 
 @pytest.mark.parametrize("shape", ["\n", ".\n", "x" * 40 + "\n", "ab\n"])
@@ -129,8 +129,13 @@ def test_line_breaks_never_start_or_hold_a_piece(shape):
     got = list(char_repetitions(text))
     assert time.process_time() - t < 5
     head = text[:1500]
-    assert list(char_repetitions(head)) == _reference(head)
+    assert list(char_repetitions(head, direct_up_to=0)) == _reference(head)
     assert got[: len(_reference(head)) - 1] == _reference(head)[:-1]
+
+
+def test_short_texts_run_the_expression_itself():
+    text = "abab abab abab abab and MMMMM"
+    assert list(char_repetitions(text)) == list(char_repetitions(text, direct_up_to=0)) == _reference(text)
 
 
 def test_validation():
