@@ -140,6 +140,59 @@ def test_short_texts_run_the_expression_itself():
 
 def test_validation():
     with pytest.raises(ValueError, match="unknown variant"):
-        steps.repetition(variant="tokenizer_repetitions_v1").validate()
+        steps.repetition(variant="tokenizer_repetitions_v3").validate()
     with pytest.raises(ValueError, match="fraction"):
         steps.repetition(max_frac=2).validate()
+
+
+# Dolma tests/python/test_repetitions_utils.py (Apache-2.0): id strings and the runs find_periodic_sequences gives
+PERIODIC_CASES = [
+    ("5000007", 1, 1, [(1, 6, 1, 5)]),
+    ("501010127", 2, 2, [(1, 7, 2, 3)]),
+    ("5301040104010401", 4, 4, [(2, 16, 4, 3)]),
+    ("04004004004030", 3, 3, [(0, 12, 3, 4)]),
+    ("004646464639955055055046550", 2, 3, [(2, 10, 2, 4), (13, 22, 3, 3)]),
+    ("123456789", 1, 10, []),
+    ("112233445566778899", 1, 10, []),
+]
+
+
+@pytest.mark.parametrize("ids,lo,hi,expected", PERIODIC_CASES)
+def test_periodic_runs_dolma_cases(ids, lo, hi, expected):
+    from winnow.steps.runs import periodic_runs
+
+    assert list(periodic_runs([int(c) for c in ids], max_period=hi, min_period=lo)) == expected
+
+
+@pytest.fixture(scope="module")
+def word_tokenizer(tmp_path_factory):
+    """A word-level tokenizer.json (whitespace pre-tokenizer) built here: offsets are characters of the text."""
+    tokenizers = pytest.importorskip("tokenizers")
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    words = sorted(set(re.findall(r"\w+|[^\w\s]", DOC_WITH_REPS + " x a b")))
+    tok = tokenizers.Tokenizer(WordLevel({w: i for i, w in enumerate(["[UNK]", *words])}, unk_token="[UNK]"))
+    tok.pre_tokenizer = Whitespace()
+    path = tmp_path_factory.mktemp("tok") / "tokenizer.json"
+    tok.save(str(path))
+    return str(path)
+
+
+def test_token_variants(word_tokenizer):
+    v1 = steps.repetition(variant="tokenizer_repetitions_v1", tokenizer=word_tokenizer)
+    doc = v1.process(Document(id="0", text=DOC_WITH_REPS))
+    got = [(DOC_WITH_REPS[s:e], sc) for s, e, sc in doc.attributes["repetition.spans"]]
+    assert ("blah blah blah blah blah", 5) in got
+    assert ("repetitions repetitions repetitions repetitions", 4) in got
+    assert ("bass banana bass banana bass banana bass banana", 4) in got
+    text = "x x x x x x and more"  # period 1 (6 times) and period 2 (3 times) over the same characters
+    all_runs = v1.process(Document(id="1", text=text)).attributes["repetition.spans"]
+    assert all_runs == [[0, 11, 6], [0, 11, 3]]
+    v2 = steps.repetition(variant="tokenizer_repetitions_v2r2", tokenizer=word_tokenizer)
+    assert v2.process(Document(id="1", text=text)).attributes["repetition.spans"] == [[0, 11, 6]]
+    para = steps.repetition(variant="paragraph_tokenizer_repetitions_v1", tokenizer=word_tokenizer)
+    pd = para.process(Document(id="2", text="a b\n" + text))
+    assert pd.attributes["repetition.spans"][0] == [4, 15, 6]  # offsets into the whole text
+    with pytest.raises(ValueError, match="needs tokenizer"):
+        steps.repetition(variant="tokenizer_repetitions_v1").validate()

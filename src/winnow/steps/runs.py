@@ -7,6 +7,12 @@ Per document it records the highest score, the longest match and the fraction of
 (Dolma's ``doc_max_score_repetition``, ``doc_max_length_repetition``, ``doc_frac_repetition``).
 ``paragraph_repetitions_v1`` runs the same expression on each line separately.
 
+Dolma's token variants (``tokenizer_repetitions_v1``, ``paragraph_tokenizer_repetitions_v1``,
+``tokenizer_repetitions_v2r2``) look for runs of 1 to 13 token ids repeated at least 3 times
+(``periodic_runs``: Dolma's row-by-row method: the ids cut into rows of ``period``, rows equal to the row above, then
+widened by the matching ends of the neighbouring rows) and report character spans through the tokenizer's offsets;
+``tokenizer`` names the tokenizer.json (Dolma used ``allenai/eleuther-ai-gpt-neox-20b-pii-special`` from the Hub).
+
 Run as written, the expression costs time quadratic in a line's length (a 14,000-character line: 4 s; a page
 that is one 1 MB line: hours), because at every position the lazy group tries every length up to the line's end.
 winnow finds the same matches without trying lengths that cannot work: the expression can only succeed at
@@ -27,7 +33,7 @@ from typing import Any, ClassVar, Iterator, Literal
 
 from ..document import Document
 from ..registry import register
-from ..step import Filter, Reject
+from ..step import Context, Filter, Reject
 
 __all__ = ["Repetition", "char_repetitions", "DOLMA_PATTERN"]
 
@@ -166,6 +172,59 @@ def char_repetitions(text: str, direct_up_to: int | None = None) -> Iterator[tup
             pos = found.end()
 
 
+def _leading_true(row) -> int:
+    """Length of the run of True at the start of a boolean row."""
+    import numpy as np
+
+    off = np.flatnonzero(~row)
+    return int(off[0]) if len(off) else len(row)
+
+
+def periodic_runs(ids, max_period: int = 13, min_period: int = 1) -> Iterator[tuple[int, int, int, int]]:
+    """``(start, end, period, times)`` of runs of ``period`` ids repeated at least 3 times, period by period, as
+    Dolma's ``find_periodic_sequences`` reports them (overlapping runs of different periods included)."""
+    import numpy as np
+
+    a = np.asarray(ids, dtype=np.int64)
+    n = len(a)
+    for p in range(min_period, min(max_period, n // 3) + 1):
+        # rows of p ids; the last row is padded with -1 (a whole row of it when p divides n), so neither the last
+        # row nor the first (compared, wrapping round, with the last) is ever equal to the one above
+        rows = np.concatenate([a, np.full(p - n % p, -1, dtype=np.int64)]).reshape(-1, p)
+        eq = rows == np.roll(rows, 1, axis=0)
+        full = np.flatnonzero(eq.all(axis=1))
+        if not len(full):
+            continue
+        breaks = np.flatnonzero(np.diff(full) != 1) + 1
+        for grp in np.split(full, breaks):
+            r0, r1 = int(grp[0]), int(grp[-1])
+            tail = _leading_true(eq[r0 - 1][::-1])  # the row above the run ends with part of the period
+            start = (r0 - 1) * p - (tail if 0 < tail < p else 0)
+            end = (r1 + 1) * p + _leading_true(eq[r1 + 1])  # the row below starts with part of it
+            times = (end - start) // p
+            if times > 2:  # fewer repeats cannot be told apart by rows
+                yield start, end, p, times
+
+
+_VARIANTS = ("repetitions_v1", "paragraph_repetitions_v1", "tokenizer_repetitions_v1",
+             "paragraph_tokenizer_repetitions_v1", "tokenizer_repetitions_v2r2")
+_V2R2_CHUNK = 100_000  # Dolma's max_length of tokenizer_repetitions_v2r2
+_TOKENIZERS: dict[str, Any] = {}
+
+
+def _hf_tokenizer(spec: str) -> Any:
+    tok = _TOKENIZERS.get(spec)
+    if tok is None:
+        try:
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ImportError("the token variants of repetition need Hugging Face tokenizers: pip install 'winnow[tokens]'") from exc
+        from .tokens import resolve_tokenizer_file
+
+        tok = _TOKENIZERS[spec] = Tokenizer.from_file(str(resolve_tokenizer_file(spec)))
+    return tok
+
+
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     """Dolma's split_paragraphs(remove_empty=False): each line with its "\\n", offsets into the text."""
     start = 0
@@ -181,9 +240,15 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 class Repetition(Filter):
     """Dolma's repetition tagger: runs of a piece of text repeated 4+ times; max score, longest run, repeated fraction."""
 
-    # "repetitions_v1": Dolma's tagger of that name on the whole text; "paragraph_repetitions_v1": the same on
-    # each line separately (a run never crosses a line break).
-    variant: Literal["repetitions_v1", "paragraph_repetitions_v1"] = "repetitions_v1"
+    # Dolma's tagger: "repetitions_v1" (character runs in the whole text), "paragraph_repetitions_v1" (in each
+    # line), "tokenizer_repetitions_v1" (token runs in the whole text), "paragraph_tokenizer_repetitions_v1" (in
+    # each line, tokenized after a space as Dolma does), "tokenizer_repetitions_v2r2" (100,000-character chunks,
+    # runs inside a longer one left out). The token variants need `tokenizer`.
+    variant: Literal["repetitions_v1", "paragraph_repetitions_v1", "tokenizer_repetitions_v1",
+                     "paragraph_tokenizer_repetitions_v1", "tokenizer_repetitions_v2r2"] = "repetitions_v1"
+    # The tokenizer.json of the token variants: a path, an fsspec URL or hf://owner/repo/tokenizer.json (Dolma's:
+    # hf://allenai/eleuther-ai-gpt-neox-20b-pii-special/tokenizer.json, fetched once into the model cache).
+    tokenizer: str | None = None
     # Drop a document whose highest repetition score (times a piece repeats) is above this; null: tag only.
     max_score: float | None = None
     # Drop a document whose longest repeated run is longer than this many characters; null: tag only.
@@ -203,15 +268,46 @@ class Repetition(Filter):
 
     def validate(self) -> None:
         super().validate()
-        if self.variant not in ("repetitions_v1", "paragraph_repetitions_v1"):
-            raise ValueError(f"unknown variant {self.variant!r}; expected repetitions_v1 or paragraph_repetitions_v1")
+        if self.variant not in _VARIANTS:
+            raise ValueError(f"unknown variant {self.variant!r}; expected one of {', '.join(_VARIANTS)}")
+        if "tokenizer" in self.variant and not self.tokenizer:
+            raise ValueError(f"variant {self.variant} needs tokenizer: a tokenizer.json (Dolma used "
+                             "hf://allenai/eleuther-ai-gpt-neox-20b-pii-special/tokenizer.json)")
         if self.max_recorded_spans < 0:
             raise ValueError("max_recorded_spans must not be negative")
 
+    def setup(self, ctx: Context) -> None:
+        if "tokenizer" in self.variant:
+            self._tok = _hf_tokenizer(self.tokenizer or "")
+
+    def _token_runs(self, text: str) -> list[tuple[int, int, int]]:
+        enc = self._tok.encode(text, add_special_tokens=False)
+        offs = enc.offsets
+        return [(offs[s][0], offs[e - 1][1], times) for s, e, _, times in periodic_runs(enc.ids)]
+
     def spans(self, text: str) -> list[tuple[int, int, int]]:
-        if self.variant == "paragraph_repetitions_v1":
+        v = self.variant
+        if v == "paragraph_repetitions_v1":
             return [(off + s, off + e, sc) for off, line in _lines(text) for s, e, sc in char_repetitions(line)]
-        return list(char_repetitions(text))
+        if v == "repetitions_v1":
+            return list(char_repetitions(text))
+        if getattr(self, "_tok", None) is None:
+            self.setup(Context())
+        if v == "tokenizer_repetitions_v1":
+            return self._token_runs(text)
+        if v == "paragraph_tokenizer_repetitions_v1":
+            # a leading space so the first word is tokenized as it is mid-text; offsets shifted back by one
+            return [(off + s - 1, off + e - 1, sc) for off, line in _lines(text)
+                    for s, e, sc in self._token_runs(" " + line)]
+        out = []  # tokenizer_repetitions_v2r2
+        for off in range(0, len(text), _V2R2_CHUNK):
+            prev_s = prev_e = -1
+            for s, e, sc in sorted(self._token_runs(text[off: off + _V2R2_CHUNK]), key=lambda r: (r[0], -r[1], -r[2])):
+                if s >= prev_s and e <= prev_e:
+                    continue  # inside the run kept before it
+                prev_s, prev_e = s, e
+                out.append((off + s, off + e, sc))
+        return out
 
     def reject(self, doc: Document) -> Reject | None:
         text = doc.text
