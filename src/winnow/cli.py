@@ -203,6 +203,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_query(args) -> int:
+    from .query import format_table, query
+
+    from .io.base import as_path
+
+    try:
+        cols, rows = query(as_path(args.run_dir), args.sql)
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        for r in rows:
+            print(orjson.dumps(dict(zip(cols, r)), default=str).decode())
+    else:
+        print(format_table(cols, rows))
+    return 0
+
+
 def cmd_explain(args) -> int:
     from .report.explain import explain
 
@@ -307,6 +325,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="(re)build report.html for a run folder")
     sp.add_argument("run_dir")
     sp.set_defaults(fn=cmd_report)
+
+    sp = sub.add_parser("query", help="SQL (DuckDB) over a run's records: tables docs, kept, rejected, quarantine, "
+                                      "attributes")
+    sp.add_argument("run_dir")
+    sp.add_argument("sql", help="e.g. \"SELECT drop_reason, domain, count(*) FROM rejected GROUP BY ALL ORDER BY 3 "
+                                "DESC\"")
+    sp.add_argument("--json", action="store_true", help="one JSON object per row")
+    sp.set_defaults(fn=cmd_query)
 
     sp = sub.add_parser("explain", help="where a document went in a run, and every decision on its path")
     sp.add_argument("run_dir")
