@@ -284,7 +284,11 @@ class URLFilter(Filter):
             if not Path(f).expanduser().is_file():
                 raise ValueError(f"no such list file {f!r}")
         if self.blocklist is not None:
-            _blocklist_files(self.blocklist)
+            # where the lists are, without reading them (datatrove's archive is 124 MB unpacked)
+            path = _datatrove_archive() if self.blocklist == "datatrove" else Path(self.blocklist).expanduser()
+            if not (path.is_dir() or (path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")))):
+                raise ValueError(f"blocklist: {self.blocklist!r} is neither 'datatrove', a folder with domains/urls "
+                                 "files, nor a .tar.gz")
 
     def setup(self, ctx: Context) -> None:
         self._tld = _tld_extract()
