@@ -205,6 +205,9 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
     from .report.index import write_index  # explain's id/URL -> file and position index; never fails the run
 
     write_index(run_dir, log)
+    from .card import write_card  # kept/README.md, the Hub's dataset card; never fails the run
+
+    write_card(run_dir, log)
     if report:
         _write_report(run_dir, log)
     problem = quarantine_problem(stats, pipe)
