@@ -1,0 +1,68 @@
+"""A step that needs a metadata field no document has is refused before the run starts, with a message naming the
+step and the field (url_dedup used to keep every duplicate silently when the URL sat under another key)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from winnow.cli import main
+from winnow.config import load_pipeline, pipeline_from_dict
+from winnow.errors import ConfigError
+from winnow.preflight import check_needed_fields
+from winnow.run import run_pipeline
+
+from tests.helpers import write_jsonl
+
+
+def _pipe(tmp_path, records, steps, reader_extra=None, second=None):
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    stages = [{"name": "a", "reader": {"type": "jsonl", "paths": str(src), **(reader_extra or {})}, "steps": steps}]
+    if second:
+        stages.append({"name": "b", "from": "a", "steps": second})
+    return pipeline_from_dict({"executor": {"type": "inline"}, "stages": stages})
+
+
+NESTED = [{"id": str(i), "text": f"page {i % 2}", "meta": {"url": f"https://a.com/{i % 2}"}} for i in range(6)]
+
+
+@pytest.mark.parametrize("step", ["url_dedup", "url_filter"])
+def test_url_steps_refuse_documents_without_a_url(tmp_path, step):
+    pipe = _pipe(tmp_path, NESTED, [{"type": step}])
+    with pytest.raises(ConfigError) as e:
+        run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    msg = str(e.value)
+    assert f"step {step} needs the metadata field 'url'" in msg and "first 6 documents" in msg
+    assert "meta" in msg and "url_key" in msg
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_mapping_the_field_makes_the_run_work_and_dedup(tmp_path):
+    pipe = _pipe(tmp_path, NESTED, [{"type": "url_dedup"}], {"fields": {"url": "meta.url"}})
+    res = run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    assert res.stats["stages"][0]["kept"] == 2
+
+
+def test_a_custom_url_key_is_checked_and_a_later_stage_too(tmp_path):
+    recs = [{"id": "1", "text": "x", "link": "https://a.com"}]
+    check_needed_fields(_pipe(tmp_path, recs, [{"type": "url_dedup", "url_key": "link"}]))
+    with pytest.raises(ConfigError, match="stage b: step url_dedup needs the metadata field 'url'"):
+        check_needed_fields(_pipe(tmp_path, recs, [{"type": "length"}], second=[{"type": "url_dedup"}]))
+
+
+def test_c4_badwords_without_any_language_warns_unless_a_language_step_comes_first(tmp_path, capsys):
+    recs = [{"id": "1", "text": "hello there"}]
+    w = check_needed_fields(_pipe(tmp_path, recs, [{"type": "c4_badwords"}]))
+    assert len(w) == 1 and "'language'" in w[0] and "default_language='en'" in w[0]
+    assert "warning" in capsys.readouterr().err
+    assert check_needed_fields(_pipe(tmp_path, recs, [{"type": "language"}], second=[{"type": "c4_badwords"}])) == []
+    assert check_needed_fields(_pipe(tmp_path, [{**recs[0], "language": "de"}], [{"type": "c4_badwords"}])) == []
+
+
+def test_cli_says_it_as_a_configuration_error(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", NESTED)
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
+        {"name": "a", "reader": {"type": "jsonl", "paths": str(src)}, "steps": [{"type": "url_dedup"}]}]}))
+    assert main(["run", str(cfg), "-o", str(tmp_path / "run")]) == 2
+    assert "url_dedup needs the metadata field 'url'" in capsys.readouterr().err
