@@ -406,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             md.append(f"| {name} | {r['cpu']:.1f} | {r['wall']:.1f} | {n_docs / r['cpu']:.1f} | {r['kept']} | "
                       f"{r['maxrss_mb']:.0f} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |")
         md += ["", f"**winnow {b['cpu'] / a['cpu']:.1f}x datatrove per core** (CPU seconds, whole processes)", ""]
+    (OUT / "partial.md").write_text("\n".join(md))
     if "fineweb" in res:
         md += ["winnow's steps on that run:", "", *fmt_steps(step_table(res["fineweb"]["stats"]), res["fineweb"]["cpu"]), ""]
     if "default" in runs:
@@ -419,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                f"{r['cpu']:.1f} CPU s, **{n_docs / r['cpu']:.1f} docs/s per core**, peak RSS "
                f"{r['maxrss_mb']:.0f} MB, kept {r['kept']}; largest step {worst[0]} at {100 * worst[1] / tot:.0f}% "
                f"of the steps' time.", "", *fmt_steps(rows, r["cpu"]), ""]
+    (OUT / "partial.md").write_text("\n".join(md))
     if "workers" in runs:
         parts = str(OUT / "parts" / "*.warc.gz")
         one = winnow_run("w1", default_steps(), parts, "local", 1)
@@ -430,8 +432,11 @@ def main(argv: list[str] | None = None) -> int:
                "| workers | wall s | CPU s (all processes) | docs/wall-s | load avg (start/end) |", "|---:|---:|---:|---:|---|",
                f"| 1 | {one['wall']:.1f} | {one['cpu']:.1f} | {n_docs / one['wall']:.1f} | {one['load'][0]:.1f} / {one['load'][1]:.1f} |",
                f"| 2 | {two['wall']:.1f} | {two['cpu']:.1f} | {n_docs / two['wall']:.1f} | {two['load'][0]:.1f} / {two['load'][1]:.1f} |",
-               "", f"2 workers / 1 worker: **{speed:.2f}x** wall; CPU per document {two['cpu'] / one['cpu']:.2f}x "
-               "(2 workers' CPU / 1 worker's: 1.00 means no parallel overhead)", ""]
+               "", f"2 workers / 1 worker: **{speed:.2f}x** wall (with the load above: other engineers' jobs share the "
+               f"2 cores); 2 workers spend {two['cpu'] / one['cpu']:.2f}x the CPU of 1 worker (1.00: no parallel "
+               f"overhead), so on two free cores the work would take {2 * one['cpu'] / two['cpu']:.2f}x less time if the "
+               "8 shards (4 per worker) were equal.", ""]
+    (OUT / "partial.md").write_text("\n".join(md))
     if "parity" in runs:
         r = winnow_run("extract", "      - {type: html_extract}\n", str(warc), "inline")
         ext = OUT / "extracted.jsonl"
