@@ -337,8 +337,13 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
         if self.variant == "fineweb-2024-05":
             n_stop = sum(1 for w in _words(doc, self.variant) if w in stop)  # FineWeb counted occurrences
         else:  # distinct stop words present: their ids among the document's
-            known = [i for i in map(_VOCAB.ids.get, stop) if i is not None]
-            n_stop = int(np.isin(np.array(known, dtype=np.int64), ids).sum()) if known and n_tokens else 0
+            known = np.array([i for i in map(_VOCAB.ids.get, stop) if i is not None], dtype=np.int64)
+            if not known.size or not n_tokens:
+                n_stop = 0
+            elif known.size <= 16:  # a few ids: one broadcast compare beats np.isin's sorts (~10x on 2k tokens)
+                n_stop = int((ids[:, None] == known[None, :]).any(axis=0).sum())
+            else:
+                n_stop = int(np.isin(known, ids).sum())
         return {
             "words": n_words,
             "mean_word_length": chars / n_words if n_words else 0.0,
