@@ -375,7 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     if not data.is_absolute():
         data = (ROOT / data).resolve()
     runs = args.runs.split(",")
-    info = build_warc(data, OUT, args.limit)
+    if runs == ["none"]:  # the child that builds the WARC (see below)
+        info = build_warc(data, OUT, args.limit)
+        (OUT / "warc.json").write_text(json.dumps(info))
+        return 0
+    # Built in a child process: a side's peak RSS (ru_maxrss) counts the memory of the process it was forked from
+    # (Linux keeps the pre-exec high-water mark), so this driver must stay small.
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--data", str(data), "--runs", "none"]
+                   + (["--limit", str(args.limit)] if args.limit else []), check=True)
+    info = json.loads((OUT / "warc.json").read_text())
     warc = OUT / "pages.warc.gz"
     print(f"WARC: {info['records']} records ({info['pages']} pages {info['sources']} + {info['extras']} other), "
           f"{info['bytes'] / 1e6:.1f} MB gzipped, {info['html_bytes'] / 1e6:.1f} MB payload", flush=True)
