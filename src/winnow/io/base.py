@@ -704,8 +704,11 @@ def doc_from_record(rec: dict[str, Any], *, text_key: str, id_key: str, default_
     A foreign record whose ``metadata`` is an object (datatrove's JSONL and Parquet layout ``{"text", "id",
     "metadata": {"url", "language", ...}}``, Dolma's ``{"id", "text", "source", "added", "metadata"}``) has it
     merged into the document's metadata, so ``url_dedup`` finds ``metadata["url"]`` and ``c4_badwords`` the
-    language; a nested key that clashes with a top-level field of another value stays in ``metadata["metadata"]``."""
-    if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text" and not fields:
+    language; a nested key that clashes with a top-level field of another value stays in ``metadata["metadata"]``.
+
+    ``fields`` ({metadata name: field or dotted path}) moves values of a foreign record into metadata; ``text_key``
+    and ``id_key`` may be dotted paths too (the value is moved out of its nested object, never copied)."""
+    if "attributes" in rec and "edits" in rec and "metadata" in rec and text_key == "text":
         return Document.from_dict(rec)
     meta = dict(rec)
     text = _pop(meta, text_key)

@@ -268,10 +268,10 @@ class ParquetReader(Reader):
     # A file larger than this is read as several shards of whole row groups, so one big file uses every worker;
     # 0: one shard per file.
     shard_size_mb: float = 256.0
-    # As JsonlReader: the layout (winnow | datatrove | dolma), Dolma attribute sets, metadata from other (dotted)
-    # columns, and per file skip / sample / seed / limit (documents left out are not read).
+    # As JsonlReader: the layout (winnow | datatrove | dolma), metadata from other (dotted) columns, and per file
+    # skip / sample / seed / limit (documents left out are not read). (Dolma's attribute files are JSONL beside
+    # JSONL documents: `attributes` is the JSONL reader's.)
     format: str = "winnow"
-    attributes: list[str] | None = None
     fields: dict[str, str] | None = None
     skip: int = 0
     sample: float = 1.0
@@ -286,7 +286,7 @@ class ParquetReader(Reader):
         return input_files(keys)
 
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
-        items = read_format(self._read_file(shard), shard, self.format, self.attributes)
+        items = read_format(self._read_file(shard), shard, self.format, None)
         return select_records(items, self.limit, self.skip, self.sample, self.seed)
 
     def _read_file(self, shard: str) -> Iterator[Document | Quarantine]:
@@ -387,7 +387,7 @@ class ParquetReader(Reader):
 
     def _doc(self, row: dict, native: bool, shard: str, stem: str, row_no: int) -> Document | Quarantine:
         try:
-            if native and self.format == "winnow" and not self.fields:
+            if native and self.format == "winnow":  # winnow's own rows read back whole (`fields` is for others)
                 return _row_to_doc(row)
             if self.format != "winnow" and isinstance(row.get("metadata"), dict):
                 # a struct column has one set of keys for every row: a key a row did not have reads as null
