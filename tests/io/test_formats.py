@@ -138,6 +138,26 @@ def test_write_then_read_with_the_same_format_gives_the_same_documents(tmp_path,
     assert bare[0].metadata == docs[0].metadata
 
 
+def test_dolma_side_files_hold_dolma_attribute_spans(tmp_path):
+    doc = Document(id="a", text="hello world", metadata={"source": "s"},
+                   attributes={"gopher_quality.words": 2, "lang.score": 0.75, "classify.labels": ["x"],
+                               "flag": True, "quality__gopher__word_count": [[0, 11, 2.0]]},
+                   edits=[Edit(0, 1, "c4_quality", "line", "h")], drop=Drop("length", "too_short", 11.0, 100.0))
+    path = tmp_path / "run" / "kept" / "s" / "00000.jsonl.zst"
+    side = side_path(path)
+    path.parent.mkdir(parents=True)
+    side.parent.mkdir(parents=True)
+    h = JsonlWriter(format="dolma").open(path, side=side)
+    h.write(doc)
+    h.close()
+    (rec,) = _lines(side)
+    assert rec["id"] == "a" and rec["attributes"] == {
+        "winnow__gopher_quality__words": [[0, 11, 2]], "winnow__lang__score": [[0, 11, 0.75]],
+        "quality__gopher__word_count": [[0, 11, 2.0]]}  # Dolma's own spans stay as they are
+    assert rec["winnow_attributes"] == {"classify.labels": ["x"], "flag": True}
+    assert _docs(JsonlReader(paths=str(path), format="dolma")) == [doc]
+
+
 def test_datatrove_writer_without_side_files_writes_only_datatrove_fields(tmp_path):
     w = JsonlWriter(format="datatrove", compression="none", side_files=False)
     assert not w.writes_side
@@ -157,32 +177,37 @@ def test_format_and_fields_are_alternatives():
         JsonlReader(attributes=["q"]).validate()
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
-def test_a_run_writes_datatrove_and_a_second_run_reads_that_folder_as_is(tmp_path, real_docs, kind):
+@pytest.mark.parametrize("kind,fmt", [("jsonl", "datatrove"), ("parquet", "datatrove"), ("jsonl", "dolma")])
+def test_a_run_writes_datatrove_and_a_second_run_reads_that_folder_as_is(tmp_path, real_docs, kind, fmt, capsys):
     src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 30))
     cfg = tmp_path / "p.yaml"
     cfg.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
         {"name": "a", "reader": {"type": "jsonl", "paths": str(src)},
-         "steps": [{"type": "gopher_quality"}], "writer": {"type": kind, "format": "datatrove"}},
+         "steps": [{"type": "gopher_quality"}], "writer": {"type": kind, "format": fmt}},
         {"name": "b", "from": "a", "steps": [{"type": "length", "min_chars": 3000}],
-         "writer": {"type": kind, "format": "datatrove"}}]}))
+         "writer": {"type": kind, "format": fmt}}]}))
     run_pipeline(load_pipeline(cfg), tmp_path / "run", "inline", log=False)
     ext = ".jsonl.zst" if kind == "jsonl" else ".parquet"
     kept_b = tmp_path / "run" / "kept" / "b" / f"00000{ext}"
     # stage b read stage a's datatrove files with their side files: the attributes of both stages are there
-    docs = _docs((JsonlReader if kind == "jsonl" else ParquetReader)(paths=str(kept_b), format="datatrove"))
+    docs = _docs((JsonlReader if kind == "jsonl" else ParquetReader)(paths=str(kept_b), format=fmt))
     assert docs and all("gopher_quality.words" in d.attributes and "length.chars" in d.attributes for d in docs)
     assert any(d.metadata.get("url") for d in docs)
     # a second run on the datatrove folder: no conversion step
     cfg2 = tmp_path / "p2.yaml"
     cfg2.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
-        {"name": "c", "reader": {"type": kind, "format": "datatrove",
+        {"name": "c", "reader": {"type": kind, "format": fmt,
                                  "paths": str(tmp_path / "run" / "kept" / "b" / f"*{ext}")},
          "steps": [{"type": "url_dedup"}]}]}))
     res = run_pipeline(load_pipeline(cfg2), tmp_path / "run2", "inline", log=False)
     out = _docs(JsonlReader(paths=str(tmp_path / "run2" / "kept" / "c" / "*.jsonl.zst")))
     assert [d.id for d in out] == [d.id for d in docs]
     assert out[0].metadata["url"] == docs[0].metadata["url"]
+    # explain reads the side files of the peer's layout: the decisions of stage a are there
+    from winnow.cli import main
+    capsys.readouterr()
+    assert main(["explain", str(tmp_path / "run"), docs[0].id, "--json"]) == 0
+    assert "gopher_quality" in capsys.readouterr().out
 
 
 # --- reader options -------------------------------------------------------------------------------------------

@@ -108,12 +108,61 @@ def side_path(doc_path: Path | RemotePath) -> Path | RemotePath:
     return kind_dir.parent / "attributes" / kind_dir.name / stage_dir.name / (_stem(doc_path.name) + SIDE_EXTENSION)
 
 
+_DOLMA_SET = "winnow"  # the attribute set name winnow's signals carry in Dolma's "<set>__<tagger>__<name>" keys
+
+
+def _is_span_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(s, list) and len(s) == 3 for s in v)
+
+
+def dolma_side_record(doc: Document) -> dict[str, Any]:
+    """The side record in Dolma's attribute format: ``attributes`` maps ``winnow__<step>__<signal>`` to one span
+    over the whole text, ``[[0, len(text), value]]``, for every numeric signal (the form Dolma's mixer filters
+    on); attributes already in Dolma's form (span lists read from Dolma files) stay as they are. What Dolma cannot
+    hold (text, lists, mappings, booleans, keys that do not split at a dot) is in ``winnow_attributes``; metadata,
+    edits and the drop as in winnow's side records. ``decode_side`` gives the attributes back exactly."""
+    spans: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    n = len(doc.text)
+    for k, v in doc.attributes.items():
+        step, dot, signal = str(k).partition(".")
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+        if numeric and dot and step and signal and "__" not in step and "__" not in signal:
+            spans[f"{_DOLMA_SET}__{step}__{signal}"] = [[0, n, v]]
+        elif _is_span_list(v) and "__" in str(k) and not str(k).startswith(_DOLMA_SET + "__"):
+            spans[k] = v
+        else:
+            rest[k] = v
+    out = side_record(doc)
+    out["attributes"] = spans
+    out["winnow_attributes"] = rest
+    return out
+
+
+def decode_side(side: dict[str, Any]) -> dict[str, Any]:
+    """A side record with winnow's attributes, whichever layout wrote it (winnow's or Dolma's)."""
+    if "winnow_attributes" not in side:
+        return side
+    attrs: dict[str, Any] = {}
+    for k, v in (side.get("attributes") or {}).items():
+        if k.startswith(_DOLMA_SET + "__") and _is_span_list(v) and len(v) == 1:
+            _, step, signal = k.split("__", 2)
+            attrs[f"{step}.{signal}"] = v[0][2]
+        else:
+            attrs[k] = v
+    attrs.update(side.get("winnow_attributes") or {})
+    out = {k: v for k, v in side.items() if k != "winnow_attributes"}
+    out["attributes"] = attrs
+    return out
+
+
 class SideWriter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, fmt: str = "winnow"):
         self._f = open_write(path, 3)
+        self._record = dolma_side_record if fmt == "dolma" else side_record
 
     def write(self, doc: Document) -> None:
-        self._f.write(orjson.dumps(side_record(doc), option=orjson.OPT_SERIALIZE_NUMPY))
+        self._f.write(orjson.dumps(self._record(doc), option=orjson.OPT_SERIALIZE_NUMPY))
         self._f.write(b"\n")
 
     def close(self) -> None:
@@ -139,7 +188,7 @@ def merge_side_docs(items: Iterator[Document | Any], side: Path | RemotePath) ->
         if rec is None or str(rec.get("id")) != item.id:
             raise ValueError(f"{side}: side file out of step with its documents file at id {item.id!r} "
                              f"(side record: {None if rec is None else rec.get('id')!r})")
-        yield Document.from_dict({**rec, "text": item.text})
+        yield Document.from_dict({**decode_side(rec), "text": item.text})
 
 
 def merge_side(rows: Iterator[dict[str, Any]], sides: Iterator[dict[str, Any]], text_field: str, id_field: str,
@@ -147,6 +196,7 @@ def merge_side(rows: Iterator[dict[str, Any]], sides: Iterator[dict[str, Any]], 
     """Whole winnow records from documents rows and their side records (same order, same ids)."""
     for row in rows:
         side = next(sides, None)
+        side = decode_side(side) if side is not None else None
         rid = row.get(id_field)
         if side is None or str(side.get("id")) != str(rid):
             raise ValueError(f"{where}: side file out of step with the documents file at id {rid!r} "

@@ -172,7 +172,7 @@ class _JsonlHandle(WriterHandle):
     def __init__(self, path: Path, level: int, fields=None, side: Path | None = None, fmt: str = "winnow"):
         self._f = open_write(path, level)
         self._pairs = normalize_fields(fields)
-        self._side = SideWriter(side) if side is not None else None
+        self._side = SideWriter(side, fmt) if side is not None else None
         self._fmt = fmt
 
     def write(self, doc: Document) -> None:

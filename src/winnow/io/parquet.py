@@ -506,7 +506,7 @@ class _ParquetHandle(WriterHandle):
             self._pairs = [("_fmt", "_fmt")]  # the rows are the format's records; the schema comes at first flush
         elif self._pairs is None and side is not None:
             self._pairs = [("id", "id"), ("text", "text"), ("metadata", "metadata")]
-        self._side = SideWriter(side) if side is not None else None
+        self._side = SideWriter(side, fmt) if side is not None else None
         self._schema = SCHEMA if self._pairs is None else None  # a selection's other columns: typed at first flush
         self._writer: pq.ParquetWriter | None = None
         self._rows: list[dict] = []
