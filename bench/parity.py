@@ -293,12 +293,15 @@ def main() -> None:
                     "repetition and sample against their references instead")
     ap.add_argument("--adblock-list", default=None, help="with --filters: an Adblock Plus list to compare url_filter's "
                     "adblock subset with Dolma's engine on (e.g. Dolma's tests/data/urls/easylist.txt.gz)")
+    ap.add_argument("--only", default=None, help="with --filters: comma-separated sections (url, c4_paragraph, "
+                    "symbol_lines, regex, repetition, tokens, sample)")
     args = ap.parse_args()
     data = Path(args.data)
     if not data.is_absolute():
         data = (ROOT / data).resolve()
     if args.filters:
-        filters_parity(data, args.limit, args.out, args.adblock_list)
+        filters_parity(data, args.limit, args.out, args.adblock_list,
+                       set(args.only.split(",")) if args.only else None)
         return
     docs = load_docs(data, args.limit)
     counts = Counter(s.split(":")[0] for s, _, _ in docs)
@@ -374,7 +377,9 @@ def _urls(data: Path) -> list[tuple[str, str]]:
     return out
 
 
-def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_list: str | None) -> None:
+def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_list: str | None,
+                   only: set[str] | None = None) -> None:
+    """``only``: a subset of url, c4_paragraph, symbol_lines, regex, repetition, tokens, sample."""
     import re
 
     from datatrove.data import Document as DTDoc
@@ -398,13 +403,16 @@ def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_
         rows.append(f"| {name} | {ref} | {n} | {ref_drops} | {my_drops} | {100 * agree / max(n, 1):.2f}% | "
                     f"{n - agree} | {extra} |")
 
+    def want(section):
+        return only is None or section in only
+
     # url_filter vs URLFilter, integrated lists (FineWeb's configuration)
     t0 = time.process_time()
-    urls = _urls(data)
+    urls = _urls(data) if want("url") else []
     ref = URLFilter()
     mine = S.url_filter(blocklist="datatrove")
     mine.setup(None)
-    for group in ("corpus", "synthetic"):
+    for group in ("corpus", "synthetic") if want("url") else ():
         sel = [u for g, u in urls if g == group]
         agree = rd = md = 0
         reasons = Counter()
@@ -423,10 +431,11 @@ def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_
         row(f"url_filter [{group}]", "datatrove URLFilter()", len(sel), rd, md, agree,
             "reasons: " + ", ".join(f"{k or 'keep'} {v}" for k, v in sorted(reasons.items(), key=lambda kv: str(kv[0]))))
         notes += [f"- url_filter {group} disagreement: {x}" for x in dis]
-    notes.append(f"- url_filter: {len(urls)} URLs, {time.process_time() - t0:.1f} s CPU (both sides, list loading included)")
+    if want("url"):
+        notes.append(f"- url_filter: {len(urls)} URLs, {time.process_time() - t0:.1f} s CPU (both sides, list loading included)")
 
     # adblock subset vs Dolma's engine
-    if adblock_list:
+    if adblock_list and want("url"):
         import importlib.machinery
         import importlib.util
 
@@ -466,29 +475,31 @@ def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_
     # c4_paragraph vs C4ParagraphFilter
     ref, mine = C4ParagraphFilter(), S.c4_paragraph()
     agree = rd = md = 0
-    for _, did, text in docs:
+    for _, did, text in docs if want("c4_paragraph") else ():
         rk = ref.filter(DTDoc(text=text, id=did)) is True
         mk = mine.process(Document(id=did, text=text)).drop is None
         rd += not rk
         md += not mk
         agree += rk == mk
-    row("c4_paragraph", "datatrove C4ParagraphFilter", len(docs), rd, md, agree)
+    if want("c4_paragraph"):
+        row("c4_paragraph", "datatrove C4ParagraphFilter", len(docs), rd, md, agree)
 
     # symbol_lines vs SymbolLinesFormatter: the text must be identical and rebuild from the edits
     ref, mine = SymbolLinesFormatter(), S.symbol_lines()
     same = changed = rebuilt = 0
-    for _, did, text in docs:
-        want = ref.format(text)
+    for _, did, text in docs if want("symbol_lines") else ():
+        expected = ref.format(text)
         d = mine.process(Document(id=did, text=text))
-        same += d.text == want
-        changed += want != text
+        same += d.text == expected
+        changed += expected != text
         rebuilt += undo_edits(d.text, d.edits) == text
-    row("symbol_lines (output text)", "datatrove SymbolLinesFormatter", len(docs), changed, changed, same,
-        f"texts changed {changed}; input rebuilt from edits {rebuilt}/{len(docs)}")
+    if want("symbol_lines"):
+        row("symbol_lines (output text)", "datatrove SymbolLinesFormatter", len(docs), changed, changed, same,
+            f"texts changed {changed}; input rebuilt from edits {rebuilt}/{len(docs)}")
 
     # regex vs RegexFilter (datatrove: drop when found), a few patterns a user writes
     for pat in (r"(?i)copyright", r"(?i)lorem ipsum", r"\b\d{3}[-.]\d{3}[-.]\d{4}\b", r"(?m)^\s*(cookie|privacy)",
-                r"[\u0600-\u06FF]{5,}"):
+                r"[\u0600-\u06FF]{5,}") if want("regex") else ():
         ref, mine = RegexFilter(pat), S.regex(pattern=pat)
         agree = rd = md = 0
         for _, did, text in docs:
@@ -503,32 +514,61 @@ def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_
     # expression plus split_paragraphs; its module needs Dolma's full dependency set)
     rx = re.compile(r"(.+?)(\s?\1){3,}")
     short = [d for d in docs if max(map(len, d[2].split("\n"))) <= 5000]  # the expression is quadratic per line
-    for variant in ("repetitions_v1", "paragraph_repetitions_v1"):
+    for variant in ("repetitions_v1", "paragraph_repetitions_v1") if want("repetition") else ():
         mine = S.repetition(variant=variant, max_recorded_spans=10**9)
         same = n_spans = 0
         t_ref = t_mine = 0.0
         for _, did, text in short:
             t = time.process_time()
             if variant == "repetitions_v1":
-                want = [[m.start(), m.end(), m.group(0).count(m.group(1))] for m in rx.finditer(text)]
+                expect = [[m.start(), m.end(), m.group(0).count(m.group(1))] for m in rx.finditer(text)]
             else:
-                want = []
+                expect = []
                 for m0 in re.finditer(r"[^\n]*\n|[^\n]+$", text):
-                    want += [[m0.start() + m.start(), m0.start() + m.end(), m.group(0).count(m.group(1))]
+                    expect += [[m0.start() + m.start(), m0.start() + m.end(), m.group(0).count(m.group(1))]
                              for m in rx.finditer(m0.group(0))]
             t_ref += time.process_time() - t
             t = time.process_time()
             got = mine.process(Document(id=did, text=text)).attributes["repetition.spans"]
             t_mine += time.process_time() - t
-            same += got == want
-            n_spans += len(want)
+            same += got == expect
+            n_spans += len(expect)
         row(f"repetition [{variant}]", "Dolma's expression", len(short), "-", "-", same,
             f"{n_spans} runs; CPU {t_ref:.1f} s (expression) vs {t_mine:.1f} s (winnow)")
-    notes.append(f"- repetition: documents with a line over 5,000 characters left out ({len(docs) - len(short)}): "
-                 "the expression alone takes seconds to minutes on them")
+    if want("repetition"):
+        notes.append(f"- repetition: documents with a line over 5,000 characters left out ({len(docs) - len(short)}): "
+                     "the expression alone takes seconds to minutes on them")
+
+    # token runs: winnow's periodic_runs vs Dolma's find_periodic_sequences (its utils module loaded from the
+    # installed wheel by path: it needs only numpy) on the word ids of every document (Dolma's tokenizer, GPT-NeoX,
+    # is not available offline; the run finder is the same whatever the ids are)
+    try:
+        import importlib.util
+
+        import numpy as np
+
+        if not want("tokens"):
+            raise LookupError("not asked for")
+        spec = importlib.util.find_spec("dolma")
+        util_path = Path(next(iter(spec.submodule_search_locations))) / "taggers/repetitions/utils.py"
+        uspec = importlib.util.spec_from_file_location("dolma_rep_utils", util_path)
+        umod = importlib.util.module_from_spec(uspec)
+        uspec.loader.exec_module(umod)
+    except Exception as exc:  # Dolma's wheel is optional here
+        notes.append(f"- token runs: Dolma's find_periodic_sequences not loadable ({exc}); not compared")
+    else:
+        vocab: dict[str, int] = {}
+        same = n_runs = 0
+        for _, did, text in docs:
+            ids = np.array([vocab.setdefault(w, len(vocab)) for w in text.split()], dtype=np.int64)
+            expect = [tuple(int(x) for x in r) for r in umod.find_periodic_sequences(ids, max_period=13)]
+            same += expect == list(runs.periodic_runs(ids))
+            n_runs += len(expect)
+        row("repetition token runs", "Dolma find_periodic_sequences", len(docs), "-", "-", same,
+            f"{n_runs} runs over whitespace-word ids (periods 1-13)")
 
     # sample: datatrove's SamplerFilter draws a random stream, so only the kept share is comparable
-    for rate in (0.1, 0.5):
+    for rate in (0.1, 0.5) if want("sample") else ():
         kept = sum(S.sample(rate=rate).process(Document(id=did, text=t)).drop is None for _, did, t in docs)
         notes.append(f"- sample rate={rate}: kept {kept}/{len(docs)} = {kept / len(docs):.3f}")
 
