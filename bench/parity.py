@@ -554,6 +554,8 @@ def filters_parity(data: Path, limit: int | None, out_path: str | None, adblock_
         uspec = importlib.util.spec_from_file_location("dolma_rep_utils", util_path)
         umod = importlib.util.module_from_spec(uspec)
         uspec.loader.exec_module(umod)
+    except LookupError:
+        pass
     except Exception as exc:  # Dolma's wheel is optional here
         notes.append(f"- token runs: Dolma's find_periodic_sequences not loadable ({exc}); not compared")
     else:
