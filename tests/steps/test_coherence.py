@@ -247,3 +247,18 @@ def test_without_the_model_files_the_rules_still_run(monkeypatch):
     assert a.score == 0.0 and a.logits == {}
     doc = _clean(SPECIMEN)
     assert "To subscribe to this RSS feed" not in doc.text  # chrome patterns need no model
+
+
+def test_chrome_rules_spare_content_glued_to_or_shaped_like_chrome():
+    text = (
+        "The hospital opened a new ward for children this spring.\n"
+        "The clinic is hiring nurses and midwives for the new ward: Post a Comment\n"
+        "|jigsaw 2010-02-27 21:24 ||I am no expert but did you enter every setting of the router and the computer?\n"
+        ":-)\n"
+        "The ward has twenty beds and a playroom for the young patients.\n"
+    )
+    doc = _clean(text)
+    assert "The clinic is hiring nurses and midwives for the new ward:" in doc.text
+    assert "Post a Comment" not in doc.text
+    assert "did you enter every setting of the router" in doc.text
+    assert ":-)" in doc.text
