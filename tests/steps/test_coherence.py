@@ -262,3 +262,14 @@ def test_chrome_rules_spare_content_glued_to_or_shaped_like_chrome():
     assert "Post a Comment" not in doc.text
     assert "did you enter every setting of the router" in doc.text
     assert ":-)" in doc.text
+
+
+def test_lists_of_institutions_and_one_line_tables_are_content():
+    institutes = ("Les principaux instituts sont les suivants : - National Heart, Lung and Blood Institute, - National "
+                  "Cancer Institute, - National Institute of Mental Health, - University of Maryland Medical School.")
+    table = "|名称||营业产品||停留时间||说明| |时尚珠宝展示中心||珠宝，乳胶制品，皮具||2小时||购物自愿、谨慎购物，无条件退换货，手续费不超过5%。"
+    citation = ("Stearns, Stephen; Hoekstra, Rolf: Evolution, an introduction, pp. 366-370, Oxford University Press, "
+                "Oxford, 2005, ISBN 978-0-19-925563-4, Journal of Biology review.")
+    got = {text: s.reason for text in (institutes, table, citation) for s in analyse(text).sentences}
+    assert got[institutes] is None and got[table] is None
+    assert got[citation] == "reference_list"

@@ -196,6 +196,12 @@ _REFWORDS = re.compile(
     r"archived|vol|pp|edition|publisher|library|institute|review|magazine|site|history|educational)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+_CITATION = re.compile(
+    r"\b(?:isbn|doi|pp?|vol|retrieved|press|journal|edition|archived|publisher|accessed|l\u00e4st|consult\u00e9|"
+    r"abgerufen|arkiverad|hentet|diakses)\b|\^|\[\d+\]|\u2191", re.IGNORECASE)
+_SOURCE_SITES = re.compile(r"\b(?:biography|encyclop(?:a)?edia|wikipedia|dictionary|britannica|educational)\b",
+                           re.IGNORECASE)
 _SEPARATORS = re.compile(r",\s|\s[-\u2013|\u00b7\u2022]\s|;\s")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _WEB_WORDS = frozenset(
@@ -286,6 +292,15 @@ _DETACHED = re.compile(r"^[A-Z\u00c0-\u00de][\w'-]*(?:\s[A-Z\u00c0-\u00de0-9&][\
 
 
 _BARS = re.compile(r"[|\u00a6]+")
+
+
+def _long_cell(text: str) -> bool:
+    """A cell of 7+ words or 15+ Chinese/Japanese characters: a table of data or text glued to a bar, not a
+    navigation bar (whose cells are link labels: "Home", "Privacy & Cookies Policy")."""
+    for cell in _BARS.split(text):
+        if len(cell.split()) >= 7 or len(_CJK.findall(cell)) >= 15:
+            return True
+    return False
 _EMOTICON = re.compile(r"^[:;=8][-']?[()\[\]DPpOo3|/\\*]+$")  # ":-)" in a comment is the author's, not layout
 
 
@@ -315,8 +330,8 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
             return
     bars = s.bars = len(_BARS.findall(text))  # runs: "||" between two cells is one separator
     # "||" is table debris when the cells are short; a forum post or wiki text with "||" in it is not.
-    if (bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
-            bars >= 2 and text[0] == "|" == text[-1]):
+    if bars and ((bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
+            bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
     if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text) and not (
@@ -334,7 +349,11 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         seps = len(_SEPARATORS.findall(text))
         if seps >= 4:
             refs = len(_REFWORDS.findall(text))
-            if refs >= 3:
+            # Lists of institutes, colleges or prizes have the words but are content: a citation has a year and
+            # a mark of publication (ISBN, DOI, pages, volume, press, journal, "retrieved"); a box of web sources
+            # names reference sites ("RT Russiapedia - Biography of ...", "... Encyclopedia - ...").
+            if refs >= 3 and ((_YEAR.search(text) and _CITATION.search(text))
+                              or len(_SOURCE_SITES.findall(text)) >= 2):
                 words = [w for w in text.split() if w[0].isalpha()]
                 caps = sum(1 for w in words if w[0].isupper()) / max(1, len(words))
                 if caps >= 0.5:
