@@ -43,6 +43,11 @@ class RunResult(RunOutputs):
 def _count_records(path: Path | RemotePath) -> int:
     if not path.exists():
         return 0
+    from .io.tokenized import count_documents
+
+    n_docs = count_documents(path)  # a tokenized writer's file: its index says (None for document files)
+    if n_docs is not None:
+        return n_docs
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 

@@ -146,7 +146,9 @@ def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, 
                                  {"type": "tokenize", "tokenizer": str(tok_path)}],
                        "writer": {"type": fmt, "tokenizer": str(tok_path)},
                        "rejects": {"type": "jsonl"}}]}
-    res = run_pipeline(pipeline_from_dict(cfg), tmp_path / "run", "inline", log=False, report=False)
+    # --verify re-counts every output file against the ledger: the token files by their index
+    res = run_pipeline(pipeline_from_dict(cfg), tmp_path / "run", "inline", log=False, report=False,
+                       verify_files=True)
     folder = tmp_path / "run" / "kept" / "main"
     ext = {"megatron": ".bin", "datatrove": ".ds", "nanogpt": ".bin"}[fmt]
     files = sorted(folder.glob("*" + ext))

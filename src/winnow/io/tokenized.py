@@ -182,10 +182,11 @@ class TokenizedHandle(WriterHandle):
         ids = token_ids(doc, self._tok)
         if ids is None:
             ids = self._tok.encode(doc.text)
-        if self._bos is not None or self._eos is not None:
-            ids = ([self._bos] if self._bos is not None else []) + list(ids) + \
-                  ([self._eos] if self._eos is not None else [])
-        self._sink.append(np.asarray(ids))
+        if self._bos is not None:
+            ids = [self._bos, *ids]
+        if self._eos is not None:
+            ids = [*ids, self._eos]
+        self._sink.append(ids)
 
     def close(self) -> None:
         self._sink.close()
@@ -313,3 +314,23 @@ def iter_documents(path: str | Path, fmt: str) -> Iterator[np.ndarray]:
     tf = read_tokenized(path, fmt)
     for i in range(len(tf)):
         yield tf.document(i)
+
+
+def count_documents(path: Any) -> int | None:
+    """The number of documents in a tokenized file, from its index alone (``winnow run --verify``); None when the
+    path is not a tokenized file. Works on Path and RemotePath."""
+    name = path.name
+    if name.endswith(".ds"):
+        index = companion_path(path, ".ds", ".ds.index")
+        return len(index.read_bytes()) // 8 if index.exists() else None
+    if name.endswith(".bin"):
+        idx = companion_path(path, ".bin", ".idx")
+        if idx.exists():
+            raw = idx.read_bytes()
+            return struct.unpack_from("<Q", raw, 18)[0] if raw[:9] == MEGATRON_HEADER else None
+        docs = companion_path(path, ".bin", ".docs.npy")
+        if docs.exists():
+            import io
+
+            return len(np.load(io.BytesIO(docs.read_bytes()))) - 1
+    return None
