@@ -135,3 +135,19 @@ def test_url_filter_validation(tmp_path):
         steps.url_filter(adblock_files=[str(tmp_path / "none.txt")]).validate()
     with pytest.raises(ValueError, match="soft_word_threshold"):
         steps.url_filter(soft_word_threshold=0).validate()
+
+
+# Dolma tests/python/test_urls.py::test_links_tagger (Apache-2.0): its link list and the URLs it checks
+DOLMA_LINKS = ["http://example.com/foo/bar\n", "https://example2.com/foo\n"]
+DOLMA_LINK_CASES = [("http://example.com/foo/bar", True), ("https://example.com/foo/bar", True),
+                    ("example.com/foo/bar/", True), ("http://example.com/foo/", False),
+                    ("https://example.com/foo/bar/baz", False), ("s3://example2.com/foo", True),
+                    ("https://example2.com/foo/bar", False)]
+
+
+@pytest.mark.parametrize("url,blocked", DOLMA_LINK_CASES)
+def test_dolma_link_list_golden_cases(tmp_path, url, blocked):
+    f = tmp_path / "links.txt"
+    f.write_text("".join(DOLMA_LINKS))
+    step = steps.url_filter(url_files=[str(f)], use_integrated_lists=False)
+    assert (_verdict(step, url) == "url_list") is blocked

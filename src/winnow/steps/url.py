@@ -16,14 +16,16 @@ finds it in an installed datatrove) or to a folder holding ``domains`` and ``url
 
 Dolma's lists, after the datatrove rules:
 
-7. ``domain_list``: files read as Dolma's domain taggers read them: one domain a line, hosts-file lines
+7. ``url_list``: link lists read as Dolma's URL taggers read them (the same line formats): a URL matches when its
+   ``host[:port]/path``, lowercased, without scheme, query or trailing ``/``, is listed.
+8. ``domain_list``: files read as Dolma's domain taggers read them: one domain a line, hosts-file lines
    (``0.0.0.0 example.com``), or ``||example.com^``; ``#``, ``;`` and ``!`` lines are comments. The URL's host
    (lowercased, one leading ``www.`` removed) matches exactly, with or without ``www.``. (Dolma strips the leading
    characters ``w`` and ``.`` instead of the prefix ``www.``, so ``wikipedia.org`` never matches there; winnow
    removes the prefix.)
-8. ``adblock_rule``: Adblock Plus rules, the subset Dolma's URL blocker sees on a page URL: ``||domain^`` (that
+9. ``adblock_rule``: Adblock Plus rules, the subset Dolma's URL blocker sees on a page URL: ``||domain^`` (that
    host and its subdomains), ``||domain/path`` and plain rules (a case-insensitive substring of the URL), ``!``
-   comments. Left out, and counted in ``url_filter.skipped_rules`` of the step's log line: exception rules
+   comments. Left out, and counted in an info log line when the step sets up: exception rules
    (``@@``), rules with options (``$image``, ``$third-party``...), element hiding (``##``), wildcards (``*``),
    separators ``^`` other than at a domain anchor's end, start/end anchors (``|http``), and regex rules (``/re/``).
 """
@@ -45,7 +47,7 @@ from ..document import Document
 from ..registry import register
 from ..step import Context, Filter, Reject
 
-__all__ = ["URLFilter", "read_domain_list", "read_adblock_rules"]
+__all__ = ["URLFilter", "read_domain_list", "read_link_list", "read_adblock_rules", "dolma_link"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,43 @@ def read_domain_list(lines: Iterable[str]) -> set[str]:
             host = _host(ln if "://" in ln else "http://" + ln)
             if host:
                 out.add(_host_key(host))
+    return out
+
+
+def dolma_link(url: str) -> str:
+    """A URL as Dolma's link taggers compare it: host[:port]/path, lowercased, no scheme, query or trailing "/"."""
+    u = url.strip()
+    try:
+        p = urlsplit(u if "://" in u else "//" + u)
+        port = p.port
+    except ValueError:
+        return ""
+    host = p.hostname or ""
+    return f"{host}{f':{port}' if port else ''}{p.path}".rstrip("/").lower()
+
+
+def read_link_list(lines: Iterable[str]) -> set[str]:
+    """Links from a list as Dolma's URL taggers read it (plain, hosts-file and ||domain^ lines)."""
+    out: set[str] = set()
+    for ln in lines:
+        ln = ln.strip().lower()
+        if not ln or ln[0] in "#;!":
+            continue
+        m = _HOSTS_LINE.match(ln)
+        if m:
+            ip, host = m.group(1), m.group(2)
+            if ip not in ("127.0.0.1", "0.0.0.0", "::1") and _is_ip(ip):
+                out.add(ip)
+            if host not in ("localhost", "localdomain"):
+                out.add(dolma_link(host))
+            continue
+        if _DOLMA_LINE_URL.match(ln):
+            out.add(dolma_link(ln))
+            continue
+        m = _ABP_DOMAIN.match(ln)
+        if m:
+            out.add(m.group(1))
+    out.discard("")
     return out
 
 
@@ -264,6 +303,9 @@ class URLFilter(Filter):
     soft_banned_words: list[str] = field(default_factory=list)
     # Domain list files read as Dolma's domain taggers read them (plain, hosts-file or ||domain^ lines).
     domain_files: list[str] = field(default_factory=list)
+    # Link list files read as Dolma's URL taggers read them: a document's URL matches when its host[:port]/path
+    # (lowercased; no scheme, query or trailing "/") is listed.
+    url_files: list[str] = field(default_factory=list)
     # Adblock Plus rule files (EasyList, OISD, Brave lists; .gz too) checked on the page URL as Dolma's URL blocker
     # does: ||domain^ (that host and its subdomains), ||domain/path, plain rules (a substring, any case), !
     # comments. Skipped (counted in the log): exceptions @@, rules with $options, ## cosmetic rules, wildcards *,
@@ -272,7 +314,7 @@ class URLFilter(Filter):
     adblock_files: list[str] = field(default_factory=list)
 
     REASONS: ClassVar[tuple[str, ...]] = ("domain", "subdomain", "url", "hard_blacklisted", "soft_blacklisted",
-                                          "blacklisted_subword", "domain_list", "adblock_rule", "no_url")
+                                          "blacklisted_subword", "domain_list", "url_list", "adblock_rule", "no_url")
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "soft_word_threshold": ("url_filter.soft_words", ">=", "soft_blacklisted")}
 
@@ -282,7 +324,7 @@ class URLFilter(Filter):
             raise ValueError(f"unknown variant {self.variant!r}; expected datatrove")
         if self.soft_word_threshold < 1:
             raise ValueError("soft_word_threshold must be at least 1")
-        for f in [*self.domain_files, *self.adblock_files]:
+        for f in [*self.domain_files, *self.url_files, *self.adblock_files]:
             if not Path(f).expanduser().is_file():
                 raise ValueError(f"no such list file {f!r}")
         if self.blocklist is not None:
@@ -313,6 +355,9 @@ class URLFilter(Filter):
         self._list_domains: set[str] = set()
         for f in self.domain_files:
             self._list_domains |= read_domain_list(_read_text(f).splitlines())
+        self._list_links: set[str] = set()
+        for f in self.url_files:
+            self._list_links |= read_link_list(_read_text(f).splitlines())
         abp_domains: set[str] = set()
         abp_anchored: dict[str, list[str]] = {}
         abp_subs: list[str] = []
@@ -363,6 +408,10 @@ class URLFilter(Filter):
         sub = self._subwords.first(_normalize(url))
         if sub is not None:
             return Reject("blacklisted_subword"), sub
+        if self._list_links:
+            link = dolma_link(url)
+            if link in self._list_links:
+                return Reject("url_list"), link
         if self._list_domains or self._abp_domains or self._abp_anchored or self._abp_subs.short \
                 or self._abp_subs.index:
             low = url.lower()
