@@ -770,6 +770,9 @@ def main() -> None:
         report = [out.read_text().rstrip(), "\n---\n"] + report
     out.write_text("\n".join(report) + "\n")
     print(f"\nwritten to {out}")
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)  # generated corpora and work folders: hundreds of MB at scale
 
 
 if __name__ == "__main__":

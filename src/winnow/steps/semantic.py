@@ -446,6 +446,8 @@ class SemanticDedup(_DedupStep):
         shards = tuple(store.shard_names(folder))
         counts = [len(store.load(folder / f"{s}.len.npy")) for s in shards]
         n = sum(counts)
+        if n == 0:  # nothing collected: no decisions (apply keeps every document it sees, i.e. none)
+            return
         k = max(1, min(n, -(-n // self.cluster_size)))
         (work / "km").mkdir(exist_ok=True)
 
