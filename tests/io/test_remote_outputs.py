@@ -233,7 +233,8 @@ def test_two_stages_with_parquet_between_them_on_s3(bucket, tmp_path):
     res = run_pipeline(pipe(), f"{bucket}/parquet", InlineExecutor(), log=False, report=False, verify_files=True)
     run_pipeline(pipe(), tmp_path / "local", InlineExecutor(), log=False, report=False)
     remote, local = read_remote(f"{bucket}/parquet"), read_local(tmp_path / "local")
-    assert sorted(k for k in remote if k.startswith("kept/")) == ["kept/a/00000.parquet", "kept/a/00001.parquet",
+    assert sorted(k for k in remote if k.startswith("kept/")) == ["kept/README.md",  # the dataset card
+                                                                   "kept/a/00000.parquet", "kept/a/00001.parquet",
                                                                    "kept/b/00000.parquet", "kept/b/00001.parquet"]
     assert {k: v for k, v in remote.items() if k.startswith(("kept/", "rejected/"))} == \
         {k: v for k, v in local.items() if k.startswith(("kept/", "rejected/"))}
