@@ -113,3 +113,36 @@ def test_validation_and_missing_model(tmp_path):
     with pytest.raises(ValueError, match="model"):
         load_encoder(str(tmp_path / "nowhere"))
     assert orjson.loads(orjson.dumps(SemanticDedup().__dict__))["model"] == "minilm"
+
+
+def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch):
+    from winnow.step import Context
+    from winnow.steps import semantic
+
+    _, docs = _docs(real_docs)
+
+    def run(folder):
+        step = SemanticDedup(model="hashing", cluster_size=10)
+        ctx = Context(work_dir=folder, shard="00000", map=lambda f, xs: [f(x) for x in xs])
+        folder.mkdir(exist_ok=True)
+        step.start_collect(ctx)
+        for d in docs:
+            step.collect(d)
+        step.finish_collect(ctx)
+        step.reduce(ctx)
+        return (folder / "d" / "00000.json").read_bytes()
+
+    fresh = run(tmp_path / "fresh")
+    assert len(orjson.loads(fresh)["rows"]) >= 12
+    real, calls = semantic.run_semantic_cluster_task, []
+
+    def killed(task):
+        raise KeyboardInterrupt("killed in the cluster phase")
+
+    monkeypatch.setattr(semantic, "run_semantic_cluster_task", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "resumed")
+    assert (tmp_path / "resumed" / "assign.done").exists() and not (tmp_path / "resumed" / "clusters.done").exists()
+    monkeypatch.setattr(semantic, "run_semantic_cluster_task", real)
+    monkeypatch.setattr(semantic, "run_kmeans_task", lambda t: calls.append(t))  # must not run again
+    assert run(tmp_path / "resumed") == fresh and not calls
