@@ -121,3 +121,16 @@ def test_cli_on_the_local_executor(tmp_path, capsys):
     assert _outputs(tmp_path / "out", "datatrove") == _outputs(tmp_path / "inline", "datatrove")
     tf = read_tokenized(tmp_path / "out" / "shuffled_00000.ds", "datatrove")
     assert tf.tokenizer == "bytes"  # the metadata names the tokenizer, as datatrove's does
+
+
+@pytest.mark.parametrize("fmt", ["megatron", "datatrove", "nanogpt"])
+def test_an_empty_shard_is_read_and_merged(tmp_path, fmt):
+    # a shard whose documents were all rejected still writes its (empty) files. np.memmap (nanoGPT's and Megatron's
+    # readers) refuses an empty file, so such a shard is for shuffle-merge, whose reader takes it
+    w = FORMATS[fmt]()
+    (tmp_path / "in").mkdir()
+    w.open(tmp_path / "in" / f"empty{w.extension}").close()
+    assert len(read_tokenized(tmp_path / "in" / f"empty{w.extension}", fmt)) == 0
+    pattern = _inputs(tmp_path / "in", fmt)
+    out = shuffle_merge([pattern], str(tmp_path / "out"), files=2, seed=0, executor="inline")
+    assert out["docs"] == len(DOCS) and len(out["plan"]["inputs"]) == 4

@@ -11,9 +11,9 @@ the same layout:
    and copies each document's tokens (EOS/BOS included, as written) from the inputs' memory maps.
 
 Each output file is thus a uniform random sample of the corpus in uniformly random order: what a global shuffle
-gives a trainer reading files one after another. Memory per task is the draw of one input (1 byte per document up
-to 256 outputs, 2 up to 65,536) plus 12 bytes per document of its own output, not of the corpus: 1 B documents
-into 1,000 files is 12 MB per task. The tokens are read through the page cache, never loaded whole.
+gives a trainer reading files one after another. Memory per task is the draw and the index of one input at a time
+(1 + 8 bytes per document of that input) plus 20 bytes per document of its own output, not of the corpus: 1 B
+documents into 1,000 files is 20 MB per task. The tokens are read through the page cache, never loaded whole.
 
 Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
 ``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
@@ -90,31 +90,43 @@ class _OutputTask:
         main = Path(self.output) / output_name(plan, j)
         if main.exists():  # finished by an earlier call: its index was renamed into place before it
             return _count(main, fmt) | {"skipped": True}
+        # per input in turn: which of its documents come here, and where their tokens are; its index is let go
+        # before the next input's is read, so memory is 20 bytes per document of this output plus one input's index
         picks_in: list[np.ndarray] = []
-        picks_doc: list[np.ndarray] = []
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
+        tokens: list[np.ndarray] = []  # memory maps: pages come and go with the page cache
+        tokenizer = ""
         for k, inp in enumerate(plan["inputs"]):
             idx = np.flatnonzero(assignments(seed, k, inp["docs"], files) == j)
+            tf = read_tokenized(inp["path"], fmt)
+            if len(tf) != inp["docs"]:
+                raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
+                                  f"{inp['docs']})")
             picks_in.append(np.full(len(idx), k, dtype=np.int32))
-            picks_doc.append(idx.astype(np.int64))
-        src_in = np.concatenate(picks_in) if picks_in else np.zeros(0, np.int32)
-        src_doc = np.concatenate(picks_doc) if picks_doc else np.zeros(0, np.int64)
-        order = np.random.default_rng([seed, files, j]).permutation(len(src_in))
-        sources = [read_tokenized(inp["path"], fmt) for inp in plan["inputs"]]
-        dtypes = {s.tokens.dtype.str for s in sources}
+            starts.append(tf.bounds[idx])
+            ends.append(tf.bounds[idx + 1])
+            tokens.append(tf.tokens)
+            tokenizer = tokenizer or tf.tokenizer
+            del tf
+        dtypes = {t.dtype.str for t in tokens}
         if len(dtypes) > 1:
             raise ConfigError(f"the inputs mix token widths {sorted(dtypes)}: written with different dtypes")
-        dtype = sources[0].tokens.dtype if sources else np.dtype("<u2")
+        dtype = tokens[0].dtype if tokens else np.dtype("<u2")
+        src_in = np.concatenate(picks_in) if picks_in else np.zeros(0, np.int32)
+        src_start = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+        src_end = np.concatenate(ends) if ends else np.zeros(0, np.int64)
+        del picks_in, starts, ends
+        order = np.random.default_rng([seed, files, j]).permutation(len(src_in))
         with contextlib.ExitStack() as stack:
             # entered first, left last: the index files are renamed into place before the tokens file, so a
             # tokens file under its final name (what resume looks for) always has its index beside it
             tmp = stack.enter_context(atomic_path(main))
             comps = {c: stack.enter_context(atomic_path(companion_path(main, writer.extension, c)))
                      for c in writer.COMPANIONS}
-            sink = writer.SINK(tmp, comps, dtype, sources[0].tokenizer if sources else "")
+            sink = writer.SINK(tmp, comps, dtype, tokenizer)
             for i in order:
-                src = sources[src_in[i]]
-                d = src_doc[i]
-                sink.append(src.tokens[src.bounds[d]:src.bounds[d + 1]])
+                sink.append(tokens[src_in[i]][src_start[i]:src_end[i]])
             sink.close()
         return {"file": main.name, "docs": len(order), "tokens": int(sum(sink.lengths)), "skipped": False}
 

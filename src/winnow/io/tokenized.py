@@ -26,6 +26,7 @@ the companions first, so a tokens file under its final name always has its index
 from __future__ import annotations
 
 import struct
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -63,7 +64,7 @@ class _Sink:
         self._f = open(main, "wb")
         self._companions = companions
         self._tokenizer = tokenizer
-        self.lengths: list[int] = []
+        self.lengths = array("q")  # 8 bytes per document (a list of ints would be ~36)
 
     def append(self, ids: np.ndarray) -> None:
         self._f.write(np.asarray(ids, dtype=self.dtype).tobytes())
@@ -71,7 +72,7 @@ class _Sink:
 
     def close(self) -> None:
         self._f.close()
-        self._write_index(np.asarray(self.lengths, dtype=np.int64))
+        self._write_index(np.frombuffer(self.lengths, dtype=np.int64) if self.lengths else np.zeros(0, np.int64))
 
     def _write_index(self, lengths: np.ndarray) -> None:
         raise NotImplementedError
