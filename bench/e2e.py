@@ -319,7 +319,8 @@ def language_agreement(data: Path, extracted: Path) -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
     from winnow.steps.langid import load_model, predict, sample_text
 
-    texts = [r["text"] for r in map(json.loads, extracted.read_text(encoding="utf-8").splitlines())] \
+    # split on "\n" only: the texts hold U+2028 and friends unescaped, which str.splitlines would cut at
+    texts = [json.loads(ln)["text"] for ln in extracted.read_text(encoding="utf-8").split("\n") if ln.strip()] \
         if extracted.exists() else []
     with gzip.open(data / "crawl/web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
         for line in f:

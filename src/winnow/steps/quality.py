@@ -251,6 +251,27 @@ def _fresh_ids(words: list[str]):
     return _VOCAB.id_array(words)
 
 
+def _spacy_count(doc: Document) -> int:
+    """len(datatrove's split_into_words(text)): the ids' length when a step already built them, else summed from
+    the chunks' cached ids without building the array (fineweb_quality, after C4's edit, needs only the count)."""
+    seg = segments(doc)
+    ids = seg._memo.get("ids.spacy_en")
+    if ids is not None:
+        return len(ids)
+
+    def count(text: str) -> int:
+        _reset_if_huge()
+        chunks = text.split()
+        cmap = _VOCAB.chunks
+        try:
+            return sum(map(len, map(cmap.__getitem__, chunks)))
+        except KeyError:
+            long = _VOCAB.chunk_ids([c for c in dict.fromkeys(chunks) if c not in cmap])
+            return sum(len(long[c]) if c in long else len(cmap[c]) for c in chunks)
+
+    return seg.memo("nwords.spacy_en", count)
+
+
 def _spacy_ids(text: str):
     """datatrove's split_into_words(text) as token ids: spaCy tokenizes each whitespace chunk on its own, so the
     document's ids are its chunks' cached ids concatenated (bench/e2e.py: this replaced a per-token dict lookup and
@@ -336,14 +357,10 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
         stop = set(self.stop_words)
         if self.variant == "fineweb-2024-05":
             n_stop = sum(1 for w in _words(doc, self.variant) if w in stop)  # FineWeb counted occurrences
-        else:  # distinct stop words present: their ids among the document's
-            known = np.array([i for i in map(_VOCAB.ids.get, stop) if i is not None], dtype=np.int64)
-            if not known.size or not n_tokens:
-                n_stop = 0
-            elif known.size <= 16:  # a few ids: one broadcast compare beats np.isin's sorts (~10x on 2k tokens)
-                n_stop = int((ids[:, None] == known[None, :]).any(axis=0).sum())
-            else:
-                n_stop = int(np.isin(known, ids).sum())
+        else:  # distinct stop words present: a mask over the token table picks them out in one gather
+            mask = _stop_mask(tuple(sorted(stop)))
+            hits = ids[mask[ids]] if n_tokens else ids
+            n_stop = len(set(hits.tolist())) if len(hits) else 0
         return {
             "words": n_words,
             "mean_word_length": chars / n_words if n_words else 0.0,
@@ -360,6 +377,24 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
         for key, value in sig.items():
             doc.attributes[f"gopher_quality.{key}"] = value
         return _first_failure(self, sig, "gopher_quality.")
+
+
+_STOP_MASKS: dict[tuple[str, ...], tuple[object, int, object]] = {}
+
+
+def _stop_mask(stop: tuple[str, ...]):
+    """A boolean array over the token table marking the ids of ``stop``; rebuilt when the table grew or was reset."""
+    import numpy as np
+
+    lens = _VOCAB.arrays[0]
+    got = _STOP_MASKS.get(stop)
+    if got is not None and got[0] is _VOCAB.ids and got[1] == len(_VOCAB.ids) and len(got[2]) == len(lens):
+        return got[2]
+    mask = np.zeros(len(lens), dtype=bool)
+    known = [i for i in map(_VOCAB.ids.get, stop) if i is not None]
+    mask[known] = True
+    _STOP_MASKS[stop] = (_VOCAB.ids, len(_VOCAB.ids), mask)
+    return mask
 
 
 def _first_failure(step, sig: dict[str, float], prefix: str) -> Reject | None:
@@ -679,7 +714,7 @@ class FineWebQuality(_NeedsNltkForOldVariants, Filter):
         short_len = self.short_line_length
         short = sum(1 for ln in base if len(ln) <= short_len) / len(base)
         dup = _dup_count_chars(lines)[1] / max(1, len(text) - text.count("\n"))
-        n_words = len(_words(doc, self.variant) if old else _doc_ids(doc, self.variant))
+        n_words = len(_words(doc, self.variant)) if old else _spacy_count(doc)
         listr = text.count("\n") / n_words if n_words else float("inf")
         a["fineweb_quality.line_punct_ratio"] = punct
         a["fineweb_quality.short_line_ratio"] = short
