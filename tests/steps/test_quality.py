@@ -535,6 +535,7 @@ def test_chunk_id_cache_gives_datatrove_words():
     texts = [t for t, _, _ in SPACY_CASES] + [p["text"] for p in _golden()[:15]]
     for _ in range(2):
         for t in texts:
+            assert Q._spacy_count(Document(id="c", text=t)) == len(datatrove_words(t))  # count only, cold chunks
             assert Q._doc_words(Q._spacy_ids(t)) == datatrove_words(t)
         Q._VOCAB.__init__()
 
