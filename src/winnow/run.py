@@ -348,6 +348,8 @@ def format_stats(stats: dict[str, Any]) -> str:
     for sd in stats["stages"]:
         lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
                      f"{sd['quarantined']:,} quarantined  [ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
+        if sd.get("tokens_out"):  # the tokenize step counted the kept documents' tokens
+            lines.append(f"  tokens kept: {sd['tokens_out']:,} (tokenize step)")
         if annotate:
             lines.append(f"  on_drop: annotate: every document was kept with its verdicts; would keep "
                          f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply RUN_DIR -o OUT)")

@@ -128,5 +128,8 @@ def test_a_run_counts_tokens_in_stats(tok_path, tmp_path):
     stats = orjson.loads((tmp_path / "run" / "stats.json").read_bytes())
     stage = stats["stages"][0]
     assert stage["tokens_out"] == sum(d.attributes["tokenize.tokens"] for d in kept)
+    from winnow.run import format_stats
+
+    assert f"tokens kept: {stage['tokens_out']:,} (tokenize step)" in format_stats(stats)  # the run's summary
     step = next(s for s in stage["steps"] if s["name"] == "tokenize")
     assert step["dropped"].get("too_few_tokens", 0) > 0  # the filter is real on this data
