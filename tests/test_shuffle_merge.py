@@ -39,9 +39,9 @@ def _read(path, fmt):
     return nanogpt_read(path)[0]
 
 
-def _outputs(folder, fmt):
+def _outputs(folder, fmt, prefix="shuffled"):
     ext = FORMATS[fmt].extension
-    return {p.name: p.read_bytes() for p in sorted(folder.glob(f"shuffled_*{ext}"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob(f"{prefix}_*{ext}"))}
 
 
 @pytest.mark.parametrize("fmt", ["megatron", "datatrove", "nanogpt"])
@@ -134,3 +134,49 @@ def test_an_empty_shard_is_read_and_merged(tmp_path, fmt):
     pattern = _inputs(tmp_path / "in", fmt)
     out = shuffle_merge([pattern], str(tmp_path / "out"), files=2, seed=0, executor="inline")
     assert out["docs"] == len(DOCS) and len(out["plan"]["inputs"]) == 4
+
+
+def test_mix_weights_tokens_repeats_a_short_source_and_records_the_mixture(tmp_path, capsys):
+    from winnow.shuffle_merge import mix
+
+    big = _inputs(tmp_path / "big", "nanogpt", n_files=3)  # 120 documents
+    small_docs = [Document(f"s{d.id}", "SMALL " + d.text) for d in DOCS[:10]]  # not in the big source
+    w = FORMATS["nanogpt"]()
+    (tmp_path / "small").mkdir()
+    h = w.open(tmp_path / "small" / "00000.bin")
+    for d in small_docs:
+        h.write(d)
+    h.close()
+    have_big = sum(len(d.text.encode()) + 1 for d in DOCS)
+    have_small = sum(len(d.text.encode()) + 1 for d in small_docs)
+    total = have_big  # ask for as many tokens as the big source has, half from each source
+    out = mix({"big": [big], "small": [str(tmp_path / "small" / "*.bin")]}, {"big": 1, "small": 1},
+              str(tmp_path / "out"), files=3, seed=5, tokens=total, executor="inline")
+    m = out["mixture"]
+    assert m["small"]["full_repetitions"] == (total // 2) // have_small >= 2  # the short source repeats
+    assert m["big"]["full_repetitions"] == 0 and 0 < m["big"]["partial"] < 1
+    longest = max(len(d.text.encode()) + 1 for d in DOCS)
+    for name, n_files in (("big", 3), ("small", 1)):  # never over the target, short by under a document per file
+        assert m[name]["target_tokens"] - n_files * longest < m[name]["tokens"] <= m[name]["target_tokens"]
+    got = []
+    for name in sorted(_outputs(tmp_path / "out", "nanogpt", "mixed")):
+        got += _read(tmp_path / "out" / name, "nanogpt")
+    assert sum(map(len, got)) == out["tokens"] == m["big"]["tokens"] + m["small"]["tokens"]
+    counts = collections.Counter(map(tuple, got))
+    small_ids = [tuple(list(d.text.encode()) + [256]) for d in small_docs]
+    reps = m["small"]["full_repetitions"]
+    # every small document at least `reps` times, the partial repetition adds one copy to some
+    mult = collections.Counter(small_ids)  # two pages may share their first 400 characters
+    assert all(reps * n <= counts[t] <= (reps + 1) * n for t, n in mult.items())
+    assert sum(counts[t] for t in mult) == m["small"]["docs"]
+    # recorded beside the outputs, deterministic
+    import orjson
+
+    assert orjson.loads((tmp_path / "out" / "shuffle-merge.json").read_bytes())["mixture"] == m
+    assert main(["mix", "--source", f"big=1:{big}", "--source", f"small=1:{tmp_path / 'small' / '*.bin'}",
+                 "-o", str(tmp_path / "cli"), "--files", "3", "--seed", "5", "--tokens", str(total),
+                 "--executor", "inline"]) == 0
+    assert "full repetitions" in capsys.readouterr().out
+    assert _outputs(tmp_path / "cli", "nanogpt", "mixed") == _outputs(tmp_path / "out", "nanogpt", "mixed")
+    with pytest.raises(ConfigError, match="every source needs a weight"):
+        mix({"a": [big]}, {"b": 1}, str(tmp_path / "x"), files=1)

@@ -263,6 +263,30 @@ def cmd_shuffle_merge(args) -> int:
     return 0
 
 
+def cmd_mix(args) -> int:
+    from .shuffle_merge import mix
+
+    sources: dict[str, list[str]] = {}
+    weights: dict[str, float] = {}
+    for item in args.source:
+        name, sep, rest = item.partition("=")
+        weight, sep2, pattern = rest.partition(":")
+        try:
+            weights[name] = float(weight)
+        except ValueError:
+            raise ConfigError(f"--source {item!r}: expected NAME=WEIGHT:PATTERN, e.g. web=0.7:'run/kept/train/*.bin'")
+        if not (sep and sep2 and name and pattern):
+            raise ConfigError(f"--source {item!r}: expected NAME=WEIGHT:PATTERN, e.g. web=0.7:'run/kept/train/*.bin'")
+        sources.setdefault(name, []).append(pattern)
+    out = mix(sources, weights, args.output, args.files, seed=args.seed, tokens=args.tokens, fmt=args.format,
+              executor={"type": args.executor}, workers=args.workers)
+    for name, m in out["mixture"].items():
+        print(f"{name}: {m['tokens']:,} tokens ({m['share']:.1%}), {m['docs']:,} documents, "
+              f"{m['full_repetitions']} full repetitions + {m['partial']:.1%}")
+    print(f"{out['tokens']:,} tokens in {len(out['outputs'])} files under {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="winnow", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -368,6 +392,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     sp.add_argument("--address", help="Ray cluster address (with --executor ray)")
     sp.set_defaults(fn=cmd_shuffle_merge)
+
+    sp = sub.add_parser("mix", help="a training set from several tokenized sources weighted in tokens (repeating a "
+                                    "short source, counted), shuffled into N files; the realised mixture is recorded")
+    sp.add_argument("--source", action="append", required=True, metavar="NAME=WEIGHT:PATTERN",
+                    help="a source, its weight in tokens and its tokenized files, e.g. web=0.7:'a/kept/train/*.bin'; "
+                         "repeat for each source (and for several patterns of one source)")
+    sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--files", type=int, required=True, help="number of output files")
+    sp.add_argument("--tokens", type=int, help="tokens in the mix (default: all the sources' tokens together)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--format", choices=["megatron", "datatrove", "nanogpt"], help="default: from the file names")
+    sp.add_argument("--executor", choices=["inline", "local", "ray"], default="local")
+    sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    sp.set_defaults(fn=cmd_mix)
 
     sp = sub.add_parser("train-classifier", help="train a fastText classifier on labelled text (JSONL/Parquet, two "
                                                  "folders, or a run folder) and write it with its card")

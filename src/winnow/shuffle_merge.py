@@ -38,7 +38,7 @@ from .errors import ConfigError
 from .io.base import atomic_path
 from .io.tokenized import FORMATS, companion_path, read_tokenized
 
-__all__ = ["shuffle_merge", "detect_format", "assignments", "PLAN_NAME"]
+__all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME"]
 
 PLAN_NAME = "shuffle-merge.json"
 
@@ -98,11 +98,14 @@ class _OutputTask:
         tokens: list[np.ndarray] = []  # memory maps: pages come and go with the page cache
         tokenizer = ""
         for k, inp in enumerate(plan["inputs"]):
-            idx = np.flatnonzero(assignments(seed, k, inp["docs"], files) == j)
             tf = read_tokenized(inp["path"], fmt)
             if len(tf) != inp["docs"]:
                 raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
                                   f"{inp['docs']})")
+            here = assignments(seed, k, inp["docs"], files) == j
+            if "budget" in inp:  # a mix's partial repetition: only its sample of the documents
+                here &= partial_mask(tf.bounds, inp["budget"], seed, k)
+            idx = np.flatnonzero(here)
             picks_in.append(np.full(len(idx), k, dtype=np.int32))
             starts.append(tf.bounds[idx])
             ends.append(tf.bounds[idx + 1])
@@ -140,6 +143,25 @@ def _count(main: Path, fmt: str) -> dict[str, Any]:
     return {"file": main.name, "docs": len(tf), "tokens": int(tf.bounds[-1])}
 
 
+def _format_of(paths: list[str], fmt: str | None) -> str:
+    formats = {detect_format(p) for p in paths} if fmt is None else {fmt}
+    if len(formats) != 1:
+        raise ConfigError(f"the inputs mix tokenized layouts: {sorted(formats)}")
+    fmt = formats.pop()
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown tokenized format {fmt!r} (one of {', '.join(FORMATS)})")
+    return fmt
+
+
+def _list(paths: list[str], fmt: str) -> list[dict[str, Any]]:
+    listed = []
+    for p in paths:
+        tf = read_tokenized(p, fmt)
+        st = os.stat(p)
+        listed.append({"path": os.path.abspath(p), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
+    return listed
+
+
 def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt: str | None = None,
                   prefix: str = "shuffled", executor: dict[str, Any] | str | None = "local",
                   workers: int | None = None) -> dict[str, Any]:
@@ -147,19 +169,13 @@ def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt
     if files < 1:
         raise ConfigError(f"files must be >= 1, got {files}")
     paths = _expand(inputs)
-    formats = {detect_format(p) for p in paths} if fmt is None else {fmt}
-    if len(formats) != 1:
-        raise ConfigError(f"the inputs mix tokenized layouts: {sorted(formats)}")
-    fmt = formats.pop()
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown tokenized format {fmt!r} (one of {', '.join(FORMATS)})")
-    listed = []
-    for p in paths:
-        tf = read_tokenized(p, fmt)
-        st = os.stat(p)
-        listed.append({"path": os.path.abspath(p), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
-    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": listed}
-    out = Path(output)
+    fmt = _format_of(paths, fmt)
+    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": _list(paths, fmt)}
+    return _execute(plan, Path(output), executor, workers)
+
+
+def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None,
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     plan_path = out / PLAN_NAME
     if plan_path.exists():
@@ -172,21 +188,87 @@ def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt
             tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
     from .executors import make_executor
 
-    tasks = [_OutputTask(plan, str(out), j) for j in range(files)]
+    tasks = [_OutputTask(plan, str(out), j) for j in range(plan["files"])]
     with make_executor(executor, workers=workers) as ex:
         results = ex.map(_run_task, tasks)
-    docs_in = sum(i["docs"] for i in listed)
-    tokens_in = sum(i["tokens"] for i in listed)
+    docs_in = sum(i.get("take_docs", i["docs"]) for i in plan["inputs"])
+    tokens_in = sum(i.get("take_tokens", i["tokens"]) for i in plan["inputs"])
     docs_out = sum(r["docs"] for r in results)
     tokens_out = sum(r["tokens"] for r in results)
     if (docs_in, tokens_in) != (docs_out, tokens_out):  # the ledger: nothing lost, nothing doubled
         raise ConfigError(f"shuffle-merge wrote {docs_out} documents / {tokens_out} tokens for {docs_in} / "
                           f"{tokens_in} read: an output file was changed since it was written")
-    summary = {"plan": plan, "outputs": [{k: r[k] for k in ("file", "docs", "tokens")} for r in results],
+    summary = {"plan": plan, **(extra or {}), "outputs": [{k: r[k] for k in ("file", "docs", "tokens")} for r in results],
                "docs": docs_out, "tokens": tokens_out, "resumed": sum(r["skipped"] for r in results)}
     with atomic_path(plan_path) as tmp:
         tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return summary
+
+
+def partial_mask(bounds: np.ndarray, budget: int, seed: int, k: int) -> np.ndarray:
+    """The documents of one input that a mix takes for its last, partial repetition: a seeded random order, taken
+    while the running token count stays within ``budget``."""
+    lengths = np.diff(bounds)
+    perm = np.random.default_rng([seed, k, 1]).permutation(len(lengths))
+    take = perm[np.cumsum(lengths[perm]) <= budget]
+    mask = np.zeros(len(lengths), dtype=bool)
+    mask[take] = True
+    return mask
+
+
+def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, files: int, seed: int = 0,
+        tokens: int | None = None, fmt: str | None = None, prefix: str = "mixed",
+        executor: dict[str, Any] | str | None = "local", workers: int | None = None) -> dict[str, Any]:
+    """A training set from several sources, weighted in tokens, in ``files`` shuffled files.
+
+    Source s gets ``weights[s] / sum(weights) * tokens`` tokens (``tokens`` defaults to all the sources' tokens
+    together): its documents are repeated whole ``floor(r)`` times (r = target / its tokens) and a seeded sample of
+    them fills the rest, per input file in proportion to the file's tokens. Each repetition is a separate input of
+    the shuffle, so copies of one document land in independent places. The realised mixture (tokens, documents,
+    repetitions and share per source) is written to shuffle-merge.json beside the outputs as ``mixture``."""
+    if files < 1:
+        raise ConfigError(f"files must be >= 1, got {files}")
+    if set(sources) != set(weights) or not sources:
+        raise ConfigError(f"every source needs a weight: sources {sorted(sources)}, weights {sorted(weights)}")
+    if any(not (w > 0) for w in weights.values()):
+        raise ConfigError(f"weights must be > 0, got {weights}")
+    expanded = {name: _expand(pats) for name, pats in sorted(sources.items())}
+    fmt = _format_of([p for ps in expanded.values() for p in ps], fmt)
+    listed = {name: _list(ps, fmt) for name, ps in expanded.items()}
+    have = {name: sum(i["tokens"] for i in li) for name, li in listed.items()}
+    for name, t in have.items():
+        if t == 0:
+            raise ConfigError(f"source {name!r} has no tokens")
+    total = int(tokens) if tokens else sum(have.values())
+    wsum = sum(weights.values())
+    inputs: list[dict[str, Any]] = []
+    mixture: dict[str, Any] = {}
+    for name, li in listed.items():
+        target = round(total * weights[name] / wsum)
+        full, rest = divmod(target, have[name])
+        got_docs = got_tokens = 0
+        for rep in range(full + (1 if rest else 0)):
+            for inp in li:
+                v = {**inp, "source": name, "rep": rep}
+                if rep == full:  # the partial repetition: this file's share of the remainder
+                    v["budget"] = rest * inp["tokens"] // have[name]
+                    k = len(inputs)
+                    tf = read_tokenized(inp["path"], fmt)
+                    mask = partial_mask(tf.bounds, v["budget"], seed, k)
+                    v["take_docs"] = int(mask.sum())
+                    v["take_tokens"] = int(np.diff(tf.bounds)[mask].sum())
+                    del tf
+                got_docs += v.get("take_docs", v["docs"])
+                got_tokens += v.get("take_tokens", v["tokens"])
+                inputs.append(v)
+        mixture[name] = {"weight": weights[name], "target_tokens": target, "source_tokens": have[name],
+                         "tokens": got_tokens, "docs": got_docs, "full_repetitions": full,
+                         "partial": round(rest / have[name], 6)}
+    realised = sum(m["tokens"] for m in mixture.values()) or 1
+    for m in mixture.values():
+        m["share"] = round(m["tokens"] / realised, 6)
+    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": inputs}
+    return _execute(plan, Path(output), executor, workers, {"mixture": mixture})
 
 
 def _run_task(task: _OutputTask) -> dict[str, Any]:
