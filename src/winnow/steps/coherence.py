@@ -830,8 +830,8 @@ class OfftopicSentences(Map):
                 elif k >= 4 and _loose(s, doc.text):
                     spans.append((s.start, s.end, "off_topic", round(1.0 - s.links / k, 3)))
             # On a page that reads as one text, a sentence that shares no word with the rest is more often an
-            # aside, a list item, a caption or a title than an intruder (labelled real pages: 1 in 5 such removals
-            # was right, bench/results/coherence.md): the topical judgement runs on pages that look stitched only.
+            # aside, a list item, a caption or a title than an intruder (80 such removals from real pages read by
+            # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
         doc.attributes[f"{self.name}.removed"] = len(spans)
