@@ -93,7 +93,7 @@ def test_demo_pipeline_from_yaml_on_ray_is_byte_identical_to_local(tmp_path, ray
     ray_res = _run(pipe, tmp_path / "ray")  # executor built from the pipeline file
     local_res = _local(tmp_path, load_pipeline(DEFAULT_YAML), local_ex)
     out_ray, out_local = _outputs(tmp_path / "ray"), _outputs(tmp_path / "local")
-    assert len([k for k in out_ray if k.startswith("kept/")]) == 4  # the four sample shards
+    assert len([k for k in out_ray if k.startswith("kept/main/")]) == 4  # the four sample shards
     assert out_ray == out_local
     assert _counts(ray_res.stats) == _counts(local_res.stats)
     st = ray_res.stats["stages"][0]
