@@ -287,3 +287,16 @@ def test_a_glob_over_nested_folders(tmp_path):
         write_jsonl(tmp_path / rel, [{"id": rel, "text": "t"}])
     r = JsonlReader(paths=str(tmp_path / "a" / "**" / "*.jsonl"))
     assert sorted(d.id for d in _docs(r)) == ["a/b/c/z.jsonl", "a/b/y.jsonl", "a/x.jsonl"]
+
+
+def test_warc_reader_takes_the_same_options():
+    from winnow.io.warc import WarcReader
+
+    cc = Path(__file__).resolve().parent.parent / "fixtures" / "extract" / "warcfile.warc.gz"
+    every = [d.id for d in _docs(WarcReader(paths=str(cc)))]
+    assert len(every) == 16
+    assert [d.id for d in _docs(WarcReader(paths=str(cc), skip=3, limit=4))] == every[3:7]
+    half = [d.id for d in _docs(WarcReader(paths=str(cc), sample=0.5, seed=3))]
+    assert half == [i for i in every if i in set(half)] and 0 < len(half) < 16
+    with pytest.raises(ValueError, match="sample"):
+        WarcReader(paths=str(cc), sample=2).validate()

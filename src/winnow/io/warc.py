@@ -25,7 +25,8 @@ from typing import Any, BinaryIO, Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import Reader, check_int, check_paths, check_size_mb, expand_paths, path_text
+from .base import Reader, check_int, check_paths, check_read_options, check_size_mb, expand_paths, path_text, \
+    select_records
 from .shards import input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
@@ -245,9 +246,19 @@ class _Base(Reader):
     # A file larger than this is read as several shards (byte ranges cut at record boundaries: gzip members, zstd
     # frames or WARC headers), so one big crawl file uses every worker; 0: one shard per file.
     shard_size_mb: float = 256.0
+    # As the other readers, per file: skip the first documents, keep a deterministic sample (a hash of seed and the
+    # id), stop after limit. Documents left out are not read (not counted).
+    skip: int = 0
+    sample: float = 1.0
+    seed: int = 0
+    limit: int | None = None
 
     def shards(self) -> list[str]:
-        return [k for p in expand_paths(self.paths) for k in plan_warc(p, self.shard_size_mb)]
+        size = 0 if self.skip > 0 or self.limit is not None else self.shard_size_mb  # counted from a file's start
+        return [k for p in expand_paths(self.paths) for k in plan_warc(p, size)]
+
+    def _select(self, items: Iterator[Document | Quarantine]) -> Iterator[Document | Quarantine]:
+        return select_records(items, self.limit, self.skip, self.sample, self.seed)
 
     def input_files(self, keys: list[str]) -> list[str]:
         return input_files(keys)
@@ -261,6 +272,7 @@ class _Base(Reader):
         check_paths(self)
         check_int(self, "max_payload_bytes", 1, 1 << 30)  # 1 GiB: as the other readers' record caps
         check_size_mb(self)
+        check_read_options(self)
 
     def _read_payload(self, rec: Any, shard: str, offset: int, resync: list[bytes]) -> bytes | Quarantine:
         expected = rec.content_length
@@ -372,7 +384,7 @@ class WarcReader(_Base):
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
         from fastwarc.warc import WarcRecordType
 
-        yield from self._read(shard, WarcRecordType.response, self._build)
+        yield from self._select(self._read(shard, WarcRecordType.response, self._build))
 
     def _build(self, rec: Any, shard: str, offset: int, stem: str, resync: list[bytes]) -> Document | Quarantine | None:
         body = self._read_payload(rec, shard, offset, resync)
@@ -423,7 +435,7 @@ class WetReader(_Base):
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
         from fastwarc.warc import WarcRecordType
 
-        yield from self._read(shard, WarcRecordType.conversion, self._build)
+        yield from self._select(self._read(shard, WarcRecordType.conversion, self._build))
 
     def _build(self, rec: Any, shard: str, offset: int, stem: str, resync: list[bytes]) -> Document | Quarantine | None:
         body = self._read_payload(rec, shard, offset, resync)
