@@ -67,6 +67,7 @@ def test_specimen_keeps_on_topic_sentences_and_records_edits():
     assert {"site_chrome", "link_text", "off_topic", "reference_list"} <= reasons
     assert reasons <= set(OfftopicSentences.REASONS)
     assert all(e.step == "offtopic_sentences" and e.score is not None and 0 <= e.score <= 1 for e in doc.edits)
+    assert "Making statements based on opinion" not in doc.text  # the whole chrome sentence, not its tail
     assert undo_edits(doc.text, doc.edits) == SPECIMEN
     assert "  " not in doc.text
 
@@ -255,13 +256,14 @@ def test_chrome_rules_spare_content_glued_to_or_shaped_like_chrome():
         "The clinic is hiring nurses and midwives for the new ward: Post a Comment\n"
         "|jigsaw 2010-02-27 21:24 ||I am no expert but did you enter every setting of the router and the computer?\n"
         ":-)\n"
+        "Jaa!!!\n"
         "The ward has twenty beds and a playroom for the young patients.\n"
     )
     doc = _clean(text)
     assert "The clinic is hiring nurses and midwives for the new ward:" in doc.text
     assert "Post a Comment" not in doc.text
     assert "did you enter every setting of the router" in doc.text
-    assert ":-)" in doc.text
+    assert ":-)" in doc.text and "Jaa!!!" in doc.text
 
 
 def test_lists_of_institutions_and_one_line_tables_are_content():

@@ -323,9 +323,10 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                 # Chrome glued to the next real sentence by extraction ("...has been, Though I'm..."): cut only
                 # the chrome clause.
                 s.part = (offset, offset + len(text) - len(after))
-            elif len(before) >= 5 and len(after.split()) <= 3:
+            elif len(before) >= 8 and len(after.split()) <= 3:
                 # A real sentence with the comment form glued after it ("...sebagai tenaga: Post a Comment"):
-                # cut from the chrome on.
+                # cut from the chrome on. Shorter lead-ins are part of the chrome ("Making statements based on
+                # opinion; back them up with references...").
                 s.part = (offset + m.start(), offset + len(text))
             return
     bars = s.bars = len(_BARS.findall(text))  # runs: "||" between two cells is one separator
@@ -342,7 +343,8 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     if n_words <= 8 and _META.match(text):
         s.reason, s.score = "site_chrome", 0.85
         return
-    if 1 <= n_words <= 2 and all(w in _WEB_WORDS for w in lowered):
+    if 1 <= n_words <= 2 and all(w in _WEB_WORDS for w in lowered) and "!" not in text and "?" not in text:
+        # (A button has no exclamation: "Jaa!!!" is a Swedish blogger's "yes", not the Finnish "share".)
         s.reason, s.score = "link_text", 0.8  # a lone button: "Share", "Register", "COMPARTIR"
         return
     if n_words >= 8:
