@@ -7,8 +7,8 @@ At most ``--per-site`` removals per site, so no site dominates.
     .venv/bin/python bench/coherence_removals.py sample [--data ../shared/data] > bench/out/removals.jsonl
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
-``score`` re-runs the step on the labelled texts' pages is not needed: it reports precision per reason of the
-labels as recorded (label "ok" = the removal is right, "wrong" = content was removed).
+``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
+content was removed); it does not re-run the step, so after a change, sample again and label the new removals.
 """
 
 from __future__ import annotations
