@@ -66,3 +66,15 @@ def test_cli_says_it_as_a_configuration_error(tmp_path, capsys):
         {"name": "a", "reader": {"type": "jsonl", "paths": str(src)}, "steps": [{"type": "url_dedup"}]}]}))
     assert main(["run", str(cfg), "-o", str(tmp_path / "run")]) == 2
     assert "url_dedup needs the metadata field 'url'" in capsys.readouterr().err
+
+
+def test_validate_refuses_it_too(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", NESTED)
+    cfg = tmp_path / "p.yaml"
+    reader = {"type": "jsonl", "paths": str(src)}
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "a", "reader": reader, "steps": [{"type": "url_dedup"}]}]}))
+    assert main(["validate", str(cfg)]) == 2
+    assert "url_dedup needs the metadata field 'url'" in capsys.readouterr().err
+    reader["fields"] = {"url": "meta.url"}
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "a", "reader": reader, "steps": [{"type": "url_dedup"}]}]}))
+    assert main(["validate", str(cfg)]) == 0 and "valid" in capsys.readouterr().out
