@@ -54,6 +54,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench/out/e2e"
+# Running a script puts its folder first on sys.path, where bench/tokenize.py would shadow the standard library's
+# tokenize module (imported by dill, inside datatrove): keep bench/ out of the front.
+if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path.pop(0)
 
 FINEWEB_STEPS = """\
       - {type: html_extract}
@@ -261,7 +265,7 @@ def datatrove_side(warc: str, out: str) -> None:
 
 def parity_side(extracted: str, out: str) -> None:
     """Both chains on winnow's extracted texts: datatrove's LanguageFilter + four filters vs winnow's steps."""
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.append(str(ROOT / "bench"))  # for parity.py; appended, so the standard library comes first
     from datatrove.data import Document as DTDoc
     from datatrove.pipeline import filters as F
     from parity import DT_REASONS
