@@ -96,7 +96,7 @@ class LanguageFilter(Filter):
     # Characters given to the model (0: the whole text, as the references do). A longer text is scored on a
     # deterministic sample of this many characters: three equal windows at its start, middle and end (a page's
     # language shows everywhere; a prefix alone is often navigation). bench/results/e2e.md, 6,312 shared-corpus
-    # texts (mean 10 kB): 2000 keeps 99.71% of the English keep/drop decisions at 6x the speed, 4000 99.86% at 3x.
+    # texts (mean 10 kB): 2000 keeps 99.71% of the English keep/drop decisions at 5-6x the speed, 4000 99.86% at ~3x.
     # Parity with datatrove/FineWeb needs 0, hence the default.
     max_chars: int = 0
     # A fastText language-ID model file to use instead of the shipped lid.176.ftz (null), e.g. FineWeb's lid.176.bin
