@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/ holds scripts named like standard modules (tokenize.py): as sys.path[0] it would shadow them (numpy.ma's
+# bench/ holds scripts named like standard modules (a tokenize.py once shadowed the stdlib; keep it that way): as sys.path[0] it would shadow them (numpy.ma's
 # import of inspect -> tokenize failed), and nothing here imports a sibling script.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "src"))

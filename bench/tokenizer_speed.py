@@ -2,7 +2,7 @@
 library's own batch encode on the same texts, and datatrove's DocumentTokenizer beside them in the same run.
 
     export PYTHONPATH=src
-    .venv/bin/python bench/tokenize.py [--data ../shared/data] [--limit 400] [--repeats 7]
+    .venv/bin/python bench/tokenizer_speed.py [--data ../shared/data] [--limit 400] [--repeats 7]
         [--tokenizer tokenizer.json] [--peer-python .bench-venv-tok/bin/python] [--out bench/results/tokenize.md]
 
 Texts: the ``main_text`` of ``<data>/crawl/web-pages.jsonl.gz`` (resiliparse's main content of every page of the
@@ -186,7 +186,7 @@ def main() -> int:
 
     refcpu = best[refname]
     lines = [
-        "# Tokenization throughput per core (bench/tokenize.py)", "",
+        "# Tokenization throughput per core (bench/tokenizer_speed.py)", "",
         f"{len(texts)} main-content texts from the shared crawl, {chars / 1e6:.1f} M characters, {n_tokens / 1e6:.2f} M "
         f"tokens ({tok_path.name}, {ref.get_vocab_size():,} ids); one thread per side, CPU seconds, best of "
         f"{args.repeats} alternating rounds on a shared 2-core machine.", "",
@@ -197,7 +197,7 @@ def main() -> int:
         lines.append(f"| {name} | {cpu:.2f} | {chars / cpu / 1e6:.2f} | {n_tokens / cpu / 1e3:.0f} | "
                      f"{cpu / refcpu:.2f}x | {pr} |")
     lines += ["", peer_note, "",
-              f"Reproduce: `PYTHONPATH=src .venv/bin/python bench/tokenize.py --limit {args.limit} --repeats "
+              f"Reproduce: `PYTHONPATH=src .venv/bin/python bench/tokenizer_speed.py --limit {args.limit} --repeats "
               f"{args.repeats}` (peer: `--peer-python .bench-venv-tok/bin/python`, datatrove 0.10.1)."]
     text = "\n".join(lines) + "\n"
     print(text)
