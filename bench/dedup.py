@@ -42,8 +42,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/ holds scripts named like standard modules (a tokenize.py once shadowed the stdlib; keep it that way): as sys.path[0] it would shadow them (numpy.ma's
-# import of inspect -> tokenize failed), and nothing here imports a sibling script.
+# A script in bench/ named like a standard module (bench/tokenize.py did) shadows it while bench/ is sys.path[0]
+# (numpy.ma's import of inspect -> tokenize failed); nothing here imports a sibling script, so bench/ leaves the path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "src"))
 

@@ -54,8 +54,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench/out/e2e"
-# Running a script puts its folder first on sys.path, where a script named like a standard module (bench/tokenize.py, since renamed) shadowed the standard library's
-# tokenize module (imported by dill, inside datatrove): keep bench/ out of the front.
+# Running a script puts its folder first on sys.path, where a script named like a standard module (bench/tokenize.py
+# did, since renamed) shadows it (tokenize is imported by dill, inside datatrove): keep bench/ out of the front.
 if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path.pop(0)
 
