@@ -37,8 +37,8 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# bench/tokenize.py would shadow the standard library's tokenize (torch's imports need it): take bench/ off the
-# path that running this script put first, and load the recipes module by file.
+# A bench/ script named like a standard module shadows it when bench/ is first on the path (bench/tokenize.py did,
+# and torch's imports need tokenize): take bench/ off the path and load the recipes module by file.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
