@@ -131,8 +131,9 @@ def card_text(run_dir) -> str:
         out += ["```python", "from datasets import load_dataset", "",
                 f'ds = load_dataset("{kind}", data_files="{path}", split="train")  # from this folder', "```"]
     if native_parquet:
-        out += ["", f"The Parquet files of {', '.join(native_parquet)} keep winnow's typed map columns, which "
-                "`datasets` cannot load; write them with `format: datatrove` (or `fields`) to publish them."]
+        out += ["", f"The Parquet files of {', '.join(native_parquet)} keep winnow's typed columns: `metadata` and "
+                "`attributes` are lists of `{key, value}` entries whose value has one slot per type (bool, int, "
+                "float, str, json); `format: datatrove` (or `fields`) writes plainer columns to publish."]
     return "\n".join(out) + "\n"
 
 

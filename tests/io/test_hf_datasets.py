@@ -76,10 +76,18 @@ def test_card_counts_come_from_the_ledger(tmp_path, real_docs):
     assert 0 < int(en) <= st["kept"]
 
 
-def test_native_parquet_card_says_datasets_cannot_load_it(tmp_path, real_docs, datasets):
+def test_native_parquet_loads_with_datasets_typed_columns_and_all(tmp_path, real_docs, datasets):
+    # winnow's own Parquet (typed metadata/attributes, edits) used an Arrow map, which datasets refused
     run, _ = _run(tmp_path, real_docs, {"type": "parquet"})
     card = (run / "kept" / "README.md").read_text()
-    assert "`datasets` cannot load" in card and "format: datatrove" in card
-    with pytest.raises(ValueError, match="map<"):  # if datasets learns maps, this note can go
-        datasets.load_dataset("parquet", data_files=str(run / "kept" / "main" / "*.parquet"), split="train",
-                              cache_dir=str(tmp_path / "c"))
+    assert "`{key, value}` entries" in card and "cannot load" not in card
+    ds = datasets.load_dataset("parquet", data_files=str(run / "kept" / "main" / "*.parquet"), split="train",
+                               cache_dir=str(tmp_path / "c"))
+    from winnow import open_run
+
+    kept = list(open_run(run).kept())
+    assert ds.num_rows == len(kept) > 0
+    row = ds[0]
+    urls = [next((e["value"]["str"] for e in r["metadata"] if e["key"] == "url"), None) for r in ds]
+    assert urls == [d.metadata.get("url") for d in kept] and any(urls)
+    assert row["id"] == kept[0].id and row["text"] == kept[0].text

@@ -327,7 +327,7 @@ def test_one_bad_row_of_typed_columns_is_quarantined_alone(tmp_path):
     h.close()
     t = pq.read_table(good)
     meta = t.column("metadata").to_pylist()
-    meta[4] = [("tags", {"bool": None, "int": None, "float": None, "str": None, "json": "[bad"})]
+    meta[4] = [{"key": "tags", "value": {"bool": None, "int": None, "float": None, "str": None, "json": "[bad"}}]
     t = t.set_column(t.schema.get_field_index("metadata"), "metadata", pa.array(meta, t.schema.field("metadata").type))
     pq.write_table(t, tmp_path / "bad.parquet", row_group_size=4)
     items = list(ParquetReader(paths=str(tmp_path / "bad.parquet")).read(str(tmp_path / "bad.parquet")))

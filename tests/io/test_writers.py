@@ -132,15 +132,17 @@ def test_parquet_typed_columns_round_trip(tmp_path):
         h.write(d)
     h.close()
     schema = pq.read_schema(tmp_path / "f.parquet")
-    assert pa.types.is_map(schema.field("attributes").type) and pa.types.is_map(schema.field("metadata").type)
+    for name in ("attributes", "metadata"):  # a list of {key, value} structs (an Arrow map: datasets can't load it)
+        t = schema.field(name).type
+        assert pa.types.is_list(t) and [f.name for f in t.value_type] == ["key", "value"]
     assert pa.types.is_list(schema.field("edits").type)
     back = list(ParquetReader(paths=str(tmp_path / "f.parquet")).read(str(tmp_path / "f.parquet")))
     assert [b.to_dict() for b in back] == [d.to_dict() for d in docs]
     a = back[0].attributes
     assert type(a["q.words"]) is int and type(a["q.ratio"]) is float and a["q.flag"] is True and a["big"] == 1 << 70
     # typed values are queryable without parsing JSON
-    attrs = pq.read_table(tmp_path / "f.parquet").column("attributes").to_pylist()[0]
-    assert dict(attrs)["q.words"]["int"] == 2 and dict(attrs)["q.ratio"]["float"] == 0.5
+    attrs = {e["key"]: e["value"] for e in pq.read_table(tmp_path / "f.parquet").column("attributes").to_pylist()[0]}
+    assert attrs["q.words"]["int"] == 2 and attrs["q.ratio"]["float"] == 0.5
 
 
 def test_parquet_files_from_before_typed_columns_still_read(tmp_path):
@@ -173,3 +175,21 @@ def test_whitespace_normalisation_is_counted_apart(tmp_path, real_docs):
     assert st["edited"] == content and st["normalised"] == spaces
     html = (tmp_path / "run" / "report.html").read_text()
     assert f"+{spaces} whitespace" in html and 'class="warn"' not in html
+
+
+def test_parquet_written_with_the_arrow_map_type_still_reads(tmp_path):
+    # files written before the typed columns became lists of {key, value} structs hold Arrow maps
+    import pyarrow.parquet as pq
+
+    from winnow.io.parquet import SCHEMA, VALUE, encode_map
+
+    old_map = pa.map_(pa.string(), VALUE)
+    schema = pa.schema([pa.field(f.name, old_map) if f.name in ("metadata", "attributes") else f for f in SCHEMA])
+    doc = Document("a", "text", metadata={"url": "https://x.example/", "n": 3}, attributes={"s.score": 0.5})
+    row = {f.name: None for f in SCHEMA}
+    row.update(id="a", text="text", edits=[],
+               metadata=[(e["key"], e["value"]) for e in encode_map(doc.metadata)],
+               attributes=[(e["key"], e["value"]) for e in encode_map(doc.attributes)])
+    pq.write_table(pa.Table.from_pylist([row], schema=schema), tmp_path / "old.parquet")
+    back = list(ParquetReader(paths=str(tmp_path / "old.parquet")).read(str(tmp_path / "old.parquet")))
+    assert [b.to_dict() for b in back] == [doc.to_dict()]

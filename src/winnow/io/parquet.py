@@ -28,7 +28,11 @@ __all__ = ["ParquetReader", "ParquetWriter"]
 
 VALUE = pa.struct([("bool", pa.bool_()), ("int", pa.int64()), ("float", pa.float64()), ("str", pa.string()),
                    ("json", pa.string())])
-VALUE_MAP = pa.map_(pa.string(), VALUE)
+# A list of (key, value) structs, not an Arrow map: the same bytes on disk, but Hugging Face `datasets` has no type
+# for maps and refused these files ("map<...> does not have a datasets dtype equivalent"), while it reads a list of
+# structs as a sequence of dicts. Files written with the map type earlier still read (decode_map takes both).
+ENTRY = pa.struct([("key", pa.string()), ("value", VALUE)])
+VALUE_MAP = pa.list_(ENTRY)
 EDIT = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("step", pa.string()), ("reason", pa.string()),
                   ("removed", pa.string()), ("replacement", pa.string()), ("score", pa.float64())])
 DROP = pa.struct([("step", pa.string()), ("reason", pa.string()), ("value", pa.float64()),
@@ -74,8 +78,8 @@ def decode_value(slots: dict[str, Any] | None) -> Any:
     return orjson.loads(j)
 
 
-def encode_map(d: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
-    return [(str(k), encode_value(v)) for k, v in d.items()]
+def encode_map(d: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": str(k), "value": encode_value(v)} for k, v in d.items()]
 
 
 def decode_map(col: Any) -> dict[str, Any]:
@@ -83,7 +87,11 @@ def decode_map(col: Any) -> dict[str, Any]:
         return {}
     if isinstance(col, str):  # a file from before typed columns
         return orjson.loads(col)
-    return {k: decode_value(v) for k, v in col}
+    out: dict[str, Any] = {}
+    for entry in col:  # {"key", "value"} structs; (key, value) pairs in files written with the Arrow map type
+        k, v = (entry["key"], entry["value"]) if isinstance(entry, dict) else entry
+        out[k] = decode_value(v)
+    return out
 
 
 def _edits(col: Any) -> list[Edit]:

@@ -115,7 +115,7 @@ def _entries(path: Path | RemotePath) -> Iterator[tuple[str, Any, int]]:
 
 
 def _url(meta: Any) -> Any:
-    """metadata["url"] from a Parquet metadata cell: a typed map (a list of key, slots pairs), a JSON string (files
+    """metadata["url"] from a Parquet metadata cell: a typed list of key/value structs (or the key, slots pairs of an Arrow map), a JSON string (files
     from before typed columns) or a mapping."""
     if isinstance(meta, (str, bytes)):
         try:
@@ -126,6 +126,8 @@ def _url(meta: Any) -> Any:
         return meta.get("url")
     if isinstance(meta, list):
         for item in meta:
+            if isinstance(item, dict) and set(item) == {"key", "value"}:  # the typed list of key/value structs
+                item = (item["key"], item["value"])
             if isinstance(item, (tuple, list)) and len(item) == 2 and item[0] == "url":
                 from ..io.parquet import decode_value
 
