@@ -194,7 +194,8 @@ def main(argv=None):
                               "synthetic stitched pages of bench/coherence_recipes.py (seed 29) from the train "
                               "half of ../shared/data (web-pages main_text, register-multiling)",
             }, f, indent=1)
-        print(f"\nwrote {MODEL}", file=sys.stderr)
+        # relative to the repository: results files must not name a path of the machine that wrote them
+        print(f"\nwrote {os.path.relpath(MODEL, os.path.join(os.path.dirname(__file__), '..'))}", file=sys.stderr)
     return 0
 
 
