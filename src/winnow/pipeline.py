@@ -181,11 +181,18 @@ def _reader_for_stage_output(stage: Stage, run_dir: Path | RemotePath) -> Reader
     folder = run_dir / "kept" / stage.name
     # the text and id under the names the writer's `fields` gave them (the rest comes from side files)
     text_key, id_key = text_id_names(getattr(stage.writer, "fields", None))
+    # Every record here passed the source stage's own reader and size cap: read them back without a smaller
+    # default cap (a 33 MiB document kept under a 64 MiB cap was quarantined by the next stage).
     if stage.writer.name == "parquet":
-        return ParquetReader(paths=str(folder / "*.parquet"), text_key=text_key, id_key=id_key, shard_size_mb=0)
+        return ParquetReader(paths=str(folder / "*.parquet"), text_key=text_key, id_key=id_key, shard_size_mb=0,
+                             max_record_bytes=_OWN_RECORD_CAP)
     # whole files (shard_size_mb=0): a later stage's shards are named after them, and side files match them whole
     return JsonlReader(paths=str(folder / f"*{stage.writer.extension}"), text_key=text_key, id_key=id_key,
-                       shard_size_mb=0)
+                       shard_size_mb=0, max_record_bytes=_OWN_RECORD_CAP)
+
+
+# The largest cap a reader takes (1 GiB): for files this run wrote itself, whose records were already admitted.
+_OWN_RECORD_CAP = 1 << 30
 
 
 def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> list[tuple[str, str]]:
@@ -448,7 +455,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         if src_stage is not None and getattr(src_stage.writer, "writes_side", False):
             source = merge_side_docs(source, side_path(as_path(task.key)))
     else:
-        source = JsonlReader(paths=task.key).read(task.key)
+        source = JsonlReader(paths=task.key, max_record_bytes=_OWN_RECORD_CAP).read(task.key)
 
     order = ([ps.apply] if ps.apply is not None else []) + list(ps.steps)
     steps = [(i, stage.steps[i], step_label(stage, i)) for i in order]

@@ -176,18 +176,41 @@ def iter_side(path: Path | RemotePath, needle: bytes | None = None) -> Iterator[
                 yield orjson.loads(line)
 
 
+def _in_step(records: Iterator[Any], doc_id: str, owed: int) -> tuple[Any, Any]:
+    """The record for ``doc_id`` among the next ``owed + 1`` of a side file that follows its documents file line
+    by line: ``owed`` is how many lines of the documents file were quarantined since the last document (their
+    side records are passed over). (record or None, the last record looked at)."""
+    last = None
+    for _ in range(owed + 1):
+        last = next(records, None)
+        if last is None:
+            break
+        if isinstance(last, dict) and str(last.get("id")) == doc_id:
+            return last, last
+    return None, last
+
+
 def merge_side_docs(items: Iterator[Document | Any], side: Path | RemotePath) -> Iterator[Document | Any]:
     """Documents read from a documents file (with only its selected fields), made whole again from its side
-    file. Quarantine records pass through."""
+    file. Quarantine records pass through; a document whose side record is missing or out of step is
+    quarantined (a damaged file must not fail the shard, nor lose the document's verdicts silently)."""
+    from ..document import Quarantine
+
     sides = iter_side(side)
+    owed = 0
     for item in items:
         if not isinstance(item, Document):
+            owed += 1  # a quarantined line of the documents file still has its side record
             yield item
             continue
-        rec = next(sides, None)
-        if rec is None or str(rec.get("id")) != item.id:
-            raise ValueError(f"{side}: side file out of step with its documents file at id {item.id!r} "
-                             f"(side record: {None if rec is None else rec.get('id')!r})")
+        rec, last = _in_step(sides, item.id, owed)
+        owed = 0
+        if rec is None:
+            got = None if not isinstance(last, dict) else last.get("id")
+            yield Quarantine(str(side), f"document {item.id}", "side_mismatch",
+                             f"{side}: side record for document {item.id!r} is missing or out of step with its "
+                             f"documents file (found {got!r})", item.text[:200])
+            continue
         yield Document.from_dict({**decode_side(rec), "text": item.text})
 
 
@@ -321,19 +344,26 @@ def _merge_dolma_attributes(items: Iterator[Any], shard: str, name: str) -> Iter
     except (ValueError, *READ_ERRORS) as exc:
         yield Quarantine(shard, "file", "missing_attributes", f"{shard}: attribute set {name!r} cannot be read: {exc}")
         return
+    def records() -> Iterator[Any]:
+        for ln in stream:
+            if ln.strip():
+                try:
+                    yield orjson.loads(ln)
+                except orjson.JSONDecodeError:
+                    yield None
+
     with stream:
-        lines = (ln for ln in stream if ln.strip())
+        recs = records()
+        owed = 0
         for item in items:
             if not isinstance(item, Document):
+                owed += 1  # a quarantined documents line still has its attribute line: pass over it
                 yield item
                 continue
-            line = next(lines, None)
-            try:
-                rec = orjson.loads(line) if line is not None else None
-            except orjson.JSONDecodeError:
-                rec = None
-            if not isinstance(rec, dict) or str(rec.get("id")) != item.id or not isinstance(
-                    rec.get("attributes"), dict):
+            rec, last = _in_step(recs, item.id, owed)
+            owed = 0
+            if rec is None or not isinstance(rec.get("attributes"), dict):
+                rec = rec if rec is not None else last
                 got = "nothing" if rec is None else repr(rec.get("id")) if isinstance(rec, dict) else "not an object"
                 yield Quarantine(shard, f"document {item.id}", "attributes_mismatch",
                                  f"{apath}: the attribute record for document {item.id!r} is missing or out of step "

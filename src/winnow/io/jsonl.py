@@ -68,8 +68,10 @@ class JsonlReader(Reader):
         check_format(self)
 
     def _whole_files(self) -> bool:
-        # skip and limit count from the start of each file: a byte range of a file cannot know its position
-        return self.skip > 0 or self.limit is not None
+        # skip and limit count from the start of each file, and a peer layout's side files (a winnow run's, Dolma's
+        # attribute sets) follow their documents file line by line from its start: a byte range cannot know its
+        # position in either
+        return self.skip > 0 or self.limit is not None or self.format != "winnow"
 
     def shards(self) -> list[str]:
         size = 0 if self._whole_files() else self.shard_size_mb

@@ -287,7 +287,9 @@ class ParquetReader(Reader):
     limit: int | None = None
 
     def shards(self) -> list[str]:
-        size = 0 if self.skip > 0 or self.limit is not None else self.shard_size_mb  # counted per whole file
+        # skip/limit count per whole file, and a run's side file follows a peer-layout file from its first row
+        whole = self.skip > 0 or self.limit is not None or self.format != "winnow"
+        size = 0 if whole else self.shard_size_mb
         return [k for p in expand_paths(self.paths) for k in plan_parquet(p, size)]
 
     def input_files(self, keys: list[str]) -> list[str]:
