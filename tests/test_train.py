@@ -172,3 +172,24 @@ def test_run_folder_with_an_attribute_threshold_and_parquet_records(tmp_path):
 def test_cli_refuses_ambiguous_sources(tmp_path, capsys):
     assert main(["train-classifier", "--data", "x.jsonl", "--run", str(tmp_path)]) == 1
     assert "exactly one of" in capsys.readouterr().err
+
+
+def test_a_model_that_answers_one_label_for_everything_is_called_out():
+    from winnow.train import one_class_warning
+
+    useless = {"macro_f1": 0.3182, "confusion": {"labels": ["news", "other"],
+                                                  "rows_true_cols_predicted": [[17, 0], [13, 0]]}}
+    assert "answers 'news' for every validation document" in one_class_warning(useless)
+    useful = {"macro_f1": 0.93, "confusion": {"labels": ["news", "other"], "rows_true_cols_predicted": [[16, 1], [1, 12]]}}
+    assert one_class_warning(useful) is None
+    one_label_data = {"confusion": {"labels": ["a", "b"], "rows_true_cols_predicted": [[5, 0], [0, 0]]}}
+    assert one_class_warning(one_label_data) is None  # nothing else to tell apart in the validation set
+
+
+def test_train_classifier_help_shows_the_defaults(capsys):
+    from winnow.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train-classifier", "-h"])
+    out = capsys.readouterr().out
+    assert "(default: 5)" in out and "(default: 0.1)" in out

@@ -411,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_mix)
 
     sp = sub.add_parser("train-classifier", help="train a fastText classifier on labelled text (JSONL/Parquet, two "
-                                                 "folders, or a run folder) and write it with its card")
+                                                 "folders, or a run folder) and write it with its card",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # -h shows epoch, lr, ... defaults
     from .train import add_arguments
 
     add_arguments(sp)
