@@ -150,6 +150,23 @@ def test_a_live_lock_is_refused_and_a_dead_one_taken_over(tmp_path, real_docs, c
     assert not (run / LOCK_NAME).exists()
 
 
+def test_an_empty_lock_left_by_a_killed_run_is_taken_over(tmp_path, real_docs, capsys):
+    # a run killed between creating its lock and writing it left an empty file that every later run refused
+    _inputs(tmp_path, real_docs)
+    p = _cfg(tmp_path, [{"type": "length"}])
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / LOCK_NAME).write_bytes(b"")
+    with pytest.raises(RunFolderError, match="unreadable lock file"):  # a fresh one may be a run taking it now
+        run_pipeline(load_pipeline(p), run, log=False)
+    old = os.stat(run / LOCK_NAME).st_mtime - 60
+    os.utime(run / LOCK_NAME, (old, old))
+    res = run_pipeline(load_pipeline(p), run, log=True, report=False)
+    assert res.stats["stages"][0]["balanced"] and not (run / LOCK_NAME).exists()
+    assert "taking over the empty lock" in capsys.readouterr().err
+    assert not [f for f in os.listdir(run) if f.startswith(".tmp-")]
+
+
 def test_a_lock_of_another_host_is_refused(tmp_path, real_docs):
     _inputs(tmp_path, real_docs)
     run = tmp_path / "run"

@@ -134,6 +134,15 @@ class RunLock:
         except ValueError:
             return {}
 
+    def _empty_and_old(self) -> bool:
+        """An empty lock file older than a few seconds: what a run killed between creating and writing its lock
+        left (winnow before the link above); a live run's lock is never empty for that long."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return False
+        return st.st_size == 0 and time.time() - st.st_mtime > 5
+
     def _stale(self, d: dict) -> bool:
         return (d.get("host") == self.me["host"] and isinstance(d.get("pid"), int)
                 and not _alive(d["pid"], d.get("start")))
@@ -152,15 +161,28 @@ class RunLock:
                         self.held = True
                         return
             else:
+                # The lock appears whole or not at all: written under a temporary name, then hard-linked to its
+                # name (link fails if the name exists, as O_EXCL does). Creating it empty and then writing left an
+                # empty lock behind a process killed in between, which no later run could take over.
+                tmp = self.path.parent / f".tmp-{self.me['host']}-{os.getpid()}-{LOCK_NAME}"
+                tmp.write_bytes(body)
                 try:
-                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    os.link(tmp, self.path)
                 except FileExistsError:
                     held = self._read()
+                except FileNotFoundError:  # another run cleaning temporary files took ours: write it again
+                    continue
                 else:
-                    with os.fdopen(fd, "wb") as f:
-                        f.write(body)
                     self.held = True
                     return
+                finally:
+                    tmp.unlink(missing_ok=True)
+                if held == {} and self._empty_and_old():
+                    if self.log:
+                        print(f"[winnow] taking over the empty lock {self.path} (a run killed while taking it)",
+                              file=sys.stderr)
+                    self.path.unlink(missing_ok=True)
+                    continue
             if held is None:
                 continue  # removed between our attempt and the read: try again
             if self._stale(held):
