@@ -97,6 +97,9 @@ def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
     assert a["steps"][0]["would_keep"] > a["steps"][1]["would_keep"]
     text = format_stats(ann)
     assert f"would keep {r['kept']}" in text and "would keep" in text.splitlines()[2]
+    # each rule's count there is every document failing it, more than whatif's first failures: the heading says so
+    assert "fails by rule (all documents; whatif/apply count first failures)" in text
+    assert "dropped / edits by reason" in format_stats(route)
     on_disk = json.loads((tmp_path / "annotate" / "stats.json").read_text())["stages"][0]
     assert on_disk["would_keep"] == r["kept"]
     html = (tmp_path / "annotate" / "report.html").read_text()

@@ -355,8 +355,11 @@ def format_stats(stats: dict[str, Any]) -> str:
                          f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply RUN_DIR -o OUT)")
         w = max([len(s["name"]) for s in sd["steps"]] + [4])
         wk = f"  {'would keep':>10}" if annotate else ""
-        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'seconds':>8}  "
-                     "dropped / edits by reason")
+        # annotate: every document meets every step, so a rule's count is every document failing it, not only
+        # those it would drop first (what whatif and apply count); the heading says which
+        what = ("fails by rule (all documents; whatif/apply count first failures) / edits" if annotate
+                else "dropped / edits by reason")
+        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'seconds':>8}  {what}")
         for s in sd["steps"]:
             wk = f"  {s.get('would_keep', s['docs_out']):>10,}" if annotate else ""
             reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
