@@ -127,7 +127,7 @@ def resolve_model(spec: str, cache_dir: str = "") -> Path:
     return path
 
 
-_MODELS: dict[str, Any] = {}  # one loaded model per file per process, shared by every step instance
+_MODELS: dict[str, Any] = {}  # one loaded model per file per process, shared by every step instance (language too)
 _LOCK = threading.Lock()
 
 
@@ -139,7 +139,7 @@ def load_fasttext(path: Path | str) -> Any:
             try:
                 import fasttext  # fasttext-predict (or the full binding, which has the same predict)
             except ImportError as exc:
-                raise ImportError("the classifier step needs fasttext-predict: pip install 'winnow[clean]'") from exc
+                raise ImportError("fastText models (language, classifier) need fasttext-predict: pip install 'winnow[clean]'") from exc
             model = _MODELS[key] = fasttext_model(fasttext, key)
     return model
 

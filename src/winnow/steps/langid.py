@@ -17,7 +17,6 @@ default model reproduces FineWeb's rules, not every one of its language decision
 from __future__ import annotations
 
 import importlib.util
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,8 +28,6 @@ from ..step import Context, Filter, Reject
 __all__ = ["LanguageFilter", "lite_model_path", "load_model", "predict", "sample_text"]
 
 _LABEL = len("__label__")
-_MODELS: dict[str, Any] = {}  # one loaded model per process, shared by every instance of the step
-_LOCK = threading.Lock()
 
 
 def lite_model_path() -> Path:
@@ -47,18 +44,11 @@ def lite_model_path() -> Path:
 
 
 def load_model(path: Path | None = None) -> Any:
-    key = str(path or lite_model_path())
-    with _LOCK:
-        model = _MODELS.get(key)
-        if model is None:
-            try:
-                import fasttext  # provided by fasttext-predict (predict-only build, numpy-2 safe)
-            except ImportError as exc:
-                raise ImportError("the language step needs fasttext-predict: pip install 'winnow[clean]'") from exc
-            from .classify import fasttext_model  # no stderr warning from the full binding (winnow[train])
+    """The fastText model at ``path`` (default: the shipped lid.176.ftz), loaded once per process and shared with
+    the classifier step, which applies the same file as its default model."""
+    from .classify import load_fasttext
 
-            model = _MODELS[key] = fasttext_model(fasttext, key)
-    return model
+    return load_fasttext(path or lite_model_path())
 
 
 def sample_text(text: str, max_chars: int) -> str:
