@@ -167,7 +167,7 @@ def test_model_path_loads_the_users_model_file(tmp_path):
 
     from winnow.config import build_component
     from winnow.errors import ConfigError
-    from winnow.steps import langid
+    from winnow.steps import classify
 
     own = tmp_path / "models" / "lid.176.bin"
     own.parent.mkdir()
@@ -175,8 +175,6 @@ def test_model_path_loads_the_users_model_file(tmp_path):
     step = build_component("step", {"type": "language", "languages": ["en"], "model_path": str(own)}, "t")
     texts = [s["text"] for s in SAMPLES]
     got = [(d.attributes["language.lang"], d.attributes["language.score"]) for d in run(step, texts)]
-    from winnow.steps import classify
-
     assert str(own) in classify._MODELS  # the user's file was loaded (one model cache, shared with classifier)
     want = [(d.attributes["language.lang"], d.attributes["language.score"]) for d in run(LanguageFilter(), texts)]
     assert got == want
