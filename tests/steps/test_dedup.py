@@ -16,12 +16,11 @@ from winnow.io.base import open_read
 from winnow.io.jsonl import JsonlReader
 from winnow.pipeline import Pipeline, Stage
 from winnow.run import run_pipeline
-from winnow.step import Context
 from winnow.steps import _dedup_store as store
 from winnow.steps.dedup import (ExactDedup, LineDedup, MinHasher, MinhashDedup, UrlDedup, normalize_text,
                                 normalize_url, tokens)
 
-from tests.helpers import read_all, text_records, write_jsonl
+from tests.helpers import collect_and_reduce, read_all, text_records, write_jsonl
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
 
@@ -278,14 +277,7 @@ def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch)
     docs += [Document(d.id + "-c", d.text[:-50]) for d in docs[:5]]
 
     def run(folder):
-        step = MinhashDedup()
-        ctx = Context(work_dir=folder, shard="00000", map=lambda f, xs: [f(x) for x in xs])
-        step.start_collect(ctx)
-        for d in docs:
-            step.collect(d)
-        step.finish_collect(ctx)
-        step.reduce(ctx)
-        return (folder / "d" / "00000.json").read_bytes()
+        return collect_and_reduce(MinhashDedup(), docs, folder)
 
     fresh = run(tmp_path / "fresh")
     assert len(orjson.loads(fresh)["rows"]) >= 10

@@ -20,7 +20,7 @@ from winnow.run import run_pipeline
 from winnow.steps import _dedup_store as store
 from winnow.steps.semantic import SemanticDedup, load_encoder
 
-from tests.helpers import read_all, write_jsonl
+from tests.helpers import collect_and_reduce, read_all, write_jsonl
 from tests.steps.test_dedup import _pages
 
 HAS_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
@@ -116,21 +116,12 @@ def test_validation_and_missing_model(tmp_path):
 
 
 def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch):
-    from winnow.step import Context
     from winnow.steps import semantic
 
     _, docs = _docs(real_docs)
 
     def run(folder):
-        step = SemanticDedup(model="hashing", cluster_size=10)
-        ctx = Context(work_dir=folder, shard="00000", map=lambda f, xs: [f(x) for x in xs])
-        folder.mkdir(exist_ok=True)
-        step.start_collect(ctx)
-        for d in docs:
-            step.collect(d)
-        step.finish_collect(ctx)
-        step.reduce(ctx)
-        return (folder / "d" / "00000.json").read_bytes()
+        return collect_and_reduce(SemanticDedup(model="hashing", cluster_size=10), docs, folder)
 
     fresh = run(tmp_path / "fresh")
     assert len(orjson.loads(fresh)["rows"]) >= 12

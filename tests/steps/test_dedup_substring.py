@@ -16,11 +16,10 @@ from winnow.executors import InlineExecutor, LocalExecutor
 from winnow.io.jsonl import JsonlReader
 from winnow.pipeline import Pipeline, Stage
 from winnow.run import run_pipeline
-from winnow.step import Context
 from winnow.steps import substring
 from winnow.steps.substring import SubstringDedup, token_spans
 
-from tests.helpers import read_all, write_jsonl
+from tests.helpers import collect_and_reduce, read_all, write_jsonl
 from tests.steps.test_dedup import _pages
 
 
@@ -172,15 +171,7 @@ def test_reduce_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch)
     docs = [Document(f"p{i:03d}", t) for i, t in enumerate(texts)]
 
     def run(folder):
-        step = SubstringDedup()
-        ctx = Context(work_dir=folder, shard="00000", map=lambda f, xs: [f(x) for x in xs])
-        folder.mkdir(exist_ok=True)
-        step.start_collect(ctx)
-        for d in docs:
-            step.collect(d)
-        step.finish_collect(ctx)
-        step.reduce(ctx)
-        return (folder / "d" / "00000.json").read_bytes()
+        return collect_and_reduce(SubstringDedup(), docs, folder)
 
     fresh = run(tmp_path / "fresh")
     assert len(orjson.loads(fresh)["rows"]) >= 10
