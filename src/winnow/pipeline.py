@@ -499,6 +499,15 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         # part of the budget: off with it (max_seconds_per_doc and max_memory_mb_per_doc both 0)
         position = Position(run_dir, stage.name, ps.index, task.shard,
                             enabled=pipe.max_seconds_per_doc > 0 or pipe.max_memory_mb_per_doc > 0)
+        def quarantine_doc(doc: Document, why: str, step: str | None, msg: str) -> None:
+            """A document a step could not finish (error, budget, a worker's death): counted and written with the
+            document, which step_error_line encodes whatever it holds (it cannot raise)."""
+            quarantine_reasons[why] = quarantine_reasons.get(why, 0) + 1
+            quarantine_first.setdefault(why, msg)
+            quar_f.write(step_error_line({
+                "stage": stage.name, "pass": ps.index, "source": str(task.key),
+                "location": f"document {doc.id!s:.200}", "reason": why, "step": step, "message": msg}, doc))
+
         budget.arm()
         try:
             for item in source:
@@ -527,14 +536,10 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 pending_chars += len(doc.text)
                 if n_in in position.poison:
                     n_quar += 1
-                    quarantine_reasons["budget"] = quarantine_reasons.get("budget", 0) + 1
-                    msg = (f"document {doc.id} was skipped: the worker died {position.poison[n_in]} times while on it "
-                           "(killed for memory, or stopped by the hard stop in a call that never returned)")
-                    quarantine_first.setdefault("budget", msg)
-                    quar_f.write(step_error_line({
-                        "stage": stage.name, "pass": ps.index, "source": str(task.key),
-                        "location": f"document {doc.id!s:.200}", "reason": "budget", "step": None, "message": msg},
-                        doc))
+                    quarantine_doc(doc, "budget", None,
+                                   f"document {doc.id} was skipped: the worker died {position.poison[n_in]} times "
+                                   "while on it (killed for memory, or stopped by the hard stop in a call that never "
+                                   "returned)")
                     continue
                 position.at(n_in)
                 failed = False
@@ -560,11 +565,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                             why = "step_error"
                             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
                             msg = f"step {label} raised on document {doc.id}: {tb}"
-                        quarantine_reasons[why] = quarantine_reasons.get(why, 0) + 1
-                        quarantine_first.setdefault(why, msg)
-                        quar_f.write(step_error_line({  # cannot raise, whatever the document holds
-                            "stage": stage.name, "pass": ps.index, "source": str(task.key),
-                            "location": f"document {doc.id!s:.200}", "reason": why, "step": label, "message": msg}, doc))
+                        quarantine_doc(doc, why, label, msg)
                         failed = True
                         break
                     st.seconds += time.perf_counter() - t0
@@ -604,13 +605,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         collect_stats.errors += 1
                         n_quar += 1
                         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                        msg = f"step {collector.name} raised collecting document {doc.id}: {tb}"
-                        quarantine_reasons["step_error"] = quarantine_reasons.get("step_error", 0) + 1
-                        quarantine_first.setdefault("step_error", msg)
-                        quar_f.write(step_error_line({
-                            "stage": stage.name, "pass": ps.index, "source": str(task.key),
-                            "location": f"document {doc.id!s:.200}", "reason": "step_error", "step": collector.name,
-                            "message": msg}, doc))
+                        quarantine_doc(doc, "step_error", collector.name,
+                                       f"step {collector.name} raised collecting document {doc.id}: {tb}")
                         position.at(-1)
                         continue
                     collect_stats.seconds += time.perf_counter() - t0
