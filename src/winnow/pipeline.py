@@ -36,6 +36,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from time import process_time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -391,7 +392,11 @@ class StepStats:
     edits: dict[str, int] = field(default_factory=dict)
     chars_removed: int = 0
     errors: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock inside the step: inflated when other processes share the cores
+    # CPU seconds inside the step (time.process_time: this process's CPU, so a step's own helper threads count;
+    # thread_time would miss them). What a step costs whatever the machine's load; the report and the run summary
+    # show this one.
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -447,6 +452,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     out = paths_for(run_dir, stage, ps.index, task.shard, ps.last)
     annotate = pipe.on_drop == "annotate"
     t_start = time.perf_counter()
+    c_start = process_time()
 
     if ps.index == 0:
         src_stage = next(s for s in pipe.stages if s.name == stage.source) if stage.reader is None else None
@@ -547,6 +553,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     st.docs_in += 1
                     before = len(doc.text)
                     n_edits = len(doc.edits)
+                    c0 = process_time()
                     t0 = budget.since = time.perf_counter()
                     try:
                         doc = step.process(doc)
@@ -554,6 +561,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     except (Exception, BudgetExceeded) as exc:  # one bad document must not stop the run
                         budget.since = None
                         st.seconds += time.perf_counter() - t0
+                        st.cpu_seconds += process_time() - c0
                         st.errors += 1
                         n_quar += 1
                         if isinstance(exc, BudgetExceeded):
@@ -569,6 +577,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         failed = True
                         break
                     st.seconds += time.perf_counter() - t0
+                    st.cpu_seconds += process_time() - c0
                     if len(doc.edits) != n_edits:
                         new = doc.edits[n_edits:]
                         n_norm = sum(e.reason in NORMALISING_REASONS for e in new)
@@ -597,11 +606,13 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     position.at(-1)
                     continue
                 if collector is not None:
+                    c0 = process_time()
                     t0 = time.perf_counter()
                     try:
                         collector.collect(doc)
                     except Exception as exc:  # a corpus step's collect is a step too: one document, not the shard
                         collect_stats.seconds += time.perf_counter() - t0
+                        collect_stats.cpu_seconds += process_time() - c0
                         collect_stats.errors += 1
                         n_quar += 1
                         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -610,6 +621,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         position.at(-1)
                         continue
                     collect_stats.seconds += time.perf_counter() - t0
+                    collect_stats.cpu_seconds += process_time() - c0
                     collect_stats.docs_in += 1
                     collect_stats.docs_out += 1
                     collect_stats.would_keep += alive
@@ -638,6 +650,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         "in": n_in, "kept": n_kept, "rejected": n_rej, "quarantined": n_quar, "would_keep": n_would_keep,
         "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
         "tokens_out": tokens_out, "seconds": round(time.perf_counter() - t_start, 6),
+        "cpu_seconds": round(process_time() - c_start, 6),
         "steps": [dataclasses.asdict(s) for s in all_stats],
     }
     if n_in != n_kept + n_rej + n_quar:  # cannot happen unless run_shard itself is wrong; fail loudly

@@ -187,12 +187,14 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                         step = stage.steps[ps.collect]
                         wd = work_dir(run_dir, stage, ps.collect)
                         wd.mkdir(parents=True, exist_ok=True)
-                        tr = time.perf_counter()
+                        tr, cr = time.perf_counter(), time.process_time()
                         step.reduce(Context(run_dir=run_dir, stage=stage.name, shard="", on_drop=pipe.on_drop,
                                             work_dir=wd, map=ex.map, workers=ex.workers))
+                        # cpu_seconds: this (driving) process only; work a reduce fans out to workers is not in it
                         with atomic_path(marker) as tmp:
                             tmp.write_bytes(orjson.dumps({"step": step_label(stage, ps.collect),
-                                                          "seconds": time.perf_counter() - tr}))
+                                                          "seconds": time.perf_counter() - tr,
+                                                          "cpu_seconds": time.process_time() - cr}))
             if failures:
                 break
     finally:
@@ -306,6 +308,7 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 tot["shards"] += 1
                 for k in ("in", "kept", "rejected", "quarantined", "chars_in", "chars_out"):
                     tot[k] += s[k]
+                tot["cpu_seconds"] = tot.get("cpu_seconds", 0.0) + s.get("cpu_seconds", 0.0)  # the shard's whole CPU
                 tot["tokens_out"] = tot.get("tokens_out", 0) + s.get("tokens_out", 0)  # tokenize step's counts
                 tot["would_keep"] += s.get("would_keep", s["kept"])  # a shard from before the count: route
                 for r, n in s["quarantine_reasons"].items():
@@ -315,9 +318,11 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 for st in s["steps"]:
                     agg = steps.setdefault(st["name"], {"name": st["name"], "docs_in": 0, "docs_out": 0, "dropped": {},
                                                         "edited": 0, "edits": {}, "chars_removed": 0, "errors": 0,
-                                                        "seconds": 0.0, "would_keep": 0, "normalised": 0})
+                                                        "seconds": 0.0, "cpu_seconds": 0.0, "would_keep": 0,
+                                                        "normalised": 0})
                     for k in ("docs_in", "docs_out", "edited", "chars_removed", "errors", "seconds"):
                         agg[k] += st[k]
+                    agg["cpu_seconds"] += st.get("cpu_seconds", 0.0)  # 0 in a shard written before CPU was timed
                     agg["would_keep"] += st.get("would_keep", st["docs_out"])
                     agg["normalised"] += st.get("normalised", 0)
                     for key in ("dropped", "edits"):
@@ -359,7 +364,8 @@ def format_stats(stats: dict[str, Any]) -> str:
         # those it would drop first (what whatif and apply count); the heading says which
         what = ("fails by rule (all documents; whatif/apply count first failures) / edits" if annotate
                 else "dropped / edits by reason")
-        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'seconds':>8}  {what}")
+        # CPU seconds: what the step costs whatever else shares the cores (wall seconds stay in stats.json)
+        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'CPU s':>8}  {what}")
         for s in sd["steps"]:
             wk = f"  {s.get('would_keep', s['docs_out']):>10,}" if annotate else ""
             reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
@@ -371,7 +377,7 @@ def format_stats(stats: dict[str, Any]) -> str:
                         + ", ".join(f"{r}={n:,}" for r, n in sorted(norm.items(), key=lambda x: -x[1]))) if norm else ""
             detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "", norm_txt) if x)
             lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}{wk}  {s['edited']:>7,}  "
-                         f"{s['seconds']:>8.2f}  {detail}")
+                         f"{s.get('cpu_seconds', s['seconds']):>8.2f}  {detail}")
         for p in sd["passes"]:
             if p["quarantine_reasons"]:
                 lines.append("  quarantined: " + ", ".join(f"{r}={n}" for r, n in p["quarantine_reasons"].items()))

@@ -89,6 +89,7 @@ def _comparable(files: dict[str, bytes]) -> dict[str, object]:
 def _drop_seconds(d):
     if isinstance(d, dict):
         d.pop("seconds", None)
+        d.pop("cpu_seconds", None)
         for v in d.values():
             _drop_seconds(v)
     elif isinstance(d, list):

@@ -358,9 +358,13 @@ def _timing(s: Summary) -> str:
     info = s.info
     rows = []
     total_steps = 0.0
+    # CPU seconds when the run recorded them (wall seconds inflate under load, so shares would lie); a run folder
+    # written before steps were CPU-timed shows its wall seconds and says so
+    stats_steps = [st for sd in info.stats.get("stages", []) for st in sd.get("steps", [])]
+    key = "cpu_seconds" if stats_steps and all("cpu_seconds" in st for st in stats_steps) else "seconds"
     for sd in info.stats.get("stages", []):
         for st in sd.get("steps", []):
-            sec = float(st.get("seconds", 0.0))
+            sec = float(st.get(key, 0.0))
             total_steps += sec
             name = st["name"] if len(info.stages) == 1 else f'{sd["name"]} / {st["name"]}'
             rows.append((name, sec, int(st.get("docs_in", 0))))
@@ -370,7 +374,7 @@ def _timing(s: Summary) -> str:
                 import orjson
 
                 m = orjson.loads(marker.read_bytes())
-                sec = float(m.get("seconds", 0.0))
+                sec = float(m.get(key, m.get("seconds", 0.0)))
             except Exception:
                 continue
             total_steps += sec
@@ -381,9 +385,11 @@ def _timing(s: Summary) -> str:
     wall = float(info.stats.get("seconds", 0) or 0)
     bars = [(n, sec, f"{fmt_seconds(sec)} · {pct(sec, total_steps)}"
              + (f" · {fmt_short(d / sec)} docs/s" if d and sec > 0 else "")) for n, sec, d in rows]
-    return (f'<section id="timing"><h2>Run time per step</h2><p class="lead">CPU seconds spent inside each step, '
-            f'summed over all workers ({fmt_seconds(total_steps)} in steps; the run took {fmt_seconds(wall)} wall '
-            f'clock including reading, writing and start-up).</p>{hbar_svg(bars)}</section>')
+    what = ("CPU seconds spent inside each step, summed over all workers" if key == "cpu_seconds" else
+            "Wall-clock seconds spent inside each step, summed over all workers (this run recorded no CPU times)")
+    return (f'<section id="timing"><h2>Run time per step</h2><p class="lead">{what} ({fmt_seconds(total_steps)} in '
+            f'steps; the run took {fmt_seconds(wall)} wall clock including reading, writing and start-up).</p>'
+            f'{hbar_svg(bars)}</section>')
 
 
 def _quarantine(s: Summary) -> str:
