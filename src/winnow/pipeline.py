@@ -514,6 +514,22 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 "stage": stage.name, "pass": ps.index, "source": str(task.key),
                 "location": f"document {doc.id!s:.200}", "reason": why, "step": step, "message": msg}, doc))
 
+        def write_or_quarantine(handle, doc: Document) -> bool:
+            """Write one document; one the writer cannot encode (a value a step or a user function left that JSON or
+            Parquet cannot hold) is quarantined alone instead of failing the shard. The handles encode everything
+            before writing a byte, so a refused document leaves no partial line behind."""
+            nonlocal n_quar
+            try:
+                handle.write(doc)
+                return True
+            except Exception as exc:
+                n_quar += 1
+                tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                where = "rejects" if handle is rej_w else "writer"
+                quarantine_doc(doc, "write_error", None, f"the {where} could not encode document {doc.id}: {tb}")
+                position.at(-1)
+                return False
+
         budget.arm()
         try:
             for item in source:
@@ -601,8 +617,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     position.at(-1)
                     continue
                 if doc.drop is not None:
+                    if not write_or_quarantine(rej_w, doc):
+                        continue
                     n_rej += 1
-                    rej_w.write(doc)
                     position.at(-1)
                     continue
                 if collector is not None:
@@ -625,13 +642,14 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     collect_stats.docs_in += 1
                     collect_stats.docs_out += 1
                     collect_stats.would_keep += alive
+                if not write_or_quarantine(kept_w, doc):
+                    continue
                 n_kept += 1
                 n_would_keep += alive
                 chars_out += len(doc.text)
                 n_tok = doc.attributes.get("tokenize.tokens")
                 if type(n_tok) is int:
                     tokens_out += n_tok
-                kept_w.write(doc)
                 position.at(-1)
         finally:
             budget.disarm()

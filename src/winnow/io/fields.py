@@ -161,9 +161,15 @@ class SideWriter:
         self._f = open_write(path, 3)
         self._record = dolma_side_record if fmt == "dolma" else side_record
 
-    def write(self, doc: Document) -> None:
-        self._f.write(orjson.dumps(self._record(doc), option=orjson.OPT_SERIALIZE_NUMPY))
+    def encode(self, doc: Document) -> bytes:
+        return orjson.dumps(self._record(doc), option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def write_line(self, line: bytes) -> None:
+        self._f.write(line)
         self._f.write(b"\n")
+
+    def write(self, doc: Document) -> None:
+        self.write_line(self.encode(doc))
 
     def close(self) -> None:
         self._f.close()

@@ -178,16 +178,19 @@ class _JsonlHandle(WriterHandle):
         self._fmt = fmt
 
     def write(self, doc: Document) -> None:
+        # Everything is encoded before a byte is written: a value JSON cannot hold raises here with both files
+        # untouched, so the runner can quarantine that document and the files stay line-aligned.
         if self._fmt != "winnow":
-            self._f.write(orjson.dumps(format_record(doc, self._fmt), option=orjson.OPT_SERIALIZE_NUMPY))
+            line = orjson.dumps(format_record(doc, self._fmt), option=orjson.OPT_SERIALIZE_NUMPY)
         elif self._pairs is None and self._side is None:
-            self._f.write(doc.to_json())
+            line = doc.to_json()
         else:
-            self._f.write(orjson.dumps(select(doc, self._pairs, self._side is not None),
-                                       option=orjson.OPT_SERIALIZE_NUMPY))
+            line = orjson.dumps(select(doc, self._pairs, self._side is not None), option=orjson.OPT_SERIALIZE_NUMPY)
+        side = self._side.encode(doc) if self._side is not None else None
+        self._f.write(line)
         self._f.write(b"\n")
-        if self._side is not None:
-            self._side.write(doc)
+        if side is not None:
+            self._side.write_line(side)
 
     def write_raw(self, obj: dict) -> None:
         self._f.write(orjson.dumps(obj))

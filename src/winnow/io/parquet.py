@@ -523,14 +523,23 @@ class _ParquetHandle(WriterHandle):
         self._n = rows_per_group
 
     def write(self, doc: Document) -> None:
+        # The row and its side line are built before either is kept: a value that cannot be encoded raises here
+        # with nothing written, so the runner can quarantine that document alone.
         if self._fmt != "winnow":
-            self._rows.append(format_record(doc, self._fmt))
+            row = format_record(doc, self._fmt)
         elif self._pairs is None:
-            self._rows.append(_full_row(doc))
+            row = _full_row(doc)
         else:
-            self._rows.append({out: value_of(doc, src) for out, src in self._pairs})
-        if self._side is not None:
-            self._side.write(doc)
+            row = {out: value_of(doc, src) for out, src in self._pairs}
+            for out, src in self._pairs:  # typed at flush, for many rows at once: check this row's values now
+                if src in ("metadata", "attributes"):
+                    encode_map(row[out]) if isinstance(row[out], dict) else None
+                elif src not in _CORE_TYPES:
+                    encode_value(row[out])
+        side = self._side.encode(doc) if self._side is not None else None
+        self._rows.append(row)
+        if side is not None:
+            self._side.write_line(side)
         if len(self._rows) >= self._n:
             self._flush()
 

@@ -1,0 +1,59 @@
+"""A document the writer cannot encode (a value a step or a user's function left that JSON or Parquet cannot hold)
+is quarantined alone, with reason ``write_error``; the shard finishes, the ledger balances and the documents file
+and its side file stay line-aligned. Before, the whole shard failed and no document of it was written."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from winnow.document import Document
+from winnow.io.jsonl import JsonlReader, JsonlWriter
+from winnow.io.parquet import ParquetReader, ParquetWriter
+from winnow.pipeline import Pipeline, Stage
+from winnow.results import open_run
+from winnow.run import run_pipeline
+from winnow.steps.generic import FunctionStep
+
+
+def _tag(doc):
+    n = int(doc.id[1:])
+    if n % 7 == 3:
+        return {"bad": {n}}  # a set: no JSON or Parquet value for it
+    if n % 11 == 5 and "drop" in doc.text:
+        return False  # rejected documents go through a writer too
+    return {"ok": n}
+
+
+def _input(tmp_path, n=60):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(orjson.dumps({"id": f"d{i}", "text": f"text {i} drop"}) + b"\n" for i in range(n)))
+    return src
+
+
+WRITERS = {
+    "jsonl": lambda: JsonlWriter(compression="none"),
+    "jsonl_side": lambda: JsonlWriter(compression="none", fields=["id", "text"], side_files=True),
+    "parquet": lambda: ParquetWriter(),
+    "parquet_fields": lambda: ParquetWriter(fields=["id", "text", "metadata.bad"]),
+    "parquet_side": lambda: ParquetWriter(fields=["id", "text"], side_files=True),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_an_unencodable_document_is_quarantined_alone(tmp_path, kind):
+    src = _input(tmp_path)
+    pipe = Pipeline(stages=[Stage("s1", reader=JsonlReader(paths=str(src)), steps=[FunctionStep(function=_tag)],
+                                  writer=WRITERS[kind]())])
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    run = open_run(tmp_path / "run")
+    bad = {f"d{i}" for i in range(60) if i % 7 == 3}
+    rej = {f"d{i}" for i in range(60) if i % 11 == 5 and f"d{i}" not in bad}
+    quar = list(run.quarantined())
+    assert {q["location"].split()[-1] for q in quar} == bad
+    assert {q["reason"] for q in quar} == {"write_error"} and all("set" in q["message"] for q in quar)
+    kept = [d.id for d in run.kept()]
+    assert kept == [f"d{i}" for i in range(60) if f"d{i}" not in bad | rej]
+    assert all(d.attributes["function.ok"] == int(d.id[1:]) for d in run.kept())  # side files still in step
+    assert {d.id for d in run.rejected()} == rej
+    assert run.counts["s1"] == {"in": 60, "kept": len(kept), "rejected": len(rej), "quarantined": len(bad)}
