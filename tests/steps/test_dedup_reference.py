@@ -152,3 +152,123 @@ def test_reference_shards_are_read_in_slices(tmp_path, real_docs, monkeypatch):
     d4 = sorted((tmp_path / "B4" / "work").rglob("d/*.json"))
     assert d1 and [p.read_bytes() for p in d1] == [p.read_bytes() for p in d4]
     assert _records(tmp_path / "B1", "rejected").keys() == _records(tmp_path / "B4", "rejected").keys()
+
+
+def _only_the_index_stays(run: Path, input_dir: Path) -> Path:
+    """Delete the run's inputs, outputs and every work file but its index (index.json and its tables)."""
+    index = next((run / "work").glob("*/*/index.json")).parent
+    tables = index / orjson.loads((index / "index.json").read_bytes())["tables"]
+    shutil.rmtree(input_dir)
+    for p in sorted(run.rglob("*"), reverse=True):
+        if p.is_file() and not (p == index / "index.json" or p.parent == tables):
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    return index
+
+
+def _substring_crawls(real_docs):
+    """A: real pages, a boilerplate paragraph on some, one passage repeated inside A. B: new pages carrying
+    passages of 50-300 tokens copied from A, the boilerplate, a passage repeated inside B only, and one passage
+    that straddles an A copy and a B repeat."""
+    rng = random.Random(8)
+    # spaced with single spaces: Python's split() also splits at no-break and thin spaces, the step's tokens do not
+    pages = [" ".join(p.text.split()) for p in _pages(real_docs, 60)]
+    boiler = " ".join(pages[0].split()[100:170])
+
+    def plant(text: str, passage: str) -> str:
+        w = text.split()
+        at = rng.randrange(len(w))
+        return " ".join(w[:at] + passage.split() + w[at:])
+
+    def cut(text: str, n: int) -> str:
+        w = text.split()
+        a = rng.randrange(max(1, len(w) - n))
+        return " ".join(w[a:a + n])
+
+    a = [pages[i] if i % 4 else plant(pages[i], boiler) for i in range(30)]
+    a[7] = plant(a[7], cut(a[3], 80))
+    b = [pages[30 + i] if i % 5 else plant(pages[30 + i], boiler) for i in range(30)]
+    for k, n in enumerate([50, 120, 300]):
+        b[2 + k] = plant(b[2 + k], cut(a[10 + k], n))
+    own = cut(b[20], 90)
+    b[25] = plant(b[25], own)
+    b[26] = plant(b[26], cut(a[15], 60) + " " + own.split(maxsplit=1)[1])  # A's copy runs into B's repeat
+    return ([{"id": f"A-{i:02d}", "text": t} for i, t in enumerate(a)],
+            [{"id": f"B-{i:02d}", "text": t} for i, t in enumerate(b)])
+
+
+def test_substring_against_a_reference_equals_deduplicating_both(tmp_path, real_docs, monkeypatch):
+    from winnow.steps import substring
+    from winnow.steps.substring import SubstringDedup
+
+    a, b = _substring_crawls(real_docs)
+    for i in range(2):
+        write_jsonl(tmp_path / "a" / f"a{i}.jsonl", a[i::2])
+        write_jsonl(tmp_path / "b" / f"b{i}.jsonl", b[i::2])
+        write_jsonl(tmp_path / "ab" / f"a{i}.jsonl", a[i::2])
+        write_jsonl(tmp_path / "ab" / f"b{i}.jsonl", b[i::2])
+    run_a, run_ab = tmp_path / "runA", tmp_path / "runAB"
+    run_pipeline(_pipe(str(tmp_path / "ab" / "*.jsonl"), SubstringDedup(min_words=5)), run_ab, InlineExecutor(),
+                 log=False)
+    # A's index in 3 key ranges, B's run in ~10 partitions and 4 ranges: the merge meets tables cut differently
+    real_parts = store.parts_for
+    monkeypatch.setattr(store, "parts_for", lambda rows, per_row, mb: 3)
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), SubstringDedup(min_words=5)), run_a, InlineExecutor(),
+                 log=False)
+    index = _only_the_index_stays(run_a, tmp_path / "a")
+    man = orjson.loads((index / "index.json").read_bytes())
+    assert man["step"] == "substring_dedup" and man["version"] == 1 and man["params"] == {"min_length": 50}
+    assert man["tables"] == "w" and len(man["shards"]) == 3 and man["documents"] == len(a)
+    assert man["windows"] > 30 * 200  # every window of A, the ones seen once too
+    assert not (index / "c").exists() and not list((run_a / "kept").rglob("*.jsonl*"))
+    monkeypatch.setattr(store, "parts_for", lambda rows, per_row, mb: 4)
+    monkeypatch.setattr(SubstringDedup, "BYTES_PER_TOKEN", (16 << 20) // 1500)
+    outs = {}
+    for name, ex in (("B1", InlineExecutor()), ("B2", LocalExecutor(workers=2, progress=False))):
+        if name == "B2":  # spawned workers do not see the patches: the default slicing there
+            monkeypatch.setattr(store, "parts_for", real_parts)
+        run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), SubstringDedup(min_words=5, memory_mb=16,
+                                                                           against=[str(run_a)])),
+                     tmp_path / name, ex, log=False)
+        outs[name] = {**_records(tmp_path / name, "kept"), **_records(tmp_path / name, "rejected")}
+    assert outs["B1"] == outs["B2"]
+    got, ab = outs["B1"], {**_records(run_ab, "kept"), **_records(run_ab, "rejected")}
+    want = {i: r for i, r in ab.items() if i.startswith("B-")}
+    assert got.keys() == want.keys()
+    reasons = {}
+    for i, r in got.items():
+        assert r["text"] == want[i]["text"] and r.get("drop") == want[i].get("drop"), i
+        # the same spans with the same counts (A's copies counted), only the reason says where the first copy is
+        ge, we = r.get("edits", []), want[i].get("edits", [])
+        assert [(e["start"], e["removed"], e["score"]) for e in ge] == [(e["start"], e["removed"], e["score"])
+                                                                        for e in we], i
+        for e in ge:
+            reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
+        if any(e["reason"] == "substring_in_reference" for e in ge):
+            assert r["attributes"]["substring_dedup.reference"] == [str(run_a)]
+    assert reasons.get("substring_in_reference", 0) >= 6 and reasons.get("repeated_substring", 0) >= 1, reasons
+    # the boilerplate A already holds is removed from every B page carrying it, the first one too
+    boiler = " ".join(_pages(real_docs, 1)[0].text.split()[100:170])
+    for i in range(0, 30, 5):
+        assert boiler not in " ".join(got[f"B-{i:02d}"]["text"].split()), i
+    # the straddling copy is one span, named by the reference
+    straddle = [e for e in got["B-26"]["edits"] if len(e["removed"].split()) >= 60 + 80]
+    assert straddle and straddle[0]["reason"] == "substring_in_reference"
+
+
+def test_substring_index_with_other_settings_is_refused_naming_both(tmp_path, real_docs):
+    from winnow.steps.substring import SubstringDedup
+
+    a, _ = _substring_crawls(real_docs)
+    write_jsonl(tmp_path / "a" / "a.jsonl", a[:5])
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), SubstringDedup(min_length=30)), tmp_path / "A",
+                 InlineExecutor(), log=False)
+    with pytest.raises(ValueError, match=r"built with \{'min_length': 30\}, this step has \{'min_length': 50\}"):
+        SubstringDedup(against=[str(tmp_path / "A")]).validate()
+    with pytest.raises(ValueError, match="no substring_dedup index"):
+        SubstringDedup(against=[str(tmp_path / "nowhere")]).validate()
+    with pytest.raises(ValueError, match="written by exact_dedup"):
+        run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), ExactDedup()), tmp_path / "E", InlineExecutor(),
+                     log=False)
+        SubstringDedup(against=[str(next((tmp_path / "E" / "work").glob("*/*/index.json")))]).validate()

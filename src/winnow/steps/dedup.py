@@ -105,6 +105,8 @@ class _DedupStep(CorpusStep):
         against = getattr(self, "against", [])
         if not isinstance(against, list) or not all(isinstance(a, str) and a for a in against):
             raise ValueError(f"{self.name}: against must be a list of run folders or index folders")
+        if against:  # a missing or mismatched index is said before the collect pass, not after it
+            self.references()
         if hasattr(self, "keep"):
             self._check_keep()
         if getattr(self, "memory_mb", 1) < 16:
@@ -146,13 +148,16 @@ class _DedupStep(CorpusStep):
     def _index_params(self) -> dict[str, Any]:
         return {p: getattr(self, p) for p in self.INDEX_PARAMS}
 
+    def _index_manifest(self, ctx: Context, shards: tuple[str, ...]) -> dict[str, Any]:
+        own = [s for s in shards if not store.is_ref(s)]
+        return {"format": INDEX_FORMAT, "version": INDEX_VERSION, "step": self.name, "params": self._index_params(),
+                "tables": "c", "shards": own, "signatures": bool(getattr(self, "verify", 0) > 0),
+                "documents": int(sum(len(store.load(ctx.work_dir / "c" / f"{s}.len.npy")) for s in own)),
+                "against": list(self.against)}
+
     def _write_index(self, ctx: Context, shards: tuple[str, ...]) -> None:
         """The manifest that makes this step's collected tables a reference index for later runs (docs/dedup.md)."""
-        own = [s for s in shards if not store.is_ref(s)]
-        man = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "step": self.name, "params": self._index_params(),
-               "tables": "c", "shards": own, "signatures": bool(getattr(self, "verify", 0) > 0),
-               "documents": int(sum(len(store.load(ctx.work_dir / "c" / f"{s}.len.npy")) for s in own)),
-               "against": list(self.against)}
+        man = self._index_manifest(ctx, shards)
         with atomic_path(ctx.work_dir / "index.json") as tmp:
             tmp.write_bytes(orjson.dumps(man, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 

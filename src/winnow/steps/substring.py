@@ -35,8 +35,8 @@ The partitions' suffix arrays are exact; across partitions windows are compared 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import orjson
@@ -223,23 +223,28 @@ def run_part_task(task: PartTask) -> int:
 @dataclass(frozen=True)
 class MergeTask:
     folder: str  # p/
-    parts: tuple[str, ...]
+    parts: tuple[str, ...]  # the references' window tables (store.ref_shard names) first, then this run's partitions
     part: int
     n_ranges: int
     out: str
+    index: str = ""  # where this key range's distinct windows go (the run's reference index, w/), "" for none
+    ref_of: tuple[int, ...] = ()  # for each reference table: which ``against`` entry it belongs to
 
 
 def run_merge_task(task: MergeTask) -> int:
     """One key range of every partition's window table: total count, and the partition with the first occurrence.
-    Only windows occurring twice or more are written, routed to their partition."""
+    Only windows occurring twice or more are written, routed to their partition. A reference's tables come first
+    (their windows are earlier than any of this run's), count with their stored totals and are never routed; the
+    run's own distinct windows of the range, with their counts in this run, become its index."""
     folder = as_path(task.folder)
+    n_ref = len(task.ref_of)
     k, k2, uid = store.read_table_range(folder, task.parts, 0, task.part, task.n_ranges, True)
     pidx = (uid >> U64(32)).astype(np.int64)
     blk = (uid & U64(0xFFFFFFFF)).astype(np.int64)
     cnt = np.zeros(len(uid), dtype=np.int64)
     for p in np.unique(pidx):
         m = pidx == p
-        cnt[m] = np.asarray(store.load(folder / f"{task.parts[p]}.cnt.npy"))[blk[m]]
+        cnt[m] = np.asarray(store.load(store.shard_file(folder, task.parts[p], "cnt")))[blk[m]]
     if len(k):
         o = np.lexsort((uid, k2, k))
         k, k2, uid, pidx, blk, cnt = k[o], k2[o], uid[o], pidx[o], blk[o], cnt[o]
@@ -248,13 +253,35 @@ def run_merge_task(task: MergeTask) -> int:
         starts = np.flatnonzero(new)
         gid = np.cumsum(new) - 1
         total = np.add.reduceat(cnt, starts)[gid]
-        m = total >= 2
+        own = pidx >= n_ref
+        m = (total >= 2) & own
+        # the reference holding the window's first occurrence (the first in against order), or -1
+        first_p = pidx[starts][gid]
+        ref = np.where(first_p < n_ref, np.asarray(task.ref_of + (-1,), dtype=np.int64)[np.minimum(first_p, n_ref)],
+                       -1)
     else:
-        new = m = np.zeros(0, dtype=bool)
-        total = np.zeros(0, dtype=np.int64)
-    store.save_routed(as_path(task.out), pidx[m], len(task.parts),
-                      {"block": blk[m], "first": new[m].astype(np.uint8), "total": total[m]})
+        new = m = own = np.zeros(0, dtype=bool)
+        total = ref = np.zeros(0, dtype=np.int64)
+    if task.index:
+        _write_window_index(as_path(task.index), k[own], k2[own], cnt[own])
+    store.save_routed(as_path(task.out), pidx[m] - n_ref, len(task.parts) - n_ref,
+                      {"block": blk[m], "first": new[m].astype(np.uint8), "total": total[m], "ref": ref[m]})
     return int(m.sum())
+
+
+def _write_window_index(base, k: np.ndarray, k2: np.ndarray, cnt: np.ndarray) -> None:
+    """This run's distinct windows of one key range, sorted by (k, k2), with their occurrence counts in this run:
+    what a later run reads as a reference (docs/dedup.md, "substring_dedup's index")."""
+    if len(k):
+        new = np.ones(len(k), dtype=bool)
+        new[1:] = (k[1:] != k[:-1]) | (k2[1:] != k2[:-1])
+        starts = np.flatnonzero(new)
+        k, k2, cnt = k[starts], k2[starts], np.add.reduceat(cnt, starts)
+    w = store.ShardWriter(base.parent, base.name)
+    store.save(w.path("cnt"), np.asarray(cnt, dtype=np.int64))
+    store.save(w.path("t0k2"), np.asarray(k2, dtype=U64))
+    store.save(w.path("t0o"), np.arange(len(k), dtype=np.uint32))
+    store.save(w.path("t0k"), np.asarray(k, dtype=U64))  # written last, like a shard's table
 
 
 @dataclass(frozen=True)
@@ -272,31 +299,35 @@ def run_mark_task(task: MarkTask) -> int:
     folder, L, name = as_path(task.folder), task.min_length, f"{task.index:05d}"
     ld = (lambda what: np.asarray(store.load(folder / f"{name}.{what}.npy")))
     order, bstart, cnt, minpos = ld("order"), ld("bstart"), ld("cnt"), ld("minpos")
-    d = store.read_routed([as_path(p) for p in task.inputs], task.index, ("block", "first", "total"))
+    d = store.read_routed([as_path(p) for p in task.inputs], task.index, ("block", "first", "total", "ref"))
     nb = len(bstart)
     total = np.zeros(nb, dtype=np.int64)
     first = np.zeros(nb, dtype=bool)
+    refbit = np.zeros(nb, dtype=np.int64)
     blk = d["block"].astype(np.int64)
     total[blk] = d["total"].astype(np.int64)
     first[blk] = d["first"].astype(bool)
+    r = d["ref"].astype(np.int64)
+    refbit[blk] = np.where(r >= 0, np.left_shift(1, np.maximum(r, 0)), 0)  # which reference holds it, as a bit
     gid = np.repeat(np.arange(nb), cnt)
     marked = (total[gid] >= 2) & ~(first[gid] & (order == minpos[gid]))
-    q, tot = order[marked], total[gid][marked]
+    q, tot, rb = order[marked], total[gid][marked], refbit[gid][marked]
     o = np.argsort(q, kind="stable")
-    q, tot = q[o], tot[o]
+    q, tot, rb = q[o], tot[o], rb[o]
     if len(q):
         new = np.ones(len(q), dtype=bool)
         new[1:] = q[1:] > q[:-1] + L  # windows that overlap or touch make one span
         s = np.flatnonzero(new)
         span_start, span_end = q[s], np.append(q[s[1:] - 1], q[-1]) + L
         span_cnt = np.minimum.reduceat(tot, s)
+        span_ref = np.bitwise_or.reduceat(rb, s)
     else:
-        span_start = span_end = span_cnt = np.zeros(0, dtype=np.int64)
+        span_start = span_end = span_cnt = span_ref = np.zeros(0, dtype=np.int64)
     dstart, sidx, ords = ld("dstart"), ld("sidx"), ld("ords")
     di = np.searchsorted(dstart, span_start, side="right") - 1
     store.save_routed(as_path(task.out), sidx[di] if len(di) else np.zeros(0, np.int64), task.n_shards,
                       {"ord": ords[di] if len(di) else np.zeros(0, np.int64), "t0": span_start - dstart[di],
-                       "t1": span_end - dstart[di], "count": span_cnt})
+                       "t1": span_end - dstart[di], "count": span_cnt, "ref": span_ref})
     return int(len(span_start))
 
 
@@ -307,15 +338,19 @@ class SpanDecideTask:
     inputs: tuple[str, ...]
     shard_index: int
     out: str
+    labels: tuple[str, ...] = ()  # the ``against`` entries, in order (a span's reference bits name them)
 
 
 def run_span_decide_task(task: SpanDecideTask) -> int:
     info = store.DocInfo(as_path(task.folder), list(task.shards))
-    d = store.read_routed([as_path(p) for p in task.inputs], task.shard_index, ("ord", "t0", "t1", "count"))
+    d = store.read_routed([as_path(p) for p in task.inputs], task.shard_index, ("ord", "t0", "t1", "count", "ref"))
     o = np.lexsort((d["t0"], d["ord"]))
     rows: dict[int, list] = {}
-    for od, t0, t1, c in zip(*(d[n][o].tolist() for n in ("ord", "t0", "t1", "count"))):
-        rows.setdefault(od, []).append([t0, t1, c])
+    for od, t0, t1, c, rb in zip(*(d[n][o].tolist() for n in ("ord", "t0", "t1", "count", "ref"))):
+        span = [t0, t1, c]
+        if rb:  # some of the span's windows are in a reference index: the edit names those references
+            span.append(sorted(lab for j, lab in enumerate(task.labels) if rb >> j & 1))
+        rows.setdefault(od, []).append(span)
     out = [[od, info.doc_id((task.shard_index << 32) | od), spans] for od, spans in sorted(rows.items())]
     with atomic_path(as_path(task.out)) as tmp:
         tmp.write_bytes(orjson.dumps({"rows": out}))
@@ -350,10 +385,15 @@ class SubstringDedup(_DedupStep):
     min_words: int = 10  # a document left with fewer words is dropped
     memory_mb: int = 512
     backend: str = "divsufsort"  # divsufsort (pydivsufsort) | doubling (numpy prefix doubling, slower)
-    REASONS = ("repeated_substring", "too_short_after_dedup")
+    # Reference indexes (run folders or index folders, docs/dedup.md): spans they hold are removed here without
+    # reading their documents (edit reason substring_in_reference); their copy counts as the earliest.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("repeated_substring", "too_short_after_dedup", "substring_in_reference")
     THRESHOLDS = {"min_words": ("substring_dedup.words_left", "<", "too_short_after_dedup")}
+    INDEX_PARAMS = ("min_length",)
     STYLE = "spans"
     BYTES_PER_TOKEN: ClassVar[int] = BYTES_PER_TOKEN
+    MAX_REFERENCES: ClassVar[int] = 63  # a span names its references as bits of one int64
 
     def validate(self) -> None:
         super().validate()
@@ -363,6 +403,9 @@ class SubstringDedup(_DedupStep):
             raise ValueError(f"substring_dedup: min_words must be >= 0, got {self.min_words}")
         if self.backend not in ("divsufsort", "doubling"):
             raise ValueError(f"substring_dedup: backend must be divsufsort or doubling, not {self.backend!r}")
+        if len(self.against) > self.MAX_REFERENCES:
+            raise ValueError(f"substring_dedup: at most {self.MAX_REFERENCES} references in against, got "
+                             f"{len(self.against)}")
 
     def _start_tables(self) -> None:
         self._tok: list[np.ndarray] = []
@@ -388,21 +431,40 @@ class SubstringDedup(_DedupStep):
                  for i, seg in enumerate(plan)]
         store.phase(work, "sa", lambda: sum(ctx.map(run_part_task, tasks)))
         names = tuple(f"{i:05d}" for i in range(len(plan)))
-        rows = sum(len(store.load(work / "p" / f"{n}.t0k.npy")) for n in names)
+        refs = self.references()
+        ref_tables = tuple(store.ref_shard(r.label, str(r.tables), s) for r in refs for s in r.shards)
+        ref_of = tuple(j for j, r in enumerate(refs) for _ in r.shards)
+        ref_rows = sum(int(orjson.loads((r.tables.parent / "index.json").read_bytes())["windows"]) for r in refs)
+        rows = sum(len(store.load(work / "p" / f"{n}.t0k.npy")) for n in names) + ref_rows
         n_ranges = store.parts_for(rows, 96, self.memory_mb)
         (work / "m").mkdir(exist_ok=True)
-        mtasks = [MergeTask(str(work / "p"), names, r, n_ranges, str(work / "m" / f"{r:05d}")) for r in range(n_ranges)]
+        (work / "w").mkdir(exist_ok=True)
+        mtasks = [MergeTask(str(work / "p"), ref_tables + names, r, n_ranges, str(work / "m" / f"{r:05d}"),
+                            str(work / "w" / f"{r:05d}"), ref_of) for r in range(n_ranges)]
         store.phase(work, "merge", lambda: sum(ctx.map(run_merge_task, mtasks)))
         (work / "k").mkdir(exist_ok=True)
         ktasks = [MarkTask(str(work / "p"), i, tuple(t.out for t in mtasks), len(shards), self.min_length,
                            str(work / "k" / f"{i:05d}")) for i in range(len(plan))]
         store.phase(work, "mark", lambda: sum(ctx.map(run_mark_task, ktasks)))
         (work / "d").mkdir(exist_ok=True)
-        dtasks = [SpanDecideTask(str(folder), shards, tuple(t.out for t in ktasks), i, str(work / "d" / f"{s}.json"))
-                  for i, s in enumerate(shards)]
+        labels = tuple(r.label for r in refs)
+        dtasks = [SpanDecideTask(str(folder), shards, tuple(t.out for t in ktasks), i, str(work / "d" / f"{s}.json"),
+                                 labels) for i, s in enumerate(shards)]
         store.phase(work, "decide", lambda: sum(ctx.map(run_span_decide_task, dtasks)))
+        self._ranges = n_ranges
+        self._write_index(ctx, shards)
         for sub in ("p", "m", "k"):
             remove_tree(work / sub)
+
+    def _index_manifest(self, ctx: Context, shards: tuple[str, ...]) -> dict[str, Any]:
+        """The index is the run's distinct windows (w/, one key-sorted table per merge range with each window's
+        count), not the collected token hashes: a later run compares fingerprints and builds no suffix array
+        over the reference."""
+        man = super()._index_manifest(ctx, shards)
+        names = [f"{r:05d}" for r in range(self._ranges)]
+        man.update(tables="w", shards=names,
+                   windows=int(sum(len(store.load(ctx.work_dir / "w" / f"{n}.t0k.npy")) for n in names)))
+        return man
 
     def process(self, doc: Document) -> Document:
         row = self._row(doc)
@@ -412,7 +474,10 @@ class SubstringDedup(_DedupStep):
         _, cs, ce = token_spans(text)
         n = len(cs)
         spans = []
-        for t0, t1, count in row[1]:
+        refs: set[str] = set()
+        for t0, t1, count, *ref in row[1]:
+            if ref:
+                refs.update(ref[0])
             if t1 > n:
                 raise RuntimeError(f"substring_dedup: document {doc.id!r} has {n} tokens, the decision names "
                                    f"token {t1}; the apply pass must see the text the collect pass saw")
@@ -423,10 +488,12 @@ class SubstringDedup(_DedupStep):
                 e = len(text)
                 lo = spans[-1][1] if spans else 0
                 s = int(ce[t0 - 1]) if t0 > 0 and int(ce[t0 - 1]) >= lo else s  # at the end: the space before
-            spans.append((s, e, "repeated_substring", float(count)))
+            spans.append((s, e, "substring_in_reference" if ref else "repeated_substring", float(count)))
         doc.remove_spans(self.name, spans)
         words = len(doc.text.split())
-        doc.attributes[f"{self.name}.removed_tokens"] = int(sum(t1 - t0 for t0, t1, _ in row[1]))
+        doc.attributes[f"{self.name}.removed_tokens"] = int(sum(sp[1] - sp[0] for sp in row[1]))
+        if refs:
+            doc.attributes[f"{self.name}.reference"] = sorted(refs)
         doc.attributes[f"{self.name}.words_left"] = words
         if words < self.min_words:
             doc.drop = Drop(self.name, "too_short_after_dedup", float(words), float(self.min_words))
