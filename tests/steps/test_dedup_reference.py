@@ -272,3 +272,115 @@ def test_substring_index_with_other_settings_is_refused_naming_both(tmp_path, re
         run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), ExactDedup()), tmp_path / "E", InlineExecutor(),
                      log=False)
         SubstringDedup(against=[str(next((tmp_path / "E" / "work").glob("*/*/index.json")))]).validate()
+
+
+def _semantic_crawls(real_docs):
+    """A: 30 real pages and light revisions of 6 of them (A drops those); B: 20 new pages, revisions of 8 of A's
+    pages, exact copies of 3, revisions of 2 of A's own revisions (A dropped those), revisions of 4 of B's pages."""
+    from tests.steps.test_dedup_semantic import _paraphrase
+
+    rng = random.Random(11)
+    pages = [p for p in _pages(real_docs, 60)]
+    a = [{"id": f"A-{p.id}", "text": p.text} for p in pages[:30]]
+    a += [{"id": f"A-{p.id}-rev", "text": _paraphrase(p.text, rng)} for p in pages[:6]]
+    b = [{"id": f"B-{p.id}", "text": p.text} for p in pages[30:50]]
+    b += [{"id": f"B-rev-{p['id']}", "text": _paraphrase(p["text"], rng)} for p in a[6:14]]
+    b += [{"id": f"B-copy-{p['id']}", "text": p["text"]} for p in a[14:17]]
+    b += [{"id": f"B-rev-{p['id']}", "text": _paraphrase(p["text"], rng)} for p in a[30:32]]
+    b += [{"id": f"B-{p.id}-rev", "text": _paraphrase(p.text, rng)} for p in pages[30:34]]
+    rng.shuffle(b)
+    return a, b
+
+
+def _semantic_runs(tmp_path, real_docs, **kw):
+    from winnow.steps.semantic import SemanticDedup
+
+    a, b = _semantic_crawls(real_docs)
+    for i in range(2):
+        write_jsonl(tmp_path / "a" / f"a{i}.jsonl", a[i::2])
+        write_jsonl(tmp_path / "b" / f"b{i}.jsonl", b[i::2])
+        write_jsonl(tmp_path / "ab" / f"a{i}.jsonl", a[i::2])
+        write_jsonl(tmp_path / "ab" / f"b{i}.jsonl", b[i::2])
+    make = (lambda **more: SemanticDedup(model="hashing", threshold=0.9, **kw, **more))
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), make()), tmp_path / "runA", InlineExecutor(), log=False)
+    run_pipeline(_pipe(str(tmp_path / "ab" / "*.jsonl"), make()), tmp_path / "runAB", InlineExecutor(), log=False)
+    kept_a = set(_records(tmp_path / "runA", "kept"))
+    index = _only_the_index_stays(tmp_path / "runA", tmp_path / "a")
+    man = orjson.loads((index / "index.json").read_bytes())
+    assert man["step"] == "semantic_dedup" and man["tables"] == "c" and man["documents"] == len(a)
+    assert man["params"] == {"encoder": "hashing/1", "max_chunks": 4, "max_tokens": 256}
+    assert man["kept"] == len(kept_a) < len(a)  # A dropped its own revisions; only what it kept is compared
+    run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), make(against=[str(tmp_path / "runA")])), tmp_path / "runB",
+                 InlineExecutor(), log=False)
+    return a, b, kept_a, make
+
+
+def test_semantic_against_a_reference_equals_deduplicating_both_when_one_cluster_holds_all(tmp_path, real_docs):
+    a, b, kept_a, _ = _semantic_runs(tmp_path, real_docs, cluster_size=1000)  # one cluster in every run
+    ab = {**_records(tmp_path / "runAB", "kept"), **_records(tmp_path / "runAB", "rejected")}
+    got = {**_records(tmp_path / "runB", "kept"), **_records(tmp_path / "runB", "rejected")}
+    want = {i: r for i, r in ab.items() if i.startswith("B-")}
+    assert got.keys() == want.keys()
+    assert {i for i, r in got.items() if r.get("drop")} == {i for i, r in want.items() if r.get("drop")}
+    n_ref = 0
+    for i, r in got.items():
+        if not r.get("drop"):
+            continue
+        ga, wa = r["attributes"], want[i]["attributes"]
+        if wa["semantic_dedup.kept_id"].startswith("A-"):  # the A+B run named an A document: so does this one
+            assert r["drop"]["reason"] == "duplicate_in_reference"
+            assert ga["semantic_dedup.kept_id"] == wa["semantic_dedup.kept_id"], i
+            assert abs(ga["semantic_dedup.similarity"] - wa["semantic_dedup.similarity"]) <= 2e-5
+        elif r["drop"]["reason"] == "semantic_duplicate":  # a copy of a B document, named alike
+            assert ga["semantic_dedup.kept_id"] == wa["semantic_dedup.kept_id"], i
+        if r["drop"]["reason"] == "duplicate_in_reference":
+            n_ref += 1
+            assert ga["semantic_dedup.kept_id"] in kept_a and ga["semantic_dedup.reference"] == str(tmp_path / "runA")
+            assert r["drop"]["value"] >= 0.9 and r["drop"]["threshold"] == 0.9
+    assert n_ref >= 11  # the 8 revisions and 3 copies of A's pages
+    assert sum(1 for r in got.values() if (r.get("drop") or {}).get("reason") == "semantic_duplicate") >= 3
+
+
+def test_semantic_against_with_many_clusters_follows_the_documented_rule(tmp_path, real_docs, monkeypatch):
+    """Clusters come from the new crawl alone and the reference's kept documents are searched in the cluster
+    they fall in: every drop names a kept reference document at or above the threshold (recomputed here), exact
+    copies always go (they fall in their original's cluster), and the output does not depend on the workers or
+    on how clusters are grouped into tasks."""
+    from winnow.steps.semantic import load_encoder
+
+    a, b, kept_a, make = _semantic_runs(tmp_path, real_docs, cluster_size=6)
+    got = {**_records(tmp_path / "runB", "kept"), **_records(tmp_path / "runB", "rejected")}
+    text = {r["id"]: r["text"] for r in a + b}
+    enc = load_encoder("hashing")
+    by_ref = {i: r for i, r in got.items() if (r.get("drop") or {}).get("reason") == "duplicate_in_reference"}
+    for i, r in by_ref.items():
+        kid = r["attributes"]["semantic_dedup.kept_id"]
+        assert kid in kept_a
+        v = enc.encode([text[i], text[kid]])
+        assert abs(float(v[0] @ v[1]) - r["drop"]["value"]) <= 2e-5 and r["drop"]["value"] >= 0.9
+    copies = {i for i in got if i.startswith("B-copy-")}
+    assert len(copies) == 3 and copies <= set(by_ref)
+    assert all(by_ref[i]["attributes"]["semantic_dedup.kept_id"] == i.removeprefix("B-copy-") for i in copies)
+    assert len(by_ref) >= 8
+    d1 = {p.name: p.read_bytes() for p in (tmp_path / "runB" / "work").rglob("d/*.json")}
+    run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), make(against=[str(tmp_path / "runA")])), tmp_path / "B2",
+                 LocalExecutor(workers=2, progress=False), log=False)
+    monkeypatch.setattr(store, "parts_for", lambda rows, per_row, mb: 3)  # clusters spread over 3 tasks
+    run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), make(against=[str(tmp_path / "runA")])), tmp_path / "B3",
+                 InlineExecutor(), log=False)
+    for other in ("B2", "B3"):
+        assert d1 and {p.name: p.read_bytes() for p in (tmp_path / other / "work").rglob("d/*.json")} == d1
+        assert _records(tmp_path / other, "rejected") == _records(tmp_path / "runB", "rejected")
+
+
+def test_semantic_index_with_another_encoder_setting_is_refused_naming_both(tmp_path, real_docs):
+    from winnow.steps.semantic import SemanticDedup
+
+    a, _ = _semantic_crawls(real_docs)
+    write_jsonl(tmp_path / "a" / "a.jsonl", a[:6])
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), SemanticDedup(model="hashing", max_tokens=128)),
+                 tmp_path / "A", InlineExecutor(), log=False)
+    with pytest.raises(ValueError, match=r"built with \{'encoder': 'hashing/1', 'max_chunks': 4, 'max_tokens': 128\}"
+                                         r", this step has \{'encoder': 'hashing/1', 'max_chunks': 4, "
+                                         r"'max_tokens': 256\}"):
+        SemanticDedup(model="hashing", against=[str(tmp_path / "A")]).validate()

@@ -28,14 +28,16 @@ of another BERT-style sentence encoder works too. CPU only (numpy); no GPU path 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
 import math
 import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import orjson
@@ -232,13 +234,38 @@ def load_encoder(model: str):
     return BertEncoder(_safetensors(read("model.safetensors")), read("tokenizer.json").decode("utf-8"), cfg)
 
 
+@functools.lru_cache(maxsize=8)
+def encoder_identity(model: str) -> str:
+    """What the embeddings of a reference index must have been made with: ``hashing/1`` or ``bert/`` and a
+    BLAKE2b-128 of the model's config, weights and tokenizer (the same model read from its package, a folder or a
+    .zip is the same identity; another file is another identity, whatever its name)."""
+    if model == "hashing":
+        return "hashing/1"
+    path = _minilm_zip() if model == "minilm" else Path(model)
+    if path.is_dir():
+        read = (lambda n: (path / n).read_bytes())
+    elif path.suffix == ".zip" and path.exists():
+        read = zipfile.ZipFile(path).read
+    else:
+        raise ValueError(f"semantic_dedup: model {model!r}: not minilm, hashing, a folder or a .zip")
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        raw = read(name)
+        h.update(name.encode() + len(raw).to_bytes(8, "little") + raw)
+    return "bert/" + h.hexdigest()
+
+
 # --- reduce tasks ----------------------------------------------------------------------------------------------------
 
 _CHUNK = 65536  # embeddings per streamed chunk in k-means and assignment: 100 MB at 384 dimensions
 
 
+_REF_CHUNK = 16384  # reference embeddings compared with a cluster's members at once: 25 MB at 384 dimensions
+
+
 def _emb(folder, shard: str) -> np.ndarray:
-    return store.load(folder / f"{shard}.emb.npy")
+    """A shard's embeddings (a reference's shard: from its index); float16 indexes are read as float32."""
+    return store.load(store.shard_file(folder, shard, "emb"))
 
 
 @dataclass(frozen=True)
@@ -273,8 +300,11 @@ class AssignTask:
 
 
 def run_assign_task(task: AssignTask) -> int:
+    """Each document's nearest centroid. A reference's shard (``against``) contributes only the documents its own
+    run kept (``keep``): a new document is compared with what the reference corpus published."""
     c = np.asarray(store.load(as_path(task.centroids)))
-    e = _emb(as_path(task.folder), task.shards[task.shard_index])
+    folder, shard = as_path(task.folder), task.shards[task.shard_index]
+    e = _emb(folder, shard)
     labs, sims = [], []
     for a in range(0, len(e), _CHUNK):
         s = np.asarray(e[a:a + _CHUNK], dtype=np.float32) @ c.T
@@ -284,6 +314,9 @@ def run_assign_task(task: AssignTask) -> int:
     lab = np.concatenate(labs) if labs else np.zeros(0, np.int64)
     sim = np.concatenate(sims) if sims else np.zeros(0, np.float32)
     uid = (U64(task.shard_index) << U64(32)) | np.arange(len(lab), dtype=U64)
+    if store.is_ref(shard):
+        kept = np.asarray(store.load(store.shard_file(folder, shard, "keep"))).astype(bool)
+        lab, sim, uid = lab[kept], sim[kept], uid[kept]
     store.save_routed(as_path(task.out), lab.astype(np.int64) % task.groups, task.groups,
                       {"uid": uid, "label": lab.astype(np.int64), "central": sim.astype(np.float64)})
     return int(len(lab))
@@ -300,12 +333,49 @@ class ClusterTask:
     out: str
 
 
+def _vectors(folder, shards, uids: np.ndarray, cache: dict) -> np.ndarray:
+    sidx = (uids >> U64(32)).astype(np.int64)
+    ords = (uids & U64(0xFFFFFFFF)).astype(np.int64)
+    vec = None
+    for si in np.unique(sidx):
+        if si not in cache:
+            cache[si] = _emb(folder, shards[si])
+        e = cache[si]
+        if vec is None:
+            vec = np.zeros((len(uids), e.shape[1]), dtype=np.float32)
+        m = sidx == si
+        vec[m] = e[ords[m]]
+    return vec if vec is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+def _best_reference(folder, shards, refs: np.ndarray, vec: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``vec``: the most similar of the reference documents ``refs`` (sorted uids; the earliest
+    on a tie) and that similarity, streaming the references in chunks."""
+    best = np.full(len(vec), -np.inf)
+    arg = np.zeros(len(vec), dtype=U64)
+    for a in range(0, len(refs), _REF_CHUNK):
+        r = refs[a:a + _REF_CHUNK]
+        s = _vectors(folder, shards, r, cache) @ vec.T  # references x members
+        j = np.argmax(s, axis=0)
+        v = s[j, np.arange(len(vec))].astype(np.float64)
+        better = v > best  # strictly: an earlier chunk's reference wins a tie
+        best[better], arg[better] = v[better], r[j[better]]
+    return best, arg
+
+
 def run_semantic_cluster_task(task: ClusterTask) -> int:
-    """Greedy SemDeDup inside each cluster of this group; rows for the dropped documents and their keepers."""
+    """Greedy SemDeDup inside each cluster of this group; rows for the dropped documents and their keepers. The
+    references' kept documents assigned to a cluster come before all of its members: a member whose best
+    similarity to one of them reaches the threshold is dropped naming it, then the others go through the greedy."""
     folder = as_path(task.folder)
     d = store.read_routed([as_path(p) for p in task.inputs], task.group, ("uid", "label", "central"))
     uid, label, central = d["uid"].astype(U64), d["label"].astype(np.int64), d["central"].astype(np.float64)
     info = store.DocInfo(folder, list(task.shards))
+    n_ref = store.n_refs(task.shards)
+    is_ref = (uid >> U64(32)) < U64(n_ref)
+    ro = np.lexsort((uid[is_ref], label[is_ref]))
+    ref_uid, ref_label = uid[is_ref][ro], label[is_ref][ro]
+    uid, label, central = uid[~is_ref], label[~is_ref], central[~is_ref]
     if task.keep == "central":
         o = np.lexsort((uid, -np.round(central, 6), label))
     elif task.keep == "longest":
@@ -319,22 +389,25 @@ def run_semantic_cluster_task(task: ClusterTask) -> int:
     for g, s0 in enumerate(starts):
         s1 = starts[g + 1] if g + 1 < len(starts) else len(label)
         members = uid[s0:s1]
-        if len(members) < 2:
+        r0, r1 = np.searchsorted(ref_label, [label[s0], label[s0] + 1])
+        refs = ref_uid[r0:r1]
+        if len(members) + len(refs) < 2:
             continue
-        sidx = (members >> U64(32)).astype(np.int64)
-        ords = (members & U64(0xFFFFFFFF)).astype(np.int64)
-        vec = np.zeros((len(members), 0), dtype=np.float32)
-        for si in np.unique(sidx):
-            if si not in cache:
-                cache[si] = _emb(folder, task.shards[si])
-            e = cache[si]
-            if vec.shape[1] == 0:
-                vec = np.zeros((len(members), e.shape[1]), dtype=np.float32)
-            m = sidx == si
-            vec[m] = e[ords[m]]
+        vec = _vectors(folder, task.shards, members, cache)
         kept: list[int] = []
         dropped = []
+        size = len(members) + len(refs)
+        if len(refs):
+            best, arg = _best_reference(folder, task.shards, refs, vec, cache)
+            for i in np.flatnonzero(np.round(best, 5) >= task.threshold).tolist():
+                rows_uid.append(members[i]), rows_keeper.append(arg[i]), rows_sim.append(round(float(best[i]), 5))
+                rows_label.append(int(label[s0])), rows_size.append(size)
+            by_ref = set(np.flatnonzero(np.round(best, 5) >= task.threshold).tolist())
+        else:
+            by_ref = set()
         for i in range(len(members)):
+            if i in by_ref:
+                continue
             if kept:
                 sims = vec[kept] @ vec[i]
                 j = int(np.argmax(sims))
@@ -346,12 +419,12 @@ def run_semantic_cluster_task(task: ClusterTask) -> int:
         keepers = sorted({k for _, k, _ in dropped})
         for i, k, sim in dropped:
             rows_uid.append(members[i]), rows_keeper.append(members[k]), rows_sim.append(sim)
-            rows_label.append(int(label[s0])), rows_size.append(len(members))
+            rows_label.append(int(label[s0])), rows_size.append(size)
         for k in keepers:
             rows_uid.append(members[k]), rows_keeper.append(members[k]), rows_sim.append(1.0)
-            rows_label.append(int(label[s0])), rows_size.append(len(members))
+            rows_label.append(int(label[s0])), rows_size.append(size)
     u = np.array(rows_uid, dtype=U64)
-    store.save_routed(as_path(task.out), (u >> U64(32)).astype(np.int64), len(task.shards),
+    store.save_routed(as_path(task.out), (u >> U64(32)).astype(np.int64) - n_ref, len(task.shards) - n_ref,
                       {"uid": u, "keeper": np.array(rows_keeper, dtype=U64), "sim": np.array(rows_sim, np.float64),
                        "label": np.array(rows_label, np.int64), "size": np.array(rows_size, np.int64)})
     return int(len(u))
@@ -362,17 +435,31 @@ class SemDecideTask:
     folder: str
     shards: tuple[str, ...]
     inputs: tuple[str, ...]
-    shard_index: int
+    shard_index: int  # in ``shards``, the references' shards first
     out: str
 
 
 def run_sem_decide_task(task: SemDecideTask) -> int:
-    info = store.DocInfo(as_path(task.folder), list(task.shards))
-    d = store.read_routed([as_path(p) for p in task.inputs], task.shard_index, ("uid", "keeper", "sim", "label", "size"))
+    """One shard's decisions file, and its ``keep`` flags (1 = this step kept the document): the part of the
+    run's reference index that says which documents a later run compares with."""
+    folder = as_path(task.folder)
+    info = store.DocInfo(folder, list(task.shards))
+    n_ref = store.n_refs(task.shards)
+    d = store.read_routed([as_path(p) for p in task.inputs], task.shard_index - n_ref,
+                          ("uid", "keeper", "sim", "label", "size"))
     o = np.argsort(d["uid"], kind="stable")
     out = []
+    shard = task.shards[task.shard_index]
+    keep = np.ones(len(store.load(folder / f"{shard}.len.npy")), dtype=np.uint8)
     for uid, keeper, sim, label, size in zip(*(d[n][o].tolist() for n in ("uid", "keeper", "sim", "label", "size"))):
-        out.append([uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), label, size, uid == keeper, sim])
+        row = [uid & 0xFFFFFFFF, info.doc_id(uid), info.doc_id(keeper), label, size, uid == keeper, sim]
+        ref = info.reference(keeper)
+        if ref is not None:  # the kept document is in a reference index: the row names that reference
+            row.append(ref)
+        if uid != keeper:
+            keep[uid & 0xFFFFFFFF] = 0
+        out.append(row)
+    store.save(folder / f"{shard}.keep.npy", keep)
     with atomic_path(as_path(task.out)) as tmp:
         tmp.write_bytes(orjson.dumps({"rows": out}))
     return len(out)
@@ -399,7 +486,11 @@ class SemanticDedup(_DedupStep):
     max_chunks: int = 4  # chunks of a long document averaged into its embedding
     batch: int = 16  # chunks per forward pass
     memory_mb: int = 512
-    REASONS = ("semantic_duplicate",)
+    # Reference indexes (run folders or index folders, docs/dedup.md): a document whose most similar kept reference
+    # document in its cluster reaches the threshold is dropped (duplicate_in_reference), without reading the
+    # reference's documents; the reference always wins.
+    against: list[str] = field(default_factory=list)
+    REASONS = ("semantic_duplicate", "duplicate_in_reference")
     FRACTIONS = ("threshold",)
     STYLE = "semantic"
 
@@ -413,6 +504,17 @@ class SemanticDedup(_DedupStep):
                              "max_tokens >= 8")
         if self.model == "minilm":
             _minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
+
+    def _index_params(self) -> dict[str, Any]:
+        """What makes two runs' embeddings comparable: the encoder (by content) and how a document is cut."""
+        return {"encoder": encoder_identity(self.model), "max_chunks": self.max_chunks, "max_tokens": self.max_tokens}
+
+    def _index_manifest(self, ctx: Context, shards: tuple[str, ...]) -> dict[str, Any]:
+        man = super()._index_manifest(ctx, shards)
+        own = man["shards"]
+        man.update(model=self.model, kept=int(sum(int(np.sum(store.load(ctx.work_dir / "c" / f"{s}.keep.npy")))
+                                                  for s in own)))
+        return man
 
     def _check_keep(self) -> None:  # the base's keep rules are first/longest; this step adds central
         if self.keep not in _KEEP:
@@ -446,10 +548,17 @@ class SemanticDedup(_DedupStep):
         work = ctx.work_dir
         folder = work / "c"
         shards = tuple(store.shard_names(folder))
+        refs = self.references()
+        ref_shards = tuple(store.ref_shard(r.label, str(r.tables), s) for r in refs for s in r.shards)
+        ref_kept = sum(int(orjson.loads((r.tables.parent / "index.json").read_bytes())["kept"]) for r in refs)
         counts = [len(store.load(folder / f"{s}.len.npy")) for s in shards]
         n = sum(counts)
         if n == 0:  # nothing collected: no decisions (apply keeps every document it sees, i.e. none)
+            for s in shards:
+                store.save(folder / f"{s}.keep.npy", np.ones(0, dtype=np.uint8))
+            self._write_index(ctx, shards)
             return
+        # k-means on this run's documents only: its clusters, and their cost, do not grow with the references
         k = max(1, min(n, -(-n // self.cluster_size)))
         (work / "km").mkdir(exist_ok=True)
 
@@ -478,20 +587,25 @@ class SemanticDedup(_DedupStep):
 
         cpath = work / store.phase(work, "kmeans", kmeans)
         k = len(store.load(cpath))
-        # clusters grouped so that one task's members fit: 4 bytes per dimension per member, doubled for copies
-        groups = max(1, min(k, store.parts_for(n, 8 * 384, self.memory_mb)))
+        # clusters grouped so that one task's members fit: 4 bytes per dimension per member, doubled for copies;
+        # a reference's kept documents travel as (uid, label, similarity) rows, ~64 bytes with the sort, and their
+        # vectors stream in chunks
+        groups = max(1, min(k, max(store.parts_for(n, 8 * 384, self.memory_mb),
+                                   store.parts_for(ref_kept, 64, self.memory_mb))))
+        everything = ref_shards + shards  # references first: their uids are the smallest
         (work / "as").mkdir(exist_ok=True)
-        atasks = [AssignTask(str(folder), shards, i, str(cpath), groups, str(work / "as" / f"{s}"))
-                  for i, s in enumerate(shards)]
+        atasks = [AssignTask(str(folder), everything, i, str(cpath), groups, str(work / "as" / f"{i:05d}"))
+                  for i in range(len(everything))]
         store.phase(work, "assign", lambda: sum(ctx.map(run_assign_task, atasks)))
         (work / "k").mkdir(exist_ok=True)
-        ctasks = [ClusterTask(str(folder), shards, tuple(t.out for t in atasks), g, self.keep, self.threshold,
+        ctasks = [ClusterTask(str(folder), everything, tuple(t.out for t in atasks), g, self.keep, self.threshold,
                               str(work / "k" / f"{g:05d}")) for g in range(groups)]
         store.phase(work, "clusters", lambda: sum(ctx.map(run_semantic_cluster_task, ctasks)))
         (work / "d").mkdir(exist_ok=True)
-        dtasks = [SemDecideTask(str(folder), shards, tuple(t.out for t in ctasks), i, str(work / "d" / f"{s}.json"))
-                  for i, s in enumerate(shards)]
+        dtasks = [SemDecideTask(str(folder), everything, tuple(t.out for t in ctasks), len(ref_shards) + i,
+                                str(work / "d" / f"{s}.json")) for i, s in enumerate(shards)]
         store.phase(work, "decide", lambda: sum(ctx.map(run_sem_decide_task, dtasks)))
+        self._write_index(ctx, shards)
         for sub in ("as", "k", "km"):
             remove_tree(work / sub)
 
@@ -499,12 +613,14 @@ class SemanticDedup(_DedupStep):
         row = self._row(doc)
         if row is None:
             return doc
-        _, kept_id, cluster, size, is_keeper, sim = row
+        _, kept_id, cluster, size, is_keeper, sim, *ref = row
         name = self.name
         doc.attributes[f"{name}.cluster"] = cluster
         doc.attributes[f"{name}.cluster_size"] = size
         doc.attributes[f"{name}.kept_id"] = kept_id
+        if ref:  # the kept document is in a reference index: say which, so explain can
+            doc.attributes[f"{name}.reference"] = ref[0]
         if not is_keeper:
             doc.attributes[f"{name}.similarity"] = sim
-            doc.drop = Drop(name, "semantic_duplicate", float(sim), float(self.threshold))
+            doc.drop = Drop(name, self.REF_REASON if ref else "semantic_duplicate", float(sim), float(self.threshold))
         return doc
