@@ -63,5 +63,7 @@ def test_every_example_validates_and_uses_the_component(kind, name, cls):
         assert isinstance(st.reader, cls)
     elif kind == "writer":
         assert isinstance(st.writer, cls)
+    elif kind == "stage":
+        assert isinstance(pipe.stages[-1].mix, cls) and pipe.stages[-1].mix.stages_read()
     else:
         assert pipe.executor["type"] == name and len(pipe.executor) > 1

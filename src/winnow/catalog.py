@@ -24,8 +24,15 @@ from .errors import ConfigError
 
 __all__ = ["KINDS", "components", "describe", "example_yaml", "find", "python_hint"]
 
-KINDS = ("step", "reader", "writer", "executor")
+KINDS = ("step", "reader", "writer", "executor", "stage")
 EXECUTORS = ("inline", "local", "ray")
+
+
+def _stage_types() -> dict[str, type]:
+    """Stage types other than the plain reader/from + steps + writer stage: a pipeline file's ``mix:`` key."""
+    from .shuffle_merge import Mix
+
+    return {"mix": Mix}
 
 
 def _executor_cls(name: str) -> type:
@@ -44,6 +51,8 @@ def components(kind: str | None = None) -> list[tuple[str, str, type]]:
             continue
         if k == "executor":
             out.extend((k, n, _executor_cls(n)) for n in EXECUTORS)
+        elif k == "stage":
+            out.extend((k, n, cls) for n, cls in _stage_types().items())
         else:
             out.extend((k, n, cls) for n, cls in names(k).items())
     return out
@@ -57,7 +66,8 @@ def find(name: str, kind: str | None = None) -> list[tuple[str, str, type]]:
         known = sorted({n for _, n, _ in allc})
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise ConfigError(f"no step, reader, writer or executor named {name!r}{hint} (winnow steps lists them all)")
+        raise ConfigError(f"no step, reader, writer, executor or stage type named {name!r}{hint} (winnow steps lists "
+                          "them all)")
     return hits
 
 
@@ -202,6 +212,15 @@ def example_yaml(kind: str, name: str, cls: type) -> str:
             steps = [{"type": "html_extract"}]
     elif kind == "executor":
         doc["executor"] = spec
+    elif kind == "stage":  # a mix of two earlier stages' tokenized outputs
+        spec.pop("type")
+        spec["sources"] = {"web": 3, "books": 1}
+        doc["stages"] = [{"name": "web", "reader": reader, "steps": [{"type": "tokenize"}],
+                          "writer": {"type": "megatron"}},
+                         {"name": "books", "reader": {"type": "jsonl", "paths": "books/*.jsonl.zst"},
+                          "steps": [{"type": "tokenize"}], "writer": {"type": "megatron"}},
+                         {"name": "train", name: spec}]
+        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     stage["reader"] = reader
     stage["steps"] = steps
     if kind == "writer":
@@ -212,6 +231,8 @@ def example_yaml(kind: str, name: str, cls: type) -> str:
 
 def python_hint(kind: str, name: str) -> str:
     ns = {"step": "steps", "reader": "readers", "writer": "writers"}.get(kind)
+    if kind == "stage":
+        return f"from winnow.shuffle_merge import Mix; Stage('train', {name}=Mix(sources={{'web': 3, 'books': 1}}))"
     if ns is None:
         return f'run_pipeline(pipe, "out", executor="{name}")'
     return f"from winnow import {ns}; {ns}.{name}(...)"

@@ -146,7 +146,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_steps(args) -> int:
-    """``winnow steps``: every step, reader, writer and executor; ``winnow steps NAME``: one of them in full."""
+    """``winnow steps``: every step, reader, writer, executor and stage type; ``winnow steps NAME``: one in full."""
     from .catalog import KINDS, components, describe, example_yaml, find, format_component
 
     kind = getattr(args, "kind", None)
@@ -164,7 +164,8 @@ def cmd_steps(args) -> int:
     if args.json:
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
         return 0
-    titles = {"step": "steps", "reader": "readers", "writer": "writers", "executor": "executors"}
+    titles = {"step": "steps", "reader": "readers", "writer": "writers", "executor": "executors",
+              "stage": "stage types (a stage's key instead of reader/from + steps + writer)"}
     first = True
     for k in KINDS:
         group = [r for r in rows if r["component"] == k]
@@ -336,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("steps", help="list every step, reader, writer and executor with its parameters "
                                       "(winnow steps NAME: one in full, with an example pipeline)")
     sp.add_argument("name", nargs="?", help="a step, reader, writer or executor type, e.g. language or jsonl")
-    sp.add_argument("--kind", choices=["step", "reader", "writer", "executor"], help="list only this kind")
+    sp.add_argument("--kind", choices=["step", "reader", "writer", "executor", "stage"], help="list only this kind")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_steps)
 

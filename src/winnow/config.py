@@ -208,6 +208,11 @@ def build_component(kind: str, spec: Any, where: str) -> Any:
         cls = lookup(type_name, kind)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    return build_from_class(cls, type_name, spec, where)
+
+
+def build_from_class(cls: type, type_name: str, spec: dict[str, Any], where: str) -> Any:
+    """An instance of ``cls`` from its parameters, each name and value checked, then its ``validate()``."""
     fields = _fields(cls)
     hints = typing.get_type_hints(cls)
     kwargs = {}
@@ -393,7 +398,7 @@ def _example_key(stages: list, stage_names: list) -> str:
 
 
 _TOP_KEYS = ("run", "executor", "on_drop", "stages")
-_STAGE_KEYS = ("name", "reader", "from", "steps", "writer", "rejects")
+_STAGE_KEYS = ("name", "reader", "from", "steps", "writer", "rejects", "mix")
 
 
 def _check_html_steps(reader: Any, steps: list, where: str) -> None:
@@ -459,8 +464,22 @@ def pipeline_from_dict(raw: dict, where: str = "pipeline"):
                 close = difflib.get_close_matches(key, _STAGE_KEYS, n=1)
                 raise ConfigError(f"{sw}: unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
         name = st.get("name") or f"stage{i}"
+        if "mix" in st:
+            others = [k for k in ("reader", "from", "steps", "writer", "rejects") if k in st]
+            if others:
+                raise ConfigError(f"{sw} ({name}): a mix stage takes no {', '.join(others)}: its sources name what it "
+                                  "reads and the output keeps their tokenized layout")
+            from .shuffle_merge import Mix
+
+            if not isinstance(st["mix"], dict):
+                raise ConfigError(f"{sw}.mix: expected a mapping with sources, got {st['mix']!r}")
+            try:
+                stages.append(Stage(name=name, mix=build_from_class(Mix, "mix", dict(st["mix"]), f"{sw}.mix")))
+            except ConfigError as exc:
+                errors.append(str(exc))
+            continue
         if ("reader" in st) == ("from" in st):
-            raise ConfigError(f"{sw} ({name}): give exactly one of 'reader' or 'from' (a previous stage's name)")
+            raise ConfigError(f"{sw} ({name}): give exactly one of 'reader' or 'from' (a previous stage's name), or 'mix'")
         reader = build("reader", st["reader"], f"{sw}.reader") if "reader" in st else None
         steps_raw = st.get("steps") or []
         if not isinstance(steps_raw, list):

@@ -62,6 +62,8 @@ class Stage:
     source: str | None = None  # name of an earlier stage whose kept output this stage reads
     writer: Writer = field(default_factory=JsonlWriter)
     rejects: Writer = field(default_factory=JsonlWriter)
+    # a mix stage (winnow.shuffle_merge.Mix): no reader, source or steps; it mixes earlier stages' tokenized outputs
+    mix: Any = None
 
 
 @dataclass
@@ -96,9 +98,16 @@ class Pipeline:
             check_name(st.name, "stage name")  # it becomes a folder under kept/, work/, stats/, done/
             if st.name in seen:
                 raise ConfigError(f"two stages are named {st.name!r}")
+            if st.mix is not None:
+                self._validate_mix(st, seen)
+                seen.add(st.name)
+                continue
             if st.source is not None and st.source not in seen:
                 raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, which is not an earlier stage")
             src = next((s for s in self.stages if s.name == st.source), None)
+            if src is not None and src.mix is not None:
+                raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, a mix stage, which writes token ids, "
+                                  "not documents")
             if src is not None and getattr(src.writer, "tokenized", False):
                 raise ConfigError(f"stage {st.name!r} reads from {st.source!r}, whose {src.writer.name} writer writes "
                                   "token ids, not documents")
@@ -117,12 +126,41 @@ class Pipeline:
                     except ValueError as exc:
                         raise ConfigError(f"stage {st.name!r} {where} ({getattr(obj, 'name', '')}): {exc}") from None
 
+    def _validate_mix(self, st: Stage, seen: set[str]) -> None:
+        if st.reader is not None or st.source is not None or st.steps:
+            raise ConfigError(f"stage {st.name!r}: a mix stage has no reader, from or steps (its sources say what it "
+                              "reads)")
+        try:
+            st.mix.validate()
+        except ValueError as exc:
+            raise ConfigError(f"stage {st.name!r} mix: {exc}") from None
+        layouts = {}
+        for src_name in st.mix.stages_read():
+            src = next((s for s in self.stages if s.name == src_name), None)
+            if src is None or src_name not in seen:
+                known = [s.name for s in self.stages if s.name in seen]
+                raise ConfigError(f"stage {st.name!r} mixes {src_name!r}, which is not an earlier stage (earlier: "
+                                  f"{', '.join(known) or 'none'}; another run's stage: {{run: DIR, stage: NAME}}, "
+                                  "files: {paths: GLOB})")
+            if src.mix is None and not getattr(src.writer, "tokenized", False):
+                raise ConfigError(f"stage {st.name!r} mixes {src_name!r}, whose {src.writer.name} writer writes "
+                                  "documents: a mix takes token ids (writer megatron, datatrove or nanogpt)")
+            if src.mix is None:
+                layouts[src_name] = src.writer.name
+        if len(set(layouts.values())) > 1:
+            raise ConfigError(f"stage {st.name!r} mixes stages written in different layouts {layouts}: give them "
+                              "one tokenized writer")
+
     def to_dict(self) -> dict[str, Any]:
         from .config import component_to_dict
 
         stages = []
         for st in self.stages:
             d: dict[str, Any] = {"name": st.name}
+            if st.mix is not None:
+                d["mix"] = {k: v for k, v in component_to_dict(st.mix).items() if k != "type"}
+                stages.append(d)
+                continue
             if st.reader is not None:
                 d["reader"] = component_to_dict(st.reader)
             else:
@@ -397,6 +435,13 @@ class StepStats:
     # thread_time would miss them). What a step costs whatever the machine's load; the report and the run summary
     # show this one.
     cpu_seconds: float = 0.0
+    chars_out: int = 0  # characters of the documents the step passed on (its docs_out), as it left them
+    # A step that counts tokenizer tokens (``COUNTS_TOKENS``: the attribute it writes, the tokenize step's
+    # "tokenize.tokens"): the tokens and characters of every document it counted, and the tokens of those it passed
+    # on. stats.json turns the first two into the tokens-per-character ratio behind every other step's estimate.
+    tokens_counted: int = 0
+    tokens_counted_chars: int = 0
+    tokens_out: int = 0
 
 
 @dataclass
@@ -471,6 +516,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     verdict_key = {label: (f"{stage.name}/{label}.drop" if label in other_labels else f"{label}.drop")
                    for _, _, label in steps}
     stats = [StepStats(label) for _, _, label in steps]
+    token_keys = [getattr(step, "COUNTS_TOKENS", None) for _, step, _ in steps]
     for i, step, _ in steps:
         step.setup(Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
                            work_dir=work_dir(run_dir, stage, i)))
@@ -565,7 +611,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     continue
                 position.at(n_in)
                 failed = False
-                for (i, step, label), st in zip(steps, stats):
+                for (i, step, label), st, tok_key in zip(steps, stats, token_keys):
                     st.docs_in += 1
                     before = len(doc.text)
                     n_edits = len(doc.edits)
@@ -594,6 +640,10 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         break
                     st.seconds += time.perf_counter() - t0
                     st.cpu_seconds += process_time() - c0
+                    n_tok = doc.attributes.get(tok_key) if tok_key else None
+                    if type(n_tok) is int:
+                        st.tokens_counted += n_tok
+                        st.tokens_counted_chars += len(doc.text)
                     if len(doc.edits) != n_edits:
                         new = doc.edits[n_edits:]
                         n_norm = sum(e.reason in NORMALISING_REASONS for e in new)
@@ -612,6 +662,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         else:
                             break
                     st.docs_out += 1
+                    st.chars_out += len(doc.text)
+                    if type(n_tok) is int:
+                        st.tokens_out += n_tok
                     st.would_keep += alive
                 if failed:
                     position.at(-1)
@@ -641,6 +694,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     collect_stats.cpu_seconds += process_time() - c0
                     collect_stats.docs_in += 1
                     collect_stats.docs_out += 1
+                    collect_stats.chars_out += len(doc.text)
                     collect_stats.would_keep += alive
                 if not write_or_quarantine(kept_w, doc):
                     continue

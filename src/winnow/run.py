@@ -154,6 +154,11 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
     t0 = time.perf_counter()
     try:
         for si, stage in enumerate(pipe.stages):
+            if stage.mix is not None:  # earlier stages are finished: mix their tokenized outputs
+                from .shuffle_merge import run_mix_stage
+
+                run_mix_stage(pipe, stage, run_dir, ex, log)
+                continue
             shards = stage_shards(pipe, stage, run_dir)
             if stage.reader is not None:
                 if not shards:
@@ -294,6 +299,11 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
     run_dir = as_path(run_dir)
     out: dict[str, Any] = {"on_drop": pipe.on_drop, "stages": []}
     for stage in pipe.stages:
+        if stage.mix is not None:
+            from .shuffle_merge import mix_stage_stats
+
+            out["stages"].append(mix_stage_stats(run_dir, stage.name))
+            continue
         sd: dict[str, Any] = {"name": stage.name, "passes": []}
         steps: dict[str, dict[str, Any]] = {}
         for ps in plan_passes(stage):
@@ -325,6 +335,9 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                     agg["cpu_seconds"] += st.get("cpu_seconds", 0.0)  # 0 in a shard written before CPU was timed
                     agg["would_keep"] += st.get("would_keep", st["docs_out"])
                     agg["normalised"] += st.get("normalised", 0)
+                    for k in _TOKEN_FIELDS:  # absent from the shards of older runs: the key stays out then
+                        if k in st:
+                            agg[k] = agg.get(k, 0) + st[k]
                     for key in ("dropped", "edits"):
                         for r, n in st[key].items():
                             agg[key][r] = agg[key].get(r, 0) + n
@@ -344,7 +357,38 @@ def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, An
                 sd["quarantine_first"].setdefault(r, m)
         sd["balanced"] = sd["in"] == sd["kept"] + sd["rejected"] + sd["quarantined"]
         out["stages"].append(sd)
+    _token_estimates(out)
     return out
+
+
+_TOKEN_FIELDS = ("chars_out", "tokens_counted", "tokens_counted_chars", "tokens_out")
+
+
+def _token_estimates(out: dict[str, Any]) -> None:
+    """Tokenizer tokens after every step. Exact only where a step counted them (the tokenize step, ``tokens_out``:
+    the tokens of the documents it passed on). Everywhere else an estimate, labelled as one: the characters the
+    step passed on times the tokens per character the counting step measured on every document it saw.
+    Re-tokenizing after every step would cost a tokenizer pass per step; the ratio costs nothing. Its error: text
+    that a later step removes (boilerplate, other languages) may tokenize denser or sparser than what reached the
+    tokenizer, so the estimates before that step are the rougher ones. The first counting step of the run gives
+    the ratio (one tokenizer per run is the normal case)."""
+    for sd in out["stages"]:
+        for step in sd.get("steps", []):
+            if not step.get("tokens_counted") and not step.get("tokens_counted_chars"):
+                for k in ("tokens_counted", "tokens_counted_chars", "tokens_out"):  # a step that counts nothing
+                    step.pop(k, None)
+    counters = [(sd["name"], st) for sd in out["stages"] for st in sd.get("steps", []) if st.get("tokens_counted_chars")]
+    if not counters:
+        return
+    where, st = counters[0]
+    ratio = st["tokens_counted"] / st["tokens_counted_chars"]
+    out["tokens"] = {"measured_at": f"{where}/{st['name']}", "docs": st["docs_in"], "chars": st["tokens_counted_chars"],
+                     "tokens": st["tokens_counted"], "tokens_per_char": round(ratio, 6),
+                     "estimate": "tokens_out_est = chars_out x tokens_per_char, for every step without its own count"}
+    for sd in out["stages"]:
+        for step in sd.get("steps", []):
+            if "chars_out" in step and not step.get("tokens_counted_chars"):
+                step["tokens_out_est"] = round(step["chars_out"] * ratio)
 
 
 def format_stats(stats: dict[str, Any]) -> str:
@@ -353,7 +397,15 @@ def format_stats(stats: dict[str, Any]) -> str:
     for sd in stats["stages"]:
         lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
                      f"{sd['quarantined']:,} quarantined  [ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
-        if sd.get("tokens_out"):  # the tokenize step counted the kept documents' tokens
+        if sd.get("type") == "mix":
+            lines.append(f"  mix: {sd.get('copies_out', 0):,} documents written ({sd['kept']:,} selected, repetitions "
+                         f"counted), {sd['tokens_out']:,} tokens (asked {sd.get('tokens_asked', 0):,}; tokens as written, "
+                         "BOS/EOS included)")
+            for name, m in (sd.get("mixture") or {}).items():
+                lines.append(f"    {name}: weight {m['share_asked']:.1%} -> {m['share']:.1%} of tokens, "
+                             f"{m['full_repetitions']} full repetition(s) + {m['partial']:.1%}, "
+                             f"{m['docs_not_selected']:,} of {m['source_docs']:,} documents not selected")
+        elif sd.get("tokens_out"):  # the tokenize step counted the kept documents' tokens
             lines.append(f"  tokens kept: {sd['tokens_out']:,} (tokenize step)")
         if annotate:
             lines.append(f"  on_drop: annotate: every document was kept with its verdicts; would keep "

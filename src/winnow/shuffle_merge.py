@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import orjson
@@ -38,7 +39,8 @@ from .errors import ConfigError
 from .io.base import atomic_path
 from .io.tokenized import FORMATS, companion_path, read_tokenized
 
-__all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME"]
+__all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME", "MIXTURE_NAME", "Mix",
+           "run_mix_stage", "mix_stage_stats"]
 
 PLAN_NAME = "shuffle-merge.json"
 
@@ -186,11 +188,14 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
     else:
         with atomic_path(plan_path) as tmp:
             tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
-    from .executors import make_executor
+    from .executors import Executor, make_executor
 
     tasks = [_OutputTask(plan, str(out), j) for j in range(plan["files"])]
-    with make_executor(executor, workers=workers) as ex:
-        results = ex.map(_run_task, tasks)
+    if isinstance(executor, Executor):  # a run's own executor (the mix stage): used, not closed
+        results = executor.map(_run_task, tasks)
+    else:
+        with make_executor(executor, workers=workers) as ex:
+            results = ex.map(_run_task, tasks)
     docs_in = sum(i.get("take_docs", i["docs"]) for i in plan["inputs"])
     tokens_in = sum(i.get("take_tokens", i["tokens"]) for i in plan["inputs"])
     docs_out = sum(r["docs"] for r in results)
@@ -218,20 +223,25 @@ def partial_mask(bounds: np.ndarray, budget: int, seed: int, k: int) -> np.ndarr
 
 def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, files: int, seed: int = 0,
         tokens: int | None = None, fmt: str | None = None, prefix: str = "mixed",
-        executor: dict[str, Any] | str | None = "local", workers: int | None = None) -> dict[str, Any]:
+        executor: Any = "local", workers: int | None = None) -> dict[str, Any]:
     """A training set from several sources, weighted in tokens, in ``files`` shuffled files.
 
     Source s gets ``weights[s] / sum(weights) * tokens`` tokens (``tokens`` defaults to all the sources' tokens
     together): its documents are repeated whole ``floor(r)`` times (r = target / its tokens) and a seeded sample of
     them fills the rest, per input file in proportion to the file's tokens. Each repetition is a separate input of
     the shuffle, so copies of one document land in independent places. The realised mixture (tokens, documents,
-    repetitions and share per source) is written to shuffle-merge.json beside the outputs as ``mixture``."""
+    repetitions and share per source) is written to shuffle-merge.json beside the outputs as ``mixture``, and with
+    every input document's fate to ``mixture.json`` (see ``MIXTURE_NAME``)."""
     if files < 1:
         raise ConfigError(f"files must be >= 1, got {files}")
     if set(sources) != set(weights) or not sources:
         raise ConfigError(f"every source needs a weight: sources {sorted(sources)}, weights {sorted(weights)}")
-    if any(not (w > 0) for w in weights.values()):
-        raise ConfigError(f"weights must be > 0, got {weights}")
+    if any(not (w > 0) or not math.isfinite(w) for w in weights.values()):
+        raise ConfigError(f"weights must be finite numbers > 0, got {weights}")
+    from .runfolder import check_name
+
+    for name in sources:
+        check_name(name, "mix source name")  # it names the folder of its selection records
     expanded = {name: _expand(pats) for name, pats in sorted(sources.items())}
     fmt = _format_of([p for ps in expanded.values() for p in ps], fmt)
     listed = {name: _list(ps, fmt) for name, ps in expanded.items()}
@@ -243,24 +253,29 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     wsum = sum(weights.values())
     inputs: list[dict[str, Any]] = []
     mixture: dict[str, Any] = {}
+    selection: dict[str, list[np.ndarray]] = {}  # source -> per input file, how many times each document is taken
     for name, li in listed.items():
         target = round(total * weights[name] / wsum)
         full, rest = divmod(target, have[name])
         got_docs = got_tokens = 0
+        masks: dict[int, np.ndarray] = {}
         for rep in range(full + (1 if rest else 0)):
-            for inp in li:
+            for fi, inp in enumerate(li):
                 v = {**inp, "source": name, "rep": rep}
                 if rep == full:  # the partial repetition: this file's share of the remainder
                     v["budget"] = rest * inp["tokens"] // have[name]
                     k = len(inputs)
                     tf = read_tokenized(inp["path"], fmt)
-                    mask = partial_mask(tf.bounds, v["budget"], seed, k)
+                    mask = masks[fi] = partial_mask(tf.bounds, v["budget"], seed, k)
                     v["take_docs"] = int(mask.sum())
                     v["take_tokens"] = int(np.diff(tf.bounds)[mask].sum())
                     del tf
                 got_docs += v.get("take_docs", v["docs"])
                 got_tokens += v.get("take_tokens", v["tokens"])
                 inputs.append(v)
+        dtype = np.uint8 if full < 255 else np.uint16 if full < 65535 else np.uint32
+        selection[name] = [np.full(inp["docs"], full, dtype=dtype) + masks[fi].astype(dtype) if fi in masks
+                           else np.full(inp["docs"], full, dtype=dtype) for fi, inp in enumerate(li)]
         mixture[name] = {"weight": weights[name], "target_tokens": target, "source_tokens": have[name],
                          "tokens": got_tokens, "docs": got_docs, "full_repetitions": full,
                          "partial": round(rest / have[name], 6)}
@@ -268,8 +283,235 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     for m in mixture.values():
         m["share"] = round(m["tokens"] / realised, 6)
     plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": inputs}
-    return _execute(plan, Path(output), executor, workers, {"mixture": mixture})
+    summary = _execute(plan, Path(output), executor, workers, {"mixture": mixture})
+    summary["accounting"] = _write_selection(Path(output), plan, listed, selection, mixture, total, wsum)
+    return summary
+
+
+MIXTURE_NAME = "mixture.json"
+
+
+def _write_selection(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[str, Any]]],
+                     selection: dict[str, list[np.ndarray]], mixture: dict[str, Any], total: int,
+                     wsum: float) -> dict[str, Any]:
+    """Every input document's fate: ``selection/<source>/<k>.npy`` holds, for input file k of the source, how many
+    copies of each of its documents the mix holds (0: not selected), in the file's order; ``mixture.json`` names the
+    files and sums them. Both are written after the outputs, so they describe finished files."""
+    sources: dict[str, Any] = {}
+    for name, li in listed.items():
+        m = mixture[name]
+        copies: dict[int, int] = {}
+        files = []
+        for fi, (inp, sel) in enumerate(zip(li, selection[name])):
+            rel = f"selection/{name}/{fi:05d}.npy"
+            dest = out / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(dest) as tmp, open(tmp, "wb") as f:
+                np.save(f, sel)
+            values, counts = np.unique(sel, return_counts=True)
+            for v, n in zip(values.tolist(), counts.tolist()):
+                copies[v] = copies.get(v, 0) + n
+            files.append({"path": inp["path"], "docs": inp["docs"], "tokens": inp["tokens"], "selection": rel})
+        written = sum(v * n for v, n in copies.items())
+        if written != m["docs"]:  # the selection records and the plan the outputs were written from must agree
+            raise ConfigError(f"mix source {name!r}: the selection records {written} copies, the outputs hold "
+                              f"{m['docs']}")
+        sources[name] = {**m, "share_asked": round(m["weight"] / wsum, 6), "source_docs": sum(i["docs"] for i in li),
+                         "docs_selected": sum(n for v, n in copies.items() if v > 0), "docs_not_selected":
+                         copies.get(0, 0), "copies": {str(v): n for v, n in sorted(copies.items())}, "inputs": files}
+    acc = {"format": plan["format"], "files": plan["files"], "seed": plan["seed"], "tokens_asked": total,
+           "docs_in": sum(s["source_docs"] for s in sources.values()),
+           "docs_selected": sum(s["docs_selected"] for s in sources.values()),
+           "docs_not_selected": sum(s["docs_not_selected"] for s in sources.values()),
+           "docs_out": sum(s["docs"] for s in sources.values()),
+           "tokens_out": sum(s["tokens"] for s in sources.values()), "sources": sources}
+    with atomic_path(out / MIXTURE_NAME) as tmp:
+        tmp.write_bytes(orjson.dumps(acc, option=orjson.OPT_INDENT_2))
+    return acc
 
 
 def _run_task(task: _OutputTask) -> dict[str, Any]:
     return task()
+
+
+# --- mix as a stage of a pipeline ----------------------------------------------------------------------------
+
+_SOURCE_KEYS = ("weight", "from", "run", "stage", "paths")
+
+
+@dataclass
+class MixSource:
+    """One source of a mix stage, in its long form."""
+
+    name: str
+    weight: float
+    stage: str | None = None  # an earlier stage of this run (``from``), or the stage of another run (``run``)
+    run: str | None = None  # another run folder
+    paths: list[str] | None = None  # tokenized files or globs
+
+
+@dataclass
+class Mix:
+    """A stage that builds a training set from tokenized sources (earlier stages with a megatron, datatrove or
+    nanogpt writer, another run folder's stage, or files), weighted in tokens: a short source is repeated whole
+    (counted), and the last, partial repetition is a seeded sample; all of it shuffled into `files` files.
+
+    Written to kept/<stage>/: the shuffled files (<prefix>_00000.bin ...), mixture.json (the realised mixture: per
+    source the weight asked, target and realised tokens, repetitions, documents selected and not selected) and
+    selection/<source>/<k>.npy (how many copies of each document of the source's k-th input file the mix holds, 0
+    for none). Deterministic for a seed; a resumed run skips the files already written."""
+
+    # NAME: WEIGHT (the earlier stage NAME), or NAME: {weight: W, from: STAGE} | {weight: W, run: RUN_DIR,
+    # stage: STAGE} | {weight: W, paths: GLOB or [GLOB, ...]}; weights are relative shares of the mix's tokens
+    sources: dict[str, Any] = field(default_factory=dict)
+    # tokens in the mix (0: all the sources' tokens together, each source then scaled to its share)
+    tokens: int = 0
+    # number of output files, each a uniform random sample of the mix in random order
+    files: int = 1
+    # the seed of every random choice (which documents fill a partial repetition, the shuffle)
+    seed: int = 0
+    # output file names: <prefix>_00000<extension>
+    prefix: str = "mixed"
+
+    name: ClassVar[str] = "mix"
+
+    def source_list(self) -> list[MixSource]:
+        """The sources in their long form, sorted by name; raises ValueError on a malformed one."""
+        out = []
+        for name, spec in sorted(self.sources.items()):
+            where = f"sources.{name}"
+            if not isinstance(spec, dict):
+                spec = {"weight": spec}
+            unknown = sorted(set(spec) - set(_SOURCE_KEYS))
+            if unknown:
+                raise ValueError(f"{where}: unknown key(s) {unknown} (keys: {', '.join(_SOURCE_KEYS)})")
+            w = spec.get("weight")
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w <= 0:
+                raise ValueError(f"{where}: weight must be a number > 0, got {w!r}")
+            given = [k for k in ("from", "run", "paths") if k in spec]
+            if len(given) > 1:
+                raise ValueError(f"{where}: give one of from, run or paths, not {' and '.join(given)}")
+            kind = given[0] if given else "from"
+            if "stage" in spec and kind != "run":
+                raise ValueError(f"{where}: 'stage' goes with 'run' (another run folder); for a stage of this run "
+                                 "use from")
+            if kind == "from":
+                stage = spec.get("from", name)
+                if not isinstance(stage, str) or not stage:
+                    raise ValueError(f"{where}.from: expected a stage name, got {stage!r}")
+                out.append(MixSource(name, float(w), stage=stage))
+            elif kind == "run":
+                run, stage = spec.get("run"), spec.get("stage")
+                if not isinstance(run, str) or not run or not isinstance(stage, str) or not stage:
+                    raise ValueError(f"{where}: run needs a folder and stage a stage name of that run, got run={run!r} "
+                                     f"stage={stage!r}")
+                out.append(MixSource(name, float(w), stage=stage, run=run))
+            else:
+                paths = spec["paths"]
+                paths = [paths] if isinstance(paths, str) else paths
+                if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
+                    raise ValueError(f"{where}.paths: expected a glob or a list of globs, got {spec['paths']!r}")
+                out.append(MixSource(name, float(w), paths=list(paths)))
+        return out
+
+    def validate(self) -> None:
+        if not isinstance(self.sources, dict) or not self.sources:
+            raise ValueError("sources: give at least one source (NAME: WEIGHT for an earlier stage)")
+        from .runfolder import check_name
+
+        for name in self.sources:
+            try:
+                check_name(name, "mix source name")
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        self.source_list()
+        if self.files < 1:
+            raise ValueError(f"files must be >= 1, got {self.files}")
+        if self.tokens < 0:
+            raise ValueError(f"tokens must be >= 0 (0: all the sources' tokens), got {self.tokens}")
+
+    def stages_read(self) -> list[str]:
+        """The earlier stages of this run whose outputs the mix reads."""
+        return [s.stage for s in self.source_list() if s.run is None and s.paths is None]  # type: ignore[misc]
+
+    def resolve(self, run_dir: Path, extensions: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Each source's tokenized files; ``extensions``: an earlier stage's name -> the extensions of its tokens
+        files. Refuses a source whose folder or files do not exist, naming it."""
+        out: dict[str, list[str]] = {}
+        for s in self.source_list():
+            if s.paths is not None:
+                out[s.name] = list(s.paths)
+                continue
+            if s.run is None:
+                folder, exts = run_dir / "kept" / s.stage, extensions[s.stage]  # type: ignore[index]
+            else:
+                other = Path(s.run).expanduser()
+                if not (other / "config.resolved.yaml").exists():
+                    raise ConfigError(f"mix source {s.name!r}: {s.run} is not a winnow run folder (no "
+                                      "config.resolved.yaml)")
+                folder, exts = other / "kept" / s.stage, [".bin", ".ds"]  # type: ignore[operator]
+                if not folder.is_dir():
+                    raise ConfigError(f"mix source {s.name!r}: run {s.run} has no kept output of a stage "
+                                      f"{s.stage!r} ({folder})")
+            found = [str(p) for ext in exts for p in sorted(folder.glob(f"*{ext}")) if not p.name.startswith(".")]
+            if not found:
+                raise ConfigError(f"mix source {s.name!r}: no tokenized file in {folder}")
+            out[s.name] = found
+        return out
+
+
+def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool = True) -> dict[str, Any] | None:
+    """Run (or resume, or skip when finished) a pipeline's mix stage into ``run_dir/kept/<stage>``; its completion
+    marker ``done/<stage>/mix`` is written last."""
+    import time
+
+    from .io.base import RemotePath
+
+    if isinstance(run_dir, RemotePath):
+        raise ConfigError(f"stage {stage.name}: a mix stage reads its sources as memory maps; the run folder must be "
+                          "on a local or shared file system, not an object store")
+    marker = run_dir / "done" / stage.name / "mix"
+    if marker.exists():
+        return None
+    spec: Mix = stage.mix
+    exts = {st.name: [st.writer.extension] for st in pipe.stages if getattr(st.writer, "tokenized", False)}
+    exts.update({st.name: [".bin", ".ds"] for st in pipe.stages if st.mix is not None})  # a mix of a mix
+    sources = spec.resolve(Path(run_dir), exts)
+    weights = {s.name: s.weight for s in spec.source_list()}
+    t0 = time.perf_counter()
+    out = mix(sources, weights, str(run_dir / "kept" / stage.name), spec.files, seed=spec.seed,
+              tokens=spec.tokens or None, prefix=spec.prefix, executor=executor)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(marker) as tmp:
+        tmp.write_bytes(orjson.dumps({"seconds": round(time.perf_counter() - t0, 6), "resumed": out["resumed"]}))
+    return out
+
+
+def mix_stage_stats(run_dir: Any, name: str) -> dict[str, Any]:
+    """A mix stage's entry of stats.json, from its mixture.json: the ledger in the runner's terms (a document not
+    selected counts as rejected with reason not_selected, as the sample step's would; kept = selected at least
+    once) plus the copies written, the realised tokens and the mixture."""
+    path = run_dir / "kept" / name / MIXTURE_NAME
+    acc = orjson.loads(path.read_bytes()) if path.exists() else None
+    marker = run_dir / "done" / name / "mix"
+    seconds = float(orjson.loads(marker.read_bytes()).get("seconds", 0.0)) if marker.exists() else 0.0
+    n_in = acc["docs_in"] if acc else 0
+    kept = acc["docs_selected"] if acc else 0
+    rejected = acc["docs_not_selected"] if acc else 0
+    step = {"name": "mix", "docs_in": n_in, "docs_out": kept, "would_keep": kept,
+            "dropped": {"not_selected": rejected} if rejected else {}, "edited": 0, "normalised": 0, "edits": {},
+            "chars_removed": 0, "errors": 0, "seconds": seconds}
+    tot = {"in": n_in, "kept": kept, "rejected": rejected, "quarantined": 0, "chars_in": 0, "chars_out": 0,
+           "shards": 1 if acc else 0, "quarantine_reasons": {}, "quarantine_first": {}, "would_keep": kept,
+           "tokens_out": acc["tokens_out"] if acc else 0}
+    sd: dict[str, Any] = {"name": name, "type": "mix", "passes": [tot], "steps": [step], "in": n_in, "kept": kept,
+                          "tokens_out": tot["tokens_out"], "would_keep": kept, "rejected": rejected,
+                          "quarantined": 0, "quarantine_first": {}, "balanced": n_in == kept + rejected}
+    if acc:
+        sd["copies_out"] = acc["docs_out"]
+        sd["mixture"] = {k: {f: v[f] for f in ("weight", "share_asked", "target_tokens", "tokens", "share",
+                                               "source_tokens", "source_docs", "docs", "docs_selected",
+                                               "docs_not_selected", "full_repetitions", "partial", "copies")}
+                         for k, v in acc["sources"].items()}
+        sd["tokens_asked"] = acc["tokens_asked"]
+    return sd

@@ -178,6 +178,9 @@ class Tokenize(Filter):
     threads: bool = False
     REASONS = ("too_few_tokens",)
     THRESHOLDS = {"min_tokens": ("tokenize.tokens", "<", "too_few_tokens")}
+    # the attribute holding the count: the runner sums it per step (stats.json's exact tokens at this step, and the
+    # tokens-per-character ratio behind the estimate at every other step)
+    COUNTS_TOKENS = "tokenize.tokens"
 
     def validate(self) -> None:
         super().validate()

@@ -1,0 +1,139 @@
+"""The mix stage: a pipeline stage that mixes earlier stages' (or another run's, or files') tokenized outputs by
+weight in tokens. Every input document is accounted for (selected n times or not at all, recorded per document),
+the output holds exactly those copies, the realised mixture is written beside it and into stats.json, and a
+resumed run writes the same bytes."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import orjson
+import pytest
+
+from winnow.config import pipeline_from_dict
+from winnow.errors import ConfigError
+from winnow.io.tokenized import read_tokenized
+from winnow.run import format_stats, run_pipeline
+
+CRAWL = "samples://crawl/part-0.jsonl.zst"
+
+
+def _pipeline(writer="megatron", mix=None, extra_stages=()):
+    return {
+        "run": {"name": "mix"}, "executor": {"type": "inline"},
+        "stages": [
+            {"name": "web", "reader": {"type": "jsonl", "paths": CRAWL},
+             "steps": [{"type": "length", "min_chars": 500}, {"type": "tokenize"}], "writer": {"type": writer}},
+            {"name": "short", "reader": {"type": "jsonl", "paths": CRAWL, "limit": 20}, "writer": {"type": writer}},
+            *extra_stages,
+            {"name": "train", "mix": mix or {"sources": {"web": 3, "short": 1}, "files": 2, "seed": 1}},
+        ]}
+
+
+def _docs(path, fmt="megatron"):
+    tf = read_tokenized(path, fmt)
+    return [tuple(tf.document(i).tolist()) for i in range(len(tf))]
+
+
+def _outputs(folder, ext=".bin"):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob(f"mixed_*{ext}"))}
+
+
+def _expected_from_selection(folder, fmt="megatron"):
+    """The multiset of documents the mix must hold: each source document times its recorded selection count."""
+    acc = orjson.loads((folder / "mixture.json").read_bytes())
+    want: collections.Counter = collections.Counter()
+    for src in acc["sources"].values():
+        for inp in src["inputs"]:
+            sel = np.load(folder / inp["selection"])
+            docs = _docs(inp["path"], fmt)
+            assert len(sel) == len(docs) == inp["docs"]
+            for d, n in zip(docs, sel.tolist()):
+                want[d] += n
+    return acc, want
+
+
+def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_path):
+    run_dir = tmp_path / "run"
+    res = run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
+    out = run_dir / "kept" / "train"
+    acc, want = _expected_from_selection(out)
+    got = collections.Counter(d for name in _outputs(out) for d in _docs(out / name))
+    assert got == want  # the outputs hold exactly the recorded copies: nothing lost, nothing doubled
+    short, web = acc["sources"]["short"], acc["sources"]["web"]
+    # the short source (20 documents) is repeated to reach its quarter; the long one is sampled
+    assert short["full_repetitions"] >= 1 and web["full_repetitions"] == 0 and web["docs_not_selected"] > 0
+    assert short["share_asked"] == 0.25 and abs(short["share"] - 0.25) < 0.02
+    assert sum(int(k) * n for k, n in short["copies"].items()) == short["docs"]
+    assert acc["docs_in"] == acc["docs_selected"] + acc["docs_not_selected"]
+    # the ledger in stats.json: every input document selected (kept) or not (rejected: not_selected)
+    sd = res.stats["stages"][2]
+    web_kept, short_kept = res.stats["stages"][0]["kept"], res.stats["stages"][1]["kept"]
+    assert sd["in"] == web_kept + short_kept == acc["docs_in"] and sd["balanced"]
+    assert sd["rejected"] == acc["docs_not_selected"] and sd["steps"][0]["dropped"] == {"not_selected": sd["rejected"]}
+    assert sd["copies_out"] == sum(got.values()) and sd["tokens_out"] == sum(len(d) * n for d, n in got.items())
+    assert sd["mixture"]["short"]["full_repetitions"] == short["full_repetitions"]
+    assert "short: weight 25.0% ->" in format_stats(res.stats)
+    clean = _outputs(out)
+    # resume: a finished mix is skipped; one that died after writing some files finishes with the same bytes
+    run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
+    assert _outputs(out) == clean
+    (run_dir / "done" / "train" / "mix").unlink()
+    (out / "mixed_00001.bin").unlink()
+    (out / "mixture.json").unlink()
+    res2 = run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
+    assert _outputs(out) == clean and res2.stats["stages"][2] == {**sd, "steps": res2.stats["stages"][2]["steps"]}
+    # another seed: another mix of the same sources
+    other = _pipeline(mix={"sources": {"web": 3, "short": 1}, "files": 2, "seed": 2})
+    run_pipeline(pipeline_from_dict(other), tmp_path / "other", "inline", log=False, report=False)
+    assert _outputs(tmp_path / "other" / "kept" / "train") != clean
+
+
+def test_sources_from_another_run_folder_and_from_files(tmp_path):
+    first = tmp_path / "first"
+    run_pipeline(pipeline_from_dict(_pipeline(writer="nanogpt")), first, "inline", log=False, report=False)
+    pipe = {"run": {"name": "mix2"}, "executor": {"type": "inline"},
+            "stages": [{"name": "train", "mix": {
+                "sources": {"crawl": {"weight": 1, "run": str(first), "stage": "web"},
+                            "files": {"weight": 1, "paths": str(first / "kept" / "short" / "*.bin")}},
+                "tokens": 200_000, "files": 1}}]}
+    res = run_pipeline(pipeline_from_dict(pipe), tmp_path / "second", "inline", log=False, report=False)
+    out = tmp_path / "second" / "kept" / "train"
+    acc, want = _expected_from_selection(out, "nanogpt")
+    got = collections.Counter(d for name in _outputs(out) for d in _docs(out / name, "nanogpt"))
+    assert got == want and acc["tokens_asked"] == 200_000
+    assert all(s["target_tokens"] == 100_000 for s in acc["sources"].values())
+    assert res.stats["stages"][0]["balanced"]
+    # a source folder that is not there is named before anything is written
+    pipe["stages"][0]["mix"]["sources"]["crawl"]["run"] = str(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="crawl.*not a winnow run folder"):
+        run_pipeline(pipeline_from_dict(pipe), tmp_path / "third", "inline", log=False, report=False)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda p: p["stages"][2]["mix"]["sources"].update(books=1), "mixes 'books', which is not an earlier stage"),
+    (lambda p: p["stages"][2]["mix"]["sources"].update(web=0), "weight must be a number > 0"),
+    (lambda p: p["stages"][2]["mix"]["sources"].update(web={"weight": 1, "frm": "web"}), "unknown key"),
+    (lambda p: p["stages"][2]["mix"]["sources"].update(web={"weight": 1, "run": "x"}), "run needs a folder and stage"),
+    (lambda p: p["stages"][2]["mix"].update(sources={}), "at least one source"),
+    (lambda p: p["stages"][2]["mix"].update(files=0), "files must be >= 1"),
+    (lambda p: p["stages"][2]["mix"].update(filez=2), "unknown parameter 'filez'; did you mean 'files'"),
+    (lambda p: p["stages"][2].update(steps=[{"type": "length"}]), "a mix stage takes no steps"),
+    (lambda p: p["stages"][1].update(writer={"type": "jsonl"}), "writes documents: a mix takes token ids"),
+    (lambda p: p["stages"][1].update(writer={"type": "nanogpt"}), "different layouts"),
+    (lambda p: p["stages"].append({"name": "after", "from": "train"}), "a mix stage, which writes token ids"),
+])
+def test_the_config_is_checked_before_anything_runs(change, message):
+    raw = _pipeline()
+    change(raw)
+    with pytest.raises(ConfigError, match=message):
+        pipeline_from_dict(raw)
+
+
+def test_the_resolved_config_round_trips():
+    from winnow.config import dump_pipeline, load_yaml
+
+    pipe = pipeline_from_dict(_pipeline())
+    again = pipeline_from_dict(load_yaml(dump_pipeline(pipe), "resolved"))
+    assert dump_pipeline(again) == dump_pipeline(pipe) and again.stages[2].mix == pipe.stages[2].mix
