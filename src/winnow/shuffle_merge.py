@@ -204,7 +204,8 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
         raise ConfigError(f"shuffle-merge wrote {docs_out} documents / {tokens_out} tokens for {docs_in} / "
                           f"{tokens_in} read: an output file was changed since it was written")
     summary = {"plan": plan, **(extra or {}), "outputs": [{k: r[k] for k in ("file", "docs", "tokens")} for r in results],
-               "docs": docs_out, "tokens": tokens_out, "resumed": sum(r["skipped"] for r in results)}
+               "docs": docs_out, "tokens": tokens_out, "resumed": sum(r["skipped"] for r in results),
+               "cpu_seconds": round(sum(r.get("cpu_seconds", 0.0) for r in results), 6)}
     with atomic_path(plan_path) as tmp:
         tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return summary
@@ -331,7 +332,11 @@ def _write_selection(out: Path, plan: dict[str, Any], listed: dict[str, list[dic
 
 
 def _run_task(task: _OutputTask) -> dict[str, Any]:
-    return task()
+    import time
+
+    c0 = time.process_time()
+    out = task()
+    return {**out, "cpu_seconds": time.process_time() - c0}  # the worker's CPU: a run's report sums steps' CPU
 
 
 # --- mix as a stage of a pipeline ----------------------------------------------------------------------------
@@ -478,12 +483,17 @@ def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool 
     exts.update({st.name: [".bin", ".ds"] for st in pipe.stages if st.mix is not None})  # a mix of a mix
     sources = spec.resolve(Path(run_dir), exts)
     weights = {s.name: s.weight for s in spec.source_list()}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = mix(sources, weights, str(run_dir / "kept" / stage.name), spec.files, seed=spec.seed,
               tokens=spec.tokens or None, prefix=spec.prefix, executor=executor)
+    # CPU: the driver's planning and records plus every output task's, wherever it ran
+    from .executors.inline import InlineExecutor  # runs the tasks in this process: already in process_time
+
+    cpu = time.process_time() - c0 + (0.0 if isinstance(executor, InlineExecutor) else out["cpu_seconds"])
     marker.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(marker) as tmp:
-        tmp.write_bytes(orjson.dumps({"seconds": round(time.perf_counter() - t0, 6), "resumed": out["resumed"]}))
+        tmp.write_bytes(orjson.dumps({"seconds": round(time.perf_counter() - t0, 6), "cpu_seconds": round(cpu, 6),
+                                      "resumed": out["resumed"]}))
     return out
 
 
@@ -494,13 +504,14 @@ def mix_stage_stats(run_dir: Any, name: str) -> dict[str, Any]:
     path = run_dir / "kept" / name / MIXTURE_NAME
     acc = orjson.loads(path.read_bytes()) if path.exists() else None
     marker = run_dir / "done" / name / "mix"
-    seconds = float(orjson.loads(marker.read_bytes()).get("seconds", 0.0)) if marker.exists() else 0.0
+    timing = orjson.loads(marker.read_bytes()) if marker.exists() else {}
     n_in = acc["docs_in"] if acc else 0
     kept = acc["docs_selected"] if acc else 0
     rejected = acc["docs_not_selected"] if acc else 0
     step = {"name": "mix", "docs_in": n_in, "docs_out": kept, "would_keep": kept,
             "dropped": {"not_selected": rejected} if rejected else {}, "edited": 0, "normalised": 0, "edits": {},
-            "chars_removed": 0, "errors": 0, "seconds": seconds}
+            "chars_removed": 0, "errors": 0, "seconds": float(timing.get("seconds", 0.0)),
+            "cpu_seconds": float(timing.get("cpu_seconds", 0.0))}
     tot = {"in": n_in, "kept": kept, "rejected": rejected, "quarantined": 0, "chars_in": 0, "chars_out": 0,
            "shards": 1 if acc else 0, "quarantine_reasons": {}, "quarantine_first": {}, "would_keep": kept,
            "tokens_out": acc["tokens_out"] if acc else 0}
