@@ -26,6 +26,7 @@ import yaml
 from .document import NORMALISING_REASONS
 from .errors import ConfigError
 from .io.base import RemotePath, as_path, atomic_path, remove_tree
+from .io.fields import stage_folder
 
 __all__ = ["apply_run", "format_apply"]
 
@@ -81,8 +82,8 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
         src_ext = (kept_w if where == "kept" else rej_w).extension
         stem = _stem(path.name, src_ext)
         counts = per_stage.setdefault(stage, {"in": 0, "kept": 0, "rejected": 0, "undetermined": 0})
-        kept_path = out / "kept" / stage / f"{stem}{kept_w.extension}"
-        rej_path = out / "rejected" / stage / f"{stem}{rej_w.extension}"
+        kept_path = stage_folder(out, "kept", stage, kept_w) / f"{stem}{kept_w.extension}"
+        rej_path = stage_folder(out, "rejected", stage, rej_w) / f"{stem}{rej_w.extension}"
         with _Outputs(kept_w, kept_path) as kept_h, _Outputs(rej_w, rej_path) as rej_h:
             for rec in iter_records([(stage, where, path)]):
                 p, _old_v, new_v = replay(info, rec, changes)

@@ -33,11 +33,9 @@ def _size_category(n: int) -> str:
 
 
 def _files(folder) -> list:
-    try:
-        return sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
-                      key=lambda p: p.name)
-    except FileNotFoundError:
-        return []
+    from .io.fields import record_files
+
+    return record_files(folder)  # in either layout (Dolma's has them in documents/)
 
 
 def _pattern(files: list) -> str | None:
@@ -69,7 +67,9 @@ def card_text(run_dir) -> str:
         size_rows.append((name, n_docs, chars, len(files), sum(p.stat().st_size for p in files)))
         pat = _pattern(files)
         if pat is not None:
-            entry: dict[str, Any] = {"config_name": name, "data_files": [{"split": "train", "path": f"{name}/{pat}"}]}
+            sub = "" if files[0].parent == kept_dir / name else f"{files[0].parent.name}/"  # Dolma's documents/
+            entry: dict[str, Any] = {"config_name": name,
+                                     "data_files": [{"split": "train", "path": f"{name}/{sub}{pat}"}]}
             if i == 0:
                 entry["default"] = True
             configs.append(entry)

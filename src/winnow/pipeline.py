@@ -45,7 +45,7 @@ import orjson
 from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line, utf8_safe
 from .errors import ConfigError, LedgerError
 from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
-from .io.fields import merge_side_docs, side_path, text_id_names
+from .io.fields import merge_side_docs, side_path, stage_folder, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
 
@@ -217,7 +217,7 @@ def work_dir(run_dir: Path | RemotePath, stage: Stage, i: int) -> Path | RemoteP
 def _reader_for_stage_output(stage: Stage, run_dir: Path | RemotePath) -> Reader:
     from .io.parquet import ParquetReader
 
-    folder = run_dir / "kept" / stage.name
+    folder = stage_folder(run_dir, "kept", stage.name, stage.writer)
     # the text and id under the names the writer's `fields` gave them (the rest comes from side files)
     text_key, id_key = text_id_names(getattr(stage.writer, "fields", None))
     # Every record here passed the source stage's own reader and size cap: read them back without a smaller
@@ -465,11 +465,12 @@ class ShardTask:
 
 def paths_for(run_dir: Path | RemotePath, stage: Stage, pass_index: int, shard: str,
               last: bool) -> dict[str, Path | RemotePath]:
-    kept = (run_dir / "kept" / stage.name / f"{shard}{stage.writer.extension}" if last
+    kept = (stage_folder(run_dir, "kept", stage.name, stage.writer) / f"{shard}{stage.writer.extension}" if last
             else run_dir / "work" / stage.name / f"p{pass_index}" / f"{shard}.jsonl.zst")
     return {
         "kept": kept,
-        "rejected": run_dir / "rejected" / stage.name / f"{shard}.p{pass_index}{stage.rejects.extension}",
+        "rejected": stage_folder(run_dir, "rejected", stage.name, stage.rejects) /
+        f"{shard}.p{pass_index}{stage.rejects.extension}",
         "quarantine": run_dir / "quarantine" / stage.name / f"{shard}.p{pass_index}.jsonl",
         "stats": run_dir / "stats" / stage.name / f"p{pass_index}" / f"{shard}.json",
         "done": run_dir / "done" / stage.name / f"p{pass_index}" / shard,

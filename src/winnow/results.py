@@ -71,11 +71,13 @@ class RunOutputs:
         return names
 
     def _files(self, where: str, names: list[str]) -> list[Path | RemotePath]:
+        from .io.fields import record_files
+
         out = []
         for name in names:
             folder = as_path(self.run_dir) / where / name
             if isinstance(folder, RemotePath) or folder.exists():
-                out.extend(sorted(p for p in folder.iterdir() if not p.name.startswith(".")))
+                out.extend(record_files(folder))  # in either layout (Dolma's has them in documents/)
         return out
 
     def _documents(self, where: str, stage: str | None, terminal: bool) -> Iterator[Document]:

@@ -177,7 +177,8 @@ def test_format_and_fields_are_alternatives():
         JsonlReader(attributes=["q"]).validate()
 
 
-@pytest.mark.parametrize("kind,fmt", [("jsonl", "datatrove"), ("parquet", "datatrove"), ("jsonl", "dolma")])
+@pytest.mark.parametrize("kind,fmt", [("jsonl", "datatrove"), ("parquet", "datatrove"), ("jsonl", "dolma"),
+                                      ("parquet", "dolma")])
 def test_a_run_writes_datatrove_and_a_second_run_reads_that_folder_as_is(tmp_path, real_docs, kind, fmt, capsys):
     src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 30))
     cfg = tmp_path / "p.yaml"
@@ -187,8 +188,10 @@ def test_a_run_writes_datatrove_and_a_second_run_reads_that_folder_as_is(tmp_pat
         {"name": "b", "from": "a", "steps": [{"type": "length", "min_chars": 3000}],
          "writer": {"type": kind, "format": fmt}}]}))
     run_pipeline(load_pipeline(cfg), tmp_path / "run", "inline", log=False)
-    ext = ".jsonl.zst" if kind == "jsonl" else ".parquet"
-    kept_b = tmp_path / "run" / "kept" / "b" / f"00000{ext}"
+    # Dolma's layout: documents/ beside attributes/winnow/, gzip by default
+    ext = ".parquet" if kind == "parquet" else ".jsonl.gz" if fmt == "dolma" else ".jsonl.zst"
+    folder_b = tmp_path / "run" / "kept" / "b" / ("documents" if fmt == "dolma" else "")
+    kept_b = folder_b / f"00000{ext}"
     # stage b read stage a's datatrove files with their side files: the attributes of both stages are there
     docs = _docs((JsonlReader if kind == "jsonl" else ParquetReader)(paths=str(kept_b), format=fmt))
     assert docs and all("gopher_quality.words" in d.attributes and "length.chars" in d.attributes for d in docs)
@@ -197,7 +200,7 @@ def test_a_run_writes_datatrove_and_a_second_run_reads_that_folder_as_is(tmp_pat
     cfg2 = tmp_path / "p2.yaml"
     cfg2.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
         {"name": "c", "reader": {"type": kind, "format": fmt,
-                                 "paths": str(tmp_path / "run" / "kept" / "b" / f"*{ext}")},
+                                 "paths": str(folder_b / f"*{ext}")},
          "steps": [{"type": "url_dedup"}]}]}))
     res = run_pipeline(load_pipeline(cfg2), tmp_path / "run2", "inline", log=False)
     out = _docs(JsonlReader(paths=str(tmp_path / "run2" / "kept" / "c" / "*.jsonl.zst")))

@@ -8,6 +8,11 @@ Layout (Dolma's: attribute files mirror the documents files)::
     rejected/<stage>/00000.p0.jsonl.zst             ...
     attributes/rejected/<stage>/00000.p0.jsonl.zst
 
+or, for a writer with ``format: dolma``, each stage folder is a Dolma dataset (see ``stage_folder``)::
+
+    kept/<stage>/documents/00000.jsonl.gz           Dolma's documents
+    kept/<stage>/attributes/winnow/00000.jsonl.gz   Dolma attribute records, plus the side record's fields
+
 A side record holds everything of the document but its text, one line per document in the same order as the
 documents file, so the run's own readers (the next stage, the report, explain, whatif, apply) rebuild every
 document exactly: the text from the documents file, the rest from the side file.
@@ -24,7 +29,7 @@ from ..document import Document
 from .base import RemotePath, open_read, open_write
 
 __all__ = ["normalize_fields", "check_fields", "select", "side_record", "side_path", "merge_side", "text_id_names",
-           "DOC_EXTENSIONS"]
+           "DOC_EXTENSIONS", "stage_folder", "record_files", "locate", "DOLMA_SET"]
 
 CORE = ("id", "text", "metadata", "attributes", "edits", "drop")
 # the documents files' extensions, longest first (a side file's name is the documents file's stem + .jsonl.zst)
@@ -101,14 +106,71 @@ def _stem(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+# A writer with ``format: dolma`` lays each stage's folder out as a Dolma dataset, so that Dolma's own tools read it
+# where it lies: ``dolma mix`` finds a documents file's attributes by replacing ``/documents/`` in its path with
+# ``/attributes/<set>/`` (src/shard.rs, split_streams) and merges them line by line, requiring equal ids::
+#
+#     kept/<stage>/documents/00000.jsonl.gz            {"id", "text", "source", "added", "created", "metadata"}
+#     kept/<stage>/attributes/winnow/00000.jsonl.gz    {"id", "attributes": {"winnow__<step>__<signal>": ...}, ...}
+#     rejected/<stage>/documents/00000.p0.jsonl.gz     (and its attributes/winnow/ file)
+DOLMA_DOCUMENTS = "documents"
+DOLMA_SET = "winnow"  # the attribute set name winnow's signals carry in Dolma's "<set>__<tagger>__<name>" keys
+_DOLMA_SET = DOLMA_SET
+KINDS = ("kept", "rejected")
+
+
+def stage_folder(base: Path | RemotePath, kind: str, stage: str, writer: Any) -> Path | RemotePath:
+    """Where a writer puts a stage's documents files in a run (or apply) folder: ``<base>/<kind>/<stage>``, or its
+    ``documents/`` folder for a writer in Dolma's layout."""
+    folder = base / kind / stage
+    return folder / DOLMA_DOCUMENTS if getattr(writer, "format", None) == "dolma" else folder
+
+
+def record_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
+    """The documents files of ``<run>/<kind>/<stage>`` in name order, in whichever layout the writer used (its
+    ``documents/`` folder holds them in Dolma's); temporary files of an unfinished write are skipped."""
+    from .base import is_temp_name
+
+    def listing(d: Path | RemotePath) -> list[Path | RemotePath]:
+        try:
+            return sorted(d.iterdir(), key=lambda p: p.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def files(entries: list[Path | RemotePath]) -> list[Path | RemotePath]:
+        return [p for p in entries if not p.name.startswith(".") and not is_temp_name(p.name) and p.is_file()]
+
+    top = listing(folder)
+    # one more listing only where there is a documents/ folder (on an object store each listing is a request)
+    docs = [p for p in top if p.name == DOLMA_DOCUMENTS and p.is_dir()]
+    return files(top) + (files(listing(docs[0])) if docs else [])
+
+
+def locate(doc_path: Path | RemotePath) -> tuple[Path | RemotePath, str, str, bool] | None:
+    """``(run folder, kind, stage, dolma layout)`` of a documents file under ``<run>/<kept|rejected>/<stage>/``
+    (or its ``documents/`` folder), else None. Dolma's layout is taken first: a stage named ``documents`` in a run
+    folder itself named ``kept`` or ``rejected`` would read as it."""
+    parent = doc_path.parent
+    if parent.name == DOLMA_DOCUMENTS and parent.parent.parent.name in KINDS:
+        stage_dir = parent.parent
+        return stage_dir.parent.parent, stage_dir.parent.name, stage_dir.name, True
+    if parent.parent.name in KINDS:
+        return parent.parent.parent, parent.parent.name, parent.name, False
+    return None
+
+
 def side_path(doc_path: Path | RemotePath) -> Path | RemotePath:
-    """``<run>/<kept|rejected>/<stage>/<name>`` -> ``<run>/attributes/<kept|rejected>/<stage>/<stem>.jsonl.zst``."""
+    """``<run>/<kept|rejected>/<stage>/<name>`` -> ``<run>/attributes/<kept|rejected>/<stage>/<stem>.jsonl.zst``;
+    in Dolma's layout ``<run>/<kind>/<stage>/documents/<name>`` -> ``<run>/<kind>/<stage>/attributes/winnow/<name>``
+    (the same name, so the same codec: Dolma infers it from the extension; a Parquet documents file's side file is
+    ``<stem>.jsonl.zst``, which Dolma's JSONL tools do not read either way)."""
+    where = locate(doc_path)
+    if where is not None and where[3]:
+        name = doc_path.name if ".jsonl" in doc_path.name else _stem(doc_path.name) + SIDE_EXTENSION
+        return doc_path.parent.parent / "attributes" / DOLMA_SET / name
     stage_dir = doc_path.parent
     kind_dir = stage_dir.parent
     return kind_dir.parent / "attributes" / kind_dir.name / stage_dir.name / (_stem(doc_path.name) + SIDE_EXTENSION)
-
-
-_DOLMA_SET = "winnow"  # the attribute set name winnow's signals carry in Dolma's "<set>__<tagger>__<name>" keys
 
 
 def _is_span_list(v: Any) -> bool:
@@ -120,12 +182,20 @@ def dolma_side_record(doc: Document) -> dict[str, Any]:
     over the whole text, ``[[0, len(text), value]]``, for every numeric signal (the form Dolma's mixer filters
     on); attributes already in Dolma's form (span lists read from Dolma files) stay as they are. What Dolma cannot
     hold (text, lists, mappings, booleans, keys that do not split at a dot) is in ``winnow_attributes``; metadata,
-    edits and the drop as in winnow's side records. ``decode_side`` gives the attributes back exactly."""
+    edits and the drop as in winnow's side records. An annotate run's verdict ``<step>.drop`` is also the span
+    ``winnow__<step>__drop`` (score 1.0), present only on documents the step would drop. ``decode_side`` gives
+    the attributes back exactly."""
     spans: dict[str, Any] = {}
     rest: dict[str, Any] = {}
     n = len(doc.text)
     for k, v in doc.attributes.items():
         step, dot, signal = str(k).partition(".")
+        if signal == "drop" and isinstance(v, dict) and "__" not in step:
+            # an annotate run's verdict: a span scored 1.0 for Dolma's mixer to exclude on
+            # (`$.attributes[?(@.winnow__<step>__drop)]`); the verdict itself stays whole below
+            spans[f"{_DOLMA_SET}__{step}__drop"] = [[0, n, 1.0]]
+            rest[k] = v
+            continue
         numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
         if numeric and dot and step and signal and "__" not in step and "__" not in signal:
             spans[f"{_DOLMA_SET}__{step}__{signal}"] = [[0, n, v]]
@@ -252,10 +322,12 @@ def _run_writers(config_path: str) -> dict[tuple[str, str], Any]:
 
 def fields_for_file(doc_path: Path | RemotePath) -> list[str] | dict[str, str] | None:
     """The ``fields`` of the writer that wrote ``<run>/<kind>/<stage>/<file>``, from the run's resolved config."""
-    stage_dir = doc_path.parent
-    kind_dir = stage_dir.parent
+    where = locate(doc_path)
+    if where is None:
+        return None
+    run_dir, kind, stage, _ = where
     # read per file (a few hundred bytes): a cache would go stale when a folder is rewritten by another run
-    return _run_writers(str(kind_dir.parent / "config.resolved.yaml")).get((kind_dir.name, stage_dir.name))
+    return _run_writers(str(run_dir / "config.resolved.yaml")).get((kind, stage))
 
 
 # --- peers' layouts (``format:``) -----------------------------------------------------------------------------
@@ -310,7 +382,7 @@ def _run_side(shard: str) -> Path | RemotePath | None:
 
     path, rng = split_key(shard)
     p = as_path(path)
-    if rng is not None or p.parent.parent.name not in ("kept", "rejected"):
+    if rng is not None or locate(p) is None:
         return None
     side = side_path(p)
     return side if side.exists() else None
@@ -325,8 +397,17 @@ def read_format(items: Iterator[Any], shard: str, fmt: str, attributes: list[str
     if side is not None:
         items = merge_side_docs(items, side)
     for name in attributes or ():
+        if side is not None and name == DOLMA_SET and locate(_as_path(shard))[3]:
+            continue  # winnow's own set in Dolma's layout: the side file just merged, decoded (not twice, raw)
         items = _merge_dolma_attributes(items, shard, name)
     return items
+
+
+def _as_path(shard: str) -> Path | RemotePath:
+    from .base import as_path
+    from .shards import split_key
+
+    return as_path(split_key(shard)[0])
 
 
 def dolma_attribute_path(shard: str, name: str) -> str:

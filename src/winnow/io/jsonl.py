@@ -210,7 +210,9 @@ class JsonlWriter(Writer):
     """JSON Lines (zstd, gzip or plain): the whole winnow record per line, or the fields selected, with the rest in
     side files keyed by id."""
 
-    compression: str = "zstd"  # zstd | gzip | none
+    # zstd | gzip | none; null: zstd, or gzip with format: dolma (Dolma's datasets are .json.gz/.jsonl.gz; its
+    # mixer reads .zst too, choosing the codec by the extension, and its attribute files take the same name)
+    compression: str | None = None
     level: int = 3
     # What each line holds: null = the whole winnow record; a list of names ([id, text, url]: a bare name is a
     # metadata key, or metadata.KEY / attributes.KEY) or a mapping {output name: source} to rename. id and text
@@ -222,6 +224,8 @@ class JsonlWriter(Writer):
     # The record layout: winnow (above), datatrove ({text, id, metadata}: what datatrove's JsonlWriter writes) or
     # dolma ({id, text, source, added, created, metadata}: Dolma's documents). With datatrove or dolma, side files
     # are on unless turned off, so attributes, edits and drops are kept beside (nothing lost, explain works).
+    # dolma lays each stage folder out as a Dolma dataset that `dolma mix` reads as it is: <stage>/documents/<file>
+    # and <stage>/attributes/winnow/<file> (signals as Dolma spans winnow__<step>__<signal>).
     format: str = "winnow"
 
     @property
@@ -233,18 +237,24 @@ class JsonlWriter(Writer):
     # the levels each codec accepts; anything else used to fail at the first shard's first write
     LEVELS: ClassVar[dict[str, tuple[int, int]]] = {"zstd": (-7, 22), "gzip": (0, 9), "none": (-(1 << 30), 1 << 30)}
 
+    @property
+    def codec(self) -> str:
+        if self.compression is not None:
+            return self.compression
+        return "gzip" if self.format == "dolma" else "zstd"
+
     def validate(self) -> None:
-        if self.compression not in self.LEVELS:
+        if self.codec not in self.LEVELS:
             raise ValueError(f"compression must be one of {', '.join(self.LEVELS)}, got {self.compression!r}")
-        lo, hi = self.LEVELS[self.compression]
+        lo, hi = self.LEVELS[self.codec]
         if not lo <= self.level <= hi:
-            raise ValueError(f"level {self.level} is out of range for {self.compression} ({lo}..{hi})")
+            raise ValueError(f"level {self.level} is out of range for {self.codec} ({lo}..{hi})")
         check_fields(self.fields)
         check_format(self)
 
     @property
     def extension(self) -> str:  # type: ignore[override]
-        return {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[self.compression]
+        return {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}[self.codec]
 
     def open(self, path: Path, side: Path | None = None) -> _JsonlHandle:
         return _JsonlHandle(path, self.level, self.fields, side, self.format)

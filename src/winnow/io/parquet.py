@@ -630,7 +630,8 @@ class ParquetWriter(Writer):
     # The columns' layout: winnow (above), datatrove (text, id, metadata: a struct, as datatrove's ParquetWriter
     # writes) or dolma (id, text, source, added, created, metadata). The metadata struct's fields are typed from the
     # first row group; a value that does not fit is null in the column and whole in the side file (on by default
-    # with datatrove or dolma, so nothing is lost).
+    # with datatrove or dolma, so nothing is lost). dolma: in <stage>/documents/, the side file in
+    # <stage>/attributes/winnow/<stem>.jsonl.zst (Dolma's own tools read JSONL documents only).
     format: str = "winnow"
     extension = ".parquet"
 

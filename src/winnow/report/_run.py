@@ -143,9 +143,10 @@ def load_run(run_dir: str | Path) -> RunInfo:
 def _side_of(path: Path) -> Path | None:
     """The side file holding the attributes, edits and drop of a kept/ or rejected/ file written with
     ``side_files`` (or ``fields``), if there is one."""
-    if path.parent.parent.name not in ("kept", "rejected"):
+    from ..io.fields import locate, side_path
+
+    if locate(path) is None:
         return None
-    from ..io.fields import side_path
 
     side = side_path(path)
     return side if side.exists() else None
@@ -226,10 +227,18 @@ class Record:
     doc: dict[str, Any]
 
 
+def _doc_files(folder: Path) -> list[Path]:
+    """A kept/ or rejected/ stage folder's documents files, in either layout (Dolma's has them in documents/)."""
+    from ..io.fields import record_files
+
+    return record_files(folder)
+
+
 def terminal_files(info: RunInfo) -> list[tuple[str, str, Path]]:
     """(stage, "rejected" | "kept", path) of every file holding documents' last records, in a fixed order."""
-    out = [(st["name"], "rejected", p) for st in info.stages for p in _files(info.run_dir / "rejected" / st["name"])]
-    out += [(name, "kept", p) for name in info.terminal_kept for p in _files(info.run_dir / "kept" / name)]
+    out = [(st["name"], "rejected", p) for st in info.stages
+           for p in _doc_files(info.run_dir / "rejected" / st["name"])]
+    out += [(name, "kept", p) for name in info.terminal_kept for p in _doc_files(info.run_dir / "kept" / name)]
     return out
 
 
@@ -262,7 +271,7 @@ def iter_everything(info: RunInfo, needle: bytes | None = None) -> Iterator[Reco
                     for d in _iter_file(p, needle):
                         yield Record(name, "work", p, d)
         for where in ("rejected", "kept"):
-            for p in _files(info.run_dir / where / name):
+            for p in _doc_files(info.run_dir / where / name):
                 for d in _iter_file(p, needle):
                     yield Record(name, where, p, d)
         for p in _files(info.run_dir / "quarantine" / name):

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..io.base import RemotePath, as_path, atomic_path, open_read
+from ..io.fields import record_files
 
 __all__ = ["write_index", "load_index", "Index", "INDEX"]
 
@@ -37,10 +38,9 @@ def _output_files(run_dir: Path | RemotePath) -> list[tuple[str, Path | RemotePa
         for stage in sorted(base.iterdir(), key=lambda p: p.name):
             if not stage.is_dir():
                 continue
-            for p in sorted(stage.iterdir(), key=lambda p: p.name):
-                if p.name.startswith(".") or not p.is_file():
-                    continue
-                out.append((f"{where}/{stage.name}/{p.name}", p, p.stat().st_size))
+            for p in record_files(stage):  # in either layout (Dolma's has them in documents/)
+                rel = f"{where}/{stage.name}/" + ("" if p.parent == stage else f"{p.parent.name}/")
+                out.append((rel + p.name, p, p.stat().st_size))
     return out
 
 
