@@ -5,6 +5,7 @@ filter, and the counts in stats.json."""
 from __future__ import annotations
 
 import fsspec
+import numpy as np
 import orjson
 import pytest
 
@@ -133,3 +134,97 @@ def test_a_run_counts_tokens_in_stats(tok_path, tmp_path):
     assert f"tokens kept: {stage['tokens_out']:,} (tokenize step)" in format_stats(stats)  # the run's summary
     step = next(s for s in stage["steps"] if s["name"] == "tokenize")
     assert step["dropped"].get("too_few_tokens", 0) > 0  # the filter is real on this data
+
+
+# --- tiktoken from local files ---------------------------------------------------------------------------------
+
+GPT2_SPLIT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def make_tiktoken(folder, merges: int = 80):
+    """A byte-level BPE in tiktoken's own files, trained here (tests have no network): the 256 bytes, then each
+    round's most frequent adjacent pair merged, over the demo crawl split with GPT-2's pattern; the ranks file in
+    tiktoken's format (base64 token, rank) and the JSON that describes the encoding."""
+    import base64
+    import collections
+    import json
+
+    import regex
+
+    words = collections.Counter(tuple(bytes([b]) for b in w.encode()) for t in TEXTS[:6]
+                                for w in regex.findall(GPT2_SPLIT, t[:2000]))
+    ranks = {bytes([i]): i for i in range(256)}
+    for _ in range(merges):
+        pairs: collections.Counter = collections.Counter()
+        for w, n in words.items():
+            for a, b in zip(w, w[1:]):
+                pairs[a, b] += n
+        if not pairs:
+            break
+        (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))  # ties broken by the bytes: deterministic
+        ranks.setdefault(a + b, len(ranks))
+        merged = collections.Counter()
+        for w, n in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
+                    out.append(a + b)
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            merged[tuple(out)] += n
+        words = merged
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tiny.tiktoken").write_bytes(b"".join(base64.b64encode(t) + b" %d\n" % r for t, r in ranks.items()))
+    desc = {"name": "tiny", "pat_str": GPT2_SPLIT, "mergeable_ranks": "tiny.tiktoken",
+            "special_tokens": {"<|endoftext|>": len(ranks), "<|startoftext|>": len(ranks) + 1}}
+    (folder / "tiny.json").write_text(json.dumps(desc))
+    return folder / "tiny.json", ranks, desc
+
+
+def test_tiktoken_from_a_local_ranks_file_round_trips_through_a_writer(tmp_path):
+    tiktoken = pytest.importorskip("tiktoken")
+    from tests.io.test_tokenized import megatron_read
+    from winnow.io.tokenized import MegatronWriter
+
+    path, ranks, desc = make_tiktoken(tmp_path / "enc")
+    assert len(ranks) > 300  # merges were learnt: not a bytes tokenizer in disguise
+    ref = tiktoken.Encoding("ref", pat_str=desc["pat_str"], mergeable_ranks=ranks, special_tokens=desc["special_tokens"])
+    spec = f"tiktoken:{path}"
+    step = Tokenize(tokenizer=spec)
+    docs = [Document(str(i), t) for i, t in enumerate(TEXTS[:20])] + [Document("eos", "a <|endoftext|> b"),
+                                                                      Document("utf8", "Größe ünd 東京 🎉")]
+    out = list(step(docs))
+    for d in out:
+        want = ref.encode_ordinary(d.text)
+        assert token_ids(d, step._tok) == want and d.attributes["tokenize.tokens"] == len(want)
+        assert ref.decode(want) == d.text
+    assert sum(d.attributes["tokenize.tokens"] for d in out) < sum(len(d.text.encode()) for d in out) * 0.8
+    w = MegatronWriter(tokenizer=spec)  # EOS: the JSON's <|endoftext|>
+    h = w.open(tmp_path / "shard.bin")
+    for d in out:
+        h.write(d)
+    h.close()
+    got, dtype = megatron_read(tmp_path / "shard")
+    eos = desc["special_tokens"]["<|endoftext|>"]
+    assert dtype == np.uint16 and got == [ref.encode_ordinary(d.text) + [eos] for d in out]
+    assert [ref.decode(g[:-1]) for g in got] == [d.text for d in out]  # back to the kept text, every document
+
+
+def test_tiktoken_local_files_refuse_what_they_cannot_load(tmp_path):
+    pytest.importorskip("tiktoken")
+    import json
+
+    path, _, desc = make_tiktoken(tmp_path / "enc", merges=5)
+    with pytest.raises(ValueError, match="holds no split pattern"):
+        load_tokenizer(f"tiktoken:{tmp_path / 'enc' / 'tiny.tiktoken'}")
+    with pytest.raises(FileNotFoundError, match="tokenizer not found"):
+        load_tokenizer(f"tiktoken:{tmp_path / 'nope.json'}")
+    (tmp_path / "bad.json").write_text(json.dumps({**desc, "mergeable_ranks": "enc/tiny.tiktoken", "pattern": "x"}))
+    with pytest.raises(ValueError, match="unknown key"):
+        load_tokenizer(f"tiktoken:{tmp_path / 'bad.json'}")
+    (tmp_path / "enc" / "broken.tiktoken").write_text("QQ== 0\nnot-base64!! 1\n")
+    (tmp_path / "broken.json").write_text(json.dumps({**desc, "mergeable_ranks": "enc/broken.tiktoken"}))
+    with pytest.raises(ValueError, match="line 2 is not"):
+        load_tokenizer(f"tiktoken:{tmp_path / 'broken.json'}")

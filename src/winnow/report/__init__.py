@@ -38,6 +38,8 @@ def render_report(run_dir: Path) -> str:
     body = [
         _header(s),
         _funnel(s),
+        _tokens(s),
+        _mixes(s),
         _reasons(s),
         _signals(s),
         _examples(s),
@@ -62,7 +64,9 @@ def _header(s: Summary) -> str:
     run = info.config.get("run", {})
     kept_docs = s.kept.docs
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
-        ("funnel", "Funnel"), ("reasons", "Removed by reason"), ("signals", "Signals"), ("examples", "Examples"),
+        ("funnel", "Funnel"), *((("tokens", "Tokens"),) if info.stats.get("tokens") else ()),
+        *((("mix", "Mix"),) if any(sd.get("mixture") for sd in info.stats.get("stages", [])) else ()),
+        ("reasons", "Removed by reason"), ("signals", "Signals"), ("examples", "Examples"),
         ("breakdown", "Language &amp; domain"), ("timing", "Run time"), ("quarantine", "Quarantine"),
         ("pipeline", "Pipeline")))
     mode = ""
@@ -144,8 +148,91 @@ def _funnel(s: Summary) -> str:
         body.append('<tr><td colspan=9 class="muted">this pipeline has no steps</td></tr>')
     return (f'<section id="funnel"><h2>Funnel</h2><p class="lead">What is left after each step, in documents, '
             f'characters and whitespace tokens (text split on whitespace: a tokenizer-free proxy). Characters and '
-            f'tokens removed by edits are counted inside the removed spans.</p>{legend}'
+            f'tokens removed by edits are counted inside the removed spans.</p>{_token_stage_note(s)}{legend}'
             f'{funnel_svg(rows, total)}<table class="grid">{head}{"".join(body)}</table></section>')
+
+
+def _tokens(s: Summary) -> str:
+    """Tokenizer tokens after every step, from stats.json: exact at a step that counted them (tokenize), an
+    estimate (characters x the measured tokens per character) everywhere else, each labelled."""
+    info = s.info
+    meta = info.stats.get("tokens")
+    if not meta:
+        return ""
+    rows = []
+    multi = len(info.stages) > 1
+    for sd in info.stats.get("stages", []):
+        if sd.get("type") == "mix":
+            continue  # the Mix section has its tokens, source by source
+        for st in sd.get("steps", []):
+            name = f'{sd["name"]} / {st["name"]}' if multi else st["name"]
+            if "tokens_out" in st:
+                tok = f'<b>{fmt_int(st["tokens_out"])}</b> <span class="tag exact">exact</span>'
+            elif "tokens_out_est" in st:
+                tok = f'≈ {fmt_int(st["tokens_out_est"])} <span class="tag est">estimate</span>'
+            else:
+                tok = '<span class="muted">–</span>'
+            chars = fmt_int(st["chars_out"]) if "chars_out" in st else '<span class="muted">–</span>'
+            rows.append(f'<tr><td>{esc(name)}</td><td class=n>{fmt_int(st.get("docs_in", 0))}</td>'
+                        f'<td class=n>{fmt_int(st.get("docs_out", 0))}</td><td class=n>{chars}</td>'
+                        f'<td class=n>{tok}</td></tr>')
+    head = ("<tr><th>step</th><th class=n>docs in</th><th class=n>docs out</th><th class=n>chars out</th>"
+            "<th class=n>tokenizer tokens out</th></tr>")
+    lead = (f'<p class="lead">Tokens of the documents each step passed on, from stats.json. Exact where a step '
+            f'counted them with the tokenizer (<code>{esc(meta["measured_at"])}</code>). Every other figure is an '
+            f'<b>estimate</b>: the step’s characters out × {esc(fmt_num(meta["tokens_per_char"]))} tokens per '
+            f'character, the ratio the tokenizer gave on the {fmt_int(meta["docs"])} documents it counted '
+            f'({fmt_int(meta["tokens"])} tokens in {fmt_int(meta["chars"])} characters). Text removed before the '
+            f'tokenizer saw it (boilerplate, other languages) may tokenize denser or sparser, so the estimates for '
+            f'the first steps are the roughest. BOS/EOS are not counted; the funnel above counts whitespace '
+            f'tokens.</p>')
+    return f'<section id="tokens"><h2>Tokens</h2>{lead}<table class="grid">{head}{"".join(rows)}</table></section>'
+
+
+def _mixes(s: Summary) -> str:
+    """Each mix stage's realised mixture (stats.json, from kept/<stage>/mixture.json): asked vs realised."""
+    parts = []
+    for sd in s.info.stats.get("stages", []):
+        mixture = sd.get("mixture")
+        if not mixture:
+            continue
+        rows = []
+        for name, m in mixture.items():
+            copies = ", ".join(f"{n}×: {fmt_int(c)}" for n, c in m.get("copies", {}).items())
+            rows.append(f'<tr><td>{esc(name)}</td><td class=n>{esc(fmt_num(m["weight"]))} '
+                        f'<span class="muted">({pct(m["share_asked"], 1)})</span></td>'
+                        f'<td class=n>{fmt_int(m["target_tokens"])}</td><td class=n>{fmt_int(m["tokens"])}</td>'
+                        f'<td class=n>{pct(m["share"], 1)}</td><td>{bar_cell(m["share"])}</td>'
+                        f'<td class=n>{fmt_int(m["source_tokens"])}</td>'
+                        f'<td class=n>{m["full_repetitions"]} + {pct(m["partial"], 1)}</td>'
+                        f'<td class=n>{fmt_int(m["source_docs"])}</td><td class=n>{fmt_int(m["docs_selected"])}</td>'
+                        f'<td class=n>{fmt_int(m["docs_not_selected"])}</td><td class=n>{fmt_int(m["docs"])}</td>'
+                        f'<td class="small">{esc(copies)}</td></tr>')
+        head = ("<tr><th>source</th><th class=n>weight asked</th><th class=n>tokens asked</th>"
+                "<th class=n>tokens realised</th><th class=n>share realised</th><th></th><th class=n>source tokens</th>"
+                "<th class=n>repetitions</th><th class=n>source docs</th><th class=n>selected</th>"
+                "<th class=n>not selected</th><th class=n>copies written</th><th>documents by copies</th></tr>")
+        parts.append(f'<h3>stage {esc(sd["name"])} <span class="muted small">· {fmt_int(sd.get("tokens_out", 0))} '
+                     f'tokens (asked {fmt_int(sd.get("tokens_asked", 0))}) · {fmt_int(sd.get("copies_out", 0))} '
+                     f'documents written from {fmt_int(sd.get("kept", 0))} selected</span></h3>'
+                     f'<table class="grid">{head}{"".join(rows)}</table>')
+    if not parts:
+        return ""
+    return ('<section id="mix"><h2>Mix</h2><p class="lead">The training set each mix stage built: per source the '
+            'weight asked and the tokens it was to give, what it gave, how often its documents were repeated (whole '
+            'repetitions + the share of a seeded partial one) and how many were not selected. Tokens as written '
+            '(BOS/EOS included). Each document’s count: <code>kept/&lt;stage&gt;/selection/</code>.</p>'
+            + "".join(parts) + "</section>")
+
+
+def _token_stage_note(s: Summary) -> str:
+    names = [n for n in s.info.token_stages if "mix" not in next((st for st in s.info.stages if st["name"] == n), {})]
+    if not names:
+        return ""
+    kept = sum(s.info.stage_stats(n).get("kept", 0) for n in names)
+    return (f'<p class="note">Stage(s) {esc(", ".join(names))} wrote their {fmt_int(kept)} kept documents as token '
+            'ids, which carry no record: the funnel, signals and examples count only the documents their steps '
+            'dropped; stats.json (and the Tokens table) has their full counts.</p>')
 
 
 def _op_for(s: Summary, i: int, reason: str) -> tuple[str, str] | None:
@@ -467,7 +554,7 @@ details.ex{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4
 details.ex summary{cursor:pointer;padding:4px 0}
 details.ex[open] summary{border-bottom:1px solid var(--line);margin-bottom:6px}
 .tag{font-size:11px;padding:1px 6px;border-radius:8px;color:#fff;text-transform:uppercase}
-.tag.drop{background:#d1495b}.tag.edit{background:#c98b1c}
+.tag.drop{background:#d1495b}.tag.edit{background:#c98b1c}.tag.exact{background:#2f7d4f}.tag.est{background:#7b8591}
 .doc{border-left:3px solid var(--line);padding:4px 10px;margin:10px 0}
 .dochead{font-size:12.5px;margin-bottom:3px;word-break:break-all}
 .dochead .url{color:#245d9c;margin:0 8px}

@@ -57,7 +57,10 @@ class RunInfo:
     stages: list[dict[str, Any]]  # raw stage mappings of config.resolved.yaml
     steps: list[StepInfo]
     chains: dict[str, list[str]]  # stage -> stage names from the reading stage to it
-    terminal_kept: list[str]  # stages whose kept output no later stage reads
+    terminal_kept: list[str]  # stages whose kept output no later stage reads (and holds documents)
+    # stages whose kept documents exist only as token ids (a megatron, datatrove or nanogpt writer, or a mix stage):
+    # no record of them to read, so the report takes their counts from stats.json
+    token_stages: list[str] = field(default_factory=list)
 
     @property
     def annotate(self) -> bool:
@@ -133,9 +136,27 @@ def load_run(run_dir: str | Path) -> RunInfo:
     for st in stages:
         src = st.get("from")
         chains[st["name"]] = (chains.get(src, []) if src else []) + [st["name"]]
-    read_from = {st.get("from") for st in stages if st.get("from")}
-    terminal = [st["name"] for st in stages if st["name"] not in read_from]
-    return RunInfo(run_dir, cfg, text, stats, cfg.get("on_drop", "route"), stages, steps, chains, terminal)
+    read_from = {st.get("from") for st in stages if st.get("from")} | {s for st in stages for s in mix_reads(st)}
+    token_stages = [st["name"] for st in stages
+                    if "mix" in st or (st.get("writer") or {}).get("type") in TOKEN_WRITERS]
+    terminal = [st["name"] for st in stages if st["name"] not in read_from and st["name"] not in token_stages]
+    return RunInfo(run_dir, cfg, text, stats, cfg.get("on_drop", "route"), stages, steps, chains, terminal,
+                   token_stages)
+
+
+TOKEN_WRITERS = ("megatron", "datatrove", "nanogpt")  # writers of token ids (winnow.io.tokenized)
+
+
+def mix_reads(stage: dict[str, Any]) -> list[str]:
+    """The earlier stages a mix stage's raw config reads (``sources: {NAME: WEIGHT}`` or ``{from: STAGE}``)."""
+    sources = (stage.get("mix") or {}).get("sources") or {}
+    out = []
+    for name, spec in sources.items() if isinstance(sources, dict) else ():
+        if not isinstance(spec, dict):
+            out.append(name)
+        elif not any(k in spec for k in ("run", "paths")):
+            out.append(spec.get("from", name))
+    return out
 
 
 # --- reading records ----------------------------------------------------------------------------------------------

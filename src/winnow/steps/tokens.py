@@ -13,6 +13,10 @@ Tokenizers (``tokenizer`` parameter):
   lock (the classifier step's cache: ``cache_dir``, else ``$WINNOW_CACHE/models``, else ``~/.cache/winnow/models``);
 * ``tiktoken:NAME`` (``tiktoken:cl100k_base``): a tiktoken encoding, when tiktoken has its file offline
   (``$TIKTOKEN_CACHE_DIR``); winnow never fetches one at run time inside a worker;
+* ``tiktoken:/path/to/encoding.json``: a tiktoken encoding from local files only, described as tiktoken's own
+  constructors describe one: ``{"name": ..., "pat_str": <split regex>, "mergeable_ranks": "<ranks file, relative
+  to the JSON>", "special_tokens": {"<|endoftext|>": 100257}}`` (the ranks file in tiktoken's ``.tiktoken`` format,
+  e.g. OpenAI's cl100k_base.tiktoken or Llama 3's tokenizer.model);
 * ``bytes``: the text's UTF-8 bytes as ids 0-255, with ``<|endoftext|>`` = 256 and ``<|startoftext|>`` = 257 (a
   byte-level model's input, and the default so that the step runs anywhere without a file).
 
@@ -92,12 +96,16 @@ def _tiktoken(spec: str) -> TokenizerHandle:
     try:
         import tiktoken
     except ImportError as exc:
-        raise ImportError(f"{spec}: tiktoken is not installed (pip install tiktoken)") from exc
-    try:
-        enc = tiktoken.get_encoding(name)
-    except Exception as exc:  # unknown name, or its file is not cached and there is no network
-        raise ValueError(f"{spec}: tiktoken cannot load encoding {name!r} here ({exc}); put its file in "
-                         "$TIKTOKEN_CACHE_DIR or use a tokenizer.json") from exc
+        raise ImportError(f"{spec}: tiktoken is not installed (pip install 'winnow[tiktoken]')") from exc
+    if name.endswith(".json") or "/" in name or os.sep in name:
+        enc = _tiktoken_from_file(spec, name[len("file://"):] if name.startswith("file://") else name)
+    else:
+        try:
+            enc = tiktoken.get_encoding(name)
+        except Exception as exc:  # unknown name, or its file is not cached and there is no network
+            raise ValueError(f"{spec}: tiktoken cannot load encoding {name!r} here ({exc}); put its file in "
+                             "$TIKTOKEN_CACHE_DIR, describe it in a local JSON file (tiktoken:/path/enc.json, see "
+                             "winnow steps tokenize) or use a tokenizer.json") from exc
 
     def token_id(token: str) -> int | None:
         try:
@@ -108,6 +116,63 @@ def _tiktoken(spec: str) -> TokenizerHandle:
     # disallowed_special=(): a document that contains "<|endoftext|>" as text is encoded as text, not as the
     # special token (tiktoken raises by default), as Hugging Face's add_special_tokens=False does
     return TokenizerHandle(spec, lambda texts: enc.encode_ordinary_batch(texts, num_threads=1), token_id, enc.n_vocab)
+
+
+_TIKTOKEN_KEYS = ("name", "pat_str", "mergeable_ranks", "special_tokens", "explicit_n_vocab")
+
+
+def _tiktoken_from_file(spec: str, path_s: str) -> Any:
+    """A tiktoken Encoding from local files, never the network: a JSON description holding what tiktoken's own
+    encoding constructors return (``pat_str``, ``special_tokens``, optional ``name`` and ``explicit_n_vocab``) with
+    ``mergeable_ranks`` naming a ranks file (tiktoken's ``.tiktoken`` format: one base64 token and its rank per line;
+    a path relative to the JSON). A ranks file alone holds no split pattern and no special tokens, and guessing the
+    pattern would give other ids than the trainer's, so it must come with its JSON."""
+    import base64
+    import json
+
+    import tiktoken
+
+    path = Path(path_s).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"tokenizer not found: {spec}")
+    if path.suffix != ".json":
+        raise ValueError(f"{spec}: a tiktoken ranks file holds no split pattern or special tokens; describe it in a "
+                         f'JSON file ({{"pat_str": "...", "mergeable_ranks": "{path.name}", "special_tokens": '
+                         '{"<|endoftext|>": N}}) and give tiktoken:/path/to/that.json')
+    try:
+        desc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{spec}: not a JSON file ({exc})") from None
+    if not isinstance(desc, dict) or not isinstance(desc.get("pat_str"), str) \
+            or not isinstance(desc.get("mergeable_ranks"), str):
+        raise ValueError(f"{spec}: expected a JSON object with pat_str (the split regex) and mergeable_ranks (the "
+                         "ranks file), and optionally special_tokens, name, explicit_n_vocab")
+    unknown = sorted(set(desc) - set(_TIKTOKEN_KEYS))
+    if unknown:
+        raise ValueError(f"{spec}: unknown key(s) {unknown} (keys: {', '.join(_TIKTOKEN_KEYS)})")
+    specials = desc.get("special_tokens") or {}
+    if not isinstance(specials, dict) or not all(isinstance(k, str) and type(v) is int for k, v in specials.items()):
+        raise ValueError(f"{spec}: special_tokens must map token texts to ids")
+    ranks_path = (path.parent / desc["mergeable_ranks"]).expanduser()
+    ranks: dict[bytes, int] = {}
+    try:
+        # read here rather than with tiktoken.load.load_tiktoken_bpe, which copies every file it reads into a cache
+        # folder (keyed by its path) first: a local file needs no copy
+        with open(ranks_path, "rb") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                token, rank = line.split()
+                ranks[base64.b64decode(token, validate=True)] = int(rank)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{spec}: its ranks file {ranks_path} is not there") from None
+    except ValueError as exc:
+        raise ValueError(f"{spec}: {ranks_path} line {n} is not '<base64 token> <rank>' ({exc})") from None
+    try:
+        return tiktoken.Encoding(str(desc.get("name") or path.stem), pat_str=desc["pat_str"], mergeable_ranks=ranks,
+                                 special_tokens=specials, explicit_n_vocab=desc.get("explicit_n_vocab"))
+    except Exception as exc:  # a bad regex, a special token colliding with a rank, a wrong explicit_n_vocab
+        raise ValueError(f"{spec}: tiktoken refuses this encoding: {exc}") from None
 
 
 def resolve_tokenizer_file(spec: str, cache_dir: str = "") -> Path:
@@ -168,7 +233,9 @@ class Tokenize(Filter):
     """Count each document's tokens with a real tokenizer (tokenizer.json, tiktoken:NAME or bytes) as attribute
     tokenize.tokens, keeping the ids for a tokenized writer; optionally drop documents with too few tokens."""
 
-    # tokenizer.json (local path, fsspec URL or hf://owner/repo[@revision]/tokenizer.json), tiktoken:NAME, or bytes
+    # tokenizer.json (local path, fsspec URL or hf://owner/repo[@revision]/tokenizer.json), tiktoken:NAME (cached
+    # offline), tiktoken:/path/encoding.json ({"pat_str", "mergeable_ranks": "<.tiktoken file>", "special_tokens"}),
+    # or bytes
     tokenizer: str = "bytes"
     # drop documents with fewer tokens than this (0 keeps all); the count excludes BOS/EOS
     min_tokens: int = 0
