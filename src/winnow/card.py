@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 import yaml
 
+from .io.fields import DOLMA_DOCUMENTS, record_files
+
 __all__ = ["write_card", "card_text"]
 
 # Languages are counted on at most this many kept documents (the card says so when it stops): counting reads the
@@ -33,8 +35,6 @@ def _size_category(n: int) -> str:
 
 
 def _files(folder) -> list:
-    from .io.fields import record_files
-
     return record_files(folder)  # in either layout (Dolma's has them in documents/)
 
 
@@ -67,7 +67,8 @@ def card_text(run_dir) -> str:
         size_rows.append((name, n_docs, chars, len(files), sum(p.stat().st_size for p in files)))
         pat = _pattern(files)
         if pat is not None:
-            sub = "" if files[0].parent == kept_dir / name else f"{files[0].parent.name}/"  # Dolma's documents/
+            inner = files[0].parent.name == DOLMA_DOCUMENTS and files[0].parent.parent.name == name
+            sub = f"{DOLMA_DOCUMENTS}/" if inner else ""  # Dolma's layout
             entry: dict[str, Any] = {"config_name": name,
                                      "data_files": [{"split": "train", "path": f"{name}/{sub}{pat}"}]}
             if i == 0:

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..io.base import RemotePath, as_path, atomic_path, open_read
-from ..io.fields import record_files
+from ..io.fields import DOLMA_DOCUMENTS, record_files
 
 __all__ = ["write_index", "load_index", "Index", "INDEX"]
 
@@ -39,7 +39,8 @@ def _output_files(run_dir: Path | RemotePath) -> list[tuple[str, Path | RemotePa
             if not stage.is_dir():
                 continue
             for p in record_files(stage):  # in either layout (Dolma's has them in documents/)
-                rel = f"{where}/{stage.name}/" + ("" if p.parent == stage else f"{p.parent.name}/")
+                inner = p.parent.name == DOLMA_DOCUMENTS and p.parent.parent.name == stage.name
+                rel = f"{where}/{stage.name}/" + (f"{DOLMA_DOCUMENTS}/" if inner else "")
                 out.append((rel + p.name, p, p.stat().st_size))
     return out
 
