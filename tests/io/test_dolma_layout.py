@@ -195,3 +195,47 @@ def test_reading_the_dolma_layout_back_with_its_attribute_set_named(tmp_path, re
     assert all(isinstance(x, Document) for x in got)
     # the side file is winnow's set: merged once, decoded, not a second time as raw spans
     assert [d.to_dict() for d in got] == [d.to_dict() for d in open_run(run_dir).kept()]
+
+
+@pytest.mark.skipif(_dolma_bin() is None, reason="Dolma's `dolma` command is not installed (set WINNOW_DOLMA)")
+def test_dolmas_paragraph_tagger_agrees_with_paragraph_language(tmp_path, real_docs):
+    """`dolma tag` writes Dolma's ft_lang_id_paragraph_v1 (pointed at lid.176.ftz, the model winnow ships: Dolma
+    downloads lid.176.bin otherwise) into a winnow run folder; winnow reads that attribute set back and each
+    paragraph's top language is the one paragraph_language recorded (bench/dolma_peer.py: the corpus sample)."""
+    from winnow.document import Document
+    from winnow.io.jsonl import JsonlReader
+    from winnow.steps.langid import lite_model_path
+
+    src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 8))
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": str(src)},
+         "steps": [{"type": "paragraph_language", "max_recorded": 100000}],
+         "writer": {"type": "jsonl", "format": "dolma"}}]}))
+    run_pipeline(load_pipeline(cfg), tmp_path / "run", "inline", log=False)
+    (tmp_path / "ftz_tagger.py").write_text(
+        "import os\nfrom dolma import add_tagger\nfrom dolma.taggers.language import FastTextAllLanguageParagraphTagger\n"
+        "@add_tagger('lid_ftz')\nclass T(FastTextAllLanguageParagraphTagger):\n"
+        "    MODEL_PATH = os.environ['DOLMA_LID_MODEL']\n")
+    docs_glob = str(tmp_path / "run" / "kept" / "main" / "documents" / "*.jsonl.gz")
+    proc = subprocess.run([_dolma_bin(), "tag", "--documents", docs_glob, "--tagger_modules",
+                           str(tmp_path / "ftz_tagger.py"), "--taggers", "lid_ftz", "--experiment", "lid",
+                           "--processes", "1"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DOLMA_LID_MODEL": str(lite_model_path())})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reader = JsonlReader(paths=docs_glob, format="dolma", attributes=["lid"])
+    docs = [x for s in reader.shards() for x in reader.read(s)]
+    assert len(docs) == 8 and all(isinstance(d, Document) for d in docs)
+    n = 0
+    for d in docs:
+        top: dict[tuple[int, int], tuple[float, str]] = {}
+        for key, spans in d.attributes.items():
+            if key.startswith("lid__lid_ftz__"):
+                for s, e, score in spans:
+                    top[(s, e)] = max(top.get((s, e), (-1.0, "")), (score, key.rsplit("__", 1)[1]))
+        ours = {(s, e): (lang, score) for s, e, lang, score in d.attributes["paragraph_language.paragraphs"]}
+        assert set(top) == set(ours)
+        for span, (lang, score) in ours.items():
+            assert top[span][1] == lang and abs(top[span][0] - score) < 1e-4
+            n += 1
+    assert n > 50
