@@ -431,7 +431,7 @@ def semantic_bench(data: Path, emit, thresholds: list[float], keep: str) -> None
                 cpu[0] += time.process_time() - c0
             return np.vstack([cache[t] for t in texts])
 
-    sem.load_encoder = lambda model: Cached()
+    sem.load_encoder = lambda model, **kw: Cached()
     rows = []
     docs = [Document(d["id"], d["text"]) for d in cs]
     for t in thresholds:

