@@ -301,6 +301,49 @@ def bench_decont(tmp: Path) -> list[str]:
     return rows
 
 
+# --- the built-in embedding head: main text vs page chrome (Zyte's article-extraction benchmark, MIT) ---------------
+
+HEAD_OUT = "src/winnow/data/heads/boilerplate.json"
+
+
+def boilerplate_examples(data: Path) -> list[dict]:
+    """One ``main`` document per page (the benchmark's gold article body) and one ``boilerplate`` document (the
+    lines of the page's visible text that are not in the gold body, in page order; pages with under 200 characters
+    of them give none)."""
+    aeb = json.load(open(data / "extraction" / "scrapinghub-aeb" / "ground-truth.json"))
+    out = []
+    with gzip.open(data / "crawl" / "web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["source"] != "scrapinghub-aeb":
+                continue
+            gold = aeb.get(Path(rec["file"]).name.split(".")[0], {}).get("articleBody")
+            if not gold:
+                continue
+            gold_norm = _norm(gold)
+            gold_lines = {_norm(g) for g in gold.split("\n") if g.strip()}
+            chrome = [ln.strip() for ln in rec["text"].split("\n") if _norm(ln)
+                      and not (_norm(ln) in gold_lines or (len(_norm(ln)) >= 40 and _norm(ln) in gold_norm))]
+            out.append({"id": rec["id"], "text": gold.strip(), "label": "main"})
+            if sum(len(c) for c in chrome) >= 200:
+                out.append({"id": rec["id"] + "-chrome", "text": "\n".join(chrome), "label": "boilerplate"})
+    return out
+
+
+def build_head(data: Path) -> None:
+    """Writes the built-in head and its card with `winnow train-classifier --kind embedding` (paths relative to the
+    repository, so the card names no machine's folders)."""
+    import os
+
+    from winnow.cli import main as cli
+
+    os.chdir(ROOT)
+    src = Path("bench/out/boilerplate-head.jsonl")
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in boilerplate_examples(data)))
+    cli(["train-classifier", "--kind", "embedding", "--data", str(src), "-o", HEAD_OUT])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -341,6 +384,8 @@ def main() -> None:
             print("| distinct 13-grams in the index | index MB (kept arrays) | peak Python+numpy allocation during the "
                   "build, MB | build CPU s (traced) |\n|---|---|---|---|")
             print("\n".join(bench_decont(tmp)))
+    if "head" in only:
+        build_head(data)
 
 
 if __name__ == "__main__":

@@ -411,8 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     sp.set_defaults(fn=cmd_mix)
 
-    sp = sub.add_parser("train-classifier", help="train a fastText classifier on labelled text (JSONL/Parquet, two "
-                                                 "folders, or a run folder) and write it with its card",
+    sp = sub.add_parser("train-classifier", help="train a fastText classifier or an embedding head on labelled text "
+                                                 "(JSONL/Parquet, two folders, or a run folder) and write it with its "
+                                                 "card",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # -h shows epoch, lr, ... defaults
     from .train import add_arguments
 

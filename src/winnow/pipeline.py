@@ -463,6 +463,19 @@ class ShardTask:
         return run_shard(self, progress)
 
 
+class _Entry:
+    """One document on its way through a shard's steps."""
+
+    __slots__ = ("n", "doc", "alive", "live", "failed")
+
+    def __init__(self, n: int, doc: Document, alive: bool):
+        self.n = n  # its ordinal in the shard (Position's unit)
+        self.doc = doc
+        self.alive = alive  # no failing verdict yet (annotate mode)
+        self.live = True  # still going through the steps: not dropped (routing) and not quarantined
+        self.failed = False  # quarantined by a step
+
+
 def paths_for(run_dir: Path | RemotePath, stage: Stage, pass_index: int, shard: str,
               last: bool) -> dict[str, Path | RemotePath]:
     kept = (stage_folder(run_dir, "kept", stage.name, stage.writer) / f"{shard}{stage.writer.extension}" if last
@@ -577,8 +590,182 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 position.at(-1)
                 return False
 
+        # A step that scores documents in batches (batching() > 0: the embedding classifier) gets them in windows
+        # of that many; the steps around it still run one document at a time. With no such step the window is one
+        # document and this is the plain per-document chain.
+        batch_at = {k: s.batching() for k, (_, s, _) in enumerate(steps) if s.batching() > 0}
+        window = max(batch_at.values(), default=1)
+
+        def fail(e: _Entry, k: int, exc: BaseException, t0: float, c0: float) -> None:
+            """Step k raised on e's document, or ran over its budget: the document is quarantined."""
+            nonlocal n_quar
+            label, st = steps[k][2], stats[k]
+            st.seconds += time.perf_counter() - t0
+            st.cpu_seconds += process_time() - c0
+            st.errors += 1
+            n_quar += 1
+            if isinstance(exc, BudgetExceeded):
+                why = "budget"
+                msg = (f"step {label} stopped on document {e.doc.id}: it {budget.why} "
+                       f"(after {time.perf_counter() - t0:.1f} s)")
+                budget.rebase()
+            else:
+                why = "step_error"
+                tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                msg = f"step {label} raised on document {e.doc.id}: {tb}"
+            quarantine_doc(e.doc, why, label, msg)
+            e.failed, e.live = True, False
+
+        def account(e: _Entry, k: int, before: int, n_edits: int) -> None:
+            """Step k's edits, tokens and verdict on e's document, counted; a drop ends its chain when routing."""
+            label, st, doc, tok_key = steps[k][2], stats[k], e.doc, token_keys[k]
+            n_tok = doc.attributes.get(tok_key) if tok_key else None
+            if type(n_tok) is int:
+                st.tokens_counted += n_tok
+                st.tokens_counted_chars += len(doc.text)
+            if len(doc.edits) != n_edits:
+                new = doc.edits[n_edits:]
+                n_norm = sum(x.reason in NORMALISING_REASONS for x in new)
+                st.edited += n_norm < len(new)  # a content edit, not only whitespace normalisation
+                st.normalised += n_norm > 0
+                st.chars_removed += before - len(doc.text)
+                for x in new:
+                    st.edits[x.reason] = st.edits.get(x.reason, 0) + 1
+            if doc.drop is not None:
+                reason = doc.drop.reason
+                st.dropped[reason] = st.dropped.get(reason, 0) + 1
+                if annotate:
+                    doc.attributes[verdict_key[label]] = doc.drop.to_dict()
+                    doc.drop = None
+                    e.alive = False
+                else:
+                    e.live = False
+                    return
+            st.docs_out += 1
+            st.chars_out += len(doc.text)
+            if type(n_tok) is int:
+                st.tokens_out += n_tok
+            st.would_keep += e.alive
+
+        def run_step(e: _Entry, k: int) -> None:
+            st, doc = stats[k], e.doc
+            st.docs_in += 1
+            before, n_edits = len(doc.text), len(doc.edits)
+            c0 = process_time()
+            t0 = budget.since = time.perf_counter()
+            try:
+                e.doc = steps[k][1].process(doc)
+                budget.since = None
+            except (Exception, BudgetExceeded) as exc:  # one bad document must not stop the run
+                budget.since = None
+                fail(e, k, exc, t0, c0)
+                return
+            st.seconds += time.perf_counter() - t0
+            st.cpu_seconds += process_time() - c0
+            account(e, k, before, n_edits)
+
+        def run_batch(live: list[_Entry], k: int) -> None:
+            step, st = steps[k][1], stats[k]
+            docs = [e.doc for e in live]
+            sizes = [(len(d.text), len(d.edits)) for d in docs]
+            # A worker that dies inside the batch is blamed on its first document (a batched step bounds what one
+            # document can cost: the embedding classifier cuts the text before tokenizing).
+            position.at(live[0].n)
+            c0 = process_time()
+            t0 = time.perf_counter()
+            budget.since = t0 + budget.seconds * (len(live) - 1)  # the per-document budget, once per document
+            try:
+                out = step.process_batch(docs)
+                budget.since = None
+                if len(out) != len(docs):
+                    raise RuntimeError(f"process_batch returned {len(out)} documents for {len(docs)}")
+            except (Exception, BudgetExceeded) as exc:
+                budget.since = None
+                if isinstance(exc, BudgetExceeded):
+                    budget.rebase()
+                st.seconds += time.perf_counter() - t0
+                st.cpu_seconds += process_time() - c0
+                # again one document at a time, so that only the document at fault is quarantined
+                for e in live:
+                    position.at(e.n)
+                    run_step(e, k)
+                return
+            st.seconds += time.perf_counter() - t0
+            st.cpu_seconds += process_time() - c0
+            st.docs_in += len(live)
+            for e, doc, (before, n_edits) in zip(live, out, sizes):
+                e.doc = doc
+                account(e, k, before, n_edits)
+
+        def finish(e: _Entry) -> None:
+            """The document's end: rejected, collected and kept, or (quarantined already) nothing."""
+            nonlocal n_quar, n_rej, n_kept, n_would_keep, chars_out, tokens_out
+            doc = e.doc
+            if e.failed:
+                position.at(-1)
+                return
+            if doc.drop is not None:
+                if not write_or_quarantine(rej_w, doc):
+                    return
+                n_rej += 1
+                position.at(-1)
+                return
+            if collector is not None:
+                c0 = process_time()
+                t0 = time.perf_counter()
+                try:
+                    collector.collect(doc)
+                except Exception as exc:  # a corpus step's collect is a step too: one document, not the shard
+                    collect_stats.seconds += time.perf_counter() - t0
+                    collect_stats.cpu_seconds += process_time() - c0
+                    collect_stats.errors += 1
+                    n_quar += 1
+                    tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                    quarantine_doc(doc, "step_error", collector.name,
+                                   f"step {collector.name} raised collecting document {doc.id}: {tb}")
+                    position.at(-1)
+                    return
+                collect_stats.seconds += time.perf_counter() - t0
+                collect_stats.cpu_seconds += process_time() - c0
+                collect_stats.docs_in += 1
+                collect_stats.docs_out += 1
+                collect_stats.chars_out += len(doc.text)
+                collect_stats.would_keep += e.alive
+            if not write_or_quarantine(kept_w, doc):
+                return
+            n_kept += 1
+            n_would_keep += e.alive
+            chars_out += len(doc.text)
+            n_tok = doc.attributes.get("tokenize.tokens")
+            if type(n_tok) is int:
+                tokens_out += n_tok
+            position.at(-1)
+
+        def flush(items: list[_Entry]) -> None:
+            """Every step over a window of documents (in input order), then each document's end, in input order."""
+            k = 0
+            while k < len(steps):
+                if k in batch_at:
+                    live = [e for e in items if e.live]
+                    if live:
+                        run_batch(live, k)
+                    k += 1
+                    continue
+                end = next((j for j in range(k, len(steps)) if j in batch_at), len(steps))
+                for e in items:
+                    if e.live:
+                        position.at(e.n)
+                        for j in range(k, end):
+                            run_step(e, j)
+                            if not e.live:
+                                break
+                k = end
+            for e in items:
+                finish(e)
+
         budget.arm()
         try:
+            items: list[_Entry] = []
             for item in source:
                 n_in += 1
                 pending += 1
@@ -610,102 +797,11 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                                    "while on it (killed for memory, or stopped by the hard stop in a call that never "
                                    "returned)")
                     continue
-                position.at(n_in)
-                failed = False
-                for (i, step, label), st, tok_key in zip(steps, stats, token_keys):
-                    st.docs_in += 1
-                    before = len(doc.text)
-                    n_edits = len(doc.edits)
-                    c0 = process_time()
-                    t0 = budget.since = time.perf_counter()
-                    try:
-                        doc = step.process(doc)
-                        budget.since = None
-                    except (Exception, BudgetExceeded) as exc:  # one bad document must not stop the run
-                        budget.since = None
-                        st.seconds += time.perf_counter() - t0
-                        st.cpu_seconds += process_time() - c0
-                        st.errors += 1
-                        n_quar += 1
-                        if isinstance(exc, BudgetExceeded):
-                            why = "budget"
-                            msg = (f"step {label} stopped on document {doc.id}: it {budget.why} "
-                                   f"(after {time.perf_counter() - t0:.1f} s)")
-                            budget.rebase()
-                        else:
-                            why = "step_error"
-                            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                            msg = f"step {label} raised on document {doc.id}: {tb}"
-                        quarantine_doc(doc, why, label, msg)
-                        failed = True
-                        break
-                    st.seconds += time.perf_counter() - t0
-                    st.cpu_seconds += process_time() - c0
-                    n_tok = doc.attributes.get(tok_key) if tok_key else None
-                    if type(n_tok) is int:
-                        st.tokens_counted += n_tok
-                        st.tokens_counted_chars += len(doc.text)
-                    if len(doc.edits) != n_edits:
-                        new = doc.edits[n_edits:]
-                        n_norm = sum(e.reason in NORMALISING_REASONS for e in new)
-                        st.edited += n_norm < len(new)  # a content edit, not only whitespace normalisation
-                        st.normalised += n_norm > 0
-                        st.chars_removed += before - len(doc.text)
-                        for e in new:
-                            st.edits[e.reason] = st.edits.get(e.reason, 0) + 1
-                    if doc.drop is not None:
-                        reason = doc.drop.reason
-                        st.dropped[reason] = st.dropped.get(reason, 0) + 1
-                        if annotate:
-                            doc.attributes[verdict_key[label]] = doc.drop.to_dict()
-                            doc.drop = None
-                            alive = False
-                        else:
-                            break
-                    st.docs_out += 1
-                    st.chars_out += len(doc.text)
-                    if type(n_tok) is int:
-                        st.tokens_out += n_tok
-                    st.would_keep += alive
-                if failed:
-                    position.at(-1)
-                    continue
-                if doc.drop is not None:
-                    if not write_or_quarantine(rej_w, doc):
-                        continue
-                    n_rej += 1
-                    position.at(-1)
-                    continue
-                if collector is not None:
-                    c0 = process_time()
-                    t0 = time.perf_counter()
-                    try:
-                        collector.collect(doc)
-                    except Exception as exc:  # a corpus step's collect is a step too: one document, not the shard
-                        collect_stats.seconds += time.perf_counter() - t0
-                        collect_stats.cpu_seconds += process_time() - c0
-                        collect_stats.errors += 1
-                        n_quar += 1
-                        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                        quarantine_doc(doc, "step_error", collector.name,
-                                       f"step {collector.name} raised collecting document {doc.id}: {tb}")
-                        position.at(-1)
-                        continue
-                    collect_stats.seconds += time.perf_counter() - t0
-                    collect_stats.cpu_seconds += process_time() - c0
-                    collect_stats.docs_in += 1
-                    collect_stats.docs_out += 1
-                    collect_stats.chars_out += len(doc.text)
-                    collect_stats.would_keep += alive
-                if not write_or_quarantine(kept_w, doc):
-                    continue
-                n_kept += 1
-                n_would_keep += alive
-                chars_out += len(doc.text)
-                n_tok = doc.attributes.get("tokenize.tokens")
-                if type(n_tok) is int:
-                    tokens_out += n_tok
-                position.at(-1)
+                items.append(_Entry(n_in, doc, alive))
+                if len(items) >= window:
+                    flush(items)
+                    items = []
+            flush(items)
         finally:
             budget.disarm()
             position.close()

@@ -93,6 +93,17 @@ class Step:
     def process(self, doc: Document) -> Document:
         raise NotImplementedError
 
+    def batching(self) -> int:
+        """Documents this step wants per ``process_batch`` call (a model that scores many texts in one pass);
+        0, the default: the runner calls ``process`` one document at a time."""
+        return 0
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        """The same as ``process`` on each document, in order, for a step whose work is cheaper in batches. The
+        runner falls back to ``process`` one document at a time when a batch raises or runs over its budget, so
+        that only the document at fault is quarantined."""
+        return [self.process(d) for d in docs]
+
     def __call__(self, docs: Iterable[Document], ctx: Context | None = None) -> Iterator[Document]:
         """Stream documents through this step lazily (the Python API; the runner calls ``process`` directly).
 
@@ -102,8 +113,19 @@ class Step:
         if not self._ready:
             self.setup(ctx or Context())
             self._ready = True
+        size = self.batching()
+        if size <= 0:
+            for doc in docs:
+                yield self.process(doc)
+            return
+        batch: list[Document] = []
         for doc in docs:
-            yield self.process(doc)
+            batch.append(doc)
+            if len(batch) >= size:
+                yield from self.process_batch(batch)
+                batch = []
+        if batch:
+            yield from self.process_batch(batch)
 
     def filter(self, docs: Iterable[Document], ctx: Context | None = None) -> Iterator[Document]:
         """Only the documents this step keeps, lazily: ``b.filter(a.filter(docs))`` is what a pipeline of a then

@@ -1,5 +1,6 @@
-"""``winnow train-classifier``: train a supervised fastText model on labelled text, deterministically, and write it
-with a card that says what it was trained on and how well it does on held-out documents.
+"""``winnow train-classifier``: train a supervised fastText model (or, with ``--kind embedding``, a head over
+sentence embeddings: ``winnow.train_embed``) on labelled text, deterministically, and write it with a card that says
+what it was trained on and how well it does on held-out documents.
 
 Labelled data comes as JSONL/Parquet records with a text and a label (or a numeric score), as two folders of
 positive and negative documents, or as a winnow run folder (kept vs rejected, or an attribute against a
@@ -320,8 +321,10 @@ def _trainer_version() -> str:
 def card_markdown(card: dict[str, Any]) -> str:
     v = card["validation"]
     d = card["data"]
+    what = ("fastText supervised classifier" if card.get("kind", "fasttext") == "fasttext" else
+            f"Embedding {card['parameters'].get('task', 'classification')} head (`embedding_classifier`)")
     lines = [f"# Model card: {Path(card['model']).name}", "",
-             f"fastText supervised classifier trained with `winnow train-classifier` ({card['trainer']}).", "",
+             f"{what} trained with `winnow train-classifier` ({card['trainer']}).", "",
              "## Data", ""]
     for k, val in d.items():
         if k != "labels":
@@ -330,7 +333,9 @@ def card_markdown(card: dict[str, Any]) -> str:
     lines += ["", "## Parameters", "", "| parameter | value |", "|---|---|"]
     lines += [f"| {k} | {val} |" for k, val in card["parameters"].items()]
     lines += ["", f"## Validation ({v['documents']} held-out documents)", "",
-              f"accuracy {v['accuracy']}, macro F1 {v['macro_f1']}" + (f", MAE {v['mae']}" if "mae" in v else ""), "",
+              f"accuracy {v['accuracy']}, macro F1 {v['macro_f1']}" + (f", MAE {v['mae']}" if "mae" in v else "")
+              + (f", RMSE {v['rmse']}" if "rmse" in v else "") + (f", Pearson r {v['pearson_r']}" if "pearson_r" in v
+                                                                  else ""), "",
               "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     lines += [f"| {lb} | {m['precision']} | {m['recall']} | {m['f1']} | {m['support']} |"
               for lb, m in v["per_label"].items()]
@@ -344,14 +349,21 @@ def card_markdown(card: dict[str, Any]) -> str:
         for lb, words in card["top_features"].items():
             lines.append(f"- {lb}: " + ", ".join(f"`{w}`" for w in words))
     t = card["training_seconds"]
-    lines += ["", f"Training took {t['cpu']} s CPU ({t['wall']} s wall); the model file is {card['bytes']:,} bytes.",
-              ""]
+    lines += ["", f"Training took {t['cpu']} s CPU ({t['wall']} s wall"
+              + (f"; embedding {t['embedding_cpu']} s, fitting the head {t['fit_cpu']} s" if "fit_cpu" in t else "")
+              + f"); the model file is {card['bytes']:,} bytes.", ""]
     return "\n".join(lines)
 
 
 def yaml_snippet(card: dict[str, Any]) -> str:
     labels = list(card["data"]["labels"])
     pos = next((lb for lb in ("pos", "kept", "hq", "positive") if lb in labels), labels[-1])
+    if card.get("kind") == "embedding":
+        if card["parameters"].get("task") == "regression":
+            return (f"- type: embedding_classifier\n  head: {card['model']}\n  # tag only; to filter, keep the "
+                    f"documents whose predicted score reaches a minimum:\n  # keep: {{score: {pos}}}\n")
+        return (f"- type: embedding_classifier\n  head: {card['model']}\n  # tag only; to filter, keep the "
+                f"documents whose '{pos}' probability reaches a minimum:\n  # keep: {{{pos}: 0.5}}\n")
     return (f"- type: classifier\n  model: {card['model']}\n  # tag only; to filter, keep the documents whose "
             f"'{pos}' probability reaches a minimum:\n  # keep: {{{pos}: 0.5}}\n")
 
@@ -371,7 +383,25 @@ def add_arguments(sp) -> None:
     sp.add_argument("--threshold", type=float, help="score/attribute at or above it: the positive label")
     sp.add_argument("--positive-label", help="label name for positives (default pos; kept for --run)")
     sp.add_argument("--negative-label", help="label name for negatives (default neg; rejected for --run)")
-    sp.add_argument("-o", "--output", default="classifier.bin", help="model file to write (default classifier.bin)")
+    sp.add_argument("-o", "--output", default=None,
+                    help="model file to write (default classifier.bin; with --kind embedding, classifier.json)")
+    sp.add_argument("--kind", choices=["fasttext", "embedding"], default="fasttext",
+                    help="fasttext: a fastText model (the classifier step); embedding: a head over sentence "
+                         "embeddings (the embedding_classifier step)")
+    from .train_embed import EmbedParams
+
+    e = EmbedParams()
+    g = sp.add_argument_group("--kind embedding")
+    g.add_argument("--encoder", default=e.encoder, help="minilm (all-MiniLM-L6-v2), hashing, or a model folder")
+    g.add_argument("--max-tokens", type=int, default=e.max_tokens, help="tokens per document; the rest is cut")
+    g.add_argument("--task", default=e.task, choices=["auto", "classification", "regression"],
+                   help="auto: regression when --score-field gives numbers (no --threshold), else classification")
+    g.add_argument("--hidden", type=int, default=e.hidden, help="0: linear head; N: one hidden layer of N units")
+    g.add_argument("--l2", type=float, default=e.l2, help="L2 penalty on the head's weights")
+    g.add_argument("--iterations", type=int, default=e.iterations, help="full-batch Adam steps (not for linear "
+                   "regression, solved in closed form)")
+    g.add_argument("--device", default=e.device, choices=["auto", "cpu", "cuda"],
+                   help="where the encoder runs while embedding the examples (cpu: reproducible to the byte)")
     d = TrainParams()
     sp.add_argument("--valid", type=float, default=d.valid, help="fraction held out for validation")
     sp.add_argument("--seed", type=int, default=d.seed, help="validation split and training seed")
@@ -411,14 +441,22 @@ def main(args) -> int:
         examples = load_run_labels(args.run, args.attribute, args.threshold, pos, neg)
         source = {"source": "run", "run": args.run,
                   "target": f"{args.attribute} >= {args.threshold}" if args.attribute else "kept vs rejected"}
-    params = TrainParams(epoch=args.epoch, lr=args.lr, dim=args.dim, word_ngrams=args.word_ngrams,
-                         min_count=args.min_count, bucket=args.bucket, loss=args.loss, seed=args.seed,
-                         valid=args.valid, quantize=args.quantize, threads=args.threads)
-    card = train_classifier(examples, args.output, params, source)
+    if getattr(args, "kind", "fasttext") == "embedding":
+        from .train_embed import EmbedParams, train_embedding_head
+
+        eparams = EmbedParams(encoder=args.encoder, max_tokens=args.max_tokens, task=args.task, hidden=args.hidden,
+                              l2=args.l2, iterations=args.iterations, seed=args.seed, valid=args.valid,
+                              device=args.device)
+        card = train_embedding_head(examples, args.output or "classifier.json", eparams, source)
+    else:
+        params = TrainParams(epoch=args.epoch, lr=args.lr, dim=args.dim, word_ngrams=args.word_ngrams,
+                             min_count=args.min_count, bucket=args.bucket, loss=args.loss, seed=args.seed,
+                             valid=args.valid, quantize=args.quantize, threads=args.threads)
+        card = train_classifier(examples, args.output or "classifier.bin", params, source)
     v = card["validation"]
     print(f"model: {card['model']}  ({card['bytes']:,} bytes; card: {card['model']}.card.md)")
     print(f"validation ({v['documents']} documents): accuracy {v['accuracy']}, macro F1 {v['macro_f1']}"
-          + (f", MAE {v['mae']}" if "mae" in v else ""))
+          + (f", MAE {v['mae']}" if "mae" in v else "") + (f", Pearson r {v['pearson_r']}" if "pearson_r" in v else ""))
     warning = one_class_warning(v)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
