@@ -12,7 +12,9 @@ import orjson
 import pytest
 
 from winnow.config import pipeline_from_dict
-from winnow.errors import ConfigError
+from winnow import open_run
+from winnow.cli import main
+from winnow.errors import ConfigError, WinnowError
 from winnow.io.tokenized import read_tokenized
 from winnow.run import format_stats, run_pipeline
 
@@ -75,6 +77,12 @@ def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_
     assert sd["copies_out"] == sum(got.values()) and sd["tokens_out"] == sum(len(d) * n for d, n in got.items())
     assert sd["mixture"]["short"]["full_repetitions"] == short["full_repetitions"]
     assert "short: weight 25.0% ->" in format_stats(res.stats)
+    # the run's other readers: token ids are not documents, and say so; the card sizes them; explain still works
+    with pytest.raises(WinnowError, match="stage train wrote token ids"):
+        list(open_run(run_dir).kept())
+    assert "| train (token ids, " in (run_dir / "kept" / "README.md").read_text()
+    dropped = next(open_run(run_dir).rejected("web"))
+    assert main(["explain", str(run_dir), dropped.id]) == 0
     clean = _outputs(out)
     # resume: a finished mix is skipped; one that died after writing some files finishes with the same bytes
     run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
@@ -131,9 +139,33 @@ def test_the_config_is_checked_before_anything_runs(change, message):
         pipeline_from_dict(raw)
 
 
+def test_validate_warns_about_mix_sources_that_are_not_there(tmp_path, capsys):
+    import yaml
+
+    raw = _pipeline(mix={"sources": {"web": 1, "old": {"weight": 1, "run": str(tmp_path / "gone"), "stage": "main"},
+                                     "tok": {"weight": 1, "paths": str(tmp_path / "none" / "*.bin")}}})
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["validate", str(tmp_path / "p.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "mix source 'old'" in err and "not a winnow run folder" in err and "mix source 'tok'" in err
+
+
 def test_the_resolved_config_round_trips():
     from winnow.config import dump_pipeline, load_yaml
 
     pipe = pipeline_from_dict(_pipeline())
     again = pipeline_from_dict(load_yaml(dump_pipeline(pipe), "resolved"))
     assert dump_pipeline(again) == dump_pipeline(pipe) and again.stages[2].mix == pipe.stages[2].mix
+
+
+def test_token_files_and_mix_records_are_not_document_records(tmp_path):
+    from winnow.io.fields import record_files
+
+    folder = tmp_path / "kept" / "train"
+    folder.mkdir(parents=True)
+    # token ids can hold any bytes, a whole JSON line included: read as records they would invent documents
+    for name in ("mixed_00000.bin", "mixed_00000.idx", "a.ds", "a.ds.index", "a.ds.metadata", "b.docs.npy",
+                 "mixture.json", "shuffle-merge.json", "00000.jsonl.zst"):
+        (folder / name).write_bytes(b'{"id": "x", "text": "not a document"}\n')
+    (folder / "selection").mkdir()
+    assert [p.name for p in record_files(folder)] == ["00000.jsonl.zst"]

@@ -78,6 +78,15 @@ def card_text(run_dir) -> str:
         if pat == "*.parquet" and (writer.get("format") or "winnow") == "winnow" and not writer.get("fields"):
             native_parquet.append(name)
 
+    for name in info.token_outputs:  # token ids (a tokenized writer, a mix): sized, not loadable by datasets
+        st = stats_by.get(name, {})
+        files = [p for p in (kept_dir / name).iterdir() if p.is_file()] if (kept_dir / name).exists() else []
+        n_docs = int(st.get("copies_out", st.get("kept", 0)))  # a mix: the documents written, copies counted
+        total_docs += n_docs
+        chars = sum(int(p.get("chars_out", 0)) for p in st.get("passes", [])[-1:])
+        size_rows.append((f"{name} (token ids, {int(st.get('tokens_out', 0)):,} tokens)", n_docs, chars, len(files),
+                          sum(p.stat().st_size for p in files)))
+
     langs: Counter[str] = Counter()
     counted = 0
     for name in terminal:
@@ -114,7 +123,7 @@ def card_text(run_dir) -> str:
     else:
         out += ["No kept document."]
     out += ["", "## Pipeline", "", "```yaml",
-            yaml.safe_dump({"stages": [{k: st[k] for k in ("name", "from", "reader", "steps", "writer") if k in st}
+            yaml.safe_dump({"stages": [{k: st[k] for k in ("name", "from", "reader", "steps", "writer", "mix") if k in st}
                                        for st in info.stages]}, sort_keys=False, allow_unicode=True).rstrip(),
             "```", "", "## What each step removed", "",
             "| stage | step | documents in | removed | by reason |", "|---|---|---:|---:|---|"]

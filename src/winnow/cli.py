@@ -55,6 +55,15 @@ def _unmatched_inputs(pipe) -> list[str]:
 
     out = []
     for st in pipe.stages:
+        if st.mix is not None:  # a mix's files and other run folders: checked again (refused) when it runs
+            for src in st.mix.source_list():
+                if src.run is not None and not (Path(src.run).expanduser() / "config.resolved.yaml").exists():
+                    out.append(f"stage {st.name}: mix source {src.name!r}: {src.run} is not a winnow run folder")
+                for pat in src.paths or []:
+                    if not glob.glob(os.path.expanduser(pat)):
+                        out.append(f"stage {st.name}: mix source {src.name!r}: {pat!r} matches no file (relative to "
+                                   f"{os.getcwd()})")
+            continue
         paths = getattr(st.reader, "paths", None)
         if paths is None:
             continue

@@ -65,10 +65,23 @@ class RunOutputs:
             if stage not in names:
                 raise KeyError(f"no stage {stage!r} in {self.run_dir} (stages: {', '.join(names)})")
             return [stage]
-        if terminal:  # kept documents of a stage that a later stage reads are not outputs of the run
-            read = {st.get("from") for st in stages}
+        if terminal:  # kept documents of a stage that a later stage (or a mix) reads are not outputs of the run
+            from .report._run import mix_reads
+
+            read = {st.get("from") for st in stages} | {s for st in stages for s in mix_reads(st)}
             return [n for n in names if n not in read]
         return names
+
+    def _token_stages(self) -> dict[str, str]:
+        """Stages whose kept output is token ids, not documents: name -> what wrote it."""
+        from .report._run import TOKEN_WRITERS
+
+        out = {}
+        for st in self._stages():
+            kind = "mix" if "mix" in st else (st.get("writer") or {}).get("type")
+            if kind == "mix" or kind in TOKEN_WRITERS:
+                out[st["name"]] = kind
+        return out
 
     def _files(self, where: str, names: list[str]) -> list[Path | RemotePath]:
         from .io.fields import record_files
@@ -80,13 +93,14 @@ class RunOutputs:
                 out.extend(record_files(folder))  # in either layout (Dolma's has them in documents/)
         return out
 
-    def _documents(self, where: str, stage: str | None, terminal: bool) -> Iterator[Document]:
+    def _documents(self, where: str, stage: str | None, terminal: bool,
+                   skip: set[str] = frozenset()) -> Iterator[Document]:  # type: ignore[assignment]
         from .io.jsonl import JsonlReader
         from .io.parquet import ParquetReader
 
         from .io.fields import fields_for_file, merge_side_docs, side_path, text_id_names
 
-        for path in self._files(where, self._names(stage, terminal)):
+        for path in self._files(where, [n for n in self._names(stage, terminal) if n not in skip]):
             # a writer with `fields` renamed the text and id and put the rest in a side file: read both
             side = side_path(path)
             has_side = side.exists()
@@ -99,8 +113,19 @@ class RunOutputs:
                 yield item
 
     def kept(self, stage: str | None = None) -> Iterator[Document]:
-        """The documents the run kept: by default those of its final stages (no later stage reads them)."""
-        return self._documents("kept", stage, terminal=True)
+        """The documents the run kept: by default those of its final stages (no later stage reads them). A stage
+        written as token ids (megatron, datatrove, nanogpt writers, a mix stage) holds no documents: asked for by
+        name, or when every final stage is one, this raises and says how to read them."""
+        names = self._names(stage, terminal=True)
+        tokens = self._token_stages()
+        if names and all(n in tokens for n in names):
+            from .errors import WinnowError
+
+            raise WinnowError("; ".join(f"stage {n} wrote token ids ({tokens[n]}), not documents" for n in names)
+                              + ": read them with winnow.io.tokenized.read_tokenized(path, format) (the files are "
+                              f"in {as_path(self.run_dir) / 'kept'}/<stage>/)")
+        return self._documents("kept", None if stage is None else stage, terminal=True,
+                               skip=set(tokens) if stage is None else set())
 
     def rejected(self, stage: str | None = None) -> Iterator[Document]:
         """The documents a step dropped (``doc.drop`` says which step, why, the value and the threshold)."""

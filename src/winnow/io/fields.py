@@ -126,6 +126,12 @@ def stage_folder(base: Path | RemotePath, kind: str, stage: str, writer: Any) ->
     return folder / DOLMA_DOCUMENTS if getattr(writer, "format", None) == "dolma" else folder
 
 
+# Files a stage folder may hold that are not document records: a tokenized writer's token ids and indexes
+# (winnow.io.tokenized) and a mix stage's records of its plan and realised mixture (winnow.shuffle_merge). Read as
+# JSON lines, a binary file would yield whatever bytes happen to parse.
+_NOT_RECORDS = (".bin", ".idx", ".ds", ".ds.index", ".ds.metadata", ".docs.npy", "mixture.json", "shuffle-merge.json")
+
+
 def record_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
     """The documents files of ``<run>/<kind>/<stage>`` in name order, in whichever layout the writer used (its
     ``documents/`` folder holds them in Dolma's); temporary files of an unfinished write are skipped."""
@@ -138,7 +144,8 @@ def record_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
             return []
 
     def files(entries: list[Path | RemotePath]) -> list[Path | RemotePath]:
-        return [p for p in entries if not p.name.startswith(".") and not is_temp_name(p.name) and p.is_file()]
+        return [p for p in entries if not p.name.startswith(".") and not is_temp_name(p.name)
+                and not p.name.endswith(_NOT_RECORDS) and p.is_file()]
 
     top = listing(folder)
     # one more listing only where there is a documents/ folder (on an object store each listing is a request)

@@ -61,6 +61,7 @@ class RunInfo:
     # stages whose kept documents exist only as token ids (a megatron, datatrove or nanogpt writer, or a mix stage):
     # no record of them to read, so the report takes their counts from stats.json
     token_stages: list[str] = field(default_factory=list)
+    token_outputs: list[str] = field(default_factory=list)  # those of them no later stage or mix reads
 
     @property
     def annotate(self) -> bool:
@@ -141,7 +142,7 @@ def load_run(run_dir: str | Path) -> RunInfo:
                     if "mix" in st or (st.get("writer") or {}).get("type") in TOKEN_WRITERS]
     terminal = [st["name"] for st in stages if st["name"] not in read_from and st["name"] not in token_stages]
     return RunInfo(run_dir, cfg, text, stats, cfg.get("on_drop", "route"), stages, steps, chains, terminal,
-                   token_stages)
+                   token_stages, [n for n in token_stages if n not in read_from])
 
 
 TOKEN_WRITERS = ("megatron", "datatrove", "nanogpt")  # writers of token ids (winnow.io.tokenized)
@@ -292,6 +293,8 @@ def iter_everything(info: RunInfo, needle: bytes | None = None) -> Iterator[Reco
                     for d in _iter_file(p, needle):
                         yield Record(name, "work", p, d)
         for where in ("rejected", "kept"):
+            if where == "kept" and name in info.token_stages:
+                continue  # token ids (and a mix's JSON records), not documents
             for p in _doc_files(info.run_dir / where / name):
                 for d in _iter_file(p, needle):
                     yield Record(name, where, p, d)
