@@ -131,6 +131,7 @@ def test_sources_from_another_run_folder_and_from_files(tmp_path):
     (lambda p: p["stages"][1].update(writer={"type": "jsonl"}), "writes documents: a mix takes token ids"),
     (lambda p: p["stages"][1].update(writer={"type": "nanogpt"}), "different layouts"),
     (lambda p: p["stages"].append({"name": "after", "from": "train"}), "a mix stage, which writes token ids"),
+    (lambda p: p.update(on_drop="annotate"), "would mix the documents that failed a check"),
 ])
 def test_the_config_is_checked_before_anything_runs(change, message):
     raw = _pipeline()

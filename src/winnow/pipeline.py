@@ -134,6 +134,10 @@ class Pipeline:
             st.mix.validate()
         except ValueError as exc:
             raise ConfigError(f"stage {st.name!r} mix: {exc}") from None
+        if self.on_drop == "annotate":  # its sources hold every document, the failing ones with their verdicts
+            raise ConfigError(f"stage {st.name!r}: a mix in an on_drop: annotate run would mix the documents that "
+                              "failed a check too; run with on_drop: route (or winnow apply an annotate run, then mix "
+                              "its output)")
         layouts = {}
         for src_name in st.mix.stages_read():
             src = next((s for s in self.stages if s.name == src_name), None)
