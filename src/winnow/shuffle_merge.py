@@ -254,12 +254,15 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     wsum = sum(weights.values())
     inputs: list[dict[str, Any]] = []
     mixture: dict[str, Any] = {}
-    selection: dict[str, list[np.ndarray]] = {}  # source -> per input file, how many times each document is taken
+    # source -> per input file: (whole repetitions, (plan input index, budget) of its partial one or None); the
+    # per-document counts are rebuilt from it one file at a time when they are written, so the driver never holds
+    # a byte per corpus document
+    selection: dict[str, list[tuple[int, tuple[int, int] | None]]] = {}
     for name, li in listed.items():
         target = round(total * weights[name] / wsum)
         full, rest = divmod(target, have[name])
         got_docs = got_tokens = 0
-        masks: dict[int, np.ndarray] = {}
+        partial: dict[int, tuple[int, int]] = {}
         for rep in range(full + (1 if rest else 0)):
             for fi, inp in enumerate(li):
                 v = {**inp, "source": name, "rep": rep}
@@ -267,16 +270,15 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
                     v["budget"] = rest * inp["tokens"] // have[name]
                     k = len(inputs)
                     tf = read_tokenized(inp["path"], fmt)
-                    mask = masks[fi] = partial_mask(tf.bounds, v["budget"], seed, k)
+                    mask = partial_mask(tf.bounds, v["budget"], seed, k)
+                    partial[fi] = (k, v["budget"])
                     v["take_docs"] = int(mask.sum())
                     v["take_tokens"] = int(np.diff(tf.bounds)[mask].sum())
                     del tf
                 got_docs += v.get("take_docs", v["docs"])
                 got_tokens += v.get("take_tokens", v["tokens"])
                 inputs.append(v)
-        dtype = np.uint8 if full < 255 else np.uint16 if full < 65535 else np.uint32
-        selection[name] = [np.full(inp["docs"], full, dtype=dtype) + masks[fi].astype(dtype) if fi in masks
-                           else np.full(inp["docs"], full, dtype=dtype) for fi, inp in enumerate(li)]
+        selection[name] = [(full, partial.get(fi)) for fi in range(len(li))]
         mixture[name] = {"weight": weights[name], "target_tokens": target, "source_tokens": have[name],
                          "tokens": got_tokens, "docs": got_docs, "full_repetitions": full,
                          "partial": round(rest / have[name], 6)}
@@ -292,9 +294,20 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
 MIXTURE_NAME = "mixture.json"
 
 
+def _copies(path: str, fmt: str, full: int, partial: tuple[int, int] | None, seed: int) -> np.ndarray:
+    """How many copies of each document of one input file a mix takes: ``full`` for every one, plus one for those
+    its partial repetition (plan input ``k`` with ``budget`` tokens) samples, exactly as the output tasks do."""
+    tf = read_tokenized(path, fmt)
+    dtype = np.uint8 if full < 255 else np.uint16 if full < 65535 else np.uint32
+    sel = np.full(len(tf), full, dtype=dtype)
+    if partial is not None:
+        sel += partial_mask(tf.bounds, partial[1], seed, partial[0]).astype(dtype)
+    return sel
+
+
 def _write_selection(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[str, Any]]],
-                     selection: dict[str, list[np.ndarray]], mixture: dict[str, Any], total: int,
-                     wsum: float) -> dict[str, Any]:
+                     selection: dict[str, list[tuple[int, tuple[int, int] | None]]], mixture: dict[str, Any],
+                     total: int, wsum: float) -> dict[str, Any]:
     """Every input document's fate: ``selection/<source>/<k>.npy`` holds, for input file k of the source, how many
     copies of each of its documents the mix holds (0: not selected), in the file's order; ``mixture.json`` names the
     files and sums them. Both are written after the outputs, so they describe finished files."""
@@ -303,7 +316,8 @@ def _write_selection(out: Path, plan: dict[str, Any], listed: dict[str, list[dic
         m = mixture[name]
         copies: dict[int, int] = {}
         files = []
-        for fi, (inp, sel) in enumerate(zip(li, selection[name])):
+        for fi, (inp, (full, partial)) in enumerate(zip(li, selection[name])):
+            sel = _copies(inp["path"], plan["format"], full, partial, plan["seed"])
             rel = f"selection/{name}/{fi:05d}.npy"
             dest = out / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
