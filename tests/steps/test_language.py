@@ -184,3 +184,131 @@ def test_model_path_loads_the_users_model_file(tmp_path):
     bad.write_bytes(b"not a fastText model")
     with pytest.raises(ValueError):
         run(LanguageFilter(model_path=str(bad)), ["some text"])
+
+
+# --- the cached-vector fastText (steps/_fastlid.py) against the library ---------------------------------------
+EDGE_TEXTS = [
+    "tabs\tand\rcarriage\x0breturns\x0cform\x00feeds separate fastText's words",
+    "hello </s> bonjour tout le monde, ceci est une phrase en français",  # fastText stops reading at </s>
+    "__label__fr __label__xx this text is written in plain English words",  # label tokens are skipped
+    "日本語のテキストです。これはテストです。", "😀😀 ok 👍🏽 naïve café résumé Ünïcödé",
+    "x" * 500 + " " + "é" * 300, "non\u00a0breaking\u2028line separators\u3000are not fastText separators",
+    "a", "  many   spaces   between   words  ", "</s>", "__label__en",
+]
+
+
+def _library_top(model, text):
+    from winnow.steps.langid import predict
+
+    pairs = predict(model, text)
+    return pairs[0] if pairs else None
+
+
+def _assert_same_as_library(model, fast, texts):
+    for t in texts:
+        want = _library_top(model, t)
+        line = t.replace("\n", " ").strip()
+        got = fast.predict(line) if line else None
+        if want is None:
+            assert got is None, (t[:60], got)
+            continue
+        assert got is not None and got[0] == want[0], (t[:60], got, want)
+        assert abs(got[1] - want[1]) <= 5e-6, (t[:60], got, want)
+
+
+def test_cached_word_vectors_give_the_librarys_answer():
+    from winnow.steps._fastlid import FastLid
+    from winnow.steps.langid import load_model
+
+    texts = [s["text"] for s in SAMPLES] + EDGE_TEXTS
+    model, fast = load_model(), FastLid(lite_model_path())
+    _assert_same_as_library(model, fast, texts)
+    # answers do not depend on what was cached before: a second pass and a fresh copy in another order agree
+    first = [fast.predict(t.replace("\n", " ").strip()) for t in texts if t.strip()]
+    assert [fast.predict(t.replace("\n", " ").strip()) for t in texts if t.strip()] == first
+    other = FastLid(lite_model_path())
+    assert [other.predict(t.replace("\n", " ").strip()) for t in reversed(texts) if t.strip()] == first[::-1]
+    assert fast.predict("hello </s> bonjour tout le monde")[0] == fast.predict("hello")[0] == "en"
+
+
+def test_cached_word_vectors_when_the_cache_starts_again(monkeypatch):
+    from winnow.steps import _fastlid
+    from winnow.steps.langid import load_model
+
+    texts = [s["text"].replace("\n", " ").strip() for s in SAMPLES]
+    roomy = _fastlid.FastLid(lite_model_path())
+    want = [roomy.predict(t) for t in texts]
+    monkeypatch.setattr(_fastlid, "_CACHE_LIMIT", 50)  # far fewer than one document's words
+    monkeypatch.setattr(_fastlid, "_BATCH", 16)
+    full = _fastlid.FastLid(lite_model_path())
+    _assert_same_as_library(load_model(), full, [s["text"] for s in SAMPLES])
+    assert len(full._index) == 50
+    # a full cache changes nothing, to the last bit: each line sums its word vectors in word order either way
+    assert [full.predict(t) for t in texts] == want
+
+
+@pytest.mark.parametrize("variant", ["dense", "quantised", "quantised_norm_out"])
+def test_cached_word_vectors_on_models_of_every_layout(tmp_path, variant):
+    """A small hierarchical-softmax model trained here: the dense .bin layout (as FineWeb's lid.176.bin), and
+    quantised ones with and without norm and output quantisation; the same answers as the library."""
+    fasttext = pytest.importorskip("fasttext")
+    if not hasattr(fasttext, "train_supervised"):
+        pytest.skip("needs the full fastText binding (winnow[train])")
+    from winnow.steps._fastlid import FastLid
+    from winnow.steps.classify import fasttext_model
+
+    train = tmp_path / "train.txt"
+    lines = [f"__label__{s['lang']} {s['text'].replace(chr(10), ' ')}" for s in SAMPLES]
+    if variant == "quantised_norm_out":  # quantising the output needs 256 labels or more: 300 of them
+        words = " ".join(s["text"] for s in SAMPLES).split()
+        lines = [f"__label__l{i} " + " ".join(words[i * 7: i * 7 + 40]) for i in range(300)]
+    train.write_text("".join(ln + "\n" for ln in lines), encoding="utf-8")
+    model = fasttext.train_supervised(str(train), loss="hs", dim=10, minn=2, maxn=4, bucket=20000, epoch=3,
+                                      thread=1, seed=1, verbose=0)
+    path = tmp_path / "m.bin"
+    if variant != "dense":
+        model.quantize(input=str(train), qnorm=variant == "quantised_norm_out", qout=variant == "quantised_norm_out",
+                       cutoff=3000, retrain=False, dsub=2)
+        path = tmp_path / "m.ftz"
+    model.save_model(str(path))
+    fast = FastLid(path)
+    _assert_same_as_library(fasttext_model(fasttext, str(path)), fast, [s["text"] for s in SAMPLES] + EDGE_TEXTS)
+
+
+def test_models_it_does_not_cover_fall_back_to_the_library(tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    if not hasattr(fasttext, "train_supervised"):
+        pytest.skip("needs the full fastText binding (winnow[train])")
+    from winnow.steps import _fastlid
+
+    train = tmp_path / "train.txt"
+    train.write_text("".join(f"__label__{s['lang']} {s['text'].replace(chr(10), ' ')}\n" for s in SAMPLES),
+                     encoding="utf-8")
+    for name, kw in (("softmax", {"loss": "softmax"}), ("bigrams", {"loss": "hs", "wordNgrams": 2})):
+        fasttext.train_supervised(str(train), dim=4, epoch=1, thread=1, verbose=0, bucket=1000, **kw) \
+            .save_model(str(tmp_path / f"{name}.bin"))
+        assert _fastlid.load(tmp_path / f"{name}.bin") is None
+        step = LanguageFilter(model_path=str(tmp_path / f"{name}.bin"))
+        (d,) = run(step, [SAMPLES[0]["text"]])  # the library answers
+        assert step._fast is None and d.attributes["language.lang"] in {s["lang"] for s in SAMPLES}
+    assert _fastlid.load(tmp_path / "missing.bin") is None
+
+
+def test_language_decisions_equal_the_librarys_at_the_threshold():
+    """Near min_score the library decides: a threshold set at a document's own score gives the library's
+    decision and stored score, whatever the cached mean's float rounding."""
+    from winnow.steps.langid import load_model
+
+    step = LanguageFilter(languages=["en"])
+    step.setup(Context())
+    assert step._fast is not None  # the shipped model takes the cached path
+    model = load_model()
+    for s in SAMPLES:
+        want = _library_top(model, s["text"])
+        for min_score in (round(want[1], 4), round(want[1], 4) + 0.0001, 0.65):
+            step = LanguageFilter(languages=["en"], min_score=min(min_score, 1.0))
+            (d,) = run(step, [s["text"]])
+            keep = want[0] == "en" and round(want[1], 4) >= step.min_score
+            assert (d.drop is None) == keep, (s["source"], want, min_score)
+            if abs(want[1] - step.min_score) < 5e-4:
+                assert d.attributes["language.score"] == round(want[1], 4)

@@ -1,0 +1,358 @@
+"""fastText's top-1 prediction for hierarchical-softmax models (lid.176), with each word's input vector cached.
+
+fastText represents a line as the mean of the input rows of its tokens: for each whitespace-separated word, the
+word's own row (when the word is in the dictionary) and the rows of its character 2..4-grams (hashed into buckets;
+in a quantised .ftz only the kept buckets have rows). The library recomputes every word's n-gram hashes and sums
+every row for every document; web text repeats its words, so here each distinct word's rows are summed once (in
+float64) and a document costs one cached lookup per word and one gather-and-sum of word vectors. The output layer
+(a Huffman tree over the labels, a sigmoid per inner node) is evaluated as fastText does it, in float32 with the
+same rounding steps and the same depth-first search with pruning, so the top label and its probability are the
+library's own: bench/langid_exact.py compares them on the shared corpus (largest probability difference and
+decisions, recorded in bench/results/e2e.md).
+
+What this reads of the library (fastText 0.9.2, the version fasttext-predict and datatrove's fasttext wheels build):
+``Dictionary::readWord`` (tokens split on the seven ASCII separators; reading a line stops at the word ``</s>``),
+``getLine`` (label-shaped tokens, ``__label__...``, skipped), ``computeSubwords``/``hash`` (FNV-1a over bytes, each
+byte sign-extended) and ``pushHash`` (the pruning map of a .ftz), ``ProductQuantizer::addcode``/``mulcode``,
+``HierarchicalSoftmaxLoss::buildTree``/``dfs`` and ``FastText::predictLine``. Its code is not copied; the model file
+is parsed here from its documented layout.
+
+The only difference is float rounding inside the mean: fastText adds the rows one by one in float32, this sums
+each word's rows in float64 (kept as float32) and the words in float64, so the hidden vector differs by fastText's
+own float32 accumulation error and a probability by up to ~1e-5 on long pages (7.7e-6 the largest on the shared
+corpus; with fastText's float32 sum put in its place, the rest of this gives the library's probability to the
+bit). The language step lets the library decide within 5e-4 of its threshold, so its decisions are the library's.
+
+Models this does not cover (word n-grams > 1, softmax or one-vs-all losses, unsupervised models, a file it cannot
+parse) make ``load`` return None: the caller then uses the library.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import threading
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FastLid", "load"]
+
+_FT_MAGIC = 793712314
+_EOS = "</s>"
+_LABEL = "__label__"
+# fastText's token separators (Dictionary::readWord); the text arrives with "\n" already replaced by spaces
+_SEP = re.compile("[\t\r\v\f\x00]")
+# Distinct words whose vectors are kept per model and process. When full, the cache keeps what it has and further
+# new words are computed per document (a corpus's frequent words come early, so the cache keeps serving them);
+# ~220 bytes a word (16 float32s, the dict entry and the string): ~45 MB at the limit. Tuned on the shared corpus
+# (4,203 pages and main texts, 7M words, 500k distinct): bench/results/e2e.md.
+_CACHE_LIMIT = 500_000
+_BATCH = 4096  # rows of new-word vectors computed per numpy pass (bounds the n-gram arrays to a few MB)
+
+
+class _Reader:
+    def __init__(self, data: bytes):
+        self.b, self.o = data, 0
+
+    def take(self, fmt: str):
+        vals = struct.unpack_from("<" + fmt, self.b, self.o)
+        self.o += struct.calcsize("<" + fmt)
+        return vals if len(vals) > 1 else vals[0]
+
+    def array(self, dtype, n: int) -> np.ndarray:
+        a = np.frombuffer(self.b, dtype=dtype, count=n, offset=self.o)
+        self.o += a.nbytes
+        return a
+
+    def cstring(self) -> bytes:
+        end = self.b.index(b"\0", self.o)
+        s = self.b[self.o:end]
+        self.o = end + 1
+        return s
+
+
+def _matrix(r: _Reader, quant: bool) -> np.ndarray:
+    """The matrix as float32 rows, decoded as fastText adds them (``alpha * centroid`` rounded to float32)."""
+    if not quant:
+        m, n = r.take("qq")
+        return r.array(np.float32, m * n).reshape(m, n)
+    qnorm = r.take("?")
+    m, n = r.take("qq")
+    codesize = r.take("i")
+    codes = r.array(np.uint8, codesize)
+    pq = _pq(r)
+    rows = _decode(pq, codes, m)
+    if qnorm:
+        norm_codes = r.array(np.uint8, m)
+        npq = _pq(r)
+        norms = npq[0][0][norm_codes.astype(np.int64), 0]  # get_centroids(0, code)[0]
+        rows = (norms[:, None] * rows).astype(np.float32)
+    return rows
+
+
+def _pq(r: _Reader):
+    dim, nsubq, dsub, lastdsub = r.take("iiii")
+    cent = r.array(np.float32, dim * 256)
+    parts = []
+    for m in range(nsubq):
+        d = lastdsub if m == nsubq - 1 else dsub
+        start = m * 256 * dsub
+        parts.append(cent[start: start + 256 * d].reshape(256, d))
+    return parts, nsubq
+
+
+def _decode(pq, codes: np.ndarray, m: int) -> np.ndarray:
+    parts, nsubq = pq
+    codes = codes.reshape(m, nsubq).astype(np.int64)
+    return np.ascontiguousarray(np.concatenate([parts[j][codes[:, j]] for j in range(nsubq)], axis=1),
+                                dtype=np.float32)
+
+
+class FastLid:
+    """The top-1 (label, probability) of a supervised hierarchical-softmax fastText model; see the module doc."""
+
+    def __init__(self, path: str | Path):
+        r = _Reader(Path(path).read_bytes())
+        magic, version = r.take("ii")
+        if magic != _FT_MAGIC or version < 12:
+            raise ValueError("not a fastText model of version 12")
+        (dim, _ws, _epoch, _min_count, _neg, word_ngrams, loss, model, bucket, minn, maxn,
+         _lr_update) = r.take("12i")
+        r.take("d")
+        if model != 3 or loss != 1 or word_ngrams > 1:  # sup, hs; word n-grams are not covered
+            raise ValueError("only supervised hierarchical-softmax models without word n-grams")
+        size, nwords, nlabels = r.take("iii")
+        r.take("q")
+        pruneidx_size = r.take("q")
+        words, counts, types = [], [], []
+        for _ in range(size):
+            words.append(r.cstring())
+            counts.append(r.take("q"))
+            types.append(r.take("b"))
+        prune = r.array(np.int32, 2 * max(pruneidx_size, 0)).reshape(-1, 2)
+        quant_input = r.take("?")
+        self._rows = _matrix(r, quant_input)
+        qout = r.take("?")
+        out = _matrix(r, quant_input and qout)
+        if r.o != len(r.b) or self._rows.shape[1] != dim or out.shape != (nlabels, dim):
+            raise ValueError("unexpected model layout")
+        self.dim, self.minn, self.maxn, self.bucket, self.nwords = dim, minn, maxn, bucket, nwords
+        # word -> id for words (type 0); labels (type 1) are tokens the line skips
+        self._vocab = {w.decode("utf-8", "surrogateescape"): i for i, (w, t) in enumerate(zip(words, types))
+                       if t == 0}
+        self.labels = [w.decode("utf-8", "replace")[len(_LABEL):] if w.startswith(_LABEL.encode()) else
+                       w.decode("utf-8", "replace") for w, t in zip(words, types) if t == 1]
+        # bucket -> input row (pushHash): a .ftz keeps only some buckets; -1 for a dropped one
+        if pruneidx_size < 0:
+            self._bucket_row = None  # every bucket has its row nwords + bucket
+        else:
+            self._bucket_row = np.full(bucket, -1, dtype=np.int32)  # 8 MB for lid.176's 2M buckets
+            if len(prune):
+                self._bucket_row[prune[:, 0]] = nwords + prune[:, 1]
+        self._out = np.ascontiguousarray(out, dtype=np.float32)
+        self._tree(np.array([c for c, t in zip(counts, types) if t == 1], dtype=np.int64))
+        self._lock = threading.Lock()
+        self._reset()
+
+    # --- the label tree (HierarchicalSoftmaxLoss::buildTree) ---
+    def _tree(self, counts: np.ndarray) -> None:
+        osz = len(counts)
+        n = 2 * osz - 1
+        left, right, count = [-1] * n, [-1] * n, [10 ** 15] * n
+        count[:osz] = counts.tolist()
+        leaf, node = osz - 1, osz
+        for i in range(osz, n):
+            mini = [0, 0]
+            for j in range(2):
+                if leaf >= 0 and count[leaf] < count[node]:
+                    mini[j] = leaf
+                    leaf -= 1
+                else:
+                    mini[j] = node
+                    node += 1
+            left[i], right[i] = mini
+            count[i] = count[mini[0]] + count[mini[1]]
+        self._osz, self._left, self._right = osz, left, right
+        self._inner = self._out[: osz - 1]  # row node - osz of the output matrix is inner node `node`
+
+    # --- word vectors ---
+    def _reset(self) -> None:
+        self._index: dict[str, int] = {"": 0}  # row 0: no word (two separators in a row), no input
+        self._vec = np.zeros((1024, self.dim), dtype=np.float32)
+        self._cnt = np.zeros(1024, dtype=np.int64)
+
+    def _word_sums(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's input rows summed in float64, and how many rows: its own row if in the dictionary, and its
+        character n-grams' rows (dropped buckets left out); none for "", a label token or a dictionary-less
+        ``</s>`` (fastText gives those no input)."""
+        minn, maxn, dim = self.minn, self.maxn, self.dim
+        vocab = self._vocab
+        wid = np.fromiter(map(vocab.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        # n-grams: every word but "", </s> (in the dictionary it is its own row only; outside it, nothing) and
+        # label tokens (skipped by the line reader)
+        gram_of = [i for i, w in enumerate(words) if w and w != _EOS and not w.startswith(_LABEL)] if maxn > 0 else []
+        sums = np.zeros((len(words), dim))
+        cnt = np.zeros(len(words), dtype=np.int64)
+        if gram_of:
+            enc = [("<" + words[i] + ">").encode("utf-8") for i in gram_of]
+            buf = np.frombuffer(b"".join(enc), dtype=np.uint8)
+            lens = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
+            starts = np.flatnonzero((buf & 0xC0) != 0x80)  # UTF-8 character starts
+            word_of = np.repeat(np.arange(len(enc)), lens)[starts]
+            first = np.searchsorted(starts, np.cumsum(lens) - lens)  # each word's first character, in `starts`
+            nchars = np.diff(np.append(first, len(starts)))
+            local = np.arange(len(starts)) - first[word_of]
+            nc = len(starts)
+            clen = np.diff(np.append(starts, len(buf)))  # bytes per character
+            sbuf = buf.view(np.int8).astype(np.int32).astype(np.uint32)  # int8 sign extension, as fastText hashes
+            prime = np.uint32(16777619)
+            # FNV-1a runs byte by byte, so the hash of the n-gram starting at character k is the (n-1)-gram's hash
+            # carried on over character k+n-1's bytes: one pass per n over the characters, not one per byte offset
+            room = nchars[word_of] - local  # characters from k to the word's end
+            h = np.full(nc, 2166136261, dtype=np.uint32)
+            hashes = np.zeros((nc, maxn), dtype=np.uint32)
+            for n in range(1, maxn + 1):
+                live = np.flatnonzero(room >= n)
+                pos = live + (n - 1)
+                hl = (h[live] ^ sbuf[starts[pos]]) * prime
+                multi = np.flatnonzero(clen[pos] > 1)  # the rarer characters of several bytes
+                for extra in range(1, 4):
+                    multi = multi[clen[pos[multi]] > extra]
+                    if not len(multi):
+                        break
+                    hl[multi] = (hl[multi] ^ sbuf[starts[pos[multi]] + extra]) * prime
+                h[live] = hl
+                hashes[live, n - 1] = hl
+            lo = max(minn, 1)
+            ns = np.arange(lo, maxn + 1)
+            ok = ns[None, :] <= room[:, None]
+            if lo == 1:  # 1-grams at the word's first or last character (BOW/EOW alone) are never counted
+                ok &= ~((ns[None, :] == 1) & ((local[:, None] == 0) | (room[:, None] == 1)))
+            kk, nn = np.nonzero(ok)  # row-major: by start character, then length, as fastText orders them
+            b = (hashes[kk, nn + (lo - 1)] % np.uint32(self.bucket)).astype(np.int64)
+            rows = self.nwords + b if self._bucket_row is None else self._bucket_row[b]
+            keep = rows >= 0
+            rows, owner = rows[keep], np.asarray(gram_of, dtype=np.int64)[word_of[kk[keep]]]
+            if len(owner):  # n-grams come grouped by word: one reduceat over the groups
+                cut = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+                sums[owner[cut]] = np.add.reduceat(self._rows[rows], cut, axis=0, dtype=np.float64)
+                cnt[owner[cut]] = np.diff(np.append(cut, len(owner)))
+        known = np.flatnonzero(wid >= 0)
+        sums[known] += self._rows[wid[known]]
+        cnt[known] += 1
+        return sums, cnt
+
+    def _add_words(self, new: list[str]) -> None:
+        """Cache each new word's row sum (float32) and number of rows, while there is room."""
+        new = new[: max(0, _CACHE_LIMIT - len(self._index))]
+        for s in range(0, len(new), _BATCH):
+            part = new[s: s + _BATCH]
+            sums, cnt = self._word_sums(part)
+            base = len(self._index)
+            need = base + len(part)
+            if need > len(self._cnt):
+                cap = max(need, 2 * len(self._cnt))
+                self._vec = np.concatenate((self._vec, np.zeros((cap - len(self._vec), self.dim), np.float32)))
+                self._cnt = np.concatenate((self._cnt, np.zeros(cap - len(self._cnt), dtype=np.int64)))
+            self._vec[base:need] = sums
+            self._cnt[base:need] = cnt
+            self._index.update(zip(part, range(base, need)))
+
+    def _hidden(self, words: list[str]) -> tuple[np.ndarray, int]:
+        """The sum of the line's input rows and their number. Each word's vector is its float64 row sum stored as
+        float32, and the line's vectors are summed in word order, whether cached or not: the result never
+        depends on what the cache held."""
+        with self._lock:
+            index = self._index
+            try:
+                idx = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+            except KeyError:
+                self._add_words([w for w in dict.fromkeys(words) if w not in index])
+                try:
+                    idx = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+                except KeyError:  # the cache is full: the words it lacks are computed for this line
+                    pos = np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+                    miss = np.flatnonzero(pos < 0)
+                    rest = list(dict.fromkeys(words[i] for i in miss))
+                    sums, cnt = self._word_sums(rest)
+                    at = {w: i for i, w in enumerate(rest)}
+                    local = np.fromiter((at[words[i]] for i in miss), dtype=np.int64, count=len(miss))
+                    vecs = np.empty((len(words), self.dim), dtype=np.float32)
+                    hit = pos >= 0
+                    vecs[hit] = self._vec[pos[hit]]
+                    vecs[miss] = sums[local]
+                    return vecs.sum(axis=0, dtype=np.float64), int(self._cnt[pos[hit]].sum() + cnt[local].sum())
+            return self._vec[idx].sum(axis=0, dtype=np.float64), int(self._cnt[idx].sum())
+
+    # --- prediction ---
+    def predict(self, line: str) -> tuple[str, float] | None:
+        """Top label and probability for one line (no "\\n" in it), what ``model.f.predict(line + "\\n", 1, 0.0)``
+        returns; None where fastText returns no prediction."""
+        if _SEP.search(line):
+            line = _SEP.sub(" ", line)
+        # "" (between two separators) is in the cache as an empty word: no filtering pass
+        words = line.split(" ")
+        if _EOS in line and _EOS in words:  # fastText's getLine stops at the end-of-sentence word
+            words = words[: words.index(_EOS)]
+        words.append(_EOS)  # the line's "\n"
+        total, n = self._hidden(words)
+        if n == 0:
+            return None
+        f32 = np.float32
+        hidden = (total.astype(f32) * f32(1.0 / n)).astype(f32)
+        # DenseMatrix::dotRow: a float32 sum over the dimensions in order
+        w = self._inner
+        d = np.zeros(len(w), dtype=f32)
+        for j in range(self.dim):
+            d = (d + w[:, j] * hidden[j]).astype(f32)
+        # f = 1 / (1 + expf(-d)) (the division in double, stored as float); std_log(x) = log(float(x) + 1e-5)
+        e = np.exp(-d.astype(np.float64)).astype(f32)
+        f = (1.0 / (f32(1.0) + e).astype(np.float64)).astype(f32)
+        f64 = f.astype(np.float64)
+        log_right = np.log(f64 + 1e-5).astype(f32).tolist()
+        log_left = np.log((1.0 - f64).astype(f32).astype(np.float64) + 1e-5).astype(f32).tolist()
+        best, best_node = self._dfs(log_left, log_right)
+        if best_node < 0:
+            return None
+        return self.labels[best_node], min(float(f32(math.exp(best))), 1.0)
+
+    def _dfs(self, log_left: list[float], log_right: list[float]) -> tuple[float, int]:
+        """HierarchicalSoftmaxLoss::dfs with k = 1 and threshold 0: the same visiting order and pruning (a node
+        below the best leaf so far is not entered; an equal later leaf replaces it)."""
+        floor = float(np.float32(math.log(0.0 + 1e-5)))
+        osz, left, right = self._osz, self._left, self._right
+        best, best_node = -math.inf, -1
+        stack = [(2 * osz - 2, 0.0)]
+        pack = struct.Struct("<f")
+        while stack:
+            node, score = stack.pop()
+            if score < floor or (best_node >= 0 and score < best):
+                continue
+            if left[node] == -1:
+                best, best_node = score, node
+                continue
+            i = node - osz
+            # float32 sums, as fastText's `score + std_log(...)`; right pushed first so left is visited first
+            stack.append((right[node], pack.unpack(pack.pack(score + log_right[i]))[0]))
+            stack.append((left[node], pack.unpack(pack.pack(score + log_left[i]))[0]))
+        return best, best_node
+
+
+_MODELS: dict[str, FastLid | None] = {}
+_LOAD = threading.Lock()
+
+
+def load(path: str | Path) -> FastLid | None:
+    """The cached-vector predictor for the model at ``path``, once per process; None for a model it does not
+    cover (the caller uses the library then)."""
+    key = str(path)
+    with _LOAD:
+        if key not in _MODELS:
+            try:
+                _MODELS[key] = FastLid(path)
+            except (ValueError, struct.error, OSError, IndexError):
+                _MODELS[key] = None
+        return _MODELS[key]
