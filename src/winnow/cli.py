@@ -296,7 +296,8 @@ def cmd_mix(args) -> int:
     for name, m in out["mixture"].items():
         print(f"{name}: {m['tokens']:,} tokens ({m['share']:.1%}), {m['docs']:,} documents, "
               f"{m['full_repetitions']} full repetitions + {m['partial']:.1%}")
-    print(f"{out['tokens']:,} tokens in {len(out['outputs'])} files under {args.output}")
+    print(f"{out['tokens']:,} tokens in {len(out['outputs'])} files under {args.output} (each input document's "
+          "copies: selection/ and mixture.json there)")
     return 0
 
 

@@ -20,6 +20,12 @@ Resumable: the plan (inputs with sizes and document counts, seed, files, layout)
 file exists (each output's files are written under temporary names, the index first and the tokens file last), and
 a call with other arguments or changed inputs is refused. Outputs are independent tasks: they run on the inline,
 local or Ray executor (``executor.map``). Inputs and output must be on a local or shared file system (memory maps).
+
+``winnow mix`` (``mix``) is the same shuffle over several weighted sources, each repetition of a source one more
+input; beside its outputs it writes ``mixture.json`` (the realised mixture and every input document's fate, summed)
+and ``selection/<source>/<k>.npy`` (each document's number of copies). The ``mix`` stage type (``Mix``,
+``run_mix_stage``) runs it inside a pipeline over earlier stages', other run folders' or any tokenized files, and
+``mix_stage_stats`` makes its ledger entry in ``stats.json``.
 """
 
 from __future__ import annotations

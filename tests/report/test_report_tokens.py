@@ -83,6 +83,10 @@ def test_report_shows_tokens_and_the_realised_mixture_in_chromium(mix_run):
     # the kept documents are token ids without records: said, and not reported as a ledger disagreement
     text = " ".join(dom.text)
     assert "wrote their" in text and "as token ids" in text and "disagree" not in text
+    # the summary cards count from stats.json: pages read -> documents in the mix, and the tokens written
+    n_in = stats["stages"][0]["in"] + stats["stages"][1]["in"]
+    assert f"{n_in:,} → {stats['stages'][2]['kept']:,}" in text
+    assert f"{stats['stages'][2]['copies_out']:,} written with repetitions" in text and "tokenizer tokens" in text
 
 
 def test_a_run_without_a_tokenizer_has_no_tokens_section(demo_run):

@@ -93,6 +93,10 @@ def _header(s: Summary) -> str:
         ("whitespace tokens", f"{fmt_short(s.input.tokens)} → {fmt_short(s.kept.tokens)}",
          f"{pct(s.kept.tokens, s.input.tokens)} kept"),
         ("quarantined", fmt_int(s.quarantined), "records unreadable or failing a step"),
+    ]
+    if info.token_outputs:  # kept documents written as token ids have no records: the ledger's counts instead
+        cards = _token_cards(s, kept_word) + cards[3:]
+    cards += [
         ("run time", fmt_seconds(float(info.stats.get("seconds", 0) or 0)),
          f"{_plural(len(info.steps), 'step')}, {_plural(len(info.stages), 'stage')}"),
         ("ledger", "balanced" if balanced and not s.mismatches else "CHECK",
@@ -103,6 +107,25 @@ def _header(s: Summary) -> str:
     return (f'<header><h1>winnow run report <span class="muted">· {esc(run.get("name", ""))}</span></h1>'
             f'<nav>{nav}</nav></header><section id="summary"><div class="cards">{cards_html}</div>{mode}{ledger}'
             f'</section>')
+
+
+def _token_cards(s: Summary, kept_word: str) -> list[tuple[str, str, str]]:
+    """The documents and tokens cards of a run whose final outputs (some of them) are token ids, from stats.json:
+    documents read by the reading stages -> documents in the final outputs, and the tokenizer tokens written."""
+    info = s.info
+    by = {sd["name"]: sd for sd in info.stats.get("stages", [])}
+    reading = [st["name"] for st in info.stages if "reader" in st]
+    finals = list(info.terminal_kept) + list(info.token_outputs)
+    n_in = sum(by.get(n, {}).get("in", 0) for n in reading)
+    n_kept = sum(by.get(n, {}).get("kept", 0) for n in finals)
+    copies = sum(by.get(n, {}).get("copies_out", 0) for n in finals)
+    tokens = sum(by.get(n, {}).get("tokens_out", 0) for n in finals)
+    sub = f"{pct(n_kept, n_in)} {kept_word}" + (f"; {fmt_int(copies)} written with repetitions" if copies else "")
+    cards = [("documents", f"{fmt_int(n_in)} → {fmt_int(n_kept)}", sub + " (stats.json)")]
+    cards.append(("characters", "–", "the kept documents are token ids: see Tokens"))
+    cards.append(("tokenizer tokens", fmt_short(tokens) if tokens else "–",
+                  "in the final outputs, exact" if tokens else "no tokenize step"))
+    return cards
 
 
 def _step_title(s: Summary, i: int) -> str:
@@ -201,21 +224,21 @@ def _mixes(s: Summary) -> str:
             copies = ", ".join(f"{n}×: {fmt_int(c)}" for n, c in m.get("copies", {}).items())
             rows.append(f'<tr><td>{esc(name)}</td><td class=n>{esc(fmt_num(m["weight"]))} '
                         f'<span class="muted">({pct(m["share_asked"], 1)})</span></td>'
-                        f'<td class=n>{fmt_int(m["target_tokens"])}</td><td class=n>{fmt_int(m["tokens"])}</td>'
-                        f'<td class=n>{pct(m["share"], 1)}</td><td>{bar_cell(m["share"])}</td>'
-                        f'<td class=n>{fmt_int(m["source_tokens"])}</td>'
+                        f'<td class=n>{fmt_int(m["target_tokens"])}</td>'
+                        f'<td class=n>{fmt_int(m["tokens"])} <span class="muted">({pct(m["share"], 1)})</span>'
+                        f'{bar_cell(m["share"])}</td><td class=n>{fmt_int(m["source_tokens"])}</td>'
                         f'<td class=n>{m["full_repetitions"]} + {pct(m["partial"], 1)}</td>'
-                        f'<td class=n>{fmt_int(m["source_docs"])}</td><td class=n>{fmt_int(m["docs_selected"])}</td>'
-                        f'<td class=n>{fmt_int(m["docs_not_selected"])}</td><td class=n>{fmt_int(m["docs"])}</td>'
-                        f'<td class="small">{esc(copies)}</td></tr>')
+                        f'<td class=n>{fmt_int(m["docs_selected"])} of {fmt_int(m["source_docs"])} '
+                        f'<span class="muted">({fmt_int(m["docs_not_selected"])} not selected)</span></td>'
+                        f'<td class=n>{fmt_int(m["docs"])}<div class="muted small">{esc(copies)}</div></td></tr>')
         head = ("<tr><th>source</th><th class=n>weight asked</th><th class=n>tokens asked</th>"
-                "<th class=n>tokens realised</th><th class=n>share realised</th><th></th><th class=n>source tokens</th>"
-                "<th class=n>repetitions</th><th class=n>source docs</th><th class=n>selected</th>"
-                "<th class=n>not selected</th><th class=n>copies written</th><th>documents by copies</th></tr>")
+                "<th class=n>tokens realised (share)</th><th class=n>source tokens</th>"
+                "<th class=n>repetitions</th><th class=n>documents selected</th>"
+                "<th class=n>copies written</th></tr>")
         parts.append(f'<h3>stage {esc(sd["name"])} <span class="muted small">· {fmt_int(sd.get("tokens_out", 0))} '
                      f'tokens (asked {fmt_int(sd.get("tokens_asked", 0))}) · {fmt_int(sd.get("copies_out", 0))} '
                      f'documents written from {fmt_int(sd.get("kept", 0))} selected</span></h3>'
-                     f'<table class="grid">{head}{"".join(rows)}</table>')
+                     f'<div class="scroll"><table class="grid">{head}{"".join(rows)}</table></div>')
     if not parts:
         return ""
     return ('<section id="mix"><h2>Mix</h2><p class="lead">The training set each mix stage built: per source the '
@@ -524,6 +547,7 @@ nav a{margin-right:14px;color:#245d9c;text-decoration:none;font-size:13px}
 .card .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .card .v{font-size:18px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .card .s{font-size:12px;color:var(--muted)}
+.scroll{overflow-x:auto}
 .note{background:#eef5fb;border-left:3px solid #5b8fc7;padding:6px 10px;max-width:900px}
 .warn{background:#fdf0f0;border-left:3px solid #d1495b;padding:6px 10px}
 table.grid{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
