@@ -10,6 +10,7 @@ import collections
 import numpy as np
 import orjson
 import pytest
+import yaml
 
 from winnow.config import pipeline_from_dict
 from winnow import open_run
@@ -113,6 +114,18 @@ def test_sources_from_another_run_folder_and_from_files(tmp_path):
     assert got == want and acc["tokens_asked"] == 200_000
     assert all(s["target_tokens"] == 100_000 for s in acc["sources"].values())
     assert res.stats["stages"][0]["balanced"]
+    # another run's stage written with another tokenizer is refused: the same id would be another token
+    other = tmp_path / "other-tok"
+    raw_other = _pipeline(writer="nanogpt")
+    raw_other["stages"] = raw_other["stages"][1:2]
+    raw_other["stages"][0]["writer"] = {"type": "nanogpt", "tokenizer": "tiktoken:gpt2", "eos": ""}
+    (other).mkdir()
+    (other / "config.resolved.yaml").write_text(yaml.safe_dump(raw_other))  # its config is what is compared
+    pipe_tok = {**pipe, "stages": [{"name": "train", "mix": {"sources": {
+        "crawl": {"weight": 1, "run": str(first), "stage": "web"},
+        "other": {"weight": 1, "run": str(other), "stage": "short"}}}}]}
+    with pytest.raises(ConfigError, match="different tokenizers"):
+        run_pipeline(pipeline_from_dict(pipe_tok), tmp_path / "fourth", "inline", log=False, report=False)
     # a source folder that is not there is named before anything is written
     pipe["stages"][0]["mix"]["sources"]["crawl"]["run"] = str(tmp_path / "nowhere")
     with pytest.raises(ConfigError, match="crawl.*not a winnow run folder"):
@@ -132,6 +145,8 @@ def test_sources_from_another_run_folder_and_from_files(tmp_path):
     (lambda p: p["stages"][1].update(writer={"type": "nanogpt"}), "different layouts"),
     (lambda p: p["stages"].append({"name": "after", "from": "train"}), "a mix stage, which writes token ids"),
     (lambda p: p.update(on_drop="annotate"), "would mix the documents that failed a check"),
+    (lambda p: p["stages"][1].update(writer={"type": "megatron", "tokenizer": "tiktoken:cl100k_base"}),
+     "different tokenizers"),
 ])
 def test_the_config_is_checked_before_anything_runs(change, message):
     raw = _pipeline()
@@ -141,8 +156,6 @@ def test_the_config_is_checked_before_anything_runs(change, message):
 
 
 def test_validate_warns_about_mix_sources_that_are_not_there(tmp_path, capsys):
-    import yaml
-
     raw = _pipeline(mix={"sources": {"web": 1, "old": {"weight": 1, "run": str(tmp_path / "gone"), "stage": "main"},
                                      "tok": {"weight": 1, "paths": str(tmp_path / "none" / "*.bin")}}})
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))

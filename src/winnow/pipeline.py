@@ -154,6 +154,12 @@ class Pipeline:
         if len(set(layouts.values())) > 1:
             raise ConfigError(f"stage {st.name!r} mixes stages written in different layouts {layouts}: give them "
                               "one tokenized writer")
+        from .shuffle_merge import same_tokenizer
+
+        toks = {n: s.writer.tokenizer for n in layouts for s in self.stages if s.name == n}
+        if not same_tokenizer(list(toks.values())):
+            raise ConfigError(f"stage {st.name!r} mixes stages tokenized with different tokenizers {toks}: their ids "
+                              "mean different things")
 
     def to_dict(self) -> dict[str, Any]:
         from .config import component_to_dict

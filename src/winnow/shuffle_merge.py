@@ -485,6 +485,35 @@ class Mix:
         return out
 
 
+def _tokenizer_key(spec: str) -> str:
+    # the same local file named two ways (tokenizer.json, ./tokenizer.json) is one tokenizer
+    local = spec[len("tiktoken:"):] if spec.startswith("tiktoken:") else spec
+    if "://" not in local and os.path.exists(local):
+        return ("tiktoken:" if spec.startswith("tiktoken:") else "") + os.path.realpath(local)
+    return spec
+
+
+def same_tokenizer(specs: list[str]) -> bool:
+    """Whether tokenized writers' ``tokenizer`` settings name one tokenizer (ids from two tokenizers must never be
+    mixed: the same id is another token)."""
+    return len({_tokenizer_key(s) for s in specs}) <= 1
+
+
+def _other_run_tokenizer(run: str, stage: str) -> str | None:
+    """The tokenizer another run folder's stage wrote its token ids with, from its config.resolved.yaml."""
+    import yaml
+
+    try:
+        cfg = yaml.safe_load((Path(run).expanduser() / "config.resolved.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    for st in cfg.get("stages") or []:
+        if isinstance(st, dict) and st.get("name") == stage:
+            writer = st.get("writer") or {}
+            return writer.get("tokenizer") if writer.get("type") in FORMATS else None
+    return None
+
+
 def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool = True) -> dict[str, Any] | None:
     """Run (or resume, or skip when finished) a pipeline's mix stage into ``run_dir/kept/<stage>``; its completion
     marker ``done/<stage>/mix`` is written last."""
@@ -501,6 +530,14 @@ def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool 
     spec: Mix = stage.mix
     exts = {st.name: [st.writer.extension] for st in pipe.stages if getattr(st.writer, "tokenized", False)}
     exts.update({st.name: [".bin", ".ds"] for st in pipe.stages if st.mix is not None})  # a mix of a mix
+    # this run's stages are checked by validation; another run's stage says in its config what it was written with
+    toks = {s.name: st.writer.tokenizer for s in spec.source_list() for st in pipe.stages
+            if s.run is None and s.paths is None and st.name == s.stage and getattr(st.writer, "tokenized", False)}
+    toks.update({s.name: t for s in spec.source_list() if s.run is not None
+                 and (t := _other_run_tokenizer(s.run, s.stage)) is not None})  # type: ignore[arg-type]
+    if not same_tokenizer(list(toks.values())):
+        raise ConfigError(f"stage {stage.name}: its sources were tokenized with different tokenizers {toks}: their "
+                          "ids mean different things")
     sources = spec.resolve(Path(run_dir), exts)
     weights = {s.name: s.weight for s in spec.source_list()}
     t0, c0 = time.perf_counter(), time.process_time()
