@@ -19,6 +19,8 @@ from winnow.errors import ConfigError, WinnowError
 from winnow.io.tokenized import read_tokenized
 from winnow.run import format_stats, run_pipeline
 
+from tests.conftest import sample_docs
+
 CRAWL = "samples://crawl/part-0.jsonl.zst"
 
 
@@ -57,7 +59,7 @@ def _expected_from_selection(folder, fmt="megatron"):
     return acc, want
 
 
-def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_path):
+def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_path, capsys):
     run_dir = tmp_path / "run"
     res = run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
     out = run_dir / "kept" / "train"
@@ -84,6 +86,9 @@ def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_
     assert "| train (token ids, " in (run_dir / "kept" / "README.md").read_text()
     dropped = next(open_run(run_dir).rejected("web"))
     assert main(["explain", str(run_dir), dropped.id]) == 0
+    kept_id = next(d.id for d in sample_docs(78) if len(d.text) >= 2000)  # part-0: what web read
+    assert main(["explain", str(run_dir), kept_id]) == 1  # kept as token ids: not findable, and it says why
+    assert "wrote their kept documents as token ids" in capsys.readouterr().err
     clean = _outputs(out)
     # resume: a finished mix is skipped; one that died after writing some files finishes with the same bytes
     run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)

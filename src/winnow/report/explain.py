@@ -163,8 +163,13 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
               f"ids in {run_dir}; give more of it: {printable(', '.join(candidates[:10]))}", file=sys.stderr)
         return 1
     if not recs:
+        tokens = ""
+        if info.token_stages:  # their kept documents are token ids, which carry no id to find
+            tokens = (f"; stage(s) {', '.join(info.token_stages)} wrote their kept documents as token ids, without "
+                      "ids, so a document they kept cannot be found here")
         print(f"winnow: no document with id, URL or id prefix {printable(repr(query))} in {run_dir} (searched "
-              f"kept/, rejected/ and quarantine/; a record the reader could not parse has no id)", file=sys.stderr)
+              f"kept/, rejected/ and quarantine/; a record the reader could not parse has no id{tokens})",
+              file=sys.stderr)
         return 1
     ids = sorted({_doc_id(r) for r in recs})
     doc_id = ids[0]
