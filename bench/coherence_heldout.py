@@ -670,6 +670,36 @@ def report(res, cpu, turku, tnames, args, commit, elapsed):
             p(f"| {lang} | {c['lines']} | {pct(nn, c['lines'])} | {tp / max(1, tp + fp):.2f} | {tp / max(1, nn):.2f} | "
               + " | ".join(cells) + " |")
         p("")
+    # Against issue 18's targets (spun and block pages >= 95% flagged with <= 2% of untouched pages flagged;
+    # inserted sentences >= 80% removed, host sentences >= 95% kept, <= 2% of untouched sentences removed;
+    # Turku noise lines P >= 0.80, R >= 0.60).
+    checks = []
+
+    def share(rs, key):
+        return sum(r[key] for r in rs) / max(1, len(rs))
+    spun = by["spun_rel"] + by["spun_unrel"]
+    block = by["block_rel"] + by["block_unrel"]
+    checks.append(("spun flagged >= 95%", share(spun, "flagged"), share(spun, "flagged") >= 0.95))
+    checks.append(("block flagged >= 95%", share(block, "flagged"), share(block, "flagged") >= 0.95))
+    checks.append(("untouched flagged <= 2%", share(unt, "flagged"), share(unt, "flagged") <= 0.02))
+    if ins:
+        t = sum(r["ins"][k][0] for r in ins for k in ("foreign", "chrome"))
+        v = sum(r["ins"][k][1] for r in ins for k in ("foreign", "chrome")) / max(1, t)
+        checks.append(("inserted removed >= 80%", v, v >= 0.8))
+        v = 1 - sum(r["host"][1] for r in ins) / max(1, sum(r["host"][0] for r in ins))
+        checks.append(("host kept >= 95%", v, v >= 0.95))
+    if unt:
+        v = sum(r["sent"][1] for r in unt) / max(1, sum(r["sent"][0] for r in unt))
+        checks.append(("untouched sentences removed <= 2%", v, v <= 0.02))
+    if turku:
+        c = turku[-1][1]
+        pv, rv = c["tp"] / max(1, c["tp"] + c["fp"]), c["tp"] / max(1, c["noise"])
+        checks.append(("Turku noise P >= 0.80", pv, pv >= 0.8))
+        checks.append(("Turku noise R >= 0.60", rv, rv >= 0.6))
+    p("Against issue 18's targets (offtopic_sentences for removals): " + "; ".join(
+        f"{name}: {v:.1%} {'PASS' if ok else 'FAIL'}" if "Turku" not in name else f"{name}: {v:.2f} {'PASS' if ok else 'FAIL'}"
+        for name, v, ok in checks))
+    p("")
     coh = cpu["offtopic_sentences"] + cpu["stitched_document"]
     kb = sum(r["chars"] for r in res) / max(1, len(res)) / 1000
     p(f"CPU: offtopic_sentences + stitched_document {coh:.1f} s for {len(res)} pages (mean {kb:.1f} KB) = "
