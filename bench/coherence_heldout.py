@@ -269,7 +269,8 @@ def chrome_line(vocab: dict, lang: str, rng: random.Random) -> str:
         "q": f"{rng.randint(2, 150)}.99", "a": 1, "b": rng.choice([12, 20, 24, 36]),
         "sku": f"{rng.choice('ABKMXZ')}{rng.randint(10000, 99999)}-{rng.randint(10, 99)}",
         "user": rng.choice(fill["user"]), "user2": rng.choice(fill["user"]), "brand": rng.choice(fill["brand"]),
-        "date": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{y}", "time": f"{rng.randint(0, 23)}:{rng.randint(0, 59):02d}",
+        "date": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{y}",
+        "time": f"{rng.randint(0, 23)}:{rng.randint(0, 59):02d}",
         "year": y, "cat": rng.choice(cats), "sub": rng.choice(cats),
     }
     return t.format(**vals)
@@ -327,7 +328,8 @@ def citation(pool, rng):
     journal = rng.choice(["Journal of Applied Studies", "Review of Regional History", "Annals of Practice",
                           "Quarterly Bulletin"])
     v, p1 = rng.randint(3, 60), rng.randint(1, 400)
-    return f"{surname}, {rng.choice('ABCDJKLMR')}. ({rng.randint(1961, 2023)}). {title}. {journal}, {v}({rng.randint(1, 4)}), {p1}–{p1 + rng.randint(5, 30)}."
+    head = f"{surname}, {rng.choice('ABCDJKLMR')}. ({rng.randint(1961, 2023)}). {title}."
+    return f"{head} {journal}, {v}({rng.randint(1, 4)}), {p1}–{p1 + rng.randint(5, 30)}."
 
 
 def recipe_block(pool, vocab, rng, rel):
@@ -343,7 +345,8 @@ def recipe_block(pool, vocab, rng, rel):
         side = [(" ".join(rng.choice(pool).sents[0].split()[:12]), None) for _ in range(rng.randint(3, 7))]
         blocks.insert(rng.randrange(1, len(blocks) + 1), side)
     if rng.random() < 0.25:
-        blocks.insert(rng.randrange(1, len(blocks) + 1), [(citation(pool, rng), None) for _ in range(rng.randint(3, 6))])
+        at = rng.randrange(1, len(blocks) + 1)
+        blocks.insert(at, [(citation(pool, rng), None) for _ in range(rng.randint(3, 6))])
     items = [x for b in blocks for x in b]
     for _ in range(rng.randint(0, 3)):
         items.insert(rng.randrange(len(items) + 1), (chrome_line(vocab, seed.lang, rng), "chrome"))
@@ -586,6 +589,9 @@ def report(res, cpu, turku, tnames, args, commit, elapsed):
     cut = sorted(neg_scores)[max(0, math.ceil(0.98 * len(neg_scores)) - 1)] if neg_scores else 1.0
     p(f"### Run {datetime.datetime.now():%Y-%m-%d %H:%M} on commit {commit} (seed {args.seed}, {args.per_recipe} per recipe)")
     p("")
+    if args.note:
+        p(args.note)
+        p("")
     p("Flagged = `stitched_document` drops (default threshold 0.5); AUC = its score against the untouched pages; "
       "caught@2% = share scoring above the untouched pages' 98th percentile "
       f"({cut:.3f}) (what a threshold with <= 2% untouched flagged would catch).")
@@ -652,10 +658,15 @@ def report(res, cpu, turku, tnames, args, commit, elapsed):
           + f"; Gopher's stop-word rule is English-only) | | {pct(sum(why.values()), len(unt))} |")
     p("")
     if ins:
-        p("Inserted removed / host kept per language (intruded, `offtopic_sentences`): " + ", ".join(
-            f"{lg} {pct(sum(r['ins'][k][1] for r in ins if r['lang'] == lg for k in ('foreign', 'chrome')), sum(r['ins'][k][0] for r in ins if r['lang'] == lg for k in ('foreign', 'chrome')))}"
-            f" / {pct(sum(r['host'][0] - r['host'][1] for r in ins if r['lang'] == lg), sum(r['host'][0] for r in ins if r['lang'] == lg))}"
-            for lg in langs if any(r['lang'] == lg for r in ins)))
+        cells = []
+        for lg in langs:
+            rs = [r for r in ins if r["lang"] == lg]
+            if rs:
+                got = sum(r["ins"][k][1] for r in rs for k in ("foreign", "chrome"))
+                n_in = sum(r["ins"][k][0] for r in rs for k in ("foreign", "chrome"))
+                n_host = sum(r["host"][0] for r in rs)
+                cells.append(f"{lg} {pct(got, n_in)} / {pct(n_host - sum(r['host'][1] for r in rs), n_host)}")
+        p("Inserted removed / host kept per language (intruded, `offtopic_sentences`): " + ", ".join(cells))
         p("")
     if turku:
         p("Turku line-quality dev split (human labels, noise = 0), local cleaning steps of the default pipeline "
@@ -730,6 +741,7 @@ def main(argv=None):
     ap.add_argument("--chrome", default=None, help="JSON file of chrome templates instead of the built-in ones")
     ap.add_argument("--dump-chrome", action="store_true", help="print the built-in chrome vocabulary and stop")
     ap.add_argument("--no-turku", action="store_true")
+    ap.add_argument("--note", default=None, help="a line written under the run's heading")
     ap.add_argument("--append", default=None, help="append the run's section to this markdown file")
     args = ap.parse_args(argv)
     vocab = load_chrome(args.chrome)
