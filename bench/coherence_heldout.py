@@ -721,16 +721,19 @@ def report(res, cpu, turku, tnames, args, commit, elapsed):
 
 
 def describe(where: str) -> str:
-    """HEAD of the checkout measured, the last commit that changed src/, and whether src/ has local changes."""
+    """The main commit the checkout is based on (a checkout of this script's branch adds only bench files), the last
+    commit that changed src/, and whether src/ has local changes."""
     def git(*a):
         try:
             return subprocess.run(["git", *a], capture_output=True, text=True, cwd=where).stdout.strip()
         except OSError:
             return "?"
-    head = git("log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M")
+    base = git("merge-base", "HEAD", "main") or "HEAD"
+    head = "main " + git("log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M", base)
     src = git("log", "-1", "--format=%h", "--", "../src")
     dirty = " + uncommitted changes in src/" if git("status", "--porcelain", "--", "../src") else ""
-    return f"{head}, last change to src/ {src}{dirty}"
+    coh = git("log", "-1", "--format=%h", "--", "../src/winnow/steps/coherence.py", "../src/winnow/data/coherence")
+    return f"{head}, last change to src/ {src}, to the coherence step or its models {coh}{dirty}"
 
 
 def main(argv=None):
