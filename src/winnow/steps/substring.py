@@ -29,6 +29,11 @@ Passes (a ``CorpusStep``):
 3. apply: each removal is an ``Edit`` with reason ``repeated_substring`` and the span's count as its score; a
    document left with fewer than ``min_words`` words is dropped (``too_short_after_dedup``).
 
+Against a reference index (``against``): the merge phase also writes this run's distinct windows with their counts
+(``w/``), and a later run's merge reads them as partitions that come before its own: a window the reference holds
+is covered in every occurrence here (edit reason ``substring_in_reference``), and counts add up as in one run over
+both corpora. No suffix array is built over the reference, and its documents are never read.
+
 The partitions' suffix arrays are exact; across partitions windows are compared by their 128-bit fingerprint
 (polynomial hashes of the token hashes under two bases), so results do not depend on the partitioning (tested).
 """
