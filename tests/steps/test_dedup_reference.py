@@ -384,3 +384,37 @@ def test_semantic_index_with_another_encoder_setting_is_refused_naming_both(tmp_
                                          r", this step has \{'encoder': 'hashing/1', 'max_chunks': 4, "
                                          r"'max_tokens': 256\}"):
         SemanticDedup(model="hashing", against=[str(tmp_path / "A")]).validate()
+
+
+@pytest.mark.parametrize("name", ["substring_dedup", "semantic_dedup"])
+def test_a_reduce_against_a_reference_resumes_at_the_phase_it_was_in(tmp_path, real_docs, monkeypatch, name):
+    from winnow.document import Document
+    from winnow.steps import semantic, substring
+
+    from tests.helpers import collect_and_reduce
+
+    if name == "substring_dedup":
+        a, b = _substring_crawls(real_docs)
+        make, mod, fn, done = (lambda **kw: substring.SubstringDedup(min_words=5, **kw)), substring, \
+            "run_mark_task", "merge.done"
+    else:
+        a, b = _semantic_crawls(real_docs)
+        make, mod, fn, done = (lambda **kw: semantic.SemanticDedup(model="hashing", threshold=0.9, **kw)), \
+            semantic, "run_semantic_cluster_task", "assign.done"
+    write_jsonl(tmp_path / "a" / "a.jsonl", a)
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), make()), tmp_path / "A", InlineExecutor(), log=False)
+    _only_the_index_stays(tmp_path / "A", tmp_path / "a")
+    docs = [Document(r["id"], r["text"]) for r in b]
+    fresh = collect_and_reduce(make(against=[str(tmp_path / "A")]), docs, tmp_path / "fresh")
+    assert b'"' + str(tmp_path / "A").encode() + b'"' in fresh  # decisions name the reference
+    real = getattr(mod, fn)
+
+    def killed(task):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(mod, fn, killed)
+    with pytest.raises(KeyboardInterrupt):
+        collect_and_reduce(make(against=[str(tmp_path / "A")]), docs, tmp_path / "resumed")
+    assert (tmp_path / "resumed" / done).exists()
+    monkeypatch.setattr(mod, fn, real)
+    assert collect_and_reduce(make(against=[str(tmp_path / "A")]), docs, tmp_path / "resumed") == fresh
