@@ -418,3 +418,31 @@ def test_a_reduce_against_a_reference_resumes_at_the_phase_it_was_in(tmp_path, r
     assert (tmp_path / "resumed" / done).exists()
     monkeypatch.setattr(mod, fn, real)
     assert collect_and_reduce(make(against=[str(tmp_path / "A")]), docs, tmp_path / "resumed") == fresh
+
+
+def test_semantic_reference_embeddings_may_be_float16(tmp_path, real_docs):
+    """docs/dedup.md: an index's embeddings may be stored as float16 (half the size); they are read as float32."""
+    import numpy as np
+
+    from winnow.steps.semantic import SemanticDedup
+
+    a, b = _semantic_crawls(real_docs)
+    write_jsonl(tmp_path / "a" / "a.jsonl", a)
+    write_jsonl(tmp_path / "b" / "b.jsonl", b)
+    make = (lambda **kw: SemanticDedup(model="hashing", threshold=0.9, cluster_size=1000, **kw))
+    run_pipeline(_pipe(str(tmp_path / "a" / "*.jsonl"), make()), tmp_path / "A", InlineExecutor(), log=False)
+    index = _only_the_index_stays(tmp_path / "A", tmp_path / "a")
+    run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), make(against=[str(index)])), tmp_path / "B32",
+                 InlineExecutor(), log=False)
+    for f in (index / "c").glob("*.emb.npy"):
+        e = np.load(f)
+        assert e.dtype == np.float32
+        np.save(f, e.astype(np.float16))
+    run_pipeline(_pipe(str(tmp_path / "b" / "*.jsonl"), make(against=[str(index)])), tmp_path / "B16",
+                 InlineExecutor(), log=False)
+    r32, r16 = _records(tmp_path / "B32", "rejected"), _records(tmp_path / "B16", "rejected")
+    by_ref = {i for i, r in r32.items() if r["drop"]["reason"] == "duplicate_in_reference"}
+    assert len(by_ref) >= 11 and by_ref == {i for i, r in r16.items() if r["drop"]["reason"] == "duplicate_in_reference"}
+    for i in by_ref:
+        assert r16[i]["attributes"]["semantic_dedup.kept_id"] == r32[i]["attributes"]["semantic_dedup.kept_id"]
+        assert abs(r16[i]["drop"]["value"] - r32[i]["drop"]["value"]) < 2e-3
