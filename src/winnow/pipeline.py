@@ -584,21 +584,29 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 "stage": stage.name, "pass": ps.index, "source": str(task.key),
                 "location": f"document {doc.id!s:.200}", "reason": why, "step": step, "message": msg}, doc))
 
-        def write_or_quarantine(handle, doc: Document) -> bool:
-            """Write one document; one the writer cannot encode (a value a step or a user function left that JSON or
-            Parquet cannot hold) is quarantined alone instead of failing the shard. The handles encode everything
-            before writing a byte, so a refused document leaves no partial line behind."""
-            nonlocal n_quar
+        _unencoded = object()
+
+        def write_or_quarantine(handle, doc: Document, encoded: Any = _unencoded) -> bool:
+            """Write one document (or what ``handle.encode`` made of it); one the writer cannot encode (a value a
+            step or a user function left that JSON or Parquet cannot hold) is quarantined alone instead of failing
+            the shard. The handles encode everything before writing a byte, so a refused document leaves no partial
+            line behind."""
             try:
-                handle.write(doc)
+                if encoded is _unencoded:
+                    encoded = handle.encode(doc)
+                handle.write_encoded(encoded)
                 return True
             except Exception as exc:
-                n_quar += 1
-                tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                where = "rejects" if handle is rej_w else "writer"
-                quarantine_doc(doc, "write_error", None, f"the {where} could not encode document {doc.id}: {tb}")
-                position.at(-1)
+                write_failed(handle, doc, exc)
                 return False
+
+        def write_failed(handle, doc: Document, exc: Exception) -> None:
+            nonlocal n_quar
+            n_quar += 1
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            where = "rejects" if handle is rej_w else "writer"
+            quarantine_doc(doc, "write_error", None, f"the {where} could not encode document {doc.id}: {tb}")
+            position.at(-1)
 
         # A step that scores documents in batches (batching() > 0: the embedding classifier) gets them in windows
         # of that many; the steps around it still run one document at a time. With no such step the window is one
@@ -720,7 +728,15 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 n_rej += 1
                 position.at(-1)
                 return
+            encoded = _unencoded
             if collector is not None:
+                # encoded before it is collected: a document its pass file cannot hold must not be collected (the
+                # apply pass reads that file and must see exactly the documents collected, in order)
+                try:
+                    encoded = kept_w.encode(doc)
+                except Exception as exc:
+                    write_failed(kept_w, doc, exc)
+                    return
                 c0 = process_time()
                 t0 = time.perf_counter()
                 try:
@@ -741,7 +757,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 collect_stats.docs_out += 1
                 collect_stats.chars_out += len(doc.text)
                 collect_stats.would_keep += e.alive
-            if not write_or_quarantine(kept_w, doc):
+            if not write_or_quarantine(kept_w, doc, encoded):
                 return
             n_kept += 1
             n_would_keep += e.alive

@@ -57,3 +57,27 @@ def test_an_unencodable_document_is_quarantined_alone(tmp_path, kind):
     assert all(d.attributes["function.ok"] == int(d.id[1:]) for d in run.kept())  # side files still in step
     assert {d.id for d in run.rejected()} == rej
     assert run.counts["s1"] == {"in": 60, "kept": len(kept), "rejected": len(rej), "quarantined": len(bad)}
+
+
+def _tag_one(doc):
+    return {"bad": {1}} if doc.id == "d3" else {"ok": 1}
+
+
+def test_an_unencodable_document_before_a_corpus_step_is_quarantined_alone(tmp_path):
+    # The corpus step collects a document before the pass writes it; a document its pass file cannot hold must not
+    # be collected, or the apply pass (which reads the pass file) finds every later document out of step with what
+    # was collected and quarantines the rest of the shard.
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(orjson.dumps({"id": f"d{i}", "text": f"text number {i // 2}"}) + b"\n" for i in range(20)))
+    from winnow.steps.dedup import ExactDedup
+
+    pipe = Pipeline(stages=[Stage("s1", reader=JsonlReader(paths=str(src)),
+                                  steps=[FunctionStep(function=_tag_one), ExactDedup()])])
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    run = open_run(tmp_path / "run")
+    quar = list(run.quarantined())
+    assert [(q["location"].split()[-1], q["reason"]) for q in quar] == [("d3", "write_error")]
+    # pairs of equal texts: the first of each kept, d2 (d3 never collected) too
+    assert [d.id for d in run.kept()] == [f"d{i}" for i in range(0, 20, 2)]
+    assert sorted(d.id for d in run.rejected()) == sorted(f"d{i}" for i in range(1, 20, 2) if i != 3)
+    assert run.counts["s1"] == {"in": 20, "kept": 10, "rejected": 9, "quarantined": 1}

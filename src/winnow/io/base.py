@@ -597,6 +597,16 @@ class WriterHandle:
     def write(self, doc: Document) -> None:
         raise NotImplementedError
 
+    def encode(self, doc: Document) -> Any:
+        """The document as this handle will write it, nothing written yet: raises for a value it cannot hold. The
+        runner encodes before a corpus step collects a document, so a document that cannot be written is never
+        collected. A handle that encodes only at write time returns the document (write_encoded then writes it)."""
+        return doc
+
+    def write_encoded(self, encoded: Any) -> None:
+        """Write what ``encode`` returned."""
+        self.write(encoded)
+
     def close(self) -> None:
         raise NotImplementedError
 

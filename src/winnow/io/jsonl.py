@@ -178,6 +178,9 @@ class _JsonlHandle(WriterHandle):
         self._fmt = fmt
 
     def write(self, doc: Document) -> None:
+        self.write_encoded(self.encode(doc))
+
+    def encode(self, doc: Document) -> tuple[bytes, bytes | None]:
         # Everything is encoded before a byte is written: a value JSON cannot hold raises here with both files
         # untouched, so the runner can quarantine that document and the files stay line-aligned.
         if self._fmt != "winnow":
@@ -186,7 +189,10 @@ class _JsonlHandle(WriterHandle):
             line = doc.to_json()
         else:
             line = orjson.dumps(select(doc, self._pairs, self._side is not None), option=orjson.OPT_SERIALIZE_NUMPY)
-        side = self._side.encode(doc) if self._side is not None else None
+        return line, (self._side.encode(doc) if self._side is not None else None)
+
+    def write_encoded(self, encoded: tuple[bytes, bytes | None]) -> None:
+        line, side = encoded
         self._f.write(line)
         self._f.write(b"\n")
         if side is not None:
