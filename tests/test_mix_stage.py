@@ -188,3 +188,16 @@ def test_token_files_and_mix_records_are_not_document_records(tmp_path):
         (folder / name).write_bytes(b'{"id": "x", "text": "not a document"}\n')
     (folder / "selection").mkdir()
     assert [p.name for p in record_files(folder)] == ["00000.jsonl.zst"]
+
+
+def test_a_mix_with_other_arguments_leaves_a_finished_mix_as_it_was(tmp_path):
+    from winnow.shuffle_merge import mix
+
+    run_pipeline(pipeline_from_dict(_pipeline()), tmp_path / "run", "inline", log=False, report=False)
+    out = tmp_path / "run" / "kept" / "train"
+    before = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    sources = {"web": [str(tmp_path / "run" / "kept" / "web" / "*.bin")],
+               "short": [str(tmp_path / "run" / "kept" / "short" / "*.bin")]}
+    with pytest.raises(ConfigError, match="records another shuffle-merge"):
+        mix(sources, {"web": 1, "short": 1}, str(out), files=2, seed=1, executor="inline")  # other weights
+    assert {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

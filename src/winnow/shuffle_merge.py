@@ -111,8 +111,10 @@ class _OutputTask:
                 raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
                                   f"{inp['docs']})")
             here = assignments(seed, k, inp["docs"], files) == j
-            if "budget" in inp:  # a mix's partial repetition: only its sample of the documents
-                here &= partial_mask(tf.bounds, inp["budget"], seed, k)
+            if "budget" in inp:  # a mix's partial repetition: only its sample of the documents, which the driver
+                # drew once and recorded as each document's copies (one more than the whole repetitions when sampled):
+                # reading it is a byte per document, where drawing it again costs ~90 ns per document in every task
+                here &= np.load(Path(self.output) / inp["selection"], mmap_mode="r") > inp["rep"]
             idx = np.flatnonzero(here)
             picks_in.append(np.full(len(idx), k, dtype=np.int32))
             starts.append(tf.bounds[idx])
@@ -182,16 +184,20 @@ def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt
     return _execute(plan, Path(output), executor, workers)
 
 
-def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None,
-             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def _check_plan(plan: dict[str, Any], out: Path) -> None:
+    """Refuses an output folder holding another shuffle-merge's plan (resuming it would mix two runs' files)."""
     out.mkdir(parents=True, exist_ok=True)
     plan_path = out / PLAN_NAME
-    if plan_path.exists():
-        old = orjson.loads(plan_path.read_bytes())
-        if old.get("plan") != plan:
-            raise ConfigError(f"{plan_path} records another shuffle-merge (other inputs, input sizes, seed, files or "
-                              "layout): use a new output folder, or the same arguments to resume")
-    else:
+    if plan_path.exists() and orjson.loads(plan_path.read_bytes()).get("plan") != plan:
+        raise ConfigError(f"{plan_path} records another shuffle-merge (other inputs, input sizes, seed, files or "
+                          "layout): use a new output folder, or the same arguments to resume")
+
+
+def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None,
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    _check_plan(plan, out)
+    plan_path = out / PLAN_NAME
+    if not plan_path.exists():
         with atomic_path(plan_path) as tmp:
             tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
     from .executors import Executor, make_executor
@@ -260,27 +266,27 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     wsum = sum(weights.values())
     inputs: list[dict[str, Any]] = []
     mixture: dict[str, Any] = {}
-    # source -> per input file: (whole repetitions, (plan input index, budget) of its partial one or None); the
-    # per-document counts are rebuilt from it one file at a time when they are written, so the driver never holds
-    # a byte per corpus document
-    selection: dict[str, list[tuple[int, tuple[int, int] | None]]] = {}
+    # source -> per input file: (whole repetitions, the partial repetition's sample as packed bits or None): a bit
+    # per document of a partially repeated source until the records are written, not a byte per corpus document
+    selection: dict[str, list[tuple[int, np.ndarray | None]]] = {}
     for name, li in listed.items():
         target = round(total * weights[name] / wsum)
         full, rest = divmod(target, have[name])
         got_docs = got_tokens = 0
-        partial: dict[int, tuple[int, int]] = {}
+        partial: dict[int, np.ndarray] = {}
         for rep in range(full + (1 if rest else 0)):
             for fi, inp in enumerate(li):
                 v = {**inp, "source": name, "rep": rep}
                 if rep == full:  # the partial repetition: this file's share of the remainder
                     v["budget"] = rest * inp["tokens"] // have[name]
+                    v["selection"] = _selection_name(name, fi)
                     k = len(inputs)
                     tf = read_tokenized(inp["path"], fmt)
                     mask = partial_mask(tf.bounds, v["budget"], seed, k)
-                    partial[fi] = (k, v["budget"])
+                    partial[fi] = np.packbits(mask)
                     v["take_docs"] = int(mask.sum())
                     v["take_tokens"] = int(np.diff(tf.bounds)[mask].sum())
-                    del tf
+                    del tf, mask
                 got_docs += v.get("take_docs", v["docs"])
                 got_tokens += v.get("take_tokens", v["tokens"])
                 inputs.append(v)
@@ -292,51 +298,59 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     for m in mixture.values():
         m["share"] = round(m["tokens"] / realised, 6)
     plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": inputs}
+    _check_plan(plan, Path(output))  # before any record is written: another mix's folder stays as it was
+    copies = _write_selection(Path(output), listed, selection)
     summary = _execute(plan, Path(output), executor, workers, {"mixture": mixture})
-    summary["accounting"] = _write_selection(Path(output), plan, listed, selection, mixture, total, wsum)
+    summary["accounting"] = _write_mixture(Path(output), plan, listed, copies, mixture, total, wsum)
     return summary
+
+
+def _selection_name(source: str, fi: int) -> str:
+    return f"selection/{source}/{fi:05d}.npy"
 
 
 MIXTURE_NAME = "mixture.json"
 
 
-def _copies(path: str, fmt: str, full: int, partial: tuple[int, int] | None, seed: int) -> np.ndarray:
-    """How many copies of each document of one input file a mix takes: ``full`` for every one, plus one for those
-    its partial repetition (plan input ``k`` with ``budget`` tokens) samples, exactly as the output tasks do."""
-    tf = read_tokenized(path, fmt)
-    dtype = np.uint8 if full < 255 else np.uint16 if full < 65535 else np.uint32
-    sel = np.full(len(tf), full, dtype=dtype)
-    if partial is not None:
-        sel += partial_mask(tf.bounds, partial[1], seed, partial[0]).astype(dtype)
-    return sel
-
-
-def _write_selection(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[str, Any]]],
-                     selection: dict[str, list[tuple[int, tuple[int, int] | None]]], mixture: dict[str, Any],
-                     total: int, wsum: float) -> dict[str, Any]:
-    """Every input document's fate: ``selection/<source>/<k>.npy`` holds, for input file k of the source, how many
-    copies of each of its documents the mix holds (0: not selected), in the file's order; ``mixture.json`` names the
-    files and sums them. Both are written after the outputs, so they describe finished files."""
-    sources: dict[str, Any] = {}
+def _write_selection(out: Path, listed: dict[str, list[dict[str, Any]]],
+                     selection: dict[str, list[tuple[int, np.ndarray | None]]]) -> dict[str, dict[int, int]]:
+    """Every input document's fate, one input file at a time: ``selection/<source>/<k>.npy`` holds, for input file
+    k of the source, how many copies of each of its documents the mix takes (0: not selected), in the file's order.
+    Written before the outputs, whose tasks read the partial repetition's sample from it; returns, per source, how
+    many documents have each number of copies."""
+    hist: dict[str, dict[int, int]] = {}
     for name, li in listed.items():
-        m = mixture[name]
-        copies: dict[int, int] = {}
-        files = []
-        for fi, (inp, (full, partial)) in enumerate(zip(li, selection[name])):
-            sel = _copies(inp["path"], plan["format"], full, partial, plan["seed"])
-            rel = f"selection/{name}/{fi:05d}.npy"
-            dest = out / rel
+        counts: dict[int, int] = {}
+        for fi, (inp, (full, packed)) in enumerate(zip(li, selection[name])):
+            n = inp["docs"]
+            dtype = np.uint8 if full < 255 else np.uint16 if full < 65535 else np.uint32
+            sel = np.full(n, full, dtype=dtype)
+            if packed is not None:
+                sel += np.unpackbits(packed, count=n).astype(dtype)
+            dest = out / _selection_name(name, fi)
             dest.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(dest) as tmp, open(tmp, "wb") as f:
                 np.save(f, sel)
-            values, counts = np.unique(sel, return_counts=True)
-            for v, n in zip(values.tolist(), counts.tolist()):
-                copies[v] = copies.get(v, 0) + n
-            files.append({"path": inp["path"], "docs": inp["docs"], "tokens": inp["tokens"], "selection": rel})
+            values, found = np.unique(sel, return_counts=True)
+            for v, c in zip(values.tolist(), found.tolist()):
+                counts[v] = counts.get(v, 0) + c
+        hist[name] = counts
+    return hist
+
+
+def _write_mixture(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[str, Any]]],
+                   hist: dict[str, dict[int, int]], mixture: dict[str, Any], total: int, wsum: float) -> dict[str, Any]:
+    """``mixture.json``: the realised mixture and every source's documents by number of copies, naming each input
+    file's selection record; written after the outputs, so it describes finished files."""
+    sources: dict[str, Any] = {}
+    for name, li in listed.items():
+        m, copies = mixture[name], hist[name]
         written = sum(v * n for v, n in copies.items())
         if written != m["docs"]:  # the selection records and the plan the outputs were written from must agree
             raise ConfigError(f"mix source {name!r}: the selection records {written} copies, the outputs hold "
                               f"{m['docs']}")
+        files = [{"path": inp["path"], "docs": inp["docs"], "tokens": inp["tokens"],
+                  "selection": _selection_name(name, fi)} for fi, inp in enumerate(li)]
         sources[name] = {**m, "share_asked": round(m["weight"] / wsum, 6), "source_docs": sum(i["docs"] for i in li),
                          "docs_selected": sum(n for v, n in copies.items() if v > 0), "docs_not_selected":
                          copies.get(0, 0), "copies": {str(v): n for v, n in sorted(copies.items())}, "inputs": files}
