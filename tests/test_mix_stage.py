@@ -201,3 +201,18 @@ def test_a_mix_with_other_arguments_leaves_a_finished_mix_as_it_was(tmp_path):
     with pytest.raises(ConfigError, match="records another shuffle-merge"):
         mix(sources, {"web": 1, "short": 1}, str(out), files=2, seed=1, executor="inline")  # other weights
     assert {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+def test_a_source_from_another_annotate_run_is_refused(tmp_path):
+    # An on_drop: annotate run's tokenized output holds the documents that failed a check too: mixing it from
+    # another run would train on them, as a mix inside that run would (refused there by validation).
+    first = tmp_path / "first"
+    raw = _pipeline(writer="nanogpt")
+    raw["stages"] = raw["stages"][:2]
+    raw["on_drop"] = "annotate"
+    run_pipeline(pipeline_from_dict(raw), first, "inline", log=False, report=False)
+    pipe = {"run": {"name": "mix2"}, "executor": {"type": "inline"},
+            "stages": [{"name": "train", "mix": {"sources": {"crawl": {"weight": 1, "run": str(first), "stage": "web"}}}}]}
+    with pytest.raises(ConfigError, match="crawl.*on_drop: annotate"):
+        run_pipeline(pipeline_from_dict(pipe), tmp_path / "second", "inline", log=False, report=False)
+    assert not (tmp_path / "second" / "kept" / "train").exists()

@@ -513,14 +513,20 @@ def same_tokenizer(specs: list[str]) -> bool:
     return len({_tokenizer_key(s) for s in specs}) <= 1
 
 
-def _other_run_tokenizer(run: str, stage: str) -> str | None:
-    """The tokenizer another run folder's stage wrote its token ids with, from its config.resolved.yaml."""
+def _other_run_config(run: str) -> dict[str, Any]:
+    """Another run folder's config.resolved.yaml ({} when it cannot be read: resolve names the folder then)."""
     import yaml
 
     try:
         cfg = yaml.safe_load((Path(run).expanduser() / "config.resolved.yaml").read_text()) or {}
     except (OSError, yaml.YAMLError):
-        return None
+        return {}
+    return cfg if isinstance(cfg, dict) else {}
+
+
+def _other_run_tokenizer(run: str, stage: str) -> str | None:
+    """The tokenizer another run folder's stage wrote its token ids with, from its config.resolved.yaml."""
+    cfg = _other_run_config(run)
     for st in cfg.get("stages") or []:
         if isinstance(st, dict) and st.get("name") == stage:
             writer = st.get("writer") or {}
@@ -552,6 +558,12 @@ def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool 
     if not same_tokenizer(list(toks.values())):
         raise ConfigError(f"stage {stage.name}: its sources were tokenized with different tokenizers {toks}: their "
                           "ids mean different things")
+    for s in spec.source_list():
+        # what validation refuses inside one run: an annotate run's outputs hold the failing documents too
+        if s.run is not None and _other_run_config(s.run).get("on_drop") == "annotate":
+            raise ConfigError(f"stage {stage.name}: mix source {s.name!r} is an on_drop: annotate run ({s.run}): its "
+                              "outputs hold the documents that failed a check too; mix a route run's, or what "
+                              "winnow apply wrote of it")
     sources = spec.resolve(Path(run_dir), exts)
     weights = {s.name: s.weight for s in spec.source_list()}
     t0, c0 = time.perf_counter(), time.process_time()
