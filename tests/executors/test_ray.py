@@ -407,3 +407,21 @@ def test_forward_env_sends_the_storage_settings_set_on_the_driver(monkeypatch):
     assert "AWS_SECRET_ACCESS_KEY" in _env_to_forward(["AWS_*"])
     assert _env_to_forward(["MY_TOKEN"]) == {"MY_TOKEN": "t"}
     assert _env_to_forward([]) == {}
+
+
+# --- shuffle-merge and mix: tokenized shards shuffled by output tasks on Ray ------------------------------------
+
+def test_shuffle_merge_and_mix_on_ray_write_the_same_bytes_as_inline(tmp_path, ray_cluster):
+    from tests.test_shuffle_merge import _inputs, _outputs
+    from winnow.shuffle_merge import mix, shuffle_merge
+
+    pattern = _inputs(tmp_path / "in", "megatron")
+    for where, ex in (("ray", RayExecutor(retries=1, progress=False)), ("inline", "inline")):
+        out = shuffle_merge([pattern], str(tmp_path / f"sm-{where}"), files=3, seed=3, executor=ex)
+        assert out["docs"] == 120
+        mix({"a": [pattern], "b": [pattern]}, {"a": 3, "b": 1}, str(tmp_path / f"mix-{where}"), files=2, seed=4,
+            executor=ex)
+    assert _outputs(tmp_path / "sm-ray", "megatron") == _outputs(tmp_path / "sm-inline", "megatron") != {}
+    assert _outputs(tmp_path / "mix-ray", "megatron", "mixed") == _outputs(tmp_path / "mix-inline", "megatron",
+                                                                         "mixed") != {}
+    assert (tmp_path / "mix-ray" / "mixture.json").read_bytes() == (tmp_path / "mix-inline" / "mixture.json").read_bytes()
