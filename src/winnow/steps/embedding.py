@@ -171,10 +171,12 @@ class EmbeddingClassifier(Filter):
     # (--set embedding_classifier.min_score=0.7).
     min_score: float | None = None
     # Tokens per document, [CLS] and [SEP] included; the rest is cut (FineWeb-Edu truncates too). 0: what the head
-    # was trained with (256 for the built-in one); 128 halves the encoder's cost and moves the scores a little.
+    # was trained with (256 for the built-in one). 128 takes a third of the CPU time on 5 KB pages, but the
+    # built-in head then labels 16% of them otherwise (bench/results/classifier.md): train at the length you apply.
     max_tokens: int = 0
-    # Documents per batch. 64: the encoder's CPU time per document is flat from 16 to 64 documents a batch, and
-    # a GPU is handed enough chunks per pass (bench/results/classifier.md); memory: 64 x max_tokens activations.
+    # Documents handed to the step at once. On the CPU the encoder runs them 16 to a forward pass (64 to a pass
+    # took 2x the CPU time, 4 took 1.1x: bench/results/classifier.md), so there 64 only bounds what one call holds;
+    # on a GPU a call is one pass of up to 64 documents (GPU speed not measured: no GPU was at hand).
     batch_size: int = 64
     # auto: a CUDA GPU through torch when torch is installed and sees one, else numpy on the CPU | cpu | cuda
     device: str = "auto"
