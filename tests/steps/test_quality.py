@@ -358,6 +358,14 @@ def test_c4_blank_lines_are_whitespace_not_short_lines():
     assert sum(1 for e in d.edits if e.reason == "whitespace" and e.removed == "\n") >= C4_PAGE.count("\n") - 1
 
 
+def test_c4_without_the_short_line_rule_a_blank_page_empties_cleanly():
+    # The default pipeline runs c4_quality with min_words_per_line -1 after line_noise, which can leave only line
+    # breaks; the ends' whitespace was then cut twice (overlapping edits: the document was quarantined).
+    d = run(C4Quality(filter_no_terminal_punct=False, min_words_per_line=-1, min_num_sentences=-1), "\n\n \n\n")
+    assert d.drop is None and d.text == ""
+    assert undo_edits(d.text, d.edits) == "\n\n \n\n"
+
+
 def test_c4_sentence_threshold_and_page_rules():
     five = "\n".join(f"This is line number {w} of the page." for w in words(5))
     assert run(C4Quality(), five).drop is None

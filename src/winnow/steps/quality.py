@@ -876,6 +876,8 @@ def _c4_spans(text: str, kept, dropped) -> list[tuple[int, int, str, str, float 
     want = out.strip()
     if want != out:  # citation removal left whitespace at an end of the joined text: the reference strips it
         lead, trail = len(out) - len(out.lstrip()), len(out) - len(out.rstrip())
+        if not want:  # all whitespace (every line blank, the short-line rule off): the leading cut takes it all
+            trail = 0
         spans = _strip_ends(text, spans, lead, trail)
         if _apply(text, spans) != want:  # never seen on the corpus; stay exact rather than clever
             spans = [(0, len(text), "whitespace", want, None)]
