@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from winnow.document import Document
 from winnow.steps.coherence import OfftopicSentences
+from winnow.steps.noise_lines import LineNoise
 
 sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import REGISTER  # noqa: E402
@@ -63,17 +64,21 @@ def pages(data):
 
 def sample(args):
     rng = random.Random(args.seed)
-    step = OfftopicSentences()
+    # The default pipeline's order: line_noise, then offtopic_sentences.
+    chain = [LineNoise(), OfftopicSentences()]
     by_reason = collections.defaultdict(list)
     for site, text in pages(args.data):
         if not text.strip():
             continue
-        d = step.map(Document("x", text))
-        edits = [e for e in d.edits]
+        d = Document("x", text)
+        for step in chain:
+            d = step.map(d)
+        # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
+        edits = [(e, _seen(text, d.edits, e)) for e in d.edits]
         rng.shuffle(edits)
-        for e in edits[: args.per_site]:
-            ctx_a = text[max(0, e.start - 120): e.start].replace("\n", " / ")
-            ctx_b = text[e.end: e.end + 120].replace("\n", " / ")
+        for e, seen in edits[: args.per_site]:
+            ctx_a = seen[max(0, e.start - 120): e.start].replace("\n", " / ")
+            ctx_b = seen[e.end: e.end + 120].replace("\n", " / ")
             by_reason[e.reason].append({"site": site, "reason": e.reason, "score": e.score,
                                         "text": e.removed.strip(), "before": ctx_a, "after": ctx_b})
     for reason, lst in sorted(by_reason.items()):
@@ -81,6 +86,18 @@ def sample(args):
         for r in lst[: args.per_reason]:
             print(json.dumps(r, ensure_ascii=False))
         print(f"{reason}: {len(lst)} removals, {min(len(lst), args.per_reason)} sampled", file=sys.stderr)
+
+
+def _seen(text, edits, edit):
+    """The text as the step that made ``edit`` saw it: the original with the earlier steps' edits applied."""
+    from winnow.document import Document as D
+
+    d = D("x", text)
+    for st in dict.fromkeys(e.step for e in edits):
+        if st == edit.step:
+            return d.text
+        d.replace_spans(st, [(e.start, e.end, e.reason, e.replacement, e.score) for e in edits if e.step == st])
+    return d.text
 
 
 def score(args):

@@ -6,6 +6,12 @@ attribute <op> param). Its new verdict is the first declared check that fails un
 for a reason outside its THRESHOLDS (a check whatif cannot redo) stands as recorded. Steps without a change keep
 their recorded verdicts.
 
+A step that removes spans by a score (``line_noise``) declares ``EDIT_THRESHOLDS = {"param": ("attribute",
+"reason")}``: it removes a span of that reason when its score >= param, records each removal's score in its edit
+and the spans it kept with a score near the threshold as ``[[chars, score], ...]`` in the attribute (from
+``EDIT_FLOOR`` up). whatif then counts the spans removed under the new value and moves the kept characters
+accordingly; the later steps' verdicts on the changed text stand as recorded.
+
 Exact for every document in an ``on_drop: annotate`` run (every step saw every document). In a routing run a
 document dropped at step k never reached the steps after k, so when a looser threshold lets it through, its fate
 at those steps is unknown: such documents are counted as *undetermined* and the kept count is given as a range.
@@ -53,7 +59,8 @@ def resolve_sets(info: RunInfo, sets: dict[str, object]) -> dict[int, dict[str, 
                 raise ConfigError(f"--set {key}: step type {st.type!r} is not installed in this Python environment "
                                   "(a plugin?), so its thresholds are unknown here; install the package that "
                                   "provides it and run whatif again")
-            replayable = list(st.thresholds) + [p for p in _replayable(st) if p not in st.thresholds]
+            replayable = list(st.thresholds) + [p for p in (*_replayable(st), *_edit_thresholds(st))
+                                                 if p not in st.thresholds]
             if param not in replayable:
                 declared = ", ".join(replayable) or "none"
                 if param in st.params:
@@ -72,6 +79,37 @@ def resolve_sets(info: RunInfo, sets: dict[str, object]) -> dict[int, dict[str, 
 def _replayable(st) -> tuple[str, ...]:
     """Parameters beyond THRESHOLDS that the step's own ``replay`` re-decides (a list of languages, a boolean)."""
     return tuple(getattr(st.step_cls, "REPLAYABLE", ()) or ())
+
+
+def _edit_thresholds(st) -> dict[str, tuple[str, str]]:
+    """Parameters that move which spans a step removes (see the module's docstring)."""
+    return dict(getattr(st.step_cls, "EDIT_THRESHOLDS", None) or {})
+
+
+def _edit_replay(path, attrs: dict[str, Any], changes: dict[int, dict[str, Any]]
+                 ) -> tuple[int, dict[int, tuple[str, int, int]], bool]:
+    """(change of the final text's characters, {step position: (reason, spans removed as run, spans removed
+    under the changes)}, whether a new value fell below what the step recorded) for one document."""
+    delta, counts, below = 0, {}, False
+    for j, st in enumerate(path.steps):
+        ch = changes.get(st.gpos)
+        et = _edit_thresholds(st)
+        if not ch or not et or not path.reached[j]:
+            continue
+        for param, (attr, reason) in et.items():
+            if param not in ch or ch[param] is None:
+                continue
+            new = float(ch[param])
+            floor = float(getattr(st.step_cls, "EDIT_FLOOR", 0.0) or 0.0)
+            below = below or new < floor
+            mine = [e for e in path.edits[j] if e.get("reason") == reason and e.get("score") is not None]
+            stay = [e for e in mine if e["score"] >= new]
+            delta += sum(len(e.get("removed", "")) - len(e.get("replacement", "")) for e in mine if e["score"] < new)
+            near = attrs.get(attr) or []
+            more = [x for x in near if isinstance(x, list) and len(x) == 2 and x[1] >= new]
+            delta -= sum(int(x[0]) for x in more)
+            counts[st.gpos] = (reason, len(mine), len(stay) + len(more))
+    return delta, counts, below
 
 
 def _checked_value(st, param: str, value: Any, key: str) -> Any:
@@ -104,6 +142,7 @@ class Side:
     kept_docs: int = 0
     kept_chars: int = 0
     kept_tokens: int = 0
+    edited: dict[int, dict[str, int]] = field(default_factory=dict)  # spans removed by reason (EDIT_THRESHOLDS)
 
 
 def _walk(side: Side, gpos: list[int], verdicts: list[Any]) -> tuple[int | None, int | None]:
@@ -193,6 +232,7 @@ class _Scenario:
     newly_kept: list[str] = field(default_factory=list)
     n_newly_dropped: int = 0
     n_newly_kept: int = 0
+    below_floor: bool = False
 
 
 def compute_whatif(info: RunInfo, changes: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -221,6 +261,12 @@ def compute_many(info: RunInfo, scenarios: list[dict[int, dict[str, Any]]]) -> l
         for sc in scen:
             new = sc.new
             new_v = _replayed(path, attrs, old_v, sc.changes)
+            delta, counts, below = _edit_replay(path, attrs, sc.changes)
+            sc.below_floor = sc.below_floor or below
+            for g, (reason, o, n_) in counts.items():
+                for side, v in ((old, o), (new, n_)):
+                    e = side.edited.setdefault(g, {})
+                    e[reason] = e.get(reason, 0) + v
             n_drop, n_unknown = _walk(new, gpos, new_v)
             if info.annotate:
                 _count_verdicts(new, gpos, new_v)
@@ -232,7 +278,7 @@ def compute_many(info: RunInfo, scenarios: list[dict[int, dict[str, Any]]]) -> l
             n_kept = n_drop is None
             if n_kept:
                 new.kept_docs += 1
-                new.kept_chars += chars
+                new.kept_chars += chars + delta
                 new.kept_tokens += path.final_tokens
             if o_kept and not n_kept:
                 sc.n_newly_dropped += 1
@@ -260,6 +306,8 @@ def _result(info: RunInfo, old: Side, sc: _Scenario) -> dict[str, Any]:
         if info.annotate:
             row["verdicts"] = {r: [old.verdicts.get(g, {}).get(r, 0), new.verdicts.get(g, {}).get(r, 0)]
                                for r in reasons}
+        if g in new.edited:
+            row["spans_removed"] = {r: [old.edited.get(g, {}).get(r, 0), n] for r, n in new.edited[g].items()}
         if g in undetermined:
             row["undetermined"] = undetermined[g]
         steps.append(row)
@@ -271,6 +319,14 @@ def _result(info: RunInfo, old: Side, sc: _Scenario) -> dict[str, Any]:
     if corpus_after:
         warnings.append(f"{', '.join(corpus_after)} decided against the whole corpus as it ran; their verdicts are "
                         f"replayed as recorded (a duplicate whose kept twin is now dropped would in fact be kept)")
+    if sc.below_floor:
+        floors = {st.label: getattr(st.step_cls, "EDIT_FLOOR", None) for st in info.steps if st.gpos in changes
+                  and _edit_thresholds(st)}
+        warnings.append("below " + ", ".join(f"{k}'s recorded floor {v}" for k, v in floors.items()) + " the spans "
+                        "a step kept were not recorded: removals are counted only down to the floor")
+    if new.edited:
+        warnings.append("removed spans are replayed on the characters kept; the later steps' verdicts on the changed "
+                        "text stand as recorded")
     for g in changes:
         st = info.steps[g]
         twins = [s for s in info.steps if s.type == st.type and s.gpos != g
@@ -316,6 +372,9 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
         # changed reasons first, one line each, so a long list of reasons stays readable
         drops = sorted(s["dropped"].items(), key=lambda kv: (kv[1][0] == kv[1][1], -max(kv[1]), kv[0]))
         drop_txt = [f"{r} {_arrow(*v)}" for r, v in drops if max(v)] or ["-"]
+        drop_txt += [f"{r} spans removed {_arrow(*v)}" for r, v in sorted(s.get("spans_removed", {}).items())]
+        if drop_txt[0] == "-" and len(drop_txt) > 1:
+            drop_txt = drop_txt[1:]
         rows.append((name, _arrow(*s["docs_in"]), _arrow(*s["docs_out"]), drop_txt[0]))
         rows.extend(("", "", "", d) for d in drop_txt[1:])
         if s.get("undetermined"):

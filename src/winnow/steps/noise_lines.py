@@ -1,0 +1,320 @@
+"""Noise lines: the navigation, forum metadata, tag lists, pagination and widget text left between a page's lines.
+
+Line-based rules (C4's, Gopher's) catch a fixed list of shapes; much of what a person would strike out of a
+crawled page is none of them: "Pages: 1 2 3 ... 12 Next >", "Posted in General Chat - Reply - Quote (3)", a menu
+of fifty one-word lines, "Tags: gardening, roses, pruning". ``line_noise`` weighs cheap shape
+signals of each line and its neighbours (length, terminal punctuation, capitals, digits and symbols, link/e-mail/
+date shapes, separators, function words, web vocabulary, repetition inside the page, position, how prose-like
+the page is around it) with a small gradient-boosted model, and removes the lines it finds noisy, each as an edit
+with reason ``noise_line`` and the model's probability as its score.
+
+The model (winnow/data/line_noise/model.json) is fitted by bench/line_noise_train.py; its provenance (data,
+commit, held-out scores) is in the file. Without the file the step removes nothing and says so in an attribute.
+Pages written on one line (no line breaks) are left alone: the model judges lines, not sentences.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from ..document import Document
+from ..registry import register
+from ..step import Map
+from .coherence import _TOKEN, _content
+
+__all__ = ["LineNoise", "line_features", "LINE_FEATURES", "noise_probabilities"]
+
+MODEL = "model.json"
+
+# Function words of the languages of the training and evaluation sets (short ones included: prose is full of
+# them, menus and tag lists have none).
+_FUNCTION = frozenset(
+    """
+    a an the of to in on at by for from with and or but is are was were be been it its this that these those as
+    not no so if than then there their they we you he she i my our your his her them me us do does did have has
+    had will would can could should about into over after before when which who what how all any some more most
+    der die das den dem des ein eine einen einem einer und oder aber ist sind war waren nicht mit von zu im in am
+    auf für aus bei nach auch es sie er wir ich du wie als dass so wenn noch nur schon sich
+    le la les un une des du de et ou mais est sont était pas ne que qui dans sur pour par avec au aux ce cette il
+    elle nous vous ils je tu se sa son ses leur plus
+    el la los las un una unos unas y o pero es son era no que en con por para del al lo se su sus como más muy
+    och i på att en ett det den är var inte med för av till som har om men jag du han hon vi de sig så
+    ja on oli ei se että kun mutta tai niin myös kuin hän me he minä sinä ovat olla jo vain
+    """.split()
+)
+
+# Words of a site's furniture rather than of a text: accounts, navigation, sharing, forum bookkeeping, in the
+# languages of the training set and a few more. A shape signal among many, not a verdict on its own.
+_WEB = frozenset(
+    """
+    home login logout log sign signin register registration password username account profile menu search
+    navigation contact about imprint privacy cookie cookies policy terms copyright rights reserved sitemap rss
+    feed subscribe newsletter share tweet facebook twitter instagram pinterest youtube linkedin whatsapp email
+    e-mail comment comments reply replies quote posted post posts topic topics thread threads forum forums
+    views view member members joined online offline admin moderator previous next page pages prev older newer
+    archive archives tags tag labels categories category click download print permalink trackback advertisement
+    advertise sponsored cart checkout wishlist basket shipping faq help support jump top
+    startseite suche anmelden abmelden registrieren passwort benutzername impressum datenschutz kontakt
+    kommentare kommentar antworten teilen weiter zurück seite seiten beiträge beitrag themen thema mitglied
+    warenkorb kategorie kategorien schlagwörter
+    accueil rechercher connexion inscription déconnexion commentaires commentaire répondre partager suivant
+    précédent mentions légales panier catégorie catégories étiquettes sujet sujets messages membre
+    inicio buscar registrarse contraseña comentarios comentario responder compartir siguiente anterior
+    página páginas contacto carrito categoría categorías etiquetas tema temas mensajes miembro entradas
+    etusivu haku kirjaudu rekisteröidy salasana kommentit kommentti vastaa jaa seuraava edellinen sivu sivut
+    viestit viesti aihe aiheet jäsen ostoskori kategoriat avainsanat yhteystiedot
+    hem sök logga registrera lösenord kommentarer kommentar svara dela nästa föregående sida sidor inlägg
+    ämne ämnen medlem varukorg kategorier etiketter kontakta
+    """.split()
+)
+
+_TERMINAL = frozenset(".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\"'\u201d\u2019)\u00bb")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*", re.UNICODE)
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net|de|fr|fi|se|es|html?|php)\b|\S@\S+\.\w", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d\d\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|janv|févr|avr|juil|sept|déc|ene|abr|ago|dic|"
+    r"tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu|maj|okt)[a-zé]*\.?\s+\d", re.IGNORECASE)
+_SEP = re.compile(r"\s[|\u00bb\u203a\u2022\u00b7/>\u2013\u2014-]\s|\|\||::|\u00bb|\u203a|\s\|")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25cf\u25aa>\u2013\u2014+]|\d{1,3}[.)]\s|\[\d)")
+_MARKUP = re.compile(r"[\[\]{}<>]")
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w\s]|_")  # neither a letter or digit nor a space
+
+
+# The signals of one line, in the order the model file names them.
+_OWN = (
+    "log_chars", "log_words", "terminal", "colon_end", "ellipsis_end", "question_end", "caps", "all_caps",
+    "digits", "symbols", "url", "date", "separators", "web", "function", "bullet", "markup", "mean_word_len",
+    "repeated", "same_start", "edge", "rel_pos", "prose_dist", "before_prose", "after_prose", "topic_share",
+    "has_stems",
+)
+_DOC = ("doc_terminal", "doc_log_words", "doc_log_lines", "doc_function", "rel_words")
+LINE_FEATURES = _OWN + _DOC + tuple(
+    f"{side}_{f}" for side in ("prev", "next") for f in ("log_words", "terminal", "caps", "function", "web")
+) + ("win_log_words", "win_terminal", "win_function")
+
+
+def _own(line: str) -> list[float]:
+    s = line.strip()
+    words = _WORD.findall(s)
+    nw = len(words)
+    low = [w.lower() for w in words]
+    alpha = [w for w in words if w[0].isalpha()]
+    na = max(1, len(alpha))
+    nc = max(1, len(s))
+    last = s[-1] if s else ""
+    return [
+        math.log1p(len(s)), math.log1p(nw), float(last in _TERMINAL and not s.endswith(("...", "\u2026"))),
+        float(last == ":"), float(s.endswith(("...", "\u2026"))), float(last in "?\uff1f\u061f"),
+        sum(1 for w in alpha if w[0].isupper()) / na, sum(1 for w in alpha if len(w) > 1 and w.isupper()) / na,
+        len(_DIGIT.findall(s)) / nc, len(_SYMBOL.findall(s)) / nc,
+        float(bool(_URL.search(s))), float(bool(_DATE.search(s))), min(5.0, len(_SEP.findall(s))),
+        sum(1 for w in low if w in _WEB) / max(1, nw), sum(1 for w in low if w in _FUNCTION) / max(1, nw),
+        float(bool(_BULLET.match(s))), min(4.0, len(_MARKUP.findall(s))),
+        sum(map(len, words)) / max(1, nw),
+    ]
+
+
+def line_features(lines: list[str]) -> np.ndarray:
+    """One row of LINE_FEATURES per line of ``lines`` (non-empty lines of one page, in order)."""
+    n = len(lines)
+    if not n:
+        return np.zeros((0, len(LINE_FEATURES)))
+    own = np.array([_own(x) for x in lines])
+    keys = [" ".join(x.split()).lower() for x in lines]
+    counts: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    first = []
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+        f = " ".join(k.split()[:2])
+        first.append(f)
+        starts[f] = starts.get(f, 0) + 1
+    idx = np.arange(n)
+    # Prose lines: 12+ words ending a sentence. Noise sits before, after and between the runs of prose.
+    prose = np.flatnonzero((own[:, 1] >= math.log1p(12)) & (own[:, 2] > 0))
+    if len(prose):
+        dist = np.abs(idx[:, None] - prose[None, :]).min(1)
+        before, after = (idx < prose[0]).astype(float), (idx > prose[-1]).astype(float)
+    else:
+        dist, before, after = np.full(n, 20), np.zeros(n), np.zeros(n)
+    # Topic: the share of a line's content stems that other lines of the page have (a teaser of another
+    # article, a menu item, shares little; a subheading or a list item of the text shares its words).
+    stems = [frozenset(_content(_TOKEN.findall(x.lower()))) for x in lines]
+    df: dict[str, int] = {}
+    for st in stems:
+        for w in st:
+            df[w] = df.get(w, 0) + 1
+    topic = [sum(1 for w in st if df[w] >= 2) / len(st) if st else 0.0 for st in stems]
+    extra = np.c_[
+        [min(4.0, math.log(counts[k])) for k in keys],
+        [min(4.0, math.log(starts[f])) if f else 0.0 for f in first],
+        np.minimum(np.minimum(idx, n - 1 - idx), 5),
+        idx / max(1, n - 1),
+        np.log1p(np.minimum(dist, 20)), before, after, topic, [min(3.0, math.log1p(len(st))) for st in stems],
+    ]
+    lw, term, caps, func, web = own[:, 1], own[:, 2], own[:, 6], own[:, 14], own[:, 13]
+    weights = np.exp(own[:, 1])  # prose share weighed by words, so one long paragraph outweighs a menu
+    doc = np.c_[
+        np.full(n, float((term * weights).sum() / weights.sum())), np.full(n, float(lw.mean())),
+        np.full(n, math.log(n)), np.full(n, float((func * weights).sum() / weights.sum())),
+        lw - float(np.median(lw)),
+    ]
+    cols = np.c_[lw, term, caps, func, web]
+    pad = np.zeros((1, cols.shape[1]))
+    prev = np.r_[pad, cols[:-1]]
+    nxt = np.r_[cols[1:], pad]
+    win3 = np.c_[lw, term, func]
+    # Mean over the two lines before and after (not the line itself): a run of menu items or of prose.
+    cs = np.r_[np.zeros((1, 3)), np.cumsum(win3, axis=0)]
+    lo = np.maximum(idx - 2, 0)
+    hi = np.minimum(idx + 3, n)
+    cnt = np.maximum(hi - lo - 1, 1)[:, None]
+    win = (cs[hi] - cs[lo] - win3) / cnt
+    return np.c_[own, extra, doc, prev, nxt, win]
+
+
+# What the second stage adds to LINE_FEATURES: the first stage's probabilities around each line (noise comes in
+# runs: a menu, a footer, a list of other articles' titles).
+CONTEXT_FEATURES = ("p_self", "p_prev", "p_next", "p_win2", "p_win5", "p_doc")
+
+
+def context_features(p: np.ndarray) -> np.ndarray:
+    n = len(p)
+    idx = np.arange(n)
+    cs = np.r_[0.0, np.cumsum(p)]
+
+    def win(k: int) -> np.ndarray:
+        lo, hi = np.maximum(idx - k, 0), np.minimum(idx + k + 1, n)
+        return (cs[hi] - cs[lo] - p) / np.maximum(hi - lo - 1, 1)
+
+    return np.c_[p, np.r_[0.5, p[:-1]], np.r_[p[1:], 0.5], win(2), win(5), np.full(n, p.mean())]
+
+
+@functools.cache
+def _model() -> dict | None:
+    try:
+        raw = resources.files("winnow").joinpath("data", "line_noise", MODEL).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    m = json.loads(raw)
+    if tuple(m["features"]) != LINE_FEATURES or tuple(m.get("context", ())) != CONTEXT_FEATURES:
+        raise ValueError("winnow/data/line_noise/model.json was fitted on other features; refit it "
+                         "(bench/line_noise_train.py)")
+    return {"stages": [runtime(s) for s in m["stages"]]}
+
+
+def runtime(m: dict) -> dict:
+    t = m["trees"]
+    return {"feature": np.array(t["feature"], dtype=np.int64), "threshold": np.array(t["threshold"]),
+            "value": np.array(t["value"]), "depth": int(t["depth"]), "bias": float(m["bias"]),
+            "rate": float(m["rate"])}
+
+
+def noise_probabilities(lines: list[str]) -> np.ndarray | None:
+    """The model's probability that each line is noise (None without the model file)."""
+    m = _model()
+    if m is None:
+        return None
+    return predict_stages(m["stages"], line_features(lines))
+
+
+def predict_stages(stages: list[dict], x: np.ndarray) -> np.ndarray:
+    """Stage one on the line signals; each later stage on them plus the previous stage's probabilities around."""
+    p = predict(stages[0], x)
+    for st in stages[1:]:
+        p = predict(st, np.c_[x, context_features(p)])
+    return p
+
+
+def predict(m: dict, x: np.ndarray) -> np.ndarray:
+    """Complete binary trees stored level by level: node k's children are 2k+1 and 2k+2; all trees at once."""
+    feat, thr, val = m["feature"], m["threshold"], m["value"]
+    n_trees = feat.shape[0]
+    node = np.zeros((x.shape[0], n_trees), dtype=np.int64)
+    cols = np.arange(n_trees)
+    rows = np.arange(x.shape[0])[:, None]
+    for _ in range(m["depth"]):
+        go_right = x[rows, feat[cols, node]] > thr[cols, node]
+        node = 2 * node + 1 + go_right
+    leaves = node - (2 ** m["depth"] - 1)
+    logit = m["bias"] + m["rate"] * val[cols, leaves].sum(1)
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+
+
+def _cells(line: str) -> int:
+    return sum(1 for c in line.split("|") if c.strip()) if line.count("|") >= 2 else 0
+
+
+def _table_rows(lines: list[str]) -> np.ndarray:
+    """Rows of a table: 3+ lines in a row with the same number (3+) of cells between bars. A table is content (an
+    academic lineage, a price list); the human line labels call tables noise on forum pages, whose listings have
+    two cells or ragged rows ("|Forum||Message|"), so the model alone would take both."""
+    out = np.zeros(len(lines), dtype=bool)
+    cells = [_cells(x) for x in lines]
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and cells[i] >= 3 and cells[j + 1] == cells[i]:
+            j += 1
+        if j - i + 1 >= 3:
+            out[i:j + 1] = True
+        i = j + 1
+    return out
+
+
+@register("line_noise")
+@dataclass
+class LineNoise(Map):
+    """Remove noise lines (menus, forum metadata, pagination, tag lists, widget text) judged by a small model."""
+
+    # Remove a line when the model's probability that it is noise is at least this. Chosen on the training half
+    # of the human line labels (bench/line_noise_train.py): precision >= 0.8 with the default pipeline's other
+    # line removals on the held-out labels; 0.7 keeps more, 0.3 removes more.
+    threshold: float = 0.5
+    # Pages with fewer non-empty lines are left alone (a one-line page has no line structure to judge).
+    min_lines: int = 3
+    REASONS = ("noise_line",)
+    FRACTIONS = ("threshold",)
+    # winnow whatif --set line_noise.threshold=0.8: removals carry their probability as the edit's score, and the
+    # lines kept with a probability of EDIT_FLOOR or more are recorded in line_noise.near as [chars, probability].
+    EDIT_THRESHOLDS = {"threshold": ("line_noise.near", "noise_line")}
+    EDIT_FLOOR = 0.3
+
+    def map(self, doc: Document) -> Document:
+        text = doc.text
+        spans, pos = [], 0
+        for ln in text.split("\n"):
+            if ln.strip():
+                spans.append((pos, pos + len(ln)))
+            pos += len(ln) + 1
+        if len(spans) < self.min_lines:
+            return doc
+        lines = [text[a:b] for a, b in spans]
+        p = noise_probabilities(lines)
+        if p is None:
+            doc.attributes[f"{self.name}.model"] = "missing"
+            return doc
+        p[_table_rows(lines)] = 0.0
+        out, near = [], []
+        for (a, b), q in zip(spans, p):
+            q = round(float(q), 3)  # rounded once: the edit's score is what whatif compares
+            # The line with its line break, so no empty line is left behind.
+            b = b + 1 if b < len(text) else b
+            if q >= self.threshold:
+                out.append((a, b, "noise_line", q))
+            elif q >= self.EDIT_FLOOR:
+                near.append([b - a, q])
+        if out:
+            doc.remove_spans(self.name, out)
+        doc.attributes[f"{self.name}.removed"] = len(out)
+        doc.attributes[f"{self.name}.near"] = near
+        return doc
