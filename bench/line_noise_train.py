@@ -35,6 +35,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_PATH = os.path.join(HERE, "..", "src", "winnow", "data", "line_noise", "model.json")
 
 
+DATA_NOTE = (
+    "turku-line-quality train split (TurkuNLP/multilingual-register-labeling, commit 98c8beb, text-"
+    "quality-annotations; OSCAR documents with human line labels, en/de/es/fi, 247 documents). Licence of"
+    " the labels not stated (evaluation only per the data's SOURCE note): a judgement call to fit on "
+    "them; this file holds only tree thresholds over shape signals, no text of the set; refit on labels "
+    "of your own to avoid it. Plus the article-extraction benchmark (scrapinghub/article-extraction-"
+    "benchmark, MIT): the whole visible text of 141 of its pages, lines labelled by its human ground "
+    "truth of the article body (the 40 articles in tests/fixtures/coherence left out), and as all-content"
+    " pages its ground-truth bodies and 300 register documents (TurkuNLP CORE corpora, train half of "
+    "bench/coherence_recipes.py's split), each as written and one sentence per line."
+)
+
+
 def load(data, split):
     """[(lang, lines, labels)] with empty lines left out (they carry no decision)."""
     out = []
@@ -279,6 +292,40 @@ def show(title, rows):
         print(f"| {lang} | {n} | {ns:.1%} | {rs:.1%} | {p:.3f} | {r:.3f} | {f1:.3f} |")
 
 
+def speed(data, seconds=5.0):
+    """Documents per CPU second on 5,000-byte prefixes of real pages with their line breaks: the whole visible text
+    of web pages (menus and all: ~100 lines each, line_noise's worst case) and their main text (~20 lines)."""
+    import time
+
+    from winnow.steps.coherence import OfftopicSentences, StitchedDocument
+
+    full, main = [], []
+    with gzip.open(os.path.join(data, "crawl/web-pages.jsonl.gz"), "rt") as f:
+        for line in f:
+            d = json.loads(line)
+            for key, lst in (("text", full), ("main_text", main)):
+                t = d.get(key) or ""
+                if len(t.encode()) >= 5000 and len(lst) < 200:
+                    lst.append(t.encode()[:5000].decode(errors="ignore"))
+    out = []
+    for name, texts in (("whole visible text", full), ("main text", main)):
+        for label, chain in (("line_noise", [LineNoise()]),
+                             ("line_noise + offtopic_sentences + stitched_document",
+                              [LineNoise(), OfftopicSentences(), StitchedDocument()])):
+            n, t0 = 0, time.process_time()
+            while time.process_time() - t0 < seconds:
+                for t in texts:
+                    d = Document("x", t)
+                    for st in chain:
+                        d = st.process(d)
+                    n += 1
+            lines = sum(t.count("\n") + 1 for t in texts) / len(texts)
+            out.append((name, f"{lines:.0f}", label, n / (time.process_time() - t0)))
+    print("\n| texts (5,000 bytes) | lines per text | steps | documents / CPU second |\n|---|---|---|---|")
+    for row in out:
+        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} |")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -293,7 +340,11 @@ def main(argv=None):
     ap.add_argument("--no-c4-short", action="store_true", help="c4_quality without its short-line rule")
     ap.add_argument("--skip-before", action="store_true")
     ap.add_argument("--pipeline", action="store_true", help="also measure the default pipeline's line removals")
+    ap.add_argument("--speed", action="store_true", help="only measure throughput")
     args = ap.parse_args(argv)
+    if args.speed:
+        speed(args.data)
+        return 0
     train, dev = load(args.data, "train"), load(args.data, "dev")
     # The 40 articles copied into tests/fixtures/coherence are left out: the tests check the model on them.
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
@@ -342,10 +393,7 @@ def main(argv=None):
         dp, dr, _ = prf(pd_ >= 0.5, yd)
         m = {"features": list(LINE_FEATURES), "context": list(CONTEXT_FEATURES), "stages": stages, "provenance": {
             "fitted_by": "bench/line_noise_train.py", "commit": commit, "date": str(datetime.date.today()),
-            "data": "turku-line-quality train split (TurkuNLP/multilingual-register-labeling, commit 98c8beb, "
-                    "text-quality-annotations; OSCAR documents with human line labels, en/de/es/fi, 9,851 lines). "
-                    "Licence of the labels not stated (evaluation only per the data's SOURCE note): this file holds "
-                    "only tree thresholds over shape signals, no text; refit on labels of your own to avoid it.",
+            "data": DATA_NOTE,
             "model": f"gradient-boosted trees, depth {args.depth}, {args.trees} trees, rate 0.1, logistic loss, "
                      "documents weighted by 1/sqrt(lines)",
             "dev": f"model alone at 0.5 on the dev split (6 languages, 26,699 lines): P {dp:.3f} R {dr:.3f}"}}
