@@ -172,3 +172,37 @@ def test_a_worker_killed_once_is_not_blamed_on_its_document(tmp_path):
     again.at(7)
     again.fd = None
     assert Position(run, "s", 0, "00000").poison == {7: 2}
+
+
+@register("_test_budget_batch_killer")
+@dataclass
+class BatchKiller(Map):
+    """Killer, scoring documents in batches of 4 (as embedding_classifier does)."""
+
+    def batching(self) -> int:
+        return 4
+
+    def map(self, doc):
+        import os
+
+        if doc.text == "die":
+            os._exit(137)
+        return doc
+
+
+def test_a_document_that_kills_its_worker_inside_a_batch_is_found_and_quarantined_alone(tmp_path):
+    # d5 is the second of its batch (d4..d7): the attempt after a death inside a batch runs that batch one document
+    # at a time, and a death on one of its documents counts the batch's death as that document's first. Before,
+    # the batch's first document took the blame and the shard failed after its attempts.
+    from winnow.registry import lookup
+
+    texts = ["ok"] * 5 + ["die"] + ["ok"] * 6
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[lookup("_test_budget_batch_killer", "step")()])])
+    with LocalExecutor(workers=1, retries=2, progress=False) as ex:
+        res = run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (12, 11, 1, True)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["reason"] == "budget" and q["document"]["id"] == "d5"

@@ -358,6 +358,7 @@ class Budget:
 
 
 _AT = struct.Struct("<q")
+_AT_SPAN = struct.Struct("<qq")  # the first and last ordinal of a batch (the same one for a single document)
 
 
 class Position:
@@ -367,38 +368,59 @@ class Position:
     document's ordinal to ``work/<stage>/budget/p<k>-<shard>.at`` before its steps and -1 after it (two 8-byte
     ``pwrite`` calls per document); a Python-level exit removes the file. The next attempt of the shard finds the
     file, counts a death on that ordinal in ``.deaths.json``, and a document on which the worker died twice is
-    quarantined with reason ``budget`` instead of run again: the shard and the run go on. Local run folders only."""
+    quarantined with reason ``budget`` instead of run again: the shard and the run go on. Local run folders only.
+
+    A batching step's call covers several documents (``at(first, last)``): a death there is blamed on none of them.
+    The next attempt runs that batch one document at a time (``unbatched``), and a death on one of its documents
+    then counts twice (it was in the batch that died too), so the attempt after that skips it, as for a document
+    that killed its worker twice on its own."""
 
     def __init__(self, run_dir: Path | RemotePath, stage: str, pass_index: int, shard: str, enabled: bool = True):
         self.fd: int | None = None
         self.poison: dict[int, int] = {}
+        self.batches: list[tuple[int, int]] = []  # batches a worker died in: run one document at a time
         if isinstance(run_dir, RemotePath) or not enabled:
             return
         folder = Path(run_dir) / "work" / stage / "budget"
         self.path = folder / f"p{pass_index}-{shard}.at"
         deaths_path = folder / f"p{pass_index}-{shard}.deaths.json"
         try:
-            deaths = {int(k): int(v) for k, v in orjson.loads(deaths_path.read_bytes()).items()}
-        except (FileNotFoundError, ValueError, AttributeError):
-            deaths = {}
+            rec = orjson.loads(deaths_path.read_bytes())
+            batches = [(int(a), int(b)) for a, b in rec.pop("batches", [])]
+            deaths = {int(k): int(v) for k, v in rec.items()}
+        except (FileNotFoundError, ValueError, AttributeError, TypeError):
+            deaths, batches = {}, []
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raw = b""
-        if len(raw) == _AT.size and _AT.unpack(raw)[0] > 0:
-            at = _AT.unpack(raw)[0]
-            deaths[at] = deaths.get(at, 0) + 1
+        at, last = (_AT_SPAN.unpack(raw) if len(raw) == _AT_SPAN.size else
+                    (_AT.unpack(raw)[0],) * 2 if len(raw) == _AT.size else (-1, -1))
+        if at > 0:
+            if last > at:
+                batches.append((at, last))
+            else:
+                deaths[at] = deaths.get(at, 0) + 1 + any(a <= at <= b for a, b in batches)
+            out: dict[str, Any] = {str(k): v for k, v in sorted(deaths.items())}
+            if batches:
+                out["batches"] = sorted(set(batches))
             with atomic_path(deaths_path) as tmp:
-                tmp.write_bytes(orjson.dumps({str(k): v for k, v in sorted(deaths.items())}))
+                tmp.write_bytes(orjson.dumps(out))
         self.poison = {k: v for k, v in deaths.items() if v >= 2}
+        self.batches = sorted(set(batches))
         folder.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         global _position
         _position = self
 
-    def at(self, n: int) -> None:
+    def at(self, n: int, last: int | None = None) -> None:
+        """On document ``n`` (-1: none), or on the batch of documents ``n`` to ``last``."""
         if self.fd is not None:
-            os.pwrite(self.fd, _AT.pack(n), 0)
+            os.pwrite(self.fd, _AT_SPAN.pack(n, n if last is None else last), 0)
+
+    def unbatched(self, first: int, last: int) -> bool:
+        """Whether a worker died in a batch overlapping documents ``first`` to ``last``."""
+        return any(a <= last and first <= b for a, b in self.batches)
 
     def close(self) -> None:
         """A Python-level end of the attempt (finished, failed, terminated): no document is to blame."""
@@ -686,9 +708,14 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             step, st = steps[k][1], stats[k]
             docs = [e.doc for e in live]
             sizes = [(len(d.text), len(d.edits)) for d in docs]
-            # A worker that dies inside the batch is blamed on its first document (a batched step bounds what one
-            # document can cost: the embedding classifier cuts the text before tokenizing).
-            position.at(live[0].n)
+            if position.unbatched(live[0].n, live[-1].n):  # a worker died in this batch: find the document
+                for e in live:
+                    position.at(e.n)
+                    run_step(e, k)
+                return
+            # A worker that dies inside the batch is blamed on none of its documents: the next attempt runs them
+            # one at a time (Position).
+            position.at(live[0].n, live[-1].n)
             c0 = process_time()
             t0 = time.perf_counter()
             budget.since = t0 + budget.seconds * (len(live) - 1)  # the per-document budget, once per document
