@@ -59,8 +59,8 @@ def removed_mask(text: str, with_lines: bool = True) -> tuple[list[bool], float]
 
 
 def frac(mask, a, b):
-    seg = [m for m, c in zip(mask[a:b], range(a, b))]
-    return sum(seg) / max(1, len(seg))
+    """Share of the characters a..b that were removed."""
+    return sum(mask[a:b]) / max(1, b - a)
 
 
 def evaluate(rows, with_lines=True):
@@ -97,8 +97,8 @@ def main(argv=None):
         if os.path.exists(fn):
             with gzip.open(fn, "rt", encoding="utf-8") as f:
                 rows.extend(json.loads(x) for x in f)
-    print("| recipe (left out: nothing is fitted on it) | pages | inserted removed (foreign / chrome) | host sentences kept | "
-          "untouched sentences removed |")
+    print("| recipe (left out: nothing is fitted on it) | pages | inserted removed (foreign / chrome) | "
+          "host sentences kept | untouched sentences removed |")
     print("|---|---|---|---|---|")
     for label, with_lines in (("before (offtopic_sentences)", False), ("with line_noise", True)):
         by = evaluate(rows, with_lines)

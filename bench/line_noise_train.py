@@ -332,7 +332,8 @@ def main(argv=None):
     ap.add_argument("--write", action="store_true", help="write the model file into the package")
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--trees", type=int, default=150)
-    ap.add_argument("--aeb", type=int, default=1, help="1: add the article benchmark's pages, lines labelled by its ground truth")
+    ap.add_argument("--aeb", type=int, default=1,
+                    help="1: add the article benchmark's pages, lines labelled by its ground truth")
     ap.add_argument("--clean", type=int, default=300, help="register documents added as all-content pages")
     ap.add_argument("--cv", action="store_true", help="cross-validate on train (slow)")
     ap.add_argument("--threshold", type=float, nargs="*", default=[None],
@@ -348,7 +349,9 @@ def main(argv=None):
     train, dev = load(args.data, "train"), load(args.data, "dev")
     # The 40 articles copied into tests/fixtures/coherence are left out: the tests check the model on them.
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
-    held = {json.loads(x)["id"] for x in open(fixture, encoding="utf-8") if x.strip()} if os.path.exists(fixture) else set()
+    held = set()
+    if os.path.exists(fixture):
+        held = {json.loads(x)["id"] for x in open(fixture, encoding="utf-8") if x.strip()}
     if args.aeb:
         train += load_aeb(args.data, held)
     if args.clean:

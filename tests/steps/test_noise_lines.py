@@ -98,7 +98,8 @@ def test_tables_asides_and_book_lists_on_real_pages_are_kept():
     lineage = LineNoise().map(Document("l", pages["https://soldaini.net/lineage/"]))
     assert "Siméon Denis Poisson | Mathematics" in lineage.text
     assert "H. A. (Hubert Anson) Newton | Astronomy" in lineage.text
-    aside = LineNoise().map(Document("a", pages["https://maria-antoniak.github.io/2018/11/19/data-science-crash-course.html"]))
+    blog = "https://maria-antoniak.github.io/2018/11/19/data-science-crash-course.html"
+    aside = LineNoise().map(Document("a", pages[blog]))
     assert "This list isn’t meant to be comprehensive" in aside.text
     books = LineNoise().map(Document("b", pages["https://www.cs.cmu.edu/~anaik/"]))
     assert "The Lottery Ticket, Ward Number 6, The Lady and the Dog: Anton Chekhov" in books.text
