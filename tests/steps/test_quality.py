@@ -556,3 +556,20 @@ def test_chunk_id_cache_keeps_no_long_chunks():
     assert Q._doc_words(Q._spacy_ids(text)) == datatrove_words(text)
     assert Q._doc_words(Q._spacy_ids(text)) == datatrove_words(text)  # again, the long chunks still uncached
     assert max(map(len, Q._VOCAB.chunks)) <= 256
+
+
+def test_token_hashes_computed_together_equal_the_integer_formula():
+    """The token table's hashes, computed for many tokens at once with numpy's wrapping uint64 arithmetic, equal
+    the exact sum of code point * BASE_INV**position reduced modulo 2**64 (what n-gram comparisons rely on)."""
+    from winnow.steps import quality as Q
+
+    def exact(w):
+        return sum(ord(c) * pow(Q._BASE_INV, j, 1 << 64) for j, c in enumerate(w)) % (1 << 64)
+
+    words = ["", "a", "Hello", "naïve", "日本語", "😀x", "\ud800lone", "x" * 300, "ab" * 9000, "", "z", "don't"]
+    assert [int(h) for h in Q._poly_hashes(words)] == [exact(w) for w in words]
+    vocab = Q._Vocab()
+    for w in words[1:4]:
+        vocab.add(w)
+    vocab._flush()
+    assert [int(h) for h in vocab.arrays[2][:3]] == [exact(w) for w in words[1:4]]

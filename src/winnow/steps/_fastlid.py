@@ -307,10 +307,8 @@ class FastLid:
         f32 = np.float32
         hidden = (total.astype(f32) * f32(1.0 / n)).astype(f32)
         # DenseMatrix::dotRow: a float32 sum over the dimensions in order
-        w = self._inner
-        d = np.zeros(len(w), dtype=f32)
-        for j in range(self.dim):
-            d = (d + w[:, j] * hidden[j]).astype(f32)
+        # (a running sum along each row, np.add.accumulate, adds in that order: the same roundings in one call)
+        d = np.add.accumulate(self._inner * hidden, axis=1, dtype=f32)[:, -1]
         # f = 1 / (1 + expf(-d)) (the division in double, stored as float); std_log(x) = log(float(x) + 1e-5)
         e = np.exp(-d.astype(np.float64)).astype(f32)
         f = (1.0 / (f32(1.0) + e).astype(np.float64)).astype(f32)

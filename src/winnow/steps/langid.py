@@ -7,6 +7,11 @@ run time. Chosen by measurement (bench/results/language.md): the most accurate o
 register documents and the English pages, and several times faster than py3langid.
 
 The text is given to fastText as one line (newlines become spaces), as datatrove's FineWeb language filter does.
+For hierarchical-softmax models (lid.176 .ftz and .bin) the answer is computed by ``_fastlid``: fastText's own
+prediction with each distinct word's input vector cached across documents (1.5x less CPU on a first pass over web
+pages, 2.5x once the words repeat; bench/results/e2e.md). Its probability can differ from the library's by
+fastText's float32 rounding (up to ~1e-5 on long pages); within 5e-4 of ``min_score`` the library itself decides,
+so keep/drop decisions are the library's.
 
 FineWeb itself ran the uncompressed ``lid.176.bin`` (126 MB), which no PyPI package ships. The compressed model is
 a quantised copy of it: the same labels, with scores that can differ near a threshold, so a pipeline on the

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from importlib import resources
-from operator import mul
 from typing import Any, ClassVar, Literal
 
 from ..document import Document
@@ -121,7 +120,8 @@ class _Vocab:
         self._len = np.zeros(cap, dtype=np.int64)
         self._flags = np.zeros(cap, dtype=np.int8)
         self._hash = np.zeros(cap, dtype=np.uint64)
-        self._pending: list[tuple[int, int, int, int]] = []
+        self._pending: list[tuple[int, int, int]] = []
+        self._pending_words: list[str] = []  # hashed together in _flush (one numpy pass, not a loop per character)
 
     @property
     def arrays(self):
@@ -138,9 +138,8 @@ class _Vocab:
             chars = set(w)
             f = ((_NONSYM_NOW if not chars <= _PUNCT_NOW else 0) | (_NONSYM_2024 if not chars <= _PUNCT_2024 else 0)
                  | (_ALPHA if any(ch.isalpha() for ch in chars) else 0))
-        pows = _INV_POWS if len(w) <= len(_INV_POWS) else _inv_pows(len(w))
-        # sum of code * BASE_INV**j: the hash of a concatenation is a shifted sum of its parts
-        self._pending.append((i, len(w), f, sum(map(mul, map(ord, w), pows)) & _M64))
+        self._pending.append((i, len(w), f))
+        self._pending_words.append(w)
         return i
 
     def _flush(self) -> None:
@@ -152,12 +151,13 @@ class _Vocab:
             self._len = np.concatenate([self._len, np.zeros_like(self._len)])
             self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
             self._hash = np.concatenate([self._hash, np.zeros_like(self._hash)])
-        idx, lens, flags, hashes = zip(*pend)
+        idx, lens, flags = zip(*pend)
         idx = np.array(idx, dtype=np.int64)
         self._len[idx] = lens
         self._flags[idx] = flags
-        self._hash[idx] = np.array(hashes, dtype=np.uint64)
+        self._hash[idx] = _poly_hashes(self._pending_words)
         pend.clear()
+        self._pending_words.clear()
 
     def chunk_ids(self, chunks) -> dict[str, tuple[int, ...]]:
         """Enter the chunks of ``chunks`` that are not in ``self.chunks`` (tokenizing each once per process);
@@ -189,15 +189,26 @@ class _Vocab:
         return np.array(out, dtype=np.int64)
 
 
-def _inv_pows(n: int) -> list[int]:
-    out, p = [], 1
-    for _ in range(n):
-        out.append(p)
-        p = (p * _BASE_INV) & _M64
+def _poly_hashes(words: list[str]):
+    """Each word's sum of code point * BASE_INV**j (j its position) modulo 2**64, for many words at once: numpy's
+    uint64 products and sums wrap modulo 2**64, so this equals the exact integer sum reduced (tests compare)."""
+    import numpy as np
+
+    lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    out = np.zeros(len(words), dtype=np.uint64)
+    total = int(lens.sum())
+    if not total:
+        return out
+    # surrogatepass: a lone surrogate is its own code point, as ord() reads it
+    codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    starts = np.cumsum(lens) - lens
+    pos = np.arange(total, dtype=np.int64) - np.repeat(starts, lens)
+    prod = codes * _powers(int(lens.max()))[1][pos]
+    nz = lens > 0
+    out[nz] = np.add.reduceat(prod, starts[nz])
     return out
 
 
-_INV_POWS = _inv_pows(256)
 # The chunk -> ids cache follows the tokenizer's own bounds (entries, and no chunk longer than it keeps); about
 # 200 bytes an entry, so at most ~100 MB; the e2e corpus (1,209 long English pages) uses 185k entries.
 _CHUNK_LIMIT = tk._CACHE_LIMIT
