@@ -312,3 +312,18 @@ def test_language_decisions_equal_the_librarys_at_the_threshold():
             assert (d.drop is None) == keep, (s["source"], want, min_score)
             if abs(want[1] - step.min_score) < 5e-4:
                 assert d.attributes["language.score"] == round(want[1], 4)
+
+
+def test_the_word_cache_is_bounded_in_characters_too(monkeypatch):
+    # The cache is bounded in words; a word's key is the word itself, so a corpus of long unique tokens (base64,
+    # minified code) would make each entry as large as its token: the cached words' characters are bounded too.
+    from winnow.steps import _fastlid
+    from winnow.steps.langid import load_model
+
+    monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 20_000, raising=False)
+    fast = _fastlid.FastLid(lite_model_path())
+    texts = [f"this is a page in plain english with a blob {'ab' * 3000}{i} in the middle of it" for i in range(5)]
+    _assert_same_as_library(load_model(), fast, texts)
+    assert sum(map(len, fast._index)) <= 20_000 and "english" in fast._index
+    monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 10 ** 9)
+    assert [fast.predict(t) for t in texts] == [_fastlid.FastLid(lite_model_path()).predict(t) for t in texts]

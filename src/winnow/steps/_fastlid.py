@@ -51,6 +51,10 @@ _SEP = re.compile("[\t\r\v\f\x00]")
 # ~220 bytes a word (16 float32s, the dict entry and the string): ~45 MB at the limit. Tuned on the shared corpus
 # (4,203 pages and main texts, 7M words, 500k distinct): bench/results/e2e.md.
 _CACHE_LIMIT = 500_000
+# And the characters of the cached words together: the key is the word, so the count alone would not bound memory
+# on a corpus of long unique tokens (base64, minified code). The shared corpus's 500k distinct words hold 4.4M
+# characters; this is 7x that (32-128 MB of keys at most, by CPython's 1-4 bytes per character).
+_CACHE_CHARS = 32_000_000
 _BATCH = 4096  # rows of new-word vectors computed per numpy pass (bounds the n-gram arrays to a few MB)
 
 
@@ -182,6 +186,7 @@ class FastLid:
     # --- word vectors ---
     def _reset(self) -> None:
         self._index: dict[str, int] = {"": 0}  # row 0: no word (two separators in a row), no input
+        self._chars = 0  # the cached words' characters (_CACHE_CHARS)
         self._vec = np.zeros((1024, self.dim), dtype=np.float32)
         self._cnt = np.zeros(1024, dtype=np.int64)
 
@@ -249,6 +254,11 @@ class FastLid:
     def _add_words(self, new: list[str]) -> None:
         """Cache each new word's row sum (float32) and number of rows, while there is room."""
         new = new[: max(0, _CACHE_LIMIT - len(self._index))]
+        room = _CACHE_CHARS - self._chars
+        if room < sum(map(len, new)):  # the words' characters would pass the limit: cache those that fit
+            cum = np.cumsum(np.fromiter(map(len, new), dtype=np.int64, count=len(new)))
+            new = new[: int(np.searchsorted(cum, room, side="right"))]
+        self._chars += sum(map(len, new))
         for s in range(0, len(new), _BATCH):
             part = new[s: s + _BATCH]
             sums, cnt = self._word_sums(part)
