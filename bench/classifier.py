@@ -364,6 +364,17 @@ def bench_embed(data: Path, tmp: Path, tasks: list[str]) -> list[str]:
             rows.append(_row(name, f"fastText epoch {ep}", len(train), pairs, pos, neg, card["training_seconds"]["cpu"]))
         emb_tr, cpu_tr = _embed_cached([e.text for e in train], "minilm", 128)
         emb_held, _ = _embed_cached([e.text for e in held], "minilm", 128)
+        st_tr, st_cpu = _embed_cached([e.text for e in train], "minilm-static", 128)
+        st_held, _ = _embed_cached([e.text for e in held], "minilm-static", 128)
+        for setting, params in (("linear, L2 1e-3", EmbedParams(encoder="minilm-static", max_tokens=128)),
+                                ("hidden 64, L2 1e-3", EmbedParams(encoder="minilm-static", hidden=64, max_tokens=128))):
+            t0 = time.process_time()
+            head = fit_head(st_tr, train, "classification", labels, params)
+            fit = time.process_time() - t0
+            prob = head.predict(st_held)
+            pairs = [(e.label, head.labels[int(np.argmax(p))]) for e, p in zip(held, prob)]
+            rows.append(_row(name, f"MiniLM-static + {setting}", len(train), pairs, pos, neg, st_cpu + fit,
+                             f"{st_cpu:.0f} + {fit:.1f}"))
         for setting, params in (("linear, L2 1e-4", EmbedParams(l2=1e-4, max_tokens=128)),
                                 ("linear, L2 1e-3 (default)", EmbedParams(l2=1e-3, max_tokens=128)),
                                 ("linear, L2 1e-2", EmbedParams(l2=1e-2, max_tokens=128)),
@@ -390,6 +401,19 @@ EMBED_HEADER = ("| task | model | train lines | held-out lines | accuracy (major
                 "| macro F1 | train CPU s (embedding + fit) |\n|---|---|---|---|---|---|---|---|---|")
 
 
+def _head_cost(n: int = 6400) -> str:
+    """The built-in head's own cost (standardise, one linear layer, softmax) per document embedding."""
+    from winnow.steps.embedding import load_head
+
+    head = load_head("boilerplate")
+    emb = np.random.default_rng(0).normal(size=(n, len(head.mean))).astype(np.float32)
+    t0 = time.process_time()
+    for i in range(0, n, 64):
+        head.predict(emb[i:i + 64])
+    cpu = time.process_time() - t0
+    return f"| the head alone (linear, 2 labels), 64 embeddings a call | | | {n} | {cpu:.2f} | {n / cpu:,.0f} | |"
+
+
 def bench_embed_speed(data: Path, n: int) -> list[str]:
     """CPU seconds per 5,000-character document through the embedding_classifier step (the built-in head) at
     several truncations, and at 128 tokens with other forward-pass batch sizes (the encoder alone)."""
@@ -413,6 +437,19 @@ def bench_embed_speed(data: Path, n: int) -> list[str]:
         same = np.mean((main >= 0.5) == (ref >= 0.5))
         rows.append(f"| step, built-in head | {tokens} | 16 | {len(docs)} | {cpu:.1f} | {len(docs) / cpu:.1f} | "
                     f"{same:.2f} / {np.abs(main - ref).mean():.3f} |")
+    static = load_encoder("minilm-static")
+    t0 = time.process_time()
+    static._fill(np.arange(static.vocab))
+    rows.append(f"| minilm-static: its whole table, once per worker | | | | {time.process_time() - t0:.0f} | |")
+    for tokens in (256, 512):
+        t0 = time.process_time()
+        for _ in range(5):
+            for i in range(0, len(docs), 64):
+                static.encode(docs[i:i + 64], max_tokens=tokens, max_chunks=1)
+        cpu = time.process_time() - t0
+        rows.append(f"| minilm-static encoder | {tokens} | | {5 * len(docs)} | {cpu:.2f} | "
+                    f"{5 * len(docs) / cpu:.0f} | |")
+    rows.append(_head_cost())
     enc = load_encoder("minilm", device="cpu")
     for fb in (4, 64):
         t0 = time.process_time()

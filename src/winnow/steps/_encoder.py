@@ -13,7 +13,9 @@ to about 1e-6 per component on the CPU (tests/steps/test_embedding_classifier.py
 sums in a different order, so embeddings from a GPU differ from the CPU's in the last bits: a run is
 byte-identical on one device, not across devices.
 
-``hashing`` is a lexical stand-in (hashed word-pair counts), for tests and for machines without the model. A
+``minilm-static`` is the same model made static (``StaticEncoder``: one vector per vocabulary token, a text the mean
+of its tokens'), for speed. ``hashing`` is a lexical stand-in (hashed word-pair counts), for tests and for machines
+without the model. A
 folder or .zip holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` of another BERT-style sentence
 encoder works too.
 """
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BertEncoder", "HashingEncoder", "load_encoder", "resolve_device", "single_thread_blas",
+__all__ = ["BertEncoder", "HashingEncoder", "StaticEncoder", "load_encoder", "resolve_device", "single_thread_blas",
            "minilm_zip", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP"]
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -305,6 +307,49 @@ class HashingEncoder:
         return out
 
 
+class StaticEncoder:
+    """all-MiniLM-L6-v2 made static (Model2Vec's idea, not its code): each vocabulary token's vector is MiniLM's
+    sentence embedding of that token alone (``[CLS] token [SEP]`` through the whole network, unit length), and a
+    text is the mean of its tokens' vectors, unit length. No attention at inference, so context and word order are
+    lost, and a text costs about its tokenization.
+
+    The table (30,522 tokens x 384) is computed in this process on first use, in fixed blocks of ``BLOCK`` ids, as
+    texts need them: a block's vectors come from one forward pass of the same shape whatever asked for it, so they
+    are the same bytes in every worker. A whole table is ~80 CPU seconds (all-MiniLM: 92k tokens through the
+    network), paid once per worker over its first documents."""
+
+    BLOCK = 32
+    device = "cpu"
+
+    def __init__(self, bert: BertEncoder):
+        self.bert = bert
+        self.dim = bert.dim
+        self.vocab = bert.tok.get_vocab_size()
+        self.table = np.zeros((self.vocab, self.dim), dtype=np.float32)
+        self.done = np.zeros(-(-self.vocab // self.BLOCK), dtype=bool)
+
+    def _fill(self, ids: np.ndarray) -> None:
+        blocks = np.unique(ids // self.BLOCK)
+        for blk in blocks[~self.done[blocks]].tolist():
+            lo, hi = blk * self.BLOCK, min(self.vocab, (blk + 1) * self.BLOCK)
+            toks = np.arange(lo, hi, dtype=np.int64)
+            chunk = np.stack([np.full(len(toks), self.bert.cls), toks, np.full(len(toks), self.bert.sep)], axis=1)
+            vec = np.asarray(self.bert._forward(chunk, np.ones(chunk.shape, dtype=bool)), dtype=np.float32)
+            self.table[lo:hi] = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+            self.done[blk] = True
+
+    def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, **_) -> np.ndarray:
+        ids = [np.asarray(x, dtype=np.int64) for x in self.bert.token_ids(texts, max_tokens, max_chunks)]
+        if ids:
+            self._fill(np.concatenate(ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, x in enumerate(ids):
+            if len(x):
+                out[i] = self.table[x].mean(axis=0)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
 def minilm_zip(step: str = "semantic_dedup") -> Path:
     import importlib.util
 
@@ -325,6 +370,15 @@ def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
     torch-cpu: the torch code on the CPU, for tests). Loaded once per process."""
     if model == "hashing":
         return HashingEncoder()
+    if model == "minilm-static":
+        key = (model, "cpu")
+        with _LOCK:
+            enc = _ENCODERS.get(key)
+        if enc is None:
+            enc = StaticEncoder(load_encoder("minilm", device="cpu", step=step))
+            with _LOCK:
+                enc = _ENCODERS.setdefault(key, enc)
+        return enc
     dev = device if device == "torch-cpu" else resolve_device(device)
     key = (model, dev)
     with _LOCK:
@@ -351,6 +405,8 @@ def encoder_identity(model: str) -> str:
     .zip is the same identity; another file is another identity, whatever its name)."""
     if model == "hashing":
         return "hashing/1"
+    if model == "minilm-static":
+        return "static/" + encoder_identity("minilm").removeprefix("bert/")
     path = minilm_zip() if model == "minilm" else Path(model)
     if path.is_dir():
         read = (lambda n: (path / n).read_bytes())
