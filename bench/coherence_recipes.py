@@ -10,6 +10,8 @@ bench/results/coherence.md):
 * ``block_unrel`` / ``block_rel``: 2-8 source pages, a contiguous run of 3-15 sentences from each, one run after
   another (how the specimen is made);
   half of them with 1-4 chrome lines of their family scattered in;
+* ``spun_two``: 2-3 sources (related half of the time), 6-15 sentences each, shuffled;
+* ``block_short``: 5-10 unrelated sources, runs of 2-5 sentences, no chrome;
 * ``inserted_*``: a real page kept in order, 10-30% of its length added as sentences from unrelated pages plus
   2-5 chrome lines at random places; ``_web`` / ``_turku`` / ``_shop`` = the chrome family (lines of web pages
   outside their main content, en/de; lines humans labelled noise in turku-line-quality train, 6 languages; shop
@@ -43,7 +45,12 @@ REGISTER = {
     "hi": "HiCORE/*.tsv.gz", "ur": "UrCORE/*.tsv.gz", "zh": "SimChiCORE/*.tsv.gz",
 }
 RECIPES = ("spun_unrel", "spun_rel", "block_unrel", "block_rel", "inserted_web", "inserted_turku", "inserted_shop",
-           "untouched")
+           "untouched", "spun_two", "block_short")
+# How many sources and how many sentences from each, per stitched recipe: the first four are the recipes the detector
+# was first built on; spun_two (two or three sources, many sentences each, related or not) and block_short (5-10
+# sources, short runs of 2-5 sentences, no chrome) were added later so that leaving one recipe out also leaves out a
+# source count and a run length the rest never show.
+SHAPES = {"spun_two": ((2, 3), (6, 15)), "block_short": ((5, 10), (2, 5))}
 
 # A chrome family written for this benchmark (not drawn from any data set, so no model here has seen it): the
 # furniture of shops, booking and event sites, in six languages. Used only by ``inserted_shop``, to see how the
@@ -170,14 +177,16 @@ def make(recipe, pool, chrome_lines, rng, cache):
         text, spans, layout = join(sents(page), rng)
         return {"text": text, "label": 0, "gold": [], "layout": layout}
     if recipe.startswith(("spun", "block")):
-        k = rng.randint(2, 8)
-        srcs = pick_sources(pool, rng, k, recipe.endswith("_rel"), cache)
+        (k_lo, k_hi), (n_lo, n_hi) = SHAPES.get(recipe, ((2, 8), (3, 15)))
+        k = rng.randint(k_lo, k_hi)
+        related = recipe.endswith("_rel") or (recipe == "spun_two" and rng.random() < 0.5)
+        srcs = pick_sources(pool, rng, k, related, cache)
         parts, owner = [], []
         for j, page in enumerate(srcs):
             ss = [s for s in sents(page) if len(s.split()) >= 3]
-            if len(ss) < 3:
+            if len(ss) < max(3, n_lo):
                 continue
-            n = rng.randint(3, min(15, len(ss)))
+            n = rng.randint(n_lo, min(n_hi, len(ss)))
             if recipe.startswith("spun"):
                 chosen = rng.sample(ss, n)
             else:
@@ -189,7 +198,7 @@ def make(recipe, pool, chrome_lines, rng, cache):
             order = list(range(len(parts)))
             rng.shuffle(order)
             parts, owner = [parts[i] for i in order], [owner[i] for i in order]
-        if rng.random() < 0.5:
+        if recipe != "block_short" and rng.random() < 0.5:
             # Half keep some of their sources' chrome (scraped sidebars, share buttons), scattered.
             for _ in range(rng.randint(1, 4)):
                 at = rng.randrange(len(parts) + 1)

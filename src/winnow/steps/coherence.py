@@ -15,7 +15,10 @@ cannot touch them. Cheap signals find them:
 * a block-stitched page is coherent inside each block, but its words stay inside their block (``dispersion``) and
   few words cross the boundaries (``split_ratio``), where a written page keeps its main words all along;
 * a sentence lifted from an unrelated page shares few words with the rest or with its neighbours, and breaks the
-  thread between the sentences around it.
+  thread between the sentences around it;
+* sources differ in habits even on one topic (apostrophes, quotes, dashes, sentence length, person, names, rare
+  words): a pair model fitted on real pages only says how likely two sentences are to come from one page
+  (_coherence_pairs), and the page signals count the pairs, neighbours and boundaries that look like two sources.
 
 Two small logistic models weigh these signals (winnow/data/coherence/*.json, fitted by bench/coherence_train.py
 and bench/coherence_train_sentences.py on synthetic stitched pages of several recipes, real pages in 12 languages
@@ -31,7 +34,7 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -41,6 +44,7 @@ from ..registry import register
 from ..sentences import sentence_spans
 from ..step import Filter, Map, Reject
 from ..text import segments
+from . import _coherence_pairs as _pairs
 
 __all__ = ["OfftopicSentences", "StitchedDocument", "analyse", "Analysis"]
 
@@ -271,7 +275,6 @@ class Analysis:
     chrome_fraction: float
     interleaved_chrome: int  # distinct chrome sentences isolated between real sentences, away from header/footer
     question_fraction: float
-    score: float  # stitched-document score in [0, 1]
     # Topic-shift signals (see _topic_signals): filled by analyse().
     dispersion: float = 1.0  # spread of repeated stems along the page against random placement (~1 shuffled)
     dispersion_top: float = 1.0  # the same for the page's five most repeated stems
@@ -279,7 +282,35 @@ class Analysis:
     spectral2: float = 1.0  # 2nd and 3rd eigenvalues of the sentence graph's normalised Laplacian: small when
     spectral3: float = 1.0  # the sentences fall into 2 or 3 groups that share no vocabulary
     graph: tuple | None = None  # what clusters() needs to group the sentences by source
-    logits: dict = field(default_factory=dict)  # log-odds per head of the stitched-page model
+    # The page's text, for the same-source signals. They, the model's log-odds and the score are computed when
+    # first read: offtopic_sentences reads the score only on pages with scattered chrome, and stitched_document
+    # analyses the page again after offtopic_sentences has cut its chrome (the pair signals cost as much as the
+    # rest of the analysis).
+    text: str = ""
+    _pair: tuple | None = None
+    _logits: dict | None = None
+    _score: float | None = None
+
+    @property
+    def pair(self) -> tuple:
+        """Same-source signals of _coherence_pairs (PAIR_SIGNALS); neutral values when the page is too short."""
+        if self._pair is None:
+            self._pair = _pairs.page_signals(self.text, self.sentences)
+        return self._pair
+
+    @property
+    def logits(self) -> dict:
+        """Log-odds per head of the stitched-page model (doc_logits)."""
+        if self._logits is None:
+            self._logits = doc_logits(self)
+        return self._logits
+
+    @property
+    def score(self) -> float:
+        """Stitched-document score in [0, 1] (_stitched_score)."""
+        if self._score is None:
+            self._score = _stitched_score(self)
+        return self._score
 
     @property
     def cohesion_ratio(self) -> float:
@@ -451,11 +482,9 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None) -> Analysis:
         chrome_fraction=chrome / n,
         interleaved_chrome=interleaved,
         question_fraction=questions / n,
-        score=0.0,
+        text=text,
     )
     _topic_signals(a)
-    a.logits = doc_logits(a)
-    a.score = _stitched_score(a)
     return a
 
 
@@ -669,7 +698,7 @@ DOC_FEATURES = (
     "cohesion_z", "cohesion_z_per_sentence", "log_sentences", "coverage", "global_cohesion", "local_cohesion",
     "dispersion", "dispersion_top", "log_split_ratio", "spectral2", "spectral3", "chrome_inside",
     "question_fraction", "outlier_fraction", "chrome_fraction", "cohesion_z_negative",
-)
+) + _pairs.PAIR_SIGNALS
 
 
 def doc_features(a: Analysis, extra_chrome: int = 0) -> list[float]:
@@ -680,7 +709,7 @@ def doc_features(a: Analysis, extra_chrome: int = 0) -> list[float]:
         a.dispersion, a.dispersion_top, math.log(max(a.split_ratio, 0.02)), a.spectral2, a.spectral3,
         min(max(0, a.interleaved_chrome + extra_chrome - 1), 4), a.question_fraction, a.outlier_fraction,
         a.chrome_fraction, min(z, 0.0),
-    ]
+    ] + list(a.pair)
 
 
 # The sentence signals the off-topic model weighs, in order (bench/coherence_train.py --sentences fits them).
@@ -743,14 +772,19 @@ STITCHED_MODEL = "stitched_model.json"
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
     v = np.array(x)
-    return {h: float(b + ((v - mean) / scale) @ w) for h, (mean, scale, w, b) in model.items()}
+    # A model with twice as many weights as features was fitted on each feature and its square (stitched_model.json:
+    # "terms"; bench/coherence_train.py): a signal can then count only past a point, or at both ends.
+    return {h: float(b + (((v if len(mean) == len(v) else np.r_[v, v * v]) - mean) / scale) @ w)
+            for h, (mean, scale, w, b) in model.items()}
 
 
 def doc_logits(a: Analysis, extra_chrome: int = 0) -> dict[str, float]:
     """Log-odds per head of the stitched-page model ("spun": sources shuffled together; "blocks": runs of sentences
-    from several sources); empty for pages too short to judge or when the model file is missing."""
+    from several sources); empty for pages too short to judge or when a model file is missing (the page model
+    weighs the pair model's signals: one without the other would score every page as if its sentences were
+    neutral)."""
     m = _model(STITCHED_MODEL)
-    if a.n_content_sentences < 8 or m is None:
+    if a.n_content_sentences < 8 or m is None or _pairs._model() is None:
         return {}
     out = _apply(m, doc_features(a, extra_chrome))
     # Scattered chrome, added by hand on top of the fit: real pages carry chrome too (a comment form, a "Read
@@ -770,11 +804,13 @@ def doc_logit(a: Analysis, extra_chrome: int = 0) -> float:
 def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     """Probability that the page is stitched from several sources, in [0, 1]; 0.5 is the default threshold.
 
-    A logistic regression over DOC_FEATURES (winnow/data/coherence/stitched_model.json; fitted by
-    bench/coherence_train.py on synthetic stitched pages of several recipes against real pages in 12 languages).
-    The two classes were weighed equally and the bias then moved so that 1% of the real training pages score
-    >= 0.5: the score is the probability at the prior that this shift stands for (a crawl where stitched pages are
-    rare), so 0.5 means "as likely stitched as not at that prior"; 0.9 keeps far fewer real pages flagged.
+    Two logistic regressions over DOC_FEATURES and their squares (winnow/data/coherence/stitched_model.json, one
+    for shuffled sources, one for runs of sources; the larger counts), fitted by bench/coherence_train.py on
+    synthetic stitched pages of several recipes against real pages in 12 languages, as they are, flattened to one
+    line and one sentence per line. The two classes were weighed equally and the bias then moved so that 1.5% of the
+    real training pages of 12+ sentences score >= 0.5: the score is the probability at the prior that this shift
+    stands for (a crawl where stitched pages are rare), so 0.5 means "as likely stitched as not at that prior";
+    a higher threshold flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
     Pages with fewer than 8 content sentences score 0: too short to judge.
     """
     lg = max((doc_logits(a, extra_chrome) if extra_chrome else a.logits).values(), default=-30.0)
@@ -807,12 +843,12 @@ class OfftopicSentences(Map):
     def map(self, doc: Document) -> Document:
         a = _analysis(doc)
         spans = []
-        stitched = a.score >= self.stitched_threshold
         n = len(a.sentences)
         # Topical judgement needs a page that looks stitched and carries the trace of scraping: three or more
         # distinct chrome lines scattered between its sentences. On real pages flagged by the score alone (a blog
         # front page, a forum thread) 1 in 4 off-topic removals was right (bench/results/coherence.md).
-        scraped = stitched and a.interleaved_chrome >= 3
+        # (The chrome count first: the score is computed only where it is needed.)
+        scraped = a.interleaved_chrome >= 3 and a.score >= self.stitched_threshold
         judge = n >= self.min_sentences and self.remove_off_topic
         sents = a.sentences
         for i, s in enumerate(sents):

@@ -1,0 +1,341 @@
+"""Do two sentences of a page come from the same source? A pairwise model for stitched-page detection.
+
+Sources differ even on one topic: in the words they repeat (names, rare terms), and in the habits of whoever wrote
+or typeset them: curly or straight apostrophes and quotes, dashes, sentence length, digits and number formats,
+capitalisation, brackets, the person they write in (I / we / you), spacing before punctuation. A written page keeps
+its habits and its rare words from the first sentence to the last; a page stitched from several sources mixes them.
+
+``pair_logits`` gives, for every pair of a page's content sentences, the log-odds that both come from the same page,
+from a logistic model fitted on real pages only (bench/coherence_pairs.py: positives are two sentences of one page,
+negatives a sentence of a page and one of another page of the same language, half of them a page on a close topic).
+No stitched page and no recipe is seen in that fit. ``pair_signals`` turns the matrix into a few document signals
+that the stitched-page model (stitched_model.json) weighs: how many pairs look foreign, how many neighbouring pairs
+do, and how sharply the page splits into two parts (a boundary between blocks, or two groups of shuffled sentences).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from importlib import resources
+
+import numpy as np
+
+# Apostrophes and quotes as typeset: a straight ' inside a word vs a curly one; straight vs curly/guillemet quotes.
+_APOS_STRAIGHT = re.compile(r"\w'\w")
+_APOS_CURLY = re.compile(r"\w[\u2019\u02bc]\w")
+_Q_STRAIGHT = re.compile(r'"')
+_Q_CURLY = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u300c\u300d]")
+_DASH_LONG = re.compile(r"[\u2013\u2014]")
+_DASH_SPACED = re.compile(r"\s-{1,2}\s")
+_ELLIPSIS = re.compile(r"\u2026|\.\.\.")
+_SPACE_BEFORE = re.compile(r"\s[,.;:!?](?:\s|$)")
+_BRACKET = re.compile(r"[(\[]")
+_NUMBER_SEP = re.compile(r"\d[,.\u00a0 ]\d{3}(?!\d)")
+_DECIMAL = re.compile(r"\d[.,]\d{1,2}(?!\d)")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_SYMBOL = re.compile(r"[&%$\u20ac\u00a3/+*#@]")
+_ALLCAPS = re.compile(r"\b[A-Z\u00c0-\u00de]{2,}\b")
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Pronouns of the person a text is written in, in the languages of the evaluation sets: who speaks is a habit of a
+# source that holds across its sentences.
+_FIRST_SG = frozenset("i me my mine ich mich mir mein meine je moi mon ma mes yo mi mis jag mig min minä minun "
+                      "minua eu meu minha saya aku jo meva".split())
+_FIRST_PL = frozenset("we us our ours wir uns unser unsere nous notre nos nosotros nuestro nuestra vi oss vår "
+                      "våra me meidän nós nosso nossa kami kita nosaltres".split())
+_SECOND = frozenset("you your yours du dich dir dein deine ihr euch vous votre vos tu te ton ta tes usted ustedes "
+                    "su tú dig din dina sinä sinun te teidän você vocês anda kamu".split())
+
+STYLE = (
+    "log_chars", "log_words", "word_length", "upper_share", "capitalised", "digit_share", "comma_rate",
+    "nonascii_share",
+    # binary habits from here on (STYLE_BINARY)
+    "apos_straight", "apos_curly", "quote_straight", "quote_curly", "dash_long", "dash_spaced", "ellipsis",
+    "space_before", "bracket", "number_sep", "decimal", "year", "symbol", "allcaps", "first_sg", "first_pl",
+    "second", "ends_question", "ends_exclaim", "ends_terminal", "colon",
+)
+N_CONT = 8
+
+
+def style(text: str) -> list[float]:
+    words = text.split()
+    nw = max(1, len(words))
+    letters = "".join(filter(str.isalpha, text))
+    nl = max(1, len(letters))
+    upper = sum(map(str.isupper, letters))
+    digits = sum(map(str.isdigit, text))
+    toks = {w.lower() for w in _WORD.findall(text)}
+    end = text.rstrip()[-1:] if text.strip() else ""
+    # Each pattern is only searched where its key character occurs (the same answers, several times faster).
+    return [
+        math.log(1 + len(text)), math.log(nw), min(12.0, sum(map(len, words)) / nw),
+        upper / nl, sum(1 for w in words if w[:1].isupper()) / nw,
+        digits / max(1, len(text)), text.count(",") / nw,
+        (len(letters) - len(letters.encode("ascii", "ignore"))) / nl,
+        float("'" in text and bool(_APOS_STRAIGHT.search(text))),
+        float(("\u2019" in text or "\u02bc" in text) and bool(_APOS_CURLY.search(text))),
+        float('"' in text), float(bool(_Q_CURLY.search(text))),
+        float(bool(_DASH_LONG.search(text))), float("-" in text and bool(_DASH_SPACED.search(text))),
+        float(("." in text or "\u2026" in text) and bool(_ELLIPSIS.search(text))),
+        float(" " in text and bool(_SPACE_BEFORE.search(text))),
+        float("(" in text or "[" in text), float(digits >= 4 and bool(_NUMBER_SEP.search(text))),
+        float(digits >= 2 and bool(_DECIMAL.search(text))), float(digits >= 4 and bool(_YEAR.search(text))),
+        float(bool(_SYMBOL.search(text))), float(upper >= 2 and bool(_ALLCAPS.search(text))),
+        float(not toks.isdisjoint(_FIRST_SG)),
+        float(not toks.isdisjoint(_FIRST_PL)), float(not toks.isdisjoint(_SECOND)),
+        float(end in "?\uff1f\u061f"), float(end in "!\uff01"), float(end in ".\u3002\u0964\u06d4"),
+        float(":" in text or ";" in text),
+    ]
+
+
+PAIR_FEATURES = (
+    tuple(f"d_{s}" for s in STYLE[:N_CONT])
+    + tuple(f"x_{s}" for s in STYLE[N_CONT:])  # one has the habit, the other not
+    + tuple(f"b_{s}" for s in STYLE[N_CONT:])  # both have it
+    + ("clash_apos", "clash_quote", "shared", "shared_rare", "cosine", "shared_caps", "none_shared",
+       "log_min_stems", "page_share_a_b", "short_cosine", "none_shared_long")
+)
+
+
+def _shared(sets: list[frozenset], weight: dict | None = None) -> tuple[np.ndarray, dict]:
+    """(n, n) count of the items two sets share (each weighted by 1/weight[item] when given), as a product of the
+    incidence matrix of the items found in two or more sets (the rest cannot be shared). The diagonal is left
+    incomplete: pairs of a sentence with itself are never used."""
+    n = len(sets)
+    pos: dict[str, list[int]] = {}
+    for i, st in enumerate(sets):
+        for w in st:
+            pos.setdefault(w, []).append(i)
+    rep = [(w, p) for w, p in pos.items() if len(p) > 1]
+    m = np.zeros((n, max(1, len(rep))))
+    for j, (w, p) in enumerate(rep):
+        m[p, j] = 1.0 if weight is None else 1.0 / weight.get(w, 1)
+    if weight is None:
+        return np.einsum("ik,jk->ij", m, m), pos
+    # Weighted: the weight once per shared item (m holds it; the other factor is the plain incidence).
+    return np.einsum("ik,jk->ij", m, (m > 0).astype(float)), pos
+
+
+def _lexical(stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset]) -> list[np.ndarray]:
+    """The (n, n) matrices of the lexical pair features, in PAIR_FEATURES order."""
+    shared, pos = _shared(stems)
+    # A stem few sentences of the page share is a stronger tie than one the whole page repeats.
+    rare, _ = _shared(stems, df)
+    k = np.array([len(st) for st in stems], dtype=float)
+    cos = shared / np.sqrt(np.maximum(1.0, k[:, None] * k[None, :]))
+    shared_caps, _ = _shared(caps)
+    # How much of the page each sentence's words reach (a sentence tied to many others vs a loner), as a pair.
+    reach = np.array([sum(1 for w in st if len(pos[w]) > 1) for st in stems]) / np.maximum(1.0, k)
+    # Short words (three letters or fewer: mostly function words) tell the language and the register a source is
+    # written in ("the"/"der"/"le"; "du" in a forum, "we" in a press release), which content stems ignore.
+    ss, _ = _shared(short)
+    ks = np.array([len(st) for st in short], dtype=float)
+    short_cos = ss / np.sqrt(np.maximum(1.0, ks[:, None] * ks[None, :]))
+    logmin = np.log1p(np.minimum(k[:, None], k[None, :]))
+    none = (shared == 0).astype(float)
+    return [np.minimum(6.0, shared), np.minimum(3.0, rare), cos, np.minimum(3.0, shared_caps), none, logmin,
+            reach[:, None] * reach[None, :], short_cos, none * logmin]
+
+
+_I_AS, _I_AC = STYLE.index("apos_straight") - N_CONT, STYLE.index("apos_curly") - N_CONT
+_I_QS, _I_QC = STYLE.index("quote_straight") - N_CONT, STYLE.index("quote_curly") - N_CONT
+
+
+def _clashes(b: np.ndarray) -> list[np.ndarray]:
+    """One sentence has straight apostrophes (quotes), the other curly ones: two typesetting habits."""
+    return [np.outer(b[:, _I_AS], b[:, _I_AC]) + np.outer(b[:, _I_AC], b[:, _I_AS]),
+            np.outer(b[:, _I_QS], b[:, _I_QC]) + np.outer(b[:, _I_QC], b[:, _I_QS])]
+
+
+def pair_features(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], df: dict,
+                  short: list[frozenset]) -> np.ndarray:
+    """(n, n, len(PAIR_FEATURES)) features of every pair of a page's sentences (for fitting; the step uses the
+    equivalent pair_logits). ``df``: in how many of the page's sentences each stem occurs."""
+    c = sty[:, :N_CONT]
+    b = sty[:, N_CONT:]
+    d = np.abs(c[:, None, :] - c[None, :, :])
+    x = np.abs(b[:, None, :] - b[None, :, :])
+    both = b[:, None, :] * b[None, :, :]
+    rest = _clashes(b) + _lexical(stems, caps, df, short)
+    return np.concatenate([d, x, both] + [r[..., None] for r in rest], axis=2)
+
+
+def pair_logits(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
+                model=None):
+    """(n, n) same-source log-odds: the logistic model over pair_features, computed without building the
+    (n, n, features) array (the binary terms are matrix products: xor(a, b) = a + b - 2ab). None without model."""
+    m = model or _model()
+    if m is None:
+        return None
+    mean, scale, w, bias = m
+    v = w / scale
+    const = bias - float(v @ mean)
+    nb = len(STYLE) - N_CONT
+    vd, vx, vb = v[:N_CONT], v[N_CONT:N_CONT + nb], v[N_CONT + nb:N_CONT + 2 * nb]
+    vr = v[N_CONT + 2 * nb:]
+    c = sty[:, :N_CONT]
+    b = sty[:, N_CONT:]
+    # einsum, not @: these products are small, and BLAS would spin its threads on them.
+    out = np.einsum("ijk,k->ij", np.abs(c[:, None, :] - c[None, :, :]), vd)
+    r = np.einsum("ik,k->i", b, vx)
+    out += r[:, None] + r[None, :] + np.einsum("ik,jk->ij", b * (vb - 2 * vx), b)
+    for wt, mat in zip(vr, _clashes(b) + _lexical(stems, caps, df, short)):
+        out += wt * mat
+    return out + const
+
+
+_CAPWORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][\w'-]{2,}")
+
+
+_SHORT = re.compile(r"(?<!\w)[^\W\d_]{1,3}(?!\w)", re.UNICODE)
+
+
+def short_words(text: str) -> frozenset:
+    """Words of one to three letters, lower-cased (none in Chinese/Japanese, which have no spaces)."""
+    return frozenset(w.lower() for w in _SHORT.findall(text))
+
+
+def capitalised_words(text: str) -> frozenset:
+    """Capitalised words not at the start of the sentence: names, which tie sentences of one source."""
+    return frozenset(w.lower() for w in _CAPWORD.findall(text.strip()))
+
+
+PAIR_MODEL = "pair_model.json"
+
+
+@functools.cache
+def _model():
+    try:
+        raw = resources.files("winnow").joinpath("data", "coherence", PAIR_MODEL).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    m = json.loads(raw)
+    if tuple(m["features"]) != PAIR_FEATURES:
+        raise ValueError(f"winnow/data/coherence/{PAIR_MODEL} was fitted on other features; refit it (bench/)")
+    return np.array(m["mean"]), np.array(m["scale"]), np.array(m["weights"]), float(m["bias"])
+
+
+PAIR_SIGNALS = ("pair_mean", "pair_low", "pair_adjacent", "pair_adjacent_low", "pair_split", "pair_fiedler",
+                "pair_worst", "pair_tile_max", "pair_tile_second", "pair_near_far", "habit_clashes")
+# Sentences on each side of a gap that the local boundary depth compares (TextTiling's block size, in sentences).
+_TILE = 4
+
+
+def pair_signals(lg: np.ndarray) -> list[float]:
+    """Document signals from the (n, n) matrix of same-source log-odds of a page's content sentences in order.
+
+    * ``pair_mean``/``pair_low``: mean log-odds over all pairs and the share of pairs below 0 (order-free: a page of
+      several sources has many foreign pairs however they are laid out);
+    * ``pair_adjacent``/``pair_adjacent_low``: the same over neighbouring sentences (shuffled sources: many low);
+    * ``pair_split``: the best single boundary, as mean log-odds inside the two sides minus across (blocks);
+    * ``pair_fiedler``: the second eigenvalue of the normalised Laplacian of the same-source probabilities (small
+      when the sentences fall into two groups that do not look alike, in any order);
+    * ``pair_worst``: the mean log-odds of the sentence that fits the page least (an intruder).
+    """
+    n = lg.shape[0]
+    lg = lg.copy()
+    np.fill_diagonal(lg, 0.0)
+    iu = np.triu_indices(n, 1)
+    v = lg[iu]
+    adj = np.diagonal(lg, 1)
+    # Best boundary from prefix sums of the matrix: s(a, b) = sum of lg over rows a..b-1 and columns a..b-1.
+    c = np.zeros((n + 1, n + 1))
+    c[1:, 1:] = np.cumsum(np.cumsum(lg, 0), 1)
+    g = np.arange(3, n - 2)
+    best = -1e9
+    if len(g):
+        left, right, cross = c[g, g], c[n, n] - c[g, n] - c[n, g] + c[g, g], c[g, n] - c[g, g]
+        d = (left + right) / (g * (g - 1) + (n - g) * (n - g - 1)) - cross / (g * (n - g))
+        best = float(d.max())
+    p = 1.0 / (1.0 + np.exp(-np.clip(lg, -30, 30)))
+    np.fill_diagonal(p, 0.0)
+    p += 1e-3
+    dg = 1.0 / np.sqrt(p.sum(1))
+    lap = np.eye(n) - p * dg[:, None] * dg[None, :]
+    ev = np.linalg.eigvalsh(lap)
+    rows = lg.sum(1) / (n - 1)
+    # Local boundary depth at each gap (TextTiling on the same-source matrix): pairs inside the _TILE sentences
+    # before and inside the _TILE after, against pairs across. Block-stitched pages have one deep gap per stitch.
+    g = np.arange(2, n - 1)
+    a0, b1 = np.maximum(0, g - _TILE), np.minimum(n, g + _TILE)
+
+    def box(r0, r1, c0, c1):  # sum of lg[r0:r1, c0:c1] from the prefix sums
+        return c[r1, c1] - c[r0, c1] - c[r1, c0] + c[r0, c0]
+
+    nl, nr = (g - a0) * (g - a0 - 1), (b1 - g) * (b1 - g - 1)
+    inside = (box(a0, g, a0, g) + box(g, b1, g, b1)) / np.maximum(1, nl + nr)
+    depth = inside - box(a0, g, g, b1) / ((g - a0) * (b1 - g))
+    tile_max = float(depth.max()) if len(depth) else 0.0
+    # The second deepest gap at least _TILE sentences away from the deepest (a page of 3+ sources has two).
+    second = 0.0
+    if len(depth):
+        k = int(depth.argmax())
+        far = np.r_[depth[:max(0, k - _TILE)], depth[k + _TILE + 1:]]
+        second = float(far.max()) if len(far) else 0.0
+    dist = iu[1] - iu[0]
+    near, far_ = v[dist <= 2], v[dist >= 6]
+    near_far = float(near.mean() - far_.mean()) if len(far_) else 0.0
+    return [float(v.mean()), float((v < 0).mean()), float(adj.mean()), float((adj < 0).mean()),
+            float(best if best > -1e9 else 0.0), float(ev[1]), float(rows.min()), tile_max, second, near_far]
+
+
+NEUTRAL = (0.0,) * len(PAIR_SIGNALS)
+
+# Two ways of typesetting one thing: a page set by one hand (or one CMS) uses one of them throughout; a page pasted
+# together from several sources mixes them, each in its own sentences.
+_HABITS = (
+    # (characters one of which the first way needs, its pattern, the same for the second way)
+    ("'", _APOS_STRAIGHT, "\u2019\u02bc", _APOS_CURLY),
+    ('"', _Q_STRAIGHT, "\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u300c\u300d", _Q_CURLY),
+    ("-", re.compile(r"\s-\s"), "\u2013\u2014", re.compile(r"\s[\u2013\u2014]\s")),
+    (".", re.compile(r"(?<!\.)\.\.\.(?!\.)"), "\u2026", re.compile(r"\u2026")),
+    (",", re.compile(r"\d,\d{3}(?!\d)"), ".\u00a0\u202f", re.compile(r"\d[.\u00a0\u202f]\d{3}(?!\d)")),
+    # Tokenised text (" , " and a detached final period, as some corpora store it) against typed text.
+    (",.", re.compile(r"\w\s,\s|\w\s\.$"), ",.", re.compile(r"\w,\s|\w\.$")),
+)
+
+
+def _has(text: str, chars: str, pattern: re.Pattern) -> bool:
+    return any(c in text for c in chars) and pattern.search(text) is not None
+
+
+def habit_clashes(texts: list[str]) -> float:
+    """How many of _HABITS a page uses both ways (in different sentences, each way in 2+ sentences or in 10% of
+    them): 0 on a page set by one hand."""
+    n = len(texts)
+    out = 0.0
+    need = max(2, 0.1 * n)
+    for ca, a, cb, b in _HABITS:
+        only_a = only_b = 0
+        for t in texts:
+            x, y = _has(t, ca, a), _has(t, cb, b)
+            only_a += x and not y
+            only_b += y and not x
+        if only_a >= need and only_b >= need:
+            out += 1.0
+    return out
+
+
+# Pages longer than this many content sentences are judged on an even sample of them (the matrix is n x n).
+MAX_SENTENCES = 80
+
+
+def page_signals(text: str, sentences) -> tuple:
+    """PAIR_SIGNALS of a page from its analysed sentences (winnow.steps.coherence.Sentence: content sentences are
+    those without a chrome reason and with 2+ content stems); NEUTRAL when under 8 of them or without the model."""
+    idx = [i for i, s in enumerate(sentences) if s.reason is None and len(s.stems) >= 2]
+    if len(idx) < 8 or _model() is None:
+        return NEUTRAL
+    if len(idx) > MAX_SENTENCES:
+        idx = [idx[round(k * (len(idx) - 1) / (MAX_SENTENCES - 1))] for k in range(MAX_SENTENCES)]
+    texts = [text[sentences[i].start:sentences[i].end] for i in idx]
+    stems = [sentences[i].stems for i in idx]
+    df: dict = {}
+    for st in stems:
+        for w in st:
+            df[w] = df.get(w, 0) + 1
+    lg = pair_logits(np.array([style(t) for t in texts]), stems, [capitalised_words(t) for t in texts], df,
+                     [short_words(t) for t in texts])
+    return tuple(pair_signals(lg)) + (habit_clashes(texts),)
