@@ -384,25 +384,43 @@ def check_against_stats(s: Summary) -> list[str]:
     unrecorded = {st for t in info.token_stages for st in info.chains.get(t, [t])}
     for sd in info.stats.get("stages", []):
         by_label = {st["name"]: st for st in sd.get("steps", [])}
+        # documents the writers could not encode: the steps counted them (stats.json), but they have no record,
+        # only a quarantine entry; the counts rebuilt from the records may fall short by that many
+        w = sum(p.get("quarantine_reasons", {}).get("write_error", 0) for p in sd.get("passes", []))
         for step in info.stage_steps(sd["name"]):
             st = by_label.get(step.label)
             if st is None:
                 continue
             agg = s.steps[step.gpos]
             if info.annotate:
-                if agg.flagged != st["dropped"]:
+                if not _short_by(agg.flagged, st["dropped"], w):
                     out.append(f"{step.key}: verdicts {agg.flagged} vs stats.json {st['dropped']}")
                 continue
             mine = {r: c.docs for r, c in agg.dropped.items()}
-            if mine != st["dropped"]:
+            if not _short_by(mine, st["dropped"], w):
                 out.append(f"{step.key}: dropped {mine} vs stats.json {st['dropped']}")
             if sd["name"] in unrecorded:
                 continue  # its drops are recorded (checked above); what it passed on, edits and all, may be token ids only
-            if agg.docs_in.docs != st["docs_in"] - st.get("errors", 0) and agg.docs_in.docs != st["docs_in"]:
+            if not st["docs_in"] - st.get("errors", 0) - w <= agg.docs_in.docs <= st["docs_in"] or (
+                    not w and agg.docs_in.docs not in (st["docs_in"], st["docs_in"] - st.get("errors", 0))):
                 out.append(f"{step.key}: {agg.docs_in.docs} documents in vs stats.json {st['docs_in']}")
-            if agg.edited_docs != st.get("edited", agg.edited_docs):
+            edited = st.get("edited", agg.edited_docs)
+            if not edited - w <= agg.edited_docs <= edited:
                 out.append(f"{step.key}: {agg.edited_docs} documents edited vs stats.json {st['edited']}")
             removed = sum(c.chars for c in agg.edits.values())
-            if removed != st["chars_removed"]:
+            if removed != st["chars_removed"] and not (w and removed < st["chars_removed"]):
                 out.append(f"{step.key}: {removed} characters removed by edits vs stats.json {st['chars_removed']}")
     return out
+
+
+def _short_by(mine: dict[str, int], theirs: dict[str, int], most: int) -> bool:
+    """Whether ``mine`` equals ``theirs`` less at most ``most`` documents in all (none: equal)."""
+    if not most:
+        return mine == theirs
+    short = 0
+    for r in set(mine) | set(theirs):
+        d = theirs.get(r, 0) - mine.get(r, 0)
+        if d < 0:
+            return False
+        short += d
+    return short <= most
