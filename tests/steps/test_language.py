@@ -292,6 +292,10 @@ def test_models_it_does_not_cover_fall_back_to_the_library(tmp_path):
         (d,) = run(step, [SAMPLES[0]["text"]])  # the library answers
         assert step._fast is None and d.attributes["language.lang"] in {s["lang"] for s in SAMPLES}
     assert _fastlid.load(tmp_path / "missing.bin") is None
+    for name, data in (("empty.bin", b""), ("garbage.bin", b"not a model" * 10),
+                       ("truncated.ftz", lite_model_path().read_bytes()[:300_000])):
+        (tmp_path / name).write_bytes(data)
+        assert _fastlid.load(tmp_path / name) is None, name
 
 
 def test_language_decisions_equal_the_librarys_at_the_threshold():

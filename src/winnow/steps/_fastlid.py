@@ -30,6 +30,7 @@ parse) make ``load`` return None: the caller then uses the library.
 from __future__ import annotations
 
 import math
+import mmap
 import re
 import struct
 import threading
@@ -73,7 +74,9 @@ class _Reader:
         return a
 
     def cstring(self) -> bytes:
-        end = self.b.index(b"\0", self.o)
+        end = self.b.find(b"\0", self.o)
+        if end < 0:
+            raise ValueError("truncated model file")
         s = self.b[self.o:end]
         self.o = end + 1
         return s
@@ -120,7 +123,11 @@ class FastLid:
     """The top-1 (label, probability) of a supervised hierarchical-softmax fastText model; see the module doc."""
 
     def __init__(self, path: str | Path):
-        r = _Reader(Path(path).read_bytes())
+        with open(path, "rb") as f:
+            # mapped, not read: a dense model's input matrix (FineWeb's lid.176.bin: 128 MB) stays in the page cache,
+            # shared with the library's copy and other workers, instead of another private copy
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        r = _Reader(data)
         magic, version = r.take("ii")
         if magic != _FT_MAGIC or version < 12:
             raise ValueError("not a fastText model of version 12")
