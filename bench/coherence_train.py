@@ -33,10 +33,11 @@ from coherence_recipes import load  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
 from winnow.steps._coherence_pairs import PAIR_MODEL  # noqa: E402
-from winnow.steps.coherence import DOC_FEATURES, analyse, doc_features  # noqa: E402
+from winnow.steps.coherence import DOC_FEATURES, LEXICAL_FEATURES, LEXICAL_MODEL, analyse, doc_features  # noqa
 
 STITCHED = ("spun_unrel", "spun_rel", "block_unrel", "block_rel", "spun_two", "block_short")
 MODEL = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", "stitched_model.json")
+LEXICAL = os.path.join(os.path.dirname(MODEL), LEXICAL_MODEL)
 
 
 def featurise(texts, cache_file):
@@ -239,30 +240,44 @@ def main(argv=None):
         rt = rates(ml, test, only_lang=lang)
         print(f"| {lang} | " + " | ".join(f"{rt[r][0]:.0%}" if r in rt else "-" for r in STITCHED) +
               f" | {rt['real'][0]:.1%} ({rt['real'][1]}) |")
+    # The lexical tier: the same fit without the pair signals (stitched_document tier="lexical").
+    nlex = len(LEXICAL_FEATURES)
+    lex = {k: (v[0][:, :nlex],) + v[1:] for k, v in train.items()}
+    lex_test = {k: (v[0][:, :nlex],) + v[1:] for k, v in test.items()}
+    ml = train_on(lex, args.fp)
+    print("\n## Lexical tier (no pair signals): leave one recipe out\n")
+    print("| left out | flagged (left out) | real pages of 12+ sentences | flagged untouched |\n|---|---|---|---|")
+    for r in STITCHED:
+        rt = rates(train_on(lex, args.fp, exclude=(r,)), lex_test)
+        print(f"| {r} | {rt[r][0]:.1%} | {rt['real12'][0]:.1%} | {rt['untouched'][0]:.1%} |")
     if args.write:
         os.makedirs(os.path.dirname(MODEL), exist_ok=True)
-        with open(MODEL, "w") as f:
-            json.dump({
-                "features": list(DOC_FEATURES),
-                "terms": "each feature, then the square of each feature" if TERMS == "squares" else "each feature",
-                "heads": {h: {"mean": [round(float(v), 6) for v in mh["mean"]],
-                              "scale": [round(float(v), 6) for v in mh["scale"]],
-                              "weights": [round(float(v), 6) for v in mh["w"]],
-                              "bias": round(float(mh["b"]), 6),
-                              "prior_shift": round(mh["shift"], 6)} for h, mh in m.items()},
-                "provenance": "bench/coherence_train.py --write: one logistic regression per kind of stitching "
-                              f"(spun, blocks) over the features and their squares (l2 {L2:g} on standardised "
-                              "terms), classes weighted equally, every language weighing the same among the real "
-                              "pages, biases shifted so that "
-                              f"{args.fp:.1%} of the training real pages of 12+ sentences (as they are, flattened, "
-                              "one sentence per line; languages weighted equally) score >= 0.5 on the larger head; "
-                              "synthetic stitched pages of bench/coherence_recipes.py (seed 29: spun_unrel, spun_rel, "
-                              "spun_two, block_unrel, block_rel, block_short) from the train half of ../shared/data "
-                              "(web-pages main_text, register-multiling); pair signals from pair_model.json",
-            }, f, indent=1)
-        # relative to the repository: results files must not name a path of the machine that wrote them
-        print(f"\nwrote {os.path.relpath(MODEL, os.path.join(os.path.dirname(__file__), '..'))}", file=sys.stderr)
+        write(MODEL, m, DOC_FEATURES, args.fp, "pair signals from pair_model.json")
+        write(LEXICAL, ml, LEXICAL_FEATURES, args.fp, "the lexical tier: no pair signals")
     return 0
+
+
+def write(path, m, features, fp, what):
+    with open(path, "w") as f:
+        json.dump({
+            "features": list(features),
+            "terms": "each feature, then the square of each feature" if TERMS == "squares" else "each feature",
+            "heads": {h: {"mean": [round(float(v), 6) for v in mh["mean"]],
+                          "scale": [round(float(v), 6) for v in mh["scale"]],
+                          "weights": [round(float(v), 6) for v in mh["w"]],
+                          "bias": round(float(mh["b"]), 6),
+                          "prior_shift": round(mh["shift"], 6)} for h, mh in m.items()},
+            "provenance": "bench/coherence_train.py --write: one logistic regression per kind of stitching "
+                          f"(spun, blocks) over the features and their squares (l2 {L2:g} on standardised "
+                          "terms), classes weighted equally, every language weighing the same among the real "
+                          f"pages, biases shifted so that {fp:.1%} of the training real pages of 12+ sentences "
+                          "(as they are, flattened, one sentence per line; languages weighted equally) score >= 0.5 "
+                          "on the larger head; synthetic stitched pages of bench/coherence_recipes.py (seed 29: "
+                          "spun_unrel, spun_rel, spun_two, block_unrel, block_rel, block_short) from the train half "
+                          f"of ../shared/data (web-pages main_text, register-multiling); {what}",
+        }, f, indent=1)
+    # relative to the repository: results files must not name a path of the machine that wrote them
+    print(f"wrote {os.path.relpath(path, os.path.join(os.path.dirname(__file__), '..'))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -106,3 +106,23 @@ def test_without_the_pair_model_the_page_is_not_scored(monkeypatch):
     docs = _jsonl("aeb-articles.jsonl")
     a = analyse(" ".join(docs[0]["text"].split()))
     assert a.pair == pairs.NEUTRAL and a.score == 0.0
+
+
+def test_lexical_tier_scores_without_the_pair_signals(monkeypatch):
+    from winnow.steps import coherence
+
+    specimen = (FIXTURES / "stitched-page.txt").read_text(encoding="utf-8")
+    paired = StitchedDocument().process(Document("s", specimen))
+    assert paired.attributes["stitched_document.tier"] == "pairs"
+
+    def boom(*a, **k):
+        raise AssertionError("the lexical tier computed the pair signals")
+
+    monkeypatch.setattr(pairs, "page_signals", boom)
+    coherence._model.cache_clear()
+    doc = StitchedDocument(tier="lexical").process(Document("s", specimen))
+    assert doc.drop is not None and doc.attributes["stitched_document.tier"] == "lexical"
+    assert doc.attributes["stitched_document.kind"] in ("spun", "blocks")
+    assert doc.attributes["stitched_document.score"] != paired.attributes["stitched_document.score"]
+    with pytest.raises(ValueError, match="tier"):
+        StitchedDocument(tier="embedding").validate()

@@ -702,6 +702,11 @@ DOC_FEATURES = (
 
 
 def doc_features(a: Analysis, extra_chrome: int = 0) -> list[float]:
+    return _doc_base(a, extra_chrome) + list(a.pair)
+
+
+def _doc_base(a: Analysis, extra_chrome: int = 0) -> list[float]:
+    """LEXICAL_FEATURES: the page signals without the pair signals (cheap: computed with the analysis)."""
     n = max(2, a.n_content_sentences)
     z = max(-5.0, min(a.cohesion_z, 10.0))
     return [
@@ -709,7 +714,7 @@ def doc_features(a: Analysis, extra_chrome: int = 0) -> list[float]:
         a.dispersion, a.dispersion_top, math.log(max(a.split_ratio, 0.02)), a.spectral2, a.spectral3,
         min(max(0, a.interleaved_chrome + extra_chrome - 1), 4), a.question_fraction, a.outlier_fraction,
         a.chrome_fraction, min(z, 0.0),
-    ] + list(a.pair)
+    ]
 
 
 # The sentence signals the off-topic model weighs, in order (bench/coherence_train.py --sentences fits them).
@@ -759,7 +764,7 @@ def _model(name: str) -> dict | None:
     except (FileNotFoundError, OSError):
         return None
     m = json.loads(raw)
-    expected = DOC_FEATURES if name == STITCHED_MODEL else SENT_FEATURES
+    expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES}.get(name, SENT_FEATURES)
     if tuple(m["features"]) != expected:
         raise ValueError(f"winnow/data/coherence/{name} was fitted on other features; refit it (bench/)")
     heads = m.get("heads") or {"main": m}
@@ -768,6 +773,11 @@ def _model(name: str) -> dict | None:
 
 
 STITCHED_MODEL = "stitched_model.json"
+# The cheaper tier: the same page model fitted without the pair signals (bench/coherence_train.py --write writes
+# both), for runs that need the lexical tier's speed (stitched_document's ``tier``; bench/results/coherence.md).
+LEXICAL_MODEL = "stitched_model_lexical.json"
+LEXICAL_FEATURES = DOC_FEATURES[: len(DOC_FEATURES) - len(_pairs.PAIR_SIGNALS)]
+TIERS = ("pairs", "lexical")
 
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
@@ -778,15 +788,23 @@ def _apply(model: dict, x: list[float]) -> dict[str, float]:
             for h, (mean, scale, w, b) in model.items()}
 
 
-def doc_logits(a: Analysis, extra_chrome: int = 0) -> dict[str, float]:
+def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> dict[str, float]:
     """Log-odds per head of the stitched-page model ("spun": sources shuffled together; "blocks": runs of sentences
     from several sources); empty for pages too short to judge or when a model file is missing (the page model
     weighs the pair model's signals: one without the other would score every page as if its sentences were
-    neutral)."""
-    m = _model(STITCHED_MODEL)
-    if a.n_content_sentences < 8 or m is None or _pairs._model() is None:
+    neutral). ``tier="lexical"``: the model without the pair signals, which are then never computed."""
+    if a.n_content_sentences < 8:
         return {}
-    out = _apply(m, doc_features(a, extra_chrome))
+    if tier == "lexical":
+        m = _model(LEXICAL_MODEL)
+        if m is None:
+            return {}
+        out = _apply(m, _doc_base(a, extra_chrome))
+    else:
+        m = _model(STITCHED_MODEL)
+        if m is None or _pairs._model() is None:
+            return {}
+        out = _apply(m, doc_features(a, extra_chrome))
     # Scattered chrome, added by hand on top of the fit: real pages carry chrome too (a comment form, a "Read
     # more"), so the fit gives it little weight, yet many distinct chrome lines isolated between sentences that do
     # not follow one another are the plainest trace of scraping (the specimen has 7). They count from the third
@@ -797,11 +815,11 @@ def doc_logits(a: Analysis, extra_chrome: int = 0) -> dict[str, float]:
     return {h: v + bonus for h, v in out.items()}
 
 
-def doc_logit(a: Analysis, extra_chrome: int = 0) -> float:
-    return max(doc_logits(a, extra_chrome).values(), default=-30.0)
+def doc_logit(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
+    return max(doc_logits(a, extra_chrome, tier).values(), default=-30.0)
 
 
-def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
+def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
     """Probability that the page is stitched from several sources, in [0, 1]; 0.5 is the default threshold.
 
     Two logistic regressions over DOC_FEATURES and their squares (winnow/data/coherence/stitched_model.json, one
@@ -813,7 +831,8 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0) -> float:
     a higher threshold flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
     Pages with fewer than 8 content sentences score 0: too short to judge.
     """
-    lg = max((doc_logits(a, extra_chrome) if extra_chrome else a.logits).values(), default=-30.0)
+    lg = max((doc_logits(a, extra_chrome, tier) if extra_chrome or tier != "pairs" else a.logits).values(),
+             default=-30.0)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, lg)))), 4)
 
 
@@ -903,22 +922,36 @@ class StitchedDocument(Filter):
     """Drop pages stitched together from unrelated sources (shuffled sentences, chrome, off-topic inserts)."""
 
     threshold: float = 0.5
+    # "pairs": the page model with the same-source pair signals (the better detector, ~2.3x the CPU of the
+    # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both).
+    tier: str = "pairs"
     REASONS = ("stitched",)
     FRACTIONS = ("threshold",)
     THRESHOLDS = {"threshold": ("stitched_document.score", ">=", "stitched")}
 
+    def validate(self) -> None:
+        super().validate()
+        if self.tier not in TIERS:
+            raise ValueError(f"stitched_document: unknown tier {self.tier!r}; expected one of {', '.join(TIERS)}")
+
     def reject(self, doc: Document) -> Reject | None:
         a = _analysis(doc)
         repeated = _repeated_inside(doc)
-        score = _stitched_score(a, repeated) if repeated else a.score
+        if self.tier == "pairs":
+            score = _stitched_score(a, repeated) if repeated else a.score
+            logits = a.logits
+        else:
+            score = _stitched_score(a, repeated, self.tier)
+            logits = doc_logits(a, repeated, self.tier)
         doc.attributes["stitched_document.score"] = score
+        doc.attributes["stitched_document.tier"] = self.tier
         doc.attributes["stitched_document.repeated"] = repeated
         # The signals behind the score, for the report and for re-thresholding.
         doc.attributes["stitched_document.cohesion_z"] = round(a.cohesion_z, 3)
         doc.attributes["stitched_document.coverage"] = round(a.coverage, 3)
         doc.attributes["stitched_document.chrome_inside"] = a.interleaved_chrome
-        if a.logits:
-            doc.attributes["stitched_document.kind"] = max(a.logits, key=a.logits.get)
+        if logits:
+            doc.attributes["stitched_document.kind"] = max(logits, key=logits.get)
         if score >= self.threshold:
             groups, how = clusters(a)
             if len(groups) >= 2:
