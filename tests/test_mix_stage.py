@@ -45,14 +45,15 @@ def _outputs(folder, ext=".bin"):
     return {p.name: p.read_bytes() for p in sorted(folder.glob(f"mixed_*{ext}"))}
 
 
-def _expected_from_selection(folder, fmt="megatron"):
-    """The multiset of documents the mix must hold: each source document times its recorded selection count."""
+def _expected_from_selection(folder, fmt="megatron", root=None):
+    """The multiset of documents the mix must hold: each source document times its recorded selection count (a
+    source file inside the run folder ``root`` is named relative to it)."""
     acc = orjson.loads((folder / "mixture.json").read_bytes())
     want: collections.Counter = collections.Counter()
     for src in acc["sources"].values():
         for inp in src["inputs"]:
             sel = np.load(folder / inp["selection"])
-            docs = _docs(inp["path"], fmt)
+            docs = _docs(root / inp["path"] if root is not None else inp["path"], fmt)
             assert len(sel) == len(docs) == inp["docs"]
             for d, n in zip(docs, sel.tolist()):
                 want[d] += n
@@ -63,7 +64,7 @@ def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_
     run_dir = tmp_path / "run"
     res = run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
     out = run_dir / "kept" / "train"
-    acc, want = _expected_from_selection(out)
+    acc, want = _expected_from_selection(out, root=run_dir)
     got = collections.Counter(d for name in _outputs(out) for d in _docs(out / name))
     assert got == want  # the outputs hold exactly the recorded copies: nothing lost, nothing doubled
     short, web = acc["sources"]["short"], acc["sources"]["web"]
@@ -216,3 +217,31 @@ def test_a_source_from_another_annotate_run_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="crawl.*on_drop: annotate"):
         run_pipeline(pipeline_from_dict(pipe), tmp_path / "second", "inline", log=False, report=False)
     assert not (tmp_path / "second" / "kept" / "train").exists()
+
+
+def test_a_copied_run_folder_resumes_an_unfinished_mix_with_the_same_bytes(tmp_path):
+    # The plan and mixture.json name this run's own files relative to the run folder: a run folder copied or moved
+    # elsewhere (another disk, an archive restored) resumes its unfinished mix and writes the same bytes.
+    import shutil
+
+    run_dir = tmp_path / "run"
+    run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
+    out = run_dir / "kept" / "train"
+    clean = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+             if p.is_file() and p.name != "shuffle-merge.json"}  # its summary holds CPU seconds and what was resumed
+    for rec in ("shuffle-merge.json", "mixture.json"):
+        assert str(tmp_path) not in (out / rec).read_text()  # no path of this machine in the records
+    # the mix dies after its first output file: the marker, the second file and mixture.json are not there
+    (run_dir / "done" / "train" / "mix").unlink()
+    (out / "mixed_00001.bin").unlink()
+    (out / "mixture.json").unlink()
+    moved = tmp_path / "elsewhere" / "run"
+    shutil.copytree(run_dir, moved)
+    shutil.rmtree(run_dir)
+    res = run_pipeline(pipeline_from_dict(_pipeline()), moved, "inline", log=False, report=False)
+    out2 = moved / "kept" / "train"
+    assert {p.relative_to(out2): p.read_bytes() for p in sorted(out2.rglob("*"))
+            if p.is_file() and p.name != "shuffle-merge.json"} == clean
+    assert orjson.loads((out2 / "shuffle-merge.json").read_bytes())["resumed"] == 1 and res.stats["stages"][2]["balanced"]
+    acc, want = _expected_from_selection(out2, root=moved)
+    assert collections.Counter(d for name in _outputs(out2) for d in _docs(out2 / name)) == want

@@ -18,7 +18,9 @@ documents into 1,000 files is 20 MB per task. The tokens are read through the pa
 Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
 ``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
 file exists (each output's files are written under temporary names, the index first and the tokens file last), and
-a call with other arguments or changed inputs is refused. Outputs are independent tasks: they run on the inline,
+a call with other arguments or changed inputs is refused. An input inside the records' root folder (the run folder
+for a mix stage, else the output folder) is named relative to it, one outside by its absolute path, so a run folder
+copied or moved elsewhere resumes with the same plan and writes the same bytes. Outputs are independent tasks: they run on the inline,
 local or Ray executor (``executor.map``). Inputs and output must be on a local or shared file system (memory maps).
 
 ``winnow mix`` (``mix``) is the same shuffle over several weighted sources, each repetition of a source one more
@@ -90,6 +92,7 @@ class _OutputTask:
     plan: dict[str, Any]
     output: str
     j: int
+    root: str  # the absolute folder that the plan's relative input paths are relative to
 
     def __call__(self) -> dict[str, Any]:
         plan, j = self.plan, self.j
@@ -106,7 +109,7 @@ class _OutputTask:
         tokens: list[np.ndarray] = []  # memory maps: pages come and go with the page cache
         tokenizer = ""
         for k, inp in enumerate(plan["inputs"]):
-            tf = read_tokenized(inp["path"], fmt)
+            tf = read_tokenized(_at(self.root, inp["path"]), fmt)
             if len(tf) != inp["docs"]:
                 raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
                                   f"{inp['docs']})")
@@ -163,25 +166,42 @@ def _format_of(paths: list[str], fmt: str | None) -> str:
     return fmt
 
 
-def _list(paths: list[str], fmt: str) -> list[dict[str, Any]]:
+def _rel(path: str, root: str) -> str:
+    """How the records name an input: relative to ``root`` (POSIX separators) when inside it, else absolute. A run
+    folder's records then hold no path of the machine that wrote them, and a copy of the folder resumes."""
+    a = os.path.abspath(path)
+    r = os.path.relpath(a, os.path.abspath(root))
+    return a if r == os.pardir or r.startswith(os.pardir + os.sep) or os.path.isabs(r) else Path(r).as_posix()
+
+
+def _at(root: str, path: str) -> str:
+    """An input's path as the records name it, back to a path to open (an absolute one is left as it is)."""
+    return os.path.join(root, path)
+
+
+def _list(paths: list[str], fmt: str, root: str) -> list[dict[str, Any]]:
+    # each input's name and fingerprint (size, documents, tokens): a resumed plan is compared on these, so a copied
+    # folder (new mtimes) resumes while a changed input is refused
     listed = []
     for p in paths:
         tf = read_tokenized(p, fmt)
         st = os.stat(p)
-        listed.append({"path": os.path.abspath(p), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
+        listed.append({"path": _rel(p, root), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
     return listed
 
 
 def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt: str | None = None,
                   prefix: str = "shuffled", executor: dict[str, Any] | str | None = "local",
-                  workers: int | None = None) -> dict[str, Any]:
-    """Merge tokenized files into ``files`` outputs in ``output``; returns the summary also written to the plan."""
+                  workers: int | None = None, root: str | None = None) -> dict[str, Any]:
+    """Merge tokenized files into ``files`` outputs in ``output``; returns the summary also written to the plan.
+    ``root`` (default ``output``): inputs inside it are recorded relative to it."""
     if files < 1:
         raise ConfigError(f"files must be >= 1, got {files}")
+    root = os.path.abspath(output if root is None else root)
     paths = _expand(inputs)
     fmt = _format_of(paths, fmt)
-    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": _list(paths, fmt)}
-    return _execute(plan, Path(output), executor, workers)
+    plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": _list(paths, fmt, root)}
+    return _execute(plan, Path(output), executor, workers, root)
 
 
 def _check_plan(plan: dict[str, Any], out: Path) -> None:
@@ -193,7 +213,7 @@ def _check_plan(plan: dict[str, Any], out: Path) -> None:
                           "layout): use a new output folder, or the same arguments to resume")
 
 
-def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None,
+def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None, root: str,
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
     _check_plan(plan, out)
     plan_path = out / PLAN_NAME
@@ -202,7 +222,7 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
             tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
     from .executors import Executor, make_executor
 
-    tasks = [_OutputTask(plan, str(out), j) for j in range(plan["files"])]
+    tasks = [_OutputTask(plan, str(out), j, root) for j in range(plan["files"])]
     if isinstance(executor, Executor):  # a run's own executor (the mix stage): used, not closed
         results = executor.map(_run_task, tasks)
     else:
@@ -236,7 +256,7 @@ def partial_mask(bounds: np.ndarray, budget: int, seed: int, k: int) -> np.ndarr
 
 def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, files: int, seed: int = 0,
         tokens: int | None = None, fmt: str | None = None, prefix: str = "mixed",
-        executor: Any = "local", workers: int | None = None) -> dict[str, Any]:
+        executor: Any = "local", workers: int | None = None, root: str | None = None) -> dict[str, Any]:
     """A training set from several sources, weighted in tokens, in ``files`` shuffled files.
 
     Source s gets ``weights[s] / sum(weights) * tokens`` tokens (``tokens`` defaults to all the sources' tokens
@@ -244,7 +264,8 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     them fills the rest, per input file in proportion to the file's tokens. Each repetition is a separate input of
     the shuffle, so copies of one document land in independent places. The realised mixture (tokens, documents,
     repetitions and share per source) is written to shuffle-merge.json beside the outputs as ``mixture``, and with
-    every input document's fate to ``mixture.json`` (see ``MIXTURE_NAME``)."""
+    every input document's fate to ``mixture.json`` (see ``MIXTURE_NAME``). Inputs inside ``root`` (the run folder
+    for a mix stage; default ``output``) are named relative to it in both."""
     if files < 1:
         raise ConfigError(f"files must be >= 1, got {files}")
     if set(sources) != set(weights) or not sources:
@@ -255,9 +276,10 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
 
     for name in sources:
         check_name(name, "mix source name")  # it names the folder of its selection records
+    root = os.path.abspath(output if root is None else root)
     expanded = {name: _expand(pats) for name, pats in sorted(sources.items())}
     fmt = _format_of([p for ps in expanded.values() for p in ps], fmt)
-    listed = {name: _list(ps, fmt) for name, ps in expanded.items()}
+    listed = {name: _list(ps, fmt, root) for name, ps in expanded.items()}
     have = {name: sum(i["tokens"] for i in li) for name, li in listed.items()}
     for name, t in have.items():
         if t == 0:
@@ -281,7 +303,7 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
                     v["budget"] = rest * inp["tokens"] // have[name]
                     v["selection"] = _selection_name(name, fi)
                     k = len(inputs)
-                    tf = read_tokenized(inp["path"], fmt)
+                    tf = read_tokenized(_at(root, inp["path"]), fmt)
                     mask = partial_mask(tf.bounds, v["budget"], seed, k)
                     partial[fi] = np.packbits(mask)
                     v["take_docs"] = int(mask.sum())
@@ -300,7 +322,7 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
     plan = {"format": fmt, "files": files, "seed": seed, "prefix": prefix, "inputs": inputs}
     _check_plan(plan, Path(output))  # before any record is written: another mix's folder stays as it was
     copies = _write_selection(Path(output), listed, selection)
-    summary = _execute(plan, Path(output), executor, workers, {"mixture": mixture})
+    summary = _execute(plan, Path(output), executor, workers, root, {"mixture": mixture})
     summary["accounting"] = _write_mixture(Path(output), plan, listed, copies, mixture, total, wsum)
     return summary
 
@@ -398,7 +420,8 @@ class Mix:
     Written to kept/<stage>/: the shuffled files (<prefix>_00000.bin ...), mixture.json (the realised mixture: per
     source the weight asked, target and realised tokens, repetitions, documents selected and not selected) and
     selection/<source>/<k>.npy (how many copies of each document of the source's k-th input file the mix holds, 0
-    for none). Deterministic for a seed; a resumed run skips the files already written."""
+    for none). Deterministic for a seed; a resumed run skips the files already written. The records name this run's
+    files relative to the run folder, so a copied or moved run folder resumes an unfinished mix."""
 
     # NAME: WEIGHT (the earlier stage NAME), or NAME: {weight: W, from: STAGE} | {weight: W, run: RUN_DIR,
     # stage: STAGE} | {weight: W, paths: GLOB or [GLOB, ...]}; weights are relative shares of the mix's tokens
@@ -568,7 +591,7 @@ def run_mix_stage(pipe: Any, stage: Any, run_dir: Any, executor: Any, log: bool 
     weights = {s.name: s.weight for s in spec.source_list()}
     t0, c0 = time.perf_counter(), time.process_time()
     out = mix(sources, weights, str(run_dir / "kept" / stage.name), spec.files, seed=spec.seed,
-              tokens=spec.tokens or None, prefix=spec.prefix, executor=executor)
+              tokens=spec.tokens or None, prefix=spec.prefix, executor=executor, root=str(run_dir))
     # CPU: the driver's planning and records plus every output task's, wherever it ran
     from .executors.inline import InlineExecutor  # runs the tasks in this process: already in process_time
 
