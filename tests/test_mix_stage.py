@@ -141,6 +141,9 @@ def test_sources_from_another_run_folder_and_from_files(tmp_path):
 @pytest.mark.parametrize("change,message", [
     (lambda p: p["stages"][2]["mix"]["sources"].update(books=1), "mixes 'books', which is not an earlier stage"),
     (lambda p: p["stages"][2]["mix"]["sources"].update(web=0), "weight must be a number > 0"),
+    # two sources of one stage would count its documents twice in the ledger: one source with the summed weight
+    (lambda p: p["stages"][2]["mix"]["sources"].update(again={"weight": 1, "from": "web"}),
+     "sources 'again' and 'web' both read stage web"),
     (lambda p: p["stages"][2]["mix"]["sources"].update(web={"weight": 1, "frm": "web"}), "unknown key"),
     (lambda p: p["stages"][2]["mix"]["sources"].update(web={"weight": 1, "run": "x"}), "run needs a folder and stage"),
     (lambda p: p["stages"][2]["mix"].update(sources={}), "at least one source"),
@@ -245,3 +248,25 @@ def test_a_copied_run_folder_resumes_an_unfinished_mix_with_the_same_bytes(tmp_p
     assert orjson.loads((out2 / "shuffle-merge.json").read_bytes())["resumed"] == 1 and res.stats["stages"][2]["balanced"]
     acc, want = _expected_from_selection(out2, root=moved)
     assert collections.Counter(d for name in _outputs(out2) for d in _docs(out2 / name)) == want
+
+
+def test_a_file_in_two_sources_is_refused(tmp_path):
+    # the same documents under two names would be counted twice in mixture.json's docs_in and the stage's ledger
+    from winnow.shuffle_merge import mix
+
+    run_dir = tmp_path / "run"
+    raw = _pipeline()
+    raw["stages"] = raw["stages"][:2]
+    run_pipeline(pipeline_from_dict(raw), run_dir, "inline", log=False, report=False)
+    web = str(run_dir / "kept" / "web" / "*.bin")
+    with pytest.raises(ConfigError, match="sources 'a' and 'b' both read .*00000.bin"):
+        mix({"a": [web], "b": [str(run_dir / "kept" / "web" / "00000.bin")]}, {"a": 1, "b": 1}, str(tmp_path / "out"),
+            files=1, executor="inline")
+    assert not (tmp_path / "out").exists()
+    # in a pipeline: this run's stage and another run's view of the same folder
+    pipe = {"run": {"name": "mix2"}, "executor": {"type": "inline"},
+            "stages": [{"name": "train", "mix": {"sources": {
+                "a": {"weight": 1, "run": str(run_dir), "stage": "web"},
+                "b": {"weight": 1, "paths": web}}}}]}
+    with pytest.raises(ConfigError, match="sources 'a' and 'b' both read"):
+        run_pipeline(pipeline_from_dict(pipe), tmp_path / "second", "inline", log=False, report=False)

@@ -278,6 +278,13 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
         check_name(name, "mix source name")  # it names the folder of its selection records
     root = os.path.abspath(output if root is None else root)
     expanded = {name: _expand(pats) for name, pats in sorted(sources.items())}
+    owner: dict[str, str] = {}
+    for name, ps in expanded.items():
+        for p in ps:
+            first = owner.setdefault(os.path.realpath(p), name)
+            if first != name:  # refused rather than counted: one source with the summed weight is the same mix
+                raise ConfigError(f"mix sources {first!r} and {name!r} both read {p}: its documents would be counted "
+                                  "twice in the ledger; give them to one source (with the two weights summed)")
     fmt = _format_of([p for ps in expanded.values() for p in ps], fmt)
     listed = {name: _list(ps, fmt, root) for name, ps in expanded.items()}
     have = {name: sum(i["tokens"] for i in li) for name, li in listed.items()}
@@ -486,7 +493,15 @@ class Mix:
                 check_name(name, "mix source name")
             except ConfigError as exc:
                 raise ValueError(str(exc)) from None
-        self.source_list()
+        seen: dict[tuple[str | None, str | None], str] = {}
+        for s in self.source_list():
+            if s.paths is not None:
+                continue  # files are compared once resolved (mix refuses a file read by two sources)
+            first = seen.setdefault((s.run, s.stage), s.name)
+            if first != s.name:
+                where = f"stage {s.stage}" + (f" of run {s.run}" if s.run is not None else "")
+                raise ValueError(f"sources {first!r} and {s.name!r} both read {where}: its documents would be counted "
+                                 "twice in the ledger; give one source (with the two weights summed)")
         if self.files < 1:
             raise ValueError(f"files must be >= 1, got {self.files}")
         if self.tokens < 0:

@@ -416,10 +416,11 @@ def test_shuffle_merge_and_mix_on_ray_write_the_same_bytes_as_inline(tmp_path, r
     from winnow.shuffle_merge import mix, shuffle_merge
 
     pattern = _inputs(tmp_path / "in", "megatron")
+    other = _inputs(tmp_path / "in2", "megatron", n_files=2)  # a file in two sources is refused: another copy
     for where, ex in (("ray", RayExecutor(retries=1, progress=False)), ("inline", "inline")):
         out = shuffle_merge([pattern], str(tmp_path / f"sm-{where}"), files=3, seed=3, executor=ex)
         assert out["docs"] == 120
-        mix({"a": [pattern], "b": [pattern]}, {"a": 3, "b": 1}, str(tmp_path / f"mix-{where}"), files=2, seed=4,
+        mix({"a": [pattern], "b": [other]}, {"a": 3, "b": 1}, str(tmp_path / f"mix-{where}"), files=2, seed=4,
             executor=ex)
     assert _outputs(tmp_path / "sm-ray", "megatron") == _outputs(tmp_path / "sm-inline", "megatron") != {}
     assert _outputs(tmp_path / "mix-ray", "megatron", "mixed") == _outputs(tmp_path / "mix-inline", "megatron",
