@@ -245,12 +245,16 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
 
 def partial_mask(bounds: np.ndarray, budget: int, seed: int, k: int) -> np.ndarray:
     """The documents of one input that a mix takes for its last, partial repetition: a seeded random order, taken
-    while the running token count stays within ``budget``."""
+    up to and including the document whose tokens reach ``budget`` (none for a budget <= 0, all when the input
+    holds fewer tokens). Stopping before that document instead fell short of every budget and took nothing from an
+    input whose first drawn document was longer than its budget."""
     lengths = np.diff(bounds)
-    perm = np.random.default_rng([seed, k, 1]).permutation(len(lengths))
-    take = perm[np.cumsum(lengths[perm]) <= budget]
     mask = np.zeros(len(lengths), dtype=bool)
-    mask[take] = True
+    if budget <= 0:
+        return mask
+    perm = np.random.default_rng([seed, k, 1]).permutation(len(lengths))
+    n = int(np.searchsorted(np.cumsum(lengths[perm]), budget, side="left")) + 1  # first running total >= budget
+    mask[perm[:n]] = True
     return mask
 
 
@@ -261,7 +265,11 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
 
     Source s gets ``weights[s] / sum(weights) * tokens`` tokens (``tokens`` defaults to all the sources' tokens
     together): its documents are repeated whole ``floor(r)`` times (r = target / its tokens) and a seeded sample of
-    them fills the rest, per input file in proportion to the file's tokens. Each repetition is a separate input of
+    them fills the rest, per input file in proportion to the file's tokens: file i's budget is what the source still
+    lacks of its remainder's share through file i (``rest * tokens of files 0..i // source tokens`` minus what files
+    0..i-1 took), and the file gives a seeded random order of its documents up to and including the one that reaches
+    it (``partial_mask``). So a source realises at least its target and less than one document more, deterministically,
+    with one input file's documents in memory at a time. Each repetition is a separate input of
     the shuffle, so copies of one document land in independent places. The realised mixture (tokens, documents,
     repetitions and share per source) is written to shuffle-merge.json beside the outputs as ``mixture``, and with
     every input document's fate to ``mixture.json`` (see ``MIXTURE_NAME``). Inputs inside ``root`` (the run folder
@@ -304,10 +312,14 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
         got_docs = got_tokens = 0
         partial: dict[int, np.ndarray] = {}
         for rep in range(full + (1 if rest else 0)):
+            through = part = 0  # the partial repetition: tokens of the files so far, and what they took
             for fi, inp in enumerate(li):
                 v = {**inp, "source": name, "rep": rep}
-                if rep == full:  # the partial repetition: this file's share of the remainder
-                    v["budget"] = rest * inp["tokens"] // have[name]
+                if rep == full:  # the partial repetition: what the source still lacks of the remainder's share
+                    # through this file; a file that overshot (its last document crosses its budget) leaves less
+                    # to the next, so the source ends at most one document over, never under
+                    through += inp["tokens"]
+                    v["budget"] = max(0, rest * through // have[name] - part)
                     v["selection"] = _selection_name(name, fi)
                     k = len(inputs)
                     tf = read_tokenized(_at(root, inp["path"]), fmt)
@@ -315,6 +327,7 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
                     partial[fi] = np.packbits(mask)
                     v["take_docs"] = int(mask.sum())
                     v["take_tokens"] = int(np.diff(tf.bounds)[mask].sum())
+                    part += v["take_tokens"]
                     del tf, mask
                 got_docs += v.get("take_docs", v["docs"])
                 got_tokens += v.get("take_tokens", v["tokens"])
@@ -422,7 +435,9 @@ class MixSource:
 class Mix:
     """A stage that builds a training set from tokenized sources (earlier stages with a megatron, datatrove or
     nanogpt writer, another run folder's stage, or files), weighted in tokens: a short source is repeated whole
-    (counted), and the last, partial repetition is a seeded sample; all of it shuffled into `files` files.
+    (counted), and the last, partial repetition is a seeded sample (each file's documents in a seeded order up to
+    and including the one that reaches its share, so a source gets at least its tokens and less than one document
+    more); all of it shuffled into `files` files.
 
     Written to kept/<stage>/: the shuffled files (<prefix>_00000.bin ...), mixture.json (the realised mixture: per
     source the weight asked, target and realised tokens, repetitions, documents selected and not selected) and
