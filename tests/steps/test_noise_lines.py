@@ -136,3 +136,11 @@ def test_whatif_moves_the_threshold_as_a_rerun(tmp_path):
         old_n, new_n = row["spans_removed"]["noise_line"]
         assert (new_n < old_n) if new > 0.5 else (new_n >= old_n)
         assert "noise_line spans removed" in format_whatif(res, info)
+
+
+def test_a_sentence_of_prose_stays_even_among_menus():
+    # The model judges a line by its page too: alone among menus, a sentence of the article scored 0.82 noise.
+    menu = FURNITURE_TOP + FURNITURE_BOTTOM[:4]
+    doc = LineNoise().map(Document("m", "\n".join(menu[:5] + [ARTICLE[0]] + menu[5:])))
+    assert ARTICLE[0] in doc.text
+    assert sum(ln in doc.text for ln in menu) <= 2
