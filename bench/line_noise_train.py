@@ -8,7 +8,7 @@ holds tree weights over shape signals, no text of the set; see the provenance wr
 
 Two measurements: the model alone, and the default pipeline's line removals in order (line_noise,
 offtopic_sentences, then c4_quality's line rules as the default pipeline configures it: filter_no_terminal_punct
-false, min_words_per_line -1 with --no-c4-short; its page-level verdict, too_few_sentences, is a document decision
+false, min_words_per_line -1, or 3 with --c4-short-rule; its page-level verdict, too_few_sentences, is a document decision
 and left out of line counts).
 
     .venv/bin/python bench/line_noise_train.py [--data ../shared/data] [--write]
@@ -338,7 +338,8 @@ def main(argv=None):
     ap.add_argument("--cv", action="store_true", help="cross-validate on train (slow)")
     ap.add_argument("--threshold", type=float, nargs="*", default=[None],
                     help="line_noise thresholds for --pipeline (default: the step's)")
-    ap.add_argument("--no-c4-short", action="store_true", help="c4_quality without its short-line rule")
+    ap.add_argument("--c4-short-rule", action="store_true",
+                    help="c4_quality with its short-line rule (min_words_per_line 3), as default.yaml ran it before")
     ap.add_argument("--skip-before", action="store_true")
     ap.add_argument("--pipeline", action="store_true", help="also measure the default pipeline's line removals")
     ap.add_argument("--speed", action="store_true", help="only measure throughput")
@@ -409,7 +410,7 @@ def main(argv=None):
         import winnow.steps.noise_lines as ln
         ln._model.cache_clear()
         show("dev, model alone at 0.5", table(dev, lambda d: predict_docs(stages, [d]) >= 0.5))
-        short = -1 if args.no_c4_short else None
+        short = None if args.c4_short_rule else -1  # default.yaml: min_words_per_line -1
         if not args.skip_before:
             show("dev, offtopic_sentences + c4_quality (before)",
                  table(dev, lambda d: pipeline_removed(d[1], use_noise=False, c4_words=short)))
