@@ -8,7 +8,7 @@ holds tree weights over shape signals, no text of the set; see the provenance wr
 
 Two measurements: the model alone, and the default pipeline's line removals in order (line_noise,
 offtopic_sentences, then c4_quality's line rules as the default pipeline configures it: filter_no_terminal_punct
-false, min_words_per_line -1, or 3 with --c4-short-rule; its page-level verdict, too_few_sentences, is a document decision
+false, min_words_per_line 1, or 3 with --c4-short-rule; its page-level verdict, too_few_sentences, is a document decision
 and left out of line counts).
 
     .venv/bin/python bench/line_noise_train.py [--data ../shared/data] [--write]
@@ -410,7 +410,7 @@ def main(argv=None):
         import winnow.steps.noise_lines as ln
         ln._model.cache_clear()
         show("dev, model alone at 0.5", table(dev, lambda d: predict_docs(stages, [d]) >= 0.5))
-        short = None if args.c4_short_rule else -1  # default.yaml: min_words_per_line -1
+        short = None if args.c4_short_rule else 1  # default.yaml: min_words_per_line 1 (blank lines only)
         if not args.skip_before:
             show("dev, offtopic_sentences + c4_quality (before)",
                  table(dev, lambda d: pipeline_removed(d[1], use_noise=False, c4_words=short)))

@@ -144,3 +144,23 @@ def test_a_sentence_of_prose_stays_even_among_menus():
     doc = LineNoise().map(Document("m", "\n".join(menu[:5] + [ARTICLE[0]] + menu[5:])))
     assert ARTICLE[0] in doc.text
     assert sum(ln in doc.text for ln in menu) <= 2
+
+
+def test_default_pipeline_leaves_short_lines_to_line_noise_and_no_blank_lines():
+    # default.yaml runs line_noise and then c4_quality with min_words_per_line 1: a two-word heading of the text
+    # stays (C4's rule of 3 words took headings as often as noise), blank lines still go as before.
+    import yaml
+
+    from winnow.steps.quality import C4Quality
+
+    cfg = yaml.safe_load((Path(line_noise.__file__).parent.parent / "configs" / "default.yaml").read_text())
+    steps = cfg["stages"][0]["steps"]
+    types = [s["type"] for s in steps]
+    assert types.index("line_noise") < types.index("offtopic_sentences") < types.index("c4_quality")
+    c4 = {k: v for k, v in steps[types.index("c4_quality")].items() if k != "type"}
+    headed = C4Quality(**c4).process(Document("h", "\n\n".join(["Rising water"] + ARTICLE)))
+    assert headed.drop is None and headed.text == "\n".join(["Rising water"] + ARTICLE)
+    page = "\n\n".join(FURNITURE_TOP + ARTICLE + FURNITURE_BOTTOM)
+    doc = C4Quality(**c4).process(LineNoise().map(Document("p", page)))
+    assert doc.drop is None and doc.text.startswith(ARTICLE[0]) and ARTICLE[-1] in doc.text
+    assert "\n\n" not in doc.text and "Share on Facebook" not in doc.text
