@@ -1,4 +1,4 @@
-"""Sample what offtopic_sentences removes from real pages, for labelling by hand, and score the labels.
+"""Sample what offtopic_sentences and line_noise remove from real pages, for labelling by hand, and score the labels.
 
 Real pages of many sites: the WARC captures and CCNet documents of crawl/cc-fixtures (run through html_extract),
 the full visible text (`text`, what a WET record holds) of crawl/web-pages.jsonl.gz, and the register documents.
