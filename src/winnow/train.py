@@ -28,6 +28,7 @@ import orjson
 
 from .errors import WinnowError
 from .steps.classify import load_fasttext, model_input, predict_all
+from .train_embed import _is_number
 
 __all__ = ["TrainParams", "Example", "train_classifier", "split", "load_records", "load_folders", "load_run_labels",
            "fasttext_trainer"]
@@ -221,14 +222,6 @@ def _metrics(val: list[Example], preds: list[list[tuple[str, float]]], labels: l
         err = [abs(sum(float(lb) * p for lb, p in pr) - ex.score) for ex, pr in zip(val, preds)]
         out["mae"] = round(sum(err) / max(1, len(err)), 4)
     return out
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
 
 
 def _top_features(model: Any, labels: list[str], n: int = 15) -> dict[str, list[str]]:

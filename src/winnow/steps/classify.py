@@ -131,6 +131,20 @@ _MODELS: dict[str, Any] = {}  # one loaded model per file per process, shared by
 _LOCK = threading.Lock()
 
 
+def replay_keep(attrs: dict[str, Any], params: dict[str, Any], prefix: str) -> tuple[bool, str | None, Any, Any]:
+    """A ``keep: {label: min_score}`` decision replayed from the label scores a run recorded under ``prefix``
+    (the classifier steps' ``replay``): labels in sorted order, the first one under its minimum drops."""
+    min_score = params.get("min_score")
+    thr = {lb: float(min_score if min_score is not None else v) for lb, v in params["keep"].items()}
+    for label in sorted(thr):
+        v = attrs.get(prefix + label)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False, None, None, None  # a label the run did not record
+        if v < thr[label]:
+            return True, "low_score", v, thr[label]
+    return True, None, None, None
+
+
 def load_fasttext(path: Path | str) -> Any:
     key = str(path)
     with _LOCK:
@@ -336,16 +350,8 @@ class Classifier(Filter):
         # the decision of _document from the label scores it recorded (same labels, same order, same minimums)
         if params.get("level", "document") != "document" or not params.get("keep"):
             return True, None, None, None  # segment levels edit and never drop; no keep: a tagger
-        min_score = params.get("min_score")
-        thr = {lb: float(min_score if min_score is not None else v) for lb, v in params["keep"].items()}
         prefix = f"{cls.name}.{params.get('model_name') or _default_name(params.get('model') or 'lid176')}."
-        for label in sorted(thr):
-            v = attrs.get(prefix + label)
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                return False, None, None, None  # a label the run did not record
-            if v < thr[label]:
-                return True, "low_score", v, thr[label]
-        return True, None, None, None
+        return replay_keep(attrs, params, prefix)
 
     def reject(self, doc: Document) -> Reject | None:
         if getattr(self, "_model", None) is None:

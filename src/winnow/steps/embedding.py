@@ -26,6 +26,7 @@ from ..document import Document, Drop
 from ..registry import register
 from ..step import Context, Filter, Reject
 from ._encoder import DEVICES, load_encoder, minilm_zip
+from .classify import replay_keep
 
 __all__ = ["EmbeddingClassifier", "Head", "load_head", "head_path", "BUILTIN_HEADS", "HEAD_FORMAT"]
 
@@ -276,13 +277,5 @@ class EmbeddingClassifier(Filter):
         # the decision of _decide from the label scores it recorded (same labels, same order, same minimums)
         if not params.get("keep"):
             return True, None, None, None
-        min_score = params.get("min_score")
-        thr = {lb: float(min_score if min_score is not None else v) for lb, v in params["keep"].items()}
         prefix = f"{cls.name}.{params.get('model_name') or _head_key(params.get('head') or 'boilerplate')}."
-        for label in sorted(thr):
-            v = attrs.get(prefix + label)
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                return False, None, None, None  # a label the run did not record
-            if v < thr[label]:
-                return True, "low_score", v, thr[label]
-        return True, None, None, None
+        return replay_keep(attrs, params, prefix)
