@@ -331,3 +331,20 @@ def test_the_word_cache_is_bounded_in_characters_too(monkeypatch):
     assert sum(map(len, fast._index)) <= 20_000 and "english" in fast._index
     monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 10 ** 9)
     assert [fast.predict(t) for t in texts] == [_fastlid.FastLid(lite_model_path()).predict(t) for t in texts]
+
+
+def test_word_cache_stays_consistent_when_a_document_is_stopped_midway():
+    """The runner's budget can stop a step between any two lines: a cache whose arrays grew unevenly (one grown,
+    the other not yet) still answers what a fresh one answers."""
+    import numpy as np
+
+    from winnow.steps._fastlid import FastLid
+
+    texts = [s["text"].replace("\n", " ").strip() for s in SAMPLES]
+    fast = FastLid(lite_model_path())
+    fast.predict(texts[0])
+    n = len(fast._index)
+    fast._vec = fast._vec[:n]  # stopped after the counts grew, before the vectors did
+    fast._cnt = np.concatenate((fast._cnt, np.zeros(5000, dtype=np.int64)))
+    fresh = FastLid(lite_model_path())
+    assert [fast.predict(t) for t in texts[1:]] == [fresh.predict(t) for t in texts[1:]]

@@ -271,10 +271,14 @@ class FastLid:
             sums, cnt = self._word_sums(part)
             base = len(self._index)
             need = base + len(part)
+            # Each array grows on its own and the index learns the words last: a document stopped by the runner's
+            # budget between two of these lines leaves the cache consistent (rows written but not yet indexed)
+            if need > len(self._vec):
+                self._vec = np.concatenate((self._vec, np.zeros((max(need, 2 * len(self._vec)) - len(self._vec),
+                                                                 self.dim), np.float32)))
             if need > len(self._cnt):
-                cap = max(need, 2 * len(self._cnt))
-                self._vec = np.concatenate((self._vec, np.zeros((cap - len(self._vec), self.dim), np.float32)))
-                self._cnt = np.concatenate((self._cnt, np.zeros(cap - len(self._cnt), dtype=np.int64)))
+                self._cnt = np.concatenate((self._cnt, np.zeros(max(need, 2 * len(self._cnt)) - len(self._cnt),
+                                                                dtype=np.int64)))
             self._vec[base:need] = sums
             self._cnt[base:need] = cnt
             self._index.update(zip(part, range(base, need)))
