@@ -89,3 +89,21 @@ def test_closed_pipe_and_missing_file_are_not_tracebacks(tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert f"no such file or folder: {tmp_path / 'nope.html'}" in missing.stderr
+
+
+def test_native_thread_pools_default_to_one_thread_per_process():
+    """winnow runs one worker per core; numpy's OpenBLAS (and OpenMP) would start a thread per core in each process
+    too, whose spinning cost the default pipeline ~40% more CPU under the inline executor (bench/results/e2e.md).
+    The CLI sets them to one thread before numpy loads, unless the user chose a value."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import os, sys; from winnow.cli import main; main(['steps', 'length']); "
+             "import numpy; print('THREADS', os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert "THREADS 1 1" in out.stdout, out.stderr[-2000:]
+    out = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "3"}, capture_output=True,
+                         text=True, timeout=120)
+    assert "THREADS 3 1" in out.stdout, out.stderr[-2000:]

@@ -432,7 +432,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# One worker per core is winnow's model (the local executor's workers run single-threaded too). Left alone, OpenBLAS
+# and OpenMP start a thread per core in this process as well, and their spinning between numpy calls cost the
+# default pipeline 74 CPU s instead of 53 under `executor: inline`, for no speed on a loaded machine
+# (bench/results/e2e.md). Set before numpy loads (the CLI imports none until a command runs); a value set wins.
+_ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv: list[str] | None = None) -> int:
+    for var in _ONE_THREAD:
+        os.environ.setdefault(var, "1")
     args = build_parser().parse_args(argv)
     import signal
     import threading
