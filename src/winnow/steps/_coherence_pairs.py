@@ -339,3 +339,58 @@ def page_signals(text: str, sentences) -> tuple:
     lg = pair_logits(np.array([style(t) for t in texts]), stems, [capitalised_words(t) for t in texts], df,
                      [short_words(t) for t in texts])
     return tuple(pair_signals(lg)) + (habit_clashes(texts),)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Intruders: how each sentence sits against the rest of its page.
+
+SENTENCE_SIGNALS = ("row_mean", "row_share", "row_top3", "row_local", "links")
+# Content sentences judged at once: a longer page is judged in consecutive chunks of this many, so the (n, n)
+# matrix stays bounded (120 x 120 log-odds, ~0.1 MB).
+CHUNK = 120
+# Sentences on each side whose log-odds make up ``row_local``.
+_LOCAL = 3
+
+
+def sentence_signals(text: str, sentences, idx: list[int]) -> np.ndarray:
+    """(len(idx), len(SENTENCE_SIGNALS)) signals of the content sentences ``idx`` of a page against the others:
+
+    * ``row_mean``: the mean same-source log-odds of the sentence with every other one;
+    * ``row_share``: the share of those pairs that look same-source (log-odds > 0);
+    * ``row_top3``: the mean of its three best pairs (a host sentence has a few close kin on its page; an
+      inserted one from an unrelated page has none);
+    * ``row_local``: the mean over the sentences within three places of it (inserted sentences sit among
+      host sentences they do not resemble; the page's own sentences sit among their neighbours);
+    * ``links``: the share of its content stems that another sentence of the page has.
+
+    A single pair is weak evidence (pair ROC AUC 0.72); a sentence's row aggregates it over the page. Raw rows
+    beat rows standardised within the page (robust z) on the recipes' train half: at 2% of untouched pages'
+    sentences, 27% vs 10% of inserted sentences fall below for ``row_top3`` (bench/coherence_intruders.py)."""
+    out = np.zeros((len(idx), len(SENTENCE_SIGNALS)))
+    if _model() is None:
+        return out
+    for c0 in range(0, len(idx), CHUNK):
+        part = idx[c0:c0 + CHUNK]
+        if len(part) < 8 and c0:  # a short tail is judged with the chunk before it
+            part = idx[max(0, len(idx) - CHUNK):]
+        texts = [text[sentences[i].start:sentences[i].end] for i in part]
+        stems = [sentences[i].stems for i in part]
+        df: dict = {}
+        for st in stems:
+            for w in st:
+                df[w] = df.get(w, 0) + 1
+        lg = pair_logits(np.array([style(t) for t in texts]), stems, [capitalised_words(t) for t in texts], df,
+                         [short_words(t) for t in texts])
+        n = len(part)
+        off = ~np.eye(n, dtype=bool)
+        mean = (lg * off).sum(1) / (n - 1)
+        share = ((lg > 0) & off).sum(1) / (n - 1)
+        top3 = np.sort(np.where(off, lg, -np.inf), 1)[:, -3:].mean(1)
+        k = np.arange(n)
+        band = (np.abs(k[:, None] - k[None, :]) <= _LOCAL) & off
+        local = (lg * band).sum(1) / np.maximum(1, band.sum(1))
+        links = np.array([sentences[i].links / max(1, len(sentences[i].stems)) for i in part])
+        rows = np.c_[mean, share, top3, local, links]
+        first = len(idx) - n if c0 and len(idx[c0:c0 + CHUNK]) < 8 else c0
+        out[first:first + n] = rows
+    return out

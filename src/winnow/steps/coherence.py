@@ -842,6 +842,56 @@ def _analysis(doc: Document) -> Analysis:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Intruders: sentences inserted into a page from elsewhere
+
+INTRUDER_MODEL = "intruder_model.json"
+# A page needs this many content sentences before a sentence is judged against the rest: the evidence is the
+# sentence's row of same-source log-odds, which is noise on a short page.
+INTRUDER_MIN_SENTENCES = 12
+
+
+@functools.cache
+def _intruder_model() -> tuple | None:
+    """(mean, scale, weights, bias, threshold) of winnow/data/coherence/intruder_model.json, or None when absent."""
+    try:
+        raw = resources.files("winnow").joinpath("data", "coherence", INTRUDER_MODEL).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    m = json.loads(raw)
+    if tuple(m["features"]) != _pairs.SENTENCE_SIGNALS:
+        raise ValueError(f"winnow/data/coherence/{INTRUDER_MODEL} was fitted on other features; refit it "
+                         "(bench/coherence_intruders.py)")
+    return np.array(m["mean"]), np.array(m["scale"]), np.array(m["weights"]), float(m["bias"]), float(m["threshold"])
+
+
+def _intruder_candidates(a: Analysis) -> list[int]:
+    """Indices of the sentences the intruder model judges: no chrome verdict, 2+ content stems; none when the page
+    has fewer than INTRUDER_MIN_SENTENCES of them."""
+    idx = [i for i, s in enumerate(a.sentences) if s.reason is None and len(s.stems) >= 2]
+    return idx if len(idx) >= INTRUDER_MIN_SENTENCES else []
+
+
+def intruder_probabilities(a: Analysis) -> dict[int, float]:
+    """{sentence index: probability that it was inserted from another page} (intruder_model.json over
+    _coherence_pairs.sentence_signals); empty on short pages or without the model files."""
+    m = _intruder_model()
+    idx = _intruder_candidates(a)
+    if m is None or not idx:
+        return {}
+    mean, scale, w, b, _ = m
+    x = _pairs.sentence_signals(a.text, a.sentences, idx)
+    lg = b + ((x - mean) / scale) @ w
+    p = 1.0 / (1.0 + np.exp(-np.clip(lg, -30, 30)))
+    return {i: float(q) for i, q in zip(idx, p)}
+
+
+def _chrome_shaped(t: str, n_words: int) -> bool:
+    """A short line with no sentence ending: furniture ("Add to cart | Add to wishlist", "Showing 1-24 of 312")."""
+    t = t.rstrip()
+    return n_words <= 8 and t[-1:] not in ".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\"'\u201d\u2019)"
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Steps
 
 @register("offtopic_sentences")
@@ -856,6 +906,14 @@ class OfftopicSentences(Map):
     min_content_words: int = 6
     stitched_threshold: float = 0.5
     min_sentences: int = 12
+    # Remove a sentence whose intruder probability (intruder_probabilities) is at least this; None = the model
+    # file's own threshold, set so that ~1% of the sentences of untouched real pages of the recipes' train half
+    # would go (bench/coherence_intruders.py; bench/results/coherence.md has the curve). 1.0 turns it off.
+    intruder_threshold: float | None = None
+    # At most this share of a page's judged sentences is removed as intruders (the most likely first): an
+    # intruder is a minority by definition, and a page most of whose sentences look foreign is a page the model
+    # does not understand, not a page of intruders.
+    max_intruder_share: float = 0.25
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
     FRACTIONS = ("stitched_threshold",)
 
@@ -889,10 +947,32 @@ class OfftopicSentences(Map):
             # On a page that reads as one text, a sentence that shares no word with the rest is more often an
             # aside, a list item, a caption or a title than an intruder (80 such removals from real pages read by
             # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
+        if judge:
+            spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
         doc.attributes[f"{self.name}.removed"] = len(spans)
         return doc
+
+
+    def _intruders(self, a: Analysis, text: str, taken: set) -> list:
+        """Sentences that disagree with the rest of the page on the same-source model (intruder_probabilities),
+        as ``off_topic`` removals, or ``site_chrome`` when they have the shape of furniture; each with its
+        probability as the score."""
+        m = _intruder_model()
+        if m is None:
+            return []
+        thr = m[4] if self.intruder_threshold is None else self.intruder_threshold
+        p = intruder_probabilities(a)
+        hits = sorted(((q, i) for i, q in p.items() if q >= thr), reverse=True)
+        out = []
+        for q, i in hits[:int(self.max_intruder_share * len(p))]:
+            s = a.sentences[i]
+            if s.start in taken:
+                continue
+            reason = "site_chrome" if _chrome_shaped(text[s.start:s.end], s.n_words) else "off_topic"
+            out.append((s.start, s.end, reason, round(q, 3)))
+        return out
 
 
 def _loose(s: Sentence, text: str) -> bool:
