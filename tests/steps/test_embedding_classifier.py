@@ -74,6 +74,43 @@ def test_batches_change_nothing(head):
     assert one == many
 
 
+def test_minilm_gives_the_same_bytes_whatever_the_batch():
+    # Annotate and route runs (and a resumed shard) hand the step other documents together: a document's embedding
+    # and scores must not depend on its neighbours. Padded to a batch's longest chunk, MiniLM moved embeddings by
+    # ~2e-7 (other matrix shapes, other summation order) and stored scores in the 6th decimal on ~1% of pages.
+    from tests.helpers import skip_if_model_package_missing
+
+    try:
+        EmbeddingClassifier().validate()
+    except ValueError as exc:
+        skip_if_model_package_missing(exc)
+        raise
+    texts = [p.strip() for d in sample_docs(40) for p in d.text.split("\n") if len(p.split()) >= 6][:40]
+    texts += [d.text for d in sample_docs(2)]  # longer than 64 tokens: cut, and chunked below
+    assert len({len(t) for t in texts}) > 25  # many lengths: a batch pads most of its chunks
+    enc = _encoder.load_encoder("minilm", device="cpu")
+    one = enc.encode(texts, max_tokens=64, max_chunks=3, batch=1)
+    for batch in (7, 16):
+        assert np.array_equal(enc.encode(texts, max_tokens=64, max_chunks=3, batch=batch), one)
+        assert np.array_equal(np.concatenate([enc.encode(texts[i:i + batch], max_tokens=64, max_chunks=3)
+                                              for i in range(0, len(texts), batch)]), one)
+    attrs = {}
+    for batch in (1, 7, 16):  # the step as the runner calls it (max_tokens 64 only to keep the test short)
+        step = EmbeddingClassifier(batch_size=batch, keep={"main": 0.5}, max_tokens=64)
+        attrs[batch] = [(d.attributes, d.drop) for d in step(Document(str(i), t) for i, t in enumerate(texts))]
+    assert attrs[1] == attrs[7] == attrs[16]
+
+
+def test_the_head_scores_a_row_the_same_in_any_batch():
+    # one matrix product over n rows sums in another order than over 1 (BLAS picks its kernel by shape): the last
+    # bits of a score then depended on the documents beside it
+    h = load_head("boilerplate")
+    emb = np.random.default_rng(0).standard_normal((200, 384)).astype(np.float32)
+    alone = np.concatenate([h.predict(emb[i:i + 1]) for i in range(len(emb))])
+    assert np.array_equal(h.predict(emb), alone)
+    assert np.array_equal(np.concatenate([h.predict(emb[i:i + 7]) for i in range(0, len(emb), 7)]), alone)
+
+
 def test_same_data_same_head_bytes_and_the_seed_matters(tmp_path):
     ex = _lines(15)
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):

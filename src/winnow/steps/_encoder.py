@@ -11,7 +11,10 @@ not need) and run by a small BERT encoder written here twice over the same weigh
 Both compute the same function (mean pooling of the last layer over the real tokens, unit length); the two agree
 to about 1e-6 per component on the CPU (tests/steps/test_embedding_classifier.py, where torch is installed). A GPU
 sums in a different order, so embeddings from a GPU differ from the CPU's in the last bits: a run is
-byte-identical on one device, not across devices.
+byte-identical on one device, not across devices. On the CPU (numpy) a text's embedding is also the same bytes
+whatever texts share its batch (a forward pass holds chunks of one length, unpadded; tested with batches of 1, 7
+and 16); on a GPU, cuBLAS picks its kernels by the whole pass's shape, so the last bits may still move with the
+number of chunks in a pass (not measured: no GPU was at hand).
 
 ``minilm-static`` is the same model made static (``StaticEncoder``: one vector per vocabulary token, a text the mean
 of its tokens'), for speed. ``hashing`` is a lexical stand-in (hashed word-pair counts), for tests and for machines
@@ -265,17 +268,28 @@ class BertEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if self.device == "cuda":
             batch = max(batch, GPU_BATCH)
-        # Sorted by length so a batch pads little; each chunk's vector does not depend on its batch (masked).
+        # A forward pass holds chunks of one length only, never padded. Padding is masked out of the result, but it
+        # changes the matrices' shapes and so BLAS's summation order: a chunk padded to its batch's longest moved by
+        # ~2e-7, enough to change a stored score's 6th decimal on ~1% of pages, so annotate and route runs (which
+        # batch other documents together) stored other scores. Unpadded, a chunk's vector is computed by the same
+        # operations on the same shapes whichever chunks share its pass (numpy's stacked matmuls run one product
+        # per matrix of the stack): the same bytes for any batch size or composition
+        # (tests/steps/test_embedding_classifier.py). Sorted by length, so chunks of one length meet in a pass. No
+        # dearer: 5 KB pages cut at 256 tokens give the same passes as before; lines of every length took 0.7x the
+        # CPU of padded passes, a 1,500-character page's last chunk of any length 0.9x (bench/classifier.py --only
+        # embedbatch, bench/results/classifier.md).
         order = sorted(range(len(chunks)), key=lambda j: (len(chunks[j]), j))
-        for b0 in range(0, len(order), batch):
-            sel = order[b0:b0 + batch]
-            T = max(len(chunks[j]) for j in sel)
-            ids = np.zeros((len(sel), T), dtype=np.int64)
-            mask = np.zeros((len(sel), T), dtype=bool)
-            for r, j in enumerate(sel):
-                ids[r, :len(chunks[j])] = chunks[j]
-                mask[r, :len(chunks[j])] = True
-            vec = np.asarray(self._forward(ids, mask), dtype=np.float32)
+        passes, b0 = [], 0
+        while b0 < len(order):
+            n = len(chunks[order[b0]])
+            b1 = b0 + 1
+            while b1 < len(order) and b1 - b0 < batch and len(chunks[order[b1]]) == n:
+                b1 += 1
+            passes.append(order[b0:b1])
+            b0 = b1
+        for sel in passes:
+            ids = np.array([chunks[j] for j in sel], dtype=np.int64)
+            vec = np.asarray(self._forward(ids, np.ones(ids.shape, dtype=bool)), dtype=np.float32)
             vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
             np.add.at(out, [owner[j] for j in sel], vec)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
