@@ -87,3 +87,44 @@ def test_an_unencodable_document_before_a_corpus_step_is_quarantined_alone(tmp_p
     assert [d.id for d in run.kept()] == [f"d{i}" for i in range(0, 20, 2)]
     assert sorted(d.id for d in run.rejected()) == sorted(f"d{i}" for i in range(1, 20, 2) if i != 3)
     assert run.counts["s1"] == {"in": 20, "kept": 10, "rejected": 9, "quarantined": 1}
+
+
+def _meta(doc):
+    # metadata values Parquet's struct column cannot hold, on a run whose writer keeps no side file
+    n = int(doc.id[1:])
+    doc.metadata["n"] = n
+    if n == 5:
+        doc.metadata["n"] = "five"  # in the first row group, a type the group's other values cannot share
+    if n == 13:
+        doc.metadata["n"] = "thirteen"  # after the first row group, another type than the column's (int64)
+    if n == 17:
+        doc.metadata["n"] = 2 ** 70  # no Parquet (nor JSON) integer holds it
+    if n == 21:
+        doc.metadata["late"] = "a key no document of the first row group had"
+    if n in (2, 22):
+        doc.metadata["f"] = 2.5 if n == 2 else 3  # an int in a double column is a double: stored, not refused
+    return True
+
+
+@pytest.mark.parametrize("fmt", ["datatrove", "dolma"])
+def test_parquet_without_side_files_quarantines_a_metadata_value_it_cannot_hold(tmp_path, fmt):
+    # With side files a value the metadata struct cannot hold is null in the column and whole in the side file.
+    # With side_files: false there is nowhere else for it: it was written as null (or its key left out), silently,
+    # where the JSONL writer quarantines a document it cannot encode. It is now refused at write time and the
+    # document quarantined (write_error) with a message naming the key; every kept document keeps its metadata.
+    src = _input(tmp_path, n=30)
+    pipe = Pipeline(stages=[Stage("s1", reader=JsonlReader(paths=str(src)), steps=[FunctionStep(function=_meta)],
+                                  writer=ParquetWriter(format=fmt, side_files=False, rows_per_group=8))])
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    run = open_run(tmp_path / "run")
+    quar = {q["location"].split()[-1]: q for q in run.quarantined()}
+    assert sorted(quar) == ["d13", "d17", "d21", "d5"]
+    assert {q["reason"] for q in quar.values()} == {"write_error"}
+    assert "'n'" in quar["d13"]["message"] and "'late'" in quar["d21"]["message"]
+    reader = ParquetReader(paths=str(tmp_path / "run" / "kept" / "s1" / "**" / "*.parquet"), format=fmt)
+    kept = [d for sh in reader.shards() for d in reader.read(sh)]
+    assert len(kept) == 26 and run.counts["s1"]["quarantined"] == 4
+    for d in kept:
+        n = int(d.id[1:])
+        assert d.metadata["n"] == n  # nothing nulled
+        assert d.metadata.get("f") == ({2: 2.5, 22: 3.0}.get(n))

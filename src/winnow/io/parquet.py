@@ -505,6 +505,47 @@ def _fit(meta: Any, t: pa.StructType) -> dict | None:
     return out
 
 
+_PA_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``b`` (a value read back from Arrow) is ``a``: a null and an absent key alike (a struct column has
+    every key in every row), a tuple a list, an int stored in a double column its float."""
+    if isinstance(a, dict):
+        present = {k for k, v in a.items() if v is not None}
+        return (isinstance(b, dict) and present == {k for k, v in b.items() if v is not None}
+                and all(_same(a[k], b[k]) for k in present))
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    try:
+        return bool(a == b)
+    except Exception:  # an array-like compared element-wise: not a value Arrow gives back as it was
+        return False
+
+
+_PLAIN = {str: pa.string(), bool: pa.bool_(), float: pa.float64()}
+
+
+def _plain_type(v: Any) -> pa.DataType | None:
+    """The Arrow type of a plain value (most metadata: strings, numbers), which Arrow holds as it is, without asking
+    pyarrow (two conversions per value doubled the writer's time per document); None for anything else."""
+    t = _PLAIN.get(type(v))
+    if t is None and type(v) is int and -2 ** 63 <= v < 2 ** 63:
+        t = pa.int64()
+    return t
+
+
+def _no_empty_struct(t: pa.DataType) -> bool:
+    """Whether Parquet can store the type: a struct without fields (an empty dict's) cannot be written."""
+    if pa.types.is_struct(t):
+        return t.num_fields > 0 and all(_no_empty_struct(f.type) for f in t)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return _no_empty_struct(t.value_type)
+    return True
+
+
 class _ParquetHandle(WriterHandle):
     def __init__(self, path: Path, rows_per_group: int, fields=None, side: Path | None = None, fmt: str = "winnow"):
         self._path = path
@@ -521,10 +562,18 @@ class _ParquetHandle(WriterHandle):
         self._writer: pq.ParquetWriter | None = None
         self._rows: list[dict] = []
         self._n = rows_per_group
+        # A peer's layout without side files: the metadata struct is all there is, so a value it cannot hold is
+        # refused (the runner quarantines the document) instead of written as null. Until the first row group
+        # fixes the struct, one value per Arrow type seen for each key, to find a value no column could share.
+        self._strict = fmt != "winnow" and self._side is None
+        self._seen: dict[str, dict[pa.DataType, Any]] = {}
 
     def write(self, doc: Document) -> None:
+        self.write_encoded(self.encode(doc))
+
+    def encode(self, doc: Document) -> tuple[dict, Any, dict]:
         # The row and its side line are built before either is kept: a value that cannot be encoded raises here
-        # with nothing written, so the runner can quarantine that document alone.
+        # with nothing written, so the runner can quarantine that document alone (and never collects it).
         if self._fmt != "winnow":
             row = format_record(doc, self._fmt)
         elif self._pairs is None:
@@ -537,11 +586,68 @@ class _ParquetHandle(WriterHandle):
                 elif src not in _CORE_TYPES:
                     encode_value(row[out])
         side = self._side.encode(doc) if self._side is not None else None
+        seen = self._check_metadata(row.get("metadata")) if self._strict else {}
+        return row, side, seen
+
+    def write_encoded(self, encoded: tuple[dict, Any, dict]) -> None:
+        row, side, seen = encoded
+        for k, (t, v) in seen.items():
+            self._seen.setdefault(k, {})[t] = v
         self._rows.append(row)
         if side is not None:
             self._side.write_line(side)
         if len(self._rows) >= self._n:
             self._flush()
+
+    def _check_metadata(self, meta: Any) -> dict[str, tuple[pa.DataType, Any]]:
+        """Raises for a metadata value the struct column cannot hold as it is (with no side file it would be lost);
+        returns the keys' types this row adds to those seen in the first row group."""
+        if not isinstance(meta, dict):
+            return {}
+        hint = "; with side_files: false the Parquet metadata column is all there is (side files keep it whole)"
+        struct = None
+        if self._schema is not None and "metadata" in self._schema.names:
+            struct = self._schema.field("metadata").type
+        new: dict[str, tuple[pa.DataType, Any]] = {}
+        for key, v in meta.items():
+            if v is None:
+                continue
+            k = str(key)
+            if self._schema is not None:  # the struct was typed from the first row group
+                if struct is None or struct.get_field_index(k) < 0:
+                    raise ValueError(f"metadata key {k!r}: no document of the file's first row group had it, so its "
+                                     f"metadata column has no such field{hint}")
+                t = struct.field(k).type
+                if _plain_type(v) == t:
+                    continue
+                try:
+                    ok = _same(v, pa.scalar(v, type=t).as_py())
+                except _PA_ERRORS:
+                    ok = False
+                if not ok:
+                    raise ValueError(f"metadata key {k!r}: a {type(v).__name__} value does not fit its column's type "
+                                     f"{t} (typed from the file's first row group){hint}")
+                continue
+            t = _plain_type(v)
+            ok = t is not None
+            if not ok:
+                try:
+                    t = pa.scalar(v).type
+                    ok = _same(v, pa.scalar(v, type=t).as_py()) and _no_empty_struct(t)
+                except _PA_ERRORS:
+                    ok = False
+            if not ok:
+                raise ValueError(f"metadata key {k!r}: Parquet cannot hold this {type(v).__name__} value as it is{hint}")
+            seen = self._seen.get(k, {})
+            if t not in seen:
+                try:
+                    pa.array([*seen.values(), v])  # one column for all the group's values of this key
+                except _PA_ERRORS:
+                    raise ValueError(f"metadata key {k!r}: a {type(v).__name__} value ({t}) where earlier documents of "
+                                     f"the row group have {', '.join(map(str, seen))}: one column cannot hold both"
+                                     f"{hint}") from None
+                new[k] = (t, v)
+        return new
 
     def _selected_schema(self) -> pa.Schema:
         cols = []
@@ -630,7 +736,9 @@ class ParquetWriter(Writer):
     # The columns' layout: winnow (above), datatrove (text, id, metadata: a struct, as datatrove's ParquetWriter
     # writes) or dolma (id, text, source, added, created, metadata). The metadata struct's fields are typed from the
     # first row group; a value that does not fit is null in the column and whole in the side file (on by default
-    # with datatrove or dolma, so nothing is lost). dolma: in <stage>/documents/, the side file in
+    # with datatrove or dolma, so nothing is lost). With side_files: false a document with such a value (another
+    # type than its column's, a key the first row group lacked) is quarantined (write_error), as JSONL does with
+    # a value it cannot encode. dolma: in <stage>/documents/, the side file in
     # <stage>/attributes/winnow/<stem>.jsonl.zst (Dolma's own tools read JSONL documents only).
     format: str = "winnow"
     extension = ".parquet"
