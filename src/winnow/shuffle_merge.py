@@ -446,7 +446,9 @@ class Mix:
     files relative to the run folder, so a copied or moved run folder resumes an unfinished mix."""
 
     # NAME: WEIGHT (the earlier stage NAME), or NAME: {weight: W, from: STAGE} | {weight: W, run: RUN_DIR,
-    # stage: STAGE} | {weight: W, paths: GLOB or [GLOB, ...]}; weights are relative shares of the mix's tokens
+    # stage: STAGE} | {weight: W, paths: GLOB or [GLOB, ...]}; weights are relative shares of the mix's tokens.
+    # Two sources may not read the same stage or file (its documents would count twice in the ledger): give one
+    # source the summed weight.
     sources: dict[str, Any] = field(default_factory=dict)
     # tokens in the mix (0: all the sources' tokens together, each source then scaled to its share)
     tokens: int = 0
