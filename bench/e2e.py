@@ -196,6 +196,8 @@ def default_steps() -> str:
     start = next(i for i, ln in enumerate(lines) if ln.strip() == "steps:") + 1
     out = []
     for ln in lines[start:]:
+        if not ln.strip() or ln.strip().startswith("#"):
+            continue  # comments between steps (default.yaml explains some of them)
         if not ln.strip().startswith("- "):
             break
         out.append(ln)
