@@ -128,3 +128,21 @@ def test_parquet_without_side_files_quarantines_a_metadata_value_it_cannot_hold(
         n = int(d.id[1:])
         assert d.metadata["n"] == n  # nothing nulled
         assert d.metadata.get("f") == ({2: 2.5, 22: 3.0}.get(n))
+
+
+def _nested_empty(doc):
+    doc.metadata["a"] = {"b": {}}
+    return True
+
+
+def test_parquet_with_side_files_leaves_a_nested_empty_dict_to_the_side_file(tmp_path):
+    # Parquet cannot write a struct without fields: a metadata value holding an empty dict, typed into the struct
+    # column, failed the whole file at close (every document of the shard). Left out of the column, it is whole in
+    # the side file.
+    src = _input(tmp_path, n=5)
+    pipe = Pipeline(stages=[Stage("s1", reader=JsonlReader(paths=str(src)), steps=[FunctionStep(function=_nested_empty)],
+                                  writer=ParquetWriter(format="datatrove"))])
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    reader = ParquetReader(paths=str(tmp_path / "run" / "kept" / "s1" / "*.parquet"), format="datatrove")
+    got = [d for sh in reader.shards() for d in reader.read(sh)]
+    assert [(d.id, d.metadata["a"]) for d in got] == [(f"d{i}", {"b": {}}) for i in range(5)]

@@ -473,7 +473,8 @@ _CORE_TYPES = {"id": pa.string(), "text": pa.string(), "metadata": VALUE_MAP, "a
 
 def _infer_struct(dicts: list[dict]) -> pa.DataType | None:
     """A struct type for the metadata of a peer's layout, from the first row group: one field per key whose values
-    pyarrow can type together (a key of mixed types, or only nulls, is left out: it is in the side file)."""
+    pyarrow can type together and Parquet can write (a key of mixed types, only nulls or an empty dict anywhere in
+    its values is left out: it is in the side file)."""
     keys: dict[str, None] = {}
     for d in dicts:
         keys.update(dict.fromkeys(d))
@@ -483,7 +484,7 @@ def _infer_struct(dicts: list[dict]) -> pa.DataType | None:
             t = pa.array([d.get(k) for d in dicts]).type
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             continue
-        if t != pa.null() and not (pa.types.is_struct(t) and t.num_fields == 0):
+        if t != pa.null() and _no_empty_struct(t):  # Parquet cannot write a struct without fields, even nested
             fields.append((str(k), t))
     return pa.struct(fields) if fields else None
 
