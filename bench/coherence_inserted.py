@@ -32,15 +32,21 @@ from winnow.steps.coherence import OfftopicSentences, StitchedDocument
 from winnow.steps.noise_lines import LineNoise
 
 
-def removed_mask(text: str, with_lines: bool = True, intruders: float | None = None) -> tuple[list[bool], float]:
-    """Per character of ``text``: removed by the chain; and the stitched score. ``intruders``:
-    offtopic_sentences' intruder_threshold (None = the shipped default, 1.0 = off)."""
+def removed_mask(text: str, with_lines: bool = True, intruders=None) -> tuple[list[bool], float]:
+    """Per character of ``text``: removed by the chain; and the stitched score. ``intruders``: None = the shipped
+    defaults, 1.0 = the intruder judge off, (chrome, prose): offtopic_sentences' intruder_threshold and
+    intruder_prose_threshold."""
     d = Document("x", text)
     pos = list(range(len(text)))
     gone = [False] * len(text)
     score = 0.0
-    chain = ([LineNoise()] if with_lines else []) + [OfftopicSentences(intruder_threshold=intruders),
-                                                     StitchedDocument()]
+    if intruders is None:
+        off = OfftopicSentences()
+    elif intruders == 1.0:
+        off = OfftopicSentences(intruder_threshold=1.0, intruder_prose_threshold=1.0)
+    else:
+        off = OfftopicSentences(intruder_threshold=intruders[0], intruder_prose_threshold=intruders[1])
+    chain = ([LineNoise()] if with_lines else []) + [off, StitchedDocument()]
     for st in chain:
         n0 = len(d.edits)
         if isinstance(st, StitchedDocument):
@@ -104,7 +110,7 @@ def main(argv=None):
     ap.add_argument("--recipes", default="bench/out/recipes")
     ap.add_argument("--split", default="test")
     ap.add_argument("--thresholds", type=float, nargs="*", default=[],
-                    help="also measure offtopic_sentences.intruder_threshold at these values")
+                    help="also measure the intruder judge with both thresholds (chrome-shaped lines, prose) at these")
     ap.add_argument("--per-lang", action="store_true", help="per language, at the shipped defaults")
     args = ap.parse_args(argv)
     rows = []
@@ -117,7 +123,7 @@ def main(argv=None):
           "host sentences kept | untouched sentences removed |")
     print("|---|---|---|---|---|")
     configs = [("line_noise, no intruder judge", True, 1.0), ("shipped defaults", True, None)]
-    configs += [(f"intruder_threshold {t}", True, t) for t in args.thresholds]
+    configs += [(f"intruder thresholds {t} (chrome and prose)", True, (t, t)) for t in args.thresholds]
     for label, with_lines, intruders in configs:
         by = evaluate(rows, with_lines, intruders)
         table(by, label)

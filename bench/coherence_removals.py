@@ -5,6 +5,7 @@ the full visible text (`text`, what a WET record holds) of crawl/web-pages.jsonl
 At most ``--per-site`` removals per site, so no site dominates.
 
     .venv/bin/python bench/coherence_removals.py sample [--data ../shared/data] > bench/out/removals.jsonl
+    .venv/bin/python bench/coherence_removals.py sample --intruders   # only the intruder judge's removals
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
@@ -24,6 +25,7 @@ import sys
 from urllib.parse import urlparse
 
 from winnow.document import Document
+from winnow.sentences import sentence_spans
 from winnow.steps.coherence import OfftopicSentences
 from winnow.steps.noise_lines import LineNoise
 
@@ -67,14 +69,25 @@ def sample(args):
     # The default pipeline's order: line_noise, then offtopic_sentences.
     chain = [LineNoise(), OfftopicSentences()]
     by_reason = collections.defaultdict(list)
+    counts = collections.Counter()
     for site, text in pages(args.data):
         if not text.strip():
             continue
         d = Document("x", text)
         for step in chain:
             d = step.map(d)
+        if args.intruders:
+            # Only what the intruder judge added: the removals that offtopic_sentences without it does not make.
+            base = Document("x", text)
+            for step in [chain[0], OfftopicSentences(intruder_threshold=1.0)]:
+                base = step.map(base)
+            old = {(e.step, e.start, e.end) for e in base.edits}
+            new = [e for e in d.edits if (e.step, e.start, e.end) not in old]
+            counts["pages"] += 1
+            counts["sentences"] += len(sentence_spans(text))
+            counts["removed"] += len(new)
         # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
-        edits = [(e, _seen(text, d.edits, e)) for e in d.edits]
+        edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders else d.edits)]
         rng.shuffle(edits)
         for e, seen in edits[: args.per_site]:
             ctx_a = seen[max(0, e.start - 120): e.start].replace("\n", " / ")
@@ -86,6 +99,9 @@ def sample(args):
         for r in lst[: args.per_reason]:
             print(json.dumps(r, ensure_ascii=False))
         print(f"{reason}: {len(lst)} removals, {min(len(lst), args.per_reason)} sampled", file=sys.stderr)
+    if args.intruders:
+        print(f"intruder judge: {counts['removed']} removals in {counts['pages']} pages of {counts['sentences']} "
+              f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%})", file=sys.stderr)
 
 
 def _seen(text, edits, edit):
@@ -120,6 +136,8 @@ def main(argv=None):
     ap.add_argument("--per-site", type=int, default=1)
     ap.add_argument("--per-reason", type=int, default=80)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--intruders", action="store_true",
+                    help="sample only the removals of offtopic_sentences' intruder judge")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
     sample(args) if args.mode == "sample" else score(args)

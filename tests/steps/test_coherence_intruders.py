@@ -18,9 +18,14 @@ def _articles():
         return [split_sentences(" ".join(json.loads(line)["text"].split())) for line in f]
 
 
-def _intruded(seed=7):
-    """(page text, inserted sentences, host sentences) for each article of 14-60 sentences: one sentence in six
-    added from the other articles, each at a random place."""
+CHROME = ["Add to wishlist", "Sort by price", "Jetzt bestellen und sparen", "Showing 1-24 of 312 results",
+          "Voir tous les produits", "Related posts", "Share on Facebook", "Newsletter abonnieren"]
+
+
+def _intruded(seed=7, chrome=False):
+    """(page text, inserted lines, host sentences) for each article of 14-60 sentences: one sentence in six added
+    from the other articles (or, with ``chrome``, a line of shop furniture), each at a random place; one sentence
+    a line."""
     arts = _articles()
     rng = random.Random(seed)
     out = []
@@ -30,38 +35,51 @@ def _intruded(seed=7):
         others = [a for j, a in enumerate(arts) if j != k and len(a) > 5]
         page = list(host)
         for _ in range(max(3, len(host) // 6)):
-            page.insert(rng.randrange(1, len(page)), rng.choice(rng.choice(others)))
-        out.append((" ".join(page), set(page) - set(host), host))
+            line = rng.choice(CHROME) if chrome else rng.choice(rng.choice(others))
+            page.insert(rng.randrange(1, len(page)), line)
+        out.append(("\n".join(page), set(page) - set(host), host))
     return out
 
 
-def _measure(step):
+def _measure(step, chrome=False):
     found = inserted = kept = hosts = 0
-    for text, gold, host in _intruded():
+    for text, gold, host in _intruded(chrome=chrome):
         doc = step.map(Document("x", text))
-        found += sum(1 for t in gold if t not in doc.text)
+        left = set(doc.text.split("\n"))
+        found += sum(1 for t in gold if t not in left)
         inserted += len(gold)
-        kept += sum(1 for t in host if t in doc.text)
+        kept += sum(1 for t in host if t in left)
         hosts += len(host)
     return found / inserted, kept / hosts
 
 
 def test_inserted_sentences_are_removed_and_the_host_kept():
-    # Without the intruder judge (threshold 1.0) offtopic_sentences finds none of them (these pages carry no
-    # scattered chrome, so the stitched-page rule does not run); with it ~38% (bench/results/coherence.md has the
-    # recipes' figures).
-    off, _ = _measure(OfftopicSentences(intruder_threshold=1.0))
-    recall, host_kept = _measure(OfftopicSentences())
-    assert off < 0.05
+    # Without the intruder judge offtopic_sentences finds none of them (these pages carry no scattered chrome, so
+    # the stitched-page rule does not run); with its prose threshold set to the model's, ~35% (bench/results/
+    # coherence.md has the recipes' figures). Prose intruders are not judged by default (real-page precision).
+    off = OfftopicSentences(intruder_threshold=1.0, intruder_prose_threshold=1.0)
+    assert _measure(off)[0] < 0.05
+    assert _measure(OfftopicSentences())[0] < 0.05
+    recall, host_kept = _measure(OfftopicSentences(intruder_prose_threshold=coherence._intruder_model()[4]))
     assert recall >= 0.25
     assert host_kept >= 0.98
 
 
+def test_inserted_chrome_lines_are_removed_by_default():
+    # The rules take some of these lines (28%: "Share on Facebook"); the judge adds lines it finds foreign to the
+    # page and shaped like furniture (35%). Lines of one content word ("Add to wishlist") are never judged.
+    off = OfftopicSentences(intruder_threshold=1.0)
+    before, _ = _measure(off, chrome=True)
+    recall, host_kept = _measure(OfftopicSentences(), chrome=True)
+    assert recall >= before + 0.05
+    assert host_kept >= 0.99
+
+
 def test_removals_carry_reason_and_probability():
     text, gold, _ = _intruded()[0]
-    step = OfftopicSentences()
-    doc = step.map(Document("x", text))
     thr = coherence._intruder_model()[4]
+    step = OfftopicSentences(intruder_prose_threshold=thr)
+    doc = step.map(Document("x", text))
     judged = [e for e in doc.edits if e.reason in ("off_topic", "site_chrome")]
     assert judged
     for e in judged:
@@ -71,16 +89,17 @@ def test_removals_carry_reason_and_probability():
 def test_short_pages_and_missing_model_are_left_alone(monkeypatch):
     text, _, _ = _intruded()[0]
     short = " ".join(split_sentences(text)[:10])
-    doc = OfftopicSentences().map(Document("s", short))
+    step = OfftopicSentences(intruder_prose_threshold=0.0)
+    doc = step.map(Document("s", short))
     assert not [e for e in doc.edits if e.reason == "off_topic"]
     monkeypatch.setattr(coherence, "_intruder_model", lambda: None)
-    doc = OfftopicSentences().map(Document("x", text))
+    doc = step.map(Document("x", text))
     assert not [e for e in doc.edits if e.reason == "off_topic"]
 
 
 def test_at_most_a_quarter_of_a_page_goes_as_intruders():
     text, _, _ = _intruded()[0]
-    step = OfftopicSentences(intruder_threshold=0.0)  # everything judged looks foreign
+    step = OfftopicSentences(intruder_threshold=0.0, intruder_prose_threshold=0.0)  # everything looks foreign
     doc = step.map(Document("x", text))
     judged = len(coherence._intruder_candidates(coherence.analyse(text)))
     assert 0 < sum(1 for e in doc.edits if e.reason in ("off_topic", "site_chrome")) <= 0.25 * judged + 1
