@@ -32,7 +32,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import load  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps._coherence_pairs import PAIR_MODEL  # noqa: E402
+from winnow.steps._coherence_pairs import PAIR_MODEL, page_vectors, window_signals  # noqa: E402
+from winnow.steps._coherence_windows import WINDOW_MODEL, WINDOW_SIGNALS  # noqa: E402
 from winnow.steps.coherence import DOC_FEATURES, LEXICAL_FEATURES, LEXICAL_MODEL, analyse, doc_features  # noqa
 
 STITCHED = ("spun_unrel", "spun_rel", "block_unrel", "block_rel", "spun_two", "block_short")
@@ -40,26 +41,48 @@ MODEL = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "
 LEXICAL = os.path.join(os.path.dirname(MODEL), LEXICAL_MODEL)
 
 
-def featurise(texts, cache_file):
-    # The pair model's file is part of the key: the pair signals change with it.
-    pair = resources.files("winnow").joinpath("data", "coherence", PAIR_MODEL)
-    pair = pair.read_text(encoding="utf-8") if pair.is_file() else ""
-    key = hashlib.sha1(("|".join(DOC_FEATURES) + str(len(texts)) + texts[0][:200] + texts[-1][:200]
-                        + pair).encode()).hexdigest()
+def _key(features, texts, model_files):
+    blobs = ""
+    for name in model_files:
+        f = resources.files("winnow").joinpath("data", "coherence", name)
+        blobs += f.read_text(encoding="utf-8") if f.is_file() else ""
+    return hashlib.sha1(("|".join(features) + str(len(texts)) + texts[0][:200] + texts[-1][:200]
+                         + blobs).encode()).hexdigest()
+
+
+def _cached(cache_file, key, compute):
     if os.path.exists(cache_file):
         with open(cache_file, "rb") as f:
-            k, x, n = pickle.load(f)
+            k, *rest = pickle.load(f)
         if k == key:
-            return x, n
-    rows, ns = [], []
-    for t in texts:
-        a = analyse(t)
-        rows.append(doc_features(a))
-        ns.append(a.n_content_sentences)
-    x, n = np.array(rows), np.array(ns)
+            return rest
+    rest = compute()
     with open(cache_file, "wb") as f:
-        pickle.dump((key, x, n), f)
-    return x, n
+        pickle.dump((key, *rest), f)
+    return rest
+
+
+def featurise(texts, cache_file):
+    """DOC_FEATURES of each text and its number of content sentences. The signals before the window signals and
+    the window signals are cached apart (keyed by the model files they depend on), so that refitting the window
+    model recomputes only its signals."""
+    nwin = len(WINDOW_SIGNALS)
+    base_names = DOC_FEATURES[: len(DOC_FEATURES) - nwin]
+
+    def base():
+        rows, ns = [], []
+        for t in texts:
+            a = analyse(t)
+            rows.append(doc_features(a)[: len(base_names)])
+            ns.append(a.n_content_sentences)
+        return np.array(rows), np.array(ns)
+
+    def windows():
+        return [np.array([window_signals(page_vectors(t, analyse(t).sentences)) for t in texts])]
+
+    x, n = _cached(cache_file, _key(base_names, texts, [PAIR_MODEL]), base)
+    (w,) = _cached(cache_file.replace(".pkl", ".win.pkl"), _key(WINDOW_SIGNALS, texts, [WINDOW_MODEL]), windows)
+    return np.c_[x, w], n
 
 
 def dataset(args, split):

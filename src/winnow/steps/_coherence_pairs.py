@@ -23,6 +23,8 @@ from importlib import resources
 
 import numpy as np
 
+from . import _coherence_windows as _windows
+
 # Apostrophes and quotes as typeset: a straight ' inside a word vs a curly one; straight vs curly/guillemet quotes.
 _APOS_STRAIGHT = re.compile(r"\w'\w")
 _APOS_CURLY = re.compile(r"\w[\u2019\u02bc]\w")
@@ -99,38 +101,49 @@ PAIR_FEATURES = (
 )
 
 
-def _shared(sets: list[frozenset], weight: dict | None = None) -> tuple[np.ndarray, dict]:
-    """(n, n) count of the items two sets share (each weighted by 1/weight[item] when given), as a product of the
-    incidence matrix of the items found in two or more sets (the rest cannot be shared). The diagonal is left
-    incomplete: pairs of a sentence with itself are never used."""
+def incidence(sets: list[frozenset]) -> tuple[np.ndarray, np.ndarray, list]:
+    """(n, r) 0/1 incidence of the r items found in two or more of the sets (the rest cannot be shared; one zero
+    column when there are none), per set how many of its items are in no other set, and the r items in column
+    order. Built once per page and shared by the pair and the window signals."""
     n = len(sets)
-    pos: dict[str, list[int]] = {}
+    ids: dict = {}
+    rows, cols = [], []
     for i, st in enumerate(sets):
         for w in st:
-            pos.setdefault(w, []).append(i)
-    rep = [(w, p) for w, p in pos.items() if len(p) > 1]
-    m = np.zeros((n, max(1, len(rep))))
-    for j, (w, p) in enumerate(rep):
-        m[p, j] = 1.0 if weight is None else 1.0 / weight.get(w, 1)
-    if weight is None:
-        return np.einsum("ik,jk->ij", m, m), pos
-    # Weighted: the weight once per shared item (m holds it; the other factor is the plain incidence).
-    return np.einsum("ik,jk->ij", m, (m > 0).astype(float)), pos
+            rows.append(i)
+            cols.append(ids.setdefault(w, len(ids)))
+    # Filled in one assignment (a column per item assigned in a loop cost as much again).
+    m = np.zeros((n, max(1, len(ids))))
+    m[rows, cols] = 1.0
+    keep = m.sum(0) > 1
+    lone = m[:, ~keep].sum(1)
+    if not keep.any():
+        return np.zeros((n, 1)), lone, [None]
+    items = list(ids)
+    return m[:, keep], lone, [items[j] for j in np.flatnonzero(keep)]
 
 
-def _lexical(stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset]) -> list[np.ndarray]:
-    """The (n, n) matrices of the lexical pair features, in PAIR_FEATURES order."""
-    shared, pos = _shared(stems)
-    # A stem few sentences of the page share is a stronger tie than one the whole page repeats.
-    rare, _ = _shared(stems, df)
+def _lexical(stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
+             inc: tuple | None = None) -> list[np.ndarray]:
+    """The (n, n) matrices of the lexical pair features, in PAIR_FEATURES order. ``inc``: the incidence() of
+    stems, capitalised words and short words when already built. The counts of shared items are products of the
+    incidence matrices; the diagonal is left incomplete (pairs of a sentence with itself are never used)."""
+    ms, _, items = inc[0] if inc else incidence(stems)
+    shared = np.einsum("ik,jk->ij", ms, ms)
+    # A stem few sentences of the page share is a stronger tie than one the whole page repeats (each shared stem
+    # weighted once by 1/df: one factor holds the weight, the other is the plain incidence).
+    wt = np.array([1.0 / df.get(w, 1) if w is not None else 0.0 for w in items])
+    rare = np.einsum("ik,jk->ij", ms * wt, ms)
     k = np.array([len(st) for st in stems], dtype=float)
     cos = shared / np.sqrt(np.maximum(1.0, k[:, None] * k[None, :]))
-    shared_caps, _ = _shared(caps)
+    mc = (inc[1] if inc else incidence(caps))[0]
+    shared_caps = np.einsum("ik,jk->ij", mc, mc)
     # How much of the page each sentence's words reach (a sentence tied to many others vs a loner), as a pair.
-    reach = np.array([sum(1 for w in st if len(pos[w]) > 1) for st in stems]) / np.maximum(1.0, k)
+    reach = ms.sum(1) / np.maximum(1.0, k)
     # Short words (three letters or fewer: mostly function words) tell the language and the register a source is
     # written in ("the"/"der"/"le"; "du" in a forum, "we" in a press release), which content stems ignore.
-    ss, _ = _shared(short)
+    mh = (inc[2] if inc else incidence(short))[0]
+    ss = np.einsum("ik,jk->ij", mh, mh)
     ks = np.array([len(st) for st in short], dtype=float)
     short_cos = ss / np.sqrt(np.maximum(1.0, ks[:, None] * ks[None, :]))
     logmin = np.log1p(np.minimum(k[:, None], k[None, :]))
@@ -163,7 +176,7 @@ def pair_features(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset]
 
 
 def pair_logits(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
-                model=None):
+                model=None, inc: tuple | None = None):
     """(n, n) same-source log-odds: the logistic model over pair_features, computed without building the
     (n, n, features) array (the binary terms are matrix products: xor(a, b) = a + b - 2ab). None without model."""
     m = model or _model()
@@ -181,7 +194,7 @@ def pair_logits(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], 
     out = np.einsum("ijk,k->ij", np.abs(c[:, None, :] - c[None, :, :]), vd)
     r = np.einsum("ik,k->i", b, vx)
     out += r[:, None] + r[None, :] + np.einsum("ik,jk->ij", b * (vb - 2 * vx), b)
-    for wt, mat in zip(vr, _clashes(b) + _lexical(stems, caps, df, short)):
+    for wt, mat in zip(vr, _clashes(b) + _lexical(stems, caps, df, short, inc)):
         out += wt * mat
     return out + const
 
@@ -218,7 +231,8 @@ def _model():
 
 
 PAIR_SIGNALS = ("pair_mean", "pair_low", "pair_adjacent", "pair_adjacent_low", "pair_split", "pair_fiedler",
-                "pair_worst", "pair_tile_max", "pair_tile_second", "pair_near_far", "habit_clashes")
+                "pair_worst", "pair_tile_max", "pair_tile_second", "pair_near_far", "habit_clashes"
+                ) + _windows.WINDOW_SIGNALS
 # Sentences on each side of a gap that the local boundary depth compares (TextTiling's block size, in sentences).
 _TILE = 4
 
@@ -322,23 +336,42 @@ def habit_clashes(texts: list[str]) -> float:
 MAX_SENTENCES = 80
 
 
-def page_signals(text: str, sentences) -> tuple:
-    """PAIR_SIGNALS of a page from its analysed sentences (winnow.steps.coherence.Sentence: content sentences are
-    those without a chrome reason and with 2+ content stems); NEUTRAL when under 8 of them or without the model."""
+def page_vectors(text: str, sentences):
+    """(texts, style matrix, stems, capitalised words, short words) of a page's content sentences (those without a
+    chrome reason and with 2+ content stems; an even sample of MAX_SENTENCES on longer pages); None under 8."""
     idx = [i for i, s in enumerate(sentences) if s.reason is None and len(s.stems) >= 2]
-    if len(idx) < 8 or _model() is None:
-        return NEUTRAL
+    if len(idx) < 8:
+        return None
     if len(idx) > MAX_SENTENCES:
         idx = [idx[round(k * (len(idx) - 1) / (MAX_SENTENCES - 1))] for k in range(MAX_SENTENCES)]
     texts = [text[sentences[i].start:sentences[i].end] for i in idx]
     stems = [sentences[i].stems for i in idx]
-    df: dict = {}
-    for st in stems:
-        for w in st:
-            df[w] = df.get(w, 0) + 1
-    lg = pair_logits(np.array([style(t) for t in texts]), stems, [capitalised_words(t) for t in texts], df,
-                     [short_words(t) for t in texts])
-    return tuple(pair_signals(lg)) + (habit_clashes(texts),)
+    caps = [capitalised_words(t) for t in texts]
+    short = [short_words(t) for t in texts]
+    return texts, np.array([style(t) for t in texts]), stems, caps, short, (
+        incidence(stems), incidence(caps), incidence(short))
+
+
+def window_signals(v) -> tuple:
+    """WINDOW_SIGNALS from page_vectors' answer (NEUTRAL for None)."""
+    if v is None:
+        return _windows.NEUTRAL
+    return _windows.window_signals(_windows.Profiles(v[1], v[5]))
+
+
+def page_signals(text: str, sentences) -> tuple:
+    """PAIR_SIGNALS of a page from its analysed sentences (winnow.steps.coherence.Sentence); NEUTRAL when under 8
+    content sentences or without the models."""
+    if _model() is None:
+        return NEUTRAL
+    v = page_vectors(text, sentences)
+    if v is None:
+        return NEUTRAL
+    texts, sty, stems, caps, short, inc = v
+    # In how many of the page's sentences each stem occurs (the stems in one only are never shared).
+    df = dict(zip(inc[0][2], inc[0][0].sum(0)))
+    lg = pair_logits(sty, stems, caps, df, short, inc=inc)
+    return tuple(pair_signals(lg)) + (habit_clashes(texts),) + window_signals(v)
 
 
 # ----------------------------------------------------------------------------------------------------------------
