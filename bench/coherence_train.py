@@ -32,8 +32,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import load  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps._coherence_pairs import PAIR_MODEL, page_vectors, window_signals  # noqa: E402
-from winnow.steps._coherence_windows import WINDOW_MODEL, WINDOW_SIGNALS  # noqa: E402
+from winnow.steps._coherence_pairs import PAIR_MODEL, page_vectors  # noqa: E402
+from winnow.steps._coherence_windows import (  # noqa: E402
+    NEUTRAL, WINDOW_MODEL, WINDOW_SIGNALS, Profiles, gap_logits, signals)
 from winnow.steps.coherence import DOC_FEATURES, LEXICAL_FEATURES, LEXICAL_MODEL, analyse, doc_features  # noqa
 
 STITCHED = ("spun_unrel", "spun_rel", "block_unrel", "block_rel", "spun_two", "block_short")
@@ -77,11 +78,17 @@ def featurise(texts, cache_file):
             ns.append(a.n_content_sentences)
         return np.array(rows), np.array(ns)
 
-    def windows():
-        return [np.array([window_signals(page_vectors(t, analyse(t).sentences)) for t in texts])]
+    def gaps():
+        # The window log-odds of every gap (not the signals): signals can then be tried without a new pass.
+        out = []
+        for t in texts:
+            v = page_vectors(t, analyse(t).sentences)
+            out.append(None if v is None else gap_logits(Profiles(v[1], v[5])))
+        return [out]
 
     x, n = _cached(cache_file, _key(base_names, texts, [PAIR_MODEL]), base)
-    (w,) = _cached(cache_file.replace(".pkl", ".win.pkl"), _key(WINDOW_SIGNALS, texts, [WINDOW_MODEL]), windows)
+    (lg,) = _cached(cache_file.replace(".pkl", ".gaps.pkl"), _key(("gaps",), texts, [WINDOW_MODEL]), gaps)
+    w = np.array([NEUTRAL if g is None else signals(g) for g in lg])
     return np.c_[x, w], n
 
 

@@ -135,11 +135,21 @@ def window_signals(p: Profiles) -> tuple:
     * ``win4_mean``/``win4_depth``: the mean, and how far the lowest gap lies below the median gap (a boundary
       against the page's own level).
     """
+    lg = gap_logits(p)
+    return NEUTRAL if lg is None else signals(lg)
+
+
+def gap_logits(p: Profiles) -> dict | None:
+    """{k: same-source log-odds of the windows either side of every gap, in order}; None without the model."""
     m = _model()
     if m is None:
-        return NEUTRAL
+        return None
     v, c = m
-    lg = {k: p.features(k) @ v + c for k in KS if p.n >= 2 * k}
+    return {k: p.features(k) @ v + c for k in KS if p.n >= 2 * k}
+
+
+def signals(lg: dict) -> tuple:
+    """WINDOW_SIGNALS from gap_logits' answer."""
     out = []
     l2 = lg.get(2)
     out += [float(l2.mean()), float((l2 < 0).mean())] if l2 is not None and len(l2) else [0.0, 0.0]
