@@ -14,7 +14,7 @@ line_noise was fitted, and ``inserted_web``'s come partly from the article bench
 training; ``inserted_shop``'s chrome was written for this benchmark and is the fair test of chrome.
 
     .venv/bin/python bench/coherence_recipes.py --only inserted_web inserted_turku inserted_shop untouched
-    .venv/bin/python bench/coherence_inserted.py [--recipes bench/out/recipes]
+    .venv/bin/python bench/coherence_inserted.py [--recipes bench/out/recipes] [--thresholds 0.6 0.696 0.8] [--per-lang]
 """
 
 from __future__ import annotations

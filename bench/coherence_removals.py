@@ -121,7 +121,9 @@ def score(args):
         rows = [json.loads(x) for x in f if x.strip()]
     by = collections.defaultdict(collections.Counter)
     for r in rows:
-        by[r["reason"]][r["label"]] += 1
+        # The intruder judge's removals are counted apart: its prose removals are off by default.
+        judge = " (intruder judge)" if "intruder judge" in r.get("code", "") else ""
+        by[r["reason"] + judge][r["label"]] += 1
     print("| reason | labelled | right | wrong | precision |\n|---|---|---|---|---|")
     for reason, c in sorted(by.items()):
         n = c["ok"] + c["wrong"]

@@ -973,6 +973,9 @@ class OfftopicSentences(Map):
         prose = self.intruder_prose_threshold
         if min(thr, prose) > 1.0 - 1e-9:  # off: not even computed
             return []
+        if prose > 1.0 - 1e-9 and not any(_chrome_shaped(text[s.start:s.end], s.n_words)
+                                          for s in (a.sentences[i] for i in _intruder_candidates(a))):
+            return []  # only furniture is judged, and the page has no line of that shape: skip the pair matrix
         p = intruder_probabilities(a)
         hits = []
         for i, q in p.items():
