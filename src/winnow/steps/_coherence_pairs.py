@@ -16,14 +16,13 @@ do, and how sharply the page splits into two parts (a boundary between blocks, o
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
-from importlib import resources
 
 import numpy as np
 
 from . import _coherence_windows as _windows
+from ._packaged import packaged_model
 
 # Apostrophes and quotes as typeset: a straight ' inside a word vs a curly one; straight vs curly/guillemet quotes.
 _APOS_STRAIGHT = re.compile(r"\w'\w")
@@ -220,13 +219,9 @@ PAIR_MODEL = "pair_model.json"
 
 @functools.cache
 def _model():
-    try:
-        raw = resources.files("winnow").joinpath("data", "coherence", PAIR_MODEL).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
+    m = packaged_model("coherence", PAIR_MODEL, PAIR_FEATURES, "bench/coherence_pairs.py")
+    if m is None:
         return None
-    m = json.loads(raw)
-    if tuple(m["features"]) != PAIR_FEATURES:
-        raise ValueError(f"winnow/data/coherence/{PAIR_MODEL} was fitted on other features; refit it (bench/)")
     return np.array(m["mean"]), np.array(m["scale"]), np.array(m["weights"]), float(m["bias"])
 
 

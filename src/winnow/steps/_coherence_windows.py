@@ -22,10 +22,10 @@ capitalised words, short words) with prefix sums over the sentence axis: a few s
 from __future__ import annotations
 
 import functools
-import json
-from importlib import resources
 
 import numpy as np
+
+from ._packaged import packaged_model
 
 # Window sizes in sentences (each side of the gap). 2 sees short runs; 4 pools enough sentences for habits to show.
 KS = (2, 3, 4)
@@ -108,13 +108,9 @@ WINDOW_MODEL = "window_model.json"
 
 @functools.cache
 def _model():
-    try:
-        raw = resources.files("winnow").joinpath("data", "coherence", WINDOW_MODEL).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
+    m = packaged_model("coherence", WINDOW_MODEL, WINDOW_FEATURES, "bench/coherence_windows.py")
+    if m is None:
         return None
-    m = json.loads(raw)
-    if tuple(m["features"]) != WINDOW_FEATURES:
-        raise ValueError(f"winnow/data/coherence/{WINDOW_MODEL} was fitted on other features; refit it (bench/)")
     mean, scale, w = (np.array(m[x]) for x in ("mean", "scale", "weights"))
     v = w / scale
     return v, float(m["bias"]) - float(v @ mean)

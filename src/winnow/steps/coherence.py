@@ -31,11 +31,9 @@ computed once per document and shared by both steps through ``segments(doc).memo
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
@@ -45,6 +43,7 @@ from ..sentences import sentence_spans
 from ..step import Filter, Map, Reject
 from ..text import segments
 from . import _coherence_pairs as _pairs
+from ._packaged import packaged_model
 
 __all__ = ["OfftopicSentences", "StitchedDocument", "analyse", "Analysis"]
 
@@ -759,14 +758,10 @@ def sentence_features(a: Analysis, text: str, doc_logit: float) -> list[list[flo
 @functools.cache
 def _model(name: str) -> dict | None:
     """{head: (mean, scale, weights, bias)} of a model file in winnow/data/coherence, or None when it is absent."""
-    try:
-        raw = resources.files("winnow").joinpath("data", "coherence", name).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return None
-    m = json.loads(raw)
     expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES}.get(name, SENT_FEATURES)
-    if tuple(m["features"]) != expected:
-        raise ValueError(f"winnow/data/coherence/{name} was fitted on other features; refit it (bench/)")
+    m = packaged_model("coherence", name, expected)
+    if m is None:
+        return None
     heads = m.get("heads") or {"main": m}
     return {h: (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
             for h, v in heads.items()}
@@ -853,14 +848,9 @@ INTRUDER_MIN_SENTENCES = 12
 @functools.cache
 def _intruder_model() -> tuple | None:
     """(mean, scale, weights, bias, threshold) of winnow/data/coherence/intruder_model.json, or None when absent."""
-    try:
-        raw = resources.files("winnow").joinpath("data", "coherence", INTRUDER_MODEL).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
+    m = packaged_model("coherence", INTRUDER_MODEL, _pairs.SENTENCE_SIGNALS, "bench/coherence_intruders.py")
+    if m is None:
         return None
-    m = json.loads(raw)
-    if tuple(m["features"]) != _pairs.SENTENCE_SIGNALS:
-        raise ValueError(f"winnow/data/coherence/{INTRUDER_MODEL} was fitted on other features; refit it "
-                         "(bench/coherence_intruders.py)")
     return np.array(m["mean"]), np.array(m["scale"]), np.array(m["weights"]), float(m["bias"]), float(m["threshold"])
 
 

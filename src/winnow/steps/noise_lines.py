@@ -16,11 +16,9 @@ Pages written on one line (no line breaks) are left alone: the model judges line
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
@@ -28,6 +26,7 @@ from ..document import Document
 from ..registry import register
 from ..step import Map
 from .coherence import _TOKEN, _content
+from ._packaged import packaged_model
 
 __all__ = ["LineNoise", "line_features", "LINE_FEATURES", "noise_probabilities"]
 
@@ -201,14 +200,9 @@ def context_features(p: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _model() -> dict | None:
-    try:
-        raw = resources.files("winnow").joinpath("data", "line_noise", MODEL).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
+    m = packaged_model("line_noise", MODEL, LINE_FEATURES, "bench/line_noise_train.py", {"context": CONTEXT_FEATURES})
+    if m is None:
         return None
-    m = json.loads(raw)
-    if tuple(m["features"]) != LINE_FEATURES or tuple(m.get("context", ())) != CONTEXT_FEATURES:
-        raise ValueError("winnow/data/line_noise/model.json was fitted on other features; refit it "
-                         "(bench/line_noise_train.py)")
     return {"stages": [runtime(s) for s in m["stages"]]}
 
 
