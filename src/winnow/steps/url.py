@@ -40,7 +40,7 @@ import tarfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Literal
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Literal
 from urllib.parse import urlsplit
 
 from ..document import Document
@@ -110,20 +110,33 @@ def _blocklist_sets(spec: str) -> tuple[set[str], set[str]]:
     return found.get("domains", set()), found.get("urls", set())
 
 
+def _list_lines(lines: Iterable[str]) -> Iterator[str]:
+    """A block list's lines as Dolma reads them: stripped, lowercased, without blanks and #, ; or ! comments."""
+    for ln in lines:
+        ln = ln.strip().lower()
+        if ln and ln[0] not in "#;!":
+            yield ln
+
+
+def _hosts_line(ln: str, out: set[str], key: Callable[[str], str]) -> bool:
+    """A hosts-file line ('0.0.0.0 host'): its host as ``key`` gives it, and its address too, as Dolma blocks both
+    (never the local ones). False when the line is not one."""
+    m = _HOSTS_LINE.match(ln)
+    if not m:
+        return False
+    ip, host = m.group(1), m.group(2)
+    if ip not in ("127.0.0.1", "0.0.0.0", "::1") and _is_ip(ip):
+        out.add(ip)
+    if host not in ("localhost", "localdomain"):
+        out.add(key(host))
+    return True
+
+
 def read_domain_list(lines: Iterable[str]) -> set[str]:
     """Domains from a list as Dolma's domain taggers read it (plain, hosts-file and ``||domain^`` lines)."""
     out: set[str] = set()
-    for ln in lines:
-        ln = ln.strip().lower()
-        if not ln or ln[0] in "#;!":
-            continue
-        m = _HOSTS_LINE.match(ln)
-        if m:
-            ip, host = m.group(1), m.group(2)
-            if ip not in ("127.0.0.1", "0.0.0.0", "::1") and _is_ip(ip):
-                out.add(ip)  # Dolma blocks a hosts line's address too (never the local ones)
-            if host not in ("localhost", "localdomain"):
-                out.add(_host_key(host))
+    for ln in _list_lines(lines):
+        if _hosts_line(ln, out, _host_key):
             continue
         m = _ABP_DOMAIN.match(ln)
         if m:
@@ -151,17 +164,8 @@ def dolma_link(url: str) -> str:
 def read_link_list(lines: Iterable[str]) -> set[str]:
     """Links from a list as Dolma's URL taggers read it (plain, hosts-file and ||domain^ lines)."""
     out: set[str] = set()
-    for ln in lines:
-        ln = ln.strip().lower()
-        if not ln or ln[0] in "#;!":
-            continue
-        m = _HOSTS_LINE.match(ln)
-        if m:
-            ip, host = m.group(1), m.group(2)
-            if ip not in ("127.0.0.1", "0.0.0.0", "::1") and _is_ip(ip):
-                out.add(ip)
-            if host not in ("localhost", "localdomain"):
-                out.add(dolma_link(host))
+    for ln in _list_lines(lines):
+        if _hosts_line(ln, out, dolma_link):
             continue
         if _DOLMA_LINE_URL.match(ln):
             out.add(dolma_link(ln))
