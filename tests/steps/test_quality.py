@@ -558,18 +558,42 @@ def test_chunk_id_cache_keeps_no_long_chunks():
     assert max(map(len, Q._VOCAB.chunks)) <= 256
 
 
-def test_token_hashes_computed_together_equal_the_integer_formula():
-    """The token table's hashes, computed for many tokens at once with numpy's wrapping uint64 arithmetic, equal
-    the exact sum of code point * BASE_INV**position reduced modulo 2**64 (what n-gram comparisons rely on)."""
+def test_hash_powers_grown_in_blocks_equal_pow():
+    """The n-gram hashes' powers of BASE and BASE_INV, grown by doubling with numpy's wrapping uint64 products,
+    equal pow(BASE, k, 2**64) (what the n-gram comparisons rely on)."""
     from winnow.steps import quality as Q
 
-    def exact(w):
-        return sum(ord(c) * pow(Q._BASE_INV, j, 1 << 64) for j, c in enumerate(w)) % (1 << 64)
+    fwd, inv = Q._powers(70_000)
+    for k in (0, 1, 2, 3, 1000, 16383, 16384, 16385, 40_000, 69_999):
+        assert int(fwd[k]) == pow(Q._BASE, k, 1 << 64) and int(inv[k]) == pow(Q._BASE_INV, k, 1 << 64)
 
-    words = ["", "a", "Hello", "naïve", "日本語", "😀x", "\ud800lone", "x" * 300, "ab" * 9000, "", "z", "don't"]
-    assert [int(h) for h in Q._poly_hashes(words)] == [exact(w) for w in words]
-    vocab = Q._Vocab()
-    for w in words[1:4]:
-        vocab.add(w)
-    vocab._flush()
-    assert [int(h) for h in vocab.arrays[2][:3]] == [exact(w) for w in words[1:4]]
+
+def test_ngram_statistics_equal_the_plain_python_scans():
+    """The numpy n-gram statistics (top 2-4-grams by token, duplicate 5-10-grams joined without spaces, screened
+    by the characters after each boundary) equal datatrove's scans written plainly, on texts of few short words
+    (many repeats, joins that collide across token boundaries, n-grams shorter and longer than the screen)."""
+    from hypothesis import given, settings, strategies as st
+
+    import numpy as np
+
+    from winnow.steps import quality as Q
+
+    word = st.text(alphabet="ab.,", min_size=1, max_size=7)
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.lists(word, max_size=120), st.integers(1, 4))
+    def check(words, reps):
+        text = " ".join(words * reps if reps > 1 and len(words) < 40 else words)
+        ids = Q._spacy_ids(text)
+        toks = Q._doc_words(ids)
+        assert toks == datatrove_words(text)
+        cum = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
+        offs = cum.tolist()
+        concat = "".join(toks)
+        dup = Q._dup_ngrams_np(ids, cum, text=text)
+        assert dup == {n: Q._dup_ngram_chars(concat, offs, n) if len(toks) >= n else 0 for n in range(5, 11)}
+        assert Q._dup_ngrams_np(ids, cum) == dup  # joined from the tokens, as for other tokenizers
+        assert Q._top_ngrams_np(ids, cum) == {n: Q._top_ngram_chars(toks, n) for n in (2, 3, 4)}
+
+    check()

@@ -101,11 +101,23 @@ _BASE = 0x100000001B3  # odd, so invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 
 
+def _grown(a, n: int):
+    """``a``, or a zero-padded copy of it with room for at least ``n`` entries (doubling)."""
+    import numpy as np
+
+    if n <= len(a):
+        return a
+    b = np.zeros(max(n, 2 * len(a)), dtype=a.dtype)
+    b[:len(a)] = a
+    return b
+
+
 class _Vocab:
-    """Every distinct token gets an id once per process, with what the filters ask of it: its length, symbol and
-    alphabetic flags, and a 64-bit polynomial hash of its characters (to compare word-concatenated n-grams without
-    building them). Per document the filters then work on an id array with numpy. The arrays grow by doubling, so
-    a long run with an ever-growing vocabulary pays amortised O(1) per new token."""
+    """Every distinct token gets an id once per process, with what the filters ask of it: its length and its
+    symbol and alphabetic flags; every distinct whitespace chunk gets a chunk id and the ids of its tokens (spaCy's
+    split, variant "datatrove"), kept in flat arrays. A document's id array is then one C-level dict lookup per
+    chunk and a numpy gather, with no per-token Python work (see _spacy_ids). The arrays grow by doubling, so a
+    long run with a growing vocabulary pays amortised O(1) per new token or chunk."""
 
     def __init__(self) -> None:
         import numpy as np
@@ -113,19 +125,21 @@ class _Vocab:
         self.ids: dict[str, int] = {}
         self.strs: list[str] = []  # id -> token
         self.chars = 0  # characters held by the token table (bounded by _reset_if_huge)
-        # whitespace chunk -> its tokens' ids (spaCy's split, variant "datatrove"): a document's id array is then
-        # one C-level lookup per chunk, with no per-token Python work (see _spacy_ids)
-        self.chunks: dict[str, tuple[int, ...]] = {}
+        self.chunks: dict[str, int] = {}  # whitespace chunk -> chunk id
         cap = 1 << 16
         self._len = np.zeros(cap, dtype=np.int64)
         self._flags = np.zeros(cap, dtype=np.int8)
-        self._hash = np.zeros(cap, dtype=np.uint64)
-        self._pending: list[tuple[int, int, int]] = []
-        self._pending_words: list[str] = []  # hashed together in _flush (one numpy pass, not a loop per character)
+        # chunk id -> its tokens' ids: _flat[_cstart[c]:_cstart[c] + _ccount[c]]
+        self._cstart = np.zeros(cap, dtype=np.int64)
+        self._ccount = np.zeros(cap, dtype=np.int64)
+        self._flat = np.zeros(2 * cap, dtype=np.int64)
+        self.nflat = 0
+        self._pending: list[tuple[int, int, int]] = []  # new tokens (id, length, flags), written in _flush
+        self._pending_chunks: list[tuple[int, ...]] = []  # token ids of the chunks entered since the last _flush
 
     @property
     def arrays(self):
-        return self._len, self._flags, self._hash
+        return self._len, self._flags
 
     def add(self, w: str) -> int:
         i = len(self.ids)
@@ -139,25 +153,41 @@ class _Vocab:
             f = ((_NONSYM_NOW if not chars <= _PUNCT_NOW else 0) | (_NONSYM_2024 if not chars <= _PUNCT_2024 else 0)
                  | (_ALPHA if any(ch.isalpha() for ch in chars) else 0))
         self._pending.append((i, len(w), f))
-        self._pending_words.append(w)
         return i
 
     def _flush(self) -> None:
         import numpy as np
 
         pend = self._pending
-        top = pend[-1][0] + 1
-        while top > len(self._len):
-            self._len = np.concatenate([self._len, np.zeros_like(self._len)])
-            self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
-            self._hash = np.concatenate([self._hash, np.zeros_like(self._hash)])
-        idx, lens, flags = zip(*pend)
-        idx = np.array(idx, dtype=np.int64)
-        self._len[idx] = lens
-        self._flags[idx] = flags
-        self._hash[idx] = _poly_hashes(self._pending_words)
-        pend.clear()
-        self._pending_words.clear()
+        if pend:
+            self._len = _grown(self._len, pend[-1][0] + 1)
+            self._flags = _grown(self._flags, len(self._len))
+            idx, lens, flags = zip(*pend)
+            idx = np.array(idx, dtype=np.int64)
+            self._len[idx] = lens
+            self._flags[idx] = flags
+            pend.clear()
+        new = self._pending_chunks
+        if new:
+            first = len(self.chunks) - len(new)
+            self._put_chunks(first, new)
+            self.nflat += sum(map(len, new))
+            new.clear()
+
+    def _put_chunks(self, first: int, tids: list[tuple[int, ...]]) -> None:
+        """Write the token ids of chunks ``first``, ``first + 1``, ... at the end of the flat array (without
+        claiming the space: ``_flush`` does, ``_spacy_ids`` borrows it for a document's uncached long chunks)."""
+        import numpy as np
+
+        counts = np.fromiter(map(len, tids), dtype=np.int64, count=len(tids))
+        total = int(counts.sum())
+        end = first + len(tids)
+        self._cstart = _grown(self._cstart, end)
+        self._ccount = _grown(self._ccount, len(self._cstart))
+        self._flat = _grown(self._flat, self.nflat + total)
+        self._cstart[first:end] = self.nflat + np.cumsum(counts) - counts
+        self._ccount[first:end] = counts
+        self._flat[self.nflat:self.nflat + total] = np.fromiter(chain.from_iterable(tids), dtype=np.int64, count=total)
 
     def chunk_ids(self, chunks) -> dict[str, tuple[int, ...]]:
         """Enter the chunks of ``chunks`` that are not in ``self.chunks`` (tokenizing each once per process);
@@ -165,18 +195,31 @@ class _Vocab:
         rarely repeat and would let a hostile input fill memory)."""
         ids, tokenize = self.ids, tk.spacy_english().chunk
         cmap = self.chunks
+        pend = self._pending_chunks
         uncached: dict[str, tuple[int, ...]] = {}
         for c in chunks:
             if c not in cmap:
                 toks = tokenize(c)
                 tid = tuple([ids[t] if t in ids else self.add(t) for t in toks])
                 if len(c) <= _CHUNK_MAX_CHARS:
-                    cmap[c] = tid
+                    cmap[c] = len(cmap)
+                    pend.append(tid)
                 else:
                     uncached[c] = tid
-        if self._pending:
-            self._flush()
+        self._flush()
         return uncached
+
+    def expand(self, cids):
+        """The token ids of a document given its chunk ids: each chunk's run of the flat array, in order."""
+        import numpy as np
+
+        counts = self._ccount[cids]
+        starts = self._cstart[cids]
+        total = int(counts.sum())
+        if total == len(cids) and (len(cids) == 0 or int(counts.min()) == 1):  # every chunk one token
+            return self._flat[starts]
+        ends = np.cumsum(counts)
+        return self._flat[np.repeat(starts - (ends - counts), counts) + np.arange(total, dtype=np.int64)]
 
     def id_array(self, words: list[str]):
         import numpy as np
@@ -189,36 +232,19 @@ class _Vocab:
         return np.array(out, dtype=np.int64)
 
 
-def _poly_hashes(words: list[str]):
-    """Each word's sum of code point * BASE_INV**j (j its position) modulo 2**64, for many words at once: numpy's
-    uint64 products and sums wrap modulo 2**64, so this equals the exact integer sum reduced (tests compare)."""
-    import numpy as np
-
-    lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    out = np.zeros(len(words), dtype=np.uint64)
-    total = int(lens.sum())
-    if not total:
-        return out
-    # surrogatepass: a lone surrogate is its own code point, as ord() reads it
-    codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-    starts = np.cumsum(lens) - lens
-    pos = np.arange(total, dtype=np.int64) - np.repeat(starts, lens)
-    prod = codes * _powers(int(lens.max()))[1][pos]
-    nz = lens > 0
-    out[nz] = np.add.reduceat(prod, starts[nz])
-    return out
-
-
-# The chunk -> ids cache follows the tokenizer's own bounds (entries, and no chunk longer than it keeps); about
-# 200 bytes an entry, so at most ~100 MB; the e2e corpus (1,209 long English pages) uses 185k entries.
+# The chunk cache follows the tokenizer's own bounds (entries, and no chunk longer than it keeps); about 100
+# bytes an entry (dict slot, key, a few flat-array cells), so at most ~50 MB; the e2e corpus (1,209 long English
+# pages) uses 185k entries.
 _CHUNK_LIMIT = tk._CACHE_LIMIT
 _CHUNK_MAX_CHARS = tk._CACHE_MAX_CHUNK
+_FLAT_LIMIT = 16 * _CHUNK_LIMIT  # token ids held for cached chunks (1.2 per chunk on web text; 64 MB at most)
 _VOCAB = _Vocab()
 _POW: dict[str, object] = {}
 
 
 def _powers(n: int):
-    """BASE**k and BASE_INV**k modulo 2**64 for k < n (grown on demand)."""
+    """BASE**k and BASE_INV**k modulo 2**64 for k < n (grown on demand, by doubling: numpy's uint64 products wrap
+    modulo 2**64, so each block is the previous one times BASE**k exactly; tests compare with pow)."""
     import numpy as np
 
     have = _POW.get("n", 0)
@@ -226,12 +252,13 @@ def _powers(n: int):
         size = max(n, 2 * have, 1 << 14)
         fwd = np.empty(size, dtype=np.uint64)
         inv = np.empty(size, dtype=np.uint64)
-        f = i = 1
-        for k in range(size):
-            fwd[k] = f
-            inv[k] = i
-            f = (f * _BASE) & _M64
-            i = (i * _BASE_INV) & _M64
+        fwd[0] = inv[0] = 1
+        k = 1
+        while k < size:
+            step = min(k, size - k)
+            np.multiply(fwd[:step], np.uint64(pow(_BASE, k, 1 << 64)), out=fwd[k:k + step])
+            np.multiply(inv[:step], np.uint64(pow(_BASE_INV, k, 1 << 64)), out=inv[k:k + step])
+            k += step
         _POW.update(n=size, fwd=fwd, inv=inv)
     return _POW["fwd"], _POW["inv"]
 
@@ -253,7 +280,8 @@ def _doc_words(ids) -> list[str]:
 def _reset_if_huge() -> None:
     # Bound memory on endless vocabularies (numbers, URLs). Safe here: documents pass the chain one at a time and
     # a document's ids are computed before any step of the chain reads them.
-    if len(_VOCAB.ids) > 2_000_000 or len(_VOCAB.chunks) > _CHUNK_LIMIT or _VOCAB.chars > 64_000_000:
+    if (len(_VOCAB.ids) > 2_000_000 or len(_VOCAB.chunks) > _CHUNK_LIMIT or _VOCAB.chars > 64_000_000
+            or _VOCAB.nflat > _FLAT_LIMIT):
         _VOCAB.__init__()
 
 
@@ -262,9 +290,28 @@ def _fresh_ids(words: list[str]):
     return _VOCAB.id_array(words)
 
 
+def _chunk_cids(chunks: list[str]):
+    """The chunk ids of a document's whitespace chunks, entering new ones; the document's uncached long chunks
+    get ids just past the table, their token ids written past the flat array's end (valid until the next entry)."""
+    import numpy as np
+
+    cmap = _VOCAB.chunks
+    try:
+        return np.fromiter(map(cmap.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+    except KeyError:
+        # new chunks, entered in document order (ids never depend on set order, so never on the hash seed)
+        long = _VOCAB.chunk_ids([c for c in dict.fromkeys(chunks) if c not in cmap])
+        if not long:
+            return np.fromiter(map(cmap.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+        base = len(cmap)
+        local = {c: base + j for j, c in enumerate(long)}
+        _VOCAB._put_chunks(base, list(long.values()))
+        return np.fromiter((local[c] if c in local else cmap[c] for c in chunks), dtype=np.int64, count=len(chunks))
+
+
 def _spacy_count(doc: Document) -> int:
     """len(datatrove's split_into_words(text)): the ids' length when a step already built them, else summed from
-    the chunks' cached ids without building the array (fineweb_quality, after C4's edit, needs only the count)."""
+    the chunks' token counts without building the array (fineweb_quality, after C4's edit, needs only the count)."""
     seg = segments(doc)
     ids = seg._memo.get("ids.spacy_en")
     if ids is not None:
@@ -272,13 +319,7 @@ def _spacy_count(doc: Document) -> int:
 
     def count(text: str) -> int:
         _reset_if_huge()
-        chunks = text.split()
-        cmap = _VOCAB.chunks
-        try:
-            return sum(map(len, map(cmap.__getitem__, chunks)))
-        except KeyError:
-            long = _VOCAB.chunk_ids([c for c in dict.fromkeys(chunks) if c not in cmap])
-            return sum(len(long[c]) if c in long else len(cmap[c]) for c in chunks)
+        return int(_VOCAB._ccount[_chunk_cids(text.split())].sum())
 
     return seg.memo("nwords.spacy_en", count)
 
@@ -286,19 +327,10 @@ def _spacy_count(doc: Document) -> int:
 def _spacy_ids(text: str):
     """datatrove's split_into_words(text) as token ids: spaCy tokenizes each whitespace chunk on its own, so the
     document's ids are its chunks' cached ids concatenated (bench/e2e.py: this replaced a per-token dict lookup and
-    list building that were a quarter of the FineWeb chain's time on long pages)."""
-    import numpy as np
-
+    list building that were a quarter of the FineWeb chain's time on long pages; chunk ids and one gather then
+    took the rest of the Python out: 0.83 -> 0.2 s on the 1,209 pages)."""
     _reset_if_huge()
-    chunks = text.split()
-    cmap = _VOCAB.chunks
-    try:
-        return np.fromiter(chain.from_iterable(map(cmap.__getitem__, chunks)), dtype=np.int64)
-    except KeyError:
-        # new chunks, entered in document order (ids never depend on set order, so never on the hash seed)
-        long = _VOCAB.chunk_ids([c for c in dict.fromkeys(chunks) if c not in cmap])
-        get = cmap.__getitem__ if not long else (lambda c: long[c] if c in long else cmap[c])
-        return np.fromiter(chain.from_iterable(map(get, chunks)), dtype=np.int64)
+    return _VOCAB.expand(_chunk_cids(text.split()))
 
 
 # --- Gopher quality --------------------------------------------------------------------------------------------
@@ -349,7 +381,7 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
         text = doc.text
         ids = _doc_ids(doc, self.variant)
         n_tokens = len(ids)
-        lens, flags, _ = _VOCAB.arrays
+        lens, flags = _VOCAB.arrays
         f = flags[ids] if n_tokens else flags[:0]
         nonsym = (f & (_NONSYM_2024 if self.variant == "fineweb-2024-05" else _NONSYM_NOW)) != 0
         n_words = int(nonsym.sum())
@@ -450,41 +482,47 @@ def _top_ngrams_np(ids, cum_len, ns=(2, 3, 4)) -> dict[int, int]:
 
     An n-gram can repeat only where its (n-1)-gram prefix repeats, so after the full count of 2-grams the longer
     n-grams are counted only at the positions whose shorter prefix occurs twice or more (usually a small part of a
-    page); where nothing repeats, every count is 1 and the first n-gram wins the tie, as in Counter.most_common."""
+    page), keyed by the prefix's group and the next token (no re-sort of the whole text per n); where nothing
+    repeats, every count is 1 and the first n-gram wins the tie, as in Counter.most_common. ``{}`` when the keys
+    would not fit in 64 bits (the caller then counts in Python)."""
     import numpy as np
 
     out = {}
     m = len(ids)
     if m == 0:
         return {n: 0 for n in ns}
-    _, local = np.unique(ids, return_inverse=True)
-    local = local.astype(np.int64).ravel()
-    v = int(local.max()) + 1
-    pos = None  # positions that may start a repeated n-gram
+    v = int(ids.max()) + 1
+    pos = grp = None  # positions that may start a repeated n-gram, and their (n-1)-gram's group
     prev_n = None
     for n in sorted(ns):
         if m < n:
             out[n] = 0
             continue
-        if v ** n >= 1 << 62:
-            return {}
         k = m - n + 1
         if pos is None or prev_n != n - 1:
+            if v ** n >= 1 << 62:
+                return {}
             p = np.arange(k)
+            key = ids[:k].copy()
+            for j in range(1, n):
+                key = key * v + ids[j:j + k]
         else:
-            p = pos[pos < k]
+            keep = pos < k
+            p = pos[keep]
+            if m * v >= 1 << 62:
+                return {}
+            key = grp[keep] * v + ids[p + (n - 1)]
         c, i = 1, 0
         if len(p):
-            key = local[p]
-            for j in range(1, n):
-                key = key * v + local[p + j]
             _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+            inverse = inverse.ravel()
             top = int(counts.max())
             if top > 1:
                 c, i = top, int(p[first[counts == top]].min())
-            pos = p[counts[inverse.ravel()] >= 2]
+            rep = counts[inverse] >= 2
+            pos, grp = p[rep], inverse[rep].astype(np.int64)
         else:
-            pos = p
+            pos, grp = p, p
         prev_n = n
         out[n] = (int(cum_len[i + n] - cum_len[i]) + n - 1) * c
     return out
@@ -506,77 +544,86 @@ def _dup_ngram_chars(concat: str, offsets: list[int], n: int) -> int:
     return chars
 
 
-def _dup_ngrams_np(ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int]:
-    """_dup_ngram_chars for n = 5..10 from per-token hashes: the hash of a concatenation is
-    sum(hash(token) * BASE_INV**offset) rescaled by its start offset. Distinct hashes prove distinct strings, so
-    the common no-repeat case needs no string at all; a repeat is confirmed on the strings before it counts.
+# Candidate screen of _dup_ngrams_np: the first _SCREEN_CHARS characters after each token boundary. Tuned on the
+# 1,209 English e2e pages (share of positions left as candidates, CPU of the function): 8 chars 29% (0.72 s),
+# 12 chars 17% (0.61 s), 16 chars 24% (0.66 s: more 5-grams are shorter than the screen), 24 chars 69% (0.96 s).
+_SCREEN_CHARS = 12
 
-    All n are hashed into the rows of one array and sorted in one call (one pass instead of one np.unique per n:
-    with web pages' few thousand tokens the per-call overhead was most of the cost). The n-grams are compared as
-    strings joined without spaces, so a repeated n-gram need not have a repeated (n-1)-gram prefix: every n gets
-    its own row."""
+
+def _dup_ngrams_np(ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int]:
+    """_dup_ngram_chars for n = 5..10 in about one pass over the text.
+
+    The n-grams are compared as their tokens joined without spaces, so they are substrings of the joined text S
+    that start and end at token boundaries, and a repeated n-gram need not have a repeated (n-1)-gram prefix
+    ("ab c d e f gh" and "a b c d e fgh"). Two equal such substrings of length >= C also agree on the C
+    characters after their start; so one sort of the polynomial hashes of S[start:start + C] at every boundary,
+    plus the boundaries whose shortest n-gram is under C characters, gives every position that can start a
+    repeated n-gram for any n. Each n then hashes and sorts only those candidates (a few percent of a page) and
+    walks the ones whose hash repeats in datatrove's order; a repeat is confirmed on the strings before it counts
+    (a hash collision falls back to the exact scan)."""
     import numpy as np
 
     m = len(ids)
     out = {n: 0 for n in ns}
-    ns = [n for n in ns if m >= n]
+    ns = sorted(n for n in ns if m >= n)
     if not ns:
         return out
-    _, _, hashes = _VOCAB.arrays
-    fwd, inv = _powers(int(cum_len[-1]) + 1)
-    starts = cum_len[:-1]
-    g = np.zeros(m + 1, dtype=np.uint64)
-    np.cumsum(hashes[ids] * inv[starts], out=g[1:])
-    width = m - min(ns) + 1
-    rows = np.empty((len(ns), width), dtype=np.uint64)
-    for r, n in enumerate(ns):
-        k = m - n + 1
-        a = starts[:k]
-        h = rows[r, :k]
-        np.multiply(g[n:] - g[:k], fwd[a], out=h)
-        h ^= (cum_len[n:] - a).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # the length too
-        if k < width:  # past the row's last n-gram: distinct filler (a clash with a real hash only adds a candidate)
-            rows[r, k:] = np.arange(k, width, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93) + np.uint64(n)
-    order = np.argsort(rows, axis=1)
-    srt = np.take_along_axis(rows, order, axis=1)
-    eq = srt[:, 1:] == srt[:, :-1]
-    concat = None
-    for r in np.flatnonzero(eq.any(axis=1)).tolist():
-        n = ns[r]
-        k = m - n + 1
+    total = int(cum_len[-1])
+    # spaCy's tokens of a chunk concatenate to the chunk (it refuses special cases that change the text), so the
+    # text's chunks joined are the tokens joined; other tokenizers' (NLTK changes quotes) are joined themselves
+    concat = "".join(text.split()) if text is not None else ""
+    if len(concat) != total:
+        concat = "".join(_doc_words(ids))
+    fwd, inv = _powers(total + 1)
+    # g[i]: sum of code point * BASE_INV**j for j < i; (g[b] - g[a]) * BASE**a hashes S[a:b] wherever it starts
+    g = np.zeros(total + 1, dtype=np.uint64)
+    codes = np.frombuffer(concat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    np.cumsum(codes * inv[:total], out=g[1:])
+    k = m - ns[0] + 1
+    a = cum_len[:k]
+    screen = (g[np.minimum(a + _SCREEN_CHARS, total)] - g[a]) * fwd[a]
+    order = np.argsort(screen)
+    same = np.flatnonzero(screen[order[1:]] == screen[order[:-1]])
+    mark = (cum_len[ns[0]:ns[0] + k] - a) < _SCREEN_CHARS
+    mark[order[same]] = True
+    mark[order[same + 1]] = True
+    cand = np.flatnonzero(mark)
+    offs = None
+    for n in ns:
+        p = cand[:np.searchsorted(cand, m - n, side="right")]
+        if len(p) < 2:
+            continue
+        s, e = cum_len[p], cum_len[p + n]
+        h = (g[e] - g[s]) * fwd[s]
+        h ^= (e - s).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # the length too
+        o = np.argsort(h)
+        same = np.flatnonzero(h[o[1:]] == h[o[:-1]])
+        if not len(same):
+            continue
+        rep = np.zeros(len(p), dtype=bool)
+        rep[o[same]] = True
+        rep[o[same + 1]] = True
         # The walk visits every position except the n-1 after each repeat; a key seen once in the whole document
         # can never repeat, so only positions whose key occurs twice or more need looking at.
-        at = np.flatnonzero(eq[r])
-        mark = np.zeros(width, dtype=bool)
-        mark[order[r, at]] = True
-        mark[order[r, at + 1]] = True
-        cand = np.flatnonzero(mark[:k])
-        if not len(cand):
-            continue
-        if concat is None:
-            # spaCy's tokens of a chunk concatenate to the chunk (it refuses special cases that change the text),
-            # so the text's chunks joined are the tokens joined
-            concat = "".join(text.split()) if text is not None else ""
-            if len(concat) != int(cum_len[-1]):
-                concat = "".join(_doc_words(ids))
+        sel = np.flatnonzero(rep)
+        if offs is None:
             offs = cum_len.tolist()
-        hl = rows[r, cand].tolist()
         seen: dict[int, int] = {}
         chars = 0
         nxt = 0
-        for p, key in zip(cand.tolist(), hl):
-            if p < nxt:
+        for q, key in zip(p[sel].tolist(), h[sel].tolist()):
+            if q < nxt:
                 continue
             j = seen.get(key)
             if j is None:
-                seen[key] = p
+                seen[key] = q
                 continue
-            sub = concat[offs[p]:offs[p + n]]
+            sub = concat[offs[q]:offs[q + n]]
             if sub != concat[offs[j]:offs[j + n]]:  # a hash collision: do it the slow, certain way
                 chars = _dup_ngram_chars(concat, offs, n)
                 break
             chars += len(sub)
-            nxt = p + n
+            nxt = q + n
         out[n] = chars
     return out
 
