@@ -481,6 +481,40 @@ def test_long_affix_path_gives_identical_tokens_to_the_simple_loop():
             assert (pre, tok._split_affixes_long(s, pre, suf, specials), suf) == simple(s, specials)
 
 
+def test_first_round_shortcut_gives_the_full_path_tokens():
+    """chunk() takes a chunk's tokens from one affix round plus the cached tokens of its core; the same tokens as
+    the full affix loop and special-case merge, on random affix strings (around specials and their pieces, in
+    every order of entry into the cache) and on every chunk of the golden pages."""
+    from hypothesis import given, settings, strategies as st
+
+    from winnow.steps._tokenize import SpacyEnglish
+
+    full = SpacyEnglish()
+    full._one_round = lambda s: None  # the plain path: every chunk through _chunk_tokens and the merge
+    specials = sorted(full._specials)[::7] + ["Mr.", "don't", ":)", "(:", "a.m.", "U.S.", "e.g.", "'s", "n't"]
+    piece = st.one_of(st.text(alphabet=_AFFIX_ALPHABET, min_size=1, max_size=3), st.sampled_from(specials),
+                      st.sampled_from(["word", "Mr", "a", "s", "3", "km", "x"]))
+
+    tok = SpacyEnglish()
+
+    @settings(max_examples=1500, deadline=None, derandomize=True)
+    @given(st.lists(piece, min_size=1, max_size=5))
+    def check(parts):
+        s = "".join(parts)
+        tok._cache.clear()
+        assert tok.chunk(s) == full.chunk(s)
+        tok._cache.clear()
+        for i in range(len(parts)):  # cores entered first, in some order, as a long run would have them
+            tok.chunk("".join(parts[i:]))
+        assert tok.chunk(s) == full.chunk(s)
+
+    check()
+    tok._cache.clear()
+    for page in _golden():
+        for c in page["text"].split():
+            assert tok.chunk(c) == full.chunk(c), c
+
+
 def test_punctuation_runs_tokenize_in_linear_time_and_are_not_cached():
     import time
 
