@@ -216,3 +216,37 @@ def test_decode_html_never_raises():
         text, codec, how = decode_html(rnd, declared)
         assert isinstance(text, str) and codec and how
     assert decode_html(b"", None)[0] == ""
+
+
+def test_payloads_decode_as_decode_html_says_whichever_path_reads_them(tmp_path):
+    # Plain UTF-8 is decoded in place (no copy of the payload); BOMs, legacy bytes, a content encoding and an
+    # empty body take the general path. Every one must come out as decode_html decodes the payload.
+    page = "<html><body><p>Grüße, naïve café – 東京</p></body></html>"
+    cases = {
+        "utf8": ("text/html", page.encode(), b""),
+        "utf8-bom": ("text/html", b"\xef\xbb\xbf" + page.encode(), b""),
+        "utf16-bom": ("text/html", page.encode("utf-16"), b""),
+        "latin": ("text/html; charset=iso-8859-1", page.encode("cp1252", "replace"), b""),
+        "gzip": ("text/html", gzip.compress(page.encode(), mtime=0), b"Content-Encoding: gzip\r\n"),
+        "empty": ("text/html", b"", b""),
+        "lf-head": (None, page.encode(), b""),
+    }
+    blob = b""
+    for name, (ctype, body, extra) in cases.items():
+        if ctype is None:  # an LF-only head, as ClueWeb09 wrote them
+            block = b"HTTP/1.1 200 OK\nContent-Type: text/html\n\n" + body
+        else:
+            block = (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\n").encode() + extra + b"\r\n" + body
+        blob += warc_record("response", f"https://example.org/{name}", block,
+                            "Content-Type: application/http; msgtype=response\r\n")
+    path = tmp_path / "enc.warc.gz"
+    path.write_bytes(blob)
+    docs, bad = read(WarcReader, path)
+    assert bad == []
+    got = {d.metadata["url"].rsplit("/", 1)[1]: d.metadata for d in docs}
+    for name, (ctype, body, extra) in cases.items():
+        declared = "iso-8859-1" if name == "latin" else None
+        payload = gzip.decompress(body) if name == "gzip" else body
+        html, codec, how = decode_html(payload, declared)
+        assert (got[name]["html"], got[name]["charset"], got[name]["charset_source"]) == (html, codec, how), name
+    assert got["utf8"]["html"] == page and got["utf8-bom"]["html"] == page and got["lf-head"]["html"] == page
