@@ -42,6 +42,7 @@ from ..registry import register
 from ..sentences import sentence_spans
 from ..step import Filter, Map, Reject
 from ..text import segments
+from . import _coherence_intruders as _intr
 from . import _coherence_pairs as _pairs
 from ._packaged import packaged_model
 
@@ -859,6 +860,13 @@ def _intruder_candidates(a: Analysis) -> list[int]:
     has fewer than INTRUDER_MIN_SENTENCES of them."""
     idx = [i for i, s in enumerate(a.sentences) if s.reason is None and len(s.stems) >= 2]
     return idx if len(idx) >= INTRUDER_MIN_SENTENCES else []
+
+
+def _chunks(idx: list[int]) -> list[list[int]]:
+    """The candidates in consecutive chunks of at most _coherence_intruders.CHUNK, of nearly equal sizes (so no
+    short tail is judged alone): the pair matrix of a chunk is bounded whatever the page's length."""
+    k = -(-len(idx) // _intr.CHUNK)
+    return [idx[j * len(idx) // k:(j + 1) * len(idx) // k] for j in range(k)]
 
 
 def intruder_probabilities(a: Analysis) -> dict[int, float]:

@@ -1,0 +1,255 @@
+"""Which runs of sentences of a page were inserted from another page? Segment evidence for offtopic_sentences.
+
+Sentences lifted from other pages come in clumps: one, two or three consecutive sentences of the same donor page,
+dropped at a sentence boundary of the host. Judged one by one, a sentence of a clump looks at home: its neighbours
+are its own kin and share its words. Judged as a unit, the clump stands out: the run shares few words and few
+habits with the page outside it, and the sentences either side of it fit each other better than they fit the run
+(the thread of the host goes over it). So every run of 1-3 consecutive content sentences is a candidate
+*segment*, described by ``SEGMENT_FEATURES`` computed from the page's same-source pair log-odds
+(_coherence_pairs.pair_logits, fitted on real pages only), the window model's gap log-odds at its two edges
+(_coherence_windows.gap_logits), the page's stems it shares, and its language against the page's (fastText
+lid.176 through _fastlid, when the model file is installed; a neutral 0 otherwise).
+
+Donors recur: a page stuffed from five donors has several clumps of each, which tie to each other and not to the
+host. A second round (``host_*`` features) weighs every other sentence by how much it looks like the host in the
+first round (1 - its first-round probability), so clumps of one donor stop vouching for each other.
+
+``segment_probabilities`` scores every segment with the logistic model of intruder_model.json (fitted by
+bench/coherence_intruders.py) and ``decode`` keeps the most likely non-overlapping segments above a threshold, in
+descending order, so the segments kept at a threshold are exactly the prefix of that order above it (what
+``winnow whatif`` replays).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import _coherence_pairs as _pairs
+from . import _coherence_windows as _windows
+
+# Longest run judged as one inserted unit.
+MAX_RUN = 3
+# Content sentences judged at once: longer pages are judged in chunks of this many (the matrix stays ~0.1 MB).
+CHUNK = 120
+# Outside sentences on each side of a segment that make up its context.
+_CTX = 3
+
+BASE = ("out_mean", "out_share", "out_top3", "ctx_mean", "edge", "bridge_gain", "inner", "links_out",
+        "strong_out", "log_stems", "gap2", "gap3", "page_mean", "log_n", "run2", "run3", "lang_off")
+SEGMENT_FEATURES = BASE + ("host_mean", "host_top3", "host_links", "p1")
+
+
+@functools.cache
+def _lid():
+    """fastText lid.176 (the language step's model file) through _fastlid, or None when not installed."""
+    try:
+        from . import _fastlid
+        from .langid import lite_model_path
+
+        return _fastlid.load(lite_model_path())
+    except Exception:  # noqa: BLE001 - an optional extra: no model, no language evidence
+        return None
+
+
+def _lang(texts: list[str]) -> tuple[list[str | None], str | None]:
+    """Per sentence its top language when fastText is sure (>= 0.5) and the sentence has 4+ words, and the page's
+    language (the top label of all sentences together)."""
+    lid = _lid()
+    if lid is None:
+        return [None] * len(texts), None
+    out = []
+    for t in texts:
+        line = " ".join(t.split())
+        r = lid.predict(line) if len(line.split()) >= 4 or not line.isascii() else None
+        out.append(r[0] if r and r[1] >= 0.5 else None)
+    r = lid.predict(" ".join(" ".join(texts).split()))
+    return out, (r[0] if r and r[1] >= 0.5 else None)
+
+
+class Chunk:
+    """The pair matrix, gap log-odds and incidences of up to CHUNK consecutive content sentences of a page."""
+
+    def __init__(self, texts: list[str], stems: list[frozenset]):
+        n = self.n = len(texts)
+        sty = np.array([_pairs.style(t) for t in texts])
+        caps = [_pairs.capitalised_words(t) for t in texts]
+        short = [_pairs.short_words(t) for t in texts]
+        inc = (_pairs.incidence(stems), _pairs.incidence(caps), _pairs.incidence(short))
+        self.ms = inc[0][0]
+        self.df = self.ms.sum(0)
+        df = dict(zip(inc[0][2], self.df))
+        lg = _pairs.pair_logits(sty, stems, caps, df, short, inc=inc)
+        np.fill_diagonal(lg, 0.0)
+        self.lg = lg
+        self.size = np.array([len(s) for s in stems], dtype=float)
+        gaps = _windows.gap_logits(_windows.Profiles(sty, inc)) or {}
+        # gap g (between sentence g-1 and g) for every g in 0..n, NaN where the windows do not fit
+        self.gap = {}
+        for k in (2, 3):
+            a = np.full(n + 1, np.nan)
+            if k in gaps:
+                a[k:n - k + 1] = gaps[k] - np.median(gaps[k])
+            self.gap[k] = a
+        langs, page = _lang(texts)
+        self.lang_off = np.array([1.0 if (x is not None and page is not None and x != page) else 0.0
+                                  for x in langs])
+        self.page_mean = float(lg.sum() / max(1, n * (n - 1)))
+
+
+def segments(n: int) -> list[tuple[int, int]]:
+    return [(a, a + L) for L in range(1, MAX_RUN + 1) for a in range(0, n - L + 1)]
+
+
+def _box(c2: np.ndarray, r0, r1, c0, c1):
+    """Sums of a matrix over rows r0..r1-1 and columns c0..c1-1 (arrays of bounds) from its 2-D prefix sums."""
+    return c2[r1, c1] - c2[r0, c1] - c2[r1, c0] + c2[r0, c0]
+
+
+def _prefix2(m: np.ndarray) -> np.ndarray:
+    c2 = np.zeros((m.shape[0] + 1, m.shape[1] + 1))
+    c2[1:, 1:] = np.cumsum(np.cumsum(m, 0), 1)
+    return c2
+
+
+def _top_outside(lg: np.ndarray, cols_ok: np.ndarray, a: np.ndarray, L: int, k: int = 3) -> np.ndarray:
+    """Per segment [a, a+L): the mean over its rows of each row's k best log-odds with sentences outside the segment
+    whose column is allowed (cols_ok); NaN where a row has none."""
+    n = lg.shape[0]
+    m = np.where(cols_ok[None, :], lg, -np.inf)
+    np.fill_diagonal(m, -np.inf)
+    kk = min(n, k + MAX_RUN)
+    order = np.argsort(-m, 1, kind="stable")[:, :kk]
+    vals = np.take_along_axis(m, order, 1)
+    rows = a[:, None] + np.arange(L)[None, :]  # (segs, L)
+    v, cidx = vals[rows], order[rows]  # (segs, L, kk)
+    ok = ((cidx < a[:, None, None]) | (cidx >= a[:, None, None] + L)) & np.isfinite(v)
+    first = ok & (np.cumsum(ok, 2) <= k)
+    cnt = first.sum(2)
+    per_row = np.where(cnt > 0, np.where(first, v, 0.0).sum(2) / np.maximum(1, cnt), np.nan)
+    return per_row.mean(1)
+
+
+def features(c: Chunk, segs: list[tuple[int, int]], host: np.ndarray | None = None) -> np.ndarray:
+    """(len(segs), len(SEGMENT_FEATURES)) in the order of ``segs`` (as segments() lists them); ``host``: per
+    sentence the weight of a host sentence (1 - first-round probability); None for the first round (host_* then
+    equal the plain ones and p1 = 0)."""
+    n, lg, ms, df = c.n, c.lg, c.ms, c.df
+    w = np.ones(n) if host is None else host
+    c_lg = _prefix2(lg)
+    c_pos = _prefix2((lg > 0).astype(float))
+    c_w = _prefix2(lg * w[None, :])
+    pm = np.zeros((n + 1, ms.shape[1]))
+    np.cumsum(ms, 0, out=pm[1:])
+    pwm = np.zeros((n + 1, ms.shape[1]))
+    np.cumsum(ms * w[:, None], 0, out=pwm[1:])
+    wdf = pwm[n]
+    psize = np.r_[0.0, np.cumsum(c.size)]
+    pw = np.r_[0.0, np.cumsum(w)]
+    adj = np.r_[np.diagonal(lg, 1), 0.0]  # adj[i] = lg[i, i+1]
+    blocks = []
+    for L in range(1, MAX_RUN + 1):
+        if L > n:
+            break
+        a = np.arange(0, n - L + 1)
+        b = a + L
+        full = _box(c_lg, a, b, 0, n)
+        inner_sum = _box(c_lg, a, b, a, b)
+        nout = L * (n - L)
+        out_mean = (full - inner_sum) / nout
+        out_share = (_box(c_pos, a, b, 0, n) - _box(c_pos, a, b, a, b)) / nout
+        out_top3 = _top_outside(lg, np.ones(n, bool), a, L)
+        out_top3 = np.where(np.isnan(out_top3), out_mean, out_top3)
+        c0, c1 = np.maximum(0, a - _CTX), np.minimum(n, b + _CTX)
+        nctx = (a - c0) + (c1 - b)
+        ctx_sum = _box(c_lg, a, b, c0, a) + _box(c_lg, a, b, b, c1)
+        ctx_mean = np.where(nctx > 0, ctx_sum / np.maximum(1, L * nctx), out_mean)
+        has_l, has_r = a > 0, b < n
+        e_l = np.where(has_l, adj[np.maximum(0, a - 1)], 0.0)
+        e_r = np.where(has_r, adj[np.minimum(n - 1, b - 1)], 0.0)
+        ne = has_l.astype(float) + has_r
+        edge = np.where(ne > 0, (e_l + e_r) / np.maximum(1, ne), out_mean)
+        bridge = np.where(has_l & has_r, lg[np.maximum(0, a - 1), np.minimum(n - 1, b)], c.page_mean)
+        inner = inner_sum / (L * (L - 1)) if L > 1 else np.zeros(len(a))
+        cin = pm[b] - pm[a]
+        ext = df[None, :] - cin
+        per = np.maximum(1.0, (psize[b] - psize[a]) / L)
+        links_out = np.minimum(1.0, ((cin > 0) & (ext > 0)).sum(1) / per)
+        strong_out = np.minimum(1.0, ((cin > 0) & (ext >= 3)).sum(1) / per)
+        g2 = np.fmin(c.gap[2][a], c.gap[2][b])
+        g3 = np.fmin(c.gap[3][a], c.gap[3][b])
+        wout = np.maximum(1e-9, pw[n] - (pw[b] - pw[a]))
+        host_mean = (_box(c_w, a, b, 0, n) - _box(c_w, a, b, a, b)) / (L * wout)
+        host_top3 = _top_outside(lg, w >= 0.5, a, L)
+        host_top3 = np.where(np.isnan(host_top3), out_top3, host_top3)
+        hext = wdf[None, :] - (pwm[b] - pwm[a])
+        host_links = np.minimum(1.0, ((cin > 0) & (hext >= 0.5)).sum(1) / per)
+        p1 = 1.0 - (pw[b] - pw[a]) / L
+        lang = np.array([c.lang_off[x:x + L].mean() for x in a])
+        k = len(a)
+        blocks.append(np.column_stack([
+            out_mean, out_share, out_top3, ctx_mean, edge, bridge - edge, inner, links_out, strong_out,
+            np.log1p(per), np.nan_to_num(g2), np.nan_to_num(g3), np.full(k, c.page_mean), np.full(k, np.log(n)),
+            np.full(k, float(L == 2)), np.full(k, float(L == 3)), lang, host_mean, host_top3, host_links, p1]))
+    return np.vstack(blocks) if blocks else np.zeros((0, len(SEGMENT_FEATURES)))
+
+
+def runtime(m: dict) -> dict:
+    """A round of intruder_model.json as arrays: gradient-boosted trees of fixed depth (bench/line_noise_train.py's
+    fit_gbm layout: complete binary trees stored level by level)."""
+    t = m["trees"]
+    return {"feature": np.array(t["feature"], dtype=np.int64), "threshold": np.array(t["threshold"]),
+            "value": np.array(t["value"]), "depth": int(t["depth"]), "bias": float(m["bias"]),
+            "rate": float(m["rate"])}
+
+
+def predict(m: dict, x: np.ndarray) -> np.ndarray:
+    """Probability per row: node k's children are 2k+1 and 2k+2; all trees at once."""
+    feat, thr, val = m["feature"], m["threshold"], m["value"]
+    cols = np.arange(feat.shape[0])
+    rows = np.arange(x.shape[0])[:, None]
+    node = np.zeros((x.shape[0], feat.shape[0]), dtype=np.int64)
+    for _ in range(m["depth"]):
+        node = 2 * node + 1 + (x[rows, feat[cols, node]] > thr[cols, node])
+    logit = m["bias"] + m["rate"] * val[cols, node - (2 ** m["depth"] - 1)].sum(1)
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+
+
+def chunk_probabilities(c: Chunk, round1: dict, round2: dict | None) -> tuple[list, np.ndarray]:
+    """(segments, probability per segment) of one chunk: the first round on the base features, then (when given)
+    the second with the host weights from the first."""
+    segs = segments(c.n)
+    x = features(c, segs)
+    p = predict(round1, x[:, :len(BASE)])
+    if round2 is None:
+        return segs, p
+    x2 = features(c, segs, host=1.0 - sentence_max(c.n, segs, p))
+    return segs, predict(round2, x2)
+
+
+def sentence_max(n: int, segs: list, p: np.ndarray) -> np.ndarray:
+    """Per sentence, the highest probability of a segment that holds it."""
+    out = np.zeros(n)
+    for (a, b), q in zip(segs, p):
+        out[a:b] = np.maximum(out[a:b], q)
+    return out
+
+
+def decode(segs: list, p: np.ndarray, floor: float, limit: int) -> list[tuple[int, int, float]]:
+    """Non-overlapping segments with probability >= floor, most likely first, at most ``limit`` sentences in all:
+    [(a, b, probability)] in that order (so the answer at a higher threshold is a prefix of this one)."""
+    order = np.argsort(-p, kind="stable")
+    taken = np.zeros(max((b for _, b in segs), default=0), dtype=bool)
+    out, used = [], 0
+    for j in order:
+        q = float(p[j])
+        if q < floor:
+            break
+        a, b = segs[j]
+        if taken[a:b].any() or used + (b - a) > limit:
+            continue
+        taken[a:b] = True
+        used += b - a
+        out.append((a, b, q))
+    return out
