@@ -80,12 +80,12 @@ def evaluate(rows, with_lines=True, intruders=None, key=lambda d: d["recipe"]):
         c = by[key(d)]
         c["pages"] += 1
         c["flagged"] += score >= 0.5
-        if d["recipe"] == "untouched":
+        if d["recipe"].startswith("untouched"):
             for a, b in sentence_spans(text):
                 c["sents"] += 1
                 c["sents_removed"] += frac(mask, a, b) >= 0.5
             continue
-        for a, b, kind in d["gold"]:
+        for a, b, kind, *_ in d["gold"]:
             c[f"{kind}"] += 1
             c[f"{kind}_removed"] += frac(mask, a, b) >= 0.5
         for a, b in d["host"]:
@@ -97,8 +97,8 @@ def evaluate(rows, with_lines=True, intruders=None, key=lambda d: d["recipe"]):
 
 def table(by, label):
     for recipe, c in sorted(by.items()):
-        if recipe == "untouched":
-            print(f"| untouched, {label} | {c['pages']} | | | {c['sents_removed'] / max(1, c['sents']):.2%} |")
+        if str(recipe).startswith("untouched"):
+            print(f"| {recipe}, {label} | {c['pages']} | | | {c['sents_removed'] / max(1, c['sents']):.2%} |")
             continue
         ins = (c["foreign_removed"] + c["chrome_removed"]) / max(1, c["foreign"] + c["chrome"])
         print(f"| {recipe}, {label} | {c['pages']} | {ins:.1%} ({c['foreign_removed'] / max(1, c['foreign']):.1%}"
@@ -112,21 +112,44 @@ def main(argv=None):
     ap.add_argument("--thresholds", type=float, nargs="*", default=[],
                     help="also measure the intruder judge with both thresholds (chrome-shaped lines, prose) at these")
     ap.add_argument("--per-lang", action="store_true", help="per language, at the shipped defaults")
+    ap.add_argument("--intruded", default=None,
+                    help="also the clumped variants of bench/coherence_intruders.py build (e.g. bench/out/intruders)")
+    ap.add_argument("--only-intruded", action="store_true", help="only those")
+    ap.add_argument("--prose", type=float, nargs="*", default=[],
+                    help="also with the segment judge on at these intruder_prose_threshold values (defaults else)")
+    ap.add_argument("--by-layout", action="store_true", help="per layout, at the first --prose value")
     args = ap.parse_args(argv)
     rows = []
-    for recipe in ("inserted_web", "inserted_turku", "inserted_shop", "untouched"):
+    for recipe in () if args.only_intruded else ("inserted_web", "inserted_turku", "inserted_shop", "untouched"):
         fn = os.path.join(args.recipes, f"{args.split}.{recipe}.jsonl.gz")
         if os.path.exists(fn):
             with gzip.open(fn, "rt", encoding="utf-8") as f:
                 rows.extend(json.loads(x) for x in f)
+    if args.intruded:
+        sys.path.insert(0, os.path.dirname(__file__))
+        import coherence_intruders as ci
+
+        for d in ci.read(args.intruded, args.split, list(ci.VARIANTS) + ["untouched"]):
+            d["recipe"] = "untouched (clump set)" if d["variant"] == "untouched" else "clumps:" + d["variant"]
+            rows.append(d)
     print(f"| recipe ({args.split} half) | pages | inserted removed (foreign / chrome) | "
           "host sentences kept | untouched sentences removed |")
     print("|---|---|---|---|---|")
     configs = [("line_noise, no intruder judge", True, 1.0), ("shipped defaults", True, None)]
     configs += [(f"intruder thresholds {t} (chrome and prose)", True, (t, t)) for t in args.thresholds]
+    configs += [(f"segment judge on at {t}", True, (None, t)) for t in args.prose]
     for label, with_lines, intruders in configs:
         by = evaluate(rows, with_lines, intruders)
         table(by, label)
+    if args.by_layout and args.prose:
+        print()
+        by = evaluate(rows, True, (None, args.prose[0]), key=lambda d: (d["layout"], d["recipe"].startswith("untouched")))
+        for (lay, unt), c in sorted(by.items()):
+            if unt:
+                print(f"| {lay}, untouched | {c['pages']} | | | {c['sents_removed'] / max(1, c['sents']):.2%} |")
+            else:
+                print(f"| {lay}, inserted | {c['pages']} | {(c['foreign_removed']) / max(1, c['foreign']):.1%} foreign | "
+                      f"{c['host_kept'] / max(1, c['host']):.1%} | |")
     if args.per_lang:
         print()
         print("| language (shipped defaults) | pages | inserted removed (foreign / chrome) | host sentences kept | "

@@ -6,6 +6,7 @@ At most ``--per-site`` removals per site, so no site dominates.
 
     .venv/bin/python bench/coherence_removals.py sample [--data ../shared/data] > bench/out/removals.jsonl
     .venv/bin/python bench/coherence_removals.py sample --intruders   # only the intruder judge's removals
+    .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.9   # with the segment judge on
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
@@ -67,7 +68,8 @@ def pages(data):
 def sample(args):
     rng = random.Random(args.seed)
     # The default pipeline's order: line_noise, then offtopic_sentences.
-    chain = [LineNoise(), OfftopicSentences()]
+    chain = [LineNoise(), OfftopicSentences() if args.prose is None else
+             OfftopicSentences(intruder_prose_threshold=args.prose)]
     by_reason = collections.defaultdict(list)
     counts = collections.Counter()
     for site, text in pages(args.data):
@@ -79,7 +81,7 @@ def sample(args):
         if args.intruders:
             # Only what the intruder judge added: the removals that offtopic_sentences without it does not make.
             base = Document("x", text)
-            for step in [chain[0], OfftopicSentences(intruder_threshold=1.0)]:
+            for step in [chain[0], OfftopicSentences(intruder_threshold=1.0, intruder_prose_threshold=1.0)]:
                 base = step.map(base)
             old = {(e.step, e.start, e.end) for e in base.edits}
             new = [e for e in d.edits if (e.step, e.start, e.end) not in old]
@@ -140,6 +142,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--intruders", action="store_true",
                     help="sample only the removals of offtopic_sentences' intruder judge")
+    ap.add_argument("--prose", type=float, default=None,
+                    help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
     sample(args) if args.mode == "sample" else score(args)

@@ -883,6 +883,38 @@ def intruder_probabilities(a: Analysis) -> dict[int, float]:
     return {i: float(q) for i, q in zip(idx, p)}
 
 
+INTRUDER_SEGMENTS = "intruder_segments.json"
+
+
+@functools.cache
+def _segment_model() -> tuple | None:
+    """(round one, round two, threshold) of winnow/data/coherence/intruder_segments.json (the segment judge of
+    _coherence_intruders), or None when absent."""
+    m = packaged_model("coherence", INTRUDER_SEGMENTS, _intr.SEGMENT_FEATURES, "bench/coherence_intruders.py",
+                       {"base_features": _intr.BASE})
+    if m is None:
+        return None
+    return _intr.runtime(m["round1"]), _intr.runtime(m["round2"]), float(m["threshold"])
+
+
+def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25) -> list[tuple[list[int], float]]:
+    """Runs of 1-3 consecutive content sentences judged inserted from other pages (_coherence_intruders): [(sentence
+    indices, probability)] for the non-overlapping runs kept at probability >= ``floor``, most likely first, at most
+    ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file."""
+    m = _segment_model()
+    idx = _intruder_candidates(a)
+    if m is None or not idx:
+        return []
+    out = []
+    for part in _chunks(idx):
+        c = _intr.Chunk([a.text[a.sentences[i].start:a.sentences[i].end] for i in part],
+                        [a.sentences[i].stems for i in part])
+        segs, p = _intr.chunk_probabilities(c, m[0], m[1])
+        out += [([part[i] for i in range(a0, b0)], q) for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * c.n))]
+    out.sort(key=lambda x: -x[1])
+    return out
+
+
 def _chrome_shaped(t: str, n_words: int) -> bool:
     """A short line with no sentence ending: furniture ("Add to cart | Add to wishlist", "Showing 1-24 of 312")."""
     t = t.rstrip()
@@ -909,18 +941,25 @@ class OfftopicSentences(Map):
     # set so that ~1% of the sentences of untouched real pages of the recipes' train half would go
     # (bench/coherence_intruders.py). On real pages 10 of 12 such removals read by hand were right.
     intruder_threshold: float | None = None
-    # Prose sentences (the rest) are removed as off_topic only at or above ``intruder_prose_threshold``: off by
-    # default. At the model's threshold (0.696) the judge finds 14-18% of sentences inserted from unrelated pages
-    # (test half of the recipes), but on real pages only 8 of 25 off_topic removals read by hand were right (most
-    # were short sentences of the page's own text: a row of same-source log-odds is noisy for them). Set it (e.g.
-    # 0.7) for sources known to be stuffed with foreign text (bench/results/coherence.md has the curve).
+    # Prose is judged by the segment judge (intruder_segments: runs of 1-3 consecutive sentences, as text lifted
+    # from other pages comes): a run whose probability is at least ``intruder_prose_threshold`` is removed as
+    # off_topic, each sentence with the run's probability as its score. Off by default (1.0): see
+    # bench/results/coherence.md ("Inserted clumps") for the curve of inserted vs untouched sentences removed and
+    # the real-page precision of its removals, which stays under the 90% the project asks of a default. Set it
+    # for sources known to be stuffed with foreign text; runs kept with a probability of EDIT_FLOOR or more are
+    # recorded in offtopic_sentences.near, so `winnow whatif --set offtopic_sentences.intruder_prose_threshold=0.9`
+    # replays a run made with the judge on.
     intruder_prose_threshold: float = 1.0
     # At most this share of a page's judged sentences is removed as intruders (the most likely first): an
     # intruder is a minority by definition, and a page most of whose sentences look foreign is a page the model
     # does not understand, not a page of intruders.
     max_intruder_share: float = 0.25
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
-    FRACTIONS = ("stitched_threshold",)
+    FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share")
+    # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
+    # threshold moves only the segment judge's removals.
+    EDIT_THRESHOLDS = {"intruder_prose_threshold": ("offtopic_sentences.near", "off_topic")}
+    EDIT_FLOOR = 0.5
 
     def map(self, doc: Document) -> Document:
         a = _analysis(doc)
@@ -945,42 +984,58 @@ class OfftopicSentences(Map):
                 continue
             k = len(s.stems)
             if scraped:
-                if k >= self.min_content_words and s.links == 0:
+                if (k >= self.min_content_words and s.links == 0) or (k >= 4 and _loose(s, doc.text)):
                     spans.append((s.start, s.end, "off_topic", 1.0))
-                elif k >= 4 and _loose(s, doc.text):
-                    spans.append((s.start, s.end, "off_topic", round(1.0 - s.links / k, 3)))
             # On a page that reads as one text, a sentence that shares no word with the rest is more often an
             # aside, a list item, a caption or a title than an intruder (80 such removals from real pages read by
             # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
+        near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
+            spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near)
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
         doc.attributes[f"{self.name}.removed"] = len(spans)
+        if self.intruder_prose_threshold < 1.0:
+            doc.attributes[f"{self.name}.near"] = near
         return doc
+
+    def _segments(self, a: Analysis, text: str, taken: set, near: list) -> list:
+        """The segment judge's off_topic removals at >= intruder_prose_threshold; the runs kept with a probability
+        of EDIT_FLOOR or more go to ``near`` as [characters, probability] (for whatif)."""
+        thr = self.intruder_prose_threshold
+        if thr > 1.0 - 1e-9:
+            return []
+        out = []
+        for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share):
+            q = round(q, 3)  # rounded once: the edit's score is what whatif compares
+            mine = [a.sentences[i] for i in idx if a.sentences[i].start not in taken]
+            if q >= thr:
+                out += [(s.start, s.end, "off_topic", q) for s in mine]
+            elif mine:
+                near.append([sum(_widened(text, s.start, s.end) - s.start for s in mine), q])
+        return out
 
 
     def _intruders(self, a: Analysis, text: str, taken: set) -> list:
-        """Sentences that disagree with the rest of the page on the same-source model (intruder_probabilities),
-        as ``off_topic`` removals, or ``site_chrome`` when they have the shape of furniture; each with its
-        probability as the score."""
+        """Lines shaped like furniture that disagree with the rest of the page on the same-source model
+        (intruder_probabilities), as ``site_chrome`` removals with the probability as the score. (Prose goes to
+        the segment judge, _segments.)"""
         m = _intruder_model()
         if m is None:
             return []
         thr = m[4] if self.intruder_threshold is None else self.intruder_threshold
-        prose = self.intruder_prose_threshold
-        if min(thr, prose) > 1.0 - 1e-9:  # off: not even computed
+        if thr > 1.0 - 1e-9:  # off: not even computed
             return []
-        if prose > 1.0 - 1e-9 and not any(_chrome_shaped(text[s.start:s.end], s.n_words)
-                                          for s in (a.sentences[i] for i in _intruder_candidates(a))):
-            return []  # only furniture is judged, and the page has no line of that shape: skip the pair matrix
+        if not any(_chrome_shaped(text[s.start:s.end], s.n_words)
+                   for s in (a.sentences[i] for i in _intruder_candidates(a))):
+            return []  # only furniture is judged here, and the page has no line of that shape: skip the pair matrix
         p = intruder_probabilities(a)
         hits = []
         for i, q in p.items():
             s = a.sentences[i]
-            chrome = _chrome_shaped(text[s.start:s.end], s.n_words)
-            if q >= (thr if chrome else prose) and s.start not in taken:
-                hits.append((q, s.start, s.end, "site_chrome" if chrome else "off_topic"))
+            if q >= thr and s.start not in taken and _chrome_shaped(text[s.start:s.end], s.n_words):
+                hits.append((q, s.start, s.end, "site_chrome"))
         hits.sort(reverse=True)
         return [(a0, b0, r, round(q, 3)) for q, a0, b0, r in hits[:int(self.max_intruder_share * len(p))]]
 
@@ -992,6 +1047,13 @@ def _loose(s: Sentence, text: str) -> bool:
     if text[s.end - 1] in "?\uff1f\u061f":
         return s.strong == 0 or (s.strong <= 1 and s.links / k <= 0.34)
     return s.strong == 0 and s.links <= 1 and k >= 6
+
+
+def _widened(text: str, a: int, b: int) -> int:
+    """The end of a removed sentence with the spaces after it (what _widen takes when nothing follows closely)."""
+    while b < len(text) and text[b] in " \t":
+        b += 1
+    return b
 
 
 def _widen(text: str, spans: list) -> list:
