@@ -12,6 +12,11 @@ bench/results/coherence.md):
   half of them with 1-4 chrome lines of their family scattered in;
 * ``spun_two``: 2-3 sources (related half of the time), 6-15 sentences each, shuffled;
 * ``block_short``: 5-10 unrelated sources, runs of 2-5 sentences, no chrome;
+* ``spun_dom``: 2-8 sources shuffled, one of them dominant (35-65% of the sentences), the rest a few each;
+  related (nearest pages by tf-idf cosine) half of the time;
+* ``block_long``: 2-8 sources, runs of 2-14 sentences, related by tf-idf half of the time, paragraphs allowed;
+* ``block_side``: like ``block_long`` (2-6 sources), plus a block of other pages' titles (a sidebar, with or
+  without a heading) or of made-up citations at a boundary or at the end;
 * ``inserted_*``: a real page kept in order, 10-30% of its length added as sentences from unrelated pages plus
   2-5 chrome lines at random places; ``_web`` / ``_turku`` / ``_shop`` = the chrome family (lines of web pages
   outside their main content, en/de; lines humans labelled noise in turku-line-quality train, 6 languages; shop
@@ -45,7 +50,11 @@ REGISTER = {
     "hi": "HiCORE/*.tsv.gz", "ur": "UrCORE/*.tsv.gz", "zh": "SimChiCORE/*.tsv.gz",
 }
 RECIPES = ("spun_unrel", "spun_rel", "block_unrel", "block_rel", "inserted_web", "inserted_turku", "inserted_shop",
-           "untouched", "spun_two", "block_short")
+           "untouched", "spun_two", "block_short", "spun_dom", "block_long", "block_side")
+# Recipes of the third round (page3): built by make_v3, with three layouts (one line, one sentence per line,
+# paragraphs of 2-6 sentences), tf-idf neighbours for related sources, and sidebar/citation blocks. They change
+# the shares and run lengths the first six never show: a dominant source, runs of 2-14, a block that is not prose.
+V3 = ("spun_dom", "block_long", "block_side")
 # How many sources and how many sentences from each, per stitched recipe: the first four are the recipes the detector
 # was first built on; spun_two (two or three sources, many sentences each, related or not) and block_short (5-10
 # sources, short runs of 2-5 sentences, no chrome) were added later so that leaving one recipe out also leaves out a
@@ -228,6 +237,206 @@ def make(recipe, pool, chrome_lines, rng, cache):
     return {"text": text, "label": 1, "gold": gold, "host": host_spans, "layout": layout}
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Third-round recipes (make_v3)
+
+# Headings a sidebar of other pages' titles may carry, per language (written for this benchmark).
+SIDEBAR_HEADS = {
+    "en/de": ["Related posts", "You may also like", "Most read", "Lesen Sie auch", "Weitere Artikel", "Popular now",
+              "More from this section", "Das könnte Sie auch interessieren"],
+    "fr": ["Lire aussi", "À voir aussi", "Les plus lus", "Articles similaires"],
+    "sv": ["Läs också", "Mest läst", "Relaterade artiklar"], "fi": ["Lue myös", "Luetuimmat", "Aiheeseen liittyvät"],
+    "es": ["Ver también", "Lo más leído", "Artículos relacionados"], "pt": ["Veja também", "Mais lidas", "Leia mais"],
+    "ca": ["Vegeu també", "El més llegit"], "id": ["Baca juga", "Terpopuler", "Artikel terkait"],
+    "ar": ["اقرأ أيضا", "الأكثر قراءة"], "hi": ["यह भी पढ़ें", "सबसे ज्यादा पढ़ी गई"], "ur": ["یہ بھی پڑھیں", "مزید خبریں"],
+    "zh": ["相关文章", "热门阅读", "推荐阅读"],
+}
+SURNAMES = ("Smith Johnson Müller Schmidt Dubois Lefèvre García Martínez Silva Santos Andersson Johansson Virtanen "
+            "Korhonen Rossi Bianchi Nowak Kowalski Wang Li Zhang Chen Kumar Sharma Khan Ahmed Hassan Tanaka Sato "
+            "Kim Park Nguyen Hoffmann Becker Bernard Moreau Ferreira Costa Lindqvist Nieminen Haddad Gupta").split()
+JOURNALS = ("Journal of {}", "{} Review", "Annals of {}", "Revue de {}", "Zeitschrift für {}", "Acta {}",
+            "Proceedings of the International Conference on {}", "{} Quarterly", "Revista de {}", "Studies in {}")
+FIELDS = ("Applied Psychology", "Economic History", "Linguistics", "Ecology", "Public Health", "Sociology",
+          "Materials Science", "Education", "Political Science", "Marine Biology", "Geography", "Philosophy")
+
+
+def _initials(rng):
+    return " ".join(f"{rng.choice('ABCDEFGHJKLMNPRST')}." for _ in range(rng.randint(1, 2)))
+
+
+def citation(rng, words):
+    """One made-up reference in one of five common styles, its title drawn from ``words`` (the page's own words)."""
+    names = [rng.choice(SURNAMES) for _ in range(rng.randint(1, 4))]
+    year = rng.randint(1978, 2024)
+    ws = rng.sample(words, min(len(words), rng.randint(3, 8))) if words else ["Untitled"]
+    title = " ".join(ws)
+    title = title[:1].upper() + title[1:]
+    jour = rng.choice(JOURNALS).format(rng.choice(FIELDS))
+    vol, iss, p0 = rng.randint(1, 80), rng.randint(1, 12), rng.randint(1, 900)
+    pages = f"{p0}\u2013{p0 + rng.randint(5, 40)}" if rng.random() < 0.5 else f"{p0}-{p0 + rng.randint(5, 40)}"
+    style = rng.randrange(5)
+    if style == 0:
+        auth = ", ".join(f"{n}, {_initials(rng)}" for n in names[:-1])
+        auth = (auth + ", & " if auth else "") + f"{names[-1]}, {_initials(rng)}"
+        doi = f" https://doi.org/10.{rng.randint(1000, 9999)}/{rng.randint(10000, 99999)}" if rng.random() < 0.5 else ""
+        return f"{auth} ({year}). {title}. {jour}, {vol}({iss}), {pages}.{doi}"
+    if style == 1:
+        auth = ", ".join(f"{_initials(rng)} {n}" for n in names)
+        return f"[{rng.randint(1, 60)}] {auth}, \u201c{title},\u201d {jour}, vol. {vol}, no. {iss}, pp. {pages}, {year}."
+    if style == 2:
+        more = " et al." if len(names) > 2 else ""
+        return f"{names[0]}, {rng.choice(['Anna', 'Peter', 'Marie', 'Juan', 'Li', 'Omar', 'Eva'])}{more}. \"{title}.\" {jour} {vol}.{iss} ({year}): {pages}."
+    if style == 3:
+        city = rng.choice(["London", "Berlin", "Paris", "Madrid", "Stockholm", "Helsinki", "New York", "Leiden"])
+        pub = rng.choice(["Routledge", "Springer", "Gallimard", "Suhrkamp", "Oxford University Press", "Brill"])
+        return f"{names[0]}, {_initials(rng)} {year}. {title}. {city}: {pub}."
+    return f"{' ; '.join(n.upper() + ' ' + _initials(rng) for n in names)} ({year}) : {title}, {jour}, n\u00b0 {iss}, p. {pages}."
+
+
+def title_of(page, rng):
+    """A headline for a page: its first line when short, else the start of its first sentence, no final stop."""
+    first = page.strip().split("\n", 1)[0].strip()
+    if 3 <= len(first.split()) <= 14 and first[-1:] not in ".!?。":
+        return first
+    ss = sents(page)
+    if not ss:
+        return ""
+    ws = ss[0].split()
+    if len(ws) <= 2 and not _CJK_ANY(ss[0]):
+        return ""
+    t = " ".join(ws[: rng.randint(4, 11)]) if len(ws) > 4 else ss[0]
+    if _CJK_ANY(t) and len(t) > 24:
+        t = t[: rng.randint(10, 24)]
+    return t.rstrip(".!?。,;: ")
+
+
+def _CJK_ANY(t):
+    return any("\u4e00" <= c <= "\u9fff" for c in t)
+
+
+_IDF: dict = {}
+
+
+def tfidf_sources(pool, rng, k):
+    """A seed page and its k-1 nearest pages by tf-idf cosine of content stems (among 200 drawn from its pool)."""
+    key = id(pool)
+    if key not in _IDF:
+        df = collections.Counter()
+        vecs = []
+        for p in pool:
+            c = collections.Counter(w for s in [p] for w in _content(_TOKEN.findall(p.lower())))
+            vecs.append(c)
+            df.update(c.keys())
+        n = len(pool)
+        idf = {w: __import__("math").log(n / d) for w, d in df.items()}
+        norm = []
+        for c in vecs:
+            norm.append(sum((v * idf[w]) ** 2 for w, v in c.items()) ** 0.5 or 1.0)
+        _IDF[key] = (vecs, idf, norm)
+    vecs, idf, norm = _IDF[key]
+    i0 = rng.randrange(len(pool))
+    cand = rng.sample(range(len(pool)), min(len(pool), 200))
+    scored = []
+    for j in cand:
+        if j == i0:
+            continue
+        a, b = vecs[i0], vecs[j]
+        if len(a) > len(b):
+            a, b = b, a
+        dot = sum(v * b.get(w, 0) * idf[w] ** 2 for w, v in a.items())
+        scored.append((-dot / (norm[i0] * norm[j]), rng.random(), j))
+    scored.sort()
+    return [pool[i0]] + [pool[j] for _, _, j in scored[: k - 1]]
+
+
+def join_v3(parts, rng, glue=None):
+    """Like join, with a third layout: paragraphs of 2-6 sentences (``glue[i]``: part i must stay on its own line,
+    for sidebar titles and citations in the layouts with breaks)."""
+    layout = rng.choice(("line", "breaks", "paras"))
+    if layout != "paras":
+        sep = " " if layout == "line" else "\n"
+        out = [" ".join(p.split()) for p in parts]
+        return sep.join(out), layout
+    out, para = [], []
+    size = rng.randint(2, 6)
+    for i, p in enumerate(parts):
+        p = " ".join(p.split())
+        if glue and glue[i]:
+            if para:
+                out.append(" ".join(para))
+                para = []
+            out.append(p)
+            continue
+        para.append(p)
+        if len(para) >= size:
+            out.append(" ".join(para))
+            para, size = [], rng.randint(2, 6)
+    if para:
+        out.append(" ".join(para))
+    return rng.choice(("\n\n", "\n")).join(out), layout
+
+
+def make_v3(recipe, pool, lang, chrome_lines, rng):
+    k = rng.randint(2, 6 if recipe == "block_side" else 8)
+    related = rng.random() < 0.5
+    srcs = tfidf_sources(pool, rng, k) if related else rng.sample(pool, min(k, len(pool)))
+    parts, owner, glue = [], [], []
+    if recipe == "spun_dom":
+        dom = rng.uniform(0.35, 0.65)
+        total = rng.randint(14, 40)
+        want = [max(3, round(dom * total))]
+        rest = total - want[0]
+        for j in range(1, len(srcs)):
+            want.append(max(1, round(rest / (len(srcs) - 1) * rng.uniform(0.5, 1.5))))
+        for j, page in enumerate(srcs):
+            ss = [s for s in sents(page) if len(s.split()) >= 3 or _CJK_ANY(s)]
+            if not ss:
+                continue
+            chosen = rng.sample(ss, min(len(ss), want[j]))
+            parts.extend(chosen)
+            owner.extend([j] * len(chosen))
+        order = list(range(len(parts)))
+        rng.shuffle(order)
+        parts, owner = [parts[i] for i in order], [owner[i] for i in order]
+        glue = [False] * len(parts)
+    else:
+        for j, page in enumerate(srcs):
+            ss = [s for s in sents(page) if len(s.split()) >= 3 or _CJK_ANY(s)]
+            if len(ss) < 2:
+                continue
+            n = rng.randint(2, min(14, len(ss)))
+            a = rng.randrange(0, len(ss) - n + 1)
+            parts.extend(ss[a: a + n])
+            owner.extend([j] * n)
+        glue = [False] * len(parts)
+        if recipe == "block_side" and parts:
+            # A block that is not prose: titles of other pages (a "related" sidebar) or made-up references.
+            bounds = [i for i in range(1, len(owner)) if owner[i] != owner[i - 1]] + [len(parts)]
+            at = rng.choice(bounds)
+            if rng.random() < 0.55:
+                block = [t for t in (title_of(rng.choice(pool), rng) for _ in range(rng.randint(3, 8))) if t]
+                if rng.random() < 0.6:
+                    block.insert(0, rng.choice(SIDEBAR_HEADS.get(lang, SIDEBAR_HEADS["en/de"])))
+            else:
+                words = [w for w in " ".join(rng.sample(parts, min(4, len(parts)))).split()
+                         if len(w) >= 4 and w.isalpha()]
+                block = [citation(rng, words) for _ in range(rng.randint(3, 8))]
+                if rng.random() < 0.5:
+                    block.insert(0, rng.choice(["References", "Literatur", "Bibliographie", "Referencias",
+                                                "Källor", "Lähteet", "Referências", "Daftar Pustaka"]))
+            parts[at:at] = block
+            owner[at:at] = [-2] * len(block)
+            glue[at:at] = [True] * len(block)
+    if recipe != "block_side" and rng.random() < 0.3:
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(parts) + 1)
+            parts.insert(at, rng.choice(chrome_lines))
+            owner.insert(at, -1)
+            glue.insert(at, True)
+    text, layout = join_v3(parts, rng, glue)
+    return {"text": text, "label": 1, "gold": [], "owner": owner, "layout": layout, "related": related}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -247,7 +456,10 @@ def main(argv=None):
             while len(rows) < args.per_recipe:
                 fam = recipe.split("_")[1] if recipe.startswith("inserted") else rng.choice(("web", "turku"))
                 lang = langs[len(rows) % len(langs)]
-                d = make(recipe, pages[split][lang], chrome[fam][split], rng, cache)
+                if recipe in V3:
+                    d = make_v3(recipe, pages[split][lang], lang, chrome[fam][split], rng)
+                else:
+                    d = make(recipe, pages[split][lang], chrome[fam][split], rng, cache)
                 if len(sentence_spans(d["text"])) < 12:
                     continue
                 d.update(recipe=recipe, lang=lang, split=split)

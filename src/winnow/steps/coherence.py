@@ -764,8 +764,34 @@ def _model(name: str) -> dict | None:
     if m is None:
         return None
     heads = m.get("heads") or {"main": m}
-    return {h: (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
-            for h, v in heads.items()}
+    out = {}
+    for h, v in heads.items():
+        if "trees" in v:
+            # Boosted trees (complete, fixed depth, stored level by level: node k's children are 2k+1 and 2k+2).
+            t = v["trees"]
+            out[h] = _Trees(np.array(t["feature"], dtype=np.int64), np.array(t["threshold"], dtype=float),
+                            np.array(t["value"], dtype=float), int(t["depth"]), float(v["rate"]), float(v["bias"]))
+        else:
+            out[h] = (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
+    return out
+
+
+@dataclass(frozen=True)
+class _Trees:
+    feature: np.ndarray
+    threshold: np.ndarray
+    value: np.ndarray
+    depth: int
+    rate: float
+    bias: float
+
+    def logit(self, v: np.ndarray) -> float:
+        """Log-odds of one row: every tree walked at once (depth steps of fancy indexing)."""
+        cols = np.arange(self.feature.shape[0])
+        node = np.zeros(len(cols), dtype=np.int64)
+        for _ in range(self.depth):
+            node = 2 * node + 1 + (v[self.feature[cols, node]] > self.threshold[cols, node])
+        return self.bias + self.rate * float(self.value[cols, node - (2 ** self.depth - 1)].sum())
 
 
 STITCHED_MODEL = "stitched_model.json"
@@ -778,10 +804,17 @@ TIERS = ("pairs", "lexical")
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
     v = np.array(x)
-    # A model with twice as many weights as features was fitted on each feature and its square (stitched_model.json:
-    # "terms"; bench/coherence_train.py): a signal can then count only past a point, or at both ends.
-    return {h: float(b + (((v if len(mean) == len(v) else np.r_[v, v * v]) - mean) / scale) @ w)
-            for h, (mean, scale, w, b) in model.items()}
+    out = {}
+    for h, m in model.items():
+        if isinstance(m, _Trees):
+            out[h] = m.logit(v)
+            continue
+        mean, scale, w, b = m
+        # A model with twice as many weights as features was fitted on each feature and its square
+        # (stitched_model.json: "terms"; bench/coherence_train.py): a signal can count only past a point, or at both
+        # ends.
+        out[h] = float(b + (((v if len(mean) == len(v) else np.r_[v, v * v]) - mean) / scale) @ w)
+    return out
 
 
 def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> dict[str, float]:
