@@ -270,7 +270,7 @@ def rates(model, groups, only_lang=None):
 
 
 def main(argv=None):
-    global TERMS
+    global TERMS, KIND
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--recipes", default="bench/out/recipes")
@@ -278,9 +278,10 @@ def main(argv=None):
     ap.add_argument("--fp", type=float, default=0.015, help="share of training negatives allowed to score >= 0.5")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--terms", choices=("linear", "squares"), default=TERMS)
+    ap.add_argument("--kind", choices=("lr", "gbt"), default=KIND, help="logistic heads or boosted-tree heads")
     args = ap.parse_args(argv)
     os.makedirs(args.cache, exist_ok=True)
-    TERMS = args.terms
+    TERMS, KIND = args.terms, args.kind
     t0 = time.process_time()
     train, test = dataset(args, "train"), dataset(args, "test")
     print(f"features: {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
@@ -334,23 +335,36 @@ def main(argv=None):
     return 0
 
 
+def _head_json(mh):
+    if "trees" in mh:
+        t = mh["trees"]
+        return {"trees": {"feature": t["feature"], "threshold": [[round(v, 6) for v in r] for r in t["threshold"]],
+                          "value": [[round(v, 6) for v in r] for r in t["value"]], "depth": t["depth"]},
+                "rate": mh["rate"], "bias": round(float(mh["b"]), 6), "prior_shift": round(mh["shift"], 6)}
+    return {"mean": [round(float(v), 6) for v in mh["mean"]], "scale": [round(float(v), 6) for v in mh["scale"]],
+            "weights": [round(float(v), 6) for v in mh["w"]], "bias": round(float(mh["b"]), 6),
+            "prior_shift": round(mh["shift"], 6)}
+
+
 def write(path, m, features, fp, what):
     with open(path, "w") as f:
         json.dump({
             "features": list(features),
-            "terms": "each feature, then the square of each feature" if TERMS == "squares" else "each feature",
-            "heads": {h: {"mean": [round(float(v), 6) for v in mh["mean"]],
-                          "scale": [round(float(v), 6) for v in mh["scale"]],
-                          "weights": [round(float(v), 6) for v in mh["w"]],
-                          "bias": round(float(mh["b"]), 6),
-                          "prior_shift": round(mh["shift"], 6)} for h, mh in m.items()},
-            "provenance": "bench/coherence_train.py --write: one logistic regression per kind of stitching "
-                          f"(spun, blocks) over the features and their squares (l2 {L2:g} on standardised "
-                          "terms), classes weighted equally, every language weighing the same among the real "
+            "terms": "each feature" if KIND == "gbt" or TERMS != "squares" else
+                     "each feature, then the square of each feature",
+            "heads": {h: _head_json(mh) for h, mh in m.items()},
+            "provenance": "bench/coherence_train.py --write"
+                          + (f" --kind gbt: boosted trees per kind of stitching (spun, blocks; depth {DEPTH}, {TREES} "
+                             f"trees, rate {RATE}, bench/line_noise_train.fit_gbm) over the features, biases set on "
+                             f"out-of-fold scores of the real pages ({FOLDS} folds by page)"
+                             if KIND == "gbt" else
+                             ": one logistic regression per kind of stitching (spun, blocks) over the features and "
+                             f"their squares (l2 {L2:g} on standardised terms)")
+                          + ", classes weighted equally, every language weighing the same among the real "
                           f"pages, biases shifted so that {fp:.1%} of the training real pages of 12+ sentences "
                           "(as they are, flattened, one sentence per line; languages weighted equally) score >= 0.5 "
                           "on the larger head; synthetic stitched pages of bench/coherence_recipes.py (seed 29: "
-                          "spun_unrel, spun_rel, spun_two, block_unrel, block_rel, block_short) from the train half "
+                          + ", ".join(STITCHED) + ") from the train half "
                           f"of ../shared/data (web-pages main_text, register-multiling); {what}",
         }, f, indent=1)
     # relative to the repository: results files must not name a path of the machine that wrote them
