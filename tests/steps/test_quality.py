@@ -515,6 +515,52 @@ def test_first_round_shortcut_gives_the_full_path_tokens():
             assert tok.chunk(c) == full.chunk(c), c
 
 
+def test_c4_sentences_counted_together_equal_the_line_by_line_count():
+    """C4 counts the kept lines' sentences together from the document's chunk ids (whitespace other than one space
+    folded in as spaCy's whitespace tokens); the verdict, edits and counts equal the line-by-line sentencizer's on
+    random lines of words, sentence marks, other punctuation, citations and odd whitespace, and the golden pages."""
+    from hypothesis import given, settings, strategies as st
+
+    from winnow.steps import quality as Q
+
+    piece = st.sampled_from(["word", "Mr.", "end.", "a.b.c", "?!", "”", "(", "-", "...", "x", "U.S.", "[1]", "e.g.",
+                             '"Hi."', "3.5", "ok,"])
+    sep = st.sampled_from([" ", " ", " ", "  ", "\t", "\xa0", " \u3000 ", "\n", "\n", "\r\n", "\u2028"])
+    steps = [C4Quality(), C4Quality(filter_no_terminal_punct=False, min_words_per_line=1)]
+
+    def same(text):
+        for step in steps:
+            assert step._decide(text, Document(id="d", text=text)) == step._decide(text), text
+
+    @settings(max_examples=600, deadline=None, derandomize=True)
+    @given(st.lists(st.tuples(piece, sep), max_size=60))
+    def check(parts):
+        same("".join(p + s for p, s in parts))
+
+    check()
+    for page in _golden():
+        same(page["text"])
+
+
+def test_memoised_chunk_ids_are_recomputed_after_the_table_changed_under_them():
+    """A document's chunk ids name one token table (and, with uncached long chunks, one size of it): when the table
+    was reset or grew between two steps on the same document (a long run, or documents batched between steps),
+    the later steps compute them again instead of reading other chunks' tokens."""
+    from winnow.steps import quality as Q
+
+    text = "Alpha beta. Gamma delta epsilon. " * 3 + "x" * 300 + ". Omega psi.\nZeta eta theta. Iota kappa. Lambda mu nu."
+    fresh = [C4Quality()._decide(text), GopherQuality().signals(Document(id="f", text=text))]
+    def reset():
+        Q._VOCAB.__init__()
+        Q._spacy_ids("filler tokens that take the first ids")
+
+    for upset in (reset, lambda: Q._spacy_ids("other words " + "y" * 400 + " entered now")):
+        doc = Document(id="a", text=text)
+        GopherRepetition().signals(doc)  # ids and chunk ids memoised on the document
+        upset()
+        assert [C4Quality()._decide(text, doc), GopherQuality().signals(doc)] == fresh
+
+
 def test_punctuation_runs_tokenize_in_linear_time_and_are_not_cached():
     import time
 

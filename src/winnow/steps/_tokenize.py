@@ -326,7 +326,15 @@ class SpacyEnglish:
             return self._sent_cache[chunk]
         except KeyError:
             pass
-        toks = self.chunk(chunk)
+        r = self.sentencizer_steps(self.chunk(chunk))
+        if len(chunk) <= _CACHE_MAX_CHUNK:
+            if len(self._sent_cache) >= _CACHE_LIMIT:
+                self._sent_cache.clear()
+            self._sent_cache[chunk] = r
+        return r
+
+    def sentencizer_steps(self, toks) -> tuple[int, bool, int, bool]:
+        """The sentencizer over one chunk's tokens: (new starts, seen_period after), entering with it False, True."""
         pc = self._punct_chars
         res = []
         for seen in (False, True):
@@ -339,12 +347,7 @@ class SpacyEnglish:
                 elif in_pc:
                     seen = True
             res += [starts, seen]
-        r = (res[0], res[1], res[2], res[3])
-        if len(chunk) <= _CACHE_MAX_CHUNK:
-            if len(self._sent_cache) >= _CACHE_LIMIT:
-                self._sent_cache.clear()
-            self._sent_cache[chunk] = r
-        return r
+        return (res[0], res[1], res[2], res[3])
 
     def sentence_count(self, line: str) -> int:
         """Sentences spaCy's sentencizer finds in ``line`` (a line without newlines; 0 for an empty one)."""
