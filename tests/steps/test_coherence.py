@@ -285,3 +285,53 @@ def test_lists_of_institutions_and_one_line_tables_are_content():
     got = {text: s.reason for text in (institutes, table, citation) for s in analyse(text).sentences}
     assert got[institutes] is None and got[table] is None
     assert got[citation] == "reference_list"
+
+
+# --- chrome glued into running text (one-line pages) -------------------------------------------------------------
+
+GLUED = [
+    ("Home > Travel > Europe", "The old town sits on a hill above the river."),
+    ("Reply Quote Report", "Its walls were built in the twelfth century by the bishop."),
+    ("Posted by mike_77 on March 3, 2019", "Visitors climb the tower for the view over the valley."),
+    ("Seite 1 von 5", "Die Altstadt liegt auf einem Hügel über dem Fluss."),
+    ("Tags: travel, history, Europe", "The market square fills with stalls every Saturday."),
+    ("$19.99 Add to cart", "The museum keeps the bishop's seal and his letters."),
+    ("« Previous 1 2 3 Next »", "A ferry crosses the river twice an hour in summer."),
+    ("Kategorie: Ratgeber | 12 Kommentare", "Der Markt ist samstags voller Stände."),
+    ("首页 > 新闻 > 正文", "老城坐落在河边的小山上。"),
+    ("Partager sur Facebook Partager sur Twitter", "Le vieux pont a été reconstruit après la guerre."),
+]
+
+
+def test_chrome_glued_into_a_one_line_page_is_cut_off_and_its_sentence_kept():
+    host = ["The town has about twelve thousand inhabitants and a small harbour."]
+    for chrome, sentence in GLUED:
+        host += [chrome + " " + sentence, "The harbour was dredged again in the last century."]
+    doc = _clean(" ".join(host))
+    for chrome, sentence in GLUED:
+        assert chrome not in doc.text, chrome
+        assert sentence in doc.text, sentence
+    assert all(e.reason == "site_chrome" for e in doc.edits if e.removed.strip() in {c for c, _ in GLUED})
+    # A chrome unit after a line without a sentence end (a heading) goes too, the heading stays.
+    doc = _clean("History of the harbour Share on Facebook Share on Twitter The harbour was dredged again.")
+    assert doc.text.startswith("History of the harbour The harbour was dredged")
+
+
+def test_sentences_that_open_like_chrome_are_kept():
+    prose = [
+        "By the end of the year, we had moved to the coast.",
+        "In stock markets, prices fell for the third week.",
+        "Page 2 of 15 shows the chart of monthly rainfall.",
+        "Posted on the wall, the notice warned of the flood.",
+        "Log in to your account to see the invoice.",
+        "Quantity: 2 cups of flour and a pinch of salt.",
+        "Note: The river is cold even in August.",
+        "Di Yogya, Said belajar di Pesantren Al-Munawwir, Krapyak dibawah bimbingan KH Ali Maksum.",
+        "- Metal: Acero inoxidable - Piedra: Granos de acrílico - Superficie: Espejo pulido.",
+        "来源：学费数据由笔者调查整理得出，农村和城镇家庭人均可支配收入来自历年《中国统计年鉴》。",
+        "Home is where the heart is, my grandmother used to say.",
+    ]
+    for p in prose:
+        assert analyse(p).sentences[0].reason is None, p
+    text = " ".join(prose)
+    assert _clean(text).edits == []

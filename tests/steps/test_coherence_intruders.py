@@ -106,12 +106,13 @@ def test_prose_threshold_replays_from_the_near_record():
 
 
 def test_inserted_chrome_lines_are_removed_by_default():
-    # The rules take some of these lines (28%: "Share on Facebook"); the judge adds lines it finds foreign to the
-    # page and shaped like furniture (35%). Lines of one content word ("Add to wishlist") are never judged.
+    # The rules take some of these lines (54% with the chrome families: "Share on Facebook", "Related posts");
+    # the judge adds ~10% of the lines they leave, those it finds foreign to the page and shaped like furniture.
+    # Lines of one content word ("Add to wishlist") are never judged.
     off = OfftopicSentences(intruder_threshold=1.0)
     before, _ = _measure(off, chrome=True)
     recall, host_kept = _measure(OfftopicSentences(), chrome=True)
-    assert recall >= before + 0.05
+    assert (recall - before) / (1 - before) >= 0.06
     assert host_kept >= 0.99
 
 

@@ -30,6 +30,7 @@ computed once per document and shared by both steps through ``segments(doc).memo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -229,6 +230,584 @@ _META = re.compile(
     re.IGNORECASE,
 )
 
+# --------------------------------------------------------------------------------------------------------------
+# Chrome glued into running text
+
+# Site furniture by family, in 15 languages (en de fr es it pt nl sv fi pl ru id zh ja ar), written from what
+# real sites print (shop buttons, forum post headers and footers, consent banners, share rows, breadcrumbs,
+# pagination, newsletter boxes, account menus, "related posts", comment counts, bylines, tag lists). On a page
+# flattened to one line such a line is glued to the next sentence ("Home > Travel > Europe The river flows...",
+# "Reply Quote Report The river..."), so _glued_chrome reads it from the start of a sentence: phrases of these
+# lists, family-free furniture (numbers, prices, dates, times, separators, star ratings, counts in brackets) and
+# breadcrumb trails ("a > b > c"), and cuts it off when what follows starts a sentence.
+# Phrases: ";" between them, "{a,b}" alternatives, "#" a number, "~" a free slot (names, categories: 1-3 words).
+# "strong" phrases are chrome on their own; "weak" ones (one-word buttons that are also ordinary words: "Reply",
+# "Share", "Print") count half, so two of them, or one with a strong phrase, are needed.
+# bench/coherence_chrome.py measures each family with its own phrases switched off (families_off), i.e. found only
+# by the other families' phrases and the family-free shapes.
+CHROME_FAMILIES: dict[str, tuple[str, str]] = {
+    "shop": (
+        "add to {cart,basket,bag,wishlist,wish list,compare}; buy now; buy it now; in stock; out of stock; "
+        "only # left in stock; notify me when available; free {shipping,delivery} on orders over; "
+        "ships within # {hours,days}; sku:; qty:; quantity:; incl. vat; excl. vat; "
+        "in den warenkorb; auf den merkzettel; jetzt kaufen; auf lager; inkl. mwst.; zzgl. versandkosten; "
+        "artikelnummer:; art.-nr.:; lieferzeit:; sofort lieferbar; ajouter au panier; acheter maintenant; "
+        "en stock; livraison {offerte,gratuite} dès; ajouter à ma liste d'envies; référence :; "
+        "añadir al carrito; comprar ahora; envío gratis; añadir a la lista de deseos; referencia:; "
+        "aggiungi al carrello; acquista ora; spedizione gratuita; codice articolo:; disponibile subito; "
+        "adicionar ao carrinho; comprar agora; frete grátis; em estoque; adicionar à lista de desejos; "
+        "in winkelwagen; in winkelmand; nu kopen; op voorraad; gratis verzending; op verlanglijst; "
+        "lägg i {varukorgen,kundvagnen,varukorg}; köp nu; i lager; fri frakt; lisää ostoskoriin; osta nyt; "
+        "varastossa; ilmainen toimitus; tuotenumero:; dodaj do koszyka; kup teraz; darmowa dostawa; "
+        "kod produktu:; código:; ref.:; добавить в корзину; купить в один клик; в наличии; бесплатная доставка; артикул:; "
+        "tambah ke keranjang; beli sekarang; gratis ongkir; stok tersedia; 加入购物车; 立即购买; 商品编号; 包邮; "
+        "カートに入れる; 今すぐ購入; 在庫あり; 商品番号; 送料無料; أضف إلى السلة; اشتر الآن; متوفر في المخزون; شحن مجاني",
+        "buy; compare; wishlist; kaufen; acheter; comprar; acquista; kopen; köp; osta; kup; купить; beli; 购买",
+    ),
+    "reviews": (
+        "# {reviews,ratings,customer reviews}; write a review; # out of # stars; was this review helpful; "
+        "# bewertungen; bewertung schreiben; # von # sternen; # avis; donnez votre avis; # sur # étoiles; "
+        "# opiniones; escribe una opinión; # de # estrellas; # valoraciones; # recensioni; scrivi una recensione; "
+        "# avaliações; escreva uma avaliação; # beoordelingen; schrijf een review; # recensioner; "
+        "skriv en recension; # arvostelua; kirjoita arvostelu; # opinii; napisz opinię; # отзыв{ов,а,}; "
+        "оставить отзыв; # ulasan; tulis ulasan; #条评价; 写评价; レビュー#件; レビューを書く; # تقييمات; اكتب مراجعة",
+        "",
+    ),
+    "forum_header": (
+        "posted by ~ on; quote from: ~ on; originally posted by ~; reply # on:; joined:; posts: #; "
+        "member since; senior member; junior member; registered user; ~ wrote:; re:; "
+        "beitrag von ~ »; zitat von ~; registriert seit:; beiträge: #; mitglied seit; ~ schrieb:; "
+        "message par ~ »; ~ a écrit :; inscrit le :; messages : #; citation de ~; "
+        "mensaje de ~ »; ~ escribió:; registrado:; mensajes: #; cita de ~; messaggio da ~ »; ~ ha scritto:; "
+        "iscritto il:; messaggi: #; mensagem por ~ »; ~ escreveu:; registrado em:; mensagens: #; "
+        "bericht door ~ »; ~ schreef:; lid sinds:; berichten: #; inlägg av ~ »; ~ skrev:; medlem sedan:; "
+        "inlägg: #; viesti käyttäjältä ~ »; ~ kirjoitti:; liittynyt:; viestejä: #; post autorstwa ~ »; "
+        "~ napisał:; dołączył:; posty: #; сообщение ~ »; ~ писал(а):; зарегистрирован:; сообщений: #; "
+        "dikirim oleh ~ »; ~ menulis:; bergabung:; 发表于; 楼主; 注册时间; 帖子：; 投稿者：; 投稿日：; 登録日：; "
+        "مشاركة بواسطة; تاريخ التسجيل:; المشاركات:",
+        "",
+    ),
+    "forum_footer": (
+        "reply with quote; report {post,this post,abuse}; last edited by ~; back to top; "
+        "zuletzt bearbeitet von ~; nach oben; beitrag melden; dernière édition par ~; haut de page; "
+        "signaler ce message; última edición por ~; volver arriba; reportar mensaje; ultima modifica di ~; "
+        "torna in cima; torna su; última edição por ~; voltar ao topo; laatst bewerkt door ~; "
+        "terug naar boven; senast redigerad av ~; till toppen; viimeksi muokannut ~; takaisin ylös; "
+        "ostatnio edytowany przez ~; powrót do góry; последний раз редактировалось ~; наверх; "
+        "terakhir diubah oleh ~; kembali ke atas; 最后编辑于; 返回顶部; 回复 引用; 最終編集; ページの先頭へ; "
+        "آخر تعديل بواسطة; العودة إلى الأعلى",
+        "reply; quote; report; permalink; top; like; thanks; antworten; zitieren; melden; répondre; citer; "
+        "signaler; responder; citar; reportar; denunciar; rispondi; cita; segnala; reageren; citeren; "
+        "svara; citera; anmäl; vastaa; lainaa; ilmoita; odpowiedz; cytuj; zgłoś; ответить; цитировать; "
+        "пожаловаться; balas; kutip; laporkan; 回复; 引用; 举报; 返信; 通報; رد; اقتباس; إبلاغ",
+    ),
+    "cookie": (
+        "we use cookies...; this {site,website} uses cookies...; by continuing to {browse,use}...; cookie {settings,preferences,policy}; accept all; "
+        "reject all; accept cookies; manage {preferences,cookies,consent}; we value your privacy; "
+        "wir verwenden cookies...; diese {website,webseite,seite} verwendet cookies...; cookie-einstellungen; "
+        "alle akzeptieren; alle ablehnen; nous utilisons des cookies...; ce site utilise des cookies...; en poursuivant votre navigation...; "
+        "paramètres des cookies; tout accepter; tout refuser; utilizamos cookies...; al continuar navegando...; "
+        "este {sitio,sitio web} utiliza cookies...; configuración de cookies; aceptar todas; rechazar todas; "
+        "utilizziamo i cookie...; questo sito utilizza {i cookie,cookie}...; continuando la navigazione...; impostazioni cookie; accetta tutti; "
+        "rifiuta tutti; este site utiliza cookies...; ao continuar a navegar...; aceitar todos; "
+        "wij gebruiken cookies...; deze website maakt gebruik van cookies...; alles accepteren; "
+        "vi använder {cookies,kakor}...; denna webbplats använder {cookies,kakor}...; godkänn alla; "
+        "käytämme evästeitä...; tämä sivusto käyttää evästeitä...; hyväksy kaikki; używamy plików cookie...; "
+        "ta strona {korzysta z ciasteczek,używa plików cookie}...; мы используем файлы cookie...; "
+        "этот сайт использует cookie...; kami menggunakan cookie...; situs ini menggunakan cookie...; "
+        "本网站使用cookie...; 我们使用cookie...; 当サイトではクッキーを使用しています...; cookieの設定; نستخدم ملفات تعريف الارتباط...; "
+        "هذا الموقع يستخدم {الكوكيز,ملفات تعريف الارتباط}...",
+        "accept; reject; decline; agree; akzeptieren; ablehnen; accepter; refuser; aceptar; rechazar; "
+        "accetta; rifiuta; aceitar; recusar; accepteren; weigeren; akkoord; godkänn; neka; hyväksy; hylkää; "
+        "akceptuję; odrzuć; принять; отклонить; terima; tolak; setuju; 接受; 拒绝; 同意する; 拒否する; قبول; رفض; موافق",
+    ),
+    "share": (
+        "share on {facebook,twitter,linkedin,pinterest,whatsapp,reddit,x}; share this:; share via email; "
+        "pin it; # shares; auf {facebook,twitter,whatsapp} teilen; teilen:; partager sur {facebook,twitter}; "
+        "partager :; compartir en {facebook,twitter}; compartir:; condividi su {facebook,twitter}; "
+        "condividi:; compartilhar no {facebook,twitter}; partilhar:; compartilhe:; delen op {facebook,twitter}; "
+        "deel dit:; dela på {facebook,twitter}; dela:; jaa facebookissa; jaa twitterissä; jaa:; "
+        "udostępnij na {facebooku,twitterze}; udostępnij:; поделиться:; bagikan ke {facebook,twitter}; "
+        "bagikan:; 分享到; シェアする; この記事をシェア; شارك على; مشاركة:",
+        "share; tweet; pin; email; e-mail; print; facebook; twitter; linkedin; whatsapp; pinterest; telegram; "
+        "teilen; drucken; merken; partager; imprimer; compartir; imprimir; condividi; stampa; compartilhar; "
+        "delen; dela; jaa; udostępnij; поделиться; вконтакте; bagikan; 分享; 微信; 微博; qq空间; ツイート; شارك; مشاركة; فيسبوك; تويتر; واتساب",
+    ),
+    "breadcrumb": (
+        "you are here:; sie sind hier:; vous êtes ici :; usted está aquí:; estás aquí:; ti trovi qui:; "
+        "você está aqui:; u bent hier:; du är här:; olet tässä:; jesteś tutaj:; вы здесь:; 当前位置：; 現在地：",
+        "home; homepage; startseite; accueil; inicio; portada; início; página inicial; startsida; hem; "
+        "etusivu; strona główna; главная; beranda; 首页; ホーム; トップページ; الرئيسية",
+    ),
+    "pagination": (
+        "page # of #; showing # of # results; older posts; newer posts; older entries; newer entries; "
+        "load more; next page; previous page; seite # von #; ältere beiträge; neuere beiträge; mehr laden; "
+        "page # sur #; articles plus anciens; página # de #; entradas anteriores; cargar más; pagina # di #; "
+        "articoli meno recenti; posts mais antigos; pagina # van #; oudere berichten; sida # av #; äldre inlägg; "
+        "sivu #/#; vanhemmat artikkelit; strona # z #; starsze wpisy; страница # из #; показать ещё; "
+        "halaman # dari #; muat lebih banyak; 第#页; 共#页; 上一页; 下一页; 加载更多; もっと見る; صفحة # من #",
+        "next; previous; prev; first; last; weiter; zurück; suivant; précédent; siguiente; anterior; "
+        "successivo; precedente; próximo; volgende; vorige; nästa; föregående; seuraava; edellinen; "
+        "następna; poprzednia; вперёд; назад; berikutnya; sebelumnya; 次へ; 前へ; التالي; السابق",
+    ),
+    "newsletter": (
+        "subscribe to our newsletter...; sign up for our newsletter...; get the latest...; enter your email{, address}; "
+        "delivered to your inbox; no spam; newsletter abonnieren; zum newsletter anmelden; "
+        "ihre e-mail-adresse; inscrivez-vous à notre newsletter; votre adresse e-mail; "
+        "suscríbete a nuestro boletín; tu correo electrónico; iscriviti alla {nostra newsletter,newsletter}; "
+        "la tua email; assine nossa newsletter; seu e-mail; schrijf je in voor onze nieuwsbrief; "
+        "je e-mailadres; prenumerera på vårt nyhetsbrev; din e-postadress; tilaa uutiskirjeemme; "
+        "sähköpostiosoitteesi; zapisz się do newslettera; подпишитесь на {нашу рассылку,рассылку}; "
+        "berlangganan newsletter; 订阅我们的; ニュースレターを購読; اشترك في نشرتنا",
+        "subscribe; newsletter; abonnieren; s'inscrire; suscribirse; iscriviti; inscrever-se; aanmelden; "
+        "prenumerera; tilaa; подписаться; berlangganan; 订阅; 登録; اشترك",
+    ),
+    "account": (
+        "my account; log in; login; sign in; sign up; log out; logout; create an account; register now; "
+        "forgot your password; my profile; mein konto; konto erstellen; einloggen; passwort vergessen; "
+        "mon compte; se connecter; créer un compte; mot de passe oublié; mi cuenta; iniciar sesión; "
+        "crear una cuenta; olvidaste tu contraseña; il mio account; crea un account; minha conta; criar conta; "
+        "mijn account; inloggen; account aanmaken; mitt konto; logga in; skapa konto; oma tili; "
+        "kirjaudu sisään; luo tili; moje konto; zaloguj się; załóż konto; личный кабинет; войти; "
+        "регистрация; akun saya; buat akun; 我的账户; 免费注册; マイページ; ログイン; 新規会員登録; 会員登録; "
+        "حسابي; تسجيل الدخول; إنشاء حساب; سلة التسوق (#); {cart,warenkorb,panier,carrito,carrello,carrinho,winkelwagen,"
+        "varukorg,ostoskori,koszyk,корзина,keranjang,购物车,カート} (#)",
+        "register; anmelden; registrieren; connexion; acceder; accedi; registrati; entrar; registreren; "
+        "registrera; rekisteröidy; kirjaudu; zarejestruj; вход; masuk; daftar; 登录; 注册; دخول; تسجيل",
+    ),
+    "related": (
+        "related {posts,articles,stories}; you may also like; you might also like; read next; read more; "
+        "recommended for you; more from ~; ähnliche beiträge; das könnte sie auch interessieren; "
+        "mehr zum thema; weiterlesen; articles similaires; à lire aussi; vous aimerez aussi; lire la suite; "
+        "artículos relacionados; también te puede interesar; lee también; leer más; articoli correlati; "
+        "potrebbe interessarti anche; leggi anche; posts relacionados; você também pode gostar; leia também; "
+        "leia mais; gerelateerde berichten; lees ook; lees meer; relaterade inlägg; du kanske också gillar; "
+        "läs också; läs mer; aiheeseen liittyvät; saatat pitää myös; lue myös; lue lisää; podobne wpisy; "
+        "czytaj także; czytaj więcej; похожие статьи; читайте также; вам также может понравиться; "
+        "artikel terkait; baca juga; selengkapnya; 相关文章; 猜你喜欢; 推荐阅读; 阅读全文; 関連記事; "
+        "あわせて読みたい; مقالات ذات صلة; اقرأ أيضا; قد يعجبك أيضا",
+        "",
+    ),
+    "comments": (
+        "# {comments,comment,responses,replies}; no comments yet; leave a {comment,reply}; comments (#); "
+        "view all # comments; # kommentare; noch keine kommentare; kommentar schreiben; kommentare (#); "
+        "# commentaires; aucun commentaire; laisser un commentaire; commentaires (#); # comentarios; "
+        "sin comentarios; deja un comentario; # commenti; nessun commento; lascia un commento; # comentários; "
+        "sem comentários; deixe um comentário; # reacties; geen reacties; laat een reactie achter; "
+        "# kommentarer; inga kommentarer; lämna en kommentar; # kommenttia; ei kommentteja; # komentarzy; "
+        "brak komentarzy; dodaj komentarz; # комментари{ев,я,й}; нет комментариев; оставить комментарий; "
+        "# komentar; belum ada komentar; tinggalkan komentar; #条评论; 暂无评论; 发表评论; コメント#件; "
+        "コメントはまだありません; # تعليقات; لا توجد تعليقات; اترك تعليقا",
+        "",
+    ),
+    "byline": (
+        "posted on; published on; updated on; # min read; written by ~; veröffentlicht am; "
+        "aktualisiert am; lesezeit; publié le; mis à jour le; temps de lecture; publicado el; actualizado el; "
+        "tiempo de lectura; pubblicato il; aggiornato il; publicado em; atualizado em; geplaatst op; "
+        "bijgewerkt op; publicerad; uppdaterad; julkaistu; päivitetty; kirjoittaja:; opublikowano; "
+        "aktualizacja:; опубликовано; обновлено; автор:; diposting pada; diperbarui; 发布时间; 来源：; 作者：; 编辑：; 責任編集; "
+        "公開日; 更新日; نشر في; بقلم",
+        "by ~; von ~; par ~; por ~; di ~; da ~; door ~; av ~; przez ~; oleh ~; بواسطة ~",
+    ),
+    "tags": (
+        "tags:; tagged:; filed under:; categories:; category:; schlagwörter:; kategorie:; themen:; "
+        "étiquettes :; mots-clés :; catégorie :; etiquetas:; categoría:; tag:; categoria:; marcadores:; "
+        "trefwoorden:; categorie:; taggar:; kategori:; etiketter:; avainsanat:; kategoria:; tagit:; tagi:; "
+        "метки:; теги:; рубрика:; label:; 标签：; 分类：; タグ：; カテゴリー：; الوسوم:; التصنيف:",
+        "",
+    ),
+}
+
+# Forum posters' names before "wrote:" come first: tried only at the start of a sentence.
+_LEADING_SLOT = re.compile(
+    r"\S+(?:\s+\S+){0,2}?\s+(?:wrote|schrieb|a \u00e9crit|escribi\u00f3|ha scritto|escreveu|schreef|skrev|"
+    r"kirjoitti|napisa\u0142a?|\u043f\u0438\u0441\u0430\u043b(?:\(\u0430\))?|menulis|\u0643\u062a\u0628)\s*:",
+    re.IGNORECASE)
+_MONTH = (r"(?:jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|f\u00e9vrier|m\u00e4rz|march|mars|mar(?:zo|\u00e7o|s)?|"
+          r"apr(?:il|ile|il)?|avril|abril|may|mai|maj|mayo|maggio|maio|mei|jun[ie]?|juin|junio|giugno|junho|juni|"
+          r"jul[iy]?|juillet|julio|luglio|julho|aug(?:ust|usti|ustus)?|ao\u00fbt|agosto|agustus|sep(?:t|tember|"
+          r"tembre|tiembre)?|settembre|setembro|oct(?:ober|obre|ubre)?|okt(?:ober)?|ottobre|outubro|nov(?:ember|"
+          r"embre|iembre)?|dec(?:ember)?|d\u00e9cembre|dez(?:ember)?|diciembre|dicembre|dezembro|desember|"
+          r"tammikuuta|helmikuuta|maaliskuuta|huhtikuuta|toukokuuta|kes\u00e4kuuta|hein\u00e4kuuta|elokuuta|"
+          r"syyskuuta|lokakuuta|marraskuuta|joulukuuta|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|"
+          r"sierpnia|wrze\u015bnia|pa\u017adziernika|listopada|grudnia|\u044f\u043d\u0432\u0430\u0440\u044f|"
+          r"\u0444\u0435\u0432\u0440\u0430\u043b\u044f|\u043c\u0430\u0440\u0442\u0430|\u0430\u043f\u0440\u0435"
+          r"\u043b\u044f|\u043c\u0430\u044f|\u0438\u044e\u043d\u044f|\u0438\u044e\u043b\u044f|\u0430\u0432\u0433"
+          r"\u0443\u0441\u0442\u0430|\u0441\u0435\u043d\u0442\u044f\u0431\u0440\u044f|\u043e\u043a\u0442\u044f"
+          r"\u0431\u0440\u044f|\u043d\u043e\u044f\u0431\u0440\u044f|\u0434\u0435\u043a\u0430\u0431\u0440\u044f|"
+          r"januari|februari|maart|maret|oktober|desember|\u064a\u0646\u0627\u064a\u0631|\u0641\u0628\u0631\u0627\u064a\u0631|"
+          r"\u0645\u0627\u0631\u0633|\u0623\u0628\u0631\u064a\u0644|\u0645\u0627\u064a\u0648|\u064a\u0648\u0646\u064a\u0648|\u064a\u0648\u0644\u064a\u0648|"
+          r"\u0623\u063a\u0633\u0637\u0633|\u0633\u0628\u062a\u0645\u0628\u0631|\u0623\u0643\u062a\u0648\u0628\u0631|\u0646\u0648\u0641\u0645\u0628\u0631|"
+          r"\u062f\u064a\u0633\u0645\u0628\u0631)\.?")
+# Family-free furniture: dates, times, prices, counts, ratings, numbers. It extends a chrome span but is no
+# evidence on its own (a price or a date also opens ordinary sentences).
+_FILLER = re.compile(
+    rf"(?:\d{{1,2}}\.?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?"
+    r"|\d{4}\u5e74\d{1,2}\u6708(?:\d{1,2}\u65e5)?"
+    r"|(?:US\$|R\$|Rp\.?|CHF|EUR|USD|GBP|[$\u20ac\u00a3\u00a5\uffe5\u20bd\u20b9])\s?\d[\d.,]*(?:[.,][-\u2013])?"
+    r"|\d[\d.,]*\s?(?:[$\u20ac\u00a3\u00a5\u20bd\u20b9]|kr\b|z\u0142|\u0440\u0443\u0431\.?|\u5186|\u5143|EUR\b|USD\b"
+    r"|TTC\b|:-|\u0631\.\u0633|\u062f\u0631\u0647\u0645)"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s?(?:am|pm|uhr|h)\b)?|[\u2605\u2606\u2729\u272d\u2b50]+|#\d+"
+    r"|[(\uff08]\d[\d.,]*(?:\s+[^\s()]+){0,2}[)\uff09]|\d+\s?(?:min|mins|minutes|minuten|minuti|minutos|minuter"
+    r"|minuuttia|\u043c\u0438\u043d\.?)(?![^\W\d_])"
+    r"|\d[\d.,/\-\u2013]*(?:\s?%)?)(?=\s|$|[,;)\uff09])",
+    re.IGNORECASE)
+_INTEGER = re.compile(r"\d{1,3}$")
+# What a filler can start with, to try the pattern only there: digits and symbols, month names, currency codes.
+_FILLER_FIRST = frozenset("#(\uff08$\u20ac\u00a3\u00a5\uffe5\u20bd\u20b9\u2605\u2606\u2729\u272d\u2b50")
+_FILLER_WORDS = re.compile(rf"(?:{_MONTH}|us\$|r\$|rp|chf|eur|usd|gbp)(?![^\W\d_])", re.IGNORECASE)
+
+
+def _filler(t: str, pos: int):
+    """_FILLER's match at ``pos``, or None; cheap where no filler can start."""
+    c = t[pos]
+    if c.isdigit() or c in _FILLER_FIRST or (c.isalpha() and _FILLER_WORDS.match(t, pos)):
+        return _FILLER.match(t, pos)
+    return None
+# Separators of breadcrumb trails, pagination and menus, standing between spaces.
+# (Not dashes: they join the items of lists and specifications in running text.)
+_CRUMB_SEPS = frozenset(["|", ">", "\u00bb", "\u203a", "/", "\u2192", "\u2022", "\u00b7", "\u00ab", "\u2039", "<",
+                         "::", "\u00a6", ">>"])
+_STOPS_PUNCT = frozenset(".!,;:\u3002\uff01\uff1a")
+_SENTENCE_END = frozenset(".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\u2026")
+_SPACE_RUN = re.compile(r"\s+")
+_NON_SPACE = re.compile(r"\S+")
+# Where the sentence splitter kept two sentences together (the second starts in lower case or with a symbol).
+_INNER_START = re.compile(r"[.!?\u2026][\"'\u201d\u00bb)]*\s+(?=\S)")
+
+
+def _phrase_rx(p: str) -> tuple[str, int]:
+    """Regex of one phrase of CHROME_FAMILIES, and what follows it (_atom_at)."""
+    # A label ("Tags:", "SKU:", "Joined:") is followed by its value; "..." = the rest of the sentence is the
+    # banner's too.
+    follow = 2 if p.endswith("...") else 1 if p.endswith(("~", ":", "\uff1a")) else 0
+    p = p.rstrip("~. ") if follow == 2 else p.rstrip("~ ")
+    out = []
+    for ch in p:
+        if ch == " ":
+            out.append(r"\s+")
+        elif ch in ":\uff1a":
+            out.append(r"\s*[:\uff1a]")
+        elif ch == "#":
+            out.append(r"\d[\d.,]*")
+        elif ch == "~":
+            out.append(r"\S+(?:\s+\S+){0,2}?")
+        else:
+            out.append(re.escape(ch))
+    rx = "".join(out).replace(r"\s+\s*", r"\s*")
+    if p[-1:].isalpha() and not _CJK.match(p[-1]):
+        rx += r"(?![a-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff])"  # not inside a word
+    return rx, follow
+
+
+def _expand(p: str) -> list[str]:
+    m = re.search(r"\{([^{}]*)\}", p)
+    if not m:
+        return [p]
+    return [x for alt in m.group(1).split(",") for x in _expand(p[: m.start()] + alt + p[m.end():])]
+
+
+def _phrase_key(p: str) -> str:
+    """The key a phrase is filed under: its first word; "#" for a number; the first two characters of CJK text
+    (single characters are too common to look up)."""
+    if p[0] == "#":
+        return "#"
+    if _CJK.match(p[0]):
+        return p[:2] if len(p) > 1 and _CJK.match(p[1]) else p[0]
+    return p.split()[0].lower().rstrip(":\uff1a,.;!?")
+
+
+def _glued_table(skip: frozenset = frozenset()) -> dict:
+    """{first word (or first CJK character, or "#" for a number): (compiled alternation, {phrase match group:
+    (weight, slot)})} over the phrases of CHROME_FAMILIES not in ``skip``."""
+    by_key: dict[str, list] = {}
+    for fam, (strong, weak) in CHROME_FAMILIES.items():
+        if fam in skip:
+            continue
+        for weight, block in ((1.0, strong), (0.5, weak)):
+            for raw in block.split(";"):
+                for p in _expand(raw.strip()):
+                    p = p.strip().lower()
+                    if p:
+                        by_key.setdefault(_phrase_key(p), []).append((p, weight))
+    table = {}
+    for key, phrases in by_key.items():
+        phrases = sorted(set(phrases), key=lambda x: (-len(x[0]), x))
+        parts, info = [], []
+        for p, w in phrases:
+            rx, follow = _phrase_rx(p)
+            parts.append(f"({rx})")
+            info.append((w, follow))
+        last = frozenset(m[-1] for m in (_LETTERS.findall(p) for p, _ in phrases) if m)
+        table[key] = (re.compile("|".join(parts), re.IGNORECASE), info, last)
+    return table
+
+
+def _glued_index(table: dict) -> tuple:
+    """What _glued_chrome needs to find places inside a sentence worth a scan without walking every word: the
+    first words of the phrases (letters only), the last words of the phrases that start with a number ("#
+    comments", "# out of # stars"), and a pattern of the CJK keys."""
+    words = frozenset(k for k in table if k.isalpha() and not _CJK.match(k))
+    cjk = sorted((k for k in table if _CJK.match(k)), key=lambda k: (-len(k), k))
+    return words, table.get("#", (None, None, frozenset()))[2], (
+        re.compile("|".join(map(re.escape, cjk))) if cjk else None)
+
+
+_GLUED = _glued_table()
+_GLUED_INDEX = _glued_index(_GLUED)
+
+
+@contextlib.contextmanager
+def families_off(names):
+    """Switch off the phrases of some chrome families (bench/coherence_chrome.py's leave-one-family-out)."""
+    global _GLUED, _GLUED_INDEX
+    saved = _GLUED, _GLUED_INDEX
+    _GLUED = _glued_table(frozenset(names))
+    _GLUED_INDEX = _glued_index(_GLUED)
+    try:
+        yield
+    finally:
+        _GLUED, _GLUED_INDEX = saved
+
+
+def _atom_at(t: str, pos: int) -> tuple[int, float, int] | None:
+    """A phrase of CHROME_FAMILIES starting at ``pos``: (end, weight, what follows: 0 nothing, 1 a free slot, 2 the
+    rest of its sentence)."""
+    m = _NON_SPACE.match(t, pos)
+    tok = m.group()
+    if tok[0] in "\u00bf\u00a1" and len(tok) > 1:  # "¿Olvidaste tu contraseña?"
+        pos += 1
+        tok = tok[1:]
+    c = tok[0]
+    key = tok.lower().rstrip(":\uff1a,.;!?")
+    keys = (key, tok[:2], c) if _CJK.match(c) else (key, "#") if c.isdigit() else (key,)
+    for k in keys:
+        entry = _GLUED.get(k)
+        if entry is not None:
+            mm = entry[0].match(t, pos)
+            if mm:
+                w, follow = entry[1][mm.lastindex - 1]
+                return mm.end(), w, follow
+    if len(key) <= 20 and tok[-1] in ":\uff1a" and c.isupper() and len(tok) > 2 and tok[-2].isalpha():
+        # Family-free: a label and its value ("Código: 4117 | Categoria: Dicas"). A quarter: "Note: ..." opens
+        # prose, and a product's or a film's details ("Formato: mkv Codec: H265") are content, so labels count
+        # only with a separator or other furniture.
+        return pos + len(tok), 0.25, 1
+    return None
+
+
+def _starts_sentence(t: str, pos: int) -> bool:
+    """Whether ``t[pos:]`` can be the start of a sentence: a capital, a letter of a script without case, a CJK
+    character, or an opening quote or bracket before one of those."""
+    while pos < len(t) and t[pos] in "\"'\u201c\u2018\u00ab\u201e(\u00bf\u00a1":
+        pos += 1
+    if pos >= len(t):
+        return False
+    c = t[pos]
+    return c.isupper() or (c.isalpha() and not c.islower()) or bool(_CJK.match(c))
+
+
+def _chromeish_at(t: str, pos: int) -> bool:
+    """Whether furniture goes on at ``pos``: a separator, a filler or a strong phrase (a weak one may be the
+    preposition of a sentence: "di", "by", "da")."""
+    m = _NON_SPACE.match(t, pos)
+    if m is None:
+        return False
+    if m.group() in _CRUMB_SEPS or _filler(t, pos) is not None:
+        return True
+    a = _atom_at(t, pos)
+    return a is not None and a[1] >= 1.0
+
+
+def _slot(t: str, pos: int) -> tuple[int, bool]:
+    """After a phrase that a free slot follows (a name, a category, a list of tags): (end of the slot, whether
+    chrome goes on after it). The slot is 1-3 words (items ending in "," continue a list, up to 8): the longest
+    one after which furniture goes on, else the shortest after which the next word starts a sentence; (pos,
+    False) when no end is found."""
+    ends = []
+    p = pos
+    listing = 0
+    while len(ends) < 3 + listing:
+        m = _NON_SPACE.search(t, p)
+        if m is None or m.group() in _CRUMB_SEPS:
+            break
+        if len(m.group()) > 24:
+            return pos, False  # a run of CJK text or a long word is not a name or a category
+        p = m.end()
+        ends.append(p)
+        if m.group()[-1] in ",\u3001\u060c" and listing < 5:
+            listing += 1
+    if not ends:
+        return pos, False
+    nxt = []
+    for e in ends:
+        q = _SPACE_RUN.match(t, e)
+        nxt.append(q.end() if q else e)
+    for e, x in zip(reversed(ends), reversed(nxt)):
+        if x < len(t) and t[e - 1] not in ",\u3001\u060c" and _chromeish_at(t, x):
+            return e, True
+    for e, x in zip(ends, nxt):
+        if t[e - 1] in ",\u3001\u060c":
+            continue
+        if x >= len(t):
+            return e, False
+        if _starts_sentence(t, x):
+            return e, False
+    return pos, False
+
+
+def _glued_chrome(t: str, lowered: list[str]) -> tuple[int, int, float] | None:
+    """Chrome at the start of sentence ``t``, or inside it where a sentence would start (after a full stop the
+    splitter did not cut at, or a capitalised phrase of CHROME_FAMILIES after a line that had no sentence end:
+    a heading, a caption): (start, end, strength) of the span to remove, or None. ``lowered``: the sentence's
+    lower-cased words (analyse's tokens)."""
+    r = _scan(t, 0)
+    if r is not None:
+        return r
+    words, after_number, cjk = _GLUED_INDEX
+    hits = words.intersection(lowered)
+    cands = set()
+    if hits:
+        low = t.lower()
+        for w in hits:
+            i = low.find(w, 1)
+            while i != -1:
+                if low[i - 1].isspace() or low[i - 1] in "\u00bf\u00a1":
+                    cands.add(i - (low[i - 1] in "\u00bf\u00a1"))
+                i = low.find(w, i + 1)
+    if not after_number.isdisjoint(lowered):
+        cands.update(m.start() for m in _NUMBER_START.finditer(t, 1))
+    if cjk is not None and not t.isascii() and _CJK.search(t):
+        cands.update(m.start() for m in cjk.finditer(t, 1))
+        cands.update(m.start() for m in _NUMBER_START.finditer(t, 1))
+    for p in sorted(cands):
+        c = t[p]
+        if not (c.isupper() or c.isdigit() or _CJK.match(c) or (c.isalpha() and not c.islower())
+                or t[p - 2: p] in _INNER_ENDS or c in "\u00bf\u00a1"):
+            continue
+        if _atom_at(t, p) is None and not (":" in t[p: p + 60] and _LEADING_SLOT.match(t, p)):
+            continue
+        r = _scan(t, p)
+        if r is not None and r[2] >= 1.0:
+            return r
+    return None
+
+
+_NUMBER_START = re.compile(r"(?<=\s)\d")
+_INNER_ENDS = frozenset([". ", "! ", "? ", "\u2026 "])
+
+
+def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
+    """Furniture from ``p0`` on: phrases, separators with the crumbs between them, fillers. Each element read is a
+    place where the chrome may end; the last one where enough evidence was read (strength >= 1) and what
+    follows starts a sentence (or nothing follows) is the cut."""
+    n = len(t)
+    pos = p0
+    strength = 0.0
+    integers = 0
+    item = False  # a word or phrase stands before the current position (a separator then counts)
+    cuts = []  # (end, strength so far)
+    m = _LEADING_SLOT.match(t, p0) if ":" in t[p0: p0 + 60] else None
+    if m:
+        strength, pos, item = 1.0, m.end(), True
+        cuts.append((pos, strength))
+    while pos < n:
+        q = _SPACE_RUN.match(t, pos)
+        if q:
+            pos = q.end()
+            if pos >= n:
+                break
+        a = _atom_at(t, pos)
+        if a is not None:
+            pos, w, follow = a
+            strength += w
+            item = True
+            if follow == 1:
+                cuts.append((pos, strength))
+                p, more = _slot(t, pos)
+                pos = max(pos, p)
+                cuts.append((pos, strength))
+                if not more:
+                    break
+            elif follow == 2:
+                # A sentence of a banner: the rest of it goes too ("Vi använder cookies för att ...").
+                e = _sentence_end(t, pos)
+                if e is None:
+                    break
+                pos = e
+                cuts.append((pos, strength))
+            else:
+                cuts.append((pos, strength))
+            continue
+        c = t[pos]
+        if item and c in _STOPS_PUNCT:
+            pos += 1  # the full stop of a chrome line, a label's colon ("We use cookies. Accept")
+            cuts.append((pos, strength))
+            continue
+        tok = _NON_SPACE.match(t, pos).group()
+        if tok in _CRUMB_SEPS:
+            if item:
+                strength += 0.5
+            pos += len(tok)
+            item = False
+            cuts.append((pos, strength))
+            # What follows a separator is a crumb: a phrase, or free words up to the next separator or the end
+            # of the trail (where the next word starts a sentence).
+            q = _SPACE_RUN.match(t, pos)
+            nxt = q.end() if q else pos
+            if nxt < n and _atom_at(t, nxt) is None and _filler(t, nxt) is None and (
+                    _NON_SPACE.match(t, nxt).group() not in _CRUMB_SEPS):
+                p, more = _slot(t, nxt)
+                if p == nxt:
+                    break
+                pos, item = p, True
+                cuts.append((pos, strength))
+                if not more:
+                    break
+            continue
+        f = _filler(t, pos)
+        if f is None and item and tok.lower() in _CONNECT:
+            # "Mis à jour le 25 juin 2018 à 19:14": a small word between two fillers.
+            q = _SPACE_RUN.match(t, pos + len(tok))
+            if q:
+                f = _filler(t, q.end())
+        if f is not None:
+            integers += bool(_INTEGER.match(f.group()))
+            if integers == 3:
+                strength += 1.0  # a run of page numbers: "1 2 3 4 Next"
+            pos = f.end()
+            item = True
+            cuts.append((pos, strength))
+            continue
+        break
+    for end, st in reversed(cuts):
+        if st < 1.0 or end <= p0:
+            continue
+        if end < n and not t[end].isspace() and (t[end].isalnum() or _CJK.match(t[end])):
+            continue  # inside a word or a run of CJK text: not a boundary
+        rest = t[end:].strip()
+        if not rest or not any(c.isalpha() for c in rest):
+            return p0, n, st
+        words = rest.split()
+        if _starts_sentence(rest, 0) and (
+                len(words) >= 3 or len(_CJK.findall(rest)) >= 4 or rest[-1] in _SENTENCE_END):
+            return p0, end, st
+        if len(words) <= 2 and rest[-1] not in _SENTENCE_END and end == cuts[-1][0]:
+            return p0, n, st  # a title or a last crumb left over: "... » Recept"
+    return None
+
+
+# Small words between a date and a time in bylines and post headers.
+_CONNECT = frozenset("at à a um alle às om kl. klo в o pukul @ - – , le el il am on".split())
+
+
+def _sentence_end(t: str, pos: int) -> int | None:
+    """End of the sentence that runs on from ``pos`` (its terminal mark included), within 40 words."""
+    m = _BANNER_END.match(t, pos)
+    return m.end() if m else None
+
+
+_BANNER_END = re.compile(r"(?:\s*[^\s.!?\u3002\uff01\uff1f]+){0,40}?\s*[.!?\u3002\uff01\uff1f]")
 
 # Every _CHROME phrasing contains one of these words: the expensive pattern only runs on sentences that have one.
 _CHROME_TRIGGERS = frozenset(
@@ -344,6 +923,16 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         if _DETACHED.match(text):
             s.reason, s.score, s.detached = "link_text", 0.7, True
             return
+    # Cells between bars are judged below (a navigation bar, or a row of a table: content).
+    g = _glued_chrome(text, lowered) if text.count("|") + text.count("\u00a6") < 2 else None
+    if g is not None:
+        # Furniture at the start of the sentence (or all of it): on a page flattened to one line it is glued to
+        # the next sentence, which stays.
+        a, b, strength = g
+        s.reason, s.score = "site_chrome", round(min(0.95, 0.6 + 0.2 * strength), 3)
+        if a > 0 or b < len(text):
+            s.part = (offset + a, offset + b)
+        return
     if not _CHROME_TRIGGERS.isdisjoint(lowered):
         m = _CHROME.search(text)
         if m:
