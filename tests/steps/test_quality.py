@@ -531,6 +531,12 @@ def test_c4_sentences_counted_together_equal_the_line_by_line_count():
     def same(text):
         for step in steps:
             assert step._decide(text, Document(id="d", text=text)) == step._decide(text), text
+            # the word count C4 hands fineweb_quality for its output text is that text's datatrove word count
+            doc = step.process(Document(id="d", text=text))
+            if doc.drop is None:
+                handed = Q.segments(doc)._memo.get("nwords.spacy_en")
+                assert handed is None or handed == len(datatrove_words(doc.text)), text
+                assert Q._spacy_count(doc) == len(datatrove_words(doc.text))
 
     @settings(max_examples=600, deadline=None, derandomize=True)
     @given(st.lists(st.tuples(piece, sep), max_size=60))

@@ -871,25 +871,31 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
                 sents if self.min_num_sentences is None else self.min_num_sentences)
 
     def process(self, doc: Document) -> Document:
-        verdict, spans, n_sent, kept = self._decide(doc.text, doc)
+        nwords: list[int] = []
+        verdict, spans, n_sent, kept = self._decide(doc.text, doc, nwords)
         doc.attributes["c4_quality.sentences"] = n_sent
         doc.attributes["c4_quality.lines_kept"] = kept
         if verdict is not None:
             doc.drop = Drop(self.name, verdict.reason, _f(verdict.value), _f(verdict.threshold))
             return doc
         doc.replace_spans(self.name, spans)
+        if nwords:
+            # the output's words are the kept lines' chunks' tokens, counted above: fineweb_quality reads them
+            segments(doc)._memo["nwords.spacy_en"] = nwords[0]
         return doc
 
     def reject(self, doc: Document) -> Reject | None:
         """The page verdict alone, without editing the text (``process`` applies the line removals)."""
         return self._decide(doc.text, doc)[0]
 
-    def _decide(self, text: str, doc: Document | None = None):
+    def _decide(self, text: str, doc: Document | None = None, nwords: list[int] | None = None):
         ends, min_words, min_sents = self._limits()
         count = tk.datatrove_sentence_count if self.variant == "datatrove" else _nltk().sentence_count
         # datatrove's variant counts the sentences of the kept lines (those without a citation removed) together
         # at the end, from the document's chunk ids (_c4_sentences)
         batch: list[tuple[int, int]] | None = [] if self.variant == "datatrove" and doc is not None else None
+        # the output's word count comes along when every kept line is a run of the document's chunks
+        all_batched = batch is not None and min_sents != -1
         tfds = self.variant == "c4-tfds"
         max_len = self.max_word_length
         kept: list[tuple] = []  # (line start, content start, content end, line end, citation spans)
@@ -940,8 +946,9 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
                     batch.append((a, a + len(line)))
                 else:
                     n_sent += count(line)
+                    all_batched = all_batched and not cites and not line
             kept.append((start, a, a + len(body.strip()), pos, cites))
-        n_sent += _c4_sentences(text, doc, batch)
+        n_sent += _c4_sentences(text, doc, batch, nwords if all_batched else None)
         if n_sent < min_sents:
             return Reject("too_few_sentences", n_sent, min_sents), [], n_sent, len(kept)
         return None, _c4_spans(text, kept, dropped), n_sent, len(kept)
@@ -971,7 +978,8 @@ def _chunk_bounds(text: str):
     return starts, one_space
 
 
-def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] | None) -> int:
+def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] | None,
+                  words: list[int] | None = None) -> int:
     """The sentences spaCy's sentencizer finds in the lines ``text[a:b]`` (stripped), counted together.
 
     Each line's chunks are a run of the document's chunks, so their steps come from the chunk ids that the chain
@@ -981,7 +989,8 @@ def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] 
     the state before a chunk is the one left by the nearest earlier chunk of its line that sets it (none: not
     seen), found for every chunk at once with a running maximum of their positions. Whitespace between two
     chunks other than one space is a token of its own to spaCy (not punctuation: it starts a sentence after a
-    mark and clears the state), folded into the step of the chunk after it."""
+    mark and clears the state), folded into the step of the chunk after it. The lines' word count (their chunks'
+    tokens) is appended to ``words`` when given."""
     import numpy as np
 
     if not lines:
@@ -1028,6 +1037,8 @@ def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] 
     prev[:1] = -1
     prev[1:] = last[:-1]
     seen = (prev >= line_start) & (e0[prev] == 1)
+    if words is not None:
+        words.append(int(_VOCAB._ccount[cc].sum()))
     return len(lines_copy) + int(np.where(seen, s1, s0).sum())
 
 
