@@ -164,3 +164,29 @@ def test_default_pipeline_leaves_short_lines_to_line_noise_and_no_blank_lines():
     doc = C4Quality(**c4).process(LineNoise().map(Document("p", page)))
     assert doc.drop is None and doc.text.startswith(ARTICLE[0]) and ARTICLE[-1] in doc.text
     assert "\n\n" not in doc.text and "Share on Facebook" not in doc.text
+
+
+def test_headings_before_their_paragraph_are_kept_menus_are_not():
+    # A short line right before a paragraph is the paragraph's heading (the independent check saw "Background",
+    # "Findings", "References" go on untouched pages); the same words in a run of short lines are a menu.
+    body = ["Background"] + ARTICLE[:3] + ["Findings"] + ARTICLE[3:]
+    page = FURNITURE_TOP + body + FURNITURE_BOTTOM
+    guard = line_noise._headings(page)
+    assert guard[page.index("Background")] and guard[page.index("Findings")]
+    assert not any(guard[: len(FURNITURE_TOP)]) and not any(guard[-len(FURNITURE_BOTTOM):])
+    menu = ["Background", "Findings", "Methods", "Contact"]
+    assert not line_noise._headings(menu + ARTICLE[:1])[:3].any()  # only the last of a run sits on its paragraph
+    doc = LineNoise().map(Document("h", "\n".join(page)))
+    assert "Background\n" in doc.text and "Findings\n" in doc.text
+    assert "Home\n" not in doc.text and "Tags: flood, river, town, mayor" not in doc.text
+
+
+def test_list_items_inside_the_text_are_kept_a_bulleted_menu_after_it_is_not():
+    items = ["- sandbags by every door", "- tiled ground floors", "- a boat in the garage"]
+    page = ARTICLE[:2] + ["What the lower streets keep ready:"] + items + ARTICLE[2:] + [
+        "- Home", "- Weather", "- Contact us"]
+    guard = line_noise._list_items(page)
+    assert all(guard[page.index(x)] for x in items)
+    assert not guard[-3:].any()  # after the last paragraph: a menu's place
+    doc = LineNoise().map(Document("l", "\n".join(page)))
+    assert all(x in doc.text for x in items)
