@@ -12,6 +12,10 @@ false, min_words_per_line 1, or 3 with --c4-short-rule; its page-level verdict, 
 and left out of line counts).
 
     .venv/bin/python bench/line_noise_train.py [--data ../shared/data] [--write]
+    .venv/bin/python bench/line_noise_train.py --pipeline --skip-before --threshold 0.4 0.5   # dev, pipeline
+    .venv/bin/python bench/line_noise_train.py --untouched --threshold 0.4 0.5   # pages of content
+    .venv/bin/python bench/line_noise_train.py --sample 75 --threshold 0.4       # removals to label by hand
+    .venv/bin/python bench/line_noise_train.py --speed
 """
 
 from __future__ import annotations
@@ -442,6 +446,33 @@ def untouched(data, fixture, thresholds=(None,)):
                   f"{n_lrem / max(1, n_lines):.2%} |")
 
 
+def sample_removals(data, n, threshold=None, seed=18):
+    """``n`` of line_noise's removals on real pages for labelling by hand (JSON lines on stdout): one per site, from
+    bench/coherence_removals.py's real pages (WARCs, CCNet documents, the web pages' visible text, register
+    documents). line_noise runs first in the default pipeline, so its removals do not depend on the later steps.
+    Labels go to bench/data/coherence_removal_labels.jsonl; bench/coherence_removals.py score counts them."""
+    import random
+
+    sys.path.insert(0, HERE)
+    from coherence_removals import pages
+
+    rng = random.Random(seed)
+    step = LineNoise() if threshold is None else LineNoise(threshold=threshold)
+    rows = []
+    for site, text in pages(data):
+        if not text.strip():
+            continue
+        edits = list(step.map(Document("x", text)).edits)
+        rng.shuffle(edits)
+        for e in edits[:1]:
+            rows.append({"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
+                         "before": text[max(0, e.start - 160):e.start].replace("\n", " / "),
+                         "after": text[e.end:e.end + 160].replace("\n", " / ")})
+    rng.shuffle(rows)
+    for r in rows[:n]:
+        print(json.dumps(r, ensure_ascii=False))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -461,6 +492,8 @@ def main(argv=None):
     ap.add_argument("--skip-before", action="store_true")
     ap.add_argument("--pipeline", action="store_true", help="also measure the default pipeline's line removals")
     ap.add_argument("--speed", action="store_true", help="only measure throughput")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="only print this many removals on real pages (one per site) to label by hand (--threshold)")
     ap.add_argument("--untouched", action="store_true",
                     help="only measure the sentences line_noise removes from pages of content (--threshold)")
     args = ap.parse_args(argv)
@@ -468,6 +501,9 @@ def main(argv=None):
         speed(args.data)
         return 0
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
+    if args.sample:
+        sample_removals(args.data, args.sample, args.threshold[0])
+        return 0
     if args.untouched:
         untouched(args.data, fixture, args.threshold)
         return 0

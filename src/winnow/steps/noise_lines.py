@@ -385,10 +385,13 @@ def _table_rows(lines: list[str]) -> np.ndarray:
 class LineNoise(Map):
     """Remove noise lines (menus, forum metadata, pagination, tag lists, widget text) judged by a small model."""
 
-    # Remove a line when the model's probability that it is noise is at least this. At 0.5, on held-out human line
-    # labels in 6 languages, the default pipeline's line removals reach precision 0.82, recall 0.56; of 60 removals
-    # on real pages read by hand 87% were right (bench/results/coherence.md). 0.7 removes less and more surely
-    # (92% right there); 0.4 removes more (recall 0.61) but what it adds is 60% right (headings, titles). `winnow whatif --set line_noise.threshold=0.7` replays it on a finished run.
+    # Remove a line when the model's probability that it is noise is at least this (headings before their paragraph,
+    # list items inside the text, table rows and prose lines are kept whatever it says). At 0.5, on the human line
+    # labels' dev split (6 languages; fr and sv without a train split), the default pipeline's line removals reach
+    # precision 0.83, recall 0.58; of 72 removals on real pages read by hand 90% were right. At 0.4: 0.80 / 0.63 on
+    # the line labels but 88% right by hand, and more of the pages' headings and list items go
+    # (bench/results/coherence.md, "Noise lines, second pass"). `winnow whatif --set line_noise.threshold=0.4`
+    # replays it on a finished run.
     threshold: float = 0.5
     # Pages with fewer non-empty lines are left alone (a one-line page has no line structure to judge).
     min_lines: int = 3
