@@ -24,6 +24,8 @@ What it does, in one invocation:
    * ``workers``: the default pipeline on the 8-file split with the local executor, 1 worker, then 2 workers.
    * ``parity``: the filters' decisions on the same extracted text: winnow's html_extract output is fed to both
      chains (datatrove's LanguageFilter + four filters, winnow's language + four steps) in the peer venv.
+   * ``filters`` (not in the default list): the four filters alone on the English pages, per step, and
+     gopher_repetition's phases, each in a fresh process (cold caches, as a run starts).
 
 The peer venv (git-ignored):
 
@@ -321,6 +323,97 @@ def parity_side(extracted: str, out: str) -> None:
     Path(out).write_text(json.dumps(rows))
 
 
+# --- the four filters on the English pages, profiled ---------------------------------------------------------------
+def filter_profile_side(english: str, out: str) -> None:
+    """In a fresh process (cold caches, as in a run): the four FineWeb filters chained as the runner chains them (a
+    document leaves at its first drop), CPU seconds per step; then, in the same cold state for a second copy of
+    the token table, gopher_repetition's phases one by one."""
+    import numpy as np
+
+    from winnow.document import Document
+    from winnow.step import Context
+    from winnow.steps import _tokenize as tk
+    from winnow.steps import quality as Q
+
+    texts = [json.loads(ln)["text"] for ln in Path(english).read_text(encoding="utf-8").split("\n") if ln.strip()]
+    steps = [Q.GopherRepetition(), Q.GopherQuality(), Q.C4Quality(filter_no_terminal_punct=False), Q.FineWebQuality()]
+    for st in steps:
+        st.setup(Context())
+    cpu = {st.name: 0.0 for st in steps}
+    kept = 0
+    for i, t in enumerate(texts):
+        d = Document(id=str(i), text=t)
+        for st in steps:
+            t0 = time.process_time()
+            d = st.process(d)
+            cpu[st.name] += time.process_time() - t0
+            if d.drop is not None:
+                break
+        else:
+            kept += 1
+    # gopher_repetition's phases, on an empty token table and tokenizer cache again
+    Q._VOCAB.__init__()
+    tk.spacy_english.cache_clear()
+    tok = tk.spacy_english()
+    ph: dict[str, float] = {}
+
+    def add(k, t0):
+        ph[k] = ph.get(k, 0.0) + time.process_time() - t0
+
+    for t in texts:
+        t0 = time.process_time()
+        Q._dup_count_chars(t.strip().split("\n\n"))
+        Q._dup_count_chars(Q._NEWLINE_RUNS.split(t))
+        chunks = t.split()
+        add("lines, paragraphs, whitespace split", t0)
+        t0 = time.process_time()
+        new = [c for c in dict.fromkeys(chunks) if c not in Q._VOCAB.chunks]
+        add("finding the new chunks", t0)
+        t0 = time.process_time()
+        for c in new:
+            tok.chunk(c)
+        add("the tokenizer's first sight of each new chunk", t0)
+        t0 = time.process_time()
+        Q._VOCAB.chunk_ids(new)
+        add("entering them in the token and chunk tables", t0)
+        t0 = time.process_time()
+        ids = Q._spacy_ids(t)
+        cum = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
+        add("the id array (chunk lookups) and offsets", t0)
+        t0 = time.process_time()
+        Q._top_ngrams_np(ids, cum)
+        add("top 2-4-grams", t0)
+        t0 = time.process_time()
+        Q._dup_ngrams_np(ids, cum, text=t)
+        add("duplicate 5-10-grams", t0)
+    Path(out).write_text(json.dumps({"docs": len(texts), "kept": kept, "cpu": cpu, "phases": ph,
+                                     "chunks": len(Q._VOCAB.chunks), "tokens": len(Q._VOCAB.ids)}))
+
+
+def filter_profile(peer_python: str, warc: Path) -> list[str]:
+    r = winnow_run("english", "      - {type: html_extract}\n      - {type: language, languages: [en], min_score: 0.65}\n",
+                   str(warc), "inline")
+    english = OUT / "english.jsonl"
+    with open(english, "w", encoding="utf-8") as fo:
+        for rec in _records(r["run_dir"] / "kept"):
+            fo.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
+    out = OUT / "filter_profile.json"
+    run_measured([sys.executable, str(Path(__file__).resolve()), "--filter-profile", str(english), str(out)],
+                 _winnow_env(), OUT / "filter_profile.log")
+    res = json.loads(out.read_text())
+    tot = sum(res["cpu"].values())
+    md = [f"The four filters alone on the {res['docs']} English pages (winnow's extracted text; chained, cold process; "
+          f"`bench/e2e.py --runs filters`): {tot:.2f} CPU s, kept {res['kept']}", "",
+          "| step | CPU s |", "|---|---:|", *(f"| {k} | {v:.2f} |" for k, v in res["cpu"].items()), "",
+          f"gopher_repetition's phases on all {res['docs']} pages, timed one by one from an empty token table "
+          f"({res['chunks']:,} distinct chunks, {res['tokens']:,} distinct tokens):", "",
+          "| phase | CPU s |", "|---|---:|", *(f"| {k} | {v:.2f} |" for k, v in res["phases"].items()),
+          f"| total | {sum(res['phases'].values()):.2f} |", ""]
+    print("\n".join(md), flush=True)
+    return md
+
+
 # --- language on a sample ---------------------------------------------------------------------------------------
 def language_agreement(data: Path, extracted: Path) -> list[str]:
     """How often ``language(max_chars=N)`` (a start/middle/end sample) and the step's cached-word-vector path keep
@@ -397,7 +490,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="append the results to this markdown file")
     ap.add_argument("--datatrove-side", nargs=2, metavar=("WARC", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--parity-side", nargs=2, metavar=("JSONL", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--filter-profile", nargs=2, metavar=("JSONL", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.filter_profile:
+        filter_profile_side(*args.filter_profile)
+        return 0
     if args.datatrove_side:
         datatrove_side(*args.datatrove_side)
         return 0
@@ -500,6 +597,8 @@ def main(argv: list[str] | None = None) -> int:
         for x in dis[:20]:
             md.append(f"- {x['id']}: datatrove {x['ref']}, winnow {x['mine']}, same text {x['same_text']}")
         md.append("")
+    if "filters" in runs:
+        md += filter_profile(args.peer_python, warc)
     if "langsample" in runs:
         md += language_agreement(data, OUT / "extracted.jsonl")
     text = "\n".join(md)
