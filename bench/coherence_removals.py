@@ -121,6 +121,8 @@ def _seen(text, edits, edit):
 def score(args):
     with open(args.labels, encoding="utf-8") as f:
         rows = [json.loads(x) for x in f if x.strip()]
+    if args.code:  # only the labels of one sample (their `code` field names the code and commit that made them)
+        rows = [r for r in rows if args.code in r.get("code", "")]
     by = collections.defaultdict(collections.Counter)
     for r in rows:
         # The intruder judge's removals are counted apart: its prose removals are off by default.
@@ -144,6 +146,7 @@ def main(argv=None):
                     help="sample only the removals of offtopic_sentences' intruder judge")
     ap.add_argument("--prose", type=float, default=None,
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
+    ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
     sample(args) if args.mode == "sample" else score(args)

@@ -447,7 +447,7 @@ def untouched(data, fixture, thresholds=(None,)):
 
 
 def sample_removals(data, n, threshold=None, seed=18):
-    """``n`` of line_noise's removals on real pages for labelling by hand (JSON lines on stdout): one per site, from
+    """``n`` of line_noise's removals on real pages for labelling by hand (JSON lines on stdout): one per page, from
     bench/coherence_removals.py's real pages (WARCs, CCNet documents, the web pages' visible text, register
     documents). line_noise runs first in the default pipeline, so its removals do not depend on the later steps.
     Labels go to bench/data/coherence_removal_labels.jsonl; bench/coherence_removals.py score counts them."""
@@ -493,7 +493,7 @@ def main(argv=None):
     ap.add_argument("--pipeline", action="store_true", help="also measure the default pipeline's line removals")
     ap.add_argument("--speed", action="store_true", help="only measure throughput")
     ap.add_argument("--sample", type=int, default=0,
-                    help="only print this many removals on real pages (one per site) to label by hand (--threshold)")
+                    help="only print this many removals on real pages (one per page) to label by hand (--threshold)")
     ap.add_argument("--untouched", action="store_true",
                     help="only measure the sentences line_noise removes from pages of content (--threshold)")
     args = ap.parse_args(argv)
@@ -531,6 +531,14 @@ def main(argv=None):
     for t in (0.3, 0.4, 0.5, 0.6, 0.7) if args.cv else ():
         p, r, f1 = prf(oof >= t, y)
         print(f"  {t:.1f}  {p:.3f} {r:.3f} {f1:.3f}")
+    if args.cv:  # per source at 0.5, the model alone: train's Turku languages beside dev's (train-vs-dev)
+        src = np.array([d[0] for d in train])[ids]
+        for s_ in sorted(set(src)):
+            p, r, _ = prf(oof[src == s_] >= 0.5, y[src == s_])
+            print(f"  out of fold at 0.5, {s_}: P {p:.3f} R {r:.3f} ({int((src == s_).sum())} lines)")
+        turku = np.isin(src, ["de", "en", "es", "fi"])
+        p, r, _ = prf(oof[turku] >= 0.5, y[turku])
+        print(f"  out of fold at 0.5, Turku train (de, en, es, fi): P {p:.3f} R {r:.3f}")
     if args.write or not os.path.exists(MODEL_PATH):
         stages = fit_stacked(*fit_args(x, y, ids), args.depth, args.trees)
     else:  # measure the shipped file
