@@ -335,3 +335,19 @@ def test_sentences_that_open_like_chrome_are_kept():
         assert analyse(p).sentences[0].reason is None, p
     text = " ".join(prose)
     assert _clean(text).edits == []
+
+
+def test_glued_chrome_costs_linear_time_on_page_long_sentences():
+    import time
+
+    def cost(k):
+        texts = ["We use cookies " + "abc " * (400 * k) + "x", "Tags: a, b, " * (300 * k), "Reply " * (2000 * k) + "end"]
+        t0 = time.process_time()
+        for t in texts:
+            analyse(t)
+        return time.process_time() - t0
+
+    cost(1)  # warm up
+    small, large = cost(2), cost(8)
+    # Linear: about 4x; a generous bound (a banner pattern that backtracked never returned on the first text).
+    assert large < 12 * small + 0.05

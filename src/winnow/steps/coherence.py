@@ -711,7 +711,7 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
     if m:
         strength, pos, item = 1.0, m.end(), True
         cuts.append((pos, strength))
-    while pos < n:
+    while pos < n and pos - p0 < _MAX_CHROME:
         q = _SPACE_RUN.match(t, pos)
         if q:
             pos = q.end()
@@ -780,21 +780,28 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
             cuts.append((pos, strength))
             continue
         break
+    last = len(t.rstrip())
+    final = t[last - 1: last] in _SENTENCE_END
     for end, st in reversed(cuts):
         if st < 1.0 or end <= p0:
             continue
         if end < n and not t[end].isspace() and (t[end].isalnum() or _CJK.match(t[end])):
             continue  # inside a word or a run of CJK text: not a boundary
-        rest = t[end:].strip()
-        if not rest or not any(c.isalpha() for c in rest):
+        # What follows, read on a window (a sentence can be a whole page long).
+        whole = last - end <= 200
+        rest = t[end: end + 200].strip()
+        if whole and not any(c.isalpha() for c in rest):
             return p0, n, st
         words = rest.split()
-        if _starts_sentence(rest, 0) and (
-                len(words) >= 3 or len(_CJK.findall(rest)) >= 4 or rest[-1] in _SENTENCE_END):
+        if _starts_sentence(rest, 0) and (len(words) >= 3 or len(_CJK.findall(rest)) >= 4 or (whole and final)):
             return p0, end, st
-        if len(words) <= 2 and rest[-1] not in _SENTENCE_END and end == cuts[-1][0]:
+        if whole and len(words) <= 2 and not final and end == cuts[-1][0]:
             return p0, n, st  # a title or a last crumb left over: "... » Recept"
     return None
+
+
+# Furniture is short: a scan reads at most this many characters (so a page-long sentence costs linear time).
+_MAX_CHROME = 400
 
 
 # Small words between a date and a time in bylines and post headers.
@@ -802,12 +809,14 @@ _CONNECT = frozenset("at à a um alle às om kl. klo в o pukul @ - – , le el 
 
 
 def _sentence_end(t: str, pos: int) -> int | None:
-    """End of the sentence that runs on from ``pos`` (its terminal mark included), within 40 words."""
+    """End of the sentence that runs on from ``pos`` (its terminal mark included), within 300 characters."""
     m = _BANNER_END.match(t, pos)
     return m.end() if m else None
 
 
-_BANNER_END = re.compile(r"(?:\s*[^\s.!?\u3002\uff01\uff1f]+){0,40}?\s*[.!?\u3002\uff01\uff1f]")
+# One character class, bounded: linear (a run of words as "(?:\s*\S+){0,40}?" backtracks exponentially when no
+# sentence end follows).
+_BANNER_END = re.compile(r"[^.!?\u3002\uff01\uff1f]{0,300}[.!?\u3002\uff01\uff1f]")
 
 # Every _CHROME phrasing contains one of these words: the expensive pattern only runs on sentences that have one.
 _CHROME_TRIGGERS = frozenset(
