@@ -494,6 +494,7 @@ def main(argv=None):
     ap.add_argument("--speed", action="store_true", help="only measure throughput")
     ap.add_argument("--sample", type=int, default=0,
                     help="only print this many removals on real pages (one per page) to label by hand (--threshold)")
+    ap.add_argument("--seed", type=int, default=18, help="--sample: which pages")
     ap.add_argument("--untouched", action="store_true",
                     help="only measure the sentences line_noise removes from pages of content (--threshold)")
     args = ap.parse_args(argv)
@@ -502,7 +503,7 @@ def main(argv=None):
         return 0
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
     if args.sample:
-        sample_removals(args.data, args.sample, args.threshold[0])
+        sample_removals(args.data, args.sample, args.threshold[0], args.seed)
         return 0
     if args.untouched:
         untouched(args.data, fixture, args.threshold)
