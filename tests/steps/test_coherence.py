@@ -351,3 +351,18 @@ def test_glued_chrome_costs_linear_time_on_page_long_sentences():
     small, large = cost(2), cost(8)
     # Linear: about 4x; a generous bound (a banner pattern that backtracked never returned on the first text).
     assert large < 12 * small + 0.05
+
+
+def test_reference_lists_spare_logs_and_the_page_s_own_lists_before_them():
+    log = (r"- C:\Program Files\WIDCOMM\Bluetooth Software\btsendto_ie.htmIE: {219C3416-8CB2-491a-A3C7-D9FCDDC9D600} - "
+           r"{5F7B1267-94A9-47F5-98DB-E99415F33AEC} - C:\Program Files (x86)\Windows Live\Writer\Library.dll - "
+           r"Encyclopedia Press Journal Review 2009, ISBN helper - C:\Program Files\Dictionary\Site Library.dll")
+    assert analyse(log).sentences[0].reason is None
+    awards = ("Priser och utmärkelser - 1951: National Cartoonists Society, Reuben Award, årets serietecknare - 1972: "
+              "National Cartoonists Society, Silver T-Square Extraordinary Service Award Referenser - ^ Gemeinsame "
+              "Normdatei, läst: 4 maj 2014, licens: CC0 - ^ Encyclopædia Britannica, Encyclopædia Britannica Online, "
+              "Oxford University Press, 2005, ISBN 978-0192802903.")
+    doc = _clean(awards)
+    assert doc.text.startswith("Priser och utmärkelser - 1951: National Cartoonists Society")
+    assert "Silver T-Square Extraordinary Service Award" in doc.text
+    assert "Gemeinsame Normdatei" not in doc.text and doc.edits[0].reason == "reference_list"

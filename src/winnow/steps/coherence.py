@@ -205,6 +205,14 @@ _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _CITATION = re.compile(
     r"\b(?:isbn|doi|pp?|vol|retrieved|press|journal|edition|archived|publisher|accessed|l\u00e4st|consult\u00e9|"
     r"abgerufen|arkiverad|hentet|diakses)\b|\^|\[\d+\]|\u2191", re.IGNORECASE)
+_CODE_DEBRIS = re.compile(r"\b[A-Z]:\\\w|\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-")
+# The heading of a references section in the languages of the register sets and on Wikipedia.
+_REF_HEADING = re.compile(
+    r"\b(?:references|referenser|r\u00e9f\u00e9rences|referencias|refer\u00eancias|refer\u00e8ncies|"
+    r"einzelnachweise|l\u00e4hteet|viitteet|k\u00e4llor|webbk\u00e4llor|bibliography|bibliographie|"
+    r"bibliograf\u00eda|sources|notes and references|referensi|daftar pustaka)\b"
+    r"|\u062d\u0648\u0627\u0644\u06c1 \u062c\u0627\u062a|\u0627\u0644\u0645\u0631\u0627\u062c\u0639|\u53c2\u8003\u6587\u732e",
+    re.IGNORECASE)
 _SOURCE_SITES = re.compile(r"\b(?:biography|encyclop(?:a)?edia|wikipedia|dictionary|britannica|educational)\b",
                            re.IGNORECASE)
 _SEPARATORS = re.compile(r",\s|\s[-\u2013|\u00b7\u2022]\s|;\s")
@@ -983,12 +991,19 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
             # Lists of institutes, colleges or prizes have the words but are content: a citation has a year and
             # a mark of publication (ISBN, DOI, pages, volume, press, journal, "retrieved"); a box of web sources
             # names reference sites ("RT Russiapedia - Biography of ...", "... Encyclopedia - ...").
+            # A diagnostic log pasted into a forum post (drive paths, registry GUIDs) has the separators and
+            # the words of a library, not citations.
             if refs >= 3 and ((_YEAR.search(text) and _CITATION.search(text))
-                              or len(_SOURCE_SITES.findall(text)) >= 2):
+                              or len(_SOURCE_SITES.findall(text)) >= 2) and not _CODE_DEBRIS.search(text):
                 words = [w for w in text.split() if w[0].isalpha()]
                 caps = sum(1 for w in words if w[0].isupper()) / max(1, len(words))
                 if caps >= 0.5:
                     s.reason, s.score = "reference_list", round(min(1.0, 0.4 + 0.1 * refs + 0.3 * caps), 3)
+                    h = _REF_HEADING.search(text)
+                    if h is not None and len(text[: h.start()].split()) >= 8:
+                        # A section of the page's own text (a list of awards, of works) ran into the references
+                        # heading on a flattened page: only the references go.
+                        s.part = (offset + h.start(), offset + len(text))
                     return
     if 3 <= n_words <= 25:
         web = sum(1 for w in lowered if w in _WEB_WORDS)
