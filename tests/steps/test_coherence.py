@@ -366,3 +366,15 @@ def test_reference_lists_spare_logs_and_the_page_s_own_lists_before_them():
     assert doc.text.startswith("Priser och utmärkelser - 1951: National Cartoonists Society")
     assert "Silver T-Square Extraordinary Service Award" in doc.text
     assert "Gemeinsame Normdatei" not in doc.text and doc.edits[0].reason == "reference_list"
+
+
+def test_real_page_lines_labelled_wrong_keep_their_content():
+    # From the hand labels of bench/data/coherence_removal_labels.jsonl (branch chrome3): an author's sentence
+    # naming two sites, a firm's contact details, a post's title and opening around its byline.
+    sentence = "I annat fall nöjer jag mig med att rapportera via Twitter och Facebook."
+    contact = "Teléfono: 818-158-5340 / 818-308-6936 Servicios: Paqueteria, Mensajeria."
+    for t in (sentence, contact):
+        assert _clean(t).edits == [], t
+    post = ("Inilah Para Gangster Wanita Yang Paling Menakutkan Di Dunia Senin, 13 Agustus 2012 , Posted by beye at "
+            "07.42 Gangster Wanita Yang Paling Menakutkan Di Dunia - Ada beberapa hal saja yang kita tahu.")
+    assert [e.removed.strip() for e in _clean(post).edits] == ["Posted by beye at 07.42"]

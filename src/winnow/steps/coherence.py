@@ -397,7 +397,7 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
         "",
     ),
     "comments": (
-        "# {comments,comment,responses,replies}; no comments yet; leave a {comment,reply}; comments (#); "
+        "# {comments,comment,responses,replies}; no comments yet; leave a {comment,reply}; comments (#); add comment; "
         "view all # comments; # kommentare; noch keine kommentare; kommentar schreiben; kommentare (#); "
         "# commentaires; aucun commentaire; laisser un commentaire; commentaires (#); # comentarios; "
         "sin comentarios; deja un comentario; # commenti; nessun commento; lascia un commento; # comentários; "
@@ -409,13 +409,13 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
         "",
     ),
     "byline": (
-        "posted on; published on; updated on; # min read; written by ~; veröffentlicht am; "
+        "posted on; published on; updated on; posted by ~; published by ~; # min read; written by ~; veröffentlicht am; "
         "aktualisiert am; lesezeit; publié le; mis à jour le; temps de lecture; publicado el; actualizado el; "
         "tiempo de lectura; pubblicato il; aggiornato il; publicado em; atualizado em; geplaatst op; "
         "bijgewerkt op; publicerad; uppdaterad; julkaistu; päivitetty; kirjoittaja:; opublikowano; "
         "aktualizacja:; опубликовано; обновлено; автор:; diposting pada; diperbarui; 发布时间; 来源：; 作者：; 编辑：; 責任編集; "
         "公開日; 更新日; نشر في; بقلم",
-        "by ~; von ~; par ~; por ~; di ~; da ~; door ~; av ~; przez ~; oleh ~; بواسطة ~",
+        "by ~; von ~; par ~; por ~; door ~; av ~; przez ~; oleh ~; بواسطة ~",
     ),
     "tags": (
         "tags:; tagged:; filed under:; categories:; category:; schlagwörter:; kategorie:; themen:; "
@@ -596,11 +596,8 @@ def _atom_at(t: str, pos: int) -> tuple[int, float, int] | None:
             if mm:
                 w, follow = entry[1][mm.lastindex - 1]
                 return mm.end(), w, follow
-    if len(key) <= 20 and tok[-1] in ":\uff1a" and c.isupper() and len(tok) > 2 and tok[-2].isalpha():
-        # Family-free: a label and its value ("Código: 4117 | Categoria: Dicas"). A quarter: "Note: ..." opens
-        # prose, and a product's or a film's details ("Formato: mkv Codec: H265") are content, so labels count
-        # only with a separator or other furniture.
-        return pos + len(tok), 0.25, 1
+    # (No family-free "Label: value": a product's, a film's or a firm's details are content: "Formato: mkv
+    # Codec: H265", "Teléfono: 818-158-5340 / 818-308-6936 Servicios:" were removed with it.)
     return None
 
 
@@ -965,6 +962,11 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                 # cut from the chrome on. Shorter lead-ins are part of the chrome ("Making statements based on
                 # opinion; back them up with references...").
                 s.part = (offset + m.start(), offset + len(text))
+            elif len(before) >= 3 and len(after.split()) >= 4 and after[:1].isupper():
+                # Chrome between a title and the first sentence of a post, on a flattened page ("... 13 Agustus
+                # 2012 , Posted by beye at 07.42 Gangster Wanita ..."): only the chrome clause; the title and the
+                # text stay (two such whole-sentence removals took an article's opening in the hand labels).
+                s.part = (offset + m.start(), offset + len(text) - len(after))
             return
     bars = s.bars = len(_BARS.findall(text))  # runs: "||" between two cells is one separator
     # "||" is table debris when the cells are short; a forum post or wiki text with "||" in it is not.
@@ -1007,7 +1009,8 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                     return
     if 3 <= n_words <= 25:
         web = sum(1 for w in lowered if w in _WEB_WORDS)
-        if web >= 2 and web / n_words >= 0.15:
+        # A sentence of 8+ words with its full stop is the author's ("... rapportera via Twitter och Facebook.").
+        if web >= 2 and web / n_words >= 0.15 and not (n_words >= 8 and text.rstrip()[-1:] in ".!?"):
             s.reason, s.score = "site_chrome", round(min(1.0, 0.5 + web / n_words), 3)
             s.by_vocabulary = True
 
