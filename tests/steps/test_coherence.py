@@ -378,3 +378,9 @@ def test_real_page_lines_labelled_wrong_keep_their_content():
     post = ("Inilah Para Gangster Wanita Yang Paling Menakutkan Di Dunia Senin, 13 Agustus 2012 , Posted by beye at "
             "07.42 Gangster Wanita Yang Paling Menakutkan Di Dunia - Ada beberapa hal saja yang kita tahu.")
     assert [e.removed.strip() for e in _clean(post).edits] == ["Posted by beye at 07.42"]
+
+
+def test_detached_fragments_need_a_word_of_furniture():
+    for t in ("The Grand Budapest Hotel .", "Menghina MUHAMMAD .", "FAO ."):
+        assert analyse(t).sentences[0].reason is None, t
+    assert analyse("Related Topics .").sentences[0].reason == "link_text"
