@@ -24,6 +24,12 @@ test half, and with ``--write`` writes src/winnow/data/coherence/intruder_model.
 
     .venv/bin/python bench/coherence_intruders.py build [--data ../shared/data] [--per-variant 120]
     .venv/bin/python bench/coherence_intruders.py fit [--rate 0.005] [--loro] [--write]
+
+``rows`` refits the furniture judge's per-sentence model (intruder_model.json, shipped; its provenance names this
+script at db41378, where this was the whole script) from bench/coherence_recipes.py's sets:
+
+    .venv/bin/python bench/coherence_recipes.py --only inserted_web inserted_turku inserted_shop untouched
+    .venv/bin/python bench/coherence_intruders.py rows [--rows-rate 0.01] [--write]
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from coherence_recipes import load, sents, stems  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
 from winnow.steps import _coherence_intruders as J  # noqa: E402
+from winnow.steps import _coherence_pairs as P  # noqa: E402
 from winnow.steps.coherence import analyse, _intruder_candidates  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", "intruder_segments.json")
@@ -345,7 +352,8 @@ def fit(args):
         rem1 = removed(test, m1, None, floor, args.share)
         thr1 = threshold_for(train, removed(train, m1, None, floor, args.share), args.rate)
         c = rates(test, rem1, thr1)
-        print(f"  first round only at {thr1:.3f}: " + "; ".join(f"{v}: {fmt(c, v)}" for v in list(VARIANTS) + ["untouched"]))
+        print(f"  first round only at {thr1:.3f}: "
+              + "; ".join(f"{v}: {fmt(c, v)}" for v in list(VARIANTS) + ["untouched"]))
     if args.write:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         with open(OUT, "w", encoding="utf-8") as f:
@@ -359,9 +367,100 @@ def fit(args):
         print("wrote", OUT)
 
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# The furniture judge (intruder_model.json): one row of same-source log-odds per sentence.
+
+ROW_RECIPES = ("inserted_web", "inserted_turku", "inserted_shop", "untouched")
+ROW_OUT = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", "intruder_model.json")
+
+
+def _rows(recipes_dir, split):
+    for r in ROW_RECIPES:
+        with gzip.open(os.path.join(recipes_dir, f"{split}.{r}.jsonl.gz"), "rt", encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+
+def _label(s, d):
+    for a, b, _kind in d.get("gold", []):
+        if min(b, s.end) - max(a, s.start) >= 0.5 * (s.end - s.start):
+            return 1
+    return 0
+
+
+def row_features(recipes_dir, split):
+    """x, y, untouched flag, language per scored sentence; and the number of untouched sentences in all."""
+    xs, ys, un, langs = [], [], [], []
+    n_untouched = 0
+    for d in _rows(recipes_dir, split):
+        a = analyse(d["text"])
+        if d["recipe"] == "untouched":
+            n_untouched += len(a.sentences)
+        idx = _intruder_candidates(a)
+        if not idx:
+            continue
+        x = P.sentence_signals(d["text"], a.sentences, idx)
+        for k, i in enumerate(idx):
+            xs.append(x[k])
+            ys.append(_label(a.sentences[i], d))
+            un.append(d["recipe"] == "untouched")
+            langs.append(d["lang"])
+    return np.array(xs), np.array(ys, float), np.array(un), np.array(langs), n_untouched
+
+
+def row_fit(x, y, l2=1.0):
+    """Logistic regression on standardised signals (Newton's method, l2 penalty on the weights)."""
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    z = np.c_[(x - mu) / sd, np.ones(len(x))]
+    w = np.zeros(z.shape[1])
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-z @ w))
+        g = z.T @ (p - y) + l2 * np.r_[w[:-1], 0]
+        h = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(w))
+        w -= np.linalg.solve(h, g)
+    return mu, sd, w
+
+
+def row_prob(m, x):
+    mu, sd, w = m
+    return 1 / (1 + np.exp(-(np.c_[(x - mu) / sd, np.ones(len(x))] @ w)))
+
+
+def fit_rows(args):
+    """The furniture judge's per-sentence model (intruder_model.json), as fitted before the segment judge: a
+    logistic regression over _coherence_pairs.sentence_signals on bench/coherence_recipes.py's inserted_* and
+    untouched train halves."""
+    x, y, un, _langs, n_un = row_features(args.recipes_rows, "train")
+    m = row_fit(x, y)
+    p = row_prob(m, x)
+    pu = np.sort(p[un])[::-1]
+    k = int(args.rows_rate * n_un)
+    thr = float(pu[k]) if k < len(pu) else 0.99
+    print(f"train: {len(y)} scored sentences, {int(y.sum())} inserted; threshold {thr:.3f} "
+          f"(removes {args.rows_rate:.1%} of {n_un} untouched sentences); inserted above: {(p[y == 1] >= thr).mean():.1%}")
+    xt, yt, unt, langt, n_unt = row_features(args.recipes_rows, "test")
+    pt = row_prob(m, xt)
+    for t in (thr, 0.5, 0.6, 0.7, 0.8):
+        print(f"test threshold {t:.3f}: inserted (scored) {(pt[yt == 1] >= t).mean():.1%}, host {(pt[(yt == 0) & ~unt] >= t).mean():.2%}, "
+              f"untouched sentences {(pt[unt] >= t).sum() / n_unt:.2%}")
+    if args.write:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        with open(ROW_OUT, "w", encoding="utf-8") as f:
+            json.dump({"features": list(P.SENTENCE_SIGNALS), "mean": m[0].tolist(), "scale": m[1].tolist(),
+                       "weights": m[2][:-1].tolist(), "bias": float(m[2][-1]), "threshold": round(thr, 3),
+                       "provenance": f"bench/coherence_intruders.py --rate {args.rows_rate} at {commit}: train half of "
+                                     "bench/coherence_recipes.py's inserted_web/_turku/_shop and untouched (seed 29); "
+                                     "threshold = the probability above which that share of the untouched train "
+                                     "pages' sentences lie"}, f, indent=1)
+        print("wrote", ROW_OUT)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("build", "fit"))
+    ap.add_argument("mode", choices=("build", "fit", "rows"))
+    ap.add_argument("--recipes-rows", default="bench/out/recipes", help="rows: bench/coherence_recipes.py's output")
+    ap.add_argument("--rows-rate", type=float, default=0.01, help="rows: share of untouched train sentences removed")
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--out", default="bench/out/intruders")
     ap.add_argument("--recipes", default="bench/out/intruders")
@@ -376,7 +475,7 @@ def main(argv=None):
     ap.add_argument("--stage1", action="store_true")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
-    build(args) if args.mode == "build" else fit(args)
+    {"build": build, "fit": fit, "rows": fit_rows}[args.mode](args)
     return 0
 
 

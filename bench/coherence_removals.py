@@ -72,8 +72,8 @@ def sample(args):
              OfftopicSentences(intruder_prose_threshold=args.prose)]
     by_reason = collections.defaultdict(list)
     counts = collections.Counter()
-    for site, text in pages(args.data):
-        if not text.strip():
+    for k, (site, text) in enumerate(pages(args.data)):
+        if not text.strip() or k % args.every:
             continue
         d = Document("x", text)
         for step in chain:
@@ -147,6 +147,7 @@ def main(argv=None):
     ap.add_argument("--prose", type=float, default=None,
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
+    ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
     sample(args) if args.mode == "sample" else score(args)

@@ -1561,7 +1561,8 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25) 
         c = _intr.Chunk([a.text[a.sentences[i].start:a.sentences[i].end] for i in part],
                         [a.sentences[i].stems for i in part])
         segs, p = _intr.chunk_probabilities(c, m[0], m[1])
-        out += [([part[i] for i in range(a0, b0)], q) for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * c.n))]
+        for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * c.n)):
+            out.append(([part[i] for i in range(a0, b0)], q))
     out.sort(key=lambda x: -x[1])
     return out
 
