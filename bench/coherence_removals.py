@@ -34,13 +34,13 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import REGISTER  # noqa: E402
 
 
-def pages(data):
-    """(site, text) of real pages."""
+def pages(data, warcs=True):
+    """(site, text) of real pages (``warcs``: with the WARC captures, which cost the most: html_extract)."""
     from winnow.io.warc import WarcReader
     from winnow.steps.extract import HtmlExtract
 
     ext = HtmlExtract()
-    for fn in sorted(glob.glob(os.path.join(data, "crawl/cc-fixtures/*/*.warc.gz"))):
+    for fn in sorted(glob.glob(os.path.join(data, "crawl/cc-fixtures/*/*.warc.gz"))) if warcs else ():
         r = WarcReader(paths=fn)
         for d in r.read(fn):
             if not isinstance(d, Document):
@@ -72,7 +72,7 @@ def sample(args):
              OfftopicSentences(intruder_prose_threshold=args.prose)]
     by_reason = collections.defaultdict(list)
     counts = collections.Counter()
-    for k, (site, text) in enumerate(pages(args.data)):
+    for k, (site, text) in enumerate(pages(args.data, not args.no_warcs)):
         if not text.strip() or k % args.every:
             continue
         d = Document("x", text)
@@ -147,6 +147,7 @@ def main(argv=None):
     ap.add_argument("--prose", type=float, default=None,
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
+    ap.add_argument("--no-warcs", action="store_true", help="sample: leave out the WARC captures (quicker)")
     ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
