@@ -14,10 +14,12 @@ Donors recur: a page stuffed from five donors has several clumps of each, which 
 host. A second round (``host_*`` features) weighs every other sentence by how much it looks like the host in the
 first round (1 - its first-round probability), so clumps of one donor stop vouching for each other.
 
-``segment_probabilities`` scores every segment with the logistic model of intruder_model.json (fitted by
-bench/coherence_intruders.py) and ``decode`` keeps the most likely non-overlapping segments above a threshold, in
+``chunk_probabilities`` scores every segment with the two rounds of gradient-boosted trees of
+intruder_segments.json (fitted by bench/coherence_intruders.py on its own intruded pages; round two on round one's
+out-of-fold probabilities) and ``decode`` keeps the most likely non-overlapping segments above a threshold, in
 descending order, so the segments kept at a threshold are exactly the prefix of that order above it (what
-``winnow whatif`` replays).
+``winnow whatif`` replays). Cost: the pair matrix of the page and ~3n segments' features, twice; only when
+offtopic_sentences' ``intruder_prose_threshold`` is set (off by default: bench/results/coherence.md).
 """
 
 from __future__ import annotations
@@ -60,11 +62,14 @@ def _lang(texts: list[str]) -> tuple[list[str | None], str | None]:
     if lid is None:
         return [None] * len(texts), None
     out = []
-    for t in texts:
-        line = " ".join(t.split())
-        r = lid.predict(line) if len(line.split()) >= 4 or not line.isascii() else None
-        out.append(r[0] if r and r[1] >= 0.5 else None)
-    r = lid.predict(" ".join(" ".join(texts).split()))
+    # (fastText's sigmoid overflows float32 on some sentences: exp(-d) becomes inf, the node's probability 0, as in
+    # the library; the warning says nothing here.)
+    with np.errstate(over="ignore"):
+        for t in texts:
+            line = " ".join(t.split())
+            r = lid.predict(line) if len(line.split()) >= 4 or not line.isascii() else None
+            out.append(r[0] if r and r[1] >= 0.5 else None)
+        r = lid.predict(" ".join(" ".join(texts).split()))
     return out, (r[0] if r and r[1] >= 0.5 else None)
 
 
