@@ -298,11 +298,11 @@ def eval_specimen(path):
     return score, n, [(e.reason, e.removed.strip()) for e in d2.edits], (kept, len(on), gone, len(off))
 
 
-def speed(pages, seconds=5.0):
+def speed(pages, seconds=5.0, tier="pairs"):
     # 5 KB = 5,000 bytes of UTF-8 (about 1,700 Chinese characters, 5,000 Latin ones).
     texts = [flat(t).encode()[:5000].decode(errors="ignore") for lst in pages.values() for _, t in lst
              if len(t.encode()) >= 5000][:400]
-    steps = (OfftopicSentences(), StitchedDocument())
+    steps = (OfftopicSentences(), StitchedDocument(tier=tier))
     n, t0 = 0, time.process_time()
     while time.process_time() - t0 < seconds:
         for t in texts:
@@ -359,9 +359,20 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", default=None, help="also write the tables to this markdown file")
     ap.add_argument("--fit", action="store_true", help="refit the stitched score's topical weights and stop")
+    ap.add_argument("--speed", type=float, default=0.0, metavar="SECONDS",
+                    help="only the throughput of both tiers, side by side (alternating, SECONDS of CPU each, twice)")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     pages, chrome = load_pages(args.data, args.per_lang, rng)
+    if args.speed:
+        # Alternating runs under the same load; CPU time of this process (run with OMP_NUM_THREADS=1, as the local
+        # executor's workers do).
+        for rnd in range(2):
+            for tier in ("pairs", "lexical"):
+                dps, nt = speed(pages, args.speed, tier)
+                print(f"round {rnd + 1}: tier {tier}: {dps:.0f} documents/s per core (offtopic_sentences + "
+                      f"stitched_document, {nt} texts of 5,000 bytes)")
+        return 0
     if args.fit:
         fit(pages, chrome, rng)
         return 0

@@ -28,3 +28,33 @@ def test_shipped_page_models_load_and_score_the_specimen():
     for name in (coherence.STITCHED_MODEL, coherence.LEXICAL_MODEL):
         m = coherence._model(name)
         assert m is not None and set(m) == {"spun", "blocks"}
+
+
+def _jsonl(name):
+    import json
+    from pathlib import Path
+
+    with open(Path(__file__).parent.parent / "fixtures" / "coherence" / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def test_novelty_sees_each_new_source_start_afresh():
+    # Runs of four unrelated real articles one after another: late on the page two sentences in a row bring nearly
+    # only new words, and the last third reuses little of the first; the articles on their own reuse their words.
+    from winnow.sentences import split_sentences
+    from winnow.steps.coherence import analyse
+
+    docs = _jsonl("aeb-articles.jsonl")
+    stitched_reuse, own_reuse, peaks = [], [], 0
+    for k in range(8):
+        parts = docs[4 * k: 4 * k + 4]
+        runs = [split_sentences(" ".join(d["text"].split()))[:8] for d in parts]
+        a = analyse(" ".join(s for r in runs for s in r))
+        stitched_reuse.append(a.reuse)
+        peaks += a.novelty_peak > 0.85
+        own_reuse += [analyse(" ".join(d["text"].split())).reuse for d in parts]
+    assert peaks >= 6
+    assert np.median(stitched_reuse) < np.median(own_reuse) - 0.1
+    # Too short to judge: neutral values.
+    short = analyse("One sentence about cats. Another about dogs and cats.")
+    assert (short.novelty_late, short.novelty_peak, short.novelty_spikes, short.reuse) == (0.0, 0.0, 0.0, 0.0)

@@ -874,6 +874,12 @@ class Analysis:
     split_ratio: float = 1.0  # stems crossing the best single boundary / expected under random placement
     spectral2: float = 1.0  # 2nd and 3rd eigenvalues of the sentence graph's normalised Laplacian: small when
     spectral3: float = 1.0  # the sentences fall into 2 or 3 groups that share no vocabulary
+    # Novelty (see _novelty): the share of a sentence's stems not seen earlier on the page. A written page reuses its
+    # words as it goes; each new source of a stitched page starts afresh, late on the page.
+    novelty_late: float = 0.0  # mean novelty after the first three sentences
+    novelty_peak: float = 0.0  # highest novelty of two sentences in a row after the first fifth
+    novelty_spikes: float = 0.0  # such pairs of sentences nearly all new, well above the page's own level
+    reuse: float = 0.0  # share of the last third's stems that the first third has
     graph: tuple | None = None  # what clusters() needs to group the sentences by source
     # The page's text, for the same-source signals. They, the model's log-odds and the score are computed when
     # first read: offtopic_sentences reads the score only on pages with scattered chrome, and stitched_document
@@ -1169,6 +1175,8 @@ def _topic_signals(a: Analysis) -> None:
     if n < 6:
         return
     xs = [a.sentences[i].stems for i in idx]
+    if n >= 8:
+        _novelty(a, xs)
     pos: dict[str, list[int]] = {}
     for i, x in enumerate(xs):
         for w in x:
@@ -1228,6 +1236,30 @@ def _topic_signals(a: Analysis) -> None:
     a.spectral2, a.spectral3 = float(ev[1]), float(ev[2])
     # The groups are only wanted for pages found stitched (see clusters()): kept here to compute them then.
     a.graph = (idx, xs, sample, lap, dg, best, best_g)
+
+
+def _novelty(a: Analysis, xs: list[frozenset]) -> None:
+    """Novelty signals of a page's content sentences (stems, in order); see Analysis. Tried against signals of the
+    window model's gaps (the lowest three gaps, their depth): these raised recall on blocks at 1.5% of real pages
+    flagged where those lowered it (bench/results/coherence.md, "page3")."""
+    n = len(xs)
+    seen: set = set()
+    nov = np.empty(n)
+    for i, x in enumerate(xs):
+        nov[i] = len(x - seen) / len(x)
+        seen |= x
+    w = (nov[:-1] + nov[1:]) / 2
+    start = max(3, n // 5)
+    wl = w[start:]
+    base = float(np.median(nov[start:]))
+    a.novelty_late = float(nov[3:].mean())
+    a.novelty_peak = float(wl.max()) if len(wl) else 0.0
+    # 0.85 and 0.2: "nearly every stem new" and "well above the page's level", set by eye on a few pages before the
+    # fit (the fit weighs the count; not tuned further).
+    a.novelty_spikes = float(((wl > 0.85) & (wl > base + 0.2)).sum()) if len(wl) else 0.0
+    first = frozenset().union(*xs[: n // 3])
+    last = frozenset().union(*xs[2 * n // 3:])
+    a.reuse = len(last & first) / max(1, len(last))
 
 
 def clusters(a: Analysis) -> tuple[list, str]:
@@ -1312,11 +1344,12 @@ def _clusters(idx, xs, sample, ev, emb, best_ratio, best_g, pos) -> tuple[list, 
 
 
 # The document signals the stitched-page model weighs, in order (bench/coherence_train.py fits the weights).
+NOVELTY_FEATURES = ("novelty_late", "novelty_peak", "novelty_spikes", "reuse")
 DOC_FEATURES = (
     "cohesion_z", "cohesion_z_per_sentence", "log_sentences", "coverage", "global_cohesion", "local_cohesion",
     "dispersion", "dispersion_top", "log_split_ratio", "spectral2", "spectral3", "chrome_inside",
     "question_fraction", "outlier_fraction", "chrome_fraction", "cohesion_z_negative",
-) + _pairs.PAIR_SIGNALS
+) + NOVELTY_FEATURES + _pairs.PAIR_SIGNALS
 
 
 def doc_features(a: Analysis, extra_chrome: int = 0) -> list[float]:
@@ -1331,7 +1364,7 @@ def _doc_base(a: Analysis, extra_chrome: int = 0) -> list[float]:
         z, z / math.sqrt(n - 1), math.log(n), a.coverage, a.global_cohesion, a.local_cohesion,
         a.dispersion, a.dispersion_top, math.log(max(a.split_ratio, 0.02)), a.spectral2, a.spectral3,
         min(max(0, a.interleaved_chrome + extra_chrome - 1), 4), a.question_fraction, a.outlier_fraction,
-        a.chrome_fraction, min(z, 0.0),
+        a.chrome_fraction, min(z, 0.0), a.novelty_late, a.novelty_peak, a.novelty_spikes, a.reuse,
     ]
 
 
@@ -1469,13 +1502,15 @@ def doc_logit(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
 def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
     """Probability that the page is stitched from several sources, in [0, 1]; 0.5 is the default threshold.
 
-    Two logistic regressions over DOC_FEATURES and their squares (winnow/data/coherence/stitched_model.json, one
-    for shuffled sources, one for runs of sources; the larger counts), fitted by bench/coherence_train.py on
-    synthetic stitched pages of several recipes against real pages in 12 languages, as they are, flattened to one
-    line and one sentence per line. The two classes were weighed equally and the bias then moved so that 1.5% of the
-    real training pages of 12+ sentences score >= 0.5: the score is the probability at the prior that this shift
-    stands for (a crawl where stitched pages are rare), so 0.5 means "as likely stitched as not at that prior";
-    a higher threshold flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
+    Two heads over DOC_FEATURES (winnow/data/coherence/stitched_model.json, one for shuffled sources, one for runs
+    of sources; the larger counts): boosted trees (``--kind gbt``) or logistic regressions over the features and
+    their squares, fitted by bench/coherence_train.py on synthetic stitched pages of nine recipes against real pages
+    in 12 languages, as they are, flattened to one line and one sentence per line. The two classes were weighed
+    equally and the bias then moved so that 1.5% of the real training pages of 12+ sentences (languages weighted
+    equally; for trees, scored by trees fitted without them) score >= 0.5: the score is the probability at the
+    prior that this shift stands for (a crawl where stitched pages are rare), so 0.5 means "as likely stitched as
+    not at that prior", and about 1.5% of ordinary pages of 12+ sentences are expected above it; a higher threshold
+    flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
     Pages with fewer than 8 content sentences score 0: too short to judge.
     """
     lg = max((doc_logits(a, extra_chrome, tier) if extra_chrome or tier != "pairs" else a.logits).values(),
