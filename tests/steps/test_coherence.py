@@ -384,3 +384,11 @@ def test_detached_fragments_need_a_word_of_furniture():
     for t in ("The Grand Budapest Hotel .", "Menghina MUHAMMAD .", "FAO ."):
         assert analyse(t).sentences[0].reason is None, t
     assert analyse("Related Topics .").sentences[0].reason == "link_text"
+
+
+def test_glued_chrome_rules_spare_what_the_hand_labels_found_wrong():
+    for t in ("Cuando Elena White escribió: El abstenernos de joyas está en armonía con nuestra fe.",
+              "Telp. (031) 588 330 18 Fax. (031) 883 2210 untuk pemesanan.",
+              "He bought options for 90 cents each. [This represents 230,000 shares]. Those options now sell high.",
+              "Anda juga bisa mencoba cara Buy Now, Pay Later yang kini mulai populer."):
+        assert _clean(t).edits == [], t

@@ -331,7 +331,7 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
     ),
     "share": (
         "share on {facebook,twitter,linkedin,pinterest,whatsapp,reddit,x}; share this:; share via email; "
-        "pin it; # shares; auf {facebook,twitter,whatsapp} teilen; teilen:; partager sur {facebook,twitter}; "
+        "pin it; auf {facebook,twitter,whatsapp} teilen; teilen:; partager sur {facebook,twitter}; "
         "partager :; compartir en {facebook,twitter}; compartir:; condividi su {facebook,twitter}; "
         "condividi:; compartilhar no {facebook,twitter}; partilhar:; compartilhe:; delen op {facebook,twitter}; "
         "deel dit:; dela på {facebook,twitter}; dela:; jaa facebookissa; jaa twitterissä; jaa:; "
@@ -426,9 +426,9 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Forum posters' names before "wrote:" come first: tried only at the start of a sentence.
+# Forum posters' names (one or two words: "Cuando Elena White escribió:" is a writer's sentence) before "wrote:".
 _LEADING_SLOT = re.compile(
-    r"\S+(?:\s+\S+){0,2}?\s+(?:wrote|schrieb|a \u00e9crit|escribi\u00f3|ha scritto|escreveu|schreef|skrev|"
+    r"\S+(?:\s+\S+)?\s+(?:wrote|schrieb|a \u00e9crit|escribi\u00f3|ha scritto|escreveu|schreef|skrev|"
     r"kirjoitti|napisa\u0142a?|\u043f\u0438\u0441\u0430\u043b(?:\(\u0430\))?|menulis|\u0643\u062a\u0628)\s*:",
     re.IGNORECASE)
 _MONTH = (r"(?:jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|f\u00e9vrier|m\u00e4rz|march|mars|mar(?:zo|\u00e7o|s)?|"
@@ -709,7 +709,7 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
     n = len(t)
     pos = p0
     strength = 0.0
-    integers = 0
+    run = last_int = 0
     item = False  # a word or phrase stands before the current position (a separator then counts)
     cuts = []  # (end, strength so far)
     m = _LEADING_SLOT.match(t, p0) if ":" in t[p0: p0 + 60] else None
@@ -777,9 +777,12 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
             if q:
                 f = _filler(t, q.end())
         if f is not None:
-            integers += bool(_INTEGER.match(f.group()))
-            if integers == 3:
-                strength += 1.0  # a run of page numbers: "1 2 3 4 Next"
+            if _INTEGER.match(f.group()):
+                v = int(f.group())
+                run = run + 1 if v == last_int + 1 else 1
+                last_int = v
+                if run == 3:
+                    strength += 1.0  # a run of page numbers: "1 2 3 4 Next" (not a phone number: "588 330 18")
             pos = f.end()
             item = True
             cuts.append((pos, strength))
@@ -792,6 +795,8 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
             continue
         if end < n and not t[end].isspace() and (t[end].isalnum() or _CJK.match(t[end])):
             continue  # inside a word or a run of CJK text: not a boundary
+        if t[end - 1] == ",":
+            continue  # a list goes on: "Buy Now, Pay Later" is a name
         # What follows, read on a window (a sentence can be a whole page long).
         whole = last - end <= 200
         rest = t[end: end + 200].strip()
