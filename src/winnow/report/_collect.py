@@ -249,6 +249,32 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
     return out
 
 
+def _tally(edits: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, list[int]]]:
+    """One step's edits in one pass: net characters and whitespace tokens removed (``DocPath.net_chars`` and
+    ``net_tokens``), how many only normalised whitespace, and per reason (in first-seen order) [spans, chars,
+    tokens] removed."""
+    net_c = net_t = n_norm = 0
+    by_reason: dict[str, list[int]] = {}
+    for e in edits:
+        r = e.get("reason", "?")
+        removed = e.get("removed", "")
+        replacement = e.get("replacement", "")
+        ch = len(removed) - len(replacement)
+        tk = len(removed.split()) - len(replacement.split())
+        net_c += ch
+        net_t += tk
+        if r in NORMALISING_REASONS:
+            n_norm += 1
+        acc = by_reason.get(r)
+        if acc is None:
+            by_reason[r] = [1, ch, tk]
+        else:
+            acc[0] += 1
+            acc[1] += ch
+            acc[2] += tk
+    return net_c, net_t, n_norm, by_reason
+
+
 def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
     steps = [StepAgg() for _ in info.steps]
     gidx = {s.key: s.gpos for s in info.steps}
@@ -270,12 +296,15 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
         # text size after each step, walking back from the final text
         after_c = [0] * n
         after_t = [0] * n
+        # each step's edits, tallied in one pass (a step such as c4_quality makes tens of thousands on a crawl)
+        tallies = [_tally(es) if es else None for es in path.edits]
         c, t = path.final_chars, path.final_tokens
         for j in range(n - 1, -1, -1):
             after_c[j], after_t[j] = c, t
-            if path.reached[j] and (j <= last or info.annotate):
-                c += path.net_chars(j)
-                t += path.net_tokens(j)
+            tl = tallies[j]
+            if tl is not None and path.reached[j] and (j <= last or info.annotate):
+                c += tl[0]
+                t += tl[1]
         in_c, in_t = c, t
         inp.add(1, in_c, in_t)
         # route mode keeps edits of steps after the drop out of the text; annotate mode counts them on the final
@@ -287,20 +316,14 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
                     r = path.verdicts[j].get("reason", "?")
                     sa.flagged[r] = sa.flagged.get(r, 0) + 1
                 continue
-            before_c = after_c[j] + (path.net_chars(j) if path.edits[j] else 0)
-            before_t = after_t[j] + (path.net_tokens(j) if path.edits[j] else 0)
+            tl = tallies[j]
+            before_c = after_c[j] + (tl[0] if tl is not None else 0)
+            before_t = after_t[j] + (tl[1] if tl is not None else 0)
             sa.docs_in.add(1, before_c, before_t)
-            if path.edits[j]:
-                n_norm = sum(e.get("reason") in NORMALISING_REASONS for e in path.edits[j])
+            if tl is not None:
+                _, _, n_norm, by_reason = tl
                 sa.edited_docs += n_norm < len(path.edits[j])
                 sa.normalised_docs += n_norm > 0
-                by_reason: dict[str, list[int]] = {}
-                for e in path.edits[j]:
-                    r = e.get("reason", "?")
-                    acc = by_reason.setdefault(r, [0, 0, 0])
-                    acc[0] += 1
-                    acc[1] += len(e.get("removed", "")) - len(e.get("replacement", ""))
-                    acc[2] += len(e.get("removed", "").split()) - len(e.get("replacement", "").split())
                 for r, (spans, ch, tk) in by_reason.items():
                     sa.edits.setdefault(r, Counts()).add(1, ch, tk)
                     sa.edit_spans[r] = sa.edit_spans.get(r, 0) + spans
