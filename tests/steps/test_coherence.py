@@ -392,3 +392,20 @@ def test_glued_chrome_rules_spare_what_the_hand_labels_found_wrong():
               "He bought options for 90 cents each. [This represents 230,000 shares]. Those options now sell high.",
               "Anda juga bisa mencoba cara Buy Now, Pay Later yang kini mulai populer."):
         assert _clean(t).edits == [], t
+
+
+def test_bullet_and_slash_lists_flattened_into_a_line_are_content_but_menus_are_chrome():
+    # Review of the glued-chrome rules on the web pages' main text: a list flattened into a line ("• a • b • c")
+    # read as a navigation trail. Bullets and slashes count as separators only once a word of site furniture is
+    # in the run; breadcrumb marks (») and menus with a furniture word are still chrome.
+    lists = ("Was braucht ein Hamster? • Immer frisches Wasser • Körner • Obst und Gemüse • Eiweiß (!)",
+             "Pack these things. • Arrowhead bottled water • baby carrier • healthy snack bars • camera",
+             "The mixin is simple. • arrayBuffer() • blob() • json() • text()",
+             "Credits of the film. • Buch / Regie / Schnitt / Kamera / Produktion")
+    for t in lists:
+        assert [s.reason for s in analyse(t).sentences if s.reason] == [], t
+    menus = ("Home • About us • Contact • Login The match ended in a draw after a late goal by the home side.",
+             "The match ended. Home · News · Sport · Weather · Login",
+             "Home » News » Sports » Football The match ended in a draw after a late goal by the home side.")
+    for t in menus:
+        assert [s.reason for s in analyse(t).sentences if s.reason] == ["site_chrome"], t
