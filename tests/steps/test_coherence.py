@@ -409,3 +409,14 @@ def test_bullet_and_slash_lists_flattened_into_a_line_are_content_but_menus_are_
              "Home » News » Sports » Football The match ended in a draw after a late goal by the home side.")
     for t in menus:
         assert [s.reason for s in analyse(t).sentences if s.reason] == ["site_chrome"], t
+
+
+def test_a_banner_without_its_full_stop_ends_where_the_next_sentence_starts():
+    # Review: "SIGN UP FOR OUR NEWSLETTER" glued before an article's sentence took the sentence with it.
+    t = ('The show was a hit. SIGN UP FOR OUR NEWSLETTER The tweet from Vulture magazine reads, '
+         '"Hamilton is the best show of the year." Fans agreed.')
+    cut = [t[s.part[0]:s.part[1]] if s.part else t[s.start:s.end] for s in analyse(t).sentences if s.reason]
+    assert cut == ["SIGN UP FOR OUR NEWSLETTER"]
+    t = "The show was a hit. We use cookies to improve your experience on our site. Fans agreed with the critics."
+    cut = [t[s.part[0]:s.part[1]] if s.part else t[s.start:s.end] for s in analyse(t).sentences if s.reason]
+    assert cut == ["We use cookies to improve your experience on our site."]
