@@ -837,6 +837,8 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
 
 
 # Furniture is short: a scan reads at most this many characters (so a page-long sentence costs linear time).
+# A bound, not fitted: 99% of the site_chrome removals on the web pages' main text flattened to one line are
+# shorter than 252 characters (all rules together; measured 30 Nov).
 _MAX_CHROME = 400
 
 
@@ -850,7 +852,7 @@ def _sentence_end(t: str, pos: int) -> int | None:
     return m.end() if m else None
 
 
-# One character class, bounded: linear (a run of words as "(?:\s*\S+){0,40}?" backtracks exponentially when no
+# The 300: a bound for cost, not fitted (a banner's own sentence is one or two lines). One character class, bounded: linear (a run of words as "(?:\s*\S+){0,40}?" backtracks exponentially when no
 # sentence end follows).
 _BANNER_END = re.compile(r"[^.!?\u3002\uff01\uff1f]{0,300}[.!?\u3002\uff01\uff1f]")
 
