@@ -852,7 +852,8 @@ def _sentence_end(t: str, pos: int) -> int | None:
     return m.end() if m else None
 
 
-# The 300: a bound for cost, not fitted (a banner's own sentence is one or two lines). One character class, bounded: linear (a run of words as "(?:\s*\S+){0,40}?" backtracks exponentially when no
+# The 300: a bound for cost, not fitted (a banner's own sentence is one or two lines). One character class,
+# bounded: linear (a run of words as "(?:\s*\S+){0,40}?" backtracks exponentially when no
 # sentence end follows).
 _BANNER_END = re.compile(r"[^.!?\u3002\uff01\uff1f]{0,300}[.!?\u3002\uff01\uff1f]")
 
