@@ -391,13 +391,18 @@ def filter_profile_side(english: str, out: str) -> None:
                                      "chunks": len(Q._VOCAB.chunks), "tokens": len(Q._VOCAB.ids)}))
 
 
+def _kept_texts(run_dir: Path, path: Path) -> Path:
+    """The kept documents of a winnow run as {id, text} lines, the input of the filter-only runs."""
+    with open(path, "w", encoding="utf-8") as fo:
+        for rec in _records(run_dir / "kept"):
+            fo.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
+    return path
+
+
 def filter_profile(peer_python: str, warc: Path) -> list[str]:
     r = winnow_run("english", "      - {type: html_extract}\n      - {type: language, languages: [en], min_score: 0.65}\n",
                    str(warc), "inline")
-    english = OUT / "english.jsonl"
-    with open(english, "w", encoding="utf-8") as fo:
-        for rec in _records(r["run_dir"] / "kept"):
-            fo.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
+    english = _kept_texts(r["run_dir"], OUT / "english.jsonl")
     out = OUT / "filter_profile.json"
     run_measured([sys.executable, str(Path(__file__).resolve()), "--filter-profile", str(english), str(out)],
                  _winnow_env(), OUT / "filter_profile.log")
@@ -577,10 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "partial.md").write_text("\n".join(md))
     if "parity" in runs:
         r = winnow_run("extract", "      - {type: html_extract}\n", str(warc), "inline")
-        ext = OUT / "extracted.jsonl"
-        with open(ext, "w", encoding="utf-8") as fo:
-            for rec in _records(r["run_dir"] / "kept"):
-                fo.write(json.dumps({"id": rec["id"], "text": rec["text"]}, ensure_ascii=False) + "\n")
+        ext = _kept_texts(r["run_dir"], OUT / "extracted.jsonl")
         pout = OUT / "parity.json"
         run_measured([args.peer_python, str(Path(__file__).resolve()), "--parity-side", str(ext), str(pout)],
                      None, OUT / "parity.log")
