@@ -814,6 +814,8 @@ def _scan(t: str, p0: int) -> tuple[int, int, float] | None:
             cuts.append((pos, strength))
             continue
         break
+    if not cuts:
+        return None  # most sentences: nothing read (skips the copy t.rstrip() makes of a page-long sentence)
     last = len(t.rstrip())
     final = t[last - 1: last] in _SENTENCE_END
     for end, st in reversed(cuts):
