@@ -1,8 +1,8 @@
 """Same output, less CPU: run OfftopicSentences on real pages and write every removal (span, reason, score) and
 the CPU seconds, so two versions of the code (PYTHONPATH=<tree>/src) can be compared exactly.
 
-    PYTHONPATH=src python bench/coherence_glued_check.py --out /tmp/new.pkl [--pages 300] [--profile]
-    python bench/coherence_glued_check.py --compare /tmp/old.pkl /tmp/new.pkl
+    PYTHONPATH=src python bench/coherence_glued_check.py --out new.pkl [--pages 300] [--profile]
+    python bench/coherence_glued_check.py --compare old.pkl new.pkl
 """
 import argparse
 import gzip
