@@ -4,19 +4,22 @@ import numpy as np
 import pytest
 
 from winnow.steps import coherence
-from winnow.steps.coherence import _apply, _Trees
+from winnow.steps import _trees
+from winnow.steps.coherence import _apply
 
 
 def test_tree_heads_walk_every_tree_to_its_leaf():
     # Two trees of depth 2 (nodes level by level: 0; 1, 2; leaves 0-3). Tree 0 splits on feature 0 at 1.0, then on
     # feature 1 at 0.0 (left) or at 5.0 (right); tree 1 splits on feature 1 at 2.0 and then sends everything left.
     inf = np.inf
-    t = _Trees(feature=np.array([[0, 1, 1], [1, 0, 0]]), threshold=np.array([[1.0, 0.0, 5.0], [2.0, inf, inf]]),
-               value=np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 0.0, 20.0, 0.0]]), depth=2, rate=0.5, bias=-1.0)
+    t = _trees.load({"trees": {"feature": [[0, 1, 1], [1, 0, 0]], "threshold": [[1.0, 0.0, 5.0], [2.0, inf, inf]],
+                               "value": [[1.0, 2.0, 3.0, 4.0], [10.0, 0.0, 20.0, 0.0]], "depth": 2},
+                     "rate": 0.5, "bias": -1.0})
     # x = (2, 1): tree 0 right (2 > 1) then left (1 <= 5): leaf 2 (3.0); tree 1 left (1 <= 2), left: leaf 0 (10.0).
-    assert t.logit(np.array([2.0, 1.0])) == pytest.approx(-1.0 + 0.5 * (3.0 + 10.0))
     # x = (0, 3): tree 0 left then right (3 > 0): leaf 1 (2.0); tree 1 right (3 > 2) then left: leaf 2 (20.0).
-    assert t.logit(np.array([0.0, 3.0])) == pytest.approx(-1.0 + 0.5 * (2.0 + 20.0))
+    got = _trees.logits(t, np.array([[2.0, 1.0], [0.0, 3.0]]))
+    assert got == pytest.approx([-1.0 + 0.5 * (3.0 + 10.0), -1.0 + 0.5 * (2.0 + 20.0)])
+    assert _trees.probabilities(t, np.array([[0.0, 3.0]]))[0] == pytest.approx(1 / (1 + np.exp(-10.0)))
     # Heads of either kind side by side in one model.
     lr = (np.zeros(2), np.ones(2), np.array([1.0, -1.0]), 0.5)
     out = _apply({"trees": t, "lr": lr}, [0.0, 3.0])

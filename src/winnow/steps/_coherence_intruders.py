@@ -29,6 +29,7 @@ import functools
 import numpy as np
 
 from . import _coherence_pairs as _pairs
+from . import _trees
 from . import _coherence_windows as _windows
 
 # Longest run judged as one inserted unit.
@@ -200,25 +201,9 @@ def features(c: Chunk, segs: list[tuple[int, int]], host: np.ndarray | None = No
     return np.vstack(blocks) if blocks else np.zeros((0, len(SEGMENT_FEATURES)))
 
 
-def runtime(m: dict) -> dict:
-    """A round of intruder_model.json as arrays: gradient-boosted trees of fixed depth (bench/line_noise_train.py's
-    fit_gbm layout: complete binary trees stored level by level)."""
-    t = m["trees"]
-    return {"feature": np.array(t["feature"], dtype=np.int64), "threshold": np.array(t["threshold"]),
-            "value": np.array(t["value"]), "depth": int(t["depth"]), "bias": float(m["bias"]),
-            "rate": float(m["rate"])}
-
-
-def predict(m: dict, x: np.ndarray) -> np.ndarray:
-    """Probability per row: node k's children are 2k+1 and 2k+2; all trees at once."""
-    feat, thr, val = m["feature"], m["threshold"], m["value"]
-    cols = np.arange(feat.shape[0])
-    rows = np.arange(x.shape[0])[:, None]
-    node = np.zeros((x.shape[0], feat.shape[0]), dtype=np.int64)
-    for _ in range(m["depth"]):
-        node = 2 * node + 1 + (x[rows, feat[cols, node]] > thr[cols, node])
-    logit = m["bias"] + m["rate"] * val[cols, node - (2 ** m["depth"] - 1)].sum(1)
-    return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+# A round of intruder_segments.json: boosted trees in the layout every tree model of winnow shares (_trees).
+runtime = _trees.load
+predict = _trees.probabilities
 
 
 def chunk_probabilities(c: Chunk, round1: dict, round2: dict | None) -> tuple[list, np.ndarray]:

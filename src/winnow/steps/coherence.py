@@ -45,6 +45,7 @@ from ..step import Filter, Map, Reject
 from ..text import segments
 from . import _coherence_intruders as _intr
 from . import _coherence_pairs as _pairs
+from . import _trees
 from ._packaged import packaged_model
 
 __all__ = ["OfftopicSentences", "StitchedDocument", "analyse", "Analysis"]
@@ -1454,31 +1455,10 @@ def _model(name: str) -> dict | None:
     out = {}
     for h, v in heads.items():
         if "trees" in v:
-            # Boosted trees (complete, fixed depth, stored level by level: node k's children are 2k+1 and 2k+2).
-            t = v["trees"]
-            out[h] = _Trees(np.array(t["feature"], dtype=np.int64), np.array(t["threshold"], dtype=float),
-                            np.array(t["value"], dtype=float), int(t["depth"]), float(v["rate"]), float(v["bias"]))
+            out[h] = _trees.load(v)  # boosted trees (the layout of every tree model of winnow: _trees)
         else:
             out[h] = (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
     return out
-
-
-@dataclass(frozen=True)
-class _Trees:
-    feature: np.ndarray
-    threshold: np.ndarray
-    value: np.ndarray
-    depth: int
-    rate: float
-    bias: float
-
-    def logit(self, v: np.ndarray) -> float:
-        """Log-odds of one row: every tree walked at once (depth steps of fancy indexing)."""
-        cols = np.arange(self.feature.shape[0])
-        node = np.zeros(len(cols), dtype=np.int64)
-        for _ in range(self.depth):
-            node = 2 * node + 1 + (v[self.feature[cols, node]] > self.threshold[cols, node])
-        return self.bias + self.rate * float(self.value[cols, node - (2 ** self.depth - 1)].sum())
 
 
 STITCHED_MODEL = "stitched_model.json"
@@ -1493,8 +1473,8 @@ def _apply(model: dict, x: list[float]) -> dict[str, float]:
     v = np.array(x)
     out = {}
     for h, m in model.items():
-        if isinstance(m, _Trees):
-            out[h] = m.logit(v)
+        if isinstance(m, dict):
+            out[h] = float(_trees.logits(m, v[None])[0])
             continue
         mean, scale, w, b = m
         # A model with twice as many weights as features was fitted on each feature and its square

@@ -26,6 +26,7 @@ from ..document import Document
 from ..registry import register
 from ..step import Map
 from .coherence import _TOKEN, _content
+from . import _trees
 from ._packaged import packaged_model
 
 __all__ = ["LineNoise", "line_features", "LINE_FEATURES", "noise_probabilities"]
@@ -265,11 +266,7 @@ def _model() -> dict | None:
     return {"stages": [runtime(s) for s in m["stages"]]}
 
 
-def runtime(m: dict) -> dict:
-    t = m["trees"]
-    return {"feature": np.array(t["feature"], dtype=np.int64), "threshold": np.array(t["threshold"]),
-            "value": np.array(t["value"]), "depth": int(t["depth"]), "bias": float(m["bias"]),
-            "rate": float(m["rate"])}
+runtime = _trees.load  # bench/line_noise_train.py reads a fitted model through it
 
 
 def noise_probabilities(lines: list[str]) -> np.ndarray | None:
@@ -288,19 +285,7 @@ def predict_stages(stages: list[dict], x: np.ndarray) -> np.ndarray:
     return p
 
 
-def predict(m: dict, x: np.ndarray) -> np.ndarray:
-    """Complete binary trees stored level by level: node k's children are 2k+1 and 2k+2; all trees at once."""
-    feat, thr, val = m["feature"], m["threshold"], m["value"]
-    n_trees = feat.shape[0]
-    node = np.zeros((x.shape[0], n_trees), dtype=np.int64)
-    cols = np.arange(n_trees)
-    rows = np.arange(x.shape[0])[:, None]
-    for _ in range(m["depth"]):
-        go_right = x[rows, feat[cols, node]] > thr[cols, node]
-        node = 2 * node + 1 + go_right
-    leaves = node - (2 ** m["depth"] - 1)
-    logit = m["bias"] + m["rate"] * val[cols, leaves].sum(1)
-    return 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+predict = _trees.probabilities
 
 
 def _cells(line: str) -> int:
