@@ -310,16 +310,22 @@ def _has(text: str, chars: str, pattern: re.Pattern) -> bool:
     return any(c in text for c in chars) and pattern.search(text) is not None
 
 
-def habit_clashes(texts: list[str]) -> float:
+def habits(text: str) -> tuple[tuple[bool, bool], ...]:
+    """Per habit of _HABITS, whether the text has its first way and whether it has its second."""
+    return tuple((_has(text, ca, a), _has(text, cb, b)) for ca, a, cb, b in _HABITS)
+
+
+def habit_clashes(texts: list[str], flags: list[tuple] | None = None) -> float:
     """How many of _HABITS a page uses both ways (in different sentences, each way in 2+ sentences or in 10% of
-    them): 0 on a page set by one hand."""
+    them): 0 on a page set by one hand. ``flags``: habits() of each text, when already known."""
     n = len(texts)
     out = 0.0
     need = max(2, 0.1 * n)
-    for ca, a, cb, b in _HABITS:
+    flags = [habits(t) for t in texts] if flags is None else flags
+    for h in range(len(_HABITS)):
         only_a = only_b = 0
-        for t in texts:
-            x, y = _has(t, ca, a), _has(t, cb, b)
+        for f in flags:
+            x, y = f[h]
             only_a += x and not y
             only_b += y and not x
         if only_a >= need and only_b >= need:
@@ -327,13 +333,28 @@ def habit_clashes(texts: list[str]) -> float:
     return out
 
 
+def vectors(texts: list[str], memo=None) -> list[list]:
+    """[style, capitalised words, short words, habits (None until asked)] of each text, from ``memo`` (a
+    coherence.SentenceMemo: filed by the sentence's text) where the text was seen before: the pair signals, the
+    intruder judge and a second analysis of the page after offtopic_sentences's cuts share them."""
+    known = memo.vectors if memo is not None else {}
+    out = []
+    for t in texts:
+        v = known.get(t)
+        if v is None:
+            v = known[t] = [style(t), capitalised_words(t), short_words(t), None]
+        out.append(v)
+    return out
+
+
 # Pages longer than this many content sentences are judged on an even sample of them (the matrix is n x n).
 MAX_SENTENCES = 80
 
 
-def page_vectors(text: str, sentences):
-    """(texts, style matrix, stems, capitalised words, short words) of a page's content sentences (those without a
-    chrome reason and with 2+ content stems; an even sample of MAX_SENTENCES on longer pages); None under 8."""
+def page_vectors(text: str, sentences, memo=None):
+    """(texts, style matrix, stems, capitalised words, short words, incidences, per-text vectors()) of a page's
+    content sentences (those without a chrome reason and with 2+ content stems; an even sample of MAX_SENTENCES on
+    longer pages); None under 8."""
     idx = [i for i, s in enumerate(sentences) if s.reason is None and len(s.stems) >= 2]
     if len(idx) < 8:
         return None
@@ -341,10 +362,11 @@ def page_vectors(text: str, sentences):
         idx = [idx[round(k * (len(idx) - 1) / (MAX_SENTENCES - 1))] for k in range(MAX_SENTENCES)]
     texts = [text[sentences[i].start:sentences[i].end] for i in idx]
     stems = [sentences[i].stems for i in idx]
-    caps = [capitalised_words(t) for t in texts]
-    short = [short_words(t) for t in texts]
-    return texts, np.array([style(t) for t in texts]), stems, caps, short, (
-        incidence(stems), incidence(caps), incidence(short))
+    vec = vectors(texts, memo)
+    caps = [v[1] for v in vec]
+    short = [v[2] for v in vec]
+    return texts, np.array([v[0] for v in vec]), stems, caps, short, (
+        incidence(stems), incidence(caps), incidence(short)), vec
 
 
 def window_signals(v) -> tuple:
@@ -354,19 +376,22 @@ def window_signals(v) -> tuple:
     return _windows.window_signals(_windows.Profiles(v[1], v[5]))
 
 
-def page_signals(text: str, sentences) -> tuple:
+def page_signals(text: str, sentences, memo=None) -> tuple:
     """PAIR_SIGNALS of a page from its analysed sentences (winnow.steps.coherence.Sentence); NEUTRAL when under 8
-    content sentences or without the models."""
+    content sentences or without the models. ``memo``: a coherence.SentenceMemo (see vectors())."""
     if _model() is None:
         return NEUTRAL
-    v = page_vectors(text, sentences)
+    v = page_vectors(text, sentences, memo)
     if v is None:
         return NEUTRAL
-    texts, sty, stems, caps, short, inc = v
+    texts, sty, stems, caps, short, inc, vec = v
     # In how many of the page's sentences each stem occurs (the stems in one only are never shared).
     df = dict(zip(inc[0][2], inc[0][0].sum(0)))
     lg = pair_logits(sty, stems, caps, df, short, inc=inc)
-    return tuple(pair_signals(lg)) + (habit_clashes(texts),) + window_signals(v)
+    for x, t in zip(vec, texts):
+        if x[3] is None:
+            x[3] = habits(t)
+    return tuple(pair_signals(lg)) + (habit_clashes(texts, [x[3] for x in vec]),) + window_signals(v)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -380,7 +405,7 @@ CHUNK = 120
 _LOCAL = 3
 
 
-def sentence_signals(text: str, sentences, idx: list[int]) -> np.ndarray:
+def sentence_signals(text: str, sentences, idx: list[int], memo=None) -> np.ndarray:
     """(len(idx), len(SENTENCE_SIGNALS)) signals of the content sentences ``idx`` of a page against the others:
 
     * ``row_mean``: the mean same-source log-odds of the sentence with every other one;
@@ -407,8 +432,8 @@ def sentence_signals(text: str, sentences, idx: list[int]) -> np.ndarray:
         for st in stems:
             for w in st:
                 df[w] = df.get(w, 0) + 1
-        lg = pair_logits(np.array([style(t) for t in texts]), stems, [capitalised_words(t) for t in texts], df,
-                         [short_words(t) for t in texts])
+        vec = vectors(texts, memo)
+        lg = pair_logits(np.array([v[0] for v in vec]), stems, [v[1] for v in vec], df, [v[2] for v in vec])
         n = len(part)
         off = ~np.eye(n, dtype=bool)
         mean = (lg * off).sum(1) / (n - 1)

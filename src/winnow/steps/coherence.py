@@ -895,6 +895,22 @@ class Sentence:
     detached: bool = False
 
 
+class SentenceMemo:
+    """What the analysis works out for a sentence from its text alone, filed by that text: the stems, the word count
+    and the chrome verdict as the sentence reads alone (``sentences``), and the pair model's style vector, names
+    and short words (``vectors``, filled by _coherence_pairs). Shared by the pair signals and the intruder judge
+    of one page, and carried over when offtopic_sentences cuts the page: stitched_document then analyses the cut
+    page, most of whose sentences read as before (one pass over each distinct sentence for both steps). Nothing in
+    it depends on where the sentence stands or on the rest of the page (a chrome span inside the sentence is kept
+    with the sentence's start and moved with it)."""
+
+    __slots__ = ("sentences", "vectors")
+
+    def __init__(self) -> None:
+        self.sentences: dict[str, tuple] = {}
+        self.vectors: dict[str, tuple] = {}
+
+
 @dataclass(slots=True)
 class Analysis:
     sentences: list[Sentence]
@@ -925,6 +941,7 @@ class Analysis:
     # analyses the page again after offtopic_sentences has cut its chrome (the pair signals cost as much as the
     # rest of the analysis).
     text: str = ""
+    memo: SentenceMemo | None = None
     _pair: tuple | None = None
     _logits: dict | None = None
     _score: float | None = None
@@ -933,7 +950,7 @@ class Analysis:
     def pair(self) -> tuple:
         """Same-source signals of _coherence_pairs (PAIR_SIGNALS); neutral values when the page is too short."""
         if self._pair is None:
-            self._pair = _pairs.page_signals(self.text, self.sentences)
+            self._pair = _pairs.page_signals(self.text, self.sentences, self.memo)
         return self._pair
 
     @property
@@ -1062,22 +1079,34 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
             s.by_vocabulary = True
 
 
-def analyse(text: str, spans: list[tuple[int, int]] | None = None) -> Analysis:
-    """Sentence spans with their chrome verdicts and topical links, and the document's coherence signals."""
+def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: SentenceMemo | None = None) -> Analysis:
+    """Sentence spans with their chrome verdicts and topical links, and the document's coherence signals.
+    ``memo``: what was worked out for sentences of an earlier version of the page (see SentenceMemo)."""
     sents: list[Sentence] = []
     df: dict[str, int] = {}
     questions = 0
-    # The plain letter pattern is several times faster; the one with combining marks only where they occur.
+    memo = SentenceMemo() if memo is None else memo
+    known = memo.sentences
+    # The plain letter pattern is several times faster; the one with combining marks only where they occur (a
+    # sentence with marks is only read in a text with marks: the tokens depend on the sentence alone).
     token_re = _TOKEN if _MARKS.search(text) else _LETTERS
     for a, b in sentence_spans(text) if spans is None else spans:
         t = text[a:b]
-        tokens = token_re.findall(t.lower())
-        if t.isascii() or not _CJK.search(t):
-            st = frozenset([w[:5] for w in tokens if len(w) >= 4 and w not in _STOP])
+        k = known.get(t)
+        if k is None:
+            tokens = token_re.findall(t.lower())
+            if t.isascii() or not _CJK.search(t):
+                st = frozenset([w[:5] for w in tokens if len(w) >= 4 and w not in _STOP])
+            else:
+                st = frozenset(_content(tokens))
+            s = Sentence(a, b, st, len(tokens))
+            _chrome_reason(t, tokens, s, a)
+            # (as the sentence reads alone, before the page's passes below revise its verdict)
+            known[t] = (a, st, s.n_words, s.reason, s.score, s.part, s.by_vocabulary, s.bars, s.detached)
         else:
-            st = frozenset(_content(tokens))
-        s = Sentence(a, b, st, len(tokens))
-        _chrome_reason(t, tokens, s, a)
+            a0, st, nw, reason, score, part, vocab, bars, detached = k
+            s = Sentence(a, b, st, nw, reason=reason, score=score, by_vocabulary=vocab, bars=bars, detached=detached,
+                         part=None if part is None else (part[0] - a0 + a, part[1] - a0 + a))
         if t[-1] in "?\uff1f\u061f":
             questions += 1
         sents.append(s)
@@ -1146,6 +1175,7 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None) -> Analysis:
         interleaved_chrome=interleaved,
         question_fraction=questions / n,
         text=text,
+        memo=memo,
     )
     _topic_signals(a)
     return a
@@ -1237,21 +1267,7 @@ def _topic_signals(a: Analysis) -> None:
         diff[p[0] + 1] += 1
         diff[p[-1] + 1] -= 1
         by_d[d] = by_d.get(d, 0) + 1
-    lg = [math.lgamma(k + 1) for k in range(n + 1)]
-
-    def frac(m: int, d: int) -> float:  # C(m, d) / C(n, d): all d occurrences on one side of m sentences
-        return 0.0 if m < d else math.exp(lg[m] - lg[m - d] - lg[n] + lg[n - d])
-
-    crossing = 0
-    best, best_g = 1.0, 0
-    for g in range(1, n):
-        crossing += diff[g]
-        if g < 3 or n - g < 3:
-            continue
-        e = sum(c * (1.0 - frac(g, d) - frac(n - g, d)) for d, c in by_d.items())
-        r = (crossing + 0.5) / (e + 0.5)
-        if r < best:
-            best, best_g = r, g
+    best, best_g = _best_split(n, diff, by_d)
     a.split_ratio = best
     # The sentence graph: cosine of shared repeated stems, plus a small uniform weight so that sentences sharing
     # nothing stay attached (else every lone sentence would be a component of its own).
@@ -1275,6 +1291,31 @@ def _topic_signals(a: Analysis) -> None:
     a.spectral2, a.spectral3 = float(ev[1]), float(ev[2])
     # The groups are only wanted for pages found stitched (see clusters()): kept here to compute them then.
     a.graph = (idx, xs, sample, lap, dg, best, best_g)
+
+
+def _best_split(n: int, diff: list[int], by_d: dict[int, int]) -> tuple[float, int]:
+    """(lowest ratio, its gap) over gaps g = 3..n-3 of the stems crossing gap g (the running sum of ``diff``) to
+    the count expected under random placement, sum over d of by_d[d] * (1 - C(g, d)/C(n, d) - C(n-g, d)/C(n, d));
+    (1.0, 0) when no gap goes under 1.
+
+    All gaps at once: a loop over gaps and stem counts cost a quarter of the whole analysis on long pages. Bit for
+    bit the answer of that loop (kept in tests/steps/test_coherence_speed.py): the same float operations in the same
+    order (each gap's sum accumulated over ``by_d`` in its order, as ``sum`` of Python 3.11 adds), the exponentials
+    by math.exp (numpy's exp may differ in the last bit), the first of equal ratios kept."""
+    g = np.arange(3, n - 2)
+    if not len(g):
+        return 1.0, 0
+    lg = np.array([math.lgamma(k + 1) for k in range(n + 1)])
+    e = np.zeros(len(g))
+    for d, c in by_d.items():
+        # C(m, d) / C(n, d) for m = 0..n: all d occurrences on one side of m sentences (0 when m < d)
+        f = np.zeros(n + 1)
+        f[d:] = list(map(math.exp, (lg[d:] - lg[: n + 1 - d] - lg[n] + lg[n - d]).tolist()))
+        e = e + c * (1.0 - f[g] - f[n - g])
+    crossing = np.cumsum(diff)[g]
+    r = (crossing + 0.5) / (e + 0.5)
+    k = int(np.argmin(r))
+    return (float(r[k]), int(g[k])) if r[k] < 1.0 else (1.0, 0)
 
 
 def _novelty(a: Analysis, xs: list[frozenset]) -> None:
@@ -1565,9 +1606,24 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> 
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, lg)))), 4)
 
 
+_MEMO = "coherence.sentence_memo"
+
+
 def _analysis(doc: Document) -> Analysis:
+    """The analysis of the document's current text, computed once for both steps (and again, from what
+    _carry_memo kept, only when offtopic_sentences has cut the text)."""
     seg = segments(doc)
-    return seg.memo("coherence.analysis", lambda t: analyse(t, seg.sentences))
+    return seg.memo("coherence.analysis", lambda t: analyse(t, seg.sentences, seg.memo(_MEMO, _new_memo)))
+
+
+def _new_memo(_text: str) -> SentenceMemo:
+    return SentenceMemo()
+
+
+def _carry_memo(doc: Document, a: Analysis) -> None:
+    """Hand the sentences worked out on the text before an edit to the analysis of the edited text."""
+    if a.memo is not None:
+        segments(doc).memo(_MEMO, lambda _t: a.memo)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1610,7 +1666,7 @@ def intruder_probabilities(a: Analysis) -> dict[int, float]:
     if m is None or not idx:
         return {}
     mean, scale, w, b, _ = m
-    x = _pairs.sentence_signals(a.text, a.sentences, idx)
+    x = _pairs.sentence_signals(a.text, a.sentences, idx, a.memo)
     lg = b + ((x - mean) / scale) @ w
     p = 1.0 / (1.0 + np.exp(-np.clip(lg, -30, 30)))
     return {i: float(q) for i, q in zip(idx, p)}
@@ -1729,6 +1785,7 @@ class OfftopicSentences(Map):
             spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near)
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
+            _carry_memo(doc, a)
         doc.attributes[f"{self.name}.removed"] = len(spans)
         if self.intruder_prose_threshold < 1.0:
             doc.attributes[f"{self.name}.near"] = near
