@@ -56,7 +56,8 @@ def pages(data, warcs=True):
     with gzip.open(os.path.join(data, "crawl/web-pages.jsonl.gz"), "rt") as f:
         for line in f:
             d = json.loads(line)
-            yield urlparse(d.get("url") or "").netloc, d.get("text") or ""
+            # A page without a URL (most of CleanEval) is named by its set and id, so a fresh sample can leave it out.
+            yield urlparse(d.get("url") or "").netloc or f"{d.get('source')}:{d.get('id')}", d.get("text") or ""
     for lang, pat in REGISTER.items():
         for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
             with gzip.open(fn, "rt", errors="replace") as f:
@@ -72,8 +73,20 @@ def sample(args):
              OfftopicSentences(intruder_prose_threshold=args.prose)]
     by_reason = collections.defaultdict(list)
     counts = collections.Counter()
+    skip, unnamed = set(), []
+    if args.fresh:  # a fresh sample: no page of a site that already has a label
+        with open(args.labels, encoding="utf-8") as f:
+            for x in f:
+                if x.strip():
+                    r = json.loads(x)
+                    skip.add(r["site"])
+                    # Older labels of pages without a URL have site "": leave out the pages that hold their text.
+                    if not r["site"] and len(r["text"]) >= 12:
+                        unnamed.append(r["text"])
     for k, (site, text) in enumerate(pages(args.data, not args.no_warcs)):
-        if not text.strip() or k % args.every:
+        if not text.strip() or k % args.every or site in skip:
+            continue
+        if ":" in site and any(u in text for u in unnamed):
             continue
         d = Document("x", text)
         for step in chain:
@@ -91,7 +104,12 @@ def sample(args):
         # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
         edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders else d.edits)]
         rng.shuffle(edits)
-        for e, seen in edits[: args.per_site]:
+        if args.each_reason:  # up to --per-site removals of each reason from the page, not of all reasons together
+            edits = [x for r in dict.fromkeys(e.reason for e, _ in edits)
+                     for x in [y for y in edits if y[0].reason == r][: args.per_site]]
+        else:
+            edits = edits[: args.per_site]
+        for e, seen in edits:
             ctx_a = seen[max(0, e.start - 120): e.start].replace("\n", " / ")
             ctx_b = seen[e.end: e.end + 120].replace("\n", " / ")
             by_reason[e.reason].append({"site": site, "reason": e.reason, "score": e.score,
@@ -148,6 +166,10 @@ def main(argv=None):
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
     ap.add_argument("--no-warcs", action="store_true", help="sample: leave out the WARC captures (quicker)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="sample: leave out every site that already has a label in --labels")
+    ap.add_argument("--each-reason", action="store_true",
+                    help="sample: --per-site removals of each reason per page (the rarer reasons are not crowded out)")
     ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
