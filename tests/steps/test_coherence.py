@@ -465,3 +465,13 @@ def test_punctuation_of_writers_and_code_is_not_layout_debris():
         assert analyse(t).sentences[0].reason is None, t
     for t in ("* * * * *", "_____________", "•"):
         assert analyse(t).sentences[0].reason == "site_chrome", t
+
+
+def test_a_sentence_citing_one_work_in_brackets_is_prose_not_a_reference_list():
+    aside = ("For more about Messier and the objects in his catalog, I suggest reading Messier's Nebulae & Star "
+             "Clusters by Kenneth Glyn Jones (Cambridge University Press, New York, second edition, 1991).")
+    assert analyse(aside).sentences[0].reason is None
+    notes = ("4. For an account of these activities, see John Prados, Presidents' Secret Wars: CIA and Pentagon "
+             "Covert Operations Since World War II (New York: William Morrow, 1986), pp. 91-107; Journal of "
+             "Asian Studies, Vol. 12, Cambridge University Press, 1990.")
+    assert analyse(notes).sentences[0].reason == "reference_list"  # an endnote's list of works still goes

@@ -218,6 +218,7 @@ _REF_HEADING = re.compile(
     re.IGNORECASE)
 _SOURCE_SITES = re.compile(r"\b(?:biography|encyclop(?:a)?edia|wikipedia|dictionary|britannica|educational)\b",
                            re.IGNORECASE)
+_BRACKETED = re.compile(r"\([^()]*\)")
 _SEPARATORS = re.compile(r",\s|\s[-\u2013|\u00b7\u2022]\s|;\s")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _WEB_WORDS = frozenset(
@@ -1090,8 +1091,12 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
             # names reference sites ("RT Russiapedia - Biography of ...", "... Encyclopedia - ...").
             # A diagnostic log pasted into a forum post (drive paths, registry GUIDs) has the separators and
             # the words of a library, not citations.
-            if refs >= 3 and ((_YEAR.search(text) and _CITATION.search(text))
-                              or len(_SOURCE_SITES.findall(text)) >= 2) and not _CODE_DEBRIS.search(text):
+            # A sentence of prose citing one work in brackets is the author's ("For more about Messier ..., I
+            # suggest reading <title> by <author> (Cambridge University Press, New York, 1991)."; hand labels): a
+            # list of references has its separators between the entries, outside the brackets.
+            if refs >= 3 and len(_SEPARATORS.findall(_BRACKETED.sub("", text))) >= 2 and (
+                    (_YEAR.search(text) and _CITATION.search(text))
+                    or len(_SOURCE_SITES.findall(text)) >= 2) and not _CODE_DEBRIS.search(text):
                 words = [w for w in text.split() if w[0].isalpha()]
                 caps = sum(1 for w in words if w[0].isupper()) / max(1, len(words))
                 if caps >= 0.5:
