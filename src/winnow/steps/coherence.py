@@ -700,10 +700,10 @@ def _glued_chrome(t: str, lowered: list[str]) -> tuple[int, int, float] | None:
         at = _atom_at(t, p)
         if at is None and not (":" in t[p: p + 60] and _LEADING_SLOT.match(t, p)):
             continue
-        if at is not None and at[1] < 1.0 and t[p - 2: p] not in _INNER_ENDS:
+        if at is not None and at[1] < 1.0 and t[p - 2: p] not in _INNER_ENDS and not _SEP_NEXT.match(t, at[0]):
             # Inside a sentence, a run of one-word buttons in title case is as often a title in running text
             # ("Read my article How To Buy Home Furniture From ..." lost "Buy Home"; hand labels): a strong phrase
-            # must open it there.
+            # or a trail's separator ("Home > News") must open it there.
             continue
         r = _scan(t, p)
         if r is not None and r[2] >= 1.0:
@@ -712,6 +712,8 @@ def _glued_chrome(t: str, lowered: list[str]) -> tuple[int, int, float] | None:
 
 
 _NUMBER_START = re.compile(r"(?<=\s)\d")
+# A separator of a trail or menu right after a word: "Home > ", "Start | ".
+_SEP_NEXT = re.compile(r"\s*(?:[|>\u00bb\u203a/\u2192\u2022\u00b7\u00a6]|::)(?=\s)")
 # After a byline's "by": a colon, or a first name with a comma (a list of names).
 _NAMES_GO_ON = re.compile(r"\s*[:\uff1a]|\s+[^\W\d_][\w'.-]*,\s", re.UNICODE)
 _INNER_ENDS = frozenset([". ", "! ", "? ", "\u2026 "])
