@@ -15,12 +15,15 @@ and left out of line counts).
     .venv/bin/python bench/line_noise_train.py --pipeline --skip-before --threshold 0.4 0.5   # dev, pipeline
     .venv/bin/python bench/line_noise_train.py --untouched --threshold 0.4 0.5   # pages of content
     .venv/bin/python bench/line_noise_train.py --sample 75 --threshold 0.4       # removals to label by hand
+    .venv/bin/python bench/line_noise_train.py --sample 90 --seed 1130 --fresh   # only sites not labelled before
+    .venv/bin/python bench/line_noise_train.py --guards dev     # what the guards keep, against the line labels
     .venv/bin/python bench/line_noise_train.py --speed
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import glob
 import gzip
@@ -376,6 +379,31 @@ def speed(data, seconds=5.0):
         print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} |")
 
 
+def guards(data, split, threshold=0.5):
+    """What each of line_noise's guards (lines kept whatever the model says) does on the human line labels of
+    ``split``: of the lines the model alone would remove that the guard keeps, how many people labelled noise. A
+    guard earns its place when most of what it keeps is content (the labels are the judge; nothing is fitted)."""
+    import winnow.steps.noise_lines as ln
+
+    rows = collections.defaultdict(lambda: [0, 0, []])
+    for lang, lines, lab in load(data, split):
+        p = ln.noise_probabilities(lines)
+        content = {"prose": ln._prose(lines), "list item": ln._list_items(lines), "table row": ln._table_rows(lines)}
+        allc = content["prose"] | content["list item"] | content["table row"]
+        content["heading"] = ln._content_lines(lines) & ~allc
+        for name, g in content.items():
+            for i in np.flatnonzero(g & (p >= threshold)):
+                r = rows[name]
+                r[0] += 1
+                r[1] += int(lab[i] == 1)
+                r[2].append((lang, int(lab[i]), lines[i][:90]))
+    print(f"\n{split}: lines the model alone removes at {threshold} that a guard keeps\n")
+    print("| guard | lines kept | labelled noise | labelled content |\n|---|---|---|---|")
+    for name, (n, noise, _) in rows.items():
+        print(f"| {name} | {n} | {noise} | {(n - noise) / max(1, n):.0%} |")
+    return rows
+
+
 def untouched_sets(data, fixture):
     """Pages of content kept with their line breaks, as {name: [[line, ...], ...]}: what line_noise should not
     touch. Two are content by a person's judgement line by line, two are upper bounds (they still hold menus)."""
@@ -446,7 +474,7 @@ def untouched(data, fixture, thresholds=(None,)):
                   f"{n_lrem / max(1, n_lines):.2%} |")
 
 
-def sample_removals(data, n, threshold=None, seed=18):
+def sample_removals(data, n, threshold=None, seed=18, fresh=False):
     """``n`` of line_noise's removals on real pages for labelling by hand (JSON lines on stdout): one per page, from
     bench/coherence_removals.py's real pages (WARCs, CCNet documents, the web pages' visible text, register
     documents). line_noise runs first in the default pipeline, so its removals do not depend on the later steps.
@@ -459,8 +487,12 @@ def sample_removals(data, n, threshold=None, seed=18):
     rng = random.Random(seed)
     step = LineNoise() if threshold is None else LineNoise(threshold=threshold)
     rows = []
+    seen = set()
+    if fresh:  # only sites no earlier label names (pages without a site name are left out: they may repeat one)
+        with open(os.path.join(HERE, "data", "coherence_removal_labels.jsonl"), encoding="utf-8") as f:
+            seen = {json.loads(x)["site"] for x in f if x.strip()}
     for site, text in pages(data):
-        if not text.strip():
+        if not text.strip() or (fresh and (not site or site in seen)):
             continue
         edits = list(step.map(Document("x", text)).edits)
         rng.shuffle(edits)
@@ -469,6 +501,8 @@ def sample_removals(data, n, threshold=None, seed=18):
                          "before": text[max(0, e.start - 160):e.start].replace("\n", " / "),
                          "after": text[e.end:e.end + 160].replace("\n", " / ")})
     rng.shuffle(rows)
+    if fresh:  # one removal per site, so the sample is of many sites
+        rows = list({r["site"]: r for r in reversed(rows)}.values())[::-1]
     for r in rows[:n]:
         print(json.dumps(r, ensure_ascii=False))
 
@@ -495,6 +529,8 @@ def main(argv=None):
     ap.add_argument("--sample", type=int, default=0,
                     help="only print this many removals on real pages (one per page) to label by hand (--threshold)")
     ap.add_argument("--seed", type=int, default=18, help="--sample: which pages")
+    ap.add_argument("--fresh", action="store_true", help="--sample: only sites that no earlier label names")
+    ap.add_argument("--guards", default="", help="only report what the guards keep on this split's labels")
     ap.add_argument("--untouched", action="store_true",
                     help="only measure the sentences line_noise removes from pages of content (--threshold)")
     args = ap.parse_args(argv)
@@ -503,7 +539,13 @@ def main(argv=None):
         return 0
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
     if args.sample:
-        sample_removals(args.data, args.sample, args.threshold[0], args.seed)
+        sample_removals(args.data, args.sample, args.threshold[0], args.seed, args.fresh)
+        return 0
+    if args.guards:
+        rows = guards(args.data, args.guards)
+        for name, (_, _, ex) in rows.items():
+            for lang, y, x in ex[:12]:
+                print(f"  {name} | {lang} | {'noise' if y else 'keep '} | {x}")
         return 0
     if args.untouched:
         untouched(args.data, fixture, args.threshold)
