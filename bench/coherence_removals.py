@@ -145,6 +145,9 @@ def score(args):
     for r in rows:
         # The intruder judge's removals are counted apart: its prose removals are off by default.
         judge = " (intruder judge)" if "intruder judge" in r.get("code", "") else ""
+        # Removals sampled from pages nobody altered, to find where such pages lose sentences: a search for errors
+        # (sentences, not one removal per site), counted apart from the random samples of removals.
+        judge = " (untouched pages)" if r.get("code", "").startswith("untouched pages") else judge
         by[r["reason"] + judge][r["label"]] += 1
     print("| reason | labelled | right | wrong | precision |\n|---|---|---|---|---|")
     for reason, c in sorted(by.items()):

@@ -13,6 +13,7 @@ and left out of line counts).
 
     .venv/bin/python bench/line_noise_train.py [--data ../shared/data] [--write]
     .venv/bin/python bench/line_noise_train.py --pipeline --skip-before --threshold 0.4 0.5   # dev, pipeline
+    .venv/bin/python bench/line_noise_train.py --pipeline --skip-before --pipeline-train      # and train
     .venv/bin/python bench/line_noise_train.py --untouched --threshold 0.4 0.5   # pages of content
     .venv/bin/python bench/line_noise_train.py --sample 75 --threshold 0.4       # removals to label by hand
     .venv/bin/python bench/line_noise_train.py --sample 90 --seed 1130 --fresh   # only sites not labelled before
@@ -525,6 +526,7 @@ def main(argv=None):
                     help="c4_quality with its short-line rule (min_words_per_line 3), as default.yaml ran it before")
     ap.add_argument("--skip-before", action="store_true")
     ap.add_argument("--pipeline", action="store_true", help="also measure the default pipeline's line removals")
+    ap.add_argument("--pipeline-train", action="store_true", help="--pipeline: also on the Turku train split")
     ap.add_argument("--speed", action="store_true", help="only measure throughput")
     ap.add_argument("--sample", type=int, default=0,
                     help="only print this many removals on real pages (one per page) to label by hand (--threshold)")
@@ -627,6 +629,9 @@ def main(argv=None):
         for t in args.threshold:
             show(f"dev, offtopic_sentences + line_noise (threshold {t or LineNoise().threshold}) + c4_quality",
                  table(dev, lambda d: pipeline_removed(d[1], threshold=t, c4_words=short)))
+            if args.pipeline_train:  # the Turku train split (in sample for the model) beside dev
+                show(f"train, offtopic_sentences + line_noise (threshold {t or LineNoise().threshold}) + c4_quality",
+                     table(load(args.data, "train"), lambda d: pipeline_removed(d[1], threshold=t, c4_words=short)))
     return 0
 
 
