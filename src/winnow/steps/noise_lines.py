@@ -390,8 +390,10 @@ class LineNoise(Map):
     # list items inside the text, table rows and prose lines are kept whatever it says). At 0.5, on the human line
     # labels' dev split (6 languages; fr and sv without a train split), the default pipeline's line removals reach
     # precision 0.83, recall 0.58; of 141 of its removals on real pages read by hand 89% were right (0.6: 92%, 0.7:
-    # 96%, with less recall). At 0.4: 0.80 / 0.63 on the line labels, 88% right by hand, and more of the pages'
-    # headings and list items go (bench/results/coherence.md, "Noise lines, second pass"). `winnow whatif --set
+    # 96%, with less recall), and 85 of a fresh sample of 90 from sites not read before, with the list guard applied
+    # (bench/results/coherence.md, "Untouched pages and noise_line precision"). At 0.4: 0.80 / 0.63 on the line
+    # labels, 88% right by hand, and more of the pages' headings and list items go (bench/results/coherence.md,
+    # "Noise lines, second pass"). `winnow whatif --set
     # line_noise.threshold=0.4` (or 0.6) replays it on a finished run.
     threshold: float = 0.5
     # Pages with fewer non-empty lines are left alone (a one-line page has no line structure to judge).
