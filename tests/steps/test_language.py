@@ -95,6 +95,21 @@ def test_max_chars_samples_start_middle_and_end():
     assert d.attributes["language.lang"] == "fi"  # 0: the whole text, as the references read it
 
 
+def test_max_chars_samples_eight_windows_spread_over_the_text():
+    from winnow.steps.langid import sample_text
+
+    text = "".join(chr(0x4E00 + i) for i in range(10_000))  # every character distinct: positions show
+    s = sample_text(text, 800)
+    windows = s.split(" ")
+    assert len(windows) == 8 and all(len(w) == 100 for w in windows)
+    starts = [text.index(w) for w in windows]
+    assert starts[0] == 0 and starts[-1] == len(text) - 100  # the first at the start, the last at the end
+    gaps = {b - a for a, b in zip(starts, starts[1:])}
+    assert max(gaps) - min(gaps) <= 1  # evenly spread
+    # short budgets keep windows of at least 50 characters (three at least)
+    assert len(sample_text(text, 200).split(" ")) == 4 and len(sample_text(text, 100).split(" ")) == 3
+
+
 def test_pickles_after_setup_without_the_model():
     step = LanguageFilter(languages=["en"])
     step.setup(Context())
