@@ -3,6 +3,7 @@
     export PYTHONPATH=src   # winnow from this checkout
     .venv/bin/python bench/e2e.py [--data ../shared/data] [--peer-python .bench-venv-e2e/bin/python]
                                   [--runs fineweb,datatrove,default,workers,parity] [--out bench/results/e2e.md]
+                                  [--sample-chars 8000]
 
 What it does, in one invocation:
 
@@ -24,6 +25,8 @@ What it does, in one invocation:
    * ``workers``: the default pipeline on the 8-file split with the local executor, 1 worker, then 2 workers.
    * ``parity``: the filters' decisions on the same extracted text: winnow's html_extract output is fed to both
      chains (datatrove's LanguageFilter + four filters, winnow's language + four steps) in the peer venv.
+   * ``sampled`` (not in the default list): the FineWeb chain with ``language.max_chars`` (``--sample-chars``), its
+     CPU and every document whose fate (kept, or the rejecting step and reason) differs from the exact run's.
    * ``filters`` (not in the default list): the four filters alone on the English pages, per step, and
      gopher_repetition's phases, each in a fresh process (cold caches, as a run starts).
 
@@ -186,6 +189,26 @@ def _records(folder: Path):
             for line in _jsonl_bytes(p).splitlines():
                 if line.strip():
                     yield json.loads(line)
+
+
+def _fates(run_dir: Path) -> dict:
+    """Each record's fate in a finished run: None when kept, else the rejecting (step, reason)."""
+    out = {}
+    for r in _records(run_dir / "kept"):
+        out[r["id"]] = None
+    for r in _records(run_dir / "rejected"):
+        drop = r.get("drop") or {}
+        out[r["id"]] = (drop.get("step"), drop.get("reason"))
+    return out
+
+
+def _fate_diff(exact_dir: Path, other_dir: Path) -> list[str]:
+    a, b = _fates(exact_dir), _fates(other_dir)
+    diff = sorted(k for k in a.keys() | b.keys() if a.get(k, "missing") != b.get(k, "missing"))
+    lines = [f"Fates against the exact run: {len(a) - len(diff)} / {len(a)} the same (kept, or rejected by the same "
+             f"step and reason); {len(diff)} differ" + (":" if diff else ".")]
+    lines += [f"- {k}: exact {a.get(k, 'missing')}, sampled {b.get(k, 'missing')}" for k in diff[:20]]
+    return lines
 
 
 def _count_kept(folder: Path) -> int:
@@ -420,13 +443,17 @@ def filter_profile(peer_python: str, warc: Path) -> list[str]:
 
 
 # --- language on a sample ---------------------------------------------------------------------------------------
-def language_agreement(data: Path, extracted: Path) -> list[str]:
-    """How often ``language(max_chars=N)`` (a start/middle/end sample) and the step's cached-word-vector path keep
-    the English keep/drop decision of the fastText library on the whole text, and at what CPU cost, on the e2e pages' extracted texts (when the parity run wrote them)
-    and every text and main text of ``crawl/web-pages.jsonl.gz``."""
+def language_agreement(data: Path, extracted: Path, sizes=(2000, 4000, 8000, 12000, 16000, 24000, 32000)) -> list[str]:
+    """How often ``language(max_chars=N)`` (a start/middle/end sample) keeps the step's decisions on the whole text,
+    and at what CPU cost, on the e2e pages' extracted texts (when the parity run wrote them) and every text and main
+    text of ``crawl/web-pages.jsonl.gz``. Each row runs the step's own scoring (cached word vectors, the library
+    within 5e-4 of min_score) on a fresh word cache, as a new process would, so its CPU is a first pass. Two
+    decisions are compared: the e2e chain's (English, score >= 0.65) and, for every language, the top label with
+    its score on the same side of 0.65 (what a ``languages: [xx]`` filter decides for any xx)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from winnow.steps._fastlid import FastLid
-    from winnow.steps.langid import lite_model_path, load_model, predict, sample_text
+    from winnow.steps import _fastlid
+    from winnow.step import Context
+    from winnow.steps.langid import LanguageFilter, load_model, predict, sample_text
 
     # split on "\n" only: the texts hold U+2028 and friends unescaped, which str.splitlines would cut at
     texts = [json.loads(ln)["text"] for ln in extracted.read_text(encoding="utf-8").split("\n") if ln.strip()] \
@@ -437,41 +464,51 @@ def language_agreement(data: Path, extracted: Path) -> list[str]:
             texts += [r[k] for k in ("text", "main_text") if r.get(k)]
     model = load_model()
 
-    def decide(pairs):
-        return (pairs[0][0] == "en" and round(pairs[0][1], 4) >= 0.65) if pairs else None
+    def en(top):
+        return None if top is None else (top[0] == "en" and round(top[1], 4) >= 0.65)
 
-    rows, ref, base = [], None, None
-    for n in (0, 1000, 2000, 4000, 8000):
-        t0 = time.process_time()
-        dec = [decide(predict(model, sample_text(t, n))) for t in texts]
-        cpu = time.process_time() - t0
-        ref = ref or dec
-        base = base or cpu
-        agree = sum(a == b for a, b in zip(dec, ref))
-        rows.append(f"| {n or 'whole text, the library'} | {cpu:.2f} | {base / cpu:.1f}x | {agree} / {len(texts)} "
-                    f"({100 * agree / len(texts):.2f}%) |")
-    # the step's default: the whole text through the cached-word-vector predictor (one pass, every word new once);
-    # within 5e-4 of min_score the step asks the library, as here
-    fast = FastLid(lite_model_path())
-
-    def step_top(t):
-        line = t.replace("\n", " ").strip()
-        top = fast.predict(line) if line else None
-        if top is not None and abs(top[1] - 0.65) < 5e-4:
-            pairs = predict(model, t)
-            top = pairs[0] if pairs else None
-        return [top] if top else []
+    def any_lang(top):
+        return None if top is None else (top[0], round(top[1], 4) >= 0.65)
 
     t0 = time.process_time()
-    dec = [decide(step_top(t)) for t in texts]
-    cpu = time.process_time() - t0
-    agree = sum(a == b for a, b in zip(dec, ref))
-    rows.insert(1, f"| whole text, cached word vectors (the step's default) | {cpu:.2f} | {base / cpu:.1f}x | "
-                   f"{agree} / {len(texts)} ({100 * agree / len(texts):.2f}%) |")
-    print("\n".join(rows), flush=True)
-    return [f"`language` with `max_chars` (start/middle/end sample) against the whole text, {len(texts)} texts "
-            f"(mean {sum(map(len, texts)) // max(1, len(texts)):,} chars): English keep/drop decisions kept", "",
-            "| max_chars | CPU s | speed | same decision |", "|---|---:|---:|---:|", *rows, ""]
+    lib = [predict(model, t) for t in texts]
+    lib_cpu = time.process_time() - t0
+    lib = [p[0] if p else None for p in lib]
+
+    def step_run(n):
+        _fastlid._MODELS.clear()  # a fresh word cache: a first pass, as in a new process
+        step = LanguageFilter(languages=["en"], min_score=0.65, max_chars=n)
+        step.setup(Context())
+        t0 = time.process_time()
+        tops = [step._top(sample_text(t, n)) for t in texts]
+        return tops, time.process_time() - t0
+
+    ref, ref_cpu = step_run(0)
+    long = [i for i, t in enumerate(texts) if len(t) > 16000]
+    langs = {}
+    for top in ref:
+        if top is not None:
+            langs[top[0]] = langs.get(top[0], 0) + 1
+    rows = [f"| whole text, the library | {lib_cpu:.2f} | {ref_cpu / lib_cpu:.2f}x | "
+            f"{sum(en(a) == en(b) for a, b in zip(lib, ref))} / {len(texts)} | "
+            f"{sum(any_lang(a) == any_lang(b) for a, b in zip(lib, ref))} / {len(texts)} | |",
+            f"| 0 (whole text, the step's default) | {ref_cpu:.2f} | 1.00x | {len(texts)} / {len(texts)} | "
+            f"{len(texts)} / {len(texts)} | {len(long)} / {len(long)} |"]
+    for n in sizes:
+        tops, cpu = step_run(n)
+        same_en = sum(en(a) == en(b) for a, b in zip(tops, ref))
+        same_any = sum(any_lang(a) == any_lang(b) for a, b in zip(tops, ref))
+        same_long = sum(en(tops[i]) == en(ref[i]) and any_lang(tops[i]) == any_lang(ref[i]) for i in long)
+        rows.append(f"| {n} | {cpu:.2f} | {ref_cpu / cpu:.2f}x | {same_en} / {len(texts)} "
+                    f"({100 * same_en / len(texts):.2f}%) | {same_any} / {len(texts)} ({100 * same_any / len(texts):.2f}%) "
+                    f"| {same_long} / {len(long)} |")
+        print(rows[-1], flush=True)
+    top_langs = ", ".join(f"{k} {v}" for k, v in sorted(langs.items(), key=lambda kv: -kv[1])[:8])
+    return [f"`language` with `max_chars` (start/middle/end sample) against the whole text, the step's own scoring "
+            f"on a fresh word cache per row, {len(texts)} texts (mean {sum(map(len, texts)) // max(1, len(texts)):,} "
+            f"chars; {len(long)} over 16,000; top labels {top_langs}):", "",
+            "| max_chars | CPU s | speed vs whole text | same English keep/drop | same label and side of 0.65 "
+            "(any language) | texts over 16,000 chars: both the same |", "|---|---:|---:|---:|---:|---:|", *rows, ""]
 
 
 # --- the report -----------------------------------------------------------------------------------------------------
@@ -492,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer-python", default=str(ROOT / ".bench-venv-e2e/bin/python"))
     ap.add_argument("--runs", default="fineweb,datatrove,default,workers,parity,langsample")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    ap.add_argument("--sample-chars", type=int, default=8000, help="language.max_chars of the 'sampled' run")
     ap.add_argument("--out", default=None, help="append the results to this markdown file")
     ap.add_argument("--datatrove-side", nargs=2, metavar=("WARC", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--parity-side", nargs=2, metavar=("JSONL", "OUT"), help=argparse.SUPPRESS)
@@ -533,6 +571,13 @@ def main(argv: list[str] | None = None) -> int:
         r = res["fineweb"]
         print(f"winnow fineweb: {r['cpu']:.1f} CPU s ({r['wall']:.1f} wall), kept {r['kept']}, "
               f"{r['maxrss_mb']:.0f} MB", flush=True)
+    if "sampled" in runs:
+        # The same chain with language scored on a max_chars sample (opt-in; the exact chain above is the one
+        # compared with datatrove): its CPU, and which documents' fate differs from the exact run's.
+        steps = FINEWEB_STEPS.replace("min_score: 0.65}", f"min_score: 0.65, max_chars: {args.sample_chars}}}")
+        r = res["sampled"] = winnow_run("fineweb-sampled", steps, str(warc), "inline")
+        print(f"winnow fineweb, language max_chars {args.sample_chars}: {r['cpu']:.1f} CPU s, kept {r['kept']}",
+              flush=True)
     if "datatrove" in runs:
         dt_out = OUT / "datatrove"
         shutil.rmtree(dt_out, ignore_errors=True)
@@ -549,6 +594,14 @@ def main(argv: list[str] | None = None) -> int:
             md.append(f"| {name} | {r['cpu']:.1f} | {r['wall']:.1f} | {n_docs / r['cpu']:.1f} | {r['kept']} | "
                       f"{r['maxrss_mb']:.0f} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |")
         md += ["", f"**winnow {b['cpu'] / a['cpu']:.1f}x datatrove per core** (CPU seconds, whole processes)", ""]
+    if "sampled" in res:
+        r = res["sampled"]
+        md += [f"The same chain with `language: {{max_chars: {args.sample_chars}}}` (8 windows; opt-in): "
+               f"{r['cpu']:.1f} CPU s, kept {r['kept']}" + (
+                   f", {res['datatrove']['cpu'] / r['cpu']:.1f}x datatrove" if "datatrove" in res else "") + ".", ""]
+        if "fineweb" in res:
+            md += _fate_diff(res["fineweb"]["run_dir"], r["run_dir"]) + [""]
+        md += ["Its steps:", "", *fmt_steps(step_table(r["stats"]), r["cpu"]), ""]
     (OUT / "partial.md").write_text("\n".join(md))
     if "fineweb" in res:
         md += ["winnow's steps on that run:", "", *fmt_steps(step_table(res["fineweb"]["stats"]), res["fineweb"]["cpu"]), ""]
