@@ -7,6 +7,7 @@ At most ``--per-site`` removals per site, so no site dominates.
     .venv/bin/python bench/coherence_removals.py sample [--data ../shared/data] > bench/out/removals.jsonl
     .venv/bin/python bench/coherence_removals.py sample --intruders   # only the intruder judge's removals
     .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.9   # with the segment judge on
+    .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.85 --encoder minilm-static
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
@@ -70,7 +71,7 @@ def sample(args):
     rng = random.Random(args.seed)
     # The default pipeline's order: line_noise, then offtopic_sentences.
     chain = [LineNoise(), OfftopicSentences() if args.prose is None else
-             OfftopicSentences(intruder_prose_threshold=args.prose)]
+             OfftopicSentences(intruder_prose_threshold=args.prose, encoder=args.encoder)]
     by_reason = collections.defaultdict(list)
     counts = collections.Counter()
     skip, unnamed = set(), []
@@ -167,6 +168,8 @@ def main(argv=None):
                     help="sample only the removals of offtopic_sentences' intruder judge")
     ap.add_argument("--prose", type=float, default=None,
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
+    ap.add_argument("--encoder", default=None,
+                    help="offtopic_sentences' encoder (the embedding judge; with --prose)")
     ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
     ap.add_argument("--no-warcs", action="store_true", help="sample: leave out the WARC captures (quicker)")
     ap.add_argument("--fresh", action="store_true",

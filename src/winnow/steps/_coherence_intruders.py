@@ -206,15 +206,22 @@ runtime = _trees.load
 predict = _trees.probabilities
 
 
-def chunk_probabilities(c: Chunk, round1: dict, round2: dict | None) -> tuple[list, np.ndarray]:
+def chunk_probabilities(c: Chunk, round1: dict, round2: dict | None,
+                        e: np.ndarray | None = None) -> tuple[list, np.ndarray]:
     """(segments, probability per segment) of one chunk: the first round on the base features, then (when given)
-    the second with the host weights from the first."""
+    the second with the host weights from the first. With ``e`` (the chunk's unit sentence vectors) the embedding
+    features follow the lexical ones in both rounds (a model fitted so: intruder_embed_*.json)."""
     segs = segments(c.n)
-    x = features(c, segs)
-    p = predict(round1, x[:, :len(BASE)])
+    x = features(c, segs)[:, :len(BASE)]
+    if e is not None:
+        x = np.c_[x, embed_features(e, segs)]
+    p = predict(round1, x)
     if round2 is None:
         return segs, p
-    x2 = features(c, segs, host=1.0 - sentence_max(c.n, segs, p))
+    host = 1.0 - sentence_max(c.n, segs, p)
+    x2 = features(c, segs, host=host)
+    if e is not None:
+        x2 = np.c_[x2, embed_features(e, segs, host=host)]
     return segs, predict(round2, x2)
 
 
@@ -243,3 +250,76 @@ def decode(segs: list, p: np.ndarray, floor: float, limit: int) -> list[tuple[in
         used += b - a
         out.append((a, b, q))
     return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Embedding evidence (offtopic_sentences' ``encoder``): how a run's sentence embeddings sit against the rest of the
+# page. Topic, not habits: a donor on another subject is far from the page's centroid and from every sentence of
+# it, whatever its typesetting; a host sentence far from the centroid (an aside, a caption) still has a close
+# neighbour or is bridged by nothing. All cosines of unit vectors (_encoder), so the features mean the same for
+# every encoder; the page's own spread (the median of its sentences' leave-one-out centroid cosines) is a feature,
+# and the run's cosine is also given relative to it.
+
+# Tokens per sentence embedded: a sentence longer than this is judged by its first 128 tokens (bounded cost).
+EMBED_TOKENS = 128
+EMBED_BASE = ("e_out", "e_out_rel", "e_out_mean", "e_top3", "e_ctx", "e_edge", "e_bridge", "e_inner", "e_page",
+              "e_spread")
+EMBED_FEATURES = EMBED_BASE + ("e_host_out", "e_host_top3")
+
+
+def embed_features(e: np.ndarray, segs: list[tuple[int, int]], host: np.ndarray | None = None) -> np.ndarray:
+    """(len(segs), len(EMBED_BASE)) from the chunk's unit sentence vectors ``e`` (n, d), in the order of
+    ``segs``; with ``host`` (per sentence the weight of a host sentence) also the two host columns
+    (EMBED_FEATURES)."""
+    n = e.shape[0]
+    s = (e @ e.T).astype(float)
+    np.fill_diagonal(s, 0.0)
+    tot = e.sum(0).astype(float)
+    # each sentence against the centroid of the others: the page's own spread
+    loo = (e @ tot - 1.0) / np.maximum(1e-9, np.linalg.norm(tot[None, :] - e, axis=1))
+    med = float(np.median(loo)) if n else 0.0
+    spread = float(np.median(np.abs(loo - med))) if n else 0.0
+    page = float(s.sum() / max(1, n * (n - 1)))
+    c_s = _prefix2(s)
+    pe = np.zeros((n + 1, e.shape[1]))
+    np.cumsum(e, 0, out=pe[1:])
+    adj = np.r_[np.diagonal(s, 1), 0.0]
+    if host is not None:
+        pw = np.zeros((n + 1, e.shape[1]))
+        np.cumsum(e * host[:, None], 0, out=pw[1:])
+    blocks = []
+    for L in range(1, MAX_RUN + 1):
+        if L > n:
+            break
+        a = np.arange(0, n - L + 1)
+        b = a + L
+        seg = pe[b] - pe[a]
+        segu = seg / np.maximum(1e-9, np.linalg.norm(seg, axis=1, keepdims=True))
+        rest = tot[None, :] - seg
+        e_out = (segu * rest).sum(1) / np.maximum(1e-9, np.linalg.norm(rest, axis=1))
+        nout = max(1, L * (n - L))
+        e_out_mean = (_box(c_s, a, b, 0, n) - _box(c_s, a, b, a, b)) / nout
+        top3 = _top_outside(s, np.ones(n, bool), a, L)
+        top3 = np.where(np.isnan(top3), e_out_mean, top3)
+        c0, c1 = np.maximum(0, a - _CTX), np.minimum(n, b + _CTX)
+        nctx = (a - c0) + (c1 - b)
+        ctx = np.where(nctx > 0, (_box(c_s, a, b, c0, a) + _box(c_s, a, b, b, c1)) / np.maximum(1, L * nctx),
+                       e_out_mean)
+        has_l, has_r = a > 0, b < n
+        e_l = np.where(has_l, adj[np.maximum(0, a - 1)], 0.0)
+        e_r = np.where(has_r, adj[np.minimum(n - 1, b - 1)], 0.0)
+        ne = has_l.astype(float) + has_r
+        edge = np.where(ne > 0, (e_l + e_r) / np.maximum(1, ne), e_out_mean)
+        bridge = np.where(has_l & has_r, s[np.maximum(0, a - 1), np.minimum(n - 1, b)], page)
+        inner = _box(c_s, a, b, a, b) / (L * (L - 1)) if L > 1 else np.ones(len(a))
+        k = len(a)
+        cols = [e_out, e_out - med, e_out_mean, top3, ctx, edge, bridge - edge, inner, np.full(k, page),
+                np.full(k, spread)]
+        if host is not None:
+            hrest = pw[n][None, :] - (pw[b] - pw[a])
+            h_out = (segu * hrest).sum(1) / np.maximum(1e-9, np.linalg.norm(hrest, axis=1))
+            h_top3 = _top_outside(s, host >= 0.5, a, L)
+            cols += [h_out, np.where(np.isnan(h_top3), top3, h_top3)]
+        blocks.append(np.column_stack(cols))
+    width = len(EMBED_FEATURES if host is not None else EMBED_BASE)
+    return np.vstack(blocks) if blocks else np.zeros((0, width))

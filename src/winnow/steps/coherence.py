@@ -1724,23 +1724,60 @@ def _segment_model() -> tuple | None:
     return _intr.runtime(m["round1"]), _intr.runtime(m["round2"]), float(m["threshold"])
 
 
-def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25) -> list[tuple[list[int], float]]:
+def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
+                      embed: tuple | None = None) -> list[tuple[list[int], float]]:
     """Runs of 1-3 consecutive content sentences judged inserted from other pages (_coherence_intruders): [(sentence
     indices, probability)] for the non-overlapping runs kept at probability >= ``floor``, most likely first, at most
-    ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file."""
-    m = _segment_model()
+    ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file. ``embed``:
+    (model of _embed_model, {sentence index: unit vector}) for the embedding judge; a chunk without vectors (past
+    EMBED_MAX_CHUNKS) is not judged then."""
+    m = _segment_model() if embed is None else embed[0]
     idx = _intruder_candidates(a)
     if m is None or not idx:
         return []
     out = []
     for part in _chunks(idx):
+        e = None
+        if embed is not None:
+            if any(i not in embed[1] for i in part):
+                continue
+            e = np.stack([embed[1][i] for i in part])
         c = _intr.Chunk([a.text[a.sentences[i].start:a.sentences[i].end] for i in part],
                         [a.sentences[i].stems for i in part])
-        segs, p = _intr.chunk_probabilities(c, m[0], m[1])
+        segs, p = _intr.chunk_probabilities(c, m[0], m[1], e)
         for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * c.n)):
             out.append(([part[i] for i in range(a0, b0)], q))
     out.sort(key=lambda x: -x[1])
     return out
+
+
+# The embedding judge (offtopic_sentences' ``encoder``): the segment judge with the evidence of a sentence encoder
+# (_coherence_intruders.embed_features) beside the lexical one, one model file per encoder, fitted by
+# bench/coherence_embed_intruders.py.
+EMBED_ENCODERS = ("minilm", "minilm-static", "hashing")
+# Chunks of candidates embedded per page at most (4 x CHUNK = 480 sentences): a page's encoder cost is bounded; its
+# sentences past them are not judged by the embedding judge.
+EMBED_MAX_CHUNKS = 4
+
+
+@functools.cache
+def _embed_model(encoder: str) -> tuple | None:
+    """(round one, round two, threshold) of winnow/data/coherence/intruder_embed_<encoder>.json, or None when no
+    model was fitted for that encoder."""
+    name = f"intruder_embed_{encoder.replace('-', '_')}.json"
+    m = packaged_model("coherence", name, _intr.SEGMENT_FEATURES + _intr.EMBED_FEATURES,
+                       "bench/coherence_embed_intruders.py", {"base_features": _intr.BASE + _intr.EMBED_BASE})
+    if m is None:
+        return None
+    if m.get("encoder") != encoder:
+        raise ValueError(f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {encoder!r}; "
+                         "refit it (bench/coherence_embed_intruders.py)")
+    return _intr.runtime(m["round1"]), _intr.runtime(m["round2"]), float(m["threshold"])
+
+
+def _embed_parts(a: Analysis) -> list[int]:
+    """The candidates of the embedding judge: those of the first EMBED_MAX_CHUNKS chunks."""
+    return [i for part in _chunks(_intruder_candidates(a))[:EMBED_MAX_CHUNKS] for i in part]
 
 
 def _chrome_shaped(t: str, n_words: int) -> bool:
@@ -1782,6 +1819,16 @@ class OfftopicSentences(Map):
     # intruder is a minority by definition, and a page most of whose sentences look foreign is a page the model
     # does not understand, not a page of intruders.
     max_intruder_share: float = 0.25
+    # The segment judge with a sentence encoder's evidence beside the lexical one (how each run's embedding sits
+    # against the rest of the page: _coherence_intruders.embed_features): minilm (all-MiniLM-L6-v2, English-trained),
+    # minilm-static (its static table: ~100x cheaper) or hashing (a lexical stand-in, for tests); null = the
+    # lexical judge. Needs intruder_prose_threshold < 1 (the model file's calibrated threshold is in
+    # bench/results/coherence.md). Off by default: its real-page precision is below the 0.9 a default needs (same
+    # file, "Inserted prose by sentence embeddings"). The model loads once per worker; the sentences of
+    # ``embed_batch`` documents are embedded together.
+    encoder: str | None = None
+    device: str = "auto"
+    embed_batch: int = 32
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
     FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
@@ -1789,7 +1836,61 @@ class OfftopicSentences(Map):
     EDIT_THRESHOLDS = {"intruder_prose_threshold": ("offtopic_sentences.near", "off_topic")}
     EDIT_FLOOR = 0.5
 
+    def validate(self) -> None:
+        super().validate()
+        if self.encoder is None:
+            return
+        from ._encoder import DEVICES
+
+        if self.encoder not in EMBED_ENCODERS:
+            raise ValueError(f"encoder must be one of {', '.join(EMBED_ENCODERS)} or null, not {self.encoder!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
+        if self.embed_batch < 1:
+            raise ValueError("embed_batch must be >= 1")
+        m = _embed_model(self.encoder)
+        if m is None:
+            raise ValueError(f"encoder {self.encoder!r}: no embedding judge model is installed")
+        if self.intruder_prose_threshold >= 1.0:
+            raise ValueError(f"encoder {self.encoder!r} judges prose only with intruder_prose_threshold < 1 "
+                             f"(its model's calibrated threshold: {m[2]})")
+
+    def batching(self) -> int:
+        return self.embed_batch if self._embedding() else 0
+
+    def setup(self, ctx) -> None:
+        if self._embedding():
+            self._vectors([])  # the encoder loads once per worker, before the first document
+
+    def _embedding(self) -> bool:
+        return self.encoder is not None and self.remove_off_topic and self.intruder_prose_threshold < 1.0
+
+    def _vectors(self, docs: list[Document]) -> list[dict]:
+        """Per document {sentence index: unit vector} of the embedding judge's candidates; the sentences of all the
+        documents are embedded in one call (the encoder batches them)."""
+        from ._encoder import load_encoder
+
+        enc = load_encoder(self.encoder, device=self.device, step=self.name)
+        plans = []
+        for d in docs:
+            a = _analysis(d)
+            idx = _embed_parts(a) if len(a.sentences) >= self.min_sentences else []
+            plans.append((idx, [a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]))
+        uniq = list(dict.fromkeys(t for _, ts in plans for t in ts))
+        vec = {}
+        if uniq:
+            vec = dict(zip(uniq, enc.encode(uniq, max_tokens=_intr.EMBED_TOKENS, max_chunks=1, batch=64)))
+        return [{i: vec[t] for i, t in zip(idx, ts)} for idx, ts in plans]
+
+    def process_batch(self, docs: list[Document]) -> list[Document]:
+        if not self._embedding():
+            return [self.map(d) for d in docs]
+        return [self._map(d, v) for d, v in zip(docs, self._vectors(docs))]
+
     def map(self, doc: Document) -> Document:
+        return self._map(doc, self._vectors([doc])[0] if self._embedding() else None)
+
+    def _map(self, doc: Document, vectors: dict | None) -> Document:
         a = _analysis(doc)
         spans = []
         n = len(a.sentences)
@@ -1824,7 +1925,7 @@ class OfftopicSentences(Map):
         near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
-            spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near)
+            spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near, vectors)
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
             _carry_memo(doc, a)
@@ -1833,14 +1934,21 @@ class OfftopicSentences(Map):
             doc.attributes[f"{self.name}.near"] = near
         return doc
 
-    def _segments(self, a: Analysis, text: str, taken: set, near: list) -> list:
-        """The segment judge's off_topic removals at >= intruder_prose_threshold; the runs kept with a probability
-        of EDIT_FLOOR or more go to ``near`` as [characters, probability] (for whatif)."""
+    def _segments(self, a: Analysis, text: str, taken: set, near: list, vectors: dict | None = None) -> list:
+        """The segment judge's off_topic removals at >= intruder_prose_threshold (with ``vectors``, the embedding
+        judge's); the runs kept with a probability of EDIT_FLOOR or more go to ``near`` as [characters,
+        probability] (for whatif)."""
         thr = self.intruder_prose_threshold
         if thr > 1.0 - 1e-9:
             return []
+        embed = None
+        if vectors is not None:
+            m = _embed_model(self.encoder)
+            if m is None:
+                raise ValueError(f"offtopic_sentences: encoder {self.encoder!r}: no embedding judge model is installed")
+            embed = (m, vectors)
         out = []
-        for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share):
+        for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share, embed):
             q = round(q, 3)  # rounded once: the edit's score is what whatif compares
             mine = [a.sentences[i] for i in idx if a.sentences[i].start not in taken]
             if q >= thr:

@@ -1,0 +1,254 @@
+"""Inserted prose by sentence embeddings: fit and measure the embedding evidence of offtopic_sentences' segment judge.
+
+The segment judge of ``offtopic_sentences`` (src/winnow/steps/_coherence_intruders.py) scores every run of 1-3
+consecutive content sentences of a page with lexical and same-source evidence; on its own sets it takes ~37% of
+unrelated clumps and on real pages 22 of 50 of its removals were right (bench/results/coherence.md). This script
+adds the evidence of a sentence encoder (src/winnow/steps/_encoder.py: ``minilm``, ``minilm-static``, ``hashing``):
+per run, how its embedding sits against the rest of the page (``_coherence_intruders.EMBED_FEATURES``: cosine to
+the page's centroid without the run, its best neighbours outside the run, the 3 sentences either side, whether the
+host's thread goes over it, all relative to the page's own spread), and in the second round the same against the
+sentences the first round took for the host's.
+
+Sets: bench/coherence_intruders.py's intruded pages (``build``: clumps, single, long_runs, light, heavy, related,
+foreign, any_donor, untouched; train/test halves by page hash). Modes:
+
+* ``embed``: embed every chunk's sentences of both halves with ``--encoder`` (cached in ``--cache``);
+* ``fit``: for each feature set (``lexical``: the shipped judge's features; ``embed``: the embedding features
+  alone with the run's length and the page's size; ``both``), fit the two rounds on the train half, set the
+  threshold at ``--rate`` of the untouched train sentences (out of fold, 3 folds by page), and print the test
+  half per variant; ``--loro``: leave one variant out (fit without it, measure on it); ``--write``: write
+  src/winnow/data/coherence/intruder_embed_<encoder>.json (the ``both`` fit).
+
+    .venv/bin/python bench/coherence_intruders.py build --data ../shared/data --per-variant 120
+    OMP_NUM_THREADS=1 .venv/bin/python bench/coherence_embed_intruders.py embed --encoder minilm-static
+    .venv/bin/python bench/coherence_embed_intruders.py fit --encoder minilm-static [--loro] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import coherence_intruders as CI  # noqa: E402
+
+from winnow.steps import _coherence_intruders as J  # noqa: E402
+from winnow.steps.coherence import analyse, _intruder_candidates, _chunks  # noqa: E402
+
+VARIANTS = list(CI.VARIANTS)
+MODEL_DIR = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence")
+
+
+def page_record(d):
+    a = analyse(d["text"])
+    labs = CI.sentence_labels(a, d)
+    idx = _intruder_candidates(a)
+    rec = {"variant": d["variant"], "lang": d["lang"], "layout": d["layout"], "labs": labs, "chunks": [],
+           "n": len(a.sentences)}
+    for part in _chunks(idx):
+        texts = [d["text"][a.sentences[i].start:a.sentences[i].end] for i in part]
+        c = J.Chunk(texts, [a.sentences[i].stems for i in part])
+        segs = J.segments(c.n)
+        x = J.features(c, segs)
+        y = np.array([all(labs[part[i]] is not None for i in range(s0, s1)) for s0, s1 in segs], float)
+        rec["chunks"].append({"part": part, "chunk": c, "texts": texts, "segs": segs, "x1": x[:, :len(J.BASE)],
+                              "y": y})
+    return rec
+
+
+def records(args, split):
+    fn = os.path.join(args.cache, f"{split}.embrecords.pkl")
+    if os.path.exists(fn):
+        with open(fn, "rb") as f:
+            recs = pickle.load(f)
+    else:
+        recs = [page_record(d) for d in CI.read(args.recipes, split, VARIANTS + ["untouched"])]
+        with open(fn, "wb") as f:
+            pickle.dump(recs, f)
+    if args.per_variant:  # the first pages of each variant only (the full encoder costs ~70 sentences/s per core)
+        seen = collections.Counter()
+        keep = []
+        for r in recs:
+            seen[r["variant"]] += 1
+            if seen[r["variant"]] <= args.per_variant:
+                keep.append(r)
+        recs = keep
+    return recs
+
+
+def embeddings(args, split, recs):
+    """{text: unit vector} for every chunk sentence of the split (cached per encoder)."""
+    fn = os.path.join(args.cache, f"{split}.emb.{args.encoder}{'.%d' % args.per_variant if args.per_variant else ''}.pkl")
+    if os.path.exists(fn):
+        with open(fn, "rb") as f:
+            return pickle.load(f)
+    from winnow.steps._encoder import load_encoder
+
+    enc = load_encoder(args.encoder)
+    texts = sorted({t for r in recs for ch in r["chunks"] for t in ch["texts"]})
+    out = {}
+    for k in range(0, len(texts), 512):
+        part = texts[k:k + 512]
+        v = enc.encode(part, max_tokens=J.EMBED_TOKENS, max_chunks=1, batch=64)
+        out.update(zip(part, v.astype(np.float32)))
+        print(f"{split}: {k + len(part)}/{len(texts)}", file=sys.stderr, flush=True)
+    with open(fn, "wb") as f:
+        pickle.dump(out, f)
+    return out
+
+
+def attach(recs, emb):
+    for r in recs:
+        for ch in r["chunks"]:
+            ch["E"] = np.stack([emb[t] for t in ch["texts"]])
+            ch["xe"] = J.embed_features(ch["E"], ch["segs"])
+
+
+# Which columns each feature set uses: (round one, round two) as functions of a chunk record and host weights.
+LEN = [J.BASE.index(k) for k in ("log_n", "run2", "run3")]
+
+
+def x_round(kind, ch, host=None):
+    if host is None:
+        lex, emb = ch["x1"], ch["xe"]
+    else:
+        lex = J.features(ch["chunk"], ch["segs"], host=host)
+        emb = J.embed_features(ch["E"], ch["segs"], host=host)
+    if kind == "lexical":
+        return lex
+    if kind == "embed":
+        return np.c_[emb, lex[:, LEN]] if host is None else np.c_[emb, lex[:, LEN], lex[:, -1]]
+    return np.c_[lex, emb]
+
+
+def stack(recs, kind, key=None, models=None):
+    xs, ys = [], []
+    for r in recs:
+        for ch in r["chunks"]:
+            if models is None:
+                xs.append(x_round(kind, ch))
+            else:
+                m1 = models(r)
+                p = J.predict(m1, x_round(kind, ch))
+                xs.append(x_round(kind, ch, 1.0 - J.sentence_max(ch["chunk"].n, ch["segs"], p)))
+            ys.append(ch["y"])
+    return np.vstack(xs), np.concatenate(ys)
+
+
+def fit_two(recs, kind, trees, folds=3):
+    x1, y = stack(recs, kind)
+    j1, m1 = CI.gbm(x1, y, trees)
+    fm = []
+    for k in range(folds):
+        sub = [r for i, r in enumerate(recs) if i % folds != k]
+        fm.append(CI.gbm(*stack(sub, kind), trees)[1])
+    pos = {id(r): i % folds for i, r in enumerate(recs)}
+    x2, _ = stack(recs, kind, models=lambda r: fm[pos[id(r)]])
+    j2, m2 = CI.gbm(x2, y, trees)
+    return (j1, m1), (j2, m2), fm, pos
+
+
+def removed(recs, kind, m1, m2, share, floor=0.05, m1_of=None):
+    out = []
+    for r in recs:
+        got = {}
+        for ch in r["chunks"]:
+            n = ch["chunk"].n
+            mm1 = m1_of(r) if m1_of else m1
+            p = J.predict(mm1, x_round(kind, ch))
+            p = J.predict(m2, x_round(kind, ch, 1.0 - J.sentence_max(n, ch["segs"], p)))
+            for a0, b0, q in J.decode(ch["segs"], p, floor, int(share * n)):
+                for i in range(a0, b0):
+                    got[ch["part"][i]] = q
+        out.append(got)
+    return out
+
+
+def oof_threshold(recs, kind, trees, share, rate, fm, pos, m2):
+    """The threshold at which ``rate`` of the untouched train sentences go, with round one out of fold (round two
+    is in-sample: a slight optimism the test half shows)."""
+    un = [r for r in recs if r["variant"] == "untouched"]
+    rem = removed(un, kind, None, m2, share, m1_of=lambda r: fm[pos[id(r)]])
+    return CI.threshold_for(un, rem, rate)
+
+
+def run_fit(args):
+    train, test = records(args, "train"), records(args, "test")
+    attach(train, embeddings(args, "train", train))
+    attach(test, embeddings(args, "test", test))
+    for kind in args.kinds:
+        (j1, m1), (j2, m2), fm, pos = fit_two(train, kind, args.trees)
+        thr = oof_threshold(train, kind, args.trees, args.share, args.rate, fm, pos, m2)
+        rem = removed(test, kind, m1, m2, args.share)
+        print(f"\n## {kind} ({args.encoder}): threshold {thr:.3f} at {args.rate:.2%} of untouched train sentences")
+        print("| threshold | " + " | ".join(VARIANTS) + " | host kept (range) | untouched removed |")
+        print("|---" * (len(VARIANTS) + 3) + "|")
+        for t in sorted({thr} | set(args.thresholds)):
+            c = CI.rates(test, rem, t)
+            hk = [1 - c[v]["host_gone"] / max(1, c[v]["host"]) for v in VARIANTS]
+            print(f"| {t:.3f} | " + " | ".join(f"{c[v]['foreign_gone'] / max(1, c[v]['foreign']):.1%}" for v in VARIANTS)
+                  + f" | {min(hk):.1%}-{max(hk):.1%} | {c['untouched']['gone'] / max(1, c['untouched']['sents']):.2%} |")
+        if args.loro:
+            print(f"\nleave one variant out ({kind}):\n| left out | threshold | inserted removed | host kept | "
+                  "untouched test removed |\n|---|---|---|---|---|")
+            for v in VARIANTS:
+                tr = [r for r in train if r["variant"] != v]
+                (_, lm1), (_, lm2), lfm, lpos = fit_two(tr, kind, args.trees)
+                lthr = oof_threshold(tr, kind, args.trees, args.share, args.rate, lfm, lpos, lm2)
+                te = [r for r in test if r["variant"] in (v, "untouched")]
+                c = CI.rates(te, removed(te, kind, lm1, lm2, args.share), lthr)
+                k, u = c[v], c["untouched"]
+                print(f"| {v} | {lthr:.3f} | {k['foreign_gone'] / max(1, k['foreign']):.1%} | "
+                      f"{1 - k['host_gone'] / max(1, k['host']):.1%} | {u['gone'] / max(1, u['sents']):.2%} |",
+                      flush=True)
+        if args.write and kind == "both":
+            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True).stdout.strip()
+            out = os.path.join(MODEL_DIR, f"intruder_embed_{args.encoder.replace('-', '_')}.json")
+            with open(out, "w", encoding="utf-8") as f:
+                json.dump({"features": list(J.SEGMENT_FEATURES + J.EMBED_FEATURES),
+                           "base_features": list(J.BASE + J.EMBED_BASE), "encoder": args.encoder,
+                           "round1": j1, "round2": j2, "threshold": round(thr, 3), "max_share": args.share,
+                           "provenance": f"bench/coherence_embed_intruders.py fit --encoder {args.encoder} --rate "
+                                         f"{args.rate} --share {args.share} --trees {args.trees} at {commit}: train "
+                                         "half of bench/coherence_intruders.py's pages (build --seed 181); "
+                                         "threshold = the probability above which that share of the untouched "
+                                         "train pages' sentences lie (round one out of fold)"}, f, indent=1)
+            print("wrote", out)
+
+
+def run_embed(args):
+    for split in ("train", "test"):
+        embeddings(args, split, records(args, split))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=("embed", "fit"))
+    ap.add_argument("--encoder", default="minilm-static")
+    ap.add_argument("--recipes", default="bench/out/intruders")
+    ap.add_argument("--cache", default="bench/out/intruders")
+    ap.add_argument("--kinds", nargs="*", default=["lexical", "embed", "both"])
+    ap.add_argument("--per-variant", type=int, default=0, help="only the first N pages of each variant (0: all)")
+    ap.add_argument("--rate", type=float, default=0.005)
+    ap.add_argument("--share", type=float, default=0.4)
+    ap.add_argument("--trees", type=int, default=100)
+    ap.add_argument("--thresholds", type=float, nargs="*", default=[0.7, 0.8, 0.9])
+    ap.add_argument("--loro", action="store_true")
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args(argv)
+    {"embed": run_embed, "fit": run_fit}[args.mode](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
