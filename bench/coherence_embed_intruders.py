@@ -87,7 +87,8 @@ def records(args, split):
 
 def embeddings(args, split, recs):
     """{text: unit vector} for every chunk sentence of the split (cached per encoder)."""
-    fn = os.path.join(args.cache, f"{split}.emb.{args.encoder}{'.%d' % args.per_variant if args.per_variant else ''}.pkl")
+    tail = f".{args.per_variant}" if args.per_variant else ""
+    fn = os.path.join(args.cache, f"{split}.emb.{args.encoder}{tail}.pkl")
     if os.path.exists(fn):
         with open(fn, "rb") as f:
             return pickle.load(f)
@@ -195,8 +196,10 @@ def run_fit(args):
         for t in sorted({thr} | set(args.thresholds)):
             c = CI.rates(test, rem, t)
             hk = [1 - c[v]["host_gone"] / max(1, c[v]["host"]) for v in VARIANTS]
-            print(f"| {t:.3f} | " + " | ".join(f"{c[v]['foreign_gone'] / max(1, c[v]['foreign']):.1%}" for v in VARIANTS)
-                  + f" | {min(hk):.1%}-{max(hk):.1%} | {c['untouched']['gone'] / max(1, c['untouched']['sents']):.2%} |")
+            u = c["untouched"]
+            print(f"| {t:.3f} | " + " | ".join(f"{c[v]['foreign_gone'] / max(1, c[v]['foreign']):.1%}"
+                                              for v in VARIANTS)
+                  + f" | {min(hk):.1%}-{max(hk):.1%} | {u['gone'] / max(1, u['sents']):.2%} |")
         if args.loro:
             print(f"\nleave one variant out ({kind}):\n| left out | threshold | inserted removed | host kept | "
                   "untouched test removed |\n|---|---|---|---|---|")
@@ -227,13 +230,80 @@ def run_fit(args):
 
 
 def run_embed(args):
-    for split in ("train", "test"):
+    for split in args.splits:
         embeddings(args, split, records(args, split))
+
+
+def run_auc(args):
+    """Per inserted-vs-host sentence of the test half, the ROC AUC of each single embedding signal (the
+    one-sentence segments' EMBED_BASE columns: low = foreign), with no fit: how much topic evidence an encoder
+    gives, side by side for several encoders on the same pages."""
+    test = records(args, "test")
+    print("| encoder | pages | sentences (inserted) | " + " | ".join(J.EMBED_BASE[:8]) + " |")
+    print("|---" * 11 + "|")
+    for name in args.encoders:
+        args.encoder = name
+        emb = embeddings(args, "test", test)
+        xs, ys = [], []
+        for r in test:
+            if r["variant"] == "untouched":
+                continue
+            for ch in r["chunks"]:
+                e = np.stack([emb[t] for t in ch["texts"]])
+                n = len(e)
+                x = J.embed_features(e, ch["segs"])[:n]  # the runs of one sentence come first
+                xs.append(x)
+                ys.append(np.array([r["labs"][i] == "foreign" for i in ch["part"]], float))
+        x, y = np.vstack(xs), np.concatenate(ys)
+        aucs = []
+        for j in range(8):
+            order = np.argsort(-x[:, j], kind="stable")  # high similarity = host
+            ranks = np.empty(len(y))
+            ranks[order] = np.arange(len(y))
+            pos = y == 1
+            aucs.append((ranks[pos].mean() - (pos.sum() - 1) / 2) / max(1, (~pos).sum()))
+        print(f"| {name} | {sum(1 for r in test if r['variant'] != 'untouched')} | {len(y)} ({int(y.sum())}) | "
+              + " | ".join(f"{a:.3f}" for a in aucs) + " |")
+
+
+def run_speed(args):
+    """CPU seconds of offtopic_sentences on texts of 5,000 characters from the test half (all variants), run as the
+    runner runs a batching step (process_batch of embed_batch documents): the lexical judge, and the embedding
+    judge with each encoder (the model loaded and, for minilm-static, its table filled before timing)."""
+    import time
+
+    from winnow.document import Document
+    from winnow.steps.coherence import OfftopicSentences
+
+    texts = [d["text"][:5000] for d in CI.read(args.recipes, "test", VARIANTS + ["untouched"])]
+    texts = [t for t in texts if len(t) >= 4500]
+    texts = [texts[k * len(texts) // args.speed] for k in range(args.speed)]
+    thr = 0.8
+    steps = [("lexical judge off (default)", OfftopicSentences(), len(texts)),
+             (f"lexical segment judge at {thr}", OfftopicSentences(intruder_prose_threshold=thr), len(texts))]
+    for name in args.encoders:
+        st = OfftopicSentences(intruder_prose_threshold=thr, encoder=name)
+        st.setup(None)
+        if name == "minilm-static":
+            st.process_batch([Document("w", t) for t in texts])  # fill the static table (cached on disk too)
+        steps.append((f"embedding judge, {name}, at {thr}", st, len(texts) if name != "minilm" else args.speed_minilm))
+    for rnd in range(2):
+        for label, st, n in steps:
+            docs = [Document(str(i), t) for i, t in enumerate(texts[:n])]
+            t0 = time.process_time()
+            for k in range(0, n, st.embed_batch):
+                st.process_batch(docs[k:k + st.embed_batch])
+            dt = time.process_time() - t0
+            print(f"round {rnd + 1}: {label}: {n / dt:.1f} docs/s per core ({dt:.2f} CPU s, {n} texts)", flush=True)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("embed", "fit"))
+    ap.add_argument("mode", choices=("embed", "fit", "auc", "speed"))
+    ap.add_argument("--speed", type=int, default=100, help="speed: texts")
+    ap.add_argument("--speed-minilm", type=int, default=20, help="speed: texts for minilm (~1 doc/s per core)")
+    ap.add_argument("--splits", nargs="*", default=["train", "test"], help="embed: which halves")
+    ap.add_argument("--encoders", nargs="*", default=["hashing", "minilm-static", "minilm"], help="auc: encoders")
     ap.add_argument("--encoder", default="minilm-static")
     ap.add_argument("--recipes", default="bench/out/intruders")
     ap.add_argument("--cache", default="bench/out/intruders")
@@ -246,7 +316,7 @@ def main(argv=None):
     ap.add_argument("--loro", action="store_true")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
-    {"embed": run_embed, "fit": run_fit}[args.mode](args)
+    {"embed": run_embed, "fit": run_fit, "auc": run_auc, "speed": run_speed}[args.mode](args)
     return 0
 
 

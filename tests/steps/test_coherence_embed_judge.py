@@ -21,7 +21,7 @@ def test_embedding_judge_removes_inserted_clumps_and_keeps_the_host():
     step = OfftopicSentences(intruder_prose_threshold=_thr(), encoder="hashing")
     step.validate()
     recall, host_kept = _measure(step, clumps=True)
-    assert recall >= 0.2
+    assert recall >= 0.27  # 0.33 (the lexical judge alone on these pages: 0.32; hashing is a lexical stand-in)
     assert host_kept >= 0.97
 
 
@@ -56,7 +56,8 @@ def test_batched_documents_are_judged_as_one_by_one(monkeypatch):
     texts = [t for t, _, _ in _intruded(clumps=True)[:6]]
     calls = []
     real = _encoder.HashingEncoder.encode
-    monkeypatch.setattr(_encoder.HashingEncoder, "encode", lambda self, xs, **kw: calls.append(len(xs)) or real(self, xs, **kw))
+    monkeypatch.setattr(_encoder.HashingEncoder, "encode",
+                        lambda self, xs, **kw: calls.append(len(xs)) or real(self, xs, **kw))
     alone = [[(e.start, e.end, e.reason, e.score) for e in step.map(Document(str(i), t)).edits]
              for i, t in enumerate(texts)]
     calls.clear()
@@ -85,7 +86,8 @@ def test_embedded_sentences_per_page_are_bounded(monkeypatch):
     monkeypatch.setattr(coherence, "EMBED_MAX_CHUNKS", 2)
     seen = []
     real = _encoder.HashingEncoder.encode
-    monkeypatch.setattr(_encoder.HashingEncoder, "encode", lambda self, xs, **kw: seen.append(len(xs)) or real(self, xs, **kw))
+    monkeypatch.setattr(_encoder.HashingEncoder, "encode",
+                        lambda self, xs, **kw: seen.append(len(xs)) or real(self, xs, **kw))
     a = coherence.analyse(text)
     assert len(coherence._intruder_candidates(a)) > 60
     doc = OfftopicSentences(intruder_prose_threshold=0.0, encoder="hashing").map(Document("x", text))

@@ -1876,11 +1876,8 @@ class OfftopicSentences(Map):
             a = _analysis(d)
             idx = _embed_parts(a) if len(a.sentences) >= self.min_sentences else []
             plans.append((idx, [a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]))
-        uniq = list(dict.fromkeys(t for _, ts in plans for t in ts))
-        vec = {}
-        if uniq:
-            vec = dict(zip(uniq, enc.encode(uniq, max_tokens=_intr.EMBED_TOKENS, max_chunks=1, batch=64)))
-        return [{i: vec[t] for i, t in zip(idx, ts)} for idx, ts in plans]
+        vecs = _embed.embed_pages(enc, [ts for _, ts in plans], tokens=_intr.EMBED_TOKENS)
+        return [dict(zip(idx, v)) for (idx, _), v in zip(plans, vecs)]
 
     def process_batch(self, docs: list[Document]) -> list[Document]:
         if not self._embedding():
