@@ -475,3 +475,19 @@ def test_a_sentence_citing_one_work_in_brackets_is_prose_not_a_reference_list():
              "Covert Operations Since World War II (New York: William Morrow, 1986), pp. 91-107; Journal of "
              "Asian Studies, Vol. 12, Cambridge University Press, 1990.")
     assert analyse(notes).sentences[0].reason == "reference_list"  # an endnote's list of works still goes
+
+
+def test_sentences_broken_across_lines_contact_cells_and_text_before_a_banner_are_kept():
+    # From the second fresh hand-labelled sample (seed 42).
+    broken = ("The person concerned may appeal against such removal to the\nSenior Member.\n"
+              "We track changes to our main legal documents, in particular: our\nTerms of Use and Privacy Policy.\n")
+    assert [s.reason for s in analyse(broken).sentences] == [None] * 4
+    # A chrome line after a line that ends its sentence still goes.
+    assert analyse("The board meets twice a year.\nSenior Member\n").sentences[1].reason == "site_chrome"
+    contact = "Antikt i Tommarp | Adress: Gladsaxvägen 11 | 272 93 Tommarp | Tel: +46(0)709367100 | Epost: info@antik.se"
+    assert analyse(contact).sentences[0].reason is None
+    assert analyse("Home | About us | Shop | Contact").sentences[0].reason == "site_chrome"  # a menu still goes
+    t = ("Localização Endereço: Praça da República, 4960 - Melgaço GPS: 42° 6' 52.398\" N 8° 15' 29.8512\" W "
+         "Javascript is required to view this map.")
+    s = analyse(t).sentences[0]
+    assert s.reason == "site_chrome" and t[s.part[0]:s.part[1]] == "Javascript is required to view this map."

@@ -1008,6 +1008,23 @@ def _long_cell(text: str) -> bool:
 _NOT_DEBRIS = re.compile(r"[?!\u00bf\u00a1\uff1f\uff01\u061f]")
 # An operator standing alone is code or maths cut out by the splitter ("spaces must be replaced with a +").
 _OPERATORS = frozenset("+=~")
+# Words a line cannot end on when its sentence ends there: articles, prepositions, conjunctions, possessives
+# (en de fr es pt it nl sv id).
+_DANGLING = frozenset("""
+    the a an to of and or in on for with by from at as into our your their his her its my this that these those
+    der die das den dem des ein eine einer eines einem einen und oder zu von mit f\u00fcr auf im bei nach aus unsere
+    le la les un une des de du et ou au aux pour par sur dans nos notre vos votre leur leurs
+    el los las una del y en por para con al nuestro nuestra su sus
+    o os as um uma do da dos das e em no na nos nas ao
+    il lo gli di della per su alla
+    het een en van voor op aan
+    ett och eller till av f\u00f6r med p\u00e5 om v\u00e5r v\u00e5ra
+    dan atau di ke dari untuk dengan yang pada
+    """.split())
+# An e-mail address or a labelled phone number: cells of a firm's contact details, not a navigation bar ("Antikt i
+# Tommarp | Adress: ... | Tel: +46(0)709367100 | Epost: info@..." was removed as one; hand labels).
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[^\W\d_]{2,}|\b(?:tel|phone|fon|telefon|t\u00e9l\u00e9phone|tel\u00e9fono|telefone|"
+                      r"puh|fax|mob)\b\.?\s*:?\s*[+(]?\d", re.IGNORECASE)
 # What closes a link label before the text glued after it: its colon, arrows, dots.
 _LINK_TAIL = re.compile(r"[\s:.\u2026\u00bb\u203a>!]*")
 _EMOTICON = re.compile(r"^[:;=8][-']?[()\[\]DPpOo3|/\\*]+$")  # ":-)" in a comment is the author's, not layout
@@ -1052,10 +1069,11 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                 # Chrome glued to the next real sentence by extraction ("...has been, Though I'm..."): cut only
                 # the chrome clause.
                 s.part = (offset, offset + len(text) - len(after))
-            elif len(before) >= 8 and len(after.split()) <= 3:
-                # A real sentence with the comment form glued after it ("...sebagai tenaga: Post a Comment"):
-                # cut from the chrome on. Shorter lead-ins are part of the chrome ("Making statements based on
-                # opinion; back them up with references...").
+            elif len(before) >= 8 and (len(after.split()) <= 3 or not after[:1].isupper()):
+                # A real sentence with the comment form glued after it ("...sebagai tenaga: Post a Comment"), or
+                # with a banner's sentence ("... GPS: 42° 6' N 8° 15' W Javascript is required to view this
+                # map." lost a monument's address; hand labels): cut from the chrome on. Shorter lead-ins are part
+                # of the chrome ("Making statements based on opinion; back them up with references...").
                 s.part = (offset + m.start(), offset + len(text))
             elif len(before) >= 3 and len(after.split()) >= 4 and after[:1].isupper():
                 # Chrome between a title and the first sentence of a post, on a flattened page ("... 13 Agustus
@@ -1066,7 +1084,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     bars = s.bars = len(_BARS.findall(text))  # runs: "||" between two cells is one separator
     # "||" is table debris when the cells are short; a forum post or wiki text with "||" in it is not.
     if bars and ((bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
-            bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text):
+            bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text) and not _CONTACT.search(text):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
     if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text) and not (
@@ -1157,6 +1175,15 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: Sentenc
             # Rows of a table (an academic lineage, a price list) come in runs with bars in every row; a
             # navigation bar is one line. Tables are content.
             s.reason, s.score = None, 0.0
+    for i in range(1, len(sents)):
+        s, prev = sents[i], sents[i - 1]
+        if s.reason in ("site_chrome", "link_text") and s.part is None and prev.reason is None:
+            last = text[prev.start:prev.end].rsplit(None, 1)[-1:]
+            if last and last[0].lower() in _DANGLING:
+                # The rest of a sentence broken across lines: the line before ends on an article, a preposition or
+                # a conjunction ("... may appeal against such removal to the / Senior Member.", "... in
+                # particular: our / Terms of Use and Privacy Policy." were removed as chrome; hand labels).
+                s.reason, s.score, s.by_vocabulary, s.detached = None, 0.0, False, False
     if sum(1 for s in sents if text[s.end - 2: s.end] == " .") > 0.2 * n:
         for s in sents:
             if s.detached:
