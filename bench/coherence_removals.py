@@ -8,6 +8,8 @@ At most ``--per-site`` removals per site, so no site dominates.
     .venv/bin/python bench/coherence_removals.py sample --intruders   # only the intruder judge's removals
     .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.9   # with the segment judge on
     .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.85 --encoder minilm-static
+    .venv/bin/python bench/coherence_removals.py sample --fresh --each-reason --seed 42   # sites never labelled,
+        # up to --per-site removals of each reason per page (so link_text and off_topic are not crowded out)
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
