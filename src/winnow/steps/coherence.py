@@ -1723,15 +1723,20 @@ def _chunks(idx: list[int]) -> list[list[int]]:
     return [idx[j * len(idx) // k:(j + 1) * len(idx) // k] for j in range(k)]
 
 
-def intruder_probabilities(a: Analysis) -> dict[int, float]:
+def intruder_probabilities(a: Analysis, only: set[int] | None = None) -> dict[int, float]:
     """{sentence index: probability that it was inserted from another page} (intruder_model.json over
-    _coherence_pairs.sentence_signals); empty on short pages or without the model files."""
+    _coherence_pairs.sentence_signals); empty on short pages or without the model files. ``only``: the sentences
+    wanted; the others are judged only where they share a chunk with one of them (a chunk's rows depend on that
+    chunk alone: the answers are the same)."""
     m = _intruder_model()
     idx = _intruder_candidates(a)
     if m is None or not idx:
         return {}
     mean, scale, w, b, _ = m
-    x = _pairs.sentence_signals(a.text, a.sentences, idx, a.memo)
+    x, done = _pairs.sentence_signals(a.text, a.sentences, idx, a.memo, only), None
+    if only is not None:
+        done = _pairs.judged_rows(len(idx), [k for k, i in enumerate(idx) if i in only])
+        x, idx = x[done], [idx[k] for k in done]
     lg = b + ((x - mean) / scale) @ w
     p = 1.0 / (1.0 + np.exp(-np.clip(lg, -30, 30)))
     return {i: float(q) for i, q in zip(idx, p)}
@@ -1992,17 +1997,20 @@ class OfftopicSentences(Map):
         thr = m[4] if self.intruder_threshold is None else self.intruder_threshold
         if thr > 1.0 - 1e-9:  # off: not even computed
             return []
-        if not any(_chrome_shaped(text[s.start:s.end], s.n_words)
-                   for s in (a.sentences[i] for i in _intruder_candidates(a))):
+        cands = _intruder_candidates(a)
+        shaped = {i for i in cands if _chrome_shaped(text[a.sentences[i].start:a.sentences[i].end],
+                                                      a.sentences[i].n_words)}
+        if not shaped:
             return []  # only furniture is judged here, and the page has no line of that shape: skip the pair matrix
-        p = intruder_probabilities(a)
+        # (the chunks of a long page without such a line are not judged: they cannot give a hit)
+        p = intruder_probabilities(a, shaped)
         hits = []
         for i, q in p.items():
             s = a.sentences[i]
-            if q >= thr and s.start not in taken and _chrome_shaped(text[s.start:s.end], s.n_words):
+            if q >= thr and s.start not in taken and i in shaped:
                 hits.append((q, s.start, s.end, "site_chrome"))
         hits.sort(reverse=True)
-        return [(a0, b0, r, round(q, 3)) for q, a0, b0, r in hits[:int(self.max_intruder_share * len(p))]]
+        return [(a0, b0, r, round(q, 3)) for q, a0, b0, r in hits[:int(self.max_intruder_share * len(cands))]]
 
 
 def _chrome_kinds(a: Analysis) -> int:
