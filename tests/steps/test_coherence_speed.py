@@ -72,14 +72,15 @@ def test_best_split_is_the_loop_bit_for_bit_on_real_pages(monkeypatch):
 
     monkeypatch.setattr(coherence, "_best_split", check)
     for text in _pages():
-        analyse(text)
+        analyse(text).split_ratio
     assert len(seen) >= 20 and all(seen)
 
 
 def _state(a):
     """Everything an analysis holds, the sentences' fields included (not the memo, not the lazy caches)."""
-    skip = {"memo", "_pair", "_logits", "_score", "graph", "sentences"}
+    skip = {"memo", "_pair", "_logits", "_score", "_topics", "sentences"}
     out = {k: getattr(a, k) for k in a.__slots__ if k not in skip}
+    out.update((k, getattr(a, k)) for k in coherence._TOPIC_NEUTRAL if k != "graph")
     out["sentences"] = [tuple(getattr(s, k) for k in s.__slots__) for s in a.sentences]
     out["pair"] = a.pair
     out["score"] = a.score
@@ -253,3 +254,24 @@ def test_style_is_the_same_as_before_its_ascii_shortcut():
     assert sum(map(str.isascii, texts)) > 500 and sum(not t.isascii() for t in texts) > 500
     for t in texts:
         assert pairs.style(t) == _style_before(t), t
+
+
+def test_offtopic_sentences_leaves_the_topic_signals_to_stitched_document(monkeypatch):
+    """offtopic_sentences reads the score (and with it the topic signals) only on pages with scattered chrome; on
+    the others the signals are computed once, when stitched_document reads them, on the text it judges."""
+    calls = []
+    real = coherence._topic_signals
+    monkeypatch.setattr(coherence, "_topic_signals", lambda a: calls.append(a.text) or real(a))
+    for text in _pages(("aeb-articles.jsonl",))[1:]:
+        doc = Document("d", text)
+        OfftopicSentences().process(doc)
+        a = coherence._analysis(doc)
+        if a.interleaved_chrome < 3:
+            assert calls == []
+        calls.clear()
+        StitchedDocument().process(doc)
+        assert calls in ([], [doc.text])  # once at most, on the text judged
+        fresh = analyse(doc.text)
+        assert (a.dispersion, a.split_ratio, a.spectral2, a.reuse) == (
+            fresh.dispersion, fresh.split_ratio, fresh.spectral2, fresh.reuse)
+        calls.clear()

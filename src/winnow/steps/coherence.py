@@ -940,19 +940,9 @@ class Analysis:
     chrome_fraction: float
     interleaved_chrome: int  # distinct chrome sentences isolated between real sentences, away from header/footer
     question_fraction: float
-    # Topic-shift signals (see _topic_signals): filled by analyse().
-    dispersion: float = 1.0  # spread of repeated stems along the page against random placement (~1 shuffled)
-    dispersion_top: float = 1.0  # the same for the page's five most repeated stems
-    split_ratio: float = 1.0  # stems crossing the best single boundary / expected under random placement
-    spectral2: float = 1.0  # 2nd and 3rd eigenvalues of the sentence graph's normalised Laplacian: small when
-    spectral3: float = 1.0  # the sentences fall into 2 or 3 groups that share no vocabulary
-    # Novelty (see _novelty): the share of a sentence's stems not seen earlier on the page. A written page reuses its
-    # words as it goes; each new source of a stitched page starts afresh, late on the page.
-    novelty_late: float = 0.0  # mean novelty after the first three sentences
-    novelty_peak: float = 0.0  # highest novelty of two sentences in a row after the first fifth
-    novelty_spikes: float = 0.0  # such pairs of sentences nearly all new, well above the page's own level
-    reuse: float = 0.0  # share of the last third's stems that the first third has
-    graph: tuple | None = None  # what clusters() needs to group the sentences by source
+    # Topic-shift signals (see _topic_signals) and novelty (see _novelty) are computed when first read (the
+    # properties after the fields): offtopic_sentences does not need them (only where it reads the score), and
+    # the analysis of a page it cuts is replaced by the cut page's before stitched_document reads them.
     # The page's text, for the same-source signals. They, the model's log-odds and the score are computed when
     # first read: offtopic_sentences reads the score only on pages with scattered chrome, and stitched_document
     # analyses the page again after offtopic_sentences has cut its chrome (the pair signals cost as much as the
@@ -962,6 +952,36 @@ class Analysis:
     _pair: tuple | None = None
     _logits: dict | None = None
     _score: float | None = None
+    _topics: dict | None = None
+
+    def _topic(self, name: str):
+        if self._topics is None:
+            self._topics = _topic_signals(self)
+        return self._topics[name]
+
+    # Topic shifts: where a page changes source.
+    # spread of repeated stems along the page against random placement (~1 shuffled)
+    dispersion = property(lambda self: self._topic("dispersion"))
+    # the same for the page's five most repeated stems
+    dispersion_top = property(lambda self: self._topic("dispersion_top"))
+    # stems crossing the best single boundary / expected under random placement
+    split_ratio = property(lambda self: self._topic("split_ratio"))
+    # 2nd and 3rd eigenvalues of the sentence graph's normalised Laplacian: small when the sentences fall into 2
+    # or 3 groups that share no vocabulary
+    spectral2 = property(lambda self: self._topic("spectral2"))
+    spectral3 = property(lambda self: self._topic("spectral3"))
+    # Novelty: the share of a sentence's stems not seen earlier on the page. A written page reuses its words as it
+    # goes; each new source of a stitched page starts afresh, late on the page.
+    # mean novelty after the first three sentences
+    novelty_late = property(lambda self: self._topic("novelty_late"))
+    # highest novelty of two sentences in a row after the first fifth
+    novelty_peak = property(lambda self: self._topic("novelty_peak"))
+    # such pairs of sentences nearly all new, well above the page's own level
+    novelty_spikes = property(lambda self: self._topic("novelty_spikes"))
+    # share of the last third's stems that the first third has
+    reuse = property(lambda self: self._topic("reuse"))
+    # what clusters() needs to group the sentences by source
+    graph = property(lambda self: self._topic("graph"))
 
     @property
     def pair(self) -> tuple:
@@ -1242,7 +1262,6 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: Sentenc
         text=text,
         memo=memo,
     )
-    _topic_signals(a)
     return a
 
 
@@ -1291,12 +1310,15 @@ def _coverage(sents: list[Sentence], df: dict[str, int]) -> float:
 # --------------------------------------------------------------------------------------------------------------
 # Topic shifts: where a page changes source
 
+# The topic signals of a page too short to measure them on.
+_TOPIC_NEUTRAL = {"dispersion": 1.0, "dispersion_top": 1.0, "split_ratio": 1.0, "spectral2": 1.0, "spectral3": 1.0,
+                  "novelty_late": 0.0, "novelty_peak": 0.0, "novelty_spikes": 0.0, "reuse": 0.0, "graph": None}
 # Long pages are judged on an even sample of this many content sentences: the eigenvalues cost O(n^3).
 _MAX_GRAPH = 150
 
 
-def _topic_signals(a: Analysis) -> None:
-    """Fill the topic-shift signals and the clusters of ``a``.
+def _topic_signals(a: Analysis) -> dict:
+    """The topic-shift signals and the clusters of ``a`` (its properties dispersion ... graph), by name.
 
     A written page keeps its main words all along; a page stitched from blocks of several sources has words that
     stay inside one block (low ``dispersion``) and a boundary that few words cross (low ``split_ratio``); a page
@@ -1304,27 +1326,28 @@ def _topic_signals(a: Analysis) -> None:
     only among themselves (small ``spectral2``/``spectral3``). Each is measured against random placement of the same
     sentences, so page length and vocabulary size largely cancel out.
     """
+    out = dict(_TOPIC_NEUTRAL)
     idx = [i for i, s in enumerate(a.sentences) if s.reason is None and len(s.stems) >= 2]
     n = len(idx)
     if n < 6:
-        return
+        return out
     xs = [a.sentences[i].stems for i in idx]
     if n >= 8:
-        _novelty(a, xs)
+        _novelty(out, xs)
     pos: dict[str, list[int]] = {}
     for i, x in enumerate(xs):
         for w in x:
             pos.setdefault(w, []).append(i)
     rep = [(len(p), w, p) for w, p in pos.items() if len(p) >= 2]
     if len(rep) < 2:
-        return
+        return out
     # Dispersion: observed span of each repeated stem over its expected span (d items placed at random among n
     # have an expected range of (d-1)(n+1)/(d+1)).
     span = sum(p[-1] - p[0] for _, _, p in rep)
     exp = sum((d - 1) * (n + 1) / (d + 1) for d, _, _ in rep)
-    a.dispersion = span / exp
+    out["dispersion"] = span / exp
     top = sorted(rep, key=lambda t: (-t[0], t[1]))[:5]
-    a.dispersion_top = sum(p[-1] - p[0] for _, _, p in top) / sum((d - 1) * (n + 1) / (d + 1) for d, _, _ in top)
+    out["dispersion_top"] = sum(p[-1] - p[0] for _, _, p in top) / sum((d - 1) * (n + 1) / (d + 1) for d, _, _ in top)
     # Best single boundary: stems on both sides of gap g against the expected count under random placement.
     diff = [0] * (n + 2)
     by_d: dict[int, int] = {}
@@ -1333,7 +1356,7 @@ def _topic_signals(a: Analysis) -> None:
         diff[p[-1] + 1] -= 1
         by_d[d] = by_d.get(d, 0) + 1
     best, best_g = _best_split(n, diff, by_d)
-    a.split_ratio = best
+    out["split_ratio"] = best
     # The sentence graph: cosine of shared repeated stems, plus a small uniform weight so that sentences sharing
     # nothing stay attached (else every lone sentence would be a component of its own).
     sample = list(range(n)) if n <= _MAX_GRAPH else [round(k * (n - 1) / (_MAX_GRAPH - 1)) for k in range(_MAX_GRAPH)]
@@ -1353,9 +1376,10 @@ def _topic_signals(a: Analysis) -> None:
     dg = 1.0 / np.sqrt(w_.sum(1))
     lap = np.eye(len(sample)) - w_ * dg[:, None] * dg[None, :]
     ev, _ = _smallest_eigen(lap, min(4, len(sample)), iters=30)
-    a.spectral2, a.spectral3 = float(ev[1]), float(ev[2])
+    out["spectral2"], out["spectral3"] = float(ev[1]), float(ev[2])
     # The groups are only wanted for pages found stitched (see clusters()): kept here to compute them then.
-    a.graph = (idx, xs, sample, lap, dg, best, best_g)
+    out["graph"] = (idx, xs, sample, lap, dg, best, best_g)
+    return out
 
 
 def _best_split(n: int, diff: list[int], by_d: dict[int, int]) -> tuple[float, int]:
@@ -1383,8 +1407,8 @@ def _best_split(n: int, diff: list[int], by_d: dict[int, int]) -> tuple[float, i
     return (float(r[k]), int(g[k])) if r[k] < 1.0 else (1.0, 0)
 
 
-def _novelty(a: Analysis, xs: list[frozenset]) -> None:
-    """Novelty signals of a page's content sentences (stems, in order); see Analysis. Tried against signals of the
+def _novelty(out: dict, xs: list[frozenset]) -> None:
+    """Novelty signals of a page's content sentences (stems, in order) into ``out``; see Analysis. Tried against signals of the
     window model's gaps (the lowest three gaps, their depth): these raised recall on blocks at 1.5% of real pages
     flagged where those lowered it (bench/results/coherence.md, "page3")."""
     n = len(xs)
@@ -1397,14 +1421,14 @@ def _novelty(a: Analysis, xs: list[frozenset]) -> None:
     start = max(3, n // 5)
     wl = w[start:]
     base = float(np.median(nov[start:]))
-    a.novelty_late = float(nov[3:].mean())
-    a.novelty_peak = float(wl.max()) if len(wl) else 0.0
+    out["novelty_late"] = float(nov[3:].mean())
+    out["novelty_peak"] = float(wl.max()) if len(wl) else 0.0
     # 0.85 and 0.2: "nearly every stem new" and "well above the page's level", set by eye on a few pages before the
     # fit (the fit weighs the count; not tuned further).
-    a.novelty_spikes = float(((wl > 0.85) & (wl > base + 0.2)).sum()) if len(wl) else 0.0
+    out["novelty_spikes"] = float(((wl > 0.85) & (wl > base + 0.2)).sum()) if len(wl) else 0.0
     first = frozenset().union(*xs[: n // 3])
     last = frozenset().union(*xs[2 * n // 3:])
-    a.reuse = len(last & first) / max(1, len(last))
+    out["reuse"] = len(last & first) / max(1, len(last))
 
 
 def clusters(a: Analysis) -> tuple[list, str]:
