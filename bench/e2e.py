@@ -444,9 +444,9 @@ def filter_profile(peer_python: str, warc: Path) -> list[str]:
 
 # --- language on a sample ---------------------------------------------------------------------------------------
 def language_agreement(data: Path, extracted: Path, sizes=(2000, 4000, 8000, 12000, 16000, 24000, 32000)) -> list[str]:
-    """How often ``language(max_chars=N)`` (a start/middle/end sample) keeps the step's decisions on the whole text,
-    and at what CPU cost, on the e2e pages' extracted texts (when the parity run wrote them) and every text and main
-    text of ``crawl/web-pages.jsonl.gz``. Each row runs the step's own scoring (cached word vectors, the library
+    """How often ``language(max_chars=N)`` (eight windows spread from start to end) keeps the step's decisions on the
+    whole text, and at what CPU cost, on the e2e pages' extracted texts (when the parity run wrote them) and every
+    text and main text of ``crawl/web-pages.jsonl.gz``. Each row runs the step's own scoring (cached word vectors, the library
     within 5e-4 of min_score) on a fresh word cache, as a new process would, so its CPU is a first pass. Two
     decisions are compared: the e2e chain's (English, score >= 0.65) and, for every language, the top label with
     its score on the same side of 0.65 (what a ``languages: [xx]`` filter decides for any xx)."""
@@ -504,7 +504,7 @@ def language_agreement(data: Path, extracted: Path, sizes=(2000, 4000, 8000, 120
                     f"| {same_long} / {len(long)} |")
         print(rows[-1], flush=True)
     top_langs = ", ".join(f"{k} {v}" for k, v in sorted(langs.items(), key=lambda kv: -kv[1])[:8])
-    return [f"`language` with `max_chars` (start/middle/end sample) against the whole text, the step's own scoring "
+    return [f"`language` with `max_chars` (eight windows from start to end) against the whole text, the step's own scoring "
             f"on a fresh word cache per row, {len(texts)} texts (mean {sum(map(len, texts)) // max(1, len(texts)):,} "
             f"chars; {len(long)} over 16,000; top labels {top_langs}):", "",
             "| max_chars | CPU s | speed vs whole text | same English keep/drop | same label and side of 0.65 "

@@ -7,9 +7,9 @@ Backends:
 * ``combined``     (default) the union of Resiliparse's main-content blocks and the page's other text blocks,
   cleaned by one block classifier. The page is parsed once; Resiliparse renders it twice from the same tree
   (main content, and all visible text outside <nav> and <footer>) as minimal HTML with links, so each block comes
-  with its link density and its kind (heading, paragraph, list item, table row, code). A block is kept when Resiliparse's structural
-  heuristics chose it and it does not look like boilerplate, or when Resiliparse dropped it but it is
-  article-like prose inside the main region (recipe lists and tables that the main-content pass loses). Leading
+  with its link density and its kind (heading, paragraph, list item, table row, code). A block is kept when
+  Resiliparse's structural heuristics chose it and it does not look like boilerplate, or when Resiliparse dropped
+  it but it is article-like prose inside the main region (recipe lists and tables that the main-content pass loses). Leading
   and trailing furniture (bylines, dates, "read more", comment forms, related links) is cut at the edges of the
   region where the long, link-poor prose lies; standfirst headings above it and prose right next to it join it.
   <noscript> content is rendered (some blogs ship the article only there). The text comes out in NFC without
