@@ -594,6 +594,9 @@ def main(argv: list[str] | None = None) -> int:
             md.append(f"| {name} | {r['cpu']:.1f} | {r['wall']:.1f} | {n_docs / r['cpu']:.1f} | {r['kept']} | "
                       f"{r['maxrss_mb']:.0f} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |")
         md += ["", f"**winnow {b['cpu'] / a['cpu']:.1f}x datatrove per core** (CPU seconds, whole processes)", ""]
+    (OUT / "partial.md").write_text("\n".join(md))
+    if "fineweb" in res:
+        md += ["winnow's steps on that run:", "", *fmt_steps(step_table(res["fineweb"]["stats"]), res["fineweb"]["cpu"]), ""]
     if "sampled" in res:
         r = res["sampled"]
         md += [f"The same chain with `language: {{max_chars: {args.sample_chars}}}` (8 windows; opt-in): "
@@ -602,9 +605,6 @@ def main(argv: list[str] | None = None) -> int:
         if "fineweb" in res:
             md += _fate_diff(res["fineweb"]["run_dir"], r["run_dir"]) + [""]
         md += ["Its steps:", "", *fmt_steps(step_table(r["stats"]), r["cpu"]), ""]
-    (OUT / "partial.md").write_text("\n".join(md))
-    if "fineweb" in res:
-        md += ["winnow's steps on that run:", "", *fmt_steps(step_table(res["fineweb"]["stats"]), res["fineweb"]["cpu"]), ""]
     if "default" in runs:
         r = res["default"] = winnow_run("default", default_steps(), str(warc), "inline")
         rows = step_table(r["stats"])

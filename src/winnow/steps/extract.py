@@ -226,7 +226,7 @@ _CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|s
 # patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
 _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
 # Skipped in the whole-page rendering only: <nav> and <footer> hold a page's menus, link lists and footers, which
-# the classifier only ever drops, and on news and blog pages they are a fifth of the blocks it would otherwise
+# the classifier nearly always dropped, and on news and blog pages they are a fifth of the blocks it would otherwise
 # parse, key and classify (trafilatura-eval's 990 pages: whole-page rendering 0.82 -> 0.64 CPU s, the Python after
 # it ~20% less; bench/results/e2e.md). Resiliparse's main-content choice is left as it is (it drops most of them
 # already: skipping them there too saved 4%). Extraction F1 (bench/extraction.py) with this and the escaped-pixel
