@@ -1878,7 +1878,8 @@ class OfftopicSentences(Map):
     # The segment judge with a sentence encoder's evidence beside the lexical one (how each run's embedding sits
     # against the rest of the page: _coherence_intruders.embed_features): minilm (all-MiniLM-L6-v2, English-trained),
     # minilm-static (its static table: ~100x cheaper) or hashing (a lexical stand-in, for tests); null = the
-    # lexical judge. Needs intruder_prose_threshold < 1 (the model file's calibrated threshold is in
+    # lexical judge (a model file per encoder: minilm-static and hashing ship; minilm's is not fitted yet). Needs
+    # intruder_prose_threshold < 1 (the model file's calibrated threshold is in
     # bench/results/coherence.md). Off by default: its real-page precision is below the 0.9 a default needs (same
     # file, "Inserted prose by sentence embeddings"). The model loads once per worker; the sentences of
     # ``embed_batch`` documents are embedded together.
@@ -1906,7 +1907,9 @@ class OfftopicSentences(Map):
             raise ValueError("embed_batch must be >= 1")
         m = _embed_model(self.encoder)
         if m is None:
-            raise ValueError(f"encoder {self.encoder!r}: no embedding judge model is installed")
+            raise ValueError(f"encoder {self.encoder!r}: no embedding judge model is installed for it (shipped: "
+                             "minilm-static, hashing; `bench/coherence_embed_intruders.py fit --encoder "
+                             f"{self.encoder} --write` fits one)")
         if self.intruder_prose_threshold >= 1.0:
             raise ValueError(f"encoder {self.encoder!r} judges prose only with intruder_prose_threshold < 1 "
                              f"(its model's calibrated threshold: {m[2]})")
@@ -1998,7 +2001,8 @@ class OfftopicSentences(Map):
         if vectors is not None:
             m = _embed_model(self.encoder)
             if m is None:
-                raise ValueError(f"offtopic_sentences: encoder {self.encoder!r}: no embedding judge model is installed")
+                raise ValueError(f"offtopic_sentences: encoder {self.encoder!r}: no embedding judge model is "
+                                 "installed for it")
             embed = (m, vectors)
         out = []
         for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share, embed):
