@@ -491,3 +491,14 @@ def test_sentences_broken_across_lines_contact_cells_and_text_before_a_banner_ar
          "Javascript is required to view this map.")
     s = analyse(t).sentences[0]
     assert s.reason == "site_chrome" and t[s.part[0]:s.part[1]] == "Javascript is required to view this map."
+
+
+def test_data_tables_flattened_into_a_line_and_glued_phone_numbers_are_content():
+    # From the third fresh hand-labelled sample (seed 44).
+    table = ("Uppmätt effekt |Bonus Light ||Baxi ||90 % ||33,8 kW |Gaselle HT 35kW ||VedSol ||87 % ||38,7 kW |Molle 35 "
+             "||Mollepannan ||86 % ||67,1 kW")
+    assert analyse(table).sentences[0].reason is None
+    for menu in ("« Previous | 1 | 2 | 3 | 4 | Next »", "Startseite | Produkte | Über uns | Kontakt | Impressum"):
+        assert analyse(menu).sentences[0].reason == "site_chrome", menu  # bare numbers: still a pager
+    phones = "070.787 26 62 • Tel. 08.778 78 14 • Fax 08.778 58 00"
+    assert analyse(phones).sentences[0].reason is None

@@ -1045,6 +1045,10 @@ _DANGLING = frozenset("""
 # Tommarp | Adress: ... | Tel: +46(0)709367100 | Epost: info@..." was removed as one; hand labels).
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[^\W\d_]{2,}|\b(?:tel|phone|fon|telefon|t\u00e9l\u00e9phone|tel\u00e9fono|telefone|"
                       r"puh|fax|mob)\b\.?\s*:?\s*[+(]?\d", re.IGNORECASE)
+# A measured value: a decimal, a percentage, a number with a unit ("33,8 kW", "90 %", "12 mm"). Three cells of them
+# make a table of data flattened into a line ("Bonus Light ||Baxi ||90 % ||33,8 kW |..." was removed as a menu;
+# hand labels), not a menu or a pager (whose numbers are bare: "1 | 2 | 3 | Next").
+_MEASURE = re.compile(r"\d[.,]\d|\d\s?(?:%|[^\W\d_]{1,3}\b)")
 # What closes a link label before the text glued after it: its colon, arrows, dots.
 _LINK_TAIL = re.compile(r"[\s:.\u2026\u00bb\u203a>!]*")
 _EMOTICON = re.compile(r"^[:;=8][-']?[()\[\]DPpOo3|/\\*]+$")  # ":-)" in a comment is the author's, not layout
@@ -1071,6 +1075,8 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
             return
     # Cells between bars are judged below (a navigation bar, or a row of a table: content).
     g = _glued_chrome(text, lowered) if text.count("|") + text.count("\u00a6") < 2 else None
+    if g is not None and _CONTACT.search(text, g[0], g[1]):
+        g = None  # phone numbers and e-mail between bullets: a firm's contact details (hand labels), not furniture
     if g is not None:
         # Furniture at the start of the sentence (or all of it): on a page flattened to one line it is glued to
         # the next sentence, which stays.
@@ -1104,7 +1110,8 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     bars = s.bars = len(_BARS.findall(text))  # runs: "||" between two cells is one separator
     # "||" is table debris when the cells are short; a forum post or wiki text with "||" in it is not.
     if bars and ((bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
-            bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text) and not _CONTACT.search(text):
+            bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text) and not _CONTACT.search(text) and (
+            sum(1 for c in _BARS.split(text) if _MEASURE.search(c)) < 3):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
     if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text) and not (
