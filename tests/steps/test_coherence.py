@@ -502,3 +502,12 @@ def test_data_tables_flattened_into_a_line_and_glued_phone_numbers_are_content()
         assert analyse(menu).sentences[0].reason == "site_chrome", menu  # bare numbers: still a pager
     phones = "070.787 26 62 • Tel. 08.778 78 14 • Fax 08.778 58 00"
     assert analyse(phones).sentences[0].reason is None
+
+
+def test_a_pronoun_before_wrote_and_a_comparison_broken_across_lines_are_prose():
+    # From the fourth fresh hand-labelled sample (seed 45), fixed after it was measured.
+    t = "They wrote: But what if Saddam invaded Kuwait again and then said he would use nuclear weapons?"
+    assert [s.reason for s in analyse(t).sentences if s.reason] == []
+    assert analyse("mike_77 wrote: The match ended in a draw.").sentences[0].part is not None  # a poster still is
+    t = "These sheets have a 4.4/5 star average based on more than\n62,000 reviews.\n"
+    assert [s.reason for s in analyse(t).sentences] == [None, None]

@@ -432,6 +432,9 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
 
 # Forum posters' names (one or two words: "Cuando Elena White escribió:" is a writer's sentence) before "wrote:".
 _LEADING_SLOT = re.compile(
+    # (Not a pronoun: "They wrote:" introduces a quoted letter in an article; hand labels.)
+    r"(?!(?:they|he|she|we|i|you|sie|er|wir|ils|elles|il|ellos|ellas|lui|lei|eles|elas|zij|hij|de|han|hon|vi|"
+    r"h\u00e4n|me|oni|ona|mereka|dia)\s)"
     r"\S+(?:\s+\S+)?\s+(?:wrote|schrieb|a \u00e9crit|escribi\u00f3|ha scritto|escreveu|schreef|skrev|"
     r"kirjoitti|napisa\u0142a?|\u043f\u0438\u0441\u0430\u043b(?:\(\u0430\))?|menulis|\u0643\u062a\u0628)\s*:",
     re.IGNORECASE)
@@ -1031,7 +1034,7 @@ _OPERATORS = frozenset("+=~")
 # Words a line cannot end on when its sentence ends there: articles, prepositions, conjunctions, possessives
 # (en de fr es pt it nl sv id).
 _DANGLING = frozenset("""
-    the a an to of and or in on for with by from at as into our your their his her its my this that these those
+    the a an to of and or in on for with by from at as into our your their his her its my this that these those than
     der die das den dem des ein eine einer eines einem einen und oder zu von mit f\u00fcr auf im bei nach aus unsere
     le la les un une des de du et ou au aux pour par sur dans nos notre vos votre leur leurs
     el los las una del y en por para con al nuestro nuestra su sus
