@@ -2077,9 +2077,17 @@ def _chrome_kinds(a: Analysis) -> int:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
+    # Each line joins the first line with its lead and the first with each of its stems: the same groups as
+    # joining every pair that shares one, in time linear in the lines (pairwise, a page of 8,000 alternating
+    # sentence and chrome lines took 7 s here).
+    first: dict = {}
     for i in range(len(leads)):
-        for j in range(i):
-            if (leads[i] and leads[i] == leads[j]) or not stems[i].isdisjoint(stems[j]):
+        keys = [("stem", w) for w in stems[i]]
+        if leads[i]:
+            keys.append(("lead", leads[i]))
+        for key in keys:
+            j = first.setdefault(key, i)
+            if j != i:
                 parent[root(i)] = root(j)
     return len({root(i) for i in range(len(leads))})
 
