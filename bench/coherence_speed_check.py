@@ -17,7 +17,6 @@ pipeline's steps up to line_noise, its line_dedup and line_noise edits included:
     python bench/coherence_speed_check.py --e2e-run bench/out/cohspeed-pre --side-by-side <old>/src src --rounds 2
 """
 import argparse
-import gzip
 import json
 import os
 import pickle
@@ -43,20 +42,11 @@ def pre_config() -> str:
 
 def inputs(data: Path, pages: int, e2e_run: str | None) -> list[tuple[str, dict]]:
     """[(name, Document record)]: crawl pages as main and whole text, the coherence fixtures, the e2e documents."""
-    out = []
-    with gzip.open(data / "crawl" / "web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if i >= pages:
-                break
-            d = json.loads(line)
-            for field in ("main_text", "text"):
-                if d.get(field):
-                    out.append((f"{d['id']}:{field}", {"id": d["id"], "text": d[field]}))
-    for p in sorted((ROOT / "tests" / "fixtures" / "coherence").glob("*.jsonl")):
-        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines()):
-            d = json.loads(line)
-            if d.get("text"):
-                out.append((f"{p.name}:{i}", {"id": f"{p.name}:{i}", "text": d["text"]}))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from coherence_glued_check import texts  # the same pages, as (name, text)
+
+    out = [(name, {"id": name.rsplit(":", 1)[0] if name.endswith((":main_text", ":text")) else name, "text": t})
+           for name, t in texts(data, pages)]
     if e2e_run:
         import zstandard
 
