@@ -37,16 +37,7 @@ def test_removals_carry_reason_score_and_near_record():
     pytest.fail("the embedding judge removed nothing from 8 intruded pages")
 
 
-def test_threshold_replays_from_the_near_record():
-    for text, _, _ in _intruded(clumps=True)[:5]:
-        low = OfftopicSentences(intruder_prose_threshold=0.5, encoder="hashing").map(Document("x", text))
-        high = OfftopicSentences(intruder_prose_threshold=0.8, encoder="hashing").map(Document("x", text))
-        lo = {(e.start, e.end, e.score) for e in low.edits if e.reason == "off_topic"}
-        hi = {(e.start, e.end, e.score) for e in high.edits if e.reason == "off_topic"}
-        assert hi == {x for x in lo if x[2] >= 0.8}
-        near = high.attributes["offtopic_sentences.near"]
-        assert all(0.5 <= q < 0.8 for _, q in near)
-        assert len(high.text) - len(low.text) == sum(c for c, _ in near)
+# whatif's replay of intruder_prose_threshold: test_coherence_intruders.py, parametrized by encoder.
 
 
 def test_batched_documents_are_judged_as_one_by_one(monkeypatch):
