@@ -212,6 +212,24 @@ def test_judged_rows_follow_the_last_writer():
     assert pairs._chunk_rows(250)[-1] == (240, 250)  # a tail of 8 or more is a chunk of its own
 
 
+def test_judged_rows_is_linear_in_the_judged_sentences():
+    # A long page whose chrome-shaped lines are all in its second half: each chunk was checked against every wanted
+    # position (1 s at 100,000 sentences, quadratic). Scaling ratio of 8x the rows, with a wide margin (linear: ~8;
+    # quadratic: ~64), best of three.
+    import time
+
+    def cost(n):
+        best = float("inf")
+        for _ in range(3):
+            t = time.process_time()
+            pairs.judged_rows(n, list(range(n // 2, n)))
+            best = min(best, time.process_time() - t)
+        return best
+
+    small, large = cost(40_000), cost(320_000)
+    assert large < 25 * max(small, 0.002), (small, large)
+
+
 def _style_before(text):
     """_coherence_pairs.style before its ASCII shortcut (the counts by filter and map, the words lower-cased one by
     one), as it was."""

@@ -442,7 +442,12 @@ def judged_rows(n: int, wanted: list[int]) -> list[int]:
     owner = [0] * n
     for j, (a, b) in enumerate(chunks):
         owner[a:b] = [j] * (b - a)
-    done = {j for j, (a, b) in enumerate(chunks) if any(a <= k < b for k in wanted)}
+    seen = [0] * (n + 1)  # seen[k]: wanted positions below k (a chunk holds one when its count goes up: linear)
+    for k in wanted:
+        seen[k + 1] = 1
+    for k in range(n):
+        seen[k + 1] += seen[k]
+    done = {j for j, (a, b) in enumerate(chunks) if seen[b] > seen[a]}
     return [k for k in range(n) if owner[k] in done]
 
 
