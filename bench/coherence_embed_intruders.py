@@ -42,27 +42,13 @@ sys.path.insert(0, os.path.dirname(__file__))
 import coherence_intruders as CI  # noqa: E402
 
 from winnow.steps import _coherence_intruders as J  # noqa: E402
-from winnow.steps.coherence import analyse, _intruder_candidates, _chunks  # noqa: E402
 
 VARIANTS = list(CI.VARIANTS)
 MODEL_DIR = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence")
 
 
-def page_record(d):
-    a = analyse(d["text"])
-    labs = CI.sentence_labels(a, d)
-    idx = _intruder_candidates(a)
-    rec = {"variant": d["variant"], "lang": d["lang"], "layout": d["layout"], "labs": labs, "chunks": [],
-           "n": len(a.sentences)}
-    for part in _chunks(idx):
-        texts = [d["text"][a.sentences[i].start:a.sentences[i].end] for i in part]
-        c = J.Chunk(texts, [a.sentences[i].stems for i in part])
-        segs = J.segments(c.n)
-        x = J.features(c, segs)
-        y = np.array([all(labs[part[i]] is not None for i in range(s0, s1)) for s0, s1 in segs], float)
-        rec["chunks"].append({"part": part, "chunk": c, "texts": texts, "segs": segs, "x1": x[:, :len(J.BASE)],
-                              "y": y})
-    return rec
+# A page's judged chunks with their features and labels (and each chunk's sentence texts, to embed).
+page_record = CI.page_record
 
 
 def records(args, split):

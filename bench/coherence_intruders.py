@@ -209,14 +209,16 @@ def page_record(d):
     a = analyse(d["text"])
     labs = sentence_labels(a, d)
     idx = _intruder_candidates(a)
-    rec = {"variant": d["variant"], "lang": d["lang"], "layout": d["layout"], "labs": labs, "chunks": []}
+    rec = {"variant": d["variant"], "lang": d["lang"], "layout": d["layout"], "labs": labs, "chunks": [],
+           "n": len(a.sentences)}
     for part in chunks_of(idx):
         texts = [d["text"][a.sentences[i].start:a.sentences[i].end] for i in part]
         c = J.Chunk(texts, [a.sentences[i].stems for i in part])
         segs = J.segments(c.n)
         x = J.features(c, segs)
         y = np.array([all(labs[part[i]] is not None for i in range(s0, s1)) for s0, s1 in segs], float)
-        rec["chunks"].append({"part": part, "chunk": c, "segs": segs, "x1": x[:, :len(J.BASE)], "y": y})
+        rec["chunks"].append({"part": part, "chunk": c, "texts": texts, "segs": segs, "x1": x[:, :len(J.BASE)],
+                              "y": y})
     return rec
 
 
