@@ -44,6 +44,7 @@ from ..registry import register
 from ..sentences import sentence_spans
 from ..step import Context, Filter, Map, Reject
 from ..text import segments
+from . import _coherence_chrome as _chrome
 from . import _coherence_embed as _embed
 from . import _coherence_intruders as _intr
 from . import _coherence_pairs as _pairs
@@ -1913,6 +1914,12 @@ class OfftopicSentences(Map):
     encoder: str | None = None
     device: str = "auto"
     embed_batch: int = 32
+    # Chrome told by its shape (_coherence_chrome: length, case, digits, dates, prices, separators, function
+    # words, position, repetition, the page's words it shares; no phrase list): a short sentence the rules left
+    # alone is removed as site_chrome when the model's probability reaches this; tables, lists, headings and
+    # sentences of 8+ words with a full stop are kept whatever it says. None = the model file's threshold (set on
+    # the train half's all-content pages, bench/coherence_chrome_shape.py); 1.0 = off.
+    chrome_shape_threshold: float | None = None
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
     FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
@@ -2005,6 +2012,8 @@ class OfftopicSentences(Map):
             # On a page that reads as one text, a sentence that shares no word with the rest is more often an
             # aside, a list item, a caption or a title than an intruder (80 such removals from real pages read by
             # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
+        if self.remove_chrome:
+            spans += _chrome.removals(a, self.chrome_shape_threshold, {sp[0] for sp in spans})
         near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})

@@ -1,0 +1,75 @@
+"""Chrome told by its shape (_coherence_chrome): evidence for offtopic_sentences' site_chrome without phrase lists."""
+
+import json
+from importlib import resources
+
+import pytest
+
+from winnow.document import Document
+from winnow.steps import _coherence_chrome as cc
+from winnow.steps.coherence import CHROME_FAMILIES, OfftopicSentences, analyse, families_off
+
+PROSE = [
+    "Die Altstadt von Regensburg gehört seit 2006 zum Weltkulturerbe der UNESCO und zieht jedes Jahr viele Gäste an.",
+    "Ihre Gassen sind eng, und viele Häuser stammen noch aus dem Mittelalter, als die Stadt reich am Handel war.",
+    "Wer im Sommer kommt, sollte früh am Morgen zur Steinernen Brücke gehen, bevor die Reisegruppen eintreffen.",
+    "Die Brücke wurde im zwölften Jahrhundert gebaut und galt lange als ein Wunder der Ingenieurskunst.",
+    "Am Nachmittag lohnt sich ein Besuch im Dom, dessen Glasfenster zu den ältesten in Bayern zählen.",
+    "Danach kann man am Donauufer eine Bratwurst in der historischen Wurstkuchl essen, die es seit Jahrhunderten gibt.",
+    "Die Stadt ist mit dem Zug von München aus in anderthalb Stunden zu erreichen, und der Bahnhof liegt zentral.",
+    "Abends spielen in den Biergärten am Fluss oft kleine Bands, und die Stimmung ist entspannt und freundlich.",
+]
+
+
+def _removed_by_shape(text):
+    """What the shape model's removals() would take from ``text`` at threshold 0 (every candidate the guards do not
+    keep): the guards are then all that stands between a line and removal."""
+    a = analyse(text)
+    return [text[s:e] for s, e, _, _ in cc.removals(a, threshold=0.0)]
+
+
+def test_model_file_states_its_features_threshold_and_provenance():
+    raw = resources.files("winnow").joinpath("data", "coherence", cc.MODEL).read_text(encoding="utf-8")
+    m = json.loads(raw)
+    assert tuple(m["features"]) == cc.SHAPE_FEATURES
+    assert 0.5 <= m["threshold"] < 1.0
+    assert m["provenance"]["script"].startswith("bench/coherence_chrome_shape.py")
+    assert "silver" in m["provenance"]["data"]
+
+
+def test_tables_are_content_whatever_the_model_says():
+    # Rows of a table in a run (bars, or tabs): the academic lineage of the issue, a price list.
+    rows = ["Advisor | Field | Dissertation | University", "Wilhelm Wundt | Psychology | 1856 | Heidelberg",
+            "G. Stanley Hall | Psychology | 1878 | Harvard", "James M. Cattell | Psychometrics | 1886 | Leipzig"]
+    text = "\n".join(PROSE[:4] + rows + PROSE[4:])
+    assert not any(r in x or x in r for x in _removed_by_shape(text) for r in rows)
+    tabbed = ["Montag\t9-18 Uhr", "Dienstag\t9-18 Uhr", "Mittwoch\tgeschlossen"]
+    text = "\n".join(PROSE[:4] + tabbed + PROSE[4:])
+    assert not any(r in x or x in r for x in _removed_by_shape(text) for r in tabbed)
+
+
+def test_lists_are_content_whatever_the_model_says():
+    items = ["- 200 g Mehl", "- 3 Eier", "- eine Prise Salz", "- 250 ml Milch"]
+    numbered = ["1. Steinerne Brücke", "2. Dom St. Peter", "3. Wurstkuchl", "4. Porta Praetoria"]
+    for lst in (items, numbered):
+        text = "\n".join(PROSE[:4] + lst + PROSE[4:])
+        assert not any(r in x for x in _removed_by_shape(text) for r in lst), lst
+
+
+def test_headings_and_asides_are_content_whatever_the_model_says():
+    heading = "Die Steinerne Brücke"
+    aside = "Diese Liste ist nicht vollständig und zeigt sicher meine Vorlieben."
+    text = "\n".join(PROSE[:2] + [heading] + PROSE[2:5] + [aside] + PROSE[5:])
+    gone = _removed_by_shape(text)
+    assert heading not in gone and aside not in gone
+    # Without the paragraph it names (nothing shares its words after it), a short title-case line is not kept by
+    # the heading guard: the guard fails without the shared stems.
+    text = "\n".join(PROSE[:2] + ["Neueste Kommentare"] + PROSE[2:])
+    assert "Neueste Kommentare" in _removed_by_shape(text)
+
+
+def test_a_lone_line_with_one_bar_is_judged_not_kept_as_a_table():
+    line = "Bestseller | Neuheiten"
+    text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
+    with families_off(sorted(CHROME_FAMILIES)):  # so that the line is a candidate (the rules leave it)
+        assert line in _removed_by_shape(text)
