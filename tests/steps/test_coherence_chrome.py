@@ -73,3 +73,34 @@ def test_a_lone_line_with_one_bar_is_judged_not_kept_as_a_table():
     text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
     with families_off(sorted(CHROME_FAMILIES)):  # so that the line is a candidate (the rules leave it)
         assert line in _removed_by_shape(text)
+
+
+@pytest.mark.parametrize("line", ["• Mediathek", "7. Januar 2022", "Mitmachen | Spenden",
+                                  "3. August 2015 · Filed under Allgemein"])
+def test_furniture_no_phrase_list_names_is_removed_by_its_shape(line):
+    # Every chrome family's phrases off: only the shape model can find these lines.
+    text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
+    with families_off(sorted(CHROME_FAMILIES)):
+        on = OfftopicSentences().map(Document("x", text))
+        off = OfftopicSentences(chrome_shape_threshold=1.0).map(Document("x", text))
+    assert [e.removed.strip() for e in on.edits] == [line]
+    assert on.edits[0].reason == "site_chrome" and on.edits[0].score >= cc._model()[1]
+    assert off.edits == []
+    assert all(p in on.text for p in PROSE)
+
+
+def test_only_sentences_alone_on_their_line_are_judged():
+    # The same furniture inside a line of running text (or a piece the splitter cut from a sentence) is left to the
+    # phrase rules: of the model's removals read by hand, such pieces were mostly content.
+    text = "\n".join(PROSE[:3] + [PROSE[3] + " Mediathek! " + PROSE[4]] + PROSE[5:])
+    assert "Mediathek!" in [text[s.start:s.end] for s in analyse(text).sentences]  # a sentence of its own
+    assert _removed_by_shape(text) == []
+    text = "\n".join(PROSE[:3] + [PROSE[3], "• Mediathek", PROSE[4]] + PROSE[5:])
+    assert _removed_by_shape(text) == ["• Mediathek"]
+
+
+def test_without_the_model_file_nothing_is_removed(monkeypatch):
+    monkeypatch.setattr(cc, "_model", lambda: None)
+    text = "\n".join(PROSE[:4] + ["• Mediathek"] + PROSE[4:])
+    assert cc.removals(analyse(text)) == []
+    assert cc.chrome_probabilities(analyse(text)) == {}
