@@ -380,15 +380,18 @@ def inserted(args):
 
     @contextlib.contextmanager
     def shape(on):
+        # The chain of bench/coherence_inserted.removed_mask builds OfftopicSentences() with its defaults (the
+        # model off): "on" runs its removals at the model file's threshold.
+        saved = cc.removals
         if on:
-            yield
-            return
-        saved = cc._model
-        cc._model = lambda: None
+            cc.removals = lambda a, threshold=None, taken=frozenset(): saved(
+                a, None if threshold is not None and threshold >= 1.0 else threshold, taken)
+        else:
+            cc.removals = lambda a, threshold=None, taken=frozenset(): []
         try:
             yield
         finally:
-            cc._model = saved
+            cc.removals = saved
 
     pages, _ = load(args.data)
     rows = bc.build(pages["test"], args.pages, 41)
@@ -441,7 +444,8 @@ def sample_new(args):
     from winnow.steps.noise_lines import LineNoise
 
     rng = random.Random(args.seed)
-    ln, on, off = LineNoise(), OfftopicSentences(), OfftopicSentences(chrome_shape_threshold=1.0)
+    ln = LineNoise()
+    on, off = OfftopicSentences(chrome_shape_threshold=None), OfftopicSentences(chrome_shape_threshold=1.0)
     out, n_pages, n_sents, n_new = [], 0, 0, 0
     seen_sites = set()
     for k, (site, text) in enumerate(real_pages(args.data)):

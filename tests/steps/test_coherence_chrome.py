@@ -81,8 +81,8 @@ def test_furniture_no_phrase_list_names_is_removed_by_its_shape(line):
     # Every chrome family's phrases off: only the shape model can find these lines.
     text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
     with families_off(sorted(CHROME_FAMILIES)):
-        on = OfftopicSentences().map(Document("x", text))
-        off = OfftopicSentences(chrome_shape_threshold=1.0).map(Document("x", text))
+        on = OfftopicSentences(chrome_shape_threshold=None).map(Document("x", text))  # the model file's threshold
+        off = OfftopicSentences().map(Document("x", text))  # the default: off
     assert [e.removed.strip() for e in on.edits] == [line]
     assert on.edits[0].reason == "site_chrome" and on.edits[0].score >= cc._model()[1]
     assert off.edits == []
