@@ -16,7 +16,8 @@ Signals: winnow.steps._coherence_chrome.SHAPE_FEATURES (no web vocabulary, no ch
 gradient-boosted trees of bench/line_noise_train.py (fit_gbm: depth 3, 200 trees, rate 0.1). Threshold: the
 lowest probability (on a grid of 0.01) at which offtopic_sentences' new removals, with the content guards of
 _coherence_chrome.removals, take at most ``--budget`` (0.25%) of the sentences of a second, disjoint set of the
-train half's all-content texts (the other half of the bodies and register documents, as written); the goal of issue 18 is <= 2% of untouched sentences for every step together, and line_noise already
+train half's all-content texts (the other half of the bodies and register documents, as written); the goal of
+issue 18 is <= 2% of untouched sentences for every step together, and line_noise already
 takes ~2%.
 
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome_shape.py [--data ../shared/data] [--write]
@@ -26,7 +27,8 @@ takes ~2%.
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome_shape.py --sample 150 --every 3 --seed 23  # to label
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome_shape.py --speed      # docs/s per core, off vs on
 
-``--folds`` (fits of 100 trees on the pages with line breaks only, to bound the cost): (a) leave-site-out: the web pages split in 5 folds by site (host name; pages without a URL are their
+``--folds`` (fits of 100 trees on the pages with line breaks only, to bound the cost): (a) leave-site-out: the web
+pages split in 5 folds by site (host name; pages without a URL are their
 own site), the model fitted on 4 folds' pages (and insertions built from them) and measured on the fifth's pages
 as they are; (b) leave-language-out: the same with the language (a function-word guess per page; zh by script) as
 the fold. Reported: ROC AUC, and recall of furniture and content kept at the threshold of the shipped file (the
@@ -109,8 +111,8 @@ def web_pages(data):
             main_lines = {" ".join(x.split()) for x in main.split("\n") if x.strip()}
             norm = " ".join(main.split())
             labels = [int(not (x in main_lines or (len(x) >= 25 and x in norm))) for x in lines]
-            out.append({"key": len(out), "site": site, "lang": guess_lang(main), "half": half(main or text), "lines": lines,
-                        "labels": labels, "main": main})
+            out.append({"key": len(out), "site": site, "lang": guess_lang(main), "half": half(main or text),
+                        "lines": lines, "labels": labels, "main": main})
     return out
 
 
@@ -289,16 +291,6 @@ def clean_sets(data, reg):
     aeb = [v["articleBody"] for k, v in sorted(gt.items()) if half(v["articleBody"]) == "train"]
     texts = [t for _, t in reg]
     return aeb[0::2] + texts[0::2], aeb[1::2] + texts[1::2]
-
-
-def sources_sha1():
-    """Of the feature code (src/winnow/steps/_coherence_chrome.py): names the signals the file was fitted on, and
-    is the same on a rerun (a commit or a date would change the bytes)."""
-    h = hashlib.sha1()
-    for fn in (cc.__file__,):
-        with open(fn, "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()[:12]
 
 
 def folds(args, pages, hosts, thr):
@@ -578,7 +570,6 @@ def main(argv=None):
             "threshold": thr,
             "provenance": {
                 "script": "bench/coherence_chrome_shape.py --write",
-                "features_code_sha1": sources_sha1(),
                 "data": ("crawl/web-pages.jsonl.gz of ../shared/data (pages of scrapinghub/article-extraction-"
                          "benchmark MIT, trafilatura tests Apache-2.0, readability test pages Apache-2.0, CleanEval "
                          "evaluation only), train half of bench/coherence_recipes.py's split: sentences of the whole "

@@ -57,14 +57,15 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\d{4}\s*\u5e74|\b(?:1[89]|20)\d\d\b")
 _TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}\b(?!\d)|\b\d{1,2}\s?(?:am|pm)\b", re.IGNORECASE)
-_PRICE = re.compile(r"[$\u20ac\u00a3\u00a5\uffe5\u20bd\u20b9\u20a9\u20ba\u0e3f]|\d[.,]\d\d(?!\d)|\b[A-Z]{3}\s?\d|\d\s?[A-Z]{3}\b"
-                    r"|\d\s?(?:kr|z\u0142|\u5186|\u5143)")
+_PRICE = re.compile(r"[$\u20ac\u00a3\u00a5\uffe5\u20bd\u20b9\u20a9\u20ba\u0e3f]|\d[.,]\d\d(?!\d)"
+                    r"|\b[A-Z]{3}\s?\d|\d\s?[A-Z]{3}\b|\d\s?(?:kr|z\u0142|\u5186|\u5143)")
 _SEPARATOR = re.compile(r"\s[|\u00bb\u203a\u2022\u00b7/>\u2013\u2014~:-]\s|[|\u00a6\u2022\u00b7\u00bb\u203a\u2192]")
 _BRACKET = re.compile(r"[()\[\]\uff08\uff09{}<>]")
 _SYMBOL = re.compile(r"[^\w\s]|_")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net|html?|php|info|co)\b", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)[@#]\w|\S@\S+\.\w")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25cf\u25aa\u25ba\u2013\u2014+>]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s)")
+_BULLET = re.compile(
+    r"^\s*(?:[-*\u2022\u00b7\u25cf\u25aa\u25ba\u2013\u2014+>]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s)")
 
 
 @functools.lru_cache(maxsize=1)
