@@ -123,3 +123,11 @@ def test_candidates_are_linear_on_a_page_flattened_to_one_line():
     t2 = time.process_time()
     assert found == []  # no sentence is alone on its line
     assert t2 - t1 < max(0.5 * (t1 - t0), 0.05), (t1 - t0, t2 - t1)
+
+
+def test_chrome_shape_threshold_is_a_fraction():
+    # A negative threshold would remove every short line the rules left alone; 1.0 (off) and None (the file's) pass.
+    with pytest.raises(ValueError, match="chrome_shape_threshold"):
+        OfftopicSentences(chrome_shape_threshold=-0.5).validate()
+    OfftopicSentences(chrome_shape_threshold=None).validate()
+    OfftopicSentences(chrome_shape_threshold=1.0).validate()

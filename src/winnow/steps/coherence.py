@@ -1923,7 +1923,7 @@ class OfftopicSentences(Map):
     # None = the model file's threshold (0.67: <= 0.25% of the sentences of all-content texts removed).
     chrome_shape_threshold: float | None = 1.0
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
-    FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share")
+    FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share", "chrome_shape_threshold")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
     # threshold moves only the segment judge's removals.
     EDIT_THRESHOLDS = {"intruder_prose_threshold": ("offtopic_sentences.near", "off_topic")}
