@@ -30,7 +30,7 @@ import re
 
 import numpy as np
 
-from . import _trees
+from . import _trees, _wordlists
 from ._packaged import packaged_model
 
 __all__ = ["SHAPE_FEATURES", "MODEL", "MAX_WORDS", "candidates", "shape_features", "chrome_probabilities",
@@ -71,10 +71,8 @@ _BULLET = re.compile(
 @functools.lru_cache(maxsize=1)
 def _function_words() -> frozenset:
     """Function words of the languages the project has lists for: coherence.py's stop stems (4+ letters, 13
-    languages) and noise_lines.py's short ones (en de fr es sv fi). Imported late: coherence imports this module."""
-    from .coherence import _STOP
-    from .noise_lines import _FUNCTION
-    return _STOP | _FUNCTION
+    languages) and noise_lines.py's short ones (en de fr es sv fi), both in _wordlists."""
+    return _wordlists.STOP | _wordlists.FUNCTION
 
 
 def _own_line(text: str, s) -> bool:

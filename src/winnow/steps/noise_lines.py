@@ -27,28 +27,15 @@ from ..registry import register
 from ..step import Map
 from .coherence import _TOKEN, _content
 from . import _trees
+from ._wordlists import FUNCTION
 from ._packaged import packaged_model
 
 __all__ = ["LineNoise", "line_features", "LINE_FEATURES", "noise_probabilities"]
 
 MODEL = "model.json"
 
-# Function words of the languages of the training and evaluation sets (short ones included: prose is full of
-# them, menus and tag lists have none).
-_FUNCTION = frozenset(
-    """
-    a an the of to in on at by for from with and or but is are was were be been it its this that these those as
-    not no so if than then there their they we you he she i my our your his her them me us do does did have has
-    had will would can could should about into over after before when which who what how all any some more most
-    der die das den dem des ein eine einen einem einer und oder aber ist sind war waren nicht mit von zu im in am
-    auf für aus bei nach auch es sie er wir ich du wie als dass so wenn noch nur schon sich
-    le la les un une des du de et ou mais est sont était pas ne que qui dans sur pour par avec au aux ce cette il
-    elle nous vous ils je tu se sa son ses leur plus
-    el la los las un una unos unas y o pero es son era no que en con por para del al lo se su sus como más muy
-    och i på att en ett det den är var inte med för av till som har om men jag du han hon vi de sig så
-    ja on oli ei se että kun mutta tai niin myös kuin hän me he minä sinä ovat olla jo vain
-    """.split()
-)
+# Function words (short ones included: prose is full of them, menus and tag lists have none): _wordlists.
+_FUNCTION = FUNCTION
 
 # Words of a site's furniture rather than of a text: accounts, navigation, sharing, forum bookkeeping, in the
 # languages of the training set and a few more. A shape signal among many, not a verdict on its own.
