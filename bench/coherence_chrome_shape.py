@@ -53,7 +53,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from coherence_recipes import REGISTER, half  # noqa: E402
+from coherence_recipes import half, register_train  # noqa: E402
 from line_noise_train import fit_gbm  # noqa: E402
 
 from winnow.steps import _coherence_chrome as cc  # noqa: E402
@@ -118,18 +118,7 @@ def web_pages(data):
 
 def register_docs(data, n=1200, seed=7):
     """(lang, text) of register documents in the train half (all content)."""
-    import glob
-
-    reg = []
-    for lang, pat in sorted(REGISTER.items()):
-        for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
-            with gzip.open(fn, "rt", errors="replace") as f:
-                for line in f:
-                    labels, _, text = line.rstrip("\n").partition("\t")
-                    if len(text) >= 500 and "MT" not in labels.split() and half(text) == "train":
-                        reg.append((lang, text))
-    random.Random(seed).shuffle(reg)
-    return reg[:n]
+    return register_train(data, n, seed)
 
 
 def all_candidates(a):

@@ -106,6 +106,21 @@ def half(text: str) -> str:
     return "train" if hashlib.sha1(text[:300].encode()).digest()[0] < 128 else "test"
 
 
+def register_train(data: str, n: int, seed: int) -> list[tuple[str, str]]:
+    """(lang, text) of up to ``n`` register documents of the train half (500+ characters, no machine translation),
+    languages in sorted order, shuffled with ``seed``: all-content texts for the line and chrome models' scripts."""
+    reg = []
+    for lang, pat in sorted(REGISTER.items()):
+        for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
+            with gzip.open(fn, "rt", errors="replace") as f:
+                for line in f:
+                    labels, _, text = line.rstrip("\n").partition("\t")
+                    if len(text) >= 500 and "MT" not in labels.split() and half(text) == "train":
+                        reg.append((lang, text))
+    random.Random(seed).shuffle(reg)
+    return reg[:n]
+
+
 def load(data: str):
     """pages[split][lang] = [text]; chrome[family][split] = [line]."""
     pages = collections.defaultdict(lambda: collections.defaultdict(list))

@@ -139,26 +139,15 @@ def load_clean(data, exclude=(), n_register=300, seed=7):
     bodies (lists, tables, score lines) and register documents in 11 languages (the ``train`` half of
     bench/coherence_recipes.py's split, so its test pages stay unseen), each both as written and with one sentence
     per line (pages in that layout exist, and short sentences then stand alone on their lines)."""
-    import random
-
     from winnow.sentences import sentence_spans
 
     sys.path.insert(0, HERE)
-    from coherence_recipes import REGISTER, half
+    from coherence_recipes import register_train
 
     texts = []
     gt = json.load(open(os.path.join(data, "extraction/scrapinghub-aeb/ground-truth.json"), encoding="utf-8"))
     texts += [v["articleBody"] for k, v in sorted(gt.items()) if k not in exclude]
-    reg = []
-    for lang, pat in sorted(REGISTER.items()):
-        for fn in sorted(glob.glob(os.path.join(data, "crawl/register-multiling", pat))):
-            with gzip.open(fn, "rt", errors="replace") as f:
-                for line in f:
-                    labels, _, text = line.rstrip("\n").partition("\t")
-                    if len(text) >= 500 and "MT" not in labels.split() and half(text) == "train":
-                        reg.append(text)
-    random.Random(seed).shuffle(reg)
-    texts += reg[:n_register]
+    texts += [text for _, text in register_train(data, n_register, seed)]
     rows = []
     for t in texts:
         for lines in ([x for x in t.split("\n") if x.strip()],
