@@ -70,8 +70,10 @@ def test_default_never_loads_an_encoder(monkeypatch):
     OfftopicSentences(intruder_prose_threshold=0.8).map(Document("x", text))  # the lexical judge: no encoder
 
 
-def test_embedded_sentences_per_page_are_bounded(monkeypatch):
-    # Only the first EMBED_MAX_CHUNKS chunks of a page's candidates are embedded (and judged).
+def test_a_long_page_is_embedded_in_bounded_windows_and_judged_whole(monkeypatch):
+    # The first EMBED_MAX_CHUNKS chunks of a page's candidates are embedded with the batch, the rest window by
+    # window (EMBED_MAX_CHUNKS chunks at a time): every candidate is embedded once, no encoder call holds more than
+    # a window, and the chunks past the first window are judged too.
     text = "\n".join(t for t, _, _ in _intruded(clumps=True)[:6])
     monkeypatch.setattr(J, "CHUNK", 20)
     monkeypatch.setattr(coherence, "EMBED_MAX_CHUNKS", 2)
@@ -80,12 +82,52 @@ def test_embedded_sentences_per_page_are_bounded(monkeypatch):
     monkeypatch.setattr(_encoder.HashingEncoder, "encode",
                         lambda self, xs, **kw: seen.append(len(xs)) or real(self, xs, **kw))
     a = coherence.analyse(text)
-    assert len(coherence._intruder_candidates(a)) > 60
+    cands = coherence._intruder_candidates(a)
+    assert len(cands) > 100
     doc = OfftopicSentences(intruder_prose_threshold=0.0, encoder="hashing").map(Document("x", text))
-    assert sum(seen) <= 40
-    last = max(e.end for e in doc.edits if e.reason == "off_topic")
-    cut = coherence._chunks(coherence._intruder_candidates(a))[1][-1]
-    assert last <= a.sentences[cut].end + 1
+    assert max(seen) <= 40 and sum(seen) == len(cands) and len(seen) == -(-len(coherence._chunks(cands)) // 2)
+    cut = a.sentences[coherence._chunks(cands)[1][-1]].end
+    assert any(e.start > cut for e in doc.edits if e.reason == "off_topic")
+
+
+def _lines(pages):
+    """(start, end, inserted) of every line of the pages joined by newlines."""
+    out, pos = [], 0
+    for text, gold, host in pages:
+        for line in text.split("\n"):
+            out.append((pos, pos + len(line), line in gold and line not in host))
+            pos += len(line) + 1
+    return out
+
+
+def test_intruders_past_the_first_480_candidates_are_removed(monkeypatch):
+    # A page of ~1,100 candidate sentences (33 intruded articles one after another): the intruders past the
+    # EMBED_MAX_CHUNKS x CHUNK = 480 candidates embedded with the batch are judged (before: not at all, recall 0),
+    # and the page's removals are those made with all its sentences embedded in one call.
+    pages = _intruded(clumps=True)
+    text = "\n".join(t for t, _, _ in pages)
+    a = coherence.analyse(text)
+    cands = coherence._intruder_candidates(a)
+    first = coherence.EMBED_MAX_CHUNKS * J.CHUNK
+    assert len(cands) > first + 300
+    cut = a.sentences[cands[first]].start
+    # 0.5, not the model's threshold: one page of 33 articles on news topics makes every chunk a medley, and
+    # few runs reach the threshold anywhere on it (6 of 95 inserted lines before the cut, 3 of 119 after it)
+    step = OfftopicSentences(intruder_prose_threshold=0.5, encoder="hashing")
+    edits = [(e.start, e.end, e.reason, e.score) for e in step.map(Document("x", text)).edits]
+    gone = [(e[0], e[1]) for e in edits if e[2] == "off_topic"]
+
+    def removed(s, e):
+        return any(min(e, b) - max(s, a0) >= (e - s) / 2 for a0, b in gone)
+
+    late = [(s, e, ins) for s, e, ins in _lines(pages) if s >= cut and e > s]
+    inserted = [removed(s, e) for s, e, ins in late if ins]
+    host = [removed(s, e) for s, e, ins in late if not ins]
+    assert len(inserted) >= 100
+    assert sum(inserted) / len(inserted) >= 0.2  # 33 of 119 (before the cut: 18 of 95)
+    assert 1 - sum(host) / len(host) >= 0.95  # 0.964
+    monkeypatch.setattr(coherence, "EMBED_MAX_CHUNKS", 100)  # the whole page in the batch's one call
+    assert [(e.start, e.end, e.reason, e.score) for e in step.map(Document("x", text)).edits] == edits
 
 
 def test_validation():

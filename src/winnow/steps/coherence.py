@@ -1769,19 +1769,23 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
     """Runs of 1-3 consecutive content sentences judged inserted from other pages (_coherence_intruders): [(sentence
     indices, probability)] for the non-overlapping runs kept at probability >= ``floor``, most likely first, at most
     ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file. ``embed``:
-    (model of _embed_model, {sentence index: unit vector}) for the embedding judge; a chunk without vectors (past
-    EMBED_MAX_CHUNKS) is not judged then."""
+    (model of _embed_model, {sentence index: unit vector}, embed) for the embedding judge, where ``embed(indices)``
+    returns the vectors of more sentences: a chunk without vectors (past the EMBED_MAX_CHUNKS embedded with the
+    batch) is embedded then with the chunks after it, EMBED_MAX_CHUNKS at a time, each window's vectors dropped
+    when the next is made, so every chunk of a page of any length is judged in bounded memory."""
     m = _segment_model() if embed is None else embed[0]
     idx = _intruder_candidates(a)
     if m is None or not idx:
         return []
     out = []
-    for part in _chunks(idx):
+    parts = _chunks(idx)
+    vecs = embed[1] if embed is not None else {}
+    for j, part in enumerate(parts):
         e = None
         if embed is not None:
-            if any(i not in embed[1] for i in part):
-                continue
-            e = np.stack([embed[1][i] for i in part])
+            if any(i not in vecs for i in part):
+                vecs = embed[2]([i for p in parts[j:j + EMBED_MAX_CHUNKS] for i in p])
+            e = np.stack([vecs[i] for i in part])
         c = _intr.Chunk([a.text[a.sentences[i].start:a.sentences[i].end] for i in part],
                         [a.sentences[i].stems for i in part])
         segs, p = _intr.chunk_probabilities(c, m[0], m[1], e)
@@ -1795,8 +1799,10 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
 # (_coherence_intruders.embed_features) beside the lexical one, one model file per encoder, fitted by
 # bench/coherence_embed_intruders.py.
 EMBED_ENCODERS = ("minilm", "minilm-static", "hashing")
-# Chunks of candidates embedded per page at most (4 x CHUNK = 480 sentences): a page's encoder cost is bounded; its
-# sentences past them are not judged by the embedding judge.
+# Chunks of candidates embedded at once (4 x CHUNK = 480 sentences): a page's first window is embedded with the
+# other documents of its batch; a longer page's further chunks are embedded when they are judged, this many at a
+# time, so a page's vectors in memory are bounded (~0.7 MB at 384 dimensions) whatever its length, and every chunk is
+# judged. (Four: most pages fit in the batched call; a window's encoder call is large enough to be efficient.)
 EMBED_MAX_CHUNKS = 4
 
 
@@ -1816,7 +1822,8 @@ def _embed_model(encoder: str) -> tuple | None:
 
 
 def _embed_parts(a: Analysis) -> list[int]:
-    """The candidates of the embedding judge: those of the first EMBED_MAX_CHUNKS chunks."""
+    """The candidates of the embedding judge embedded with the batch: those of the first EMBED_MAX_CHUNKS chunks
+    (intruder_segments embeds the rest of a longer page window by window)."""
     return [i for part in _chunks(_intruder_candidates(a))[:EMBED_MAX_CHUNKS] for i in part]
 
 
@@ -1930,6 +1937,14 @@ class OfftopicSentences(Map):
         vecs = _embed.embed_pages(enc, [ts for _, ts in plans], tokens=_intr.EMBED_TOKENS)
         return [dict(zip(idx, v)) for (idx, _), v in zip(plans, vecs)]
 
+    def _more_vectors(self, a: Analysis, idx: list[int]) -> dict:
+        """{sentence index: unit vector} of further sentences of one page (a window of a long page's chunks)."""
+        from ._encoder import load_encoder
+
+        enc = load_encoder(self.encoder, device=self.device, step=self.name)
+        texts = [a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]
+        return dict(zip(idx, _embed.embed_pages(enc, [texts], tokens=_intr.EMBED_TOKENS)[0]))
+
     def process_batch(self, docs: list[Document]) -> list[Document]:
         if not self._embedding():
             return [self.map(d) for d in docs]
@@ -1997,7 +2012,7 @@ class OfftopicSentences(Map):
             if m is None:
                 raise ValueError(f"offtopic_sentences: encoder {self.encoder!r}: no embedding judge model is "
                                  "installed for it")
-            embed = (m, vectors)
+            embed = (m, vectors, functools.partial(self._more_vectors, a))
         out = []
         for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share, embed):
             q = round(q, 3)  # rounded once: the edit's score is what whatif compares
