@@ -113,7 +113,9 @@ def speed(args):
         with gzip.open(os.path.join(args.recipes, f"{args.split}.{recipe}.jsonl.gz"), "rt", encoding="utf-8") as f:
             texts += [json.loads(x)["text"][:5000] for x in f]
     texts = [t for t in texts if len(t) >= 4000][: args.speed]
-    thr = args.prose[0] if args.prose else 0.842
+    from winnow.steps.coherence import _segment_model
+
+    thr = args.prose[0] if args.prose else _segment_model()[2]  # the model file's threshold
     steps = [("prose judge off (default)", lambda: OfftopicSentences()),
              (f"prose judge on ({thr})", lambda: OfftopicSentences(intruder_prose_threshold=thr))]
     for rnd in range(2):
@@ -146,7 +148,8 @@ def main(argv=None):
     ap.add_argument("--by-layout", action="store_true", help="per layout, at the first --prose value")
     ap.add_argument("--speed", type=int, default=0,
                     help="only time offtopic_sentences (prose judge off / on at the first --prose value, default "
-                         "0.842) on this many texts of the recipes cut to 5,000 characters; CPU seconds")
+                         "the model file's threshold) on this many texts of the recipes cut to 5,000 characters; "
+                         "CPU seconds")
     args = ap.parse_args(argv)
     if args.speed:
         return speed(args)

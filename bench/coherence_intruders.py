@@ -24,6 +24,10 @@ test half, and with ``--write`` writes src/winnow/data/coherence/intruder_model.
 
     .venv/bin/python bench/coherence_intruders.py build [--data ../shared/data] [--per-variant 120]
     .venv/bin/python bench/coherence_intruders.py fit [--rate 0.005] [--loro] [--write]
+    .venv/bin/python bench/coherence_intruders.py measure [--models FILE ...] [--shares 0.25 0.4] [--thresholds ...]
+
+``--share`` (fit) and ``--shares`` (measure) default to the step's own ``max_intruder_share``: the threshold is
+calibrated, and the tables report, what the step removes.
 
 ``rows`` refits the furniture judge's per-sentence model (intruder_model.json, shipped; its provenance names this
 script at db41378, where this was the whole script) from bench/coherence_recipes.py's sets:
@@ -52,7 +56,7 @@ from coherence_recipes import load, sents, stems  # noqa: E402
 from winnow.sentences import sentence_spans  # noqa: E402
 from winnow.steps import _coherence_intruders as J  # noqa: E402
 from winnow.steps import _coherence_pairs as P  # noqa: E402
-from winnow.steps.coherence import analyse, _intruder_candidates  # noqa: E402
+from winnow.steps.coherence import OfftopicSentences, analyse, _intruder_candidates  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", "intruder_segments.json")
 VARIANTS = {
@@ -370,6 +374,28 @@ def fit(args):
 
 
 
+def measure(args):
+    """The test half at ``--share`` with the two rounds of each model file in ``--models`` (a shipped file, or one
+    taken from git history), side by side: what a file's threshold removes at the share the step runs."""
+    test = records(args.recipes, "test", args.cache)
+    variants = list(VARIANTS)
+    print("| model file | share | threshold | " + " | ".join(variants) + " | host kept (range) | untouched removed |")
+    print("|---" * (len(variants) + 5) + "|")
+    for fn in args.models:
+        with open(fn, encoding="utf-8") as f:
+            m = json.load(f)
+        m1, m2 = J.runtime(m["round1"]), J.runtime(m["round2"])
+        for share in args.shares:
+            rem = removed(test, m1, m2, 0.05, share)
+            for t in sorted({float(m["threshold"])} | set(args.thresholds)):
+                c = rates(test, rem, t)
+                hk = [1 - c[v]["host_gone"] / max(1, c[v]["host"]) for v in variants]
+                u = c["untouched"]
+                print(f"| {os.path.basename(fn)} ({m.get('max_share')}) | {share} | {t:.3f} | "
+                      + " | ".join(f"{c[v]['foreign_gone'] / max(1, c[v]['foreign']):.1%}" for v in variants)
+                      + f" | {min(hk):.1%}-{max(hk):.1%} | {u['gone'] / max(1, u['sents']):.2%} |", flush=True)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The furniture judge (intruder_model.json): one row of same-source log-odds per sentence.
 
@@ -460,7 +486,7 @@ def fit_rows(args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("build", "fit", "rows"))
+    ap.add_argument("mode", choices=("build", "fit", "rows", "measure"))
     ap.add_argument("--recipes-rows", default="bench/out/recipes", help="rows: bench/coherence_recipes.py's output")
     ap.add_argument("--rows-rate", type=float, default=0.01, help="rows: share of untouched train sentences removed")
     ap.add_argument("--data", default="../shared/data")
@@ -470,14 +496,20 @@ def main(argv=None):
     ap.add_argument("--per-variant", type=int, default=120)
     ap.add_argument("--seed", type=int, default=181)
     ap.add_argument("--rate", type=float, default=0.005, help="share of untouched train sentences removed")
-    ap.add_argument("--share", type=float, default=0.4, help="most of a page's judged sentences removed")
+    # The step's own cap (offtopic_sentences' max_intruder_share), so that the threshold is calibrated, and the
+    # tables report, what the step removes (it was 0.4 here against the step's 0.25 until fixes23).
+    ap.add_argument("--share", type=float, default=OfftopicSentences.max_intruder_share,
+                    help="most of a chunk's judged sentences removed (default: the step's max_intruder_share)")
     ap.add_argument("--thresholds", type=float, nargs="*", default=[])
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--loro", action="store_true")
     ap.add_argument("--stage1", action="store_true")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--models", nargs="*", default=[OUT], help="measure: model files")
+    ap.add_argument("--shares", type=float, nargs="*", default=[OfftopicSentences.max_intruder_share],
+                    help="measure: caps on a chunk's removed share")
     args = ap.parse_args(argv)
-    {"build": build, "fit": fit, "rows": fit_rows}[args.mode](args)
+    {"build": build, "fit": fit, "rows": fit_rows, "measure": measure}[args.mode](args)
     return 0
 
 
