@@ -495,6 +495,18 @@ class ShardTask:
         return run_shard(self, progress)
 
 
+@dataclass
+class WarmUp:
+    """Run on each worker as the executor starts it, while the driver is still planning: unpickling the pipeline
+    imports every step's module (numpy, the coherence steps' phrase tables: most of a worker's start-up), which the
+    first task would otherwise do. Loads no model and touches no file."""
+
+    pipeline: Pipeline
+
+    def __call__(self, progress: Callable[[int, int], None] | None = None) -> None:
+        return None
+
+
 class _Entry:
     """One document on its way through a shard's steps."""
 
@@ -544,6 +556,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     annotate = pipe.on_drop == "annotate"
     t_start = time.perf_counter()
     c_start = process_time()
+    started = time.time()  # wall clock: with `ended` and `worker`, a run's schedule (bench/workers_timeline.py)
 
     if ps.index == 0:
         src_stage = next(s for s in pipe.stages if s.name == stage.source) if stage.reader is None else None
@@ -873,6 +886,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         "quarantine_reasons": quarantine_reasons, "quarantine_first": quarantine_first, "chars_in": chars_in, "chars_out": chars_out,
         "tokens_out": tokens_out, "seconds": round(time.perf_counter() - t_start, 6),
         "cpu_seconds": round(process_time() - c_start, 6),
+        "started": round(started, 3), "ended": round(time.time(), 3), "worker": os.getpid(),
         "steps": [dataclasses.asdict(s) for s in all_stats],
     }
     if n_in != n_kept + n_rej + n_quar:  # cannot happen unless run_shard itself is wrong; fail loudly

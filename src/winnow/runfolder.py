@@ -253,6 +253,7 @@ class Inputs:
         self.path = run_dir / "inputs.json"
         self.resuming = resuming
         self.recorded: dict[str, Any] = {}
+        self.sizes: dict[str, int] = {}  # input file -> bytes, from the fingerprints (the runner's task order)
         if resuming:
             try:
                 self.recorded = orjson.loads(self.path.read_bytes())
@@ -267,6 +268,7 @@ class Inputs:
         files = _files_of(reader, keys)
         with ThreadPoolExecutor(8) as pool:  # on an object store, each fingerprint is two requests
             prints = dict(zip(map(utf8_safe, files), pool.map(_fingerprint, files)))
+        self.sizes.update({f: p[0] for f, p in prints.items() if isinstance(p[0], int)})
         keys, files = [utf8_safe(k) for k in keys], [utf8_safe(f) for f in files]
         seen = self.recorded["stages"].get(stage)
         if self.resuming and seen is not None:

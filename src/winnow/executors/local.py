@@ -86,6 +86,10 @@ def _run_task(task: Any) -> Any:
     return task(_report)
 
 
+def _nothing(progress: Any = None) -> None:
+    return None
+
+
 class Progress:
     """A tqdm bar on a terminal (documents/s, MB/s, ETA by shards); a log line every ~10% otherwise."""
 
@@ -142,6 +146,7 @@ class LocalExecutor(Executor):
         self._ctx = mp.get_context("spawn")
         self._queue = None
         self._pool: ProcessPoolExecutor | None = None
+        self._leaving: list[Any] = []  # pools told to shut down (finish) whose workers close() still joins
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -192,8 +197,15 @@ class LocalExecutor(Executor):
         try:
             while remaining:
                 pool = self._get_pool()
-                futures = {pool.submit(_run_task, tasks[i]): i for i in sorted(remaining)}
+                futures: dict[Any, int] = {}
                 broken = False
+                try:
+                    for i in sorted(remaining):
+                        futures[pool.submit(_run_task, tasks[i])] = i
+                except BrokenProcessPool:  # a worker died before these were handed over (idle, or warming up)
+                    broken, futures = True, {}
+                    for i in remaining:
+                        attempts[i] += 1
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -235,6 +247,24 @@ class LocalExecutor(Executor):
             prog.close()
         return results
 
+    def start(self, warm: Any = None) -> None:
+        # The pool spawns a worker per submitted call while none is idle: one call per worker starts them all. A
+        # worker that takes two of them leaves another to start cold; nothing waits for these calls, and a failing
+        # one costs nothing (the task that follows meets the same failure and is retried as usual).
+        pool = self._get_pool()
+        for _ in range(self.workers):
+            pool.submit(_run_task, warm if warm is not None else _nothing)
+
+    def finish(self) -> None:
+        # The workers exit (the interpreter's teardown: a tenth of a second or more with models in memory) while the
+        # driver writes the run's stats, index and report; close() joins them.
+        if self._pool is not None:
+            thread = getattr(self._pool, "_executor_manager_thread", None)
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False)
+            self._pool = None
+            self._leaving.append((thread, procs))
+
     def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         pool = self._get_pool()
         try:
@@ -247,6 +277,12 @@ class LocalExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        for thread, procs in self._leaving:
+            if thread is not None:
+                thread.join()
+            for p in procs:
+                p.join()
+        self._leaving = []
         if self._queue is not None:
             self._queue.close()
             self._queue = None
