@@ -3,6 +3,7 @@
     export PYTHONPATH=src
     python bench/workers_timeline.py [--data ../shared/data] [--workers 1,2] [--out bench/out/timeline]
     python bench/workers_timeline.py --analyse bench/out/timeline/run-w1 bench/out/timeline/run-w2
+    python bench/workers_timeline.py --replay bench/out/e2e/run-w1 bench/out/e2e/run-w2 W1_WALL W2_WALL
 
 Runs the default pipeline (the same steps as ``bench/e2e.py --runs workers``) on the e2e WARC split into 8 files
 (``bench/out/e2e/parts``, built by ``bench/e2e.py --runs none`` when absent), local executor, once per worker count,
@@ -16,6 +17,10 @@ Why simulated: the machine is shared, so wall-clock ratios measured on it say mo
 winnow. The analysis therefore also replays the measured per-task CPU seconds on N idle workers (each pass's tasks
 handed out in submission order to the first free worker, a barrier after each pass, the driver's measured serial
 phases between) and reports the predicted wall and speed-up; and the same with the tasks handed out largest first.
+``--replay`` does the same for two finished runs without timeline marks (``bench/e2e.py --runs workers``' w1 and w2
+folders and their measured walls): the 2-worker run's own per-task CPU (its contention and noise included) in shard
+order, largest input first and largest CPU first (an oracle), plus the 1-worker run's serial time (its wall less
+its tasks' CPU).
 """
 
 from __future__ import annotations
@@ -216,16 +221,43 @@ def predict(w1: Path, n: int, contention: float = 1.0) -> dict:
     return out
 
 
+def replay(w1: Path, w2: Path, w1_wall: float, w2_wall: float | None = None) -> None:
+    """The 2-worker run's own per-task CPU seconds (its contention and noise included) replayed on 2 idle workers in
+    shard order and largest input first, plus the serial time of the 1-worker run (its wall less its tasks' CPU):
+    what the task order alone changes, for runs without timeline marks (bench/e2e.py's w1/w2 folders)."""
+    rows1, rows2 = tasks_of(w1), tasks_of(w2)
+    serial = w1_wall - sum(r["cpu"] for r in rows1)
+    passes: dict[int, list[float]] = {}
+    weights: dict[int, list[float]] = {}
+    for r in sorted(rows2, key=lambda r: (r["pass"], r["shard"])):
+        passes.setdefault(r["pass"], []).append(r["cpu"])
+        weights.setdefault(r["pass"], []).append(r["bytes_in"])
+    print(f"  1 worker: {w1_wall:.2f} s wall, tasks {sum(r['cpu'] for r in rows1):.2f} CPU s, serial {serial:.2f} s")
+    print(f"  2 workers' tasks: {sum(map(sum, passes.values())):.2f} CPU s")
+    for lf, name in ((False, "shard order"), (True, "largest input first"), ("oracle", "largest CPU first")):
+        per = {k: simulate({k: v}, 2, [], bool(lf), None if lf == "oracle" else {k: weights[k]})
+               for k, v in passes.items()}
+        t = serial + sum(per.values())
+        print(f"  2 workers, {name}: passes " + " + ".join(f"{v:.2f}" for v in per.values())
+              + f" + serial {serial:.2f} = {t:.2f} s: {w1_wall / t:.2f}x" + (
+                  f" (measured {w2_wall:.2f} s, {w1_wall / w2_wall:.2f}x)" if w2_wall and not lf else ""))
+    print(f"  no barrier at all: {serial + sum(map(sum, passes.values())) / 2:.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--out", default="bench/out/timeline")
     ap.add_argument("--analyse", nargs="*")
+    ap.add_argument("--replay", nargs=4, metavar=("W1_RUN", "W2_RUN", "W1_WALL", "W2_WALL"))
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(*args.child)
+        return
+    if args.replay:
+        replay(Path(args.replay[0]), Path(args.replay[1]), float(args.replay[2]), float(args.replay[3]))
         return
     if args.analyse:
         analyse([Path(p) for p in args.analyse])
