@@ -184,8 +184,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
     skipped = 0
     t0 = time.perf_counter()
     try:
-        ex.start(WarmUp(pipe))  # the workers start and import while the inputs are fingerprinted and shards planned
         inputs = Inputs(run_dir, resuming)
+        started = False
         for si, stage in enumerate(pipe.stages):
             if stage.mix is not None:  # earlier stages are finished: mix their tokenized outputs
                 from .shuffle_merge import run_mix_stage
@@ -193,6 +193,9 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                 run_mix_stage(pipe, stage, run_dir, ex, log)
                 continue
             shards = stage_shards(pipe, stage, run_dir)
+            if not started:  # the workers start and import while the inputs are fingerprinted and the passes planned
+                ex.start(WarmUp(pipe), len(shards))
+                started = True
             if stage.reader is not None:
                 if not shards:
                     raise ConfigError(f"stage {stage.name}: no input matched {getattr(stage.reader, 'paths', '?')!r} "

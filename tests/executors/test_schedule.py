@@ -150,6 +150,15 @@ def test_start_spawns_every_worker_and_runs_the_warm_up(tmp_path):
     assert pids and str(os.getpid()) not in pids
 
 
+def test_start_spawns_no_more_workers_than_tasks():
+    ex = LocalExecutor(workers=4, progress=False)
+    try:
+        ex.start(tasks=1)  # a one-shard run on a many-core machine starts one worker, not one per core
+        assert len(ex._pool._processes) == 1
+    finally:
+        ex.close()
+
+
 def test_a_pool_broken_while_warming_up_is_replaced(tmp_path):
     ex = LocalExecutor(workers=2, progress=False, retries=1)
     try:

@@ -28,10 +28,10 @@ class Executor:
         """Plain parallel map for a corpus step's reduce; raises on the first failure."""
         raise NotImplementedError
 
-    def start(self, warm: Any = None) -> None:
-        """A hint that tasks are coming: start the workers now, so that their start-up (a new interpreter, imports)
-        overlaps the driver's planning. ``warm``, a picklable callable like a task, is run on them first (what it
-        does must not matter to any output). The default does nothing."""
+    def start(self, warm: Any = None, tasks: int | None = None) -> None:
+        """A hint that ``tasks`` tasks (None: many) are coming: start that many workers (at most) now, so that their
+        start-up (a new interpreter, imports) overlaps the driver's planning. ``warm``, a picklable callable like a
+        task, is run on them first (what it does must not matter to any output). The default does nothing."""
 
     def finish(self) -> None:
         """No more tasks are coming: let the workers go without waiting for them (``close`` waits). The default

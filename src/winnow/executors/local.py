@@ -247,12 +247,16 @@ class LocalExecutor(Executor):
             prog.close()
         return results
 
-    def start(self, warm: Any = None) -> None:
-        # The pool spawns a worker per submitted call while none is idle: one call per worker starts them all. A
-        # worker that takes two of them leaves another to start cold; nothing waits for these calls, and a failing
-        # one costs nothing (the task that follows meets the same failure and is retried as usual).
+    def start(self, warm: Any = None, tasks: int | None = None) -> None:
+        # The pool spawns a worker per submitted call while none is idle: one call per worker starts them. Never
+        # more than the tasks: a 3-shard run on a 64-core machine starts 3 workers, as it did without this. A
+        # worker that takes two of the calls leaves another to start cold; nothing waits for these calls, and a
+        # failing one costs nothing (the task that follows meets the same failure and is retried as usual).
+        n = self.workers if tasks is None else min(self.workers, tasks)
+        if n <= 0:
+            return
         pool = self._get_pool()
-        for _ in range(self.workers):
+        for _ in range(n):
             pool.submit(_run_task, warm if warm is not None else _nothing)
 
     def finish(self) -> None:
