@@ -102,9 +102,9 @@ def _check_pass_ledger(run_dir: Path | RemotePath, pipe: Pipeline, si: int, pi: 
 def _largest_first(tasks: list[ShardTask], sizes: dict[str, int]) -> list[int]:
     """The order to hand a pass's tasks to the workers: largest input first (shard order among equals). A pass ends
     at a barrier when its last task does; with the big tasks first, the last ones to start are small and the workers
-    finish close together (the greedy longest-first schedule, within 4/3 of the best). Input bytes stand in for the
-    work: on the e2e WARC split in 8 files the heavy pass's CPU per shard follows its input's size (0.63 MB: 4.0 s,
-    0.78 MB: 5.1 s; bench/results/e2e.md, "two workers"). A size that cannot be read counts 0."""
+    finish close together (the greedy longest-first schedule). Input bytes stand in for the work: on the e2e WARC
+    split in 8 files the heavy pass's CPU per shard follows its input's size (0.63 MB: 4.0-4.9 s, 0.78 MB: 4.8-5.8 s
+    over four runs; bench/results/e2e.md, "two workers"). A size that cannot be read counts 0."""
     from .io.shards import split_key
 
     weights: list[int] = []
