@@ -87,7 +87,7 @@ def sample(args):
                     if not r["site"] and len(r["text"]) >= 12:
                         unnamed.append(r["text"])
     for k, (site, text) in enumerate(pages(args.data, not args.no_warcs)):
-        if not text.strip() or k % args.every or site in skip:
+        if not text.strip() or k % args.every != args.offset or site in skip:
             continue
         if ":" in site and any(u in text for u in unnamed):
             continue
@@ -104,6 +104,9 @@ def sample(args):
             counts["pages"] += 1
             counts["sentences"] += len(sentence_spans(text))
             counts["removed"] += len(new)
+            # pages the embedding judge's page gate looked at, and those it let through (any off_topic removal)
+            counts["gate_judged"] += "offtopic_sentences.page_gate" in d.attributes
+            counts["pages_off_topic"] += any(e.reason == "off_topic" for e in new)
         # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
         edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders else d.edits)]
         rng.shuffle(edits)
@@ -124,7 +127,9 @@ def sample(args):
         print(f"{reason}: {len(lst)} removals, {min(len(lst), args.per_reason)} sampled", file=sys.stderr)
     if args.intruders:
         print(f"intruder judge: {counts['removed']} removals in {counts['pages']} pages of {counts['sentences']} "
-              f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%})", file=sys.stderr)
+              f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%}); off_topic removals on "
+              f"{counts['pages_off_topic']} pages; the page gate judged {counts['gate_judged']} pages",
+              file=sys.stderr)
 
 
 def _seen(text, edits, edit):
@@ -179,6 +184,7 @@ def main(argv=None):
     ap.add_argument("--each-reason", action="store_true",
                     help="sample: --per-site removals of each reason per page (the rarer reasons are not crowded out)")
     ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
+    ap.add_argument("--offset", type=int, default=0, help="sample: with --every k, the pages at k*i + offset")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
     sample(args) if args.mode == "sample" else score(args)

