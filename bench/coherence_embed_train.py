@@ -44,7 +44,7 @@ from coherence_recipes import load, make, make_v3, V3  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
 from winnow.steps import _coherence_embed as E  # noqa: E402
-from winnow.steps._encoder import encoder_identity, load_encoder  # noqa: E402
+from winnow.steps._encoder import E5_MODEL, encoder_identity, load_encoder  # noqa: E402
 from winnow.steps.coherence import (  # noqa: E402
     DOC_FEATURES, EMBED_FEATURES, EMBED_LOGIT_CLIP, EMBED_MODELS, EMBED_PAIR_SURE, analyse, doc_features)
 
@@ -85,6 +85,8 @@ class SentenceCache:
         self.enc, self.vec = encoder, {}
 
     def pages(self, pages):
+        # keyed as embed_pages feeds the encoder: whitespace made single spaces
+        pages = [[" ".join(s.split()) for s in p] for p in pages]
         todo = sorted({s for p in pages for s in p if s not in self.vec})
         if todo:
             for s, v in zip(todo, E.embed_pages(self.enc, [todo])[0]):
@@ -110,6 +112,95 @@ def featurise(texts, caches, batch=40):
 
 
 ENCODERS = ("minilm", "minilm-static")
+
+
+# --- every language (multilingual-e5-small) ---------------------------------------------------------------------
+
+ML = E5_MODEL
+# The sentence caps measured in one pass (the page signals of the first n content sentences chosen evenly; a
+# sentence embedded for one cap is reused by the others through SentenceCache).
+CAPS = (64, 32, 24)
+# Pool pages per language and half (the first ones, in file order): tf-idf neighbours are searched in the pool.
+# 150 was set by the cost: sentences shared by specimens of a pool are embedded once (SentenceCache), and this
+# benchmark had ~0.2 of a shared core.
+POOL_CAP = 150
+# The languages of issue 18's checks (Arabic register documents exist too; left out for the cost).
+LANGS = ("ca", "de", "en", "es", "fi", "fr", "hi", "id", "pt", "sv", "ur", "zh")
+
+
+def lang_pools(pages, split):
+    """{lang: [text]} of one half: the English and the other (German) web pages apart, and each register
+    language; languages with 20+ pages, sorted."""
+    ende = pages[split]["en/de"]
+    out = {"en": [t for t in ende if E.english(t)], "de": [t for t in ende if not E.english(t)]}
+    out.update({lg: lst for lg, lst in pages[split].items() if lg != "en/de"})
+    return {lg: lst[:POOL_CAP] for lg, lst in sorted(out.items()) if len(lst) >= 20 and lg in LANGS}
+
+
+def specimens_ml(pages, chrome, split, per_recipe, n_real):
+    """{group: (texts, langs)}: per language, ``per_recipe`` specimens of each stitched recipe and of untouched
+    (seed embtier-ml/<split>/<lang>/<recipe>), and ``n_real`` real pages in three layouts."""
+    out = {g: ([], []) for g in STITCHED + ("untouched", "real")}
+    cache: dict = {}
+    for lang, pool in lang_pools(pages, split).items():
+        for recipe in STITCHED + ("untouched",):
+            rng = random.Random(f"embtier-ml/{split}/{lang}/{recipe}")
+            n, tries = 0, 0
+            while n < per_recipe and tries < 20 * per_recipe:
+                tries += 1
+                fam = rng.choice(("web", "turku"))
+                if recipe in V3:
+                    d = make_v3(recipe, pool, lang, chrome[fam][split], rng)
+                else:
+                    d = make(recipe, pool, chrome[fam][split], rng, cache)
+                if len(sentence_spans(d["text"])) >= 12:
+                    out[recipe][0].append(d["text"])
+                    out[recipe][1].append(lang)
+                    n += 1
+        for t in pool[:n_real]:
+            out["real"][0].extend([t, " ".join(t.split()),
+                                   "\n".join(" ".join(t[a:b].split()) for a, b in sentence_spans(t))])
+            out["real"][1].extend([lang] * 3)
+    return out
+
+
+def featurise_ml(texts, cache, batch=40):
+    """{cap: rows of (content sentences, shipped pair-tier logit, DOC_FEATURES..., PAGE_SIGNALS..., 1.0)} for
+    each cap of CAPS; every language is embedded (no English gate)."""
+    rows = {c: [] for c in CAPS}
+    for b0 in range(0, len(texts), batch):
+        chunk = texts[b0:b0 + batch]
+        an = [analyse(t) for t in chunk]
+        base = [[a.n_content_sentences, max(a.logits.values(), default=-30.0)] + doc_features(a) for a in an]
+        for cap in CAPS:
+            sel = [E.choose(a, cap) if a.n_content_sentences >= 8 else [] for a in an]
+            sents = [[t[a.sentences[i].start:a.sentences[i].end] for i in idx] for t, a, idx in zip(chunk, an, sel)]
+            for b, v in zip(base, cache.pages(sents)):
+                rows[cap].append(b + list(E.page_signals(v)) + [1.0])
+    return {c: np.array(r, dtype=np.float64) for c, r in rows.items()}
+
+
+def features_ml(args, split, pages, chrome):
+    """{cap: {group: (rows, sentences per text, langs)}}, cached in bench/out/embtier."""
+    path = os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.pkl")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
+    cache = SentenceCache(load_encoder(ML, device="cpu", step="stitched_document"))
+    out = {c: {} for c in CAPS}
+    for g, (texts, langs) in sets.items():
+        t0 = time.process_time()
+        rows = featurise_ml(texts, cache)
+        ns = [len(sentence_spans(t)) for t in texts]
+        for c in CAPS:
+            out[c][g] = (rows[c], ns, np.array(langs))
+        print(f"{split} {g}: {len(texts)} texts, {len(cache.vec)} sentences embedded so far, "
+              f"{time.process_time() - t0:.0f} CPU s", file=sys.stderr, flush=True)
+    os.makedirs(args.cache, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(out, f)
+    return out
 
 
 def features(args, split, pages, chrome):
@@ -190,6 +281,203 @@ def train(groups, fp, exclude=()):
     return model
 
 
+def groups_ml(feats, cols):
+    """{group: (X, y, lang, fold)} of one half and one cap: pages of 8+ content sentences; 'real12': the real pages
+    of 12+ sentences; '_shipped': the shipped pair tier's log-odds per group."""
+    nd = len(DOC_FEATURES)
+    out = {"_shipped": {}}
+    for g, (x, nsent, lang) in feats.items():
+        keep = x[:, 0] >= 8
+        xx = np.c_[x[:, 2:2 + nd], np.clip(x[:, 1], -LOGIT_CLIP, LOGIT_CLIP),
+                   x[:, 2 + nd:2 + nd + len(E.PAGE_SIGNALS)]][:, cols]
+        fold = (np.arange(len(x)) // (3 if g == "real" else 1)) % ct.FOLDS
+        y = np.full(len(x), 0 if g in ("real", "untouched") else 1)
+        out[g] = (xx[keep], y[keep], lang[keep], fold[keep])
+        out["_shipped"][g] = x[keep, 1]
+        if g == "real":
+            k12 = keep & (np.array(nsent) >= 12)
+            out["real12"] = (xx[k12], y[k12], lang[k12], fold[k12])
+            out["_shipped"]["real12"] = x[k12, 1]
+    return out
+
+
+def _balanced(lang):
+    # every language weighs the same among the negatives (as bench/coherence_train.py): en/de and sv have most pages
+    _, inv, cnt = np.unique(lang, return_inverse=True, return_counts=True)
+    w = 1.0 / cnt[inv]
+    return w / w.sum()
+
+
+def train_ml(gr, fp, exclude=(), lang_out=None):
+    """train()'s two heads over pages of every language (languages weighted equally among the negatives), without
+    the recipes ``exclude`` and the language ``lang_out``; the common bias set on out-of-fold scores of the real
+    pages of 12+ sentences and the untouched specimens so that a language-balanced share ``fp`` scores >= 0.5."""
+    def part(names):
+        xs, ls, fs = [], [], []
+        for r in names:
+            x, _, lang, fold = gr[r]
+            keep = lang != lang_out
+            xs.append(x[keep]), ls.append(lang[keep]), fs.append(fold[keep])
+        return np.vstack(xs), np.concatenate(ls), np.concatenate(fs)
+
+    neg, neg_lang, neg_fold = part(["real", "untouched"])
+    neg12, lang12, fold12 = part(["real12", "untouched"])
+    w12 = _balanced(lang12)
+    model, oof = {}, {}
+    for head, recipes in ct.HEADS.items():
+        pos, _, _ = part([r for r in recipes if r not in exclude])
+        xs, ys = np.vstack([pos, neg]), np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+        sw = np.r_[np.ones(len(pos)), _balanced(neg_lang) * len(neg)]
+        fold = np.r_[np.full(len(pos), -1), neg_fold]
+        model[head] = ct.fit(ct.expand(xs), ys, l2=ct.L2, sw=sw)
+        model[head]["shift"] = 0.0
+        o = np.zeros(len(neg12))
+        for k in range(ct.FOLDS):
+            tr = fold != k
+            mk = ct.fit(ct.expand(xs[tr]), ys[tr], l2=ct.L2, sw=sw[tr])
+            o[fold12 == k] = ct.logit(mk, neg12[fold12 == k])
+        oof[head] = o
+    shift = -ct._cut(np.max(list(oof.values()), axis=0), w12, fp)
+    for m in model.values():
+        m["b"] += shift
+        m["shift"] += shift
+    return model
+
+
+def flags(model, gr, sure=True):
+    """{group: (flagged bool array, lang array)}: as the step decides (the embedding tier's model, or the pair tier
+    where it is sure) when ``sure``; the model alone (the pair tier refit) otherwise."""
+    out = {}
+    for g, (x, _, lang, _) in gr.items():
+        if g.startswith("_"):
+            continue
+        f = ct.score(model, x) >= 0
+        if sure:
+            f = f | (gr["_shipped"][g] >= EMBED_PAIR_SURE)
+        out[g] = (f, lang)
+    return out
+
+
+def _pct(f):
+    return f"{f.mean():.0%}" if len(f) else "-"
+
+
+def speed(args, pages):
+    """CPU seconds per document, one thread, of the embedding tier's work past the pair tier's (choose the
+    sentences, embed them, the page signals) at each cap of CAPS, and of the pair tier's page analysis, on
+    ``args.speed`` pages of the test half (languages in turn): as they are, and cut or repeated to 5,000
+    characters. Pages are embedded in batches of 32 documents, as the step does."""
+    import itertools
+
+    from winnow.steps._encoder import single_thread_blas
+
+    single_thread_blas()
+    pools = lang_pools(pages, "test")
+    mixed = [t for t in itertools.chain.from_iterable(itertools.zip_longest(*pools.values())) if t]
+    real = mixed[:args.speed]
+    five = [(t * (5000 // len(t) + 1))[:5000] for t in real]
+    enc = load_encoder(ML, device="cpu", step="stitched_document")
+    print(f"encoder {ML}, one thread; {len(real)} pages of the test half, {len(pools)} languages in turn\n")
+    print("| pages | mean chars | pair tier docs/s | " + " | ".join(f"embed cap {c}: sentences/page, docs/s"
+                                                         for c in CAPS) + " |")
+    print("|---" * (3 + len(CAPS)) + "|")
+    for name, texts in (("real length", real), ("5 KB", five)):
+        t0 = time.process_time()
+        an = [analyse(t) for t in texts]
+        pair = time.process_time() - t0
+        cells = []
+        for cap in CAPS:
+            t0, n = time.process_time(), 0
+            for b in range(0, len(an), 32):
+                part = an[b:b + 32]
+                sel = [E.choose(a, cap) if a.n_content_sentences >= 8 else [] for a in part]
+                n += sum(map(len, sel))
+                vecs = E.embed_pages(enc, [[a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]
+                                           for a, idx in zip(part, sel)])
+                for v in vecs:
+                    E.page_signals(v)
+            emb = time.process_time() - t0
+            cells.append(f"{n / len(texts):.1f}, {len(texts) / (pair + emb):.2f}")
+        print(f"| {name} | {sum(map(len, texts)) / len(texts):.0f} | {len(texts) / pair:.1f} | " +
+              " | ".join(cells) + " |")
+    return 0
+
+
+def main_ml(args, pages, chrome):
+    tr, te = features_ml(args, "train", pages, chrome), features_ml(args, "test", pages, chrome)
+    nd = len(DOC_FEATURES)
+    both, pair_only = list(range(nd + 1 + len(E.PAGE_SIGNALS))), list(range(nd))
+    cap = args.cap
+    g_e, t_e = groups_ml(tr[cap], both), groups_ml(te[cap], both)
+    g_p, t_p = groups_ml(tr[cap], pair_only), groups_ml(te[cap], pair_only)
+    langs = sorted(set(t_e["real"][2]))
+    print(f"encoder {ML}, sentence cap {cap}; pages of 8+ content sentences; languages {' '.join(langs)}; "
+          f"train: {sum(len(g_e[r][1]) for r in STITCHED)} stitched, {len(g_e['real'][1])} real (3 layouts), "
+          f"{len(g_e['untouched'][1])} untouched; test: {sum(len(t_e[r][1]) for r in STITCHED)} stitched, "
+          f"{len(t_e['real'][1])} real ({len(t_e['real12'][1])} of 12+ sentences), {len(t_e['untouched'][1])} "
+          "untouched\n")
+
+    # leave one recipe out: each recipe's test pages scored by the heads fitted without it
+    held_e, held_p = {}, {}
+    print("Leave one recipe out (fit on the train half without the recipe, measured on its test half; real = test "
+          "real pages of 12+ sentences, every language):\n")
+    print("| recipe left out | n | e5 | pairs (refit) | real flagged e5 | real flagged pairs |\n|---|---|---|---|---|---|")
+    for r in STITCHED:
+        fe, fp_ = flags(train_ml(g_e, args.fp, exclude=(r,)), t_e), flags(train_ml(g_p, args.fp, exclude=(r,)), t_p, False)
+        held_e[r], held_p[r] = fe[r], fp_[r]
+        print(f"| {r} | {len(fe[r][0])} | {_pct(fe[r][0])} | {_pct(fp_[r][0])} | {fe['real12'][0].mean():.1%} | "
+              f"{fp_['real12'][0].mean():.1%} |")
+    me, mp = train_ml(g_e, args.fp), train_ml(g_p, args.fp)
+    fe, fpp = flags(me, t_e), flags(mp, t_p, False)
+    shipped = {g: (t_e["_shipped"][g] >= 0, t_e[g][2]) for g in fe}
+    print("\nPer language, test half: stitched recall left one recipe out (each recipe scored by the heads fitted "
+          "without it; spun = the four spun recipes, block = the five block ones), and real pages flagged by the "
+          "heads fitted on every recipe (real: every layout of 8+ content sentences; real12: 12+ sentences; "
+          "untouched specimens):\n")
+    print("| lang | spun e5 | spun pairs | block e5 | block pairs | real e5 | real pairs | real pairs shipped | "
+          "real12 e5 | real12 pairs | untouched e5 | untouched pairs | n stitched / real / real12 |")
+    print("|---" * 13 + "|")
+    for lg in langs + ["all"]:
+        def sel(d, recipes):
+            return np.concatenate([d[r][0][(d[r][1] == lg) | (lg == "all")] for r in recipes])
+        sp, bl = ct.HEADS["spun"], ct.HEADS["blocks"]
+        cells = [_pct(sel(held_e, sp)), _pct(sel(held_p, sp)), _pct(sel(held_e, bl)), _pct(sel(held_p, bl))]
+        for g in ("real", "real12", "untouched"):
+            cells += [f"{sel(fe, [g]).mean():.1%}", f"{sel(fpp, [g]).mean():.1%}"]
+            if g == "real":
+                cells.append(f"{sel(shipped, ['real']).mean():.1%}")
+        n = f"{len(sel(held_e, STITCHED))} / {len(sel(fe, ['real']))} / {len(sel(fe, ['real12']))}"
+        print(f"| {lg} | " + " | ".join(cells) + f" | {n} |")
+
+    print("\nLeave one language out (fit on the train half without the language, measured on its test half):\n")
+    print("| lang left out | stitched e5 | stitched pairs | real e5 | real pairs | real12 e5 | real12 pairs |")
+    print("|---" * 7 + "|")
+    tot = {k: [] for k in ("se", "sp")}
+    for lg in langs:
+        le = flags(train_ml(g_e, args.fp, lang_out=lg), t_e)
+        lp = flags(train_ml(g_p, args.fp, lang_out=lg), t_p, False)
+
+        def only(d, gs):
+            return np.concatenate([d[g][0][d[g][1] == lg] for g in gs])
+        se, sp_ = only(le, STITCHED), only(lp, STITCHED)
+        tot["se"].append(se), tot["sp"].append(sp_)
+        print(f"| {lg} | {_pct(se)} | {_pct(sp_)} | {only(le, ['real']).mean():.1%} | {only(lp, ['real']).mean():.1%} "
+              f"| {only(le, ['real12']).mean():.1%} | {only(lp, ['real12']).mean():.1%} |")
+    print(f"| all | {_pct(np.concatenate(tot['se']))} | {_pct(np.concatenate(tot['sp']))} | | | | |")
+
+    print("\nSentence cap (heads refitted at each cap on the train half, test half, every language):\n")
+    print("| cap | spun | block | real flagged | real12 flagged | untouched flagged |\n|---|---|---|---|---|---|")
+    for c in CAPS:
+        ge, tt = groups_ml(tr[c], both), groups_ml(te[c], both)
+        f = flags(train_ml(ge, args.fp), tt)
+        print(f"| {c} | {_pct(np.concatenate([f[r][0] for r in ct.HEADS['spun']]))} | "
+              f"{_pct(np.concatenate([f[r][0] for r in ct.HEADS['blocks']]))} | {f['real'][0].mean():.1%} | "
+              f"{f['real12'][0].mean():.1%} | {f['untouched'][0].mean():.1%} |")
+    if args.write:
+        write(os.path.join(DATA, EMBED_MODELS["e5"]), me, args, ML, cap)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -200,8 +488,17 @@ def main(argv=None):
     ap.add_argument("--fp", type=float, default=0.015)
     ap.add_argument("--split", choices=("train", "test"))
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--speed", type=int, default=0, help=f"{ML}: measure the cost on this many pages instead")
+    ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
     args = ap.parse_args(argv)
     pages, chrome = load(args.data)
+    if args.model == ML:
+        if args.speed:
+            return speed(args, pages)
+        if args.split:
+            features_ml(args, args.split, pages, chrome)
+            return 0
+        return main_ml(args, pages, chrome)
     if args.split:
         features(args, args.split, pages, chrome)
         return 0
@@ -243,26 +540,36 @@ def main(argv=None):
     return 0
 
 
-def write(path, m, args):
+def write(path, m, args, encoder=None, cap=None):
     feats = list(EMBED_FEATURES)
+    encoder = encoder or args.model
+    if encoder == ML:
+        what = (f"pages of every language of ../shared/data ({args.per_recipe} specimens of each recipe and of "
+                "untouched per language, seed embtier-ml/train/<lang>/<recipe>, from the English and the other "
+                "web pages and the register documents of each language of the train half, and "
+                f"{args.real} real pages per language as they are, flattened and one sentence per line), "
+                "languages weighted equally among the negatives")
+    else:
+        what = ("English pages only (the tier embeds no other): synthetic stitched pages of the "
+                "recipes of bench/coherence_recipes.py (" + ", ".join(STITCHED) + f"; {args.per_recipe} "
+                "each, seed embtier/train/<recipe>) and untouched pages from the English web pages of the "
+                f"train half of ../shared/data, and {args.real} of those pages as they are, flattened and "
+                "one sentence per line")
     with open(path, "w") as f:
         json.dump({
             "features": feats,
             "terms": "each feature, then the square of each feature",
-            "encoder": args.model,
-            "encoder_identity": encoder_identity(args.model),
-            "sentences": E.MAX_SENTENCES, "sentence_tokens": E.SENTENCE_TOKENS,
+            "encoder": encoder,
+            "encoder_identity": encoder_identity(encoder),
+            "sentences": cap or E.MAX_SENTENCES, "sentence_tokens": E.SENTENCE_TOKENS,
             "heads": {h: ct._head_json(mh) for h, mh in m.items()},
-            "provenance": "bench/coherence_embed_train.py --write: one logistic regression per kind of stitching "
-                          f"(spun, blocks) over the pair tier's page signals and the sentence-embedding signals "
-                          f"of winnow.steps._coherence_embed ({args.model}) and their squares (l2 {ct.L2:g} on "
+            "provenance": "bench/coherence_embed_train.py " + (f"--model {encoder} " if encoder == ML else "") +
+                          "--write: one logistic regression per kind "
+                          f"of stitching (spun, blocks) over the pair tier's page signals and the sentence-embedding "
+                          f"signals of winnow.steps._coherence_embed ({encoder}) and their squares (l2 {ct.L2:g} on "
                           "standardised terms), classes weighted equally, biases shifted so that "
                           f"{args.fp:.1%} of the training real pages of 12+ sentences score >= 0.5 on the larger "
-                          f"head, scored out of fold ({ct.FOLDS} folds by page); English pages only (the tier embeds no other): synthetic stitched pages of the "
-                          "recipes of bench/coherence_recipes.py (" + ", ".join(STITCHED) + f"; {args.per_recipe} "
-                          "each, seed embtier/train/<recipe>) and untouched pages from the English web pages of the "
-                          f"train half of ../shared/data, and {args.real} of those pages as they are, flattened and "
-                          "one sentence per line",
+                          f"head, scored out of fold ({ct.FOLDS} folds by page); {what}",
         }, f, indent=1)
     print(f"wrote {os.path.relpath(path, os.path.join(os.path.dirname(__file__), '..'))}", file=sys.stderr)
 

