@@ -181,104 +181,39 @@ def featurise_ml(texts, cache, batch=40):
 
 
 def features_ml(args, split, pages, chrome):
-    """{cap: {group: (rows, sentences per text, langs)}}, cached in bench/out/embtier."""
-    path = os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.pkl")
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
-    cache = SentenceCache(load_encoder(ML, device="cpu", step="stitched_document"))
+    """{cap: {group: (rows, sentences per text, langs)}}, cached in bench/out/embtier one file per group (so that
+    ``--groups`` lets several processes share the work)."""
+    def path(g):
+        return os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.{g}.pkl")
+
+    names = STITCHED + ("untouched", "real")
+    # --split computes (the groups not cached yet); the tables only read what is cached
+    todo = [g for g in (args.groups or names) if not os.path.exists(path(g))] if args.split else []
+    if todo:
+        sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
+        cache = SentenceCache(load_encoder(ML, device="cpu", step="stitched_document"))
+        os.makedirs(args.cache, exist_ok=True)
+        for g in todo:
+            texts, langs = sets[g]
+            t0 = time.process_time()
+            rows = featurise_ml(texts, cache)
+            ns = [len(sentence_spans(t)) for t in texts]
+            with open(path(g), "wb") as f:
+                pickle.dump({c: (rows[c], ns, np.array(langs)) for c in CAPS}, f)
+            print(f"{split} {g}: {len(texts)} texts, {len(cache.vec)} sentences embedded so far, "
+                  f"{time.process_time() - t0:.0f} CPU s", file=sys.stderr, flush=True)
+    if args.split:
+        return None
     out = {c: {} for c in CAPS}
-    for g, (texts, langs) in sets.items():
-        t0 = time.process_time()
-        rows = featurise_ml(texts, cache)
-        ns = [len(sentence_spans(t)) for t in texts]
+    missing = [g for g in names if not os.path.exists(path(g))]
+    if missing:
+        print(f"{split}: no features for {', '.join(missing)} (left out of every table)", file=sys.stderr)
+    for g in (g for g in names if g not in missing):
+        with open(path(g), "rb") as f:
+            d = pickle.load(f)
         for c in CAPS:
-            out[c][g] = (rows[c], ns, np.array(langs))
-        print(f"{split} {g}: {len(texts)} texts, {len(cache.vec)} sentences embedded so far, "
-              f"{time.process_time() - t0:.0f} CPU s", file=sys.stderr, flush=True)
-    os.makedirs(args.cache, exist_ok=True)
-    with open(path, "wb") as f:
-        pickle.dump(out, f)
+            out[c][g] = d[c]
     return out
-
-
-def features(args, split, pages, chrome):
-    """{group: (rows, sentences per text)} for ``args.model``; every encoder of ENCODERS is computed in the same
-    pass (one page analysis) and cached."""
-    def path(m):
-        return os.path.join(args.cache, f"{split}.{m}.{args.per_recipe}.{args.real}.pkl")
-
-    if os.path.exists(path(args.model)):
-        with open(path(args.model), "rb") as f:
-            return pickle.load(f)
-    models = ENCODERS if args.model in ENCODERS else (args.model,)
-    sets = specimens(pages, chrome, split, args.per_recipe, args.real)
-    caches = {m: SentenceCache(load_encoder(m, device="cpu", step="stitched_document")) for m in models}
-    out = {m: {} for m in models}
-    for g, texts in sets.items():
-        t0 = time.process_time()
-        rows = featurise(texts, caches)
-        ns = [len(sentence_spans(t)) for t in texts]
-        for m in models:
-            out[m][g] = (rows[m], ns)
-        print(f"{split} {g}: {len(texts)} texts, {len(caches[models[0]].vec)} sentences embedded so far, "
-              f"{time.process_time() - t0:.0f} CPU s", file=sys.stderr)
-    os.makedirs(args.cache, exist_ok=True)
-    for m in models:
-        with open(path(m), "wb") as f:
-            pickle.dump(out[m], f)
-    return out[args.model]
-
-
-def groups(feats, cols):
-    """coherence_train's {group: (X, y, lang, fold)} from cached rows: English pages of 8+ content sentences;
-    'real12': the real pages of 12+ sentences."""
-    nd = len(DOC_FEATURES)
-    out = {}
-    for g, (x, nsent) in feats.items():
-        keep = (x[:, 0] >= 8) & (x[:, -1] > 0)
-        # DOC_FEATURES, the shipped pair tier's log-odds (clipped as the step clips it), PAGE_SIGNALS
-        xx = np.c_[x[:, 2:2 + nd], np.clip(x[:, 1], -LOGIT_CLIP, LOGIT_CLIP), x[:, 2 + nd:2 + nd + len(E.PAGE_SIGNALS)]]
-        xx = xx[:, cols]
-        fold = (np.arange(len(x)) // (3 if g == "real" else 1)) % ct.FOLDS
-        y = np.full(len(x), 0 if g in ("real", "untouched") else 1)
-        out[g] = (xx[keep], y[keep], np.full(keep.sum(), "en"), fold[keep])
-        out.setdefault("_shipped", {})[g] = x[keep, 1]
-        if g == "real":
-            k12 = keep & (np.array(nsent) >= 12)
-            out["real12"] = (xx[k12], y[k12], np.full(k12.sum(), "en"), fold[k12])
-            out["_shipped"]["real12"] = x[k12, 1]
-    return out
-
-
-def train(groups, fp, exclude=()):
-    """coherence_train's two logistic heads (spun, blocks; each feature and its square, l2 10, classes weighted
-    equally), with the bias set on out-of-fold scores: each third of the real pages (by page, its three layouts
-    together) scored by heads fitted without it. Set on their own training scores instead, the biases flagged 1.5%
-    of the 710 training pages and 5-7% of the test half's: with ~45 terms a regression fits a few hundred
-    negatives closely (the pair-tier fit of coherence_train.py has ~10,000 real pages and did not need this)."""
-    neg = np.vstack([groups["real"][0], groups["untouched"][0]])
-    neg_fold = np.r_[groups["real"][3], groups["untouched"][3]]
-    neg12, fold12 = groups["real12"][0], groups["real12"][3]
-    model, oof = {}, {}
-    for head, recipes in ct.HEADS.items():
-        pos = np.vstack([groups[r][0] for r in recipes if r not in exclude])
-        xs, ys = np.vstack([pos, neg]), np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-        fold = np.r_[np.full(len(pos), -1), neg_fold]
-        model[head] = ct.fit(ct.expand(xs), ys, l2=ct.L2)
-        model[head]["shift"] = 0.0
-        o = np.zeros(len(neg12))
-        for k in range(ct.FOLDS):
-            mk = ct.fit(ct.expand(xs[fold != k]), ys[fold != k], l2=ct.L2)
-            o[fold12 == k] = ct.logit(mk, neg12[fold12 == k])
-        oof[head] = o
-    w = np.full(len(neg12), 1.0 / len(neg12))
-    shift = -ct._cut(np.max(list(oof.values()), axis=0), w, fp)
-    for m in model.values():
-        m["b"] += shift
-        m["shift"] += shift
-    return model
 
 
 def groups_ml(feats, cols):
@@ -325,7 +260,7 @@ def train_ml(gr, fp, exclude=(), lang_out=None):
     w12 = _balanced(lang12)
     model, oof = {}, {}
     for head, recipes in ct.HEADS.items():
-        pos, _, _ = part([r for r in recipes if r not in exclude])
+        pos, _, _ = part([r for r in recipes if r not in exclude and r in gr])
         xs, ys = np.vstack([pos, neg]), np.r_[np.ones(len(pos)), np.zeros(len(neg))]
         sw = np.r_[np.ones(len(pos)), _balanced(neg_lang) * len(neg)]
         fold = np.r_[np.full(len(pos), -1), neg_fold]
@@ -348,9 +283,10 @@ def flags(model, gr, sure=True):
     """{group: (flagged bool array, lang array)}: as the step decides (the embedding tier's model, or the pair tier
     where it is sure) when ``sure``; the model alone (the pair tier refit) otherwise."""
     out = {}
-    for g, (x, _, lang, _) in gr.items():
+    for g, v in gr.items():
         if g.startswith("_"):
             continue
+        x, _, lang, _ = v
         f = ct.score(model, x) >= 0
         if sure:
             f = f | (gr["_shipped"][g] >= EMBED_PAIR_SURE)
@@ -411,9 +347,11 @@ def main_ml(args, pages, chrome):
     g_e, t_e = groups_ml(tr[cap], both), groups_ml(te[cap], both)
     g_p, t_p = groups_ml(tr[cap], pair_only), groups_ml(te[cap], pair_only)
     langs = sorted(set(t_e["real"][2]))
+    recipes = [r for r in STITCHED if r in g_e and r in t_e]
     print(f"encoder {ML}, sentence cap {cap}; pages of 8+ content sentences; languages {' '.join(langs)}; "
-          f"train: {sum(len(g_e[r][1]) for r in STITCHED)} stitched, {len(g_e['real'][1])} real (3 layouts), "
-          f"{len(g_e['untouched'][1])} untouched; test: {sum(len(t_e[r][1]) for r in STITCHED)} stitched, "
+          f"recipes {' '.join(recipes)}; "
+          f"train: {sum(len(g_e[r][1]) for r in recipes)} stitched, {len(g_e['real'][1])} real (3 layouts), "
+          f"{len(g_e['untouched'][1])} untouched; test: {sum(len(t_e[r][1]) for r in recipes)} stitched, "
           f"{len(t_e['real'][1])} real ({len(t_e['real12'][1])} of 12+ sentences), {len(t_e['untouched'][1])} "
           "untouched\n")
 
@@ -422,7 +360,7 @@ def main_ml(args, pages, chrome):
     print("Leave one recipe out (fit on the train half without the recipe, measured on its test half; real = test "
           "real pages of 12+ sentences, every language):\n")
     print("| recipe left out | n | e5 | pairs (refit) | real flagged e5 | real flagged pairs |\n|---|---|---|---|---|---|")
-    for r in STITCHED:
+    for r in recipes:
         fe, fp_ = flags(train_ml(g_e, args.fp, exclude=(r,)), t_e), flags(train_ml(g_p, args.fp, exclude=(r,)), t_p, False)
         held_e[r], held_p[r] = fe[r], fp_[r]
         print(f"| {r} | {len(fe[r][0])} | {_pct(fe[r][0])} | {_pct(fp_[r][0])} | {fe['real12'][0].mean():.1%} | "
@@ -438,15 +376,15 @@ def main_ml(args, pages, chrome):
           "real12 e5 | real12 pairs | untouched e5 | untouched pairs | n stitched / real / real12 |")
     print("|---" * 13 + "|")
     for lg in langs + ["all"]:
-        def sel(d, recipes):
-            return np.concatenate([d[r][0][(d[r][1] == lg) | (lg == "all")] for r in recipes])
+        def sel(d, names):
+            return np.concatenate([d[r][0][(d[r][1] == lg) | (lg == "all")] for r in names if r in d] or [[]])
         sp, bl = ct.HEADS["spun"], ct.HEADS["blocks"]
         cells = [_pct(sel(held_e, sp)), _pct(sel(held_p, sp)), _pct(sel(held_e, bl)), _pct(sel(held_p, bl))]
         for g in ("real", "real12", "untouched"):
             cells += [f"{sel(fe, [g]).mean():.1%}", f"{sel(fpp, [g]).mean():.1%}"]
             if g == "real":
                 cells.append(f"{sel(shipped, ['real']).mean():.1%}")
-        n = f"{len(sel(held_e, STITCHED))} / {len(sel(fe, ['real']))} / {len(sel(fe, ['real12']))}"
+        n = f"{len(sel(held_e, recipes))} / {len(sel(fe, ['real']))} / {len(sel(fe, ['real12']))}"
         print(f"| {lg} | " + " | ".join(cells) + f" | {n} |")
 
     print("\nLeave one language out (fit on the train half without the language, measured on its test half):\n")
@@ -459,7 +397,7 @@ def main_ml(args, pages, chrome):
 
         def only(d, gs):
             return np.concatenate([d[g][0][d[g][1] == lg] for g in gs])
-        se, sp_ = only(le, STITCHED), only(lp, STITCHED)
+        se, sp_ = only(le, recipes), only(lp, recipes)
         tot["se"].append(se), tot["sp"].append(sp_)
         print(f"| {lg} | {_pct(se)} | {_pct(sp_)} | {only(le, ['real']).mean():.1%} | {only(lp, ['real']).mean():.1%} "
               f"| {only(le, ['real12']).mean():.1%} | {only(lp, ['real12']).mean():.1%} |")
@@ -470,12 +408,41 @@ def main_ml(args, pages, chrome):
     for c in CAPS:
         ge, tt = groups_ml(tr[c], both), groups_ml(te[c], both)
         f = flags(train_ml(ge, args.fp), tt)
-        print(f"| {c} | {_pct(np.concatenate([f[r][0] for r in ct.HEADS['spun']]))} | "
-              f"{_pct(np.concatenate([f[r][0] for r in ct.HEADS['blocks']]))} | {f['real'][0].mean():.1%} | "
+        print(f"| {c} | {_pct(np.concatenate([f[r][0] for r in ct.HEADS['spun'] if r in f] or [[]]))} | "
+              f"{_pct(np.concatenate([f[r][0] for r in ct.HEADS['blocks'] if r in f] or [[]]))} | "
+              f"{f['real'][0].mean():.1%} | "
               f"{f['real12'][0].mean():.1%} | {f['untouched'][0].mean():.1%} |")
+    if args.minilm_en:
+        minilm_english(args, pages, chrome, held_e, fe, t_e)
     if args.write:
+        args.recipes_used = recipes
         write(os.path.join(DATA, EMBED_MODELS["e5"]), me, args, ML, cap)
     return 0
+
+
+def minilm_english(args, pages, chrome, held_e, fe, t_e):
+    """The shipped minilm page model (stitched_model_embed.json, fitted on other English pages of the train half)
+    on the English test pages of these sets, decided as the step decides (the pair tier where the page does not
+    read as English or the pair tier is sure), beside e5 (left one recipe out, and fitted on every recipe)."""
+    from winnow.steps.coherence import EMBED_MODEL, _apply, _model
+
+    head = _model(EMBED_MODEL)
+    sets = specimens_ml(pages, chrome, "test", args.per_recipe, args.real)
+    cache = {"minilm": SentenceCache(load_encoder("minilm", device="cpu", step="stitched_document"))}
+    nd = len(DOC_FEATURES)
+    print("\nEnglish test pages: the shipped minilm model beside e5 (8+ content sentences):\n")
+    print("| set | n | e5 left out | e5 all recipes | minilm (shipped) | pairs (shipped) |\n|---|---|---|---|---|---|")
+    for g in [r for r in STITCHED if r in fe] + ["untouched", "real"]:
+        texts = [t for t, lg in zip(*sets[g]) if lg == "en"]
+        x = featurise(texts, cache)["minilm"]
+        x = x[x[:, 0] >= 8]
+        pair = x[:, 1]
+        lg = np.array([max(_apply(head, list(r[2:2 + nd]) + [float(np.clip(r[1], -LOGIT_CLIP, LOGIT_CLIP))] +
+                                  list(r[2 + nd:2 + nd + len(E.PAGE_SIGNALS)])).values()) for r in x])
+        mini = np.where(x[:, -1] > 0, (lg >= 0) | (pair >= EMBED_PAIR_SURE), pair >= 0)
+        en_left = held_e[g][0][held_e[g][1] == "en"] if g in held_e else np.zeros(0)
+        en_all = fe[g][0][fe[g][1] == "en"]
+        print(f"| {g} | {len(x)} | {_pct(en_left)} | {_pct(en_all)} | {_pct(mini)} | {_pct(pair >= 0)} |")
 
 
 def main(argv=None):
@@ -489,6 +456,8 @@ def main(argv=None):
     ap.add_argument("--split", choices=("train", "test"))
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--speed", type=int, default=0, help=f"{ML}: measure the cost on this many pages instead")
+    ap.add_argument("--minilm-en", action="store_true", help=f"{ML}: the shipped minilm model on the English pages too")
+    ap.add_argument("--groups", nargs="*", help=f"{ML} with --split: compute only these groups' features")
     ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
     args = ap.parse_args(argv)
     pages, chrome = load(args.data)
@@ -544,7 +513,8 @@ def write(path, m, args, encoder=None, cap=None):
     feats = list(EMBED_FEATURES)
     encoder = encoder or args.model
     if encoder == ML:
-        what = (f"pages of every language of ../shared/data ({args.per_recipe} specimens of each recipe and of "
+        what = (f"pages of every language of ../shared/data ({args.per_recipe} specimens of each recipe ("
+                + ", ".join(args.recipes_used) + ") and of "
                 "untouched per language, seed embtier-ml/train/<lang>/<recipe>, from the English and the other "
                 "web pages and the register documents of each language of the train half, and "
                 f"{args.real} real pages per language as they are, flattened and one sentence per line), "
