@@ -457,7 +457,18 @@ def default_steps(corpus: bool):
     unknown = set(OVERRIDES) - {st.name for st in chain}
     if unknown:
         raise SystemExit(f"--set names steps not in the chain: {', '.join(sorted(unknown))}")
-    return [dataclasses.replace(st, **OVERRIDES[st.name]) if st.name in OVERRIDES else st for st in chain]
+    out = []
+    for st in chain:
+        if st.name in OVERRIDES:
+            # replace() builds a new step without the pipeline loader's checks: validate it here, or a combination
+            # the step refuses (an encoder without a prose threshold) would run as a silent no-op
+            try:
+                st = dataclasses.replace(st, **OVERRIDES[st.name])
+                st.validate()
+            except (TypeError, ValueError) as exc:
+                raise SystemExit(f"--set {st.name}: {exc}") from exc
+        out.append(st)
+    return out
 
 
 def issue18_step(st) -> bool:
