@@ -63,7 +63,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NEW_FAMILIES = os.path.join(HERE, "data", "chrome_families_stop23.json")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 FILLS = 3
-LAMBDA = 1.0  # L2 strength (per row-weight sum); 0.3, 1 and 3 give leave-one-family-out recall within 2 points
+# L2 strength (rows weighted to sum to n): on 8 families left out one at a time (breadcrumb legal language_menu
+# donate comments share cookie related), recall at 1% content false positives 13.2% at 0.1, 12.8% at 1, 5.2% at 10.
+LAMBDA = 1.0
 
 
 def new_families() -> dict:
@@ -260,16 +262,133 @@ def rule_baselines(rows: list[dict], data: str, seed: int = 23) -> tuple[np.ndar
     return rule, shape
 
 
+def sample(args) -> int:
+    """The judge's own removals on real pages (line_noise, then offtopic_sentences with chrome_encoder against the
+    same chain without it), one per site, sites with no label yet in bench/data/coherence_removal_labels.jsonl;
+    and the share of the pages' sentences it adds to the removals, and its CPU time."""
+    from coherence_removals import _seen, pages
+
+    from winnow.document import Document
+    from winnow.steps.coherence import OfftopicSentences
+    from winnow.steps.noise_lines import LineNoise
+
+    rng = random.Random(args.seed)
+    skip = set()
+    with open(os.path.join(HERE, "data", "coherence_removal_labels.jsonl"), encoding="utf-8") as f:
+        skip = {json.loads(x)["site"] for x in f if x.strip()}
+    ln, off = LineNoise(), OfftopicSentences()
+    on = OfftopicSentences(chrome_encoder=args.encoder, chrome_encoder_threshold=args.threshold)
+    out, sites = [], set()
+    n_pages = n_sents = n_new = 0
+    cpu_off = cpu_on = 0.0
+    for k, (site, text) in enumerate(pages(args.data, warcs=not args.no_warcs)):
+        if not text.strip() or k % args.every != args.offset or site in skip:
+            continue
+        base = ln.map(Document("x", text))
+        t1 = time.process_time()
+        a = off.map(Document("x", base.text))
+        t2 = time.process_time()
+        b = on.map(Document("x", base.text))
+        t3 = time.process_time()
+        cpu_off += t2 - t1
+        cpu_on += t3 - t2
+        n_pages += 1
+        n_sents += len(sentence_spans(base.text))
+        old = {(e.start, e.end) for e in a.edits}
+        new = [e for e in b.edits if (e.start, e.end) not in old]
+        n_new += len(new)
+        if new and site not in sites:
+            e = rng.choice(new)
+            sites.add(site)
+            seen = base.text
+            out.append({"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
+                        "before": seen[max(0, e.start - 120): e.start].replace("\n", " / "),
+                        "after": seen[e.end: e.end + 120].replace("\n", " / ")})
+    rng.shuffle(out)
+    for r in out[: args.n]:
+        print(json.dumps(r, ensure_ascii=False))
+    print(f"{n_pages} pages, {n_sents} sentences after line_noise; the judge's new removals {n_new} "
+          f"({n_new / max(1, n_sents):.2%}) on {len(out)} sites; offtopic_sentences CPU {cpu_off:.0f} s off, "
+          f"{cpu_on:.0f} s on ({n_pages / max(1e-9, cpu_off):.0f} vs {n_pages / max(1e-9, cpu_on):.0f} pages/s)",
+          file=sys.stderr)
+    return 0
+
+
+def inserted(args, X, y, rows) -> int:
+    """Chrome units inserted into real pages (bench/coherence_chrome.py's build and measure: test-half hosts, 2-6
+    units each, one line or line breaks), the default chain with the judge off and on. ``--families new``: the 11
+    families of bench/data/chrome_families_stop23.json, the model fitted WITHOUT any of them (all 11 left out at
+    once); ``old``: the 14 of bench/coherence_chrome.py, the model fitted without those 14."""
+    import functools
+
+    import coherence_inserted as CI
+    from coherence_recipes import load
+
+    from winnow.steps.coherence import OfftopicSentences
+
+    src = np.array([r["src"] for r in rows])
+    train = np.array([r["half"] == "train" for r in rows])
+    held = args.families
+    sel = ((src == "old") | (src == "new")) & (src != held) | ((y == 0) & train & (src != "turku_noise"))
+    w, b = fit(X[sel], y[sel])
+    ship = E.model(args.encoder)
+    thr = ship[2] if args.threshold is None else args.threshold
+    pages, _ = load(args.data)
+    fams = CC.FAMILIES if held == "old" else new_families()
+    saved = CC.FAMILIES
+    CC.FAMILIES = fams
+    try:
+        built = CC.build(pages["test"], args.pages, 41)
+    finally:
+        CC.FAMILIES = saved
+    E.model.cache_clear()
+    orig_model, orig_off = E.model, CI.OfftopicSentences
+    res = {}
+    for name, judge in (("off", False), ("on", True)):
+        t0 = time.process_time()
+        if judge:
+            E.model = lambda enc: (np.asarray(w), float(b), thr, "")
+            CI.OfftopicSentences = functools.partial(OfftopicSentences, chrome_encoder=args.encoder)
+        try:
+            res[name] = CC.measure(built)
+        finally:
+            E.model, CI.OfftopicSentences = orig_model, orig_off
+        res[name + "_cpu"] = time.process_time() - t0
+    print(f"{len(built)} pages, families {held} (left out of the fit), threshold {thr}; CPU s off "
+          f"{res['off_cpu']:.0f}, on {res['on_cpu']:.0f}\n")
+    print("| layout | chrome units | removed, judge off | removed, judge on | host kept off / on | "
+          "untouched sentences removed off / on |\n|---|---|---|---|---|---|")
+    for k in ("all", "line", "breaks"):
+        a, c = res["off"][k], res["on"][k]
+        print(f"| {k} | {a['chrome']} | {CC.pct(a, 'chrome')} | {CC.pct(c, 'chrome')} | {CC.pct(a, 'host')} / "
+              f"{CC.pct(c, 'host')} | {CC.pct(a, 'sents')} / {CC.pct(c, 'sents')} |")
+    print("\n| family | units | off | on |\n|---|---|---|---|")
+    for f in sorted(fams):
+        a, c = res["off"]["fam:" + f], res["on"]["fam:" + f]
+        print(f"| {f} | {a['chrome']} | {CC.pct(a, 'chrome')} | {CC.pct(c, 'chrome')} |")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("cmd", choices=("eval", "fit", "show"))
+    ap.add_argument("cmd", choices=("eval", "fit", "show", "sample", "inserted"))
+    ap.add_argument("--families", choices=("new", "old"), default="new", help="inserted: which families (left out)")
+    ap.add_argument("--pages", type=int, default=400, help="inserted: host pages")
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--encoder", default="multilingual-e5-small")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--out", default=None, help="write the model here instead of the package")
     ap.add_argument("--fpr", type=float, default=0.005, help="fit: shipped threshold's content false-positive rate")
+    ap.add_argument("--seed", type=int, default=23, help="sample: which removals")
+    ap.add_argument("--every", type=int, default=4, help="sample: every k-th real page")
+    ap.add_argument("--offset", type=int, default=0, help="sample: the pages k with k %% every == offset")
+    ap.add_argument("--n", type=int, default=100, help="sample: removals printed (one per site)")
+    ap.add_argument("--threshold", type=float, default=None, help="sample: chrome_encoder_threshold (None: file's)")
+    ap.add_argument("--no-warcs", action="store_true", help="sample: leave out the WARC captures (quicker)")
     args = ap.parse_args(argv)
+    if args.cmd == "sample":
+        return sample(args)
     t0 = time.process_time()
     chrome = chrome_lines()
     content, noise = content_lines(args.data)
@@ -287,6 +406,9 @@ def main(argv=None):
     fam = np.array([r["family"] for r in rows])
     lang = np.array([r["lang"] for r in rows])
     c_test = is_content & ~train
+
+    if args.cmd == "inserted":
+        return inserted(args, X, y, rows)
 
     if args.cmd == "show":
         for src in ("old", "new", "turku_clean", "register", "web_main", "turku_noise"):
