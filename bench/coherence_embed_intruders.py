@@ -384,8 +384,9 @@ def page_removals(parts, r, share):
     return got
 
 
-def oof_pages(recs, trees, folds=3):
-    """Per record (gate features, removals) with both rounds fitted without its fold (by page)."""
+def oof_pages(recs, trees, share, folds=3):
+    """Per record (gate features, removals) with both rounds fitted without its fold (by page); ``share``: the
+    step's cap on a chunk's removed share."""
     out = [None] * len(recs)
     for k in range(folds):
         sub = [r for i, r in enumerate(recs) if i % folds != k]
@@ -393,7 +394,7 @@ def oof_pages(recs, trees, folds=3):
         for i, r in enumerate(recs):
             if i % folds == k:
                 parts = page_parts(r, m1, m2)
-                out[i] = (J.gate_features(parts), page_removals(parts, r, 0.4))
+                out[i] = (J.gate_features(parts), page_removals(parts, r, share))
     return out
 
 
@@ -412,10 +413,10 @@ def gated_rates(recs, feats_rem, gate, gthr, inner):
     return CI.rates(recs, rem, inner)
 
 
-def fit_gate_pipeline(train, trees, rate):
+def fit_gate_pipeline(train, trees, rate, share):
     """(m1, m2, gate head, gate threshold, out-of-fold pages) fitted on ``train``."""
     (j1, m1), (j2, m2), _, _ = fit_two(train, "both", trees)
-    oof = oof_pages(train, trees)
+    oof = oof_pages(train, trees, share)
     x = np.array([f for f, _ in oof])
     y = np.array([r["variant"] != "untouched" for r in train], float)
     gate = J.fit_gate(x, y)
@@ -442,7 +443,7 @@ def run_gate(args):
     attach(test, embeddings(args, "test", test))
     print(f"pages: train {len(train)} ({sum(r['variant'] == 'untouched' for r in train)} untouched), "
           f"test {len(test)} ({sum(r['variant'] == 'untouched' for r in test)} untouched)", flush=True)
-    (j1, m1), (j2, m2), gate, gthr, oof = fit_gate_pipeline(train, args.trees, args.gate_rate)
+    (j1, m1), (j2, m2), gate, gthr, oof = fit_gate_pipeline(train, args.trees, args.gate_rate, args.share)
     ytr = np.array([r["variant"] != "untouched" for r in train])
     gtr = np.array([J.gate_probability(gate, f) for f, _ in oof])
     print(f"gate threshold {gthr:.3f} ({args.gate_rate:.0%} of untouched train pages, out of fold); train pages "
@@ -461,7 +462,7 @@ def run_gate(args):
     te = []
     for r in test:
         parts = page_parts(r, m1, m2)
-        te.append((J.gate_features(parts), page_removals(parts, r, 0.4)))
+        te.append((J.gate_features(parts), page_removals(parts, r, args.share)))
     gte = np.array([J.gate_probability(gate, f) for f, _ in te])
     print(f"\n## test half: gate {gthr:.3f}; pages gated: " + ", ".join(
         f"{v} {np.mean([g >= gthr for g, r in zip(gte, test) if r['variant'] == v]):.0%}"
@@ -477,12 +478,12 @@ def run_gate(args):
               "test pages gated | untouched test sentences removed |\n|---|---|---|---|---|---|---|")
         for v in VARIANTS:
             tr = [r for r in train if r["variant"] != v]
-            (_, lm1), (_, lm2), lgate, lgthr, _ = fit_gate_pipeline(tr, args.trees, args.gate_rate)
+            (_, lm1), (_, lm2), lgate, lgthr, _ = fit_gate_pipeline(tr, args.trees, args.gate_rate, args.share)
             sel = [r for r in test if r["variant"] in (v, "untouched")]
             fr = []
             for r in sel:
                 parts = page_parts(r, lm1, lm2)
-                fr.append((J.gate_features(parts), page_removals(parts, r, 0.4)))
+                fr.append((J.gate_features(parts), page_removals(parts, r, args.share)))
             c = gated_rates(sel, fr, lgate, lgthr, pick)
             gv = [J.gate_probability(lgate, f) >= lgthr for (f, _), r in zip(fr, sel) if r["variant"] == v]
             gu = [J.gate_probability(lgate, f) >= lgthr for (f, _), r in zip(fr, sel) if r["variant"] != v]
@@ -497,10 +498,10 @@ def run_gate(args):
         with open(out, "w", encoding="utf-8") as f:
             json.dump({"features": list(J.SEGMENT_FEATURES + J.EMBED_FEATURES),
                        "base_features": list(J.BASE + J.EMBED_BASE), "encoder": args.encoder,
-                       "round1": j1, "round2": j2, "threshold": pick, "max_share": 0.4, "gate": gate,
+                       "round1": j1, "round2": j2, "threshold": pick, "max_share": args.share, "gate": gate,
                        "provenance": f"bench/coherence_embed_intruders.py gate --encoder {args.encoder} --per-variant "
                                      f"{args.per_variant} --untouched {args.untouched} --untouched-test {args.untouched_test} --trees {args.trees} "
-                                     f"--gate-rate {args.gate_rate}: train half of "
+                                     f"--gate-rate {args.gate_rate} --share {args.share}: train half of "
                                      "bench/coherence_intruders.py's pages (build --seed 181); gate: logistic head "
                                      "on out-of-fold pages (3 folds), its threshold the probability above which "
                                      f"{args.gate_rate:.0%} of the untouched train pages lie; threshold: the run "

@@ -152,14 +152,16 @@ def test_at_most_a_quarter_of_a_page_goes_as_intruders():
     assert sum(1 for e in doc.edits if e.reason == "site_chrome") <= 0.25 * judged + 1
 
 
-@pytest.mark.parametrize("name", ["intruder_segments.json", "intruder_embed_minilm_static.json",
-                                  "intruder_embed_hashing.json"])
+_MODEL_DIR = Path(coherence.__file__).parent.parent / "data" / "coherence"
+
+
+@pytest.mark.parametrize("name", ["intruder_segments.json"]
+                         + sorted(p.name for p in _MODEL_DIR.glob("intruder_embed_*.json")))
 def test_prose_judges_were_calibrated_at_the_steps_share(name):
     # A prose judge's threshold is where 0.5% of the untouched train sentences go when each chunk gives at most
     # max_share of its sentences (bench/coherence_intruders.py, coherence_embed_intruders.py); the step caps at
     # max_intruder_share. Fitted at another share, the file's threshold and the tables measured with it describe
     # another judge than the one that runs (they were fitted at 0.4 against the step's 0.25).
-    path = Path(coherence.__file__).parent.parent / "data" / "coherence" / name
-    m = json.loads(path.read_text(encoding="utf-8"))
+    m = json.loads((_MODEL_DIR / name).read_text(encoding="utf-8"))
     assert m["max_share"] == OfftopicSentences().max_intruder_share
     assert f"--share {m['max_share']}" in m["provenance"]
