@@ -298,11 +298,11 @@ def eval_specimen(path):
     return score, n, [(e.reason, e.removed.strip()) for e in d2.edits], (kept, len(on), gone, len(off))
 
 
-def speed(pages, seconds=5.0, tier="pairs"):
+def speed(pages, seconds=5.0, tier="pairs", heads="language"):
     # 5 KB = 5,000 bytes of UTF-8 (about 1,700 Chinese characters, 5,000 Latin ones).
     texts = [flat(t).encode()[:5000].decode(errors="ignore") for lst in pages.values() for _, t in lst
              if len(t.encode()) >= 5000][:400]
-    steps = (OfftopicSentences(), StitchedDocument(tier=tier))
+    steps = (OfftopicSentences(), StitchedDocument(tier=tier, heads=heads))
     n, t0 = 0, time.process_time()
     while time.process_time() - t0 < seconds:
         for t in texts:
@@ -368,10 +368,12 @@ def main(argv=None):
         # Alternating runs under the same load; CPU time of this process (run with OMP_NUM_THREADS=1, as the local
         # executor's workers do).
         for rnd in range(2):
-            for tier in ("pairs", "lexical"):
-                dps, nt = speed(pages, args.speed, tier)
-                print(f"round {rnd + 1}: tier {tier}: {dps:.0f} documents/s per core (offtopic_sentences + "
-                      f"stitched_document, {nt} texts of 5,000 bytes)")
+            # heads pooled: the default tier with its fit on all languages (before the per-group fits)
+            for tier, heads in (("pairs", "language"), ("pairs", "pooled"), ("lexical", "language")):
+                dps, nt = speed(pages, args.speed, tier, heads)
+                print(f"round {rnd + 1}: tier {tier}" + (" (heads pooled)" if heads == "pooled" else "") +
+                      f": {dps:.0f} documents/s per core (offtopic_sentences + stitched_document, {nt} texts of "
+                      "5,000 bytes)")
         return 0
     if args.fit:
         fit(pages, chrome, rng)

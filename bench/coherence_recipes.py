@@ -459,12 +459,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=29)
     ap.add_argument("--only", nargs="*", default=RECIPES, help="build only these recipes")
     ap.add_argument("--out", default="bench/out/recipes")
+    ap.add_argument("--langs", nargs="*", default=None, help="build from these pools only (e.g. en/de)")
     args = ap.parse_args(argv)
     pages, chrome = load(args.data)
     os.makedirs(args.out, exist_ok=True)
     cache: dict = {}
     for split in ("train", "test"):
-        langs = sorted(lg for lg, lst in pages[split].items() if len(lst) >= 20)
+        langs = sorted(lg for lg, lst in pages[split].items() if len(lst) >= 20 and (not args.langs or lg in args.langs))
         for recipe in (r for r in RECIPES if r in args.only):
             rng = random.Random(f"{args.seed}/{split}/{recipe}")
             rows = []

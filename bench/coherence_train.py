@@ -10,7 +10,9 @@ this shift stands for (written into the model file).
 
     .venv/bin/python bench/coherence_train.py [--data ../shared/data] [--recipes bench/out/recipes] [--write]
 
-``--write`` stores the model fitted on all training recipes in src/winnow/data/coherence/stitched_model.json.
+``--write`` stores the lexical tier's model fitted on all training recipes in
+src/winnow/data/coherence/stitched_model_lexical.json (the default tier's stitched_model.json, which has a fit per
+language group too: bench/coherence_lang_heads.py --write).
 """
 
 from __future__ import annotations
@@ -361,8 +363,10 @@ def main(argv=None):
         print(f"| {r} | {rt[r][0]:.1%} | {rt['real12'][0]:.1%} | {rt['untouched'][0]:.1%} |")
     if args.write:
         os.makedirs(os.path.dirname(MODEL), exist_ok=True)
-        KIND = args.kind
-        write(MODEL, m, DOC_FEATURES, args.fp, "pair signals from pair_model.json")
+        # The default tier's model (stitched_model.json) holds a fit per language group beside the pooled one and
+        # is written by bench/coherence_lang_heads.py --write (the same fit for its pooled heads); this script
+        # writes the lexical tier's.
+        print("stitched_model.json: bench/coherence_lang_heads.py --write", file=sys.stderr)
         KIND = args.lexical_kind
         write(LEXICAL, ml, LEXICAL_FEATURES, args.fp, "the lexical tier: no pair signals")
     return 0

@@ -48,6 +48,7 @@ from . import _coherence_chrome as _chrome
 from . import _coherence_chrome_embed as _cemb
 from . import _coherence_embed as _embed
 from . import _coherence_intruders as _intr
+from . import _coherence_lang as _lang
 from . import _coherence_pairs as _pairs
 from . import _trees
 from . import _wordlists
@@ -910,6 +911,9 @@ class Analysis:
     # rest of the analysis).
     text: str = ""
     memo: SentenceMemo | None = None
+    # The page's language group (_coherence_lang: which fit of the page model judges it); guessed from the text
+    # when first read unless set.
+    group: str | None = None
     _pair: tuple | None = None
     _logits: dict | None = None
     _score: float | None = None
@@ -950,6 +954,12 @@ class Analysis:
         if self._pair is None:
             self._pair = _pairs.page_signals(self.text, self.sentences, self.memo)
         return self._pair
+
+    @property
+    def lang_group(self) -> str:
+        if self.group is None:
+            self.group = _lang.guess(self.text)
+        return self.group
 
     @property
     def logits(self) -> dict:
@@ -1552,7 +1562,10 @@ def _model(name: str) -> dict | None:
     m = packaged_model("coherence", name, expected)
     if m is None:
         return None
-    heads = m.get("heads") or {"main": m}
+    return _heads(m.get("heads") or {"main": m})
+
+
+def _heads(heads: dict) -> dict:
     out = {}
     for h, v in heads.items():
         if "trees" in v:
@@ -1560,6 +1573,22 @@ def _model(name: str) -> dict | None:
         else:
             out[h] = (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
     return out
+
+
+@functools.cache
+def _group_models() -> dict:
+    """{language group: heads} of the default tier's page model fitted per group of languages
+    (stitched_model.json "groups", bench/coherence_lang_heads.py; _coherence_lang has the groups); empty when the
+    file has none. A page of a group without its own fit is judged by the pooled heads ("heads")."""
+    m = packaged_model("coherence", STITCHED_MODEL, DOC_FEATURES)
+    return {g: _heads(v) for g, v in ((m or {}).get("groups") or {}).items()}
+
+
+POOLED = "pooled"
+# A page the pooled fit scores at 0.95 or more is flagged under a language group's fit too (the embedding tier's
+# rule, EMBED_PAIR_SURE): on the test half's English real pages of 12+ sentences it adds
+# (bench/coherence_lang_heads.py) what bench/results/coherence.md ("Per-language page heads") says.
+POOLED_SURE = math.log(0.95 / 0.05)
 
 
 STITCHED_MODEL = "stitched_model.json"
@@ -1589,6 +1618,7 @@ EMBED_LOGIT_CLIP = 10.0
 EMBED_PAIR_SURE = math.log(0.95 / 0.05)
 EMBED_FEATURES = DOC_FEATURES + ("pair_tier_logit",) + _embed.PAGE_SIGNALS
 TIERS = ("pairs", "lexical", "embed", "auto")
+HEADS = ("language", "pooled")
 
 
 def _apply(model: dict, x: list[float]) -> dict[str, float]:
@@ -1606,11 +1636,19 @@ def _apply(model: dict, x: list[float]) -> dict[str, float]:
     return out
 
 
-def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> dict[str, float]:
+def page_head(a: Analysis, group: str | None = None) -> str:
+    """Which fit of the default tier's page model judges the page: its language group's (``group``, else the
+    group _coherence_lang guesses from its text) when the model file has one, else the pooled fit."""
+    g = a.lang_group if group is None else group
+    return g if g in _group_models() else POOLED
+
+
+def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: str | None = None) -> dict[str, float]:
     """Log-odds per head of the stitched-page model ("spun": sources shuffled together; "blocks": runs of sentences
     from several sources); empty for pages too short to judge or when a model file is missing (the page model
     weighs the pair model's signals: one without the other would score every page as if its sentences were
-    neutral). ``tier="lexical"``: the model without the pair signals, which are then never computed."""
+    neutral). ``tier="lexical"``: the model without the pair signals, which are then never computed. ``head``
+    (default tier): the fit to use, a language group's or ``"pooled"`` (default: page_head(a))."""
     if a.n_content_sentences < 8:
         return {}
     if tier == "lexical":
@@ -1622,7 +1660,19 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> dict[
         m = _model(STITCHED_MODEL)
         if m is None or _pairs._model() is None:
             return {}
-        out = _apply(m, doc_features(a, extra_chrome))
+        head = page_head(a) if head is None else head
+        if head in _group_models():
+            pooled = _apply(m, doc_features(a, extra_chrome))
+            out = _apply(_group_models()[head], doc_features(a, extra_chrome))
+            if max(pooled.values()) + _chrome_bonus(a, extra_chrome) >= POOLED_SURE:
+                # The group's fit may overrule the pooled fit's doubt, not its certainty (as the embedding tier):
+                # the specimen, stitched with seven chrome lines scattered through it, scores 0.995 pooled (with the
+                # scattered-chrome term below) and 0.40 by the English fit. Each kind (spun, blocks) then has the
+                # larger of the two fits' log-odds.
+                out = {h: max(v, pooled.get(h, v)) for h, v in out.items()}
+            m = None
+        if m is not None:
+            out = _apply(m, doc_features(a, extra_chrome))
     # Scattered chrome, added by hand on top of the fit: real pages carry chrome too (a comment form, a "Read
     # more"), so the fit gives it little weight, yet many distinct chrome lines isolated between sentences that do
     # not follow one another are the plainest trace of scraping (the specimen has 7). They count from the third
@@ -1646,7 +1696,8 @@ def embed_logits(a: Analysis, signals: tuple, extra_chrome: int = 0, model: str 
         return {}
     bonus = _chrome_bonus(a, extra_chrome)
     # The pair tier's own log-odds for this page, as it would score it (chrome removed by earlier steps counted).
-    pair = max((doc_logits(a, extra_chrome) if extra_chrome else a.logits).values(), default=-30.0)
+    # The pooled fit's, which the embedding model was fitted on (not the language group's).
+    pair = max(doc_logits(a, extra_chrome, head=POOLED).values(), default=-30.0)
     clipped = max(-EMBED_LOGIT_CLIP, min(EMBED_LOGIT_CLIP, pair))
     out = {h: v + bonus for h, v in _apply(m, doc_features(a, extra_chrome) + [clipped] + list(signals)).items()}
     if pair >= EMBED_PAIR_SURE:
@@ -1667,7 +1718,7 @@ def doc_logit(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
     return max(doc_logits(a, extra_chrome, tier).values(), default=-30.0)
 
 
-def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> float:
+def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: str | None = None) -> float:
     """Probability that the page is stitched from several sources, in [0, 1]; 0.5 is the default threshold.
 
     Two heads over DOC_FEATURES (winnow/data/coherence/stitched_model.json, one for shuffled sources, one for runs
@@ -1679,10 +1730,13 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs") -> 
     prior that this shift stands for (a crawl where stitched pages are rare), so 0.5 means "as likely stitched as
     not at that prior", and about 1.5% of ordinary pages of 12+ sentences are expected above it; a higher threshold
     flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
-    Pages with fewer than 8 content sentences score 0: too short to judge.
+    Pages with fewer than 8 content sentences score 0: too short to judge. English pages are judged by the same
+    kind of fit on English pages alone ("groups" in the file, bench/coherence_lang_heads.py; page_head), its bias
+    set so that 1.0% of the English training real pages score >= 0.5 out of fold; a page the pooled fit scores at
+    0.95 or more keeps that score.
     """
-    lg = max((doc_logits(a, extra_chrome, tier) if extra_chrome or tier != "pairs" else a.logits).values(),
-             default=-30.0)
+    lg = max((doc_logits(a, extra_chrome, tier, head) if extra_chrome or tier != "pairs" or head is not None
+              else a.logits).values(), default=-30.0)
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, lg)))), 4)
 
 
@@ -2232,6 +2286,11 @@ class StitchedDocument(Filter):
     device: str = "auto"
     # tier embed: documents handed to the step at once; their sentences are embedded in one encoder call
     batch_size: int = 32
+    # tier pairs: which fit of the page model judges a page. "language": the fit of the page's language group
+    # (English / other Latin-script languages / other scripts; _coherence_lang), from the `language` step's
+    # label when the pipeline ran it, else guessed from the text; "pooled": the fit on all languages at once
+    # (bench/results/coherence.md, "Per-language page heads"). stitched_document.head says which ran.
+    heads: str = "language"
     REASONS = ("stitched",)
     FRACTIONS = ("threshold",)
     THRESHOLDS = {"threshold": ("stitched_document.score", ">=", "stitched")}
@@ -2247,6 +2306,8 @@ class StitchedDocument(Filter):
             raise ValueError("stitched_document: batch_size must be >= 1")
         if self.model not in EMBED_MODELS:
             raise ValueError(f"stitched_document: model must be one of {', '.join(EMBED_MODELS)}, not {self.model!r}")
+        if self.heads not in HEADS:
+            raise ValueError(f"stitched_document: heads must be one of {', '.join(HEADS)}, not {self.heads!r}")
 
     def batching(self) -> int:
         return self.batch_size if self.tier in ("embed", "auto") else 0
@@ -2298,8 +2359,16 @@ class StitchedDocument(Filter):
             logits = embed_logits(a, _embed.page_signals(vecs), repeated, self.model)
             score = _probability(logits)
         elif tier == "pairs":
-            score = _stitched_score(a, repeated) if repeated else a.score
-            logits = a.logits
+            head = POOLED
+            if self.heads == "language":
+                lang = doc.attributes.get("language.lang")
+                head = page_head(a, _lang.group(a.text, lang) if lang else None)
+            if repeated or head != page_head(a):
+                logits = doc_logits(a, repeated, tier, head)
+                score = _probability(logits)
+            else:
+                score, logits = a.score, a.logits
+            doc.attributes["stitched_document.head"] = head
         else:
             score = _stitched_score(a, repeated, tier)
             logits = doc_logits(a, repeated, tier)

@@ -1,0 +1,60 @@
+"""The language group of a page, for the stitched-page model's per-group heads (stitched_model.json "groups").
+
+Languages differ in the signals the page model reads: sentence length, how many function words a sentence has, how
+much neighbouring sentences share (an inflected or agglutinative language repeats fewer identical stems; Chinese is
+segmented by characters). A head fitted on all languages at once puts one boundary through all of them, so the
+fit is also done per group of languages alike in those respects (bench/coherence_lang_heads.py;
+bench/results/coherence.md, "Per-language page heads"):
+
+* ``en``: English (the default pipeline keeps English only);
+* ``latin``: other languages written in the Latin script (German, French, Swedish, Finnish, Spanish, ...);
+* ``other``: every other script (Arabic, Devanagari, Chinese, ...).
+
+The group comes from the ``language`` step's label when the pipeline ran it (``language.lang``), else from a cheap
+look at the text: the share of English function words (as the embedding tier decides English) and of Latin letters.
+The same guess labels the training pages of the fit, so a page is judged by the head fitted on pages like it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import _coherence_embed as _embed
+
+GROUPS = ("en", "latin", "other")
+_LETTER = re.compile(r"[^\W\d_]")
+# Latin letters: basic, Latin-1, Latin Extended-A/B, IPA and Latin Extended Additional (Vietnamese).
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+# Languages whose ISO 639-1 codes the `language` step gives and whose script is not Latin (the rest are written in
+# the Latin script, or are too rare to matter here and fall to the text's own look when their label is unknown).
+_NON_LATIN = frozenset("""ar fa ur ps sd ug he yi hi mr ne sa bn pa gu or ta te kn ml si th lo km my bo dz zh ja ko
+ru uk be bg sr mk kk ky tg mn hy ka el am ti dv""".split())
+_LATIN_CODES = frozenset("""de fr es pt it nl sv fi da no nb nn is et lv lt pl cs sk sl hr bs hu ro ca gl eu oc br cy
+ga gd mt sq tr az uz id ms tl jv su vi sw so ha yo ig zu xh af eo la lb fy fo rm wa co sc""".split())
+
+
+def guess(text: str, chars: int = 3000) -> str:
+    """The group of ``text`` from its first ``chars`` characters: ``en`` when English function words are a good
+    share of its words (_coherence_embed.english), ``latin`` when most of its letters are Latin ones, else
+    ``other``."""
+    if _embed.english(text, chars):
+        return "en"
+    head = text[:chars]
+    letters = len(_LETTER.findall(head))
+    if letters == 0:
+        return "other"
+    return "latin" if len(_LATIN.findall(head)) >= 0.5 * letters else "other"
+
+
+def group(text: str, lang: str | None = None) -> str:
+    """The group of a page whose language label (the `language` step's ``language.lang``) is ``lang``, or of
+    ``text`` by guess() when there is no label or the label is one this module does not know."""
+    if isinstance(lang, str) and lang:
+        code = lang.split("_")[0].split("-")[0].lower()
+        if code == "en":
+            return "en"
+        if code in _LATIN_CODES:
+            return "latin"
+        if code in _NON_LATIN:
+            return "other"
+    return guess(text)
