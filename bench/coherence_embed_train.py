@@ -255,8 +255,8 @@ def train_ml(gr, fp, exclude=(), lang_out=None):
             xs.append(x[keep]), ls.append(lang[keep]), fs.append(fold[keep])
         return np.vstack(xs), np.concatenate(ls), np.concatenate(fs)
 
-    neg, neg_lang, neg_fold = part(["real", "untouched"])
-    neg12, lang12, fold12 = part(["real12", "untouched"])
+    neg, neg_lang, neg_fold = part([g for g in ("real", "untouched") if g in gr])
+    neg12, lang12, fold12 = part([g for g in ("real12", "untouched") if g in gr])
     w12 = _balanced(lang12)
     model, oof = {}, {}
     for head, recipes in ct.HEADS.items():
@@ -351,8 +351,9 @@ def main_ml(args, pages, chrome):
     print(f"encoder {ML}, sentence cap {cap}; pages of 8+ content sentences; languages {' '.join(langs)}; "
           f"recipes {' '.join(recipes)}; "
           f"train: {sum(len(g_e[r][1]) for r in recipes)} stitched, {len(g_e['real'][1])} real (3 layouts), "
-          f"{len(g_e['untouched'][1])} untouched; test: {sum(len(t_e[r][1]) for r in recipes)} stitched, "
-          f"{len(t_e['real'][1])} real ({len(t_e['real12'][1])} of 12+ sentences), {len(t_e['untouched'][1])} "
+          f"{len(g_e.get('untouched', [0, []])[1])} untouched; test: {sum(len(t_e[r][1]) for r in recipes)} stitched, "
+          f"{len(t_e['real'][1])} real ({len(t_e['real12'][1])} of 12+ sentences), "
+          f"{len(t_e.get('untouched', [0, []])[1])} "
           "untouched\n")
 
     # leave one recipe out: each recipe's test pages scored by the heads fitted without it
@@ -381,7 +382,7 @@ def main_ml(args, pages, chrome):
         sp, bl = ct.HEADS["spun"], ct.HEADS["blocks"]
         cells = [_pct(sel(held_e, sp)), _pct(sel(held_p, sp)), _pct(sel(held_e, bl)), _pct(sel(held_p, bl))]
         for g in ("real", "real12", "untouched"):
-            cells += [f"{sel(fe, [g]).mean():.1%}", f"{sel(fpp, [g]).mean():.1%}"]
+            cells += [f"{sel(fe, [g]).mean():.1%}", f"{sel(fpp, [g]).mean():.1%}"] if g in fe else ["-", "-"]
             if g == "real":
                 cells.append(f"{sel(shipped, ['real']).mean():.1%}")
         n = f"{len(sel(held_e, recipes))} / {len(sel(fe, ['real']))} / {len(sel(fe, ['real12']))}"
@@ -411,7 +412,7 @@ def main_ml(args, pages, chrome):
         print(f"| {c} | {_pct(np.concatenate([f[r][0] for r in ct.HEADS['spun'] if r in f] or [[]]))} | "
               f"{_pct(np.concatenate([f[r][0] for r in ct.HEADS['blocks'] if r in f] or [[]]))} | "
               f"{f['real'][0].mean():.1%} | "
-              f"{f['real12'][0].mean():.1%} | {f['untouched'][0].mean():.1%} |")
+              f"{f['real12'][0].mean():.1%} | {_pct(f['untouched'][0]) if 'untouched' in f else '-'} |")
     if args.minilm_en:
         minilm_english(args, pages, chrome, held_e, fe, t_e)
     if args.write:
@@ -441,7 +442,7 @@ def minilm_english(args, pages, chrome, held_e, fe, t_e):
                                   list(r[2 + nd:2 + nd + len(E.PAGE_SIGNALS)])).values()) for r in x])
         mini = np.where(x[:, -1] > 0, (lg >= 0) | (pair >= EMBED_PAIR_SURE), pair >= 0)
         en_left = held_e[g][0][held_e[g][1] == "en"] if g in held_e else np.zeros(0)
-        en_all = fe[g][0][fe[g][1] == "en"]
+        en_all = fe[g][0][fe[g][1] == "en"] if g in fe else np.zeros(0)
         print(f"| {g} | {len(x)} | {_pct(en_left)} | {_pct(en_all)} | {_pct(mini)} | {_pct(pair >= 0)} |")
 
 
@@ -460,6 +461,8 @@ def main(argv=None):
     ap.add_argument("--groups", nargs="*", help=f"{ML} with --split: compute only these groups' features")
     ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
     args = ap.parse_args(argv)
+    if args.model == ML and not (args.split or args.speed or args.minilm_en):
+        return main_ml(args, None, None)  # the tables read the cached features only
     pages, chrome = load(args.data)
     if args.model == ML:
         if args.speed:
