@@ -216,6 +216,34 @@ def features_ml(args, split, pages, chrome):
     return out
 
 
+def refresh_pair(args, pages, chrome):
+    """Rewrite the cached column of the shipped pair tier's log-odds (the head's input pair_tier_logit) with the pair
+    tier as it is now, for the pages whose language group has its own fit (winnow.steps._coherence_lang; the pooled
+    fit, unchanged, judges the rest): the pair tier changed after the features were embedded, the embeddings did
+    not."""
+    from winnow.steps import _coherence_lang
+    from winnow.steps.coherence import _group_models
+
+    groups = set(_group_models())
+    for split in ("train", "test"):
+        sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
+        for g, (texts, _) in sets.items():
+            path = os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.{g}.pkl")
+            with open(path, "rb") as f:
+                d = pickle.load(f)
+            n = 0
+            for i, t in enumerate(texts):
+                if _coherence_lang.guess(t) in groups:
+                    lg = max(analyse(t).logits.values(), default=-30.0)
+                    for c in CAPS:
+                        d[c][0][i, 1] = lg
+                    n += 1
+            with open(path, "wb") as f:
+                pickle.dump(d, f)
+            print(f"{split} {g}: {n} of {len(texts)} pair log-odds refreshed", file=sys.stderr, flush=True)
+    return 0
+
+
 def groups_ml(feats, cols):
     """{group: (X, y, lang, fold)} of one half and one cap: pages of 8+ content sentences; 'real12': the real pages
     of 12+ sentences; '_shipped': the shipped pair tier's log-odds per group."""
@@ -459,14 +487,18 @@ def main(argv=None):
     ap.add_argument("--speed", type=int, default=0, help=f"{ML}: measure the cost on this many pages instead")
     ap.add_argument("--minilm-en", action="store_true", help=f"{ML}: the shipped minilm model on the English pages too")
     ap.add_argument("--groups", nargs="*", help=f"{ML} with --split: compute only these groups' features")
+    ap.add_argument("--refresh-pair", action="store_true",
+                    help=f"{ML}: recompute the cached pair-tier log-odds with the current pair tier")
     ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
     args = ap.parse_args(argv)
-    if args.model == ML and not (args.split or args.speed or args.minilm_en):
+    if args.model == ML and not (args.split or args.speed or args.minilm_en or args.refresh_pair):
         return main_ml(args, None, None)  # the tables read the cached features only
     pages, chrome = load(args.data)
     if args.model == ML:
         if args.speed:
             return speed(args, pages)
+        if args.refresh_pair:
+            return refresh_pair(args, pages, chrome)
         if args.split:
             features_ml(args, args.split, pages, chrome)
             return 0
