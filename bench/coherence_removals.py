@@ -118,9 +118,15 @@ def sample(args):
         for e, seen in edits:
             ctx_a = seen[max(0, e.start - 120): e.start].replace("\n", " / ")
             ctx_b = seen[e.end: e.end + 120].replace("\n", " / ")
-            by_reason[e.reason].append({"site": site, "reason": e.reason, "score": e.score,
-                                        "text": e.removed.strip(), "before": ctx_a, "after": ctx_b})
-    for reason, lst in sorted(by_reason.items()):
+            row = {"site": site, "reason": e.reason, "score": e.score,
+                   "text": e.removed.strip(), "before": ctx_a, "after": ctx_b}
+            by_reason[e.reason].append(row)
+            if args.stream:  # as found, in page order (a sample that may be cut short), not shuffled at the end
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        if args.stream and args.intruders:
+            print(f"pages {counts['pages']}, gate judged {counts['gate_judged']}, pages with off_topic "
+                  f"{counts['pages_off_topic']}, removals {counts['removed']}", file=sys.stderr, flush=True)
+    for reason, lst in sorted(by_reason.items()) if not args.stream else ():
         rng.shuffle(lst)
         for r in lst[: args.per_reason]:
             print(json.dumps(r, ensure_ascii=False))
@@ -184,6 +190,8 @@ def main(argv=None):
     ap.add_argument("--each-reason", action="store_true",
                     help="sample: --per-site removals of each reason per page (the rarer reasons are not crowded out)")
     ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
+    ap.add_argument("--stream", action="store_true",
+                    help="sample: print each removal as found, in page order, and progress to stderr")
     ap.add_argument("--offset", type=int, default=0, help="sample: with --every k, the pages at k*i + offset")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
