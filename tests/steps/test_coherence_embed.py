@@ -327,3 +327,11 @@ def test_specimen_flagged_by_the_e5_tier(offtopic_first):
     doc = StitchedDocument(tier="embed", model="e5").process(doc)
     assert doc.attributes["stitched_document.tier"] == "embed"
     assert doc.drop is not None and doc.attributes["stitched_document.score"] >= 0.5
+
+
+def test_a_feature_constant_in_training_cannot_turn_a_page_score_into_nan():
+    # stitched_model_embed_e5.json was fitted on pages whose emb_clusters was always 1: its scale rounds to 0 in the
+    # file and its weight is 0. A page with 2 clusters made (2 - 1) / 0 * 0 = NaN, and a NaN score flags nothing.
+    heads = coherence._heads({"h": {"mean": [1.0, 0.5], "scale": [0.0, 2.0], "weights": [0.0, 1.0], "bias": 0.25}})
+    out = coherence._apply(heads, [2.0, 1.5])
+    assert np.isfinite(out["h"]) and out["h"] == pytest.approx(0.25 + 0.5)

@@ -1571,7 +1571,12 @@ def _heads(heads: dict) -> dict:
         if "trees" in v:
             out[h] = _trees.load(v)  # boosted trees (the layout of every tree model of winnow: _trees)
         else:
-            out[h] = (np.array(v["mean"]), np.array(v["scale"]), np.array(v["weights"]), float(v["bias"]))
+            # A feature constant on the training pages has a scale of 0 once the file's six decimals round it
+            # (the fit adds 1e-9) and a weight of 0; on a page where it differs, (v - mean) / 0 * 0 would be NaN
+            # and the page's score with it. Its scale is read as 1: the feature then adds nothing, as in the fit.
+            scale = np.array(v["scale"], dtype=float)
+            scale[scale == 0] = 1.0
+            out[h] = (np.array(v["mean"]), scale, np.array(v["weights"]), float(v["bias"]))
     return out
 
 
