@@ -1666,18 +1666,16 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: st
         if m is None or _pairs._model() is None:
             return {}
         head = page_head(a) if head is None else head
+        x = doc_features(a, extra_chrome)
+        out = pooled = _apply(m, x)
         if head in _group_models():
-            pooled = _apply(m, doc_features(a, extra_chrome))
-            out = _apply(_group_models()[head], doc_features(a, extra_chrome))
+            out = _apply(_group_models()[head], x)
             if max(pooled.values()) + _chrome_bonus(a, extra_chrome) >= POOLED_SURE:
                 # The group's fit may overrule the pooled fit's doubt, not its certainty (as the embedding tier):
                 # the specimen, stitched with seven chrome lines scattered through it, scores 0.995 pooled (with the
                 # scattered-chrome term below) and 0.40 by the English fit. Each kind (spun, blocks) then has the
                 # larger of the two fits' log-odds.
                 out = {h: max(v, pooled.get(h, v)) for h, v in out.items()}
-            m = None
-        if m is not None:
-            out = _apply(m, doc_features(a, extra_chrome))
     # Scattered chrome, added by hand on top of the fit: real pages carry chrome too (a comment form, a "Read
     # more"), so the fit gives it little weight, yet many distinct chrome lines isolated between sentences that do
     # not follow one another are the plainest trace of scraping (the specimen has 7). They count from the third
