@@ -284,7 +284,7 @@ def sample(args) -> int:
     """The judge's own removals on real pages (line_noise, then offtopic_sentences with chrome_encoder against the
     same chain without it), one per site, sites with no label yet in bench/data/coherence_removal_labels.jsonl;
     and the share of the pages' sentences it adds to the removals, and its CPU time."""
-    from coherence_removals import _seen, pages
+    from coherence_removals import _seen, pages, removal_row
 
     from winnow.document import Document
     from winnow.steps.coherence import OfftopicSentences
@@ -319,9 +319,7 @@ def sample(args) -> int:
             e = rng.choice(new)
             sites.add(site)
             seen = base.text
-            out.append({"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
-                        "before": seen[max(0, e.start - 120): e.start].replace("\n", " / "),
-                        "after": seen[e.end: e.end + 120].replace("\n", " / ")})
+            out.append(removal_row(site, e, seen))
     rng.shuffle(out)
     for r in out[: args.n]:
         print(json.dumps(r, ensure_ascii=False))

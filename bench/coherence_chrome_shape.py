@@ -417,7 +417,7 @@ def sample_new(args):
     captures through html_extract, CCNet documents, the web pages' whole visible text, register documents), the
     default chain (line_noise, offtopic_sentences) with the model on against it off; one removal per site, shuffled
     with ``--seed``, as JSON lines to label by hand (bench/data/coherence_removal_labels.jsonl's format)."""
-    from coherence_removals import _seen, pages as real_pages
+    from coherence_removals import _seen, pages as real_pages, removal_row
 
     from winnow.document import Document
     from winnow.sentences import sentence_spans
@@ -443,9 +443,7 @@ def sample_new(args):
             seen_sites.add(site)
             e = rng.choice(new)
             seen = _seen(text, a.edits, e)
-            out.append({"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
-                        "before": seen[max(0, e.start - 120): e.start].replace("\n", " / "),
-                        "after": seen[e.end: e.end + 120].replace("\n", " / ")})
+            out.append(removal_row(site, e, seen))
     rng.shuffle(out)
     for r in out[: args.sample]:
         print(json.dumps(r, ensure_ascii=False))

@@ -116,10 +116,7 @@ def sample(args):
         else:
             edits = edits[: args.per_site]
         for e, seen in edits:
-            ctx_a = seen[max(0, e.start - 120): e.start].replace("\n", " / ")
-            ctx_b = seen[e.end: e.end + 120].replace("\n", " / ")
-            row = {"site": site, "reason": e.reason, "score": e.score,
-                   "text": e.removed.strip(), "before": ctx_a, "after": ctx_b}
+            row = removal_row(site, e, seen)
             by_reason[e.reason].append(row)
             if args.stream:  # as found, in page order (a sample that may be cut short), not shuffled at the end
                 print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -136,6 +133,14 @@ def sample(args):
               f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%}); off_topic removals on "
               f"{counts['pages_off_topic']} pages; the page gate judged {counts['gate_judged']} pages",
               file=sys.stderr)
+
+
+def removal_row(site: str, e, seen: str) -> dict:
+    """A removal as a row to label: its site, reason, score, text and 120 characters either side in ``seen`` (the
+    text its step saw; _seen), line breaks shown as " / "."""
+    return {"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
+            "before": seen[max(0, e.start - 120): e.start].replace("\n", " / "),
+            "after": seen[e.end: e.end + 120].replace("\n", " / ")}
 
 
 def _seen(text, edits, edit):
