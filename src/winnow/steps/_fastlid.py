@@ -210,7 +210,7 @@ class FastLid:
         sums = np.zeros((len(words), dim))
         cnt = np.zeros(len(words), dtype=np.int64)
         if gram_of:
-            enc = [("<" + words[i] + ">").encode("utf-8") for i in gram_of]
+            enc = [("<" + words[i] + ">").encode("utf-8", "surrogatepass") for i in gram_of]
             buf = np.frombuffer(b"".join(enc), dtype=np.uint8)
             lens = np.fromiter(map(len, enc), dtype=np.int64, count=len(enc))
             starts = np.flatnonzero((buf & 0xC0) != 0x80)  # UTF-8 character starts
