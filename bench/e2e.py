@@ -25,6 +25,9 @@ What it does, in one invocation:
    * ``workers``: the default pipeline on the 8-file split with the local executor, 1 worker, then 2 workers.
    * ``parity``: the filters' decisions on the same extracted text: winnow's html_extract output is fed to both
      chains (datatrove's LanguageFilter + four filters, winnow's language + four steps) in the peer venv.
+   * ``pure`` (not in the default list): the FineWeb chain with ``WINNOW_PURE_PYTHON=1`` (winnow's compiled kernels
+     not used): its CPU, every document whose fate differs from the ``fineweb`` run's, and whether the kept text is
+     byte-identical.
    * ``sampled`` (not in the default list): the FineWeb chain with ``language.max_chars`` (``--sample-chars``), its
      CPU and every document whose fate (kept, or the rejecting step and reason) differs from the exact run's.
    * ``filters`` (not in the default list): the four filters alone on the English pages, per step, and
@@ -156,14 +159,14 @@ def _winnow_env() -> dict:
 
 
 def winnow_run(name: str, steps_yaml: str, paths: str, executor: str, workers: int | None = None,
-               python: str = sys.executable, writer: str = "{type: jsonl}") -> dict:
+               python: str = sys.executable, writer: str = "{type: jsonl}", env: dict | None = None) -> dict:
     run_dir = OUT / f"run-{name}"
     shutil.rmtree(run_dir, ignore_errors=True)
     ex = f"{{type: {executor}" + (f", workers: {workers}" if workers else "") + "}"
     cfg = OUT / f"{name}.yaml"
     cfg.write_text(f"run: {{name: e2e-{name}}}\nexecutor: {ex}\non_drop: route\nstages:\n  - name: main\n"
                    f"    reader: {{type: warc, paths: \"{paths}\"}}\n    steps:\n{steps_yaml}    writer: {writer}\n")
-    res = run_measured([python, "-m", "winnow", "run", str(cfg), "-o", str(run_dir)], _winnow_env(),
+    res = run_measured([python, "-m", "winnow", "run", str(cfg), "-o", str(run_dir)], {**_winnow_env(), **(env or {})},
                        OUT / f"{name}.log")
     stats = json.loads((run_dir / "stats.json").read_text())
     res["stats"] = stats
@@ -571,6 +574,11 @@ def main(argv: list[str] | None = None) -> int:
         r = res["fineweb"]
         print(f"winnow fineweb: {r['cpu']:.1f} CPU s ({r['wall']:.1f} wall), kept {r['kept']}, "
               f"{r['maxrss_mb']:.0f} MB", flush=True)
+    if "pure" in runs:
+        # The same chain on the pure-Python paths (WINNOW_PURE_PYTHON=1: winnow's compiled kernels not used): what
+        # the kernels save, and that every document's fate and the kept text are the same without them.
+        r = res["pure"] = winnow_run("fineweb-pure", FINEWEB_STEPS, str(warc), "inline", env={"WINNOW_PURE_PYTHON": "1"})
+        print(f"winnow fineweb, pure-Python paths: {r['cpu']:.1f} CPU s, kept {r['kept']}", flush=True)
     if "sampled" in runs:
         # The same chain with language scored on a max_chars sample (opt-in; the exact chain above is the one
         # compared with datatrove): its CPU, and which documents' fate differs from the exact run's.
@@ -597,6 +605,22 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "partial.md").write_text("\n".join(md))
     if "fineweb" in res:
         md += ["winnow's steps on that run:", "", *fmt_steps(step_table(res["fineweb"]["stats"]), res["fineweb"]["cpu"]), ""]
+    if "pure" in res:
+        r = res["pure"]
+        lang = {x[0]: x[1] for x in step_table(r["stats"])}.get("language", 0.0)
+        md += [f"The same chain on the pure-Python paths (`WINNOW_PURE_PYTHON=1`, no compiled kernels): "
+               f"{r['cpu']:.1f} CPU s (language {lang:.2f}), kept {r['kept']}" + (
+                   f", {res['datatrove']['cpu'] / r['cpu']:.1f}x datatrove" if "datatrove" in res else "") + ".", ""]
+        if "fineweb" in res:
+            a = res["fineweb"]
+            def kept(d):
+                return [(x["id"], x["text"], x.get("attributes")) for x in _records(d / "kept")]
+
+            same_kept = kept(a["run_dir"]) == kept(r["run_dir"])
+            md += _fate_diff(a["run_dir"], r["run_dir"]) + [
+                f"Kept documents (id, text and attributes, language scores included) identical to the compiled "
+                f"run's: {'yes' if same_kept else '**no**'}.", ""]
+        md += ["Its steps:", "", *fmt_steps(step_table(r["stats"]), r["cpu"]), ""]
     if "sampled" in res:
         r = res["sampled"]
         md += [f"The same chain with `language: {{max_chars: {args.sample_chars}}}` (8 windows; opt-in): "

@@ -255,11 +255,15 @@ def test_cached_word_vectors_when_the_cache_starts_again(monkeypatch):
     want = [roomy.predict(t) for t in texts]
     monkeypatch.setattr(_fastlid, "_CACHE_LIMIT", 50)  # far fewer than one document's words
     monkeypatch.setattr(_fastlid, "_BATCH", 16)
-    full = _fastlid.FastLid(lite_model_path())
+    full = _fastlid.FastLid(lite_model_path(), native=False)  # the numpy path's cache (the compiled one: below)
     _assert_same_as_library(load_model(), full, [s["text"] for s in SAMPLES])
     assert len(full._index) == 50
     # a full cache changes nothing, to the last bit: each line sums its word vectors in word order either way
     assert [full.predict(t) for t in texts] == want
+    compiled = _fastlid.FastLid(lite_model_path())
+    if compiled.native:  # winnow's compiled kernel (make setup) keeps the same bound
+        assert [compiled.predict(t) for t in texts] == want
+        assert compiled._nat_lib.fastlid_cached(compiled._nat) == 50
 
 
 @pytest.mark.parametrize("variant", ["dense", "quantised", "quantised_norm_out"])
@@ -340,10 +344,18 @@ def test_the_word_cache_is_bounded_in_characters_too(monkeypatch):
     from winnow.steps.langid import load_model
 
     monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 20_000, raising=False)
-    fast = _fastlid.FastLid(lite_model_path())
+    fast = _fastlid.FastLid(lite_model_path(), native=False)
+    compiled = _fastlid.FastLid(lite_model_path())  # winnow's compiled kernel where built: bounded in bytes
     texts = [f"this is a page in plain english with a blob {'ab' * 3000}{i} in the middle of it" for i in range(5)]
     _assert_same_as_library(load_model(), fast, texts)
     assert sum(map(len, fast._index)) <= 20_000 and "english" in fast._index
+    want = [fast.predict(t) for t in texts]
+    if compiled.native:
+        assert [compiled.predict(t) for t in texts] == want
+        # the sentence's distinct words (and "</s>") are cached, and of the blobs (6,001 bytes each) what fits
+        small = {w for w in texts[0].split() if "ab" not in w} | {"</s>"}
+        fit = (20_000 - sum(map(len, small))) // 6001
+        assert fit == 3 and compiled._nat_lib.fastlid_cached(compiled._nat) == len(small) + fit
     monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 10 ** 9)
     assert [fast.predict(t) for t in texts] == [_fastlid.FastLid(lite_model_path()).predict(t) for t in texts]
 
@@ -356,7 +368,7 @@ def test_word_cache_stays_consistent_when_a_document_is_stopped_midway():
     from winnow.steps._fastlid import FastLid
 
     texts = [s["text"].replace("\n", " ").strip() for s in SAMPLES]
-    fast = FastLid(lite_model_path())
+    fast = FastLid(lite_model_path(), native=False)  # the numpy path's cache (the compiled call is one C call)
     fast.predict(texts[0])
     n = len(fast._index)
     fast._vec = fast._vec[:n]  # stopped after the counts grew, before the vectors did

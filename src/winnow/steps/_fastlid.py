@@ -29,11 +29,13 @@ parse) make ``load`` return None: the caller then uses the library.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import mmap
 import re
 import struct
 import threading
+import weakref
 from collections import Counter
 from itertools import repeat
 from pathlib import Path
@@ -120,9 +122,13 @@ def _decode(pq, codes: np.ndarray, m: int) -> np.ndarray:
 
 
 class FastLid:
-    """The top-1 (label, probability) of a supervised hierarchical-softmax fastText model; see the module doc."""
+    """The top-1 (label, probability) of a supervised hierarchical-softmax fastText model; see the module doc.
 
-    def __init__(self, path: str | Path):
+    ``native``: None (the default) computes each line's input vector with the compiled kernel when winnow's
+    library is built (winnow/_native; the same floats as the numpy path, to the bit) and with numpy otherwise;
+    False always uses numpy (the tests compare the two)."""
+
+    def __init__(self, path: str | Path, native: bool | None = None):
         with open(path, "rb") as f:
             # mapped, not read: a dense model's input matrix (FineWeb's lid.176.bin: 128 MB) stays in the page cache,
             # shared with the library's copy and other workers, instead of another private copy
@@ -168,6 +174,39 @@ class FastLid:
         self._tree(np.array([c for c, t in zip(counts, types) if t == 1], dtype=np.int64))
         self._lock = threading.Lock()
         self._reset()
+        self._nat = None if native is False else self._native([w for w, t in zip(words, types) if t == 0],
+                                                               [i for i, t in enumerate(types) if t == 0])
+
+    def _native(self, words: list[bytes], rows: list[int]):
+        """The compiled kernel's state for this model (its tables borrow this object's arrays), or None where
+        winnow's library is not built, forced off (WINNOW_PURE_PYTHON) or out of memory."""
+        from .. import _native
+
+        lib = _native.kernels()
+        if lib is None:
+            return None
+        self._rows = np.ascontiguousarray(self._rows, dtype=np.float32)
+        if self._bucket_row is not None:
+            self._bucket_row = np.ascontiguousarray(self._bucket_row, dtype=np.int32)
+        blob = b"".join(words)
+        off = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=off[1:])
+        row = np.asarray(rows, dtype=np.int32)
+        handle = lib.fastlid_new(
+            self._rows.ctypes.data, len(self._rows), self.dim, self.minn, self.maxn, self.nwords, self.bucket,
+            None if self._bucket_row is None else self._bucket_row.ctypes.data, blob, off.ctypes.data,
+            row.ctypes.data, len(words), _CACHE_LIMIT, _CACHE_CHARS)
+        if not handle:
+            _native.log.debug("fastlid_new: out of memory; the numpy path runs")
+            return None
+        self._nat_lib = lib
+        weakref.finalize(self, lib.fastlid_free, handle)
+        return handle
+
+    @property
+    def native(self) -> bool:
+        """Whether lines are computed by the compiled kernel."""
+        return self._nat is not None
 
     # --- the label tree (HierarchicalSoftmaxLoss::buildTree) ---
     def _tree(self, counts: np.ndarray) -> None:
@@ -311,10 +350,12 @@ class FastLid:
                 vecs, n_rows = self._vec[idx], self._cnt[idx]
         return (vecs * mult[:, None].astype(np.float64)).sum(axis=0), int(n_rows @ mult)
 
-    # --- prediction ---
-    def predict(self, line: str) -> tuple[str, float] | None:
-        """Top label and probability for one line (no "\\n" in it), what ``model.f.predict(line + "\\n", 1, 0.0)``
-        returns; None where fastText returns no prediction."""
+    def line_sum(self, line: str) -> tuple[np.ndarray, int]:
+        """The sum of the line's input rows (float64) and their number: by the compiled kernel where it is loaded,
+        else by numpy; the same floats either way."""
+        got = self._hidden_native(line) if self._nat is not None else None
+        if got is not None:
+            return got
         if _SEP.search(line):
             line = _SEP.sub(" ", line)
         # "" (between two separators) is in the cache as an empty word: no filtering pass
@@ -322,7 +363,24 @@ class FastLid:
         if _EOS in line and _EOS in words:  # fastText's getLine stops at the end-of-sentence word
             words = words[: words.index(_EOS)]
         words.append(_EOS)  # the line's "\n"
-        total, n = self._hidden(words)
+        return self._hidden(words)
+
+    def _hidden_native(self, line: str) -> tuple[np.ndarray, int] | None:
+        """``_hidden`` of the line's words, split and summed by the compiled kernel (the same floats); None when
+        the kernel ran out of memory (the numpy path then computes the line)."""
+        # strict UTF-8: a lone surrogate raises here as it does in _word_sums
+        data = line.encode("utf-8")
+        total = np.empty(self.dim, dtype=np.float64)
+        n = ctypes.c_int64(0)
+        with self._lock:
+            rc = self._nat_lib.fastlid_hidden(self._nat, data, len(data), total.ctypes.data, ctypes.byref(n))
+        return (total, n.value) if rc == 0 else None
+
+    # --- prediction ---
+    def predict(self, line: str) -> tuple[str, float] | None:
+        """Top label and probability for one line (no "\\n" in it), what ``model.f.predict(line + "\\n", 1, 0.0)``
+        returns; None where fastText returns no prediction."""
+        total, n = self.line_sum(line)
         if n == 0:
             return None
         f32 = np.float32

@@ -1,0 +1,430 @@
+/* winnow's compiled kernels, loaded with ctypes by winnow/_native/__init__.py (plain C: no Python.h).
+ *
+ * Each function here computes exactly what a pure-Python/numpy path in winnow computes, to the bit (the same
+ * float operations in the same order), so a run gives the same output with or without this library; the tests
+ * compare both paths (tests/test_native.py). Built by `make setup` (Makefile) with -ffp-contract=off: a fused
+ * multiply-add would round differently from numpy's separate multiply and add.
+ *
+ * fastlid_*: the language step's input vector of a line (winnow/steps/_fastlid.py, FastLid._hidden and
+ * _word_sums): fastText's word -> character n-gram hashing (FNV-1a over the UTF-8 bytes of "<word>", each byte
+ * sign-extended), each distinct word's input rows summed in float64 in numpy's order (np.add.reduceat: the first
+ * row, plus the pairwise sum of the rest), kept as float32 in a cache keyed by the word's bytes, and the line's
+ * words weighted by their counts, summed in first-occurrence order as numpy's sum(axis=0) does (sequentially
+ * from +0.0). */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Raised with every change to a function's arguments or results; winnow/_native checks it, so a library built from
+ * older sources is not used (the pure path runs instead). */
+int winnow_kernels_version(void) { return 1; }
+
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+static uint64_t bytes_hash(const unsigned char *s, int64_t n) {
+    /* the tables' own hash (FNV-1a, 64-bit, then mixed); not fastText's */
+    uint64_t h = 1469598103934665603ull;
+    for (int64_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+/* An open-addressing table of byte strings -> entry number (0, 1, ... in insertion order). A slot holds the high
+ * 32 bits of the key's hash and its entry + 1 (0: empty), so a probe compares bytes only on a likely match. Keys
+ * are copied into the table's arena, or (ext != NULL) are offsets into the caller's buffer ext. */
+typedef struct {
+    uint64_t *slots;
+    int64_t cap;     /* power of two */
+    int64_t n;
+    int64_t *koff;   /* entry -> key offset in arena (or ext) */
+    int32_t *klen;
+    uint64_t *khash;
+    int64_t ecap;
+    unsigned char *arena;
+    int64_t asize, acap;
+    const unsigned char *ext;
+} strtab;
+
+static int tab_init(strtab *t, int64_t cap) {
+    memset(t, 0, sizeof *t);
+    t->cap = cap;
+    t->slots = calloc((size_t)cap, sizeof(uint64_t));
+    return t->slots ? 0 : -1;
+}
+
+static void tab_free(strtab *t) {
+    free(t->slots);
+    free(t->koff);
+    free(t->klen);
+    free(t->khash);
+    free(t->arena);
+    memset(t, 0, sizeof *t);
+}
+
+#define TAG(h) ((h) & 0xFFFFFFFF00000000ull)
+
+/* The slot of key (s, n) with hash h: holding its entry, or the empty slot where it would go. */
+static int64_t tab_slot(const strtab *t, const unsigned char *s, int64_t n, uint64_t h) {
+    int64_t mask = t->cap - 1, i = (int64_t)(h & (uint64_t)mask);
+    const unsigned char *keys = t->ext ? t->ext : t->arena;
+    for (;;) {
+        uint64_t v = t->slots[i];
+        if (!v) return i;
+        if (TAG(v) == TAG(h)) {
+            int64_t e = (int64_t)(v & 0xFFFFFFFFu) - 1;
+            if (t->klen[e] == n && memcmp(keys + t->koff[e], s, (size_t)n) == 0) return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/* The entry in a slot (from tab_slot), or -1 when the slot is empty. */
+static inline int64_t tab_entry(const strtab *t, int64_t slot) {
+    return (int64_t)(t->slots[slot] & 0xFFFFFFFFu) - 1;
+}
+
+static int tab_grow(strtab *t) {
+    int64_t ncap = t->cap * 2, mask = ncap - 1;
+    uint64_t *ns = calloc((size_t)ncap, sizeof(uint64_t));
+    if (!ns) return -1;
+    for (int64_t e = 0; e < t->n; e++) {
+        uint64_t h = t->khash[e];
+        int64_t i = (int64_t)(h & (uint64_t)mask);
+        while (ns[i]) i = (i + 1) & mask;
+        ns[i] = TAG(h) | (uint64_t)(e + 1);
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Empty the table, its slots resized to cap. */
+static int tab_clear(strtab *t, int64_t cap) {
+    if (t->cap != cap) {
+        free(t->slots);
+        t->slots = calloc((size_t)cap, sizeof(uint64_t));
+        t->cap = t->slots ? cap : 0;
+        if (!t->slots) return -1;
+    } else {
+        memset(t->slots, 0, (size_t)cap * sizeof(uint64_t));
+    }
+    t->n = 0;
+    t->asize = 0;
+    return 0;
+}
+
+/* Add key (s, n) with hash h at `slot` (from tab_slot); its entry number, or -1 when out of memory (the table is
+ * then unchanged, or holds the key). */
+static int64_t tab_add(strtab *t, int64_t slot, const unsigned char *s, int64_t n, uint64_t h) {
+    if (t->n >= 0x7FFFFFFE) return -1;
+    if (t->n == t->ecap) {
+        int64_t ne = t->ecap ? 2 * t->ecap : 1024;
+        int64_t *ko = realloc(t->koff, (size_t)ne * sizeof(int64_t));
+        if (!ko) return -1;
+        t->koff = ko;
+        int32_t *kl = realloc(t->klen, (size_t)ne * sizeof(int32_t));
+        if (!kl) return -1;
+        t->klen = kl;
+        uint64_t *kh = realloc(t->khash, (size_t)ne * sizeof(uint64_t));
+        if (!kh) return -1;
+        t->khash = kh;
+        t->ecap = ne;
+    }
+    int64_t off;
+    if (t->ext) {
+        off = s - t->ext;
+    } else {
+        if (t->asize + n > t->acap) {
+            int64_t na = t->acap ? 2 * t->acap : 65536;
+            while (na < t->asize + n) na *= 2;
+            unsigned char *a = realloc(t->arena, (size_t)na);
+            if (!a) return -1;
+            t->arena = a;
+            t->acap = na;
+        }
+        memcpy(t->arena + t->asize, s, (size_t)n);
+        off = t->asize;
+        t->asize += n;
+    }
+    int64_t e = t->n++;
+    t->koff[e] = off;
+    t->klen[e] = (int32_t)n;
+    t->khash[e] = h;
+    t->slots[slot] = TAG(h) | (uint64_t)(e + 1);
+    if (2 * t->n > t->cap && tab_grow(t) != 0) return -1;
+    return e;
+}
+
+typedef struct {
+    const float *rows;        /* the model's input matrix, nrows x dim (owned by the caller) */
+    int64_t nrows;
+    int dim, minn, maxn;
+    int64_t nwords, bucket;
+    const int32_t *bucket_row; /* bucket -> row (-1: pruned); NULL: row nwords + bucket */
+    strtab vocab;             /* dictionary words (type 0) -> their entry; vocab_id holds the row */
+    int32_t *vocab_id;
+    strtab cache;             /* word -> cached vector (vec, cnt) */
+    float *vec;
+    int64_t *cnt;
+    int64_t vcap;
+    int64_t max_words, max_bytes;
+    /* scratch */
+    int64_t *grams;
+    int64_t gcap;
+    double *wsum;
+    float *tmpvec;
+    strtab line;              /* the line's distinct words */
+    int64_t *mult;
+    int64_t *wpos;            /* distinct word -> (offset, length) in the line */
+    int64_t mcap;
+} fastlid;
+
+/* numpy's pairwise summation (pairwise_sum_DOUBLE: blocks of 128, eight accumulators, halves rounded to
+ * multiples of 8), over column d of the rows idx[0..n) cast to float64, as np.add.reduceat calls it on a
+ * segment's rows after the first. */
+static double pairwise(const float *M, int dim, const int64_t *idx, int64_t n, int d) {
+    if (n < 8) {
+        double res = -0.0;
+        for (int64_t i = 0; i < n; i++) res += (double)M[idx[i] * dim + d];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8], res;
+        int64_t i;
+        for (int j = 0; j < 8; j++) r[j] = (double)M[idx[j] * dim + d];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += (double)M[idx[i + j] * dim + d];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += (double)M[idx[i] * dim + d];
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise(M, dim, idx, n2, d) + pairwise(M, dim, idx + n2, n - n2, d);
+}
+
+static int is_label(const unsigned char *w, int64_t n) {
+    return n >= 9 && memcmp(w, "__label__", 9) == 0;
+}
+
+/* One word's row sum (float64, into f->wsum) and number of rows: what _word_sums computes for it. */
+static int word_sum(fastlid *f, const unsigned char *w, int64_t n, int64_t *cnt_out) {
+    int dim = f->dim;
+    int64_t ng = 0, cnt = 0;
+    for (int d = 0; d < dim; d++) f->wsum[d] = 0.0;
+    int grams = f->maxn > 0 && n > 0 && !(n == 4 && memcmp(w, "</s>", 4) == 0) && !is_label(w, n);
+    if (grams) {
+        /* "<" word ">": at most 4 * (n + 2) n-grams of up to 4 characters; maxn per start character */
+        int64_t len = n + 2, need = len * (f->maxn > 0 ? f->maxn : 1);
+        if (need > f->gcap) {
+            int64_t *g = realloc(f->grams, (size_t)need * sizeof(int64_t));
+            if (!g) return -1;
+            f->grams = g;
+            f->gcap = need;
+        }
+        /* fastText's computeSubwords over "<" w ">" (the brackets are ASCII: read around w) */
+#define BYTE(k) ((k) == 0 ? (unsigned char)'<' : (k) == len - 1 ? (unsigned char)'>' : w[(k) - 1])
+        for (int64_t i = 0; i < len; i++) {
+            if ((BYTE(i) & 0xC0) == 0x80) continue;
+            uint32_t h = FNV_OFFSET;
+            int64_t j = i;
+            for (int nn = 1; j < len && nn <= f->maxn; nn++) {
+                do {
+                    h ^= (uint32_t)(int32_t)(int8_t)BYTE(j);
+                    h *= FNV_PRIME;
+                    j++;
+                } while (j < len && (BYTE(j) & 0xC0) == 0x80);
+                if (nn >= f->minn && !(nn == 1 && (i == 0 || j == len))) {
+                    int64_t b = (int64_t)(h % (uint32_t)f->bucket);
+                    int64_t row = f->bucket_row ? (int64_t)f->bucket_row[b] : f->nwords + b;
+                    if (row >= 0) f->grams[ng++] = row;
+                }
+            }
+        }
+#undef BYTE
+        if (ng > 0) {
+            for (int d = 0; d < dim; d++) {
+                double s = (double)f->rows[f->grams[0] * dim + d];
+                if (ng > 1) s += pairwise(f->rows, dim, f->grams + 1, ng - 1, d);
+                f->wsum[d] = s;
+            }
+        }
+        cnt = ng;
+    }
+    int64_t e = tab_entry(&f->vocab, tab_slot(&f->vocab, w, n, bytes_hash(w, n)));
+    if (e >= 0) {
+        const float *r = f->rows + (int64_t)f->vocab_id[e] * dim;
+        for (int d = 0; d < dim; d++) f->wsum[d] += (double)r[d];
+        cnt += 1;
+    }
+    *cnt_out = cnt;
+    return 0;
+}
+
+void fastlid_free(fastlid *f) {
+    if (!f) return;
+    tab_free(&f->vocab);
+    tab_free(&f->cache);
+    tab_free(&f->line);
+    free(f->vocab_id);
+    free(f->vec);
+    free(f->cnt);
+    free(f->grams);
+    free(f->wsum);
+    free(f->tmpvec);
+    free(f->mult);
+    free(f->wpos);
+    free(f);
+}
+
+/* The model's tables (borrowed: the caller keeps rows and bucket_row alive) and its dictionary words, given as
+ * one blob with offsets (nvocab + 1) and each word's input row. NULL when out of memory. */
+fastlid *fastlid_new(const float *rows, int64_t nrows, int dim, int minn, int maxn, int64_t nwords, int64_t bucket,
+                     const int32_t *bucket_row, const unsigned char *vocab_blob, const int64_t *vocab_off,
+                     const int32_t *vocab_row, int64_t nvocab, int64_t max_words, int64_t max_bytes) {
+    fastlid *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->rows = rows;
+    f->nrows = nrows;
+    f->dim = dim;
+    f->minn = minn;
+    f->maxn = maxn;
+    f->nwords = nwords;
+    f->bucket = bucket;
+    f->bucket_row = bucket_row;
+    f->max_words = max_words;
+    f->max_bytes = max_bytes;
+    int64_t cap = 1024;
+    while (cap < 2 * nvocab + 2) cap *= 2;
+    f->wsum = malloc((size_t)dim * sizeof(double));
+    f->tmpvec = malloc((size_t)dim * sizeof(float));
+    f->vocab_id = malloc((size_t)(nvocab > 0 ? nvocab : 1) * sizeof(int32_t));
+    if (!f->wsum || !f->tmpvec || !f->vocab_id || tab_init(&f->vocab, cap) || tab_init(&f->cache, 1 << 16) ||
+        tab_init(&f->line, 1024)) {
+        fastlid_free(f);
+        return NULL;
+    }
+    for (int64_t i = 0; i < nvocab; i++) {
+        const unsigned char *s = vocab_blob + vocab_off[i];
+        int64_t n = vocab_off[i + 1] - vocab_off[i];
+        uint64_t h = bytes_hash(s, n);
+        int64_t slot = tab_slot(&f->vocab, s, n, h);
+        if (tab_entry(&f->vocab, slot) >= 0) { /* a repeated word keeps the last one's row, as the Python dict does */
+            f->vocab_id[tab_entry(&f->vocab, slot)] = vocab_row[i];
+            continue;
+        }
+        int64_t e = tab_add(&f->vocab, slot, s, n, h);
+        if (e < 0) {
+            fastlid_free(f);
+            return NULL;
+        }
+        f->vocab_id[e] = vocab_row[i];
+    }
+    return f;
+}
+
+/* The number of words cached so far. */
+int64_t fastlid_cached(const fastlid *f) { return f->cache.n; }
+
+static int is_sep(unsigned char c) {
+    /* " " and fastText's separators that the Python path turns into spaces (not "\n": the caller's) */
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\0';
+}
+
+/* The line's input vector sum (float64, dim values into total) and its number of rows (*nrows_out), for the
+ * UTF-8 line (no "\n" expected); what FastLid._hidden computes from predict's words. 0, or -1 when out of
+ * memory (the caller then takes the numpy path). */
+int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *total, int64_t *nrows_out) {
+    int dim = f->dim;
+    strtab *lt = &f->line;
+    /* the line's distinct words in first-occurrence order with their counts; its table is emptied and sized for
+     * this line (it grows as it fills), not kept at the largest line's size */
+    int64_t want = 1024;
+    while (want < len / 8) want *= 2; /* about 2 slots a word at 4 bytes a word (it doubles when half full) */
+    if (tab_clear(lt, want) != 0) return -1;
+    lt->ext = s;
+    int64_t pos = 0;
+    for (;;) {
+        int64_t b = pos;
+        while (b < len && !is_sep(s[b])) b++;
+        const unsigned char *w = s + pos;
+        int64_t n = b - pos;
+        if (n == 4 && memcmp(w, "</s>", 4) == 0) break; /* fastText's getLine stops at the end-of-sentence word */
+        uint64_t h = bytes_hash(w, n);
+        int64_t slot = tab_slot(lt, w, n, h);
+        int64_t e = tab_entry(lt, slot);
+        if (e >= 0) {
+            f->mult[e] += 1;
+        } else {
+            if (lt->n == f->mcap) {
+                int64_t nm = f->mcap ? 2 * f->mcap : 4096;
+                int64_t *m = realloc(f->mult, (size_t)nm * sizeof(int64_t));
+                if (!m) return -1;
+                f->mult = m;
+                f->mcap = nm;
+            }
+            e = tab_add(lt, slot, w, n, h);
+            if (e < 0) return -1;
+            f->mult[e] = 1;
+        }
+        if (b >= len) break;
+        pos = b + 1;
+    }
+    for (int d = 0; d < dim; d++) total[d] = 0.0;
+    int64_t nrows = 0;
+    /* the distinct words, then the appended "</s>" (the line's "\n"; never among them: reading stopped at one) */
+    for (int64_t k = 0; k <= lt->n; k++) {
+        const unsigned char *w;
+        int64_t n, m;
+        uint64_t h;
+        if (k < lt->n) {
+            w = s + lt->koff[k];
+            n = lt->klen[k];
+            h = lt->khash[k];
+            m = f->mult[k];
+        } else {
+            w = (const unsigned char *)"</s>";
+            n = 4;
+            h = bytes_hash(w, 4);
+            m = 1;
+        }
+        int64_t slot = tab_slot(&f->cache, w, n, h);
+        int64_t e = tab_entry(&f->cache, slot);
+        const float *v;
+        int64_t c;
+        if (e >= 0) {
+            v = f->vec + e * dim;
+            c = f->cnt[e];
+        } else {
+            if (word_sum(f, w, n, &c) != 0) return -1;
+            for (int d = 0; d < dim; d++) f->tmpvec[d] = (float)f->wsum[d];
+            v = f->tmpvec;
+            if (f->cache.n < f->max_words && f->cache.asize + n <= f->max_bytes) {
+                if (f->cache.n == f->vcap) {
+                    int64_t nv = f->vcap ? 2 * f->vcap : 4096;
+                    float *vv = realloc(f->vec, (size_t)nv * (size_t)dim * sizeof(float));
+                    if (!vv) return -1;
+                    f->vec = vv;
+                    int64_t *cc = realloc(f->cnt, (size_t)nv * sizeof(int64_t));
+                    if (!cc) return -1;
+                    f->cnt = cc;
+                    f->vcap = nv;
+                }
+                /* the vector first, the key last: a failed add leaves no key without its vector */
+                memcpy(f->vec + f->cache.n * dim, f->tmpvec, (size_t)dim * sizeof(float));
+                f->cnt[f->cache.n] = c;
+                if (tab_add(&f->cache, slot, w, n, h) < 0) return -1;
+            }
+        }
+        double md = (double)m;
+        for (int d = 0; d < dim; d++) total[d] += (double)v[d] * md;
+        nrows += c * m;
+    }
+    *nrows_out = nrows;
+    return 0;
+}

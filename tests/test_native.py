@@ -1,0 +1,211 @@
+"""winnow's compiled kernels (src/winnow/_native): the same results as the pure-Python/numpy paths, to the bit, and
+the pure paths whenever the library is absent, broken, stale or switched off."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from winnow import _native
+from winnow.steps import _fastlid
+from winnow.steps.langid import lite_model_path
+
+SOURCE = Path(_native.__file__).with_name("kernels.c")
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "clean"
+# the Makefile's flags (its _kernels.so rule)
+CFLAGS = ["-O2", "-fPIC", "-shared", "-ffp-contract=off"]
+
+
+def _compiler() -> str | None:
+    return shutil.which("cc") or shutil.which("gcc")
+
+
+@pytest.fixture
+def kernels(tmp_path, monkeypatch):
+    """The library as `make setup` built it; where it is not built (pytest run without make), built here from
+    kernels.c; skipped only where no C compiler is found."""
+    if _native.pure_forced():
+        monkeypatch.delenv(_native.ENV)
+    lib = _native.kernels()
+    if lib is None:
+        cc = _compiler()
+        if cc is None:
+            pytest.skip("no C compiler: the compiled kernels cannot be built here")
+        out = tmp_path / "_kernels.so"
+        subprocess.run([cc, *CFLAGS, "-o", str(out), str(SOURCE)], check=True)
+        monkeypatch.setattr(_native, "LIB_PATH", out)
+        lib = _native.kernels()
+    assert lib is not None
+    return lib
+
+
+def _words(rng: random.Random, n: int) -> list[str]:
+    """n words of every shape the kernel must split and hash like the numpy path: ASCII, accented Latin, CJK,
+    4-byte emoji, combining marks, "<" and ">" (fastText's word brackets), labels, "</s>" inside a word, very long
+    words (over 128 n-grams: numpy's pairwise summation recurses), one-character words."""
+    alphabets = ["abcdefghijklmnopqrstuvwxyz", "ABCXYZ0123456789.,;:!?'\"-", "éèêëàâäôöùûüçñß", "日本語中文한국어",
+                 "😀👍🏽🎉𝔘𝔫𝔦", "e\u0301a\u0308", "<>/_", "\u00a0\u2028\u3000\x85"]
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        length = rng.randint(1, 12) if r < 0.9 else rng.randint(13, 300) if r < 0.995 else rng.randint(1000, 12000)
+        chars = "".join(rng.choice(alphabets) for _ in range(3))
+        out.append("".join(rng.choice(chars) for _ in range(length)))
+    out += ["", "</s>", "</s>x", "<", ">", "<>", "__label__en", "__label__", "_label__en", "a", "é", "😀"]
+    return out
+
+
+def _lines(seed: int, n_words: int = 6000) -> list[str]:
+    rng = random.Random(seed)
+    vocab = _words(rng, n_words)
+    seps = [" ", " ", " ", " ", "  ", "\t", "\r", "\x0b", "\x0c", "\x00", "\n"]
+    lines = []
+    for _ in range(120):
+        # words repeat within and across lines (the counts and the cache), in no fixed order
+        k = rng.randint(1, 300)
+        ws = [rng.choice(vocab) if rng.random() < 0.5 else vocab[int(rng.paretovariate(1.0)) % len(vocab)]
+              for _ in range(k)]
+        line = "".join(w + rng.choice(seps) for w in ws)
+        if rng.random() < 0.1:
+            line += " </s> after the end of the sentence"
+        lines.append(line)
+    return lines + [" ".join(vocab[i: i + 50]) for i in range(0, len(vocab), 50)]
+
+
+def _same_sums(a: _fastlid.FastLid, b: _fastlid.FastLid, lines: list[str]) -> None:
+    for line in lines:
+        (ta, na), (tb, nb) = a.line_sum(line), b.line_sum(line)
+        assert na == nb and ta.tobytes() == tb.tobytes(), line[:80]
+
+
+def _same(a: _fastlid.FastLid, b: _fastlid.FastLid, lines: list[str]) -> int:
+    """Asserts the two give the same input sums (to the bit) and predictions; the number of lines compared."""
+    for line in lines:
+        (ta, na), (tb, nb) = a.line_sum(line), b.line_sum(line)
+        assert na == nb and ta.tobytes() == tb.tobytes(), line[:80]
+        assert a.predict(line) == b.predict(line), line[:80]
+    return len(lines)
+
+
+def test_language_kernel_equals_numpy_to_the_bit(kernels):
+    compiled = _fastlid.FastLid(lite_model_path())
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    assert compiled.native and not pure.native
+    samples = [json.loads(x)["text"] for x in (FIXTURES / "langid_samples.jsonl").read_text("utf-8").splitlines() if x]
+    lines = _lines(1) + [t.replace("\n", " ").strip() for t in samples]
+    assert _same(compiled, pure, lines) > 200
+    # a second pass (every word cached on both sides) and a fresh copy in the other order: the same floats
+    assert _same(compiled, pure, lines[::-1])
+    assert _same(_fastlid.FastLid(lite_model_path()), pure, lines[::-1])
+    # fastText's own answer for edge lines (label only, empty words, the end-of-sentence word first)
+    for line in ("</s>", "__label__en", "   ", "\t\x00", "</s> hello"):
+        assert compiled.predict(line) == pure.predict(line)
+        assert compiled.line_sum(line)[1] == pure.line_sum(line)[1]
+
+
+def test_language_kernel_sums_in_numpys_order(kernels):
+    """The model's rows are of similar size, so a word's float64 sum of float32 rows, kept as float32, comes out
+    the same in almost any order. Here every row value is +2**60, -2**60 or 1: where a word's large values cancel,
+    its sum is the number of 1s that were added while the running sum was small (at 2**60 a 1 is lost), which
+    depends on the order, so the kernel must add in numpy's (np.add.reduceat: the first row plus a pairwise sum
+    in blocks of 8 and 128) and sum a line's words in first-occurrence order (numpy's sum(axis=0))."""
+    import numpy as np
+
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    big = np.float32(2.0 ** 60)
+    pure._rows = np.random.default_rng(0).choice(np.array([big, -big, 1, 1], dtype=np.float32), pure._rows.shape)
+    pure._rows[pure._vocab["</s>"]] = 0  # a one-word line's sum is then its word's vector, to the bit
+    compiled = _fastlid.FastLid(lite_model_path(), native=False)
+    compiled._rows = pure._rows
+    vocab = [w.encode("utf-8", "surrogateescape") for w in pure._vocab]
+    compiled._nat = compiled._native(vocab, list(pure._vocab.values()))
+    assert compiled.native
+    rng = random.Random(5)
+    # and 300 words of 50-600 characters: over 128 rows, numpy's pairwise sum splits them in halves
+    words = _words(rng, 3000) + ["".join(rng.choices("abcdefghijklmnopqrstuvwxyzé日", k=rng.randint(50, 600)))
+                                 for _ in range(300)]
+    for w in words:
+        (ta, na), (tb, nb) = compiled.line_sum(w), pure.line_sum(w)
+        assert na == nb and ta.tobytes() == tb.tobytes(), w[:80]
+    _same_sums(compiled, pure, _lines(4))
+
+
+def test_language_kernel_with_a_full_cache_equals_numpy(kernels, monkeypatch):
+    monkeypatch.setattr(_fastlid, "_CACHE_LIMIT", 300)
+    monkeypatch.setattr(_fastlid, "_CACHE_CHARS", 5000)
+    compiled = _fastlid.FastLid(lite_model_path())
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    _same(compiled, pure, _lines(2, 3000))
+    assert 0 < compiled._nat_lib.fastlid_cached(compiled._nat) <= 300
+
+
+def test_language_kernel_raises_on_a_lone_surrogate_as_numpy_does(kernels):
+    compiled = _fastlid.FastLid(lite_model_path())
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    for fast in (compiled, pure):
+        with pytest.raises(UnicodeEncodeError):
+            fast.predict("text with a lone \ud800 surrogate")
+
+
+@pytest.mark.shared
+def test_language_kernel_on_the_shared_web_pages(kernels):
+    path = SHARED / "crawl" / "web-pages.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        lines = [ln for ln in (json.loads(x)["text"].replace("\n", " ").strip() for x in f) if ln]
+    compiled = _fastlid.FastLid(lite_model_path())
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    assert _same(compiled, pure, lines) >= 2000
+
+
+def test_missing_broken_or_stale_library_means_the_pure_path(tmp_path, monkeypatch, caplog):
+    monkeypatch.delenv(_native.ENV, raising=False)
+    want = [_fastlid.FastLid(lite_model_path(), native=False).predict(t) for t in _lines(3, 500)[:40]]
+    broken = tmp_path / "broken.so"
+    broken.write_bytes(b"\x7fELF not really a library")
+    cases = [tmp_path / "missing.so", broken]
+    cc = _compiler()
+    if cc is not None:  # a library built from other sources: loadable, but its version says so
+        src = tmp_path / "old.c"
+        src.write_text("int winnow_kernels_version(void) { return 0; }\n")
+        subprocess.run([cc, *CFLAGS, "-o", str(tmp_path / "old.so"), str(src)], check=True)
+        cases.append(tmp_path / "old.so")
+    for lib in cases:
+        monkeypatch.setattr(_native, "LIB_PATH", lib)
+        with caplog.at_level(logging.DEBUG, logger="winnow._native"):
+            caplog.clear()
+            fast = _fastlid.FastLid(lite_model_path())
+            again = _fastlid.FastLid(lite_model_path())
+        assert not fast.native and not again.native, lib
+        logged = [r for r in caplog.records if r.name == "winnow._native"]
+        assert len(logged) == 1 and logged[0].levelno == logging.DEBUG and str(lib) in logged[0].getMessage()
+        assert [fast.predict(t) for t in _lines(3, 500)[:40]] == want
+
+
+def test_pure_path_forced_by_the_environment(kernels, monkeypatch):
+    assert _fastlid.FastLid(lite_model_path()).native
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _native.kernels() is None
+    assert not _fastlid.FastLid(lite_model_path()).native
+
+
+def test_the_makefile_builds_the_library_before_setup_completes():
+    """`make setup` (and so `make demo` and `make test`) builds the library from kernels.c with the flags the
+    tests build it with (-ffp-contract=off: no fused multiply-add, whose rounding numpy does not do)."""
+    make = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    so = "src/winnow/_native/_kernels.so"
+    setup = next(ln for ln in make.splitlines() if ln.startswith("setup:"))
+    assert "$(NATIVE)" in setup and f"NATIVE := {so}" in make
+    rule = make[make.index("$(NATIVE): "):]
+    assert "kernels.c" in rule.splitlines()[0] and all(flag in rule for flag in CFLAGS)
+    if shutil.which("make") and _compiler():
+        dry = subprocess.run(["make", "-n", "-B", so], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+        assert dry.returncode == 0 and "kernels.c" in dry.stdout
