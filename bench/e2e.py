@@ -382,6 +382,10 @@ def filter_profile_side(english: str, out: str) -> None:
     tk.spacy_english.cache_clear()
     tok = tk.spacy_english()
     ph: dict[str, float] = {}
+    from winnow import _native
+
+    lib = _native.kernels()  # the step's own choice: the compiled kernels where built (WINNOW_PURE_PYTHON=1: numpy)
+    via = " (compiled)" if lib else " (numpy)"
 
     def add(k, t0):
         ph[k] = ph.get(k, 0.0) + time.process_time() - t0
@@ -408,11 +412,11 @@ def filter_profile_side(english: str, out: str) -> None:
         np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
         add("the id array (chunk lookups) and offsets", t0)
         t0 = time.process_time()
-        Q._top_ngrams_np(ids, cum)
-        add("top 2-4-grams", t0)
+        Q._top_ngrams_c(lib, ids, cum) if lib else Q._top_ngrams_np(ids, cum)
+        add("top 2-4-grams" + via, t0)
         t0 = time.process_time()
-        Q._dup_ngrams_np(ids, cum, text=t)
-        add("duplicate 5-10-grams", t0)
+        Q._dup_ngrams_c(lib, ids, cum, text=t) if lib else Q._dup_ngrams_np(ids, cum, text=t)
+        add("duplicate 5-10-grams" + via, t0)
     Path(out).write_text(json.dumps({"docs": len(texts), "kept": kept, "cpu": cpu, "phases": ph,
                                      "chunks": len(Q._VOCAB.chunks), "tokens": len(Q._VOCAB.ids)}))
 

@@ -209,3 +209,62 @@ def test_the_makefile_builds_the_library_before_setup_completes():
         dry = subprocess.run(["make", "-n", "-B", so], capture_output=True, text=True,
                              cwd=Path(__file__).resolve().parent.parent)
         assert dry.returncode == 0 and "kernels.c" in dry.stdout
+
+
+# --- gopher_repetition's n-gram statistics (ngram_top, ngram_dup) ------------------------------------------------
+def _ngram_inputs(text: str):
+    import numpy as np
+
+    from winnow.steps import quality as Q
+
+    ids = Q._spacy_ids(text)
+    cum = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
+    return ids, cum
+
+
+def test_ngram_kernels_equal_the_plain_python_scans(kernels):
+    """ngram_top and ngram_dup equal datatrove's scans written plainly (and the numpy paths), on texts of few short
+    words: many repeats, joins that collide across token boundaries ("ab c" and "a bc" joined are equal)."""
+    from hypothesis import given, settings, strategies as st
+
+    from winnow.steps import quality as Q
+
+    word = st.text(alphabet="ab.,é😀", min_size=1, max_size=7)
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.lists(word, max_size=150), st.integers(1, 4))
+    def check(words, reps):
+        text = " ".join(words * reps if reps > 1 and len(words) < 40 else words)
+        ids, cum = _ngram_inputs(text)
+        toks = Q._doc_words(ids)
+        concat, offs = "".join(toks), cum.tolist()
+        dup = Q._dup_ngrams_c(kernels, ids, cum, text=text)
+        assert dup == {n: Q._dup_ngram_chars(concat, offs, n) if len(toks) >= n else 0 for n in range(5, 11)}
+        assert dup == Q._dup_ngrams_np(ids, cum, text=text) == Q._dup_ngrams_c(kernels, ids, cum)
+        top = Q._top_ngrams_c(kernels, ids, cum)
+        assert top == {n: Q._top_ngram_chars(toks, n) for n in (2, 3, 4)} == Q._top_ngrams_np(ids, cum)
+
+    check()
+
+
+def test_gopher_repetition_measures_the_same_with_and_without_the_kernels(kernels, monkeypatch, real_docs):
+    """Every page of the demo crawl: the same attributes (all thirteen fractions) and decision on both paths."""
+    from winnow.document import Document
+    from winnow.step import Context
+    from winnow.steps.quality import GopherRepetition
+
+    def measure():
+        step = GopherRepetition()
+        step.setup(Context())
+        out = []
+        for d in real_docs:
+            doc = Document(id=d.id, text=d.text)
+            rej = step.reject(doc)
+            out.append((doc.attributes, rej))
+        return out
+
+    compiled = measure()
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _native.kernels() is None
+    assert measure() == compiled and len(compiled) >= 300

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV = "WINNOW_PURE_PYTHON"  # set to 1 (or true/yes) to use the pure-Python paths even where the library is built
 LIB_PATH = Path(__file__).with_name("_kernels.so")
-_VERSION = 1  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
+_VERSION = 2  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
@@ -42,6 +42,10 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.fastlid_cached.argtypes = [vp]
     lib.fastlid_hidden.restype = i32
     lib.fastlid_hidden.argtypes = [vp, c.c_char_p, i64, vp, c.POINTER(i64)]
+    lib.ngram_top.restype = i64
+    lib.ngram_top.argtypes = [vp, i64, i32, vp]
+    lib.ngram_dup.restype = i32
+    lib.ngram_dup.argtypes = [vp, i64, vp, i64, i32, i32, vp]
 
 
 def kernels(path: Path | None = None) -> ctypes.CDLL | None:

@@ -10,15 +10,17 @@
  * sign-extended), each distinct word's input rows summed in float64 in numpy's order (np.add.reduceat: the first
  * row, plus the pairwise sum of the rest), kept as float32 in a cache keyed by the word's bytes, and the line's
  * words weighted by their counts, summed in first-occurrence order as numpy's sum(axis=0) does (sequentially
- * from +0.0). */
+ * from +0.0).
+ *
+ * ngram_*: gopher_repetition's n-gram statistics (winnow/steps/quality.py), integers only (see below). */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Raised with every change to a function's arguments or results; winnow/_native checks it, so a library built from
- * older sources is not used (the pure path runs instead). */
-int winnow_kernels_version(void) { return 1; }
+/* Raised with every change to a function's arguments or results (2: the n-gram kernels added); winnow/_native
+ * checks it, so a library built from older sources is not used (the pure path runs instead). */
+int winnow_kernels_version(void) { return 2; }
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
@@ -345,7 +347,7 @@ int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *tota
     /* the line's distinct words in first-occurrence order with their counts; its table is emptied and sized for
      * this line (it grows as it fills), not kept at the largest line's size */
     int64_t want = 1024;
-    while (want < len / 8) want *= 2; /* about 2 slots a word at 4 bytes a word (it doubles when half full) */
+    while (want < len / 8) want *= 2; /* a slot per 8 bytes; it doubles when half full (web text: ~6 bytes a word) */
     if (tab_clear(lt, want) != 0) return -1;
     lt->ext = s;
     int64_t pos = 0;
@@ -426,5 +428,134 @@ int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *tota
         nrows += c * m;
     }
     *nrows_out = nrows;
+    return 0;
+}
+
+/* gopher_repetition (winnow/steps/quality.py): datatrove's n-gram statistics over a page's tokens, integers only.
+ *
+ * ngram_top: _top_ngram_chars for one n on token ids: the most frequent n-gram (the first to occur among equally
+ * frequent ones, as Counter.most_common) and its characters, (sum of its tokens' lengths + n - 1) * count.
+ * ngram_dup: _dup_ngram_chars for n = nmin..nmax: the n-grams compared as their tokens joined without spaces
+ * (substrings of the joined text `codes` between token boundaries `offs`), walked in datatrove's order: a key seen
+ * before adds its characters and skips the next n - 1 positions (which are not recorded as seen). */
+
+typedef struct {
+    uint64_t h;
+    int64_t pos; /* first position (ngram_top) or start offset (ngram_dup); -1: empty */
+    int64_t len; /* count (ngram_top) or length (ngram_dup) */
+} gslot;
+
+static gslot *gtab_new(int64_t cap) {
+    gslot *t = malloc((size_t)cap * sizeof(gslot));
+    if (!t) return NULL;
+    for (int64_t i = 0; i < cap; i++) t[i].pos = -1;
+    return t;
+}
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* -1 when out of memory (the caller then runs the numpy path). */
+int64_t ngram_top(const int64_t *ids, int64_t m, int n, const int64_t *cum_len) {
+    if (n <= 0 || m < n) return 0;
+    int64_t k = m - n + 1, cap = 16;
+    while (cap < 2 * k) cap *= 2;
+    gslot *t = gtab_new(cap);
+    if (!t) return -1;
+    int64_t best_c = 0, best_p = 0;
+    for (int64_t p = 0; p < k; p++) {
+        uint64_t h = 0x9E3779B97F4A7C15ull;
+        for (int j = 0; j < n; j++) h = mix64(h ^ (uint64_t)ids[p + j]) + (uint64_t)j;
+        int64_t i = (int64_t)(h & (uint64_t)(cap - 1));
+        for (;;) {
+            if (t[i].pos < 0) {
+                t[i].h = h;
+                t[i].pos = p;
+                t[i].len = 1;
+                if (best_c < 1) {
+                    best_c = 1;
+                    best_p = p;
+                }
+                break;
+            }
+            if (t[i].h == h && memcmp(ids + t[i].pos, ids + p, (size_t)n * sizeof(int64_t)) == 0) {
+                int64_t c = ++t[i].len;
+                /* the most frequent; among equals, the one that occurred first */
+                if (c > best_c || (c == best_c && t[i].pos < best_p)) {
+                    best_c = c;
+                    best_p = t[i].pos;
+                }
+                break;
+            }
+            i = (i + 1) & (cap - 1);
+        }
+    }
+    free(t);
+    return (cum_len[best_p + n] - cum_len[best_p] + n - 1) * best_c;
+}
+
+/* out[n - nmin] for n = nmin..nmax; 0, or -1 when out of memory. */
+int ngram_dup(const uint32_t *codes, int64_t total, const int64_t *offs, int64_t m, int nmin, int nmax,
+              int64_t *out) {
+    for (int n = nmin; n <= nmax; n++) out[n - nmin] = 0;
+    if (nmin <= 0 || m < nmin) return 0;
+    /* polynomial prefix hashes of the joined text (mod 2**64): hash(s, e) = H[e] - H[s] * P[e - s] */
+    uint64_t *H = malloc((size_t)(total + 1) * sizeof(uint64_t));
+    uint64_t *P = malloc((size_t)(total + 1) * sizeof(uint64_t));
+    int64_t k = m - nmin + 1, cap = 16;
+    while (cap < 2 * k) cap *= 2;
+    gslot *t = malloc((size_t)cap * sizeof(gslot));
+    if (!H || !P || !t) {
+        free(H);
+        free(P);
+        free(t);
+        return -1;
+    }
+    const uint64_t B = 0x100000001B3ull * 2 + 1;
+    H[0] = 0;
+    P[0] = 1;
+    for (int64_t i = 0; i < total; i++) {
+        H[i + 1] = H[i] * B + (uint64_t)codes[i] + 1;
+        P[i + 1] = P[i] * B;
+    }
+    for (int n = nmin; n <= nmax; n++) {
+        if (m < n) break;
+        for (int64_t i = 0; i < cap; i++) t[i].pos = -1;
+        int64_t chars = 0, q = 0, kn = m - n + 1;
+        while (q < kn) {
+            int64_t s = offs[q], e = offs[q + n], len = e - s;
+            uint64_t h = mix64(H[e] - H[s] * P[len]);
+            int64_t i = (int64_t)(h & (uint64_t)(cap - 1));
+            int seen = 0;
+            for (;;) {
+                if (t[i].pos < 0) break;
+                if (t[i].h == h && t[i].len == len &&
+                    memcmp(codes + t[i].pos, codes + s, (size_t)len * sizeof(uint32_t)) == 0) {
+                    seen = 1;
+                    break;
+                }
+                i = (i + 1) & (cap - 1);
+            }
+            if (seen) {
+                chars += len;
+                q += n;
+            } else {
+                t[i].h = h;
+                t[i].pos = s;
+                t[i].len = len;
+                q += 1;
+            }
+        }
+        out[n - nmin] = chars;
+    }
+    free(H);
+    free(P);
+    free(t);
     return 0;
 }

@@ -25,6 +25,7 @@ from itertools import chain
 from importlib import resources
 from typing import Any, ClassVar, Literal
 
+from .. import _native
 from ..document import Document
 from ..registry import register
 from ..document import Drop
@@ -661,6 +662,47 @@ def _dup_ngrams_np(ids, cum_len, ns=range(5, 11), text: str | None = None) -> di
     return out
 
 
+def _top_ngrams_c(lib, ids, cum_len, ns=(2, 3, 4)) -> dict[int, int] | None:
+    """_top_ngrams_np by winnow's compiled kernel (ngram_top: one hash-table pass per n; the same integers), or
+    None when it ran out of memory."""
+    import numpy as np
+
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    cum = np.ascontiguousarray(cum_len, dtype=np.int64)
+    out = {}
+    for n in ns:
+        r = lib.ngram_top(ids.ctypes.data, len(ids), n, cum.ctypes.data)
+        if r < 0:
+            return None
+        out[n] = int(r)
+    return out
+
+
+def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int] | None:
+    """_dup_ngrams_np by winnow's compiled kernel (ngram_dup: datatrove's walk itself, over the joined text's code
+    points with a hash table whose hits are compared exactly), or None when it ran out of memory."""
+    import numpy as np
+
+    m = len(ids)
+    out = {n: 0 for n in ns}
+    todo = sorted(n for n in ns if m >= n)
+    if not todo:
+        return out
+    total = int(cum_len[-1])
+    concat = "".join(text.split()) if text is not None else ""
+    if len(concat) != total:  # as _dup_ngrams_np: other tokenizers' tokens joined themselves
+        concat = "".join(_doc_words(ids))
+    codes = np.frombuffer(concat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cum = np.ascontiguousarray(cum_len, dtype=np.int64)
+    lo, hi = todo[0], todo[-1]
+    res = np.zeros(hi - lo + 1, dtype=np.int64)
+    if lib.ngram_dup(codes.ctypes.data, total, cum.ctypes.data, m, lo, hi, res.ctypes.data) != 0:
+        return None
+    for n in todo:
+        out[n] = int(res[n - lo])
+    return out
+
+
 @register("gopher_repetition")
 @dataclass
 class GopherRepetition(_NeedsNltkForOldVariants, Filter):
@@ -718,10 +760,14 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         cum_len = np.zeros(len(ids) + 1, dtype=np.int64)
         if len(ids):
             np.cumsum(_VOCAB.arrays[0][ids], out=cum_len[1:])
-        top = _top_ngrams_np(ids, cum_len) or {n: _top_ngram_chars(_doc_words(ids), n) for n in (2, 3, 4)}
+        # winnow's compiled kernels where built (the same integers; ~10x less CPU for these two), else numpy
+        lib = _native.kernels()
+        top = (lib and _top_ngrams_c(lib, ids, cum_len)) or _top_ngrams_np(ids, cum_len) or {
+            n: _top_ngram_chars(_doc_words(ids), n) for n in (2, 3, 4)}
         for n in (2, 3, 4):
             sig[f"top_{n}_gram_frac"] = top[n] / n_chars
-        dup = _dup_ngrams_np(ids, cum_len, text=text if self.variant == "datatrove" else None)
+        joined = text if self.variant == "datatrove" else None
+        dup = (lib and _dup_ngrams_c(lib, ids, cum_len, text=joined)) or _dup_ngrams_np(ids, cum_len, text=joined)
         for n in range(5, 11):
             sig[f"dup_{n}_gram_frac"] = dup[n] / n_chars
         return sig
