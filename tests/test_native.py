@@ -147,12 +147,19 @@ def test_language_kernel_with_a_full_cache_equals_numpy(kernels, monkeypatch):
     assert 0 < compiled._nat_lib.fastlid_cached(compiled._nat) <= 300
 
 
-def test_language_kernel_raises_on_a_lone_surrogate_as_numpy_does(kernels):
+def test_language_kernel_on_lone_surrogates_equals_numpy(kernels):
+    """Lone surrogates (a text decoded with surrogateescape, or JSON's "\\ud800") are encoded with surrogatepass on
+    both paths, and a dictionary word with invalid UTF-8 (read with surrogateescape) matches the same text words."""
     compiled = _fastlid.FastLid(lite_model_path())
     pure = _fastlid.FastLid(lite_model_path(), native=False)
-    for fast in (compiled, pure):
-        with pytest.raises(UnicodeEncodeError):
-            fast.predict("text with a lone \ud800 surrogate")
+    lines = ["text with a lone \ud800 surrogate", "\udcff \udc80abc caf\udce9 \ud83d\ude00 end", "\udfff"]
+    _same(compiled, pure, lines)
+    # a model whose dictionary holds the invalid bytes b"\xff\xfe": the word "\udcff\udcfe" is in it on both paths
+    pure._vocab["\udcff\udcfe"] = 5
+    vocab = [w.encode("utf-8", "surrogatepass") for w in pure._vocab]
+    compiled._nat = compiled._native(vocab, list(pure._vocab.values()))
+    _same(compiled, pure, ["x \udcff\udcfe y", "\udcff\udcfe"])
+    assert pure.line_sum("\udcff\udcfe")[1] == _fastlid.FastLid(lite_model_path()).line_sum("\udcff\udcfe")[1] + 1
 
 
 @pytest.mark.shared

@@ -174,8 +174,10 @@ class FastLid:
         self._tree(np.array([c for c, t in zip(counts, types) if t == 1], dtype=np.int64))
         self._lock = threading.Lock()
         self._reset()
-        self._nat = None if native is False else self._native([w for w, t in zip(words, types) if t == 0],
-                                                               [i for i, t in enumerate(types) if t == 0])
+        # the kernel's keys are the words as the text's words reach it (str -> UTF-8 with surrogatepass), so a
+        # dictionary word with invalid UTF-8 (surrogateescape'd above) matches the same text words as self._vocab
+        self._nat = None if native is False else self._native(
+            [w.encode("utf-8", "surrogatepass") for w in self._vocab], list(self._vocab.values()))
 
     def _native(self, words: list[bytes], rows: list[int]):
         """The compiled kernel's state for this model (its tables borrow this object's arrays), or None where
@@ -368,8 +370,8 @@ class FastLid:
     def _hidden_native(self, line: str) -> tuple[np.ndarray, int] | None:
         """``_hidden`` of the line's words, split and summed by the compiled kernel (the same floats); None when
         the kernel ran out of memory (the numpy path then computes the line)."""
-        # strict UTF-8: a lone surrogate raises here as it does in _word_sums
-        data = line.encode("utf-8")
+        # a lone surrogate encoded as _word_sums encodes it
+        data = line.encode("utf-8", "surrogatepass")
         total = np.empty(self.dim, dtype=np.float64)
         n = ctypes.c_int64(0)
         with self._lock:
