@@ -141,10 +141,11 @@ def cmd_demo(args) -> int:
 def cmd_validate(args) -> int:
     from .config import dump_pipeline
 
-    from .preflight import check_needed_fields
+    from .preflight import check_needed_fields, plan_notes
 
     pipe = _load(args)
     check_needed_fields(pipe)  # reads the first documents: a step needing a field none of them has is refused
+    plan_notes(pipe)  # what tier auto will run here
     n_steps = sum(len(s.steps) for s in pipe.stages)
     print(f"{args.pipeline}: valid ({len(pipe.stages)} stage(s), {n_steps} step(s))")
     for warning in _unmatched_inputs(pipe):

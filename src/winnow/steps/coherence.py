@@ -2334,6 +2334,17 @@ class StitchedDocument(Filter):
     def batching(self) -> int:
         return self.batch_size if self.tier in ("embed", "auto") else 0
 
+    def plan_note(self) -> str | None:
+        """What tier auto will run, said before the run starts (the run prints it): the embedding tier, or the
+        pair tier on every page and why (each page's stitched_document.tier says which ran on it)."""
+        if self.tier != "auto":
+            return None
+        why = _embed_unavailable(self.model)
+        if why is None:
+            return (f"stitched_document: tier auto runs the embedding tier (model {self.model}: "
+                    f"{EMBED_TIER_ENCODERS[self.model]}) on pages of 8+ content sentences, the pair tier on the others")
+        return f"stitched_document: tier auto runs the pair tier on every page ({why})"
+
     def setup(self, ctx: Context) -> None:
         self._encoder = None
         self._cap = _embed.MAX_SENTENCES
@@ -2377,6 +2388,11 @@ class StitchedDocument(Filter):
         tier = "embed" if self.tier == "auto" else self.tier
         if tier == "embed" and vecs is None:
             tier = "pairs"  # too short, not English (minilm), or no model: the pair tier judges this page
+            # why, for `winnow explain` and the report: no encoder in this run, fewer than 8 content sentences,
+            # or (minilm) a page that does not read as English
+            doc.attributes["stitched_document.tier_why"] = (
+                "no_encoder" if getattr(self, "_encoder", None) is None else
+                "few_sentences" if a.n_content_sentences < 8 else "not_english")
         if tier == "embed":
             logits = embed_logits(a, _embed.page_signals(vecs), repeated, self.model)
             score = _probability(logits)
@@ -2443,12 +2459,8 @@ def _embed_encoder(model: str, device: str, quiet: bool = False):
 
     name, encoder = EMBED_MODELS[model], EMBED_TIER_ENCODERS[model]
     m = packaged_model("coherence", name, EMBED_FEATURES, "bench/coherence_embed_train.py")
-    why = None
-    if m is None or _model(name) is None:
-        why = f"the model file winnow/data/coherence/{name} is not installed"
-    elif m.get("encoder") != encoder:
-        why = f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {encoder!r}"
-    else:
+    why = _embed_unavailable(model, m)
+    if why is None:
         try:
             enc = load_encoder(encoder, device=device, step="stitched_document")
             if encoder_identity(encoder) != m.get("encoder_identity"):
@@ -2462,6 +2474,25 @@ def _embed_encoder(model: str, device: str, quiet: bool = False):
         _WARNED.add(why)
         (log.info if quiet else log.warning)(
             "stitched_document: tier embed unavailable (%s); this run uses tier pairs on every page", why)
+    return None
+
+
+def _embed_unavailable(model: str, m: dict | None = None) -> str | None:
+    """Why the embedding tier of ``model`` cannot run here, from what can be seen without loading the encoder (its
+    page model file and its package), or None. ``m``: the page model file's JSON, when already read."""
+    from ._encoder import require_model_package
+
+    name, encoder = EMBED_MODELS[model], EMBED_TIER_ENCODERS[model]
+    if m is None:
+        m = packaged_model("coherence", name, EMBED_FEATURES, "bench/coherence_embed_train.py")
+    if m is None or _model(name) is None:
+        return f"the model file winnow/data/coherence/{name} is not installed"
+    if m.get("encoder") != encoder:
+        return f"winnow/data/coherence/{name} was fitted with encoder {m.get('encoder')!r}, not {encoder!r}"
+    try:
+        require_model_package(encoder, f"tier embed, model {model}")
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
