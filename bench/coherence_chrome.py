@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import random
+import re
 import sys
 import time
 
@@ -462,7 +464,8 @@ def measure(rows: list[dict]) -> dict:
                     by[k]["host_kept"] += not gone
             else:
                 fam, ul = lab
-                for k in ("all", d["layout"], "fam:" + fam, "lang:" + ul):
+                for k in ("all", d["layout"], "fam:" + fam, "lang:" + ul, "fam:" + fam + ":" + d["layout"],
+                          "lang:" + ul + ":" + d["layout"]):
                     by[k]["chrome"] += 1
                     by[k]["chrome_removed"] += gone
         mask, _ = removed_mask(d["untouched"])
@@ -492,6 +495,30 @@ def speed(rows, key="untouched", seconds=15.0):
     return n / (time.process_time() - t0)
 
 
+def family_file(name: str) -> dict:
+    with open(os.path.join(os.path.dirname(__file__), "data", f"chrome_families_{name}.json"), encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
+def phrase_matcher(texts: list[str], coherence):
+    """drop(phrase) for families_off: true when the phrase matches inside one of ``texts`` (a language's filled
+    templates), so the language's chrome is found only by what its own wording does not feed."""
+    def drop(p: str) -> bool:
+        rx = re.compile(coherence._phrase_rx(p)[0], re.IGNORECASE)
+        return any(rx.search(t) for t in texts)
+    return drop
+
+
+def summary(label: str, parts: dict) -> str:
+    cells = []
+    for k in ("all", "line", "breaks"):
+        tot = sum(c[k]["chrome"] for c in parts.values())
+        rem = sum(c[k]["chrome_removed"] for c in parts.values())
+        cells.append(f"{rem / max(1, tot):.1%}")
+    tot = sum(c["all"]["chrome"] for c in parts.values())
+    return f"| {label} | {tot} | | | **{cells[0]}** | {cells[1]} / {cells[2]} |"
+
+
 def pct(c, k):
     return f"{c[k + '_removed' if k != 'host' else 'host_kept'] / max(1, c[k]):.1%}"
 
@@ -504,7 +531,17 @@ def main(argv=None):
     ap.add_argument("--lofo", action="store_true", help="also each family with its own phrases switched off")
     ap.add_argument("--show", type=int, default=0, help="print this many chrome units that stayed")
     ap.add_argument("--speed", action="store_true", help="only the throughput of the two coherence steps")
+    ap.add_argument("--families", default="base", choices=("base", "stop23", "stop24", "stop24_reworded"),
+                    help="which chrome to insert: this file's 14 families (base), or the families of "
+                         "bench/data/chrome_families_<name>.json, which no phrase list of coherence.py was written "
+                         "from (stop24's were written before stop 24's rule changes and are its test families)")
+    ap.add_argument("--lolo", action="store_true",
+                    help="also each chrome language with every phrase of CHROME_FAMILIES that matches one of its "
+                         "templates switched off (base families only)")
     args = ap.parse_args(argv)
+    global FAMILIES
+    if args.families != "base":
+        FAMILIES = family_file(args.families)
     pages, _ = load(args.data)
     rows = build(pages["test"], args.pages, args.seed)
     if args.speed:
@@ -524,27 +561,44 @@ def main(argv=None):
 
     fams = sorted(FAMILIES)
     lofo = {}
-    if args.lofo and hasattr(coherence, "CHROME_FAMILIES"):
+    if args.lofo and args.families == "base":
         for fam in fams:
             sub = [dict(r, units=[u for u in r["units"] if u[2] is None or u[2][0] == fam]) for r in rows]
             sub = [r for r in sub if any(u[2] for u in r["units"])]
             with coherence.families_off([fam]):
-                c = measure([dict(r, untouched="") for r in sub])
-            lofo[fam] = c["all"]
-    print("\n| family | units | removed (all rules) | removed, own phrases off (left out) |")
-    print("|---|---|---|---|")
+                lofo[fam] = measure([dict(r, untouched="") for r in sub])
+    print("\n| family | units | removed (all rules) | one line / line breaks | removed, own phrases off (left out) "
+          "| left out: one line / line breaks |")
+    print("|---|---|---|---|---|---|")
     for fam in fams:
         c = by["fam:" + fam]
-        lo = pct(lofo[fam], "chrome") if fam in lofo else "-"
-        print(f"| {fam} | {c['chrome']} | {pct(c, 'chrome')} | {lo} |")
+        lay = " / ".join(pct(by[f"fam:{fam}:{x}"], "chrome") for x in ("line", "breaks"))
+        lo = pct(lofo[fam]["all"], "chrome") if fam in lofo else "-"
+        lol = " / ".join(pct(lofo[fam][x], "chrome") for x in ("line", "breaks")) if fam in lofo else "-"
+        print(f"| {fam} | {c['chrome']} | {pct(c, 'chrome')} | {lay} | {lo} | {lol} |")
     if lofo:
-        tot = sum(c["chrome"] for c in lofo.values())
-        rem = sum(c["chrome_removed"] for c in lofo.values())
-        print(f"| all, each left out | {tot} | | {rem / max(1, tot):.1%} |")
-    print("\n| chrome language | units | removed |\n|---|---|---|")
+        print(summary("all, each left out", lofo))
+    lolo = {}
+    if args.lolo and args.families == "base":
+        for lang in LANGS:
+            texts = [fill(t, lang, random.Random(k)).lower() for f in FAMILIES.values() for t in f.get(lang, ())
+                     for k in range(4)]
+            sub = [dict(r, units=[u for u in r["units"] if u[2] is None or u[2][1] == lang]) for r in rows]
+            sub = [r for r in sub if any(u[2] for u in r["units"])]
+            if not sub:
+                continue
+            with coherence.families_off([], drop=phrase_matcher(texts, coherence)):
+                lolo[lang] = measure([dict(r, untouched="") for r in sub])
+    print("\n| chrome language | units | removed | one line / line breaks | removed, its phrases off (left out) "
+          "| left out: one line / line breaks |\n|---|---|---|---|---|---|")
     for lang in LANGS:
         c = by["lang:" + lang]
-        print(f"| {lang} | {c['chrome']} | {pct(c, 'chrome')} |")
+        lay = " / ".join(pct(by[f"lang:{lang}:{x}"], "chrome") for x in ("line", "breaks"))
+        lo = pct(lolo[lang]["all"], "chrome") if lang in lolo else "-"
+        lol = " / ".join(pct(lolo[lang][x], "chrome") for x in ("line", "breaks")) if lang in lolo else "-"
+        print(f"| {lang} | {c['chrome']} | {pct(c, 'chrome')} | {lay} | {lo} | {lol} |")
+    if lolo:
+        print(summary("all, each left out", lolo))
     if args.show:
         rng = random.Random(1)
         missed = []

@@ -10,6 +10,7 @@ At most ``--per-site`` removals per site, so no site dominates.
     .venv/bin/python bench/coherence_removals.py sample --intruders --prose 0.85 --encoder minilm-static
     .venv/bin/python bench/coherence_removals.py sample --fresh --each-reason --seed 42   # sites never labelled,
         # up to --per-site removals of each reason per page (so link_text and off_topic are not crowded out)
+    .venv/bin/python bench/coherence_removals.py sample --fresh --words --seed 24   # only what CHROME_WORDS and menu trails add
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
@@ -94,6 +95,24 @@ def sample(args):
         d = Document("x", text)
         for step in chain:
             d = step.map(d)
+        if args.words:
+            # Only what stop 24's family-free furniture rules added (the furniture words of coherence.CHROME_WORDS
+            # and the menu trails of _trail_end): the removals the same chain makes without them.
+            from winnow.steps import coherence as C
+
+            saved = C._CHROME_WORDS, C._trail_end
+            C._CHROME_WORDS, C._trail_end = ({}, None, {}), lambda t: None
+            try:
+                base = Document("x", text)
+                for step in chain:
+                    base = step.map(base)
+            finally:
+                C._CHROME_WORDS, C._trail_end = saved
+            old = {(e.step, e.start, e.end) for e in base.edits}
+            new = [e for e in d.edits if (e.step, e.start, e.end) not in old]
+            counts["pages"] += 1
+            counts["sentences"] += len(sentence_spans(text))
+            counts["removed"] += len(new)
         if args.intruders:
             # Only what the intruder judge added: the removals that offtopic_sentences without it does not make.
             base = Document("x", text)
@@ -108,7 +127,7 @@ def sample(args):
             counts["gate_judged"] += "offtopic_sentences.page_gate" in d.attributes
             counts["pages_off_topic"] += any(e.reason == "off_topic" for e in new)
         # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
-        edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders else d.edits)]
+        edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders or args.words else d.edits)]
         rng.shuffle(edits)
         if args.each_reason:  # up to --per-site removals of each reason from the page, not of all reasons together
             edits = [x for r in dict.fromkeys(e.reason for e, _ in edits)
@@ -128,6 +147,9 @@ def sample(args):
         for r in lst[: args.per_reason]:
             print(json.dumps(r, ensure_ascii=False))
         print(f"{reason}: {len(lst)} removals, {min(len(lst), args.per_reason)} sampled", file=sys.stderr)
+    if args.words:
+        print(f"furniture words and menu trails: {counts['removed']} removals in {counts['pages']} pages of {counts['sentences']} "
+              f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%})", file=sys.stderr)
     if args.intruders:
         print(f"intruder judge: {counts['removed']} removals in {counts['pages']} pages of {counts['sentences']} "
               f"sentences ({counts['removed'] / max(1, counts['sentences']):.2%}); off_topic removals on "
@@ -184,6 +206,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--intruders", action="store_true",
                     help="sample only the removals of offtopic_sentences' intruder judge")
+    ap.add_argument("--words", action="store_true",
+                    help="sample: only the removals that offtopic_sentences' furniture words (CHROME_WORDS) and menu "
+                         "trails (_trail_end) add")
     ap.add_argument("--prose", type=float, default=None,
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--encoder", default=None,

@@ -7,6 +7,7 @@ import pytest
 
 from winnow.document import Document
 from winnow.steps import _coherence_chrome as cc
+from winnow.steps import coherence
 from winnow.steps.coherence import CHROME_FAMILIES, OfftopicSentences, analyse, families_off
 
 PROSE = [
@@ -68,17 +69,19 @@ def test_headings_and_asides_are_content_whatever_the_model_says():
     assert "Neueste Kommentare" in _removed_by_shape(text)
 
 
-def test_a_lone_line_with_one_bar_is_judged_not_kept_as_a_table():
+def test_a_lone_line_with_one_bar_is_judged_not_kept_as_a_table(monkeypatch):
     line = "Bestseller | Neuheiten"
     text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
+    monkeypatch.setattr(coherence, "_trail_end", lambda t: None)  # the menu-trail rule off too
     with families_off(sorted(CHROME_FAMILIES)):  # so that the line is a candidate (the rules leave it)
         assert line in _removed_by_shape(text)
 
 
 @pytest.mark.parametrize("line", ["• Mediathek", "7. Januar 2022", "Mitmachen | Spenden",
                                   "3. August 2015 · Filed under Allgemein"])
-def test_furniture_no_phrase_list_names_is_removed_by_its_shape(line):
-    # Every chrome family's phrases off: only the shape model can find these lines.
+def test_furniture_no_phrase_list_names_is_removed_by_its_shape(line, monkeypatch):
+    # Every chrome family's phrases off, and the family-free menu trails: only the shape model can find these lines.
+    monkeypatch.setattr(coherence, "_trail_end", lambda t: None)
     text = "\n".join(PROSE[:4] + [line] + PROSE[4:])
     with families_off(sorted(CHROME_FAMILIES)):
         on = OfftopicSentences(chrome_shape_threshold=None).map(Document("x", text))  # the model file's threshold

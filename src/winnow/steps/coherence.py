@@ -69,6 +69,7 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 
 # Function words of four or more letters (shorter words are ignored anyway): _wordlists.STOP.
 _STOP = _wordlists.STOP
+_FUNCTION = _wordlists.FUNCTION
 
 
 def _content(tokens: list[str]) -> list[str]:
@@ -389,6 +390,83 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Single words of site furniture by family, in the 15 languages of CHROME_FAMILIES: the nouns and verbs a kind of
+# furniture is worded around whatever the phrase ("Your basket is empty", "Proceed to checkout", "Stay in the
+# loop ... unsubscribe at any time" use no phrase of the lists but the words basket, checkout, unsubscribe).
+# "strong" words are furniture on a short line by themselves (few pages' own short lines say "checkout",
+# "wishlist", "newsletter" or "password"); "weak" ones count half (share, search, download: also ordinary words).
+# Written from what real sites print for the 14 families above and for the 11 of
+# bench/data/chrome_families_stop23.json (follow, legal, ads, skip links, app badges, article tools, reading
+# meta, search boxes, language menus, donations, video players); NOT from bench/data/chrome_families_stop24*.json,
+# which are the test families (bench/coherence_chrome.py --families stop24 / stop24_reworded). Used by
+# _vocabulary_chrome on short sentences only; families_off switches a family's words off with its phrases.
+CHROME_WORDS: dict[str, tuple[str, str]] = {
+    "shop": (
+        "cart basket checkout wishlist warenkorb merkzettel wunschliste warenkorbs panier carrito carrello carrinho "
+        "winkelwagen winkelmand winkelmandje varukorg varukorgen kundvagn ostoskori ostoskoriin koszyk koszyka "
+        "корзина корзину корзине keranjang 购物车 カート السلة",
+        "shipping versand versandkosten livraison envío spedizione frete verzending frakt toimitus dostawa "
+        "доставка ongkir 包邮 送料 sku mwst vat",
+    ),
+    "reviews": ("", "reviews ratings bewertungen recensioni avaliações beoordelingen recensioner arvostelua opinii "
+                "отзывов ulasan"),
+    "forum_header": ("", "joined registriert inscrit iscritto liittynyt dołączył зарегистрирован bergabung "
+                     "posts beiträge mensajes messaggi berichten inlägg viestejä сообщений"),
+    "forum_footer": ("permalink", "quote zitieren citer citar cita citeren citera lainaa cytuj цитировать kutip"),
+    "cookie": (
+        "cookie cookies cookie-einstellungen evästeet evästeitä evästeiden kakor ciasteczek ciasteczka ciasteczka "
+        "クッキー",
+        "consent einwilligung consentement consentimiento consenso consentimento toestemming samtycke suostumus "
+        "zgoda согласие persetujuan 同意",
+    ),
+    "share": (
+        "whatsapp pinterest telegram reddit tweet tweeten",
+        "share teilen partager compartir condividi compartilhar partilhar delen dela jaa udostępnij поделиться "
+        "bagikan 分享 シェア شارك facebook twitter linkedin",
+    ),
+    "breadcrumb": ("", "startseite accueil homepage beranda etusivu"),
+    "pagination": ("", "next previous prev weiter zurück suivant précédent siguiente anterior successivo "
+                   "precedente volgende vorige nästa föregående seuraava edellinen następna poprzednia berikutnya "
+                   "sebelumnya"),
+    "newsletter": (
+        "newsletter newsletters nyhetsbrev nyhetsbrevet uutiskirje uutiskirjeen nieuwsbrief boletín рассылка "
+        "рассылку unsubscribe abmelden désinscription désabonner disiscriviti 退订 配信停止 inbox posteingang",
+        "subscribe abonnieren abonnez abonner suscríbete suscribirse iscriviti assine inscreva prenumerera "
+        "tilaa subskrybuj zapisz подпишитесь подписаться berlangganan 订阅 購読 اشترك",
+    ),
+    "account": (
+        "login logout password passwort kennwort contraseña password senha wachtwoord lösenord salasana hasło "
+        "пароль 登录 登入 ログイン パスワード",
+        "account konto kundenkonto compte cuenta conta inloggen logga kirjaudu zaloguj войти войдите masuk "
+        "register registrieren anmelden connexion identifiez registrati cadastre registreren registrera "
+        "rekisteröidy zarejestruj регистрация 注册 会員登録",
+    ),
+    "related": ("", "related ähnliche similaires relacionados correlati relacionados gerelateerde relaterade "
+                "похожие terkait 相关 関連"),
+    "comments": ("", "comments kommentare commentaires comentarios commenti comentários reacties kommentarer "
+                 "kommentit komentarze комментарии komentar 评论 コメント تعليقات"),
+    "byline": ("", "updated aktualisiert publié publicado pubblicato publicerad julkaistu opublikowano "
+               "опубликовано diposting"),
+    "tags": ("", "tags schlagwörter étiquettes etiquetas tagit tagi теги"),
+    "follow": ("", "instagram youtube tiktok follow folge folgen suivez síguenos seguici siga volg följ seuraa "
+               "obserwuj подписывайтесь ikuti 关注 フォロー تابعونا"),
+    "legal": ("impressum sitemap disclaimer datenschutzerklärung nutzungsbedingungen agb integritetspolicy "
+              "tietosuojaseloste privacybeleid",
+              "privacy datenschutz confidentialité privacidad privacidade integritet tietosuoja prywatności "
+              "конфиденциальности cookies terms copyright"),
+    "ads": ("advertisement anzeige werbung publicité publicidad pubblicità publicidade advertentie annons mainos "
+            "reklama реклама iklan 广告 広告 إعلان sponsored gesponsert sponsorisé patrocinado sponsorizzato", ""),
+    "skip_nav": ("", "skip navigation navigieren navigatie navigering navigaatio nawigacji навигации menu menü"),
+    "app_download": ("", "download herunterladen télécharger descargar scarica baixar downloaden ladda lataa pobierz "
+                     "скачать unduh 下载 ダウンロード تحميل app"),
+    "search_box": ("", "search suche suchen rechercher recherche buscar búsqueda pesquisar zoeken sök haku "
+                   "szukaj поиск 搜索 検索 بحث"),
+    "donate": ("", "donate spenden spende donar doar doneer donera lahjoita wesprzyj пожертвовать donasi "
+               "捐赠 寄付 تبرع"),
+    "video_player": ("", "play pause mute fullscreen untertitel sous-titres subtítulos sottotitoli legendas "
+                     "ondertiteling undertexter tekstitys napisy субтитры"),
+}
+
 # Forum posters' names (one or two words: "Cuando Elena White escribió:" is a writer's sentence) before "wrote:".
 _LEADING_SLOT = re.compile(
     # (Not a pronoun: "They wrote:" introduces a quoted letter in an article; hand labels.)
@@ -494,9 +572,10 @@ def _phrase_key(p: str) -> str:
     return p.split()[0].lower().rstrip(":\uff1a,.;!?")
 
 
-def _glued_table(skip: frozenset = frozenset()) -> dict:
+def _glued_table(skip: frozenset = frozenset(), drop=None) -> dict:
     """{first word (or first CJK character, or "#" for a number): (compiled alternation, {phrase match group:
-    (weight, slot)})} over the phrases of CHROME_FAMILIES not in ``skip``."""
+    (weight, slot)})} over the phrases of CHROME_FAMILIES not in ``skip`` (and for which ``drop(phrase)``, if
+    given, is false)."""
     by_key: dict[str, list] = {}
     for fam, (strong, weak) in CHROME_FAMILIES.items():
         if fam in skip:
@@ -505,7 +584,7 @@ def _glued_table(skip: frozenset = frozenset()) -> dict:
             for raw in block.split(";"):
                 for p in _expand(raw.strip()):
                     p = p.strip().lower()
-                    if p:
+                    if p and not (drop is not None and drop(p)):
                         by_key.setdefault(_phrase_key(p), []).append((p, weight))
     table = {}
     for key, phrases in by_key.items():
@@ -534,17 +613,39 @@ _GLUED = _glued_table()
 _GLUED_INDEX = _glued_index(_GLUED)
 
 
+def _words_table(skip: frozenset = frozenset(), drop=None) -> tuple:
+    """({word: weight}, CJK pattern or None, {CJK word: weight}) over CHROME_WORDS' families not in ``skip``."""
+    words: dict[str, float] = {}
+    cjk: dict[str, float] = {}
+    for fam, (strong, weak) in CHROME_WORDS.items():
+        if fam in skip:
+            continue
+        for weight, block in ((1.0, strong), (0.5, weak)):
+            for x in block.split():
+                if drop is not None and drop(x):
+                    continue
+                d = cjk if _CJK.match(x) else words
+                d[x] = max(d.get(x, 0.0), weight)
+    rx = re.compile("|".join(map(re.escape, sorted(cjk, key=lambda k: (-len(k), k))))) if cjk else None
+    return words, rx, cjk
+
+
+_CHROME_WORDS = _words_table()
+
+
 @contextlib.contextmanager
-def families_off(names):
-    """Switch off the phrases of some chrome families (bench/coherence_chrome.py's leave-one-family-out)."""
-    global _GLUED, _GLUED_INDEX
-    saved = _GLUED, _GLUED_INDEX
-    _GLUED = _glued_table(frozenset(names))
+def families_off(names, drop=None):
+    """Switch off the phrases of some chrome families, or the phrases for which ``drop(phrase)`` is true
+    (bench/coherence_chrome.py's leave-one-family-out and leave-one-language-out)."""
+    global _GLUED, _GLUED_INDEX, _CHROME_WORDS
+    saved = _GLUED, _GLUED_INDEX, _CHROME_WORDS
+    _GLUED = _glued_table(frozenset(names), drop)
     _GLUED_INDEX = _glued_index(_GLUED)
+    _CHROME_WORDS = _words_table(frozenset(names), drop)
     try:
         yield
     finally:
-        _GLUED, _GLUED_INDEX = saved
+        _GLUED, _GLUED_INDEX, _CHROME_WORDS = saved
 
 
 def _atom_at(t: str, pos: int) -> tuple[int, float, int] | None:
@@ -1131,6 +1232,154 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         if web >= 2 and web / n_words >= 0.15 and not (n_words >= 8 and text.rstrip()[-1:] in ".!?"):
             s.reason, s.score = "site_chrome", round(min(1.0, 0.5 + web / n_words), 3)
             s.by_vocabulary = True
+            return
+    v = _vocabulary_chrome(text, lowered)
+    if v is not None:
+        s.reason, s.score, s.by_vocabulary = "site_chrome", v, True
+        return
+    if s.bars or "\u00bb" in text or "\u203a" in text or " > " in text or "\u2192" in text:
+        end = _trail_end(text)
+        if end is not None:
+            s.reason, s.score = "site_chrome", _TRAIL_SCORE
+            if end < len(text):
+                s.part = (offset, offset + end)
+            return
+    if n_words > _VOCAB_MAX_WORDS and _CHROME_WORDS[0].keys() & set(lowered[:_VOCAB_MAX_WORDS - 2]):
+        g = _vocabulary_glued(text)
+        if g is not None:
+            s.reason, s.score, s.by_vocabulary = "site_chrome", g[1], True
+            s.part = (offset, offset + g[0])
+
+
+_WORD_STARTS = re.compile(r"(?<=\s)\S")
+# Separators of menus and trails (not bullets, middle dots or slashes: those also join a list of the page's own
+# items in running text, see _scan).
+_MENU_SEPS = frozenset(["|", "\u00a6", ">", ">>", "\u00bb", "\u203a", "\u2192", "::"])
+# The score of a trail's removal; also how analyse tells it apart (a run of lines with bars is a table).
+_TRAIL_SCORE = 0.75
+# Cells of a menu or a trail are link labels: at most this many words (not fitted: "Politique de
+# confidentialité", "Terms and Conditions of Use" are 3-5; a cell of a table of data or prose is longer).
+_TRAIL_CELL = 4
+
+
+def _starts_cell(w: str) -> bool:
+    c = w.lstrip("\"'(\u201c\u00ab")[:1]
+    return bool(c) and (c.isupper() or c.isdigit() or (c.isalpha() and not c.islower()))
+
+
+def _menu_trail(text: str) -> int | None:
+    """A menu or a trail of link labels, family-free: cells of 1.._TRAIL_CELL words, each opening with a capital
+    (or a digit, or a letter of a script without case), between separators of _MENU_SEPS ("Mentions légales |
+    Politique de confidentialité", "Start › Reisen › Europa"), no sentence end inside. The whole sentence (a line
+    of its own) or, on a page flattened to one line, up to where the page's next sentence starts after the last
+    cell (a capital followed by two words in lower case). The end of the trail, or None."""
+    toks = [(m.start(), m.end(), m.group()) for m in _NON_SPACE.finditer(text, 0, min(len(text), _MAX_CHROME))]
+    seps, cell, i = 0, 0, 0
+    while i < len(toks):
+        a, b, w = toks[i]
+        if w in _MENU_SEPS:
+            if cell == 0:
+                return None
+            seps, cell = seps + 1, 0
+            i += 1
+            continue
+        if cell == 0 and not _starts_cell(w):
+            return None
+        if seps and cell >= 1 and i + 2 < len(toks) and w[:1].isupper() and toks[i + 1][2][:1].islower() and (
+                toks[i + 2][2][:1].islower()) and toks[i - 1][2][-1:] not in ",:;":
+            return toks[i - 1][1]  # the page's sentence starts here
+        if w[-1:] in ".!?\u3002" and i + 1 < len(toks) or cell >= _TRAIL_CELL:
+            return None
+        cell += 1
+        i += 1
+    if seps and cell and toks and toks[-1][1] >= len(text.rstrip()) and text.rstrip()[-1:] not in ".!?\u3002":
+        return len(text)
+    return None
+
+
+def _trail_end(text: str) -> int | None:
+    """_menu_trail, unless two of its cells hold measured values (a row of prices or data: "Price list | 12,99 € |
+    14,99 €") or a phone number or an e-mail address is in it (a firm's contact line: content, hand labels)."""
+    end = _menu_trail(text)
+    if end is None or _CONTACT.search(text, 0, end):
+        return None
+    cells = re.split(r"\s(?:\||\u00a6|>>?|\u00bb|\u203a|\u2192|::)\s", text[:end])
+    if sum(1 for c in cells if _MEASURE.search(c)) >= 2:
+        return None
+    return end
+
+
+def _vocabulary_glued(text: str) -> tuple[int, float] | None:
+    """A furniture line glued to the page's next sentence on a page flattened to one line ("Your basket is empty
+    The river ..."): the longest opening of at most _VOCAB_MAX_WORDS - 2 words that _vocabulary_chrome reads as
+    furniture, after which a sentence starts: a capital (not after a comma or a colon) followed by two words in
+    lower case (so a German noun or a name running on in title case is no boundary). (end of the furniture,
+    score), or None."""
+    starts = [m.start() for m in _WORD_STARTS.finditer(text, 0, 200)][: _VOCAB_MAX_WORDS - 2]
+    for p in reversed(starts):
+        if not text[p].isupper() or text[p - 2:p - 1] in (",", ":", ";", "-"):
+            continue
+        rest = text[p:p + 80].split()
+        if len(rest) < 3 or not (rest[1][:1].islower() and rest[2][:1].islower()):
+            continue
+        head = text[:p].rstrip()
+        words = _LETTERS.findall(head.lower())
+        if not words or words[-1] in _STOP or words[-1] in _FUNCTION or words[-1] in _DANGLING:
+            continue  # a sentence runs on past a function word ("Der Warenkorb Ihrer Kunden wird ...")
+        v = _vocabulary_chrome(head, words)
+        if v is not None:
+            return p, v
+    return None
+
+
+# Short sentences judged by CHROME_WORDS: at most this many words (or CJK characters / 2). Not fitted: furniture
+# lines are short (bench/coherence_chrome.py's 25 families: ~95% of units have 8 words or fewer), and the longer
+# a sentence the likelier one furniture word in it is the author's.
+_VOCAB_MAX_WORDS = 8
+
+
+def _vocabulary_chrome(text: str, lowered: list[str]) -> float | None:
+    """The score of a short sentence worded around furniture words (CHROME_WORDS: one strong or two weak ones,
+    a third of its words that are not function words or more), or None. A sentence of 5+ words with its full stop needs two strong ones:
+    a short sentence of the author's may name one ("I found the password on the card.")."""
+    n = len(lowered)
+    if n > _VOCAB_MAX_WORDS:
+        return None
+    words, rx, cjk = _CHROME_WORDS
+    weight = 0.0
+    hits = 0
+    content = 0
+    for w in set(lowered):
+        if w in _STOP or w in _FUNCTION:
+            continue
+        content += 1
+        x = words.get(w)
+        if x is None and len(w) > 5:
+            # Inflected forms of a strong word ("appen", "newsletters", "Instagramie"): its first 5+ letters and
+            # at most 3 more ("basketball" is not "basket").
+            for k in range(max(5, len(w) - 3), len(w)):
+                x = words.get(w[:k])
+                if x is not None:
+                    x = x if x >= 1.0 else None
+                    break
+        if x:
+            weight += x
+            hits += 1
+    if rx is not None and not text.isascii():
+        nc = len(_CJK.findall(text))
+        if nc:
+            if nc > 2 * _VOCAB_MAX_WORDS:
+                return None
+            for m in set(rx.findall(text)):
+                weight += cjk[m]
+                hits += 1
+            n = max(n, (nc + 1) // 2)
+            content = max(content, (nc + 1) // 2)
+    if weight < 1.0 or n > _VOCAB_MAX_WORDS or n == 0 or 3 * hits < content:
+        return None
+    if n >= 5 and text.rstrip()[-1:] in ".!?\u3002" and weight < 2.0:
+        return None
+    return round(min(0.9, 0.5 + 0.2 * weight), 3)
 
 
 def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: SentenceMemo | None = None) -> Analysis:
@@ -1168,6 +1417,10 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: Sentenc
             df[w] = df.get(w, 0) + 1
     n = max(1, len(sents))
     for i, s in enumerate(sents):
+        if s.bars and s.reason == "site_chrome" and s.score == _TRAIL_SCORE and (
+                (i > 0 and sents[i - 1].bars) or (i + 1 < len(sents) and sents[i + 1].bars)):
+            s.reason, s.score, s.part = None, 0.0, None  # a row of a table, as below: cells in a run of lines
+            continue
         if s.bars >= 2 and s.reason == "site_chrome" and s.score == 0.9 and (
                 (i > 0 and sents[i - 1].bars >= 2) or (i + 1 < len(sents) and sents[i + 1].bars >= 2)):
             # Rows of a table (an academic lineage, a price list) come in runs with bars in every row; a
