@@ -399,7 +399,8 @@ CHROME_FAMILIES: dict[str, tuple[str, str]] = {
 # bench/data/chrome_families_stop23.json (follow, legal, ads, skip links, app badges, article tools, reading
 # meta, search boxes, language menus, donations, video players); NOT from bench/data/chrome_families_stop24*.json,
 # which are the test families (bench/coherence_chrome.py --families stop24 / stop24_reworded). Used by
-# _vocabulary_chrome on short sentences only; families_off switches a family's words off with its phrases.
+# _vocabulary_chrome on short sentences only; families_off switches a family's words off with its phrases. "="
+# after a word: that form only ("anzeige" is an advertisement's label, "anzeigen" the verb "show"; hand labels).
 CHROME_WORDS: dict[str, tuple[str, str]] = {
     "shop": (
         "cart basket checkout wishlist warenkorb merkzettel wunschliste warenkorbs panier carrito carrello carrinho "
@@ -450,12 +451,12 @@ CHROME_WORDS: dict[str, tuple[str, str]] = {
     "tags": ("", "tags schlagwörter étiquettes etiquetas tagit tagi теги"),
     "follow": ("", "instagram youtube tiktok follow folge folgen suivez síguenos seguici siga volg följ seuraa "
                "obserwuj подписывайтесь ikuti 关注 フォロー تابعونا"),
-    "legal": ("impressum sitemap disclaimer datenschutzerklärung nutzungsbedingungen agb integritetspolicy "
+    "legal": ("impressum sitemap datenschutzerklärung nutzungsbedingungen agb integritetspolicy "
               "tietosuojaseloste privacybeleid",
-              "privacy datenschutz confidentialité privacidad privacidade integritet tietosuoja prywatności "
+              "disclaimer privacy datenschutz confidentialité privacidad privacidade integritet tietosuoja prywatności "
               "конфиденциальности cookies terms copyright"),
-    "ads": ("advertisement anzeige werbung publicité publicidad pubblicità publicidade advertentie annons mainos "
-            "reklama реклама iklan 广告 広告 إعلان sponsored gesponsert sponsorisé patrocinado sponsorizzato", ""),
+    "ads": ("advertisement anzeige= publicité publicidad pubblicità publicidade advertentie annons mainos "
+            "reklama реклама iklan 广告 広告 إعلان sponsored gesponsert sponsorisé patrocinado sponsorizzato", "werbung"),
     "skip_nav": ("", "skip navigation navigieren navigatie navigering navigaatio nawigacji навигации menu menü"),
     "app_download": ("", "download herunterladen télécharger descargar scarica baixar downloaden ladda lataa pobierz "
                      "скачать unduh 下载 ダウンロード تحميل app"),
@@ -622,10 +623,13 @@ def _words_table(skip: frozenset = frozenset(), drop=None) -> tuple:
             continue
         for weight, block in ((1.0, strong), (0.5, weak)):
             for x in block.split():
+                exact = x.endswith("=")
+                x = x.rstrip("=")
                 if drop is not None and drop(x):
                     continue
                 d = cjk if _CJK.match(x) else words
-                d[x] = max(d.get(x, 0.0), weight)
+                # An exact-only word is kept as its negative weight, which the inflection lookup passes over.
+                d[x] = -weight if exact else max(d.get(x, 0.0), weight)
     rx = re.compile("|".join(map(re.escape, sorted(cjk, key=lambda k: (-len(k), k))))) if cjk else None
     return words, rx, cjk
 
@@ -1354,13 +1358,15 @@ def _vocabulary_chrome(text: str, lowered: list[str]) -> float | None:
             continue
         content += 1
         x = words.get(w)
-        if x is None and len(w) > 5:
+        if x is not None and x < 0:
+            x = -x
+        elif x is None and len(w) > 5:
             # Inflected forms of a strong word ("appen", "newsletters", "Instagramie"): its first 5+ letters and
             # at most 3 more ("basketball" is not "basket").
             for k in range(max(5, len(w) - 3), len(w)):
                 x = words.get(w[:k])
                 if x is not None:
-                    x = x if x >= 1.0 else None
+                    x = x if x >= 1.0 else None  # (strong words only; an exact-only one is negative)
                     break
         if x:
             weight += x
