@@ -1305,7 +1305,7 @@ def _trail_end(text: str) -> int | None:
     """_menu_trail, unless two of its cells hold measured values (a row of prices or data: "Price list | 12,99 € |
     14,99 €") or a phone number or an e-mail address is in it (a firm's contact line: content, hand labels)."""
     end = _menu_trail(text)
-    if end is None or _CONTACT.search(text, 0, end):
+    if end is None or _chrome.CONTACT.search(text, 0, end):
         return None
     cells = re.split(r"\s(?:\||\u00a6|>>?|\u00bb|\u203a|\u2192|::)\s", text[:end])
     if sum(1 for c in cells if _MEASURE.search(c)) >= 2:
@@ -1347,7 +1347,7 @@ def _vocabulary_chrome(text: str, lowered: list[str]) -> float | None:
     a third of its words that are not function words or more), or None. A sentence of 5+ words with its full stop needs two strong ones:
     a short sentence of the author's may name one ("I found the password on the card.")."""
     n = len(lowered)
-    if n > _VOCAB_MAX_WORDS:
+    if n > _VOCAB_MAX_WORDS or _chrome.CONTACT.search(text):
         return None
     words, rx, cjk = _CHROME_WORDS
     weight = 0.0
@@ -2447,7 +2447,8 @@ class OfftopicSentences(Map):
             return []
         cands = _intruder_candidates(a)
         shaped = {i for i in cands if _chrome_shaped(text[a.sentences[i].start:a.sentences[i].end],
-                                                      a.sentences[i].n_words)}
+                                                      a.sentences[i].n_words)
+                  and not _chrome.CONTACT.search(text, a.sentences[i].start, a.sentences[i].end)}
         if not shaped:
             return []  # only furniture is judged here, and the page has no line of that shape: skip the pair matrix
         # (the chunks of a long page without such a line are not judged: they cannot give a hit)
