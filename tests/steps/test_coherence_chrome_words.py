@@ -105,3 +105,17 @@ def test_trails_that_are_content_stay():
     text = "\n".join(PROSE[:3] + rows + PROSE[3:])  # a table: cells in a run of lines
     r = _reasons(text)
     assert all(r[x].reason is None for x in rows)
+
+
+def test_guillemets_that_quote_are_no_trail():
+    # Hand labels: a pair of guillemets around a heading's word, and one opening a quotation after a colon.
+    for s in ("Composition « Olfactive » La recherche marketing Avant de créer le parfum, il faut définir sa cible.",
+              "Cohen écrit : » Slobodan Milosevic, le dictateur disparu, a mis en mouvement la marée nationaliste."):
+        assert C._trail_end(s) is None, s
+    assert C._trail_end("Accueil » Actualités » Voyage") is not None
+
+
+def test_a_glued_trail_ends_before_the_article_that_opens_the_next_sentence():
+    # Hand labels: "Droits de l'homme | 10/04/2015 La France condamnée ..." lost "La".
+    s = "Droits de l'homme | 10/04/2015 La France condamnée par la Cour européenne pour non-application du droit."
+    assert s[:C._trail_end(s)] == "Droits de l'homme | 10/04/2015"

@@ -1278,11 +1278,16 @@ def _menu_trail(text: str) -> int | None:
     of its own) or, on a page flattened to one line, up to where the page's next sentence starts after the last
     cell (a capital followed by two words in lower case). The end of the trail, or None."""
     toks = [(m.start(), m.end(), m.group()) for m in _NON_SPACE.finditer(text, 0, min(len(text), _MAX_CHROME))]
+    # Guillemets that pair up, or open after a colon, quote ("Composition « Olfactive » La ...", "Cohen écrit :
+    # » Slobodan ..." were cut as trails; hand labels).
+    quoted = {"\u00bb"} if "\u00ab" in text else set()
+    if "\u2039" in text:
+        quoted.add("\u203a")
     seps, cell, i = 0, 0, 0
     while i < len(toks):
         a, b, w = toks[i]
         if w in _MENU_SEPS:
-            if cell == 0:
+            if cell == 0 or w in quoted or toks[i - 1][2][-1:] in ":\uff1a":
                 return None
             seps, cell = seps + 1, 0
             i += 1
@@ -1291,7 +1296,13 @@ def _menu_trail(text: str) -> int | None:
             return None
         if seps and cell >= 1 and i + 2 < len(toks) and w[:1].isupper() and toks[i + 1][2][:1].islower() and (
                 toks[i + 2][2][:1].islower()) and toks[i - 1][2][-1:] not in ",:;":
-            return toks[i - 1][1]  # the page's sentence starts here
+            # The page's sentence starts here, or at the capitalised article or function word before ("Droits de
+            # l'homme | 10/04/2015 La France condamnée ..." lost "La"; hand labels).
+            while cell > 1 and toks[i - 1][2][:1].isupper() and (toks[i - 1][2].lower() in _FUNCTION or (
+                    toks[i - 1][2].lower() in _STOP or toks[i - 1][2].lower() in _DANGLING)):
+                i -= 1
+                cell -= 1
+            return toks[i - 1][1]
         if w[-1:] in ".!?\u3002" and i + 1 < len(toks) or cell >= _TRAIL_CELL:
             return None
         cell += 1
