@@ -117,5 +117,20 @@ def test_guillemets_that_quote_are_no_trail():
 
 def test_a_glued_trail_ends_before_the_article_that_opens_the_next_sentence():
     # Hand labels: "Droits de l'homme | 10/04/2015 La France condamnée ..." lost "La".
-    s = "Droits de l'homme | 10/04/2015 La France condamnée par la Cour européenne pour non-application du droit."
-    assert s[:C._trail_end(s)] == "Droits de l'homme | 10/04/2015"
+    s = "Accueil | Droits de l'homme | 10/04/2015 La France condamnée par la Cour européenne pour non-application."
+    assert s[:C._trail_end(s)] == "Accueil | Droits de l'homme | 10/04/2015"
+    s = "Accueil | Actualités » Sekä Sanomalehtien liitto että Viestinnän Keskusliitto kritisoivat raporttia."
+    assert s[:C._trail_end(s)] == "Accueil | Actualités »"
+
+
+def test_a_trail_of_two_cells_glued_to_a_sentence_is_left():
+    # Hand labels: a name inside a page's title, a menu path in the text's own instructions.
+    for s in ("Cirkus Normal | Cirkusskola i Stockholm för barn och vuxna, med kurser varje vecka.",
+              "Mene diagnostiikassa Tests → T.8 Single Lamp Test ja etsi lamppu joka syttyy."):
+        assert C._trail_end(s) is None, s
+
+
+def test_a_long_cjk_cell_is_no_label_and_brand_names_are_exact():
+    s = "柏林赫塔VS拜仁前瞻：德甲第一集团大乱斗 拜仁急需抢分 | 来源：互联网 | 作者：探险者体育网"
+    assert C._trail_end(s) is None
+    assert C._vocabulary_chrome("La reddition fut totale.", ["la", "reddition", "fut", "totale"]) is None

@@ -421,7 +421,7 @@ CHROME_WORDS: dict[str, tuple[str, str]] = {
         "zgoda согласие persetujuan 同意",
     ),
     "share": (
-        "whatsapp pinterest telegram reddit tweet tweeten",
+        "whatsapp pinterest telegram= reddit= tweet tweeten",
         "share teilen partager compartir condividi compartilhar partilhar delen dela jaa udostępnij поделиться "
         "bagikan 分享 シェア شارك facebook twitter linkedin",
     ),
@@ -1264,6 +1264,10 @@ _TRAIL_SCORE = 0.75
 # Cells of a menu or a trail are link labels: at most this many words (not fitted: "Politique de
 # confidentialité", "Terms and Conditions of Use" are 3-5; a cell of a table of data or prose is longer).
 _TRAIL_CELL = 4
+# A cell of Chinese or Japanese text (no spaces between words) with more characters than this is a headline or a
+# sentence, not a link label (a headline, its meta line and the article's first sentence were read as one trail;
+# hand labels). Not fitted: menu labels in CJK are 2-8 characters.
+_TRAIL_CJK = 12
 
 
 def _starts_cell(w: str) -> bool:
@@ -1292,13 +1296,16 @@ def _menu_trail(text: str) -> int | None:
             seps, cell = seps + 1, 0
             i += 1
             continue
-        if cell == 0 and not _starts_cell(w):
+        if (cell == 0 and not _starts_cell(w)) or len(_CJK.findall(w)) > _TRAIL_CJK:
             return None
-        if seps and cell >= 1 and i + 2 < len(toks) and w[:1].isupper() and toks[i + 1][2][:1].islower() and (
+        if seps >= 2 and cell >= 1 and i + 2 < len(toks) and w[:1].isupper() and toks[i + 1][2][:1].islower() and (
                 toks[i + 2][2][:1].islower()) and toks[i - 1][2][-1:] not in ",:;":
             # The page's sentence starts here, or at the capitalised article or function word before ("Droits de
-            # l'homme | 10/04/2015 La France condamnée ..." lost "La"; hand labels).
-            while cell > 1 and toks[i - 1][2][:1].isupper() and (toks[i - 1][2].lower() in _FUNCTION or (
+            # l'homme | 10/04/2015 La France condamnée ..." lost "La", "Lisää » Sekä Sanomalehtien liitto ..."
+            # lost "Sekä"; hand labels). Glued to a sentence, a trail needs three cells: with two, a name
+            # inside a title ("Cirkus Normal | Cirkusskola i Stockholm för barn ...") or a menu path in the
+            # text's own instructions ("... T. Tests → T.8 Single Lamp Test ...") was cut (hand labels).
+            while cell >= 1 and toks[i - 1][2][:1].isupper() and (toks[i - 1][2].lower() in _FUNCTION or (
                     toks[i - 1][2].lower() in _STOP or toks[i - 1][2].lower() in _DANGLING)):
                 i -= 1
                 cell -= 1
