@@ -17,6 +17,8 @@ can find it: the figure for chrome of a kind the rules were not written for.
 
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py [--data ../shared/data] [--pages 400] [--lofo]
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --speed   # docs/s per core, tier lexical, 5 KB
+    PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --speed --offtopic-only   # the step alone
+    PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --families stop24 [--lofo] [--lolo]
 
 ``--speed``: offtopic_sentences then stitched_document (tier lexical) on the pages with chrome cut to 5,000 bytes
 (one line and with breaks as built), CPU time of this process; run it under the code before and after a change
@@ -476,7 +478,7 @@ def measure(rows: list[dict]) -> dict:
     return by
 
 
-def speed(rows, key="untouched", seconds=15.0):
+def speed(rows, key="untouched", seconds=15.0, offtopic_only=False):
     from winnow.document import Document
     from winnow.steps.coherence import OfftopicSentences, StitchedDocument
 
@@ -484,7 +486,7 @@ def speed(rows, key="untouched", seconds=15.0):
     # pages with the chrome inserted (every one of them edited, so stitched_document analyses each page twice).
     texts = [" ".join(r[key].split()).encode()[:5000].decode(errors="ignore") for r in rows
              if len(r[key].encode()) >= 5000]
-    steps = (OfftopicSentences(), StitchedDocument(tier="lexical"))
+    steps = (OfftopicSentences(),) if offtopic_only else (OfftopicSentences(), StitchedDocument(tier="lexical"))
     n, t0 = 0, time.process_time()
     while time.process_time() - t0 < seconds:
         for t in texts[:200]:
@@ -531,6 +533,7 @@ def main(argv=None):
     ap.add_argument("--lofo", action="store_true", help="also each family with its own phrases switched off")
     ap.add_argument("--show", type=int, default=0, help="print this many chrome units that stayed")
     ap.add_argument("--speed", action="store_true", help="only the throughput of the two coherence steps")
+    ap.add_argument("--offtopic-only", action="store_true", help="--speed: offtopic_sentences alone, default tier")
     ap.add_argument("--families", default="base", choices=("base", "stop23", "stop24", "stop24_reworded"),
                     help="which chrome to insert: this file's 14 families (base), or the families of "
                          "bench/data/chrome_families_<name>.json, which no phrase list of coherence.py was written "
@@ -545,6 +548,10 @@ def main(argv=None):
     pages, _ = load(args.data)
     rows = build(pages["test"], args.pages, args.seed)
     if args.speed:
+        if args.offtopic_only:
+            print(f"offtopic_sentences alone (defaults), real pages: {speed(rows, offtopic_only=True):.0f} "
+                  f"documents/s per core (CPU time); with chrome inserted: {speed(rows, 'text', offtopic_only=True):.0f}")
+            return 0
         print(f"tier lexical, real pages: {speed(rows):.0f} documents/s per core (CPU time); "
               f"with chrome inserted: {speed(rows, 'text'):.0f}")
         return 0
