@@ -120,3 +120,54 @@ def test_an_input_pattern_matching_nothing_is_an_error(tmp_path, capsys):
 def _write(path: Path, cfg: dict) -> Path:
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def test_sigkill_with_two_workers_largest_first_and_the_opt_in_options_resumes_byte_identical(tmp_path, real_docs):
+    # Two workers hand tasks out largest input first (run._largest_first), so a killed run leaves done a set of
+    # shards that is not a prefix in shard order; resumed, it must write what an uninterrupted one-worker run
+    # writes, quarantine included, with the opt-in coherence options of the multilingual stop (their stand-in
+    # encoder) and a corpus step (a second pass).
+    docs = [d for d in real_docs if d.text]
+    sizes = [2, 15, 4, 11, 6, 8, 3, 13]  # documents per file: the largest are not the first
+    start = 0
+    for i, n in enumerate(sizes):
+        path = write_jsonl(tmp_path / "in" / f"p{i}.jsonl", text_records(docs, start, n))
+        start += n
+        if i == 3:
+            with open(path, "ab") as f:
+                f.write(b'{"id": "broken", "text": "no end\n')  # quarantined: malformed JSON
+    cfg = {
+        "run": {"name": "kill2", "output_dir": str(tmp_path / "killed")},
+        "executor": {"type": "local", "workers": 2},
+        "stages": [{"name": "a", "reader": {"type": "jsonl", "paths": str(tmp_path / "in" / "*.jsonl"),
+                                            "shard_size_mb": 0},
+                    "steps": [{"type": "offtopic_sentences", "encoder": "hashing", "intruder_prose_threshold": 0.5,
+                               "page_gate": 0, "chrome_encoder": "hashing", "chrome_encoder_threshold": 0.5},
+                              {"type": "stitched_document", "heads": "pooled"},
+                              {"type": "exact_dedup"}]}],
+    }
+    cfg_path = tmp_path / "p.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    ref = run_pipeline(load_pipeline(cfg_path), tmp_path / "ref", InlineExecutor(), log=False)
+
+    cmd = [sys.executable, "-m", "winnow", "run", str(cfg_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    done = tmp_path / "killed" / "done" / "a" / "p0"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if done.exists() and any(done.iterdir()):
+            break
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = sorted(p.name for p in done.iterdir())
+    assert 1 <= len(finished) < len(sizes), f"kill landed after {finished}"
+    # the two workers started on the two largest inputs, so one of them finished first
+    assert {"00001", "00007"} & set(finished), finished
+
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "ledger balanced" in out.stdout
+    assert _outputs(tmp_path / "killed") == _outputs(tmp_path / "ref")
+    s = ref.stats["stages"][0]
+    assert s["quarantined"] == 1 and s["kept"] > 0
