@@ -176,7 +176,7 @@ def test_parallel_scan_equals_one_process(rich_route, monkeypatch):
                                   for a in s.steps],
                 {k: [e["id"] for e in b.items()] for k, b in s.examples.items()},
                 {k: (g.n, g.lo, g.hi, g.sample.items()) for k, g in s.signals.items()},
-                {k: vars(g) for k, g in s.domains.items()}, {k: vars(g) for k, g in s.languages.items()})
+                {k: vars(g) for k, g in s.domains.items()}, {k: vars(g) for k, g in s.languages.items()}, s.modes)
 
     assert key(one) == key(many)
     assert {k: b.seen for k, b in one.examples.items()} == {k: b.seen for k, b in many.examples.items()}
@@ -194,3 +194,32 @@ def test_missing_chromium_fails_under_ci_and_skips_locally(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         browser.chromium()
+
+
+def test_text_signals_count_which_tier_and_head_judged_each_page(tmp_path):
+    # stitched_document records which tier and language head judged a page (and why the embedding tier did not) as
+    # text attributes; the report drew numeric attributes only, so the report did not say which ran.
+    from collections import Counter
+
+    from winnow.config import pipeline_from_dict
+    from winnow.report import render_report
+    from winnow.report._collect import MODE_VALUES, _count_mode
+    from winnow.run import run_pipeline
+
+    pipe = pipeline_from_dict({"executor": "inline", "stages": [{
+        "name": "s", "reader": {"type": "jsonl", "paths": "samples://crawl/part-0.jsonl.zst"},
+        "steps": [{"type": "stitched_document"}]}]})
+    run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    want = Counter(d.doc["attributes"]["stitched_document.head"] for d in iter_terminal(load_run(tmp_path / "run"))
+                   if "stitched_document.head" in (d.doc.get("attributes") or {}))
+    s = collect(load_run(tmp_path / "run"))
+    assert s.modes["stitched_document.head"] == dict(want) and sum(want.values()) > 0
+    assert s.modes["stitched_document.tier"] == {"pairs": sum(want.values())}
+    html = render_report(tmp_path / "run")
+    assert 'id="modes"' in html and "stitched_document.head" in html
+    # ids, URLs, free text: more than MODE_VALUES values, left out
+    modes: dict = {}
+    for i in range(MODE_VALUES + 1):
+        _count_mode(modes, "x.id", f"v{i}")
+    _count_mode(modes, "x.id", "v0")
+    assert modes == {"x.id": None}

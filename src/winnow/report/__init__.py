@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.base import atomic_path
-from ._collect import Summary, collect
+from ._collect import MODE_VALUES, Summary, collect
 from ._html import (C_DROP, C_EDIT, C_KEPT, C_OTHER, CSP, bar_cell, esc, fmt_int, fmt_num, fmt_seconds,
                     fmt_short, funnel_svg, hbar_svg, histogram_svg, pct)
 from ._run import load_run
@@ -42,6 +42,7 @@ def render_report(run_dir: Path) -> str:
         _mixes(s),
         _reasons(s),
         _signals(s),
+        _modes(s),
         _examples(s),
         _groups(s),
         _timing(s),
@@ -352,6 +353,24 @@ def _signals(s: Summary) -> str:
     return (f'<section id="signals"><h2>Signals</h2><p class="lead">Every numeric attribute the steps recorded, '
             f'kept vs dropped, with the step’s threshold drawn.{route_note}</p>{legend}'
             f'<div class="figs">{"".join(figs)}</div></section>')
+
+
+def _modes(s: Summary) -> str:
+    """Text attributes with few values, counted: which tier or head judged each page and why (stitched_document.tier,
+    .tier_why, .head), a classifier's label. Nothing when the run recorded none."""
+    if not s.modes:
+        return ""
+    rows = []
+    for key in sorted(s.modes):
+        counts = s.modes[key]
+        total = sum(counts.values())
+        cells = " · ".join(f"<code>{esc(v)}</code> {esc(fmt_int(n))} ({esc(pct(n, total))})"
+                           for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows.append(f"<tr><td><code>{esc(key)}</code></td><td>{cells}</td></tr>")
+    return (f'<section id="modes"><h2>Text signals</h2><p class="lead">Every text attribute with at most '
+            f'{MODE_VALUES} values, counted over the documents that carry it (which tier or model head judged a page, '
+            f'and why; a label).</p><table class="grid"><tr><th>attribute</th><th>documents by value</th></tr>'
+            f'{"".join(rows)}</table></section>')
 
 
 def _verdict_line(s: Summary, i: int, v: dict[str, Any] | None, reason: str) -> str:

@@ -22,6 +22,12 @@ SIGNAL_SAMPLE = 20_000  # values kept per signal for its histogram
 EXAMPLES_PER_REASON = 4
 MAX_GROUPS = 5_000  # distinct languages / domains counted exactly before folding into "(other)"
 MAX_SIGNALS = 200
+# Text attributes with few values (which tier or head of a step judged a document, and why; a label) are counted
+# per value: at most MAX_MODES of them, and a key with more than MODE_VALUES distinct values (ids, URLs, free text)
+# is left out: a table of counts only says something when the values are few.
+MAX_MODES = 50
+MODE_VALUES = 20
+MODE_CHARS = 40  # a longer string is not a category
 
 
 @dataclass
@@ -85,6 +91,7 @@ class Summary:
     lang_key: str | None
     has_urls: bool
     mismatches: list[str]
+    modes: dict[str, dict[str, int]] = field(default_factory=dict)  # text attribute -> value -> documents
 
 
 def domain_of(url: Any) -> str | None:
@@ -160,6 +167,20 @@ class Partial:
     domains: dict[str, GroupAgg]
     lang_key: str | None = None
     has_urls: bool = False
+    modes: dict[str, dict[str, int] | None] = field(default_factory=dict)  # None: too many values, left out
+
+
+def _count_mode(modes: dict[str, dict[str, int] | None], key: str, value: str, n: int = 1) -> None:
+    counts = modes.get(key, {})
+    if counts is None:
+        return
+    if key not in modes:
+        if len(modes) >= MAX_MODES:
+            return
+        modes[key] = counts
+    counts[value] = counts.get(value, 0) + n
+    if len(counts) > MODE_VALUES:
+        modes[key] = None
 
 
 PARALLEL_BYTES = 16 << 20  # compressed output below which one process beats starting workers
@@ -195,7 +216,8 @@ def collect(info: RunInfo, workers: int | None = None) -> Summary:
             lst.append({k: str(rec.doc.get(k, ""))[:2000] for k in ("source", "location", "message", "excerpt")})
 
     summary = Summary(info, part.steps, part.inp, part.kept, nq, q_reasons, q_examples, part.signals, part.examples,
-                      part.languages, part.domains, part.lang_key, part.has_urls, [])
+                      part.languages, part.domains, part.lang_key, part.has_urls, [],
+                      {k: v for k, v in part.modes.items() if v is not None})
     summary.mismatches = check_against_stats(summary)
     return summary
 
@@ -246,6 +268,13 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
                     ga.reasons[r] = ga.reasons.get(r, 0) + c
         out.lang_key = out.lang_key or p.lang_key
         out.has_urls = out.has_urls or p.has_urls
+        for k, counts in p.modes.items():
+            if counts is None:
+                if k in out.modes or len(out.modes) < MAX_MODES:
+                    out.modes[k] = None
+                continue
+            for v, n in counts.items():
+                _count_mode(out.modes, k, v, n)
     return out
 
 
@@ -285,6 +314,7 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
     domains: dict[str, GroupAgg] = {}
     lang_key = None
     has_urls = False
+    modes: dict[str, dict[str, int] | None] = {}
 
     for rec in iter_records(files):
         path = doc_path(info, rec)
@@ -373,6 +403,10 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
         labels = {s.label: j for j, s in enumerate(path.steps)}
         rank = None
         for k, v in attrs.items():
+            if isinstance(v, str):
+                if len(v) <= MODE_CHARS:
+                    _count_mode(modes, k, v)
+                continue
             x = numeric(v)
             if x is None:
                 continue
@@ -396,7 +430,7 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
                 rank = doc_hash(did, "signal")
             sig.sample.offer(rank, lambda x=x, cls=cls: (x, cls))
 
-    return Partial(steps, inp, kept, signals, examples, languages, domains, lang_key, has_urls)
+    return Partial(steps, inp, kept, signals, examples, languages, domains, lang_key, has_urls, modes)
 
 
 def check_against_stats(s: Summary) -> list[str]:
