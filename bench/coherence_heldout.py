@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
-import dataclasses
 import datetime
 import glob
 import gzip
@@ -62,6 +61,8 @@ import zlib
 from importlib import resources
 
 from winnow import Document, load_pipeline, steps
+from winnow.config import build_from_class, component_to_dict
+from winnow.errors import ConfigError
 from winnow.sentences import sentence_spans
 from winnow.step import CorpusStep
 
@@ -460,13 +461,15 @@ def default_steps(corpus: bool):
     out = []
     for st in chain:
         if st.name in OVERRIDES:
-            # replace() builds a new step without the pipeline loader's checks: validate it here, or a combination
-            # the step refuses (an encoder without a prose threshold) would run as a silent no-op
+            # built by the pipeline loader from the step's parameters and the overrides, so each is checked as in a
+            # pipeline file: its name, its type (batch_size=2.5 or threshold=true were taken by
+            # dataclasses.replace) and the step's validate() (an encoder without a prose threshold would run as a
+            # silent no-op)
+            spec = {k: v for k, v in component_to_dict(st).items() if k != "type"}
             try:
-                st = dataclasses.replace(st, **OVERRIDES[st.name])
-                st.validate()
-            except (TypeError, ValueError) as exc:
-                raise SystemExit(f"--set {st.name}: {exc}") from exc
+                st = build_from_class(type(st), st.name, {**spec, **OVERRIDES[st.name]}, "--set")
+            except ConfigError as exc:
+                raise SystemExit(str(exc)) from exc
         out.append(st)
     return out
 

@@ -21,6 +21,9 @@ def heldout():
     ({"encoder": "hashing"}, "intruder_prose_threshold < 1"),  # an encoder alone judges nothing: refused
     ({"max_intruder_share": 2.0}, "fraction"),
     ({"nonesuch": 1}, "nonesuch"),
+    # types, as a pipeline file checks them (dataclasses.replace took these, and the run used them as they were)
+    ({"embed_batch": 2.5}, "embed_batch"),
+    ({"max_intruder_share": True}, "max_intruder_share"),
 ])
 def test_overrides_are_validated(heldout, monkeypatch, override, message):
     monkeypatch.setattr(heldout, "OVERRIDES", {"offtopic_sentences": override})
