@@ -95,7 +95,8 @@ def test_a_menu_glued_to_the_next_sentence_is_cut_off_and_the_sentence_stays():
 def test_trails_that_are_content_stay():
     for line in ("Price list | 12,99 € | 14,99 €",  # measured values in its cells: a row of data
                  "Tel: 0123 456 | Fax: 0123 457",  # a firm's contact line
-                 "x > 5 and y > 7"):  # cells open in lower case: an expression
+                 "x > 5 and y > 7",  # cells open in lower case: an expression
+                 "NUMBEROFHOURS > 100"):  # a comparison in a manual's example (hand labels)
         text = "\n".join(PROSE[:3] + [line] + PROSE[3:])
         assert _reasons(text)[line].reason is None, line
     line = "Contact | Paris is the capital of France and its largest city."  # a sentence after the bar: not a label

@@ -1321,13 +1321,17 @@ def _menu_trail(text: str) -> int | None:
 
 def _trail_end(text: str) -> int | None:
     """_menu_trail, unless two of its cells hold measured values (a row of prices or data: "Price list | 12,99 € |
-    14,99 €") or a phone number or an e-mail address is in it (a firm's contact line: content, hand labels)."""
+    14,99 €"), a phone number or an e-mail address is in it (a firm's contact line: content, hand labels), or a
+    ">" or "→" stands before or after a number (a comparison)."""
     end = _menu_trail(text)
     if end is None or _chrome.CONTACT.search(text, 0, end):
         return None
     cells = re.split(r"\s(?:\||\u00a6|>>?|\u00bb|\u203a|\u2192|::)\s", text[:end])
     if sum(1 for c in cells if _MEASURE.search(c)) >= 2:
         return None
+    if re.search(r"\s(?:>|\u2192)\s", text[:end]) and any(c.strip().replace(".", "").replace(",", "").isdigit()
+                                                            for c in cells):
+        return None  # a comparison in a text's example ("NUMBEROFHOURS > 100"; hand labels), not a trail
     return end
 
 
