@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from winnow import _native
@@ -145,6 +146,22 @@ def test_language_kernel_with_a_full_cache_equals_numpy(kernels, monkeypatch):
     pure = _fastlid.FastLid(lite_model_path(), native=False)
     _same(compiled, pure, _lines(2, 3000))
     assert 0 < compiled._nat_lib.fastlid_cached(compiled._nat) <= 300
+
+
+def test_language_kernel_after_a_huge_word_and_a_huge_line(kernels):
+    """A 3M-character word (12M n-grams) and a line of 1.2M distinct words grow the kernel's scratch past what it
+    keeps; it is given back after them and the lines after them still equal numpy's."""
+    compiled = _fastlid.FastLid(lite_model_path())
+    pure = _fastlid.FastLid(lite_model_path(), native=False)
+    word = "ab" * 1_500_000 + " ok"
+    _same(compiled, pure, [word])
+    many = " ".join(f"w{i:x}" for i in range(1_200_000))
+    total, n = compiled.line_sum(many)
+    assert n > 0 and np.isfinite(total).all()
+    again = compiled.line_sum(many)  # 500,000 of its words now cached (the cache's bound), the rest computed again
+    assert again[1] == n and again[0].tobytes() == total.tobytes()
+    assert compiled._nat_lib.fastlid_cached(compiled._nat) == _fastlid._CACHE_LIMIT
+    _same(compiled, pure, _lines(6, 600)[:60])
 
 
 def test_language_kernel_on_lone_surrogates_equals_numpy(kernels):

@@ -176,7 +176,7 @@ typedef struct {
     int64_t vcap;
     int64_t max_words, max_bytes;
     /* scratch */
-    int64_t *grams;
+    int32_t *grams;           /* a word's n-gram rows (rows < 2**31: nwords + bucket) */
     int64_t gcap;
     double *wsum;
     float *tmpvec;
@@ -189,20 +189,20 @@ typedef struct {
 /* numpy's pairwise summation (pairwise_sum_DOUBLE: blocks of 128, eight accumulators, halves rounded to
  * multiples of 8), over column d of the rows idx[0..n) cast to float64, as np.add.reduceat calls it on a
  * segment's rows after the first. */
-static double pairwise(const float *M, int dim, const int64_t *idx, int64_t n, int d) {
+static double pairwise(const float *M, int dim, const int32_t *idx, int64_t n, int d) {
     if (n < 8) {
         double res = -0.0;
-        for (int64_t i = 0; i < n; i++) res += (double)M[idx[i] * dim + d];
+        for (int64_t i = 0; i < n; i++) res += (double)M[(int64_t)idx[i] * dim + d];
         return res;
     }
     if (n <= 128) {
         double r[8], res;
         int64_t i;
-        for (int j = 0; j < 8; j++) r[j] = (double)M[idx[j] * dim + d];
+        for (int j = 0; j < 8; j++) r[j] = (double)M[(int64_t)idx[j] * dim + d];
         for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++) r[j] += (double)M[idx[i + j] * dim + d];
+            for (int j = 0; j < 8; j++) r[j] += (double)M[(int64_t)idx[i + j] * dim + d];
         res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += (double)M[idx[i] * dim + d];
+        for (; i < n; i++) res += (double)M[(int64_t)idx[i] * dim + d];
         return res;
     }
     int64_t n2 = n / 2;
@@ -224,7 +224,7 @@ static int word_sum(fastlid *f, const unsigned char *w, int64_t n, int64_t *cnt_
         /* "<" word ">": at most 4 * (n + 2) n-grams of up to 4 characters; maxn per start character */
         int64_t len = n + 2, need = len * (f->maxn > 0 ? f->maxn : 1);
         if (need > f->gcap) {
-            int64_t *g = realloc(f->grams, (size_t)need * sizeof(int64_t));
+            int32_t *g = realloc(f->grams, (size_t)need * sizeof(int32_t));
             if (!g) return -1;
             f->grams = g;
             f->gcap = need;
@@ -244,14 +244,14 @@ static int word_sum(fastlid *f, const unsigned char *w, int64_t n, int64_t *cnt_
                 if (nn >= f->minn && !(nn == 1 && (i == 0 || j == len))) {
                     int64_t b = (int64_t)(h % (uint32_t)f->bucket);
                     int64_t row = f->bucket_row ? (int64_t)f->bucket_row[b] : f->nwords + b;
-                    if (row >= 0) f->grams[ng++] = row;
+                    if (row >= 0) f->grams[ng++] = (int32_t)row;
                 }
             }
         }
 #undef BYTE
         if (ng > 0) {
             for (int d = 0; d < dim; d++) {
-                double s = (double)f->rows[f->grams[0] * dim + d];
+                double s = (double)f->rows[(int64_t)f->grams[0] * dim + d];
                 if (ng > 1) s += pairwise(f->rows, dim, f->grams + 1, ng - 1, d);
                 f->wsum[d] = s;
             }
@@ -341,7 +341,7 @@ static int is_sep(unsigned char c) {
 /* The line's input vector sum (float64, dim values into total) and its number of rows (*nrows_out), for the
  * UTF-8 line (no "\n" expected); what FastLid._hidden computes from predict's words. 0, or -1 when out of
  * memory (the caller then takes the numpy path). */
-int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *total, int64_t *nrows_out) {
+static int hidden(fastlid *f, const unsigned char *s, int64_t len, double *total, int64_t *nrows_out) {
     int dim = f->dim;
     strtab *lt = &f->line;
     /* the line's distinct words in first-occurrence order with their counts; its table is emptied and sized for
@@ -429,6 +429,27 @@ int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *tota
     }
     *nrows_out = nrows;
     return 0;
+}
+
+/* Scratch grown for one huge line or word is given back after it (the cache itself has its own bounds). */
+#define SCRATCH_KEEP ((int64_t)1 << 20)
+
+int fastlid_hidden(fastlid *f, const unsigned char *s, int64_t len, double *total, int64_t *nrows_out) {
+    int rc = hidden(f, s, len, total, nrows_out);
+    strtab *lt = &f->line;
+    lt->ext = NULL;
+    if (f->gcap > 4 * SCRATCH_KEEP) {
+        free(f->grams);
+        f->grams = NULL;
+        f->gcap = 0;
+    }
+    if (lt->ecap > SCRATCH_KEEP || lt->cap > 4 * SCRATCH_KEEP) {
+        tab_free(lt); /* the next line's tab_clear allocates its slots again */
+        free(f->mult);
+        f->mult = NULL;
+        f->mcap = 0;
+    }
+    return rc;
 }
 
 /* gopher_repetition (winnow/steps/quality.py): datatrove's n-gram statistics over a page's tokens, integers only.
