@@ -509,6 +509,8 @@ def main(argv=None):
                     help="1: add trafilatura's benchmark pages (train half), lines labelled by its segments")
     ap.add_argument("--clean", type=int, default=300, help="register documents added as all-content pages")
     ap.add_argument("--cv", action="store_true", help="cross-validate on train (slow)")
+    ap.add_argument("--oof-out", default="",
+                    help="--cv: write the out-of-fold probabilities of the Turku train lines here (.npz), for --guards-oof")
     ap.add_argument("--threshold", type=float, nargs="*", default=[None],
                     help="line_noise thresholds for --pipeline (default: the step's)")
     ap.add_argument("--c4-short-rule", action="store_true",
@@ -565,6 +567,10 @@ def main(argv=None):
     for t in (0.3, 0.4, 0.5, 0.6, 0.7) if args.cv else ():
         p, r, f1 = prf(oof >= t, y)
         print(f"  {t:.1f}  {p:.3f} {r:.3f} {f1:.3f}")
+    if args.cv and args.oof_out:
+        turku_ids = [i for i, d in enumerate(train) if d[0] in ("de", "en", "es", "fi")]
+        np.savez(args.oof_out, oof=oof[np.isin(ids, turku_ids)], y=y[np.isin(ids, turku_ids)],
+                 ids=ids[np.isin(ids, turku_ids)])
     if args.cv:  # per source at 0.5, the model alone: train's Turku languages beside dev's (train-vs-dev)
         src = np.array([d[0] for d in train])[ids]
         for s_ in sorted(set(src)):
