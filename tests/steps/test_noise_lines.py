@@ -269,3 +269,29 @@ def test_a_line_without_a_word_is_no_heading():
         assert not line_noise._headings([line] + ARTICLE[:2])[0]
     assert line_noise._headings(["Background"] + ARTICLE[:2])[0]
     assert line_noise._headings(["2. Methods"] + ARTICLE[:2])[0]
+
+
+def test_rows_of_a_tab_separated_table_are_kept():
+    # html_extract and resiliparse write a table's cells between tabs; the table guard knew only bars, and a fresh
+    # sample of real pages lost a row of an article's price table ("3.0GHz/8GB/2TB/570X\t\t$1,949.00*\t\t$50").
+    rows = ["Model\t\tPrice\t\tSave", "3.0GHz/8GB/2TB/570X\t\t$1,949.00*\t\t$50",
+            "3.1GHz/16GB/1TB/575X\t\t$2,049.00*\t\t$100", "3.7GHz/8GB/2TB/580X\t\t$2,249.00*\t\t$150"]
+    assert line_noise._table_rows(rows).all()
+    assert not line_noise._table_rows(["Home\t\tNews", "Sport\t\tWeather\t\tContact"] + ARTICLE[:1]).any()
+    page = FURNITURE_TOP + ARTICLE[:3] + rows + ARTICLE[3:] + FURNITURE_BOTTOM
+    p = line_noise.noise_probabilities(page)
+    assert max(p[page.index(x)] for x in rows) >= LineNoise().threshold  # the model alone would take some
+    doc = LineNoise().map(Document("t", "\n".join(page)))
+    assert all(x + "\n" in doc.text for x in rows)
+
+
+def test_a_sentence_announcing_what_follows_is_kept():
+    # "And its test suite, powered by Mocha and Chai:" above a block of code went as noise on a real page (no
+    # sentence end); a short site line ending in ':' is no such sentence.
+    intro = "And its test suite, powered by Mocha and Chai:"
+    code = ["var expect = chai.expect;", 'describe("Cow", function() {', "});"]
+    page = FURNITURE_TOP + [intro] + code + ARTICLE[:2] + FURNITURE_BOTTOM
+    assert line_noise.noise_probabilities(page)[page.index(intro)] >= LineNoise().threshold  # the model alone
+    assert not line_noise._headings(page)[page.index(intro)]  # not above a paragraph: no heading
+    assert intro + "\n" in LineNoise().map(Document("i", "\n".join(page))).text
+    assert not line_noise._intros(["Share this:", "Follow us on Facebook and Twitter:", "Related posts:"]).any()
