@@ -442,7 +442,9 @@ class LineNoise(Map):
     # 96%, with less recall), and 85 of a fresh sample of 90 from sites not read before, with the list guard applied
     # (bench/results/coherence.md, "Untouched pages and noise_line precision"). At 0.4: 0.80 / 0.63 on the line
     # labels, 88% right by hand, and more of the pages' headings and list items go (bench/results/coherence.md,
-    # "Noise lines, second pass"). `winnow whatif --set
+    # "Noise lines, second pass"). On the training set's out-of-fold probabilities (5 folds by document,
+    # bench/line_noise_train.py --cv) F1 is flat from 0.4 to 0.5 (0.920) and 0.5 is the more precise end (P 0.909,
+    # R 0.930; the Turku train lines alone, guards applied: P 0.709, R 0.733). `winnow whatif --set
     # line_noise.threshold=0.4` (or 0.6) replays it on a finished run.
     threshold: float = 0.5
     # Pages with fewer non-empty lines are left alone (a one-line page has no line structure to judge).
