@@ -53,16 +53,14 @@ def test_the_model_file_has_a_fit_per_group_and_says_how_it_was_made():
     assert set(m["heads"]) == {"spun", "blocks"} and all(set(v) == {"spun", "blocks"} for v in m["groups"].values())
     assert set(coherence._group_models()) == {"en", "latin", "other"}
     shifts = m["language_shift"]
-    assert shifts["heads"] == ["latin", "other"] and set(shifts["group"]) == {"latin", "other"}
+    assert shifts["heads"] == ["latin", "other"] and shifts["blend"]["w"] == 0.5
     assert set(m["group_languages"]["latin"]) == set(shifts["lang"])
 
 
-def test_the_shift_is_the_language_s_else_its_group_s():
-    table = {"lang": {"hi": -1.5, "fr": 0.25}, "group": {"latin": 0.5, "other": -0.75}}
-    assert lang.shift(table, "other", "hi") == -1.5 and lang.shift(table, "latin", "fr") == 0.25
-    # a language the fit never saw: its script group's; no table: nothing
-    assert lang.shift(table, "latin", "it") == 0.5 and lang.shift(table, "other", None) == -0.75
-    assert lang.shift(table, "en", "en") == 0.0 and lang.shift({}, "latin", "fr") == 0.0
+def test_the_shift_is_the_language_s_and_none_for_a_language_never_seen():
+    table = {"lang": {"hi": -1.5, "fr": 0.25}}
+    assert lang.shift(table, "hi") == -1.5 and lang.shift(table, "fr") == 0.25
+    assert lang.shift(table, "it") is None and lang.shift(table, None) is None and lang.shift({}, "fr") is None
 
 
 def test_the_language_is_the_label_else_fasttext_s(monkeypatch):
@@ -73,11 +71,17 @@ def test_the_language_is_the_label_else_fasttext_s(monkeypatch):
     assert lang.language(fr, "de") == "de" and lang.language(fr, "zh-Hans") == "zh"
     assert lang.language("") is None
     monkeypatch.setattr(lang, "_LID", [None])  # no model package
+    lang._identify.cache_clear()
     assert lang.language(fr) is None and lang.language(fr, "sv") == "sv"
+    lang._identify.cache_clear()
+
+
+def _fr_page():
+    return next(d["text"] for d in _jsonl("register-docs.jsonl") if d["lang"] == "fr")
 
 
 def test_a_page_not_english_is_judged_by_the_shared_fit_moved_by_its_language():
-    fr = next(d["text"] for d in _jsonl("register-docs.jsonl") if d["lang"] == "fr")
+    fr = _fr_page()
     a = analyse(fr)
     shifts = coherence._language_shift()
     x = coherence.doc_features(a)
@@ -85,21 +89,36 @@ def test_a_page_not_english_is_judged_by_the_shared_fit_moved_by_its_language():
     pooled = coherence._apply(coherence._model(coherence.STITCHED_MODEL), x)
     assert max(pooled.values()) < coherence.POOLED_SURE
     w, c = shifts["blend"]["w"], shifts["blend"]["c"]
-    assert w == 0.5
-    for code in ("fr", "sv", "xx"):
-        got = coherence.doc_logits(a, head="latin", language=code)
-        bonus = coherence._chrome_bonus(a, 0)
-        d = lang.shift(shifts, "latin", code)
+    bonus = coherence._chrome_bonus(a, 0)
+    for code in ("fr", "sv", "hi"):
+        got = coherence.doc_logits(a, language=code)
+        d = lang.shift(shifts, code)
         # the mean of the pooled fit's log-odds and this fit's moved by the language's shift, recalibrated
         assert got == pytest.approx({h: w * pooled[h] + (1 - w) * (v - d) + c + bonus for h, v in base.items()})
-    assert lang.shift(shifts, "latin", "fr") != lang.shift(shifts, "latin", "sv")
+    assert lang.shift(shifts, "fr") != lang.shift(shifts, "sv")
     doc = Document("fr", fr)
     doc.attributes["language.lang"] = "sv"  # the label, when there is one, is the language (a wrong one here)
     doc = StitchedDocument().process(doc)
     assert doc.attributes["stitched_document.head"] == "latin"
-    assert doc.attributes["stitched_document.score"] == coherence._probability(
-        coherence.doc_logits(a, head="latin", language="sv"))
+    assert doc.attributes["stitched_document.score"] == coherence._probability(coherence.doc_logits(a, language="sv"))
     assert StitchedDocument(heads="pooled").process(Document("fr", fr)).attributes["stitched_document.head"] == "pooled"
+
+
+def test_a_language_the_fit_never_saw_keeps_the_pooled_fit(monkeypatch):
+    fr = _fr_page()
+    a = analyse(fr)
+    pooled = coherence.doc_logits(a, head="pooled")
+    assert coherence.page_head(a, language="it") == "pooled" and coherence.doc_logits(a, language="it") == pooled
+    doc = Document("fr", fr)
+    doc.attributes["language.lang"] = "it"
+    doc = StitchedDocument().process(doc)
+    assert doc.attributes["stitched_document.head"] == "pooled"
+    assert doc.attributes["stitched_document.score"] == coherence._probability(pooled)
+    # no label and no language model: no language, so the pooled fit too
+    monkeypatch.setattr(lang, "_LID", [None])
+    lang._identify.cache_clear()
+    assert coherence.page_head(a) == "pooled"
+    lang._identify.cache_clear()
 
 
 def test_stitched_document_judges_a_page_by_its_group_fit_and_says_which():
@@ -127,7 +146,7 @@ def test_stitched_document_judges_a_page_by_its_group_fit_and_says_which():
     labelled = StitchedDocument().process(labelled)
     assert labelled.attributes["stitched_document.head"] == "latin"
     assert labelled.attributes["stitched_document.score"] == coherence._probability(
-        coherence.doc_logits(a, head="latin", language="fi"))
+        coherence.doc_logits(a, language="fi"))
     with pytest.raises(ValueError, match="heads"):
         StitchedDocument(heads="english").validate()
 

