@@ -569,18 +569,29 @@ def main(argv=None):
         print("| left out | " + " | ".join(f"{n} | {n} en | {n} real" for n in models) + " |\n|---" +
               "|---|---|---" * len(models) + "|")
         mean = {n: [] for n in models}
+        per_lang = {n: {} for n in models}  # language -> [hits, pages] over the left-out recipes
         for r in ct.STITCHED:
             cells = []
             for n, v in variants(args.variants).items():
                 m = v.fit(train, exclude=(r,))
                 x, _, lang, _, g = test[r]
                 f = m.score(x, g, lang) >= 0
+                for lg in set(lang.tolist()):
+                    hp = per_lang[n].setdefault(lg, [0, 0])
+                    hp[0] += int(f[lang == lg].sum())
+                    hp[1] += int((lang == lg).sum())
                 x12, _, l12, _, g12 = test["real12"]
                 fr = m.score(x12, g12, l12) >= 0
                 mean[n].append(f[g != EN].mean())
                 cells += [f"{f[g != EN].mean():.1%}", f"{f[g == EN].mean():.1%}", f"{fr[g12 != EN].mean():.1%}"]
             print(f"| {r} | " + " | ".join(cells) + " |", flush=True)
         print("| mean | " + " | ".join(f"{np.mean(mean[n]):.1%} | | " for n in models) + " |")
+        print("\nPer language: each recipe's test pages of the language, measured by the fit without that recipe, "
+              "all nine recipes together\n")
+        print("| language | " + " | ".join(models) + " |\n|---" + "|---" * len(models) + "|")
+        for lg in langs:
+            print(f"| {lg} | " + " | ".join(f"{per_lang[n][lg][0] / max(1, per_lang[n][lg][1]):.1%} "
+                                           f"({per_lang[n][lg][1]})" for n in models) + " |")
     if args.lolo:
         print("\n## Leave one language out: fit without the language (stitched and real pages); its test pages\n")
         print("| language | " + " | ".join(f"{n} recall | {n} real 12+" for n in models) + " |\n|---" +
