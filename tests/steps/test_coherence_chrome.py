@@ -157,3 +157,23 @@ def test_contact_lines_of_the_page_are_content_whatever_the_model_says(line):
     with families_off(sorted(CHROME_FAMILIES)):
         assert line not in _removed_by_shape(text)
     assert line in OfftopicSentences().map(Document("x", text)).text
+
+
+def test_contact_finds_the_same_lines_without_trying_every_position_of_a_long_run():
+    # The e-mail alternative tried every start inside a run of word characters with no "@" (quadratic: "a" x
+    # 32,000 took 2.5 s in offtopic_sentences; tests/test_fuzz_steps.py's linear-time test caught it); anchored at
+    # a run's start it finds the same matches.
+    import re
+    import time
+
+    from winnow.steps._coherence_chrome import CONTACT
+
+    old = re.compile(CONTACT.pattern.replace(r"(?<![\w.+-])", "", 1), re.IGNORECASE)
+    for t in ["Mail: john.doe+news@example.com", "x.y@z.de and a@b.org", "café-owner@maison.fr", "tel: +49 30 1234",
+              "no address here", "a@b", "foo@@bar.com", "(030) 123 4567", "user@@domain.example.com",
+              "..name@site.io", "-a.b@c.de", "Name (at) example.com", "Telefon: 030 12"]:
+        a, b = old.search(t), CONTACT.search(t)
+        assert (a and a.span()) == (b and b.span()), t
+    t = time.process_time()
+    assert CONTACT.search("a" * 200_000) is None
+    assert time.process_time() - t < 1.0  # quadratic: minutes
