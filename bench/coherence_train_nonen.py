@@ -404,6 +404,19 @@ def turku_set(args):
     return x[long_], lang[long_], g[long_]
 
 
+def flagged_in(m, test, lg):
+    """Language lg's stitched test pages flagged (hits, pages) and its real pages of 12+ sentences flagged (k, n)."""
+    hit = tot = 0
+    for r in ct.STITCHED:
+        x, _, lang, _, g = test[r]
+        sel = lang == lg
+        hit += int((m.score(x[sel], g[sel], lang[sel]) >= 0).sum())
+        tot += int(sel.sum())
+    x, _, lang, _, g = test["real12"]
+    sel = lang == lg
+    return hit, tot, int((m.score(x[sel], g[sel], lang[sel]) >= 0).sum()), int(sel.sum())
+
+
 def recall_table(models, test, langs, title):
     print(f"\n## {title}\n")
     for name, m in models.items():
@@ -442,16 +455,9 @@ def summary(models, test, turku, langs):
     for name, m in models.items():
         cells, recs, worst = [], [], 0.0
         for lg in nl:
-            hit = tot = 0
-            for r in ct.STITCHED:
-                x, _, lang, _, g = test[r]
-                sel = lang == lg
-                hit += int((m.score(x[sel], g[sel], lang[sel]) >= 0).sum())
-                tot += int(sel.sum())
-            x, _, lang, _, g = test["real12"]
-            sel = lang == lg
-            fr = float((m.score(x[sel], g[sel], lang[sel]) >= 0).mean())
-            worst = max(worst, fr) if sel.sum() >= 150 else worst
+            hit, tot, k, n = flagged_in(m, test, lg)
+            fr = k / n if n else float("nan")
+            worst = max(worst, fr) if n >= 150 else worst
             recs.append(hit / max(tot, 1))
             cells.append(f"{hit / max(tot, 1):.0%} / {fr:.1%}")
         x, lang, g = turku
@@ -603,16 +609,8 @@ def main(argv=None):
             for n, v in variants(args.variants).items():
                 m = v.fit(train, lang_out=lg)
                 LANG_OUT[0] = lg
-                hit = tot = 0
-                for r in ct.STITCHED:
-                    x, _, lang, _, g = test[r]
-                    sel = lang == lg
-                    hit += int((m.score(x[sel], g[sel], lang[sel]) >= 0).sum())
-                    tot += int(sel.sum())
-                x, _, lang, _, g = test["real12"]
-                sel = lang == lg
-                k = int((m.score(x[sel], g[sel], lang[sel]) >= 0).sum())
-                cells += [f"{hit / max(tot, 1):.1%}", f"{k / max(1, sel.sum()):.1%} ({k}/{int(sel.sum())})"]
+                hit, tot, k, n = flagged_in(m, test, lg)
+                cells += [f"{hit / max(tot, 1):.1%}", f"{k / max(1, n):.1%} ({k}/{n})"]
             LANG_OUT[0] = None
             print(f"| {lg} | " + " | ".join(cells) + " |", flush=True)
     if args.write:

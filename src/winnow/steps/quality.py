@@ -603,11 +603,7 @@ def _dup_ngrams_np(ids, cum_len, ns=range(5, 11), text: str | None = None) -> di
     if not ns:
         return out
     total = int(cum_len[-1])
-    # spaCy's tokens of a chunk concatenate to the chunk (it refuses special cases that change the text), so the
-    # text's chunks joined are the tokens joined; other tokenizers' (NLTK changes quotes) are joined themselves
-    concat = "".join(text.split()) if text is not None else ""
-    if len(concat) != total:
-        concat = "".join(_doc_words(ids))
+    concat = _joined_tokens(ids, total, text)
     fwd, inv = _powers(total + 1)
     # g[i]: sum of code point * BASE_INV**j for j < i; (g[b] - g[a]) * BASE**a hashes S[a:b] wherever it starts
     g = np.zeros(total + 1, dtype=np.uint64)
@@ -678,6 +674,14 @@ def _top_ngrams_c(lib, ids, cum_len, ns=(2, 3, 4)) -> dict[int, int] | None:
     return out
 
 
+def _joined_tokens(ids, total: int, text: str | None) -> str:
+    """The page's tokens joined without separators (total characters). spaCy's tokens of a chunk concatenate to
+    the chunk (it refuses special cases that change the text), so the text's chunks joined are the tokens joined;
+    other tokenizers' (NLTK changes quotes) are joined themselves."""
+    concat = "".join(text.split()) if text is not None else ""
+    return concat if len(concat) == total else "".join(_doc_words(ids))
+
+
 def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int] | None:
     """_dup_ngrams_np by winnow's compiled kernel (ngram_dup: datatrove's walk itself, over the joined text's code
     points with a hash table whose hits are compared exactly), or None when it ran out of memory."""
@@ -689,9 +693,7 @@ def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None) -
     if not todo:
         return out
     total = int(cum_len[-1])
-    concat = "".join(text.split()) if text is not None else ""
-    if len(concat) != total:  # as _dup_ngrams_np: other tokenizers' tokens joined themselves
-        concat = "".join(_doc_words(ids))
+    concat = _joined_tokens(ids, total, text)
     codes = np.frombuffer(concat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cum = np.ascontiguousarray(cum_len, dtype=np.int64)
     lo, hi = todo[0], todo[-1]
