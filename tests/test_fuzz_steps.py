@@ -187,3 +187,31 @@ def test_the_opt_in_options_take_lone_surrogates():
     for step in steps:
         step.setup(Context(on_drop="annotate"))
         step.process(Document(id="s", text=text))
+
+
+def test_the_fasttext_and_bert_steps_take_lone_surrogates():
+    # classifier and paragraph_language handed fastText's binding a str it could not encode (TypeError: the
+    # binding's UTF-8 conversion refused the surrogate), embedding_classifier handed the tokenizer one (TypeError
+    # from tokenizers). Now fastText reads the surrogate encoded with surrogatepass (as _fastlid reads it) and the
+    # tokenizer reads it replaced; the decision is recorded as for any text, and the same on every call.
+    text = "Broken \ud800 text \udfff here today. " * 30 + "The river flows past the old mill in the town.\n\n" * 14
+    steps = {n: _default(names("step")[n]) for n in ("classifier", "embedding_classifier", "paragraph_language")}
+    got = {}
+    for name, step in steps.items():
+        step.setup(Context(on_drop="annotate"))
+        runs = []
+        for _ in range(2):
+            doc = Document(id="s", text=text)
+            try:
+                step.process(doc)
+            except Exception as exc:
+                raise AssertionError(f"{name} raised {type(exc).__name__}: {exc}") from exc
+            runs.append(dict(doc.attributes))
+        assert runs[0] == runs[1], name  # deterministic
+        got[name] = runs[0]
+    assert got["classifier"]["classifier.lid176.en"] > 0.5  # the default model is lid.176: the text is English
+    emb = {k: v for k, v in got["embedding_classifier"].items() if k.startswith("embedding_classifier.")}
+    assert emb and abs(sum(emb.values()) - 1.0) < 1e-3, emb  # every label scored
+    para = got["paragraph_language"]
+    assert para["paragraph_language.main"] == "en" and para["paragraph_language.count"] == 14
+    assert para["paragraph_language.paragraphs"][0][2] == "en"  # the paragraph holding the surrogates has a language

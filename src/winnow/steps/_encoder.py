@@ -231,6 +231,14 @@ class _TorchForward:
 GPU_BATCH = 128
 
 
+def _encodable(t: str) -> str:
+    """``t`` with each lone surrogate replaced ("?"), as the e5 engine's wrapper replaces them: the tokenizer
+    refuses a str it cannot encode as UTF-8 (a Document built in Python can hold one; readers quarantine them)."""
+    if t.isascii():
+        return t
+    return t.encode("utf-8", "replace").decode("utf-8")
+
+
 class BertEncoder:
     """A BERT sentence encoder (mean pooling, unit length) from safetensors weights and a tokenizers
     ``tokenizer.json``; numpy on the CPU, torch on ``device="cuda"`` (or ``"torch-cpu"``, for the tests)."""
@@ -260,7 +268,7 @@ class BertEncoder:
         """Each text's WordPiece ids (no special tokens), at most ``(max_tokens - 2) * max_chunks`` of them."""
         body = max_tokens - 2
         cap = body * max_chunks * CHARS_PER_TOKEN_CAP
-        encs = self.tok.encode_batch([t[:cap] for t in texts], add_special_tokens=False)
+        encs = self.tok.encode_batch([_encodable(t[:cap]) for t in texts], add_special_tokens=False)
         return [enc.ids[: body * max_chunks] for enc in encs]
 
     def encode(self, texts: list[str], max_tokens: int = 256, max_chunks: int = 4, batch: int = 16) -> np.ndarray:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["lite_model_path", "load_fasttext", "fasttext_model"]
+__all__ = ["lite_model_path", "load_fasttext", "fasttext_model", "fasttext_line"]
 
 
 def lite_model_path() -> Path:
@@ -48,3 +48,11 @@ def fasttext_model(fasttext: Any, path: str) -> Any:
     load_model is a model object "very similar" to older ones), printed once per worker per model otherwise."""
     cls = getattr(getattr(fasttext, "FastText", None), "_FastText", None)
     return cls(model_path=path) if cls is not None else fasttext.load_model(path)
+
+
+def fasttext_line(line: str) -> bytes:
+    """``line`` and fastText's trailing newline as the UTF-8 bytes the compiled model reads. A lone surrogate (a
+    Document built in Python can hold one; readers quarantine them) is encoded with surrogatepass, as _fastlid
+    encodes it, rather than raising: the binding's own str conversion refused it (UnicodeEncodeError surfaced as
+    a TypeError). The same bytes as the binding's conversion for any other text, so no score moves."""
+    return (line + "\n").encode("utf-8", "surrogatepass")

@@ -33,6 +33,7 @@ from ..step import Context, Filter, Reject
 # The fastText loading the language step shares (its own module: classify and langid both register steps, and
 # neither imports the other).
 from ._fasttext import _MODELS, fasttext_model, lite_model_path, load_fasttext  # noqa: F401 - re-exported
+from ._fasttext import fasttext_line
 
 __all__ = ["Classifier", "BUILTIN_MODELS", "resolve_model", "load_fasttext", "model_input", "predict_all",
            "model_cache_dir", "hf_url"]
@@ -150,7 +151,7 @@ def predict_all(model: Any, text: str) -> list[tuple[str, float]]:
     The low-level call skips the wrapper's per-call checks. Probabilities are fastText's own, unclipped (fastText
     adds 1e-5 inside its log, so a certain prediction reads 1.00001), so they equal what the library returns.
     fastText leaves out labels whose probability underflows (below about 1e-5): callers read those as 0.0."""
-    pairs = model.f.predict(model_input(text) + "\n", -1, 0.0, "replace")
+    pairs = model.f.predict(fasttext_line(model_input(text)), -1, 0.0, "replace")
     return [(label[len(_LABEL):] if label.startswith(_LABEL) else label, float(p)) for p, label in pairs]
 
 

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from ..document import Document
 from ..registry import register
 from ..step import Context, Filter, Reject
-from ._fasttext import lite_model_path, load_fasttext
+from ._fasttext import fasttext_line, lite_model_path, load_fasttext
 
 __all__ = ["LanguageFilter", "lite_model_path", "load_model", "predict", "sample_text"]
 
@@ -67,7 +67,7 @@ def predict(model: Any, text: str, k: int = 1) -> list[tuple[str, float]]:
     if not line:
         return []
     # The low-level call skips the wrapper's per-call checks; the trailing newline is what fastText expects.
-    pairs = model.f.predict(line + "\n", k, 0.0, "replace")
+    pairs = model.f.predict(fasttext_line(line), k, 0.0, "replace")
     return [(label[_LABEL:], min(float(p), 1.0)) for p, label in pairs]
 
 
