@@ -104,6 +104,20 @@ def test_a_page_not_english_is_judged_by_the_shared_fit_moved_by_its_language():
     assert StitchedDocument(heads="pooled").process(Document("fr", fr)).attributes["stitched_document.head"] == "pooled"
 
 
+def test_a_labelled_page_is_not_identified_again(monkeypatch):
+    # With the `language` step's label the step never runs lid.176 on the text (it did, to compare heads).
+    fr = _fr_page()
+    want = StitchedDocument().process(Document("fr", fr, attributes={"language.lang": "fr"})).attributes
+
+    def no_lid(line):
+        raise AssertionError("the page's language was identified although the label gives it")
+
+    lang._identify.cache_clear()
+    monkeypatch.setattr(lang, "_identify", no_lid)
+    doc = StitchedDocument().process(Document("fr", fr, attributes={"language.lang": "fr"}))
+    assert doc.attributes == want and doc.attributes["stitched_document.head"] == "latin"
+
+
 def test_a_language_the_fit_never_saw_keeps_the_pooled_fit(monkeypatch):
     fr = _fr_page()
     a = analyse(fr)

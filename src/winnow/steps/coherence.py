@@ -1319,6 +1319,10 @@ def _menu_trail(text: str) -> int | None:
     return None
 
 
+_TRAIL_SPLIT = re.compile(r"\s(?:\||\u00a6|>>?|\u00bb|\u203a|\u2192|::)\s")  # the separators of _MENU_SEPS
+_COMPARISON = re.compile(r"\s(?:>|\u2192)\s")
+
+
 def _trail_end(text: str) -> int | None:
     """_menu_trail, unless two of its cells hold measured values (a row of prices or data: "Price list | 12,99 € |
     14,99 €"), a phone number or an e-mail address is in it (a firm's contact line: content, hand labels), or a
@@ -1326,11 +1330,11 @@ def _trail_end(text: str) -> int | None:
     end = _menu_trail(text)
     if end is None or _chrome.CONTACT.search(text, 0, end):
         return None
-    cells = re.split(r"\s(?:\||\u00a6|>>?|\u00bb|\u203a|\u2192|::)\s", text[:end])
+    cells = _TRAIL_SPLIT.split(text[:end])
     if sum(1 for c in cells if _MEASURE.search(c)) >= 2:
         return None
-    if re.search(r"\s(?:>|\u2192)\s", text[:end]) and any(c.strip().replace(".", "").replace(",", "").isdigit()
-                                                            for c in cells):
+    if _COMPARISON.search(text, 0, end) and any(c.strip().replace(".", "").replace(",", "").isdigit()
+                                                for c in cells):
         return None  # a comparison in a text's example ("NUMBEROFHOURS > 100"; hand labels), not a trail
     return end
 
@@ -2726,7 +2730,9 @@ class StitchedDocument(Filter):
                 lang = doc.attributes.get("language.lang")
                 lang = lang if isinstance(lang, str) and lang else None
                 head = page_head(a, _lang.group(a.text, lang) if lang else None, lang)
-            if repeated or head != page_head(a) or lang:
+            # (a label first: with one, the page is scored with it anyway, and page_head(a) without it would
+            # identify the page's language from its text for nothing)
+            if repeated or lang or head != page_head(a):
                 logits = doc_logits(a, repeated, tier, head, lang)
                 score = _probability(logits)
             else:
