@@ -390,35 +390,56 @@ def filter_profile_side(english: str, out: str) -> None:
     def add(k, t0):
         ph[k] = ph.get(k, 0.0) + time.process_time() - t0
 
+    Q._reset_if_huge()
+    ctab = Q._VOCAB._ctab is not None  # the C chunk table (chunktab_split) where the kernels are built
+    seen: set[str] = set()  # with it, the chunks seen so far (untimed): the C table does not list its new chunks
     for t in texts:
         t0 = time.process_time()
         Q._dup_count_chars(t.strip().split("\n\n"))
         Q._dup_count_chars(Q._NEWLINE_RUNS.split(t))
-        chunks = t.split()
-        add("lines, paragraphs, whitespace split", t0)
-        t0 = time.process_time()
-        new = [c for c in dict.fromkeys(chunks) if c not in Q._VOCAB.chunks]
-        add("finding the new chunks", t0)
-        t0 = time.process_time()
-        for c in new:
-            tok.chunk(c)
-        add("the tokenizer's first sight of each new chunk", t0)
-        t0 = time.process_time()
-        Q._VOCAB.chunk_ids(new)
-        add("entering them in the token and chunk tables", t0)
-        t0 = time.process_time()
-        ids = Q._spacy_ids(t)
-        cum = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
-        add("the id array (chunk lookups) and offsets", t0)
+        if ctab:
+            add("lines, paragraphs", t0)
+            new = [c for c in dict.fromkeys(t.split()) if c not in seen]
+            seen.update(new)
+            t0 = time.process_time()
+            for c in new:
+                tok.chunk(c)
+            add("the tokenizer's first sight of each new chunk", t0)
+            t0 = time.process_time()
+            memo: dict = {}
+            ids = Q._VOCAB.expand(Q._chunk_cids(t, memo))  # as _doc_cids (the step's) calls it
+            cum = np.zeros(len(ids) + 1, dtype=np.int64)
+            np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
+            add("C split and chunk lookups, entering the new chunks' tokens, the id array and offsets", t0)
+        else:
+            chunks = t.split()
+            add("lines, paragraphs, whitespace split", t0)
+            t0 = time.process_time()
+            new = [c for c in dict.fromkeys(chunks) if c not in Q._VOCAB.chunks]
+            add("finding the new chunks", t0)
+            t0 = time.process_time()
+            for c in new:
+                tok.chunk(c)
+            add("the tokenizer's first sight of each new chunk", t0)
+            t0 = time.process_time()
+            Q._VOCAB.chunk_ids(new)
+            add("entering them in the token and chunk tables", t0)
+            t0 = time.process_time()
+            ids = Q._spacy_ids(t)
+            cum = np.zeros(len(ids) + 1, dtype=np.int64)
+            np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
+            add("the id array (chunk lookups) and offsets", t0)
         t0 = time.process_time()
         Q._top_ngrams_c(lib, ids, cum) if lib else Q._top_ngrams_np(ids, cum)
         add("top 2-4-grams" + via, t0)
         t0 = time.process_time()
-        Q._dup_ngrams_c(lib, ids, cum, text=t) if lib else Q._dup_ngrams_np(ids, cum, text=t)
+        if lib:
+            Q._dup_ngrams_c(lib, ids, cum, text=t, codes=memo.get("chunks.joined") if ctab else None)
+        else:
+            Q._dup_ngrams_np(ids, cum, text=t)
         add("duplicate 5-10-grams" + via, t0)
     Path(out).write_text(json.dumps({"docs": len(texts), "kept": kept, "cpu": cpu, "phases": ph,
-                                     "chunks": len(Q._VOCAB.chunks), "tokens": len(Q._VOCAB.ids)}))
+                                     "chunks": Q._VOCAB.nchunks, "tokens": len(Q._VOCAB.ids)}))
 
 
 def _kept_texts(run_dir: Path, path: Path) -> Path:

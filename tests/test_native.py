@@ -292,3 +292,146 @@ def test_gopher_repetition_measures_the_same_with_and_without_the_kernels(kernel
     monkeypatch.setenv(_native.ENV, "1")
     assert _native.kernels() is None
     assert measure() == compiled and len(compiled) >= 300
+
+
+def _fineweb_chain(docs) -> list:
+    """The four FineWeb filters chained as a run chains them (a document leaves at its first drop): each
+    document's final text, attributes and drop."""
+    from winnow.document import Document
+    from winnow.step import Context
+    from winnow.steps.quality import C4Quality, FineWebQuality, GopherQuality, GopherRepetition
+
+    steps = [GopherRepetition(), GopherQuality(), C4Quality(filter_no_terminal_punct=False), FineWebQuality()]
+    for st in steps:
+        st.setup(Context())
+    out = []
+    for i, text in enumerate(docs):
+        doc = Document(id=str(i), text=text)
+        for st in steps:
+            doc = st.process(doc)
+            if doc.drop is not None:
+                break
+        out.append((doc.text, doc.attributes, doc.drop))
+    return out
+
+
+def test_fineweb_filters_measure_the_same_with_and_without_the_kernels(kernels, monkeypatch, real_docs):
+    """Every page of the demo crawl through gopher_repetition, gopher_quality, c4_quality and fineweb_quality: the
+    same texts, attributes and drops with the C chunk table and sentence walk as on the pure-Python paths."""
+    texts = [d.text for d in real_docs]
+    compiled = _fineweb_chain(texts)
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _native.kernels() is None
+    pure = _fineweb_chain(texts)
+    assert len(compiled) >= 300 and pure == compiled
+    assert sum(d is None for _, _, d in compiled) >= 20 and sum(d is not None for _, _, d in compiled) >= 20
+
+
+@pytest.mark.shared
+def test_fineweb_filters_on_the_shared_web_pages(kernels, monkeypatch):
+    with gzip.open(SHARED / "crawl" / "web-pages.jsonl.gz", "rt", encoding="utf-8") as f:
+        texts = [json.loads(x)["text"] for x in f]
+    compiled = _fineweb_chain(texts)
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _fineweb_chain(texts) == compiled and len(compiled) >= 2000
+
+
+# --- the chunk table (chunktab_*) and C4's sentence walk (sent_steps) -------------------------------------------
+def test_python_whitespace_is_the_chunk_splits_table():
+    """str.split() splits on the code points whose str.isspace() is true: every one of them is below U+3001, where
+    the C split reads the table (so a newer Unicode adding whitespace above it would fail here first)."""
+    from winnow.steps import quality as Q
+
+    table = Q._ws_table()
+    assert len(table) == 0x3001
+    assert [i for i in range(0x110000) if chr(i).isspace()] == [i for i, w in enumerate(table) if w]
+
+
+_WHITESPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+
+
+def _chunk_run(texts: list[str], limit: int) -> list:
+    """The chunk ids, bounds, joined code points and tokens of each text, entered in order in a fresh table that
+    is reset whenever it holds more than ``limit`` chunks (as _doc_cids resets it), and every chunk's sentence
+    walk code (C4) at the end."""
+    from winnow.steps import _tokenize as tk
+    from winnow.steps import quality as Q
+
+    Q._VOCAB.__init__()
+    out = []
+    for t in texts:
+        if Q._VOCAB.nchunks > limit:
+            Q._VOCAB.__init__()
+        memo: dict = {}
+        cids = Q._chunk_cids(t, memo)
+        starts, one_space = Q._chunk_bounds(t)
+        if "chunks.bounds" in memo:  # the C split's own
+            assert np.array_equal(memo["chunks.bounds"][0], starts)
+            assert np.array_equal(memo["chunks.bounds"][1], one_space)
+            joined = memo["chunks.joined"]
+            assert joined.tobytes() == "".join(t.split()).encode("utf-32-le", "surrogatepass")
+        words = Q._doc_words(Q._VOCAB.expand(cids))
+        assert words == tk.datatrove_words(t)
+        out.append((cids.tolist(), Q._VOCAB.nchunks, words))
+    # the sentence walk of every chunk entered (C where the kernels are, else the Python sentencizer)
+    doc_text = " ".join(texts)
+    from winnow.document import Document
+
+    Q._VOCAB._csent[:] = -1
+    Q._c4_sentences(doc_text, Document(id="s", text=doc_text), [(0, len(doc_text))]) if doc_text.strip() else 0
+    out.append(Q._VOCAB._csent[:Q._VOCAB.nchunks].tolist())
+    return out
+
+
+def test_chunk_table_and_sentence_walk_equal_the_pure_path(kernels, monkeypatch):
+    """The C chunk split and table give the same chunk ids (so the same table, entry for entry, resets included),
+    the same bounds and joined text, and C4's sentence walk the same codes, as the dict and Python paths, on texts
+    of every Unicode whitespace, punctuation, sentence marks, emoji, lone surrogates, NUL and long chunks."""
+    from hypothesis import given, settings, strategies as st
+
+    alphabet = st.sampled_from(list(_WHITESPACE) + list("aZé.,!?;:'\"()[]-–—…%$&*/\\|@#0129") +
+                               ["😀", "👍🏽", "\ud800", "\udfff", "\x00", "。", "؟", "।", "‼", "U.S.", "Mr.", "can't",
+                                "e.g.", "http://x.org/a?b=1", ":)", "a" * 255, "b" * 256, "c" * 257, "=" * 300])
+
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(st.lists(st.lists(alphabet, max_size=60).map("".join), min_size=1, max_size=6), st.integers(3, 40))
+    def check(texts, limit):
+        texts = texts + texts[:2]  # chunks seen before, in the same table or after a reset
+        monkeypatch.delenv(_native.ENV, raising=False)
+        assert _native.kernels() is not None
+        compiled = _chunk_run(texts, limit)
+        monkeypatch.setenv(_native.ENV, "1")
+        assert _native.kernels() is None
+        assert _chunk_run(texts, limit) == compiled
+
+    check()
+
+
+def test_chunk_table_on_huge_chunks_and_pages(kernels, monkeypatch):
+    """A 100,000-character word, a page of 30,000 distinct chunks and one of only whitespace: the same on both
+    paths, and the long word is not kept in the table."""
+    from winnow.steps import quality as Q
+
+    rng = random.Random(5)
+    texts = ["x" + "é" * 100_000 + " tail. " + "y" * 100_000 + "\u3000" + "x" + "é" * 100_000,
+             " ".join(f"w{rng.randrange(10**9)}." for _ in range(30_000)), _WHITESPACE * 3, ""]
+    compiled = _chunk_run(texts, 10**6)
+    assert Q._VOCAB._ctab and Q._VOCAB.nchunks < 30_010
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _chunk_run(texts, 10**6) == compiled
+
+
+def test_chunk_table_is_started_afresh_when_the_kernels_come_or_go(kernels, monkeypatch):
+    from winnow.steps import quality as Q
+
+    monkeypatch.delenv(_native.ENV, raising=False)
+    Q._reset_if_huge()
+    assert Q._VOCAB._ctab and Q._VOCAB._lib is kernels
+    gen = Q._VOCAB.generation
+    Q._spacy_ids("some words here")
+    assert Q._VOCAB.nchunks == 3 and not Q._VOCAB.chunks
+    monkeypatch.setenv(_native.ENV, "1")
+    Q._reset_if_huge()
+    assert Q._VOCAB._ctab is None and Q._VOCAB.generation != gen and Q._VOCAB.nchunks == 0
+    assert Q._doc_words(Q._spacy_ids("some words here")) == ["some", "words", "here"]
+    assert Q._VOCAB.nchunks == 3 and len(Q._VOCAB.chunks) == 3

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV = "WINNOW_PURE_PYTHON"  # set to 1 (or true/yes) to use the pure-Python paths even where the library is built
 LIB_PATH = Path(__file__).with_name("_kernels.so")
-_VERSION = 2  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
+_VERSION = 3  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
@@ -46,6 +46,18 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.ngram_top.argtypes = [vp, i64, i32, vp]
     lib.ngram_dup.restype = i32
     lib.ngram_dup.argtypes = [vp, i64, vp, i64, i32, i32, vp]
+    lib.chunktab_new.restype = vp
+    lib.chunktab_new.argtypes = [c.c_char_p, i64]
+    lib.chunktab_free.restype = None
+    lib.chunktab_free.argtypes = [vp]
+    lib.chunktab_size.restype = i64
+    lib.chunktab_size.argtypes = [vp]
+    lib.chunktab_chars.restype = i64
+    lib.chunktab_chars.argtypes = [vp]
+    lib.chunktab_split.restype = i64
+    lib.chunktab_split.argtypes = [vp, vp, i64, i64, i64, vp, vp, vp, vp, vp, vp, vp]
+    lib.sent_steps.restype = None
+    lib.sent_steps.argtypes = [vp, vp, vp, vp, i32, i32, vp, i64, vp]
 
 
 def kernels(path: Path | None = None) -> ctypes.CDLL | None:

@@ -12,15 +12,18 @@
  * words weighted by their counts, summed in first-occurrence order as numpy's sum(axis=0) does (sequentially
  * from +0.0).
  *
- * ngram_*: gopher_repetition's n-gram statistics (winnow/steps/quality.py), integers only (see below). */
+ * ngram_*: gopher_repetition's n-gram statistics (winnow/steps/quality.py), integers only (see below).
+ *
+ * chunktab_*: the whitespace chunks of a page and their ids in gopher_repetition's chunk table; sent_steps: C4's
+ * sentencizer over a chunk's tokens (see below). */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Raised with every change to a function's arguments or results (2: the n-gram kernels added); winnow/_native
- * checks it, so a library built from older sources is not used (the pure path runs instead). */
-int winnow_kernels_version(void) { return 2; }
+/* Raised with every change to a function's arguments or results (2: the n-gram kernels added; 3: the chunk
+ * table); winnow/_native checks it, so a library built from older sources is not used (the pure path runs instead). */
+int winnow_kernels_version(void) { return 3; }
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
@@ -579,4 +582,192 @@ int ngram_dup(const uint32_t *codes, int64_t total, const int64_t *offs, int64_t
     free(P);
     free(t);
     return 0;
+}
+
+/* gopher_repetition's chunk table (winnow/steps/quality.py: _Vocab, _chunk_cids, _chunk_bounds). A page's
+ * whitespace chunks, split exactly as Python's str.split() splits (a code point is whitespace when Python's
+ * str.isspace() says so: the caller passes that table for the code points below WS_TABLE, and none above it is
+ * whitespace), each looked up in a table of the chunks seen before (code points compared exactly, lone
+ * surrogates and NUL included) that gives chunk ids 0, 1, ... in the order chunks were first entered, as the pure
+ * path's dict does (len(dict) at entry). Chunks longer than maxc are not entered (as in the pure path): the
+ * page's distinct long chunks get ids just past the table, in first-occurrence order. The caller tokenizes only
+ * the new chunks (`fresh`: the index of each new id's first occurrence, entered ones first, then long ones) and
+ * resets the table (chunktab_free, chunktab_new) under the same bounds as the pure path's dict. */
+
+#define WS_TABLE 0x3001
+
+typedef struct {
+    strtab tab;                   /* a chunk's code points (as bytes) -> its id */
+    unsigned char ws[WS_TABLE];   /* code point -> whitespace to Python's str.split() */
+} chunktab;
+
+typedef struct {
+    uint64_t h;
+    int64_t pos, len, id; /* pos -1: empty */
+} lslot;
+
+chunktab *chunktab_new(const unsigned char *ws, int64_t nws) {
+    if (nws != WS_TABLE) return NULL;
+    chunktab *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (tab_init(&t->tab, (int64_t)1 << 16) != 0) {
+        free(t);
+        return NULL;
+    }
+    memcpy(t->ws, ws, WS_TABLE);
+    return t;
+}
+
+void chunktab_free(chunktab *t) {
+    if (!t) return;
+    tab_free(&t->tab);
+    free(t);
+}
+
+int64_t chunktab_size(const chunktab *t) { return t->tab.n; }
+
+/* code points held by the table's keys */
+int64_t chunktab_chars(const chunktab *t) { return t->tab.asize / 4; }
+
+static uint64_t codes_hash(const uint32_t *s, int64_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int64_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001B3ull;
+    return mix64(h ^ (uint64_t)n);
+}
+
+static int lgrow(lslot **lt, int64_t *lcap) {
+    int64_t ncap = *lcap ? 2 * *lcap : 64, mask = ncap - 1;
+    lslot *ns = malloc((size_t)ncap * sizeof(lslot));
+    if (!ns) return -1;
+    for (int64_t i = 0; i < ncap; i++) ns[i].pos = -1;
+    for (int64_t k = 0; k < *lcap; k++) {
+        if ((*lt)[k].pos < 0) continue;
+        int64_t i = (int64_t)((*lt)[k].h & (uint64_t)mask);
+        while (ns[i].pos >= 0) i = (i + 1) & mask;
+        ns[i] = (*lt)[k];
+    }
+    free(*lt);
+    *lt = ns;
+    *lcap = ncap;
+    return 0;
+}
+
+/* Split codes[0..n) into chunks: cids[k] (the k-th chunk's id), starts[k] and ends[k] (its code points' range),
+ * one_space[k] (1 when exactly one U+0020 separates it from the chunk before), for k < the returned count; joined
+ * (when not NULL, room for n) gets the chunks' code points concatenated. New entries: fresh[0..counts[0]) and the distinct
+ * long chunks fresh[counts[0]..counts[0] + counts[1]) (chunk indices of first occurrences, in id order). Every
+ * output array has room for cap >= (n + 1) / 2 entries. -1 when out of memory (the table may then hold some of
+ * the page's chunks: the caller discards it). */
+int64_t chunktab_split(chunktab *t, const uint32_t *codes, int64_t n, int64_t maxc, int64_t cap, int64_t *cids,
+                       int64_t *starts, int64_t *ends, unsigned char *one_space, int64_t *fresh, int64_t *counts,
+                       uint32_t *joined) {
+    const unsigned char *ws = t->ws;
+    int64_t m = 0, nnew = 0, nlong = 0, i = 0, prev_end = -1, jn = 0, lcap = 0;
+    lslot *lt = NULL;
+    counts[0] = counts[1] = 0;
+    if (maxc < 0 || maxc > 1 << 20 || cap < (n + 1) / 2) return -1;
+#define IS_WS(c) ((c) < WS_TABLE && ws[c])
+    for (;;) {
+        while (i < n && IS_WS(codes[i])) i++;
+        if (i >= n) break;
+        int64_t s = i;
+        while (i < n && !IS_WS(codes[i])) i++;
+        int64_t len = i - s;
+        const uint32_t *key = codes + s;
+        starts[m] = s;
+        ends[m] = i;
+        one_space[m] = (unsigned char)(m > 0 && s - prev_end == 1 && codes[prev_end] == 32);
+        prev_end = i;
+        if (joined) {
+            memcpy(joined + jn, key, (size_t)len * sizeof(uint32_t));
+            jn += len;
+        }
+        uint64_t h = codes_hash(key, len);
+        if (len <= maxc) {
+            const unsigned char *kb = (const unsigned char *)key;
+            int64_t slot = tab_slot(&t->tab, kb, len * 4, h);
+            int64_t e = tab_entry(&t->tab, slot);
+            if (e < 0) {
+                e = tab_add(&t->tab, slot, kb, len * 4, h);
+                if (e < 0) goto oom;
+                fresh[nnew++] = m;
+            }
+            cids[m] = e;
+        } else {
+            if (2 * (nlong + 1) > lcap && lgrow(&lt, &lcap) != 0) goto oom;
+            int64_t mask = lcap - 1, j = (int64_t)(h & (uint64_t)mask);
+            for (;;) {
+                lslot *q = lt + j;
+                if (q->pos < 0) {
+                    q->h = h;
+                    q->pos = s;
+                    q->len = len;
+                    q->id = nlong;
+                    fresh[cap - 1 - nlong] = m; /* moved after the entered ones at the end */
+                    cids[m] = -1 - nlong;
+                    nlong++;
+                    break;
+                }
+                if (q->h == h && q->len == len && memcmp(codes + q->pos, key, (size_t)len * sizeof(uint32_t)) == 0) {
+                    cids[m] = -1 - q->id;
+                    break;
+                }
+                j = (j + 1) & mask;
+            }
+        }
+        m++;
+    }
+#undef IS_WS
+    if (nlong) {
+        int64_t base = t->tab.n;
+        for (int64_t k = 0; k < m; k++)
+            if (cids[k] < 0) cids[k] = base + (-1 - cids[k]);
+        /* the long ones were written backwards from the end: put them in order, then after the entered ones */
+        for (int64_t a = cap - nlong, b = cap - 1; a < b; a++, b--) {
+            int64_t x = fresh[a];
+            fresh[a] = fresh[b];
+            fresh[b] = x;
+        }
+        memmove(fresh + nnew, fresh + cap - nlong, (size_t)nlong * sizeof(int64_t));
+    }
+    free(lt);
+    counts[0] = nnew;
+    counts[1] = nlong;
+    return m;
+oom:
+    free(lt);
+    return -1;
+}
+
+/* C4's sentence walk (winnow/steps/quality.py, _c4_sentences): spaCy's sentencizer over each chunk's tokens
+ * (SpacyEnglish.sentencizer_steps in winnow/steps/_tokenize.py), entered with "a sentence mark seen" false and
+ * true, from two facts of each token held in the token table's flags: pc_bit (the token is one of the
+ * sentencizer's punctuation characters) and punct_bit (every character of it is Unicode punctuation). out[k] for
+ * chunk cs[k] (its tokens flat[cstart[c] .. cstart[c] + ccount[c])): s0 | s1 << 24 | e0 << 48 | e1 << 49 (new
+ * starts and the state after, entering false, then true), or -2 when a count reaches 2**23. */
+void sent_steps(const int64_t *flat, const int64_t *cstart, const int64_t *ccount, const int8_t *tflags, int pc_bit,
+                int punct_bit, const int64_t *cs, int64_t k, int64_t *out) {
+    for (int64_t q = 0; q < k; q++) {
+        int64_t c = cs[q], a = cstart[c], b = a + ccount[c];
+        int64_t st[2], en[2];
+        for (int enter = 0; enter < 2; enter++) {
+            int seen = enter;
+            int64_t starts = 0;
+            for (int64_t p = a; p < b; p++) {
+                int f = tflags[flat[p]];
+                int in_pc = (f & pc_bit) != 0;
+                if (seen && !in_pc && !(f & punct_bit)) {
+                    starts++;
+                    seen = 0;
+                } else if (in_pc) {
+                    seen = 1;
+                }
+            }
+            st[enter] = starts;
+            en[enter] = seen;
+        }
+        out[q] = (st[0] < ((int64_t)1 << 23) && st[1] < ((int64_t)1 << 23))
+                     ? st[0] | st[1] << 24 | en[0] << 48 | en[1] << 49
+                     : -2;
+    }
 }

@@ -97,6 +97,9 @@ def _check_variant(step, allowed: tuple[str, ...]) -> None:
 
 # --- per-token facts, cached across documents ----------------------------------------------------------------------
 _NONSYM_NOW, _NONSYM_2024, _ALPHA = 1, 2, 4
+# for C4's sentence walk in C (sent_steps): one of the sentencizer's marks; every character Unicode punctuation
+_SENT_MARK, _ALL_PUNCT = 8, 16
+_SENT_MARKS = frozenset(tk._SENT_PUNCT_CHARS)
 _M64 = (1 << 64) - 1
 _BASE = 0x100000001B3  # odd, so invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
@@ -121,11 +124,22 @@ class _Vocab:
     symbol and alphabetic flags; every distinct whitespace chunk gets a chunk id and the ids of its tokens (spaCy's
     split, variant "datatrove"), kept in flat arrays. A document's id array is then one C-level dict lookup per
     chunk and a numpy gather, with no per-token Python work (see _spacy_ids). The arrays grow by doubling, so a
-    long run with a growing vocabulary pays amortised O(1) per new token or chunk."""
+    long run with a growing vocabulary pays amortised O(1) per new token or chunk.
+
+    Where winnow's compiled kernels are built, the chunk table is theirs (chunktab in _native/kernels.c: a page's
+    chunks split and looked up in C, only its new chunks handed back to be tokenized here); ``chunks`` then stays
+    empty. The ids are the same either way (0, 1, ... in the order chunks were first entered)."""
 
     def __init__(self) -> None:
         import numpy as np
 
+        lib = _native.kernels()
+        old = getattr(self, "_ctab", None)
+        if old:
+            self._lib.chunktab_free(old)
+        self._lib = lib
+        # None (the dict below is the table) without the library, or if C could not allocate its table
+        self._ctab = lib.chunktab_new(_ws_table(), len(_ws_table())) if lib is not None else None
         self.ids: dict[str, int] = {}
         self.strs: list[str] = []  # id -> token
         self.chars = 0  # characters held by the token table (bounded by _reset_if_huge)
@@ -144,6 +158,16 @@ class _Vocab:
         self._pending: list[tuple[int, int, int]] = []  # new tokens (id, length, flags), written in _flush
         self._pending_chunks: list[tuple[int, ...]] = []  # token ids of the chunks entered since the last _flush
 
+    def __del__(self) -> None:
+        if getattr(self, "_ctab", None):
+            self._lib.chunktab_free(self._ctab)
+            self._ctab = None
+
+    @property
+    def nchunks(self) -> int:
+        """Chunks in the chunk table (the C one where built, else ``chunks``)."""
+        return self._lib.chunktab_size(self._ctab) if self._ctab else len(self.chunks)
+
     @property
     def arrays(self):
         return self._len, self._flags
@@ -153,12 +177,14 @@ class _Vocab:
         self.ids[w] = i
         self.strs.append(w)
         self.chars += len(w)
-        if w.isalpha():  # no letter is in datatrove's symbol sets
+        if w.isalpha():  # no letter is in datatrove's symbol sets, nor Unicode punctuation (categories L* vs P*)
             f = _NONSYM_NOW | _NONSYM_2024 | _ALPHA
         else:
             chars = set(w)
             f = ((_NONSYM_NOW if not chars <= _PUNCT_NOW else 0) | (_NONSYM_2024 if not chars <= _PUNCT_2024 else 0)
-                 | (_ALPHA if any(ch.isalpha() for ch in chars) else 0))
+                 | (_ALPHA if any(ch.isalpha() for ch in chars) else 0) | (_ALL_PUNCT if tk._is_punct(w) else 0))
+        if w in _SENT_MARKS:
+            f |= _SENT_MARK
         self._pending.append((i, len(w), f))
         return i
 
@@ -176,7 +202,7 @@ class _Vocab:
             pend.clear()
         new = self._pending_chunks
         if new:
-            first = len(self.chunks) - len(new)
+            first = self.nchunks - len(new)
             self._put_chunks(first, new)
             self.nflat += sum(map(len, new))
             new.clear()
@@ -219,6 +245,19 @@ class _Vocab:
         self._flush()
         return uncached
 
+    def enter(self, texts: list[str], firsts: list[int], nnew: int) -> None:
+        """After the C table entered a page's new chunks (``texts[:nnew]``, ids in order) and found its distinct long
+        chunks (``texts[nnew:]``, ids just past the table): tokenize each, in the order of their first occurrence
+        (``firsts``) as ``chunk_ids`` does, and write their token ids (the long ones' without claiming the space)."""
+        ids, tokenize = self.ids, tk.spacy_english().chunk
+        tids: list[tuple[int, ...]] = [()] * len(texts)
+        for j in sorted(range(len(texts)), key=firsts.__getitem__):
+            tids[j] = tuple([ids[t] if t in ids else self.add(t) for t in tokenize(texts[j])])
+        self._pending_chunks.extend(tids[:nnew])
+        self._flush()
+        if len(texts) > nnew:
+            self._put_chunks(self.nchunks, tids[nnew:])
+
     def expand(self, cids):
         """The token ids of a document given its chunk ids: each chunk's run of the flat array, in order."""
         import numpy as np
@@ -247,6 +286,21 @@ class _Vocab:
 # pages) uses 185k entries.
 _CHUNK_LIMIT = tk._CACHE_LIMIT
 _CHUNK_MAX_CHARS = tk._CACHE_MAX_CHUNK
+# The C table keeps its keys as 4-byte code points (~70 bytes an entry besides): reset past 32M code points (128
+# MB), a bound a dict of Python strings does not need (the entry and length bounds above keep it under ~200 MB);
+# the e2e corpus's 185k chunks hold ~1.5M code points.
+_CHUNK_CHARS_LIMIT = 32_000_000
+_WS_TABLE: list[bytes] = []
+
+
+def _ws_table() -> bytes:
+    """Code point -> whether Python's str.split() splits on it, for the code points up to U+3000 (none above is
+    whitespace; tests/test_native.py checks every code point), as the C chunk split reads it."""
+    if not _WS_TABLE:
+        _WS_TABLE.append(bytes(chr(i).isspace() for i in range(0x3001)))
+    return _WS_TABLE[0]
+
+
 _FLAT_LIMIT = 16 * _CHUNK_LIMIT  # token ids held for cached chunks (1.2 per chunk on web text; 64 MB at most)
 _VOCAB = _Vocab()
 _POW: dict[str, object] = {}
@@ -293,13 +347,13 @@ def _doc_cids(doc: Document):
     documents were batched between the steps), they are computed again rather than read wrong."""
     memo = segments(doc)._memo
     got = memo.get("cids.spacy_en")
-    if got is not None and got[0] == _VOCAB.generation and (not got[1] or got[2] == len(_VOCAB.chunks)):
+    if got is not None and got[0] == _VOCAB.generation and (not got[1] or got[2] == _VOCAB.nchunks):
         return got[3]
     _reset_if_huge()
-    chunks = doc.text.split()
-    cids = _chunk_cids(chunks)
-    long = bool(len(cids)) and int(cids.max()) >= len(_VOCAB.chunks)
-    memo["cids.spacy_en"] = (_VOCAB.generation, long, len(_VOCAB.chunks), cids)
+    cids = _chunk_cids(doc.text, memo)
+    size = _VOCAB.nchunks
+    long = bool(len(cids)) and int(cids.max()) >= size
+    memo["cids.spacy_en"] = (_VOCAB.generation, long, size, cids)
     return cids
 
 
@@ -312,9 +366,12 @@ def _doc_words(ids) -> list[str]:
 def _reset_if_huge() -> None:
     # Bound memory on endless vocabularies (numbers, URLs). Safe here: documents pass the chain one at a time and
     # a document's ids are computed before any step of the chain reads them.
-    if (len(_VOCAB.ids) > 2_000_000 or len(_VOCAB.chunks) > _CHUNK_LIMIT or _VOCAB.chars > 64_000_000
-            or _VOCAB.nflat > _FLAT_LIMIT):
-        _VOCAB.__init__()
+    # A table is also started afresh when the kernels came or went (WINNOW_PURE_PYTHON, tests): its chunk table
+    # is the C one only where they are used.
+    v = _VOCAB
+    if (len(v.ids) > 2_000_000 or v.nchunks > _CHUNK_LIMIT or v.chars > 64_000_000 or v.nflat > _FLAT_LIMIT
+            or _native.kernels() is not v._lib or (v._ctab and v._lib.chunktab_chars(v._ctab) > _CHUNK_CHARS_LIMIT)):
+        v.__init__()
 
 
 def _fresh_ids(words: list[str]):
@@ -322,11 +379,16 @@ def _fresh_ids(words: list[str]):
     return _VOCAB.id_array(words)
 
 
-def _chunk_cids(chunks: list[str]):
-    """The chunk ids of a document's whitespace chunks, entering new ones; the document's uncached long chunks
-    get ids just past the table, their token ids written past the flat array's end (valid until the next entry)."""
+def _chunk_cids(text: str, memo: dict | None = None):
+    """The chunk ids of the whitespace chunks of ``text``, entering new ones; the document's uncached long chunks
+    get ids just past the table, their token ids written past the flat array's end (valid until the next entry).
+    With the C table, ``memo`` (a document's) also gets the chunks' bounds (for C4) and their joined code points
+    (for the duplicate n-grams)."""
     import numpy as np
 
+    if _VOCAB._ctab:
+        return _chunk_cids_c(text, memo)
+    chunks = text.split()
     cmap = _VOCAB.chunks
     try:
         return np.fromiter(map(cmap.__getitem__, chunks), dtype=np.int64, count=len(chunks))
@@ -341,6 +403,36 @@ def _chunk_cids(chunks: list[str]):
         return np.fromiter((local[c] if c in local else cmap[c] for c in chunks), dtype=np.int64, count=len(chunks))
 
 
+def _chunk_cids_c(text: str, memo: dict | None):
+    """_chunk_cids by the C table (chunktab_split: str.split()'s chunks and their ids in one pass; Python
+    tokenizes only the page's new chunks)."""
+    import numpy as np
+
+    v = _VOCAB
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    n = len(codes)
+    cap = n // 2 + 1
+    cids, starts, ends, fresh = (np.empty(cap, dtype=np.int64) for _ in range(4))
+    one_space = np.empty(cap, dtype=np.uint8)
+    counts = np.zeros(2, dtype=np.int64)
+    joined = np.empty(n, dtype=np.uint32) if memo is not None else None
+    m = v._lib.chunktab_split(v._ctab, codes.ctypes.data, n, _CHUNK_MAX_CHARS, cap, cids.ctypes.data,
+                              starts.ctypes.data, ends.ctypes.data, one_space.ctypes.data, fresh.ctypes.data,
+                              counts.ctypes.data, None if joined is None else joined.ctypes.data)
+    if m < 0:
+        v.__init__()  # it may hold some of the page's chunks without their tokens: start afresh
+        raise MemoryError("gopher_repetition's chunk table: out of memory")
+    nnew, nlong = int(counts[0]), int(counts[1])
+    starts, ends = starts[:m], ends[:m]
+    if nnew or nlong:
+        firsts = fresh[:nnew + nlong]
+        v.enter([text[a:b] for a, b in zip(starts[firsts].tolist(), ends[firsts].tolist())], firsts.tolist(), nnew)
+    if memo is not None:
+        memo["chunks.bounds"] = (starts.copy(), one_space[:m].astype(bool))
+        memo["chunks.joined"] = joined[:int((ends - starts).sum())]
+    return cids[:m].copy()
+
+
 def _spacy_count(doc: Document) -> int:
     """len(datatrove's split_into_words(text)): the ids' length when a step already built them, else summed from
     the chunks' token counts without building the array (fineweb_quality, after C4's edit, needs only the count)."""
@@ -351,7 +443,7 @@ def _spacy_count(doc: Document) -> int:
 
     def count(text: str) -> int:
         _reset_if_huge()
-        return int(_VOCAB._ccount[_chunk_cids(text.split())].sum())
+        return int(_VOCAB._ccount[_chunk_cids(text)].sum())
 
     return seg.memo("nwords.spacy_en", count)
 
@@ -364,7 +456,7 @@ def _spacy_ids(text: str):
     lookup of ~2.2M fresh chunk strings in a table of ~10^5; a per-document dict of distinct chunks in front of
     it was slower, 1.06 s); they keep the token ids in flat arrays, bounded with the table."""
     _reset_if_huge()
-    return _VOCAB.expand(_chunk_cids(text.split()))
+    return _VOCAB.expand(_chunk_cids(text))
 
 
 # --- Gopher quality --------------------------------------------------------------------------------------------
@@ -682,9 +774,10 @@ def _joined_tokens(ids, total: int, text: str | None) -> str:
     return concat if len(concat) == total else "".join(_doc_words(ids))
 
 
-def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None) -> dict[int, int] | None:
+def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None, codes=None) -> dict[int, int] | None:
     """_dup_ngrams_np by winnow's compiled kernel (ngram_dup: datatrove's walk itself, over the joined text's code
-    points with a hash table whose hits are compared exactly), or None when it ran out of memory."""
+    points with a hash table whose hits are compared exactly), or None when it ran out of memory. ``codes``: the
+    text's chunks' code points joined, as the C chunk split left them (used when they are the tokens' length)."""
     import numpy as np
 
     m = len(ids)
@@ -693,8 +786,10 @@ def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None) -
     if not todo:
         return out
     total = int(cum_len[-1])
-    concat = _joined_tokens(ids, total, text)
-    codes = np.frombuffer(concat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if codes is None or len(codes) != total:
+        concat = _joined_tokens(ids, total, text)
+        codes = np.frombuffer(concat.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = np.ascontiguousarray(codes, dtype=np.uint32)
     cum = np.ascontiguousarray(cum_len, dtype=np.int64)
     lo, hi = todo[0], todo[-1]
     res = np.zeros(hi - lo + 1, dtype=np.int64)
@@ -769,7 +864,11 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         for n in (2, 3, 4):
             sig[f"top_{n}_gram_frac"] = top[n] / n_chars
         joined = text if self.variant == "datatrove" else None
-        dup = (lib and _dup_ngrams_c(lib, ids, cum_len, text=joined)) or _dup_ngrams_np(ids, cum_len, text=joined)
+        # the joined chunks' code points, left by the C chunk split of this text (spaCy's tokens of a chunk
+        # concatenate to the chunk, so they are the tokens joined); taken out of the memo, it is needed once
+        codes = seg._memo.pop("chunks.joined", None) if joined is not None else None
+        dup = ((lib and _dup_ngrams_c(lib, ids, cum_len, text=joined, codes=codes))
+               or _dup_ngrams_np(ids, cum_len, text=joined))
         for n in range(5, 11):
             sig[f"dup_{n}_gram_frac"] = dup[n] / n_chars
         return sig
@@ -1046,7 +1145,9 @@ def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] 
     lines_copy = list(lines)
     lines.clear()  # counted once, whichever return of _decide comes first
     cids = _doc_cids(doc)
-    starts, one_space = _chunk_bounds(text)
+    seg = segments(doc)
+    bounds = seg._memo.get("chunks.bounds") if seg.text is text else None  # left by the C chunk split
+    starts, one_space = bounds if bounds is not None else _chunk_bounds(text)
     if len(starts) != len(cids):  # never seen; stay exact if it is
         return sum(tk.datatrove_sentence_count(text[a:b]) for a, b in lines_copy)
     ab = np.array(lines_copy, dtype=np.int64)
@@ -1060,12 +1161,20 @@ def _c4_sentences(text: str, doc: Document | None, lines: list[tuple[int, int]] 
     csent = _VOCAB._csent
     codes = csent[cc]
     if (codes < 0).any():
-        tok = tk.spacy_english()
         flat, cstart, ccount, strs = _VOCAB._flat, _VOCAB._cstart, _VOCAB._ccount, _VOCAB.strs
-        for c in np.unique(cc[codes < 0]).tolist():
-            s0, e0, s1, e1 = tok.sentencizer_steps(
-                [strs[t] for t in flat[cstart[c]:cstart[c] + ccount[c]].tolist()])
-            csent[c] = s0 | s1 << 24 | e0 << 48 | e1 << 49 if max(s0, s1) < 1 << 23 else -2
+        todo = np.unique(cc[codes < 0])
+        lib = _native.kernels()
+        if lib is not None:  # the same walk in C, from the tokens' flags (~0.4 CPU s less on the e2e pages)
+            got = np.empty(len(todo), dtype=np.int64)
+            lib.sent_steps(flat.ctypes.data, cstart.ctypes.data, ccount.ctypes.data, _VOCAB._flags.ctypes.data,
+                           _SENT_MARK, _ALL_PUNCT, todo.ctypes.data, len(todo), got.ctypes.data)
+            csent[todo] = got
+        else:
+            tok = tk.spacy_english()
+            for c in todo.tolist():
+                s0, e0, s1, e1 = tok.sentencizer_steps(
+                    [strs[t] for t in flat[cstart[c]:cstart[c] + ccount[c]].tolist()])
+                csent[c] = s0 | s1 << 24 | e0 << 48 | e1 << 49 if max(s0, s1) < 1 << 23 else -2
         codes = csent[cc]
         if (codes == -2).any():  # millions of sentence starts in one chunk: count those lines one by one
             return sum(tk.datatrove_sentence_count(text[a:b]) for a, b in lines_copy)
