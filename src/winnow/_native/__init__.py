@@ -15,13 +15,16 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["ENV", "LIB_PATH", "kernels"]
+__all__ = ["ENV", "EXTRACT_PATH", "LIB_PATH", "extract_kernels", "kernels"]
 
 log = logging.getLogger(__name__)
 
 ENV = "WINNOW_PURE_PYTHON"  # set to 1 (or true/yes) to use the pure-Python paths even where the library is built
 LIB_PATH = Path(__file__).with_name("_kernels.so")
 _VERSION = 3  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
+# html_extract's kernels live in their own file and library (extract.c -> _extract.so), with their own version
+EXTRACT_PATH = Path(__file__).with_name("_extract.so")
+_EXTRACT_VERSION = 1  # extract.c's winnow_extract_version()
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
@@ -78,6 +81,98 @@ def kernels(path: Path | None = None) -> ctypes.CDLL | None:
                 _declare(lib)
             except (OSError, AttributeError) as e:
                 log.debug("compiled kernels not used, the pure-Python paths run (%s): %s", p, e)
+                lib = None
+            _loaded[p] = lib
+        return _loaded[p]
+
+
+def _declare_extract(lib: ctypes.CDLL) -> None:
+    lib.attrs_ok.restype = ctypes.c_int
+    lib.attrs_ok.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int]
+
+
+# CPython's compact str (Include/cpython/unicodeobject.h): a header whose `state` bit field holds the kind (bytes
+# per character, bits 2-4), `compact` (bit 5) and `ascii` (bit 6), then the characters; an ASCII str's header is
+# shorter. The offsets are found at first use, and a str is read in place only when its own state says compact.
+_KIND_SHIFT, _COMPACT, _ASCII = 2, 1 << 5, 1 << 6
+
+
+def _state(s: str, at: int) -> int:
+    return ctypes.c_uint8.from_address(id(s) + at).value
+
+
+def _str_layout() -> tuple[int, int, int] | None:
+    """(offset of `state`, bytes before an ASCII str's characters, before any other str's), found from
+    ``sys.getsizeof`` and the state bits of test strings and checked by reading their characters back through their
+    address; None where that does not hold (another implementation or layout: the caller then encodes)."""
+    import sys
+
+    if sys.implementation.name != "cpython":
+        return None
+    try:
+        ascii_head = sys.getsizeof("ab") - 3
+        head = sys.getsizeof("\xe9b") - 3
+        samples = [("".join(map(chr, range(97, 97 + n))) * 3, 1, True) for n in (1, 5, 9)]
+        samples += [(c * n + "<a b='c'>", w, False) for c, w in (("\xe9", 1), ("\u0101", 2), ("\U0001f600", 4))
+                    for n in (1, 6, 11)]
+        found = [k for k in range(0, ascii_head) if all(
+            (_state(t, k) >> _KIND_SHIFT) & 7 == w and _state(t, k) & _COMPACT and bool(_state(t, k) & _ASCII) == asc
+            for t, w, asc in samples)]
+        if len(found) != 1:
+            return None
+        layout = (found[0], ascii_head, head)
+        for t, w, _ in samples:
+            view = str_units(t, layout)
+            if view is None or view[1] != w or ctypes.string_at(view[0], len(t) * w) != t.encode(
+                    ("latin-1", "latin-1", "utf-16-le", None, "utf-32-le")[w]):
+                return None
+        return layout
+    except Exception:  # noqa: BLE001 - any surprise means: do not read str buffers
+        return None
+
+
+_LAYOUT: list = []
+
+
+def str_units(s: str, layout: tuple[int, int, int] | None = None) -> tuple[int, int] | None:
+    """(address of the characters, bytes per character) of an exact ``str`` in CPython's compact layout, read in
+    place without a copy (for a C kernel that reads them while ``s`` is alive), or None: the caller then encodes."""
+    if layout is None:
+        if not _LAYOUT:
+            _LAYOUT.append(_str_layout())
+        layout = _LAYOUT[0]
+        if layout is None:
+            return None
+    if type(s) is not str:  # a subclass keeps its characters elsewhere
+        return None
+    state = _state(s, layout[0])
+    if not state & _COMPACT:
+        return None
+    width = (state >> _KIND_SHIFT) & 7
+    if state & _ASCII:
+        return (id(s) + layout[1], 1) if width == 1 else None
+    return (id(s) + layout[2], width) if width in (1, 2, 4) else None
+
+
+def extract_kernels(path: Path | None = None) -> ctypes.CDLL | None:
+    """html_extract's library (extract.c), loaded as ``kernels`` loads its own: once per process and path, None
+    where forced off, not built, not loadable or built from other sources (logged once at debug level)."""
+    if pure_forced():
+        return None
+    p = str(path or EXTRACT_PATH)
+    with _lock:
+        if p not in _loaded:
+            lib = None
+            try:
+                lib = ctypes.CDLL(p)
+                lib.winnow_extract_version.restype = ctypes.c_int
+                got = lib.winnow_extract_version()
+                if got != _EXTRACT_VERSION:
+                    raise OSError(f"built from other sources (version {got}, expected {_EXTRACT_VERSION}): "
+                                  "run `make setup`")
+                _declare_extract(lib)
+            except (OSError, AttributeError) as e:
+                log.debug("html_extract's compiled kernels not used, the pure-Python paths run (%s): %s", p, e)
                 lib = None
             _loaded[p] = lib
         return _loaded[p]

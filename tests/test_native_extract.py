@@ -1,0 +1,151 @@
+"""html_extract's compiled kernels (src/winnow/_native/extract.c): the same extracted text as the pure-Python path
+on real pages and on hostile HTML, and the pure path wherever the library is absent, stale or switched off."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from winnow import _native
+from winnow.io.warc import decode_html
+from winnow.steps import extract as E
+
+SOURCE = Path(_native.__file__).with_name("extract.c")
+FIX = Path(__file__).resolve().parent / "fixtures" / "extract"
+CFLAGS = ["-O2", "-fPIC", "-shared", "-ffp-contract=off"]  # the Makefile's (its _extract.so rule)
+
+
+@pytest.fixture
+def lib(tmp_path, monkeypatch):
+    """The library as `make setup` built it; where it is not built, built here from extract.c; skipped only where
+    no C compiler is found."""
+    if _native.pure_forced():
+        monkeypatch.delenv(_native.ENV)
+    got = _native.extract_kernels()
+    if got is None:
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            pytest.skip("no C compiler: the compiled kernels cannot be built here")
+        out = tmp_path / "_extract.so"
+        subprocess.run([cc, *CFLAGS, "-o", str(out), str(SOURCE)], check=True)
+        monkeypatch.setattr(_native, "EXTRACT_PATH", out)
+        got = _native.extract_kernels()
+    assert got is not None
+    return got
+
+
+def _pages() -> list[str]:
+    return [decode_html(gzip.decompress(p.read_bytes()))[0] for p in sorted(FIX.glob("*.html.gz"))]
+
+
+def _hostile() -> list[str]:
+    many = " ".join(f"a{i}=x" for i in range(20000))
+    return [
+        "", "<", "<<>>", "\x00<p>\x00nul\x00</p>\x00", "<p a\x00b=1>x</p>", "<p>\ud800 lone surrogate \udfff</p>",
+        "<div>" * 5000 + "<p>deep</p>" + "</div>" * 5000, "<ul><li>x" * 2000,
+        f"<div {many}>text</div><p>after</p>", f"<p>x</p {many}>y", "<div " + many,
+        "<img alt='" + "x" * 10_000_000 + "'><p>after a 10 MB attribute</p>",
+        "<div " + " ".join(f"a{i}='>'" for i in range(400)) + ">quoted",
+        f"<!-- <div {many}> -->", f"<script>s = '<div {many}>'</script><p>t</p>", f"<textarea><div {many}></textarea>",
+        f"<script>var s = '<a b=\"';</script><div {many}>text</div>",
+        # non-ASCII where a raw-text element's name is read: Python's case-insensitive match folds U+017F to 's'
+        f"<\u017fcript><div {many}></\u017fcript>", f"<scr\u0131pt><div {many}></script>", f"<script></scr\u0130pt ><div {many}>",
+        # ... so a tag name that folds onto "script" opens (or closes) a script for the regex, whose text hides
+        # what a quote in it would otherwise swallow: each must still reach the tag with too many attributes
+        f"<scr\u0131pt x><p a=\"</scr\u0131pt><b {many}>t", f"<script><p a=\"</scr\u0130pt><b {many}>t",
+        f"<TEXTAREA><p a='</textare\u0430><i {many}>",
+        f"<!---><b {many}>", f"<!--><b {many}>", f"<!-- x --!><b {many}>", f"<?x a='><b {many}>", f"</ a='><b {many}>",
+        "caf\xe9 <p title='\u20ac'>\U0001f600 " + "<b x=1 y=2>" * 300, "\ufeff<p>bom</p>", "<p>\x85\xa0\u2028</p>",
+        decode_html(b"<p>caf\xe9 \x81\x8d</p>", "windows-1252")[0], decode_html(b"\xff\xfe<\x00p\x00>\x00")[0],
+    ]
+
+
+def test_attribute_prefilter_never_passes_what_the_regex_stops(lib):
+    # The kernel may say "cannot tell" (the regex then decides) but never "unchanged" where the regex scan stops at
+    # a tag: random markup from the grammar's own pieces, at small limits so that tags reach them often.
+    rng = random.Random(7)
+    ascii_pieces = ["<", ">", "/", "=", '"', "'", " ", "\t", "\n", "\r", "\f", "!", "?", "-", "--", "<!--", "-->",
+                    "--!>", "<!-->", "<!--->", "a", "B", "x=", "y='1'", 'z="2"', "script", "SCRIPT", "style", "title",
+                    "Textarea", "xmp", "iframe", "noembed", "noframes", "</script", "</title", "</", "<?", "<!", "<s",
+                    "<t", "<x", "<i", "<n", "<a", "<a ", "scr", "ipt", 'a="', "\x00"]
+    other_pieces = ["scr\u0131pt", "</scr\u0130pt", "\xe9", "\u017f", "\u0131", "\u0130", "\u212a", "\u0101",
+                    "\U0001f600", "\ud800", "\xa0"]
+    decided = undecided = 0
+    for limit in (1, 2, 3, 5):
+        scan = E._scanner(limit)[0]
+        for k in range(6000):
+            pieces = ascii_pieces if k % 2 else ascii_pieces + other_pieces  # half ASCII: there it must decide
+            t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+            want = scan.match(t).end() == len(t)
+            raw = t.encode("utf-8", "surrogatepass")
+            view = _native.str_units(t)
+            assert view is not None
+            for got in (lib.attrs_ok(raw, len(raw), 1, limit), lib.attrs_ok(view[0], len(t), view[1], limit)):
+                assert not (got and not want), (limit, t)
+                if bool(got) == want:
+                    decided += 1
+                else:
+                    undecided += 1
+                    assert not t.isascii(), (limit, t)  # only a non-ASCII name can leave it undecided
+    assert undecided < 0.1 * decided
+
+
+def _text(html: str) -> str:
+    try:
+        return E.extract(html)
+    except Exception as e:  # the step turns this into extraction_failed (lone surrogates: the parser's encoder)
+        return type(e).__name__
+
+
+def test_same_text_and_caps_with_and_without_the_library(lib, monkeypatch):
+    pages = _pages() + _hostile()
+    with_lib = [(E.cap_attributes(h), _text(h)) for h in pages]
+    monkeypatch.setenv(_native.ENV, "1")
+    assert _native.extract_kernels() is None
+    pure = [(E.cap_attributes(h), _text(h)) for h in pages]
+    assert with_lib == pure
+    assert sum(c is not h for (c, _), h in zip(with_lib, pages)) >= 6  # the hostile tags were capped
+
+
+def test_str_buffers_are_read_in_place_for_every_width(lib):
+    for s in ("", "ascii <p>", "caf\xe9 <p>", "\u20ac <p>", "\U0001f600 <p>", "\ud800", "x" * 100000 + "\xe9"):
+        view = _native.str_units(s)
+        assert view is not None
+        codec = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}[view[1]]
+        import ctypes
+
+        assert ctypes.string_at(view[0], len(s) * view[1]) == s.encode(codec, "surrogatepass")
+
+    class Sub(str):
+        pass
+
+    assert _native.str_units(Sub("<p>")) is None  # a subclass keeps its characters elsewhere: encoded instead
+    assert E.cap_attributes(Sub("<p>x</p>")) == "<p>x</p>"
+
+
+def test_missing_or_stale_library_falls_back_to_the_regex(tmp_path, monkeypatch, caplog):
+    if _native.pure_forced():
+        monkeypatch.delenv(_native.ENV)
+    monkeypatch.setattr(_native, "EXTRACT_PATH", tmp_path / "absent.so")
+    assert _native.extract_kernels() is None
+    broken = tmp_path / "broken.so"
+    broken.write_bytes(b"not an ELF library")
+    with caplog.at_level(logging.DEBUG, logger="winnow._native"):
+        assert _native.extract_kernels(broken) is None
+    assert "not used" in caplog.text
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is not None:
+        stale_src = tmp_path / "stale.c"
+        stale_src.write_text(SOURCE.read_text().replace("int winnow_extract_version(void) { return",
+                                                        "int winnow_extract_version(void) { return 1000 +"))
+        stale = tmp_path / "stale.so"
+        subprocess.run([cc, *CFLAGS, "-o", str(stale), str(stale_src)], check=True)
+        assert _native.extract_kernels(stale) is None
+    many = " ".join(f"a{i}=x" for i in range(300))
+    assert E.cap_attributes(f"<p {many}>x") == "<p " + " ".join(f"a{i}=x" for i in range(E._MAX_ATTRS - 1)) + ">x"
