@@ -435,3 +435,32 @@ def test_chunk_table_is_started_afresh_when_the_kernels_come_or_go(kernels, monk
     assert Q._VOCAB._ctab is None and Q._VOCAB.generation != gen and Q._VOCAB.nchunks == 0
     assert Q._doc_words(Q._spacy_ids("some words here")) == ["some", "words", "here"]
     assert Q._VOCAB.nchunks == 3 and len(Q._VOCAB.chunks) == 3
+
+
+def test_duplicate_lines_and_paragraphs_equal_the_python_split(kernels, monkeypatch):
+    """dup_pieces counts the same pieces, duplicates and duplicated characters as _dup_count_chars over
+    re.split("\\n+", text) and re.split("\\n{2,}", text.strip()) (Python's whitespace stripped at both ends)."""
+    from hypothesis import given, settings, strategies as st
+
+    from winnow.steps import quality as Q
+    from winnow.text import _PARAGRAPH_SPLIT
+
+    monkeypatch.delenv(_native.ENV, raising=False)
+    Q._reset_if_huge()
+    assert Q._VOCAB._ctab
+
+    def python(text):
+        paras, lines = _PARAGRAPH_SPLIT.split(text.strip()), Q._NEWLINE_RUNS.split(text)
+        return (len(paras), *Q._dup_count_chars(paras)), (len(lines), *Q._dup_count_chars(lines))
+
+    piece = st.sampled_from(["\n", "\n", "\n\n", "\n\n\n", " ", "\r", "\u3000", "\x85", "\u2028", "a", "b", "ab",
+                             "é", "😀", "\ud800", "\x00", "x" * 300])
+
+    @settings(max_examples=500, deadline=None, derandomize=True)
+    @given(st.lists(piece, max_size=40).map("".join))
+    def check(text):
+        assert Q._dup_pieces_c(text) == python(text)
+
+    check()
+    for text in ("", "\n", " \n\n ", ("same line\n" * 5000) + "\n\n".join(["para"] * 3000)):
+        assert Q._dup_pieces_c(text) == python(text)

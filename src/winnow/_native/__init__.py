@@ -59,6 +59,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.chunktab_chars.argtypes = [vp]
     lib.chunktab_split.restype = i64
     lib.chunktab_split.argtypes = [vp, vp, i64, i64, i64, vp, vp, vp, vp, vp, vp, vp]
+    lib.dup_pieces.restype = i32
+    lib.dup_pieces.argtypes = [vp, vp, i64, i32, i32, vp]
     lib.sent_steps.restype = None
     lib.sent_steps.argtypes = [vp, vp, vp, vp, i32, i32, vp, i64, vp]
 

@@ -14,8 +14,8 @@
  *
  * ngram_*: gopher_repetition's n-gram statistics (winnow/steps/quality.py), integers only (see below).
  *
- * chunktab_*: the whitespace chunks of a page and their ids in gopher_repetition's chunk table; sent_steps: C4's
- * sentencizer over a chunk's tokens (see below). */
+ * chunktab_*: the whitespace chunks of a page and their ids in gopher_repetition's chunk table; dup_pieces: its
+ * duplicate lines and paragraphs; sent_steps: C4's sentencizer over a chunk's tokens (see below). */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -770,4 +770,82 @@ void sent_steps(const int64_t *flat, const int64_t *cstart, const int64_t *ccoun
                      ? st[0] | st[1] << 24 | en[0] << 48 | en[1] << 49
                      : -2;
     }
+}
+
+/* gopher_repetition's duplicate lines and paragraphs (winnow/steps/quality.py, _dup_count_chars over
+ * re.split("\n+", text) and over re.split("\n{2,}", text.strip())): the text is cut at every run of at least
+ * min_run newlines (after stripping Python's whitespace from both ends when strip is set, the table of
+ * chunktab_new), and each piece that equals an earlier one (code points compared exactly) is counted with its
+ * length. out: pieces, duplicates, duplicated code points. 0, or -1 when out of memory. */
+int dup_pieces(const chunktab *t, const uint32_t *codes, int64_t n, int min_run, int strip, int64_t *out) {
+    const unsigned char *ws = t->ws;
+    int64_t a = 0, b = n;
+    out[0] = out[1] = out[2] = 0;
+    if (min_run < 1) return -1;
+    if (strip) {
+        while (a < b && codes[a] < WS_TABLE && ws[codes[a]]) a++;
+        while (b > a && codes[b - 1] < WS_TABLE && ws[codes[b - 1]]) b--;
+    }
+    int64_t npieces = 1; /* counted first: the table is sized for them, not for the text */
+    for (int64_t k = a; k < b;) {
+        if (codes[k] != '\n') {
+            k++;
+            continue;
+        }
+        int64_t r = k;
+        while (r < b && codes[r] == '\n') r++;
+        if (r - k >= min_run) npieces++;
+        k = r;
+    }
+    int64_t cap = 64;
+    while (cap < 2 * npieces) cap *= 2;
+    lslot *tab = malloc((size_t)cap * sizeof(lslot));
+    if (!tab) return -1;
+    for (int64_t i = 0; i < cap; i++) tab[i].pos = -1;
+    int64_t pieces = 0, dups = 0, chars = 0, start = a, i = a;
+    for (;;) {
+        int64_t end = b, next = b;
+        while (i < b) {
+            if (codes[i] == '\n') {
+                int64_t r = i;
+                while (r < b && codes[r] == '\n') r++;
+                if (r - i >= min_run) {
+                    end = i;
+                    next = r;
+                    i = r;
+                    break;
+                }
+                i = r;
+            } else {
+                i++;
+            }
+        }
+        int64_t len = end - start;
+        uint64_t h = codes_hash(codes + start, len);
+        int64_t j = (int64_t)(h & (uint64_t)(cap - 1));
+        for (;;) {
+            lslot *q = tab + j;
+            if (q->pos < 0) {
+                q->h = h;
+                q->pos = start;
+                q->len = len;
+                break;
+            }
+            if (q->h == h && q->len == len &&
+                memcmp(codes + q->pos, codes + start, (size_t)len * sizeof(uint32_t)) == 0) {
+                dups++;
+                chars += len;
+                break;
+            }
+            j = (j + 1) & (cap - 1);
+        }
+        pieces++;
+        if (end == b) break;
+        start = next;
+    }
+    free(tab);
+    out[0] = pieces;
+    out[1] = dups;
+    out[2] = chars;
+    return 0;
 }

@@ -800,6 +800,24 @@ def _dup_ngrams_c(lib, ids, cum_len, ns=range(5, 11), text: str | None = None, c
     return out
 
 
+def _dup_pieces_c(text: str):
+    """((paragraphs, duplicates, their chars), (lines, duplicates, their chars)) of ``text`` by the compiled
+    kernel (dup_pieces: the pieces of _PARAGRAPH_SPLIT.split(text.strip()) and _NEWLINE_RUNS.split(text), found
+    and compared in C), or None without the C chunk table (its whitespace table strips) or memory."""
+    import numpy as np
+
+    _reset_if_huge()
+    v = _VOCAB
+    if not v._ctab:
+        return None
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    paras, lines = np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    if (v._lib.dup_pieces(v._ctab, codes.ctypes.data, len(codes), 2, 1, paras.ctypes.data)
+            or v._lib.dup_pieces(v._ctab, codes.ctypes.data, len(codes), 1, 0, lines.ctypes.data)):
+        return None
+    return tuple(paras.tolist()), tuple(lines.tolist())
+
+
 @register("gopher_repetition")
 @dataclass
 class GopherRepetition(_NeedsNltkForOldVariants, Filter):
@@ -844,14 +862,21 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         text = doc.text
         n_chars = len(text) or 1  # an empty text repeats nothing (datatrove divides by zero there)
         seg = segments(doc)
-        paras = seg.paragraphs
-        n_dup, dup_chars = _dup_count_chars(paras)
-        sig = {"dup_para_frac": n_dup / len(paras), "dup_para_char_frac": dup_chars / n_chars}
-        lines = seg.memo("lines.newline_runs", _NEWLINE_RUNS.split)
-        n_dup, dup_chars = _dup_count_chars(lines)
-        sig["dup_line_frac"] = n_dup / len(lines)
-        sig["dup_line_char_frac"] = dup_chars / n_chars
         import numpy as np
+
+        pieces = _dup_pieces_c(text)  # the C table's split of the same pieces, where built
+        if pieces is not None:
+            (n_para, n_dup, dup_chars), lines_dup = pieces
+        else:
+            paras = seg.paragraphs
+            n_para = len(paras)
+            n_dup, dup_chars = _dup_count_chars(paras)
+            lines = seg.memo("lines.newline_runs", _NEWLINE_RUNS.split)
+            lines_dup = (len(lines), *_dup_count_chars(lines))
+        sig = {"dup_para_frac": n_dup / n_para, "dup_para_char_frac": dup_chars / n_chars}
+        n_lines, n_dup, dup_chars = lines_dup
+        sig["dup_line_frac"] = n_dup / n_lines
+        sig["dup_line_char_frac"] = dup_chars / n_chars
 
         ids = _doc_ids(doc, self.variant)
         cum_len = np.zeros(len(ids) + 1, dtype=np.int64)
