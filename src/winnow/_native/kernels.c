@@ -596,8 +596,17 @@ int ngram_dup(const uint32_t *codes, int64_t total, const int64_t *offs, int64_t
 
 #define WS_TABLE 0x3001
 
+/* A slot of the chunk table: the high half of the key's hash, its id + 1 (0: empty), and where its code points
+ * are in the arena; a lookup reads the slot, then the arena only on a likely match (one cache miss each). */
 typedef struct {
-    strtab tab;                   /* a chunk's code points (as bytes) -> its id */
+    uint32_t tag, id1, off, len;
+} cslot;
+
+typedef struct {
+    cslot *slots;
+    int64_t cap, n;               /* cap: a power of two, at least twice n */
+    uint32_t *arena;              /* the entered chunks' code points */
+    int64_t asize, acap;
     unsigned char ws[WS_TABLE];   /* code point -> whitespace to Python's str.split() */
 } chunktab;
 
@@ -606,11 +615,21 @@ typedef struct {
     int64_t pos, len, id; /* pos -1: empty */
 } lslot;
 
+static uint64_t codes_hash_end(uint64_t h, int64_t n) { return mix64(h ^ (uint64_t)n); }
+
+static uint64_t codes_hash(const uint32_t *s, int64_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int64_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001B3ull;
+    return codes_hash_end(h, n);
+}
+
 chunktab *chunktab_new(const unsigned char *ws, int64_t nws) {
     if (nws != WS_TABLE) return NULL;
     chunktab *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    if (tab_init(&t->tab, (int64_t)1 << 16) != 0) {
+    t->cap = (int64_t)1 << 16;
+    t->slots = calloc((size_t)t->cap, sizeof(cslot));
+    if (!t->slots) {
         free(t);
         return NULL;
     }
@@ -620,19 +639,66 @@ chunktab *chunktab_new(const unsigned char *ws, int64_t nws) {
 
 void chunktab_free(chunktab *t) {
     if (!t) return;
-    tab_free(&t->tab);
+    free(t->slots);
+    free(t->arena);
     free(t);
 }
 
-int64_t chunktab_size(const chunktab *t) { return t->tab.n; }
+int64_t chunktab_size(const chunktab *t) { return t->n; }
 
 /* code points held by the table's keys */
-int64_t chunktab_chars(const chunktab *t) { return t->tab.asize / 4; }
+int64_t chunktab_chars(const chunktab *t) { return t->asize; }
 
-static uint64_t codes_hash(const uint32_t *s, int64_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int64_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001B3ull;
-    return mix64(h ^ (uint64_t)n);
+static int ctab_grow(chunktab *t) {
+    int64_t ncap = t->cap * 2, mask = ncap - 1;
+    cslot *ns = calloc((size_t)ncap, sizeof(cslot));
+    if (!ns) return -1;
+    for (int64_t k = 0; k < t->cap; k++) {
+        cslot e = t->slots[k];
+        if (!e.id1) continue;
+        int64_t i = (int64_t)(codes_hash(t->arena + e.off, e.len) & (uint64_t)mask);
+        while (ns[i].id1) i = (i + 1) & mask;
+        ns[i] = e;
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+    return 0;
+}
+
+/* The id of chunk key[0..len) with hash h, entered with the next id when absent (*added set to 1); -1 when out
+ * of memory or past the table's 32-bit offsets (the table is then unchanged). */
+static int64_t ctab_get(chunktab *t, const uint32_t *key, int64_t len, uint64_t h, int *added) {
+    int64_t mask = t->cap - 1, i = (int64_t)(h & (uint64_t)mask);
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (;;) {
+        cslot *q = t->slots + i;
+        if (!q->id1) break;
+        if (q->tag == tag && q->len == (uint32_t)len &&
+            memcmp(t->arena + q->off, key, (size_t)len * sizeof(uint32_t)) == 0)
+            return (int64_t)q->id1 - 1;
+        i = (i + 1) & mask;
+    }
+    if (t->asize + len > (int64_t)UINT32_MAX || t->n >= (int64_t)UINT32_MAX - 1) return -1;
+    if (t->asize + len > t->acap) {
+        int64_t na = t->acap ? 2 * t->acap : 65536;
+        while (na < t->asize + len) na *= 2;
+        uint32_t *a = realloc(t->arena, (size_t)na * sizeof(uint32_t));
+        if (!a) return -1;
+        t->arena = a;
+        t->acap = na;
+    }
+    memcpy(t->arena + t->asize, key, (size_t)len * sizeof(uint32_t));
+    cslot *q = t->slots + i;
+    q->tag = tag;
+    q->len = (uint32_t)len;
+    q->off = (uint32_t)t->asize;
+    q->id1 = (uint32_t)(t->n + 1);
+    t->asize += len;
+    int64_t e = t->n++;
+    *added = 1;
+    if (2 * t->n > t->cap && ctab_grow(t) != 0) return -1; /* entered, but the caller discards the table */
+    return e;
 }
 
 static int lgrow(lslot **lt, int64_t *lcap) {
@@ -671,8 +737,13 @@ int64_t chunktab_split(chunktab *t, const uint32_t *codes, int64_t n, int64_t ma
         while (i < n && IS_WS(codes[i])) i++;
         if (i >= n) break;
         int64_t s = i;
-        while (i < n && !IS_WS(codes[i])) i++;
+        uint64_t h = 0x9E3779B97F4A7C15ull; /* codes_hash, computed while scanning */
+        while (i < n && !IS_WS(codes[i])) {
+            h = (h ^ codes[i]) * 0x100000001B3ull;
+            i++;
+        }
         int64_t len = i - s;
+        h = codes_hash_end(h, len);
         const uint32_t *key = codes + s;
         starts[m] = s;
         ends[m] = i;
@@ -682,16 +753,11 @@ int64_t chunktab_split(chunktab *t, const uint32_t *codes, int64_t n, int64_t ma
             memcpy(joined + jn, key, (size_t)len * sizeof(uint32_t));
             jn += len;
         }
-        uint64_t h = codes_hash(key, len);
         if (len <= maxc) {
-            const unsigned char *kb = (const unsigned char *)key;
-            int64_t slot = tab_slot(&t->tab, kb, len * 4, h);
-            int64_t e = tab_entry(&t->tab, slot);
-            if (e < 0) {
-                e = tab_add(&t->tab, slot, kb, len * 4, h);
-                if (e < 0) goto oom;
-                fresh[nnew++] = m;
-            }
+            int added = 0;
+            int64_t e = ctab_get(t, key, len, h, &added);
+            if (e < 0) goto oom;
+            if (added) fresh[nnew++] = m;
             cids[m] = e;
         } else {
             if (2 * (nlong + 1) > lcap && lgrow(&lt, &lcap) != 0) goto oom;
@@ -719,7 +785,7 @@ int64_t chunktab_split(chunktab *t, const uint32_t *codes, int64_t n, int64_t ma
     }
 #undef IS_WS
     if (nlong) {
-        int64_t base = t->tab.n;
+        int64_t base = t->n;
         for (int64_t k = 0; k < m; k++)
             if (cids[k] < 0) cids[k] = base + (-1 - cids[k]);
         /* the long ones were written backwards from the end: put them in order, then after the entered ones */
