@@ -149,3 +149,52 @@ def test_missing_or_stale_library_falls_back_to_the_regex(tmp_path, monkeypatch,
         assert _native.extract_kernels(stale) is None
     many = " ".join(f"a{i}=x" for i in range(300))
     assert E.cap_attributes(f"<p {many}>x") == "<p " + " ".join(f"a{i}=x" for i in range(E._MAX_ATTRS - 1)) + ">x"
+
+
+def _pure_blocks(monkeypatch, html: str):
+    with monkeypatch.context() as m:
+        m.setenv(_native.ENV, "1")
+        return E.parse_blocks(html)
+
+
+def test_python_whitespace_is_str_isspace_for_every_code_point(lib):
+    import sys
+
+    diff = [c for c in range(sys.maxunicode + 1) if bool(lib.py_isspace(c)) != chr(c).isspace()]
+    assert diff == []
+
+
+def test_block_parser_gives_the_pure_blocks_on_renderings_and_random_lines(lib, monkeypatch):
+    from resiliparse.extract.html2text import extract_plain_text
+
+    opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
+                noscript=True, form_fields=False)
+    renderings = []
+    for html in _pages() + _hostile()[:12]:
+        try:
+            tree = E._tree(html)
+        except Exception:  # noqa: BLE001 - lone surrogates: the parser refuses the page
+            continue
+        renderings += [extract_plain_text(tree, main_content=m, **opts) for m in (False, True)]
+    rng = random.Random(11)
+    pieces = ["<p>", "</p>", "<li>", "</li>", "<h2>", "</h2>", "<h1>", "<h7>", "<a href=\"x\">", "<a>", "</a>", "<ab>",
+              "<b>", "<br>", "<br>\n", "\n", "\n\n", "\t\t", "\t", " ", "\xa0", "\u3000", "\x1c", "\x85", "\u2028",
+              "&amp;", "&lt;", "&gt;", "&quot;", "&amp;lt;", "<", ">", "word", "Wort", "caf\xe9", "\u20ac", "\U0001f600",
+              "x" * 150, "\u0101" * 70]
+    # what it leaves to the pure path: <pre>, other entities, the stash mark, \b before a non-ASCII letter, surrogates
+    undecidable = ["<pre>", "</pre>", "&copy;", "&amp", "&", "\x02", "<a\xe9>", "\ud800"]
+    for k in range(3000):
+        use = pieces if k % 2 else pieces + undecidable
+        renderings.append("".join(rng.choice(use) for _ in range(rng.randint(0, 60))))
+    # the edges: a 200- and a 201-character heading, a heading that is a table row, a link's stripped text
+    renderings += ["<h2>" + "x" * 200 + "</h2>\n<h3>" + "y" * 201 + "</h3>", "<h2>a\t\tb</h2>",
+                   "<p><a href='/'>\u3000 link \x85</a> and &quot;q&quot;</p>"]
+    decided = 0
+    for r in renderings:
+        got = E._blocks_c(r)
+        if got is not None:
+            decided += 1
+            assert got == _pure_blocks(monkeypatch, r), r
+    assert decided > 0.4 * len(renderings)
+    # the page's blocks with the library are the pure path's blocks (the real renderings all decided here)
+    assert all(E._blocks_c(r) is not None for r in renderings[:2])

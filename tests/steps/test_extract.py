@@ -307,10 +307,13 @@ def test_attribute_scan_is_linear_on_degenerate_markup():
         assert _cpu(cap_attributes, big) < 20 * max(t_small, 0.002)
 
 
-def test_second_rendering_reuses_the_first_ones_lines():
+def test_second_rendering_reuses_the_first_ones_lines(monkeypatch):
     # extract_combined parses the whole-page rendering with a line memo and reuses it for the main-content one:
-    # the blocks must be exactly those of a fresh parse, for both renderings.
+    # the blocks must be exactly those of a fresh parse, for both renderings. (The pure path's memo: the compiled
+    # block parser, where built, needs none; tests/test_native_extract.py compares the two.)
     from resiliparse.extract.html2text import extract_plain_text
+
+    monkeypatch.setenv("WINNOW_PURE_PYTHON", "1")
 
     from winnow.steps.extract import _SKIP, _tree
 

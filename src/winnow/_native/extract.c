@@ -17,8 +17,8 @@
 #include <string.h>
 
 /* Raised with every change to a function's arguments or results; winnow/_native checks it, so a library built
- * from older sources is not used (the pure path runs instead). */
-int winnow_extract_version(void) { return 1; }
+ * from older sources is not used (the pure path runs instead). 2: blocks_parse added. */
+int winnow_extract_version(void) { return 2; }
 
 /* [\t\n\f\r /] : what separates attributes; [\t\n\f\r ] : the spaces around '=' */
 static inline int is_sep(uint32_t c) { return c == ' ' || c == '/' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
@@ -163,4 +163,170 @@ int attrs_ok(const void *s, int64_t n, int kind, int limit) {
     if (kind == 2) return attrs_ok2((const uint16_t *)s, n, limit);
     if (kind == 4) return attrs_ok4((const uint32_t *)s, n, limit);
     return 0;
+}
+
+/* ---- blocks_parse: parse_blocks (extract.py) on a Resiliparse minimal-HTML rendering ----------------------------
+ *
+ * The pure path, line by line: "<br>" with the newline after it becomes a space; the rendering is split on "\n";
+ * each non-empty line is stripped (Python's str.strip: Unicode whitespace), its kind read from its first three
+ * characters ("<p>", "<li", "<h1".."<h6"), its link characters counted (each <a\b[^>]*>([^<]*)</a>, the group's
+ * stripped length), its tags removed (<[^>]*>), its entities unescaped (html.unescape), then stripped again unless
+ * it holds "\t\t" (a table row). Here the same, into `out` (code units of the input's width) and five int32 per
+ * block in `meta` (kind, heading level, link characters, start and end of the text in out). Returns the number of
+ * blocks, or -1 where the pure path must decide: a <pre> (stashed and re-inserted there), a \x02 (its stash mark),
+ * an '&' that is not one of the four entities Resiliparse writes (&amp; &lt; &gt; &quot;; html.unescape knows
+ * 2,231 more), a non-ASCII character right after "<a" (\b would need Unicode's \w), a UTF-16 surrogate unit, or
+ * more blocks than `cap`. */
+
+enum { K_P = 0, K_H = 1, K_LI = 2, K_PRE = 3, K_ROW = 4, K_TEXT = 5 };
+
+static inline int py_space(uint32_t c) {
+    /* str.isspace(), which str.strip() strips (checked against Python for every code point in the tests) */
+    if (c < 0x80) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
+    return c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+int py_isspace(uint32_t c) { return py_space(c); }
+
+static inline int is_word_ascii(uint32_t c) { return is_alpha(c) || (c >= '0' && c <= '9') || c == '_'; }
+
+#define BLOCKS(T, SUF)                                                                                              \
+static int64_t stripped_len##SUF(const T *s, int64_t a, int64_t b) {                                                \
+    while (a < b && py_space(s[a])) a++;                                                                            \
+    while (b > a && py_space(s[b - 1])) b--;                                                                        \
+    return b - a;                                                                                                   \
+}                                                                                                                   \
+                                                                                                                    \
+/* one line s[a..b) (stripped already, not empty): its block into out/meta, or 0 for none, -1 undecidable */       \
+static int one_line##SUF(const T *s, int64_t a, int64_t b, T *out, int64_t *used, int32_t *meta) {                  \
+    int kind = K_TEXT, level = 0;                                                                                   \
+    int64_t link = 0, len = b - a;                                                                                  \
+    if (s[a] == '<' && len >= 3) {                                                                                  \
+        uint32_t c1 = s[a + 1], c2 = s[a + 2];                                                                      \
+        if (c1 == 'p' && c2 == '>') kind = K_P;                                                                     \
+        else if (c1 == 'l' && c2 == 'i') kind = K_LI;                                                               \
+        else if (c1 == 'h' && c2 >= '1' && c2 <= '6') { kind = K_H; level = (int)(c2 - '0'); }                     \
+    }                                                                                                               \
+    int has_lt = 0, has_amp = 0;                                                                                    \
+    for (int64_t i = a; i < b; i++) {                                                                               \
+        if (s[i] == '<') has_lt = 1;                                                                                \
+        else if (s[i] == '&') has_amp = 1;                                                                          \
+    }                                                                                                               \
+    if (has_lt) {                                                                                                   \
+        /* links: <a\b[^>]*>([^<]*)</a>, non-overlapping, left to right */                                          \
+        for (int64_t i = a; i + 1 < b;) {                                                                           \
+            if (!(s[i] == '<' && s[i + 1] == 'a')) { i++; continue; }                                               \
+            if (i + 2 < b) {                                                                                        \
+                uint32_t c = s[i + 2];                                                                              \
+                if (c >= 0x80) return -1;                                                                           \
+                if (is_word_ascii(c)) { i++; continue; }                                                            \
+            }                                                                                                       \
+            int64_t gt = i + 2;                                                                                     \
+            while (gt < b && s[gt] != '>') gt++;                                                                    \
+            if (gt >= b) { i++; continue; }                                                                         \
+            int64_t lt = gt + 1;                                                                                    \
+            while (lt < b && s[lt] != '<') lt++;                                                                    \
+            if (!(lt + 3 < b && s[lt + 1] == '/' && s[lt + 2] == 'a' && s[lt + 3] == '>')) { i++; continue; }       \
+            link += stripped_len##SUF(s, gt + 1, lt);                                                               \
+            i = lt + 4;                                                                                             \
+        }                                                                                                           \
+    }                                                                                                               \
+    /* tags out (<[^>]*>), entities unescaped, into out */                                                          \
+    int64_t start = *used, o = start;                                                                               \
+    for (int64_t i = a; i < b;) {                                                                                   \
+        uint32_t c = s[i];                                                                                          \
+        if (c == '<' && has_lt) {                                                                                   \
+            int64_t j = i + 1;                                                                                      \
+            while (j < b && s[j] != '>') j++;                                                                       \
+            if (j < b) { i = j + 1; continue; }                                                                     \
+            has_lt = 0; /* no '>' after this '<': no tag from here on */                                            \
+        }                                                                                                           \
+        out[o++] = (T)c;                                                                                            \
+        i++;                                                                                                        \
+    }                                                                                                               \
+    if (has_amp) {                                                                                                  \
+        int64_t w = start;                                                                                          \
+        for (int64_t i = start; i < o;) {                                                                           \
+            if (out[i] != '&') { out[w++] = out[i++]; continue; }                                                   \
+            int64_t left = o - i;                                                                                   \
+            if (left >= 5 && out[i + 1] == 'a' && out[i + 2] == 'm' && out[i + 3] == 'p' && out[i + 4] == ';') {    \
+                out[w++] = '&'; i += 5;                                                                             \
+            } else if (left >= 4 && out[i + 1] == 'l' && out[i + 2] == 't' && out[i + 3] == ';') {                  \
+                out[w++] = '<'; i += 4;                                                                             \
+            } else if (left >= 4 && out[i + 1] == 'g' && out[i + 2] == 't' && out[i + 3] == ';') {                  \
+                out[w++] = '>'; i += 4;                                                                             \
+            } else if (left >= 6 && out[i + 1] == 'q' && out[i + 2] == 'u' && out[i + 3] == 'o' &&                  \
+                       out[i + 4] == 't' && out[i + 5] == ';') {                                                    \
+                out[w++] = '"'; i += 6;                                                                             \
+            } else {                                                                                                \
+                return -1;                                                                                          \
+            }                                                                                                       \
+        }                                                                                                           \
+        o = w;                                                                                                      \
+    }                                                                                                               \
+    int row = 0;                                                                                                    \
+    for (int64_t i = start; i + 1 < o; i++)                                                                         \
+        if (out[i] == '\t' && out[i + 1] == '\t') { row = 1; break; }                                               \
+    int64_t ta = start, tb = o;                                                                                     \
+    if (row) kind = K_ROW;                                                                                          \
+    else {                                                                                                          \
+        while (ta < tb && py_space(out[ta])) ta++;                                                                  \
+        while (tb > ta && py_space(out[tb - 1])) tb--;                                                              \
+    }                                                                                                               \
+    if (tb == ta) return 0;                                                                                         \
+    if (kind == K_H && tb - ta > 200) { kind = K_P; level = 0; } /* _LONG_HEADING */                                \
+    meta[0] = kind; meta[1] = level; meta[2] = (int32_t)(link < tb - ta ? link : tb - ta);                          \
+    meta[3] = (int32_t)ta; meta[4] = (int32_t)tb;                                                                   \
+    *used = o;                                                                                                      \
+    return 1;                                                                                                       \
+}                                                                                                                   \
+                                                                                                                    \
+static int64_t blocks##SUF(const T *src, int64_t n, T *out, int32_t *meta, int64_t cap) {                           \
+    /* "<br>" and one newline right after it: a space (lines are joined there), into work = out's second half */   \
+    T *work = out + n;                                                                                              \
+    int64_t m = 0;                                                                                                  \
+    for (int64_t i = 0; i < n;) {                                                                                   \
+        uint32_t c = src[i];                                                                                        \
+        if (c == 2 || (c >= 0xd800 && c <= 0xdfff && sizeof(T) > 1)) return -1;                                   \
+        if (c == '<' && i + 3 < n && src[i + 1] == 'b' && src[i + 2] == 'r' && src[i + 3] == '>') {                \
+            work[m++] = ' ';                                                                                        \
+            i += 4;                                                                                                 \
+            if (i < n && src[i] == '\n') i++;                                                                       \
+            continue;                                                                                               \
+        }                                                                                                           \
+        if (c == '<' && i + 4 < n && src[i + 1] == 'p' && src[i + 2] == 'r' && src[i + 3] == 'e' &&                 \
+            src[i + 4] == '>') return -1;                                                                           \
+        work[m++] = (T)c;                                                                                           \
+        i++;                                                                                                        \
+    }                                                                                                               \
+    int64_t used = 0, nb = 0;                                                                                       \
+    for (int64_t a = 0; a < m;) {                                                                                   \
+        int64_t b = a;                                                                                              \
+        while (b < m && work[b] != '\n') b++;                                                                       \
+        int64_t la = a, lb = b;                                                                                     \
+        while (la < lb && py_space(work[la])) la++;                                                                 \
+        while (lb > la && py_space(work[lb - 1])) lb--;                                                             \
+        if (lb > la) {                                                                                              \
+            if (nb >= cap) return -1;                                                                               \
+            int r = one_line##SUF(work, la, lb, out, &used, meta + 5 * nb);                                         \
+            if (r < 0) return -1;                                                                                   \
+            nb += r;                                                                                                \
+        }                                                                                                           \
+        a = b + 1;                                                                                                  \
+    }                                                                                                               \
+    return nb;                                                                                                      \
+}
+
+BLOCKS(uint8_t, 1)
+BLOCKS(uint16_t, 2)
+BLOCKS(uint32_t, 4)
+
+/* `out` holds 2 * n units of the input's width (the first half the blocks' texts, the second scratch). */
+int64_t blocks_parse(const void *s, int64_t n, int kind, void *out, int32_t *meta, int64_t cap) {
+    if (n > 0x3fffffff) return -1; /* offsets are int32 */
+    if (kind == 1) return blocks1((const uint8_t *)s, n, (uint8_t *)out, meta, cap);
+    if (kind == 2) return blocks2((const uint16_t *)s, n, (uint16_t *)out, meta, cap);
+    if (kind == 4) return blocks4((const uint32_t *)s, n, (uint32_t *)out, meta, cap);
+    return -1;
 }

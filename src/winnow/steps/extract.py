@@ -26,8 +26,10 @@ response are rejected (``http_status``, ``not_html``); a page with no extractabl
 
 from __future__ import annotations
 
+import ctypes
 import html as htmllib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -72,7 +74,15 @@ def parse_blocks(minimal_html: str, links: bool = True, memo: dict | None = None
 
     A block depends on its line alone, so ``memo`` (line -> block fields) lets a second rendering of the same page
     reuse the first one's work: most lines of the main-content rendering are lines of the whole-page one. Lines
-    are parsed with ``links`` as given, so one memo must only ever be used with one value of it."""
+    are parsed with ``links`` as given, so one memo must only ever be used with one value of it.
+
+    Where html_extract's compiled kernels are built, ``blocks_parse`` (_native/extract.c) parses the lines in C
+    and the blocks are made from its arrays (the memo is then not needed); it gives up on what it does not mirror
+    (<pre>, entities other than the four Resiliparse writes, ...) and this path parses the page instead."""
+    if links:
+        got = _blocks_c(minimal_html)
+        if got is not None:
+            return got
     pres: list[str] = []
     if "<pre>" in minimal_html:
         def _stash(m: re.Match) -> str:
@@ -103,6 +113,45 @@ def parse_blocks(minimal_html: str, links: bool = True, memo: dict | None = None
 
 
 _MISS = object()
+_KIND_NAMES = ("p", "h", "li", "pre", "row", "text")  # extract.c's K_* codes
+_CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+
+
+def _blocks_c(minimal_html: str) -> list[Block] | None:
+    """parse_blocks(minimal_html) through the C kernel, or None where it is not built or leaves the page to the
+    pure path. Its texts come back in one buffer of the rendering's own width, decoded once and sliced."""
+    lib = _native.extract_kernels()
+    if lib is None:
+        return None
+    view = _native.str_units(minimal_html)
+    if view is None:
+        return None
+    n, width = len(minimal_html), view[1]
+    cap = minimal_html.count("\n") + 1
+    out = _scratch("out", 2 * n * width + 4)
+    meta = _scratch("meta", 20 * cap)
+    nb = lib.blocks_parse(view[0], n, width, out, meta, cap)
+    if nb < 0:
+        return None
+    if nb == 0:
+        return []
+    m = memoryview(meta).cast("B").cast("i")[:5 * nb].tolist()
+    text = ctypes.string_at(out, m[-1] * width).decode(_CODECS[width], "surrogatepass")
+    kinds = _KIND_NAMES
+    return [Block(kinds[m[i]], text[m[i + 3]:m[i + 4]], m[i + 2], m[i + 1]) for i in range(0, 5 * nb, 5)]
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, size: int):
+    """A reusable buffer of at least ``size`` bytes per thread (grown by doubling; the kernel writes before it
+    reads, so its old contents do not matter)."""
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or len(buf) < size:
+        buf = ctypes.create_string_buffer(max(size, 2 * len(buf) if buf is not None else 1 << 16))
+        setattr(_SCRATCH, name, buf)
+    return buf
 
 
 def _parse_line(line: str, links: bool) -> tuple[str, str, int, int] | None:
