@@ -11,6 +11,8 @@ At most ``--per-site`` removals per site, so no site dominates.
     .venv/bin/python bench/coherence_removals.py sample --fresh --each-reason --seed 42   # sites never labelled,
         # up to --per-site removals of each reason per page (so link_text and off_topic are not crowded out)
     .venv/bin/python bench/coherence_removals.py sample --fresh --words --seed 24   # only what CHROME_WORDS and menu trails add
+    .venv/bin/python bench/coherence_removals.py sample --fresh --each-reason --half 0 --seed 2501   # the sites of
+        # one half (by a hash of the site's name): fix on it, then measure on --half 1
     .venv/bin/python bench/coherence_removals.py score [--labels bench/data/coherence_removal_labels.jsonl]
 
 ``score`` reports precision per reason of the labels as recorded (label "ok" = the removal is right, "wrong" =
@@ -23,7 +25,9 @@ import argparse
 import collections
 import glob
 import gzip
+import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -92,6 +96,8 @@ def sample(args):
             continue
         if ":" in site and any(u in text for u in unnamed):
             continue
+        if args.half is not None and _half(site) != args.half:
+            continue
         d = Document("x", text)
         for step in chain:
             d = step.map(d)
@@ -157,6 +163,12 @@ def sample(args):
               file=sys.stderr)
 
 
+def _half(site: str) -> int:
+    """0 or 1 by a hash of the site's name that does not depend on the process (a sample to fix on and, from the
+    other half of the sites, a fresh sample to measure the fixes on)."""
+    return hashlib.md5(site.encode("utf-8")).digest()[0] & 1
+
+
 def removal_row(site: str, e, seen: str) -> dict:
     """A removal as a row to label: its site, reason, score, text and 120 characters either side in ``seen`` (the
     text its step saw; _seen), line breaks shown as " / "."""
@@ -177,6 +189,17 @@ def _seen(text, edits, edit):
     return d.text
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion k/n ((0, 1) when n is 0)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
 def score(args):
     with open(args.labels, encoding="utf-8") as f:
         rows = [json.loads(x) for x in f if x.strip()]
@@ -190,10 +213,11 @@ def score(args):
         # (sentences, not one removal per site), counted apart from the random samples of removals.
         judge = " (untouched pages)" if r.get("code", "").startswith("untouched pages") else judge
         by[r["reason"] + judge][r["label"]] += 1
-    print("| reason | labelled | right | wrong | precision |\n|---|---|---|---|---|")
+    print("| reason | labelled | right | wrong | precision | 95% Wilson interval |\n|---|---|---|---|---|---|")
     for reason, c in sorted(by.items()):
         n = c["ok"] + c["wrong"]
-        print(f"| {reason} | {n} | {c['ok']} | {c['wrong']} | {c['ok'] / max(1, n):.2f} |")
+        lo, hi = wilson(c["ok"], n)
+        print(f"| {reason} | {n} | {c['ok']} | {c['wrong']} | {c['ok'] / max(1, n):.2f} | {lo:.2f}-{hi:.2f} |")
     print(f"\n{len(rows)} labels from {len({r['site'] for r in rows})} sites")
 
 
@@ -222,6 +246,9 @@ def main(argv=None):
     ap.add_argument("--every", type=int, default=1, help="sample: only every k-th page (a quicker sample)")
     ap.add_argument("--stream", action="store_true",
                     help="sample: print each removal as found, in page order, and progress to stderr")
+    ap.add_argument("--half", type=int, choices=(0, 1), default=None,
+                    help="sample: only the pages of the sites in this half (by a hash of the site's name): fix on "
+                         "one half, measure the fixes on the other")
     ap.add_argument("--offset", type=int, default=0, help="sample: with --every k, the pages at k*i + offset")
     ap.add_argument("--labels", default=os.path.join(os.path.dirname(__file__), "data", "coherence_removal_labels.jsonl"))
     args = ap.parse_args(argv)
