@@ -542,3 +542,45 @@ def test_a_pronoun_before_wrote_and_a_comparison_broken_across_lines_are_prose()
     assert analyse("mike_77 wrote: The match ended in a draw.").sentences[0].part is not None  # a poster still is
     t = "These sheets have a 4.4/5 star average based on more than\n62,000 reviews.\n"
     assert [s.reason for s in analyse(t).sentences] == [None, None]
+
+
+def test_stop25_broken_lines_lettered_lists_and_records_are_content():
+    # From the fresh hand-labelled sample of stop 25 (seed 2501, sites of half 0).
+    # The line before ends on "als" (as): the next line is the rest of its sentence.
+    t = "Bitte keine Beiträge oder Antworten als\nZitat von den\nVorschreibern in die eigene Antwort übernehmen.\n"
+    assert [t[s.start:s.end] for s in analyse(t).sentences if s.reason] == []
+    # "(C)" before a word in lower case is a lettered list's item; before a year or a name, a copyright.
+    assert analyse("(C) midjemått.").sentences[0].reason is None
+    assert analyse("(c) 2011 Croteam").sentences[0].reason == "site_chrome"
+    assert analyse("(C) Croteam").sentences[0].reason == "site_chrome"
+    # A category after other labels with their values is a field of a record (a book's details), not a tag line;
+    # after a byline's labels it is still furniture.
+    t = "Autor: Grisham, John Editora: Rocco Categoria: Literatura Estrangeira - Policial"
+    assert analyse(t).sentences[0].reason is None
+    t = "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: sad veiculo"
+    s = analyse(t).sentences[0]
+    assert s.reason == "site_chrome" and t[s.part[0]:s.part[1]] == "Categoria: Saúde - Tags: sad veiculo"
+    t = "The river flows to the sea. Tags: travel, europe The river flows west in summer."
+    s = analyse(t).sentences[1]
+    assert s.reason == "site_chrome" and t[s.part[0]:s.part[1]] == "Tags: travel, europe"
+
+
+def test_stop25_intruder_judge_spares_salutations_dialogue_and_contact_blocks(monkeypatch):
+    # The intruder judge removed a letter's salutation, a line of dialogue in CJK quotes and a pastor's name and
+    # title above the church's phone number (hand labels, stop 25). Every line is judged an intruder here, so
+    # only the shape and contact guards decide.
+    from winnow.steps import coherence as C
+
+    assert not C._chrome_shaped("Liebe_r Besucher_in,", 2)
+    assert not C._chrome_shaped("「进来吧。」", 0)
+    assert C._chrome_shaped("Add to wishlist", 3)
+    prose = ["The river flows through the old town and past the cathedral on its way to the sea number %d." % i
+             for i in range(14)]
+    lines = prose[:5] + ["Sort by price"] + prose[5:10] + ["Kelly Brady, Senior Pastor",
+                                                             "Phone 630.469.2964 • FAX 630.469.0478"] + prose[10:]
+    text = "\n".join(lines)
+    monkeypatch.setattr(C, "intruder_probabilities", lambda a, only=None: {i: 0.99 for i in only})
+    step = OfftopicSentences(intruder_threshold=0.5)
+    a = C.analyse(text)
+    got = {text[x[0]:x[1]] for x in step._intruders(a, text, set())}
+    assert got == {"Sort by price"}

@@ -198,7 +198,9 @@ _RULE_CHARS = frozenset("|_-=*~#+\u2022\u00b7\u00a7\u2013\u2014\u2500\u2550")
 _META = re.compile(
     r"^(?:joined|posts|beitr\u00e4ge|location|wohnort|posted|registered|member since|replies|views|rank|"
     r"mitglied seit|inscrit le|messages|viestit|liittynyt|inl\u00e4gg|registrerad)\s*:\s*\S|"
-    r"^(?:\u00a9|\(c\)|copyright\b)\s*(?:\d{4}|\w)",
+    # "(c)" before a year or a name; before a word in lower case it is the third item of a lettered list ("(C)
+    # midjemått." in a guide to measuring; hand labels, stop 25).
+    r"^(?:\u00a9|copyright\b)\s*(?:\d{4}|\w)|^\(c\)\s*(?:\d{4}|(?-i:[A-Z\u00c0-\u00de]))",
     re.IGNORECASE,
 )
 
@@ -767,6 +769,11 @@ def _glued_chrome(t: str, lowered: list[str]) -> tuple[int, int, float] | None:
         at = _atom_at(t, p)
         if at is None and not (":" in t[p: p + 60] and _LEADING_SLOT.match(t, p)):
             continue
+        if at is not None and at[2] == 1 and _label_key(t[p:at[0]]) in _TAG_LABELS and _record_before(t, p):
+            # A category after other labels with their values is a field of a record: a book's or a job ad's details
+            # ("Autor: Grisham, John Editora: Rocco Categoria: Literatura ...", "Payment :- ... Job Category :- ..."
+            # lost their category; hand labels, stop 25), which are content.
+            continue
         if at is not None and at[1] < 1.0 and t[p - 2: p] not in _INNER_ENDS and not _SEP_NEXT.match(t, at[0]):
             # Inside a sentence, a run of one-word buttons in title case is as often a title in running text
             # ("Read my article How To Buy Home Furniture From ..." lost "Buy Home"; hand labels): a strong phrase
@@ -779,6 +786,27 @@ def _glued_chrome(t: str, lowered: list[str]) -> tuple[int, int, float] | None:
 
 
 _NUMBER_START = re.compile(r"(?<=\s)\d")
+# A field's label before its value: a word and a colon ("Editora: Rocco", "Payment :- ..."; not "http://", "10:34").
+_FIELD = re.compile(r"[^\W\d_]{2,}\s?:-?\s")
+
+
+def _label_key(t: str) -> str:
+    return " ".join(t.lower().rstrip(" :\uff1a-").split())
+
+
+def _record_before(t: str, p: int) -> bool:
+    """Whether fields of a record stand before ``p`` (two labels with their values in the 100 characters before
+    it), none of whose words opens a phrase of CHROME_FAMILIES or is a web word (a byline's "Publicado por: X - "
+    or "Post written by: admin - " before "Tags:" is furniture; hand labels of earlier samples)."""
+    w = t[max(0, p - 100):p]
+    if len(_FIELD.findall(w)) < 2:
+        return False
+    words = _LETTERS.findall(w.lower())
+    return _GLUED_INDEX[0].isdisjoint(words) and _WEB_WORDS.isdisjoint(words)
+
+
+# The labels of the tags family ("Category:", "Kategorie:", "Tags:"): a category is also a field of a record.
+_TAG_LABELS = frozenset(_label_key(p) for p in CHROME_FAMILIES["tags"][0].split(";"))
 # A separator of a trail or menu right after a word: "Home > ", "Start | ".
 _SEP_NEXT = re.compile(r"\s*(?:[|>\u00bb\u203a/\u2192\u2022\u00b7\u00a6]|::)(?=\s)")
 # After a byline's "by": a colon, or a first name with a comma (a list of names).
@@ -1105,10 +1133,12 @@ _NOT_DEBRIS = re.compile(r"[?!\u00bf\u00a1\uff1f\uff01\u061f]")
 # An operator standing alone is code or maths cut out by the splitter ("spaces must be replaced with a +").
 _OPERATORS = frozenset("+=~")
 # Words a line cannot end on when its sentence ends there: articles, prepositions, conjunctions, possessives
-# (en de fr es pt it nl sv id).
+# (en de fr es pt it nl sv id). ("als", "durch", "gegen": "... Beiträge oder Antworten als / Zitat von den /
+# Vorschreibern ..." lost its middle line; hand labels, stop 25.)
 _DANGLING = frozenset("""
     the a an to of and or in on for with by from at as into our your their his her its my this that these those than
     der die das den dem des ein eine einer eines einem einen und oder zu von mit f\u00fcr auf im bei nach aus unsere
+    als durch gegen
     le la les un une des de du et ou au aux pour par sur dans nos notre vos votre leur leurs
     el los las una del y en por para con al nuestro nuestra su sus
     o os as um uma do da dos das e em no na nos nas ao
@@ -2231,9 +2261,13 @@ def _embed_parts(a: Analysis) -> list[int]:
 
 
 def _chrome_shaped(t: str, n_words: int) -> bool:
-    """A short line with no sentence ending: furniture ("Add to cart | Add to wishlist", "Showing 1-24 of 312")."""
+    """A short line with no sentence ending: furniture ("Add to cart | Add to wishlist", "Showing 1-24 of 312").
+    Not a line that ends in a comma (it goes on: a letter's salutation, "Liebe_r Besucher_in,") nor in CJK closing
+    quotes or brackets (a line of dialogue, "「进来吧。」"): both were removed by the intruder judge (hand labels,
+    stop 25)."""
     t = t.rstrip()
-    return n_words <= 8 and t[-1:] not in ".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\"'\u201d\u2019)"
+    return n_words <= 8 and t[-1:] not in (".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\"'\u201d\u2019)"
+                                           ",\u3001\uff0c\u300d\u300f\uff09")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -2509,9 +2543,12 @@ class OfftopicSentences(Map):
         if thr > 1.0 - 1e-9:  # off: not even computed
             return []
         cands = _intruder_candidates(a)
-        shaped = {i for i in cands if _chrome_shaped(text[a.sentences[i].start:a.sentences[i].end],
-                                                      a.sentences[i].n_words)
-                  and not _chrome.CONTACT.search(text, a.sentences[i].start, a.sentences[i].end)}
+        sents = a.sentences
+        # Not a contact line, nor a line next to one: a name, a title or an address in an organisation's own
+        # contact block ("Kelly Brady, Senior Pastor" above "Phone 630.469.2964"; hand labels, stop 25).
+        shaped = {i for i in cands if _chrome_shaped(text[sents[i].start:sents[i].end], sents[i].n_words)
+                  and not any(_chrome.CONTACT.search(text, sents[j].start, sents[j].end)
+                              for j in (i - 1, i, i + 1) if 0 <= j < len(sents))}
         if not shaped:
             return []  # only furniture is judged here, and the page has no line of that shape: skip the pair matrix
         # (the chunks of a long page without such a line are not judged: they cannot give a hit)
