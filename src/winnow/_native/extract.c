@@ -32,14 +32,43 @@ static inline int64_t find1(const uint8_t *s, int64_t from, int64_t n, uint32_t 
     const uint8_t *f = memchr(s + from, (int)ch, (size_t)(n - from));
     return f ? (int64_t)(f - s) : n;
 }
-#define FIND_LOOP(T, SUF)                                                                      \
-    static inline int64_t find##SUF(const T *s, int64_t from, int64_t n, uint32_t ch) {        \
-        for (int64_t i = from; i < n; i++)                                                     \
-            if (s[i] == ch) return i;                                                          \
-        return n;                                                                              \
+/* 2-byte units (pages with a character above U+00FF, e.g. a curly quote: most of them): four at a time, a lane
+ * equal to ch found with the has-zero-lane test on x ^ ch (SWAR), then the exact one by one. */
+#define LANES16 0x0001000100010001ull
+#define HIGH16 0x8000800080008000ull
+static inline int zero_lane16(uint64_t x) { return ((x - LANES16) & ~x & HIGH16) != 0; }
+
+static inline int64_t find2(const uint16_t *s, int64_t from, int64_t n, uint32_t ch) {
+    int64_t i = from;
+    uint64_t pat = LANES16 * (uint64_t)(ch & 0xffff);
+    for (; i + 4 <= n; i += 4) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (zero_lane16(x ^ pat)) break;
     }
-FIND_LOOP(uint16_t, 2)
-FIND_LOOP(uint32_t, 4)
+    for (; i < n; i++)
+        if (s[i] == ch) return i;
+    return n;
+}
+
+/* the first UTF-16 surrogate unit (0xD800-0xDFFF) at or after from, or n */
+static inline int64_t find_surrogate2(const uint16_t *s, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (zero_lane16((x & 0xf800f800f800f800ull) ^ 0xd800d800d800d800ull)) break;
+    }
+    for (; i < n; i++)
+        if (s[i] >= 0xd800 && s[i] <= 0xdfff) return i;
+    return n;
+}
+
+static inline int64_t find4(const uint32_t *s, int64_t from, int64_t n, uint32_t ch) {
+    for (int64_t i = from; i < n; i++)
+        if (s[i] == ch) return i;
+    return n;
+}
 
 /* One scanner per code-unit width (T, SUF): name_at, tag_end and the walk. */
 #define SCANNER(T, SUF)                                                                                             \
@@ -208,11 +237,7 @@ static int one_line##SUF(const T *s, int64_t a, int64_t b, T *out, int64_t *used
         else if (c1 == 'l' && c2 == 'i') kind = K_LI;                                                               \
         else if (c1 == 'h' && c2 >= '1' && c2 <= '6') { kind = K_H; level = (int)(c2 - '0'); }                     \
     }                                                                                                               \
-    int has_lt = 0, has_amp = 0;                                                                                    \
-    for (int64_t i = a; i < b; i++) {                                                                               \
-        if (s[i] == '<') has_lt = 1;                                                                                \
-        else if (s[i] == '&') has_amp = 1;                                                                          \
-    }                                                                                                               \
+    int has_lt = find##SUF(s, a, b, '<') < b, has_amp = find##SUF(s, a, b, '&') < b;                               \
     if (has_lt) {                                                                                                   \
         /* links: <a\b[^>]*>([^<]*)</a>, non-overlapping, left to right */                                          \
         for (int64_t i = a; i + 1 < b;) {                                                                           \
@@ -235,15 +260,14 @@ static int one_line##SUF(const T *s, int64_t a, int64_t b, T *out, int64_t *used
     /* tags out (<[^>]*>), entities unescaped, into out */                                                          \
     int64_t start = *used, o = start;                                                                               \
     for (int64_t i = a; i < b;) {                                                                                   \
-        uint32_t c = s[i];                                                                                          \
-        if (c == '<' && has_lt) {                                                                                   \
-            int64_t j = i + 1;                                                                                      \
-            while (j < b && s[j] != '>') j++;                                                                       \
-            if (j < b) { i = j + 1; continue; }                                                                     \
-            has_lt = 0; /* no '>' after this '<': no tag from here on */                                            \
-        }                                                                                                           \
-        out[o++] = (T)c;                                                                                            \
-        i++;                                                                                                        \
+        int64_t lt = has_lt ? find##SUF(s, i, b, '<') : b;                                                          \
+        memcpy(out + o, s + i, (size_t)(lt - i) * sizeof(T));                                                       \
+        o += lt - i;                                                                                                \
+        i = lt;                                                                                                     \
+        if (i >= b) break;                                                                                          \
+        int64_t j = find##SUF(s, i + 1, b, '>');                                                                    \
+        if (j < b) { i = j + 1; continue; }                                                                         \
+        has_lt = 0; /* no '>' after this '<': no tag from here on, the rest is copied as it is */                   \
     }                                                                                                               \
     if (has_amp) {                                                                                                  \
         int64_t w = start;                                                                                          \
@@ -286,9 +310,18 @@ static int64_t blocks##SUF(const T *src, int64_t n, T *out, int32_t *meta, int64
     /* "<br>" and one newline right after it: a space (lines are joined there), into work = out's second half */   \
     T *work = out + n;                                                                                              \
     int64_t m = 0;                                                                                                  \
+    if (find##SUF(src, 0, n, 2) < n) return -1;                                                                     \
+    if (sizeof(T) == 2 && find_surrogate2((const uint16_t *)src, n) < n) return -1;                                 \
+    if (sizeof(T) == 4)                                                                                             \
+        for (int64_t i = 0; i < n; i++)                                                                             \
+            if (src[i] >= 0xd800 && src[i] <= 0xdfff) return -1;                                                    \
     for (int64_t i = 0; i < n;) {                                                                                   \
+        int64_t lt = find##SUF(src, i, n, '<');                                                                     \
+        memcpy(work + m, src + i, (size_t)(lt - i) * sizeof(T));                                                    \
+        m += lt - i;                                                                                                \
+        i = lt;                                                                                                     \
+        if (i >= n) break;                                                                                          \
         uint32_t c = src[i];                                                                                        \
-        if (c == 2 || (c >= 0xd800 && c <= 0xdfff && sizeof(T) > 1)) return -1;                                   \
         if (c == '<' && i + 3 < n && src[i + 1] == 'b' && src[i + 2] == 'r' && src[i + 3] == '>') {                \
             work[m++] = ' ';                                                                                        \
             i += 4;                                                                                                 \
@@ -302,8 +335,7 @@ static int64_t blocks##SUF(const T *src, int64_t n, T *out, int32_t *meta, int64
     }                                                                                                               \
     int64_t used = 0, nb = 0;                                                                                       \
     for (int64_t a = 0; a < m;) {                                                                                   \
-        int64_t b = a;                                                                                              \
-        while (b < m && work[b] != '\n') b++;                                                                       \
+        int64_t b = find##SUF(work, a, m, '\n');                                                                     \
         int64_t la = a, lb = b;                                                                                     \
         while (la < lb && py_space(work[la])) la++;                                                                 \
         while (lb > la && py_space(work[lb - 1])) lb--;                                                             \

@@ -269,9 +269,13 @@ _TEASER = re.compile(r"^\W*(?:lesen sie (?:auch|mehr|hier)|lies auch|read (?:mor
 
 
 # Picture credits and captions: "(Foto: dpa)", "© Rike/pixelio.de", "Photo: Getty Images".
-_CREDIT = re.compile(r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik|abbildung)\s*:|"
-                     r"\b(?:getty ?images|shutterstock|istock|imago|pixelio|dpa|reuters|afp|ap photo|picture alliance|"
-                     r"unsplash|pixabay)\b", re.I)
+# The lookahead names every first character a match can have (the same letters, folded by the same re.I, as the
+# alternatives' first letters): the same matches, and the search skips other positions at once (half the CPU of
+# this search, ~0.15 s on the e2e WARC's pages; tests/steps/test_extract.py checks it against the plain pattern).
+_CREDIT_ALTS = (r"©|\(c\)|\b(?:foto|fotos|photo|bild|image|credit|quelle|source|illustration|grafik|abbildung)\s*:|"
+                r"\b(?:getty ?images|shutterstock|istock|imago|pixelio|dpa|reuters|afp|ap photo|picture alliance|"
+                r"unsplash|pixabay)\b")
+_CREDIT = re.compile(r"(?=[©(fpbicqsgadru])(?:" + _CREDIT_ALTS + ")", re.I)
 # Skipped in both renderings: captions and related-article boxes are furniture wherever they sit. (Broader
 # patterns such as [class*=share] or [class*=author] also match <body> or article classes on real pages.)
 _SKIP = ["figcaption", "[class*=caption]", "[class*=related]", "[id*=related]"]
