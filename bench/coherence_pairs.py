@@ -8,14 +8,23 @@ features of a pair are computed in that pool, as they would be on a page stitche
 used: the model only learns what sentences of one page share that sentences of two pages do not.
 
     .venv/bin/python bench/coherence_pairs.py [--data ../shared/data] [--write]
+
+``--by-lang hi,ur,ar,zh,fr,sv``: per language, the test-half pair AUC of the shipped model, of a refit on the
+language's own train pairs and of refits on script groups (does the model read Devanagari / Arabic-script pages
+worse because it was fitted mostly on Latin-script pages?); ``--stems`` swaps the pages' content stems for
+Devanagari and Arabic-script words first (``strip4``: vowel signs and diacritics removed, 3+ letters, the first 4;
+``full3``: whole words of 3+ letters; both without the words on more than 15% of the language's train pages).
+bench/results/coherence.md, "Stitched pages beyond English, second pass".
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import random
+import re
 import sys
 import time
 
@@ -89,6 +98,65 @@ def pairs(pages, rng, per_page=30):
     return np.vstack(xs), np.concatenate(ys)
 
 
+# Vowel signs, viramas, nuktas (Devanagari) and harakat (Arabic script): written or left out by habit, so a word's
+# letters without them are the word (the --stems probe).
+_MARKS = re.compile(r"[\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963\u064b-\u065f\u0670\u06d6-\u06ed]")
+_TOK = re.compile(r"(?:[^\W\d_]|[\u0900-\u0dff\u064b-\u065f\u0670])+")
+
+
+def swap_stems(mode, train_pages):
+    """Make content() give other stems (``mode`` strip4 / full3, see the module's text); the words on more than 15%
+    of the language's train pages (function words) are left out."""
+    common = collections.Counter()
+    for t in train_pages:
+        common.update({_MARKS.sub("", w) for w in _TOK.findall(t.lower())})
+    stop = {w for w, c in common.items() if c > 0.15 * len(train_pages)}
+    plain = content
+
+    def swapped(text):
+        a = analyse(text)
+        out = []
+        for s in a.sentences:
+            if s.reason is not None or len(s.stems) < 2:
+                continue
+            t = text[s.start:s.end]
+            toks = _TOK.findall(t.lower())
+            base = [_MARKS.sub("", w) for w in toks]
+            if mode == "strip4":
+                st = frozenset(b[:4] for b in base if len(b) >= 3 and b not in stop)
+            else:
+                st = frozenset(w for w, b in zip(toks, base) if len(b) >= 3 and b not in stop)
+            out.append((t, st or s.stems))
+        return ([t for t, _ in out], [st for _, st in out], [capitalised_words(t) for t, _ in out],
+                [short_words(t) for t, _ in out])
+    return swapped if mode != "cur" else plain
+
+
+def by_lang(pages, langs, seed, stems="cur"):
+    """Per language: test pair AUC of the shipped model, of a refit on the language's train pairs and on groups."""
+    global content
+    shipped = _coherence_pairs._model()
+    mu, sd, w, b = shipped
+    sets = {}
+    plain = content
+    for lg in langs:
+        content = swap_stems(stems, pages["train"][lg])
+        rng = random.Random(seed)
+        sets[lg] = (pairs({lg: pages["train"][lg]}, rng), pairs({lg: pages["test"][lg]}, rng))
+        content = plain
+    groups = {"hi+ur+ar+zh": [x for x in ("hi", "ur", "ar", "zh") if x in sets],
+              "hi+ur+ar": [x for x in ("hi", "ur", "ar") if x in sets]}
+    fits = {g: fit(np.vstack([sets[x][0][0] for x in ls]), np.concatenate([sets[x][0][1] for x in ls]), l2=1.0)
+            for g, ls in groups.items() if ls}
+    print(f"\n| language (stems {stems}) | test pairs | shipped model | own refit | " + " | ".join(fits)
+          + " |\n|---|---|---|---|" + "---|" * len(fits))
+    for lg, ((xtr, ytr), (xte, yte)) in sets.items():
+        own = fit(xtr, ytr, l2=1.0)
+        ship = ((xte - mu) / np.where(sd == 0, 1.0, sd)) @ w + b
+        print(f"| {lg} | {len(yte)} | {auc(ship, yte):.3f} | {auc(logit(own, xte), yte):.3f} | "
+              + " | ".join(f"{auc(logit(m, xte), yte):.3f}" for m in fits.values()) + " |", flush=True)
+
+
 def auc(s, y):
     order = np.argsort(s)
     r = np.empty(len(s))
@@ -102,9 +170,15 @@ def main(argv=None):
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--by-lang", default=None, help="comma-separated languages: per-language pair AUC, then stop")
+    ap.add_argument("--stems", choices=("cur", "strip4", "full3"), default="cur", help="with --by-lang (see above)")
     args = ap.parse_args(argv)
     t0 = time.process_time()
     pages, _ = load(args.data)
+    if args.by_lang:
+        by_lang(pages, args.by_lang.split(","), args.seed, args.stems)
+        print(f"{time.process_time() - t0:.0f} s CPU", file=sys.stderr)
+        return 0
     rng = random.Random(args.seed)
     xtr, ytr = pairs(pages["train"], rng)
     xte, yte = pairs(pages["test"], rng)

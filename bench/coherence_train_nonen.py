@@ -284,7 +284,11 @@ class NonEn(Shipped):
             BLEND.update(w=self.bw, pooled=self.pooled)
         if self.n:
             train = clh.first(train, "train", self.n)
-        self.m = oof_fit(four(train, lambda v: v[4] != EN), self.fp, exclude, lang_out)
+        ct.KIND = self.kind  # this fit's heads only (the pooled fit above stays logistic)
+        try:
+            self.m = oof_fit(four(train, lambda v: v[4] != EN), self.fp, exclude, lang_out)
+        finally:
+            ct.KIND = "lr"
         return self
 
     def nonen(self, x, g, lang):
@@ -359,9 +363,11 @@ class Norm(Shipped):
 
 def add_extra(args, train, test):
     """Append the stitched recipes (and untouched pages) of more recipe sets (coherence_recipes.py --out DIR, another
-    seed) to both halves; their rows count after the main set's (so ``n=`` cuts keep the main set's first)."""
+    seed) to both halves (``--extra-split train``: to the train half only, so the measures stay on the main set's
+    test pages); their rows count after the main set's (so ``n=`` cuts keep the main set's first)."""
+    halves = (("train", train), ("test", test)) if args.extra_split == "both" else (("train", train),)
     for k, d in enumerate(args.extra):
-        for split, sets in (("train", train), ("test", test)):
+        for split, sets in halves:
             for r in ct.STITCHED + ("untouched",):
                 with gzip.open(os.path.join(d, f"{split}.{r}.jsonl.gz"), "rt") as f:
                     rows = [json.loads(x) for x in f]
@@ -465,6 +471,40 @@ def summary(models, test, turku, langs):
         print(f"| {name} | " + " | ".join(cells) + f" | {np.mean(recs):.1%} | {worst:.1%} | {tw:.1%} |", flush=True)
 
 
+def auc(pos, neg):
+    """ROC AUC of scores ``pos`` (stitched) against ``neg`` (real), ties counted half (mean ranks)."""
+    _, inv, cnt = np.unique(np.r_[pos, neg], return_inverse=True, return_counts=True)
+    r = (np.cumsum(cnt) - (cnt - 1) / 2.0)[inv]
+    return float((r[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def ranking(models, test, langs, oracle=0.02):
+    """How well each fit ranks, apart from where its threshold sits: per language (pages not guessed English),
+    ROC AUC of the score, the nine recipes' test pages against the language's test real pages of 12+ sentences,
+    and the share of those stitched pages above the language's own ``oracle`` quantile of its real pages (an
+    oracle threshold, read on the test half: for diagnosis, never for a choice)."""
+    print(f"\n## Ranking, test half: ROC AUC / recall at each language's own {oracle:.0%} of real pages (oracle)\n")
+    nl = [lg for lg in langs if lg != "en"]
+    print("| variant | " + " | ".join(nl) + " | mean |\n|---" + "|---" * (len(nl) + 1) + "|")
+    for name, m in models.items():
+        cells, aucs, recs = [], [], []
+        for lg in nl:
+            pos = []
+            for r in ct.STITCHED:
+                x, _, lang, _, g = test[r]
+                sel = (lang == lg) & (g != EN)
+                pos.append(m.score(x[sel], g[sel], lang[sel]))
+            pos = np.concatenate(pos)
+            x, _, lang, _, g = test["real12"]
+            sel = (lang == lg) & (g != EN)
+            neg = m.score(x[sel], g[sel], lang[sel])
+            a, rc = auc(pos, neg), float((pos > np.quantile(neg, 1 - oracle)).mean())
+            aucs.append(a)
+            recs.append(rc)
+            cells.append(f"{a:.3f} / {rc:.0%}")
+        print(f"| {name} | " + " | ".join(cells) + f" | {np.mean(aucs):.3f} / {np.mean(recs):.1%} |", flush=True)
+
+
 def real_table(models, sets, title):
     x, lang, g = sets
     print(f"\n## {title}\n")
@@ -487,7 +527,8 @@ def nonen_mask(lang, g):
 def variant(spec):
     """A variant from its name: ``shipped``, ``pooled``, ``nonen`` or ``norm``, then options ``:fp=0.02`` (the
     out-of-fold share of flagged training real pages), ``:pw=0.5`` (coherence_train.LANG_POWER), ``:k=100``
-    (SHRINK)."""
+    (SHRINK), ``:sq=0.9``/``:sk=100`` (the shift's quantile and shrinkage), ``:bw=0.5`` (the blend),
+    ``:n=480`` (the first n pages of each recipe), ``:kind=gbt`` (nonen: boosted trees)."""
     kind, *opts = spec.split(":")
     o = dict(x.split("=") for x in opts)
     fp, pw, k = float(o.get("fp", FP)), float(o.get("pw", 0.0)), float(o.get("k", SHRINK))
@@ -496,6 +537,7 @@ def variant(spec):
     v.lshift = {"q": float(o["sq"]), "k": float(o.get("sk", 100))} if "sq" in o else {}
     v.n = int(o.get("n", 0))  # the first n stitched pages of each recipe only (a learning curve)
     v.bw = float(o.get("bw", 0.0))  # the pooled fit's weight in a blend
+    v.kind = o.get("kind", "lr")  # nonen: "gbt" fits boosted trees (coherence_train.KIND) instead
     return v
 
 
@@ -549,11 +591,15 @@ def main(argv=None):
     ap.add_argument("--recipes", default="bench/out/recipes")
     ap.add_argument("--cache", default="bench/out/features")
     ap.add_argument("--variants", nargs="*", default=["shipped", "pooled", "nonen", "norm"])
-    ap.add_argument("--extra", nargs="*", default=[], help="more recipe sets (both halves) to add")
+    ap.add_argument("--extra", nargs="*", default=[], help="more recipe sets to add")
+    ap.add_argument("--extra-split", choices=("both", "train"), default="both",
+                    help="the halves of the --extra sets to add (train: the fits see more pages, the tables measure "
+                         "the main set's test half as before)")
     ap.add_argument("--loro", action="store_true")
     ap.add_argument("--lolo", action="store_true")
     ap.add_argument("--no-tables", action="store_true")
     ap.add_argument("--summary", action="store_true", help="only the summary table of the variants")
+    ap.add_argument("--ranking", action="store_true", help="per language: ROC AUC and recall at an oracle threshold")
     ap.add_argument("--write", action="store_true", help=f"write the variant {SHIP} into stitched_model.json")
     args = ap.parse_args(argv)
     t0 = time.process_time()
@@ -564,6 +610,8 @@ def main(argv=None):
     langs = sorted(set(test["real12"][2]))
     models = {k: v.fit(train) for k, v in variants(args.variants).items()}
     print(f"fits: {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
+    if args.ranking:
+        ranking(models, test, langs)
     if args.summary:
         summary(models, test, turku, langs)
     elif not args.no_tables:
