@@ -505,6 +505,29 @@ def ranking(models, test, langs, oracle=0.02):
         print(f"| {name} | " + " | ".join(cells) + f" | {np.mean(aucs):.3f} / {np.mean(recs):.1%} |", flush=True)
 
 
+def signals(train, test, langs, ref=("sv", "fr", "fi", "id"), top=12):
+    """Which page signals separate each language's stitched pages (nine recipes) from its real pages of 12+
+    sentences: per signal, the ROC AUC folded about 0.5 (a signal that falls counts as one that rises), mean of
+    the two halves; the signals where ``langs[0]`` falls furthest below the ``ref`` languages' mean first."""
+    from winnow.steps.coherence import DOC_FEATURES
+
+    def folded(d, lg):
+        pos = np.vstack([d[r][0][(d[r][2] == lg) & (d[r][4] != EN)] for r in ct.STITCHED])
+        x, _, lang, _, g = d["real12"]
+        neg = x[(lang == lg) & (g != EN)]
+        return np.array([abs(auc(pos[:, j], neg[:, j]) - 0.5) + 0.5 for j in range(x.shape[1])])
+
+    a = {lg: (folded(train, lg) + folded(test, lg)) / 2 for lg in set(langs) | set(ref)}
+    base = np.mean([a[lg] for lg in ref], axis=0)
+    print(f"\n## Signals: folded ROC AUC, stitched vs real 12+ (mean of both halves); {langs[0]} vs "
+          f"{'/'.join(ref)}\n")
+    print("| signal | " + "/".join(ref) + " | " + " | ".join(langs) + " |\n|---|---" + "|---" * len(langs) + "|")
+    for j in np.argsort(-(base - a[langs[0]]))[:top]:
+        print(f"| {DOC_FEATURES[j]} | {base[j]:.3f} | " + " | ".join(f"{a[lg][j]:.3f}" for lg in langs) + " |")
+    print("\nbest single signal: " + ", ".join(f"{lg} {DOC_FEATURES[int(np.argmax(a[lg]))]} {a[lg].max():.3f}"
+                                             for lg in langs))
+
+
 def real_table(models, sets, title):
     x, lang, g = sets
     print(f"\n## {title}\n")
@@ -600,6 +623,8 @@ def main(argv=None):
     ap.add_argument("--no-tables", action="store_true")
     ap.add_argument("--summary", action="store_true", help="only the summary table of the variants")
     ap.add_argument("--ranking", action="store_true", help="per language: ROC AUC and recall at an oracle threshold")
+    ap.add_argument("--signals", default=None, metavar="LANGS",
+                    help="comma-separated languages: which page signals separate their stitched pages, then stop")
     ap.add_argument("--write", action="store_true", help=f"write the variant {SHIP} into stitched_model.json")
     args = ap.parse_args(argv)
     t0 = time.process_time()
@@ -608,6 +633,9 @@ def main(argv=None):
     turku = turku_set(args)
     print(f"features: {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
     langs = sorted(set(test["real12"][2]))
+    if args.signals:
+        signals(train, test, args.signals.split(","))
+        return 0
     models = {k: v.fit(train) for k, v in variants(args.variants).items()}
     print(f"fits: {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
     if args.ranking:
