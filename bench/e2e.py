@@ -395,10 +395,9 @@ def filter_profile_side(english: str, out: str) -> None:
     seen: set[str] = set()  # with it, the chunks seen so far (untimed): the C table does not list its new chunks
     for t in texts:
         t0 = time.process_time()
-        Q._dup_count_chars(t.strip().split("\n\n"))
-        Q._dup_count_chars(Q._NEWLINE_RUNS.split(t))
         if ctab:
-            add("lines, paragraphs", t0)
+            Q._dup_pieces_c(t)  # as the step counts them with the kernels
+            add("lines, paragraphs (compiled)", t0)
             new = [c for c in dict.fromkeys(t.split()) if c not in seen]
             seen.update(new)
             t0 = time.process_time()
@@ -412,6 +411,8 @@ def filter_profile_side(english: str, out: str) -> None:
             np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
             add("C split and chunk lookups, entering the new chunks' tokens, the id array and offsets", t0)
         else:
+            Q._dup_count_chars(t.strip().split("\n\n"))
+            Q._dup_count_chars(Q._NEWLINE_RUNS.split(t))
             chunks = t.split()
             add("lines, paragraphs, whitespace split", t0)
             t0 = time.process_time()

@@ -18,6 +18,7 @@ from ``winnow.text.segments`` so that a chain of these filters splits each docum
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,6 +117,9 @@ def _grown(a, n: int):
     return b
 
 
+# ctypes releases the GIL during a call: the C chunk table is changed under this lock, so that threads sharing
+# the process's table can at worst compute a document's ids twice (as on the pure path), never corrupt it
+_CTAB_LOCK = threading.Lock()
 _GENERATIONS = iter(range(1 << 62))  # each table gets a new number: a document's memoised ids name theirs
 
 
@@ -134,12 +138,13 @@ class _Vocab:
         import numpy as np
 
         lib = _native.kernels()
-        old = getattr(self, "_ctab", None)
-        if old:
-            self._lib.chunktab_free(old)
-        self._lib = lib
-        # None (the dict below is the table) without the library, or if C could not allocate its table
-        self._ctab = lib.chunktab_new(_ws_table(), len(_ws_table())) if lib is not None else None
+        with _CTAB_LOCK:
+            old = getattr(self, "_ctab", None)
+            if old:
+                self._lib.chunktab_free(old)
+            self._lib = lib
+            # None (the dict below is the table) without the library, or if C could not allocate its table
+            self._ctab = lib.chunktab_new(_ws_table(), len(_ws_table())) if lib is not None else None
         self.ids: dict[str, int] = {}
         self.strs: list[str] = []  # id -> token
         self.chars = 0  # characters held by the token table (bounded by _reset_if_huge)
@@ -214,7 +219,14 @@ class _Vocab:
 
         counts = np.fromiter(map(len, tids), dtype=np.int64, count=len(tids))
         total = int(counts.sum())
-        end = first + len(tids)
+        self._put_flat(first, counts, np.fromiter(chain.from_iterable(tids), dtype=np.int64, count=total))
+
+    def _put_flat(self, first: int, counts, flat) -> None:
+        """``_put_chunks`` given each chunk's token count and all their token ids in one array."""
+        import numpy as np
+
+        total = len(flat)
+        end = first + len(counts)
         self._cstart = _grown(self._cstart, end)
         self._ccount = _grown(self._ccount, len(self._cstart))
         if len(self._csent) < len(self._cstart):
@@ -223,7 +235,7 @@ class _Vocab:
         self._flat = _grown(self._flat, self.nflat + total)
         self._cstart[first:end] = self.nflat + np.cumsum(counts) - counts
         self._ccount[first:end] = counts
-        self._flat[self.nflat:self.nflat + total] = np.fromiter(chain.from_iterable(tids), dtype=np.int64, count=total)
+        self._flat[self.nflat:self.nflat + total] = flat
 
     def chunk_ids(self, chunks) -> dict[str, tuple[int, ...]]:
         """Enter the chunks of ``chunks`` that are not in ``self.chunks`` (tokenizing each once per process);
@@ -249,14 +261,37 @@ class _Vocab:
         """After the C table entered a page's new chunks (``texts[:nnew]``, ids in order) and found its distinct long
         chunks (``texts[nnew:]``, ids just past the table): tokenize each, in the order of their first occurrence
         (``firsts``) as ``chunk_ids`` does, and write their token ids (the long ones' without claiming the space)."""
-        ids, tokenize = self.ids, tk.spacy_english().chunk
-        tids: list[tuple[int, ...]] = [()] * len(texts)
-        for j in sorted(range(len(texts)), key=firsts.__getitem__):
-            tids[j] = tuple([ids[t] if t in ids else self.add(t) for t in tokenize(texts[j])])
-        self._pending_chunks.extend(tids[:nnew])
+        import numpy as np
+
+        k = len(texts)
+        # entered ones and long ones are each in first-occurrence order already; interleave them only if both
+        order = None if k == nnew or nnew == 0 else sorted(range(k), key=firsts.__getitem__)
+        toks = list(map(tk.spacy_english().chunk, texts if order is None else [texts[j] for j in order]))
+        flat = list(chain.from_iterable(toks))
+        get = self.ids.get
+        tid = list(map(get, flat))  # one C-level pass; new tokens entered below, in order, as chunk_ids enters them
+        if None in tid:
+            add = self.add
+            for q, i in enumerate(tid):
+                if i is None:
+                    i = get(flat[q])  # a token new to the table that an earlier chunk of this page entered
+                    tid[q] = add(flat[q]) if i is None else i
         self._flush()
-        if len(texts) > nnew:
-            self._put_chunks(self.nchunks, tids[nnew:])
+        counts = np.fromiter(map(len, toks), dtype=np.int64, count=k)
+        ids = np.array(tid, dtype=np.int64)
+        if order is not None:  # back to id order: chunk j's run of ids is at tokenizing position pos[j]
+            pos = np.empty(k, dtype=np.int64)
+            pos[np.array(order, dtype=np.int64)] = np.arange(k, dtype=np.int64)
+            starts = (np.cumsum(counts) - counts)[pos]
+            counts = counts[pos]
+            ends = np.cumsum(counts)
+            ids = ids[np.repeat(starts - (ends - counts), counts) + np.arange(len(ids), dtype=np.int64)]
+        split = int(counts[:nnew].sum())
+        if nnew:
+            self._put_flat(self.nchunks - nnew, counts[:nnew], ids[:split])
+            self.nflat += split
+        if k > nnew:  # the long ones' ids just past the table, their tokens past the claimed flat array
+            self._put_flat(self.nchunks, counts[nnew:], ids[split:])
 
     def expand(self, cids):
         """The token ids of a document given its chunk ids: each chunk's run of the flat array, in order."""
@@ -416,9 +451,10 @@ def _chunk_cids_c(text: str, memo: dict | None):
     one_space = np.empty(cap, dtype=np.uint8)
     counts = np.zeros(2, dtype=np.int64)
     joined = np.empty(n, dtype=np.uint32) if memo is not None else None
-    m = v._lib.chunktab_split(v._ctab, codes.ctypes.data, n, _CHUNK_MAX_CHARS, cap, cids.ctypes.data,
-                              starts.ctypes.data, ends.ctypes.data, one_space.ctypes.data, fresh.ctypes.data,
-                              counts.ctypes.data, None if joined is None else joined.ctypes.data)
+    with _CTAB_LOCK:
+        m = v._lib.chunktab_split(v._ctab, codes.ctypes.data, n, _CHUNK_MAX_CHARS, cap, cids.ctypes.data,
+                                  starts.ctypes.data, ends.ctypes.data, one_space.ctypes.data, fresh.ctypes.data,
+                                  counts.ctypes.data, None if joined is None else joined.ctypes.data)
     if m < 0:
         v.__init__()  # it may hold some of the page's chunks without their tokens: start afresh
         raise MemoryError("gopher_repetition's chunk table: out of memory")
