@@ -198,3 +198,57 @@ def test_block_parser_gives_the_pure_blocks_on_renderings_and_random_lines(lib, 
     assert decided > 0.4 * len(renderings)
     # the page's blocks with the library are the pure path's blocks (the real renderings all decided here)
     assert all(E._blocks_c(r) is not None for r in renderings[:2])
+
+
+def test_main_content_marks_and_prose_flags_match_the_pure_path(lib, monkeypatch):
+    # blocks_match: keys (first 300 characters, Unicode whitespace runs as one space, first 200), counted marks in
+    # order, and _prose's thresholds, against _combined_py on renderings built to sit on every edge.
+    rng = random.Random(5)
+    sentence = "The committee met on Tuesday to discuss the budget for the coming year."
+    lines = ["<p>" + sentence + "</p>", "<p>" + sentence * 3 + "</p>", "<p>" + sentence[:59] + "</p>",
+             "<p>" + ("x " * 30)[:60] + "</p>", "<p>" + ("word " * 12)[:59] + ".</p>", "<p>" + "w " * 74 + "w</p>",
+             "<p>" + "w " * 75 + "</p>", "<p>" + "\u65e5\u672c\u8a9e" * 12 + "</p>", "<h2>" + sentence + "</h2>",
+             "<p><a href='/'>" + "link " * 7 + "</a>" + "text " * 13 + "</p>",
+             "<p><a href='/'>" + "l" * 21 + "</a>" + "text " * 8 + "and more words here</p>",
+             "<p>" + "a\u3000b " * 40 + "</p>", "<p>" + "y" * 199 + " z" + "</p>", "<p>" + "y" * 299 + "  tail</p>",
+             "<p>" + " " * 5 + "x" * 250 + "</p>", "<li>" + sentence + " \u201cquoted\u201d</li>",
+             "<p>" + sentence[:-1] + " \u3002 \u2028</p>", "<p>caf\xe9 " + sentence + "</p>",
+             "<p>\u20ac " + sentence + "</p>", "<p>\U0001f600 " + sentence + "</p>", "a\t\tb", "<p>short</p>"]
+    pairs = []
+    for k in range(400):
+        full = [rng.choice(lines) for _ in range(rng.randint(0, 30))]
+        main = [x for x in full if rng.random() < 0.5] + [rng.choice(lines) for _ in range(rng.randint(0, 3))]
+        if k % 3 == 0:  # another width in one of the two renderings
+            main = [x.replace("caf\xe9", "caf\u0101") for x in main]
+        pairs.append(("\n".join(full), "\n".join(main)))
+    # _prose's edges: lengths 59-61 and 149-151, 4-11 words (CJK-like below n/12), link shares on both sides of
+    # 0.05 and 0.35, each sentence-ending character and a plain letter last
+    ends = ".!?\u2026:;\"'\xbb\xab\u201c\u201d)]\u3002\uff01\uff1fx"
+    for n in (59, 60, 61, 149, 150, 151):
+        for words in (4, 5, 9, 10, 11):
+            for link in {0, -(-n // 20) - 1, -(-n // 20), int(0.35 * n), int(0.35 * n) + 1}:
+                for end in ends:
+                    rest = n - max(link, 1) - (words - 1)  # characters left for words 2..n after the first
+                    if link < 0 or words < 2 or rest < words - 1:
+                        continue
+                    sizes = [rest // (words - 1)] * (words - 1)
+                    sizes[-1] += rest - sum(sizes)
+                    body = " ".join("w" * k for k in sizes)[:-1] + end
+                    first = f"<a href='/'>{'l' * link}</a>" if link else "f"
+                    line = f"<p>{first} {body}</p>"
+                    pairs.append((line, line if len(pairs) % 2 else ""))
+    # keys: whitespace runs inside the first 300 characters, the 300th character, the 200th of the key
+    key_a = "<p>a" + " " * 149 + "y" * 150 + "Q tail</p>"
+    key_b = "<p>a" + " " * 149 + "y" * 150 + "R tail</p>"
+    pairs += [(key_a, key_b), (key_a + "\n" + key_a, key_b), ("<p>" + "z" * 200 + "1</p>", "<p>" + "z" * 200 + "2</p>")]
+    marked = prose_seen = 0
+    for full, main in pairs:
+        got = E._combined_c(full, main)
+        assert got is not None
+        with monkeypatch.context() as m:
+            m.setenv(_native.ENV, "1")
+            want = E._combined_py(full, main)
+        assert got == want, (full, main)
+        marked += sum(b.in_main for b in got[0])
+        prose_seen += sum(got[1])
+    assert marked > 1000 and prose_seen > 1000

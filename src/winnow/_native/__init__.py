@@ -24,7 +24,7 @@ LIB_PATH = Path(__file__).with_name("_kernels.so")
 _VERSION = 3  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
 # html_extract's kernels live in their own file and library (extract.c -> _extract.so), with their own version
 EXTRACT_PATH = Path(__file__).with_name("_extract.so")
-_EXTRACT_VERSION = 2  # extract.c's winnow_extract_version()
+_EXTRACT_VERSION = 3  # extract.c's winnow_extract_version()
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
@@ -94,6 +94,9 @@ def _declare_extract(lib: ctypes.CDLL) -> None:
     lib.blocks_parse.restype = ctypes.c_int64
     lib.blocks_parse.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
                                  ctypes.c_int64]
+    lib.blocks_match.restype = ctypes.c_int
+    lib.blocks_match.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                                 ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
     lib.py_isspace.restype = ctypes.c_int
     lib.py_isspace.argtypes = [ctypes.c_uint32]
 

@@ -14,11 +14,12 @@
  * units falls in. */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Raised with every change to a function's arguments or results; winnow/_native checks it, so a library built
- * from older sources is not used (the pure path runs instead). 2: blocks_parse added. */
-int winnow_extract_version(void) { return 2; }
+ * from older sources is not used (the pure path runs instead). 2: blocks_parse; 3: blocks_match. */
+int winnow_extract_version(void) { return 3; }
 
 /* [\t\n\f\r /] : what separates attributes; [\t\n\f\r ] : the spaces around '=' */
 static inline int is_sep(uint32_t c) { return c == ' ' || c == '/' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
@@ -361,4 +362,110 @@ int64_t blocks_parse(const void *s, int64_t n, int kind, void *out, int32_t *met
     if (kind == 2) return blocks2((const uint16_t *)s, n, (uint16_t *)out, meta, cap);
     if (kind == 4) return blocks4((const uint32_t *)s, n, (uint32_t *)out, meta, cap);
     return -1;
+}
+
+/* ---- blocks_match: extract_combined's main-content marks and _prose, on two blocks_parse results --------------
+ *
+ * The pure path keys each block by " ".join(text[:300].split())[:200] (str.split: runs of Unicode whitespace),
+ * counts the main-content rendering's keys, and marks, in order, each whole-page block whose key still has a count
+ * (taking one). Here the same, with the keys in a hash table (compared unit for unit on a hash match), and each
+ * whole-page block's _prose (long, link-poor, sentence-like) as well: flags[i] bit 0 in_main, bit 1 prose.
+ * Returns 0, or -1 where memory ran out (the pure path then decides). */
+
+static inline uint32_t unit_at(const void *s, int kind, int64_t i) {
+    if (kind == 1) return ((const uint8_t *)s)[i];
+    if (kind == 2) return ((const uint16_t *)s)[i];
+    return ((const uint32_t *)s)[i];
+}
+
+#define KEY_HEAD 300
+#define KEY_LEN 200
+
+static int key_of(const void *s, int kind, int64_t a, int64_t b, uint32_t *key) {
+    int64_t lim = b - a > KEY_HEAD ? a + KEY_HEAD : b;
+    int k = 0, in_word = 0;
+    for (int64_t i = a; i < lim && k < KEY_LEN; i++) {
+        uint32_t c = unit_at(s, kind, i);
+        if (py_space(c)) { in_word = 0; continue; }
+        if (!in_word && k > 0) {
+            key[k++] = ' ';
+            if (k == KEY_LEN) break;
+        }
+        key[k++] = c;
+        in_word = 1;
+    }
+    return k;
+}
+
+static uint64_t key_hash(const uint32_t *key, int k) {
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < k; i++) { h ^= key[i]; h *= 1099511628211ull; }
+    return h ^ (h >> 31);
+}
+
+static int sentence_end(uint32_t c) {
+    /* _SENTENCE_END's class: . ! ? … : ; " ' » « “ ” ) ] 。 ！ ？ */
+    return c == '.' || c == '!' || c == '?' || c == 0x2026 || c == ':' || c == ';' || c == '"' || c == '\'' ||
+           c == 0xbb || c == 0xab || c == 0x201c || c == 0x201d || c == ')' || c == ']' || c == 0x3002 ||
+           c == 0xff01 || c == 0xff1f;
+}
+
+static int prose_of(const void *s, int kind, const int32_t *m) {
+    int64_t a = m[3], b = m[4], n = b - a;
+    if (m[0] == K_H || m[0] == K_ROW || n < 60) return 0;
+    double ld = (double)m[2] / (double)n;
+    if (ld > 0.35) return 0;
+    int64_t words = 1;
+    for (int64_t i = a; i < b; i++) words += unit_at(s, kind, i) == ' ';
+    int cjk = n > 30 && (double)words < (double)n / 12.0;
+    if (!(words >= 10 || cjk)) return 0;
+    if (n >= 150) return 1;
+    int64_t e = b;
+    while (e > a && py_space(unit_at(s, kind, e - 1))) e--;
+    if (e > a && sentence_end(unit_at(s, kind, e - 1))) return 1;
+    return ld < 0.05;
+}
+
+typedef struct { uint64_t hash; int64_t block; int64_t count; int used; } key_slot;
+
+int blocks_match(const void *fs, int fkind, const int32_t *fm, int64_t fnb, const void *ms, int mkind,
+                 const int32_t *mm, int64_t mnb, uint8_t *flags) {
+    int64_t cap = 16;
+    while (cap < 2 * mnb) cap <<= 1;
+    key_slot *tab = calloc((size_t)cap, sizeof *tab);
+    if (!tab) return -1;
+    uint32_t key[KEY_LEN], other[KEY_LEN];
+    for (int64_t j = 0; j < mnb; j++) {
+        int k = key_of(ms, mkind, mm[5 * j + 3], mm[5 * j + 4], key);
+        uint64_t h = key_hash(key, k);
+        for (int64_t p = (int64_t)(h & (uint64_t)(cap - 1));; p = (p + 1) & (cap - 1)) {
+            key_slot *e = &tab[p];
+            if (!e->used) { e->used = 1; e->hash = h; e->block = j; e->count = 1; break; }
+            if (e->hash == h) {
+                int k2 = key_of(ms, mkind, mm[5 * e->block + 3], mm[5 * e->block + 4], other);
+                if (k2 == k && memcmp(key, other, (size_t)k * sizeof *key) == 0) { e->count++; break; }
+            }
+        }
+    }
+    for (int64_t i = 0; i < fnb; i++) {
+        const int32_t *m = fm + 5 * i;
+        uint8_t f = (uint8_t)(prose_of(fs, fkind, m) << 1);
+        if (mnb) {
+            int k = key_of(fs, fkind, m[3], m[4], key);
+            uint64_t h = key_hash(key, k);
+            for (int64_t p = (int64_t)(h & (uint64_t)(cap - 1));; p = (p + 1) & (cap - 1)) {
+                key_slot *e = &tab[p];
+                if (!e->used) break; /* not there */
+                if (e->hash != h) continue;
+                int k2 = key_of(ms, mkind, mm[5 * e->block + 3], mm[5 * e->block + 4], other);
+                if (k2 == k && memcmp(key, other, (size_t)k * sizeof *key) == 0) {
+                    if (e->count > 0) { e->count--; f |= 1; }
+                    break;
+                }
+            }
+        }
+        flags[i] = f;
+    }
+    free(tab);
+    return 0;
 }

@@ -117,28 +117,58 @@ _KIND_NAMES = ("p", "h", "li", "pre", "row", "text")  # extract.c's K_* codes
 _CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 
 
+def _parse_c(lib, minimal_html: str, slot: str) -> tuple[int, int] | None:
+    """blocks_parse into the scratch buffers ``slot`` (texts, then five int32 per block): (blocks, width), or None
+    where the kernel leaves the page to the pure path."""
+    view = _native.str_units(minimal_html)
+    if view is None:
+        return None
+    n, width = len(minimal_html), view[1]
+    cap = minimal_html.count("\n") + 1
+    nb = lib.blocks_parse(view[0], n, width, _scratch(slot + "out", 2 * n * width + 4),
+                          _scratch(slot + "meta", 20 * cap), cap)
+    return None if nb < 0 else (nb, width)
+
+
+def _make_blocks(slot: str, nb: int, width: int) -> list[Block]:
+    if nb == 0:
+        return []
+    m = memoryview(getattr(_SCRATCH, slot + "meta")).cast("B").cast("i")[:5 * nb].tolist()
+    text = ctypes.string_at(getattr(_SCRATCH, slot + "out"), m[-1] * width).decode(_CODECS[width], "surrogatepass")
+    kinds = _KIND_NAMES
+    return [Block(kinds[m[i]], text[m[i + 3]:m[i + 4]], m[i + 2], m[i + 1]) for i in range(0, 5 * nb, 5)]
+
+
 def _blocks_c(minimal_html: str) -> list[Block] | None:
     """parse_blocks(minimal_html) through the C kernel, or None where it is not built or leaves the page to the
     pure path. Its texts come back in one buffer of the rendering's own width, decoded once and sliced."""
     lib = _native.extract_kernels()
     if lib is None:
         return None
-    view = _native.str_units(minimal_html)
-    if view is None:
+    got = _parse_c(lib, minimal_html, "a")
+    return None if got is None else _make_blocks("a", *got)
+
+
+def _combined_c(full_html: str, main_html: str) -> tuple[list[Block], list[bool]] | None:
+    """extract_combined's blocks, main-content marks and _prose flags through the C kernels (blocks_parse on both
+    renderings, blocks_match: the same keys and order as the pure path), or None for the pure path."""
+    lib = _native.extract_kernels()
+    if lib is None:
         return None
-    n, width = len(minimal_html), view[1]
-    cap = minimal_html.count("\n") + 1
-    out = _scratch("out", 2 * n * width + 4)
-    meta = _scratch("meta", 20 * cap)
-    nb = lib.blocks_parse(view[0], n, width, out, meta, cap)
-    if nb < 0:
+    full = _parse_c(lib, full_html, "a")
+    main = _parse_c(lib, main_html, "b") if full is not None else None
+    if main is None:
         return None
-    if nb == 0:
-        return []
-    m = memoryview(meta).cast("B").cast("i")[:5 * nb].tolist()
-    text = ctypes.string_at(out, m[-1] * width).decode(_CODECS[width], "surrogatepass")
-    kinds = _KIND_NAMES
-    return [Block(kinds[m[i]], text[m[i + 3]:m[i + 4]], m[i + 2], m[i + 1]) for i in range(0, 5 * nb, 5)]
+    (fnb, fw), (mnb, mw) = full, main
+    flags = _scratch("flags", fnb + 1)
+    if lib.blocks_match(_SCRATCH.aout, fw, _SCRATCH.ameta, fnb, _SCRATCH.bout, mw, _SCRATCH.bmeta, mnb, flags):
+        return None
+    blocks = _make_blocks("a", fnb, fw)
+    marks = flags.raw[:fnb]
+    for b, f in zip(blocks, marks):
+        if f & 1:
+            b.in_main = True
+    return blocks, [f > 1 for f in marks]
 
 
 _SCRATCH = threading.local()
@@ -308,11 +338,13 @@ _OUTSIDE = 10  # ... with this many times more prose on the page: anchors on all
 _LEAD_MIN = 20  # shortest lead line taken into the region ("Liebe Leserin,")
 
 
-def classify(blocks: list[Block]) -> None:
-    """Set ``keep`` on the blocks of a whole-page rendering whose ``in_main`` marks Resiliparse's choice."""
+def classify(blocks: list[Block], prose: list[bool] | None = None) -> None:
+    """Set ``keep`` on the blocks of a whole-page rendering whose ``in_main`` marks Resiliparse's choice
+    (``prose``: each block's _prose where already computed, by the compiled kernel)."""
     if not blocks:
         return
-    prose = [_prose(b) for b in blocks]
+    if prose is None:
+        prose = [_prose(b) for b in blocks]
     main_idx = [i for i, b in enumerate(blocks) if b.in_main]
     anchors = [i for i in main_idx if prose[i]]
     everywhere = [i for i, p in enumerate(prose) if p]
@@ -668,14 +700,24 @@ def extract_combined(tree) -> str:
 
     opts = dict(preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False, post_meta=False,
                 noscript=True, form_fields=False)  # Blogger and others put the article in <noscript>
-    # The whole page first: the main-content rendering's lines are mostly its lines, parsed once (memo); keys are
-    # computed once per distinct block text for the same reason. (bench/e2e.py: parsing and keying the second
-    # rendering was ~10% of the step.)
+    # The whole page, then Resiliparse's main content: its blocks mark the page's blocks they match (by key, in
+    # order). With the compiled kernels built, the parsing, keys and _prose run in C (_combined_c); the pure path
+    # (_combined_py) gives the same blocks, marks and flags.
+    full_html = extract_plain_text(tree, main_content=False, skip_elements=_SKIP_PAGE, **opts)
+    main_html = extract_plain_text(tree, main_content=True, skip_elements=_SKIP, **opts)
+    blocks, prose = _combined_c(full_html, main_html) or _combined_py(full_html, main_html)
+    classify(blocks, prose)
+    return render(blocks)
+
+
+def _combined_py(full_html: str, main_html: str) -> tuple[list[Block], list[bool]]:
+    """The whole-page blocks with Resiliparse's main-content choice marked (by key, in order) and their _prose:
+    the pure path of what _combined_c computes with the compiled kernels."""
     memo: dict = {}
-    full = parse_blocks(extract_plain_text(tree, main_content=False, skip_elements=_SKIP_PAGE, **opts), memo=memo)
+    full = parse_blocks(full_html, memo=memo)
     keys: dict[str, str] = {}
     main_keys: dict[str, int] = {}
-    for b in parse_blocks(extract_plain_text(tree, main_content=True, skip_elements=_SKIP, **opts), memo=memo):
+    for b in parse_blocks(main_html, memo=memo):
         k = keys.get(b.text)
         if k is None:
             k = keys[b.text] = _key(b.text)
@@ -687,8 +729,7 @@ def extract_combined(tree) -> str:
         if main_keys.get(k):
             main_keys[k] -= 1
             b.in_main = True
-    classify(full)
-    return render(full)
+    return full, [_prose(b) for b in full]
 
 
 def extract_resiliparse(tree) -> str:
