@@ -464,3 +464,104 @@ def test_duplicate_lines_and_paragraphs_equal_the_python_split(kernels, monkeypa
     check()
     for text in ("", "\n", " \n\n ", ("same line\n" * 5000) + "\n\n".join(["para"] * 3000)):
         assert Q._dup_pieces_c(text) == python(text)
+
+
+# --- threads and fork ----------------------------------------------------------------------------------------
+def _run_script(kernels, code: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter with the library the fixture found (a kernel that corrupts its tables can
+    abort the process, a deadlock can hang it: neither may take the test runner with it)."""
+    import os
+    import sys
+    import textwrap
+
+    src = Path(_native.__file__).resolve().parent.parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(Path(__file__).resolve().parent.parent)])}
+    env.pop(_native.ENV, None)
+    head = f"from winnow import _native\n_native.LIB_PATH = __import__('pathlib').Path({kernels._name!r})\n"
+    return subprocess.run([sys.executable, "-c", head + textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_a_model_shared_by_threads_gives_each_line_numpys_floats(kernels):
+    """ctypes releases the GIL inside the kernel, whose word cache and scratch belong to the model: eight threads
+    calling one model (a user's threads; the language step and stitched_document share lid.176 through
+    _fastlid.load) corrupted its tables without the model's lock (glibc aborted: double free). Each line's sum
+    must be the numpy path's, on both paths."""
+    got = _run_script(kernels, """
+        import random, threading
+        from tests.test_native import _lines
+        from winnow.steps import _fastlid
+        from winnow.steps.langid import lite_model_path
+        lines = _lines(5, 3000) + _lines(6, 3000)
+        want = [(n, t.tobytes()) for t, n in map(_fastlid.FastLid(lite_model_path(), native=False).line_sum, lines)]
+        for native in (None, False):
+            shared = _fastlid.FastLid(lite_model_path(), native=native)
+            assert shared.native == (native is None)
+            bad = []
+            def work(seed):
+                order = list(range(len(lines)))
+                random.Random(seed).shuffle(order)
+                for i in order:
+                    t, n = shared.line_sum(lines[i])
+                    if (n, t.tobytes()) != want[i]:
+                        bad.append(i)
+            threads = [threading.Thread(target=work, args=(s,)) for s in range(8)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+            assert not bad, (native, len(bad))
+        print("ok")
+    """)
+    assert got.returncode == 0 and got.stdout.strip() == "ok", got.stderr[-2000:]
+
+
+def test_a_child_forked_while_another_thread_holds_the_model_still_predicts(kernels):
+    """A fork (multiprocessing's fork start method, os.fork) while another thread is inside the model: the child
+    inherited the model's lock held, and waited on it forever; the kernel's tables may also be half-updated there.
+    The child gets a fresh lock and, after such a fork, the numpy path (the same answer); a fork with the lock
+    free keeps the kernel. The same for the library loader's lock."""
+    got = _run_script(kernels, """
+        import os, signal, threading
+        from winnow import _native
+        from winnow.steps import _fastlid
+        from winnow.steps.langid import lite_model_path
+        model = _fastlid.load(lite_model_path())
+        assert model.native
+        line = "bonjour tout le monde, comment allez-vous aujourd'hui"
+        want = model.predict(line)
+
+        def fork_and_predict():
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(10)  # a deadlocked child is killed by the alarm: the parent sees the signal
+                ok = model.predict(line) == want and _native.kernels() is not None
+                os._exit(0 if ok else 3)
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status)
+
+        def child_native():
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.write(w, b"1" if model.native else b"0")
+                os._exit(0)
+            os.waitpid(pid, 0)
+            return os.read(r, 1)
+
+        results = [fork_and_predict(), child_native()]  # nothing held: the child keeps the kernel
+        for lock in (lambda: model._lock, lambda: _native._lock):
+            held, done = threading.Event(), threading.Event()
+            def hold():
+                with lock():
+                    held.set()
+                    done.wait()
+            t = threading.Thread(target=hold)
+            t.start()
+            held.wait()
+            results.append(fork_and_predict())
+            done.set()
+            t.join()
+        assert results == [0, b"1", 0, 0], results
+        assert model.native and model.predict(line) == want  # the parent is untouched
+        print("ok")
+    """)
+    assert got.returncode == 0 and got.stdout.strip() == "ok", (got.stdout, got.stderr[-2000:])

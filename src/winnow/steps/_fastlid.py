@@ -32,6 +32,7 @@ from __future__ import annotations
 import ctypes
 import math
 import mmap
+import os
 import re
 import struct
 import threading
@@ -178,6 +179,7 @@ class FastLid:
         # dictionary word with invalid UTF-8 (surrogateescape'd above) matches the same text words as self._vocab
         self._nat = None if native is False else self._native(
             [w.encode("utf-8", "surrogatepass") for w in self._vocab], list(self._vocab.values()))
+        _LIVE.add(self)  # a child forked while another thread uses this model gets a working one (_after_fork)
 
     def _native(self, words: list[bytes], rows: list[int]):
         """The compiled kernel's state for this model (its tables borrow this object's arrays), or None where
@@ -202,8 +204,21 @@ class FastLid:
             _native.log.debug("fastlid_new: out of memory; the numpy path runs")
             return None
         self._nat_lib = lib
-        weakref.finalize(self, lib.fastlid_free, handle)
+        self._nat_free = weakref.finalize(self, lib.fastlid_free, handle)
         return handle
+
+    def _after_fork(self) -> None:
+        """In a child forked while another thread of the parent held this model's lock (a user's threads and
+        multiprocessing's fork start method): that lock is held forever in the child, and the call it guarded
+        may have been inside the kernel with its tables half-updated (ctypes releases the GIL). The child gets a
+        fresh lock, and after such a fork the numpy path (the same floats) and an empty numpy cache; the kernel's
+        state is left unfreed (freeing half-updated pointers could crash)."""
+        if self._lock.locked():
+            if self._nat is not None:
+                self._nat_free.detach()
+                self._nat = None
+            self._reset()
+        self._lock = threading.Lock()
 
     @property
     def native(self) -> bool:
@@ -425,6 +440,18 @@ class FastLid:
 
 _MODELS: dict[str, FastLid | None] = {}
 _LOAD = threading.Lock()
+_LIVE: weakref.WeakSet[FastLid] = weakref.WeakSet()  # every model of this process, for _after_fork_in_child
+
+
+def _after_fork_in_child() -> None:
+    global _LOAD
+    _LOAD = threading.Lock()  # held by another thread of the parent (loading a model) it would never be released
+    for model in list(_LIVE):
+        model._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def load(path: str | Path) -> FastLid | None:
