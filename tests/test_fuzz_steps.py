@@ -215,3 +215,94 @@ def test_the_fasttext_and_bert_steps_take_lone_surrogates():
     para = got["paragraph_language"]
     assert para["paragraph_language.main"] == "en" and para["paragraph_language.count"] == 14
     assert para["paragraph_language.paragraphs"][0][2] == "en"  # the paragraph holding the surrogates has a language
+
+
+# --- hostile pages through whole pipelines ------------------------------------------------------------------------
+
+def _hostile_pages() -> list[str]:
+    """Pages of the shapes a crawl throws at the default pipeline and its multilingual options: empty, blank, NUL
+    bytes, one 5 MB line, one 2M-character token, RTL-, CJK- and emoji-only pages, 10,000 tiny sentences, binary
+    garbage, 2,000-sentence pages in English and French, and pages whose every line mixes four languages."""
+    import random
+
+    rng = random.Random(7)
+    en = "the river flows past the old mill in a quiet town where people walk every morning and talk".split()
+    fr = "la rivière coule près du vieux moulin dans une ville calme où les gens marchent chaque matin".split()
+    de = "der Fluss fließt an der alten Mühle vorbei in einer ruhigen Stadt wo Menschen jeden Morgen gehen".split()
+
+    def sent(words):
+        return " ".join(rng.choice(words) for _ in range(12)).capitalize() + "."
+
+    def page(words, n):
+        return "\n\n".join(" ".join(sent(words) for _ in range(10)) for _ in range(n // 10))
+
+    return [
+        "", " " * 100, "\x00" * 1000, "abc\x00def\x00 " * 2000,
+        " ".join(rng.choice(en) for _ in range(1_000_000)),  # one 5 MB line
+        "x" * 2_000_000,
+        "\n".join("هذا نص عربي طويل عن النهر والمطحنة القديمة في المدينة. " * 5 for _ in range(50)),
+        "\n".join("河流流过小镇的旧磨坊，人们每天早上散步并谈论天气。" * 5 for _ in range(50)),
+        "\n".join("😀👍🏽🎉👩‍👩‍👧 " * 30 for _ in range(100)),
+        " ".join(rng.choice(["Ok.", "Yes.", "No!", "Hi?", "A b."]) for _ in range(10_000)),
+        bytes(rng.getrandbits(8) for _ in range(100_000)).decode("latin-1"),
+        page(en, 2000), page(fr, 2000),
+        "\n".join(f"{sent(en)} {sent(fr)} {sent(de)} 河流流过小镇的旧磨坊。" for _ in range(300)),
+        page(de, 200) + "\n\n" + page(en, 200),
+    ]
+
+
+def test_hostile_pages_through_the_default_pipeline_and_its_multilingual_options(tmp_path, monkeypatch):
+    """The default pipeline's steps (text in: no html_extract) with languages beyond English (so the pages reach
+    stitched_document's heads for pages not English, with the language step's label) and offtopic_sentences'
+    embedding judge, over the hostile pages, every step seeing every page (on_drop: annotate): none quarantined,
+    and the same bytes from one process on the compiled kernels as from two workers on the pure
+    paths (WINNOW_PURE_PYTHON; the workers are spawned with this environment)."""
+    import yaml
+
+    from winnow import _native
+    from winnow.config import pipeline_from_dict
+    from winnow.executors import InlineExecutor
+    from winnow.executors.local import LocalExecutor
+    from winnow.run import run_pipeline
+
+    from tests.helpers import read_all
+
+    pages = _hostile_pages()
+    for s in range(3):
+        write_jsonl(tmp_path / "in" / f"p{s}.jsonl", [{"id": f"h{i}", "text": t, "url": f"http://h{i % 4}.example/{i}"}
+                                                     for i, t in enumerate(pages) if i % 3 == s])
+    cfg = yaml.safe_load((Path(__file__).parent.parent / "src" / "winnow" / "configs" / "default.yaml").read_text())
+    steps = [s for s in cfg["stages"][0]["steps"] if s["type"] != "html_extract"]
+    for s in steps:
+        if s["type"] == "language":
+            s["languages"] = ["en", "fr", "de", "ar", "zh"]
+        elif s["type"] == "offtopic_sentences":
+            s.update(encoder="hashing", intruder_prose_threshold=0.5, page_gate=0)
+    cfg["stages"][0].update(steps=steps, reader={"type": "jsonl", "paths": str(tmp_path / "in" / "*.jsonl")})
+    cfg["on_drop"] = "annotate"
+
+    def run(name, executor):
+        res = run_pipeline(pipeline_from_dict(yaml.safe_load(yaml.safe_dump(cfg))), tmp_path / name, executor,
+                           log=False, report=False)
+        return res.stats["stages"][0], {k: v for k, v in read_all(tmp_path / name).items()
+                                        if k.startswith(("kept/", "rejected/", "quarantine/"))}
+
+    monkeypatch.delenv(_native.ENV, raising=False)
+    one, out_one = run("one", InlineExecutor())
+    monkeypatch.setenv(_native.ENV, "1")
+    with LocalExecutor(workers=2, progress=False) as ex:
+        two, out_two = run("two", ex)
+    for s in (one, two):
+        assert s["balanced"] and s["in"] == s["kept"] == len(pages) and s["quarantined"] == 0, s
+    assert out_one == out_two
+    import zstandard
+
+    heads = {}
+    for name, data in out_one.items():
+        if name.startswith("kept/main/"):
+            for line in zstandard.ZstdDecompressor().decompressobj().decompress(data).splitlines():
+                rec = orjson.loads(line)
+                heads[rec["id"]] = rec["attributes"].get("stitched_document.head")
+    # the 2,000-sentence pages were judged by their language's head: English's own, French by the fit on pages
+    # not English (the language step's label)
+    assert heads["h11"] == "en" and heads["h12"] == "latin", heads
