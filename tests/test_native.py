@@ -9,6 +9,7 @@ import logging
 import random
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -565,3 +566,69 @@ def test_a_child_forked_while_another_thread_holds_the_model_still_predicts(kern
         print("ok")
     """)
     assert got.returncode == 0 and got.stdout.strip() == "ok", (got.stdout, got.stderr[-2000:])
+
+
+def test_the_word_table_steps_from_many_threads_measure_what_one_thread_does(kernels):
+    """gopher_repetition, gopher_quality, c4_quality and fineweb_quality share one token table per process (with
+    the kernels, a C chunk table): eight threads, each with its own step, corrupted it (glibc aborted: "double free
+    or corruption", "free(): invalid pointer"; on the pure path numpy raised on mismatched shapes and counts came
+    out wrong). Each document must get the one-thread attributes, on both paths, with the table reset on the way
+    (a small chunk limit). And a child forked while another thread is inside one of them still measures."""
+    script = """
+        import os, random, signal, sys, threading
+        from winnow.document import Document
+        from winnow.step import Context
+        from winnow.steps import quality as Q
+        Q._CHUNK_LIMIT = 10_000  # the table is reset now and then while the threads run
+        rng = random.Random(1)
+        texts = [" ".join(f"w{rng.randrange(10 ** 7)}" for _ in range(800)) + " The end. Of it all.\\n" * 20
+                 for _ in range(80)]
+        def chain():
+            steps = [Q.GopherRepetition(), Q.GopherQuality(), Q.C4Quality(), Q.FineWebQuality()]
+            for s in steps:
+                s.setup(Context(on_drop="annotate"))
+            return steps
+        def run(steps, text):
+            d = Document(id="x", text=text)
+            for s in steps:
+                d = s.process(d)
+            return d.text, sorted((k, repr(v)) for k, v in d.attributes.items())
+        want = [run(chain(), t) for t in texts]
+        bad = []
+        def work(seed):
+            steps = chain()
+            order = list(range(len(texts)))
+            random.Random(seed).shuffle(order)
+            for i in order:
+                try:
+                    if run(steps, texts[i]) != want[i]:
+                        bad.append(i)
+                except Exception as e:
+                    bad.append(repr(e)[:200])
+        threads = [threading.Thread(target=work, args=(s,)) for s in range(8)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert not bad, (len(bad), bad[:3])
+        held, done = threading.Event(), threading.Event()
+        def hold():
+            with Q._VOCAB_LOCK:
+                held.set()
+                done.wait()
+        t = threading.Thread(target=hold)
+        t.start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(10)
+            os._exit(0 if run(chain(), texts[3]) == want[3] else 3)
+        _, status = os.waitpid(pid, 0)
+        done.set()
+        t.join()
+        assert os.waitstatus_to_exitcode(status) == 0, os.waitstatus_to_exitcode(status)
+        print("ok", Q._VOCAB._ctab is not None)
+    """
+    got = _run_script(kernels, script, timeout=300)
+    assert got.returncode == 0 and got.stdout.split() == ["ok", "True"], (got.stdout, got.stderr[-2000:])
+    pure = _run_script(kernels, "import os; os.environ['WINNOW_PURE_PYTHON'] = '1'\n" + textwrap.dedent(script),
+                       timeout=300)
+    assert pure.returncode == 0 and pure.stdout.split() == ["ok", "False"], (pure.stdout, pure.stderr[-2000:])

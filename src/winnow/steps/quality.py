@@ -17,11 +17,12 @@ from ``winnow.text.segments`` so that a chain of these filters splits each docum
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from itertools import chain
 from importlib import resources
 from typing import Any, ClassVar, Literal
@@ -120,6 +121,24 @@ def _grown(a, n: int):
 # ctypes releases the GIL during a call: the C chunk table is changed under this lock, so that threads sharing
 # the process's table can at worst compute a document's ids twice (as on the pure path), never corrupt it
 _CTAB_LOCK = threading.Lock()
+# And one document at a time through the whole token table: _VOCAB is shared by every step of this module in the
+# process, and a document's ids index its arrays, which another document's new chunks grow and a reset replaces.
+# Threads calling these steps at once (a user's threads, one step object each) got wrong counts and numpy errors
+# on mismatched shapes on the pure path, and without _CTAB_LOCK glibc aborted ("double free or corruption") with
+# the C table. The executors run one document at a time per process, so the lock is never contended there.
+# Reentrant: a step's reject calls its own signals.
+_VOCAB_LOCK = threading.RLock()
+
+
+def _one_at_a_time(method):
+    @wraps(method)
+    def locked(*args, **kwargs):
+        with _VOCAB_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
+
+
 _GENERATIONS = iter(range(1 << 62))  # each table gets a new number: a document's memoised ids name theirs
 
 
@@ -338,6 +357,24 @@ def _ws_table() -> bytes:
 
 _FLAT_LIMIT = 16 * _CHUNK_LIMIT  # token ids held for cached chunks (1.2 per chunk on web text; 64 MB at most)
 _VOCAB = _Vocab()
+
+
+def _after_fork_in_child() -> None:
+    # forked while another thread held the lock (inside one of these steps): the lock would stay held in the child
+    # and the table may be half-updated there; a fresh lock and a fresh table (the old C table is not freed: its
+    # pointers may be half-written)
+    global _CTAB_LOCK, _VOCAB_LOCK
+    held = not _VOCAB_LOCK.acquire(blocking=False) or not _CTAB_LOCK.acquire(blocking=False)
+    _CTAB_LOCK, _VOCAB_LOCK = threading.Lock(), threading.RLock()
+    if held:
+        _VOCAB._ctab = None
+        _VOCAB.__init__()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 _POW: dict[str, object] = {}
 
 
@@ -537,6 +574,7 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
         if self.variant == "fineweb-2024-05":
             _nltk()
 
+    @_one_at_a_time
     def signals(self, doc: Document) -> dict[str, float]:
         import numpy as np
 
@@ -577,6 +615,7 @@ class GopherQuality(_NeedsNltkForOldVariants, Filter):
             "stop_words": n_stop,
         }
 
+    @_one_at_a_time
     def reject(self, doc: Document) -> Reject | None:
         sig = self.signals(doc)
         for key, value in sig.items():
@@ -894,6 +933,7 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         if self.variant == "fineweb-2024-05":
             _nltk()
 
+    @_one_at_a_time
     def signals(self, doc: Document) -> dict[str, float]:
         text = doc.text
         n_chars = len(text) or 1  # an empty text repeats nothing (datatrove divides by zero there)
@@ -934,6 +974,7 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
             sig[f"dup_{n}_gram_frac"] = dup[n] / n_chars
         return sig
 
+    @_one_at_a_time
     def reject(self, doc: Document) -> Reject | None:
         if not doc.text and self.variant == "datatrove":
             # datatrove (0.10.x) drops the empty text here; FineWeb's 2024 code had no such check (it divided by
@@ -998,6 +1039,7 @@ class FineWebQuality(_NeedsNltkForOldVariants, Filter):
         if self.variant == "fineweb-2024-05":
             _nltk()
 
+    @_one_at_a_time
     def reject(self, doc: Document) -> Reject | None:
         text = doc.text
         seg = segments(doc)
@@ -1078,6 +1120,7 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
         return (ends, words if self.min_words_per_line is None else self.min_words_per_line,
                 sents if self.min_num_sentences is None else self.min_num_sentences)
 
+    @_one_at_a_time
     def process(self, doc: Document) -> Document:
         nwords: list[int] = []
         verdict, spans, n_sent, kept = self._decide(doc.text, doc, nwords)
@@ -1092,6 +1135,7 @@ class C4Quality(_NeedsNltkForOldVariants, Filter):
             segments(doc)._memo["nwords.spacy_en"] = nwords[0]
         return doc
 
+    @_one_at_a_time
     def reject(self, doc: Document) -> Reject | None:
         """The page verdict alone, without editing the text (``process`` applies the line removals)."""
         return self._decide(doc.text, doc)[0]
