@@ -24,6 +24,16 @@ def test_steps_lists_parameters_defaults_and_reasons(capsys):
     assert "reasons: too_short, too_long" in capsys.readouterr().out
 
 
+def test_steps_says_which_rules_remove_site_chrome(capsys):
+    # A new user reading `winnow steps offtopic_sentences` saw remove_chrome with no word of what it removes: the
+    # stop's furniture words and menu trails (and their scores, all an edit records) were in code comments only.
+    assert main(["steps", "offtopic_sentences"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    help_ = out[out.index("remove_chrome: bool = True"):out.index("remove_off_topic:")]
+    for words in ("furniture words", "menu trails", "navigation bars", "link_text", "reference_list", "0.75"):
+        assert words in help_, words
+
+
 def _pipeline(tmp_path: Path, steps: list) -> Path:
     p = tmp_path / "p.yaml"
     p.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"},

@@ -2278,6 +2278,14 @@ def _chrome_shaped(t: str, n_words: int) -> bool:
 class OfftopicSentences(Map):
     """Remove site chrome, link text, reference lists and sentences unrelated to the page's topic."""
 
+    # The chrome rules (reason site_chrome unless said; the score tells them apart): phrases of site furniture by
+    # family in 15 languages (CHROME_FAMILIES: consent banners, share rows, post headers, pagination, ...: 0.95,
+    # or 0.6-0.95 cut off the start of a sentence it is glued to), navigation bars and table debris between bars
+    # (0.9), layout debris such as "_____" (0.8), forum and CMS metadata lines (0.85), short lines worded from
+    # single furniture words (CHROME_WORDS: "Your basket is empty", "Proceed to checkout"; also at a sentence's
+    # start), menu trails of link labels ("Home › News › Sport", own line or glued: 0.75), "Read more" links and
+    # lone buttons (link_text), reference lists (reference_list). Contact details (an e-mail, a phone number) keep
+    # a line from the furniture-word, menu-trail, bar and intruder rules. False: none of these runs.
     remove_chrome: bool = True
     remove_off_topic: bool = True
     # A sentence is off topic when it has at least this many content words and shares none with the rest of the
