@@ -380,13 +380,15 @@ def classify(blocks: list[Block], prose: list[bool] | None = None) -> None:
         k -= 1
     # ... and run a little after the last one, but stop at an end-of-article marker.
     j = hi + 1
-    while j < len(blocks) and (blocks[j].in_main or prose[j]) and not _boiler(blocks[j]) and blocks[j].kind != "h" \
-            and blocks[j].link_chars * 3 < len(blocks[j].text) and not _END.match(blocks[j].text):
+    while j < len(blocks) and (blocks[j].in_main or prose[j]) and blocks[j].kind != "h" \
+            and blocks[j].link_chars * 3 < len(blocks[j].text) and not _boiler(blocks[j]) \
+            and not _END.match(blocks[j].text):
         hi = j
         j += 1
     for i in range(lo, hi + 1):
         b = blocks[i]
-        if _END.match(b.text) and b.kind in ("h", "text", "p") and len(b.text) < 60 and i > lo:
+        # (the cheap tests first: the pattern runs on few blocks; every test here is free of side effects)
+        if len(b.text) < 60 and i > lo and b.kind in ("h", "text", "p") and _END.match(b.text):
             # A "Related" / "Comments" heading inside the region: what follows is not the article, unless
             # long prose resumes (then it was a section title).
             rest = [k for k in range(i + 1, hi + 1) if prose[k] and blocks[k].in_main]
