@@ -19,6 +19,7 @@ can find it: the figure for chrome of a kind the rules were not written for.
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --speed   # docs/s per core, tier lexical, 5 KB
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --speed --offtopic-only   # the step alone
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --families stop24 [--lofo] [--lolo]
+    PYTHONPATH=src .venv/bin/python bench/coherence_chrome.py --families stop25   # stop 25's test families
 
 ``--speed``: offtopic_sentences then stitched_document (tier lexical) on the pages with chrome cut to 5,000 bytes
 (one line and with breaks as built), CPU time of this process; run it under the code before and after a change
@@ -534,7 +535,7 @@ def main(argv=None):
     ap.add_argument("--show", type=int, default=0, help="print this many chrome units that stayed")
     ap.add_argument("--speed", action="store_true", help="only the throughput of the two coherence steps")
     ap.add_argument("--offtopic-only", action="store_true", help="--speed: offtopic_sentences alone, default tier")
-    ap.add_argument("--families", default="base", choices=("base", "stop23", "stop24", "stop24_reworded"),
+    ap.add_argument("--families", default="base", choices=("base", "stop23", "stop24", "stop24_reworded", "stop25"),
                     help="which chrome to insert: this file's 14 families (base), or the families of "
                          "bench/data/chrome_families_<name>.json, which no phrase list of coherence.py was written "
                          "from (stop24's were written before stop 24's rule changes and are its test families)")

@@ -584,3 +584,10 @@ def test_stop25_intruder_judge_spares_salutations_dialogue_and_contact_blocks(mo
     a = C.analyse(text)
     got = {text[x[0]:x[1]] for x in step._intruders(a, text, set())}
     assert got == {"Sort by price"}
+
+
+def test_stop25_cast_tables_are_content():
+    # From the fresh sample after the fixes (seed 2502, sites of half 1), fixed after it was measured.
+    cast = "|Linda - Michelle Pfeiffer ||Walter - Ashton Kutcher |Clay - Spencer Hudson ||Gloria - Kathy Bates"
+    assert analyse(cast).sentences[0].reason is None  # cells holding pairs: a table, not a menu
+    assert analyse("Home | About us | Shop | Contact").sentences[0].reason == "site_chrome"

@@ -1155,6 +1155,10 @@ _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[^\W\d_]{2,}|\b(?:tel|phone|fon|telefon
 # make a table of data flattened into a line ("Bonus Light ||Baxi ||90 % ||33,8 kW |..." was removed as a menu;
 # hand labels), not a menu or a pager (whose numbers are bare: "1 | 2 | 3 | Next").
 _MEASURE = re.compile(r"\d[.,]\d|\d\s?(?:%|[^\W\d_]{1,3}\b)")
+# Two words joined by a dash between spaces: a cell holding a pair ("Linda - Michelle Pfeiffer": a role and its actor).
+# Three such cells make a table flattened into a line (a film's cast was removed as a menu; hand labels, stop 25):
+# a menu's cells are single labels.
+_PAIR = re.compile(r"[^\W\d_]\s[-\u2013]\s[^\W\d_]")
 # What closes a link label before the text glued after it: its colon, arrows, dots.
 _LINK_TAIL = re.compile(r"[\s:.\u2026\u00bb\u203a>!]*")
 _EMOTICON = re.compile(r"^[:;=8][-']?[()\[\]DPpOo3|/\\*]+$")  # ":-)" in a comment is the author's, not layout
@@ -1217,7 +1221,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     # "||" is table debris when the cells are short; a forum post or wiki text with "||" in it is not.
     if bars and ((bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
             bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text) and not _CONTACT.search(text) and (
-            sum(1 for c in _BARS.split(text) if _MEASURE.search(c)) < 3):
+            sum(1 for c in _BARS.split(text) if _MEASURE.search(c) or _PAIR.search(c)) < 3):
         s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
         return
     if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text) and not (
