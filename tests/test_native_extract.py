@@ -252,3 +252,15 @@ def test_main_content_marks_and_prose_flags_match_the_pure_path(lib, monkeypatch
         marked += sum(b.in_main for b in got[0])
         prose_seen += sum(got[1])
     assert marked > 1000 and prose_seen > 1000
+
+
+def test_a_rendering_larger_than_the_kept_scratch_buffers(lib, monkeypatch):
+    # Buffers above _SCRATCH_KEEP are allocated for the page only (memory does not stay at the largest page's size)
+    big = "<p>" + "caf\xe9 " * 2_000_000 + "</p>\n<li><a href='/'>x</a> item</li>"
+    assert 2 * len(big) + 4 > E._SCRATCH_KEEP
+    got = E._combined_c(big, big)
+    assert got is not None and [b.kind for b in got[0]] == ["p", "li"] and all(b.in_main for b in got[0])
+    with monkeypatch.context() as m:
+        m.setenv(_native.ENV, "1")
+        assert got == E._combined_py(big, big)
+    assert len(getattr(E._SCRATCH, "aout", b"")) <= E._SCRATCH_KEEP

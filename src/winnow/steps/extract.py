@@ -117,24 +117,24 @@ _KIND_NAMES = ("p", "h", "li", "pre", "row", "text")  # extract.c's K_* codes
 _CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 
 
-def _parse_c(lib, minimal_html: str, slot: str) -> tuple[int, int] | None:
-    """blocks_parse into the scratch buffers ``slot`` (texts, then five int32 per block): (blocks, width), or None
-    where the kernel leaves the page to the pure path."""
+def _parse_c(lib, minimal_html: str, slot: str) -> tuple | None:
+    """blocks_parse into scratch buffers ``slot`` (texts, then five int32 per block): (blocks, width, texts, meta),
+    or None where the kernel leaves the page to the pure path."""
     view = _native.str_units(minimal_html)
     if view is None:
         return None
     n, width = len(minimal_html), view[1]
     cap = minimal_html.count("\n") + 1
-    nb = lib.blocks_parse(view[0], n, width, _scratch(slot + "out", 2 * n * width + 4),
-                          _scratch(slot + "meta", 20 * cap), cap)
-    return None if nb < 0 else (nb, width)
+    out, meta = _scratch(slot + "out", 2 * n * width + 4), _scratch(slot + "meta", 20 * cap)
+    nb = lib.blocks_parse(view[0], n, width, out, meta, cap)
+    return None if nb < 0 else (nb, width, out, meta)
 
 
-def _make_blocks(slot: str, nb: int, width: int) -> list[Block]:
+def _make_blocks(nb: int, width: int, out, meta) -> list[Block]:
     if nb == 0:
         return []
-    m = memoryview(getattr(_SCRATCH, slot + "meta")).cast("B").cast("i")[:5 * nb].tolist()
-    text = ctypes.string_at(getattr(_SCRATCH, slot + "out"), m[-1] * width).decode(_CODECS[width], "surrogatepass")
+    m = memoryview(meta).cast("B").cast("i")[:5 * nb].tolist()
+    text = ctypes.string_at(out, m[-1] * width).decode(_CODECS[width], "surrogatepass")
     kinds = _KIND_NAMES
     return [Block(kinds[m[i]], text[m[i + 3]:m[i + 4]], m[i + 2], m[i + 1]) for i in range(0, 5 * nb, 5)]
 
@@ -146,7 +146,7 @@ def _blocks_c(minimal_html: str) -> list[Block] | None:
     if lib is None:
         return None
     got = _parse_c(lib, minimal_html, "a")
-    return None if got is None else _make_blocks("a", *got)
+    return None if got is None else _make_blocks(*got)
 
 
 def _combined_c(full_html: str, main_html: str) -> tuple[list[Block], list[bool]] | None:
@@ -159,12 +159,12 @@ def _combined_c(full_html: str, main_html: str) -> tuple[list[Block], list[bool]
     main = _parse_c(lib, main_html, "b") if full is not None else None
     if main is None:
         return None
-    (fnb, fw), (mnb, mw) = full, main
+    (fnb, fw, fout, fmeta), (mnb, mw, mout, mmeta) = full, main
     flags = _scratch("flags", fnb + 1)
-    if lib.blocks_match(_SCRATCH.aout, fw, _SCRATCH.ameta, fnb, _SCRATCH.bout, mw, _SCRATCH.bmeta, mnb, flags):
+    if lib.blocks_match(fout, fw, fmeta, fnb, mout, mw, mmeta, mnb, flags):
         return None
-    blocks = _make_blocks("a", fnb, fw)
-    marks = flags.raw[:fnb]
+    blocks = _make_blocks(*full)
+    marks = ctypes.string_at(flags, fnb)
     for b, f in zip(blocks, marks):
         if f & 1:
             b.in_main = True
@@ -172,14 +172,17 @@ def _combined_c(full_html: str, main_html: str) -> tuple[list[Block], list[bool]
 
 
 _SCRATCH = threading.local()
+_SCRATCH_KEEP = 1 << 24  # larger buffers (a rendering of several MB) are not kept after the page
 
 
 def _scratch(name: str, size: int):
-    """A reusable buffer of at least ``size`` bytes per thread (grown by doubling; the kernel writes before it
-    reads, so its old contents do not matter)."""
+    """A reusable buffer of at least ``size`` bytes per thread (grown by doubling up to _SCRATCH_KEEP; the kernels
+    write before they read, so old contents do not matter); a larger one is allocated for this page only."""
+    if size > _SCRATCH_KEEP:
+        return ctypes.create_string_buffer(size)
     buf = getattr(_SCRATCH, name, None)
     if buf is None or len(buf) < size:
-        buf = ctypes.create_string_buffer(max(size, 2 * len(buf) if buf is not None else 1 << 16))
+        buf = ctypes.create_string_buffer(min(_SCRATCH_KEEP, max(size, 2 * len(buf) if buf is not None else 1 << 16)))
         setattr(_SCRATCH, name, buf)
     return buf
 
