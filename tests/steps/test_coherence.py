@@ -591,3 +591,14 @@ def test_stop25_cast_tables_are_content():
     cast = "|Linda - Michelle Pfeiffer ||Walter - Ashton Kutcher |Clay - Spencer Hudson ||Gloria - Kathy Bates"
     assert analyse(cast).sentences[0].reason is None  # cells holding pairs: a table, not a menu
     assert analyse("Home | About us | Shop | Contact").sentences[0].reason == "site_chrome"
+
+
+def test_stop25_a_numbered_heading_over_its_paragraph_is_no_button():
+    # From the fresh sample after the fixes (seed 2502), fixed after it was measured.
+    t = ("Neue Mitglieder der Region übernimmt Hans.\n7. Newsletter\nChristine hat sich bereit erklärt, wieder "
+         "regelmässig einen Newsletter für Talent zu schreiben.\n")
+    assert [s.reason for s in analyse(t).sentences] == [None] * 3
+    # Without its number, or over a paragraph about something else, it is still a button.
+    assert analyse(t.replace("7. ", "")).sentences[1].reason == "link_text"
+    t = "Neue Mitglieder der Region übernimmt Hans.\n7. Newsletter\nDie Versammlung findet im Mai in Zürich statt.\n"
+    assert analyse(t).sentences[1].reason == "link_text"

@@ -1161,6 +1161,7 @@ _MEASURE = re.compile(r"\d[.,]\d|\d\s?(?:%|[^\W\d_]{1,3}\b)")
 _PAIR = re.compile(r"[^\W\d_]\s[-\u2013]\s[^\W\d_]")
 # What closes a link label before the text glued after it: its colon, arrows, dots.
 _LINK_TAIL = re.compile(r"[\s:.\u2026\u00bb\u203a>!]*")
+_ITEM_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s")  # an item's number: "7. ", "2) "
 _EMOTICON = re.compile(r"^[:;=8][-']?[()\[\]DPpOo3|/\\*]+$")  # ":-)" in a comment is the author's, not layout
 
 
@@ -1505,6 +1506,13 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: Sentenc
         for s in sents:
             if s.detached:
                 s.reason, s.score, s.detached = None, 0.0, False
+    for i in range(len(sents) - 1):
+        s, nxt = sents[i], sents[i + 1]
+        if s.reason == "link_text" and s.score == 0.8 and _ITEM_NUMBER.match(text, s.start) and s.stems & nxt.stems \
+                and nxt.reason is None and nxt.n_words >= 8 and text[nxt.end - 1] in _SENTENCE_END:
+            # A numbered heading over the paragraph it names ("7. Newsletter" over "... bereit erklärt, wieder
+            # regelmässig einen Newsletter ... zu schreiben."; hand labels, stop 25), not a lone button.
+            s.reason, s.score = None, 0.0
     vocab = [s for s in sents if s.by_vocabulary]
     if len(vocab) > 0.25 * n:
         # A page about the web: its web vocabulary is its topic.
