@@ -720,10 +720,10 @@ static int lgrow(lslot **lt, int64_t *lcap) {
 
 /* Split codes[0..n) into chunks: cids[k] (the k-th chunk's id), starts[k] and ends[k] (its code points' range),
  * one_space[k] (1 when exactly one U+0020 separates it from the chunk before), for k < the returned count; joined
- * (when not NULL, room for n) gets the chunks' code points concatenated. New entries: fresh[0..counts[0]) and the distinct
- * long chunks fresh[counts[0]..counts[0] + counts[1]) (chunk indices of first occurrences, in id order). Every
- * output array has room for cap >= (n + 1) / 2 entries. -1 when out of memory (the table may then hold some of
- * the page's chunks: the caller discards it). */
+ * (when not NULL, room for n) gets the chunks' code points concatenated. New entries: fresh[0..counts[0]) and the
+ * distinct long chunks fresh[counts[0]..counts[0] + counts[1]) (chunk indices of first occurrences, in id order).
+ * Every output array has room for cap >= (n + 1) / 2 entries. -1 when out of memory (the table may then hold some
+ * of the page's chunks: the caller discards it). */
 int64_t chunktab_split(chunktab *t, const uint32_t *codes, int64_t n, int64_t maxc, int64_t cap, int64_t *cids,
                        int64_t *starts, int64_t *ends, unsigned char *one_space, int64_t *fresh, int64_t *counts,
                        uint32_t *joined) {
