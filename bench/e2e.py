@@ -406,7 +406,7 @@ def filter_profile_side(english: str, out: str) -> None:
             add("the tokenizer's first sight of each new chunk", t0)
             t0 = time.process_time()
             memo: dict = {}
-            ids = Q._VOCAB.expand(Q._chunk_cids(t, memo))  # as _doc_cids (the step's) calls it
+            ids = Q._VOCAB.expand(Q._chunk_cids(t, memo, True))  # as the step's _doc_ids calls it
             cum = np.zeros(len(ids) + 1, dtype=np.int64)
             np.cumsum(Q._VOCAB.arrays[0][ids], out=cum[1:])
             add("C split and chunk lookups, entering the new chunks' tokens, the id array and offsets", t0)

@@ -364,7 +364,7 @@ def _chunk_run(texts: list[str], limit: int) -> list:
         if Q._VOCAB.nchunks > limit:
             Q._VOCAB.__init__()
         memo: dict = {}
-        cids = Q._chunk_cids(t, memo)
+        cids = Q._chunk_cids(t, memo, True)
         starts, one_space = Q._chunk_bounds(t)
         if "chunks.bounds" in memo:  # the C split's own
             assert np.array_equal(memo["chunks.bounds"][0], starts)
@@ -632,3 +632,22 @@ def test_the_word_table_steps_from_many_threads_measure_what_one_thread_does(ker
     pure = _run_script(kernels, "import os; os.environ['WINNOW_PURE_PYTHON'] = '1'\n" + textwrap.dedent(script),
                        timeout=300)
     assert pure.returncode == 0 and pure.stdout.split() == ["ok", "False"], (pure.stdout, pure.stderr[-2000:])
+
+
+def test_joined_code_points_are_made_for_gopher_repetition_only_and_taken_out(kernels, monkeypatch):
+    """The C split leaves the chunks' joined code points (4 bytes a character) only when gopher_repetition asks,
+    and that step takes them out of the document's memo: no step leaves them on a document."""
+    from winnow.document import Document
+    from winnow.steps.quality import GopherQuality, GopherRepetition
+    from winnow.text import segments
+
+    monkeypatch.delenv(_native.ENV, raising=False)
+    text = "One two three four five six. " * 40 + "Seven eight nine.\n\nTen eleven."
+    doc = Document(id="q", text=text)
+    GopherQuality().signals(doc)
+    assert "chunks.bounds" in segments(doc)._memo and "chunks.joined" not in segments(doc)._memo
+    doc = Document(id="r", text=text)
+    compiled = GopherRepetition().signals(doc)
+    assert "chunks.bounds" in segments(doc)._memo and "chunks.joined" not in segments(doc)._memo
+    monkeypatch.setenv(_native.ENV, "1")
+    assert GopherRepetition().signals(Document(id="p", text=text)) == compiled

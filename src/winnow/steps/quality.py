@@ -399,20 +399,21 @@ def _powers(n: int):
     return _POW["fwd"], _POW["inv"]
 
 
-def _doc_ids(doc: Document, variant: str):
-    """The document's token id array (the reference's words for ``variant``), computed once, shared by the chain."""
+def _doc_ids(doc: Document, variant: str, joined: bool = False):
+    """The document's token id array (the reference's words for ``variant``), computed once, shared by the chain.
+    ``joined``: where the C chunk split runs now, it also leaves the chunks' joined code points in the memo."""
     if variant == "fineweb-2024-05":
         words = _words(doc, variant)
         return segments(doc).memo("ids.nltk_en", lambda _text: _fresh_ids(words))
     memo = segments(doc)._memo
-    cids = _doc_cids(doc)
+    cids = _doc_cids(doc, joined)
     if memo.get("ids.spacy_en.cids") is not cids:
         memo["ids.spacy_en"] = _VOCAB.expand(cids)
         memo["ids.spacy_en.cids"] = cids
     return memo["ids.spacy_en"]
 
 
-def _doc_cids(doc: Document):
+def _doc_cids(doc: Document, joined: bool = False):
     """The chunk ids of the document's whitespace chunks, computed once and shared by the chain (gopher_repetition
     computes them, gopher_quality, c4_quality and fineweb_quality read them). They name one table and, when the
     document has uncached long chunks, the table at one size: if a long run reset the table in between (or
@@ -422,7 +423,7 @@ def _doc_cids(doc: Document):
     if got is not None and got[0] == _VOCAB.generation and (not got[1] or got[2] == _VOCAB.nchunks):
         return got[3]
     _reset_if_huge()
-    cids = _chunk_cids(doc.text, memo)
+    cids = _chunk_cids(doc.text, memo, joined)
     size = _VOCAB.nchunks
     long = bool(len(cids)) and int(cids.max()) >= size
     memo["cids.spacy_en"] = (_VOCAB.generation, long, size, cids)
@@ -451,15 +452,15 @@ def _fresh_ids(words: list[str]):
     return _VOCAB.id_array(words)
 
 
-def _chunk_cids(text: str, memo: dict | None = None):
+def _chunk_cids(text: str, memo: dict | None = None, joined: bool = False):
     """The chunk ids of the whitespace chunks of ``text``, entering new ones; the document's uncached long chunks
     get ids just past the table, their token ids written past the flat array's end (valid until the next entry).
-    With the C table, ``memo`` (a document's) also gets the chunks' bounds (for C4) and their joined code points
-    (for the duplicate n-grams)."""
+    With the C table, ``memo`` (a document's) also gets the chunks' bounds (for C4) and, if ``joined``, their
+    joined code points (for the duplicate n-grams, which take them out: 4 bytes a character)."""
     import numpy as np
 
     if _VOCAB._ctab:
-        return _chunk_cids_c(text, memo)
+        return _chunk_cids_c(text, memo, joined)
     chunks = text.split()
     cmap = _VOCAB.chunks
     try:
@@ -475,7 +476,7 @@ def _chunk_cids(text: str, memo: dict | None = None):
         return np.fromiter((local[c] if c in local else cmap[c] for c in chunks), dtype=np.int64, count=len(chunks))
 
 
-def _chunk_cids_c(text: str, memo: dict | None):
+def _chunk_cids_c(text: str, memo: dict | None, want_joined: bool = False):
     """_chunk_cids by the C table (chunktab_split: str.split()'s chunks and their ids in one pass; Python
     tokenizes only the page's new chunks)."""
     import numpy as np
@@ -487,7 +488,7 @@ def _chunk_cids_c(text: str, memo: dict | None):
     cids, starts, ends, fresh = (np.empty(cap, dtype=np.int64) for _ in range(4))
     one_space = np.empty(cap, dtype=np.uint8)
     counts = np.zeros(2, dtype=np.int64)
-    joined = np.empty(n, dtype=np.uint32) if memo is not None else None
+    joined = np.empty(n, dtype=np.uint32) if memo is not None and want_joined else None
     with _CTAB_LOCK:
         m = v._lib.chunktab_split(v._ctab, codes.ctypes.data, n, _CHUNK_MAX_CHARS, cap, cids.ctypes.data,
                                   starts.ctypes.data, ends.ctypes.data, one_space.ctypes.data, fresh.ctypes.data,
@@ -502,7 +503,8 @@ def _chunk_cids_c(text: str, memo: dict | None):
         v.enter([text[a:b] for a, b in zip(starts[firsts].tolist(), ends[firsts].tolist())], firsts.tolist(), nnew)
     if memo is not None:
         memo["chunks.bounds"] = (starts.copy(), one_space[:m].astype(bool))
-        memo["chunks.joined"] = joined[:int((ends - starts).sum())]
+        if joined is not None:
+            memo["chunks.joined"] = joined[:int((ends - starts).sum())]
     return cids[:m].copy()
 
 
@@ -954,7 +956,7 @@ class GopherRepetition(_NeedsNltkForOldVariants, Filter):
         sig["dup_line_frac"] = n_dup / n_lines
         sig["dup_line_char_frac"] = dup_chars / n_chars
 
-        ids = _doc_ids(doc, self.variant)
+        ids = _doc_ids(doc, self.variant, joined=True)
         cum_len = np.zeros(len(ids) + 1, dtype=np.int64)
         if len(ids):
             np.cumsum(_VOCAB.arrays[0][ids], out=cum_len[1:])
