@@ -505,6 +505,37 @@ def sample_removals(data, n, threshold=None, seed=18, fresh=False):
         print(json.dumps(r, ensure_ascii=False))
 
 
+def lolo_all(train, tws, depth, trees, out):
+    """Leave one Turku train language out at a time, for each Turku weight in ``tws``: fit on everything else (the
+    other Turku languages, the benchmarks' pages, the clean pages) and keep the held-out language's probabilities
+    (model alone, before the guards). Features are computed once; a document's features do not depend on the
+    others, so each fit sees exactly what featurising its own subset would give. Saved to ``out`` after each weight
+    (keys oof_x<w>, with y, doc, line, lang of the Turku train lines) so that the guards and thresholds can be
+    judged offline."""
+    x, y, ids = featurise(train)
+    src = np.array([d[0] for d in train])
+    turku = np.flatnonzero(np.isin(src, TURKU))
+    rows = np.isin(ids, turku)
+    res = {"y": y[rows], "doc": ids[rows], "line": np.concatenate([np.arange(len(train[i][2])) for i in turku]),
+           "lang": src[ids[rows]]}
+    for tw in tws:
+        oof = np.full(len(y), np.nan)
+        for lang in TURKU:
+            keep = src[ids] != lang
+            sub, new_ids = np.unique(ids[keep], return_inverse=True)
+            docs = [train[i] for i in sub]
+            st = fit_stacked(*fit_args(x[keep], y[keep], new_ids, docs, tw), depth, trees)
+            rt = [runtime(s_) for s_ in st]
+            for i in np.flatnonzero(src == lang):
+                m = ids == i
+                oof[m] = predict_stages(rt, x[m])
+            held = src[ids] == lang
+            p, r, f1 = prf(oof[held] >= 0.5, y[held])
+            print(f"  LOLO x{tw:g}, {lang} held out, model alone at 0.5: P {p:.3f} R {r:.3f} F1 {f1:.3f}", flush=True)
+        res[f"oof_x{tw:g}"] = oof[rows]
+        np.savez(out, **res)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -539,6 +570,9 @@ def main(argv=None):
     ap.add_argument("--lolo", default="",
                     help="leave languages out: comma-separated Turku train languages held out of the fit and "
                          "measured out of fold at the shipped threshold (e.g. de,en); nothing is written")
+    ap.add_argument("--lolo-all", default="",
+                    help="comma-separated Turku weights: for each, leave each Turku train language out of the fit "
+                         "in turn and save the held-out lines' probabilities (--oof-out, .npz); nothing is written")
     ap.add_argument("--untouched", action="store_true",
                     help="only measure the sentences line_noise removes from pages of content (--threshold)")
     args = ap.parse_args(argv)
@@ -574,6 +608,9 @@ def main(argv=None):
     is_t = np.concatenate([np.full(len(d[2]), d[0] in TURKU) for d in train])
     turku_share = tw * share[is_t].sum() / (tw * share[is_t].sum() + share[~is_t].sum())
     print(f"Turku train weight x{tw:g}: {turku_share:.1%} of the total weight (unlabelled lines counted)")
+    if args.lolo_all:
+        lolo_all(train, [float(w) for w in args.lolo_all.split(",")], args.depth, args.trees, args.oof_out)
+        return 0
     if args.lolo:
         out = args.lolo.split(",")
         tr_docs = [d for d in train if d[0] not in out]
