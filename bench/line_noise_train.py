@@ -688,8 +688,7 @@ def main(argv=None):
             "model": f"gradient-boosted trees, depth {args.depth}, {args.trees} trees, rate 0.1, logistic loss, "
                      "documents weighted by 1/sqrt(lines)",
             "turku_weight": f"Turku train lines weigh x{tw:g} ({turku_share:.1%} of the total weight), chosen "
-                            "between x1 and x4 (x2, a candidate too, not computed for lack of CPU) by a rule written "
-                            "before any dev figure (stop 25, session noise6): "
+                            "among x1, x2 and x4 by a rule written before any dev figure (stop 25, session noise6): "
                             "leave-one-language-out on the Turku train split (--lolo-all), no held-out language "
                             "losing more than 0.02 of P or R against x1, then the best pooled F1",
             "dev": dev_note}}
