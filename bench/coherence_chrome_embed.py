@@ -1,5 +1,5 @@
 """Site chrome by its meaning: a logistic regression over a multilingual sentence encoder's vector of a short line
-(src/winnow/steps/_coherence_chrome_embed.py), fitted and measured here.
+(src/winnow/steps/coherence/_chrome_embed.py), fitted and measured here.
 
 The labelled set (``lines``):
 
@@ -26,7 +26,7 @@ train half, every false-positive rate is read on the test half. Folds:
 * baselines on the same lines, each placed alone on its own line between two paragraphs of a real page: the
   default chain (line_noise + offtopic_sentences: the phrase lists, the intruder judge) with the family's own
   phrases switched off for the 14 families it has lists for (the figure for a family nobody wrote phrases for), and
-  the shape model's probability (_coherence_chrome) at the same 1% false-positive rate.
+  the shape model's probability (coherence._chrome) at the same 1% false-positive rate.
 
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome_embed.py eval [--encoder multilingual-e5-small]
     PYTHONPATH=src .venv/bin/python bench/coherence_chrome_embed.py fit --write [--encoder hashing]
@@ -53,7 +53,7 @@ import time
 import numpy as np
 
 from winnow.sentences import sentence_spans
-from winnow.steps import _coherence_chrome_embed as E
+from winnow.steps.coherence import _chrome_embed as E
 
 sys.path.insert(0, os.path.dirname(__file__))
 import coherence_chrome as CC  # noqa: E402
@@ -225,7 +225,7 @@ def rule_baselines(rows: list[dict], data: str, seed: int = 23) -> tuple[np.ndar
     from coherence_inserted import frac
 
     from winnow.document import Document
-    from winnow.steps import _coherence_chrome as S
+    from winnow.steps.coherence import _chrome as S
     from winnow.steps import coherence as C
     from winnow.steps.noise_lines import LineNoise
 

@@ -12,10 +12,10 @@ a site's template. Only pages of the ``train`` half of bench/coherence_recipes.p
 half stays unseen. How noisy the silver labels are: ``--audit`` prints a sample to read (bench/results/coherence.md,
 "Site chrome by its shape").
 
-Signals: winnow.steps._coherence_chrome.SHAPE_FEATURES (no web vocabulary, no chrome phrase). Model: the
+Signals: winnow.steps.coherence._chrome.SHAPE_FEATURES (no web vocabulary, no chrome phrase). Model: the
 gradient-boosted trees of bench/line_noise_train.py (fit_gbm: depth 3, 200 trees, rate 0.1). Threshold: the
 lowest probability (on a grid of 0.01) at which offtopic_sentences' new removals, with the content guards of
-_coherence_chrome.removals, take at most ``--budget`` (0.25%) of the sentences of a second, disjoint set of the
+coherence._chrome.removals, take at most ``--budget`` (0.25%) of the sentences of a second, disjoint set of the
 train half's all-content texts (the other half of the bodies and register documents, as written); the goal of
 issue 18 is <= 2% of untouched sentences for every step together, and line_noise already
 takes ~2%.
@@ -56,7 +56,7 @@ sys.path.insert(0, HERE)
 from coherence_recipes import half, register_train  # noqa: E402
 from line_noise_train import fit_gbm  # noqa: E402
 
-from winnow.steps import _coherence_chrome as cc  # noqa: E402
+from winnow.steps.coherence import _chrome as cc  # noqa: E402
 from winnow.steps import _trees  # noqa: E402
 from winnow.steps.coherence import analyse  # noqa: E402
 

@@ -1,10 +1,10 @@
 """Inserted prose by sentence embeddings: fit and measure the embedding evidence of offtopic_sentences' segment judge.
 
-The segment judge of ``offtopic_sentences`` (src/winnow/steps/_coherence_intruders.py) scores every run of 1-3
+The segment judge of ``offtopic_sentences`` (src/winnow/steps/coherence/_intruders.py) scores every run of 1-3
 consecutive content sentences of a page with lexical and same-source evidence; on its own sets it takes ~37% of
 unrelated clumps and on real pages 22 of 50 of its removals were right (bench/results/coherence.md). This script
 adds the evidence of a sentence encoder (src/winnow/steps/_encoder.py: ``minilm``, ``minilm-static``, ``hashing``):
-per run, how its embedding sits against the rest of the page (``_coherence_intruders.EMBED_FEATURES``: cosine to
+per run, how its embedding sits against the rest of the page (``coherence._intruders.EMBED_FEATURES``: cosine to
 the page's centroid without the run, its best neighbours outside the run, the 3 sentences either side, whether the
 host's thread goes over it, all relative to the page's own spread), and in the second round the same against the
 sentences the first round took for the host's.
@@ -45,7 +45,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import coherence_intruders as CI  # noqa: E402
 
-from winnow.steps import _coherence_intruders as J  # noqa: E402
+from winnow.steps.coherence import _intruders as J  # noqa: E402
 
 VARIANTS = list(CI.VARIANTS)
 MODEL_DIR = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence")
@@ -435,7 +435,7 @@ def _row(label, c, variants):
 
 def run_gate(args):
     """The page-gated embedding judge: the two rounds of trees (``both``) and a logistic page gate on
-    _coherence_intruders.GATE_FEATURES, fitted on the train half (the gate on out-of-fold pages, 3 folds), the gate's
+    coherence._intruders.GATE_FEATURES, fitted on the train half (the gate on out-of-fold pages, 3 folds), the gate's
     threshold at ``--gate-rate`` of the untouched train pages; the test half per variant for each run threshold of
     ``--inner`` on gated pages, pages gated per variant, and with ``--loro`` leave one variant out."""
     train, test = records(args, "train"), records(args, "test")

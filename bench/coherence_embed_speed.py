@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 from winnow.document import Document  # noqa: E402
-from winnow.steps import _coherence_embed as E  # noqa: E402
+from winnow.steps.coherence import _embed as E  # noqa: E402
 from winnow.steps._encoder import load_encoder  # noqa: E402
 from winnow.steps.coherence import StitchedDocument, analyse  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Fit and measure the embedding tier of ``stitched_document`` (issue 18): the page model over the pair tier's
 signals (winnow.steps.coherence.DOC_FEATURES) plus the sentence-embedding signals of
-winnow.steps._coherence_embed (PAGE_SIGNALS), on English pages (the tier embeds English pages only; every other page
+winnow.steps.coherence._embed (PAGE_SIGNALS), on English pages (the tier embeds English pages only; every other page
 falls back to the pair tier, so its figures there are the pair tier's).
 
 Sets, built here from the English pages of ../shared/data (web-pages main_text whose function-word share passes
@@ -43,7 +43,7 @@ import coherence_train as ct  # noqa: E402
 from coherence_recipes import load, make, make_v3, V3  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps import _coherence_embed as E  # noqa: E402
+from winnow.steps.coherence import _embed as E  # noqa: E402
 from winnow.steps._encoder import E5_MODEL, encoder_identity, load_encoder  # noqa: E402
 from winnow.steps.coherence import (  # noqa: E402
     DOC_FEATURES, EMBED_FEATURES, EMBED_LOGIT_CLIP, EMBED_MODELS, EMBED_PAIR_SURE, analyse, doc_features)
@@ -218,10 +218,10 @@ def features_ml(args, split, pages, chrome):
 
 def refresh_pair(args, pages, chrome):
     """Rewrite the cached column of the shipped pair tier's log-odds (the head's input pair_tier_logit) with the pair
-    tier as it is now, for the pages whose language group has its own fit (winnow.steps._coherence_lang; the pooled
+    tier as it is now, for the pages whose language group has its own fit (winnow.steps.coherence._lang; the pooled
     fit, unchanged, judges the rest): the pair tier changed after the features were embedded, the embeddings did
     not."""
-    from winnow.steps import _coherence_lang
+    from winnow.steps.coherence import _lang as _coherence_lang
     from winnow.steps.coherence import _group_models
 
     groups = set(_group_models())
@@ -571,7 +571,7 @@ def write(path, m, args, encoder=None, cap=None):
             "provenance": "bench/coherence_embed_train.py " + (f"--model {encoder} " if encoder == ML else "") +
                           "--write: one logistic regression per kind "
                           f"of stitching (spun, blocks) over the pair tier's page signals and the sentence-embedding "
-                          f"signals of winnow.steps._coherence_embed ({encoder}) and their squares (l2 {ct.L2:g} on "
+                          f"signals of winnow.steps.coherence._embed ({encoder}) and their squares (l2 {ct.L2:g} on "
                           "standardised terms), classes weighted equally, biases shifted so that "
                           f"{args.fp:.1%} of the training real pages of 12+ sentences score >= 0.5 on the larger "
                           f"head, scored out of fold ({ct.FOLDS} folds by page); {what}",

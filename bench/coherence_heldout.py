@@ -790,7 +790,7 @@ def describe(where: str) -> str:
     head = "main " + git("log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M", base)
     src = git("log", "-1", "--format=%h", "--", "../src")
     dirty = " + uncommitted changes in src/" if git("status", "--porcelain", "--", "../src") else ""
-    coh = git("log", "-1", "--format=%h", "--", "../src/winnow/steps/coherence.py", "../src/winnow/data/coherence")
+    coh = git("log", "-1", "--format=%h", "--", "../src/winnow/steps/coherence/__init__.py", "../src/winnow/data/coherence")
     return f"{head}, last change to src/ {src}, to the coherence step or its models {coh}{dirty}"
 
 

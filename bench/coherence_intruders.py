@@ -16,7 +16,7 @@ a shape the others never show:
 
 Every page is one line, one sentence per line, or paragraphs of 1-4 sentences (a third each).
 
-``fit`` extracts the segment features of winnow.steps._coherence_intruders for every run of 1-3 content
+``fit`` extracts the segment features of winnow.steps.coherence._intruders for every run of 1-3 content
 sentences (a segment is 1 when all its sentences were inserted), fits the two logistic rounds on the train half,
 sets the threshold so that ``--rate`` of the untouched train pages' sentences would be removed, prints
 leave-one-variant-out figures (fit without the variant, measured on its test half) and the all-variant fit on the
@@ -54,8 +54,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import load, sents, stems  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps import _coherence_intruders as J  # noqa: E402
-from winnow.steps import _coherence_pairs as P  # noqa: E402
+from winnow.steps.coherence import _intruders as J  # noqa: E402
+from winnow.steps.coherence import _pairs as P  # noqa: E402
 from winnow.steps.coherence import OfftopicSentences, analyse, _intruder_candidates  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", "intruder_segments.json")
@@ -457,7 +457,7 @@ def row_prob(m, x):
 
 def fit_rows(args):
     """The furniture judge's per-sentence model (intruder_model.json), as fitted before the segment judge: a
-    logistic regression over _coherence_pairs.sentence_signals on bench/coherence_recipes.py's inserted_* and
+    logistic regression over coherence._pairs.sentence_signals on bench/coherence_recipes.py's inserted_* and
     untouched train halves."""
     x, y, un, _langs, n_un = row_features(args.recipes_rows, "train")
     m = row_fit(x, y)

@@ -13,7 +13,7 @@ import sys
 
 from winnow.sentences import sentence_spans
 from winnow.steps import coherence as c
-from winnow.steps._coherence_lang import guess
+from winnow.steps.coherence._lang import guess
 D = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/extraction"
 texts = []
 for v in json.load(open(f"{D}/scrapinghub-aeb/ground-truth.json")).values():

@@ -4,7 +4,7 @@ src/winnow/data/coherence/stitched_model.json (the default tier's page model).
 
 The sets are those of bench/coherence_train.py (its ``dataset``: the stitched recipes of bench/coherence_recipes.py
 against the real pages of the same half, as they are, flattened and one sentence per line), each page also labelled
-with its language group as the step will see it (winnow.steps._coherence_lang.guess: ``en`` / ``latin`` /
+with its language group as the step will see it (winnow.steps.coherence._lang.guess: ``en`` / ``latin`` /
 ``other``). Variants, all with coherence_train.train_on's fit and calibration (1.5% of the training real pages of
 12+ sentences of the fit's languages, languages weighted equally, score >= 0.5):
 
@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import coherence_train as ct  # noqa: E402
 
-from winnow.steps._coherence_lang import GROUPS, guess  # noqa: E402
+from winnow.steps.coherence._lang import GROUPS, guess  # noqa: E402
 from winnow.steps.coherence import DOC_FEATURES, POOLED_SURE  # noqa: E402
 
 MODEL = ct.MODEL
@@ -383,7 +383,7 @@ def write(gm, train, ship=GROUPS):
         "provenance": "bench/coherence_lang_heads.py --write --ship " + " ".join(heads) + ": 'heads' is the pooled "
                       "fit (all languages; every page of a group without its own fit) as bench/coherence_train.py "
                       "--write wrote it (main 10be911, 160 pages per recipe), kept as it was; 'groups' the fit on the "
-                      "pages of one language group only (winnow.steps._coherence_lang, each page labelled by its "
+                      "pages of one language group only (winnow.steps.coherence._lang, each page labelled by its "
                       "guess: " + ", ".join(f"{g} from the {'/'.join(v)} pool" for g, v in langs.items()) + "), its "
                       "bias then moved so that " + ", ".join(f"{GROUP_FP.get(g, FP):.1%} ({g})" for g in heads) +
                       " of the group's training real pages of 12+ sentences score >= 0.5 out of fold (3 folds by "

@@ -1,4 +1,4 @@
-"""Fit the same-source pair model of winnow.steps._coherence_pairs on real pages only, and measure it.
+"""Fit the same-source pair model of winnow.steps.coherence._pairs on real pages only, and measure it.
 
 Pairs come from real pages of the ``train`` half of ../shared/data (web-pages main_text, register-multiling; the
 halves of bench/coherence_recipes.py): a page A of 6+ content sentences is pooled with a page B of the same language
@@ -34,8 +34,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import load  # noqa: E402
 from coherence_train import fit, logit  # noqa: E402
 
-from winnow.steps._coherence_pairs import PAIR_FEATURES, PAIR_MODEL, capitalised_words, pair_features, short_words, style  # noqa
-from winnow.steps import _coherence_pairs  # noqa: E402
+from winnow.steps.coherence._pairs import PAIR_FEATURES, PAIR_MODEL, capitalised_words, pair_features, short_words, style  # noqa
+from winnow.steps.coherence import _pairs as _coherence_pairs  # noqa: E402
 from winnow.steps.coherence import analyse  # noqa: E402
 
 # Sentences and stems only: the page signals need the model being fitted here.

@@ -34,8 +34,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from coherence_recipes import load  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps._coherence_pairs import PAIR_MODEL, page_vectors  # noqa: E402
-from winnow.steps._coherence_windows import (  # noqa: E402
+from winnow.steps.coherence._pairs import PAIR_MODEL, page_vectors  # noqa: E402
+from winnow.steps.coherence._windows import (  # noqa: E402
     NEUTRAL, WINDOW_MODEL, WINDOW_SIGNALS, Profiles, gap_logits, signals)
 from winnow.steps.coherence import (  # noqa: E402
     DOC_FEATURES, LEXICAL_FEATURES, LEXICAL_MODEL, NOVELTY_FEATURES, analyse, doc_features)

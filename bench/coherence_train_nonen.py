@@ -3,7 +3,7 @@ are not English (bench/results/coherence.md, "Stitched pages beyond English, sto
 
 The sets are bench/coherence_lang_heads.py's (bench/coherence_train.py's features of the recipes of
 bench/coherence_recipes.py and the real pages of the same half in three layouts), each row with its language: the
-pool's (register-multiling), the en/de web-page pool split by _coherence_lang's guess (``en`` / ``de``). Real pages
+pool's (register-multiling), the en/de web-page pool split by coherence._lang's guess (``en`` / ``de``). Real pages
 from outside the pool: the human-kept lines of every Turku line-quality document (de, en, es, fi, fr, sv; as they
 are, one line per kept line, and flattened), 12+ sentences.
 
@@ -38,7 +38,7 @@ import coherence_lang_heads as clh  # noqa: E402
 import coherence_train as ct  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps._coherence_lang import GROUPS, guess  # noqa: E402
+from winnow.steps.coherence._lang import GROUPS, guess  # noqa: E402
 from winnow.steps.coherence import POOLED_SURE  # noqa: E402
 
 EN = GROUPS.index("en")
@@ -589,7 +589,7 @@ def write(v, train):
     }
     out["provenance_groups_latin_other"] = (
         f"bench/coherence_train_nonen.py --write ({SHIP}): 'groups' latin and other are one fit on the pages not "
-        "guessed English (winnow.steps._coherence_lang.guess; languages " + ", ".join(langs) + ", the en/de web "
+        "guessed English (winnow.steps.coherence._lang.guess; languages " + ", ".join(langs) + ", the en/de web "
         "pages guessed otherwise labelled de) as in bench/coherence_train.py (one logistic regression per kind of "
         f"stitching over the features and their squares, l2 {ct.L2:g}, classes weighted equally), each language "
         f"weighing (its pages) ** {v.power:g} among the real pages; 'language_shift': each language's "

@@ -1,4 +1,4 @@
-"""Fit the window-level same-source model of winnow.steps._coherence_windows on real pages only, and measure it.
+"""Fit the window-level same-source model of winnow.steps.coherence._windows on real pages only, and measure it.
 
 Each example is a pool like a block-stitched page: a contiguous run of up to 16 content sentences of a real page A
 followed by a run of up to 16 of a page B of the same language (half of the time a random page, half the page among
@@ -26,8 +26,8 @@ from coherence_pairs import auc, content  # noqa: E402
 from coherence_recipes import load  # noqa: E402
 from coherence_train import fit, logit  # noqa: E402
 
-from winnow.steps._coherence_pairs import incidence, style  # noqa: E402
-from winnow.steps._coherence_windows import KS, WINDOW_FEATURES, WINDOW_MODEL, Profiles  # noqa: E402
+from winnow.steps.coherence._pairs import incidence, style  # noqa: E402
+from winnow.steps.coherence._windows import KS, WINDOW_FEATURES, WINDOW_MODEL, Profiles  # noqa: E402
 
 MODEL = os.path.join(os.path.dirname(__file__), "..", "src", "winnow", "data", "coherence", WINDOW_MODEL)
 

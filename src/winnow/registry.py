@@ -74,20 +74,29 @@ def _builtin_modules() -> dict[tuple[str, str], str]:
         index: dict[tuple[str, str], str] = {}
         for pkg_name in ("winnow.io", "winnow.steps"):
             pkg = importlib.import_module(pkg_name)
-            for mod in pkgutil.walk_packages(pkg.__path__, pkg_name + "."):
-                if mod.name.rsplit(".", 1)[-1].startswith("_") or mod.ispkg:
-                    continue
-                spec = getattr(mod.module_finder, "find_spec", lambda _n: None)(mod.name)
-                origin = getattr(spec, "origin", None)
+            for mod_name, origin in _sources(list(pkg.__path__), pkg_name):
                 try:
                     with open(origin, encoding="utf-8") as f:
                         source = f.read()
                 except (OSError, TypeError):
                     continue  # not a source file (a zip, a compiled module): the full import finds it
                 for name, kind in _DECORATOR.findall(source):
-                    index.setdefault((kind or "step", name), mod.name)
+                    index.setdefault((kind or "step", name), mod_name)
         _index = index
     return _index
+
+
+def _sources(path: list[str], prefix: str):
+    """(module name, source file) of the public modules below ``path``, sub-packages included (their
+    ``__init__.py``), found without importing them (``pkgutil.walk_packages`` imports every sub-package it enters,
+    which would load a family's models for a lookup that does not need them)."""
+    for mod in pkgutil.iter_modules(path, prefix + "."):
+        if mod.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        spec = getattr(mod.module_finder, "find_spec", lambda _n: None)(mod.name)
+        yield mod.name, getattr(spec, "origin", None)
+        if mod.ispkg and spec is not None and spec.submodule_search_locations:
+            yield from _sources(list(spec.submodule_search_locations), mod.name)
 
 
 def lookup(name: str, kind: str = "step") -> type:

@@ -1,4 +1,4 @@
-"""Chrome told by its shape (_coherence_chrome): evidence for offtopic_sentences' site_chrome without phrase lists."""
+"""Chrome told by its shape (coherence._chrome): evidence for offtopic_sentences' site_chrome without phrase lists."""
 
 import json
 from importlib import resources
@@ -6,7 +6,7 @@ from importlib import resources
 import pytest
 
 from winnow.document import Document
-from winnow.steps import _coherence_chrome as cc
+from winnow.steps.coherence import _chrome as cc
 from winnow.steps import coherence
 from winnow.steps.coherence import CHROME_FAMILIES, OfftopicSentences, analyse, families_off
 
@@ -166,7 +166,7 @@ def test_contact_finds_the_same_lines_without_trying_every_position_of_a_long_ru
     import re
     import time
 
-    from winnow.steps._coherence_chrome import CONTACT
+    from winnow.steps.coherence._chrome import CONTACT
 
     old = re.compile(CONTACT.pattern.replace(r"(?<![\w.+-])", "", 1), re.IGNORECASE)
     for t in ["Mail: john.doe+news@example.com", "x.y@z.de and a@b.org", "café-owner@maison.fr", "tel: +49 30 1234",

@@ -1,4 +1,4 @@
-"""Chrome told by its meaning (_coherence_chrome_embed): offtopic_sentences' opt-in ``chrome_encoder``."""
+"""Chrome told by its meaning (coherence._chrome_embed): offtopic_sentences' opt-in ``chrome_encoder``."""
 
 import importlib.util
 import json
@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 
 from winnow.document import Document
-from winnow.steps import _coherence_chrome_embed as ce
+from winnow.steps.coherence import _chrome_embed as ce
 from winnow.steps.coherence import OfftopicSentences, analyse
 
 PROSE = [

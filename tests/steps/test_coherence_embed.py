@@ -1,11 +1,11 @@
-"""Sentence embeddings of a page and their coherence signals (winnow.steps._coherence_embed)."""
+"""Sentence embeddings of a page and their coherence signals (winnow.steps.coherence._embed)."""
 
 import importlib.util
 
 import numpy as np
 import pytest
 
-from winnow.steps import _coherence_embed as E
+from winnow.steps.coherence import _embed as E
 from winnow.steps import _encoder
 from winnow.steps._encoder import load_encoder
 from winnow.steps.coherence import analyse

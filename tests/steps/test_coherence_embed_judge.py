@@ -1,12 +1,12 @@
 """offtopic_sentences' embedding judge (``encoder``): the segment judge with a sentence encoder's evidence beside the
-lexical one (winnow.steps._coherence_intruders.embed_features). Tested with the ``hashing`` encoder (its own model
+lexical one (winnow.steps.coherence._intruders.embed_features). Tested with the ``hashing`` encoder (its own model
 file, fitted by bench/coherence_embed_intruders.py as the others are), so no model package is needed."""
 
 import numpy as np
 import pytest
 
 from winnow.document import Document
-from winnow.steps import _coherence_intruders as J
+from winnow.steps.coherence import _intruders as J
 from winnow.steps import _encoder, coherence
 from winnow.steps.coherence import OfftopicSentences
 

@@ -1,6 +1,6 @@
 """offtopic_sentences' intruder judges: lines shaped like furniture found by how each sits against the rest of the
-page on the same-source pair model (winnow.steps._coherence_pairs), and prose inserted from other pages in runs of
-1-3 sentences, found by the segment judge (winnow.steps._coherence_intruders)."""
+page on the same-source pair model (winnow.steps.coherence._pairs), and prose inserted from other pages in runs of
+1-3 sentences, found by the segment judge (winnow.steps.coherence._intruders)."""
 
 import json
 import random
@@ -152,7 +152,7 @@ def test_at_most_a_quarter_of_a_page_goes_as_intruders():
     assert sum(1 for e in doc.edits if e.reason == "site_chrome") <= 0.25 * judged + 1
 
 
-_MODEL_DIR = Path(coherence.__file__).parent.parent / "data" / "coherence"
+_MODEL_DIR = Path(coherence.__file__).parent.parent.parent / "data" / "coherence"
 
 
 @pytest.mark.parametrize("name", ["intruder_segments.json"]

@@ -1,4 +1,4 @@
-"""The stitched-page model's fits per language group (winnow.steps._coherence_lang; stitched_model.json "groups")."""
+"""The stitched-page model's fits per language group (winnow.steps.coherence._lang; stitched_model.json "groups")."""
 
 import json
 from importlib import resources
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from winnow.document import Document
-from winnow.steps import _coherence_lang as lang
+from winnow.steps.coherence import _lang as lang
 from winnow.steps import coherence
 from winnow.steps.coherence import StitchedDocument, analyse
 

@@ -1,4 +1,4 @@
-"""The same-source pair model behind stitched_document (winnow.steps._coherence_pairs)."""
+"""The same-source pair model behind stitched_document (winnow.steps.coherence._pairs)."""
 
 import json
 import random
@@ -9,7 +9,7 @@ import pytest
 
 from winnow.document import Document
 from winnow.sentences import split_sentences
-from winnow.steps import _coherence_pairs as pairs
+from winnow.steps.coherence import _pairs as pairs
 from winnow.steps.coherence import StitchedDocument, analyse
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coherence"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from winnow.document import Document
-from winnow.steps import _coherence_pairs as pairs
+from winnow.steps.coherence import _pairs as pairs
 from winnow.steps import coherence
 from winnow.steps.coherence import OfftopicSentences, StitchedDocument, analyse
 
@@ -231,7 +231,7 @@ def test_judged_rows_is_linear_in_the_judged_sentences():
 
 
 def _style_before(text):
-    """_coherence_pairs.style before its ASCII shortcut (the counts by filter and map, the words lower-cased one by
+    """coherence._pairs.style before its ASCII shortcut (the counts by filter and map, the words lower-cased one by
     one), as it was."""
     P = pairs
     words = text.split()

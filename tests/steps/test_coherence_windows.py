@@ -1,4 +1,4 @@
-"""The window-level same-source model behind stitched_document (winnow.steps._coherence_windows)."""
+"""The window-level same-source model behind stitched_document (winnow.steps.coherence._windows)."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from winnow.sentences import split_sentences
-from winnow.steps import _coherence_pairs as pairs
-from winnow.steps import _coherence_windows as windows
+from winnow.steps.coherence import _pairs as pairs
+from winnow.steps.coherence import _windows as windows
 from winnow.steps.coherence import analyse
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "coherence"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from winnow.steps import _coherence_pairs as pairs
+from winnow.steps.coherence import _pairs as pairs
 from winnow.steps import noise_lines
 from winnow.steps._packaged import packaged_model
 

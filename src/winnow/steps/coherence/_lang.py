@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 
-from . import _coherence_embed as _embed
+from . import _embed
 
 GROUPS = ("en", "latin", "other")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -41,7 +41,7 @@ ga gd mt sq tr az uz id ms tl jv su vi sw so ha yo ig zu xh af eo la lb fy fo rm
 
 def guess(text: str, chars: int = 3000) -> str:
     """The group of ``text`` from its first ``chars`` characters: ``en`` when English function words are a good
-    share of its words (_coherence_embed.english), ``latin`` when most of its letters are Latin ones, else
+    share of its words (_embed.english), ``latin`` when most of its letters are Latin ones, else
     ``other``."""
     if _embed.english(text, chars):
         return "en"
@@ -77,8 +77,8 @@ _LID: list = []
 def _lid():
     if not _LID:
         try:
-            from . import _fastlid
-            from ._fasttext import lite_model_path
+            from .. import _fastlid
+            from .._fasttext import lite_model_path
             _LID.append(_fastlid.load(lite_model_path()))
         except (ImportError, OSError):
             _LID.append(None)  # no model package: every page gets its script group's shift

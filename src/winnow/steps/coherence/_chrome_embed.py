@@ -3,7 +3,7 @@
 Chrome is a small semantic domain (share, follow, subscribe, cookies, log in, menus, comments, related posts,
 copyright, pagination, ads, ...) whose meaning does not change with its wording or language: "Share on Facebook",
 "Auf Facebook teilen" and "分享到微博" sit close together in a multilingual sentence encoder's space, while the
-phrase tables of coherence.py know only the wordings they list, and the shape model (_coherence_chrome) cannot tell
+phrase tables of coherence.py know only the wordings they list, and the shape model (_chrome) cannot tell
 a lone menu line from a lone heading. ``probabilities`` scores short lines the rules left alone with a logistic
 regression over the line's unit vector (multilingual-e5-small by default; any encoder of _encoder with a model file
 here) and a few shape signals (``SHAPE``). The model files (winnow/data/coherence/chrome_embed_<encoder>.json) are
@@ -12,7 +12,7 @@ benchmarks (bench/coherence_chrome.py, bench/data/chrome_families_stop23.json) a
 pages (human-labelled clean lines of turku-line-quality, register documents, web pages' main text).
 
 What is judged (``candidates``): sentences the rules left alone, alone on their line, of 1..MAX_WORDS words (or a
-short CJK line), not shaped like content by _coherence_chrome's guards (table rows, list items with a sibling, a
+short CJK line), not shaped like content by _chrome's guards (table rows, list items with a sibling, a
 heading over its paragraph, a sentence of 8+ words with its full stop), at most MAX_PER_PAGE a page (the first in
 page order): the encoder costs ~10 ms a line on one core, so a page's bill is bounded.
 """
@@ -25,8 +25,8 @@ import re
 
 import numpy as np
 
-from . import _coherence_chrome as _shape
-from ._packaged import packaged_model
+from . import _chrome as _shape
+from .._packaged import packaged_model
 
 __all__ = ["SHAPE", "MAX_WORDS", "MAX_PER_PAGE", "TOKENS", "ENCODERS", "line_shape", "features", "candidates",
            "model", "model_name", "probabilities", "page_vectors", "removals"]

@@ -21,8 +21,8 @@ import re
 
 import numpy as np
 
-from . import _coherence_windows as _windows
-from ._packaged import packaged_model
+from . import _windows
+from .._packaged import packaged_model
 
 # Apostrophes and quotes as typeset: a straight ' inside a word vs a curly one; straight vs curly/guillemet quotes.
 _APOS_STRAIGHT = re.compile(r"\w'\w")

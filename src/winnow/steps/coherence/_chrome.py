@@ -30,8 +30,8 @@ import re
 
 import numpy as np
 
-from . import _trees, _wordlists
-from ._packaged import packaged_model
+from .. import _trees, _wordlists
+from .._packaged import packaged_model
 
 __all__ = ["SHAPE_FEATURES", "MODEL", "MAX_WORDS", "CONTACT", "candidates", "shape_features",
            "chrome_probabilities", "removals"]
@@ -209,7 +209,7 @@ _BARS = re.compile(r"[|\u00a6\t]")
 # the shapes only phone numbers take (an international prefix, an area code in brackets). Content of the
 # organisation's own page, not furniture: 4 of 7 wrong removals of the e5 chrome judge's fresh sample were such
 # lines ("Info: (212) ...", phone, fax; bench/results/coherence.md, "Chrome by meaning"), and the phrase rules keep
-# them for the same reason (hand labels). Used by the judges' guards here, by _coherence_chrome_embed and by
+# them for the same reason (hand labels). Used by the judges' guards here, by _chrome_embed and by
 # coherence.py's intruder judge, furniture words and menu trails.
 # The e-mail's local part starts where a run of its characters starts: without the lookbehind a search tried every
 # position of a long run with no "@" ("a" x 32,000: 2.5 s, quadratic; tests/test_fuzz_steps.py), and a match found

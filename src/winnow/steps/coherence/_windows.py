@@ -1,7 +1,7 @@
 """Do the k sentences before a gap and the k after it come from the same source? Window-level evidence for
 stitched-page detection.
 
-A single pair of sentences says little about their source (the pair model of _coherence_pairs reaches a pair ROC AUC
+A single pair of sentences says little about their source (the pair model of _pairs reaches a pair ROC AUC
 of 0.72 on held-out real pages): most sentences share no rare word and use none of the typesetting habits that tell
 two writers apart. A window of k sentences pools them: its rare words, names, function-word profile and the share
 of its sentences with each habit are a profile of its writer, and two adjacent windows of one page share it far
@@ -15,7 +15,7 @@ the lowest gap (a block boundary), how many separate low gaps there are (change 
 mean over gaps (on a shuffled page every window mixes sources, and the profiles of two mixes differ less than
 two halves of one source; the mean still moves).
 
-Everything is computed from per-sentence vectors that _coherence_pairs already has (style habits, content stems,
+Everything is computed from per-sentence vectors that _pairs already has (style habits, content stems,
 capitalised words, short words) with prefix sums over the sentence axis: a few small numpy products per page.
 """
 
@@ -25,12 +25,12 @@ import functools
 
 import numpy as np
 
-from ._packaged import packaged_model
+from .._packaged import packaged_model
 
 # Window sizes in sentences (each side of the gap). 2 sees short runs; 4 pools enough sentences for habits to show.
 KS = (2, 3, 4)
 
-N_CONT = 8  # _coherence_pairs.STYLE: the first 8 are continuous, the rest binary habits
+N_CONT = 8  # _pairs.STYLE: the first 8 are continuous, the rest binary habits
 N_STYLE = 29
 # Indices of the straight/curly apostrophe and quote habits in the binary part of STYLE (same order as there).
 _AS, _AC, _QS, _QC = 0, 1, 2, 3
@@ -61,7 +61,7 @@ class Profiles:
     prefix-sum arrays, so that each window size costs two subtractions and a few reductions)."""
 
     def __init__(self, sty: np.ndarray, inc: tuple):
-        """``sty``: _coherence_pairs.style of each sentence; ``inc``: _coherence_pairs.incidence of the sentences'
+        """``sty``: _pairs.style of each sentence; ``inc``: _pairs.incidence of the sentences'
         content stems, capitalised words and short words."""
         (m, lone, _), (c, _, _), (s, slone, _) = inc
         self.n = len(sty)

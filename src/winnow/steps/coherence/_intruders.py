@@ -6,8 +6,8 @@ are its own kin and share its words. Judged as a unit, the clump stands out: the
 habits with the page outside it, and the sentences either side of it fit each other better than they fit the run
 (the thread of the host goes over it). So every run of 1-3 consecutive content sentences is a candidate
 *segment*, described by ``SEGMENT_FEATURES`` computed from the page's same-source pair log-odds
-(_coherence_pairs.pair_logits, fitted on real pages only), the window model's gap log-odds at its two edges
-(_coherence_windows.gap_logits), the page's stems it shares, and its language against the page's (fastText
+(_pairs.pair_logits, fitted on real pages only), the window model's gap log-odds at its two edges
+(_windows.gap_logits), the page's stems it shares, and its language against the page's (fastText
 lid.176 through _fastlid, when the model file is installed; a neutral 0 otherwise).
 
 Donors recur: a page stuffed from five donors has several clumps of each, which tie to each other and not to the
@@ -28,9 +28,9 @@ import functools
 
 import numpy as np
 
-from . import _coherence_pairs as _pairs
-from . import _trees
-from . import _coherence_windows as _windows
+from . import _pairs
+from .. import _trees
+from . import _windows
 
 # Longest run judged as one inserted unit.
 MAX_RUN = 3
@@ -48,8 +48,8 @@ SEGMENT_FEATURES = BASE + ("host_mean", "host_top3", "host_links", "p1")
 def _lid():
     """fastText lid.176 (the language step's model file) through _fastlid, or None when not installed."""
     try:
-        from . import _fastlid
-        from ._fasttext import lite_model_path
+        from .. import _fastlid
+        from .._fasttext import lite_model_path
 
         return _fastlid.load(lite_model_path())
     except Exception:  # noqa: BLE001 - an optional extra: no model, no language evidence
