@@ -231,7 +231,9 @@ def test_deep_nesting_is_linear_and_keeps_its_text():
     for tag in ("div", "article"):
         nested = "<html><body>" + f"<{tag}>" * n + "<p>deep text</p>" + f"</{tag}>" * n + "<p>after</p></body></html>"
         flat = "<html><body>" + f"<{tag}></{tag}>" * n + "<p>deep text</p><p>after</p></body></html>"
-        assert _cpu(extract, nested, "resiliparse") < 30 * max(_cpu(extract, flat, "resiliparse"), 0.005)
+        extract(flat, "resiliparse")  # one-time set-up (regexes, the compiled kernels' loading) is not the depth's
+        t_nested = min(_cpu(extract, nested, "resiliparse") for _ in range(2))
+        assert t_nested < 30 * max(min(_cpu(extract, flat, "resiliparse") for _ in range(2)), 0.005)
         tree = _tree(nested)
         assert _depth(tree) <= _MAX_DEPTH + 2
         assert extract(nested, "resiliparse").split() == ["deep", "text", "after"]
