@@ -295,3 +295,32 @@ def test_a_sentence_announcing_what_follows_is_kept():
     assert not line_noise._headings(page)[page.index(intro)]  # not above a paragraph: no heading
     assert intro + "\n" in LineNoise().map(Document("i", "\n".join(page))).text
     assert not line_noise._intros(["Share this:", "Follow us on Facebook and Twitter:", "Related posts:"]).any()
+
+
+# Shapes the fast paths of the features must answer exactly as the plain regexes and per-word code do: dates with and
+# without digits, month names before numbers, links and e-mails, Greek final sigma, dotted capital I, Roman numerals
+# (upper case but not letters), Chinese and Japanese, apostrophes and hyphens inside words.
+TRICKY = [
+    "", "   ", "Posted on 12/04/2021 at 09:31", "March 2021", "Mar. 3 the river rose", "Marras 12 päivä",
+    "mayday 5", "déc. 14", "DÉC 14", "no digits at all here.", "1999", "2a", "call 10:3", "1.2.3", "ver 3.10.2021x",
+    "www.example.com", "WWW.EXAMPLE", "see https://x.y/z", "mail me: a@b.c", "a@b", "file.HTML", "x.com1",
+    "ΟΔΟΣ ΣΟΦΟΚΛΕΟΥΣ ΑΣ Σ", "İSTANBUL İzmir", "Chapter Ⅻ and Ⅳ", "東京の天気 2021年3月", "日本語のテキスト",
+    "it's rock’n’roll - well-known e-mail", "Ⓐ Ⓑ ẞ ß ǅ ǈ", "Home | News » Sport › Weather", "tab\tseparated\tcells",
+    "ĳ Ĳ ﬁ ﬂ K Kelvin ſ", "maj 5 okt 2 sept. 14 juil 1", "١٢/٠٤/٢٠٢١ ٠٩:٣١", "jan\u00a0 5",
+]
+
+
+def test_fast_feature_paths_answer_as_the_plain_code():
+    from winnow.steps.coherence import _TOKEN, _content
+
+    for s in TRICKY:
+        digits = len(line_noise._DIGIT.findall(s))
+        assert line_noise._is_date(s, digits) == bool(line_noise._DATE.search(s)), s
+        assert line_noise._is_url(s) == bool(line_noise._URL.search(s)), s
+        assert line_noise._stems(s) == frozenset(_content(_TOKEN.findall(s.lower()))), s
+        words = line_noise._WORD.findall(s.strip())
+        assert (" ".join(words).lower().split(" ") if words else []) == [w.lower() for w in words], s
+    # The prose mask the guards reuse from the features is _prose's.
+    lines = ARTICLE + FURNITURE_TOP + FURNITURE_BOTTOM + [x for x in TRICKY if x.strip()]
+    assert (line_noise._features(lines)[1] == line_noise._prose(lines)).all()
+    assert (line_noise._content_lines(lines, line_noise._features(lines)[1]) == line_noise._content_lines(lines)).all()

@@ -25,9 +25,9 @@ import numpy as np
 from ..document import Document
 from ..registry import register
 from ..step import Map
-from .coherence import _TOKEN, _content
+from .coherence import _CJK, _TOKEN, _content
 from . import _trees
-from ._wordlists import FUNCTION
+from ._wordlists import FUNCTION, STOP
 from ._packaged import packaged_model
 
 __all__ = ["LineNoise", "line_features", "LINE_FEATURES", "noise_probabilities"]
@@ -99,10 +99,12 @@ _WEB = frozenset(
 _TERMINAL = frozenset(".!?\u3002\uff01\uff1f\u0964\u061f\u06d4\"'\u201d\u2019)\u00bb")
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*", re.UNICODE)
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net|de|fr|fi|se|es|html?|php)\b|\S@\S+\.\w", re.IGNORECASE)
-_DATE = re.compile(
-    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d\d\b|"
+# Dates: numeric shapes, or a month name (in the languages of the training set) before a number.
+_DATE_NUM_RX = r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d\d\b"
+_DATE_MONTH_RX = (
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|janv|févr|avr|juil|sept|déc|ene|abr|ago|dic|"
-    r"tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu|maj|okt)[a-zé]*\.?\s+\d", re.IGNORECASE)
+    r"tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu|maj|okt)[a-zé]*\.?\s+\d")
+_DATE = re.compile(_DATE_NUM_RX + "|" + _DATE_MONTH_RX, re.IGNORECASE)
 _SEP = re.compile(r"\s[|\u00bb\u203a\u2022\u00b7/>\u2013\u2014-]\s|\|\||::|\u00bb|\u203a|\s\|")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25cf\u25aa>\u2013\u2014+]|\d{1,3}[.)]\s|\[\d)")
 _MARKUP = re.compile(r"[\[\]{}<>]")
@@ -126,32 +128,70 @@ LINE_FEATURES = _OWN + _DOC + tuple(
 ) + ("win_log_words", "win_terminal", "win_function") + _LAYOUT
 
 
+# The date shapes split in two: the numeric ones, and a month name before a number, which needs a whitespace then a
+# digit somewhere in the line (a cheap scan that most lines fail). Every shape has a digit, so a line without one is
+# no date (same answers as _DATE, a third of its CPU on the e2e pages: bench/line_noise_speed_check.py).
+_DATE_NUM = re.compile(_DATE_NUM_RX, re.IGNORECASE)
+_DATE_MONTH = re.compile(_DATE_MONTH_RX, re.IGNORECASE)
+_SPACE_DIGIT = re.compile(r"\s\d")
+
+
+def _is_date(s: str, digits: int) -> bool:
+    """``bool(_DATE.search(s))``, given the number of digits in ``s``."""
+    if not digits:
+        return False
+    return bool(_DATE_NUM.search(s)) or (_SPACE_DIGIT.search(s) is not None and _DATE_MONTH.search(s) is not None)
+
+
+def _is_url(s: str) -> bool:
+    """``bool(_URL.search(s))``: every shape of _URL has a '.' or a ':' (neither has a case to fold)."""
+    return ("." in s or ":" in s) and _URL.search(s) is not None
+
+
 def _own(line: str) -> list[float]:
     s = line.strip()
     words = _WORD.findall(s)
     nw = len(words)
-    low = [w.lower() for w in words]
+    # Lower-cased in one call: a word has no space and lower() makes none (a final sigma sees a space as the end of
+    # its word, as it sees the end of a one-word string).
+    low = " ".join(words).lower().split(" ") if words else []
     alpha = [w for w in words if w[0].isalpha()]
     na = max(1, len(alpha))
     nc = max(1, len(s))
     last = s[-1] if s else ""
+    digits = len(_DIGIT.findall(s))
     return [
         math.log1p(len(s)), math.log1p(nw), float(last in _TERMINAL and not s.endswith(("...", "\u2026"))),
         float(last == ":"), float(s.endswith(("...", "\u2026"))), float(last in "?\uff1f\u061f"),
         sum(1 for w in alpha if w[0].isupper()) / na, sum(1 for w in alpha if len(w) > 1 and w.isupper()) / na,
-        len(_DIGIT.findall(s)) / nc, len(_SYMBOL.findall(s)) / nc,
-        float(bool(_URL.search(s))), float(bool(_DATE.search(s))), min(5.0, len(_SEP.findall(s))),
-        sum(1 for w in low if w in _WEB) / max(1, nw), sum(1 for w in low if w in _FUNCTION) / max(1, nw),
+        digits / nc, len(_SYMBOL.findall(s)) / nc,
+        float(_is_url(s)), float(_is_date(s, digits)), min(5.0, len(_SEP.findall(s))),
+        sum(map(_WEB.__contains__, low)) / max(1, nw), sum(map(_FUNCTION.__contains__, low)) / max(1, nw),
         float(bool(_BULLET.match(s))), min(4.0, len(_MARKUP.findall(s))),
         sum(map(len, words)) / max(1, nw),
     ]
 
 
+def _stems(line: str) -> frozenset:
+    """``frozenset(_content(_TOKEN.findall(line.lower())))``: a line without Chinese or Japanese (no token of it
+    has any) skips _content's per-token script check."""
+    low = line.lower()
+    toks = _TOKEN.findall(low)
+    if not low.isascii() and _CJK.search(low):
+        return frozenset(_content(toks))
+    return frozenset([t[:5] for t in toks if len(t) >= 4 and t not in STOP])
+
+
 def line_features(lines: list[str]) -> np.ndarray:
     """One row of LINE_FEATURES per line of ``lines`` (non-empty lines of one page, in order)."""
+    return _features(lines)[0]
+
+
+def _features(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """line_features and the prose lines' mask (12+ words ending a sentence), which the guards need too."""
     n = len(lines)
     if not n:
-        return np.zeros((0, len(LINE_FEATURES)))
+        return np.zeros((0, len(LINE_FEATURES))), np.zeros(0, dtype=bool)
     own = np.array([_own(x) for x in lines])
     keys = [" ".join(x.split()).lower() for x in lines]
     counts: dict[str, int] = {}
@@ -164,7 +204,8 @@ def line_features(lines: list[str]) -> np.ndarray:
         starts[f] = starts.get(f, 0) + 1
     idx = np.arange(n)
     # Prose lines: 12+ words ending a sentence. Noise sits before, after and between the runs of prose.
-    prose = np.flatnonzero((own[:, 1] >= math.log1p(12)) & (own[:, 2] > 0))
+    is_prose = (own[:, 1] >= math.log1p(12)) & (own[:, 2] > 0)
+    prose = np.flatnonzero(is_prose)
     if len(prose):
         # distance to the nearest prose line, from its neighbours on either side (a lines x prose matrix was
         # quadratic: 4 GB and 20 s on a page of 32,000 lines, half of them prose)
@@ -177,7 +218,7 @@ def line_features(lines: list[str]) -> np.ndarray:
         dist, before, after = np.full(n, 20), np.zeros(n), np.zeros(n)
     # Topic: the share of a line's content stems that other lines of the page have (a teaser of another
     # article, a menu item, shares little; a subheading or a list item of the text shares its words).
-    stems = [frozenset(_content(_TOKEN.findall(x.lower()))) for x in lines]
+    stems = [_stems(x) for x in lines]
     df: dict[str, int] = {}
     for st in stems:
         for w in st:
@@ -208,7 +249,7 @@ def line_features(lines: list[str]) -> np.ndarray:
     hi = np.minimum(idx + 3, n)
     cnt = np.maximum(hi - lo - 1, 1)[:, None]
     win = (cs[hi] - cs[lo] - win3) / cnt
-    return np.c_[own, extra, doc, prev, nxt, win, _layout(own)]
+    return np.c_[own, extra, doc, prev, nxt, win, _layout(own)], is_prose
 
 
 def _layout(own: np.ndarray) -> np.ndarray:
@@ -269,6 +310,15 @@ def noise_probabilities(lines: list[str]) -> np.ndarray | None:
     return predict_stages(m["stages"], line_features(lines))
 
 
+def _probabilities(lines: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """noise_probabilities and the prose lines' mask (None, None without the model file)."""
+    m = _model()
+    if m is None:
+        return None, None
+    x, prose = _features(lines)
+    return predict_stages(m["stages"], x), prose
+
+
 def predict_stages(stages: list[dict], x: np.ndarray) -> np.ndarray:
     """Stage one on the line signals; each later stage on them plus the previous stage's probabilities around."""
     p = predict(stages[0], x)
@@ -305,12 +355,14 @@ def _prose(lines: list[str]) -> np.ndarray:
     return out
 
 
-def _content_lines(lines: list[str]) -> np.ndarray:
+def _content_lines(lines: list[str], prose: np.ndarray | None = None) -> np.ndarray:
     """Lines the text itself is made of, kept whatever the model says: prose, items of a list inside the text,
     entries of a numbered list, rows of a table, and the headings above paragraphs and lists. (Short sentences on a line of their own between
     paragraphs were tried as a guard too and left out: the model rarely removes them there, and of the few it did on
     the Turku labels most were labelled noise: train 2 of 2, dev 8 of 11: teasers of other posts, shop notices.)"""
-    prose, items = _prose(lines), _list_items(lines) | _numbered(lines)
+    if prose is None:
+        prose = _prose(lines)
+    items = _list_items(lines, prose) | _numbered(lines)
     return prose | items | _table_rows(lines) | _headings(lines, prose | items) | _intros(lines)
 
 
@@ -323,7 +375,7 @@ def _intros(lines: list[str]) -> np.ndarray:
     out = np.zeros(len(lines), dtype=bool)
     for i, x in enumerate(lines):
         s = x.strip()
-        if not s.endswith(":") or _URL.search(s):
+        if not s.endswith(":") or _is_url(s):
             continue
         words = [w.lower() for w in _WORD.findall(s)]
         if len(words) >= 6 and any(w in _FUNCTION for w in words) and sum(w in _WEB for w in words) * 3 < len(words):
@@ -333,7 +385,7 @@ def _intros(lines: list[str]) -> np.ndarray:
 
 def _heading_shape(s: str) -> bool:
     words = _WORD.findall(s)
-    if not 1 <= len(words) <= 12 or s[-1] in ".!?" or _URL.search(s) or len(_SEP.findall(s)) >= 2:
+    if not 1 <= len(words) <= 12 or s[-1] in ".!?" or _is_url(s) or len(_SEP.findall(s)) >= 2:
         return False
     # A heading has a word in it: a line of numbers and symbols alone ("8", "32", "\u00a9 2008 - 2020") above a
     # paragraph is a paragraph number or a footer (on the Turku train split's out-of-fold probabilities, 57 of the
@@ -359,13 +411,14 @@ def _headings(lines: list[str], below: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def _list_items(lines: list[str]) -> np.ndarray:
+def _list_items(lines: list[str], prose: np.ndarray | None = None) -> np.ndarray:
     """Items of a list in the text: 2-40 bulleted or numbered lines in a row right after a paragraph or a line
     that announces them (ending in ':', not mostly site vocabulary), with prose again after them or announced by
     such a line (a list may end the text: "Here's my list:"). None may be a link. A menu or a category list comes
     before the text or after it, and nothing announces it."""
     out = np.zeros(len(lines), dtype=bool)
-    prose = _prose(lines)
+    if prose is None:
+        prose = _prose(lines)
     after = np.r_[np.cumsum(prose[::-1])[::-1][1:], 0] > 0  # some prose line comes later
     i, n = 0, len(lines)
     while i < n:
@@ -380,7 +433,7 @@ def _list_items(lines: list[str]) -> np.ndarray:
         announced = intro.endswith(":") and sum(1 for w in words if w.lower() in _WEB) * 2 < len(words)
         if 2 <= j - i <= 40 and (prose[i - 1] or announced) and (announced or (j < n and after[j - 1])):
             items = lines[i:j]
-            if not any(_URL.search(x) for x in items):
+            if not any(_is_url(x) for x in items):
                 out[i:j] = True
         i = max(j, i + 1)
     return out
@@ -405,7 +458,7 @@ def _numbered(lines: list[str]) -> np.ndarray:
                 step, j = d, j + 1
             else:
                 break
-        if j - k >= 2 and not any(_URL.search(lines[i]) for i, _ in nums[k:j + 1]):
+        if j - k >= 2 and not any(_is_url(lines[i]) for i, _ in nums[k:j + 1]):
             out[[i for i, _ in nums[k:j + 1]]] = True
         k = j + 1
     return out
@@ -466,11 +519,11 @@ class LineNoise(Map):
         if len(spans) < self.min_lines:
             return doc
         lines = [text[a:b] for a, b in spans]
-        p = noise_probabilities(lines)
+        p, prose = _probabilities(lines)
         if p is None:
             doc.attributes[f"{self.name}.model"] = "missing"
             return doc
-        p[_content_lines(lines)] = 0.0
+        p[_content_lines(lines, prose)] = 0.0
         out, near = [], []
         for (a, b), q in zip(spans, p):
             q = round(float(q), 3)  # rounded once: the edit's score is what whatif compares
