@@ -81,7 +81,8 @@ static int64_t tab_slot(const strtab *t, const unsigned char *s, int64_t n, uint
         if (!v) return i;
         if (TAG(v) == TAG(h)) {
             int64_t e = (int64_t)(v & 0xFFFFFFFFu) - 1;
-            if (t->klen[e] == n && memcmp(keys + t->koff[e], s, (size_t)n) == 0) return i;
+            /* n == 0: the empty word, whose key may sit in a still unallocated arena (memcmp of NULL is UB) */
+            if (t->klen[e] == n && (n == 0 || memcmp(keys + t->koff[e], s, (size_t)n) == 0)) return i;
         }
         i = (i + 1) & mask;
     }
@@ -123,10 +124,16 @@ static int tab_clear(strtab *t, int64_t cap) {
     return 0;
 }
 
-/* Add key (s, n) with hash h at `slot` (from tab_slot); its entry number, or -1 when out of memory (the table is
- * then unchanged, or holds the key). */
+/* Add key (s, n) with hash h at `slot` (from tab_slot); its entry number, or -1 when out of memory or past the
+ * table's bounds (the table is then unchanged). The slots grow before the key goes in, so the table is never
+ * more than half full even where growing fails again and again (a full table would make tab_slot loop forever). */
 static int64_t tab_add(strtab *t, int64_t slot, const unsigned char *s, int64_t n, uint64_t h) {
-    if (t->n >= 0x7FFFFFFE) return -1;
+    /* klen is int32: a key of 2**31 bytes or more (one "word" of a 2 GiB line) would be cut to a negative length */
+    if (t->n >= 0x7FFFFFFE || n > INT32_MAX) return -1;
+    if (2 * (t->n + 1) > t->cap) {
+        if (tab_grow(t) != 0) return -1;
+        slot = tab_slot(t, s, n, h); /* the empty slot where the key goes in the grown table */
+    }
     if (t->n == t->ecap) {
         int64_t ne = t->ecap ? 2 * t->ecap : 1024;
         int64_t *ko = realloc(t->koff, (size_t)ne * sizeof(int64_t));
@@ -152,7 +159,7 @@ static int64_t tab_add(strtab *t, int64_t slot, const unsigned char *s, int64_t 
             t->arena = a;
             t->acap = na;
         }
-        memcpy(t->arena + t->asize, s, (size_t)n);
+        if (n) memcpy(t->arena + t->asize, s, (size_t)n); /* the empty word: the arena may still be NULL */
         off = t->asize;
         t->asize += n;
     }
@@ -161,7 +168,6 @@ static int64_t tab_add(strtab *t, int64_t slot, const unsigned char *s, int64_t 
     t->klen[e] = (int32_t)n;
     t->khash[e] = h;
     t->slots[slot] = TAG(h) | (uint64_t)(e + 1);
-    if (2 * t->n > t->cap && tab_grow(t) != 0) return -1;
     return e;
 }
 
