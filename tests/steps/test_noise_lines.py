@@ -307,6 +307,8 @@ TRICKY = [
     "ΟΔΟΣ ΣΟΦΟΚΛΕΟΥΣ ΑΣ Σ", "İSTANBUL İzmir", "Chapter Ⅻ and Ⅳ", "東京の天気 2021年3月", "日本語のテキスト",
     "it's rock’n’roll - well-known e-mail", "Ⓐ Ⓑ ẞ ß ǅ ǈ", "Home | News » Sport › Weather", "tab\tseparated\tcells",
     "ĳ Ĳ ﬁ ﬂ K Kelvin ſ", "maj 5 okt 2 sept. 14 juil 1", "١٢/٠٤/٢٠٢١ ٠٩:٣١", "jan\u00a0 5",
+    "under_score snake_case_name", "it's don't-stop a--b x' 'quoted' -dash- O'Neil's", "CamelCase123abc 3'4 4-5-6",
+    "tab\there, ~tilde~ ^caret^ `tick` \\back\\ $5.00 #tag @user", "’tis rock’n’roll naïve café",
 ]
 
 
@@ -319,7 +321,16 @@ def test_fast_feature_paths_answer_as_the_plain_code():
         assert line_noise._is_url(s) == bool(line_noise._URL.search(s)), s
         assert line_noise._stems(s) == frozenset(_content(_TOKEN.findall(s.lower()))), s
         words = line_noise._WORD.findall(s.strip())
+        assert line_noise._words(s.strip()) == words, s
         assert (" ".join(words).lower().split(" ") if words else []) == [w.lower() for w in words], s
+    # Random ASCII strings of word characters, apostrophes, hyphens, underscores and spaces (fixed seed).
+    import random
+
+    rng = random.Random(13)
+    for _ in range(3000):
+        s = "".join(rng.choice("aZq09'-_ .\u2019") for _ in range(rng.randint(0, 24)))
+        assert line_noise._words(s) == line_noise._WORD.findall(s), s
+        assert line_noise._stems(s) == frozenset(_content(_TOKEN.findall(s.lower()))), s
     # The prose mask the guards reuse from the features is _prose's.
     lines = ARTICLE + FURNITURE_TOP + FURNITURE_BOTTOM + [x for x in TRICKY if x.strip()]
     assert (line_noise._features(lines)[1] == line_noise._prose(lines)).all()
