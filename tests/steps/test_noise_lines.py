@@ -309,6 +309,8 @@ TRICKY = [
     "ĳ Ĳ ﬁ ﬂ K Kelvin ſ", "maj 5 okt 2 sept. 14 juil 1", "١٢/٠٤/٢٠٢١ ٠٩:٣١", "jan\u00a0 5",
     "under_score snake_case_name", "it's don't-stop a--b x' 'quoted' -dash- O'Neil's", "CamelCase123abc 3'4 4-5-6",
     "tab\there, ~tilde~ ^caret^ `tick` \\back\\ $5.00 #tag @user", "’tis rock’n’roll naïve café",
+    "JAN 5", "Sept. 14", "OKT  3", "MARRAS 12", "Visit WWW.Example.ORG", "HTTPS://X", "index.PHP?id=1", "A@B.C",
+    "posted Dec\t25 2019", "Feb.\u00a05", "mayo 5", "x.com", "x.comb", "News.De", "10:30", "1/2/3", "jul 4th",
 ]
 
 
@@ -331,6 +333,13 @@ def test_fast_feature_paths_answer_as_the_plain_code():
         s = "".join(rng.choice("aZq09'-_ .\u2019") for _ in range(rng.randint(0, 24)))
         assert line_noise._words(s) == line_noise._WORD.findall(s), s
         assert line_noise._stems(s) == frozenset(_content(_TOKEN.findall(s.lower()))), s
+    # Random ASCII strings of month names, digits, link pieces in mixed case (the lower-cased searches).
+    for _ in range(3000):
+        parts = ["Jan", "dec", "SEPT", "mAy", ".", " ", "5", "19", "Com", "www", "@", "h", ":", "/", "x", "\t"]
+        s = "".join(rng.choice(parts) for _ in range(rng.randint(0, 8)))
+        digits = len(line_noise._DIGIT.findall(s))
+        assert line_noise._is_date(s, digits) == bool(line_noise._DATE.search(s)), s
+        assert line_noise._is_url(s) == bool(line_noise._URL.search(s)), s
     # The prose mask the guards reuse from the features is _prose's.
     lines = ARTICLE + FURNITURE_TOP + FURNITURE_BOTTOM + [x for x in TRICKY if x.strip()]
     assert (line_noise._features(lines)[1] == line_noise._prose(lines)).all()

@@ -134,18 +134,32 @@ LINE_FEATURES = _OWN + _DOC + tuple(
 _DATE_NUM = re.compile(_DATE_NUM_RX, re.IGNORECASE)
 _DATE_MONTH = re.compile(_DATE_MONTH_RX, re.IGNORECASE)
 _SPACE_DIGIT = re.compile(r"\s\d")
+# The same patterns without IGNORECASE, for an ASCII line lower-cased first (their letters are all lower case; on
+# ASCII text lower() changes nothing else), which sre scans three times faster than a case-folding search.
+_DATE_MONTH_LOWER = re.compile(_DATE_MONTH_RX)
+_URL_LOWER = re.compile(_URL.pattern)
 
 
 def _is_date(s: str, digits: int) -> bool:
     """``bool(_DATE.search(s))``, given the number of digits in ``s``."""
     if not digits:
         return False
-    return bool(_DATE_NUM.search(s)) or (_SPACE_DIGIT.search(s) is not None and _DATE_MONTH.search(s) is not None)
+    if _DATE_NUM.search(s):
+        return True
+    if _SPACE_DIGIT.search(s) is None:
+        return False
+    if s.isascii():
+        return _DATE_MONTH_LOWER.search(s.lower()) is not None
+    return _DATE_MONTH.search(s) is not None
 
 
 def _is_url(s: str) -> bool:
     """``bool(_URL.search(s))``: every shape of _URL has a '.' or a ':' (neither has a case to fold)."""
-    return ("." in s or ":" in s) and _URL.search(s) is not None
+    if "." not in s and ":" not in s:
+        return False
+    if s.isascii():
+        return _URL_LOWER.search(s.lower()) is not None
+    return _URL.search(s) is not None
 
 
 # _WORD and coherence's _TOKEN as they read an ASCII string (a letter or digit of ASCII is [A-Za-z0-9]; no Indic sign
