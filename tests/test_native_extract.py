@@ -264,3 +264,17 @@ def test_a_rendering_larger_than_the_kept_scratch_buffers(lib, monkeypatch):
         m.setenv(_native.ENV, "1")
         assert got == E._combined_py(big, big)
     assert len(getattr(E._SCRATCH, "aout", b"")) <= E._SCRATCH_KEEP
+
+
+def test_a_rendering_past_the_kernels_int32_offsets_goes_to_the_pure_path_before_any_scratch(lib, monkeypatch):
+    # blocks_parse refuses renderings past 2**30 code units (int32 offsets); the wrapper must not first allocate
+    # 2 * n * width bytes of scratch for them (8 GB for a 1G-character page). The bound is lowered to show it.
+    page = "<p>" + "x" * 40 + "\n<p>y"
+
+    def no_scratch(name, size):
+        raise AssertionError(f"scratch of {size} bytes allocated for a page the kernel refuses")
+
+    monkeypatch.setattr(E, "_PARSE_MAX", 10)
+    monkeypatch.setattr(E, "_scratch", no_scratch)
+    assert E._blocks_c(page) is None
+    assert [b.text for b in E.parse_blocks(page)] == ["x" * 40, "y"]

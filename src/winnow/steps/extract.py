@@ -113,6 +113,7 @@ def parse_blocks(minimal_html: str, links: bool = True, memo: dict | None = None
 
 
 _MISS = object()
+_PARSE_MAX = 0x3FFFFFFF  # extract.c's blocks_parse: longer renderings go to the pure path (its offsets are int32)
 _KIND_NAMES = ("p", "h", "li", "pre", "row", "text")  # extract.c's K_* codes
 _CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 
@@ -124,6 +125,8 @@ def _parse_c(lib, minimal_html: str, slot: str) -> tuple | None:
     if view is None:
         return None
     n, width = len(minimal_html), view[1]
+    if n > _PARSE_MAX:  # refused by the kernel anyway: not worth 2 * n * width bytes of scratch first
+        return None
     cap = minimal_html.count("\n") + 1
     out, meta = _scratch(slot + "out", 2 * n * width + 4), _scratch(slot + "meta", 20 * cap)
     nb = lib.blocks_parse(view[0], n, width, out, meta, cap)
