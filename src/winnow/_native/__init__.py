@@ -75,27 +75,32 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.sent_steps.argtypes = [vp, vp, vp, vp, i32, i32, vp, i64, vp]
 
 
+def _load(path: str, version_fn: str, version: int, declare, what: str) -> ctypes.CDLL | None:
+    """One library, loaded once per process and path: None where it is not built, not loadable or built from other
+    sources (its ``version_fn()`` differs from ``version``); the reason is logged once at debug level."""
+    with _lock:
+        if path not in _loaded:
+            lib = None
+            try:
+                lib = ctypes.CDLL(path)
+                getattr(lib, version_fn).restype = ctypes.c_int
+                got = getattr(lib, version_fn)()
+                if got != version:
+                    raise OSError(f"built from other sources (version {got}, expected {version}): run `make setup`")
+                declare(lib)
+            except (OSError, AttributeError) as e:
+                log.debug("%s not used, the pure-Python paths run (%s): %s", what, path, e)
+                lib = None
+            _loaded[path] = lib
+        return _loaded[path]
+
+
 def kernels(path: Path | None = None) -> ctypes.CDLL | None:
     """The loaded library (once per process and path), or None: forced off by ``WINNOW_PURE_PYTHON``, not built,
     or not loadable; the reason is logged once at debug level."""
     if pure_forced():
         return None
-    p = str(path or LIB_PATH)
-    with _lock:
-        if p not in _loaded:
-            lib = None
-            try:
-                lib = ctypes.CDLL(p)
-                lib.winnow_kernels_version.restype = ctypes.c_int
-                got = lib.winnow_kernels_version()
-                if got != _VERSION:
-                    raise OSError(f"built from other sources (version {got}, expected {_VERSION}): run `make setup`")
-                _declare(lib)
-            except (OSError, AttributeError) as e:
-                log.debug("compiled kernels not used, the pure-Python paths run (%s): %s", p, e)
-                lib = None
-            _loaded[p] = lib
-        return _loaded[p]
+    return _load(str(path or LIB_PATH), "winnow_kernels_version", _VERSION, _declare, "compiled kernels")
 
 
 def _declare_extract(lib: ctypes.CDLL) -> None:
@@ -179,20 +184,5 @@ def extract_kernels(path: Path | None = None) -> ctypes.CDLL | None:
     where forced off, not built, not loadable or built from other sources (logged once at debug level)."""
     if pure_forced():
         return None
-    p = str(path or EXTRACT_PATH)
-    with _lock:
-        if p not in _loaded:
-            lib = None
-            try:
-                lib = ctypes.CDLL(p)
-                lib.winnow_extract_version.restype = ctypes.c_int
-                got = lib.winnow_extract_version()
-                if got != _EXTRACT_VERSION:
-                    raise OSError(f"built from other sources (version {got}, expected {_EXTRACT_VERSION}): "
-                                  "run `make setup`")
-                _declare_extract(lib)
-            except (OSError, AttributeError) as e:
-                log.debug("html_extract's compiled kernels not used, the pure-Python paths run (%s): %s", p, e)
-                lib = None
-            _loaded[p] = lib
-        return _loaded[p]
+    return _load(str(path or EXTRACT_PATH), "winnow_extract_version", _EXTRACT_VERSION, _declare_extract,
+                 "html_extract's compiled kernels")
