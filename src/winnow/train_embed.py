@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._train_common import _is_number
 from .errors import WinnowError
 
 __all__ = ["EmbedParams", "train_embedding_head", "embed_texts", "fit_head"]
@@ -143,12 +144,7 @@ def fit_head(emb: np.ndarray, train: list, task: str, labels: list[str], p: Embe
                 (float(min(ys)), float(max(ys))) if ys else None)
 
 
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+
 
 
 def train_embedding_head(examples: list, output: str | Path, params: EmbedParams | None = None,
@@ -156,7 +152,7 @@ def train_embedding_head(examples: list, output: str | Path, params: EmbedParams
     """Embed, fit, write ``output`` (.json) and its card (``<output>.card.json`` and ``.card.md``); returns the card."""
     from .steps._encoder import single_thread_blas
     from .steps.embedding import load_head
-    from .train import _metrics, split
+    from ._train_common import _metrics, split
 
     p = params or EmbedParams()
     if p.task not in ("auto", "classification", "regression"):
@@ -213,14 +209,14 @@ def train_embedding_head(examples: list, output: str | Path, params: EmbedParams
         "trainer": _trainer(p.encoder),
     }
     Path(f"{output}.card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    from .train import card_markdown
+    from ._train_common import card_markdown
 
     Path(f"{output}.card.md").write_text(card_markdown(card))
     return card
 
 
 def _regression_metrics(val: list, pred: np.ndarray, rng: tuple[float, float] | None) -> dict[str, Any]:
-    from .train import Example, _metrics
+    from ._train_common import Example, _metrics
 
     y = np.array([ex.score for ex in val], dtype=np.float64)
     err = pred - y

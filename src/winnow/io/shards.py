@@ -167,11 +167,49 @@ def _is_record_start(f: BinaryIO, pos: int, magic: bytes) -> bool:
     return head.startswith(b"WARC/")
 
 
+# How a WARC's records are framed (read here to plan shards at record boundaries, and by io.warc to resynchronise
+# after a corrupt region).
+_SCAN_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_PLAIN_MAGIC = b"\nWARC/"
+
+
+def _find_next(f: BinaryIO, start: int, magic: bytes) -> int | None:
+    """Offset of the first plausible record start at or after ``start``: ``magic`` is a gzip member header or a
+    zstd frame header in a compressed WARC (one member / frame per record), ``\nWARC/`` in a plain one. None at
+    the end of the file."""
+    skip = 1 if magic == _PLAIN_MAGIC else 0
+    pos = start
+    while True:
+        f.seek(pos)
+        chunk = f.read(_SCAN_CHUNK + len(magic))
+        if not chunk:
+            return None
+        i = chunk.find(magic)
+        if i >= 0:
+            return pos + i + skip
+        if len(chunk) <= len(magic):
+            return None
+        pos += _SCAN_CHUNK
+
+
+def _record_magic(head: bytes) -> bytes | None:
+    """What a record boundary looks like in this file, or None when reading cannot resume mid-file."""
+    if head[:2] == b"\x1f\x8b":
+        return _GZIP_MAGIC
+    if head == _ZSTD_MAGIC:
+        return _ZSTD_MAGIC
+    if len(head) == 4 and head[0] & 0xF0 == 0x50 and head[1:] == b"\x2a\x4d\x18":
+        # A zstd skippable frame first: the WARC's compression dictionary, which every later frame needs, so a
+        # frame found mid-file cannot be decoded on its own.
+        return None
+    return _PLAIN_MAGIC
+
+
 def plan_warc(path: str, shard_size_mb: float | None) -> list[str]:
     """Byte ranges that start at record boundaries: gzip members or zstd frames (one record each, as crawlers
     write them), or ``WARC/`` header lines in a plain file."""
-    from .warc import _PLAIN_MAGIC, _find_next, _record_magic
-
     limit = _limit(shard_size_mb)
     size = _local_size(path)
     if limit is None or size is None or size <= limit:

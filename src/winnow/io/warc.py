@@ -21,21 +21,17 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, Iterator
 
 from ..document import Document, Quarantine
 from ..registry import register
 from .base import Reader, check_int, check_paths, check_read_options, check_size_mb, expand_paths, path_text, \
     select_records
-from .shards import input_files, plan_warc, split_key
+from .shards import _PLAIN_MAGIC, _find_next, _record_magic, input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
 
 _EXCERPT = 200
-_SCAN_CHUNK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b\x08"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_PLAIN_MAGIC = b"\nWARC/"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/xhtml")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -126,38 +122,6 @@ def _uri(value: str | None) -> str:
     # WARC 1.0 drafts (and Dolma's fixtures) wrap the target URI in angle brackets.
     v = (value or "").strip()
     return v[1:-1] if v.startswith("<") and v.endswith(">") else v
-
-
-def _find_next(f: BinaryIO, start: int, magic: bytes) -> int | None:
-    """Offset of the first plausible record start at or after ``start``: ``magic`` is a gzip member header or a
-    zstd frame header in a compressed WARC (one member / frame per record), ``\nWARC/`` in a plain one. None at
-    the end of the file."""
-    skip = 1 if magic == _PLAIN_MAGIC else 0
-    pos = start
-    while True:
-        f.seek(pos)
-        chunk = f.read(_SCAN_CHUNK + len(magic))
-        if not chunk:
-            return None
-        i = chunk.find(magic)
-        if i >= 0:
-            return pos + i + skip
-        if len(chunk) <= len(magic):
-            return None
-        pos += _SCAN_CHUNK
-
-
-def _record_magic(head: bytes) -> bytes | None:
-    """What a record boundary looks like in this file, or None when reading cannot resume mid-file."""
-    if head[:2] == b"\x1f\x8b":
-        return _GZIP_MAGIC
-    if head == _ZSTD_MAGIC:
-        return _ZSTD_MAGIC
-    if len(head) == 4 and head[0] & 0xF0 == 0x50 and head[1:] == b"\x2a\x4d\x18":
-        # A zstd skippable frame first: the WARC's compression dictionary, which every later frame needs, so a
-        # frame found mid-file cannot be decoded on its own.
-        return None
-    return _PLAIN_MAGIC
 
 
 def _iter_records(path: str, record_types: Any, begin: int = 0, end: int | None = None,
