@@ -114,8 +114,10 @@ CHAIN = (LineNoise, OfftopicSentences)
 
 
 def run(text, chain):
-    """(per-character owner of the deletion: '' kept, else 'step:reason'; the document after the chain)."""
+    """(per-character owner of the deletion: '' kept, else 'step:reason'; the document after the chain; per-character
+    rule of the deletion where the edit names one (Edit.rule), else '')."""
     owner = np.array([""] * len(text), dtype=object)
+    rule = np.array([""] * len(text), dtype=object)
     pos = np.arange(len(text))  # original offset of each character of the current text (-1: inserted)
     d = Document("u", text)
     for st in chain:
@@ -129,15 +131,17 @@ def run(text, chain):
             seg = seg[seg >= 0]
             if e.reason != "whitespace":
                 owner[seg] = f"{e.step}:{e.reason}"
+                rule[seg] = e.rule or ""
             keep.append(np.full(len(e.replacement), -1))
             last = e.end
         keep.append(pos[last:])
         pos = np.concatenate(keep) if keep else pos
-    return owner, d
+    return owner, d, rule
 
 
-def sentence_loss(text, owner):
-    """[(sentence span, owner or '')] with owner set when half its non-space characters went (the most common)."""
+def sentence_loss(text, owner, rule=None):
+    """[(sentence span, owner or '', rule or '')] with owner set when half its non-space characters went (the most
+    common), and the rule most of its removed characters name."""
     out = []
     for a, b in sentence_spans(text):
         idx = [i for i in range(a, b) if not text[i].isspace()]
@@ -145,7 +149,10 @@ def sentence_loss(text, owner):
             continue
         gone = [owner[i] for i in idx if owner[i]]
         who = collections.Counter(gone).most_common(1)[0][0] if 2 * len(gone) >= len(idx) else ""
-        out.append(((a, b), who))
+        ru = ""
+        if who and rule is not None:
+            ru = collections.Counter(rule[i] for i in idx if owner[i] == who).most_common(1)[0][0]
+        out.append(((a, b), who, ru))
     return out
 
 
@@ -174,23 +181,26 @@ def main(argv=None):
     dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
     rows = []
     total = collections.defaultdict(collections.Counter)
+    rules = collections.Counter()  # reason:rule -> sentences removed, every set and layout
     t0 = time.process_time()
     for name, docs in sets.items():
         stats = collections.defaultdict(collections.Counter)
         for src, text in docs:
             for lay, t in layouts(text, rng).items():
-                owner, d = run(t, chain)
+                owner, d, rule = run(t, chain)
                 d = stitched.process(d)
                 c = stats[lay]
                 c["pages"] += 1
                 c["flagged"] += d.drop is not None
-                for (a, b), who in sentence_loss(t, owner):
+                for (a, b), who, ru in sentence_loss(t, owner, rule):
                     c["sentences"] += 1
                     if who:
                         c["removed"] += 1
                         c[who] += 1
+                        if ru:
+                            rules[who.split(":", 1)[1] + ":" + ru] += 1
                         if dump:
-                            dump.write(json.dumps({"set": name, "source": src, "layout": lay, "by": who,
+                            dump.write(json.dumps({"set": name, "source": src, "layout": lay, "by": who, "rule": ru,
                                                    "sentence": t[a:b], "line": line_of(t, a, b),
                                                    "before": t[max(0, a - 200):a], "after": t[b:b + 200]},
                                                   ensure_ascii=False) + "\n")
@@ -211,6 +221,9 @@ def main(argv=None):
         n = max(1, c["sentences"])
         print(f"| {name} | {lay} | {c['pages']} | {c['sentences']} | {c['removed'] / n:.2%} | "
               + " | ".join(f"{c[w] / n:.2%}" for w in whos) + f" | {c['flagged'] / max(1, c['pages']):.1%} |")
+    n = max(1, allc["sentences"])
+    print("\nby rule (every set and layout; share of all sentences): "
+          + ", ".join(f"{k} {v} ({v / n:.3%})" for k, v in rules.most_common()))
     return 0
 
 

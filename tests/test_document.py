@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from winnow.document import Document, Drop, Edit, undo_edits
+from winnow.document import Document, Drop, Edit, RecordError, undo_edits
 from winnow.io.parquet import ParquetReader, ParquetWriter
 from winnow.io.jsonl import JsonlReader, JsonlWriter
 
@@ -10,7 +10,7 @@ from winnow.io.jsonl import JsonlReader, JsonlWriter
 def _rich_doc(text: str) -> Document:
     d = Document(id="a/1", text=text, metadata={"url": "https://example.org/x", "nested": {"k": [1, 2.5, None]}},
                  attributes={"gopher_quality.n_words": 812, "language.score": 0.97, "flag": True})
-    d.remove_spans("clean", [(0, 5, "site_chrome", 0.9)])
+    d.remove_spans("clean", [(0, 5, "site_chrome", 0.9, "bar_menu")])
     d.replace_spans("pii", [(3, 8, "email", "<EMAIL>", None)])
     d.drop = Drop("gopher_quality", "too_few_words", 12.0, 50.0)
     return d
@@ -20,7 +20,20 @@ def test_json_round_trip_is_lossless(real_docs):
     d = _rich_doc(real_docs[0].text)
     back = Document.from_json(d.to_json())
     assert back == d
-    assert back.edits[0] == Edit(0, 5, "clean", "site_chrome", real_docs[0].text[:5], "", 0.9)
+    assert back.edits[0] == Edit(0, 5, "clean", "site_chrome", real_docs[0].text[:5], "", 0.9, "bar_menu")
+    assert back.edits[1].rule is None and "rule" not in back.edits[1].to_dict()  # absent, not null, when unnamed
+
+
+def test_an_edits_rule_must_be_a_string():
+    e = {"start": 0, "end": 1, "step": "s", "reason": "r", "removed": "x"}
+    assert Edit.from_dict({**e, "rule": "menu_trail"}).rule == "menu_trail"
+    assert Edit.from_dict({**e, "rule": None}).rule is None
+    try:
+        Edit.from_dict({**e, "rule": 3})
+    except RecordError as exc:
+        assert "'rule' must be a string" in str(exc)
+    else:
+        raise AssertionError("a numeric rule was accepted")
 
 
 def test_parquet_and_jsonl_round_trip_are_lossless(tmp_path: Path, real_docs):

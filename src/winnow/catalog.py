@@ -180,6 +180,8 @@ def describe(kind: str, name: str, cls: type, whole_doc: bool = False) -> dict[s
                              for p, (a, op, r) in (getattr(cls, "THRESHOLDS", None) or {}).items()]
         row["replayable"] = list(getattr(cls, "REPLAYABLE", ()) or ())
         row["fractions"] = list(getattr(cls, "FRACTIONS", ()) or ())
+        row["rules"] = [{"rule": k, "reason": r, "what": w}
+                        for k, (r, w) in (getattr(cls, "RULES", None) or {}).items()]
         row["reads_html"] = bool(getattr(cls, "READS_HTML", False))
     elif kind == "reader":
         row["yields_html"] = bool(getattr(cls, "yields_html", False) is True)
@@ -254,6 +256,11 @@ def format_component(row: dict[str, Any], example: str) -> str:
         lines.append("parameters: none")
     if row.get("reasons"):
         lines.append("reasons: " + ", ".join(row["reasons"]))
+    if row.get("rules"):
+        lines.append("rules (each edit names its rule, as `rule` in the record):")
+        for r in row["rules"]:
+            head = f"  {r['rule']} ({r['reason']}): "
+            lines.extend(textwrap.wrap(r["what"], 100, initial_indent=head, subsequent_indent=" " * 6))
     if row.get("thresholds"):
         lines.append("thresholds (winnow whatif re-decides these from recorded attributes):")
         for t in row["thresholds"]:

@@ -89,22 +89,28 @@ class Edit:
     removed: str = ""
     replacement: str = ""
     score: float | None = None
+    # Which of the step's rules made the edit, where a reason has several (offtopic_sentences' site_chrome: a
+    # phrase, a menu trail, a navigation bar, ...; the step's RULES name them). Absent from the record when None.
+    rule: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"start": self.start, "end": self.end, "step": self.step, "reason": self.reason,
              "removed": self.removed, "replacement": self.replacement}
         if self.score is not None:
             d["score"] = self.score
+        if self.rule is not None:
+            d["rule"] = self.rule
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Edit":
         if type(d) is dict:  # the fast path: a well-formed edit (a document can carry hundreds)
             s, e, st, r = d.get("start"), d.get("end"), d.get("step"), d.get("reason")
-            rm, rp, sc = d.get("removed", ""), d.get("replacement", ""), d.get("score")
+            rm, rp, sc, ru = d.get("removed", ""), d.get("replacement", ""), d.get("score"), d.get("rule")
             if (type(s) is int and type(e) is int and type(st) is str and type(r) is str and type(rm) is str
-                    and type(rp) is str and (sc is None or type(sc) is float or type(sc) is int) and 0 <= s <= e):
-                return cls(s, e, st, r, rm, rp, sc)
+                    and type(rp) is str and (sc is None or type(sc) is float or type(sc) is int)
+                    and (ru is None or type(ru) is str) and 0 <= s <= e):
+                return cls(s, e, st, r, rm, rp, sc, ru)
         if not isinstance(d, dict):
             raise RecordError(f"each of 'edits' must be an object, got {type(d).__name__} {_short(d)}")
         w = "an edit's "
@@ -114,7 +120,8 @@ class Edit:
         return cls(start, end, _need(d, "step", str, "a string", w), _need(d, "reason", str, "a string", w),
                    _need(d, "removed", str, "a string", w, optional=True) or "",
                    _need(d, "replacement", str, "a string", w, optional=True) or "",
-                   _need(d, "score", (int, float), "a number or null", w, optional=True))
+                   _need(d, "score", (int, float), "a number or null", w, optional=True),
+                   _need(d, "rule", str, "a string or null", w, optional=True))
 
 
 @dataclass(slots=True)
@@ -129,27 +136,34 @@ class Document:
     _segments: Any = field(default=None, repr=False, compare=False)
 
     # --- editing -------------------------------------------------------------------------------------------
-    def replace_spans(self, step: str, spans: list[tuple[int, int, str, str, float | None]]) -> None:
+    def replace_spans(self, step: str, spans: list[tuple]) -> None:
         """Apply non-overlapping ``(start, end, reason, replacement, score)`` spans of the current text at once and
-        record them as edits. Spans are sorted here so callers may produce them in any order."""
+        record them as edits; a sixth item, where given, names the rule that made the edit (``Edit.rule``). Spans
+        are sorted here so callers may produce them in any order."""
         if not spans:
             return
         spans = sorted(spans, key=lambda s: (s[0], s[1]))
         text = self.text
         out: list[str] = []
         pos = 0
-        for start, end, reason, replacement, score in spans:
+        for sp in spans:
+            if len(sp) == 5:
+                start, end, reason, replacement, score = sp
+                rule = None
+            else:
+                start, end, reason, replacement, score, rule = sp
             if start < pos or end < start or end > len(text):
                 raise ValueError(f"{step}: overlapping or out-of-range edit span {start}:{end} (text length {len(text)})")
             out.append(text[pos:start])
             out.append(replacement)
-            self.edits.append(Edit(start, end, step, reason, text[start:end], replacement, score))
+            self.edits.append(Edit(start, end, step, reason, text[start:end], replacement, score, rule))
             pos = end
         out.append(text[pos:])
         self.text = "".join(out)
 
-    def remove_spans(self, step: str, spans: list[tuple[int, int, str, float | None]]) -> None:
-        self.replace_spans(step, [(s, e, r, "", sc) for s, e, r, sc in spans])
+    def remove_spans(self, step: str, spans: list[tuple]) -> None:
+        """Remove ``(start, end, reason, score)`` spans (a fifth item: the rule, as in replace_spans)."""
+        self.replace_spans(step, [(sp[0], sp[1], sp[2], "", *sp[3:]) for sp in spans])
 
     # --- serialisation -------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

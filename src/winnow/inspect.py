@@ -113,7 +113,8 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
                 "id": doc.id, "url": doc.metadata.get("url"), "kept": doc.drop is None, "drop": doc.drop.to_dict() if doc.drop else None,
                 "attributes": doc.attributes,
                 "edits": [{"start": e.start, "end": e.end, "step": e.step, "reason": e.reason, "removed": e.removed,
-                           "score": e.score} for e in doc.edits],
+                           "score": e.score, **({"rule": e.rule} if e.rule is not None else {})}
+                          for e in doc.edits],
                 "text": doc.text}, option=orjson.OPT_SERIALIZE_NUMPY).decode()
             out.write(json_printable(line) + "\n")
             continue
@@ -137,7 +138,8 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
                 if len(snippet) > 160:
                     snippet = snippet[:157] + "..."
                 score = f" score={e.score:.3f}" if e.score is not None else ""
-                print(f"   [{p(e.step, True)}: {p(e.reason, True)}{score}] " + c(RED, p(snippet, True)))
+                rule = f" rule={p(e.rule, True)}" if e.rule is not None else ""
+                print(f"   [{p(e.step, True)}: {p(e.reason, True)}{rule}{score}] " + c(RED, p(snippet, True)))
         print(c(DIM, "  text after cleaning:"))
         print("  " + p(doc.text[:2000]).replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
     return 0

@@ -71,6 +71,9 @@ class Step:
     # languages, a boolean switch), and the reasons its verdicts can give: ``winnow whatif`` accepts them.
     REPLAYABLE: ClassVar[tuple[str, ...]] = ()
     REPLAY_REASONS: ClassVar[tuple[str, ...]] = ()
+    # For a step whose edit reasons have several rules behind them: {rule: (reason, what it removes)}. Each edit
+    # names its rule (Edit.rule); ``winnow steps NAME``, ``winnow explain`` and the report show them.
+    RULES: ClassVar[dict[str, tuple[str, str]]] = {}
     _ready: bool = False
 
     @classmethod

@@ -582,8 +582,8 @@ def test_stop25_intruder_judge_spares_salutations_dialogue_and_contact_blocks(mo
     monkeypatch.setattr(C, "intruder_probabilities", lambda a, only=None: {i: 0.99 for i in only})
     step = OfftopicSentences(intruder_threshold=0.5)
     a = C.analyse(text)
-    got = {text[x[0]:x[1]] for x in step._intruders(a, text, set())}
-    assert got == {"Sort by price"}
+    got = {(text[x[0]:x[1]], x[2], x[4]) for x in step._intruders(a, text, set())}
+    assert got == {("Sort by price", "site_chrome", "intruder_judge")}
 
 
 def test_stop25_cast_tables_are_content():
@@ -602,3 +602,50 @@ def test_stop25_a_numbered_heading_over_its_paragraph_is_no_button():
     assert analyse(t.replace("7. ", "")).sentences[1].reason == "link_text"
     t = "Neue Mitglieder der Region übernimmt Hans.\n7. Newsletter\nDie Versammlung findet im Mai in Zürich statt.\n"
     assert analyse(t).sentences[1].reason == "link_text"
+
+
+# --- which rule removed it (Edit.rule) ---------------------------------------------------------------------------
+
+_HARBOUR = ("The harbour of the old town was rebuilt after the great storm of 1872. Its new quays were made of "
+            "granite brought from the northern quarries by rail. Fishing boats still land their catch there every "
+            "morning. ")
+
+
+@pytest.mark.parametrize("line, reason, rule", [
+    ("Home | About | Contact | Blog", "site_chrome", "bar_menu"),
+    ("_______________", "site_chrome", "layout_debris"),
+    ("Products | Garden Chairs", "site_chrome", "menu_trail"),
+    ("All rights reserved.", "site_chrome", "chrome_sentence"),
+    ("Share this: Facebook Twitter", "site_chrome", "family_phrase"),
+    ("Views: 1234", "site_chrome", "meta_line"),
+    ("Subscribe via email or RSS", "site_chrome", "web_words"),
+    ("Your basket is empty", "site_chrome", "furniture_words"),
+    ("Read more", "link_text", "link"),
+    ("Register", "link_text", "lone_button"),
+    ("Shopping Cart .", "link_text", "detached_anchor"),
+])
+def test_each_chrome_removal_names_its_rule(line, reason, rule):
+    doc = _clean(_HARBOUR + "\n" + line + "\n" + _HARBOUR)
+    assert [(e.removed.strip(), e.reason, e.rule) for e in doc.edits] == [(line, reason, rule)]
+    assert OfftopicSentences.RULES[rule][0] == reason
+    assert doc.edits[0].to_dict()["rule"] == rule
+
+
+def test_every_removal_of_the_specimen_names_a_rule_of_its_reason():
+    doc = _clean(SPECIMEN)
+    assert doc.edits and all(e.rule in OfftopicSentences.RULES and OfftopicSentences.RULES[e.rule][0] == e.reason
+                             for e in doc.edits)
+    # the three reasons' rules the specimen is known for (its chrome sentences, links, references, scraped prose)
+    assert {"chrome_sentence", "link", "citations", "scraped_page"} <= {e.rule for e in doc.edits}
+
+
+def test_a_rule_read_from_the_memo_is_the_rule_of_the_first_reading():
+    # stitched_document re-analyses the cut page through the memo: a sentence met again keeps its rule
+    from winnow.steps.coherence import SentenceMemo
+
+    memo = SentenceMemo()
+    text = _HARBOUR + "\nHome | About | Contact | Blog\n" + _HARBOUR
+    first = analyse(text, memo=memo)
+    again = analyse("x. " + text, memo=memo)
+    rules = [s.rule for s in first.sentences if s.reason]
+    assert rules == [s.rule for s in again.sentences if s.reason] == ["bar_menu"]

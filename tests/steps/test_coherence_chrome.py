@@ -88,6 +88,7 @@ def test_furniture_no_phrase_list_names_is_removed_by_its_shape(line, monkeypatc
         off = OfftopicSentences().map(Document("x", text))  # the default: off
     assert [e.removed.strip() for e in on.edits] == [line]
     assert on.edits[0].reason == "site_chrome" and on.edits[0].score >= cc._model()[1]
+    assert on.edits[0].rule == "chrome_shape"
     assert off.edits == []
     assert all(p in on.text for p in PROSE)
 

@@ -48,7 +48,7 @@ def test_hashing_encoder_removes_a_chrome_line_as_site_chrome_with_its_score():
     got = run(text, chrome_encoder="hashing", chrome_encoder_threshold=0.85)
     assert "Search this site" in got
     e = got["Search this site"]
-    assert e.reason == "site_chrome" and 0.85 <= e.score <= 1.0
+    assert e.reason == "site_chrome" and 0.85 <= e.score <= 1.0 and e.rule == "chrome_meaning"
     assert "Die Geschichte der Stadt" not in got
     assert not any(p in k for k in got for p in PROSE)
 

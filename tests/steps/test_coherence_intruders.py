@@ -127,7 +127,7 @@ def test_removals_carry_reason_and_probability():
     judged = [e for e in doc.edits if e.reason == "off_topic"]
     assert judged
     for e in judged:
-        assert thr <= e.score <= 1.0
+        assert thr <= e.score <= 1.0 and e.rule == "segment_judge"
     assert "offtopic_sentences.near" in doc.attributes
     assert "offtopic_sentences.near" not in OfftopicSentences().map(Document("x", text)).attributes
 

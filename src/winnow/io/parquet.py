@@ -34,7 +34,8 @@ VALUE = pa.struct([("bool", pa.bool_()), ("int", pa.int64()), ("float", pa.float
 ENTRY = pa.struct([("key", pa.string()), ("value", VALUE)])
 VALUE_MAP = pa.list_(ENTRY)
 EDIT = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("step", pa.string()), ("reason", pa.string()),
-                  ("removed", pa.string()), ("replacement", pa.string()), ("score", pa.float64())])
+                  ("removed", pa.string()), ("replacement", pa.string()), ("score", pa.float64()),
+                  ("rule", pa.string())])
 DROP = pa.struct([("step", pa.string()), ("reason", pa.string()), ("value", pa.float64()),
                   ("threshold", pa.float64())])
 SCHEMA = pa.schema([

@@ -278,8 +278,11 @@ def _reasons(s: Summary) -> str:
                          f'<td>{bar_cell(c.chars / (tot.chars or 1), C_DROP)}</td></tr>'))
         for r, c in sorted(agg.edits.items(), key=lambda x: -x[1].chars):
             spans = agg.edit_spans.get(r, 0)
+            rules = sorted(agg.edit_rules.get(r, {}).items(), key=lambda x: (-x[1], x[0]))
+            by_rule = ('<div class="muted">by rule: ' + ", ".join(f"{esc(k)} {fmt_int(n)}" for k, n in rules)
+                       + "</div>") if rules else ""
             rows.append((c.chars, f'<tr><td>{esc(_step_title(s, i))}</td><td><span class="tag edit">edit</span> '
-                         f'{esc(r)}</td><td class=n title="documents edited">{fmt_int(c.docs)} '
+                         f'{esc(r)}{by_rule}</td><td class=n title="documents edited">{fmt_int(c.docs)} '
                          f'<span class="muted">({fmt_int(spans)} spans)</span></td><td class=n>{pct(c.docs, tot.docs)}'
                          f'</td><td class=n>{fmt_int(c.chars)}</td><td class=n>{pct(c.chars, tot.chars)}</td>'
                          f'<td class=n>{fmt_int(c.tokens)}</td><td class=n>{pct(c.tokens, tot.tokens)}</td>'

@@ -49,6 +49,8 @@ class StepAgg:
     dropped: dict[str, Counts] = field(default_factory=dict)  # reason -> removed documents (simulated in annotate)
     edits: dict[str, Counts] = field(default_factory=dict)  # reason -> edited docs / chars / tokens removed
     edit_spans: dict[str, int] = field(default_factory=dict)
+    # reason -> {rule: spans} for the edits that name their rule (Edit.rule: offtopic_sentences' site_chrome, ...)
+    edit_rules: dict[str, dict[str, int]] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)  # annotate: every verdict, as stats.json counts them
     edited_docs: int = 0  # documents with a content edit (whitespace normalisation apart, as stats.json counts)
     normalised_docs: int = 0  # documents whose whitespace or line breaks the step normalised
@@ -238,6 +240,10 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
                 mine = getattr(a, f)
                 for r, c in getattr(b, f).items():
                     mine[r] = mine.get(r, 0) + c
+            for r, rules in b.edit_rules.items():
+                mine_r = a.edit_rules.setdefault(r, {})
+                for k, c in rules.items():
+                    mine_r[k] = mine_r.get(k, 0) + c
             a.edited_docs += b.edited_docs
             a.normalised_docs += b.normalised_docs
             for r, ts in b.seen_thresholds.items():
@@ -278,14 +284,20 @@ def _merge(info: RunInfo, parts: list[Partial]) -> Partial:
     return out
 
 
-def _tally(edits: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, list[int]]]:
+def _tally(edits: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, list[int]], dict | None]:
     """One step's edits in one pass: net characters and whitespace tokens removed (``DocPath.net_chars`` and
-    ``net_tokens``), how many only normalised whitespace, and per reason (in first-seen order) [spans, chars,
-    tokens] removed."""
+    ``net_tokens``), how many only normalised whitespace, per reason (in first-seen order) [spans, chars,
+    tokens] removed, and {(reason, rule): spans} of the edits that name their rule (None when none does)."""
     net_c = net_t = n_norm = 0
     by_reason: dict[str, list[int]] = {}
+    by_rule: dict[tuple[str, str], int] | None = None
     for e in edits:
         r = e.get("reason", "?")
+        ru = e.get("rule")
+        if ru is not None:
+            if by_rule is None:
+                by_rule = {}
+            by_rule[(r, ru)] = by_rule.get((r, ru), 0) + 1
         removed = e.get("removed", "")
         replacement = e.get("replacement", "")
         ch = len(removed) - len(replacement)
@@ -301,7 +313,7 @@ def _tally(edits: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, list[i
             acc[0] += 1
             acc[1] += ch
             acc[2] += tk
-    return net_c, net_t, n_norm, by_reason
+    return net_c, net_t, n_norm, by_reason, by_rule
 
 
 def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
@@ -351,7 +363,11 @@ def _scan(info: RunInfo, files: list[tuple[str, str, Path]]) -> Partial:
             before_t = after_t[j] + (tl[1] if tl is not None else 0)
             sa.docs_in.add(1, before_c, before_t)
             if tl is not None:
-                _, _, n_norm, by_reason = tl
+                _, _, n_norm, by_reason, by_rule = tl
+                if by_rule is not None:
+                    for (r, ru), c in by_rule.items():
+                        rules = sa.edit_rules.setdefault(r, {})
+                        rules[ru] = rules.get(ru, 0) + c
                 sa.edited_docs += n_norm < len(path.edits[j])
                 sa.normalised_docs += n_norm > 0
                 for r, (spans, ch, tk) in by_reason.items():

@@ -377,8 +377,8 @@ def annotated_text(text: str, edits: list[dict[str, Any]], focus: tuple[str, str
         s0, s1 = starts[i], starts[i] + len(t)
         if i in shown_set:
             fold()
-            tip = f'{e["step"]}: {e["reason"]}' + (f' (score {fmt_num(e["score"])})' if e.get("score") is not None
-                                                   else "")
+            tip = (f'{e["step"]}: {e["reason"]}' + (f' by rule {e["rule"]}' if e.get("rule") is not None else "")
+                   + (f' (score {fmt_num(e["score"])})' if e.get("score") is not None else ""))
             tag = "del" if kind == "del" else "ins"
             out.append(f'<{tag} title="{esc(tip)}">{_elide(t, span_cap)}</{tag}>')
             continue

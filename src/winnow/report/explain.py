@@ -66,7 +66,8 @@ def explain_record(info: RunInfo, rec: Record) -> dict[str, Any]:
             status = "passed"
         edits = [{"reason": e.get("reason"), "start": e.get("start"), "end": e.get("end"),
                   "removed": e.get("removed", ""), "replacement": e.get("replacement", ""),
-                  **({"score": e["score"]} if e.get("score") is not None else {})} for e in path.edits[j]]
+                  **({"score": e["score"]} if e.get("score") is not None else {}),
+                  **({"rule": e["rule"]} if e.get("rule") is not None else {})} for e in path.edits[j]]
         steps.append({"stage": st.stage, "step": st.label, "type": st.type, "kind": st.kind, "status": status,
                       "verdict": verdict, "signals": signals, "checks": checks, "edits": edits,
                       "chars_removed": path.net_chars(j)})
@@ -249,12 +250,19 @@ def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
             for e in st["edits"]:
                 by.setdefault(e["reason"], []).append(e)
             for r, es in by.items():
-                lines.append(f"      removed {len(es)} span(s) as {r}, {sum(len(e['removed']) for e in es):,} chars:")
+                rules: dict[str, int] = {}
+                for e in es:
+                    if e.get("rule") is not None:
+                        rules[e["rule"]] = rules.get(e["rule"], 0) + 1
+                by_rule = (" (by rule: " + ", ".join(f"{k} {n}" for k, n in rules.items()) + ")") if rules else ""
+                lines.append(f"      removed {len(es)} span(s) as {r}, {sum(len(e['removed']) for e in es):,} chars"
+                             f"{by_rule}:")
                 for e in es[:5]:
                     txt = e["removed"].replace("\n", "⏎")
                     txt = txt if len(txt) <= 90 else txt[:60] + " … " + txt[-25:]
                     lines.append(f"        [{e['start']}:{e['end']}] {txt!r}"
-                                 + (f" -> {e['replacement']!r}" if e["replacement"] else ""))
+                                 + (f" -> {e['replacement']!r}" if e["replacement"] else "")
+                                 + (f"  rule {e['rule']}" if e.get("rule") is not None else ""))
                 if len(es) > 5:
                     lines.append(f"        … {len(es) - 5} more")
     if s["other_attributes"]:

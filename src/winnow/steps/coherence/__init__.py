@@ -996,6 +996,8 @@ class Sentence:
     strong: int = 0  # content stems shared with at least three other sentences
     reason: str | None = None
     score: float = 0.0
+    # Which rule gave the reason (OfftopicSentences.RULES): recorded as the removal's Edit.rule.
+    rule: str | None = None
     # A chrome match that covers only part of the sentence: remove just this span.
     part: tuple[int, int] | None = None
     # Flagged by web vocabulary alone: confirmed only if it does not share the page's topic words.
@@ -1170,7 +1172,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     if n_words <= 7:
         m = _LINK.search(text)
         if m:
-            s.reason, s.score = "link_text", 0.9
+            s.reason, s.score, s.rule = "link_text", 0.9, "link"
             rest = _LINK_TAIL.match(text, m.end())
             if m.start() == 0 and rest.end() < len(text) and _starts_sentence(text, rest.end()) and len(
                     text[rest.end():].split()) >= 3:
@@ -1182,7 +1184,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         if _DETACHED.match(text) and not (_GLUED_INDEX[0].isdisjoint(lowered) and _WEB_WORDS.isdisjoint(lowered)):
             # (Only with a word of site furniture: a film title in a list of nominations, a shouted "Menghina
             # MUHAMMAD ." or a citation's "FAO ." were removed without it.)
-            s.reason, s.score, s.detached = "link_text", 0.7, True
+            s.reason, s.score, s.rule, s.detached = "link_text", 0.7, "detached_anchor", True
             return
     # Cells between bars are judged below (a navigation bar, or a row of a table: content).
     g = _glued_chrome(text, lowered) if text.count("|") + text.count("\u00a6") < 2 else None
@@ -1192,14 +1194,14 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         # Furniture at the start of the sentence (or all of it): on a page flattened to one line it is glued to
         # the next sentence, which stays.
         a, b, strength = g
-        s.reason, s.score = "site_chrome", round(min(0.95, 0.6 + 0.2 * strength), 3)
+        s.reason, s.score, s.rule = "site_chrome", round(min(0.95, 0.6 + 0.2 * strength), 3), "family_phrase"
         if a > 0 or b < len(text):
             s.part = (offset + a, offset + b)
         return
     if not _CHROME_TRIGGERS.isdisjoint(lowered):
         m = _CHROME.search(text)
         if m:
-            s.reason, s.score = "site_chrome", 0.95
+            s.reason, s.score, s.rule = "site_chrome", 0.95, "chrome_sentence"
             before = text[: m.start()].split()
             after = text[m.end():].lstrip(".,;: ")
             if len(before) <= 2 and after[:1].isupper() and len(after.split()) >= 5:
@@ -1223,22 +1225,23 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
     if bars and ((bars >= 3 and n_words / (bars + 1) <= 5) or ("||" in text and n_words <= 4 * (bars + 1)) or (
             bars >= 2 and text[0] == "|" == text[-1])) and not _long_cell(text) and not _CONTACT.search(text) and (
             sum(1 for c in _BARS.split(text) if _MEASURE.search(c) or _PAIR.search(c)) < 3):
-        s.reason, s.score = "site_chrome", 0.9  # a navigation bar or table debris: "Home | About | Contact"
+        # a navigation bar or table debris: "Home | About | Contact"
+        s.reason, s.score, s.rule = "site_chrome", 0.9, "bar_menu"
         return
     if n_words == 0 and not any(c.isdigit() for c in text) and any(c in _RULE_CHARS for c in text) and not (
             _EMOTICON.match(text)) and not _NOT_DEBRIS.search(text) and text.strip() not in _OPERATORS:
         # Layout debris: "_________", "||", "* * *". Stray punctuation ("...", "»") is left alone: harmless.
-        s.reason, s.score = "site_chrome", 0.8
+        s.reason, s.score, s.rule = "site_chrome", 0.8, "layout_debris"
         return
     if n_words <= 8 and _META.match(text):
-        s.reason, s.score = "site_chrome", 0.85
+        s.reason, s.score, s.rule = "site_chrome", 0.85, "meta_line"
         return
     if 1 <= n_words <= 2 and all(w in _WEB_WORDS for w in lowered) and "!" not in text and "?" not in text and (
             text.count(")") <= text.count("(")):
         # (A closing bracket with no opening one: the end of a citation cut at an abbreviation, "(Ct. | App.
         # 1996).", not a button; hand labels.)
         # (A button has no exclamation: "Jaa!!!" is a Swedish blogger's "yes", not the Finnish "share".)
-        s.reason, s.score = "link_text", 0.8  # a lone button: "Share", "Register", "COMPARTIR"
+        s.reason, s.score, s.rule = "link_text", 0.8, "lone_button"  # a lone button: "Share", "Register", "COMPARTIR"
         return
     if n_words >= 8:
         seps = len(_SEPARATORS.findall(text))
@@ -1259,6 +1262,7 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
                 caps = sum(1 for w in words if w[0].isupper()) / max(1, len(words))
                 if caps >= 0.5:
                     s.reason, s.score = "reference_list", round(min(1.0, 0.4 + 0.1 * refs + 0.3 * caps), 3)
+                    s.rule = "citations"
                     h = _REF_HEADING.search(text)
                     if h is not None and len(text[: h.start()].split()) >= 8:
                         # A section of the page's own text (a list of awards, of works) ran into the references
@@ -1269,24 +1273,24 @@ def _chrome_reason(text: str, lowered: list[str], s: Sentence, offset: int) -> N
         web = sum(1 for w in lowered if w in _WEB_WORDS)
         # A sentence of 8+ words with its full stop is the author's ("... rapportera via Twitter och Facebook.").
         if web >= 2 and web / n_words >= 0.15 and not (n_words >= 8 and text.rstrip()[-1:] in ".!?"):
-            s.reason, s.score = "site_chrome", round(min(1.0, 0.5 + web / n_words), 3)
+            s.reason, s.score, s.rule = "site_chrome", round(min(1.0, 0.5 + web / n_words), 3), "web_words"
             s.by_vocabulary = True
             return
     v = _vocabulary_chrome(text, lowered)
     if v is not None:
-        s.reason, s.score, s.by_vocabulary = "site_chrome", v, True
+        s.reason, s.score, s.rule, s.by_vocabulary = "site_chrome", v, "furniture_words", True
         return
     if s.bars or "\u00bb" in text or "\u203a" in text or " > " in text or "\u2192" in text:
         end = _trail_end(text)
         if end is not None:
-            s.reason, s.score = "site_chrome", _TRAIL_SCORE
+            s.reason, s.score, s.rule = "site_chrome", _TRAIL_SCORE, "menu_trail"
             if end < len(text):
                 s.part = (offset, offset + end)
             return
     if n_words > _VOCAB_MAX_WORDS and _CHROME_WORDS[0].keys() & set(lowered[:_VOCAB_MAX_WORDS - 2]):
         g = _vocabulary_glued(text)
         if g is not None:
-            s.reason, s.score, s.by_vocabulary = "site_chrome", g[1], True
+            s.reason, s.score, s.rule, s.by_vocabulary = "site_chrome", g[1], "furniture_glued", True
             s.part = (offset, offset + g[0])
 
 
@@ -1472,10 +1476,11 @@ def analyse(text: str, spans: list[tuple[int, int]] | None = None, memo: Sentenc
             s = Sentence(a, b, st, len(tokens))
             _chrome_reason(t, tokens, s, a)
             # (as the sentence reads alone, before the page's passes below revise its verdict)
-            known[t] = (a, st, s.n_words, s.reason, s.score, s.part, s.by_vocabulary, s.bars, s.detached)
+            known[t] = (a, st, s.n_words, s.reason, s.score, s.part, s.by_vocabulary, s.bars, s.detached, s.rule)
         else:
-            a0, st, nw, reason, score, part, vocab, bars, detached = k
-            s = Sentence(a, b, st, nw, reason=reason, score=score, by_vocabulary=vocab, bars=bars, detached=detached,
+            a0, st, nw, reason, score, part, vocab, bars, detached, rule = k
+            s = Sentence(a, b, st, nw, reason=reason, score=score, rule=rule, by_vocabulary=vocab, bars=bars,
+                         detached=detached,
                          part=None if part is None else (part[0] - a0 + a, part[1] - a0 + a))
         if t[-1] in "?\uff1f\u061f":
             questions += 1
@@ -2290,8 +2295,8 @@ def _chrome_shaped(t: str, n_words: int) -> bool:
 class OfftopicSentences(Map):
     """Remove site chrome, link text, reference lists and sentences unrelated to the page's topic."""
 
-    # The chrome rules (reason site_chrome unless said; the score tells them apart): phrases of site furniture by
-    # family in 15 languages (CHROME_FAMILIES: consent banners, share rows, post headers, pagination, ...: 0.95,
+    # The chrome rules (reason site_chrome unless said; each removal names its rule: RULES): phrases of site furniture
+    # by family in 15 languages (CHROME_FAMILIES: consent banners, share rows, post headers, pagination, ...: 0.95,
     # or 0.6-0.95 cut off the start of a sentence it is glued to), navigation bars and table debris between bars
     # (0.9), layout debris such as "_____" (0.8), forum and CMS metadata lines (0.85), short lines worded from
     # single furniture words (CHROME_WORDS: "Your basket is empty", "Proceed to checkout"; also at a sentence's
@@ -2360,6 +2365,43 @@ class OfftopicSentences(Map):
     chrome_encoder: str | None = None
     chrome_encoder_threshold: float | None = None
     REASONS = ("site_chrome", "link_text", "reference_list", "off_topic")
+    # The rule behind each removal, recorded as its edit's ``rule`` (the score alone did not tell them apart: the
+    # glued phrases' 0.6-0.95 overlaps the others'). Naming them decides nothing.
+    RULES = {
+        "family_phrase": ("site_chrome", "a phrase of site furniture (CHROME_FAMILIES in 15 languages: post "
+                          "headers, share rows, consent, pagination, forum meta, ...), the whole sentence, its "
+                          "opening, or glued inside it where a sentence would start (_glued_chrome); 0.6-0.95 by "
+                          "strength"),
+        "chrome_sentence": ("site_chrome", "a banner or form sentence (_CHROME: comment forms, rights reserved, "
+                          "cookies, powered by, ...), the whole sentence or the clause; 0.95"),
+        "bar_menu": ("site_chrome", "a navigation bar or table debris between bars: \"Home | About | Contact\"; 0.9"),
+        "layout_debris": ("site_chrome", "a line of rule characters only: \"_____\", \"* * *\"; 0.8"),
+        "meta_line": ("site_chrome", "a forum or CMS metadata line of at most 8 words (_META); 0.85"),
+        "web_words": ("site_chrome", "a sentence of 3-25 words, 15% or more of them web vocabulary (_WEB_WORDS); "
+                      "0.5 + that share"),
+        "furniture_words": ("site_chrome", "a short sentence worded from single furniture words (CHROME_WORDS: "
+                            "\"Your basket is empty\"); weight-based score"),
+        "furniture_glued": ("site_chrome", "a furniture-word opening cut where the next sentence starts on a "
+                            "one-line page; weight-based score"),
+        "menu_trail": ("site_chrome", "a trail of 1-4-word link labels between | > » › → ::, alone or glued "
+                       "before the next sentence: \"Home › News › Sport\"; 0.75"),
+        "intruder_judge": ("site_chrome", "a short line shaped like furniture that the same-source model reads as "
+                           "another page's (intruder_threshold); its probability"),
+        "chrome_shape": ("site_chrome", "the shape model (chrome_shape_threshold; off by default); its probability"),
+        "chrome_meaning": ("site_chrome", "the chrome-by-meaning encoder judge (chrome_encoder; off by default); "
+                           "its probability"),
+        "link": ("link_text", "a \"Read more\" link of at most 7 words (_LINK), or only the link where the page's "
+                 "sentence is glued after it; 0.9"),
+        "detached_anchor": ("link_text", "a short title-case anchor with a detached period and a furniture word "
+                            "(\"Related Topics .\"); 0.7"),
+        "lone_button": ("link_text", "one or two web words alone: \"Share\", \"Register\"; 0.8"),
+        "citations": ("reference_list", "a run of citations (reference words, separators, a year and a mark of "
+                      "publication or reference sites); score by their count and capitals"),
+        "scraped_page": ("off_topic", "a sentence sharing no topic words on a page that looks scraped (three "
+                         "kinds of scattered chrome and a stitched score >= stitched_threshold); 1.0"),
+        "segment_judge": ("off_topic", "a run of 1-3 sentences the segment judge reads as lifted from another "
+                          "page (intruder_prose_threshold; off by default); its probability"),
+    }
     FRACTIONS = ("stitched_threshold", "intruder_prose_threshold", "max_intruder_share", "chrome_shape_threshold",
                  "page_gate", "chrome_encoder_threshold")
     # The off_topic removals of the scraped-page rule carry score 1.0 (a rule, not a probability), so a replayed
@@ -2490,24 +2532,26 @@ class OfftopicSentences(Map):
             if s.reason is not None:
                 if self.remove_chrome:
                     if s.part is not None:
-                        spans.append((s.part[0], s.part[1], s.reason, s.score))
+                        spans.append((s.part[0], s.part[1], s.reason, s.score, s.rule))
                     else:
-                        spans.append((s.start, s.end, s.reason, s.score))
+                        spans.append((s.start, s.end, s.reason, s.score, s.rule))
                 continue
             if not judge:
                 continue
             k = len(s.stems)
             if scraped:
                 if (k >= self.min_content_words and s.links == 0) or (k >= 4 and _loose(s, doc.text)):
-                    spans.append((s.start, s.end, "off_topic", 1.0))
+                    spans.append((s.start, s.end, "off_topic", 1.0, "scraped_page"))
             # On a page that reads as one text, a sentence that shares no word with the rest is more often an
             # aside, a list item, a caption or a title than an intruder (80 such removals from real pages read by
             # hand: most were content, bench/results/coherence.md): the topical judgement runs on scraped pages.
         if self.remove_chrome:
-            spans += _chrome.removals(a, self.chrome_shape_threshold, {sp[0] for sp in spans})
+            spans += [(*sp, "chrome_shape")
+                      for sp in _chrome.removals(a, self.chrome_shape_threshold, {sp[0] for sp in spans})]
             if chrome_vectors is not None:
-                spans += _cemb.removals(a, _cemb.model(self.chrome_encoder), chrome_vectors[0], chrome_vectors[1],
-                                        self.chrome_encoder_threshold, {sp[0] for sp in spans})
+                spans += [(*sp, "chrome_meaning") for sp in _cemb.removals(
+                    a, _cemb.model(self.chrome_encoder), chrome_vectors[0], chrome_vectors[1],
+                    self.chrome_encoder_threshold, {sp[0] for sp in spans})]
         near: list = []
         if judge:
             spans += self._intruders(a, doc.text, {sp[0] for sp in spans})
@@ -2546,7 +2590,7 @@ class OfftopicSentences(Map):
             q = round(q, 3)  # rounded once: the edit's score is what whatif compares
             mine = [a.sentences[i] for i in idx if a.sentences[i].start not in taken]
             if q >= thr:
-                out += [(s.start, s.end, "off_topic", q) for s in mine]
+                out += [(s.start, s.end, "off_topic", q, "segment_judge") for s in mine]
             elif mine:
                 near.append([sum(_widened(text, s.start, s.end) - s.start for s in mine), q])
         return out
@@ -2579,7 +2623,8 @@ class OfftopicSentences(Map):
             if q >= thr and s.start not in taken and i in shaped:
                 hits.append((q, s.start, s.end, "site_chrome"))
         hits.sort(reverse=True)
-        return [(a0, b0, r, round(q, 3)) for q, a0, b0, r in hits[:int(self.max_intruder_share * len(cands))]]
+        return [(a0, b0, r, round(q, 3), "intruder_judge")
+                for q, a0, b0, r in hits[:int(self.max_intruder_share * len(cands))]]
 
 
 def _chrome_kinds(a: Analysis) -> int:
@@ -2643,11 +2688,11 @@ def _widen(text: str, spans: list) -> list:
     """Take the whitespace after each removed sentence with it, so no double spaces are left behind."""
     out = []
     spans = sorted(spans)
-    for i, (a, b, r, sc) in enumerate(spans):
+    for i, (a, b, *rest) in enumerate(spans):
         limit = spans[i + 1][0] if i + 1 < len(spans) else len(text)
         while b < limit and text[b] in " \t":
             b += 1
-        out.append((a, b, r, sc))
+        out.append((a, b, *rest))
     return out
 
 
