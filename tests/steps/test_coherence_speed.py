@@ -203,6 +203,53 @@ def test_intruder_probabilities_of_some_sentences_are_those_of_all(monkeypatch):
     assert tried >= 8
 
 
+def test_pair_logits_of_some_rows_are_those_rows_of_the_whole_matrix_bit_for_bit():
+    """The intruder judge asks for the rows of a page's furniture-shaped lines only: each row must be the same
+    bits as the whole matrix's (the judge's scores are rounded and compared with a threshold). Random pages of
+    random sizes (a shared vocabulary from tiny to large, binary habits), rows from one to all, in any order."""
+    rnd = random.Random(11)
+    vocab = [f"w{i}" for i in range(3000)]
+    checked = 0
+    for _ in range(150):
+        n = rnd.randint(2, 130)
+        v = rnd.randint(5, 3000)
+        stems = [frozenset(rnd.sample(vocab[:v], rnd.randint(0, min(v, 30)))) for _ in range(n)]
+        caps = [frozenset(rnd.sample(vocab[:v], rnd.randint(0, 5))) for _ in range(n)]
+        short = [frozenset(rnd.sample(vocab[:200], rnd.randint(0, 15))) for _ in range(n)]
+        sty = np.array([[rnd.random() * 5 for _ in range(pairs.N_CONT)]
+                        + [float(rnd.random() < 0.3) for _ in range(len(pairs.STYLE) - pairs.N_CONT)]
+                        for _ in range(n)])
+        df = {}
+        for st in stems:
+            for w in st:
+                df[w] = df.get(w, 0) + 1
+        full = pairs.pair_logits(sty, stems, caps, df, short)
+        for rows in ([0], [n - 1], sorted(rnd.sample(range(n), rnd.randint(1, n))), rnd.sample(range(n), n)):
+            assert np.array_equal(pairs.pair_logits(sty, stems, caps, df, short, rows=rows), full[rows])
+            checked += 1
+    assert checked == 600
+
+
+def test_intruder_rows_of_the_wanted_sentences_are_those_of_their_whole_chunks(monkeypatch):
+    """sentence_signals(..., only, rows_only=True) fills the wanted rows with the same bits as the whole chunks'
+    (small chunks, so that pages have several and a short tail)."""
+    monkeypatch.setattr(pairs, "CHUNK", 13)
+    rnd = random.Random(5)
+    tried = 0
+    for text in _pages(("aeb-articles.jsonl", "register-docs.jsonl")):
+        a = analyse(text)
+        idx = coherence._intruder_candidates(a)
+        if len(idx) < 30:
+            continue
+        for only in ({idx[0]}, {idx[-1]}, {idx[-2], idx[len(idx) // 2]}, set(rnd.sample(idx, 5))):
+            full = pairs.sentence_signals(text, a.sentences, idx, a.memo, only)
+            rows = pairs.sentence_signals(text, a.sentences, idx, a.memo, only, rows_only=True)
+            want = [k for k, i in enumerate(idx) if i in only]
+            assert np.array_equal(rows[want], full[want]) and rows[want].any()
+            tried += 1
+    assert tried >= 8
+
+
 def test_judged_rows_follow_the_last_writer():
     # 245 rows in chunks of 120: [0, 120), [120, 240), and the short tail [240, 245) judged as [125, 245)
     assert pairs._chunk_rows(245) == [(0, 120), (120, 240), (125, 245)]

@@ -2167,20 +2167,23 @@ def _chunks(idx: list[int]) -> list[list[int]]:
 def intruder_probabilities(a: Analysis, only: set[int] | None = None) -> dict[int, float]:
     """{sentence index: probability that it was inserted from another page} (intruder_model.json over
     _pairs.sentence_signals); empty on short pages or without the model files. ``only``: the sentences
-    wanted; the others are judged only where they share a chunk with one of them (a chunk's rows depend on that
-    chunk alone: the answers are the same)."""
+    wanted; only they are judged and given (a sentence's row depends on its chunk alone: the answers are the
+    same)."""
     m = _intruder_model()
     idx = _intruder_candidates(a)
     if m is None or not idx:
         return {}
     mean, scale, w, b, _ = m
-    x, done = _pairs.sentence_signals(a.text, a.sentences, idx, a.memo, only), None
+    x, done = _pairs.sentence_signals(a.text, a.sentences, idx, a.memo, only, rows_only=True), None
     if only is not None:
+        # The rows of the chunks holding a wanted sentence, as when every row of them was filled: the product
+        # below runs on the same shape with each wanted row in the same place (the same bits: BLAS may take a row
+        # by another path at another place); the other rows are zeros here, and dropped.
         done = _pairs.judged_rows(len(idx), [k for k, i in enumerate(idx) if i in only])
         x, idx = x[done], [idx[k] for k in done]
     lg = b + ((x - mean) / scale) @ w
     p = 1.0 / (1.0 + np.exp(-np.clip(lg, -30, 30)))
-    return {i: float(q) for i, q in zip(idx, p)}
+    return {i: float(q) for i, q in zip(idx, p) if only is None or i in only}
 
 
 INTRUDER_SEGMENTS = "intruder_segments.json"

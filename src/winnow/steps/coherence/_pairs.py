@@ -140,42 +140,46 @@ def incidence(sets: list[frozenset]) -> tuple[np.ndarray, np.ndarray, list]:
 
 
 def _lexical(stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
-             inc: tuple | None = None) -> list[np.ndarray]:
+             inc: tuple | None = None, rows=None) -> list[np.ndarray]:
     """The (n, n) matrices of the lexical pair features, in PAIR_FEATURES order. ``inc``: the incidence() of
     stems, capitalised words and short words when already built. The counts of shared items are products of the
-    incidence matrices; the diagonal is left incomplete (pairs of a sentence with itself are never used)."""
+    incidence matrices; the diagonal is left incomplete (pairs of a sentence with itself are never used).
+    ``rows``: only these rows (pair_logits)."""
+    R = slice(None) if rows is None else rows
     ms, _, items = inc[0] if inc else incidence(stems)
-    shared = np.einsum("ik,jk->ij", ms, ms)
+    shared = np.einsum("ik,jk->ij", ms[R], ms)
     # A stem few sentences of the page share is a stronger tie than one the whole page repeats (each shared stem
     # weighted once by 1/df: one factor holds the weight, the other is the plain incidence).
     wt = np.array([1.0 / df.get(w, 1) if w is not None else 0.0 for w in items])
-    rare = np.einsum("ik,jk->ij", ms * wt, ms)
+    rare = np.einsum("ik,jk->ij", ms[R] * wt, ms)
     k = np.array([len(st) for st in stems], dtype=float)
-    cos = shared / np.sqrt(np.maximum(1.0, k[:, None] * k[None, :]))
+    cos = shared / np.sqrt(np.maximum(1.0, k[R][:, None] * k[None, :]))
     mc = (inc[1] if inc else incidence(caps))[0]
-    shared_caps = np.einsum("ik,jk->ij", mc, mc)
+    shared_caps = np.einsum("ik,jk->ij", mc[R], mc)
     # How much of the page each sentence's words reach (a sentence tied to many others vs a loner), as a pair.
     reach = ms.sum(1) / np.maximum(1.0, k)
     # Short words (three letters or fewer: mostly function words) tell the language and the register a source is
     # written in ("the"/"der"/"le"; "du" in a forum, "we" in a press release), which content stems ignore.
     mh = (inc[2] if inc else incidence(short))[0]
-    ss = np.einsum("ik,jk->ij", mh, mh)
+    ss = np.einsum("ik,jk->ij", mh[R], mh)
     ks = np.array([len(st) for st in short], dtype=float)
-    short_cos = ss / np.sqrt(np.maximum(1.0, ks[:, None] * ks[None, :]))
-    logmin = np.log1p(np.minimum(k[:, None], k[None, :]))
+    short_cos = ss / np.sqrt(np.maximum(1.0, ks[R][:, None] * ks[None, :]))
+    logmin = np.log1p(np.minimum(k[R][:, None], k[None, :]))
     none = (shared == 0).astype(float)
     return [np.minimum(6.0, shared), np.minimum(3.0, rare), cos, np.minimum(3.0, shared_caps), none, logmin,
-            reach[:, None] * reach[None, :], short_cos, none * logmin]
+            reach[R][:, None] * reach[None, :], short_cos, none * logmin]
 
 
 _I_AS, _I_AC = STYLE.index("apos_straight") - N_CONT, STYLE.index("apos_curly") - N_CONT
 _I_QS, _I_QC = STYLE.index("quote_straight") - N_CONT, STYLE.index("quote_curly") - N_CONT
 
 
-def _clashes(b: np.ndarray) -> list[np.ndarray]:
-    """One sentence has straight apostrophes (quotes), the other curly ones: two typesetting habits."""
-    return [np.outer(b[:, _I_AS], b[:, _I_AC]) + np.outer(b[:, _I_AC], b[:, _I_AS]),
-            np.outer(b[:, _I_QS], b[:, _I_QC]) + np.outer(b[:, _I_QC], b[:, _I_QS])]
+def _clashes(b: np.ndarray, rows=None) -> list[np.ndarray]:
+    """One sentence has straight apostrophes (quotes), the other curly ones: two typesetting habits. ``rows``: only
+    these rows."""
+    a = b if rows is None else b[rows]
+    return [np.outer(a[:, _I_AS], b[:, _I_AC]) + np.outer(a[:, _I_AC], b[:, _I_AS]),
+            np.outer(a[:, _I_QS], b[:, _I_QC]) + np.outer(a[:, _I_QC], b[:, _I_QS])]
 
 
 def pair_features(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], df: dict,
@@ -192,9 +196,12 @@ def pair_features(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset]
 
 
 def pair_logits(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
-                model=None, inc: tuple | None = None):
+                model=None, inc: tuple | None = None, rows=None):
     """(n, n) same-source log-odds: the logistic model over pair_features, computed without building the
-    (n, n, features) array (the binary terms are matrix products: xor(a, b) = a + b - 2ab). None without model."""
+    (n, n, features) array (the binary terms are matrix products: xor(a, b) = a + b - 2ab). None without model.
+    ``rows``: a list of row indices: only those rows, (len(rows), n), each the same bits as the row of the whole
+    matrix (the same products on the same operands: each entry sums over the same axis in the same order;
+    tests/steps/test_coherence_speed.py holds them to the whole matrix)."""
     m = model or _model()
     if m is None:
         return None
@@ -204,13 +211,14 @@ def pair_logits(sty: np.ndarray, stems: list[frozenset], caps: list[frozenset], 
     nb = len(STYLE) - N_CONT
     vd, vx, vb = v[:N_CONT], v[N_CONT:N_CONT + nb], v[N_CONT + nb:N_CONT + 2 * nb]
     vr = v[N_CONT + 2 * nb:]
+    R = slice(None) if rows is None else rows
     c = sty[:, :N_CONT]
     b = sty[:, N_CONT:]
     # einsum, not @: these products are small, and BLAS would spin its threads on them.
-    out = np.einsum("ijk,k->ij", np.abs(c[:, None, :] - c[None, :, :]), vd)
+    out = np.einsum("ijk,k->ij", np.abs(c[R][:, None, :] - c[None, :, :]), vd)
     r = np.einsum("ik,k->i", b, vx)
-    out += r[:, None] + r[None, :] + np.einsum("ik,jk->ij", b * (vb - 2 * vx), b)
-    for wt, mat in zip(vr, _clashes(b) + _lexical(stems, caps, df, short, inc)):
+    out += r[R][:, None] + r[None, :] + np.einsum("ik,jk->ij", b[R] * (vb - 2 * vx), b)
+    for wt, mat in zip(vr, _clashes(b, rows) + _lexical(stems, caps, df, short, inc, rows)):
         out += wt * mat
     return out + const
 
@@ -451,7 +459,8 @@ def judged_rows(n: int, wanted: list[int]) -> list[int]:
     return [k for k in range(n) if owner[k] in done]
 
 
-def sentence_signals(text: str, sentences, idx: list[int], memo=None, only: set | None = None) -> np.ndarray:
+def sentence_signals(text: str, sentences, idx: list[int], memo=None, only: set | None = None,
+                     rows_only: bool = False) -> np.ndarray:
     """(len(idx), len(SENTENCE_SIGNALS)) signals of the content sentences ``idx`` of a page against the others:
 
     * ``row_mean``: the mean same-source log-odds of the sentence with every other one;
@@ -464,7 +473,12 @@ def sentence_signals(text: str, sentences, idx: list[int], memo=None, only: set 
 
     A single pair is weak evidence (pair ROC AUC 0.72); a sentence's row aggregates it over the page. Raw rows
     beat rows standardised within the page (robust z) on the recipes' train half: at 2% of untouched pages'
-    sentences, 27% vs 10% of inserted sentences fall below for ``row_top3`` (bench/coherence_intruders.py)."""
+    sentences, 27% vs 10% of inserted sentences fall below for ``row_top3`` (bench/coherence_intruders.py).
+
+    ``only``: the sentences wanted (chunks without one are left at zero, see judged_rows); with ``rows_only``, of
+    the chunks holding one only the rows of the wanted sentences are filled, each the same bits as when its whole
+    chunk is judged (a row needs the whole chunk's vectors but only its own row of log-odds: the intruder judge
+    asks for the few furniture-shaped lines of a page, a tenth of its sentences)."""
     out = np.zeros((len(idx), len(SENTENCE_SIGNALS)))
     if _model() is None:
         return out
@@ -481,17 +495,19 @@ def sentence_signals(text: str, sentences, idx: list[int], memo=None, only: set 
             for w in st:
                 df[w] = df.get(w, 0) + 1
         vec = vectors(texts, memo)
-        lg = pair_logits(np.array([v[0] for v in vec]), stems, [v[1] for v in vec], df, [v[2] for v in vec])
         n = len(part)
-        off = ~np.eye(n, dtype=bool)
+        k = np.arange(n)
+        rows = [j for j, i in enumerate(part) if i in only] if rows_only and only is not None else None
+        lg = pair_logits(np.array([v[0] for v in vec]), stems, [v[1] for v in vec], df, [v[2] for v in vec],
+                         rows=rows)
+        kr = k if rows is None else k[rows]
+        off = kr[:, None] != k[None, :]  # (~np.eye(n) on the rows asked for)
         mean = (lg * off).sum(1) / (n - 1)
         share = ((lg > 0) & off).sum(1) / (n - 1)
         top3 = np.sort(np.where(off, lg, -np.inf), 1)[:, -3:].mean(1)
-        k = np.arange(n)
-        band = (np.abs(k[:, None] - k[None, :]) <= _LOCAL) & off
+        band = (np.abs(kr[:, None] - k[None, :]) <= _LOCAL) & off
         local = (lg * band).sum(1) / np.maximum(1, band.sum(1))
-        links = np.array([sentences[i].links / max(1, len(sentences[i].stems)) for i in part])
-        rows = np.c_[mean, share, top3, local, links]
+        links = np.array([sentences[part[j]].links / max(1, len(sentences[part[j]].stems)) for j in kr])
         first = len(idx) - n if c0 and len(idx[c0:c0 + CHUNK]) < 8 else c0
-        out[first:first + n] = rows
+        out[first + kr] = np.c_[mean, share, top3, local, links]
     return out
