@@ -69,6 +69,27 @@ def test_input_sets_the_reader_and_switches_its_type(tmp_path):
         load_pipeline(two, inputs=["y.jsonl"])
 
 
+def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
+    # datatrove's and Dolma's readers take a folder; --input FOLDER used to quarantine it as unreadable_file.
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"}}]}))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d" / "2024").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([{"id": "1", "text": "x"}]), tmp_path / "d" / "2024" / "p.parquet")
+    (tmp_path / "d" / ".hidden.jsonl").write_text("{}")  # hidden files are left out, as ** leaves them
+    r = load_pipeline(cfg, inputs=["d/"]).stages[0].reader
+    assert r.name == "parquet" and r.paths == "d/**/*.parquet"
+    write_jsonl(tmp_path / "e" / "a.jsonl.gz", [{"id": "1", "text": "x"}])
+    write_jsonl(tmp_path / "e" / "b.jsonl", [{"id": "2", "text": "x"}])
+    assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.gz"]
+    write_jsonl(tmp_path / "d" / "c.jsonl", [{"id": "3", "text": "x"}])
+    with pytest.raises(ConfigError, match=r"several readers \(1 \*\.jsonl, 1 \*\.parquet\)"):
+        load_pipeline(cfg, inputs=["d"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="the folder holds no .jsonl"):
+        load_pipeline(cfg, inputs=["empty"])
+
+
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     table = pa.Table.from_pylist(text_records(real_docs, 0, 15))

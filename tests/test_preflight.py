@@ -78,3 +78,47 @@ def test_validate_refuses_it_too(tmp_path, capsys):
     reader["fields"] = {"url": "meta.url"}
     cfg.write_text(yaml.safe_dump({"stages": [{"name": "a", "reader": reader, "steps": [{"type": "url_dedup"}]}]}))
     assert main(["validate", str(cfg)]) == 0 and "valid" in capsys.readouterr().out
+
+
+# --- inputs and first records (first-day check, session friction8) ------------------------------------------
+
+def _jsonl_pipe(paths, reader_extra=None, run=None):
+    raw = {"executor": {"type": "inline"},
+           "stages": [{"name": "main", "reader": {"type": "jsonl", "paths": paths, **(reader_extra or {})},
+                       "steps": [{"type": "length"}]}]}
+    if run:
+        raw["run"] = run
+    return pipeline_from_dict(raw)
+
+
+def test_a_missing_input_file_is_refused_before_the_run(tmp_path):
+    # It used to be quarantined as unreadable_file; the run failed after every pass, advising max_quarantined.
+    with pytest.raises(ConfigError, match=r"input '.*nope\.jsonl' does not exist"):
+        run_pipeline(_jsonl_pipe(str(tmp_path / "nope.jsonl")), tmp_path / "run", "inline", log=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_given_to_a_file_reader_is_refused_with_a_glob(tmp_path):
+    write_jsonl(tmp_path / "data" / "sub" / "a.jsonl.gz", [{"id": "1", "text": "x"}])
+    with pytest.raises(ConfigError, match=r"is a folder.*data/\*\*/\*\.jsonl\.gz"):
+        run_pipeline(_jsonl_pipe(str(tmp_path / "data")), tmp_path / "run", "inline", log=False)
+
+
+def test_a_wrong_text_key_is_refused_before_the_run_with_what_to_set(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": str(i), "content": "words " * 5} for i in range(30)])
+    with pytest.raises(ConfigError) as e:
+        run_pipeline(_jsonl_pipe(str(src)), tmp_path / "run", "inline", log=False)
+    msg = str(e.value)
+    assert "all 30 records read were quarantined" in msg and "fields: id, content" in msg
+    assert "--set main.reader.text_key=FIELD" in msg and not (tmp_path / "run").exists()
+    # an explicit max_quarantined accepts it: the run quarantines them
+    res = run_pipeline(_jsonl_pipe(str(src), run={"max_quarantined": 1.0}), tmp_path / "run", "inline", log=False)
+    assert res.stats["stages"][0]["quarantined"] == 30
+
+
+def test_first_records_stop_at_the_first_document(tmp_path):
+    # one bad record before good ones is the run's to quarantine, not a reason to refuse it
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": "0", "content": "x"}\n{"id": "1", "text": "a document"}\n')
+    res = run_pipeline(_jsonl_pipe(str(src)), tmp_path / "run", "inline", log=False)
+    assert res.stats["stages"][0]["quarantined"] == 1 and res.stats["stages"][0]["kept"] == 1

@@ -29,7 +29,15 @@ def _cfg(tmp_path: Path, src: Path, **reader) -> Path:
 
 def test_wrong_text_key_fails_with_the_readers_message(tmp_path, capsys, real_docs):
     src = write_jsonl(tmp_path / "in" / "a.jsonl", text_records(real_docs, 0, 12))
+    # refused before the run (winnow.preflight), with the reader's message and what to set
     rc = main(["run", str(_cfg(tmp_path, src, text_key="content")), "-o", str(tmp_path / "run")])
+    cap = capsys.readouterr()
+    assert rc == 2 and "record has no 'content' field" in cap.err and "reader.text_key=FIELD" in cap.err
+    assert not (tmp_path / "run").exists()
+    # accepted with run.max_quarantined, the run fails at its end above that share
+    cfg = _cfg(tmp_path, src, text_key="content")
+    cfg.write_text(cfg.read_text() + "run: {max_quarantined: 0.5}\n")
+    rc = main(["run", str(cfg), "-o", str(tmp_path / "run")])
     cap = capsys.readouterr()
     assert rc == 1
     # the table is still printed, with the first message of the reason under it

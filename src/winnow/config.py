@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import glob
+import os
 import re
 import types
 import typing
@@ -19,6 +21,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from .errors import ConfigError
+from .io.base import INPUT_TYPES, input_suffixes
 from .registry import lookup
 
 __all__ = ["build_component", "component_to_dict", "load_pipeline", "pipeline_from_dict", "dump_pipeline",
@@ -296,7 +299,30 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
         raise ConfigError(f"{exc}\n  (the pipeline as changed by {', '.join(given)})") from None
 
 
-_INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"))
+
+
+
+def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
+    """``--input FOLDER`` (as datatrove's and Dolma's readers take a folder): a glob per input suffix found under
+    it, ``FOLDER/**/*.jsonl.gz``; refused when its files are of several reader types or of none. Kept as it is
+    for the text reader, whose paths are folders."""
+    out = []
+    for pat in patterns:
+        local = os.path.expanduser(pat)
+        if reader_type == "text" or "://" in pat or glob.has_magic(pat) or not os.path.isdir(local):
+            out.append(pat)
+            continue
+        found = input_suffixes(local)
+        kinds = {_implied_reader([s]) for s in found}
+        if not found:
+            raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .parquet, .warc or .wet file "
+                              "(compressed or not); give a glob of its files instead")
+        if len(kinds) > 1:
+            listed = ", ".join(f"{n} *{s}" for s, n in sorted(found.items()))
+            raise ConfigError(f"--input {pat}: the folder holds files for several readers ({listed}); give one "
+                              "glob per run, e.g. --input '" + pat.rstrip("/") + "/**/*" + sorted(found)[0] + "'")
+        out.extend(pat.rstrip("/") + "/**/*" + s for s in sorted(found))
+    return out
 
 
 def _implied_reader(patterns: list[str]) -> str | None:
@@ -304,7 +330,7 @@ def _implied_reader(patterns: list[str]) -> str | None:
     kinds = set()
     for pat in patterns:
         name = pat.rsplit("/", 1)[-1].lower()
-        kinds.add(next((t for ext, t in _INPUT_TYPES if ext in name), None))
+        kinds.add(next((t for ext, t in INPUT_TYPES if ext in name), None))
     return kinds.pop() if len(kinds) == 1 else None
 
 
@@ -322,6 +348,7 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
     spec = _normalize_spec(st["reader"])
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"--input: the reader of stage {st.get('name')!r} in {where} is not a mapping with 'type'")
+    patterns = _expand_folders(patterns, str(spec["type"]))
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)
     if implied and implied != spec["type"]:

@@ -1,4 +1,13 @@
-"""Refuse a run whose steps need a metadata field that its documents do not have.
+"""Refuse, before a run starts, what would make it fail (or do nothing) only after every pass had run.
+
+Inputs (``check_inputs``): a local input path without wildcards that does not exist, or that is a folder for a
+reader of files, is a configuration error naming it; the reader used to quarantine it as ``unreadable_file`` and the
+run failed at its end, telling the user to raise ``run.max_quarantined``. Records (``check_first_records``): when
+the first records read are all quarantined (a wrong ``text_key``, a file that is not the reader's format), the run
+is refused with the first message of each reason and what to change, instead of running every pass to fail at the
+end; an explicit ``run.max_quarantined`` turns this check off.
+
+Fields: a step that needs a metadata field that its documents do not have.
 
 A datatrove file read as a flat record used to put the URL at ``metadata["metadata"]["url"]``: ``url_dedup`` then
 kept every duplicate, and nothing said why. Before a run starts, the documents of each reading stage's first shard
@@ -20,7 +29,7 @@ from typing import Any
 from .document import Document
 from .errors import ConfigError
 
-__all__ = ["check_needed_fields", "plan_notes", "SAMPLE"]
+__all__ = ["check_inputs", "check_first_records", "check_needed_fields", "plan_notes", "SAMPLE"]
 
 SAMPLE = 1000  # documents read from the first shard: enough to see a file's layout, well under a second
 
@@ -59,9 +68,99 @@ def _sample_keys(reader: Any) -> tuple[set[str], int, str]:
     return keys, n, shards[0]
 
 
+def check_inputs(pipe: Any) -> None:
+    """Raise ConfigError for a local input path without wildcards that does not exist, or that is a folder given
+    to a reader of files (every reader but ``text``, whose paths are folders). A pattern with wildcards that
+    matches nothing is the run's own error (no shard); remote paths are the run's to list."""
+    import glob
+    import os
+
+    from .io.base import is_remote, resolve_path
+
+    for stage in pipe.stages:
+        reader = stage.reader
+        paths = getattr(reader, "paths", None) if reader is not None else None
+        if paths is None:
+            continue
+        for pat in [paths] if isinstance(paths, str) else list(paths):
+            if not isinstance(pat, str) or is_remote(pat) or glob.has_magic(pat):
+                continue
+            local = os.path.expanduser(resolve_path(pat))
+            if not os.path.exists(local):
+                raise ConfigError(f"stage {stage.name}: input {pat!r} does not exist (relative to {os.getcwd()}); "
+                                  "check the path, or give a glob such as 'data/*.jsonl.gz'")
+            if os.path.isdir(local) and getattr(reader, "name", "") != "text":
+                raise ConfigError(f"stage {stage.name}: input {pat!r} is a folder; the {reader.name} reader reads "
+                                  f"files: give a glob of the files in it, e.g. {folder_hint(local, pat)!r} "
+                                  "(winnow run NAME --input FOLDER finds them itself)")
+
+
+def folder_hint(folder: str, shown: str) -> str:
+    """A glob for the input files inside ``folder`` (``data/**/*.jsonl.gz``), by the commonest suffix found."""
+    from .io.base import input_suffixes
+
+    suffixes = input_suffixes(folder)
+    best = max(suffixes, key=lambda s: (suffixes[s], s)) if suffixes else ".jsonl"
+    return f"{shown.rstrip('/')}/**/*{best}"
+
+
+# What to change, by quarantine reason, when every record read so far was quarantined.
+_FIRST_RECORD_HINTS = {
+    "missing_text": "set the reader's text_key to the field that holds the text: --set {stage}.reader.text_key=FIELD",
+    "malformed_json": "is it JSON Lines? --input picks the reader by the file name (.jsonl, .parquet, .warc, .wet)",
+}
+
+
+def _first_records(reader: Any, max_shards: int) -> tuple[bool, int, dict[str, str], bool]:
+    """Read the reader's first shards until a document: (a document was found, records quarantined before it, the
+    first message of each reason, every shard was read to its end)."""
+    firsts: dict[str, str] = {}
+    n_q = 0
+    shards = reader.shards()
+    for shard in shards[:max_shards]:
+        items = reader.read(shard)
+        try:
+            for item in items:
+                if isinstance(item, Document):
+                    return True, n_q, firsts, False
+                n_q += 1
+                firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
+                if n_q >= SAMPLE:
+                    return False, n_q, firsts, False
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+    return False, n_q, firsts, len(shards) <= max_shards
+
+
+def check_first_records(pipe: Any, max_shards: int = 16) -> None:
+    """Raise ConfigError when the records a reading stage reads first are all quarantined: the first ``SAMPLE``
+    of them, or every record of all its shards (at most ``max_shards``); the run would quarantine them and, with
+    no ``run.max_quarantined``, fail at its end. Stops at the first document, so good input costs one record.
+    Off when the pipeline sets ``run.max_quarantined`` (the user accepts quarantine)."""
+    if getattr(pipe, "max_quarantined", None) is not None:
+        return
+    for stage in pipe.stages:
+        if stage.reader is None:
+            continue
+        found, n_q, firsts, complete = _first_records(stage.reader, max_shards)
+        if found or not n_q or not (complete or n_q >= SAMPLE):
+            continue  # a document, nothing read at all (the run says: empty files), or too little seen to judge
+        what = f"all {n_q:,} records" if complete else f"the first {n_q:,} records"
+        hints = [h.format(stage=stage.name) for r, h in _FIRST_RECORD_HINTS.items() if r in firsts]
+        detail = "; ".join(f"{r}: {m}" for r, m in firsts.items())
+        todo = "".join(h + "; or " for h in hints) + "set run.max_quarantined (a share, 0..1) to run anyway"
+        raise ConfigError(f"stage {stage.name}: {what} read were quarantined, none became a document ({detail}). "
+                          + todo[0].upper() + todo[1:])
+
+
 def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
     """Raise ConfigError naming the step and the field when no sampled document has a field a step needs; return
-    (and print, with ``log``) the warnings."""
+    (and print, with ``log``) the warnings. Checks the inputs and the first records first (``check_inputs``,
+    ``check_first_records``)."""
+    check_inputs(pipe)
+    check_first_records(pipe)
     by_name = {s.name: s for s in pipe.stages}
     samples: dict[str, tuple[set[str], int, str]] = {}
     warnings: list[str] = []
@@ -89,7 +188,9 @@ def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
                                    f"of the first {n:,} documents of {shard} has it (their metadata fields: {have})")
                             if refuse:
                                 raise ConfigError(msg + f". Set {param} to the field that holds it, or map it with "
-                                                  "the reader's fields: {" + f"{fld}: <path in the record>" + "}")
+                                                  "the reader's fields: {" + f"{fld}: <path in the record>" + "}; "
+                                                  f"if the documents have none, leave {step.name} out of the "
+                                                  "pipeline (winnow init NAME copies a shipped one here to edit)")
                             msg += (f"; it applies default_language={getattr(step, 'default_language', '?')!r} to "
                                     "every document (add a language step before it to use each one's language)")
                             warnings.append(msg)

@@ -91,6 +91,15 @@ def test_huge_document_is_quarantined_without_crashing(tmp_path, real_docs):
     assert q[0]["reason"] == "too_large" and "line 2" in q[0]["message"]
 
 
+def test_a_byte_order_mark_opening_the_file_is_not_part_of_the_first_record(tmp_path):
+    # Windows tools write one; the first record used to be quarantined as malformed_json. Elsewhere it is damage.
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "first"}\n\xef\xbb\xbf{"id": "b", "text": "x"}\n')
+    items = list(JsonlReader(paths=str(p)).read(str(p)))
+    assert items[0].id == "a" and items[0].text == "first"
+    assert isinstance(items[1], Quarantine) and items[1].reason == "malformed_json" and items[1].location == "line 2"
+
+
 def test_missing_input_file_is_reported(tmp_path):
     items = list(JsonlReader(paths=str(tmp_path / "nope.jsonl")).read(str(tmp_path / "nope.jsonl")))
     assert len(items) == 1 and isinstance(items[0], Quarantine) and items[0].reason == "unreadable_file"

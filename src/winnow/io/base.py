@@ -519,6 +519,31 @@ def expand_paths(paths: str | list[str]) -> list[str]:
     return out
 
 
+# File name extensions -> the reader that reads them (``--input`` switches the reader by them).
+INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"))
+
+
+def input_suffix(name: str) -> str | None:
+    """The part of a file name from its input type's extension on (``x.warc.wet.gz`` -> ``.wet.gz``), or None."""
+    low = name.lower()
+    for ext, _ in INPUT_TYPES:
+        at = low.find(ext)
+        if at > 0:
+            return name[at:]
+    return None
+
+
+def input_suffixes(folder: str) -> dict[str, int]:
+    """How many files of each input suffix (``.jsonl.gz``: 12) lie in a local ``folder`` and the folders below it
+    (hidden ones left out, as ``**`` leaves them)."""
+    out: dict[str, int] = {}
+    for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
+        suffix = input_suffix(os.path.basename(f))
+        if suffix is not None and os.path.isfile(f):
+            out[suffix] = out.get(suffix, 0) + 1
+    return out
+
+
 # What reading a damaged or hostile file can raise: a reader turns each into a Quarantine, never lets one escape.
 READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 

@@ -109,6 +109,8 @@ class JsonlReader(Reader):
                 where = f"line {lineno}"
                 start = offset
                 offset += len(line)
+                if start == 0 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]  # a UTF-8 byte order mark (Windows tools write one) opens the file, not record 1
                 if len(line) > self.max_record_bytes and not line.endswith(b"\n"):
                     # Skip the rest of the oversized record in chunks.
                     size = len(line)
