@@ -164,7 +164,44 @@ def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, 
     kept = res.summary["stages"][0]["kept"] if isinstance(res.summary, dict) else None
     texts = [d.text for d in sample_docs() if len(d.text.strip()) >= 300]
     assert kept in (None, len(texts)) and got == [enc(t) + [eos] for t in texts]
+    # every shard's ids file names its documents in order, and explain finds a document through the run
+    import orjson
+
+    ids = [orjson.loads(x)["id"] for f in files for x in (folder / (f.name[: -len(ext)] + ".ids.jsonl")).read_bytes().splitlines()]
+    assert ids == [d.id for d in sample_docs() if len(d.text.strip()) >= 300]
+    from winnow.results import open_run
+
+    assert [d.id for d in open_run(tmp_path / "run").rejected()]  # the ids files are not read as records
     # a later stage cannot read token files as documents
     cfg["stages"].append({"name": "again", "from": "main", "steps": []})
     with pytest.raises(ConfigError, match="writes token ids"):
         pipeline_from_dict(cfg).validate()
+
+
+@pytest.mark.parametrize("fmt,name", [("megatron", "s.bin"), ("datatrove", "s.ds"), ("nanogpt", "s.bin")])
+def test_ids_file_leads_each_token_span_back_to_its_document(tmp_path, tok_path, ref, fmt, name):
+    import orjson
+
+    from winnow.io.tokenized import FORMATS
+
+    docs = _docs()
+    _write(FORMATS[fmt](tokenizer=str(tok_path), bos="<s>"), docs, tmp_path / name)
+    lines = [orjson.loads(x) for x in (tmp_path / "s.ids.jsonl").read_bytes().splitlines()]
+    # the consumer's own reading of the tokens file: document i is the span the ids file's line i names
+    if fmt == "megatron":
+        got = megatron_read(tmp_path / "s")[0]
+        flat = np.memmap(tmp_path / name, dtype=np.uint16, mode="r").tolist()
+    elif fmt == "datatrove":
+        got = datatrove_read(tmp_path / name)
+        flat = np.fromfile(tmp_path / name, dtype=np.uint16).tolist()
+    else:
+        got, data = nanogpt_read(tmp_path / name)
+        flat = data.tolist()
+    assert [x["id"] for x in lines] == [d.id for d in docs] and len(got) == len(docs)
+    for line, tokens in zip(lines, got):
+        assert flat[line["start"]:line["start"] + line["tokens"]] == tokens and line["tokens"] == len(tokens)
+    assert lines[-1]["start"] + lines[-1]["tokens"] == len(flat)
+    # off: no ids file, the same tokens
+    _write(FORMATS[fmt](tokenizer=str(tok_path), bos="<s>", doc_ids=False), docs, tmp_path / ("n" + name[1:]))
+    assert not (tmp_path / "n.ids.jsonl").exists()
+    assert (tmp_path / ("n" + name[1:])).read_bytes() == (tmp_path / name).read_bytes()

@@ -129,7 +129,8 @@ def stage_folder(base: Path | RemotePath, kind: str, stage: str, writer: Any) ->
 # Files a stage folder may hold that are not document records: a tokenized writer's token ids and indexes
 # (winnow.io.tokenized) and a mix stage's records of its plan and realised mixture (winnow.shuffle_merge). Read as
 # JSON lines, a binary file would yield whatever bytes happen to parse.
-_NOT_RECORDS = (".bin", ".idx", ".ds", ".ds.index", ".ds.metadata", ".docs.npy", "mixture.json", "shuffle-merge.json")
+_NOT_RECORDS = (".bin", ".idx", ".ds", ".ds.index", ".ds.metadata", ".docs.npy", ".ids.jsonl", "mixture.json",
+                "shuffle-merge.json")
 
 
 def record_files(folder: Path | RemotePath) -> list[Path | RemotePath]:

@@ -18,6 +18,12 @@ encodes the text itself. Layouts (all little-endian):
               tokens with EOS ("<|endoftext|>", GPT-2's 50256) after each document, uint16 (uint32 past 65,536 ids),
               plus ``<shard>.docs.npy``: the document boundaries as uint64, n + 1 of them from 0.
 
+Beside each tokens file, ``<shard>.ids.jsonl`` (``doc_ids: true``, the default) names its documents: line i is
+``{"id": ..., "start": S, "tokens": N}`` for the consumer's document i, whose tokens are positions S..S+N-1 of the
+tokens file (BOS and EOS counted), so a token position leads back to its document (binary search on ``start``)
+and the document to ``winnow explain``. The consumers' readers never open it: Megatron opens ``<prefix>.bin`` and
+``.idx`` by name, nanoGPT its ``.bin``, datatrove's DatatroveFolderDataset lists ``*.ds`` files.
+
 ``bos`` (a token text, off by default) is prepended to each document in every layout; ``eos`` ("" for none) names
 the token appended. The files of a shard are written under temporary names and renamed when the shard completes,
 the companions first, so a tokens file under its final name always has its index beside it.
@@ -27,6 +33,8 @@ from __future__ import annotations
 
 import struct
 from array import array
+
+import orjson
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -38,7 +46,9 @@ from ..registry import register
 from .base import Writer, WriterHandle
 
 __all__ = ["TokenizedWriter", "MegatronWriter", "DatatroveWriter", "NanoGPTWriter", "FORMATS", "read_tokenized",
-           "companion_path", "TokenFile"]
+           "companion_path", "TokenFile", "IDS"]
+
+IDS = ".ids.jsonl"  # the document ids beside a tokens file (the module's docstring)
 
 MEGATRON_HEADER = b"MMIDIDX\x00\x00"
 # Megatron's DType codes (megatron/core/datasets/indexed_dataset.py)
@@ -65,13 +75,21 @@ class _Sink:
         self._companions = companions
         self._tokenizer = tokenizer
         self.lengths = array("q")  # 8 bytes per document (a list of ints would be ~36)
+        self._ids = open(companions[IDS], "wb") if IDS in companions else None
+        self._start = 0
 
-    def append(self, ids: np.ndarray) -> None:
+    def append(self, ids: np.ndarray, doc_id: Any = None) -> None:
         self._f.write(np.asarray(ids, dtype=self.dtype).tobytes())
         self.lengths.append(len(ids))
+        if self._ids is not None:
+            self._ids.write(orjson.dumps({"id": doc_id, "start": self._start, "tokens": len(ids)},
+                                         option=orjson.OPT_APPEND_NEWLINE))
+        self._start += len(ids)
 
     def close(self) -> None:
         self._f.close()
+        if self._ids is not None:
+            self._ids.close()
         self._write_index(np.frombuffer(self.lengths, dtype=np.int64) if self.lengths else np.zeros(0, np.int64))
 
     def _write_index(self, lengths: np.ndarray) -> None:
@@ -135,6 +153,9 @@ class TokenizedWriter(Writer):
     # uint16, uint32 (int32 for megatron) or auto (the narrowest the vocabulary fits, as the consumer chooses)
     dtype: str = "auto"
     cache_dir: str = ""
+    # write <shard>.ids.jsonl beside the tokens: each document's id, first token position and token count, in the
+    # tokens file's order (a token span back to its document); the consumers' readers do not open it
+    doc_ids: bool = True
 
     COMPANIONS: ClassVar[tuple[str, ...]] = ()
     SINK: ClassVar[type] = _Sink
@@ -142,7 +163,7 @@ class TokenizedWriter(Writer):
 
     @property
     def companions(self) -> tuple[str, ...]:
-        return self.COMPANIONS
+        return self.COMPANIONS + ((IDS,) if self.doc_ids else ())
 
     def validate(self) -> None:
         if self.dtype not in ("auto", "uint16", "uint32", "int32"):
@@ -157,7 +178,7 @@ class TokenizedWriter(Writer):
         from ..steps.tokens import load_tokenizer
 
         if companions is None:  # outside the runner: the companions lie beside the file under their own names
-            companions = {c: companion_path(Path(path), self.extension, c) for c in self.COMPANIONS}
+            companions = {c: companion_path(Path(path), self.extension, c) for c in self.companions}
         tok = load_tokenizer(self.tokenizer, self.cache_dir)
         specials = []
         for what, text in (("eos", self.eos), ("bos", self.bos)):
@@ -187,7 +208,7 @@ class TokenizedHandle(WriterHandle):
             ids = [self._bos, *ids]
         if self._eos is not None:
             ids = [*ids, self._eos]
-        self._sink.append(ids)
+        self._sink.append(ids, doc.id)
 
     def close(self) -> None:
         self._sink.close()
