@@ -1,4 +1,4 @@
-"""``winnow``: run | demo | validate | init | steps | inspect | explain | report | whatif | apply."""
+"""The ``winnow`` command line: one subcommand per job (``winnow COMMAND -h`` for each)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from .errors import ConfigError, WinnowError
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 DEFAULT_CONFIG = CONFIGS / "default.yaml"
+
+# What ``winnow --help`` says first (argparse lists the commands below it): the day-one path, in order.
+DESCRIPTION = ("Turns raw web crawl into clean, deduplicated, explainable training text. First steps: winnow demo "
+               "(the default pipeline on a shipped sample); winnow steps [NAME] (every step, reader and writer); "
+               "winnow run default --input 'data/*.jsonl.gz' (a shipped pipeline on your files: .jsonl[.gz|.zst], "
+               ".parquet, .warc.gz, .wet.gz, or a folder of them); winnow init default (a copy to edit); "
+               "winnow explain RUN_DIR DOC_ID (why a document was kept or dropped).")
 
 
 def _parse_set(items: list[str] | None) -> dict:
@@ -303,7 +310,7 @@ def cmd_mix(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="winnow", description=__doc__)
+    p = argparse.ArgumentParser(prog="winnow", description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
 
     def add_input_opts(sp):
