@@ -122,3 +122,24 @@ def test_first_records_stop_at_the_first_document(tmp_path):
     src.write_bytes(b'{"id": "0", "content": "x"}\n{"id": "1", "text": "a document"}\n')
     res = run_pipeline(_jsonl_pipe(str(src)), tmp_path / "run", "inline", log=False)
     assert res.stats["stages"][0]["quarantined"] == 1 and res.stats["stages"][0]["kept"] == 1
+
+
+def test_inputs_without_permission_say_so(tmp_path, monkeypatch):
+    # as root every access succeeds, so the denial is simulated: os.access says no for the locked folder and what
+    # lies in it, as it would for another user (the glob then matched nothing: "no input matched", a false lead)
+    import os
+
+    locked = tmp_path / "locked"
+    write_jsonl(locked / "a.jsonl", [{"id": "1", "text": "x"}])
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: not str(p).startswith(str(locked)) and real(p, mode))
+    with pytest.raises(ConfigError, match=r"the folder '.*locked' cannot be listed \(permission denied\)"):
+        check_needed_fields(_jsonl_pipe(str(locked / "*.jsonl")))
+    with pytest.raises(ConfigError, match=r"input '.*a\.jsonl' cannot be read \(permission denied\)"):
+        check_needed_fields(_jsonl_pipe(str(locked / "a.jsonl")))
+    with pytest.raises(ConfigError, match=r"cannot be reached: permission denied on the folder '.*locked'"):
+        check_needed_fields(_jsonl_pipe(str(locked / "sub" / "b.jsonl")))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"}}]}))
+    with pytest.raises(ConfigError, match=r"--input .*locked: the folder cannot be listed \(permission denied\)"):
+        load_pipeline(cfg, inputs=[str(locked)])

@@ -312,6 +312,9 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
         if reader_type == "text" or "://" in pat or glob.has_magic(pat) or not os.path.isdir(local):
             out.append(pat)
             continue
+        if not os.access(local, os.R_OK | os.X_OK):
+            raise ConfigError(f"--input {pat}: the folder cannot be listed (permission denied); run as a user who "
+                              "may read it")
         found = input_suffixes(local)
         kinds = {_implied_reader([s]) for s in found}
         if not found:

@@ -69,9 +69,10 @@ def _sample_keys(reader: Any) -> tuple[set[str], int, str]:
 
 
 def check_inputs(pipe: Any) -> None:
-    """Raise ConfigError for a local input path without wildcards that does not exist, or that is a folder given
-    to a reader of files (every reader but ``text``, whose paths are folders). A pattern with wildcards that
-    matches nothing is the run's own error (no shard); remote paths are the run's to list."""
+    """Raise ConfigError for a local input path without wildcards that does not exist or cannot be read, for a
+    folder given to a reader of files (every reader but ``text``, whose paths are folders), and for a glob whose
+    folder cannot be listed (permission denied: the glob would match nothing, and the run say "no input matched").
+    A glob that matches nothing is otherwise the run's own error (no shard); remote paths are the run's to list."""
     import glob
     import os
 
@@ -83,16 +84,36 @@ def check_inputs(pipe: Any) -> None:
         if paths is None:
             continue
         for pat in [paths] if isinstance(paths, str) else list(paths):
-            if not isinstance(pat, str) or is_remote(pat) or glob.has_magic(pat):
+            if not isinstance(pat, str) or is_remote(pat):
                 continue
             local = os.path.expanduser(resolve_path(pat))
+            where = f"stage {stage.name}: input {pat!r}"
+            if glob.has_magic(pat):
+                parts = []
+                for c in local.split("/")[:-1]:  # the folder part before the first wildcard
+                    if glob.has_magic(c):
+                        break
+                    parts.append(c)
+                folder = ("/".join(parts) or "/") if parts else "."
+                if os.path.isdir(folder) and not os.access(folder, os.R_OK | os.X_OK):
+                    raise ConfigError(f"{where}: the folder {folder!r} cannot be listed (permission denied); "
+                                      "run as a user who may read it, or copy the files elsewhere")
+                continue
             if not os.path.exists(local):
-                raise ConfigError(f"stage {stage.name}: input {pat!r} does not exist (relative to {os.getcwd()}); "
-                                  "check the path, or give a glob such as 'data/*.jsonl.gz'")
-            if os.path.isdir(local) and getattr(reader, "name", "") != "text":
-                raise ConfigError(f"stage {stage.name}: input {pat!r} is a folder; the {reader.name} reader reads "
-                                  f"files: give a glob of the files in it, e.g. {folder_hint(local, pat)!r} "
-                                  "(winnow run NAME --input FOLDER finds them itself)")
+                parent = os.path.dirname(os.path.abspath(local))
+                while parent != os.path.dirname(parent) and not os.path.isdir(parent):
+                    parent = os.path.dirname(parent)
+                if not os.access(parent, os.X_OK):
+                    raise ConfigError(f"{where} cannot be reached: permission denied on the folder {parent!r}")
+                raise ConfigError(f"{where} does not exist (relative to {os.getcwd()}); check the path, or give "
+                                  "a glob such as 'data/*.jsonl.gz'")
+            is_dir = os.path.isdir(local)
+            if not os.access(local, os.R_OK | (os.X_OK if is_dir else 0)):
+                raise ConfigError(f"{where} cannot be read (permission denied); run as a user who may read it")
+            if is_dir and getattr(reader, "name", "") != "text":
+                raise ConfigError(f"{where} is a folder; the {reader.name} reader reads files: give a glob of the "
+                                  f"files in it, e.g. {folder_hint(local, pat)!r} (winnow run NAME --input FOLDER "
+                                  "finds them itself)")
 
 
 def folder_hint(folder: str, shown: str) -> str:
