@@ -109,7 +109,7 @@ def test_a_wrong_text_key_is_refused_before_the_run_with_what_to_set(tmp_path):
     with pytest.raises(ConfigError) as e:
         run_pipeline(_jsonl_pipe(str(src)), tmp_path / "run", "inline", log=False)
     msg = str(e.value)
-    assert "all 30 records read were quarantined" in msg and "fields: id, content" in msg
+    assert "all 30 record(s) read were quarantined" in msg and "fields: id, content" in msg
     assert "--set main.reader.text_key=FIELD" in msg and not (tmp_path / "run").exists()
     # an explicit max_quarantined accepts it: the run quarantines them
     res = run_pipeline(_jsonl_pipe(str(src), run={"max_quarantined": 1.0}), tmp_path / "run", "inline", log=False)
@@ -143,3 +143,10 @@ def test_inputs_without_permission_say_so(tmp_path, monkeypatch):
     cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"}}]}))
     with pytest.raises(ConfigError, match=r"--input .*locked: the folder cannot be listed \(permission denied\)"):
         load_pipeline(cfg, inputs=[str(locked)])
+
+
+def test_a_json_array_file_is_refused_saying_how_to_convert_it(tmp_path):
+    src = tmp_path / "data.json"
+    src.write_text('[{"id": "1", "text": "a"}, {"id": "2", "text": "b"}]')
+    with pytest.raises(ConfigError, match=r"all 1 record\(s\) read.*not_an_object.*jq -c '\.\[\]'"):
+        check_needed_fields(_jsonl_pipe(str(src)))

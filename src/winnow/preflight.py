@@ -128,7 +128,11 @@ def folder_hint(folder: str, shown: str) -> str:
 # What to change, by quarantine reason, when every record read so far was quarantined.
 _FIRST_RECORD_HINTS = {
     "missing_text": "set the reader's text_key to the field that holds the text: --set {stage}.reader.text_key=FIELD",
-    "malformed_json": "is it JSON Lines? --input picks the reader by the file name (.jsonl, .parquet, .warc, .wet)",
+    "malformed_json": "the reader wants JSON Lines, one object per line (--input picks the reader by the file name: "
+                      ".jsonl, .parquet, .warc, .wet); a JSON array or an indented file converts with jq -c '.[]' "
+                      "FILE > FILE.jsonl",
+    "not_an_object": "the reader wants one JSON object per line; a JSON array converts with jq -c '.[]' FILE > "
+                     "FILE.jsonl",
 }
 
 
@@ -168,7 +172,7 @@ def check_first_records(pipe: Any, max_shards: int = 16) -> None:
         found, n_q, firsts, complete = _first_records(stage.reader, max_shards)
         if found or not n_q or not (complete or n_q >= SAMPLE):
             continue  # a document, nothing read at all (the run says: empty files), or too little seen to judge
-        what = f"all {n_q:,} records" if complete else f"the first {n_q:,} records"
+        what = f"all {n_q:,} record(s)" if complete else f"the first {n_q:,} records"
         hints = [h.format(stage=stage.name) for r, h in _FIRST_RECORD_HINTS.items() if r in firsts]
         detail = "; ".join(f"{r}: {m}" for r, m in firsts.items())
         todo = "".join(h + "; or " for h in hints) + "set run.max_quarantined (a share, 0..1) to run anyway"
