@@ -62,6 +62,8 @@ def test_input_sets_the_reader_and_switches_its_type(tmp_path):
     pq_pipe = load_pipeline(cfg, inputs=["data/*.parquet"])
     r = pq_pipe.stages[0].reader
     assert r.name == "parquet" and r.paths == "data/*.parquet" and r.text_key == "content"
+    with pytest.raises(ConfigError, match=r"--input: the files are of several types \(a\.jsonl \(jsonl\), b\.parquet"):
+        load_pipeline(cfg, inputs=["a.jsonl", "b.parquet"])  # one reader: the Parquet file read as JSON lines
     with pytest.raises(ConfigError, match="--input: .* has 2 stages with a reader"):
         two = tmp_path / "two.yaml"
         two.write_text(yaml.safe_dump({"stages": [{"name": n, "reader": {"type": "jsonl", "paths": "x"}}

@@ -150,3 +150,15 @@ def test_a_json_array_file_is_refused_saying_how_to_convert_it(tmp_path):
     src.write_text('[{"id": "1", "text": "a"}, {"id": "2", "text": "b"}]')
     with pytest.raises(ConfigError, match=r"all 1 record\(s\) read.*not_an_object.*jq -c '\.\[\]'"):
         check_needed_fields(_jsonl_pipe(str(src)))
+
+
+def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):
+    # a jsonl reader over data/* used to read the Parquet file's bytes as JSON lines (quarantined line by line)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    write_jsonl(tmp_path / "data" / "a.jsonl", [{"id": "1", "text": "x"}])
+    pq.write_table(pa.Table.from_pylist([{"id": "2", "text": "y"}]), tmp_path / "data" / "b.parquet")
+    with pytest.raises(ConfigError, match=r"matches 1 file\(s\) the jsonl reader cannot read \(.*b\.parquet\)"):
+        check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*")))
+    check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*.jsonl")))  # narrowed: fine

@@ -21,7 +21,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from .errors import ConfigError
-from .io.base import INPUT_TYPES, input_suffixes
+from .io.base import implied_reader, input_suffixes
 from .registry import lookup
 
 __all__ = ["build_component", "component_to_dict", "load_pipeline", "pipeline_from_dict", "dump_pipeline",
@@ -330,11 +330,7 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
 
 def _implied_reader(patterns: list[str]) -> str | None:
     """The reader type every pattern's file name implies (``data/*.parquet`` -> parquet), or None."""
-    kinds = set()
-    for pat in patterns:
-        name = pat.rsplit("/", 1)[-1].lower()
-        kinds.add(next((t for ext, t in INPUT_TYPES if ext in name), None))
-    return kinds.pop() if len(kinds) == 1 else None
+    return implied_reader(patterns)
 
 
 def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
@@ -354,6 +350,11 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
     patterns = _expand_folders(patterns, str(spec["type"]))
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)
+    types = {pat: _implied_reader([pat]) for pat in patterns}
+    if len({t for t in types.values() if t}) > 1:  # one reader reads one type: a .parquet read as JSON Lines
+        listed = ", ".join(f"{pat} ({t})" for pat, t in types.items() if t)
+        raise ConfigError(f"--input: the files are of several types ({listed}); a stage has one reader: run each "
+                          "type on its own, or give it a stage of its own in a pipeline file")
     if implied and implied != spec["type"]:
         try:
             fields = _fields(lookup(implied, "reader"))

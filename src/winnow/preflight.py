@@ -89,6 +89,7 @@ def check_inputs(pipe: Any) -> None:
             local = os.path.expanduser(resolve_path(pat))
             where = f"stage {stage.name}: input {pat!r}"
             if glob.has_magic(pat):
+                _check_types(stage.name, pat, reader, glob.glob(local, recursive=True))
                 parts = []
                 for c in local.split("/")[:-1]:  # the folder part before the first wildcard
                     if glob.has_magic(c):
@@ -114,6 +115,25 @@ def check_inputs(pipe: Any) -> None:
                 raise ConfigError(f"{where} is a folder; the {reader.name} reader reads files: give a glob of the "
                                   f"files in it, e.g. {folder_hint(local, pat)!r} (winnow run NAME --input FOLDER "
                                   "finds them itself)")
+
+
+def _check_types(stage: str, pat: str, reader: Any, files: list[str]) -> None:
+    """Refuse a glob that matches files of another reader's type (``data/*`` holding ``x.parquet`` for the jsonl
+    reader): read as JSON Lines, a Parquet file's bytes are quarantined line by line, or worse, parsed."""
+    import os
+
+    from .io.base import implied_reader
+
+    name = getattr(reader, "name", "")
+    if name not in ("jsonl", "parquet", "warc", "wet"):
+        return
+    other = [f for f in files if (t := implied_reader([os.path.basename(f)])) and t != name
+             and {t, name} != {"warc", "wet"}]
+    if other:
+        shown = ", ".join(other[:3]) + (f" and {len(other) - 3:,} more" if len(other) > 3 else "")
+        raise ConfigError(f"stage {stage}: input {pat!r} matches {len(other):,} file(s) the {name} reader cannot "
+                          f"read ({shown}); narrow the glob to the {name} files, or read the others in a stage of "
+                          "their own")
 
 
 def folder_hint(folder: str, shown: str) -> str:

@@ -533,6 +533,15 @@ def input_suffix(name: str) -> str | None:
     return None
 
 
+def implied_reader(patterns: list[str]) -> str | None:
+    """The reader type every pattern's file name implies (``data/*.parquet`` -> parquet), or None."""
+    kinds = set()
+    for pat in patterns:
+        name = pat.rsplit("/", 1)[-1].lower()
+        kinds.add(next((t for ext, t in INPUT_TYPES if ext in name), None))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def input_suffixes(folder: str) -> dict[str, int]:
     """How many files of each input suffix (``.jsonl.gz``: 12) lie in a local ``folder`` and the folders below it
     (hidden ones left out, as ``**`` leaves them)."""
