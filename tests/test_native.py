@@ -651,3 +651,140 @@ def test_joined_code_points_are_made_for_gopher_repetition_only_and_taken_out(ke
     assert "chunks.bounds" in segments(doc)._memo and "chunks.joined" not in segments(doc)._memo
     monkeypatch.setenv(_native.ENV, "1")
     assert GopherRepetition().signals(Document(id="p", text=text)) == compiled
+
+
+# --- the compiled tokenizer (spacy_tok_*): the Python tokenizer's tokens, chunk for chunk -------------------------
+_TOK_ALPHABET = "".join(map(chr, range(0x21, 0x7F)))
+_TOKS: list = []  # two tokenizers, made once (each takes ~20 ms): the compiled path's and the reference
+
+
+def _tok_compare(chunks: list[str]) -> int:
+    """Asserts the compiled tokenizer (through SpacyEnglish.chunks_at, as gopher_repetition calls it) gives each
+    chunk the tokens of the Python tokenizer (a fresh one, cache empty); the number of chunks the kernel decided."""
+    from winnow.steps import _tokenize as tk
+
+    chunks = [c for c in chunks if c and not any(ch.isspace() for ch in c)]
+    page = " ".join(chunks)
+    codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens = np.array([len(c) for c in chunks], dtype=np.int64)
+    starts = np.cumsum(lens + 1) - lens - 1
+    ends = starts + lens
+    if not _TOKS:
+        _TOKS.extend([tk.SpacyEnglish(), tk.SpacyEnglish()])
+    tok, ref = _TOKS
+    tok._cache.clear()
+    ref._cache.clear()
+    got = tok.chunks_at(chunks, codes, starts, ends)
+    for c, g in zip(chunks, got):
+        assert g == ref.chunk(c), c
+    lib, handle = tk._compiled(ref)
+    ntok = np.empty(len(chunks), dtype=np.int32)
+    bounds = np.empty(len(codes) + len(chunks) + 1, dtype=np.int64)
+    assert lib.spacy_tok_chunks(handle, codes.ctypes.data, len(codes), starts.ctypes.data, ends.ctypes.data,
+                                len(chunks), ntok.ctypes.data, bounds.ctypes.data, len(bounds)) >= 0
+    return int((ntok > 0).sum())
+
+
+def test_compiled_tokenizer_equals_python_on_every_short_ascii_chunk(kernels):
+    """Every chunk of one and two printable ASCII characters, and of three over the characters the rules name plus
+    letters, digits and the unit and currency letters; and every rule's literal (each prefix, suffix and infix
+    alternative of the tables, each special case and split special case) alone, doubled and next to a letter, a
+    capital, a digit, a dot and a quote on either side."""
+    from winnow.steps import _tokenize as tk
+
+    chunks = list(_TOK_ALPHABET) + [a + b for a in _TOK_ALPHABET for b in _TOK_ALPHABET]
+    small = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~aAsSUCmkT0"
+    chunks += [a + b + c for a in small for b in small for c in small]
+    masks, blob = tk.ascii_rules(tk.SpacyEnglish())
+    lits, p = set(), 0
+    while p < len(blob):
+        n = blob[p + 3]
+        lit = blob[p + 4:p + 4 + n].decode()
+        lits.add(lit[:n - blob[p + 1]] if blob[p] == tk._SPT_PORTH else lit)
+        p += 4 + n
+    around = ["", "a", "AB", "0", ".", "'", "x.", ")"]
+    chunks += [x + lit + y for lit in lits for x in around for y in around] + [lit * 2 for lit in lits]
+    decided = _tok_compare(chunks)
+    assert decided > 0.6 * len(chunks)  # the rest hold a '.' in the core (a URL?) or touch a special case
+
+
+def test_compiled_tokenizer_equals_python_on_generated_chunks(kernels):
+    """Random chunks of affix characters, letters, digits, pieces of special cases, URLs, emoticons, numbers with
+    units, non-ASCII punctuation and letters, NUL, lone surrogates, 100k-character words."""
+    from hypothesis import given, settings, strategies as st
+
+    pieces = st.one_of(
+        st.text(alphabet=_TOK_ALPHABET, min_size=1, max_size=4),
+        st.sampled_from(["word", "Mr", "Mr.", "U.S.", "don't", "isn't", "it's", "'s", "n't", "e.g.", "a.m.", "10a.m.",
+                         "C++", ":)", ":-)", "<3", "(:", "km", "km/h", "5", "3.5", "US$", "C$", "http://x.org/a?b=1",
+                         "www.ex.com", "a@b.co", "--", "---", "...", "Goin'", "'em", "''", "vs.", "e", "s", "S", "y'all",
+                         "’", "“", "”", "—", "–", "…", "é", "ß", "°F", "²", "\x00", "\ud800", "😀", "。"]),
+        st.text(min_size=1, max_size=3))
+
+    @settings(max_examples=800, deadline=None, derandomize=True)
+    @given(st.lists(st.lists(pieces, min_size=1, max_size=6).map("".join), min_size=1, max_size=20))
+    def check(chunks):
+        _tok_compare(chunks)
+
+    check()
+    rng = random.Random(3)
+    big = ["a" * 100_000, "(" * 300 + "a" + ")" * 300, "a" * 255 + ".", "a" * 256 + ",", "a" * 257 + ",",
+           "".join(rng.choice(".,()'\"-aA0") for _ in range(256))]
+    _tok_compare(big + ["".join(rng.choice(_TOK_ALPHABET) for _ in range(rng.randint(1, 256))) for _ in range(3000)])
+
+
+def test_compiled_tokenizer_on_real_pages(kernels):
+    """Every chunk of the golden pages (and of the shared web pages where present): the same tokens."""
+    chunks = [c for line in (FIXTURES.parent / "quality" / "golden.jsonl").read_text(encoding="utf-8").splitlines()
+              for c in json.loads(line)["text"].split()]
+    pages = SHARED / "crawl" / "web-pages.jsonl.gz"
+    if pages.exists():
+        with gzip.open(pages, "rt", encoding="utf-8") as f:
+            chunks += [c for line in f for c in json.loads(line)["text"].split()]
+    chunks = list(dict.fromkeys(chunks))
+    assert _tok_compare(chunks) > 0.7 * len(chunks)
+
+
+def test_compiled_tokenizer_refuses_malformed_rules_and_bounds(kernels):
+    """spacy_tok_new takes no record that runs past the buffer, is empty, names a class past 31 or a literal over
+    16 bytes, or a split special case whose token lengths do not sum to its orth; spacy_tok_chunks takes no chunk
+    outside the page and no output array too small for its tokens."""
+    import ctypes
+
+    from winnow.steps import _tokenize as tk
+
+    masks, blob = tk.ascii_rules(tk.SpacyEnglish())
+    cls = (ctypes.c_uint32 * 128)(*masks)
+    good = kernels.spacy_tok_new(cls, blob, len(blob))
+    assert good
+    bad = [blob[:-1], blob + b"\x03", bytes([3, 255, 255, 0]), bytes([3, 40, 255, 1]) + b"x",
+           bytes([3, 255, 255, 17]) + b"x" * 17, bytes([9, 255, 255, 1]) + b"x", bytes([2, 1, 255, 3]) + b"ab\x03",
+           bytes([2, 0, 255, 2]) + b"ab", bytes([2, 2, 255, 3]) + b"a\x01\x01", bytes([2, 1, 255, 3]) + b"ab\x00"]
+    for b in bad:
+        assert not kernels.spacy_tok_new(cls, b, len(b)), b
+    codes = np.frombuffer("ab, cd.".encode("utf-32-le"), dtype=np.uint32)
+    ntok = np.zeros(2, dtype=np.int32)
+    out = np.zeros(16, dtype=np.int64)
+    for s, e, cap in (([0, 4], [3, 8], 16), ([-1, 4], [3, 7], 16), ([3, 4], [2, 7], 16), ([0, 4], [3, 7], 4)):
+        s, e = np.array(s, dtype=np.int64), np.array(e, dtype=np.int64)
+        assert kernels.spacy_tok_chunks(good, codes.ctypes.data, len(codes), s.ctypes.data, e.ctypes.data, 2,
+                                        ntok.ctypes.data, out.ctypes.data, cap) == -1
+    s, e = np.array([0, 4], dtype=np.int64), np.array([3, 7], dtype=np.int64)
+    assert kernels.spacy_tok_chunks(good, codes.ctypes.data, len(codes), s.ctypes.data, e.ctypes.data, 2,
+                                    ntok.ctypes.data, out.ctypes.data, 16) == 6
+    assert ntok.tolist() == [2, 2] and out[:6].tolist() == [0, 2, 3, 4, 6, 7]
+    kernels.spacy_tok_free(good)
+
+
+def test_compiled_tokenizer_stands_down_on_rules_of_an_unknown_shape(kernels, monkeypatch):
+    """A regenerated table with an alternative the ASCII reading does not know: no compiled tokenizer (the Python
+    one tokenizes every chunk), rather than a guess."""
+    from winnow.steps import _tokenize as tk
+
+    monkeypatch.setattr(tk, "_SUFFIX", tk._SUFFIX + "|(?<=a)x+$")
+    with pytest.raises(ValueError):
+        tk.ascii_rules(tk.SpacyEnglish())
+    monkeypatch.setattr(tk, "_COMPILED", {})
+    assert tk._compiled(tk.SpacyEnglish()) is None
+    assert tk.SpacyEnglish().chunks_at(["ax,"], np.array([97, 120, 44], dtype=np.uint32),
+                                       np.array([0]), np.array([3])) == [("ax", ",")]

@@ -39,6 +39,10 @@ DRIVER = textwrap.dedent("""
     alpha = ["a", " ", "\\n", "<", ">", "/", "!", "-", "=", "'", '"', "&", ";", "\\t", "\\x00", "\\ud800", "\\U0001f600",
              "\\u0101", "br", "pre", "p>", "li", "h1", "a ", "</a>", "amp;", "script", "\\x02", "\\u3000"]
     samples += ["".join(rng.choice(alpha) for _ in range(rng.randint(0, 40))) for _ in range(400)]
+    # the compiled tokenizer: affix runs, special cases, units, chunks at its length limit (256) and past it
+    toks = ["(", ")", "'", "s", "S", ".", ",", "5", "km/h", "US$", "Mr", "a.m.", ":)", "-", "--", "=", "C++", "'s", "a"]
+    samples += [" ".join("".join(rng.choice(toks) for _ in range(rng.randint(1, 12))) for _ in range(30))
+                for _ in range(200)] + ["(" * 128 + "a" * 128, "(" * 129 + "a" * 128, "'" * 256 + " x" * 300]
     for s in samples:
         for t in (s, s + "\\u0101", s + "\\U0001f600"):
             ex.cap_attributes(t)

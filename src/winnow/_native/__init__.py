@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV = "WINNOW_PURE_PYTHON"  # set to 1 (or true/yes) to use the pure-Python paths even where the library is built
 LIB_PATH = Path(__file__).with_name("_kernels.so")
-_VERSION = 3  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
+_VERSION = 4  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
 # html_extract's kernels live in their own file and library (extract.c -> _extract.so), with their own version
 EXTRACT_PATH = Path(__file__).with_name("_extract.so")
 _EXTRACT_VERSION = 3  # extract.c's winnow_extract_version()
@@ -71,6 +71,12 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.chunktab_split.argtypes = [vp, vp, i64, i64, i64, vp, vp, vp, vp, vp, vp, vp]
     lib.dup_pieces.restype = i32
     lib.dup_pieces.argtypes = [vp, vp, i64, i32, i32, vp]
+    lib.spacy_tok_new.restype = vp
+    lib.spacy_tok_new.argtypes = [vp, c.c_char_p, i64]
+    lib.spacy_tok_free.restype = None
+    lib.spacy_tok_free.argtypes = [vp]
+    lib.spacy_tok_chunks.restype = i64
+    lib.spacy_tok_chunks.argtypes = [vp, vp, i64, vp, vp, i64, vp, vp, i64]
     lib.sent_steps.restype = None
     lib.sent_steps.argtypes = [vp, vp, vp, vp, i32, i32, vp, i64, vp]
 

@@ -15,15 +15,18 @@
  * ngram_*: gopher_repetition's n-gram statistics (winnow/steps/quality.py), integers only (see below).
  *
  * chunktab_*: the whitespace chunks of a page and their ids in gopher_repetition's chunk table; dup_pieces: its
- * duplicate lines and paragraphs; sent_steps: C4's sentencizer over a chunk's tokens (see below). */
+ * duplicate lines and paragraphs; sent_steps: C4's sentencizer over a chunk's tokens (see below).
+ *
+ * spacy_tok_*: the spaCy-exact tokenizer on the new chunks of printable ASCII (see below). */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Raised with every change to a function's arguments or results (2: the n-gram kernels added; 3: the chunk
- * table); winnow/_native checks it, so a library built from older sources is not used (the pure path runs instead). */
-int winnow_kernels_version(void) { return 3; }
+ * table; 4: the tokenizer, spacy_tok_*); winnow/_native checks it, so a library built from older sources is not
+ * used (the pure path runs instead). */
+int winnow_kernels_version(void) { return 4; }
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
@@ -920,4 +923,299 @@ int dup_pieces(const chunktab *t, const uint32_t *codes, int64_t n, int min_run,
     out[1] = dups;
     out[2] = chars;
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * spacy_tok_*: the spaCy-exact English tokenizer (winnow/steps/_tokenize.py, SpacyEnglish.chunk) on the chunks
+ * made of printable ASCII only, or a "not decided here" that sends the chunk to the Python tokenizer.
+ *
+ * The rules are the Python tables' own, restricted to ASCII by _tokenize.ascii_rules() (records below): each
+ * alternative of the prefix, suffix and infix patterns that can match printable ASCII at all becomes one record
+ * (a literal with its look-behind and look-ahead character classes, or a run of dots); the rest (non-ASCII
+ * literals and classes) cannot match an ASCII chunk. The special cases and the orths of the special cases that the
+ * affix rules split (the ones spaCy's post-pass merges back) come as records too. The loop is SpacyEnglish's:
+ * strip one prefix (the first rule that matches at the front, in table order) and one suffix (the one starting
+ * leftmost: every suffix rule ends at the end) per round until nothing changes, then split the core at the infixes
+ * (Python's finditer: leftmost, first rule in table order, non-overlapping; one at the core's start never splits).
+ * Lookbehinds see only the string being searched, as in the Python path (it searches copies).
+ * A chunk is handed back (0 tokens) where any special case could take part (the chunk, a core or a stripped rest
+ * is one; or a token starts where the orth of a split special case starts, so the merge might apply), where the
+ * core holds a '.' (only such a core can be a URL, and the dot infixes need it), or where the chunk holds anything
+ * but printable ASCII or is longer than SPT_MAXLEN. */
+
+#define SPT_MAXLEN 256
+#define SPT_NONE 255
+enum { SPT_SPECIAL = 1, SPT_PORTH, SPT_PRE_LIT, SPT_PRE_DOTS, SPT_SUF_LIT, SPT_SUF_DOTS, SPT_INF_LIT };
+
+typedef struct {
+    uint8_t type, c1, c2, len; /* c1, c2: class numbers (SPT_NONE: none); see spacy_tok_new */
+    unsigned char s[16];
+} sptrule;
+
+typedef struct {
+    uint32_t cls[128];   /* ASCII character -> bit k set when it is in class k */
+    sptrule *pre, *suf, *inf;
+    int npre, nsuf, ninf;
+    /* the special cases and split orths: an open-addressing set of byte strings (lengths 1..255) */
+    unsigned char *arena;
+    int64_t asize;
+    uint32_t *slots; /* offset + 1 into arena of a key stored as [kind][len][bytes]; 0: empty */
+    int64_t scap;
+    int spmax, pomax; /* the longest special case, the longest split orth */
+} spacytok;
+
+static uint64_t spt_hash(const unsigned char *s, int64_t n, int kind) {
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;
+    for (int64_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ull;
+    return mix64(h ^ (uint64_t)n);
+}
+
+/* The stored key (s, n) of this kind, or NULL. */
+static const unsigned char *spt_find(const spacytok *t, int kind, const unsigned char *s, int64_t n) {
+    if (n <= 0 || n > 255) return NULL;
+    int64_t mask = t->scap - 1, i = (int64_t)(spt_hash(s, n, kind) & (uint64_t)mask);
+    for (;;) {
+        uint32_t v = t->slots[i];
+        if (!v) return NULL;
+        const unsigned char *k = t->arena + (v - 1);
+        if (k[0] == kind && k[1] == n && memcmp(k + 2, s, (size_t)n) == 0) return k;
+        i = (i + 1) & mask;
+    }
+}
+
+static int spt_has(const spacytok *t, int kind, const unsigned char *s, int64_t n) {
+    return spt_find(t, kind, s, n) != NULL;
+}
+
+void spacy_tok_free(spacytok *t) {
+    if (!t) return;
+    free(t->pre);
+    free(t->suf);
+    free(t->inf);
+    free(t->arena);
+    free(t->slots);
+    free(t);
+}
+
+/* cls: 128 uint32 class masks (bit k: the character is in class k). rules: records of 4 + len bytes, [type, c1,
+ * c2, len, bytes...]: SPT_SPECIAL (a special case, 1..255 bytes), SPT_PORTH (a split special case: its orth, then
+ * the lengths of its c1 tokens, one byte each),
+ * SPT_PRE_LIT (a prefix literal, 1..16 bytes, c2: a class that must not follow it), SPT_PRE_DOTS (a run of two or
+ * more '.'), SPT_SUF_LIT (a suffix literal, 1..16 bytes, c2: the class of the character just before it, c1: of the
+ * one before that), SPT_SUF_DOTS, SPT_INF_LIT (an infix literal, c1: the class before it, c2: after it). Records
+ * of one kind are kept in their order. NULL on a malformed record or no memory. */
+spacytok *spacy_tok_new(const uint32_t *cls, const unsigned char *rules, int64_t nrules) {
+    spacytok *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    memcpy(t->cls, cls, sizeof t->cls);
+    int64_t nrec = 0, nset = 0;
+    for (int64_t p = 0; p < nrules; nrec++) {
+        if (nrules - p < 4 || nrules - p - 4 < rules[p + 3] || rules[p + 3] == 0) goto bad;
+        uint8_t ty = rules[p], c1 = rules[p + 1], c2 = rules[p + 2], len = rules[p + 3];
+        if (ty < SPT_SPECIAL || ty > SPT_INF_LIT) goto bad;
+        if (ty == SPT_PORTH) { /* c1 tokens, their lengths after the orth: each >= 1, summing to the orth's */
+            int sum = 0;
+            if (c1 < 1 || c1 >= len) goto bad;
+            for (int x = len - c1; x < len; x++) sum += rules[p + 4 + x] ? rules[p + 4 + x] : 1000;
+            if (sum != len - c1) goto bad;
+        } else if ((c1 != SPT_NONE && c1 >= 32) || (c2 != SPT_NONE && c2 >= 32)) {
+            goto bad;
+        }
+        if (ty == SPT_SPECIAL || ty == SPT_PORTH) nset++;
+        else if (len > 16) goto bad;
+        p += 4 + len;
+    }
+    t->pre = calloc((size_t)nrec + 1, sizeof(sptrule));
+    t->suf = calloc((size_t)nrec + 1, sizeof(sptrule));
+    t->inf = calloc((size_t)nrec + 1, sizeof(sptrule));
+    t->scap = 16;
+    while (t->scap < 2 * nset + 2) t->scap *= 2;
+    t->slots = calloc((size_t)t->scap, sizeof(uint32_t));
+    t->arena = malloc((size_t)nrules + 1);
+    if (!t->pre || !t->suf || !t->inf || !t->slots || !t->arena || nrules > (int64_t)UINT32_MAX - 2) goto bad;
+    for (int64_t p = 0; p < nrules;) {
+        uint8_t ty = rules[p], len = rules[p + 3];
+        const unsigned char *s = rules + p + 4;
+        if (ty == SPT_SPECIAL || ty == SPT_PORTH) {
+            /* the key: [kind][length][bytes], for a split orth followed by [tokens][their lengths] */
+            int kind = ty, klen = ty == SPT_PORTH ? len - rules[p + 1] : len;
+            if (!spt_find(t, kind, s, klen)) {
+                int64_t mask = t->scap - 1, i = (int64_t)(spt_hash(s, klen, kind) & (uint64_t)mask);
+                while (t->slots[i]) i = (i + 1) & mask;
+                t->slots[i] = (uint32_t)(t->asize + 1);
+                t->arena[t->asize] = (unsigned char)kind;
+                t->arena[t->asize + 1] = (unsigned char)klen;
+                memcpy(t->arena + t->asize + 2, s, (size_t)klen);
+                t->asize += 2 + klen;
+                if (ty == SPT_PORTH) {
+                    t->arena[t->asize] = rules[p + 1];
+                    memcpy(t->arena + t->asize + 1, s + klen, rules[p + 1]);
+                    t->asize += 1 + rules[p + 1];
+                }
+            }
+            if (ty == SPT_SPECIAL && klen > t->spmax) t->spmax = klen;
+            if (ty == SPT_PORTH && klen > t->pomax) t->pomax = klen;
+        } else {
+            sptrule *r = ty == SPT_PRE_LIT || ty == SPT_PRE_DOTS ? &t->pre[t->npre++]
+                       : ty == SPT_INF_LIT ? &t->inf[t->ninf++] : &t->suf[t->nsuf++];
+            r->type = ty;
+            r->c1 = rules[p + 1];
+            r->c2 = rules[p + 2];
+            r->len = len;
+            memcpy(r->s, s, len);
+        }
+        p += 4 + len;
+    }
+    return t;
+bad:
+    spacy_tok_free(t);
+    return NULL;
+}
+
+static inline int spt_in(const spacytok *t, unsigned char ch, uint8_t c) {
+    return c == SPT_NONE || (ch < 128 && (t->cls[ch] >> c) & 1u);
+}
+
+/* The prefix's length at s[i:j] (0: none): the first rule, in table order, that matches at i. */
+static int spt_prefix(const spacytok *t, const unsigned char *s, int i, int j) {
+    for (int k = 0; k < t->npre; k++) {
+        const sptrule *r = &t->pre[k];
+        if (r->type == SPT_PRE_DOTS) {
+            int e = i;
+            while (e < j && s[e] == '.') e++;
+            if (e - i >= 2) return e - i;
+            continue;
+        }
+        if (j - i < r->len || memcmp(s + i, r->s, r->len) != 0) continue;
+        /* a negative look-ahead: the character after the literal must not be in class c2 (none at the end) */
+        if (r->c2 != SPT_NONE && i + r->len < j && spt_in(t, s[i + r->len], r->c2)) continue;
+        return r->len;
+    }
+    return 0;
+}
+
+/* The suffix's length at s[i:j] (0: none): every rule ends at j, so the match that starts leftmost (Python's
+ * search) decides; its look-behind sees s[i:] only. */
+static int spt_suffix(const spacytok *t, const unsigned char *s, int i, int j) {
+    int best = j;
+    for (int k = 0; k < t->nsuf; k++) {
+        const sptrule *r = &t->suf[k];
+        if (r->type == SPT_SUF_DOTS) {
+            int b = j;
+            while (b > i && s[b - 1] == '.') b--;
+            if (j - b >= 2 && b < best) best = b;
+            continue;
+        }
+        int p = j - r->len;
+        if (p < i || p >= best || memcmp(s + p, r->s, r->len) != 0) continue;
+        if (r->c2 != SPT_NONE && (p - 1 < i || !spt_in(t, s[p - 1], r->c2))) continue;
+        if (r->c1 != SPT_NONE && (p - 2 < i || !spt_in(t, s[p - 2], r->c1))) continue;
+        best = p;
+    }
+    return j - best;
+}
+
+/* Token boundaries of s[0:n] (printable ASCII, 1 <= n <= SPT_MAXLEN) into cut[] (cut[0] = 0, ..., the last = n);
+ * the number of tokens, or 0: not decided here. */
+static int spt_chunk(const spacytok *t, const unsigned char *s, int n, int16_t *cut) {
+    int pre[SPT_MAXLEN + 1], suf[SPT_MAXLEN + 1], np = 0, ns = 0;
+    int i = 0, j = n, last = -1;
+    while (i < j && j - i != last) {
+        if (j - i <= t->spmax && spt_has(t, SPT_SPECIAL, s + i, j - i)) return 0;
+        last = j - i;
+        int pl = spt_prefix(t, s, i, j);
+        if (pl && j - i - pl > 0 && spt_has(t, SPT_SPECIAL, s + i + pl, j - i - pl)) return 0;
+        int sl = spt_suffix(t, s, i + pl, j);
+        if (sl && j - i - sl > 0 && spt_has(t, SPT_SPECIAL, s + i, j - i - sl)) return 0;
+        if (pl) {
+            i += pl;
+            pre[np++] = i;
+        }
+        if (sl) { /* searched after the prefix: the two never overlap */
+            j -= sl;
+            suf[ns++] = j;
+        }
+    }
+    int nc = 0;
+    cut[nc++] = 0;
+    for (int k = 0; k < np; k++) cut[nc++] = (int16_t)pre[k];
+    if (i < j) {
+        if (spt_has(t, SPT_SPECIAL, s + i, j - i) || memchr(s + i, '.', (size_t)(j - i))) return 0;
+        int start = i;
+        for (int p = i; p < j;) {
+            int hit = 0;
+            for (int k = 0; k < t->ninf && !hit; k++) {
+                const sptrule *r = &t->inf[k];
+                if (j - p < r->len || memcmp(s + p, r->s, r->len) != 0) continue;
+                if (r->c1 != SPT_NONE && (p - 1 < i || !spt_in(t, s[p - 1], r->c1))) continue;
+                if (r->c2 != SPT_NONE && (p + r->len >= j || !spt_in(t, s[p + r->len], r->c2))) continue;
+                hit = r->len;
+            }
+            if (!hit) {
+                p++;
+                continue;
+            }
+            if (p != i) { /* an infix at the core's start never splits */
+                if (p != start) cut[nc++] = (int16_t)p;
+                cut[nc++] = (int16_t)(p + hit);
+                start = p + hit;
+            }
+            p += hit;
+        }
+        if (start < j && cut[nc - 1] != j) cut[nc++] = (int16_t)j;
+    }
+    for (int k = ns - 1; k >= 0; k--)
+        if (cut[nc - 1] != suf[k]) cut[nc++] = (int16_t)suf[k];
+    if (cut[nc - 1] != n) cut[nc++] = (int16_t)n;
+    /* spaCy's post-pass merges a run of tokens equal to a split special case's tokens: hand back any chunk where
+     * one such run starts at a token (the orth spelled from there, and the tokens' ends at the pattern's ends) */
+    for (int k = 0; k < nc - 1; k++) {
+        for (int len = 1; len <= t->pomax && cut[k] + len <= n; len++) {
+            const unsigned char *key = spt_find(t, SPT_PORTH, s + cut[k], len);
+            if (!key) continue;
+            const unsigned char *lens = key + 2 + len;
+            int at = cut[k], x = k, same = 1;
+            for (int q = 0; q < lens[0] && same; q++) {
+                at += lens[1 + q];
+                while (x < nc - 1 && cut[x] < at) x++;
+                same = cut[x] == at;
+            }
+            if (same) return 0;
+        }
+    }
+    return nc - 1;
+}
+
+/* The tokens of k chunks codes[starts[q]:ends[q]] (of a buffer of n code points): ntok[q] their number (0: not
+ * decided here), and for the decided ones their token boundaries (absolute positions in codes, each token from
+ * one to the next, each chunk's list closed by its end) appended to bounds, at most cap entries. Returns the
+ * number of entries written, or -1 (bad bounds, or cap too small: nothing to trust). */
+int64_t spacy_tok_chunks(const spacytok *t, const uint32_t *codes, int64_t n, const int64_t *starts,
+                         const int64_t *ends, int64_t k, int32_t *ntok, int64_t *bounds, int64_t cap) {
+    unsigned char s[SPT_MAXLEN];
+    int16_t cut[SPT_MAXLEN + 2];
+    int64_t w = 0;
+    for (int64_t q = 0; q < k; q++) {
+        int64_t a = starts[q], b = ends[q];
+        if (a < 0 || b > n || a > b) return -1;
+        ntok[q] = 0;
+        int64_t len = b - a;
+        if (len < 1 || len > SPT_MAXLEN) continue;
+        int ok = 1;
+        for (int64_t x = 0; x < len; x++) {
+            uint32_t c = codes[a + x];
+            if (c < 0x21 || c > 0x7E) {
+                ok = 0;
+                break;
+            }
+            s[x] = (unsigned char)c;
+        }
+        if (!ok) continue;
+        int m = spt_chunk(t, s, (int)len, cut);
+        if (!m) continue;
+        if (cap - w < m + 1) return -1;
+        for (int x = 0; x <= m; x++) bounds[w++] = a + cut[x];
+        ntok[q] = m;
+    }
+    return w;
 }

@@ -13,7 +13,9 @@ process and cached: web text repeats its chunks, which makes the word split cost
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from itertools import chain
@@ -305,6 +307,37 @@ class SpacyEnglish:
                 self._cache[chunk] = res
             return res
 
+    def chunks_at(self, texts: list[str], codes, starts, ends) -> list[tuple[str, ...]]:
+        """``[self.chunk(t) for t in texts]`` for chunks that sit at ``codes[starts[q]:ends[q]]`` (a page's code points,
+        numpy uint32; starts, ends: int64 arrays): the compiled tokenizer (kernels.c, spacy_tok_chunks) takes the
+        chunks of printable ASCII it can decide, and the rest come here, with the same tokens (tests/test_native.py
+        compares the two on generated and real chunks)."""
+        import numpy as np
+
+        k = len(texts)
+        tok = _compiled(self)
+        if tok is None or k == 0:
+            return [self.chunk(t) for t in texts]
+        lib, handle = tok
+        ntok = np.empty(k, dtype=np.int32)
+        cap = int((ends - starts).sum()) + k  # a chunk of n characters has at most n tokens, n + 1 bounds
+        bounds = np.empty(cap, dtype=np.int64)
+        w = lib.spacy_tok_chunks(handle, codes.ctypes.data, len(codes), starts.ctypes.data, ends.ctypes.data, k,
+                                 ntok.ctypes.data, bounds.ctypes.data, cap)
+        if w < 0:
+            raise ValueError("spacy_tok_chunks: chunk bounds outside the page")
+        chunk, bl, out, pos = self.chunk, bounds[:w].tolist(), [], 0
+        for t, m, a in zip(texts, ntok.tolist(), starts.tolist()):
+            if m == 0:
+                out.append(chunk(t))
+            elif m == 1:
+                out.append((t,))
+                pos += 2
+            else:
+                out.append(tuple([t[bl[pos + x] - a:bl[pos + x + 1] - a] for x in range(m)]))
+                pos += m + 1
+        return out
+
     # --- what the filters use ---------------------------------------------------------------------------------
     def words(self, text: str) -> list[str]:
         """datatrove's ``split_into_words(text, "en")``: spaCy tokens, stripped, without whitespace tokens."""
@@ -396,6 +429,171 @@ class SpacyEnglish:
                 n += s0
                 seen = e0
         return n
+
+
+# --- the rules restricted to printable ASCII, for the compiled tokenizer (_native/kernels.c, spacy_tok_*) ----------
+_SPT_SPECIAL, _SPT_PORTH, _SPT_PRE_LIT, _SPT_PRE_DOTS, _SPT_SUF_LIT, _SPT_SUF_DOTS, _SPT_INF_LIT = range(1, 8)
+_SPT_NONE = 255
+_PRINTABLE = tuple(map(chr, range(0x21, 0x7F)))  # the only characters the compiled tokenizer decides on
+_RX_CLASS = r"\[(?:\\.|[^\]\\])*\]"
+_RX_LIT = r"(?:\\[^A-Za-z0-9]|[^\\\[\]().*+?{}^$|])+"  # a literal: escaped punctuation or plain characters
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern (split at '|' outside classes and groups)."""
+    out, cur, depth, in_class, esc = [], [], 0, False, False
+    for ch in pattern:
+        if esc:
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def _unescape(lit: str) -> str:
+    return re.sub(r"\\(.)", r"\1", lit)
+
+
+def _choices(part: str) -> list[str] | None:
+    """The strings one piece of an alternative matches, in the order the regex tries them: a literal, a class of
+    single characters, or a group of literals; only the printable-ASCII ones (None: not such a piece)."""
+    if re.fullmatch(_RX_LIT, part):
+        lits = [_unescape(part)]
+    elif re.fullmatch(_RX_CLASS, part):
+        cls = re.compile(part)
+        lits = [c for c in _PRINTABLE if cls.fullmatch(c)]
+    elif part.startswith("(?:") and part.endswith(")") and all(re.fullmatch(_RX_LIT, a) for a in _alternatives(part[3:-1])):
+        lits = [_unescape(a) for a in _alternatives(part[3:-1])]
+    else:
+        return None
+    return [x for x in lits if all(c in _PRINTABLE for c in x)]
+
+
+def ascii_rules(tok: SpacyEnglish) -> tuple[list[int], bytes]:
+    """The tokenizer's tables restricted to printable ASCII, as spacy_tok_new (kernels.c) takes them: 128 class
+    masks and the rule records (see there). Every alternative of the prefix, suffix and infix patterns is read as a
+    literal (or class, or group of literals) with optional one-character look-behind/look-ahead classes; its
+    printable-ASCII strings become records, in the table's order. An alternative of another shape raises
+    ValueError (a regenerated table the compiled path does not know: it is then not used). Infixes with a '.' are
+    left out: the compiled path hands back every core holding one (only such a core can be a URL)."""
+    classes: list[str] = []
+
+    def cls_id(c: str) -> int:
+        if c not in classes:
+            classes.append(c)
+        return classes.index(c)
+
+    recs: list[tuple[int, int, int, str]] = []
+    for alt in _alternatives(_PREFIX):
+        body = alt[1:] if alt.startswith("^") else None
+        if body == r"\.\.+":
+            recs.append((_SPT_PRE_DOTS, _SPT_NONE, _SPT_NONE, ".."))
+            continue
+        m = re.fullmatch(rf"({_RX_LIT}|{_RX_CLASS})(?:\(\?!({_RX_CLASS})\))?", body or "")
+        lits = _choices(m.group(1)) if m else None
+        if lits is None:
+            raise ValueError(f"prefix alternative of unknown shape: {alt[:80]!r}")
+        ahead = cls_id(m.group(2)) if m.group(2) else _SPT_NONE
+        recs += [(_SPT_PRE_LIT, _SPT_NONE, ahead, x) for x in lits]
+    for alt in _alternatives(_SUFFIX):
+        if alt == r"\.\.+$":
+            recs.append((_SPT_SUF_DOTS, _SPT_NONE, _SPT_NONE, ".."))
+            continue
+        m = re.fullmatch(rf"(?:\(\?<=((?:{_RX_CLASS}|{_RX_LIT}){{1,2}})\))?(.+)\$", alt)
+        lits = _choices(m.group(2)) if m else None
+        if lits is None:
+            raise ValueError(f"suffix alternative of unknown shape: {alt[:80]!r}")
+        behind = re.findall(rf"{_RX_CLASS}|\\.|[^\[\\]", m.group(1) or "")
+        if len(behind) > 2 or any(not re.fullmatch(_RX_CLASS, b) and not _choices(b) for b in behind):
+            continue  # a look-behind on a character that is not printable ASCII: never matches here
+        ids = [cls_id(b if re.fullmatch(_RX_CLASS, b) else "[" + re.escape(_unescape(b)) + "]") for b in behind]
+        c1, c2 = ([_SPT_NONE] + ids)[-2:] if ids else (_SPT_NONE, _SPT_NONE)
+        recs += [(_SPT_SUF_LIT, c1, c2, x) for x in lits]
+    for alt in _alternatives(_INFIX):
+        m = re.fullmatch(rf"(?:\(\?<=({_RX_CLASS})\))?(.+?)(?:\(\?=({_RX_CLASS})\))?", alt)
+        lits = _choices(m.group(2)) if m else None
+        if alt == r"\.\.+" or (lits is not None and any("." in x for x in lits)):
+            continue  # needs a '.', and cores with a '.' are handed back
+        if lits is None:
+            raise ValueError(f"infix alternative of unknown shape: {alt[:80]!r}")
+        c1 = cls_id(m.group(1)) if m.group(1) else _SPT_NONE
+        c2 = cls_id(m.group(3)) if m.group(3) else _SPT_NONE
+        recs += [(_SPT_INF_LIT, c1, c2, x) for x in lits]
+    # the special cases (the compiled path hands back a chunk where one could apply) and the split ones with their
+    # tokens (spaCy's merge post-pass: handed back where a run of tokens equals one's). A merge that gives the
+    # tokens it replaces ("It's" -> "It", "'s") changes nothing, whichever matches it is chosen over: left out.
+    recs += [(_SPT_SPECIAL, _SPT_NONE, _SPT_NONE, o) for o in tok._specials if o.isascii() and 0 < len(o) < 256]
+    for pats in tok._patterns.values():
+        for pattern, orth in pats:
+            if "".join(pattern) != orth:
+                raise ValueError(f"a split special case whose tokens do not spell it: {orth!r}")
+            if tuple(tok._specials[orth]) == pattern:
+                continue
+            if orth.isascii() and len(orth) + len(pattern) < 256:
+                recs.append((_SPT_PORTH, len(pattern), _SPT_NONE, orth + "".join(map(chr, map(len, pattern)))))
+    if len(classes) > 32 or any(len(x) > (255 if t in (_SPT_SPECIAL, _SPT_PORTH) else 16) or not x.isascii()
+                                for t, _, _, x in recs):
+        raise ValueError("the ASCII rules do not fit the compiled tokenizer's records")
+    compiled = [re.compile(c) for c in classes]
+    masks = [sum(1 << k for k, c in enumerate(compiled) if c.fullmatch(chr(ch))) for ch in range(128)]
+    blob = b"".join(bytes([t, c1, c2, len(x)]) + x.encode("ascii") for t, c1, c2, x in recs)
+    return masks, blob
+
+
+_COMPILED: dict[int, tuple] = {}  # id(library) -> (library, spacy_tok handle), kept for the process's life
+_COMPILED_LOCK = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # a child forked while another thread held the lock (making the handle) would wait on it forever
+    global _COMPILED_LOCK
+    _COMPILED_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _compiled(tok: SpacyEnglish):
+    """(library, handle) of the compiled tokenizer for the tables of this module, or None (no library, forced off,
+    or tables it does not know: logged once)."""
+    from .. import _native
+
+    lib = _native.kernels()
+    if lib is None:
+        return None
+    got = _COMPILED.get(id(lib))
+    if got is None:
+        with _COMPILED_LOCK:  # one handle per library (two threads making one each would leak one)
+            got = _COMPILED.get(id(lib)) or _new_compiled(lib, tok)
+            _COMPILED[id(lib)] = got
+    return got if got[1] else None
+
+
+def _new_compiled(lib, tok: SpacyEnglish) -> tuple:
+    import ctypes
+
+    try:
+        masks, blob = ascii_rules(tok)
+        handle = lib.spacy_tok_new((ctypes.c_uint32 * 128)(*masks), blob, len(blob))
+    except ValueError as e:
+        import logging
+
+        logging.getLogger(__name__).debug("compiled tokenizer not used: %s", e)
+        handle = None
+    return (lib, handle)  # the handle is only read after this (no lock needed), and kept for the process's life
 
 
 @lru_cache(maxsize=1)

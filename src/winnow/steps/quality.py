@@ -276,16 +276,23 @@ class _Vocab:
         self._flush()
         return uncached
 
-    def enter(self, texts: list[str], firsts: list[int], nnew: int) -> None:
+    def enter(self, texts: list[str], firsts: list[int], nnew: int, at=None) -> None:
         """After the C table entered a page's new chunks (``texts[:nnew]``, ids in order) and found its distinct long
         chunks (``texts[nnew:]``, ids just past the table): tokenize each, in the order of their first occurrence
-        (``firsts``) as ``chunk_ids`` does, and write their token ids (the long ones' without claiming the space)."""
+        (``firsts``) as ``chunk_ids`` does, and write their token ids (the long ones' without claiming the space).
+        ``at``: (the page's code points, the chunks' starts, their ends), for the compiled tokenizer."""
         import numpy as np
 
         k = len(texts)
         # entered ones and long ones are each in first-occurrence order already; interleave them only if both
         order = None if k == nnew or nnew == 0 else sorted(range(k), key=firsts.__getitem__)
-        toks = list(map(tk.spacy_english().chunk, texts if order is None else [texts[j] for j in order]))
+        if at is None:
+            toks = list(map(tk.spacy_english().chunk, texts if order is None else [texts[j] for j in order]))
+        else:
+            codes, a, b = at
+            if order is not None:
+                texts, a, b = [texts[j] for j in order], a[order], b[order]
+            toks = tk.spacy_english().chunks_at(texts, codes, a, b)
         flat = list(chain.from_iterable(toks))
         get = self.ids.get
         tid = list(map(get, flat))  # one C-level pass; new tokens entered below, in order, as chunk_ids enters them
@@ -500,7 +507,8 @@ def _chunk_cids_c(text: str, memo: dict | None, want_joined: bool = False):
     starts, ends = starts[:m], ends[:m]
     if nnew or nlong:
         firsts = fresh[:nnew + nlong]
-        v.enter([text[a:b] for a, b in zip(starts[firsts].tolist(), ends[firsts].tolist())], firsts.tolist(), nnew)
+        a, b = starts[firsts], ends[firsts]
+        v.enter([text[x:y] for x, y in zip(a.tolist(), b.tolist())], firsts.tolist(), nnew, (codes, a, b))
     if memo is not None:
         memo["chunks.bounds"] = (starts.copy(), one_space[:m].astype(bool))
         if joined is not None:
