@@ -344,3 +344,61 @@ def test_fast_feature_paths_answer_as_the_plain_code():
     lines = ARTICLE + FURNITURE_TOP + FURNITURE_BOTTOM + [x for x in TRICKY if x.strip()]
     assert (line_noise._features(lines)[1] == line_noise._prose(lines)).all()
     assert (line_noise._content_lines(lines, line_noise._features(lines)[1]) == line_noise._content_lines(lines)).all()
+
+
+DRUGS = [
+    "Calcium channel blockers\t\tNorvasc (amlodipine), Cardizem (diltiazem), Isoptin (verapamil)",
+    "RAS inhibitors\t\tACE inhibitors, ARBs, and aldosterone antagonists",
+    "Diuretics\t\tHydrochlorothiazide, chlorthalidone, furosemide",
+    "Beta blockers\t\tMetoprolol, carvedilol, bisoprolol",
+]
+
+
+def test_rows_of_a_two_column_tab_table_after_a_paragraph_are_kept():
+    # Stop 25's fresh real-page labels lost a row of a two-column drug table ("RAS inhibitors\t\tACE inhibitors ...");
+    # the table guard wanted 3+ cells. Two cells count after a paragraph; a footer's "Tel.:\tnumber" pairs away from
+    # prose, an archive's repeated "by Thread\tby Date" and bar pairs ("|Forum||Message|") do not.
+    page = FURNITURE_TOP + ARTICLE[:3] + DRUGS + ARTICLE[3:] + FURNITURE_BOTTOM
+    p = line_noise.noise_probabilities(page)
+    assert max(p[page.index(x)] for x in DRUGS) >= LineNoise().threshold  # the model alone would take some
+    doc = LineNoise().map(Document("t", "\n".join(page)))
+    assert all(x + "\n" in doc.text for x in DRUGS)
+    prose = line_noise._prose(page)
+    assert line_noise._tab_pairs(page, prose)[[page.index(x) for x in DRUGS]].all()
+    footer = ["Tel.:\t\t030 209 1394 0", "Fax:\t\t030 209 1394 30", "E-Mail:\t\tinfo@verband.de", "Impressum"]
+    assert not line_noise._tab_pairs(FURNITURE_TOP + footer, line_noise._prose(FURNITURE_TOP + footer)).any()
+    rep = ARTICLE[:2] + ["by Thread\t\tby Date"] * 3
+    assert not line_noise._tab_pairs(rep, line_noise._prose(rep)).any()
+    bars = ARTICLE[:2] + ["|Forum||Message|", "|Gardening||Roses in May|", "|Cooking||Bread|"]
+    assert not line_noise._tab_pairs(bars, line_noise._prose(bars)).any()
+
+
+CODE = [
+    "namespace Hello",
+    "{",
+    "    class Program",
+    "    {",
+    "        static void Main(string[] args)",
+    "        {",
+    '            System.Console.WriteLine("Hello, world");',
+    "        }",
+    "    }",
+    "}",
+]
+
+
+def test_a_code_sample_in_the_text_is_kept():
+    # Real pages lost the braces and statements of a post's code samples (a C# "Hello, world", a JSON structure, a
+    # SQL query's closing brackets): the model reads "{" as a line of symbols. Lines among code-shaped neighbours are
+    # kept; a template's placeholders ("{* loginWidget *}") and a menu's counts ("Archiv (12)") are not code.
+    page = FURNITURE_TOP + ARTICLE[:3] + CODE + ARTICLE[3:] + FURNITURE_BOTTOM
+    p = line_noise.noise_probabilities(page)
+    assert max(p[page.index(x)] for x in CODE) >= LineNoise().threshold  # the model alone would take some
+    doc = LineNoise().map(Document("c", "\n".join(page)))
+    assert all(x + "\n" in doc.text for x in CODE)
+    assert "Home\n" not in doc.text and "Privacy | Terms | Contact | Sitemap" not in doc.text
+    assert line_noise._code(CODE)[1:].all()
+    assert not line_noise._code(["{* loginWidget *}", "{* #userInformationForm *}", "{* submitButton *}",
+                                 "{* /userInformationForm *}"]).any()
+    assert not line_noise._code(["Archiv (12)", "Mai 2011 (3)", "Juni 2011 (7)", "Juli 2011 (2)", "News (40)"]).any()
+    assert not line_noise._code(["\u2022", "\u2022", "\u2022", "\u2022"]).any()

@@ -391,7 +391,8 @@ def _content_lines(lines: list[str], prose: np.ndarray | None = None) -> np.ndar
     if prose is None:
         prose = _prose(lines)
     items = _list_items(lines, prose) | _numbered(lines)
-    return prose | items | _table_rows(lines) | _headings(lines, prose | items) | _intros(lines)
+    return (prose | items | _table_rows(lines) | _tab_pairs(lines, prose) | _headings(lines, prose | items)
+            | _intros(lines) | _code(lines))
 
 
 def _intros(lines: list[str]) -> np.ndarray:
@@ -490,6 +491,65 @@ def _numbered(lines: list[str]) -> np.ndarray:
             out[[i for i, _ in nums[k:j + 1]]] = True
         k = j + 1
     return out
+
+
+def _tab_pairs(lines: list[str], prose: np.ndarray) -> np.ndarray:
+    """Rows of a two-column table inside the text: 3+ lines in a row of exactly two tab-separated cells (a term and
+    its value: "Summenformel\t\tC2H6O", "Calcium channel blockers\t\tNorvasc (amlodipine), ..."), right after a
+    paragraph (a prose line among the 3 lines above the first row), none a link. Bar-separated pairs are left out (the
+    line labels call a forum listing's "|Forum||Message|" noise), and so are pairs away from prose (a footer's
+    "Tel.:\tnumber", a sidebar's programme schedule). The Turku line labels hold no tabs, so they cannot judge this
+    guard; on the real pages of half 0 of the sites (bench/coherence_removals.py's split) the model removed 68 rows
+    of such tables, 56 of them content (pros and cons, release dates, a budget's outlook, a review's fields), 12
+    furniture (a cookie table; an archive's repeated "by Thread / by Date", which the distinct-rows condition now
+    leaves to the model)."""
+    out = np.zeros(len(lines), dtype=bool)
+    pair = [("\t" in x and "|" not in x and _cells(x) == 2 and not _is_url(x)) for x in lines]
+    i, n = 0, len(lines)
+    while i < n:
+        if not pair[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and pair[j]:
+            j += 1
+        # The rows of a table differ; a run that repeats a row is a menu laid out in cells ("by Thread\t\tby Date"
+        # once per month of an archive).
+        rows = [" ".join(x.split()) for x in lines[i:j]]
+        if j - i >= 3 and prose[max(0, i - 3):i].any() and len(set(rows)) == len(rows):
+            out[i:j] = True
+        i = j
+    return out
+
+
+# A line of program code: it ends with a semicolon or an opening bracket ("return x;", "function Cow(name) {"), starts
+# with a closing one ("}", "]);"), or is punctuation alone with a bracket (")", "),"; a lone bullet is none). A
+# closing ")" at the end is not
+# enough: a menu's "Archiv (12)" ends so. A template's unrendered placeholders ("{* loginWidget *}", "{{ title }}")
+# are a page's furniture, not code.
+_CODE_LINE = re.compile(r"[;{\[(]$|^[}\]]|^[^\w\s]*[{}\[\]()][^\w\s]*$")
+_PLACEHOLDER = re.compile(r"\{[*{%]")
+
+
+def _code(lines: list[str]) -> np.ndarray:
+    """Lines of a code sample in the text (JSON, SQL, a class's methods): a code-shaped line among 5 in a row (it and
+    the two on either side) of which 3 or more look like code, and the lines within two of it. The model reads a lone "{" or "throw new Error(...);" as
+    symbols without prose around them, and a post's code is its content (real pages, half 0 of the sites: a SQL
+    tutorial's closing brackets, a JavaScript sample, a C# "Hello, world", a JSON structure)."""
+    n = len(lines)
+    code = np.array([bool(_CODE_LINE.search(x.strip())) and not _PLACEHOLDER.search(x) for x in lines], dtype=bool)
+    out = np.zeros(n, dtype=bool)
+    if code.sum() < 3:
+        return out
+    cs = np.r_[0, np.cumsum(code)]
+    idx = np.arange(n)
+    lo, hi = np.maximum(idx - 2, 0), np.minimum(idx + 3, n)
+    dense = (cs[hi] - cs[lo]) >= 3
+    # the lines of the block between and around its code-shaped lines ("SELECT", "FROM", "class Program") belong to
+    # it too: those within two lines of a code line in such a run
+    for i in np.flatnonzero(dense & code):
+        out[max(0, i - 2):i + 3] = True
+    return out & ~np.array([bool(_PLACEHOLDER.search(x)) for x in lines], dtype=bool)
 
 
 def _table_rows(lines: list[str]) -> np.ndarray:
