@@ -402,3 +402,15 @@ def test_a_code_sample_in_the_text_is_kept():
                                  "{* /userInformationForm *}"]).any()
     assert not line_noise._code(["Archiv (12)", "Mai 2011 (3)", "Juni 2011 (7)", "Juli 2011 (2)", "News (40)"]).any()
     assert not line_noise._code(["\u2022", "\u2022", "\u2022", "\u2022"]).any()
+
+
+def test_a_bulleted_line_heads_a_paragraph_only_when_the_paragraph_speaks_of_it():
+    # A line after a bullet sign is an item of a list: a menu's last item right above the text ("\u2022 Kontakt"), a
+    # review widget's "- 13 of 15 people found this instruction helpful" (the Turku annotators strike these; the
+    # heading guard kept them). It stays a heading when the paragraph below takes up its words.
+    for item in ("\u2022 Contact", "- 13 of 15 people found this instruction helpful", "* Weather"):
+        assert not line_noise._headings([item] + ARTICLE[:2])[0]
+    assert line_noise._headings(["\u2022 River floods"] + ARTICLE[:2])[0]  # "river" recurs in the paragraph
+    assert line_noise._headings(["Background"] + ARTICLE[:2])[0]  # an unbulleted heading needs no shared word
+    page = FURNITURE_TOP[:-1] + ["\u2022 Contact"] + ARTICLE + FURNITURE_BOTTOM
+    assert "\u2022 Contact\n" not in LineNoise().map(Document("b", "\n".join(page))).text

@@ -107,6 +107,7 @@ _DATE_MONTH_RX = (
 _DATE = re.compile(_DATE_NUM_RX + "|" + _DATE_MONTH_RX, re.IGNORECASE)
 _SEP = re.compile(r"\s[|\u00bb\u203a\u2022\u00b7/>\u2013\u2014-]\s|\|\||::|\u00bb|\u203a|\s\|")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25cf\u25aa>\u2013\u2014+]|\d{1,3}[.)]\s|\[\d)")
+_BULLET_SIGN = re.compile(r"^\s*[-*\u2022\u00b7\u25cf\u25aa>\u2013\u2014+]")
 _MARKUP = re.compile(r"[\[\]{}<>]")
 _DIGIT = re.compile(r"\d")
 _SYMBOL = re.compile(r"[^\w\s]|_")  # neither a letter or digit nor a space
@@ -436,6 +437,14 @@ def _headings(lines: list[str], below: np.ndarray | None = None) -> np.ndarray:
     out = np.zeros(len(lines), dtype=bool)
     for i in range(len(lines) - 1):
         if below[i + 1] and not below[i] and lines[i].strip() and _heading_shape(lines[i].strip()):
+            # A line after a bullet sign is an item of a list ("- 13 of 15 people found this instruction helpful", a
+            # menu's last "\u2022 Kontakt" above the text); it heads the paragraph below only when that paragraph
+            # speaks of it (a content stem of the line recurs in it: "\u2022 Steuer" above "... Kreditzinsen von
+            # der Steuer absetzen ..."). On the Turku train split's leave-one-language-out probabilities the heading
+            # guard kept 48 bulleted lines the model removed, 36 of them labelled noise (review widgets' helpful
+            # counts, comment labels).
+            if _BULLET_SIGN.match(lines[i]) and not (_stems(lines[i]) & _stems(lines[i + 1])):
+                continue
             out[i] = True
     return out
 
