@@ -17,6 +17,7 @@ and left out of line counts).
     .venv/bin/python bench/line_noise_train.py --untouched --threshold 0.4 0.5   # pages of content
     .venv/bin/python bench/line_noise_train.py --sample 75 --threshold 0.4       # removals to label by hand
     .venv/bin/python bench/line_noise_train.py --sample 90 --seed 1130 --fresh   # only sites not labelled before
+    .venv/bin/python bench/line_noise_train.py --sample 140 --half 1 --seed 2626   # one per fresh site of half 1
     .venv/bin/python bench/line_noise_train.py --guards dev     # what the guards keep, against the line labels
     .venv/bin/python bench/line_noise_train.py --speed
 """
@@ -507,6 +508,39 @@ def sample_removals(data, n, threshold=None, seed=18, fresh=False):
         print(json.dumps(r, ensure_ascii=False))
 
 
+def sample_half(data, n, half, seed=18, threshold=None):
+    """``n`` line_noise removals on real pages, one per site, from sites of one ``half`` of
+    bench/coherence_removals.py's hash split that no earlier label names (pages without a site name left out): a
+    random site, a random page of it, a random removal of that page. Fix on half 0, measure on half 1."""
+    import random
+
+    sys.path.insert(0, HERE)
+    from coherence_removals import _half, pages
+
+    with open(os.path.join(HERE, "data", "coherence_removal_labels.jsonl"), encoding="utf-8") as f:
+        labelled = {json.loads(x)["site"] for x in f if x.strip()}
+    rng = random.Random(seed)
+    step = LineNoise() if threshold is None else LineNoise(threshold=threshold)
+    texts, by_site = [], {}
+    for site, text in pages(data):
+        if not text.strip() or not site or site in labelled or _half(site) != half:
+            continue
+        d = step.map(Document("x", text))
+        if d.edits:
+            by_site.setdefault(site, []).append((len(texts), [(e.start, e.end, e.score) for e in d.edits]))
+            texts.append(text)
+    sites = sorted(by_site)
+    rng.shuffle(sites)
+    for site in sites[:n]:
+        k, edits = rng.choice(by_site[site])
+        text = texts[k]
+        a, b, sc = rng.choice(edits)
+        print(json.dumps({"site": site, "reason": "noise_line", "score": sc, "text": text[a:b].strip(),
+                          "before": text[max(0, a - 160):a].replace("\n", " / "),
+                          "after": text[b:b + 160].replace("\n", " / ")}, ensure_ascii=False))
+    print(f"{len(sites)} fresh sites of half {half} with a removal; {min(n, len(sites))} sampled", file=sys.stderr)
+
+
 def lolo_all(train, tws, depth, trees, out):
     """Leave one Turku train language out at a time, for each Turku weight in ``tws``: fit on everything else (the
     other Turku languages, the benchmarks' pages, the clean pages) and keep the held-out language's probabilities
@@ -566,6 +600,9 @@ def main(argv=None):
                     help="only print this many removals on real pages (one per page) to label by hand (--threshold)")
     ap.add_argument("--seed", type=int, default=18, help="--sample: which pages")
     ap.add_argument("--fresh", action="store_true", help="--sample: only sites that no earlier label names")
+    ap.add_argument("--half", type=int, choices=(0, 1), default=None,
+                    help="--sample: one removal per fresh site of this half of the sites (bench/coherence_removals.py's "
+                         "hash split)")
     ap.add_argument("--guards", default="", help="only report what the guards keep on this split's labels")
     ap.add_argument("--turku-weight", type=float, default=1.0,
                     help="multiply the weight of the Turku train lines in the fit (1: as before)")
@@ -584,6 +621,9 @@ def main(argv=None):
         speed(args.data)
         return 0
     fixture = os.path.join(HERE, "..", "tests", "fixtures", "coherence", "aeb-articles.jsonl")
+    if args.sample and args.half is not None:
+        sample_half(args.data, args.sample, args.half, args.seed, args.threshold[0])
+        return 0
     if args.sample:
         sample_removals(args.data, args.sample, args.threshold[0], args.seed, args.fresh)
         return 0
