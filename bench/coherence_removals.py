@@ -133,7 +133,8 @@ def sample(args):
             counts["gate_judged"] += "offtopic_sentences.page_gate" in d.attributes
             counts["pages_off_topic"] += any(e.reason == "off_topic" for e in new)
         # Context from the text each step saw: an edit's offsets index the text as it was when its step ran.
-        edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders or args.words else d.edits)]
+        edits = [(e, _seen(text, d.edits, e)) for e in (new if args.intruders or args.words else d.edits)
+                 if not args.rule or e.rule in args.rule]
         rng.shuffle(edits)
         if args.each_reason:  # up to --per-site removals of each reason from the page, not of all reasons together
             edits = [x for r in dict.fromkeys(e.reason for e, _ in edits)
@@ -172,7 +173,8 @@ def _half(site: str) -> int:
 def removal_row(site: str, e, seen: str) -> dict:
     """A removal as a row to label: its site, reason, score, text and 120 characters either side in ``seen`` (the
     text its step saw; _seen), line breaks shown as " / "."""
-    return {"site": site, "reason": e.reason, "score": e.score, "text": e.removed.strip(),
+    return {"site": site, "reason": e.reason, **({"rule": e.rule} if e.rule else {}), "score": e.score,
+            "text": e.removed.strip(),
             "before": seen[max(0, e.start - 120): e.start].replace("\n", " / "),
             "after": seen[e.end: e.end + 120].replace("\n", " / ")}
 
@@ -218,6 +220,16 @@ def score(args):
         n = c["ok"] + c["wrong"]
         lo, hi = wilson(c["ok"], n)
         print(f"| {reason} | {n} | {c['ok']} | {c['wrong']} | {c['ok'] / max(1, n):.2f} | {lo:.2f}-{hi:.2f} |")
+    ruled = collections.defaultdict(collections.Counter)
+    for r in rows:
+        if r.get("rule"):  # labels sampled since removals name their rule (stop 26)
+            ruled[f"{r['reason']} / {r['rule']}"][r["label"]] += 1
+    if ruled:
+        print("\n| reason / rule | labelled | right | wrong | precision | 95% Wilson interval |\n|---|---|---|---|---|---|")
+        for key, c in sorted(ruled.items()):
+            n = c["ok"] + c["wrong"]
+            lo, hi = wilson(c["ok"], n)
+            print(f"| {key} | {n} | {c['ok']} | {c['wrong']} | {c['ok'] / max(1, n):.2f} | {lo:.2f}-{hi:.2f} |")
     print(f"\n{len(rows)} labels from {len({r['site'] for r in rows})} sites")
 
 
@@ -237,6 +249,8 @@ def main(argv=None):
                     help="offtopic_sentences' intruder_prose_threshold (the segment judge on; default off)")
     ap.add_argument("--encoder", default=None,
                     help="offtopic_sentences' encoder (the embedding judge; with --prose)")
+    ap.add_argument("--rule", nargs="*", default=None,
+                    help="sample: only the removals of these rules (Edit.rule: family_phrase, bar_menu, ...)")
     ap.add_argument("--code", default="", help="score: only labels whose code field contains this")
     ap.add_argument("--no-warcs", action="store_true", help="sample: leave out the WARC captures (quicker)")
     ap.add_argument("--fresh", action="store_true",

@@ -649,3 +649,35 @@ def test_a_rule_read_from_the_memo_is_the_rule_of_the_first_reading():
     again = analyse("x. " + text, memo=memo)
     rules = [s.rule for s in first.sentences if s.reason]
     assert rules == [s.rule for s in again.sentences if s.reason] == ["bar_menu"]
+
+
+# --- stop 26: untouched pages (bench/untouched_loss.py, train half) -----------------------------------------------
+
+@pytest.mark.parametrize("line", ["||Great job!", "||Wow, things happening, in my gentoo?", "|Ren oder Karibu?|"])
+def test_stop26_a_post_or_heading_set_between_bars_is_no_menu(line):
+    assert analyse(line).sentences[0].reason is None
+
+
+@pytest.mark.parametrize("line", ["||Kollin Veteran", "Rentenpolitik | Blog | Mailaktion Bundestag | Alles klar?",
+                                  "Home | About | Contact | Blog"])
+def test_stop26_menus_and_forum_rows_between_bars_still_go(line):
+    assert analyse(line).sentences[0].rule == "bar_menu"
+
+
+@pytest.mark.parametrize("line, gone", [(":-).", False), (";-) ).", False), (':-)"', False), ("_______", True),
+                                        ("* * *", True)])
+def test_stop26_an_emoticon_with_the_sentences_marks_is_no_debris(line, gone):
+    text = _HARBOUR + "\n" + line + "\n" + _HARBOUR
+    assert (line not in _clean(text).text) == gone
+
+
+
+@pytest.mark.parametrize("text", ["• Piotr Pawlicki 3 • Piotr Protasiewicz 1 • Szymon Szlauderbach 0 Pawlicki jest "
+                                  "dziś poza zasięgiem rywali.", "18 • Emil Sajfutdinow 3 • Rohan Tungate 1"])
+def test_stop26_bare_numbers_in_a_bulleted_list_are_scores_not_furniture(text):
+    assert analyse(text).sentences[0].reason is None
+
+
+@pytest.mark.parametrize("text", ["1 2 3 4 Next", "• 12 comments • 3 likes"])
+def test_stop26_page_numbers_and_counted_furniture_still_go(text):
+    assert analyse(text).sentences[0].rule == "family_phrase"
