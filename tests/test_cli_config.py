@@ -131,3 +131,18 @@ def test_init_copies_a_shipped_pipeline(tmp_path, monkeypatch, capsys):
     assert main(["init", "fineweeb"]) == 2 and "did you mean 'fineweb'" in capsys.readouterr().err
     assert main(["validate", "nope.yaml"]) == 2
     assert "shipped pipelines, usable by name: commoncrawl, default, fineweb" in capsys.readouterr().err
+
+
+def test_a_data_file_in_place_of_the_pipeline_says_how_to_give_it(tmp_path, monkeypatch, capsys, real_docs):
+    # `winnow run data.jsonl` used to parse the data as YAML: "not valid YAML: expected '<document start>'"
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "data.jsonl", text_records(real_docs, 0, 2))
+    (tmp_path / "my.warc.yaml").write_text("stages: []\n")
+    assert main(["run", "data.jsonl"]) == 2
+    assert "data.jsonl names input data, not a pipeline" in capsys.readouterr().err
+    assert main(["validate", "crawl/*.warc.gz"]) == 2
+    assert "winnow run default --input 'crawl/*.warc.gz'" in capsys.readouterr().err
+    main(["validate", "my.warc.yaml"])  # a pipeline file whose name holds .warc is still read as one
+    assert "names input data" not in capsys.readouterr().err
+    assert main(["run", "default", "--workers", "-3", "--input", "data.jsonl"]) == 2
+    assert "--workers must be 0 (all cores) or more" in capsys.readouterr().err

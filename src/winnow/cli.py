@@ -34,8 +34,17 @@ def shipped_configs() -> dict[str, Path]:
 
 
 def resolve_pipeline(arg: str) -> Path:
-    """A pipeline file's path, or the name of a shipped pipeline (``winnow run fineweb``); a file that exists wins."""
+    """A pipeline file's path, or the name of a shipped pipeline (``winnow run fineweb``); a file that exists wins.
+    A data file in its place (``winnow run data.jsonl``, the first thing a datatrove user types) is refused saying
+    how to give it."""
+    from .io.base import input_suffix
+
     p = Path(arg)
+    data = input_suffix(p.name) is not None and not p.name.lower().endswith((".yaml", ".yml", ".json"))
+    if data and (p.is_file() or glob_like(arg)):
+        raise ConfigError(f"{arg} names input data, not a pipeline: give a pipeline and the files with --input, e.g. "
+                          f"winnow run default --input '{arg}' (shipped pipelines: {', '.join(shipped_configs())}; "
+                          "winnow steps lists what they can hold)")
     if p.exists():
         return p
     shipped = shipped_configs()
@@ -44,6 +53,12 @@ def resolve_pipeline(arg: str) -> Path:
         return shipped[name]
     raise ConfigError(f"pipeline file {arg} does not exist (shipped pipelines, usable by name: "
                       f"{', '.join(shipped)}; winnow init NAME copies one here to edit)")
+
+
+def glob_like(arg: str) -> bool:
+    import glob
+
+    return glob.has_magic(arg)
 
 
 def _load(args):
@@ -111,6 +126,8 @@ def cmd_run(args) -> int:
     executor = dict(pipe.executor)
     if args.executor and args.executor != executor.get("type"):
         executor = {"type": args.executor}  # another executor's parameters would not apply
+    if args.workers is not None and args.workers < 0:
+        raise ConfigError(f"--workers must be 0 (all cores) or more, got {args.workers}")
     if args.workers:
         executor["workers"] = args.workers
     if args.address:
