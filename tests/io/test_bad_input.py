@@ -118,3 +118,16 @@ def test_gzip_truncated_text_folder_and_parquet_garbage(tmp_path, real_docs):
     (tmp_path / "x.parquet").write_bytes(b"PAR1 this is not parquet")
     items = list(ParquetReader(paths=str(tmp_path / "x.parquet")).read(str(tmp_path / "x.parquet")))
     assert items[0].reason == "unreadable_file"
+
+
+def test_parquet_without_the_text_column_names_the_columns(tmp_path):
+    # as the JSONL reader does, so a wrong text_key shows its fix (it said "field 'text' must be a string, got nothing")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from winnow.io.parquet import ParquetReader
+
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": "1", "content": "words"}]), p)
+    items = list(ParquetReader(paths=str(p)).read(str(p)))
+    assert items[0].reason == "missing_text" and "no column 'text' (columns: id, content)" in items[0].message

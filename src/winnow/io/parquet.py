@@ -408,7 +408,11 @@ class ParquetReader(Reader):
         except (ValueError, TypeError, KeyError) as exc:  # RecordError and JSONDecodeError are ValueErrors
             text = row.get(self.text_key)
             reason = "missing_text" if not native and not isinstance(text, str) else "bad_record"
-            return Quarantine(shard, f"row {row_no}", reason, f"{shard}: row {row_no}: {exc}",
+            what = str(exc)
+            if reason == "missing_text" and "." not in self.text_key and self.text_key not in row:
+                # as the JSONL reader says it: the columns there are, so a wrong text_key shows its fix
+                what = f"no column {self.text_key!r} (columns: {', '.join(list(row)[:10])})"
+            return Quarantine(shard, f"row {row_no}", reason, f"{shard}: row {row_no}: {what}",
                               text[:200] if isinstance(text, str) else "")
 
 
