@@ -92,6 +92,23 @@ def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
         load_pipeline(cfg, inputs=["empty"])
 
 
+def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monkeypatch):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x", "limit": 5}}]}))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t" / "a").mkdir(parents=True)
+    (tmp_path / "t" / "a" / "one.txt").write_text("a page")
+    r = load_pipeline(cfg, inputs=["t"]).stages[0].reader
+    assert (r.name, r.paths, r.pattern, r.field, r.limit) == ("text", "t", "**/*.txt*", "text", 5)
+    assert [d.id for s in r.shards() for d in r.read(s)] == ["a/one.txt"]
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / "p.html").write_text("<p>a page</p>")
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"},
+                                               "steps": ["html_extract"]}]}))
+    r = load_pipeline(cfg, inputs=["h"]).stages[0].reader
+    assert (r.name, r.pattern, r.field) == ("text", "**/*.htm*", "html")
+
+
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     table = pa.Table.from_pylist(text_records(real_docs, 0, 15))

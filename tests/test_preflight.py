@@ -162,3 +162,19 @@ def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"matches 1 file\(s\) the jsonl reader cannot read \(.*b\.parquet\)"):
         check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*")))
     check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*.jsonl")))  # narrowed: fine
+
+
+def test_url_dedup_on_documents_with_no_url_at_all_only_warns(tmp_path, capsys):
+    # plain {"id", "text"} records (or a folder of .txt files): url_dedup keeps each of them, so the default
+    # pipeline used to be refused on such data; a URL elsewhere in the records is still refused (above)
+    recs = [{"id": str(i), "text": f"page {i}", "source": "books"} for i in range(4)]
+    warnings = check_needed_fields(_pipe(tmp_path, recs, [{"type": "url_dedup"}]), log=False)
+    assert len(warnings) == 1 and "nor anything like a URL: url_dedup keeps every document" in warnings[0]
+    res = run_pipeline(_pipe(tmp_path, recs, [{"type": "url_dedup"}]), tmp_path / "run", "inline", log=False)
+    assert res.stats["stages"][0]["kept"] == 4
+    # url_filter drops a document without a URL: still refused; so is a URL under another key
+    with pytest.raises(ConfigError, match="step url_filter needs the metadata field 'url'"):
+        check_needed_fields(_pipe(tmp_path, recs, [{"type": "url_filter"}]))
+    linked = [{"id": "1", "text": "x", "page": "https://a.com/1"}]
+    with pytest.raises(ConfigError, match="step url_dedup needs the metadata field 'url'"):
+        check_needed_fields(_pipe(tmp_path, linked, [{"type": "url_dedup"}]))

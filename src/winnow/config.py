@@ -318,14 +318,31 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
         found = input_suffixes(local)
         kinds = {_implied_reader([s]) for s in found}
         if not found:
-            raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .parquet, .warc or .wet file "
-                              "(compressed or not); give a glob of its files instead")
+            raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .parquet, .warc, .wet, .txt or "
+                              ".html file (compressed or not); give a glob of its files instead")
         if len(kinds) > 1:
             listed = ", ".join(f"{n} *{s}" for s, n in sorted(found.items()))
             raise ConfigError(f"--input {pat}: the folder holds files for several readers ({listed}); give one "
                               "glob per run, e.g. --input '" + pat.rstrip("/") + "/**/*" + sorted(found)[0] + "'")
         out.extend(pat.rstrip("/") + "/**/*" + s for s in sorted(found))
     return out
+
+
+def _text_folder(folder: str) -> dict[str, str] | None:
+    """The text reader's ``pattern`` and ``field`` for a folder of plain-text or HTML files (compressed or not),
+    when it holds those and no file another reader takes; None otherwise."""
+    if input_suffixes(folder):
+        return None
+    kinds = set()
+    for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
+        name = os.path.basename(f).lower()
+        kind = "text" if ".txt" in name else "html" if ".htm" in name else None
+        if kind and os.path.isfile(f):
+            kinds.add(kind)
+    if len(kinds) != 1:
+        return None  # none, or both: the message says what the folder holds
+    field = kinds.pop()
+    return {"pattern": "**/*.txt*" if field == "text" else "**/*.htm*", "field": field}
 
 
 def _implied_reader(patterns: list[str]) -> str | None:
@@ -347,6 +364,15 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
     spec = _normalize_spec(st["reader"])
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"--input: the reader of stage {st.get('name')!r} in {where} is not a mapping with 'type'")
+    local = os.path.expanduser(patterns[0])
+    if (len(patterns) == 1 and spec["type"] != "text" and "://" not in patterns[0] and not glob.has_magic(patterns[0])
+            and os.path.isdir(local) and os.access(local, os.R_OK | os.X_OK)):
+        text = _text_folder(local)
+        if text is not None:  # a folder of .txt or .html files: the text reader, one document per file
+            keep = _fields(lookup("text", "reader"))
+            st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
+                "type", "paths", "pattern", "field")}, "paths": patterns[0], **text}
+            return
     patterns = _expand_folders(patterns, str(spec["type"]))
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)

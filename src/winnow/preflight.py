@@ -35,21 +35,33 @@ SAMPLE = 1000  # documents read from the first shard: enough to see a file's lay
 
 # step type -> (the parameter naming the field, or the field itself; refuse (True) or warn (False))
 NEEDS: dict[str, tuple[str, bool]] = {
-    "url_dedup": ("url_key", True),
+    "url_dedup": ("url_key", True),  # refused only when the records hold a URL elsewhere (URL_OPTIONAL)
     "url_filter": ("url_key", True),
     "c4_badwords": ("language", False),
 }
+# Steps that keep every document without the field: with no URL anywhere in the records (plain text, a folder of
+# .txt files) they have nothing to compare and only warn; a URL elsewhere (``meta.url``, a ``link`` key, a value
+# starting with http) is the mapping mistake the refusal exists for. url_filter drops a document without a URL
+# (its on_missing_url): refused either way.
+URL_OPTIONAL = {"url_dedup"}
 # step type -> metadata fields it writes for the steps after it
 PRODUCES: dict[str, tuple[str, ...]] = {"language": ("language", "language_score")}
 
 
-def _sample_keys(reader: Any) -> tuple[set[str], int, str]:
+def _url_like(key: str, value: Any) -> bool:
+    low = key.lower()
+    return ("url" in low or "uri" in low or "link" in low
+            or (isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))))
+
+
+def _sample_keys(reader: Any) -> tuple[set[str], int, str, set[str]]:
     """Metadata keys with a value in the first documents of the reader's first shard; how many were read; which
-    shard."""
+    shard; the keys (``meta.url`` one level down) whose name or value looks like a URL."""
     shards = reader.shards()
     if not shards:
-        return set(), 0, ""
+        return set(), 0, "", set()
     keys: set[str] = set()
+    urls: set[str] = set()
     n = 0
     items = reader.read(shards[0])
     try:
@@ -59,13 +71,18 @@ def _sample_keys(reader: Any) -> tuple[set[str], int, str]:
             n += 1
             if isinstance(item.metadata, dict):
                 keys.update(k for k, v in item.metadata.items() if v not in (None, ""))
+                for k, v in item.metadata.items():
+                    if isinstance(v, dict):
+                        urls.update(f"{k}.{k2}" for k2, v2 in v.items() if _url_like(str(k2), v2))
+                    elif k != "html" and _url_like(str(k), v):
+                        urls.add(str(k))
             if n >= SAMPLE:
                 break
     finally:
         close = getattr(items, "close", None)
         if close is not None:
             close()
-    return keys, n, shards[0]
+    return keys, n, shards[0], urls
 
 
 def check_inputs(pipe: Any) -> None:
@@ -207,7 +224,7 @@ def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
     check_inputs(pipe)
     check_first_records(pipe)
     by_name = {s.name: s for s in pipe.stages}
-    samples: dict[str, tuple[set[str], int, str]] = {}
+    samples: dict[str, tuple[set[str], int, str, set[str]]] = {}
     warnings: list[str] = []
     for stage in pipe.stages:
         chain = [stage]
@@ -226,11 +243,16 @@ def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
                     if isinstance(fld, str) and fld not in produced:
                         if root.name not in samples:
                             samples[root.name] = _sample_keys(root.reader)
-                        keys, n, shard = samples[root.name]
+                        keys, n, shard, urls = samples[root.name]
                         if n and fld not in keys:
                             have = ", ".join(sorted(keys)[:12]) or "none"
                             msg = (f"stage {stage.name}: step {step.name} needs the metadata field {fld!r}, but none "
                                    f"of the first {n:,} documents of {shard} has it (their metadata fields: {have})")
+                            if step.name in URL_OPTIONAL and not urls:
+                                warnings.append(msg + f", nor anything like a URL: {step.name} keeps every document "
+                                                "(nothing to compare); if they do have URLs, set "
+                                                f"{param} or the reader's fields")
+                                continue
                             if refuse:
                                 raise ConfigError(msg + f". Set {param} to the field that holds it, or map it with "
                                                   "the reader's fields: {" + f"{fld}: <path in the record>" + "}; "
