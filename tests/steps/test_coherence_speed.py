@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 from winnow.document import Document
 from winnow.steps.coherence import _pairs as pairs
 from winnow.steps import coherence
@@ -313,7 +314,7 @@ def _style_before(text):
 def test_style_is_the_same_as_before_its_ascii_shortcut():
     rnd = random.Random(11)
     texts = [t[s.start:s.end] for t in _pages()[:60] for s in analyse(t).sentences]
-    alphabet = "aZ9 _'\"-.,;:!?()[]&%$/+*#@\u2019\u00e9\u00c9\u0130\u00b2\u216b\u4e00\u2026\t\n"
+    alphabet = "aZ9 _'\"-.,;:!?()[]&%$/+*#@\u2019\u00e9\u00c9\u0130\u00b2\u216b\u4e00\u2026\t\n\x0b\x1c\u201c\u2014"
     texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) for _ in range(2000)]
     texts += ["I think WE said 2,000 (you) -- 3.5 in 1999...", "", "   ", "ME. My. OURS! Yours?"]
     assert sum(map(str.isascii, texts)) > 500 and sum(not t.isascii() for t in texts) > 500
@@ -340,3 +341,80 @@ def test_offtopic_sentences_leaves_the_topic_signals_to_stitched_document(monkey
         assert (a.dispersion, a.split_ratio, a.spectral2, a.reuse) == (
             fresh.dispersion, fresh.split_ratio, fresh.spectral2, fresh.reuse)
         calls.clear()
+
+
+def _tricky_texts(rnd, pieces, n=3000):
+    """Strings built from ``pieces`` in random case with random glue (ASCII and not: accents, a dotted capital I,
+    the Kelvin sign and the long s that fold to ASCII letters, CJK, Arabic, Hebrew), and the empty string."""
+    glue = [" ", "  ", ", ", "; ", " - ", " | ", " \u00b7 ", "\u2022", "\n", "\t", ". ", "x", "1", "\u00e9",
+            "\u0130", "\u212a", "\u017f", "\u4e00\u4e8c", "\u0645\u0631\u062d\u0628\u0627", "\u05e9\u05dc\u05d5\u05dd"]
+    out = [""]
+    for _ in range(n):
+        parts = []
+        for _ in range(rnd.randint(1, 6)):
+            p = rnd.choice(pieces)
+            p = "".join(c.upper() if rnd.random() < 0.3 else c for c in p)
+            parts += [p, rnd.choice(glue)]
+        out.append("".join(parts))
+    return out
+
+
+def test_chrome_phrases_searched_folded_are_found_where_the_ignorecase_search_finds_them():
+    """_search_folded (ASCII text lower-cased, the pattern without IGNORECASE) answers as _CHROME.search does."""
+    rnd = random.Random(17)
+    pieces = ["we use cookies", "all rights reserved", "skip to main content", "posted by admin on ",
+              "show 3 more comments", "by clicking \u201cpost", "Privacy Policy | ", "terms of use and",
+              "leave a reply", "tous droits r\u00e9serv\u00e9s", "alla r\u00e4ttigheter f\u00f6rbeh\u00e5llna",
+              "subscribe to our newsletter", "log in to reply", "the", "cookie", "sk\u0130p to content", "\u212aeep",
+              "\u017fign up or log in"]
+    texts = _tricky_texts(rnd, pieces) + [t[s.start:s.end] for t in _pages()[:40] for s in analyse(t).sentences]
+    found = 0
+    for t in texts:
+        want = coherence._CHROME.search(t)
+        got = coherence._search_folded(coherence._CHROME, coherence._CHROME_FOLDED, t)
+        assert (got and got.span()) == (want and want.span()), t
+        found += want is not None
+    assert found > 1000 and sum(map(str.isascii, texts)) > 1000
+
+
+def test_folding_refuses_patterns_it_would_change():
+    import re
+
+    for rx in (r"Skip", r"\u212aelvin", r"\u017fign", r"caf\u00c9"):
+        with pytest.raises(AssertionError):
+            coherence._folded(re.compile(rx, re.IGNORECASE))
+    assert coherence._folded(re.compile(r"caf\u00e9 \S+", re.IGNORECASE)).flags & re.IGNORECASE == 0
+
+
+def test_the_separator_count_is_searched_only_where_it_can_reach_four():
+    rnd = random.Random(19)
+    texts = _tricky_texts(rnd, ["a", "b c", ",", ";", "-", "\u2013", "|", "\u00b7", "\u2022", " ", ", ", " - "])
+    for t in texts:
+        assert len(coherence._SEPARATORS.findall(t)) <= sum(map(t.count, coherence._SEPARATOR_CHARS)), t
+
+
+def test_furniture_words_and_contact_lines_answer_as_when_the_contact_was_searched_first():
+    rnd = random.Random(23)
+    pieces = ["newsletter", "login", "your basket is empty", "info@example.com", "Tel: +49 30 1234567", "password",
+              "the", "of", "\u8d2d\u7269\u8f66", "(030) 123 456", "shop", "checkout", "Proceed"]
+    for t in _tricky_texts(rnd, pieces):
+        low = coherence._LETTERS.findall(t.lower())
+        want = None if len(low) > coherence._VOCAB_MAX_WORDS or coherence._chrome.CONTACT.search(t) else (
+            coherence._vocabulary_chrome(t, low))
+        assert coherence._vocabulary_chrome(t, low) == want, t
+
+
+def test_coverage_takes_the_three_most_frequent_stems_as_the_full_sort_does():
+    rnd = random.Random(29)
+    for _ in range(400):
+        vocab = [f"s{i}" for i in range(rnd.randint(1, 30))]
+        sents = [coherence.Sentence(0, 1, frozenset(rnd.sample(vocab, rnd.randint(0, len(vocab)))), 5)
+                 for _ in range(rnd.randint(1, 12))]
+        df = {}
+        for s in sents:
+            for w in s.stems:
+                df[w] = df.get(w, 0) + 1
+        top = set(sorted(df, key=lambda w: (-df[w], w))[:3])
+        xs = [s.stems for s in sents if len(s.stems) >= 3]
+        want = sum(1 for x in xs if not top.isdisjoint(x)) / max(1, len(xs)) if df else 0.0
+        assert coherence._coverage(sents, df) == want

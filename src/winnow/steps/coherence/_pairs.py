@@ -24,6 +24,13 @@ import numpy as np
 from . import _windows
 from .._packaged import packaged_model
 
+try:  # Counter.update's loop, in C: count_into(mapping, items) does mapping[x] = mapping.get(x, 0) + 1 for each x
+    from collections import _count_elements as count_into  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover (CPython has it)
+    def count_into(mapping, items):
+        for x in items:
+            mapping[x] = mapping.get(x, 0) + 1
+
 # Apostrophes and quotes as typeset: a straight ' inside a word vs a curly one; straight vs curly/guillemet quotes.
 _APOS_STRAIGHT = re.compile(r"\w'\w")
 _APOS_CURLY = re.compile(r"\w[\u2019\u02bc]\w")
@@ -65,6 +72,8 @@ N_CONT = 8
 _NOT_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 _NOT_UPPER = bytes(c for c in range(128) if not chr(c).isupper())
 _NOT_DIGIT = bytes(c for c in range(128) if not chr(c).isdigit())
+# ASCII white space as str.split() cuts at it: deleted, what is left is the words' characters.
+_SPACE = bytes(c for c in range(128) if chr(c).isspace())
 
 
 def style(text: str) -> list[float]:
@@ -78,24 +87,29 @@ def style(text: str) -> list[float]:
         upper = len(b.translate(None, _NOT_UPPER))
         digits = len(b.translate(None, _NOT_DIGIT))
         toks = set(_WORD.findall(text.lower()))
+        n_chars = len(b.translate(None, _SPACE))  # sum(map(len, words)), in C
+        # (Curly quotes and long dashes are not ASCII.)
+        curly = dash_long = False
     else:
         letters = "".join(filter(str.isalpha, text))
         n_letters, nonascii = len(letters), len(letters) - len(letters.encode("ascii", "ignore"))
         upper = sum(map(str.isupper, letters))
         digits = sum(map(str.isdigit, text))
         toks = {w.lower() for w in _WORD.findall(text)}
+        n_chars = sum(map(len, words))
+        curly, dash_long = bool(_Q_CURLY.search(text)), bool(_DASH_LONG.search(text))
     nl = max(1, n_letters)
     end = text.rstrip()[-1:] if text.strip() else ""
     # Each pattern is only searched where its key character occurs (the same answers, several times faster).
     return [
-        math.log(1 + len(text)), math.log(nw), min(12.0, sum(map(len, words)) / nw),
+        math.log(1 + len(text)), math.log(nw), min(12.0, n_chars / nw),
         upper / nl, sum(1 for w in words if w[:1].isupper()) / nw,
         digits / max(1, len(text)), text.count(",") / nw,
         nonascii / nl,
         float("'" in text and bool(_APOS_STRAIGHT.search(text))),
         float(("\u2019" in text or "\u02bc" in text) and bool(_APOS_CURLY.search(text))),
-        float('"' in text), float(bool(_Q_CURLY.search(text))),
-        float(bool(_DASH_LONG.search(text))), float("-" in text and bool(_DASH_SPACED.search(text))),
+        float('"' in text), float(curly),
+        float(dash_long), float("-" in text and bool(_DASH_SPACED.search(text))),
         float(("." in text or "\u2026" in text) and bool(_ELLIPSIS.search(text))),
         float(" " in text and bool(_SPACE_BEFORE.search(text))),
         float("(" in text or "[" in text), float(digits >= 4 and bool(_NUMBER_SEP.search(text))),
@@ -492,8 +506,7 @@ def sentence_signals(text: str, sentences, idx: list[int], memo=None, only: set 
         stems = [sentences[i].stems for i in part]
         df: dict = {}
         for st in stems:
-            for w in st:
-                df[w] = df.get(w, 0) + 1
+            count_into(df, st)
         vec = vectors(texts, memo)
         n = len(part)
         k = np.arange(n)
