@@ -178,3 +178,11 @@ def test_url_dedup_on_documents_with_no_url_at_all_only_warns(tmp_path, capsys):
     linked = [{"id": "1", "text": "x", "page": "https://a.com/1"}]
     with pytest.raises(ConfigError, match="step url_dedup needs the metadata field 'url'"):
         check_needed_fields(_pipe(tmp_path, linked, [{"type": "url_dedup"}]))
+
+
+def test_a_glob_matching_nothing_is_refused_before_the_run_folder_is_made(tmp_path):
+    with pytest.raises(ConfigError, match=r"no input matched .*nothing/\*\.jsonl"):
+        run_pipeline(_jsonl_pipe(str(tmp_path / "nothing" / "*.jsonl")), tmp_path / "run", "inline", log=False)
+    assert not (tmp_path / "run").exists()  # it used to be left behind, empty
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "x"}])  # one pattern of two matching: the run goes on
+    check_needed_fields(_jsonl_pipe([str(tmp_path / "nothing" / "*.jsonl"), str(tmp_path / "*.jsonl")]))

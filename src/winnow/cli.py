@@ -168,7 +168,9 @@ def cmd_validate(args) -> int:
     from .preflight import check_needed_fields, plan_notes
 
     pipe = _load(args)
-    check_needed_fields(pipe)  # reads the first documents: a step needing a field none of them has is refused
+    # reads the first documents: a step needing a field none of them has is refused; a glob matching no file only
+    # warns (below): a pipeline may be checked before its data is there
+    check_needed_fields(pipe, run=False)
     plan_notes(pipe)  # what tier auto will run here
     n_steps = sum(len(s.steps) for s in pipe.stages)
     print(f"{args.pipeline}: valid ({len(pipe.stages)} stage(s), {n_steps} step(s))")

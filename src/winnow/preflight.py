@@ -85,7 +85,7 @@ def _sample_keys(reader: Any) -> tuple[set[str], int, str, set[str]]:
     return keys, n, shards[0], urls
 
 
-def check_inputs(pipe: Any) -> None:
+def check_inputs(pipe: Any, run: bool = True) -> None:
     """Raise ConfigError for a local input path without wildcards that does not exist or cannot be read, for a
     folder given to a reader of files (every reader but ``text``, whose paths are folders), and for a glob whose
     folder cannot be listed (permission denied: the glob would match nothing, and the run say "no input matched").
@@ -100,13 +100,18 @@ def check_inputs(pipe: Any) -> None:
         paths = getattr(reader, "paths", None) if reader is not None else None
         if paths is None:
             continue
-        for pat in [paths] if isinstance(paths, str) else list(paths):
+        pats = [paths] if isinstance(paths, str) else list(paths)
+        matched = 0
+        for pat in pats:
             if not isinstance(pat, str) or is_remote(pat):
+                matched += 1  # the run lists it
                 continue
             local = os.path.expanduser(resolve_path(pat))
             where = f"stage {stage.name}: input {pat!r}"
             if glob.has_magic(pat):
-                _check_types(stage.name, pat, reader, glob.glob(local, recursive=True))
+                files = glob.glob(local, recursive=True)
+                matched += bool(files)
+                _check_types(stage.name, pat, reader, files)
                 parts = []
                 for c in local.split("/")[:-1]:  # the folder part before the first wildcard
                     if glob.has_magic(c):
@@ -132,6 +137,10 @@ def check_inputs(pipe: Any) -> None:
                 raise ConfigError(f"{where} is a folder; the {reader.name} reader reads files: give a glob of the "
                                   f"files in it, e.g. {folder_hint(local, pat)!r} (winnow run NAME --input FOLDER "
                                   "finds them itself)")
+            matched += 1
+        if run and pats and not matched:  # refused before the run folder is made (validate only warns: cli)
+            raise ConfigError(f"stage {stage.name}: no input matched {paths!r} (relative to {os.getcwd()}: a typo in "
+                              "the path, or the wrong working folder?)")
 
 
 def _check_types(stage: str, pat: str, reader: Any, files: list[str]) -> None:
@@ -217,11 +226,11 @@ def check_first_records(pipe: Any, max_shards: int = 16) -> None:
                           + todo[0].upper() + todo[1:])
 
 
-def check_needed_fields(pipe: Any, log: bool = True) -> list[str]:
+def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[str]:
     """Raise ConfigError naming the step and the field when no sampled document has a field a step needs; return
     (and print, with ``log``) the warnings. Checks the inputs and the first records first (``check_inputs``,
-    ``check_first_records``)."""
-    check_inputs(pipe)
+    ``check_first_records``); ``run=False`` (``winnow validate``) lets a glob that matches no file pass."""
+    check_inputs(pipe, run)
     check_first_records(pipe)
     by_name = {s.name: s for s in pipe.stages}
     samples: dict[str, tuple[set[str], int, str, set[str]]] = {}
