@@ -550,7 +550,13 @@ def _code(lines: list[str]) -> np.ndarray:
     symbols without prose around them, and a post's code is its content (real pages, half 0 of the sites: a SQL
     tutorial's closing brackets, a JavaScript sample, a C# "Hello, world", a JSON structure)."""
     n = len(lines)
-    code = np.array([bool(_CODE_LINE.search(x.strip())) and not _PLACEHOLDER.search(x) for x in lines], dtype=bool)
+    code = np.zeros(n, dtype=bool)
+    for i, x in enumerate(lines):
+        s = x.strip()
+        # the shapes of _CODE_LINE end in one of ";{[(>" or start with one of "}])(<" (a punctuation-only line with a
+        # bracket too, but for rare ones like "-)"): a cheap test before the regex
+        if s and (s[-1] in ";{[(>" or s[0] in "}])(<") and _CODE_LINE.search(s) and not _PLACEHOLDER.search(x):
+            code[i] = True
     out = np.zeros(n, dtype=bool)
     if code.sum() < 3:
         return out
@@ -562,7 +568,10 @@ def _code(lines: list[str]) -> np.ndarray:
     # it too: those within two lines of a code line in such a run
     for i in np.flatnonzero(dense & code):
         out[max(0, i - 2):i + 3] = True
-    return out & ~np.array([bool(_PLACEHOLDER.search(x)) for x in lines], dtype=bool)
+    for i in np.flatnonzero(out):
+        if _PLACEHOLDER.search(lines[i]):
+            out[i] = False
+    return out
 
 
 def _table_rows(lines: list[str]) -> np.ndarray:
