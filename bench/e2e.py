@@ -14,7 +14,8 @@ What it does, in one invocation:
    redirect, a PDF, an image and a JSON answer. Content-Type headers carry no charset (the readers detect it);
    ``WARC-Identified-Payload-Type`` is set as Common Crawl sets it.
 2. Runs each side as a whole separate process and takes its CPU seconds (user + system, its child processes
-   included) from ``os.wait4``, plus its peak RSS:
+   included) from ``os.wait4``, plus its peak RSS (winnow's sources byte-compiled first, as an installed package's
+   are, and as the peer venv's are):
 
    * ``fineweb``: ``winnow run`` with html_extract -> language(en, 0.65) -> gopher_repetition -> gopher_quality ->
      c4_quality(filter_no_terminal_punct: false) -> fineweb_quality -> jsonl, executor inline.
@@ -587,6 +588,10 @@ def main(argv: list[str] | None = None) -> int:
                    + (["--limit", str(args.limit)] if args.limit else []), check=True)
     info = json.loads((OUT / "warc.json").read_text())
     warc = OUT / "pages.warc.gz"
+    # winnow's bytecode, as an installed package has it (pip compiles at install; an editable checkout writes it at
+    # its first import unless PYTHONDONTWRITEBYTECODE is set, as on some CI machines): otherwise every measured
+    # winnow process compiles its ~100 modules again (~0.1 CPU s), while the peer's site-packages hold theirs.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "winnow")], check=True)
     print(f"WARC: {info['records']} records ({info['pages']} pages {info['sources']} + {info['extras']} other), "
           f"{info['bytes'] / 1e6:.1f} MB gzipped, {info['html_bytes'] / 1e6:.1f} MB payload", flush=True)
     md = [f"### Run {time.strftime('%Y-%m-%d %H:%M')} (load average at start {os.getloadavg()[0]:.1f} on "
