@@ -654,7 +654,7 @@ def test_joined_code_points_are_made_for_gopher_repetition_only_and_taken_out(ke
 
 
 # --- the compiled tokenizer (spacy_tok_*): the Python tokenizer's tokens, chunk for chunk -------------------------
-_TOK_ALPHABET = "".join(map(chr, range(0x21, 0x7F)))
+_TOK_ALPHABET = "".join(map(chr, range(0x21, 0x7F))) + "’‘“”—–…°é£€²©ß·"  # ASCII and the commonest others
 _TOKS: list = []  # two tokenizers, made once (each takes ~20 ms): the compiled path's and the reference
 
 
@@ -685,22 +685,24 @@ def _tok_compare(chunks: list[str]) -> int:
     return int((ntok > 0).sum())
 
 
-def test_compiled_tokenizer_equals_python_on_every_short_ascii_chunk(kernels):
-    """Every chunk of one and two printable ASCII characters, and of three over the characters the rules name plus
-    letters, digits and the unit and currency letters; and every rule's literal (each prefix, suffix and infix
+def test_compiled_tokenizer_equals_python_on_every_short_chunk(kernels):
+    """Every chunk of one and two characters of its alphabet, and of three over the ASCII characters the rules name
+    plus letters, digits, the unit and currency letters and the commonest others; and every rule's literal (each prefix, suffix and infix
     alternative of the tables, each special case and split special case) alone, doubled and next to a letter, a
     capital, a digit, a dot and a quote on either side."""
     from winnow.steps import _tokenize as tk
 
-    chunks = list(_TOK_ALPHABET) + [a + b for a in _TOK_ALPHABET for b in _TOK_ALPHABET]
-    small = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~aAsSUCmkT0"
+    alphabet = tk._ALPHABET
+    chunks = list(alphabet) + [a + b for a in alphabet for b in alphabet]
+    small = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~aAsSUCmkT0’“”—…°"
     chunks += [a + b + c for a in small for b in small for c in small]
-    masks, blob = tk.ascii_rules(tk.SpacyEnglish())
+    masks, extra, blob = tk.compiled_rules(tk.SpacyEnglish())
+    chars = {code: ch for ch, code in tk._CODE.items()}
     lits, p = set(), 0
     while p < len(blob):
         n = blob[p + 3]
-        lit = blob[p + 4:p + 4 + n].decode()
-        lits.add(lit[:n - blob[p + 1]] if blob[p] == tk._SPT_PORTH else lit)
+        lit = "".join(chars[b] for b in blob[p + 4:p + 4 + n - (blob[p + 1] if blob[p] == tk._SPT_PORTH else 0)])
+        lits.add(lit)
         p += 4 + n
     around = ["", "a", "AB", "0", ".", "'", "x.", ")"]
     chunks += [x + lit + y for lit in lits for x in around for y in around] + [lit * 2 for lit in lits]
@@ -753,15 +755,18 @@ def test_compiled_tokenizer_refuses_malformed_rules_and_bounds(kernels):
 
     from winnow.steps import _tokenize as tk
 
-    masks, blob = tk.ascii_rules(tk.SpacyEnglish())
-    cls = (ctypes.c_uint32 * 128)(*masks)
-    good = kernels.spacy_tok_new(cls, blob, len(blob))
+    masks, extra, blob = tk.compiled_rules(tk.SpacyEnglish())
+    cls, ext = (ctypes.c_uint32 * 256)(*masks), (ctypes.c_uint32 * len(extra))(*extra)
+    good = kernels.spacy_tok_new(cls, ext, len(extra), blob, len(blob))
     assert good
+    for bad_extra in ([0x41], [0x7F], [0x10000], [0xE9, 0xE9], [0x100 + k for k in range(129)]):
+        arr = (ctypes.c_uint32 * len(bad_extra))(*bad_extra)
+        assert not kernels.spacy_tok_new(cls, arr, len(bad_extra), blob, len(blob)), bad_extra[:2]
     bad = [blob[:-1], blob + b"\x03", bytes([3, 255, 255, 0]), bytes([3, 40, 255, 1]) + b"x",
            bytes([3, 255, 255, 17]) + b"x" * 17, bytes([9, 255, 255, 1]) + b"x", bytes([2, 1, 255, 3]) + b"ab\x03",
            bytes([2, 0, 255, 2]) + b"ab", bytes([2, 2, 255, 3]) + b"a\x01\x01", bytes([2, 1, 255, 3]) + b"ab\x00"]
     for b in bad:
-        assert not kernels.spacy_tok_new(cls, b, len(b)), b
+        assert not kernels.spacy_tok_new(cls, ext, len(extra), b, len(b)), b
     codes = np.frombuffer("ab, cd.".encode("utf-32-le"), dtype=np.uint32)
     ntok = np.zeros(2, dtype=np.int32)
     out = np.zeros(16, dtype=np.int64)
@@ -783,7 +788,7 @@ def test_compiled_tokenizer_stands_down_on_rules_of_an_unknown_shape(kernels, mo
 
     monkeypatch.setattr(tk, "_SUFFIX", tk._SUFFIX + "|(?<=a)x+$")
     with pytest.raises(ValueError):
-        tk.ascii_rules(tk.SpacyEnglish())
+        tk.compiled_rules(tk.SpacyEnglish())
     monkeypatch.setattr(tk, "_COMPILED", {})
     assert tk._compiled(tk.SpacyEnglish()) is None
     assert tk.SpacyEnglish().chunks_at(["ax,"], np.array([97, 120, 44], dtype=np.uint32),

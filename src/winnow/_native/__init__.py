@@ -72,7 +72,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.dup_pieces.restype = i32
     lib.dup_pieces.argtypes = [vp, vp, i64, i32, i32, vp]
     lib.spacy_tok_new.restype = vp
-    lib.spacy_tok_new.argtypes = [vp, c.c_char_p, i64]
+    lib.spacy_tok_new.argtypes = [vp, vp, i64, c.c_char_p, i64]
     lib.spacy_tok_free.restype = None
     lib.spacy_tok_free.argtypes = [vp]
     lib.spacy_tok_chunks.restype = i64

@@ -17,7 +17,7 @@
  * chunktab_*: the whitespace chunks of a page and their ids in gopher_repetition's chunk table; dup_pieces: its
  * duplicate lines and paragraphs; sent_steps: C4's sentencizer over a chunk's tokens (see below).
  *
- * spacy_tok_*: the spaCy-exact tokenizer on the new chunks of printable ASCII (see below). */
+ * spacy_tok_*: the spaCy-exact tokenizer on the new chunks of a small alphabet (see below). */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -983,12 +983,13 @@ int dup_pieces(const chunktab *t, const uint32_t *codes, int64_t n, int min_run,
 
 /* ---------------------------------------------------------------------------------------------------------------
  * spacy_tok_*: the spaCy-exact English tokenizer (winnow/steps/_tokenize.py, SpacyEnglish.chunk) on the chunks
- * made of printable ASCII only, or a "not decided here" that sends the chunk to the Python tokenizer.
+ * made of a small alphabet (printable ASCII, Latin-1, the common quotes and dashes: _tokenize._ALPHABET), or a
+ * "not decided here" that sends the chunk to the Python tokenizer.
  *
- * The rules are the Python tables' own, restricted to ASCII by _tokenize.ascii_rules() (records below): each
- * alternative of the prefix, suffix and infix patterns that can match printable ASCII at all becomes one record
- * (a literal with its look-behind and look-ahead character classes, or a run of dots); the rest (non-ASCII
- * literals and classes) cannot match an ASCII chunk. The special cases and the orths of the special cases that the
+ * The rules are the Python tables' own, restricted to the alphabet by _tokenize.compiled_rules() (records
+ * below): each alternative of the prefix, suffix and infix patterns becomes one record per string of the
+ * alphabet it matches (a literal with its look-behind and look-ahead character classes, or a run of dots); the
+ * rest cannot match a chunk of the alphabet. The special cases and the orths of the special cases that the
  * affix rules split (the ones spaCy's post-pass merges back) come as records too. The loop is SpacyEnglish's:
  * strip one prefix (the first rule that matches at the front, in table order) and one suffix (the one starting
  * leftmost: every suffix rule ends at the end) per round until nothing changes, then split the core at the infixes
@@ -997,7 +998,7 @@ int dup_pieces(const chunktab *t, const uint32_t *codes, int64_t n, int min_run,
  * A chunk is handed back (0 tokens) where any special case could take part (the chunk, a core or a stripped rest
  * is one; or a token starts where the orth of a split special case starts, so the merge might apply), where the
  * core holds a '.' (only such a core can be a URL, and the dot infixes need it), or where the chunk holds anything
- * but printable ASCII or is longer than SPT_MAXLEN. */
+ * but the alphabet or is longer than SPT_MAXLEN. */
 
 #define SPT_MAXLEN 256
 #define SPT_NONE 255
@@ -1009,9 +1010,14 @@ typedef struct {
 } sptrule;
 
 typedef struct {
-    uint32_t cls[128];   /* ASCII character -> bit k set when it is in class k */
+    uint32_t cls[256];   /* a character's code -> bit k set when it is in class k */
+    uint8_t code[0x10000]; /* a code point of the BMP -> its code (0: not in the alphabet) */
     sptrule *pre, *suf, *inf;
     int npre, nsuf, ninf;
+    /* the rules by the code they start with (prefixes, infixes) or end with (suffixes), each list in table order:
+     * rules of another code cannot match there, so the first (or leftmost) match is the same as in the table */
+    int *pre_by, *suf_by, *inf_by;
+    int pre_at[257], suf_at[257], inf_at[257];
     /* the special cases and split orths: an open-addressing set of byte strings (lengths 1..255) */
     unsigned char *arena;
     int64_t asize;
@@ -1048,22 +1054,48 @@ void spacy_tok_free(spacytok *t) {
     free(t->pre);
     free(t->suf);
     free(t->inf);
+    free(t->pre_by);
+    free(t->suf_by);
+    free(t->inf_by);
     free(t->arena);
     free(t->slots);
     free(t);
 }
 
-/* cls: 128 uint32 class masks (bit k: the character is in class k). rules: records of 4 + len bytes, [type, c1,
+/* by[at[b]:at[b + 1]]: the rules whose first (last, if by_last) code is b, in their order (a run of dots: '.') */
+static int spt_index(const sptrule *r, int n, int by_last, int **by, int *at) {
+    int cnt[257] = {0};
+    *by = malloc(((size_t)n + 1) * sizeof(int));
+    if (!*by) return -1;
+    for (int k = 0; k < n; k++) cnt[r[k].s[by_last ? r[k].len - 1 : 0]]++;
+    at[0] = 0;
+    for (int b = 0; b < 256; b++) at[b + 1] = at[b] + cnt[b];
+    int fill[256];
+    memcpy(fill, at, sizeof fill);
+    for (int k = 0; k < n; k++) (*by)[fill[r[k].s[by_last ? r[k].len - 1 : 0]]++] = k;
+    return 0;
+}
+
+/* The characters it decides on, each a one-byte code: printable ASCII (its own code) and the nextra code points
+ * extra[] (BMP, above ASCII: the codes 0x80, 0x81, ...). cls: 256 uint32 class masks by code (bit k: in class
+ * k). Strings in the records are codes. rules: records of 4 + len bytes, [type, c1,
  * c2, len, bytes...]: SPT_SPECIAL (a special case, 1..255 bytes), SPT_PORTH (a split special case: its orth, then
  * the lengths of its c1 tokens, one byte each),
  * SPT_PRE_LIT (a prefix literal, 1..16 bytes, c2: a class that must not follow it), SPT_PRE_DOTS (a run of two or
  * more '.'), SPT_SUF_LIT (a suffix literal, 1..16 bytes, c2: the class of the character just before it, c1: of the
  * one before that), SPT_SUF_DOTS, SPT_INF_LIT (an infix literal, c1: the class before it, c2: after it). Records
  * of one kind are kept in their order. NULL on a malformed record or no memory. */
-spacytok *spacy_tok_new(const uint32_t *cls, const unsigned char *rules, int64_t nrules) {
+spacytok *spacy_tok_new(const uint32_t *cls, const uint32_t *extra, int64_t nextra, const unsigned char *rules,
+                        int64_t nrules) {
+    if (nextra < 0 || nextra > 128) return NULL;
     spacytok *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     memcpy(t->cls, cls, sizeof t->cls);
+    for (int c = 0x21; c < 0x7F; c++) t->code[c] = (uint8_t)c;
+    for (int64_t k = 0; k < nextra; k++) {
+        if (extra[k] < 0x80 || extra[k] > 0xFFFF || t->code[extra[k]]) goto bad;
+        t->code[extra[k]] = (uint8_t)(0x80 + k);
+    }
     int64_t nrec = 0, nset = 0;
     for (int64_t p = 0; p < nrules; nrec++) {
         if (nrules - p < 4 || nrules - p - 4 < rules[p + 3] || rules[p + 3] == 0) goto bad;
@@ -1122,6 +1154,9 @@ spacytok *spacy_tok_new(const uint32_t *cls, const unsigned char *rules, int64_t
         }
         p += 4 + len;
     }
+    if (spt_index(t->pre, t->npre, 0, &t->pre_by, t->pre_at) || spt_index(t->suf, t->nsuf, 1, &t->suf_by, t->suf_at) ||
+        spt_index(t->inf, t->ninf, 0, &t->inf_by, t->inf_at))
+        goto bad;
     return t;
 bad:
     spacy_tok_free(t);
@@ -1129,13 +1164,14 @@ bad:
 }
 
 static inline int spt_in(const spacytok *t, unsigned char ch, uint8_t c) {
-    return c == SPT_NONE || (ch < 128 && (t->cls[ch] >> c) & 1u);
+    return c == SPT_NONE || (t->cls[ch] >> c) & 1u;
 }
 
 /* The prefix's length at s[i:j] (0: none): the first rule, in table order, that matches at i. */
 static int spt_prefix(const spacytok *t, const unsigned char *s, int i, int j) {
-    for (int k = 0; k < t->npre; k++) {
-        const sptrule *r = &t->pre[k];
+    if (i >= j) return 0;
+    for (int q = t->pre_at[s[i]]; q < t->pre_at[s[i] + 1]; q++) {
+        const sptrule *r = &t->pre[t->pre_by[q]];
         if (r->type == SPT_PRE_DOTS) {
             int e = i;
             while (e < j && s[e] == '.') e++;
@@ -1154,8 +1190,9 @@ static int spt_prefix(const spacytok *t, const unsigned char *s, int i, int j) {
  * search) decides; its look-behind sees s[i:] only. */
 static int spt_suffix(const spacytok *t, const unsigned char *s, int i, int j) {
     int best = j;
-    for (int k = 0; k < t->nsuf; k++) {
-        const sptrule *r = &t->suf[k];
+    if (i >= j) return 0;
+    for (int q = t->suf_at[s[j - 1]]; q < t->suf_at[s[j - 1] + 1]; q++) {
+        const sptrule *r = &t->suf[t->suf_by[q]];
         if (r->type == SPT_SUF_DOTS) {
             int b = j;
             while (b > i && s[b - 1] == '.') b--;
@@ -1171,7 +1208,7 @@ static int spt_suffix(const spacytok *t, const unsigned char *s, int i, int j) {
     return j - best;
 }
 
-/* Token boundaries of s[0:n] (printable ASCII, 1 <= n <= SPT_MAXLEN) into cut[] (cut[0] = 0, ..., the last = n);
+/* Token boundaries of s[0:n] (codes, 1 <= n <= SPT_MAXLEN) into cut[] (cut[0] = 0, ..., the last = n);
  * the number of tokens, or 0: not decided here. */
 static int spt_chunk(const spacytok *t, const unsigned char *s, int n, int16_t *cut) {
     int pre[SPT_MAXLEN + 1], suf[SPT_MAXLEN + 1], np = 0, ns = 0;
@@ -1200,8 +1237,8 @@ static int spt_chunk(const spacytok *t, const unsigned char *s, int n, int16_t *
         int start = i;
         for (int p = i; p < j;) {
             int hit = 0;
-            for (int k = 0; k < t->ninf && !hit; k++) {
-                const sptrule *r = &t->inf[k];
+            for (int q = t->inf_at[s[p]]; q < t->inf_at[s[p] + 1] && !hit; q++) {
+                const sptrule *r = &t->inf[t->inf_by[q]];
                 if (j - p < r->len || memcmp(s + p, r->s, r->len) != 0) continue;
                 if (r->c1 != SPT_NONE && (p - 1 < i || !spt_in(t, s[p - 1], r->c1))) continue;
                 if (r->c2 != SPT_NONE && (p + r->len >= j || !spt_in(t, s[p + r->len], r->c2))) continue;
@@ -1260,11 +1297,11 @@ int64_t spacy_tok_chunks(const spacytok *t, const uint32_t *codes, int64_t n, co
         int ok = 1;
         for (int64_t x = 0; x < len; x++) {
             uint32_t c = codes[a + x];
-            if (c < 0x21 || c > 0x7E) {
+            if (c > 0xFFFF || !t->code[c]) {
                 ok = 0;
                 break;
             }
-            s[x] = (unsigned char)c;
+            s[x] = t->code[c];
         }
         if (!ok) continue;
         int m = spt_chunk(t, s, (int)len, cut);
