@@ -309,15 +309,28 @@ class SpacyEnglish:
 
     def chunks_at(self, texts: list[str], codes, starts, ends) -> list[tuple[str, ...]]:
         """``[self.chunk(t) for t in texts]`` for chunks that sit at ``codes[starts[q]:ends[q]]`` (a page's code points,
-        numpy uint32; starts, ends: int64 arrays): the compiled tokenizer (kernels.c, spacy_tok_chunks) takes the
-        chunks of its alphabet (_ALPHABET) it can decide, and the rest come here, with the same tokens (tests/test_native.py
-        compares the two on generated and real chunks)."""
+        numpy uint32; starts, ends: int64 arrays): see ``tokens_at``."""
+        flat, counts = self.tokens_at("\x00".join(texts), texts, codes, starts, ends, relative=True)
+        out, pos = [], 0
+        for m in counts:
+            out.append(tuple(flat[pos:pos + m]))
+            pos += m
+        return out
+
+    def tokens_at(self, text: str, texts: list[str], codes, starts, ends, relative: bool = False):
+        """The tokens of the chunks ``texts`` (``text[starts[q]:ends[q]]``, whose code points ``codes`` holds: numpy
+        uint32; starts, ends: int64 arrays), all in one list, and each chunk's number of tokens: what
+        ``self.chunk`` gives each. The compiled tokenizer (kernels.c, spacy_tok_chunks) takes the chunks of its
+        alphabet (_ALPHABET) it can decide, and the rest come here, with the same tokens (tests/test_native.py
+        compares the two on generated and real chunks). ``relative``: ``text`` is not the page (the tokens are
+        cut from ``texts`` instead; for tests)."""
         import numpy as np
 
         k = len(texts)
         tok = _compiled(self)
         if tok is None or k == 0:
-            return [self.chunk(t) for t in texts]
+            toks = [self.chunk(t) for t in texts]
+            return list(chain.from_iterable(toks)), list(map(len, toks))
         lib, handle = tok
         ntok = np.empty(k, dtype=np.int32)
         cap = int((ends - starts).sum()) + k  # a chunk of n characters has at most n tokens, n + 1 bounds
@@ -326,17 +339,32 @@ class SpacyEnglish:
                                  ntok.ctypes.data, bounds.ctypes.data, cap)
         if w < 0:
             raise ValueError("spacy_tok_chunks: chunk bounds outside the page")
-        chunk, bl, out, pos = self.chunk, bounds[:w].tolist(), [], 0
-        for t, m, a in zip(texts, ntok.tolist(), starts.tolist()):
-            if m == 0:
-                out.append(chunk(t))
-            elif m == 1:
-                out.append((t,))
-                pos += 2
-            else:
-                out.append(tuple([t[bl[pos + x] - a:bl[pos + x + 1] - a] for x in range(m)]))
-                pos += m + 1
-        return out
+        bounds = bounds[:w]
+        # each decided chunk's bounds run from its start to its end: a token from each bound but its last to the next
+        m = ntok[ntok > 0].astype(np.int64)
+        last = np.cumsum(m + 1) - 1
+        is_last = np.zeros(w, dtype=bool)
+        is_last[last] = True
+        a = bounds[:-1][~is_last[:-1]]
+        b = bounds[1:][~is_last[:-1]]
+        if relative:  # cut from the chunks themselves, each a stretch of its own in "\x00".join(texts)
+            shift = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) - starts
+            own = np.repeat(shift[ntok > 0], m)
+            a, b = a + own, b + own
+        flat = list(map(text.__getitem__, map(slice, a.tolist(), b.tolist())))
+        counts = ntok.tolist()
+        if 0 in counts:  # the chunks handed back: the Python tokenizer's tokens, spliced in (one pass)
+            pos = (np.cumsum(ntok) - ntok).tolist()
+            chunk, out, done = self.chunk, [], 0
+            for q in np.flatnonzero(ntok == 0).tolist():
+                out += flat[done:pos[q]]
+                done = pos[q]
+                toks = chunk(texts[q])
+                out += toks
+                counts[q] = len(toks)
+            out += flat[done:]
+            flat = out
+        return flat, counts
 
     # --- what the filters use ---------------------------------------------------------------------------------
     def words(self, text: str) -> list[str]:

@@ -280,7 +280,7 @@ class _Vocab:
         """After the C table entered a page's new chunks (``texts[:nnew]``, ids in order) and found its distinct long
         chunks (``texts[nnew:]``, ids just past the table): tokenize each, in the order of their first occurrence
         (``firsts``) as ``chunk_ids`` does, and write their token ids (the long ones' without claiming the space).
-        ``at``: (the page's code points, the chunks' starts, their ends), for the compiled tokenizer."""
+        ``at``: (the page, its code points, the chunks' starts, their ends), for the compiled tokenizer."""
         import numpy as np
 
         k = len(texts)
@@ -288,12 +288,12 @@ class _Vocab:
         order = None if k == nnew or nnew == 0 else sorted(range(k), key=firsts.__getitem__)
         if at is None:
             toks = list(map(tk.spacy_english().chunk, texts if order is None else [texts[j] for j in order]))
+            flat, counts = list(chain.from_iterable(toks)), list(map(len, toks))
         else:
-            codes, a, b = at
+            page, codes, a, b = at
             if order is not None:
                 texts, a, b = [texts[j] for j in order], a[order], b[order]
-            toks = tk.spacy_english().chunks_at(texts, codes, a, b)
-        flat = list(chain.from_iterable(toks))
+            flat, counts = tk.spacy_english().tokens_at(page, texts, codes, a, b)
         get = self.ids.get
         tid = list(map(get, flat))  # one C-level pass; new tokens entered below, in order, as chunk_ids enters them
         if None in tid:
@@ -303,7 +303,7 @@ class _Vocab:
                     i = get(flat[q])  # a token new to the table that an earlier chunk of this page entered
                     tid[q] = add(flat[q]) if i is None else i
         self._flush()
-        counts = np.fromiter(map(len, toks), dtype=np.int64, count=k)
+        counts = np.array(counts, dtype=np.int64)
         ids = np.array(tid, dtype=np.int64)
         if order is not None:  # back to id order: chunk j's run of ids is at tokenizing position pos[j]
             pos = np.empty(k, dtype=np.int64)
@@ -508,7 +508,7 @@ def _chunk_cids_c(text: str, memo: dict | None, want_joined: bool = False):
     if nnew or nlong:
         firsts = fresh[:nnew + nlong]
         a, b = starts[firsts], ends[firsts]
-        v.enter([text[x:y] for x, y in zip(a.tolist(), b.tolist())], firsts.tolist(), nnew, (codes, a, b))
+        v.enter([text[x:y] for x, y in zip(a.tolist(), b.tolist())], firsts.tolist(), nnew, (text, codes, a, b))
     if memo is not None:
         memo["chunks.bounds"] = (starts.copy(), one_space[:m].astype(bool))
         if joined is not None:
