@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 ENV = "WINNOW_PURE_PYTHON"  # set to 1 (or true/yes) to use the pure-Python paths even where the library is built
 LIB_PATH = Path(__file__).with_name("_kernels.so")
-_VERSION = 4  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
+_VERSION = 5  # kernels.c's winnow_kernels_version(): raised there with every change to a signature
 # html_extract's kernels live in their own file and library (extract.c -> _extract.so), with their own version
 EXTRACT_PATH = Path(__file__).with_name("_extract.so")
 _EXTRACT_VERSION = 3  # extract.c's winnow_extract_version()

@@ -24,9 +24,9 @@
 #include <string.h>
 
 /* Raised with every change to a function's arguments or results (2: the n-gram kernels added; 3: the chunk
- * table; 4: the tokenizer, spacy_tok_*); winnow/_native checks it, so a library built from older sources is not
+ * table; 4: the tokenizer, spacy_tok_*; 5: spacy_tok_new takes its alphabet); winnow/_native checks it, so a library built from older sources is not
  * used (the pure path runs instead). */
-int winnow_kernels_version(void) { return 4; }
+int winnow_kernels_version(void) { return 5; }
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
