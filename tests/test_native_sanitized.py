@@ -40,7 +40,8 @@ DRIVER = textwrap.dedent("""
              "\\u0101", "br", "pre", "p>", "li", "h1", "a ", "</a>", "amp;", "script", "\\x02", "\\u3000"]
     samples += ["".join(rng.choice(alpha) for _ in range(rng.randint(0, 40))) for _ in range(400)]
     # the compiled tokenizer: affix runs, special cases, units, chunks at its length limit (256) and past it
-    toks = ["(", ")", "'", "s", "S", ".", ",", "5", "km/h", "US$", "Mr", "a.m.", ":)", "-", "--", "=", "C++", "'s", "a"]
+    toks = ["(", ")", "'", "s", "S", ".", ",", "5", "km/h", "US$", "Mr", "a.m.", ":)", "-", "--", "=", "C++", "'s", "a",
+            "é", "’", "’s", "“", "”", "—", "……", "°F", "²", "€", "\u0101", "\U0001f600"]
     samples += [" ".join("".join(rng.choice(toks) for _ in range(rng.randint(1, 12))) for _ in range(30))
                 for _ in range(200)] + ["(" * 128 + "a" * 128, "(" * 129 + "a" * 128, "'" * 256 + " x" * 300]
     for s in samples:
