@@ -193,3 +193,35 @@ def test_parquet_written_with_the_arrow_map_type_still_reads(tmp_path):
     pq.write_table(pa.Table.from_pylist([row], schema=schema), tmp_path / "old.parquet")
     back = list(ParquetReader(paths=str(tmp_path / "old.parquet")).read(str(tmp_path / "old.parquet")))
     assert [b.to_dict() for b in back] == [doc.to_dict()]
+
+
+def test_zstd_writes_gathered_in_chunks_give_the_bytes_of_one_write_per_record(tmp_path, monkeypatch):
+    """The zstd writer hands the compressor chunks of _ZSTD_CHUNK bytes instead of every record's line and newline:
+    the file must hold the same frame, byte for byte, as the same lines written one call at a time (run folders and
+    resumed runs are compared byte for byte), whatever the chunk size, and end with the last partial chunk."""
+    import random
+
+    import zstandard
+
+    from winnow.io import base
+
+    rng = random.Random(3)
+    words = [bytes(rng.choice(b"abcdefghij \xc3\xa9") for _ in range(rng.randint(1, 12))) for _ in range(500)]
+    lines = [b" ".join(rng.choices(words, k=rng.choice((1, 20, 300, 5000)))) for _ in range(900)]  # ~8 MB
+    want = tmp_path / "one-write-each.zst"
+    with open(want, "wb") as raw:
+        w = zstandard.ZstdCompressor(level=3).stream_writer(raw, closefd=False)
+        for line in lines:
+            w.write(line)
+            w.write(b"\n")
+        w.close()
+    for chunk in (1 << 20, 1000, 1 << 17, 7):
+        monkeypatch.setattr(base, "_ZSTD_CHUNK", chunk)
+        got = tmp_path / f"chunks-{chunk}.jsonl.zst"
+        f = base.open_write(got, 3)
+        for line in lines:
+            f.write(line)
+            f.write(b"\n")
+        f.close()
+        assert got.read_bytes() == want.read_bytes(), chunk
+    assert zstandard.ZstdDecompressor().stream_reader(want.read_bytes()).read() == b"".join(x + b"\n" for x in lines)
