@@ -4,6 +4,7 @@
 import json
 import math
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -300,10 +301,11 @@ def _style_before(text):
         float('"' in text), float(bool(P._Q_CURLY.search(text))),
         float(bool(P._DASH_LONG.search(text))), float("-" in text and bool(P._DASH_SPACED.search(text))),
         float(("." in text or "\u2026" in text) and bool(P._ELLIPSIS.search(text))),
-        float(" " in text and bool(P._SPACE_BEFORE.search(text))),
+        float(" " in text and bool(re.search(r"\s[,.;:!?](?:\s|$)", text))),
         float("(" in text or "[" in text), float(digits >= 4 and bool(P._NUMBER_SEP.search(text))),
         float(digits >= 2 and bool(P._DECIMAL.search(text))), float(digits >= 4 and bool(P._YEAR.search(text))),
-        float(bool(P._SYMBOL.search(text))), float(upper >= 2 and bool(P._ALLCAPS.search(text))),
+        float(bool(P._SYMBOL.search(text))),
+        float(upper >= 2 and bool(re.search(r"\b[A-Z\u00c0-\u00de]{2,}\b", text))),
         float(not toks.isdisjoint(P._FIRST_SG)),
         float(not toks.isdisjoint(P._FIRST_PL)), float(not toks.isdisjoint(P._SECOND)),
         float(end in "?\uff1f\u061f"), float(end in "!\uff01"), float(end in ".\u3002\u0964\u06d4"),
@@ -314,7 +316,7 @@ def _style_before(text):
 def test_style_is_the_same_as_before_its_ascii_shortcut():
     rnd = random.Random(11)
     texts = [t[s.start:s.end] for t in _pages()[:60] for s in analyse(t).sentences]
-    alphabet = "aZ9 _'\"-.,;:!?()[]&%$/+*#@\u2019\u00e9\u00c9\u0130\u00b2\u216b\u4e00\u2026\t\n\x0b\x1c\u201c\u2014"
+    alphabet = "aZ9 _'\"-.,;:!?()[]&%$/+*#@\u2019\u00e9\u00c9\u0130\u00b2\u216b\u4e00\u2026\t\n\x0b\x1c\u201c\u2014\u00d7Q\u00de"
     texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) for _ in range(2000)]
     texts += ["I think WE said 2,000 (you) -- 3.5 in 1999...", "", "   ", "ME. My. OURS! Yours?"]
     assert sum(map(str.isascii, texts)) > 500 and sum(not t.isascii() for t in texts) > 500
@@ -378,8 +380,6 @@ def test_chrome_phrases_searched_folded_are_found_where_the_ignorecase_search_fi
 
 
 def test_folding_refuses_patterns_it_would_change():
-    import re
-
     for rx in (r"Skip", r"\u212aelvin", r"\u017fign", r"caf\u00c9"):
         with pytest.raises(AssertionError):
             coherence._folded(re.compile(rx, re.IGNORECASE))
@@ -418,3 +418,16 @@ def test_coverage_takes_the_three_most_frequent_stems_as_the_full_sort_does():
         xs = [s.stems for s in sents if len(s.stems) >= 3]
         want = sum(1 for x in xs if not top.isdisjoint(x)) / max(1, len(xs)) if df else 0.0
         assert coherence._coverage(sents, df) == want
+
+
+def test_capitalised_words_are_those_of_the_plain_pattern():
+    """_pairs._CAPWORD opens with the capital; the plain pattern it replaces opens with its look-behinds."""
+    plain = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u00c0-\u00de][\w'-]{2,}")
+    rnd = random.Random(31)
+    alphabet = "aZQ9 _'\"-.,;:!?()[]\u00c0\u00d6\u00d7\u00d8\u00de\u00df\u00e9\u00f7\u0130\u212a\u4e00\t\n\x1c\u2019"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))) for _ in range(20000)]
+    texts += [t[s.start:s.end] for t in _pages()[:60] for s in analyse(t).sentences]
+    texts += ["3840\u00d72160 Audio", "\u00d7Ab x\u00d7Ab", "Is it? Yes Sir. No Way! The Hague"]
+    for t in texts:
+        assert pairs._CAPWORD.findall(t.strip()) == plain.findall(t.strip()), t
+        assert pairs.capitalised_words(t) == frozenset(w.lower() for w in plain.findall(t.strip()))
