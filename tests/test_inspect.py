@@ -64,3 +64,15 @@ def test_parquet_rows_and_the_pipelines_reader_settings(tmp_path, capsys, real_d
     assert main(["inspect", str(src), "--pipeline", str(p), "--json"]) == 0
     recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["id"] for r in recs] == [r["doc"] for r in rows] and all("quarantined" not in r for r in recs)
+
+
+def test_an_edit_names_its_rule_in_both_outputs(tmp_path, capsys):
+    body = ("The harbour of the old town was rebuilt after the great storm of 1872. Its new quays were made of "
+            "granite brought from the northern quarries by rail.")
+    src = write_jsonl(tmp_path / "d.jsonl.gz", [{"id": "a", "text": f"{body}\nHome | About | Contact | Blog\n{body}"}])
+    p = _pipeline(tmp_path, ["offtopic_sentences"])
+    assert main(["inspect", str(src), "--pipeline", str(p), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert [(e["reason"], e["rule"]) for e in rec["edits"]] == [("site_chrome", "bar_menu")]
+    assert main(["inspect", str(src), "--pipeline", str(p), "--no-color"]) == 0
+    assert "[offtopic_sentences: site_chrome rule=bar_menu score=0.900]" in capsys.readouterr().out
