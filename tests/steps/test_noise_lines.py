@@ -346,6 +346,17 @@ def test_fast_feature_paths_answer_as_the_plain_code():
     assert (line_noise._content_lines(lines, line_noise._features(lines)[1]) == line_noise._content_lines(lines)).all()
 
 
+def _kept_inside_an_article(rows: list[str]) -> tuple[list[str], Document]:
+    """Put ``rows`` inside an article between furniture; the model alone would remove some of them, the step keeps
+    them all. Returns the page's lines and the step's document."""
+    page = FURNITURE_TOP + ARTICLE[:3] + rows + ARTICLE[3:] + FURNITURE_BOTTOM
+    p = line_noise.noise_probabilities(page)
+    assert max(p[page.index(x)] for x in rows) >= LineNoise().threshold
+    doc = LineNoise().map(Document("t", "\n".join(page)))
+    assert all(x + "\n" in doc.text for x in rows)
+    return page, doc
+
+
 DRUGS = [
     "Calcium channel blockers\t\tNorvasc (amlodipine), Cardizem (diltiazem), Isoptin (verapamil)",
     "RAS inhibitors\t\tACE inhibitors, ARBs, and aldosterone antagonists",
@@ -358,11 +369,7 @@ def test_rows_of_a_two_column_tab_table_after_a_paragraph_are_kept():
     # Stop 25's fresh real-page labels lost a row of a two-column drug table ("RAS inhibitors\t\tACE inhibitors ...");
     # the table guard wanted 3+ cells. Two cells count after a paragraph; a footer's "Tel.:\tnumber" pairs away from
     # prose, an archive's repeated "by Thread\tby Date" and bar pairs ("|Forum||Message|") do not.
-    page = FURNITURE_TOP + ARTICLE[:3] + DRUGS + ARTICLE[3:] + FURNITURE_BOTTOM
-    p = line_noise.noise_probabilities(page)
-    assert max(p[page.index(x)] for x in DRUGS) >= LineNoise().threshold  # the model alone would take some
-    doc = LineNoise().map(Document("t", "\n".join(page)))
-    assert all(x + "\n" in doc.text for x in DRUGS)
+    page, _ = _kept_inside_an_article(DRUGS)
     prose = line_noise._prose(page)
     assert line_noise._tab_pairs(page, prose)[[page.index(x) for x in DRUGS]].all()
     footer = ["Tel.:\t\t030 209 1394 0", "Fax:\t\t030 209 1394 30", "E-Mail:\t\tinfo@verband.de", "Impressum"]
@@ -391,11 +398,7 @@ def test_a_code_sample_in_the_text_is_kept():
     # Real pages lost the braces and statements of a post's code samples (a C# "Hello, world", a JSON structure, a
     # SQL query's closing brackets): the model reads "{" as a line of symbols. Lines among code-shaped neighbours are
     # kept; a template's placeholders ("{* loginWidget *}") and a menu's counts ("Archiv (12)") are not code.
-    page = FURNITURE_TOP + ARTICLE[:3] + CODE + ARTICLE[3:] + FURNITURE_BOTTOM
-    p = line_noise.noise_probabilities(page)
-    assert max(p[page.index(x)] for x in CODE) >= LineNoise().threshold  # the model alone would take some
-    doc = LineNoise().map(Document("c", "\n".join(page)))
-    assert all(x + "\n" in doc.text for x in CODE)
+    _, doc = _kept_inside_an_article(CODE)
     assert "Home\n" not in doc.text and "Privacy | Terms | Contact | Sitemap" not in doc.text
     assert line_noise._code(CODE)[1:].all()
     assert not line_noise._code(["{* loginWidget *}", "{* #userInformationForm *}", "{* submitButton *}",
