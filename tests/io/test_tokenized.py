@@ -136,7 +136,7 @@ def test_bytes_tokenizer_uint16_and_missing_special(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["megatron", "datatrove", "nanogpt"])
-def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, ref, fmt):
+def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, ref, fmt, capsys):
     from winnow.run import run_pipeline
 
     enc, eos, _ = ref
@@ -153,6 +153,19 @@ def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, 
     ext = {"megatron": ".bin", "datatrove": ".ds", "nanogpt": ".bin"}[fmt]
     files = sorted(folder.glob("*" + ext))
     assert len(files) > 1 and not list(folder.glob(".tmp*"))
+
+    def read(f):
+        if fmt == "megatron":
+            return megatron_read(str(f)[: -len(".bin")])[0]
+        return datatrove_read(f) if fmt == "datatrove" else nanogpt_read(f)[0]
+
+    def ids_in(shard):
+        import orjson
+
+        return [orjson.loads(x)["id"] for x in (folder / (shard.name + ".ids.jsonl")).read_bytes().splitlines()]
+
+    def span_start(shard, line):  # tokens before the line's document in its file, by the consumer's reader
+        return sum(len(d) for d in read(folder / (shard.name + ext))[: line - 1])
     got = []
     for f in files:  # one file per shard, each document whole inside one of them
         if fmt == "megatron":
@@ -169,6 +182,20 @@ def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, 
 
     ids = [orjson.loads(x)["id"] for f in files for x in (folder / (f.name[: -len(ext)] + ".ids.jsonl")).read_bytes().splitlines()]
     assert ids == [d.id for d in sample_docs() if len(d.text.strip()) >= 300]
+    from winnow.report.explain import explain
+
+    capsys.readouterr()
+    last = ids[-1]  # in the last shard: its span starts past the first file's documents
+    assert explain(tmp_path / "run", last, as_json=True) == 0
+    (span,) = orjson.loads(capsys.readouterr().out)
+    shard = folder / span["tokens_file"].split("/")[-1][:-2]
+    assert span["stage"] == "main" and span["line"] == ids_in(shard).index(last) + 1
+    enc_last = enc(next(d.text for d in sample_docs() if d.id == last)) + [eos]
+    assert span["tokens"] == len(enc_last) and span["start"] == span_start(shard, span["line"])
+    assert explain(tmp_path / "run", last) == 0
+    assert f"tokens {span['start']:,}..{span['start'] + span['tokens']:,}" in capsys.readouterr().out
+    assert explain(tmp_path / "run", "no-such-document") == 1
+    assert "ids.jsonl files do not name it" in capsys.readouterr().err
     from winnow.results import open_run
 
     assert [d.id for d in open_run(tmp_path / "run").rejected()]  # the ids files are not read as records

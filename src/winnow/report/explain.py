@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from .._terminal import json_printable, printable
-from ._run import OPS, Record, RunInfo, doc_path, iter_everything, load_run, numeric
+from ._run import OPS, Record, RunInfo, _files, doc_path, iter_everything, load_run, numeric
 
 __all__ = ["explain", "find_records", "explain_record"]
 
@@ -155,6 +155,38 @@ def find(info: RunInfo, query: str) -> tuple[str, list[Record], list[str]]:
     return found if found is not None else _scan(info, query)
 
 
+def _token_spans(info: RunInfo, query: str) -> list[tuple[str, Path, int, dict[str, Any]]]:
+    """(stage, ids file, line number, its record) wherever a token stage kept a document with this id: the
+    ``<shard>.ids.jsonl`` beside each tokens file (winnow.io.tokenized) names its documents in the file's order.
+    Token files keep no text, so this is all a run holds of such a document past its last document record."""
+    from ..io.tokenized import IDS
+
+    out = []
+    for stage in info.token_stages:
+        for p in _files(info.run_dir / "kept" / stage):
+            if not p.name.endswith(IDS):
+                continue
+            for i, line in enumerate(p.read_bytes().splitlines(), 1):
+                rec = orjson.loads(line)
+                if rec.get("id") == query:
+                    out.append((stage, p, i, rec))
+    return out
+
+
+def _explain_token_spans(info: RunInfo, query: str, spans: list, as_json: bool) -> int:
+    rows = [{"id": query, "stage": stage, "where": "kept", "ids_file": _rel(info, p), "line": i,
+             "tokens_file": _rel(info, p)[: -len(".ids.jsonl")] + ".*", "start": rec["start"], "tokens": rec["tokens"]}
+            for stage, p, i, rec in spans]
+    if as_json:
+        print(json_printable(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()))
+        return 0
+    for r in rows:
+        print(printable(f"{query}: kept by stage {r['stage']} as token ids (a token file keeps no text): tokens "
+                        f"{r['start']:,}..{r['start'] + r['tokens']:,} ({r['tokens']:,} tokens) of {r['tokens_file']}, "
+                        f"named at line {r['line']} of {r['ids_file']}"))
+    return 0
+
+
 def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
     info = load_run(run_dir)
     query = doc_id
@@ -164,10 +196,13 @@ def explain(run_dir: Path, doc_id: str, as_json: bool = False) -> int:
               f"ids in {run_dir}; give more of it: {printable(', '.join(candidates[:10]))}", file=sys.stderr)
         return 1
     if not recs:
+        spans = _token_spans(info, query)
+        if spans:
+            return _explain_token_spans(info, query, spans, as_json)
         tokens = ""
-        if info.token_stages:  # their kept documents are token ids, which carry no id to find
-            tokens = (f"; stage(s) {', '.join(info.token_stages)} wrote their kept documents as token ids, without "
-                      "ids, so a document they kept cannot be found here")
+        if info.token_stages:
+            tokens = (f"; stage(s) {', '.join(info.token_stages)} wrote their kept documents as token ids: their "
+                      "<shard>.ids.jsonl files do not name it either")
         print(f"winnow: no document with id, URL or id prefix {printable(repr(query))} in {run_dir} (searched "
               f"kept/, rejected/ and quarantine/; a record the reader could not parse has no id{tokens})",
               file=sys.stderr)
