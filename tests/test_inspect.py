@@ -76,3 +76,19 @@ def test_an_edit_names_its_rule_in_both_outputs(tmp_path, capsys):
     assert [(e["reason"], e["rule"]) for e in rec["edits"]] == [("site_chrome", "bar_menu")]
     assert main(["inspect", str(src), "--pipeline", str(p), "--no-color"]) == 0
     assert "[offtopic_sentences: site_chrome rule=bar_menu score=0.900]" in capsys.readouterr().out
+
+
+def test_a_file_with_nothing_to_show_says_why_and_fails(tmp_path, capsys):
+    # A wrongly keyed file printed one QUARANTINED line per record and exited 0; an empty file printed nothing at all.
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text("".join(json.dumps({"id": f"d{i}", "body": "Some text here."}) + "\n" for i in range(3)))
+    assert main(["inspect", str(wrong), "--no-color"]) == 1
+    err = capsys.readouterr().err
+    assert "every record of" in err and "(3)" in err and "text_key" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert main(["inspect", str(empty)]) == 1
+    assert "holds no records" in capsys.readouterr().err
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "text": "A sentence of text. Another one follows it here."}) + "\n")
+    assert main(["inspect", str(good), "--no-color"]) == 0

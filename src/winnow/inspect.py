@@ -100,13 +100,16 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
         print(f"(skipped corpus-wide steps that need a whole run: {', '.join(s.name for s in skipped)})",
               file=sys.stderr)
     out = sys.stdout
+    shown, quarantined = 0, []
     for item in _documents(path, configured):
         if isinstance(item, Quarantine):
+            quarantined.append(item)
             if as_json:
                 out.write(json_printable(orjson.dumps({"quarantined": item.to_dict()}).decode()) + "\n")
             else:
                 print(f"QUARANTINED {printable(item.message, one_line=True)}")
             continue
+        shown += 1
         doc = run_steps(item, steps)
         if as_json:
             line = orjson.dumps({
@@ -142,4 +145,19 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
                 print(f"   [{p(e.step, True)}: {p(e.reason, True)}{rule}{score}] " + c(RED, p(snippet, True)))
         print(c(DIM, "  text after cleaning:"))
         print("  " + p(doc.text[:2000]).replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
-    return 0
+    return _nothing_shown(path, shown, quarantined)
+
+
+def _nothing_shown(path: str, shown: int, quarantined: list) -> int:
+    """0 when some record was shown; otherwise say why on stderr (an empty file, or every record unreadable: most
+    often the text under another field than the reader's ``text_key``) and return 1."""
+    if shown:
+        return 0
+    if not quarantined:
+        print(f"winnow: {printable(path, True)} holds no records to inspect", file=sys.stderr)
+        return 1
+    print(f"winnow: every record of {printable(path, True)} was quarantined ({len(quarantined)}); the first: "
+          f"{printable(quarantined[0].message, one_line=True)}. If the text sits under another field, name it in a "
+          "pipeline's reader: `winnow init default`, set `text_key` under its reader, then `winnow inspect "
+          f"{printable(path, True)} --pipeline default.yaml`", file=sys.stderr)
+    return 1
