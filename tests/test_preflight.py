@@ -164,6 +164,19 @@ def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):
     check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*.jsonl")))  # narrowed: fine
 
 
+def test_json_lines_named_after_the_warc_they_came_from_are_json_lines(tmp_path):
+    # CC-MAIN-...warc.jsonl.gz (a WARC's records as JSON Lines): the type is the extension nearest the end; the
+    # first one found (.warc) refused the jsonl reader's glob, and --input FOLDER picked the warc reader for it
+    for name in ("CC-MAIN-1-00000.warc.jsonl", "CC-MAIN-1-00001.warc.wet.jsonl"):
+        write_jsonl(tmp_path / "data" / name, [{"id": name, "text": "some words here"}])
+    check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*.jsonl")))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"}}]}))
+    pipe = load_pipeline(cfg, inputs=[str(tmp_path / "data")])
+    assert pipe.stages[0].reader.name == "jsonl"
+    check_needed_fields(pipe)
+
+
 def test_url_dedup_on_documents_with_no_url_at_all_only_warns(tmp_path, capsys):
     # plain {"id", "text"} records (or a folder of .txt files): url_dedup keeps each of them, so the default
     # pipeline used to be refused on such data; a URL elsewhere in the records is still refused (above)

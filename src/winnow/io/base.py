@@ -540,22 +540,29 @@ def expand_paths(paths: str | list[str]) -> list[str]:
 INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"))
 
 
+def _last_type(low: str) -> tuple[int, str] | None:
+    """Where the last input type's extension in a lower-cased file name starts, and its reader: the one nearest
+    the end names the format (``x.warc.wet.gz`` is WET, ``x.warc.jsonl.gz`` JSON Lines made from a WARC)."""
+    best = None
+    for ext, t in INPUT_TYPES:
+        at = low.rfind(ext)
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, t)
+    return best
+
+
 def input_suffix(name: str) -> str | None:
     """The part of a file name from its input type's extension on (``x.warc.wet.gz`` -> ``.wet.gz``), or None."""
-    low = name.lower()
-    for ext, _ in INPUT_TYPES:
-        at = low.find(ext)
-        if at > 0:
-            return name[at:]
-    return None
+    found = _last_type(name.lower())
+    return name[found[0]:] if found is not None and found[0] > 0 else None
 
 
 def implied_reader(patterns: list[str]) -> str | None:
     """The reader type every pattern's file name implies (``data/*.parquet`` -> parquet), or None."""
     kinds = set()
     for pat in patterns:
-        name = pat.rsplit("/", 1)[-1].lower()
-        kinds.add(next((t for ext, t in INPUT_TYPES if ext in name), None))
+        found = _last_type(pat.rsplit("/", 1)[-1].lower())
+        kinds.add(found[1] if found is not None else None)
     return kinds.pop() if len(kinds) == 1 else None
 
 
