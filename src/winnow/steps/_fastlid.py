@@ -60,6 +60,14 @@ _CACHE_LIMIT = 500_000
 # characters; this is 7x that (32-128 MB of keys at most, by CPython's 1-4 bytes per character).
 _CACHE_CHARS = 32_000_000
 _BATCH = 4096  # rows of new-word vectors computed per numpy pass (bounds the n-gram arrays to a few MB)
+# One word's n-gram arrays cost ~180 bytes per character on the numpy path (its hashes, four index arrays of ~4
+# n-grams a character, the gathered float32 rows and numpy's float64 copy of them): a 10 MB word peaked at 1.77 GB.
+# Words longer than this are summed in windows of this many n-gram start characters and this many rows
+# (_word_sums_long), so any word costs at most what one of 65,536 characters does (~12 MB); shorter words, nearly
+# all real ones, keep the one-pass code. The value is that bound, not a tuned speed.
+_LONG_WORD = 65_536
+_WINDOW_CHARS = 65_536
+_NODE_ROWS = 65_536
 
 
 class _Reader:
@@ -265,6 +273,11 @@ class FastLid:
         gram_of = [i for i, w in enumerate(words) if w and w != _EOS and not w.startswith(_LABEL)] if maxn > 0 else []
         sums = np.zeros((len(words), dim))
         cnt = np.zeros(len(words), dtype=np.int64)
+        if any(len(words[i]) > _LONG_WORD for i in gram_of):  # hostile input (base64, minified code): windowed
+            for i in gram_of:
+                if len(words[i]) > _LONG_WORD:
+                    sums[i], cnt[i] = self._word_sums_long("<" + words[i] + ">")
+            gram_of = [i for i in gram_of if len(words[i]) <= _LONG_WORD]
         if gram_of:
             enc = [("<" + words[i] + ">").encode("utf-8", "surrogatepass") for i in gram_of]
             buf = np.frombuffer(b"".join(enc), dtype=np.uint8)
@@ -313,6 +326,87 @@ class FastLid:
         sums[known] += self._rows[wid[known]]
         cnt[known] += 1
         return sums, cnt
+
+    def _window_rows(self, s: str, a: int, b: int) -> np.ndarray:
+        """The kept rows of the n-grams of s ("<" word ">") that start at characters [a, b), in fastText's order
+        (by start character, then length): _word_sums's computation on the characters [a, b + maxn - 1), which
+        hold every such n-gram, with the 1-gram exclusions taken at the ends of the whole of s."""
+        minn, maxn, total = self.minn, self.maxn, len(s)
+        e = min(total, b + maxn - 1)
+        buf = np.frombuffer(s[a:e].encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        starts = np.flatnonzero((buf & 0xC0) != 0x80)  # one per character (a lone surrogate: 3 bytes, 1 start)
+        nc = len(starts)
+        clen = np.diff(np.append(starts, len(buf)))
+        sbuf = buf.view(np.int8).astype(np.int32).astype(np.uint32)
+        prime = np.uint32(16777619)
+        # characters from each start to the piece's end: for a start before b, n <= room exactly when the n-gram
+        # fits in s (the piece reaches s's end or holds maxn characters from there)
+        room = e - a - np.arange(nc)
+        h = np.full(nc, 2166136261, dtype=np.uint32)
+        hashes = np.zeros((nc, maxn), dtype=np.uint32)
+        for n in range(1, maxn + 1):
+            live = np.flatnonzero(room >= n)
+            pos = live + (n - 1)
+            hl = (h[live] ^ sbuf[starts[pos]]) * prime
+            multi = np.flatnonzero(clen[pos] > 1)
+            for extra in range(1, 4):
+                multi = multi[clen[pos[multi]] > extra]
+                if not len(multi):
+                    break
+                hl[multi] = (hl[multi] ^ sbuf[starts[pos[multi]] + extra]) * prime
+            h[live] = hl
+            hashes[live, n - 1] = hl
+        lo = max(minn, 1)
+        ns = np.arange(lo, maxn + 1)
+        k = np.arange(a, b)  # start characters in s
+        ok = ns[None, :] <= room[: b - a, None]
+        if lo == 1:  # 1-grams at s's first or last character (BOW/EOW alone) are never counted
+            ok &= ~((ns[None, :] == 1) & ((k[:, None] == 0) | (k[:, None] == total - 1)))
+        kk, nn = np.nonzero(ok)
+        bk = (hashes[kk, nn + (lo - 1)] % np.uint32(self.bucket)).astype(np.int64)
+        rows = self.nwords + bk if self._bucket_row is None else self._bucket_row[bk]
+        return rows[rows >= 0]
+
+    def _word_sums_long(self, s: str) -> tuple[np.ndarray, int]:
+        """_word_sums of one long word s ("<" word ">") in bounded memory, to the same bits. np.add.reduceat
+        gives a segment's first row plus numpy's pairwise sum of the rest (blocks of up to 128 rows, halves cut at
+        multiples of 8: the kernel's pairwise_rows), not a row-by-row sum, so a running total carried from window
+        to window would round differently. Here a first pass counts the rows, and the pairwise tree over them is
+        walked with each subtree of up to _NODE_ROWS rows summed by numpy itself (reduceat over a -0.0 row and
+        the subtree's rows: -0.0 + x == x for every x), the rows coming in order from windows of start
+        characters."""
+        total, step = len(s), max(1, _WINDOW_CHARS)
+        n = sum(len(self._window_rows(s, a, min(a + step, total))) for a in range(0, total, step))
+        if n == 0:
+            return np.zeros(self.dim), 0
+        windows = (self._window_rows(s, a, min(a + step, total)) for a in range(0, total, step))
+        pending: list[np.ndarray] = []
+        have = 0
+
+        def take(m: int) -> np.ndarray:  # the next m rows, in order
+            nonlocal have
+            while have < m:
+                nxt = next(windows)
+                pending.append(nxt)
+                have += len(nxt)
+            got = np.concatenate(pending) if len(pending) != 1 else pending[0]
+            pending[:] = [got[m:]] if len(got) > m else []
+            have -= m
+            return got[:m]
+
+        def pairwise(m: int) -> np.ndarray:
+            if m <= 128 or m <= _NODE_ROWS:
+                y = np.empty((m + 1, self.dim))
+                y[0] = -0.0
+                y[1:] = self._rows[take(m)]
+                return np.add.reduceat(y, [0], axis=0)[0]
+            half = m // 2
+            half -= half % 8
+            left = pairwise(half)
+            return left + pairwise(m - half)
+
+        first = self._rows[take(1)[0]].astype(np.float64)
+        return (first + pairwise(n - 1) if n > 1 else first), n
 
     def _add_words(self, new: list[str]) -> None:
         """Cache each new word's row sum (float32) and number of rows, while there is room."""
