@@ -193,6 +193,18 @@ def test_url_dedup_on_documents_with_no_url_at_all_only_warns(tmp_path, capsys):
         check_needed_fields(_pipe(tmp_path, linked, [{"type": "url_dedup"}]))
 
 
+def test_a_field_whose_name_only_holds_the_letters_of_url_is_no_url(tmp_path):
+    # legal records ({"jurisdiction", "court"}) have no URL: "uri" inside "jurisdiction" (or "security", "during")
+    # made url_dedup refuse them; a part of a name that is a URL word still counts (sourceUrls, WARC-Target-URI)
+    recs = [{"id": str(i), "text": f"page {i}", "jurisdiction": "us", "security": "public"} for i in range(3)]
+    warnings = check_needed_fields(_pipe(tmp_path, recs, [{"type": "url_dedup"}]), log=False)
+    assert len(warnings) == 1 and "nor anything like a URL" in warnings[0]
+    for key in ("sourceUrls", "WARC-Target-URI", "hyperlink"):
+        linked = [{"id": "1", "text": "x", key: "a.com/1"}]
+        with pytest.raises(ConfigError, match="step url_dedup needs the metadata field 'url'"):
+            check_needed_fields(_pipe(tmp_path, linked, [{"type": "url_dedup"}]))
+
+
 def test_a_glob_matching_nothing_is_refused_before_the_run_folder_is_made(tmp_path):
     with pytest.raises(ConfigError, match=r"no input matched .*nothing/\*\.jsonl"):
         run_pipeline(_jsonl_pipe(str(tmp_path / "nothing" / "*.jsonl")), tmp_path / "run", "inline", log=False)

@@ -23,6 +23,7 @@ file has the same layout.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -48,9 +49,17 @@ URL_OPTIONAL = {"url_dedup"}
 PRODUCES: dict[str, tuple[str, ...]] = {"language": ("language", "language_score")}
 
 
+# The parts of a field name (split at non-letters and at camelCase): "WARC-Target-URI", "sourceUrl", "pageURLs", "url_hash".
+_NAME_PARTS = re.compile(r"[A-Z]+s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_URL_WORDS = ("url", "uri", "link", "href")
+
+
 def _url_like(key: str, value: Any) -> bool:
-    low = key.lower()
-    return ("url" in low or "uri" in low or "link" in low
+    """A field that names a URL (a part of its name opens or ends with url, uri, link or href: "sourceurl",
+    "hyperlinks"; not a word that only holds the letters, as "jurisdiction", "security" or "during" do) or holds
+    one (http:// or https://)."""
+    return (any(w.startswith(_URL_WORDS) or w.rstrip("s").endswith(_URL_WORDS)
+                for w in map(str.lower, _NAME_PARTS.findall(key)))
             or (isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))))
 
 
