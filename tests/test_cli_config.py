@@ -84,6 +84,10 @@ def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "e" / "a.jsonl.gz", [{"id": "1", "text": "x"}])
     write_jsonl(tmp_path / "e" / "b.jsonl", [{"id": "2", "text": "x"}])
     assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.gz"]
+    # a checksum beside a file, or a compression the readers do not open, is no input: it was read as JSON Lines
+    (tmp_path / "e" / "a.jsonl.gz.md5").write_text("0123abcd  a.jsonl.gz\n")
+    (tmp_path / "e" / "c.jsonl.bz2").write_bytes(b"BZh91AY&SY")
+    assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.gz"]
     write_jsonl(tmp_path / "d" / "c.jsonl", [{"id": "3", "text": "x"}])
     with pytest.raises(ConfigError, match=r"several readers \(1 \*\.jsonl, 1 \*\.parquet\)"):
         load_pipeline(cfg, inputs=["d"])

@@ -572,7 +572,10 @@ def input_suffixes(folder: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
         suffix = input_suffix(os.path.basename(f))
-        if suffix is not None and os.path.isfile(f):
+        # only the type's extension and a compression the readers open (a.jsonl.gz; not a.jsonl.gz.md5, a checksum
+        # beside it, nor a.jsonl.bz2, which would be read as JSON Lines byte for byte)
+        rest = suffix and suffix.lower().lstrip(".").partition(".")[2]
+        if suffix is not None and rest in ("", "gz", "zst", "zstd") and os.path.isfile(f):
             out[suffix] = out.get(suffix, 0) + 1
     return out
 
