@@ -130,6 +130,31 @@ def _decode(pq, codes: np.ndarray, m: int) -> np.ndarray:
                                 dtype=np.float32)
 
 
+def _ngram_hashes(sbuf: np.ndarray, starts: np.ndarray, clen: np.ndarray, room: np.ndarray, maxn: int) -> np.ndarray:
+    """fastText's FNV-1a hash of every n-gram (n = 1..maxn) starting at each character: column n-1 for length n,
+    where ``room`` (characters from the start to its word's end) allows it. ``sbuf`` holds the UTF-8 bytes
+    sign-extended as fastText hashes them, ``starts`` each character's first byte, ``clen`` its byte count.
+    FNV-1a runs byte by byte, so the hash of the n-gram starting at character k is the (n-1)-gram's hash carried
+    on over character k+n-1's bytes: one pass per n over the characters, not one per byte offset."""
+    prime = np.uint32(16777619)
+    nc = len(starts)
+    h = np.full(nc, 2166136261, dtype=np.uint32)
+    hashes = np.zeros((nc, maxn), dtype=np.uint32)
+    for n in range(1, maxn + 1):
+        live = np.flatnonzero(room >= n)
+        pos = live + (n - 1)
+        hl = (h[live] ^ sbuf[starts[pos]]) * prime
+        multi = np.flatnonzero(clen[pos] > 1)  # the rarer characters of several bytes
+        for extra in range(1, 4):
+            multi = multi[clen[pos[multi]] > extra]
+            if not len(multi):
+                break
+            hl[multi] = (hl[multi] ^ sbuf[starts[pos[multi]] + extra]) * prime
+        h[live] = hl
+        hashes[live, n - 1] = hl
+    return hashes
+
+
 class FastLid:
     """The top-1 (label, probability) of a supervised hierarchical-softmax fastText model; see the module doc.
 
@@ -287,27 +312,10 @@ class FastLid:
             first = np.searchsorted(starts, np.cumsum(lens) - lens)  # each word's first character, in `starts`
             nchars = np.diff(np.append(first, len(starts)))
             local = np.arange(len(starts)) - first[word_of]
-            nc = len(starts)
             clen = np.diff(np.append(starts, len(buf)))  # bytes per character
             sbuf = buf.view(np.int8).astype(np.int32).astype(np.uint32)  # int8 sign extension, as fastText hashes
-            prime = np.uint32(16777619)
-            # FNV-1a runs byte by byte, so the hash of the n-gram starting at character k is the (n-1)-gram's hash
-            # carried on over character k+n-1's bytes: one pass per n over the characters, not one per byte offset
             room = nchars[word_of] - local  # characters from k to the word's end
-            h = np.full(nc, 2166136261, dtype=np.uint32)
-            hashes = np.zeros((nc, maxn), dtype=np.uint32)
-            for n in range(1, maxn + 1):
-                live = np.flatnonzero(room >= n)
-                pos = live + (n - 1)
-                hl = (h[live] ^ sbuf[starts[pos]]) * prime
-                multi = np.flatnonzero(clen[pos] > 1)  # the rarer characters of several bytes
-                for extra in range(1, 4):
-                    multi = multi[clen[pos[multi]] > extra]
-                    if not len(multi):
-                        break
-                    hl[multi] = (hl[multi] ^ sbuf[starts[pos[multi]] + extra]) * prime
-                h[live] = hl
-                hashes[live, n - 1] = hl
+            hashes = _ngram_hashes(sbuf, starts, clen, room, maxn)
             lo = max(minn, 1)
             ns = np.arange(lo, maxn + 1)
             ok = ns[None, :] <= room[:, None]
@@ -338,24 +346,10 @@ class FastLid:
         nc = len(starts)
         clen = np.diff(np.append(starts, len(buf)))
         sbuf = buf.view(np.int8).astype(np.int32).astype(np.uint32)
-        prime = np.uint32(16777619)
         # characters from each start to the piece's end: for a start before b, n <= room exactly when the n-gram
         # fits in s (the piece reaches s's end or holds maxn characters from there)
         room = e - a - np.arange(nc)
-        h = np.full(nc, 2166136261, dtype=np.uint32)
-        hashes = np.zeros((nc, maxn), dtype=np.uint32)
-        for n in range(1, maxn + 1):
-            live = np.flatnonzero(room >= n)
-            pos = live + (n - 1)
-            hl = (h[live] ^ sbuf[starts[pos]]) * prime
-            multi = np.flatnonzero(clen[pos] > 1)
-            for extra in range(1, 4):
-                multi = multi[clen[pos[multi]] > extra]
-                if not len(multi):
-                    break
-                hl[multi] = (hl[multi] ^ sbuf[starts[pos[multi]] + extra]) * prime
-            h[live] = hl
-            hashes[live, n - 1] = hl
+        hashes = _ngram_hashes(sbuf, starts, clen, room, maxn)
         lo = max(minn, 1)
         ns = np.arange(lo, maxn + 1)
         k = np.arange(a, b)  # start characters in s
