@@ -111,6 +111,10 @@ def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monke
                                                "steps": ["html_extract"]}]}))
     r = load_pipeline(cfg, inputs=["h"]).stages[0].reader
     assert (r.name, r.pattern, r.field) == ("text", "**/*.htm*", "html")
+    # both kinds in one folder: refused saying so (it said the folder held no .txt or .html file)
+    (tmp_path / "h" / "notes.txt").write_text("a note")
+    with pytest.raises(ConfigError, match=r"both \.txt and \.html files.*--input 'h/\*\*/\*\.txt'"):
+        load_pipeline(cfg, inputs=["h"])
 
 
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):

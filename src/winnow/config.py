@@ -318,6 +318,10 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
         found = input_suffixes(local)
         kinds = {_implied_reader([s]) for s in found}
         if not found:
+            if _text_kinds(local) == {"text", "html"}:  # the text reader reads one field a run
+                raise ConfigError(f"--input {pat}: the folder holds both .txt and .html files, which the text reader "
+                                  "reads as different fields; give one kind per run, e.g. --input '"
+                                  + pat.rstrip("/") + "/**/*.txt'")
             raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .parquet, .warc, .wet, .txt or "
                               ".html file (compressed or not); give a glob of its files instead")
         if len(kinds) > 1:
@@ -328,19 +332,25 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
     return out
 
 
-def _text_folder(folder: str) -> dict[str, str] | None:
-    """The text reader's ``pattern`` and ``field`` for a folder of plain-text or HTML files (compressed or not),
-    when it holds those and no file another reader takes; None otherwise."""
-    if input_suffixes(folder):
-        return None
+def _text_kinds(folder: str) -> set[str]:
+    """Which of the text reader's fields a folder's files are for: "text" (.txt), "html" (.htm, .html)."""
     kinds = set()
     for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
         name = os.path.basename(f).lower()
         kind = "text" if ".txt" in name else "html" if ".htm" in name else None
         if kind and os.path.isfile(f):
             kinds.add(kind)
+    return kinds
+
+
+def _text_folder(folder: str) -> dict[str, str] | None:
+    """The text reader's ``pattern`` and ``field`` for a folder of plain-text or HTML files (compressed or not),
+    when it holds those and no file another reader takes; None otherwise."""
+    if input_suffixes(folder):
+        return None
+    kinds = _text_kinds(folder)
     if len(kinds) != 1:
-        return None  # none, or both: the message says what the folder holds
+        return None  # none, or both: _expand_folders' message says what the folder holds
     field = kinds.pop()
     return {"pattern": "**/*.txt*" if field == "text" else "**/*.htm*", "field": field}
 
