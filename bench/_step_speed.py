@@ -61,6 +61,15 @@ def timed(docs, steps) -> tuple[list, dict]:
     return results, cpu
 
 
+def compare(old: str, new: str) -> int:
+    """Print how many documents of two saved outputs (``--out``) differ and their CPU; 1 when any differs."""
+    x, y = (pickle.loads(Path(p).read_bytes()) for p in (old, new))
+    diff = [r[0] for r, s in zip(x["results"], y["results"]) if r != s]
+    print(f"{len(x['results'])} documents, {len(diff)} differ; cpu {x['cpu']} vs {y['cpu']}")
+    print(diff[:20])
+    return 1 if diff or len(x["results"]) != len(y["results"]) else 0
+
+
 def _side_by_side(a: argparse.Namespace, script: str, prefix: str) -> None:
     rows = []
     outs = {label: ROOT / "bench" / "out" / f"{prefix}-{label}.pkl" for label in ("old", "new")}
@@ -104,11 +113,7 @@ def main(doc: str, script: str, *, before: str, prefix: str,
         _side_by_side(a, str(Path(script).resolve()), prefix)
         return
     if a.compare:
-        x, y = (pickle.loads(Path(p).read_bytes()) for p in a.compare)
-        diff = [r[0] for r, s in zip(x["results"], y["results"]) if r != s]
-        print(f"{len(x['results'])} documents, {len(diff)} differ; cpu {x['cpu']} vs {y['cpu']}")
-        print(diff[:20])
-        sys.exit(1 if diff or len(x["results"]) != len(y["results"]) else 0)
+        sys.exit(compare(*a.compare))
     docs = inputs(Path(a.data), a.pages, a.e2e_run)
     if a.profile:
         import cProfile

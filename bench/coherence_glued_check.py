@@ -58,11 +58,10 @@ def main() -> None:
     ap.add_argument("--compare", nargs=2)
     a = ap.parse_args()
     if a.compare:
-        x, y = (pickle.loads(Path(p).read_bytes()) for p in a.compare)
-        diff = [r[0] for r, s in zip(x["results"], y["results"]) if r != s]
-        print(f"{len(x['results'])} documents, {len(diff)} differ; cpu {x['cpu']:.2f}s vs {y['cpu']:.2f}s")
-        print(diff[:20])
-        sys.exit(1 if diff or len(x["results"]) != len(y["results"]) else 0)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _step_speed import compare  # the speed checks' comparison of two saved outputs
+
+        sys.exit(compare(*a.compare))
     docs = texts(Path(a.data), a.pages)
     if a.profile:
         import cProfile
