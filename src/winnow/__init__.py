@@ -14,8 +14,8 @@ from .results import open_run
 from .run import RunResult, run_pipeline
 from .step import Context, CorpusStep, Filter, Map, Reject, Step, Tagger
 from .text import segments
+from ._version import __version__
 
-__all__ = ["Document", "Drop", "Edit", "Quarantine", "Step", "Map", "Tagger", "Filter", "Reject", "CorpusStep",
+__all__ = ["__version__", "Document", "Drop", "Edit", "Quarantine", "Step", "Map", "Tagger", "Filter", "Reject", "CorpusStep",
            "Context", "Pipeline", "Stage", "register", "lookup", "load_pipeline", "pipeline_from_dict",
            "run_pipeline", "RunResult", "open_run", "segments", "steps", "readers", "writers"]
-__version__ = "0.1.0"

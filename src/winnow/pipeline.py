@@ -163,7 +163,7 @@ class Pipeline:
         if len(set(layouts.values())) > 1:
             raise ConfigError(f"stage {st.name!r} mixes stages written in different layouts {layouts}: give them "
                               "one tokenized writer")
-        from .shuffle_merge import same_tokenizer
+        from .io.tokenized import same_tokenizer
 
         toks = {n: s.writer.tokenizer for n in layouts for s in self.stages if s.name == n}
         if not same_tokenizer(list(toks.values())):
@@ -171,7 +171,7 @@ class Pipeline:
                               "mean different things")
 
     def to_dict(self) -> dict[str, Any]:
-        from .config import component_to_dict
+        from ._components import component_to_dict
 
         stages = []
         for st in self.stages:

@@ -17,13 +17,13 @@ from typing import Any
 import orjson
 
 from .config import dump_pipeline
-from .document import NORMALISING_REASONS, utf8_safe
+from .document import utf8_safe
 from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
 from .io.base import RemotePath, as_path, atomic_path, is_temp_name, open_read, read_many
 from .runfolder import Inputs, RunFolderError, RunLock, check_folder, clean_temp_files
 from .pipeline import Pipeline, ShardTask, WarmUp, paths_for, plan_passes, stage_shards, step_label, work_dir
-from .results import RunOutputs
+from .results import RunOutputs, format_stats
 from .step import Context
 
 __all__ = ["run_pipeline", "RunResult", "load_stats", "format_stats"]
@@ -438,50 +438,3 @@ def _token_estimates(out: dict[str, Any]) -> None:
         for step in sd.get("steps", []):
             if "chars_out" in step and not step.get("tokens_counted_chars"):
                 step["tokens_out_est"] = round(step["chars_out"] * ratio)
-
-
-def format_stats(stats: dict[str, Any]) -> str:
-    lines = []
-    annotate = stats.get("on_drop") == "annotate"
-    for sd in stats["stages"]:
-        lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
-                     f"{sd['quarantined']:,} quarantined  [ledger {'balanced' if sd['balanced'] else 'NOT BALANCED'}]")
-        if sd.get("type") == "mix":
-            lines.append(f"  mix: {sd.get('copies_out', 0):,} documents written ({sd['kept']:,} selected, repetitions "
-                         f"counted), {sd['tokens_out']:,} tokens (asked {sd.get('tokens_asked', 0):,}; tokens as written, "
-                         "BOS/EOS included)")
-            for name, m in (sd.get("mixture") or {}).items():
-                lines.append(f"    {name}: weight {m['share_asked']:.1%} -> {m['share']:.1%} of tokens, "
-                             f"{m['full_repetitions']} full repetition(s) + {m['partial']:.1%}, "
-                             f"{m['docs_not_selected']:,} of {m['source_docs']:,} documents not selected")
-        elif sd.get("tokens_out"):  # the tokenize step counted the kept documents' tokens
-            lines.append(f"  tokens kept: {sd['tokens_out']:,} (tokenize step)")
-        if annotate:
-            lines.append(f"  on_drop: annotate: every document was kept with its verdicts; would keep "
-                         f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply RUN_DIR -o OUT)")
-        w = max([len(s["name"]) for s in sd["steps"]] + [4])
-        wk = f"  {'would keep':>10}" if annotate else ""
-        # annotate: every document meets every step, so a rule's count is every document failing it, not only
-        # those it would drop first (what whatif and apply count); the heading says which
-        what = ("fails by rule (all documents; whatif/apply count first failures) / edits" if annotate
-                else "dropped / edits by reason")
-        # CPU seconds: what the step costs whatever else shares the cores (wall seconds stay in stats.json)
-        lines.append(f"  {'step':<{w}}  {'in':>9}  {'out':>9}{wk}  {'edited':>7}  {'CPU s':>8}  {what}")
-        for s in sd["steps"]:
-            wk = f"  {s.get('would_keep', s['docs_out']):>10,}" if annotate else ""
-            reasons = ", ".join(f"{r}={n:,}" for r, n in sorted(s["dropped"].items(), key=lambda x: -x[1]))
-            # whitespace normalisation apart: C4's line cleaning trims nearly every document
-            content = {r: n for r, n in s["edits"].items() if r not in NORMALISING_REASONS}
-            norm = {r: n for r, n in s["edits"].items() if r in NORMALISING_REASONS}
-            edits = ", ".join(f"{r}={n:,}" for r, n in sorted(content.items(), key=lambda x: -x[1]))
-            norm_txt = (f"normalised {s.get('normalised', 0):,} docs: "
-                        + ", ".join(f"{r}={n:,}" for r, n in sorted(norm.items(), key=lambda x: -x[1]))) if norm else ""
-            detail = "; ".join(x for x in (reasons, ("edits: " + edits) if edits else "", norm_txt) if x)
-            lines.append(f"  {s['name']:<{w}}  {s['docs_in']:>9,}  {s['docs_out']:>9,}{wk}  {s['edited']:>7,}  "
-                         f"{s.get('cpu_seconds', s['seconds']):>8.2f}  {detail}")
-        for p in sd["passes"]:
-            if p["quarantine_reasons"]:
-                lines.append("  quarantined: " + ", ".join(f"{r}={n}" for r, n in p["quarantine_reasons"].items()))
-        for r, m in sd.get("quarantine_first", {}).items():
-            lines.append(f"    first {r}: {m}")
-    return "\n".join(lines)

@@ -45,7 +45,7 @@ import orjson
 
 from .errors import ConfigError
 from .io.base import atomic_path
-from .io.tokenized import FORMATS, companion_path, read_tokenized
+from .io.tokenized import FORMATS, companion_path, read_tokenized, same_tokenizer
 
 __all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME", "MIXTURE_NAME", "Mix",
            "run_mix_stage", "mix_stage_stats"]
@@ -552,20 +552,6 @@ class Mix:
                 raise ConfigError(f"mix source {s.name!r}: no tokenized file in {folder}")
             out[s.name] = found
         return out
-
-
-def _tokenizer_key(spec: str) -> str:
-    # the same local file named two ways (tokenizer.json, ./tokenizer.json) is one tokenizer
-    local = spec[len("tiktoken:"):] if spec.startswith("tiktoken:") else spec
-    if "://" not in local and os.path.exists(local):
-        return ("tiktoken:" if spec.startswith("tiktoken:") else "") + os.path.realpath(local)
-    return spec
-
-
-def same_tokenizer(specs: list[str]) -> bool:
-    """Whether tokenized writers' ``tokenizer`` settings name one tokenizer (ids from two tokenizers must never be
-    mixed: the same id is another token)."""
-    return len({_tokenizer_key(s) for s in specs}) <= 1
 
 
 def _other_run_config(run: str) -> dict[str, Any]:

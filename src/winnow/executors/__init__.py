@@ -40,7 +40,7 @@ def validate_executor_spec(spec: dict[str, Any], where: str = "executor") -> dic
     import dataclasses
     import typing
 
-    from ..config import check_type
+    from .._components import check_type
 
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"{where}: expected a mapping with 'type' (one of {', '.join(_TYPES)})")

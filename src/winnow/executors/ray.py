@@ -45,7 +45,7 @@ def _call(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 def _probe(run_dir: str | None) -> dict[str, Any]:
-    from .. import __version__
+    from .._version import __version__
     from ..io.base import as_path
 
     try:
@@ -244,7 +244,7 @@ class RayExecutor(Executor):
             return
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        from .. import __version__
+        from .._version import __version__
 
         ray = self._ray
         nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0]

@@ -31,6 +31,7 @@ the companions first, so a tokens file under its final name always has its index
 
 from __future__ import annotations
 
+import os
 import struct
 from array import array
 
@@ -356,3 +357,17 @@ def count_documents(path: Any) -> int | None:
 
             return len(np.load(io.BytesIO(docs.read_bytes()))) - 1
     return None
+
+
+def _tokenizer_key(spec: str) -> str:
+    # the same local file named two ways (tokenizer.json, ./tokenizer.json) is one tokenizer
+    local = spec[len("tiktoken:"):] if spec.startswith("tiktoken:") else spec
+    if "://" not in local and os.path.exists(local):
+        return ("tiktoken:" if spec.startswith("tiktoken:") else "") + os.path.realpath(local)
+    return spec
+
+
+def same_tokenizer(specs: list[str]) -> bool:
+    """Whether tokenized writers' ``tokenizer`` settings name one tokenizer (ids from two tokenizers must never be
+    mixed: the same id is another token)."""
+    return len({_tokenizer_key(s) for s in specs}) <= 1

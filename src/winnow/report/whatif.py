@@ -117,7 +117,7 @@ def _checked_value(st, param: str, value: Any, key: str) -> Any:
     against [0, 1] for a fraction. A null switches a threshold off."""
     import typing
 
-    from ..config import check_type
+    from .._components import check_type
 
     if value is None and param in st.thresholds:
         return None
