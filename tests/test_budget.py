@@ -37,6 +37,10 @@ class Hog(Map):
                 hog.append(bytearray(8 << 20))
                 time.sleep(0.03)
             raise AssertionError("the memory budget did not stop this document")
+        if doc.text == "keep":  # grows the worker by 40 MiB and keeps it (a cache, or a window's documents)
+            self._kept = getattr(self, "_kept", [])
+            self._kept.extend(bytearray(8 << 20) for _ in range(5))
+            time.sleep(0.6)  # long enough for the 0.25 s tick to look while this call runs
         if doc.text == "swallow":
             try:
                 time.sleep(3600)
@@ -96,6 +100,20 @@ def test_memory_budget_stops_a_document_that_grows_the_worker(tmp_path):
     assert (s["kept"], s["quarantined"]) == (2, 1)
     (q,) = _quarantine(tmp_path / "run")
     assert q["reason"] == "budget" and "run.max_memory_mb_per_doc=64" in q["message"]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="RSS from /proc")
+def test_memory_budget_blames_the_document_whose_step_call_grew_the_worker(tmp_path):
+    # Each "keep" grows the worker by 40 MiB and keeps it; two of them are 80 MiB over the shard's start, past the
+    # 64 MiB budget, but neither call grew it by more than 40. Measured from the shard's start (as before), d1 was
+    # quarantined for what d0 left; measured from each call's start, only d2, which grew it by 320 MiB, is.
+    with LocalExecutor(workers=1, progress=False) as ex:
+        res = run_pipeline(_pipe(tmp_path, ["keep", "keep", "alloc", "keep", "ok"], max_memory_mb_per_doc=64),
+                           tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["kept"], s["quarantined"]) == (4, 1)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["document"]["id"] == "d2" and q["reason"] == "budget"
 
 
 def test_budget_is_a_run_option_in_yaml(tmp_path):
