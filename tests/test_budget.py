@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from winnow.executors import InlineExecutor, LocalExecutor
-from winnow.io.jsonl import JsonlReader
+from winnow.io.jsonl import JsonlReader, JsonlWriter
 from winnow.pipeline import Pipeline, Stage
 from winnow.registry import register
 from winnow.run import run_pipeline
@@ -149,6 +149,11 @@ class Killer(Map):
 
         if doc.text == "die":
             os._exit(137)
+        if doc.text.startswith("die once:"):  # the first attempt only (a marker file says it happened)
+            marker = doc.text.split(":", 1)[1]
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                os._exit(137)
         if doc.text == "hang":
             signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
             time.sleep(3600)
@@ -174,6 +179,34 @@ def test_a_document_that_kills_its_worker_is_quarantined_and_the_run_goes_on(tmp
     (q,) = _quarantine(tmp_path / "run")
     assert q["reason"] == "budget" and q["document"]["id"] == "d2"
     assert "the worker died 2 times while on it" in q["message"]
+
+
+def test_a_worker_killed_once_names_its_document_and_the_outputs_are_as_without_it(tmp_path, capfd):
+    # What a user saw after a worker was killed once (kill -9, the OOM killer): nothing. The shard was redone
+    # silently, the ordinal the worker died on was in work/ only, and the dead worker's (and the pool's other
+    # worker's) temporary files stayed in rejected/ and quarantine/ after the run.
+    texts = ["ok", "ok", f"die once:{tmp_path / 'died'}", "ok"]
+    with LocalExecutor(workers=2, retries=2, progress=True) as ex:
+        res = run_pipeline(_killer_pipe(tmp_path, texts, max_seconds_per_doc=30), tmp_path / "run", ex, log=False,
+                           report=False)
+    assert (tmp_path / "died").exists()
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"]) == (24, 24, 0)
+    stats = orjson.loads((tmp_path / "run" / "stats" / "s" / "p0" / "00000.json").read_bytes())
+    assert stats["worker_deaths"] == [{"document": "d2", "ordinal": 3, "deaths": 1}]
+    err = capfd.readouterr().err
+    assert "s/p0/00000: a worker process died" in err and "a worker died while on document d2" in err
+    left = [p for p in (tmp_path / "run").rglob("*") if p.name.startswith(".tmp-")]
+    assert left == []
+    with LocalExecutor(workers=2, progress=False) as ex:  # the same input, no death
+        run_pipeline(_killer_pipe(tmp_path, texts, max_seconds_per_doc=30), tmp_path / "clean", ex, log=False,
+                     report=False)
+    for sub in ("kept", "rejected", "quarantine"):
+        assert sorted(p.relative_to(tmp_path / "run") for p in (tmp_path / "run" / sub).rglob("*")) == \
+            sorted(p.relative_to(tmp_path / "clean") for p in (tmp_path / "clean" / sub).rglob("*"))
+        for f in (tmp_path / "clean" / sub).rglob("*"):
+            if f.is_file():
+                assert f.read_bytes() == (tmp_path / "run" / f.relative_to(tmp_path / "clean")).read_bytes(), f
 
 
 def test_a_worker_killed_once_is_not_blamed_on_its_document(tmp_path):
@@ -224,3 +257,38 @@ def test_a_document_that_kills_its_worker_inside_a_batch_is_found_and_quarantine
     assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (12, 11, 1, True)
     (q,) = _quarantine(tmp_path / "run")
     assert q["reason"] == "budget" and q["document"]["id"] == "d5"
+
+
+@dataclass
+class _DyingJsonl(JsonlWriter):
+    """JSON Lines, but the worker dies (as the OOM killer kills it) while encoding a document whose text is "die"."""
+
+    def open(self, path, side=None):
+        handle = super().open(path, side)
+        encode = handle.encode
+
+        def dying(doc):
+            if doc.text == "die":
+                import os
+
+                os._exit(137)
+            return encode(doc)
+
+        handle.encode = dying
+        return handle
+
+
+def test_a_document_that_kills_its_worker_while_it_is_written_is_quarantined(tmp_path):
+    # The writer runs after every step of the window (64 documents): a death there used to be blamed on none of
+    # them (or on the window's last document), so every attempt died again and the shard failed. The document being
+    # written is blamed: after two deaths on it, it is quarantined and the rest of the shard is written.
+    texts = ["ok"] * 3 + ["die"] + ["ok"] * 3
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[_step()], writer=_DyingJsonl())])
+    with LocalExecutor(workers=1, retries=2, progress=False) as ex:
+        res = run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (7, 6, 1, True)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["reason"] == "budget" and q["document"]["id"] == "d3"

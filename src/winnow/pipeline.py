@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -403,6 +404,7 @@ class Position:
     def __init__(self, run_dir: Path | RemotePath, stage: str, pass_index: int, shard: str, enabled: bool = True):
         self.fd: int | None = None
         self.poison: dict[int, int] = {}
+        self.deaths: dict[int, int] = {}  # every ordinal a worker died on, with the count (poison: those >= 2)
         self.batches: list[tuple[int, int]] = []  # batches a worker died in: run one document at a time
         if isinstance(run_dir, RemotePath) or not enabled:
             return
@@ -431,6 +433,7 @@ class Position:
                 out["batches"] = sorted(set(batches))
             with atomic_path(deaths_path) as tmp:
                 tmp.write_bytes(orjson.dumps(out))
+        self.deaths = deaths
         self.poison = {k: v for k, v in deaths.items() if v >= 2}
         self.batches = sorted(set(batches))
         folder.mkdir(parents=True, exist_ok=True)
@@ -622,6 +625,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
     tokens_out = 0  # the kept documents' tokenize.tokens (the tokenize step's count), when a step recorded it
     quarantine_reasons: dict[str, int] = {}
     quarantine_first: dict[str, str] = {}  # reason -> its first message: the run summary shows it
+    died_on: list[dict[str, Any]] = []  # documents an earlier attempt's worker died on once (run again)
     pending = pending_chars = 0
     last_report = t_start
     # On an object store the three outputs (and a collector's tables) go up together; locally this changes nothing.
@@ -672,7 +676,6 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             where = "rejects" if handle is rej_w else "writer"
             quarantine_line(*quarantine_entry(doc, "write_error", None,
                                               f"the {where} could not encode document {doc.id}: {tb}"))
-            position.at(-1)
 
         # A step that scores documents in batches (batching() > 0: the embedding classifier) gets them in windows
         # of that many; the steps around it still run one document at a time. With no such step the window is one
@@ -792,16 +795,15 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             doc = e.doc
             if e.quar is not None:
                 quarantine_line(*e.quar)
-            if doc is None:  # quarantined by the reader, or skipped as poison
+            if doc is None or e.failed:  # quarantined by the reader or a step, or skipped as poison
                 return
-            if e.failed:
-                position.at(-1)
-                return
+            # Writing it (encoding, compressing, a corpus step's collect) can kill the worker too (a huge document,
+            # the OOM killer): the next attempt must know which document that was, not blame none (flush resets it).
+            position.at(e.n)
             if doc.drop is not None:
                 if not write_or_quarantine(rej_w, doc):
                     return
                 n_rej += 1
-                position.at(-1)
                 return
             encoded = _unencoded
             if collector is not None:
@@ -824,7 +826,6 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
                     quarantine_line(*quarantine_entry(doc, "step_error", collector.name,
                                                       f"step {collector.name} raised collecting document {doc.id}: {tb}"))
-                    position.at(-1)
                     return
                 collect_stats.seconds += time.perf_counter() - t0
                 collect_stats.cpu_seconds += process_time() - c0
@@ -840,7 +841,6 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             n_tok = doc.attributes.get("tokenize.tokens")
             if type(n_tok) is int:
                 tokens_out += n_tok
-            position.at(-1)
 
         def flush(items: list[_Entry]) -> None:
             """Each step over a window of documents (in input order; a batching step's in one call), the next step
@@ -857,6 +857,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                         run_step(e, k)
             for e in items:
                 finish(e)
+            position.at(-1)  # between windows (reading the next one) no document is to blame
 
         budget.arm()
         try:
@@ -886,6 +887,14 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                                                     for k, v in doc.attributes.items())
                     chars_in += len(doc.text)
                     pending_chars += len(doc.text)
+                    if n_in in position.deaths and n_in not in position.poison:
+                        # an earlier attempt's worker died on it once (killed, out of memory): it runs again; the
+                        # shard's stats and the log name it (the ordinal alone in deaths.json told the user nothing)
+                        died_on.append({"document": utf8_safe(str(doc.id)), "ordinal": n_in,
+                                        "deaths": position.deaths[n_in]})
+                        print(f"[winnow] {task.label}: a worker died while on document {doc.id!s:.200} (record "
+                              f"{n_in} of the shard); running it again (a second death quarantines it)",
+                              file=sys.stderr, flush=True)
                     if n_in in position.poison:
                         n_quar += 1
                         e = _Entry(n_in, None, False)
@@ -924,6 +933,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         "started": round(started, 3), "ended": round(time.time(), 3), "worker": os.getpid(),
         "steps": [dataclasses.asdict(s) for s in all_stats],
     }
+    if died_on:  # only then: the stats of a shard no worker died in stay as they were
+        result["worker_deaths"] = died_on
     if n_in != n_kept + n_rej + n_quar:  # cannot happen unless run_shard itself is wrong; fail loudly
         raise LedgerError(f"{task.label}: {n_in} in != {n_kept} kept + {n_rej} rejected + {n_quar} quarantined")
     with atomic_path(out["stats"]) as tmp:

@@ -243,6 +243,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                                                           "cpu_seconds": time.process_time() - cr}))
             if failures:
                 break
+        if getattr(ex, "worker_deaths", 0):  # a killed worker (and those torn down with it) left temporary files
+            clean_temp_files(run_dir)
         if own_executor:
             ex.finish()  # its workers exit while the stats, index and report are written; close() joins them
         return _end_of_run(pipe, run_dir, resuming, time.perf_counter() - t0, failures, skipped, log, report)

@@ -126,6 +126,13 @@ class Progress:
             while self._next_log <= self.done / self.total:
                 self._next_log += 0.1
 
+    def note(self, msg: str) -> None:
+        """A line for the user, above the bar on a terminal."""
+        if self.bar is not None:
+            self.bar.write(msg, file=sys.stderr)
+        elif self.enabled:
+            print(msg, file=sys.stderr, flush=True)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
@@ -147,6 +154,9 @@ class LocalExecutor(Executor):
         self._queue = None
         self._pool: ProcessPoolExecutor | None = None
         self._leaving: list[Any] = []  # pools told to shut down (finish) whose workers close() still joins
+        # Pools broken by a worker's death so far: the run then removes the temporary files the dead (and the
+        # terminated) workers left in the run folder, which no later attempt renames or removes.
+        self.worker_deaths = 0
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -219,6 +229,11 @@ class LocalExecutor(Executor):
                         except BrokenProcessPool:
                             broken = True  # a worker died (killed, out of memory): retry on a fresh pool
                             attempts[i] += 1
+                            label = getattr(tasks[i], "label", None)
+                            if label is not None and attempts[i] <= self.retries:
+                                prog.note(f"[winnow] {label}: a worker process died (killed, or out of memory); "
+                                          f"running the shard again (attempt {attempts[i] + 1} of "
+                                          f"{self.retries + 1})")
                         except Exception as exc:
                             attempts[i] += 1
                             err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -230,6 +245,7 @@ class LocalExecutor(Executor):
                                 futures[pool.submit(_run_task, tasks[i])] = i
                                 pending.add(next(f for f, j in futures.items() if j == i and not f.done()))
                 if broken:
+                    self.worker_deaths += 1
                     self._reset_pool()
                     for i in list(remaining):
                         if attempts[i] > self.retries:
