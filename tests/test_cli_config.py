@@ -171,3 +171,43 @@ def test_a_data_file_in_place_of_the_pipeline_says_how_to_give_it(tmp_path, monk
     assert "names input data" not in capsys.readouterr().err
     assert main(["run", "default", "--workers", "-3", "--input", "data.jsonl"]) == 2
     assert "--workers must be 0 (all cores) or more" in capsys.readouterr().err
+
+
+def test_input_folder_is_listed_once_and_its_first_records_read_once(tmp_path, monkeypatch):
+    # `winnow run P --input FOLDER` walked the folder six times before the first document (the config's two
+    # looks at it, the preflight's glob, its two samples' shard plans, the run's plan) and read the first shard's
+    # first records twice (the first-records check, then the fields check). Now once each.
+    import builtins
+    import glob
+    import os
+
+    data = tmp_path / "data"
+    rows = [{"id": f"{i}", "text": "a plain sentence of text. " * 10, "url": f"https://x.org/{i}"} for i in range(5)]
+    write_jsonl(data / "a.jsonl.gz", rows)
+    write_jsonl(data / "2024" / "b.jsonl.gz", rows[:2])
+    cfg = tmp_path / "p.yaml"  # url_dedup needs a field: the fields check samples the first shard
+    cfg.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [{
+        "name": "s", "reader": {"type": "jsonl", "paths": "x"}, "steps": ["url_dedup", "length"]}]}))
+    walks, opens = [], []
+    real_scandir, real_open = os.scandir, builtins.open
+
+    def scandir(path="."):
+        if not isinstance(path, int) and os.path.abspath(path) == str(data):
+            walks.append(path)
+        return real_scandir(path)
+
+    def counting_open(f, *a, **k):
+        if str(f).endswith("a.jsonl.gz"):
+            opens.append(f)
+        return real_open(f, *a, **k)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    glob.glob(os.path.join(str(data), "**", "*"), recursive=True)
+    one_walk, walks[:] = len(walks), []  # what one glob of the folder costs in scandir calls
+    monkeypatch.setattr(builtins, "open", counting_open)
+    assert main(["run", str(cfg), "--input", str(data), "-o", str(tmp_path / "run")]) == 0
+    monkeypatch.setattr(builtins, "open", real_open)
+    assert len(walks) == one_walk
+    assert len(opens) == 2  # the preflight's one read of the first shard, the run's read
+    kept = json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]
+    assert (kept["in"], kept["kept"]) == (7, 5)  # both files read (the two of b.jsonl.gz repeat a's URLs)

@@ -120,6 +120,13 @@ def cmd_init(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .io.base import listing_scope
+
+    with listing_scope():  # --input FOLDER's walk is the run's listing of it: the folder is walked once
+        return _cmd_run(args)
+
+
+def _cmd_run(args) -> int:
     from .run import format_stats, run_pipeline
 
     pipe = _load(args)
@@ -163,6 +170,13 @@ def cmd_demo(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .io.base import listing_scope
+
+    with listing_scope():  # --input FOLDER's walk serves the preflight too
+        return _cmd_validate(args)
+
+
+def _cmd_validate(args) -> int:
     from .config import dump_pipeline
 
     from .preflight import check_needed_fields, plan_notes

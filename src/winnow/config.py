@@ -21,7 +21,8 @@ import yaml
 
 from ._components import check_type, component_to_dict  # check_type is re-exported (__all__)
 from .errors import ConfigError
-from .io.base import implied_reader, input_suffixes
+from .io.base import folder_walk, implied_reader, input_suffixes, walk_matches
+from .io.base import listed as keep_listing
 from .registry import lookup
 
 __all__ = ["build_component", "component_to_dict", "load_pipeline", "pipeline_from_dict", "dump_pipeline",
@@ -228,11 +229,13 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
 
 
 
-def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
+def _expand_folders(patterns: list[str], reader_type: str, walks: dict[str, list[str]] | None = None) -> list[str]:
     """``--input FOLDER`` (as datatrove's and Dolma's readers take a folder): a glob per input suffix found under
     it, ``FOLDER/**/*.jsonl.gz``; refused when its files are of several reader types or of none. Kept as it is
-    for the text reader, whose paths are folders."""
+    for the text reader, whose paths are folders. Each folder is walked once (``walks``: those walked already);
+    what each glob matches is handed on to the run (``io.base.listed``), which does not list the folder again."""
     out = []
+    walks = {} if walks is None else walks
     for pat in patterns:
         local = os.path.expanduser(pat)
         if reader_type == "text" or "://" in pat or glob.has_magic(pat) or not os.path.isdir(local):
@@ -241,10 +244,12 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
         if not os.access(local, os.R_OK | os.X_OK):
             raise ConfigError(f"--input {pat}: the folder cannot be listed (permission denied); run as a user who "
                               "may read it")
-        found = input_suffixes(local)
+        if local not in walks:
+            walks[local] = folder_walk(local)
+        found = input_suffixes(local, walks[local])
         kinds = {_implied_reader([s]) for s in found}
         if not found:
-            if _text_kinds(local) == {"text", "html"}:  # the text reader reads one field a run
+            if _text_kinds(local, walks[local]) == {"text", "html"}:  # the text reader reads one field a run
                 raise ConfigError(f"--input {pat}: the folder holds both .txt and .html files, which the text reader "
                                   "reads as different fields; give one kind per run, e.g. --input '"
                                   + pat.rstrip("/") + "/**/*.txt'")
@@ -254,14 +259,18 @@ def _expand_folders(patterns: list[str], reader_type: str) -> list[str]:
             listed = ", ".join(f"{n} *{s}" for s, n in sorted(found.items()))
             raise ConfigError(f"--input {pat}: the folder holds files for several readers ({listed}); give one "
                               "glob per run, e.g. --input '" + pat.rstrip("/") + "/**/*" + sorted(found)[0] + "'")
-        out.extend(pat.rstrip("/") + "/**/*" + s for s in sorted(found))
+        for s in sorted(found):
+            out.append(pat.rstrip("/") + "/**/*" + s)
+            pattern, files = walk_matches(local, walks[local], s)
+            if files is not None:
+                keep_listing(pattern, files)
     return out
 
 
-def _text_kinds(folder: str) -> set[str]:
+def _text_kinds(folder: str, walk: list[str] | None = None) -> set[str]:
     """Which of the text reader's fields a folder's files are for: "text" (.txt), "html" (.htm, .html)."""
     kinds = set()
-    for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
+    for f in walk if walk is not None else folder_walk(folder):
         name = os.path.basename(f).lower()
         kind = "text" if ".txt" in name else "html" if ".htm" in name else None
         if kind and os.path.isfile(f):
@@ -269,12 +278,12 @@ def _text_kinds(folder: str) -> set[str]:
     return kinds
 
 
-def _text_folder(folder: str) -> dict[str, str] | None:
+def _text_folder(folder: str, walk: list[str]) -> dict[str, str] | None:
     """The text reader's ``pattern`` and ``field`` for a folder of plain-text or HTML files (compressed or not),
-    when it holds those and no file another reader takes; None otherwise."""
-    if input_suffixes(folder):
+    when it holds those and no file another reader takes; None otherwise. ``walk``: the folder's ``folder_walk``."""
+    if input_suffixes(folder, walk):
         return None
-    kinds = _text_kinds(folder)
+    kinds = _text_kinds(folder, walk)
     if len(kinds) != 1:
         return None  # none, or both: _expand_folders' message says what the folder holds
     field = kinds.pop()
@@ -301,15 +310,17 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"--input: the reader of stage {st.get('name')!r} in {where} is not a mapping with 'type'")
     local = os.path.expanduser(patterns[0])
+    walks: dict[str, list[str]] = {}  # each folder given is walked once (_expand_folders)
     if (len(patterns) == 1 and spec["type"] != "text" and "://" not in patterns[0] and not glob.has_magic(patterns[0])
             and os.path.isdir(local) and os.access(local, os.R_OK | os.X_OK)):
-        text = _text_folder(local)
+        walks[local] = folder_walk(local)
+        text = _text_folder(local, walks[local])
         if text is not None:  # a folder of .txt or .html files: the text reader, one document per file
             keep = _fields(lookup("text", "reader"))
             st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
                 "type", "paths", "pattern", "field")}, "paths": patterns[0], **text}
             return
-    patterns = _expand_folders(patterns, str(spec["type"]))
+    patterns = _expand_folders(patterns, str(spec["type"]), walks)
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)
     types = {pat: _implied_reader([pat]) for pat in patterns}

@@ -44,7 +44,7 @@ import orjson
 
 from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line, utf8_safe
 from .errors import ConfigError, LedgerError
-from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, upload_batch
+from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, reader_shards, upload_batch
 from .io.fields import merge_side_docs, side_path, stage_folder, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
@@ -257,7 +257,7 @@ _OWN_RECORD_CAP = 1 << 30
 def stage_shards(pipe: Pipeline, stage: Stage, run_dir: Path | RemotePath) -> list[tuple[str, str]]:
     """(shard name, reader key) pairs for the stage's first pass, in a deterministic order."""
     if stage.reader is not None:
-        keys = stage.reader.shards()
+        keys = reader_shards(stage.reader)  # planned once per run (the preflight's listing: io.base.listing_scope)
         width = max(5, len(str(len(keys))))
         return [(f"{i:0{width}d}", k) for i, k in enumerate(keys)]
     src = next(s for s in pipe.stages if s.name == stage.source)

@@ -29,6 +29,7 @@ from typing import Any
 
 from .document import Document
 from .errors import ConfigError
+from .io.base import reader_shards
 
 __all__ = ["check_inputs", "check_first_records", "check_needed_fields", "plan_notes", "SAMPLE"]
 
@@ -63,35 +64,68 @@ def _url_like(key: str, value: Any) -> bool:
             or (isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))))
 
 
-def _sample_keys(reader: Any) -> tuple[set[str], int, str, set[str]]:
-    """Metadata keys with a value in the first documents of the reader's first shard; how many were read; which
-    shard; the keys (``meta.url`` one level down) whose name or value looks like a URL."""
-    shards = reader.shards()
-    if not shards:
-        return set(), 0, "", set()
-    keys: set[str] = set()
-    urls: set[str] = set()
-    n = 0
-    items = reader.read(shards[0])
+class _Sample:
+    """What the preflight learns from the first records of a reader's first shard, read once: the quarantines
+    before its first document (``check_first_records``) and the metadata keys of up to ``SAMPLE`` documents
+    (``check_needed_fields``). Both used to read the shard from its start, one after the other."""
+
+    def __init__(self, shard: str):
+        self.shard = shard
+        self.found = False  # a document was read
+        self.n_q = 0  # records quarantined before the first document
+        self.firsts: dict[str, str] = {}  # the first message of each quarantine reason before it
+        self.keys: set[str] = set()  # metadata keys with a value in the documents read
+        self.urls: set[str] = set()  # keys (``meta.url`` one level down) whose name or value looks like a URL
+        self.n = 0  # documents read (at most SAMPLE)
+        self.complete = False  # read as far as the keys need (SAMPLE documents or the shard's end)
+
+
+def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = None) -> _Sample:
+    """Read ``shard`` from its start until its first document (or SAMPLE quarantined records), and on to SAMPLE
+    documents when ``keys`` is asked for."""
+    out = _Sample(shard) if sample is None else sample
+    items = reader.read(shard)
     try:
         for item in items:
             if not isinstance(item, Document):
+                if not out.found:
+                    out.n_q += 1
+                    out.firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
+                    if out.n_q >= SAMPLE:
+                        return out
                 continue
-            n += 1
+            out.found = True
+            if not keys:
+                return out
+            out.n += 1
             if isinstance(item.metadata, dict):
-                keys.update(k for k, v in item.metadata.items() if v not in (None, ""))
+                out.keys.update(k for k, v in item.metadata.items() if v not in (None, ""))
                 for k, v in item.metadata.items():
                     if isinstance(v, dict):
-                        urls.update(f"{k}.{k2}" for k2, v2 in v.items() if _url_like(str(k2), v2))
+                        out.urls.update(f"{k}.{k2}" for k2, v2 in v.items() if _url_like(str(k2), v2))
                     elif k != "html" and _url_like(str(k), v):
-                        urls.add(str(k))
-            if n >= SAMPLE:
-                break
+                        out.urls.add(str(k))
+            if out.n >= SAMPLE:
+                out.complete = True
+                return out
+        out.complete = True  # the shard's end
     finally:
         close = getattr(items, "close", None)
         if close is not None:
             close()
-    return keys, n, shards[0], urls
+    return out
+
+
+def _sample_keys(reader: Any, samples: dict[int, _Sample] | None = None) -> tuple[set[str], int, str, set[str]]:
+    """Metadata keys with a value in the first documents of the reader's first shard; how many were read; which
+    shard; the keys whose name or value looks like a URL. From ``samples`` when check_first_records read them."""
+    got = samples.get(id(reader)) if samples is not None else None
+    if got is None or not got.complete:
+        shards = reader_shards(reader)
+        if not shards:
+            return set(), 0, "", set()
+        got = _read_sample(reader, shards[0], keys=True)
+    return got.keys, got.n, got.shard, got.urls
 
 
 def check_inputs(pipe: Any, run: bool = True) -> None:
@@ -102,7 +136,7 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
     import glob
     import os
 
-    from .io.base import is_remote, resolve_path
+    from .io.base import is_remote, listed, resolve_path
 
     for stage in pipe.stages:
         reader = stage.reader
@@ -118,7 +152,7 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
             local = os.path.expanduser(resolve_path(pat))
             where = f"stage {stage.name}: input {pat!r}"
             if glob.has_magic(pat):
-                files = glob.glob(local, recursive=True)
+                files = listed(local)  # listed once: the run's plan takes this listing (io.base.listing_scope)
                 matched += bool(files)
                 _check_types(stage.name, pat, reader, files)
                 parts = []
@@ -191,40 +225,38 @@ _FIRST_RECORD_HINTS = {
 }
 
 
-def _first_records(reader: Any, max_shards: int) -> tuple[bool, int, dict[str, str], bool]:
+def _first_records(reader: Any, max_shards: int, keys: bool = False,
+                   samples: dict[int, _Sample] | None = None) -> tuple[bool, int, dict[str, str], bool]:
     """Read the reader's first shards until a document: (a document was found, records quarantined before it, the
-    first message of each reason, every shard was read to its end)."""
-    firsts: dict[str, str] = {}
-    n_q = 0
-    shards = reader.shards()
-    for shard in shards[:max_shards]:
-        items = reader.read(shard)
-        try:
-            for item in items:
-                if isinstance(item, Document):
-                    return True, n_q, firsts, False
-                n_q += 1
-                firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
-                if n_q >= SAMPLE:
-                    return False, n_q, firsts, False
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-    return False, n_q, firsts, len(shards) <= max_shards
+    first message of each reason, every shard was read to its end). ``keys``: the first shard is read on to SAMPLE
+    documents for ``_sample_keys`` as well, kept in ``samples`` (one read of it instead of two)."""
+    shards = reader_shards(reader)
+    acc = _Sample(shards[0] if shards else "")
+    for i, shard in enumerate(shards[:max_shards]):
+        _read_sample(reader, shard, keys and i == 0, acc)
+        if i == 0 and keys and samples is not None:
+            samples[id(reader)] = acc
+        if acc.found:
+            return True, acc.n_q, acc.firsts, False
+        if acc.n_q >= SAMPLE:
+            return False, acc.n_q, acc.firsts, False
+    return False, acc.n_q, acc.firsts, len(shards) <= max_shards
 
 
-def check_first_records(pipe: Any, max_shards: int = 16) -> None:
+def check_first_records(pipe: Any, max_shards: int = 16, sample: set[str] | None = None,
+                        samples: dict[int, _Sample] | None = None) -> None:
     """Raise ConfigError when the records a reading stage reads first are all quarantined: the first ``SAMPLE``
     of them, or every record of all its shards (at most ``max_shards``); the run would quarantine them and, with
     no ``run.max_quarantined``, fail at its end. Stops at the first document, so good input costs one record.
-    Off when the pipeline sets ``run.max_quarantined`` (the user accepts quarantine)."""
+    Off when the pipeline sets ``run.max_quarantined`` (the user accepts quarantine). The stages named in
+    ``sample`` have their first shard read on to SAMPLE documents, into ``samples`` (``check_needed_fields``)."""
     if getattr(pipe, "max_quarantined", None) is not None:
         return
     for stage in pipe.stages:
         if stage.reader is None:
             continue
-        found, n_q, firsts, complete = _first_records(stage.reader, max_shards)
+        found, n_q, firsts, complete = _first_records(stage.reader, max_shards, stage.name in (sample or ()),
+                                                      samples)
         if found or not n_q or not (complete or n_q >= SAMPLE):
             continue  # a document, nothing read at all (the run says: empty files), or too little seen to judge
         what = f"all {n_q:,} record(s)" if complete else f"the first {n_q:,} records"
@@ -240,8 +272,9 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
     (and print, with ``log``) the warnings. Checks the inputs and the first records first (``check_inputs``,
     ``check_first_records``); ``run=False`` (``winnow validate``) lets a glob that matches no file pass."""
     check_inputs(pipe, run)
-    check_first_records(pipe)
     by_name = {s.name: s for s in pipe.stages}
+    read: dict[int, _Sample] = {}
+    check_first_records(pipe, sample=_stages_to_sample(pipe, by_name), samples=read)
     samples: dict[str, tuple[set[str], int, str, set[str]]] = {}
     warnings: list[str] = []
     for stage in pipe.stages:
@@ -260,7 +293,7 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
                     fld = getattr(step, param, None) if param.endswith("_key") else param
                     if isinstance(fld, str) and fld not in produced:
                         if root.name not in samples:
-                            samples[root.name] = _sample_keys(root.reader)
+                            samples[root.name] = _sample_keys(root.reader, read)
                         keys, n, shard, urls = samples[root.name]
                         if n and fld not in keys:
                             have = ", ".join(sorted(keys)[:12]) or "none"
@@ -284,6 +317,29 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
         for w in warnings:
             print(f"[winnow] warning: {w}", file=sys.stderr)
     return warnings
+
+
+def _stages_to_sample(pipe: Any, by_name: dict[str, Any]) -> set[str]:
+    """The reading stages whose documents' metadata keys check_needed_fields will look at (a step after them needs
+    a field no earlier step writes): their first shard is read once for both checks."""
+    out = set()
+    for stage in pipe.stages:
+        chain = [stage]
+        while chain[-1].reader is None and chain[-1].source in by_name:
+            chain.append(by_name[chain[-1].source])
+        root = chain[-1]
+        if root.reader is None:
+            continue
+        produced: set[str] = set()
+        for st in reversed(chain):
+            for step in st.steps:
+                need = NEEDS.get(getattr(step, "name", ""))
+                if need is not None and st is stage:
+                    fld = getattr(step, need[0], None) if need[0].endswith("_key") else need[0]
+                    if isinstance(fld, str) and fld not in produced:
+                        out.add(root.name)
+                produced.update(PRODUCES.get(getattr(step, "name", ""), ()))
+    return out
 
 
 def plan_notes(pipe: Any, log: bool = True) -> list[str]:

@@ -137,6 +137,14 @@ def run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None = None,
     """Run (or resume) every stage. ``verify_files`` re-counts the records in every output file against the stats
     (decompressing everything once more); the per-shard and per-pass balance is always checked. The run folder may
     be a local path or a URL on any filesystem fsspec knows (``s3://bucket/run``)."""
+    from .io.base import listing_scope
+
+    with listing_scope():  # the preflight lists the inputs and plans the shards once; the run takes that plan
+        return _run_pipeline(pipe, run_dir, executor, verify_files, log, report)
+
+
+def _run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None, executor: Executor | dict | str | None,
+                  verify_files: bool, log: bool, report: bool) -> RunResult:
     from .preflight import check_needed_fields, plan_notes  # a step needing a field no document has: refused
 
     check_needed_fields(pipe, log)

@@ -520,6 +520,53 @@ def resolve_path(pattern: str) -> str:
     return pattern
 
 
+# --- listing the inputs once ----------------------------------------------------------------------------------
+# Before a run starts, ``--input FOLDER``, the preflight checks and the planning each wanted the input files: the
+# folder was walked six times and the first shard opened twice before the first document ran (a slow network file
+# system pays each walk). Inside ``listing_scope`` (a CLI command, a run_pipeline call) a local glob is listed once
+# and the result handed along (``listed``); a reader's shards are planned once (``reader_shards``). Outside one,
+# everything lists afresh as before. The scope ends with the call: a second run in the same process lists again.
+
+_listing: dict[Any, Any] | None = None
+
+
+@contextmanager
+def listing_scope() -> Iterator[None]:
+    global _listing
+    if _listing is not None:  # nested (the CLI's scope around run_pipeline's): the outer one's listings stand
+        yield
+        return
+    _listing = {}
+    try:
+        yield
+    finally:
+        _listing = None
+
+
+def listed(pattern: str, files: list[str] | None = None) -> list[str]:
+    """``glob.glob(pattern, recursive=True)`` of a local pattern, listed at most once in a ``listing_scope``;
+    ``files``: what the caller already found by listing it (``--input FOLDER``'s walk), kept for the next ones."""
+    if _listing is None:
+        return list(files) if files is not None else glob.glob(pattern, recursive=True)
+    key = ("glob", pattern)
+    if files is not None:
+        _listing[key] = list(files)
+    elif key not in _listing:
+        _listing[key] = glob.glob(pattern, recursive=True)
+    return list(_listing[key])
+
+
+def reader_shards(reader: Any) -> list[str]:
+    """``reader.shards()``, planned once in a ``listing_scope`` (the preflight's two samples and the run's plan)."""
+    if _listing is None:
+        return reader.shards()
+    key = ("shards", id(reader))
+    hit = _listing.get(key)
+    if hit is None or hit[0] is not reader:
+        hit = _listing[key] = (reader, reader.shards())
+    return list(hit[1])
+
+
 def expand_paths(paths: str | list[str]) -> list[str]:
     """Glob each pattern; sorted so shard order and names never depend on the file system."""
     pats = [paths] if isinstance(paths, str) else list(paths)
@@ -529,7 +576,11 @@ def expand_paths(paths: str | list[str]) -> list[str]:
             fs, p = remote_fs(pat)
             out.extend(sorted(fs.unstrip_protocol(m) for m in fs.glob(p)) or [pat])
             continue
-        matches = sorted(glob.glob(os.path.expanduser(pat), recursive=True))
+        local = os.path.expanduser(pat)
+        # a pattern the preflight (or --input FOLDER) listed in this scope; any other is listed now, not kept: a
+        # later stage's input (an earlier stage's kept files) must be listed when that stage starts
+        known = _listing.get(("glob", local)) if _listing is not None else None
+        matches = sorted(known if known is not None else glob.glob(local, recursive=True))
         if not matches and not glob.has_magic(pat):
             matches = [pat]  # let the reader say clearly that it does not exist
         out.extend(matches)
@@ -566,11 +617,11 @@ def implied_reader(patterns: list[str]) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def input_suffixes(folder: str) -> dict[str, int]:
+def input_suffixes(folder: str, found: list[str] | None = None) -> dict[str, int]:
     """How many files of each input suffix (``.jsonl.gz``: 12) lie in a local ``folder`` and the folders below it
-    (hidden ones left out, as ``**`` leaves them)."""
+    (hidden ones left out, as ``**`` leaves them); ``found``: the folder's walk (``folder_walk``) if made already."""
     out: dict[str, int] = {}
-    for f in glob.iglob(os.path.join(glob.escape(folder), "**", "*"), recursive=True):
+    for f in found if found is not None else folder_walk(folder):
         suffix = input_suffix(os.path.basename(f))
         # only the type's extension and a compression the readers open (a.jsonl.gz; not a.jsonl.gz.md5, a checksum
         # beside it, nor a.jsonl.bz2, which would be read as JSON Lines byte for byte)
@@ -578,6 +629,24 @@ def input_suffixes(folder: str) -> dict[str, int]:
         if suffix is not None and rest in ("", "gz", "zst", "zstd") and os.path.isfile(f):
             out[suffix] = out.get(suffix, 0) + 1
     return out
+
+
+def folder_walk(folder: str) -> list[str]:
+    """Every path (files and folders) below a local folder as ``FOLDER/**/*`` globs them (hidden ones left out)."""
+    return glob.glob(os.path.join(glob.escape(folder), "**", "*"), recursive=True)
+
+
+def walk_matches(folder: str, walk: list[str], suffix: str) -> tuple[str, list[str] | None]:
+    """The glob ``FOLDER/**/*SUFFIX`` (a folder without wildcards) and what it matches, from the folder's walk:
+    the paths whose name ends with the suffix (case-sensitive, as glob is on POSIX). None where the walk's paths
+    are not written as that glob writes them (``data//``): the run then lists the glob itself."""
+    import fnmatch
+
+    pattern = folder.rstrip("/") + "/**/*" + suffix
+    prefix = folder.rstrip("/") + "/"
+    if not all(f.startswith(prefix) for f in walk):
+        return pattern, None
+    return pattern, [f for f in walk if fnmatch.fnmatchcase(os.path.basename(f), "*" + suffix)]
 
 
 # What reading a damaged or hostile file can raise: a reader turns each into a Quarantine, never lets one escape.
