@@ -60,6 +60,22 @@ def _expected_from_selection(folder, fmt="megatron", root=None):
     return acc, want
 
 
+def _copies(run_dir, folder, doc_id) -> int:
+    """How many copies of a document the mix recorded selecting, over every source's inputs (from each input's ids
+    file and its selection)."""
+    from winnow.io.tokenized import IDS, companion_path
+
+    acc = orjson.loads((folder / "mixture.json").read_bytes())
+    n = 0
+    for src in acc["sources"].values():
+        for inp in src["inputs"]:
+            sel = np.load(folder / inp["selection"]).tolist()
+            ids = [orjson.loads(x)["id"] for x in companion_path(run_dir / inp["path"], ".bin", IDS).read_bytes()
+                   .splitlines()]
+            n += sum(c for i, c in zip(ids, sel) if i == doc_id)
+    return n
+
+
 def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_path, capsys):
     run_dir = tmp_path / "run"
     res = run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)
@@ -92,6 +108,10 @@ def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_
     assert main(["explain", str(run_dir), kept_id]) == 0  # kept as token ids: found by the ids file beside them
     told = capsys.readouterr().out  # both sources read it (short's limit of 20 takes it too), each names its span
     assert "kept by stage web as token ids" in told and "kept by stage short as token ids" in told
+    # and in the mix (short, 20 documents, is repeated whole): train's ids files name each copy it holds
+    copies = [line for line in told.splitlines() if "kept by stage train as token ids" in line]
+    assert len(copies) == _copies(run_dir, out, kept_id) >= short["full_repetitions"] >= 1
+    assert all("of kept/train/mixed_" in line for line in copies)
     clean = _outputs(out)
     # resume: a finished mix is skipped; one that died after writing some files finishes with the same bytes
     run_pipeline(pipeline_from_dict(_pipeline()), run_dir, "inline", log=False, report=False)

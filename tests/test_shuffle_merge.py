@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import collections
 
+import orjson
 import pytest
 
 from winnow.cli import main
 from winnow.document import Document
 from winnow.errors import ConfigError
 from winnow.io import tokenized
-from winnow.io.tokenized import FORMATS, read_tokenized
+from winnow.io.tokenized import FORMATS, IDS, companion_path, read_tokenized
 from winnow.shuffle_merge import assignments, shuffle_merge
 
 from tests.conftest import sample_docs
@@ -72,18 +73,19 @@ def test_resume_after_a_crash_and_a_lost_file_writes_the_same_bytes(tmp_path, mo
     real = tokenized._MegatronSink.append
     calls = {"n": 0}
 
-    def flaky(self, ids):
+    def flaky(self, ids, doc_id=None):
         calls["n"] += 1
         if calls["n"] == 50:
             raise OSError("disk went away")
-        real(self, ids)
+        real(self, ids, doc_id)
 
     monkeypatch.setattr(tokenized._MegatronSink, "append", flaky)
     with pytest.raises(OSError, match="disk went away"):
         shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=1, executor="inline")
     monkeypatch.setattr(tokenized._MegatronSink, "append", real)
     left = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert left == ["shuffle-merge.json", "shuffled_00000.bin", "shuffled_00000.idx"]  # no partial file
+    assert left == ["shuffle-merge.json", "shuffled_00000.bin", "shuffled_00000.ids.jsonl",
+                    "shuffled_00000.idx"]  # no partial file
     out = shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=1, executor="inline")
     assert out["resumed"] == 1 and _outputs(tmp_path / "out", "megatron") == clean
     # a lost output is written again, identically
@@ -204,3 +206,30 @@ def test_mix_realises_each_target_within_one_document_and_a_small_target_still_s
         got = sum(int(read_tokenized(tmp_path / f"out-{seed}" / n, "nanogpt").bounds[-1])
                   for n in _outputs(tmp_path / f"out-{seed}", "nanogpt", "mixed"))
         assert got == out["tokens"] == sum(m["tokens"] for m in out["mixture"].values())
+
+
+@pytest.mark.parametrize("fmt", ["megatron", "datatrove", "nanogpt"])
+def test_outputs_name_their_documents_in_ids_files_when_the_inputs_do(tmp_path, fmt):
+    # The tokenized writers write <shard>.ids.jsonl beside each tokens file; a shuffle-merge's (and a mix's) outputs
+    # wrote none, so `winnow explain` could not find a document they held. Each output names its documents now, in
+    # its order, with the span of each in it; an input without an ids file (written with doc_ids: false, or by
+    # another tool) leaves every output without one rather than some documents unnamed.
+    pattern = _inputs(tmp_path / "in", fmt)
+    shuffle_merge([pattern], str(tmp_path / "out"), files=3, seed=4, executor="inline")
+    ext = FORMATS[fmt].extension
+    by_id = {d.id: d.text for d in DOCS}
+    seen = []
+    for path in sorted((tmp_path / "out").glob(f"shuffled_*{ext}")):
+        tf = read_tokenized(path, fmt)
+        names = [orjson.loads(x) for x in companion_path(path, ext, IDS).read_bytes().splitlines()]
+        assert len(names) == len(tf)
+        for i, rec in enumerate(names):
+            doc = tf.document(i)
+            assert (rec["start"], rec["tokens"]) == (int(tf.bounds[i]), len(doc))
+            assert bytes(doc.tolist()[:-1]).decode("utf-8", "replace") == by_id[rec["id"]]  # bytes tokenizer + EOS
+            seen.append(rec["id"])
+    assert sorted(seen) == sorted(by_id)
+    companion_path(tmp_path / "in" / f"00001{ext}", ext, IDS).unlink()
+    shuffle_merge([pattern], str(tmp_path / "none"), files=3, seed=4, executor="inline")
+    assert not list((tmp_path / "none").glob(f"*{IDS}"))
+    assert _outputs(tmp_path / "none", fmt) == _outputs(tmp_path / "out", fmt)  # the tokens are the same

@@ -15,6 +15,11 @@ gives a trainer reading files one after another. Memory per task is the draw and
 (1 + 8 bytes per document of that input) plus 20 bytes per document of its own output, not of the corpus: 1 B
 documents into 1,000 files is 20 MB per task. The tokens are read through the page cache, never loaded whole.
 
+Document ids: when every input has its ``<shard>.ids.jsonl`` (the tokenized writers write one, ``doc_ids``), each
+output gets one too, naming its documents in its order with their new first token and count, so ``winnow explain``
+finds a document a mix or a shuffle-merge kept. Each input's ids file is read whole by every task (a line per
+document, only the picked lines parsed), and the task keeps one id per document of its output beside the 20 bytes.
+
 Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
 ``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
 file exists (each output's files are written under temporary names, the index first and the tokens file last), and
@@ -45,7 +50,7 @@ import orjson
 
 from .errors import ConfigError
 from .io.base import atomic_path
-from .io.tokenized import FORMATS, companion_path, read_tokenized, same_tokenizer
+from .io.tokenized import FORMATS, IDS, companion_path, read_tokenized, same_tokenizer
 
 __all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME", "MIXTURE_NAME", "Mix",
            "run_mix_stage", "mix_stage_stats"]
@@ -102,12 +107,14 @@ class _OutputTask:
         if main.exists():  # finished by an earlier call: its index was renamed into place before it
             return _count(main, fmt) | {"skipped": True}
         # per input in turn: which of its documents come here, and where their tokens are; its index is let go
-        # before the next input's is read, so memory is 20 bytes per document of this output plus one input's index
+        # before the next input's is read, so memory is 20 bytes per document of this output (and its id) plus one
+        # input's index
         picks_in: list[np.ndarray] = []
         starts: list[np.ndarray] = []
         ends: list[np.ndarray] = []
         tokens: list[np.ndarray] = []  # memory maps: pages come and go with the page cache
         tokenizer = ""
+        doc_ids: list[Any] | None = []  # the picked documents' ids, in picks order; None: an input has no ids file
         for k, inp in enumerate(plan["inputs"]):
             tf = read_tokenized(_at(self.root, inp["path"]), fmt)
             if len(tf) != inp["docs"]:
@@ -119,6 +126,8 @@ class _OutputTask:
                 # reading it is a byte per document, where drawing it again costs ~90 ns per document in every task
                 here &= np.load(Path(self.output) / inp["selection"], mmap_mode="r") > inp["rep"]
             idx = np.flatnonzero(here)
+            if doc_ids is not None:
+                doc_ids = _picked_ids(Path(_at(self.root, inp["path"])), writer.extension, inp["docs"], idx, doc_ids)
             picks_in.append(np.full(len(idx), k, dtype=np.int32))
             starts.append(tf.bounds[idx])
             ends.append(tf.bounds[idx + 1])
@@ -139,12 +148,31 @@ class _OutputTask:
             # tokens file under its final name (what resume looks for) always has its index beside it
             tmp = stack.enter_context(atomic_path(main))
             comps = {c: stack.enter_context(atomic_path(companion_path(main, writer.extension, c)))
-                     for c in writer.COMPANIONS}
+                     for c in writer.COMPANIONS + ((IDS,) if doc_ids is not None else ())}
             sink = writer.SINK(tmp, comps, dtype, tokenizer)
-            for i in order:
-                sink.append(tokens[src_in[i]][src_start[i]:src_end[i]])
+            if doc_ids is None:
+                for i in order:
+                    sink.append(tokens[src_in[i]][src_start[i]:src_end[i]])
+            else:
+                for i in order:
+                    sink.append(tokens[src_in[i]][src_start[i]:src_end[i]], doc_ids[i])
             sink.close()
         return {"file": main.name, "docs": len(order), "tokens": int(sum(sink.lengths)), "skipped": False}
+
+
+def _picked_ids(path: Path, extension: str, n_docs: int, idx: np.ndarray, out: list[Any]) -> list[Any] | None:
+    """``out`` with the ids of an input's documents ``idx`` appended, from the ``<shard>.ids.jsonl`` beside it;
+    None when it has none (a file written with doc_ids: false, or by another tool): then no output names its
+    documents, rather than some of them."""
+    try:
+        lines = companion_path(path, extension, IDS).read_bytes().splitlines()
+    except FileNotFoundError:
+        return None
+    if len(lines) != n_docs:
+        raise ConfigError(f"{companion_path(path, extension, IDS)} names {len(lines):,} documents, its tokens file "
+                          f"holds {n_docs:,}: written by another run, or cut short")
+    out.extend(orjson.loads(lines[i]).get("id") for i in idx.tolist())
+    return out
 
 
 def output_name(plan: dict[str, Any], j: int) -> str:
