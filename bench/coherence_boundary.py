@@ -43,7 +43,7 @@ builds them). ``check``: the segmentations against an exhaustive search. ``singl
 stitched vs real pages of 12+ sentences, per language and per recipe. ``fit``: coherence_train_nonen.py's shipped
 recipe refit on these pages without (``base``) and with (``base+S1+S2``) the signals, the pooled fit of the blend
 refit on the same columns (``old+...``: the pooled fit keeps the base columns), side by side with the model file
-(``shipped``): ranking, recall per language and recipe, real pages of 12+ flagged (Wilson intervals), Turku,
+(``shipped``); ``...@blocks`` / ``...@spun``: the new signals in that head only. Printed: ranking, recall per language and recipe, real pages of 12+ flagged (Wilson intervals), Turku,
 leave one recipe out, leave one language out.
 """
 
@@ -395,6 +395,8 @@ def variant(spec):
         v = S()
         v.name = spec
         return v
+    full = spec
+    spec, _, only = spec.partition("@")
     cols = [c for c in spec.split("+")[1:] if c]
     # "old+...": the pooled fit of the blend stays on the base features (as the file's pooled heads would if only
     # the fit of the pages not English took the new signals); "base+...": it is refit with them too.
@@ -404,6 +406,30 @@ def variant(spec):
 
     class B(type(base)):
         def fit(self, train, exclude=(), lang_out=None):
+            if not only:
+                return self._fit(train, exclude, lang_out)
+            # "...@spun" / "...@blocks": the new signals in that head only. coherence_train.train_on fits the heads
+            # in HEADS order, each through coherence_train.fit on expand(x): the other head gets the new columns
+            # (and their squares) as zeros, so its weights on them stay 0.
+            fit0, calls = ct.fit, [0]
+            heads = list(ct.HEADS)
+
+            def masked(x, y, l2=1.0, sw=None):
+                h = heads[calls[0] % len(heads)]
+                calls[0] += 1
+                if h != only and cols and x.shape[1] == 2 * (ND + len(cols)):
+                    x = x.copy()
+                    nb = ND + len(cols)
+                    x[:, ND:nb] = 0.0
+                    x[:, nb + ND:] = 0.0
+                return fit0(x, y, l2=l2, sw=sw)
+            ct.fit = masked
+            try:
+                return self._fit(train, exclude, lang_out)
+            finally:
+                ct.fit = fit0
+
+        def _fit(self, train, exclude=(), lang_out=None):
             import coherence_lang_heads as clh
             tr = _cols(train, cols)
             ct.LANG_POWER = 0.0
@@ -436,7 +462,7 @@ def variant(spec):
             return s
     v = B()
     v.__dict__.update(base.__dict__)
-    v.name = spec
+    v.name = full
     return v
 
 
