@@ -211,3 +211,28 @@ def test_a_glob_matching_nothing_is_refused_before_the_run_folder_is_made(tmp_pa
     assert not (tmp_path / "run").exists()  # it used to be left behind, empty
     write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "x"}])  # one pattern of two matching: the run goes on
     check_needed_fields(_jsonl_pipe([str(tmp_path / "nothing" / "*.jsonl"), str(tmp_path / "*.jsonl")]))
+
+
+def test_a_later_stage_lists_its_own_input_when_it_starts(tmp_path):
+    # The preflight lists every stage's glob and plans its shards before the run (io.base.listing_scope); the first
+    # stage takes that plan, but a later stage with its own reader must list its input when it starts, as before:
+    # files that appear there while the earlier stages run (a feed landing, another job's output) are read, not
+    # left out silently (and the resume after would refuse the inputs as changed).
+    from winnow.executors.inline import InlineExecutor
+
+    a_rows = [{"id": f"a{i}", "text": f"a sentence of plain text number {i}. " * 8} for i in range(3)]
+    b_rows = [{"id": f"b{i}", "text": f"another sentence of plain text {i}. " * 8} for i in range(2)]
+    write_jsonl(tmp_path / "A" / "1.jsonl", a_rows)
+    write_jsonl(tmp_path / "B" / "1.jsonl", b_rows)
+    pipe = pipeline_from_dict({"stages": [
+        {"name": "a", "reader": {"type": "jsonl", "paths": str(tmp_path / "A" / "*.jsonl")}, "steps": ["length"]},
+        {"name": "b", "reader": {"type": "jsonl", "paths": str(tmp_path / "B" / "*.jsonl")}, "steps": ["length"]}]})
+
+    class Landing(InlineExecutor):
+        def run_tasks(self, tasks, desc=""):
+            if desc == "a":  # while stage a runs, a second file lands in stage b's folder
+                write_jsonl(tmp_path / "B" / "2.jsonl", [{**r, "id": "new" + r["id"]} for r in b_rows])
+            return super().run_tasks(tasks, desc)
+
+    res = run_pipeline(pipe, tmp_path / "run", Landing(), log=False)
+    assert [s["in"] for s in res.stats["stages"]] == [3, 4]

@@ -20,7 +20,7 @@ from .config import dump_pipeline
 from .document import utf8_safe
 from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
-from .io.base import RemotePath, as_path, atomic_path, is_temp_name, open_read, read_many
+from .io.base import RemotePath, as_path, atomic_path, forget_listings, is_temp_name, open_read, read_many
 from .runfolder import Inputs, RunFolderError, RunLock, check_folder, clean_temp_files
 from .pipeline import Pipeline, ShardTask, WarmUp, paths_for, plan_passes, stage_shards, step_label, work_dir
 from .results import RunOutputs, format_stats
@@ -202,6 +202,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                 run_mix_stage(pipe, stage, run_dir, ex, log)
                 continue
             shards = stage_shards(pipe, stage, run_dir)
+            # the preflight's listings served this stage's plan; a later stage lists its own input when it starts
+            forget_listings()
             if not started:  # the workers start and import while the inputs are fingerprinted and the passes planned
                 ex.start(WarmUp(pipe), len(shards))
                 started = True

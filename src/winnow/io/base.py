@@ -556,6 +556,13 @@ def listed(pattern: str, files: list[str] | None = None) -> list[str]:
     return list(_listing[key])
 
 
+def forget_listings() -> None:
+    """The listings made so far in this scope are let go (the run calls it once the first stage is planned): a later
+    stage lists its input when it starts, so files that landed there while the earlier stages ran are read."""
+    if _listing is not None:
+        _listing.clear()
+
+
 def reader_shards(reader: Any) -> list[str]:
     """``reader.shards()``, planned once in a ``listing_scope`` (the preflight's two samples and the run's plan)."""
     if _listing is None:
