@@ -236,3 +236,21 @@ def test_a_later_stage_lists_its_own_input_when_it_starts(tmp_path):
 
     res = run_pipeline(pipe, tmp_path / "run", Landing(), log=False)
     assert [s["in"] for s in res.stats["stages"]] == [3, 4]
+
+
+def test_the_fields_check_reads_past_bad_records_when_max_quarantined_is_set(tmp_path):
+    # run.max_quarantined turns the first-records check off, so the fields check samples the first shard alone: it
+    # must read past the records quarantined at its start to the documents, as it did before both shared one read
+    # (it stopped after SAMPLE quarantined records, saw no document and let url_dedup run on documents whose URL
+    # sits under another key: every duplicate kept, silently).
+    from winnow.preflight import SAMPLE
+
+    src = tmp_path / "in.jsonl"
+    bad = b'{"id": "x", "content": "no text field"}\n' * SAMPLE
+    src.write_bytes(bad + b"".join(b'{"id": "%d", "text": "page", "meta": {"url": "https://a.com/"}}\n' % i
+                                   for i in range(5)))
+    raw = {"executor": {"type": "inline"}, "run": {"max_quarantined": 1.0},
+           "stages": [{"name": "a", "reader": {"type": "jsonl", "paths": str(src)}, "steps": ["url_dedup"]}]}
+    with pytest.raises(ConfigError, match="step url_dedup needs the metadata field 'url'"):
+        run_pipeline(pipeline_from_dict(raw), tmp_path / "run", "inline", log=False)
+    assert not (tmp_path / "run").exists()

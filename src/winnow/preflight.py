@@ -80,9 +80,10 @@ class _Sample:
         self.complete = False  # read as far as the keys need (SAMPLE documents or the shard's end)
 
 
-def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = None) -> _Sample:
-    """Read ``shard`` from its start until its first document (or SAMPLE quarantined records), and on to SAMPLE
-    documents when ``keys`` is asked for."""
+def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = None,
+                 judge: bool = True) -> _Sample:
+    """Read ``shard`` from its start until its first document (or SAMPLE quarantined records: ``judge``, the
+    first-records check's limit), and on to SAMPLE documents when ``keys`` is asked for."""
     out = _Sample(shard) if sample is None else sample
     items = reader.read(shard)
     try:
@@ -91,7 +92,7 @@ def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = N
                 if not out.found:
                     out.n_q += 1
                     out.firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
-                    if out.n_q >= SAMPLE:
+                    if judge and out.n_q >= SAMPLE:
                         return out
                 continue
             out.found = True
@@ -124,7 +125,9 @@ def _sample_keys(reader: Any, samples: dict[int, _Sample] | None = None) -> tupl
         shards = reader_shards(reader)
         if not shards:
             return set(), 0, "", set()
-        got = _read_sample(reader, shards[0], keys=True)
+        # the keys alone (run.max_quarantined set, or the first records all bad): read past quarantined records
+        # to the documents, however many come first
+        got = _read_sample(reader, shards[0], keys=True, judge=False)
     return got.keys, got.n, got.shard, got.urls
 
 
