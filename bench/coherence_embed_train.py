@@ -129,6 +129,7 @@ CAPS = (64, 32, 24)
 POOL_CAP = 150
 # The languages of issue 18's checks (Arabic register documents exist too; left out for the cost).
 LANGS = ("ca", "de", "en", "es", "fi", "fr", "hi", "id", "pt", "sv", "ur", "zh")
+_LANGS = [LANGS]  # --langs: a subset (its cache files carry the subset's name)
 
 
 def lang_pools(pages, split):
@@ -137,7 +138,7 @@ def lang_pools(pages, split):
     ende = pages[split]["en/de"]
     out = {"en": [t for t in ende if E.english(t)], "de": [t for t in ende if not E.english(t)]}
     out.update({lg: lst for lg, lst in pages[split].items() if lg != "en/de"})
-    return {lg: lst[:POOL_CAP] for lg, lst in sorted(out.items()) if len(lst) >= 20 and lg in LANGS}
+    return {lg: lst[:POOL_CAP] for lg, lst in sorted(out.items()) if len(lst) >= 20 and lg in _LANGS[0]}
 
 
 def specimens_ml(pages, chrome, split, per_recipe, n_real):
@@ -249,7 +250,8 @@ def refresh_pair(args, pages, chrome):
 
 def _tag(args):
     # multilingual-e5-small's cache files keep their names; another encoder's carry its name
-    return "" if args.model == ML else "." + args.model
+    tag = "" if args.model == ML else "." + args.model
+    return tag + ("." + "-".join(args.langs) if args.langs else "")
 
 
 def groups_ml(feats, cols):
@@ -429,7 +431,7 @@ def main_ml(args, pages, chrome):
     print(f"| lang left out | stitched {col} | stitched pairs | real {col} | real pairs | real12 {col} | real12 pairs |")
     print("|---" * 7 + "|")
     tot = {k: [] for k in ("se", "sp")}
-    for lg in langs:
+    for lg in (langs if len(langs) > 1 else []):  # one language (--langs): nothing to leave out
         le = flags(train_ml(g_e, args.fp, lang_out=lg), t_e)
         lp = flags(train_ml(g_p, args.fp, lang_out=lg), t_p, False)
 
@@ -439,7 +441,8 @@ def main_ml(args, pages, chrome):
         tot["se"].append(se), tot["sp"].append(sp_)
         print(f"| {lg} | {_pct(se)} | {_pct(sp_)} | {only(le, ['real']).mean():.1%} | {only(lp, ['real']).mean():.1%} "
               f"| {only(le, ['real12']).mean():.1%} | {only(lp, ['real12']).mean():.1%} |")
-    print(f"| all | {_pct(np.concatenate(tot['se']))} | {_pct(np.concatenate(tot['sp']))} | | | | |")
+    if tot["se"]:
+        print(f"| all | {_pct(np.concatenate(tot['se']))} | {_pct(np.concatenate(tot['sp']))} | | | | |")
 
     print("\nSentence cap (heads refitted at each cap on the train half, test half, every language):\n")
     print("| cap | spun | block | real flagged | real12 flagged | untouched flagged |\n|---|---|---|---|---|---|")
@@ -501,7 +504,10 @@ def main(argv=None):
     ap.add_argument("--refresh-pair", action="store_true",
                     help=f"{ML}: recompute the cached pair-tier log-odds with the current pair tier")
     ap.add_argument("--cap", type=int, default=64, choices=CAPS, help=f"{ML}: sentences embedded per page")
+    ap.add_argument("--langs", nargs="*", help=f"{ML}: only these languages (of {' '.join(LANGS)})")
     args = ap.parse_args(argv)
+    if args.langs:
+        _LANGS[0] = tuple(args.langs)
     if args.model in ML_MODELS and not (args.split or args.speed or args.minilm_en or args.refresh_pair):
         return main_ml(args, None, None)  # the tables read the cached features only
     pages, chrome = load(args.data)
