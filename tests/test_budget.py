@@ -292,3 +292,26 @@ def test_a_document_that_kills_its_worker_while_it_is_written_is_quarantined(tmp
     assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (7, 6, 1, True)
     (q,) = _quarantine(tmp_path / "run")
     assert q["reason"] == "budget" and q["document"]["id"] == "d3"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_two_documents_that_kill_their_workers_in_two_shards_fail_no_shard(tmp_path, capfd, workers):
+    # A worker's death failed every future of the pool, and each was charged an attempt: shards still queued
+    # (never started) too. Two hostile documents in two shards (two deaths each before they are quarantined) then
+    # used up the 3 attempts of every shard still to run, and the run failed naming shards with no hostile
+    # document; the "running the shard again" line was printed once per queued shard. Only the shard of the
+    # worker that died is charged now (with two workers, not the one torn down beside it either).
+    from winnow.registry import lookup
+
+    for f in range(6):
+        texts = ["ok"] * 5 + (["die"] if f in (1, 4) else [])
+        write_jsonl(tmp_path / "in" / f"{f}.jsonl", [{"id": f"f{f}d{i}", "text": t} for i, t in enumerate(texts)])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl"), shard_size_mb=0),
+                                  steps=[lookup("_test_budget_killer", "step")()])], max_seconds_per_doc=30)
+    with LocalExecutor(workers=workers, retries=2, progress=True) as ex:
+        res = run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"]) == (32, 30, 2)
+    assert sorted(r["document"]["id"] for r in _quarantine(tmp_path / "run")) == ["f1d5", "f4d5"]
+    notes = [line for line in capfd.readouterr().err.splitlines() if "a worker process died" in line]
+    assert {n.split(":")[0] for n in notes} == {"[winnow] s/p0/00001", "[winnow] s/p0/00004"}, notes

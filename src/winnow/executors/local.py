@@ -3,7 +3,8 @@
 Workers are started with ``spawn`` (not ``fork``): a forked child inherits the parent's threads and locks (tqdm's
 monitor, a logging handler) and can deadlock; spawn costs under a second once per run. A worker killed in the
 middle of a shard breaks the pool; the executor then builds a new pool and resubmits the unfinished shards, up to
-``retries`` times each.
+``retries`` times each: an attempt is charged to the shard whose worker died, not to those of the workers torn down
+with it nor to those still queued (each worker says on a pipe which task it starts).
 
 Workers die with the driver. A driver killed with SIGKILL (the OOM killer, ``kill -9``) runs no cleanup, so each
 worker asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG`` on Linux) and, on every system, a
@@ -30,6 +31,7 @@ from typing import Any, Callable
 from .base import Executor, TaskFailure
 
 _progress_queue = None
+_started = None  # the write end of the pipe on which a worker says which task it starts (``_run_marked``)
 
 
 # How often a worker checks that its driver is still alive where the kernel cannot tell it (not Linux): a worker
@@ -64,12 +66,19 @@ def _terminated(signum, frame) -> None:
     from ..pipeline import abandon_position
 
     abandon_position()
-    os._exit(1)
+    os._exit(_TORN_DOWN)
 
 
-def _init_worker(q, parent: int | None = None) -> None:
-    global _progress_queue
+# The exit status of a worker stopped by SIGTERM through _terminated (128 + 15, as a shell reports it): after a pool
+# broke, the workers that exited so were torn down with it, and the others died on their own (LocalExecutor charges
+# only their tasks an attempt).
+_TORN_DOWN = 143
+
+
+def _init_worker(q, parent: int | None = None, started: Any = None) -> None:
+    global _progress_queue, _started
     _progress_queue = q
+    _started = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and kills the pool
     signal.signal(signal.SIGTERM, _terminated)
     if parent is not None:
@@ -83,6 +92,16 @@ def _report(docs: int, chars: int) -> None:
 
 
 def _run_task(task: Any) -> Any:
+    return task(_report)
+
+
+def _run_marked(token: int, task: Any) -> Any:
+    """``_run_task``, first telling the driver that this worker took submission ``token``: when a worker dies, the
+    pool fails every future it holds, the queued ones too, and only a task a worker had started may be charged an
+    attempt. A write of a few bytes on a pipe is whole (under PIPE_BUF) and in the kernel before the task runs, so
+    a worker killed at once still said it (a multiprocessing.Queue's feeder thread would die with it)."""
+    if _started is not None:
+        _started.send_bytes(token.to_bytes(8, "little") + os.getpid().to_bytes(8, "little"))
     return task(_report)
 
 
@@ -152,6 +171,8 @@ class LocalExecutor(Executor):
             self.workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self._ctx = mp.get_context("spawn")
         self._queue = None
+        self._started: Any = None  # (read end, write end) of the pipe _run_marked reports on
+        self._submitted = 0  # submission tokens handed out (_run_marked)
         self._pool: ProcessPoolExecutor | None = None
         self._leaving: list[Any] = []  # pools told to shut down (finish) whose workers close() still joins
         # Pools broken by a worker's death so far: the run then removes the temporary files the dead (and the
@@ -162,8 +183,10 @@ class LocalExecutor(Executor):
         if self._pool is None:
             if self._queue is None:
                 self._queue = self._ctx.Queue()
+            if self._started is None:
+                self._started = self._ctx.Pipe(duplex=False)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_init_worker,
-                                             initargs=(self._queue, os.getpid()))
+                                             initargs=(self._queue, os.getpid(), self._started[1]))
         return self._pool
 
     def _reset_pool(self) -> None:
@@ -199,27 +222,48 @@ class LocalExecutor(Executor):
                 return
             prog.add(docs, chars)
 
+    def _took(self) -> dict[int, int]:
+        """The submission tokens workers said they started (``_run_marked``), each with the worker's pid."""
+        out: dict[int, int] = {}
+        if self._started is not None:
+            conn = self._started[0]
+            try:
+                while conn.poll():
+                    msg = conn.recv_bytes()
+                    out[int.from_bytes(msg[:8], "little")] = int.from_bytes(msg[8:], "little")
+            except (OSError, EOFError):
+                pass
+        return out
+
     def run_tasks(self, tasks: list[Any], desc: str = "") -> list[Any]:
         results: list[Any] = [None] * len(tasks)
         attempts = [0] * len(tasks)
         remaining = set(range(len(tasks)))
         prog = Progress(len(tasks), desc, self.progress)
+        token = [0] * len(tasks)  # each task's latest submission
+        taken: dict[int, int] = {}  # the submissions a worker started: the worker's pid
+
+        def submit(pool: ProcessPoolExecutor, i: int) -> Any:
+            self._submitted += 1
+            token[i] = self._submitted
+            return pool.submit(_run_marked, self._submitted, tasks[i])
+
         try:
             while remaining:
                 pool = self._get_pool()
                 futures: dict[Any, int] = {}
                 broken = False
+                died: list[int] = []  # tasks whose futures the pool's breaking failed
                 try:
                     for i in sorted(remaining):
-                        futures[pool.submit(_run_task, tasks[i])] = i
+                        futures[submit(pool, i)] = i
                 except BrokenProcessPool:  # a worker died before these were handed over (idle, or warming up)
                     broken, futures = True, {}
-                    for i in remaining:
-                        attempts[i] += 1
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     self._drain(prog)
+                    taken.update(self._took())  # read as they come: a full pipe would block the workers
                     for fut in done:
                         i = futures[fut]
                         try:
@@ -228,12 +272,7 @@ class LocalExecutor(Executor):
                             prog.shard_done()
                         except BrokenProcessPool:
                             broken = True  # a worker died (killed, out of memory): retry on a fresh pool
-                            attempts[i] += 1
-                            label = getattr(tasks[i], "label", None)
-                            if label is not None and attempts[i] <= self.retries:
-                                prog.note(f"[winnow] {label}: a worker process died (killed, or out of memory); "
-                                          f"running the shard again (attempt {attempts[i] + 1} of "
-                                          f"{self.retries + 1})")
+                            died.append(i)
                         except Exception as exc:
                             attempts[i] += 1
                             err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -242,11 +281,33 @@ class LocalExecutor(Executor):
                                 remaining.discard(i)
                                 prog.shard_done()
                             else:
-                                futures[pool.submit(_run_task, tasks[i])] = i
+                                futures[submit(pool, i)] = i
                                 pending.add(next(f for f, j in futures.items() if j == i and not f.done()))
                 if broken:
                     self.worker_deaths += 1
+                    procs = dict(getattr(pool, "_processes", None) or {})  # gone from the pool once it is reset
                     self._reset_pool()
+                    # Charged an attempt: the task of the worker that died, not those of the workers torn down
+                    # with it (they exit _TORN_DOWN) nor those still queued. Where that cannot be told (a worker
+                    # died idle, or its task never said it started): the tasks started, else every unfinished one
+                    # as before, so that each death charges one at least and the retries always end.
+                    taken.update(self._took())
+                    if died:
+                        started = [i for i in died if token[i] in taken]
+                        t_end = time.monotonic() + 2.0
+                        for p in procs.values():  # the pool's manager terminates the others now: their status
+                            p.join(timeout=max(0.0, t_end - time.monotonic()))
+                        dead = {pid for pid, p in procs.items()
+                                if p.exitcode is not None and p.exitcode not in (_TORN_DOWN, -signal.SIGTERM)}
+                        charged = [i for i in started if taken[token[i]] in dead] or started or died
+                    else:
+                        charged = sorted(remaining)
+                    for i in charged:
+                        attempts[i] += 1
+                        label = getattr(tasks[i], "label", None)
+                        if label is not None and attempts[i] <= self.retries:
+                            prog.note(f"[winnow] {label}: a worker process died (killed, or out of memory); "
+                                      f"running the shard again (attempt {attempts[i] + 1} of {self.retries + 1})")
                     for i in list(remaining):
                         if attempts[i] > self.retries:
                             results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])),
@@ -306,3 +367,7 @@ class LocalExecutor(Executor):
         if self._queue is not None:
             self._queue.close()
             self._queue = None
+        if self._started is not None:
+            for conn in self._started:
+                conn.close()
+            self._started = None
