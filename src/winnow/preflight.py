@@ -280,6 +280,36 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
     check_first_records(pipe, sample=_stages_to_sample(pipe, by_name), samples=read)
     samples: dict[str, tuple[set[str], int, str, set[str]]] = {}
     warnings: list[str] = []
+    for stage, root, step, param, refuse, fld in _needed_fields(pipe, by_name):
+        if root.name not in samples:
+            samples[root.name] = _sample_keys(root.reader, read)
+        keys, n, shard, urls = samples[root.name]
+        if n and fld not in keys:
+            have = ", ".join(sorted(keys)[:12]) or "none"
+            msg = (f"stage {stage.name}: step {step.name} needs the metadata field {fld!r}, but none "
+                   f"of the first {n:,} documents of {shard} has it (their metadata fields: {have})")
+            if step.name in URL_OPTIONAL and not urls:
+                warnings.append(msg + f", nor anything like a URL: {step.name} keeps every document "
+                                "(nothing to compare); if they do have URLs, set "
+                                f"{param} or the reader's fields")
+                continue
+            if refuse:
+                raise ConfigError(msg + f". Set {param} to the field that holds it, or map it with "
+                                  "the reader's fields: {" + f"{fld}: <path in the record>" + "}; "
+                                  f"if the documents have none, leave {step.name} out of the "
+                                  "pipeline (winnow init NAME copies a shipped one here to edit)")
+            msg += (f"; it applies default_language={getattr(step, 'default_language', '?')!r} to "
+                    "every document (add a language step before it to use each one's language)")
+            warnings.append(msg)
+    if log:
+        for w in warnings:
+            print(f"[winnow] warning: {w}", file=sys.stderr)
+    return warnings
+
+
+def _needed_fields(pipe: Any, by_name: dict[str, Any]):
+    """Each (stage, its reading stage, step, parameter, refuse, field) where a step needs a metadata field that no
+    step before it in the stage's chain of stages writes: what check_needed_fields looks for in the first records."""
     for stage in pipe.stages:
         chain = [stage]
         while chain[-1].reader is None and chain[-1].source in by_name:
@@ -295,54 +325,14 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
                     param, refuse = need
                     fld = getattr(step, param, None) if param.endswith("_key") else param
                     if isinstance(fld, str) and fld not in produced:
-                        if root.name not in samples:
-                            samples[root.name] = _sample_keys(root.reader, read)
-                        keys, n, shard, urls = samples[root.name]
-                        if n and fld not in keys:
-                            have = ", ".join(sorted(keys)[:12]) or "none"
-                            msg = (f"stage {stage.name}: step {step.name} needs the metadata field {fld!r}, but none "
-                                   f"of the first {n:,} documents of {shard} has it (their metadata fields: {have})")
-                            if step.name in URL_OPTIONAL and not urls:
-                                warnings.append(msg + f", nor anything like a URL: {step.name} keeps every document "
-                                                "(nothing to compare); if they do have URLs, set "
-                                                f"{param} or the reader's fields")
-                                continue
-                            if refuse:
-                                raise ConfigError(msg + f". Set {param} to the field that holds it, or map it with "
-                                                  "the reader's fields: {" + f"{fld}: <path in the record>" + "}; "
-                                                  f"if the documents have none, leave {step.name} out of the "
-                                                  "pipeline (winnow init NAME copies a shipped one here to edit)")
-                            msg += (f"; it applies default_language={getattr(step, 'default_language', '?')!r} to "
-                                    "every document (add a language step before it to use each one's language)")
-                            warnings.append(msg)
+                        yield stage, root, step, param, refuse, fld
                 produced.update(PRODUCES.get(getattr(step, "name", ""), ()))
-    if log:
-        for w in warnings:
-            print(f"[winnow] warning: {w}", file=sys.stderr)
-    return warnings
 
 
 def _stages_to_sample(pipe: Any, by_name: dict[str, Any]) -> set[str]:
     """The reading stages whose documents' metadata keys check_needed_fields will look at (a step after them needs
     a field no earlier step writes): their first shard is read once for both checks."""
-    out = set()
-    for stage in pipe.stages:
-        chain = [stage]
-        while chain[-1].reader is None and chain[-1].source in by_name:
-            chain.append(by_name[chain[-1].source])
-        root = chain[-1]
-        if root.reader is None:
-            continue
-        produced: set[str] = set()
-        for st in reversed(chain):
-            for step in st.steps:
-                need = NEEDS.get(getattr(step, "name", ""))
-                if need is not None and st is stage:
-                    fld = getattr(step, need[0], None) if need[0].endswith("_key") else need[0]
-                    if isinstance(fld, str) and fld not in produced:
-                        out.add(root.name)
-                produced.update(PRODUCES.get(getattr(step, "name", ""), ()))
-    return out
+    return {root.name for _, root, *_ in _needed_fields(pipe, by_name)}
 
 
 def plan_notes(pipe: Any, log: bool = True) -> list[str]:
