@@ -509,14 +509,9 @@ def fit_main(args, rest):
             print(f"| {r} | " + " | ".join(cells) + " |", flush=True)
         print("| mean | " + " | ".join(f"{np.mean(mean[n]):.1%} | " for n in models) + " |")
         print("\nPer language (pages not guessed English), all nine left-out recipes together\n")
-        print("| language | " + " | ".join(models) + " |\n|---" + "|---" * len(models) + "|")
-        for lg in sorted(per_lang[next(iter(models))]):
-            print(f"| {lg} | " + " | ".join(f"{per_lang[n][lg][0] / max(1, per_lang[n][lg][1]):.1%} "
-                                           f"({per_lang[n][lg][1]})" for n in models) + " |")
+        ne.per_lang_table(models, per_lang, sorted(per_lang[next(iter(models))]))
     if o.lolo:
-        print("\n## Leave one language out: fit without the language; its test pages (recall, real 12+)\n")
-        print("| language | " + " | ".join(f"{n} recall | {n} real 12+" for n in models) + " |\n|---" +
-              "|---|---" * len(models) + "|")
+        ne.lolo_header(models)
         for lg in langs:
             if lg == "en":
                 continue

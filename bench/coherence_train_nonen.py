@@ -608,6 +608,21 @@ def write(v, train):
     print("wrote src/winnow/data/coherence/stitched_model.json", file=sys.stderr)
 
 
+def per_lang_table(models, per_lang, langs):
+    """Recall per language over the left-out recipes: hits / pages of the language, for each model."""
+    print("| language | " + " | ".join(models) + " |\n|---" + "|---" * len(models) + "|")
+    for lg in langs:
+        print(f"| {lg} | " + " | ".join(f"{per_lang[n][lg][0] / max(1, per_lang[n][lg][1]):.1%} "
+                                       f"({per_lang[n][lg][1]})" for n in models) + " |")
+
+
+def lolo_header(models, what=""):
+    what = f" {what}" if what else ""
+    print(f"\n## Leave one language out: fit without the language{what}; its test pages (recall, real 12+)\n")
+    print("| language | " + " | ".join(f"{n} recall | {n} real 12+" for n in models) + " |\n|---" +
+          "|---|---" * len(models) + "|")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
@@ -670,14 +685,9 @@ def main(argv=None):
         print("| mean | " + " | ".join(f"{np.mean(mean[n]):.1%} | | " for n in models) + " |")
         print("\nPer language: each recipe's test pages of the language, measured by the fit without that recipe, "
               "all nine recipes together\n")
-        print("| language | " + " | ".join(models) + " |\n|---" + "|---" * len(models) + "|")
-        for lg in langs:
-            print(f"| {lg} | " + " | ".join(f"{per_lang[n][lg][0] / max(1, per_lang[n][lg][1]):.1%} "
-                                           f"({per_lang[n][lg][1]})" for n in models) + " |")
+        per_lang_table(models, per_lang, langs)
     if args.lolo:
-        print("\n## Leave one language out: fit without the language (stitched and real pages); its test pages\n")
-        print("| language | " + " | ".join(f"{n} recall | {n} real 12+" for n in models) + " |\n|---" +
-              "|---|---" * len(models) + "|")
+        lolo_header(models, "(stitched and real pages)")
         for lg in langs:
             if lg == "en":
                 continue
