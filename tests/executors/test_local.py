@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,3 +130,48 @@ def test_step_error_quarantines_the_document(tmp_path, real_docs):
     assert st["quarantined"] == 2 and st["kept"] == 38 and st["balanced"]
     q = (tmp_path / "run" / "quarantine" / "s" / "00000.p0.jsonl").read_text()
     assert "bug in a step" in q and '"document"' in q
+
+
+@dataclass
+class ReportsThenDies:
+    """A task that reports ``docs`` documents read, then, on its first attempt where ``flag`` names a file not yet
+    written, kills its own worker (after a pause in which its reports reach the driver)."""
+
+    name: str
+    docs: int = 10
+    flag: str = ""
+
+    def __call__(self, progress):
+        die = bool(self.flag) and not Path(self.flag).exists()
+        for _ in range(self.docs):
+            progress(1, 100)
+        # multiprocessing.Queue sends from a feeder thread: the pause lets the reports reach the driver before the
+        # worker is killed (the double count) and before the result (a report after it might not be drained)
+        time.sleep(0.4)
+        if die:
+            Path(self.flag).write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.name
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_a_retried_shards_documents_once(tmp_path, monkeypatch, workers):
+    # The dead attempt's progress reports were kept and the retry's added to them: `winnow demo --workers 2` with a
+    # worker killed showed 360 docs for 312. With two workers, the task torn down beside the dead one runs again
+    # too, and its first attempt's count is dropped the same way.
+    from winnow.executors import local
+
+    bars = []
+
+    class Recorded(local.Progress):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            bars.append(self)
+
+    monkeypatch.setattr(local, "Progress", Recorded)
+    tasks = [ReportsThenDies("a", 10), ReportsThenDies("b", 20, flag=str(tmp_path / "killed")), ReportsThenDies("c", 30)]
+    with LocalExecutor(workers=workers, progress=False, retries=2) as ex:
+        assert ex.run_tasks(tasks) == ["a", "b", "c"]
+    assert (tmp_path / "killed").exists() and ex.worker_deaths == 1  # the kill really happened
+    (prog,) = bars
+    assert (prog.docs, prog.chars, prog.done) == (60, 6000, 3)
