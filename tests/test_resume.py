@@ -80,7 +80,17 @@ def test_resume_refuses_a_different_pipeline(tmp_path, real_docs):
 
     from winnow.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="different pipeline"):
+    # the refusal names what changed, as --set names it, so a user who changed one thing sees which
+    with pytest.raises(ConfigError, match=r"different pipeline .*changed: a\.length\.min_chars: 1 -> 99\)"):
+        run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
+    cfg["stages"][0]["steps"][0].pop("min_chars")
+    cfg["stages"][0]["reader"]["paths"] = str(tmp_path / "in" / "a.jsonl")
+    p.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=r"changed: a\.reader\.paths: '.*\*\.jsonl' -> '.*a\.jsonl'\)"):
+        run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
+    cfg["stages"][0]["steps"].append({"type": "sample", "rate": 0.5})
+    p.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=r"a steps: \['length'\] -> \['length', 'sample'\]"):
         run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
 
 

@@ -181,8 +181,11 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
     if cfg_path.exists():
         old = cfg_path.read_text()
         if _strip_executor(old) != _strip_executor(resolved):
-            raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}); resuming it would mix "
-                              f"outputs. Use another output folder or delete this one.")
+            # a user who changed only --input or one --set reads "different pipeline" as a mystery: name what changed
+            changed = _config_changes(old, resolved)
+            what = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}; changed: {what}). Resuming "
+                              f"it would mix outputs. Use another output folder or delete this one.")
     with atomic_path(cfg_path) as tmp:
         tmp.write_text(resolved)
 
@@ -343,6 +346,56 @@ def _write_report(run_dir: Path | RemotePath, log: bool) -> None:
 def _strip_executor(cfg: str) -> str:
     import yaml
 
+    return yaml.safe_dump(_resume_relevant(cfg), sort_keys=True)
+
+
+def _config_changes(old: str, new: str) -> list[str]:
+    """What differs between two resolved pipelines, as `key: old -> new` with stages and steps named as --set names
+    them (`main.reader.paths`, `main.fineweb_quality.line_punct_thr`); resume-irrelevant keys are left out."""
+    out: list[str] = []
+
+    def label(item: object, i: int) -> str:
+        if isinstance(item, dict):
+            for key in ("name", "type"):
+                if isinstance(item.get(key), str):
+                    return item[key]
+        return str(i)
+
+    def walk(a: object, b: object, path: str, field: str = "") -> None:
+        if a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in list(a) + [k for k in b if k not in a]:
+                sub = f"{path}.{key}" if path else str(key)
+                if key in ("stages", "steps") and path != "":
+                    sub = path  # stages and steps are named by their own name/type, as in --set
+                elif key == "stages":
+                    sub = ""
+                walk(a.get(key), b.get(key), sub, str(key))
+            return
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) \
+                and [label(x, i) for i, x in enumerate(a)] == [label(x, i) for i, x in enumerate(b)] \
+                and any(isinstance(x, dict) for x in a):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{path}.{label(x, i)}" if path else label(x, i))
+            return
+        if isinstance(a, list) and isinstance(b, list) and any(isinstance(x, dict) for x in a + b):
+            names = lambda xs: [label(x, i) for i, x in enumerate(xs)]  # noqa: E731
+            where = f"{path} {field}" if path else field
+            out.append(f"{where}: {_short(names(a))} -> {_short(names(b))}")
+            return
+        out.append(f"{path}: {_short(a)} -> {_short(b)}")
+
+    walk(_resume_relevant(old), _resume_relevant(new), "")
+    return out or ["the files differ"]
+
+
+def _short(value: object) -> str:
+    text = "(not set)" if value is None else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _resume_relevant(cfg: str) -> dict:
     from .config import load_yaml
 
     d = load_yaml(cfg, "config.resolved.yaml") or {}
@@ -351,7 +404,7 @@ def _strip_executor(cfg: str) -> str:
         # the budget decides only the fate of pathological documents; raising it is how an operator resumes a run
         # whose budget stopped too much
         d.get("run", {}).pop(key, None)
-    return yaml.safe_dump(d, sort_keys=True)
+    return d
 
 
 def load_stats(run_dir: str | Path | RemotePath, pipe: Pipeline) -> dict[str, Any]:
