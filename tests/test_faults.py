@@ -381,3 +381,24 @@ def test_a_corpus_step_that_raises_in_collect_quarantines_the_document(tmp_path,
     assert st["kept"] == 3 and st["rejected"] == 2
     quar = b"".join(v for k, v in read_all(tmp_path / "run").items() if k.startswith("quarantine/"))
     assert b"url_dedup" in quar and b"d-4" in quar
+
+
+def test_run_folder_on_a_file_system_that_takes_no_folders_is_a_message(tmp_path, real_docs, monkeypatch):
+    """-o on a read-only file system, or under /proc (mkdir says "No such file or directory"), names the run folder
+    and what to do, not a bare OS error."""
+    import errno
+
+    from winnow.runfolder import RunFolderError
+
+    _inputs(tmp_path, real_docs)
+    pipe = load_pipeline(_cfg(tmp_path, [{"type": "length"}]))
+    real_mkdir = Path.mkdir
+    for err in (errno.EROFS, errno.ENOENT):
+        def refuse(self, *a, _err=err, **k):
+            if self.name == "run":
+                raise OSError(_err, os.strerror(_err), str(self))
+            return real_mkdir(self, *a, **k)
+
+        monkeypatch.setattr(Path, "mkdir", refuse)
+        with pytest.raises(RunFolderError, match=f"cannot create the run folder .*run: {os.strerror(err)}; give -o"):
+            run_pipeline(pipe, tmp_path / "run", log=False)

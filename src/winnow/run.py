@@ -158,6 +158,9 @@ def _run_pipeline(pipe: Pipeline, run_dir: str | Path | RemotePath | None, execu
         raise RunFolderError(f"the run folder {run_dir} is under a file, not a folder; give a folder with -o") from None
     except PermissionError as exc:
         raise RunFolderError(f"cannot create the run folder {run_dir}: {exc.strerror} ({exc.filename})") from None
+    except OSError as exc:  # a read-only file system, or a place that takes no new folders (/proc: "No such file")
+        raise RunFolderError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}; give -o a folder on a "
+                             "writable file system") from None
     lock = RunLock(run_dir, log)
     try:
         lock.acquire()
