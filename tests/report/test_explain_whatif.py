@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+
 import orjson
 import pytest
 
@@ -132,6 +135,9 @@ def test_whatif_refuses_what_it_cannot_replay(rich_route, capsys):
     assert main(["whatif", str(rich_route), "--set", "_rpt_words.min_words=300"]) == 0
     out = capsys.readouterr().out
     assert "_rpt_words.min_words: 100 -> 300" in out and "newly dropped:" in out
+    # the command it points to is one to paste: this run's folder and an id it names, quoted for a shell
+    see = re.search(r"newly dropped: [\d,]+ \(e\.g\. ([^,;]+).*; see (.*)\)$", out, re.M)
+    assert see and shlex.split(see.group(2)) == ["winnow", "explain", str(rich_route), see.group(1)], out
     assert main(["whatif", str(rich_route), "--set", "_rpt_words.min_words=300", "--json"]) == 0
     js = orjson.loads(capsys.readouterr().out)
     assert js["changes"] == [{"stage": "main", "step": "_rpt_words", "param": "min_words", "old": 100, "new": 300}]

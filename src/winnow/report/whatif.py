@@ -21,6 +21,7 @@ Tighter thresholds are exact in both modes.
 from __future__ import annotations
 
 import difflib
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -397,7 +398,9 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     for key, label in (("newly_dropped", "newly dropped"), ("newly_kept", "newly kept")):
         x = res[key]
         if x["docs"]:
-            lines.append(f"{label}: {x['docs']:,} (e.g. {', '.join(x['ids'][:5])}; see winnow explain RUN_DIR ID)")
+            # the command to paste, quoted for a shell: an id is often a URL with & or ?
+            see = f"winnow explain {shlex.quote(str(info.run_dir))} {shlex.quote(x['ids'][0])}" if x["ids"] else ""
+            lines.append(f"{label}: {x['docs']:,} (e.g. {', '.join(x['ids'][:5])}; see {see})")
         else:
             lines.append(f"{label}: 0")
     return "\n".join(lines)
