@@ -92,3 +92,18 @@ def test_a_file_with_nothing_to_show_says_why_and_fails(tmp_path, capsys):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"id": "g", "text": "A sentence of text. Another one follows it here."}) + "\n")
     assert main(["inspect", str(good), "--no-color"]) == 0
+
+
+def test_set_overrides_the_pipeline_as_run_takes_it(tmp_path, capsys):
+    # The hint for a wrongly keyed file was to copy a pipeline with `winnow init`, edit its reader and pass it with
+    # --pipeline; `winnow run` takes --set main.reader.text_key=FIELD, and now inspect does too (thresholds as well).
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text("".join(json.dumps({"id": f"d{i}", "body": "Some text here. " * (i + 1)}) + "\n"
+                             for i in range(3)))
+    p = _pipeline(tmp_path, [{"type": "length", "min_chars": 1}])
+    assert main(["inspect", str(wrong), "--pipeline", str(p), "--no-color"]) == 1
+    assert "--set s.reader.text_key=FIELD" in capsys.readouterr().err
+    assert main(["inspect", str(wrong), "--pipeline", str(p), "--json", "--set", "s.reader.text_key=body",
+                 "--set", "length.min_chars=20"]) == 0
+    recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["kept"]) for r in recs] == [("d0", False), ("d1", True), ("d2", True)]

@@ -244,7 +244,7 @@ def cmd_inspect(args) -> int:
         return 1
     pipeline = str(resolve_pipeline(args.pipeline)) if args.pipeline else str(DEFAULT_CONFIG)
     return inspect_path(args.path, pipeline, as_json=args.json,
-                        color=sys.stdout.isatty() and not args.no_color)
+                        color=sys.stdout.isatty() and not args.no_color, sets=_parse_set(args.set))
 
 
 def cmd_report(args) -> int:
@@ -397,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path")
     sp.add_argument("--pipeline", help="pipeline file (or shipped pipeline's name) whose steps to run "
                                        "(default: the default pipeline)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a key of the pipeline, as winnow run takes it, e.g. --set "
+                         "main.reader.text_key=content, --set gopher_quality.min_words=100")
     sp.add_argument("--json", action="store_true", help="one JSON object per document")
     sp.add_argument("--no-color", action="store_true")
     sp.set_defaults(fn=cmd_inspect)

@@ -10,9 +10,10 @@ Corpus steps (deduplication) need the whole corpus and are skipped here; the out
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import orjson
 
@@ -79,8 +80,11 @@ def run_steps(doc: Document, steps, annotate: bool = True) -> Document:
     return doc
 
 
-def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = False) -> int:
-    pipe = load_pipeline(pipeline)
+def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = False,
+                 sets: dict[str, Any] | None = None) -> int:
+    """``sets`` are ``--set`` keys, as ``winnow run`` takes them (``main.reader.text_key=content``,
+    ``gopher_quality.min_words=10``)."""
+    pipe = load_pipeline(pipeline, sets)
     steps, skipped = [], []
     for stage in pipe.stages:
         for s in stage.steps:
@@ -145,10 +149,11 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
                 print(f"   [{p(e.step, True)}: {p(e.reason, True)}{rule}{score}] " + c(RED, p(snippet, True)))
         print(c(DIM, "  text after cleaning:"))
         print("  " + p(doc.text[:2000]).replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
-    return _nothing_shown(path, shown, quarantined)
+    stage = next((st.name for st in pipe.stages if st.reader is not None), "main")
+    return _nothing_shown(path, shown, quarantined, stage)
 
 
-def _nothing_shown(path: str, shown: int, quarantined: list) -> int:
+def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main") -> int:
     """0 when some record was shown; otherwise say why on stderr (an empty file, or every record unreadable: most
     often the text under another field than the reader's ``text_key``) and return 1."""
     if shown:
@@ -157,7 +162,7 @@ def _nothing_shown(path: str, shown: int, quarantined: list) -> int:
         print(f"winnow: {printable(path, True)} holds no records to inspect", file=sys.stderr)
         return 1
     print(f"winnow: every record of {printable(path, True)} was quarantined ({len(quarantined)}); the first: "
-          f"{printable(quarantined[0].message, one_line=True)}. If the text sits under another field, name it in a "
-          "pipeline's reader: `winnow init default`, set `text_key` under its reader, then `winnow inspect "
-          f"{printable(path, True)} --pipeline default.yaml`", file=sys.stderr)
+          f"{printable(quarantined[0].message, one_line=True)}. If the text sits under another field, name it: "
+          f"winnow inspect {printable(shlex.quote(path), True)} --set {stage}.reader.text_key=FIELD (as winnow run takes it)",
+          file=sys.stderr)
     return 1
