@@ -394,7 +394,7 @@ def _config_changes(old: str, new: str) -> list[str]:
 
 
 def _short(value: object) -> str:
-    text = "(not set)" if value is None else repr(value)
+    text = "null" if value is None else repr(value)  # as the pipeline file writes it
     return text if len(text) <= 80 else text[:77] + "..."
 
 
