@@ -3,6 +3,8 @@ step and the field (url_dedup used to keep every duplicate silently when the URL
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -150,6 +152,18 @@ def test_a_json_array_file_is_refused_saying_how_to_convert_it(tmp_path):
     src.write_text('[{"id": "1", "text": "a"}, {"id": "2", "text": "b"}]')
     with pytest.raises(ConfigError, match=r"all 1 record\(s\) read.*not_an_object.*jq -c '\.\[\]'"):
         check_needed_fields(_jsonl_pipe(str(src)))
+
+
+def test_a_file_in_another_encoding_is_refused_saying_how_to_convert_it(tmp_path):
+    # a whole Latin-1 or UTF-16 file got only "set run.max_quarantined to run anyway" (which quarantines all of
+    # it), and UTF-16's later lines, read as malformed JSON, got the advice to convert a JSON array with jq
+    recs = [json.dumps({"id": str(i), "text": f"Caf\u00e9 num\u00e9ro {i}."}, ensure_ascii=False) for i in range(3)]
+    for enc, name in (("latin-1", "a.jsonl"), ("utf-16", "b.jsonl")):
+        (tmp_path / name).write_bytes("\n".join(recs).encode(enc) + "\n".encode(enc))
+        with pytest.raises(ConfigError, match=r"invalid_utf8: .*The reader wants UTF-8: convert the file first, "
+                                              r"e\.g\. iconv -f cp1252 -t utf-8 .*-f utf-16") as err:
+            check_needed_fields(_jsonl_pipe(str(tmp_path / name)))
+        assert "jq" not in str(err.value)
 
 
 def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):

@@ -219,6 +219,10 @@ def folder_hint(folder: str, shown: str) -> str:
 
 # What to change, by quarantine reason, when every record read so far was quarantined.
 _FIRST_RECORD_HINTS = {
+    # a whole file in another encoding: raising max_quarantined (the only advice it got) quarantines all of it
+    "invalid_utf8": "the reader wants UTF-8: convert the file first, e.g. iconv -f cp1252 -t utf-8 FILE > "
+                    "FILE.utf8.jsonl (Latin-1 or Windows text), or iconv -f utf-16 (a UTF-16 file, as some Windows "
+                    "tools write)",
     "missing_text": "set the reader's text_key to the field that holds the text: --set {stage}.reader.text_key=FIELD",
     "malformed_json": "the reader wants JSON Lines, one object per line (--input picks the reader by the file name: "
                       ".jsonl, .parquet, .warc, .wet); a JSON array or an indented file converts with jq -c '.[]' "
@@ -263,7 +267,10 @@ def check_first_records(pipe: Any, max_shards: int = 16, sample: set[str] | None
         if found or not n_q or not (complete or n_q >= SAMPLE):
             continue  # a document, nothing read at all (the run says: empty files), or too little seen to judge
         what = f"all {n_q:,} record(s)" if complete else f"the first {n_q:,} records"
-        hints = [h.format(stage=stage.name) for r, h in _FIRST_RECORD_HINTS.items() if r in firsts]
+        # lines of a file in another encoding also read as malformed JSON (UTF-16's NULs): then the
+        # conversion is the fix, not jq
+        hints = [h.format(stage=stage.name) for r, h in _FIRST_RECORD_HINTS.items() if r in firsts
+                 and not (r == "malformed_json" and "invalid_utf8" in firsts)]
         detail = "; ".join(f"{r}: {m}" for r, m in firsts.items())
         todo = "".join(h + "; or " for h in hints) + "set run.max_quarantined (a share, 0..1) to run anyway"
         raise ConfigError(f"stage {stage.name}: {what} read were quarantined, none became a document ({detail}). "
