@@ -4,7 +4,9 @@ deterministic, resumable after a crash, on the inline and local executors and fr
 from __future__ import annotations
 
 import collections
+import os
 
+import numpy as np
 import orjson
 import pytest
 
@@ -233,3 +235,85 @@ def test_outputs_name_their_documents_in_ids_files_when_the_inputs_do(tmp_path, 
     shuffle_merge([pattern], str(tmp_path / "none"), files=3, seed=4, executor="inline")
     assert not list((tmp_path / "none").glob(f"*{IDS}"))
     assert _outputs(tmp_path / "none", fmt) == _outputs(tmp_path / "out", fmt)  # the tokens are the same
+
+
+def _rchar() -> int:
+    with open("/proc/self/io") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("rchar:"))
+
+
+def _names_by_whole_ids_files(out, ext, files, seed):
+    """Each output's document ids as reading every input's ids file whole gives them (what the outputs held before
+    the ids were grouped by output): the picked lines of each input in turn, then the output's permutation."""
+    plan = orjson.loads((out / "shuffle-merge.json").read_bytes())["plan"]
+    for j in range(files):
+        ids = []
+        for k, inp in enumerate(plan["inputs"]):
+            lines = companion_path(out / inp["path"], ext, IDS).read_bytes().splitlines()  # absolute or in out
+            here = assignments(seed, k, inp["docs"], files) == j
+            if "budget" in inp:
+                here &= np.load(out / inp["selection"]) > inp["rep"]
+            ids += [orjson.loads(lines[i])["id"] for i in np.flatnonzero(here)]
+        yield [ids[i] for i in np.random.default_rng([seed, files, j]).permutation(len(ids))]
+
+
+def _names(out, ext, prefix):
+    return [[orjson.loads(x)["id"] for x in companion_path(p, ext, IDS).read_bytes().splitlines()]
+            for p in sorted(out.glob(f"{prefix}_*{ext}"))]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="counts read() bytes in /proc/self/io (Linux)")
+def test_each_output_reads_its_own_ids_only_and_names_its_documents_as_before(tmp_path, monkeypatch):
+    # Every output task read every input's ids file whole: with F outputs the ids were read F times (with 1,000
+    # outputs the largest I/O term) and a task held ~90 bytes per document of the largest input. Each input's ids
+    # file is now read once and grouped by output, and a task reads its own range: the ids are read about twice
+    # in all, whatever F, and each output names the same documents in the same order.
+    from winnow import shuffle_merge as sm
+
+    files, ext = 12, ".bin"
+    pattern = _inputs(tmp_path / "in", "megatron")
+    bare = _inputs(tmp_path / "bare", "megatron")
+    for p in (tmp_path / "bare").glob(f"*{IDS}"):
+        p.unlink()
+    ids_bytes = sum(p.stat().st_size for p in (tmp_path / "in").glob(f"*{IDS}"))
+    shuffle_merge([bare], str(tmp_path / "warm"), files=files, seed=2, executor="inline")  # imports read files too
+    r0 = _rchar()
+    shuffle_merge([bare], str(tmp_path / "without"), files=files, seed=2, executor="inline")
+    r1 = _rchar()
+    shuffle_merge([pattern], str(tmp_path / "out"), files=files, seed=2, executor="inline")
+    r2 = _rchar()
+    ids_read = (r2 - r1) - (r1 - r0)  # the same merge but for the ids files: their reads
+    assert ids_bytes <= ids_read < 3 * ids_bytes, (ids_read, ids_bytes)  # reading them whole per task: 12x
+    assert _names(tmp_path / "out", ext, "shuffled") == list(_names_by_whole_ids_files(tmp_path / "out", ext, files, 2))
+    assert not (tmp_path / "out" / sm.IDS_BY_OUTPUT).exists()
+    assert _outputs(tmp_path / "out", "megatron") == _outputs(tmp_path / "without", "megatron")
+
+    # a mix's partial repetition (only the sampled documents of an input) and a whole one (the same file again)
+    small = _inputs(tmp_path / "small", "megatron", n_files=2)
+    out = sm.mix({"big": [pattern], "small": [small]}, {"big": 1, "small": 3}, str(tmp_path / "mix"), files=3, seed=5,
+              executor="inline")
+    assert out["mixture"]["small"]["full_repetitions"] >= 1 and 0 < out["mixture"]["small"]["partial"] < 1
+    clean = _names(tmp_path / "mix", ext, "mixed")
+    assert clean == list(_names_by_whole_ids_files(tmp_path / "mix", ext, 3, 5))
+
+    # resumed after a crash in the second output: the ids grouped by output are gone, and written again the same
+    real = tokenized._MegatronSink.append
+    calls = {"n": 0}
+
+    def flaky(self, ids, doc_id=None):
+        calls["n"] += 1
+        if calls["n"] == out["outputs"][0]["docs"] + 5:
+            raise OSError("disk went away")
+        real(self, ids, doc_id)
+
+    monkeypatch.setattr(tokenized._MegatronSink, "append", flaky)
+    with pytest.raises(OSError, match="disk went away"):
+        sm.mix({"big": [pattern], "small": [small]}, {"big": 1, "small": 3}, str(tmp_path / "again"), files=3, seed=5,
+            executor="inline")
+    monkeypatch.setattr(tokenized._MegatronSink, "append", real)
+    assert not (tmp_path / "again" / sm.IDS_BY_OUTPUT).exists()
+    again = sm.mix({"big": [pattern], "small": [small]}, {"big": 1, "small": 3}, str(tmp_path / "again"), files=3,
+                   seed=5, executor="inline")
+    assert again["resumed"] == 1 and _names(tmp_path / "again", ext, "mixed") == clean
+    assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob(f"mixed_*{IDS}")} == \
+        {p.name: p.read_bytes() for p in (tmp_path / "mix").glob(f"mixed_*{IDS}")}

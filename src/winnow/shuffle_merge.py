@@ -17,8 +17,11 @@ documents into 1,000 files is 20 MB per task. The tokens are read through the pa
 
 Document ids: when every input has its ``<shard>.ids.jsonl`` (the tokenized writers write one, ``doc_ids``), each
 output gets one too, naming its documents in its order with their new first token and count, so ``winnow explain``
-finds a document a mix or a shuffle-merge kept. Each input's ids file is read whole by every task (a line per
-document, only the picked lines parsed), and the task keeps one id per document of its output beside the 20 bytes.
+finds a document a mix or a shuffle-merge kept. Each input's ids file is read once, by a task per input that writes
+its lines grouped by output (``.ids-by-output/<k>.jsonl`` in the output folder, removed when the outputs are done);
+an output task reads its own range of each, a line per document it holds, and keeps one id per document of its
+output beside the 20 bytes. (Every output task read every input's ids file whole before: with 1,000 outputs, 1,000
+times the ids, the largest I/O term, and ~90 bytes per document of the largest input in memory in each task.)
 
 Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
 ``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
@@ -39,8 +42,10 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
 import math
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -56,6 +61,9 @@ __all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask
            "run_mix_stage", "mix_stage_stats"]
 
 PLAN_NAME = "shuffle-merge.json"
+# The folder in the output folder that holds each input's ids lines grouped by output while the outputs are written
+# (_IdsByOutput); hidden, so no glob for the outputs' files meets it.
+IDS_BY_OUTPUT = ".ids-by-output"
 
 
 def detect_format(path: str) -> str:
@@ -98,6 +106,9 @@ class _OutputTask:
     output: str
     j: int
     root: str  # the absolute folder that the plan's relative input paths are relative to
+    # per input, the byte range of this output's ids lines in IDS_BY_OUTPUT/<k>.jsonl; None: an input has no ids
+    # file, and no output names its documents (rather than some of them)
+    ids: list[tuple[int, int]] | None = None
 
     def __call__(self) -> dict[str, Any]:
         plan, j = self.plan, self.j
@@ -121,13 +132,14 @@ class _OutputTask:
                 raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
                                   f"{inp['docs']})")
             here = assignments(seed, k, inp["docs"], files) == j
-            if "budget" in inp:  # a mix's partial repetition: only its sample of the documents, which the driver
-                # drew once and recorded as each document's copies (one more than the whole repetitions when sampled):
-                # reading it is a byte per document, where drawing it again costs ~90 ns per document in every task
-                here &= np.load(Path(self.output) / inp["selection"], mmap_mode="r") > inp["rep"]
+            taken = _taken(inp, self.output)
+            if taken is not None:
+                here &= taken
             idx = np.flatnonzero(here)
-            if doc_ids is not None:
-                doc_ids = _picked_ids(Path(_at(self.root, inp["path"])), writer.extension, inp["docs"], idx, doc_ids)
+            if self.ids is None:
+                doc_ids = None
+            else:
+                doc_ids = _slice_ids(Path(self.output) / IDS_BY_OUTPUT / f"{k}.jsonl", self.ids[k], len(idx), doc_ids)
             picks_in.append(np.full(len(idx), k, dtype=np.int32))
             starts.append(tf.bounds[idx])
             ends.append(tf.bounds[idx + 1])
@@ -160,19 +172,83 @@ class _OutputTask:
         return {"file": main.name, "docs": len(order), "tokens": int(sum(sink.lengths)), "skipped": False}
 
 
-def _picked_ids(path: Path, extension: str, n_docs: int, idx: np.ndarray, out: list[Any]) -> list[Any] | None:
-    """``out`` with the ids of an input's documents ``idx`` appended, from the ``<shard>.ids.jsonl`` beside it;
-    None when it has none (a file written with doc_ids: false, or by another tool): then no output names its
-    documents, rather than some of them."""
-    try:
-        lines = companion_path(path, extension, IDS).read_bytes().splitlines()
-    except FileNotFoundError:
+def _taken(inp: dict[str, Any], output: str) -> np.ndarray | None:
+    """A mix's partial repetition: which documents of the input it takes (None: all). The driver drew the sample
+    once and recorded it as each document's copies (one more than the whole repetitions when sampled): reading it is
+    a byte per document, where drawing it again costs ~90 ns per document in every task."""
+    if "budget" not in inp:
         return None
-    if len(lines) != n_docs:
-        raise ConfigError(f"{companion_path(path, extension, IDS)} names {len(lines):,} documents, its tokens file "
-                          f"holds {n_docs:,}: written by another run, or cut short")
-    out.extend(orjson.loads(lines[i]).get("id") for i in idx.tolist())
+    return np.load(Path(output) / inp["selection"], mmap_mode="r") > inp["rep"]
+
+
+def _slice_ids(path: Path, span: tuple[int, int], n: int, out: list[Any]) -> list[Any]:
+    """``out`` with the ids of the ``n`` documents an output takes from one input appended: its range ``span`` of
+    the input's ids lines grouped by output (_IdsByOutput), in the input's order."""
+    with open(path, "rb", buffering=0) as f:  # buffered, a read after a seek reads on to a buffer's end
+        f.seek(span[0])
+        data = bytearray()
+        while len(data) < span[1] - span[0]:
+            chunk = f.read(span[1] - span[0] - len(data))
+            if not chunk:
+                break
+            data += chunk
+        lines = bytes(data).splitlines()
+    if len(lines) != n:
+        raise ConfigError(f"{path} holds {len(lines):,} ids for an output that takes {n:,} documents of its input: "
+                          "changed while the outputs were written")
+    out.extend(orjson.loads(x).get("id") for x in lines)
     return out
+
+
+# Lines of an ids file handled at a time by _IdsByOutput: bounds the lists of lines and targets to ~1 MB (chosen on
+# bench/shuffle_merge_ids.py: with 1 << 16 a task peaked at 11.9 MB for a 4.2 MB ids file, with 1 << 13 at 6.5 MB)
+# while the loop's per-chunk cost stays negligible.
+_IDS_CHUNK = 1 << 13
+
+
+@dataclass
+class _IdsByOutput:
+    """Reads input ``k``'s ``<shard>.ids.jsonl`` once and writes its lines grouped by the output each document goes
+    to (those a mix's partial repetition does not take left out), each group in the input's order, to
+    ``IDS_BY_OUTPUT/<k>.jsonl``; returns each group's byte offset (``files`` + 1 of them). An output task then reads
+    a range of each input's file: its own ids, not every input's whole. Memory: about the size of the input's ids
+    file (its lines, grouped) plus a chunk of lines, in one task per input rather than in every output task."""
+
+    plan: dict[str, Any]
+    output: str
+    k: int
+    root: str
+
+    def __call__(self) -> dict[str, Any]:
+        plan, k = self.plan, self.k
+        inp, files = plan["inputs"][k], plan["files"]
+        path = companion_path(Path(_at(self.root, inp["path"])), FORMATS[plan["format"]].extension, IDS)
+        dest = assignments(plan["seed"], k, inp["docs"], files)
+        taken = _taken(inp, self.output)
+        groups = [bytearray() for _ in range(files)]
+        n = 0
+        with open(path, "rb") as f:
+            while True:
+                lines = list(itertools.islice(f, _IDS_CHUNK))
+                if not lines:
+                    break
+                a, b = min(n, inp["docs"]), min(n + len(lines), inp["docs"])
+                to = dest[a:b].tolist()
+                if taken is not None:
+                    to = [j if t else -1 for j, t in zip(to, taken[a:b].tolist())]
+                for line, j in zip(lines, to):  # a line past the documents: counted below, and refused
+                    if j >= 0:
+                        groups[j] += line if line.endswith(b"\n") else line + b"\n"
+                n += len(lines)
+        if n != inp["docs"]:
+            raise ConfigError(f"{path} names {n:,} documents, its tokens file holds {inp['docs']:,}: written by "
+                              "another run, or cut short")
+        offsets = [0]
+        with atomic_path(Path(self.output) / IDS_BY_OUTPUT / f"{k}.jsonl") as tmp, open(tmp, "wb") as out:
+            for g in groups:
+                out.write(g)
+                offsets.append(offsets[-1] + len(g))
+        return {"offsets": offsets}
 
 
 def output_name(plan: dict[str, Any], j: int) -> str:
@@ -250,12 +326,28 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
             tmp.write_bytes(orjson.dumps({"plan": plan}, option=orjson.OPT_INDENT_2))
     from .executors import Executor, make_executor
 
-    tasks = [_OutputTask(plan, str(out), j, root) for j in range(plan["files"])]
+    def run(ex: Executor) -> tuple[list[dict[str, Any]], float]:
+        files, inputs = plan["files"], plan["inputs"]
+        todo = any(not (out / output_name(plan, j)).exists() for j in range(files))
+        has_ids = all(companion_path(Path(_at(root, i["path"])), FORMATS[plan["format"]].extension, IDS).exists()
+                      for i in inputs)
+        spans: list[list[tuple[int, int]]] | None = None
+        cpu = 0.0
+        try:
+            if todo and has_ids:  # regrouped on every call that writes an output: read once, whatever the outputs
+                grouped = ex.map(_run_task, [_IdsByOutput(plan, str(out), k, root) for k in range(len(inputs))])
+                cpu = sum(g["cpu_seconds"] for g in grouped)
+                spans = [[(g["offsets"][j], g["offsets"][j + 1]) for g in grouped] for j in range(files)]
+            tasks = [_OutputTask(plan, str(out), j, root, None if spans is None else spans[j]) for j in range(files)]
+            return ex.map(_run_task, tasks), cpu
+        finally:  # a later call groups them again (an input's ids file may have been replaced meanwhile)
+            shutil.rmtree(out / IDS_BY_OUTPUT, ignore_errors=True)
+
     if isinstance(executor, Executor):  # a run's own executor (the mix stage): used, not closed
-        results = executor.map(_run_task, tasks)
+        results, ids_cpu = run(executor)
     else:
         with make_executor(executor, workers=workers) as ex:
-            results = ex.map(_run_task, tasks)
+            results, ids_cpu = run(ex)
     docs_in = sum(i.get("take_docs", i["docs"]) for i in plan["inputs"])
     tokens_in = sum(i.get("take_tokens", i["tokens"]) for i in plan["inputs"])
     docs_out = sum(r["docs"] for r in results)
@@ -265,7 +357,7 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
                           f"{tokens_in} read: an output file was changed since it was written")
     summary = {"plan": plan, **(extra or {}), "outputs": [{k: r[k] for k in ("file", "docs", "tokens")} for r in results],
                "docs": docs_out, "tokens": tokens_out, "resumed": sum(r["skipped"] for r in results),
-               "cpu_seconds": round(sum(r.get("cpu_seconds", 0.0) for r in results), 6)}
+               "cpu_seconds": round(ids_cpu + sum(r.get("cpu_seconds", 0.0) for r in results), 6)}
     with atomic_path(plan_path) as tmp:
         tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return summary
@@ -435,7 +527,7 @@ def _write_mixture(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[
     return acc
 
 
-def _run_task(task: _OutputTask) -> dict[str, Any]:
+def _run_task(task: _OutputTask | _IdsByOutput) -> dict[str, Any]:
     import time
 
     c0 = time.process_time()
