@@ -107,3 +107,15 @@ def test_set_overrides_the_pipeline_as_run_takes_it(tmp_path, capsys):
                  "--set", "length.min_chars=20"]) == 0
     recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [(r["id"], r["kept"]) for r in recs] == [("d0", False), ("d1", True), ("d2", True)]
+
+
+def test_a_file_with_nothing_to_show_gets_the_advice_for_its_reasons(tmp_path, capsys):
+    # every such file was told to name another text field: a Latin-1 file or a JSON array is not fixed that way
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(json.dumps({"id": "a", "text": "Caf\u00e9."}, ensure_ascii=False).encode("latin-1") + b"\n")
+    arr = tmp_path / "arr.json"
+    arr.write_text(json.dumps([{"id": "a", "text": "x"}]) + "\n")
+    for src, advice in ((latin, "iconv -f cp1252 -t utf-8"), (arr, "jq -c '.[]'")):
+        assert main(["inspect", str(src), "--no-color"]) == 1
+        err = capsys.readouterr().err
+        assert advice in err and "text_key" not in err, err

@@ -161,8 +161,15 @@ def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main"
     if not quarantined:
         print(f"winnow: {printable(path, True)} holds no records to inspect", file=sys.stderr)
         return 1
+    from .preflight import first_record_hints
+
+    # the advice follows the reasons, as a run's refusal does: a file in another encoding or a JSON array is not
+    # fixed by naming another text field
+    reasons = {q.reason for q in quarantined}
+    hints = [f"if the text sits under another field, name it: winnow inspect {printable(shlex.quote(path), True)} "
+             f"--set {stage}.reader.text_key=FIELD (as winnow run takes it)"] if "missing_text" in reasons else []
+    hints += first_record_hints(reasons - {"missing_text"}, stage)
+    todo = "".join(f". {h[0].upper()}{h[1:]}" for h in hints)
     print(f"winnow: every record of {printable(path, True)} was quarantined ({len(quarantined)}); the first: "
-          f"{printable(quarantined[0].message, one_line=True)}. If the text sits under another field, name it: "
-          f"winnow inspect {printable(shlex.quote(path), True)} --set {stage}.reader.text_key=FIELD (as winnow run takes it)",
-          file=sys.stderr)
+          f"{printable(quarantined[0].message, one_line=True)}{todo}", file=sys.stderr)
     return 1

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from typing import Any, Iterable
 
 from .document import Document
 from .errors import ConfigError
@@ -232,6 +232,15 @@ _FIRST_RECORD_HINTS = {
 }
 
 
+def first_record_hints(reasons: Iterable[str], stage: str) -> list[str]:
+    """What to change for records quarantined with these reasons, in the order of ``_FIRST_RECORD_HINTS``."""
+    reasons = set(reasons)
+    # lines of a file in another encoding also read as malformed JSON (UTF-16's NULs): then the conversion is the
+    # fix, not jq
+    return [h.format(stage=stage) for r, h in _FIRST_RECORD_HINTS.items() if r in reasons
+            and not (r == "malformed_json" and "invalid_utf8" in reasons)]
+
+
 def _first_records(reader: Any, max_shards: int, keys: bool = False,
                    samples: dict[int, _Sample] | None = None) -> tuple[bool, int, dict[str, str], bool]:
     """Read the reader's first shards until a document: (a document was found, records quarantined before it, the
@@ -267,10 +276,7 @@ def check_first_records(pipe: Any, max_shards: int = 16, sample: set[str] | None
         if found or not n_q or not (complete or n_q >= SAMPLE):
             continue  # a document, nothing read at all (the run says: empty files), or too little seen to judge
         what = f"all {n_q:,} record(s)" if complete else f"the first {n_q:,} records"
-        # lines of a file in another encoding also read as malformed JSON (UTF-16's NULs): then the
-        # conversion is the fix, not jq
-        hints = [h.format(stage=stage.name) for r, h in _FIRST_RECORD_HINTS.items() if r in firsts
-                 and not (r == "malformed_json" and "invalid_utf8" in firsts)]
+        hints = first_record_hints(firsts, stage.name)
         detail = "; ".join(f"{r}: {m}" for r, m in firsts.items())
         todo = "".join(h + "; or " for h in hints) + "set run.max_quarantined (a share, 0..1) to run anyway"
         raise ConfigError(f"stage {stage.name}: {what} read were quarantined, none became a document ({detail}). "
