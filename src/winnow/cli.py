@@ -483,6 +483,14 @@ def build_parser() -> argparse.ArgumentParser:
 _ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+_stopped_by = [2]  # the signal that interrupted the command (SIGINT unless SIGTERM's handler saw one)
+
+
+def _on_sigterm(signum, frame):
+    _stopped_by[0] = signum
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     for var in _ONE_THREAD:
         os.environ.setdefault(var, "1")
@@ -493,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a scheduler's stop, `kill`) unwinds like Ctrl-C: the executor kills its workers, the run folder's
         # lock is released, and the same command resumes. Without it the driver died and left workers running.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    _stopped_by[0] = signal.SIGINT
     try:
         return args.fn(args) or 0
     except ConfigError as exc:
@@ -503,8 +512,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"winnow: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("winnow: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+        how = "stopped (SIGTERM)" if _stopped_by[0] == signal.SIGTERM else "interrupted"
+        print(f"winnow: {how}; run the same command again to resume", file=sys.stderr)
+        return 128 + int(_stopped_by[0])  # 130 for Ctrl-C, 143 for SIGTERM: what a shell and a scheduler expect
     except BrokenPipeError:
         # the reader went away (`winnow steps | head`): not an error; keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
