@@ -130,6 +130,25 @@ def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real
     assert resolved["stages"][0]["reader"]["type"] == "parquet"
 
 
+def test_an_unquoted_input_glob_the_shell_expanded_is_taken_whole(tmp_path, monkeypatch, capsys, real_docs):
+    # `--input data/*.jsonl` unquoted: the shell passes every file, and argparse refused all but the first
+    # ("unrecognized arguments: data/b.jsonl ..."); each is now an input, with --input=X too
+    monkeypatch.chdir(tmp_path)
+    for i, name in enumerate(("a", "b", "c")):
+        write_jsonl(tmp_path / "data" / f"{name}.jsonl", text_records(real_docs, 2 * i, 2))
+    (tmp_path / "notes.md").write_text("x")
+    for how in (["--input", "data/a.jsonl"], ["--input=data/a.jsonl"]):
+        rc = main(["run", "fineweb", *how, "data/b.jsonl", "data/c.jsonl", "-o", f"run{len(how)}", "--executor",
+                   "inline"])
+        assert rc == 0, capsys.readouterr().err
+        assert json.loads((tmp_path / f"run{len(how)}" / "stats.json").read_text())["stages"][0]["in"] == 6
+    # what is not an existing input file is argparse's to refuse, as before: a typo, a file no reader reads
+    for stray in ("data/d.jsonl", "notes.md"):
+        with pytest.raises(SystemExit):
+            main(["validate", "fineweb", "--input", "data/a.jsonl", stray])
+        assert f"unrecognized arguments: {stray}" in capsys.readouterr().err
+
+
 def test_validate_takes_set_and_warns_on_unmatched_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "fineweb", "--set", "gopher_quality.min_words=100", "--resolved"]) == 0

@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_input_opts(sp):
         sp.add_argument("--input", action="append", metavar="PATTERN",
-                        help="the input files of the pipeline's reader (a glob; repeat for several), e.g. --input "
+                        help="the input files of the pipeline's reader (a glob, or files; repeat for several), e.g. --input "
                              "'data/*.jsonl.zst'; files of another type (*.parquet, *.warc.gz) switch the reader")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a key of the pipeline file, e.g. --set run.name=x, "
@@ -491,9 +491,39 @@ def _on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
+def _shell_expanded_inputs(argv: list[str]) -> list[str]:
+    """``--input data/*.jsonl.gz`` unquoted: the shell hands over every matching file, and argparse refused all but
+    the first ("unrecognized arguments"). The input files right after an --input's value (existing files of a type
+    a reader reads, as the shell's expansion gives them) each get their own --input; anything else is left for
+    argparse to judge."""
+    if not any(a == "--input" or a.startswith("--input=") for a in argv):
+        return argv
+    from .io.base import implied_reader
+
+    def data_file(a: str) -> bool:
+        return not a.startswith("-") and os.path.isfile(a) and implied_reader([a]) is not None
+
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        out.append(a)
+        i += 1
+        if a == "--input" and i < len(argv):
+            out.append(argv[i])
+            i += 1
+        elif not a.startswith("--input="):
+            continue
+        while i < len(argv) and data_file(argv[i]):
+            out += ["--input", argv[i]]
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     for var in _ONE_THREAD:
         os.environ.setdefault(var, "1")
+    argv = _shell_expanded_inputs(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     import signal
     import threading
