@@ -94,9 +94,12 @@ def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
         pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)),
                                       steps=[LengthFilter(min_chars=2000), GopherQuality(min_words=300)])],
                         on_drop=mode)
-        return run_pipeline(pipe, tmp_path / mode, "inline", log=False, report=mode == "annotate").stats
+        return run_pipeline(pipe, tmp_path / mode, "inline", log=False, report=mode == "annotate")
 
-    route, ann = run("route"), run("annotate")
+    route_run, ann_run = run("route"), run("annotate")
+    route, ann = route_run.stats, ann_run.stats
+    # the command it suggests is one to paste: this run's folder, not RUN_DIR
+    assert f"(write them: winnow apply {ann_run.run_dir} -o OUT)" in ann_run.summary
     r, a = route["stages"][0], ann["stages"][0]
     assert a["kept"] == 60 and 0 < r["kept"] < 60
     assert a["would_keep"] == r["kept"] == r["would_keep"]

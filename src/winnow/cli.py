@@ -154,9 +154,9 @@ def _cmd_run(args) -> int:
         result = run_pipeline(pipe, out, executor, verify_files=args.verify)
     except TooMuchQuarantined as exc:  # the run finished: show its table, then fail with the reason
         if exc.result is not None:
-            print(format_stats(exc.result.stats))
+            print(format_stats(exc.result.stats, out))
         raise
-    print(format_stats(result.stats))
+    print(format_stats(result.stats, out))
     if result.skipped_shards:
         print(f"resumed: {result.skipped_shards} shard pass(es) were already done and skipped")
     print(f"run folder: {out}" + (f"  report: {out / 'report.html'}" if (out / "report.html").exists() else ""))

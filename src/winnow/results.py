@@ -38,7 +38,7 @@ class RunOutputs:
     @property
     def summary(self) -> str:
         """The table ``winnow run`` prints: per stage and step, documents in and out, drops and edits by reason."""
-        return format_stats(self.stats)
+        return format_stats(self.stats, self.run_dir)
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:
@@ -157,8 +157,12 @@ def open_run(run_dir: str | os.PathLike | RemotePath) -> RunOutputs:
     return _OpenedRun(path, orjson.loads(stats_path.read_bytes()))
 
 
-def format_stats(stats: dict[str, Any]) -> str:
+def format_stats(stats: dict[str, Any], run_dir: object = None) -> str:
+    """``run_dir``: the run folder, named in the commands the table suggests (the command to paste)."""
+    import shlex
+
     lines = []
+    where = shlex.quote(str(run_dir)) if run_dir is not None else "RUN_DIR"
     annotate = stats.get("on_drop") == "annotate"
     for sd in stats["stages"]:
         lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "
@@ -175,7 +179,7 @@ def format_stats(stats: dict[str, Any]) -> str:
             lines.append(f"  tokens kept: {sd['tokens_out']:,} (tokenize step)")
         if annotate:
             lines.append(f"  on_drop: annotate: every document was kept with its verdicts; would keep "
-                         f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply RUN_DIR -o OUT)")
+                         f"{sd.get('would_keep', sd['kept']):,} (write them: winnow apply {where} -o OUT)")
         w = max([len(s["name"]) for s in sd["steps"]] + [4])
         wk = f"  {'would keep':>10}" if annotate else ""
         # annotate: every document meets every step, so a rule's count is every document failing it, not only
