@@ -115,3 +115,18 @@ def test_annotate_run_says_what_it_would_keep(tmp_path, capsys, real_docs):
     assert on_disk["would_keep"] == r["kept"]
     html = (tmp_path / "annotate" / "report.html").read_text()
     assert f"It would keep {r['kept']} documents" in html and "<th class=n>would keep</th>" in html
+
+
+def test_workers_left_idle_by_compressed_files_are_named(tmp_path, capsys, real_docs):
+    # one .jsonl.gz with --workers 2 ran on one worker, saying nothing; an uncompressed file is split instead
+    from winnow.executors.local import LocalExecutor
+
+    gz = write_jsonl(tmp_path / "in" / "a.jsonl.gz", text_records(real_docs, 0, 6))
+    plain = write_jsonl(tmp_path / "in" / "b.jsonl", text_records(real_docs, 6, 6))
+    for src, run, note in ((gz, "gz", True), (plain, "plain", False)):
+        pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(src)), steps=[LengthFilter()])])
+        run_pipeline(pipe, tmp_path / run, LocalExecutor(workers=2), log=True, report=False)
+        err = capsys.readouterr().err
+        said = ("stage s: 1 shard(s) for 2 workers, so 1 stay idle: a compressed file (a.jsonl.gz) is read whole by "
+                "one worker; split it into several files (or decompress it") in err
+        assert said is note, err

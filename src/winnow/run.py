@@ -8,6 +8,7 @@ documents actually present in the output files.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -218,6 +219,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                     raise ConfigError(f"stage {stage.name}: no input matched {getattr(stage.reader, 'paths', '?')!r} "
                                       "(a typo in the path, or the wrong working folder?)")
                 inputs.check(stage.name, [key for _, key in shards], stage.reader)
+                if log:
+                    _idle_workers_note(stage.name, [key for _, key in shards], ex.workers)
             prev_kept: dict[str, int] | None = None
             for ps in plan_passes(stage):
                 tasks = []
@@ -344,6 +347,22 @@ def _write_report(run_dir: Path | RemotePath, log: bool) -> None:
     except Exception as exc:  # the run's outputs stand; say why the report is missing
         if log:
             print(f"[winnow] report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+_WHOLE_FILE_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+
+
+def _idle_workers_note(stage: str, keys: list[str], workers: int) -> None:
+    """Say so when workers will stay idle because compressed files are read whole, one worker each (a single
+    .jsonl.gz ran on one worker of sixteen, silently); an uncompressed file is split by the reader's shard_size_mb."""
+    whole = [k for k in keys if k.lower().endswith(_WHOLE_FILE_SUFFIXES)]
+    if workers > len(keys) and whole:
+        name = os.path.basename(whole[0])
+        also = (" (or decompress it: an uncompressed JSON Lines file is split by the reader's shard_size_mb)"
+                if ".jsonl" in name.lower() else "")
+        print(f"[winnow] stage {stage}: {len(keys):,} shard(s) for {workers:,} workers, so {workers - len(keys):,} "
+              f"stay idle: a compressed file ({name}) is read whole by one worker; split it into several files"
+              f"{also} to use them", file=sys.stderr)
 
 
 def _strip_executor(cfg: str) -> str:
