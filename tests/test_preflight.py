@@ -166,6 +166,21 @@ def test_a_file_in_another_encoding_is_refused_saying_how_to_convert_it(tmp_path
         assert "jq" not in str(err.value)
 
 
+def test_records_without_ids_in_files_of_the_same_name_are_warned_of(tmp_path):
+    # datatrove and Dolma repeat file names across folders (a/00000.jsonl, b/00000.jsonl): records without an id
+    # got 00000:1, 00000:2, ... in both, silently
+    for sub in ("a", "b"):
+        write_jsonl(tmp_path / "no_ids" / sub / "00000.jsonl", [{"text": f"{sub} {i}"} for i in range(3)])
+        write_jsonl(tmp_path / "ids" / sub / "00000.jsonl", [{"id": f"{sub}{i}", "text": "x"} for i in range(3)])
+    write_jsonl(tmp_path / "apart" / "a.jsonl", [{"text": "x"}])
+    write_jsonl(tmp_path / "apart" / "b.jsonl", [{"text": "y"}])
+    warned = check_needed_fields(_jsonl_pipe(str(tmp_path / "no_ids" / "*" / "*.jsonl")), log=False)
+    assert len(warned) == 1 and "2 input files share the stem '00000'" in warned[0], warned
+    assert "ids repeat (00000:1 in each)" in warned[0] and "main.reader.id_key" in warned[0]
+    for fine in ("ids/*/*.jsonl", "apart/*.jsonl"):  # ids of their own, or distinct names
+        assert check_needed_fields(_jsonl_pipe(str(tmp_path / fine)), log=False) == []
+
+
 def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):
     # a jsonl reader over data/* used to read the Parquet file's bytes as JSON lines (quarantined line by line)
     import pyarrow as pa

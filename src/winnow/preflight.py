@@ -314,10 +314,43 @@ def check_needed_fields(pipe: Any, log: bool = True, run: bool = True) -> list[s
             msg += (f"; it applies default_language={getattr(step, 'default_language', '?')!r} to "
                     "every document (add a language step before it to use each one's language)")
             warnings.append(msg)
+    warnings += [w for st in pipe.stages if st.reader is not None and (w := _shared_stem_ids(st.name, st.reader))]
     if log:
         for w in warnings:
             print(f"[winnow] warning: {w}", file=sys.stderr)
     return warnings
+
+
+def _shared_stem_ids(stage: str, reader: Any) -> str | None:
+    """A warning when records without an id would get the same ids in two files: the JSON Lines and Parquet readers
+    name such a record FILE-STEM:LINE, and datatrove's and Dolma's layouts repeat file names across folders
+    (a/00000.jsonl.gz, b/00000.jsonl.gz). Costs the listing (made already) and one record of one file."""
+    if getattr(reader, "name", None) not in ("jsonl", "parquet"):
+        return None
+    from .io.shards import split_key
+
+    by_stem: dict[str, dict[str, str]] = {}  # stem -> {file: its first shard key}
+    for key in reader_shards(reader):
+        path = split_key(key)[0]
+        by_stem.setdefault(path.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0], {}).setdefault(path, key)
+    stem, files = next(((k, v) for k, v in by_stem.items() if len(v) > 1), (None, {}))
+    if stem is None:
+        return None
+    names = list(files)
+    items = reader.read(files[names[0]])
+    try:
+        first = next((d for d in items if isinstance(d, Document)), None)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+    if first is None or not re.fullmatch(re.escape(stem) + r":\d+", first.id):
+        return None  # the records carry their ids
+    more = f" and {len(names) - 2:,} more" if len(names) > 2 else ""
+    return (f"stage {stage}: the records have no {getattr(reader, 'id_key', 'id')!r} field, so each gets the id "
+            f"FILE-STEM:LINE, and {len(names):,} input files share the stem {stem!r} ({names[0]}, {names[1]}{more}): "
+            f"their documents' ids repeat ({first.id} in each), and explain, side files and sample key on ids. Set "
+            f"{stage}.reader.id_key to a field that holds a unique id, or give the files distinct names")
 
 
 def _needed_fields(pipe: Any, by_name: dict[str, Any]):
