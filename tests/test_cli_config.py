@@ -94,6 +94,11 @@ def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="the folder holds no .jsonl"):
         load_pipeline(cfg, inputs=["empty"])
+    # newline-delimited JSON under its other name: a folder of .ndjson files was "holds no .jsonl ... file"
+    write_jsonl(tmp_path / "n" / "a.ndjson", [{"id": "4", "text": "x"}])
+    write_jsonl(tmp_path / "n" / "b.ndjson.gz", [{"id": "5", "text": "x"}])
+    r = load_pipeline(cfg, inputs=["n"]).stages[0].reader
+    assert r.name == "jsonl" and r.paths == ["n/**/*.ndjson", "n/**/*.ndjson.gz"]
 
 
 def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monkeypatch):

@@ -253,7 +253,7 @@ def _expand_folders(patterns: list[str], reader_type: str, walks: dict[str, list
                 raise ConfigError(f"--input {pat}: the folder holds both .txt and .html files, which the text reader "
                                   "reads as different fields; give one kind per run, e.g. --input '"
                                   + pat.rstrip("/") + "/**/*.txt'")
-            raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .parquet, .warc, .wet, .txt or "
+            raise ConfigError(f"--input {pat}: the folder holds no .jsonl, .json, .ndjson, .parquet, .warc, .wet, .txt or "
                               ".html file (compressed or not); give a glob of its files instead")
         if len(kinds) > 1:
             listed = ", ".join(f"{n} *{s}" for s, n in sorted(found.items()))

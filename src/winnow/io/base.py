@@ -595,7 +595,8 @@ def expand_paths(paths: str | list[str]) -> list[str]:
 
 
 # File name extensions -> the reader that reads them (``--input`` switches the reader by them).
-INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"))
+INPUT_TYPES = ((".parquet", "parquet"), (".wet", "wet"), (".warc", "warc"), (".jsonl", "jsonl"), (".json", "jsonl"),
+               (".ndjson", "jsonl"))  # newline-delimited JSON: JSON Lines by another name (BigQuery, jq users)
 
 
 def _last_type(low: str) -> tuple[int, str] | None:
