@@ -32,6 +32,11 @@ def test_wrong_type_is_named():
     with pytest.raises(ConfigError) as e:
         pipeline_from_dict(_cfg([{"type": "length", "min_chars": True}]))
     assert "expected an integer" in str(e.value)
+    # an optional parameter says so in the same words, YAML's null included (was "'ten' is not int or NoneType")
+    bad = _cfg([])
+    bad["stages"][0]["reader"]["limit"] = "ten"
+    with pytest.raises(ConfigError, match=r"reader \(jsonl\)\.limit: expected an integer or null, got str 'ten'$"):
+        pipeline_from_dict(bad)
 
 
 def test_unknown_reader_executor_and_keys():

@@ -14,7 +14,16 @@ from typing import Any, Literal, Union
 from .errors import ConfigError
 
 
+_EXPECTED = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list",
+             tuple: "a list", dict: "a mapping", type(None): "null"}
+
+
 def _type_name(hint: Any) -> str:
+    """What a value of ``hint`` is, in the words of the single-type errors and of YAML ("an integer or null", not
+    Python's "int or NoneType")."""
+    base = typing.get_origin(hint) or hint
+    if base in _EXPECTED:
+        return _EXPECTED[base]
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
 
 
@@ -31,7 +40,8 @@ def check_type(value: Any, hint: Any, where: str) -> Any:
                 return check_type(value, a, where)
             except ConfigError as exc:
                 errors.append(str(exc))
-        raise ConfigError(f"{where}: {value!r} is not {' or '.join(_type_name(a) for a in args)}")
+        raise ConfigError(f"{where}: expected {' or '.join(_type_name(a) for a in args)}, got "
+                          f"{type(value).__name__} {value!r}")
     if origin is Literal:
         if value in args:
             return value
