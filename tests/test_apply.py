@@ -106,3 +106,20 @@ def test_apply_on_a_routing_run_keeps_what_it_cannot_decide_rejected(runs, capsy
     assert main(["apply", str(route), "-o", str(out2), "--set", "gopher_quality.min_words=400"]) == 0
     tight = _run(tmp, src, "route", "route-tight", ["gopher_quality.min_words=400"])
     assert _ids(out2 / "kept") == _ids(tight / "kept")
+
+
+def test_apply_and_whatif_refuse_a_run_that_has_not_finished(runs, tmp_path, capsys):
+    # an interrupted run's records lie in work/ and kept/ is partial: apply wrote 0 kept and whatif showed a funnel
+    # of a fraction of the documents, both with rc 0 and no word of it
+    import shutil
+
+    _, _, ann = runs
+    cut = tmp_path / "cut"
+    shutil.copytree(ann, cut)
+    (cut / "stats.json").unlink()  # as an interrupted run leaves it (test_resume: no stats.json before the end)
+    for argv in (["apply", str(cut), "-o", str(tmp_path / "o")],
+                 ["whatif", str(cut), "--set", "gopher_quality.min_words=120"]):
+        assert main(argv) == 1
+        assert "holds a run that has not finished" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    assert main(["explain", str(cut), _ids(ann / "kept")[0]]) == 0  # explain still reads what is there

@@ -56,11 +56,12 @@ def _prepare_out(out: Path | RemotePath, run_dir: Path | RemotePath) -> None:
 
 
 def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: str | Path | RemotePath) -> dict[str, Any]:
-    from .report._run import iter_records, load_run, terminal_files
+    from .report._run import iter_records, load_run, require_finished, terminal_files
     from .report.whatif import UNKNOWN, Side, _walk, replay, resolve_sets
 
     run_dir, out = as_path(run_dir), as_path(out)
     info = load_run(run_dir)
+    require_finished(info, "apply")
     changes = resolve_sets(info, sets)
     _prepare_out(out, run_dir)
     stage_specs = {st["name"]: st for st in info.stages}

@@ -108,6 +108,17 @@ def _kind(cls) -> str:
     return "step"
 
 
+def require_finished(info: RunInfo, command: str) -> None:
+    """Refuse a run folder whose run has not finished: its records lie in work/ and kept/ is partial, so whatif's
+    funnel and apply's output would be those of a fraction of the documents (apply wrote 0 kept, silently)."""
+    if not (info.run_dir / "stats.json").exists():
+        from ..errors import WinnowError
+
+        raise WinnowError(f"{info.run_dir} holds a run that has not finished (no stats.json: interrupted, failed or "
+                          f"still running); {command} needs a finished run: finish it first (the same winnow run "
+                          "command resumes it)")
+
+
 def load_run(run_dir: str | Path) -> RunInfo:
     from ..io.base import as_path
 

@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from ._run import RunInfo, doc_path, iter_terminal, load_run, threshold_verdict
+from ._run import RunInfo, doc_path, iter_terminal, load_run, require_finished, threshold_verdict
 
 __all__ = ["whatif", "compute_whatif", "compute_many", "resolve_sets", "replay", "UNKNOWN", "parse_sweep"]
 
@@ -474,6 +474,7 @@ def format_sweep(key: str, values: list[Any], results: list[dict[str, Any]], inf
 def whatif(run_dir: Path, sets: dict[str, object], as_json: bool = False,
            sweep: tuple[str, list[Any]] | None = None) -> int:
     info = load_run(run_dir)
+    require_finished(info, "whatif")
     if sweep is None:
         if not sets:
             raise ConfigError("whatif needs --set STEP.PARAM=VALUE or --sweep STEP.PARAM=V1,V2,...")
