@@ -110,7 +110,7 @@ def test_apply_on_a_routing_run_keeps_what_it_cannot_decide_rejected(runs, capsy
 
 def test_apply_and_whatif_refuse_a_run_that_has_not_finished(runs, tmp_path, capsys):
     # an interrupted run's records lie in work/ and kept/ is partial: apply wrote 0 kept and whatif showed a funnel
-    # of a fraction of the documents, both with rc 0 and no word of it
+    # of a fraction of the documents, both with rc 0 and no word of it; report drew "0 kept, ledger balanced"
     import shutil
 
     _, _, ann = runs
@@ -118,7 +118,7 @@ def test_apply_and_whatif_refuse_a_run_that_has_not_finished(runs, tmp_path, cap
     shutil.copytree(ann, cut)
     (cut / "stats.json").unlink()  # as an interrupted run leaves it (test_resume: no stats.json before the end)
     for argv in (["apply", str(cut), "-o", str(tmp_path / "o")],
-                 ["whatif", str(cut), "--set", "gopher_quality.min_words=120"]):
+                 ["whatif", str(cut), "--set", "gopher_quality.min_words=120"], ["report", str(cut)]):
         assert main(argv) == 1
         assert "holds a run that has not finished" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

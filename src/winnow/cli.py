@@ -249,9 +249,12 @@ def cmd_inspect(args) -> int:
 
 def cmd_report(args) -> int:
     from .report import build_report
+    from .report._run import load_run, require_finished
 
     from .io.base import as_path
 
+    # an unfinished run's report read "907 -> 0 kept ... ledger balanced": its records are still in work/
+    require_finished(load_run(as_path(args.run_dir)), "report")
     path = build_report(as_path(args.run_dir))
     print(f"report: {path}")
     return 0
