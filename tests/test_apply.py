@@ -123,3 +123,8 @@ def test_apply_and_whatif_refuse_a_run_that_has_not_finished(runs, tmp_path, cap
         assert "holds a run that has not finished" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
     assert main(["explain", str(cut), _ids(ann / "kept")[0]]) == 0  # explain still reads what is there
+    capsys.readouterr()
+    assert main(["query", str(cut), "select count(*) from kept"]) == 0  # query too, saying what it reads
+    assert "holds a run that has not finished" in capsys.readouterr().err
+    assert main(["query", str(ann), "select count(*) from kept"]) == 0
+    assert "not finished" not in capsys.readouterr().err
