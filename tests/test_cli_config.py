@@ -195,6 +195,20 @@ def test_a_data_file_in_place_of_the_pipeline_says_how_to_give_it(tmp_path, monk
     assert "names input data" not in capsys.readouterr().err
     assert main(["run", "default", "--workers", "-3", "--input", "data.jsonl"]) == 2
     assert "--workers must be 0 (all cores) or more" in capsys.readouterr().err
+    # the inline executor takes no workers: it said "unknown parameter 'workers' for executor inline"
+    assert main(["run", "default", "--workers", "2", "--executor", "inline", "--input", "data.jsonl"]) == 2
+    assert "--workers applies to the local and ray executors" in capsys.readouterr().err
+
+
+def test_workers_0_overrides_the_pipeline_files_workers(tmp_path, monkeypatch, capsys, real_docs):
+    # --workers 0 (all cores) was dropped as false, so a pipeline file's workers: 1 stood, silently
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "data.jsonl", text_records(real_docs, 0, 2))
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "executor": {"type": "local", "workers": 1},
+        "stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "data.jsonl"}, "steps": [{"type": "length"}]}]}))
+    assert main(["run", "p.yaml", "--workers", "0", "-o", "run"]) == 0, capsys.readouterr().err
+    assert yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())["executor"]["workers"] == 0
 
 
 def test_input_folder_is_listed_once_and_its_first_records_read_once(tmp_path, monkeypatch):

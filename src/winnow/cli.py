@@ -135,7 +135,10 @@ def _cmd_run(args) -> int:
         executor = {"type": args.executor}  # another executor's parameters would not apply
     if args.workers is not None and args.workers < 0:
         raise ConfigError(f"--workers must be 0 (all cores) or more, got {args.workers}")
-    if args.workers:
+    if args.workers is not None:  # 0 too: all cores, over a pipeline file's workers (it was ignored)
+        if executor.get("type") == "inline":
+            raise ConfigError("--workers applies to the local and ray executors; the inline executor runs every "
+                              "shard in this process (drop --workers, or add --executor local)")
         executor["workers"] = args.workers
     if args.address:
         if executor.get("type") != "ray":
