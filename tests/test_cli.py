@@ -117,3 +117,30 @@ def test_native_thread_pools_default_to_one_thread_per_process():
     out = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "3"}, capture_output=True,
                          text=True, timeout=120)
     assert "THREADS 3 1" in out.stdout, out.stderr[-2000:]
+
+
+def test_a_remote_stores_error_is_a_message_and_a_bug_keeps_its_traceback(monkeypatch, capsys):
+    # -o s3://bucket/run without credentials printed botocore's traceback through fsspec
+    import pytest
+
+    import winnow.cli as cli
+
+    class NoCredentialsError(Exception):
+        pass
+
+    NoCredentialsError.__module__ = "botocore.exceptions"
+
+    def fails(args):
+        raise NoCredentialsError("Unable to locate credentials")
+
+    monkeypatch.setattr(cli, "cmd_steps", fails)
+    assert main(["steps"]) == 1
+    assert ("winnow: the storage library could not reach a remote path: NoCredentialsError: Unable to locate "
+            "credentials") in capsys.readouterr().err
+
+    def bug(args):
+        raise KeyError("x")
+
+    monkeypatch.setattr(cli, "cmd_steps", bug)
+    with pytest.raises(KeyError):
+        main(["steps"])

@@ -493,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
 _ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+# fsspec's backends and their clients: their errors name the operator's setup, not a bug of winnow's
+_STORAGE_LIBRARIES = {"botocore", "aiobotocore", "boto3", "s3fs", "gcsfs", "adlfs", "google", "azure", "fsspec"}
+
 _stopped_by = [2]  # the signal that interrupted the command (SIGINT unless SIGTERM's handler saw one)
 
 
@@ -565,6 +568,14 @@ def main(argv: list[str] | None = None) -> int:
         what = exc.strerror or type(exc).__name__
         where = f": {exc.filename}" if exc.filename else ""
         print(f"winnow: {what}{where}" + ("" if exc.strerror else f" ({exc})"), file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # a remote store's own error (no credentials, no such bucket, access denied) is the operator's setup, as an
+        # OSError is: a message, not a traceback through fsspec; anything else is a bug and keeps its traceback
+        if type(exc).__module__.split(".")[0] not in _STORAGE_LIBRARIES:
+            raise
+        print(f"winnow: the storage library could not reach a remote path: {type(exc).__name__}: {exc} (check the "
+              "credentials, the bucket and the address)", file=sys.stderr)
         return 1
 
 
