@@ -119,3 +119,14 @@ def test_a_file_with_nothing_to_show_gets_the_advice_for_its_reasons(tmp_path, c
         assert main(["inspect", str(src), "--no-color"]) == 1
         err = capsys.readouterr().err
         assert advice in err and "text_key" not in err, err
+
+
+def test_set_reaches_a_reader_of_another_type_as_input_does(tmp_path, capsys, real_docs):
+    # the hint for a Parquet file with the text under 'content' is --set main.reader.text_key=content; with the
+    # default pipeline (a jsonl reader) the Parquet reader was built from defaults and still read 'text'
+    rows = [{"doc": r["id"], "content": r["text"]} for r in text_records(real_docs, 0, 3)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "d.parquet")
+    assert main(["inspect", str(tmp_path / "d.parquet"), "--json", "--set", "main.reader.text_key=content",
+                 "--set", "main.reader.id_key=doc"]) == 0
+    recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in recs] == [r["doc"] for r in rows]

@@ -28,8 +28,13 @@ RED, DIM, BOLD, GREEN, RESET = "\x1b[31m", "\x1b[2m", "\x1b[1m", "\x1b[32m", "\x
 
 def reader_for(path: str | Path, configured=None):
     """The reader a file's name implies (or None: one document), with the pipeline's reader settings when that
-    reader is of the same type."""
-    from .config import _implied_reader, build_component, component_to_dict
+    reader is of the same type; of another type, the settings given (not defaults) that it also has, as --input
+    switches a run's reader (`--set main.reader.text_key=content` on a .parquet file with the default pipeline's
+    jsonl reader: the parquet reader read 'text')."""
+    import dataclasses
+
+    from .config import _fields, _implied_reader, build_component, component_to_dict
+    from .registry import lookup
 
     kind = _implied_reader([Path(path).name])
     if kind is None:
@@ -37,6 +42,12 @@ def reader_for(path: str | Path, configured=None):
     spec: dict = {"type": kind}
     if configured is not None and configured.name == kind:
         spec = component_to_dict(configured)
+    elif configured is not None:
+        defaults = {f.name: f.default for f in dataclasses.fields(configured)
+                    if f.default is not dataclasses.MISSING}
+        target = _fields(lookup(kind, "reader"))
+        spec.update({k: v for k, v in component_to_dict(configured).items()
+                     if k in target and k not in ("type", "paths") and (k not in defaults or defaults[k] != v)})
     spec["paths"] = str(path)
     return build_component("reader", spec, f"the reader for {path}")
 
