@@ -90,7 +90,10 @@ def test_html_readers_need_html_extract_first():
     def stage(reader, steps):
         return {"stages": [{"name": "s", "reader": reader, "steps": steps}]}
 
-    with pytest.raises(ConfigError, match="first step must be html_extract; it starts with 'gopher_quality'"):
+    # ... and names the shipped pipelines that do (`winnow run fineweb --input x.warc.gz` is refused so)
+    with pytest.raises(ConfigError, match=r"first step must be html_extract; it starts with 'gopher_quality' \(the "
+                                          r"shipped commoncrawl and default pipelines start with it: winnow run "
+                                          r"commoncrawl --input"):
         pipeline_from_dict(stage(warc, ["gopher_quality"]))
     with pytest.raises(ConfigError, match="it has no steps"):
         pipeline_from_dict(stage(warc, []))

@@ -413,7 +413,9 @@ def _check_html_steps(reader: Any, steps: list, where: str) -> None:
     if html_in and (not steps or not getattr(steps[0], "READS_HTML", False)):
         first = f"it starts with {steps[0].name!r}" if steps else "it has no steps"
         raise ConfigError(f"{where}: reader {reader.name!r} yields raw HTML (in metadata['html']) and the text is "
-                          f"empty until it is extracted, so the first step must be html_extract; {first}")
+                          f"empty until it is extracted, so the first step must be html_extract; {first} (the "
+                          "shipped commoncrawl and default pipelines start with it: winnow run commoncrawl --input "
+                          "...; or put {type: html_extract} first)")
     late = [j for j in html_steps if j > 0]
     if late:
         raise ConfigError(f"{where}.steps[{late[0]}] ({steps[late[0]].name}): a step that reads raw HTML must be "
