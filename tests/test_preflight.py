@@ -181,6 +181,17 @@ def test_records_without_ids_in_files_of_the_same_name_are_warned_of(tmp_path):
         assert check_needed_fields(_jsonl_pipe(str(tmp_path / fine)), log=False) == []
 
 
+def test_a_glob_matching_folders_is_refused_naming_a_glob_of_their_files(tmp_path):
+    # --input 'data/*' over data/a/, data/b/ quarantined each folder "Is a directory" and advised max_quarantined
+    for sub in ("b", "a"):
+        write_jsonl(tmp_path / "data" / sub / "00000.jsonl.gz", [{"id": sub, "text": "x"}])
+    with pytest.raises(ConfigError, match=r"input '.*data/\*' matches 2 folder\(s\) \(.*data/a, .*data/b\); the "
+                                          r"jsonl reader reads files: give a glob of the files in them, e\.g\. "
+                                          r"'.*data/\*\*/\*\.jsonl\.gz'"):
+        check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*")))
+    check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "**" / "*.jsonl.gz")), log=False)  # as it says: fine
+
+
 def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):
     # a jsonl reader over data/* used to read the Parquet file's bytes as JSON lines (quarantined line by line)
     import pyarrow as pa

@@ -167,6 +167,14 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
                 if os.path.isdir(folder) and not os.access(folder, os.R_OK | os.X_OK):
                     raise ConfigError(f"{where}: the folder {folder!r} cannot be listed (permission denied); "
                                       "run as a user who may read it, or copy the files elsewhere")
+                # 'data/*' over folders (datatrove's and Dolma's layouts): each folder was quarantined
+                # "Is a directory", and the advice was to raise max_quarantined
+                dirs = sorted(f for f in files if os.path.isdir(f)) if getattr(reader, "name", "") != "text" else []
+                if dirs:
+                    shown = ", ".join(dirs[:3]) + (f" and {len(dirs) - 3:,} more" if len(dirs) > 3 else "")
+                    raise ConfigError(f"{where} matches {len(dirs):,} folder(s) ({shown}); the {reader.name} reader "
+                                      f"reads files: give a glob of the files in them, e.g. "
+                                      f"{folder_hint(folder, folder if parts else '.')!r}")
                 continue
             if not os.path.exists(local):
                 parent = os.path.dirname(os.path.abspath(local))
