@@ -81,7 +81,8 @@ def test_resume_refuses_a_different_pipeline(tmp_path, real_docs):
     from winnow.errors import ConfigError
 
     # the refusal names what changed, as --set names it, so a user who changed one thing sees which
-    with pytest.raises(ConfigError, match=r"different pipeline .*changed: a\.length\.min_chars: 1 -> 99\)"):
+    with pytest.raises(ConfigError, match=r"different pipeline .*changed: a\.length\.min_chars: 1 -> 99\)\. .*"
+                                          r"Give another run folder with -o DIR"):
         run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
     cfg["stages"][0]["steps"][0].pop("min_chars")
     cfg["stages"][0]["reader"]["paths"] = str(tmp_path / "in" / "a.jsonl")

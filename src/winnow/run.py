@@ -189,7 +189,7 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
             changed = _config_changes(old, resolved)
             what = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
             raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}; changed: {what}). Resuming "
-                              f"it would mix outputs. Use another output folder or delete this one.")
+                              f"it would mix outputs. Give another run folder with -o DIR, or delete this one.")
     with atomic_path(cfg_path) as tmp:
         tmp.write_text(resolved)
 
