@@ -182,3 +182,15 @@ def test_sigkill_with_two_workers_largest_first_and_the_opt_in_options_resumes_b
     assert _outputs(tmp_path / "killed") == _outputs(tmp_path / "ref")
     s = ref.stats["stages"][0]
     assert s["quarantined"] == 1 and s["kept"] > 0
+
+
+def test_the_refusal_shows_both_ends_of_a_long_changed_value():
+    # a path longer than the 80 characters shown: what changed is at its end (the file pattern), so both ends show
+    from winnow.run import _config_changes
+
+    deep = "/" + "/".join(["a-rather-long-folder-name"] * 6) + "/in/"
+    cfg = "stages:\n- name: a\n  reader: {{type: jsonl, paths: '{}'}}\n  steps: []\n"
+    (what,) = _config_changes(cfg.format(deep + "*.jsonl"), cfg.format(deep + "a.jsonl"))
+    assert what.startswith("a.reader.paths: '/a-rather-long")
+    assert "*.jsonl' -> '/a-rather-long" in what and what.endswith("/in/a.jsonl'")
+

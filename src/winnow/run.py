@@ -414,7 +414,9 @@ def _config_changes(old: str, new: str) -> list[str]:
 
 def _short(value: object) -> str:
     text = "null" if value is None else repr(value)  # as the pipeline file writes it
-    return text if len(text) <= 80 else text[:77] + "..."
+    # long values are cut in the middle: two paths differ at their ends (a.jsonl vs *.jsonl) at least as often as
+    # at their starts, and a head alone hid what changed
+    return text if len(text) <= 80 else text[:38] + "..." + text[-39:]
 
 
 def _resume_relevant(cfg: str) -> dict:
