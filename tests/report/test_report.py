@@ -91,6 +91,9 @@ def test_annotate_report_simulates_the_routing_funnel(rich_annotate, rich_route)
         assert x.docs_out.chars == y.docs_out.chars
     html = (rich_annotate / "report.html").read_text()
     assert "on_drop: annotate" in html
+    # the commands it shows name this run's folder, so they can be pasted as they are
+    assert f"<code>winnow apply {rich_annotate} -o OUT</code>" in html
+    assert f"<code>winnow explain {rich_annotate} ID</code>" in html and "RUN_DIR" not in html
 
 
 def test_report_is_self_contained_and_deterministic(rich_route):

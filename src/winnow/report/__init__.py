@@ -6,6 +6,7 @@ one streaming pass, so it can be rebuilt at any time with ``winnow report RUN_DI
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,12 @@ def render_report(run_dir: Path) -> str:
 
 # --- sections -------------------------------------------------------------------------------------------------
 
+def _run_arg(info: Any) -> str:
+    """The run folder as a shell argument, so the commands the report shows can be pasted as they are (a user reading
+    RUN_DIR had to work out which folder it meant)."""
+    return shlex.quote(str(info.run_dir))
+
+
 def _header(s: Summary) -> str:
     info = s.info
     run = info.config.get("run", {})
@@ -78,7 +85,8 @@ def _header(s: Summary) -> str:
                 'verdict, as stats.json does. It would keep '
                 + esc(fmt_int(sum(sd.get("would_keep", 0) for sd in info.stats.get("stages", [])
                                   if sd.get("name") in info.terminal_kept)))
-                + ' documents; <code>winnow apply RUN_DIR -o OUT</code> writes them (optionally re-thresholded, '
+                + f' documents; <code>winnow apply {esc(_run_arg(info))} -o OUT</code> writes them (optionally '
+                're-thresholded, '
                 'as <code>--set</code> in whatif) from the recorded verdicts.</p>')
     ledger = ""
     if s.mismatches:
@@ -435,7 +443,8 @@ def _examples(s: Summary) -> str:
     return (f'<section id="examples"><h2>Examples</h2><p class="lead">A few documents per drop and edit reason, '
             f'picked by a hash of their id (the same run always shows the same ones). Removed spans are '
             f'<del>struck through</del>, replacements <ins>underlined</ins>; long stretches are shortened. Open a '
-            f'reason to see its documents; <code>winnow explain RUN_DIR ID</code> tells a document’s whole story.</p>'
+            f'reason to see its documents; <code>winnow explain {esc(_run_arg(s.info))} ID</code> tells a document’s '
+            f'whole story.</p>'
             f'{"".join(blocks)}</section>')
 
 
