@@ -285,7 +285,7 @@ def test_each_output_reads_its_own_ids_only_and_names_its_documents_as_before(tm
     ids_read = (r2 - r1) - (r1 - r0)  # the same merge but for the ids files: their reads
     assert ids_bytes <= ids_read < 3 * ids_bytes, (ids_read, ids_bytes)  # reading them whole per task: 12x
     assert _names(tmp_path / "out", ext, "shuffled") == list(_names_by_whole_ids_files(tmp_path / "out", ext, files, 2))
-    assert not (tmp_path / "out" / sm.IDS_BY_OUTPUT).exists()
+    assert not (tmp_path / "out" / sm.BY_OUTPUT).exists()
     assert _outputs(tmp_path / "out", "megatron") == _outputs(tmp_path / "without", "megatron")
 
     # a mix's partial repetition (only the sampled documents of an input) and a whole one (the same file again)
@@ -311,9 +311,51 @@ def test_each_output_reads_its_own_ids_only_and_names_its_documents_as_before(tm
         sm.mix({"big": [pattern], "small": [small]}, {"big": 1, "small": 3}, str(tmp_path / "again"), files=3, seed=5,
             executor="inline")
     monkeypatch.setattr(tokenized._MegatronSink, "append", real)
-    assert not (tmp_path / "again" / sm.IDS_BY_OUTPUT).exists()
+    assert not (tmp_path / "again" / sm.BY_OUTPUT).exists()
     again = sm.mix({"big": [pattern], "small": [small]}, {"big": 1, "small": 3}, str(tmp_path / "again"), files=3,
                    seed=5, executor="inline")
     assert again["resumed"] == 1 and _names(tmp_path / "again", ext, "mixed") == clean
     assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob(f"mixed_*{IDS}")} == \
         {p.name: p.read_bytes() for p in (tmp_path / "mix").glob(f"mixed_*{IDS}")}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="counts read() bytes in /proc/self/io (Linux)")
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_each_output_reads_its_own_documents_bounds_not_every_inputs_index(tmp_path, monkeypatch, fmt):
+    # Every output task read every input's token index whole (~20 bytes per document of the corpus, F times with F
+    # outputs). A task per input now reads its index once and writes its documents' bounds grouped by output; an
+    # output task reads 16 bytes per document it holds, so the output tasks together read about 16 bytes per
+    # document, whatever F, and write the same bytes as before.
+    from winnow import shuffle_merge as sm
+
+    files = 12
+    pattern = _inputs(tmp_path / "in", fmt)
+    for p in (tmp_path / "in").glob(f"*{IDS}"):  # the ids files' reads are test_each_output_reads_its_own_ids_only's
+        p.unlink()
+    docs = sum(len(read_tokenized(p, fmt)) for p in sorted((tmp_path / "in").glob(f"*{FORMATS[fmt].extension}")))
+    shuffle_merge([pattern], str(tmp_path / "warm"), files=files, seed=3, executor="inline")  # imports read files too
+    read = collections.Counter()
+    real = sm._run_task
+
+    def measured(task):
+        r0 = _rchar()
+        res = real(task)
+        read[type(task).__name__] += _rchar() - r0
+        return res
+
+    monkeypatch.setattr(sm, "_run_task", measured)
+    shuffle_merge([pattern], str(tmp_path / "out"), files=files, seed=3, executor="inline")
+    # 16 bytes a document, plus a writer's own small reads (datatrove's, ~120 bytes an output); reading every index
+    # whole read ~12 x 8 (datatrove) to 12 x 20 (megatron) bytes a document
+    assert read["_OutputTask"] <= 16 * docs + 256 * files, (read, docs)
+    assert not (tmp_path / "out" / sm.BY_OUTPUT).exists()
+    assert _all(tmp_path / "out") == _all(tmp_path / "warm")  # the indexes too
+    # resumed after the output tasks' first outputs were written: the same bytes
+    (tmp_path / "out" / sm.output_name(orjson.loads((tmp_path / "out" / sm.PLAN_NAME).read_bytes())["plan"], 5)).unlink()
+    again = shuffle_merge([pattern], str(tmp_path / "out"), files=files, seed=3, executor="inline")
+    assert again["resumed"] == files - 1
+    assert _all(tmp_path / "out") == _all(tmp_path / "warm")
+
+
+def _all(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "shuffle-merge.json"}

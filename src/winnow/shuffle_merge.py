@@ -11,17 +11,21 @@ the same layout:
    and copies each document's tokens (EOS/BOS included, as written) from the inputs' memory maps.
 
 Each output file is thus a uniform random sample of the corpus in uniformly random order: what a global shuffle
-gives a trainer reading files one after another. Memory per task is the draw and the index of one input at a time
-(1 + 8 bytes per document of that input) plus 20 bytes per document of its own output, not of the corpus: 1 B
-documents into 1,000 files is 20 MB per task. The tokens are read through the page cache, never loaded whole.
+gives a trainer reading files one after another. Memory per output task is the draw of one input at a time (a byte
+per document of that input) plus 20 bytes per document of its own output, not of the corpus: 1 B documents into
+1,000 files is 20 MB per task. The tokens are read through the page cache, never loaded whole; the token index of
+each input is read once, by a task per input that writes its documents' (start, end) token offsets grouped by
+output (``.by-output/<k>.bounds``), and an output task reads its own range of each (16 bytes per document it holds).
 
 Document ids: when every input has its ``<shard>.ids.jsonl`` (the tokenized writers write one, ``doc_ids``), each
 output gets one too, naming its documents in its order with their new first token and count, so ``winnow explain``
-finds a document a mix or a shuffle-merge kept. Each input's ids file is read once, by a task per input that writes
-its lines grouped by output (``.ids-by-output/<k>.jsonl`` in the output folder, removed when the outputs are done);
-an output task reads its own range of each, a line per document it holds, and keeps one id per document of its
-output beside the 20 bytes. (Every output task read every input's ids file whole before: with 1,000 outputs, 1,000
-times the ids, the largest I/O term, and ~90 bytes per document of the largest input in memory in each task.)
+finds a document a mix or a shuffle-merge kept. Each input's token index and ids file are read once, by a task per
+input that writes its documents' token bounds and ids lines grouped by output (``.by-output/<k>.bounds`` and
+``<k>.jsonl`` in the output folder, removed when the outputs are done); an output task reads its own range of each,
+16 bytes and a line per document it holds, and keeps one id per document of its output beside the 20 bytes.
+(Every output task read every input's ids file and token index whole before: with 1,000 outputs, 1,000 times the
+ids and the indexes, the largest I/O terms, and ~90 bytes per document of the largest input in memory in each
+task.)
 
 Resumable: the plan (inputs with sizes and document counts, seed, files, layout) is written first to
 ``shuffle-merge.json`` in the output folder; a later call with the same arguments skips every output whose tokens
@@ -55,15 +59,15 @@ import orjson
 
 from .errors import ConfigError
 from .io.base import atomic_path
-from .io.tokenized import FORMATS, IDS, companion_path, read_tokenized, same_tokenizer
+from .io.tokenized import FORMATS, IDS, _memmap, companion_path, read_tokenized, same_tokenizer
 
 __all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME", "MIXTURE_NAME", "Mix",
            "run_mix_stage", "mix_stage_stats"]
 
 PLAN_NAME = "shuffle-merge.json"
-# The folder in the output folder that holds each input's ids lines grouped by output while the outputs are written
-# (_IdsByOutput); hidden, so no glob for the outputs' files meets it.
-IDS_BY_OUTPUT = ".ids-by-output"
+# The folder in the output folder that holds each input's token bounds and ids lines grouped by output while the
+# outputs are written (_ByOutput); hidden, so no glob for the outputs' files meets it.
+BY_OUTPUT = ".by-output"
 
 
 def detect_format(path: str) -> str:
@@ -106,9 +110,10 @@ class _OutputTask:
     output: str
     j: int
     root: str  # the absolute folder that the plan's relative input paths are relative to
-    # per input, the byte range of this output's ids lines in IDS_BY_OUTPUT/<k>.jsonl; None: an input has no ids
-    # file, and no output names its documents (rather than some of them)
-    ids: list[tuple[int, int]] | None = None
+    # per input, what _ByOutput returned: its token dtype and tokenizer, and the range of this output's documents
+    # in BY_OUTPUT/<k>.bounds (and of its ids lines in BY_OUTPUT/<k>.jsonl; no "ids" when an input has no ids file,
+    # and no output names its documents rather than some of them). None when every output was already written.
+    groups: list[dict[str, Any]] | None = None
 
     def __call__(self) -> dict[str, Any]:
         plan, j = self.plan, self.j
@@ -117,35 +122,38 @@ class _OutputTask:
         main = Path(self.output) / output_name(plan, j)
         if main.exists():  # finished by an earlier call: its index was renamed into place before it
             return _count(main, fmt) | {"skipped": True}
-        # per input in turn: which of its documents come here, and where their tokens are; its index is let go
-        # before the next input's is read, so memory is 20 bytes per document of this output (and its id) plus one
-        # input's index
+        if self.groups is None:
+            raise ConfigError(f"{main}: no grouping of the inputs for an output still to write")
+        # per input in turn: which of its documents come here, and where their tokens are (the bounds _ByOutput
+        # wrote grouped by output: 16 bytes per document of this output, not every input's index whole);
+        # memory is 20 bytes per document of this output (and its id) plus one input's draw
         picks_in: list[np.ndarray] = []
         starts: list[np.ndarray] = []
         ends: list[np.ndarray] = []
         tokens: list[np.ndarray] = []  # memory maps: pages come and go with the page cache
         tokenizer = ""
-        doc_ids: list[Any] | None = []  # the picked documents' ids, in picks order; None: an input has no ids file
-        for k, inp in enumerate(plan["inputs"]):
-            tf = read_tokenized(_at(self.root, inp["path"]), fmt)
-            if len(tf) != inp["docs"]:
-                raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
-                                  f"{inp['docs']})")
+        with_ids = all("ids" in g for g in self.groups)
+        doc_ids: list[Any] | None = [] if with_ids else None  # the picked documents' ids, in picks order
+        by = Path(self.output) / BY_OUTPUT
+        for k, (inp, g) in enumerate(zip(plan["inputs"], self.groups)):
             here = assignments(seed, k, inp["docs"], files) == j
             taken = _taken(inp, self.output)
             if taken is not None:
                 here &= taken
-            idx = np.flatnonzero(here)
-            if self.ids is None:
-                doc_ids = None
-            else:
-                doc_ids = _slice_ids(Path(self.output) / IDS_BY_OUTPUT / f"{k}.jsonl", self.ids[k], len(idx), doc_ids)
-            picks_in.append(np.full(len(idx), k, dtype=np.int32))
-            starts.append(tf.bounds[idx])
-            ends.append(tf.bounds[idx + 1])
-            tokens.append(tf.tokens)
-            tokenizer = tokenizer or tf.tokenizer
-            del tf
+            n = int(np.count_nonzero(here))
+            a, b = g["docs"]
+            if b - a != n:
+                raise ConfigError(f"{by / f'{k}.bounds'} holds {b - a:,} documents for an output that takes {n:,} "
+                                  "of its input: changed while the outputs were written")
+            se = _read_bounds(by / f"{k}.bounds", a, b)
+            if doc_ids is not None:
+                doc_ids = _slice_ids(by / f"{k}.jsonl", g["ids"], n, doc_ids)
+            picks_in.append(np.full(n, k, dtype=np.int32))
+            starts.append(se[:, 0])
+            ends.append(se[:, 1])
+            path = Path(_at(self.root, inp["path"]))
+            tokens.append(_memmap(path, np.dtype(g["dtype"])))
+            tokenizer = tokenizer or g["tokenizer"]
         dtypes = {t.dtype.str for t in tokens}
         if len(dtypes) > 1:
             raise ConfigError(f"the inputs mix token widths {sorted(dtypes)}: written with different dtypes")
@@ -172,6 +180,22 @@ class _OutputTask:
         return {"file": main.name, "docs": len(order), "tokens": int(sum(sink.lengths)), "skipped": False}
 
 
+def _read_bounds(path: Path, a: int, b: int) -> np.ndarray:
+    """Documents ``a`` to ``b`` of an input's bounds grouped by output (_ByOutput): (start, end) token offsets, one
+    row per document, read with one positioned read of their 16 bytes each."""
+    if b == a:
+        return np.zeros((0, 2), np.int64)
+    with open(path, "rb", buffering=0) as f:
+        f.seek(16 * a)
+        data = bytearray()
+        while len(data) < 16 * (b - a):
+            chunk = f.read(16 * (b - a) - len(data))
+            if not chunk:
+                raise ConfigError(f"{path} is cut short: changed while the outputs were written")
+            data += chunk
+    return np.frombuffer(bytes(data), "<i8").reshape(-1, 2)
+
+
 def _taken(inp: dict[str, Any], output: str) -> np.ndarray | None:
     """A mix's partial repetition: which documents of the input it takes (None: all). The driver drew the sample
     once and recorded it as each document's copies (one more than the whole repetitions when sampled): reading it is
@@ -183,7 +207,7 @@ def _taken(inp: dict[str, Any], output: str) -> np.ndarray | None:
 
 def _slice_ids(path: Path, span: tuple[int, int], n: int, out: list[Any]) -> list[Any]:
     """``out`` with the ids of the ``n`` documents an output takes from one input appended: its range ``span`` of
-    the input's ids lines grouped by output (_IdsByOutput), in the input's order."""
+    the input's ids lines grouped by output (_ByOutput), in the input's order."""
     with open(path, "rb", buffering=0) as f:  # buffered, a read after a seek reads on to a buffer's end
         f.seek(span[0])
         data = bytearray()
@@ -200,31 +224,54 @@ def _slice_ids(path: Path, span: tuple[int, int], n: int, out: list[Any]) -> lis
     return out
 
 
-# Lines of an ids file handled at a time by _IdsByOutput: bounds the lists of lines and targets to ~1 MB (chosen on
+# Lines of an ids file handled at a time by _ByOutput: bounds the lists of lines and targets to ~1 MB (chosen on
 # bench/shuffle_merge_ids.py: with 1 << 16 a task peaked at 11.9 MB for a 4.2 MB ids file, with 1 << 13 at 6.5 MB)
 # while the loop's per-chunk cost stays negligible.
 _IDS_CHUNK = 1 << 13
 
 
 @dataclass
-class _IdsByOutput:
-    """Reads input ``k``'s ``<shard>.ids.jsonl`` once and writes its lines grouped by the output each document goes
-    to (those a mix's partial repetition does not take left out), each group in the input's order, to
-    ``IDS_BY_OUTPUT/<k>.jsonl``; returns each group's byte offset (``files`` + 1 of them). An output task then reads
-    a range of each input's file: its own ids, not every input's whole. Memory: about the size of the input's ids
-    file (its lines, grouped) plus a chunk of lines, in one task per input rather than in every output task."""
+class _ByOutput:
+    """Reads input ``k``'s token index once and writes each document's (start, end) token offsets as two int64,
+    grouped by the output it goes to (those a mix's partial repetition does not take left out), each group in the
+    input's order, to ``BY_OUTPUT/<k>.bounds``; with ``ids``, its ``<shard>.ids.jsonl`` too, the lines grouped the
+    same way, to ``BY_OUTPUT/<k>.jsonl``. Returns each group's first document (``files`` + 1 of them) and byte offset
+    of ids lines, the token dtype and the tokenizer. An output task then reads a range of each input's files: its
+    own documents' bounds and ids, not every input's index and ids whole. Memory: about the size of the input's
+    index and ids file, in one task per input rather than in every output task."""
 
     plan: dict[str, Any]
     output: str
     k: int
     root: str
+    ids: bool = True
 
     def __call__(self) -> dict[str, Any]:
         plan, k = self.plan, self.k
         inp, files = plan["inputs"][k], plan["files"]
-        path = companion_path(Path(_at(self.root, inp["path"])), FORMATS[plan["format"]].extension, IDS)
+        tf = read_tokenized(_at(self.root, inp["path"]), plan["format"])
+        if len(tf) != inp["docs"]:
+            raise ConfigError(f"{inp['path']} changed since the plan was made ({len(tf)} documents, not "
+                              f"{inp['docs']})")
         dest = assignments(plan["seed"], k, inp["docs"], files)
         taken = _taken(inp, self.output)
+        # a document not taken goes to no output: sorted past the last (stable, so each group keeps input order)
+        to = dest.astype(np.int64)
+        if taken is not None:
+            to[~taken] = files
+        order = np.argsort(to, kind="stable")
+        firsts = np.searchsorted(to[order], np.arange(files + 1)).tolist()
+        order = order[:firsts[-1]]
+        pairs = np.empty((len(order), 2), "<i8")
+        pairs[:, 0], pairs[:, 1] = tf.bounds[order], tf.bounds[order + 1]
+        info = {"docs": firsts, "dtype": tf.tokens.dtype.str, "tokenizer": tf.tokenizer}
+        del tf, order, to
+        with atomic_path(Path(self.output) / BY_OUTPUT / f"{k}.bounds") as tmp:
+            tmp.write_bytes(pairs.tobytes())
+        del pairs
+        if not self.ids:
+            return info
+        path = companion_path(Path(_at(self.root, inp["path"])), FORMATS[plan["format"]].extension, IDS)
         groups = [bytearray() for _ in range(files)]
         n = 0
         with open(path, "rb") as f:
@@ -244,11 +291,11 @@ class _IdsByOutput:
             raise ConfigError(f"{path} names {n:,} documents, its tokens file holds {inp['docs']:,}: written by "
                               "another run, or cut short")
         offsets = [0]
-        with atomic_path(Path(self.output) / IDS_BY_OUTPUT / f"{k}.jsonl") as tmp, open(tmp, "wb") as out:
+        with atomic_path(Path(self.output) / BY_OUTPUT / f"{k}.jsonl") as tmp, open(tmp, "wb") as out:
             for g in groups:
                 out.write(g)
                 offsets.append(offsets[-1] + len(g))
-        return {"offsets": offsets}
+        return info | {"offsets": offsets}
 
 
 def output_name(plan: dict[str, Any], j: int) -> str:
@@ -331,17 +378,19 @@ def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None
         todo = any(not (out / output_name(plan, j)).exists() for j in range(files))
         has_ids = all(companion_path(Path(_at(root, i["path"])), FORMATS[plan["format"]].extension, IDS).exists()
                       for i in inputs)
-        spans: list[list[tuple[int, int]]] | None = None
+        per: list[list[dict[str, Any]] | None] = [None] * files
         cpu = 0.0
         try:
-            if todo and has_ids:  # regrouped on every call that writes an output: read once, whatever the outputs
-                grouped = ex.map(_run_task, [_IdsByOutput(plan, str(out), k, root) for k in range(len(inputs))])
+            if todo:  # regrouped on every call that writes an output: read once, whatever the outputs
+                grouped = ex.map(_run_task, [_ByOutput(plan, str(out), k, root, has_ids) for k in range(len(inputs))])
                 cpu = sum(g["cpu_seconds"] for g in grouped)
-                spans = [[(g["offsets"][j], g["offsets"][j + 1]) for g in grouped] for j in range(files)]
-            tasks = [_OutputTask(plan, str(out), j, root, None if spans is None else spans[j]) for j in range(files)]
+                per = [[{"docs": (g["docs"][j], g["docs"][j + 1]), "dtype": g["dtype"], "tokenizer": g["tokenizer"]}
+                        | ({"ids": (g["offsets"][j], g["offsets"][j + 1])} if has_ids else {}) for g in grouped]
+                       for j in range(files)]
+            tasks = [_OutputTask(plan, str(out), j, root, per[j]) for j in range(files)]
             return ex.map(_run_task, tasks), cpu
-        finally:  # a later call groups them again (an input's ids file may have been replaced meanwhile)
-            shutil.rmtree(out / IDS_BY_OUTPUT, ignore_errors=True)
+        finally:  # a later call groups them again (an input may have been replaced meanwhile)
+            shutil.rmtree(out / BY_OUTPUT, ignore_errors=True)
 
     if isinstance(executor, Executor):  # a run's own executor (the mix stage): used, not closed
         results, ids_cpu = run(executor)
@@ -527,7 +576,7 @@ def _write_mixture(out: Path, plan: dict[str, Any], listed: dict[str, list[dict[
     return acc
 
 
-def _run_task(task: _OutputTask | _IdsByOutput) -> dict[str, Any]:
+def _run_task(task: _OutputTask | _ByOutput) -> dict[str, Any]:
     import time
 
     c0 = time.process_time()
