@@ -420,6 +420,20 @@ def _signals_line(ex: dict[str, Any]) -> str:
         for k, v in items) + "</div>"
 
 
+def _sources_line(ex: dict[str, Any]) -> str:
+    """The sources a stitched page was found made of, with the first sentences of each (stitched_document's
+    clusters, read back against the text it judged)."""
+    srcs = ex.get("sources")
+    if not srcs:
+        return ""
+    items = "".join(
+        f'<li>{_plural(len(src["sentences"]), "sentence")}: '
+        + " · ".join(f"<q>{esc(q if len(q) <= 160 else q[:140] + ' … ')}</q>" for q in src["quotes"]) + "</li>"
+        for src in srcs)
+    return (f'<div class="sources"><span class="muted">stitched from {len(srcs)} sources '
+            f'(the first sentences of each):</span><ol>{items}</ol></div>')
+
+
 def _examples(s: Summary) -> str:
     blocks = []
     opened: set[str] = set()
@@ -429,7 +443,8 @@ def _examples(s: Summary) -> str:
         cards = []
         for ex in items:
             verdict = _verdict_line(s, i, ex["verdict"], reason) if kind == "drop" else ""
-            cards.append(f'<div class="doc">{_doc_head(ex)}{verdict}{_signals_line(ex)}{ex["view"]}</div>')
+            cards.append(f'<div class="doc">{_doc_head(ex)}{verdict}{_signals_line(ex)}{_sources_line(ex)}'
+                         f'{ex["view"]}</div>')
         tag = f'<span class="tag {kind}">{kind}</span>'
         # the first drop reason and the first edit reason start open, so the page shows what a verdict looks like
         is_open = " open" if kind not in opened else ""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ..document import NORMALISING_REASONS
 from ._html import drop_view, edit_view
 from ._run import (BottomK, DocPath, Record, RunInfo, doc_hash, doc_path, iter_quarantine, iter_records, numeric,
-                   terminal_files)
+                   stitched_sources, terminal_files)
 
 SIGNAL_SAMPLE = 20_000  # values kept per signal for its histogram
 EXAMPLES_PER_REASON = 4
@@ -153,6 +153,7 @@ def _example(rec: Record, path: DocPath, j: int, kind: str, reason: str) -> dict
         "signals": {k: v for k, v in attrs.items() if k.startswith(prefix) and not k.endswith(".drop")
                     and not isinstance(v, (dict, list))},
         "file": f"{rec.where}/{rec.stage}/{rec.path.name}",
+        "sources": stitched_sources(d, path, j),
     }
 
 

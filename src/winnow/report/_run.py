@@ -22,7 +22,9 @@ from typing import Any, Iterator
 import orjson
 import yaml
 
+from ..document import Edit, undo_edits
 from ..io.base import open_read
+from ..sentences import sentence_spans
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -388,6 +390,48 @@ def doc_path(info: RunInfo, rec: Record) -> DocPath:
         j = k + 1
     text = doc.get("text") or ""
     return DocPath(steps, verdicts, per_step, reached, first, len(text), ws_tokens(text))
+
+
+# How many sentences of each source `explain` quotes, and how many characters of each: enough to see what each
+# source is about without printing the page again (the sentence indices are all in the JSON).
+SOURCE_QUOTES = 2
+QUOTE_CHARS = 90
+
+
+def _step_text(final: str, edits_after: list[dict[str, Any]]) -> str | None:
+    """The text a step saw: the record's final text with every later step's edits undone (none on a page the
+    step dropped). None when the recorded edits do not fit the text (a record edited by hand)."""
+    if not edits_after:
+        return final
+    try:
+        return undo_edits(final, [Edit.from_dict(e) for e in edits_after])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _sources(groups: Any, text: str | None) -> list[dict[str, Any]] | None:
+    """stitched_document.clusters (sentence indices per source, in winnow.sentences order over the text the step
+    judged) with the first sentences of each quoted; None when the indices do not fit the text's sentences (a
+    record written by another version's splitter, or edited): then only the indices are shown."""
+    if text is None or not isinstance(groups, list) or len(groups) < 2:
+        return None
+    if not all(isinstance(g, list) and g and all(isinstance(i, int) and not isinstance(i, bool) for i in g)
+               for g in groups):
+        return None
+    spans = sentence_spans(text)
+    if max(max(g) for g in groups) >= len(spans) or min(min(g) for g in groups) < 0:
+        return None
+    return [{"sentences": g, "quotes": [text[spans[i][0]:spans[i][1]] for i in g[:SOURCE_QUOTES]]} for g in groups]
+
+
+def stitched_sources(doc: dict[str, Any], path: "DocPath", j: int) -> list[dict[str, Any]] | None:
+    """The sources step ``j`` found the page stitched from (its ``<label>.clusters`` attribute), each with its
+    sentence indices and first sentences quoted, or None."""
+    groups = (doc.get("attributes") or {}).get(path.steps[j].label + ".clusters")
+    if groups is None:
+        return None
+    later = [e for k in range(j + 1, len(path.steps)) for e in path.edits[k]]
+    return _sources(groups, _step_text(doc.get("text") or "", later))
 
 
 def _num(x: Any) -> float | None:

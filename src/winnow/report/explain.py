@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from .._terminal import json_printable, printable
-from ._run import OPS, Record, RunInfo, _files, doc_path, iter_everything, load_run, numeric
+from ._run import OPS, QUOTE_CHARS, Record, RunInfo, _files, doc_path, iter_everything, load_run, numeric, stitched_sources
 
 __all__ = ["explain", "find_records", "explain_record"]
 
@@ -68,9 +68,13 @@ def explain_record(info: RunInfo, rec: Record) -> dict[str, Any]:
                   "removed": e.get("removed", ""), "replacement": e.get("replacement", ""),
                   **({"score": e["score"]} if e.get("score") is not None else {}),
                   **({"rule": e["rule"]} if e.get("rule") is not None else {})} for e in path.edits[j]]
-        steps.append({"stage": st.stage, "step": st.label, "type": st.type, "kind": st.kind, "status": status,
-                      "verdict": verdict, "signals": signals, "checks": checks, "edits": edits,
-                      "chars_removed": path.net_chars(j)})
+        entry = {"stage": st.stage, "step": st.label, "type": st.type, "kind": st.kind, "status": status,
+                 "verdict": verdict, "signals": signals, "checks": checks, "edits": edits,
+                 "chars_removed": path.net_chars(j)}
+        found = stitched_sources(doc, path, j)
+        if found:
+            entry["sources"] = found
+        steps.append(entry)
     other_attrs = {k: v for k, v in attrs.items()
                    if not any(k.startswith(s.label + ".") for s in path.steps)}
     if info.annotate:
@@ -247,6 +251,10 @@ def _value_threshold(d: dict[str, Any]) -> str:
     return f" (value {_fmt(d.get('value'))}, threshold {_fmt(d.get('threshold'))})"
 
 
+def _cut(t: str) -> str:
+    return t if len(t) <= QUOTE_CHARS else t[:QUOTE_CHARS - 25] + " … " + t[-20:]
+
+
 def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
     lines = [f"document {s['id']}" + (f"  {s['url']}" if s.get("url") else "")]
     if s["outcome"] == "rejected" or s["dropped_at"]:
@@ -280,6 +288,13 @@ def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
         for k, v in st["signals"].items():
             if k not in checked:
                 lines.append(f"      {k} = {_fmt(v)}")
+        if st.get("sources"):
+            layout = st["signals"].get(st["step"] + ".layout")
+            how = {"blocks": ", one after another", "mixed": ", mixed together"}.get(layout, "")
+            lines.append(f"      stitched from {len(st['sources'])} sources{how} (sentences of each, first quoted):")
+            for n, src in enumerate(st["sources"], 1):
+                quotes = " | ".join(repr(_cut(q.replace("\n", "⏎"))) for q in src["quotes"])
+                lines.append(f"        source {n}: {len(src['sentences'])} sentences: {quotes}")
         if st["edits"]:
             by: dict[str, list[dict[str, Any]]] = {}
             for e in st["edits"]:
