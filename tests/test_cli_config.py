@@ -154,6 +154,31 @@ def test_an_unquoted_input_glob_the_shell_expanded_is_taken_whole(tmp_path, monk
         assert f"unrecognized arguments: {stray}" in capsys.readouterr().err
 
 
+def test_shell_expanded_file_names_with_glob_characters_are_taken_literally(tmp_path, monkeypatch, capsys,
+                                                                            real_docs):
+    # `--input *.jsonl` unquoted over a*b.jsonl, axb.jsonl and x[1].jsonl: the shell hands over three file names,
+    # and each was taken as a glob: 'a*b.jsonl' matched axb.jsonl too (read twice) and 'x[1].jsonl' matched
+    # nothing (its documents left out, silently). A name the shell gave is a file, not a pattern.
+    monkeypatch.chdir(tmp_path)
+    for i, name in enumerate(("a*b", "axb", "x[1]")):
+        write_jsonl(tmp_path / f"{name}.jsonl", text_records(real_docs, 2 * i, 2))
+    rc = main(["run", "fineweb", "--input", "a*b.jsonl", "axb.jsonl", "x[1].jsonl", "-o", "run", "--executor",
+               "inline"])
+    assert rc == 0, capsys.readouterr().err
+    inputs = json.loads((tmp_path / "run" / "inputs.json").read_text())["stages"]["main"]["keys"]
+    assert sorted(inputs) == ["a*b.jsonl", "axb.jsonl", "x[1].jsonl"]
+    assert json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]["in"] == 6
+    # one such file named alone (quoted, or the only one the shell found) matched nothing as a glob and was refused
+    # ("no input matched"): a glob that matches nothing where a file of that very name exists means the file
+    rc = main(["run", "fineweb", "--input", "x[1].jsonl", "-o", "one", "--executor", "inline"])
+    assert rc == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "one" / "stats.json").read_text())["stages"][0]["in"] == 2
+    # resumed with the same command: the same run, nothing done again
+    assert main(["run", "fineweb", "--input", "a*b.jsonl", "axb.jsonl", "x[1].jsonl", "-o", "run", "--executor",
+                 "inline"]) == 0
+    assert "resumed" in capsys.readouterr().out
+
+
 def test_validate_takes_set_and_warns_on_unmatched_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "fineweb", "--set", "gopher_quality.min_words=100", "--resolved"]) == 0

@@ -516,6 +516,8 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
     def data_file(a: str) -> bool:
         return not a.startswith("-") and os.path.isfile(a) and implied_reader([a]) is not None
 
+    import glob
+
     out: list[str] = []
     i = 0
     while i < len(argv):
@@ -527,9 +529,16 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
             i += 1
         elif not a.startswith("--input="):
             continue
+        first = len(out) - 1  # the --input's own value (in `--input=X`, the whole argument)
         while i < len(argv) and data_file(argv[i]):
-            out += ["--input", argv[i]]
+            # a name the shell expanded is a file, not a pattern: 'a*b.jsonl' also matched axb.jsonl (read twice)
+            # and 'x[1].jsonl' matched nothing (left out, silently)
+            out += ["--input", glob.escape(argv[i])]
             i += 1
+        if len(out) - 1 > first:  # the shell expanded the first value too
+            head, sep, value = out[first].partition("=") if out[first].startswith("--input=") else ("", "", out[first])
+            if os.path.isfile(value):
+                out[first] = head + sep + glob.escape(value)
     return out
 
 

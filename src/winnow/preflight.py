@@ -139,7 +139,7 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
     import glob
     import os
 
-    from .io.base import is_remote, listed, resolve_path
+    from .io.base import is_remote, listed, literal_file, resolve_path
 
     for stage in pipe.stages:
         reader = stage.reader
@@ -154,7 +154,7 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
                 continue
             local = os.path.expanduser(resolve_path(pat))
             where = f"stage {stage.name}: input {pat!r}"
-            if glob.has_magic(pat):
+            if glob.has_magic(pat) and not (not listed(local) and literal_file(local)):
                 files = listed(local)  # listed once: the run's plan takes this listing (io.base.listing_scope)
                 matched += bool(files)
                 _check_types(stage.name, pat, reader, files)

@@ -574,6 +574,11 @@ def reader_shards(reader: Any) -> list[str]:
     return list(hit[1])
 
 
+def literal_file(local: str) -> bool:
+    """A glob that matches nothing where a file of that very name exists (``x[1].jsonl``): the file is meant."""
+    return glob.has_magic(local) and os.path.isfile(local)
+
+
 def expand_paths(paths: str | list[str]) -> list[str]:
     """Glob each pattern; sorted so shard order and names never depend on the file system."""
     pats = [paths] if isinstance(paths, str) else list(paths)
@@ -588,8 +593,10 @@ def expand_paths(paths: str | list[str]) -> list[str]:
         # later stage's input (an earlier stage's kept files) must be listed when that stage starts
         known = _listing.get(("glob", local)) if _listing is not None else None
         matches = sorted(known if known is not None else glob.glob(local, recursive=True))
-        if not matches and not glob.has_magic(pat):
-            matches = [pat]  # let the reader say clearly that it does not exist
+        if not matches and (not glob.has_magic(pat) or literal_file(local)):
+            # let the reader say clearly that it does not exist; or a file whose name the glob does not match
+            # (x[1].jsonl: '[1]' matches the character '1')
+            matches = [pat]
         out.extend(matches)
     return out
 
