@@ -5,7 +5,7 @@ document text, ids and attribute names; everything from a document goes through 
 
 from __future__ import annotations
 
-__all__ = ["printable", "json_printable"]
+__all__ = ["printable", "json_printable", "shell_arg", "shell_path"]
 
 _BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 
@@ -31,3 +31,21 @@ def json_printable(s: str) -> str:
     """Serialised JSON made safe for a terminal and still the same JSON: these characters only occur inside
     strings, where ``\\u0080`` means the character itself."""
     return s.translate(_JSON_TABLE)
+
+
+def shell_path(path: object) -> str:
+    """A path as a shell argument in a command shown to paste: quoted (spaces, quotes, ``&``), and a relative one
+    with a leading ``-`` as ``./-run`` (pathlib drops the ``./`` the user typed, and ``winnow apply -run`` is read
+    as an option)."""
+    import shlex
+
+    text = str(path)
+    return shlex.quote("./" + text if text.startswith("-") else text)
+
+
+def shell_arg(value: str) -> str:
+    """A value as the last positional argument of a command shown to paste: quoted, and after ``--`` when it starts
+    with ``-`` (an id such as ``-x1`` is read as an option)."""
+    import shlex
+
+    return ("-- " if value.startswith("-") else "") + shlex.quote(value)

@@ -10,14 +10,13 @@ Corpus steps (deduplication) need the whole corpus and are skipped here; the out
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 from typing import Any, Iterator
 
 import orjson
 
-from ._terminal import json_printable, printable
+from ._terminal import json_printable, printable, shell_path
 from .config import load_pipeline
 from .document import Document, Quarantine
 from .io.text import _decode_html
@@ -177,7 +176,7 @@ def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main"
     # the advice follows the reasons, as a run's refusal does: a file in another encoding or a JSON array is not
     # fixed by naming another text field
     reasons = {q.reason for q in quarantined}
-    hints = [f"if the text sits under another field, name it: winnow inspect {printable(shlex.quote(path), True)} "
+    hints = [f"if the text sits under another field, name it: winnow inspect {printable(shell_path(path), True)} "
              f"--set {stage}.reader.text_key=FIELD (as winnow run takes it)"] if "missing_text" in reasons else []
     hints += first_record_hints(reasons - {"missing_text"}, stage)
     todo = "".join(f". {h[0].upper()}{h[1:]}" for h in hints)

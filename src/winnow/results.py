@@ -159,10 +159,10 @@ def open_run(run_dir: str | os.PathLike | RemotePath) -> RunOutputs:
 
 def format_stats(stats: dict[str, Any], run_dir: object = None) -> str:
     """``run_dir``: the run folder, named in the commands the table suggests (the command to paste)."""
-    import shlex
+    from ._terminal import shell_path
 
     lines = []
-    where = shlex.quote(str(run_dir)) if run_dir is not None else "RUN_DIR"
+    where = shell_path(run_dir) if run_dir is not None else "RUN_DIR"
     annotate = stats.get("on_drop") == "annotate"
     for sd in stats["stages"]:
         lines.append(f"stage {sd['name']}: {sd['in']:,} in -> {sd['kept']:,} kept, {sd['rejected']:,} rejected, "

@@ -226,3 +226,31 @@ def test_text_signals_count_which_tier_and_head_judged_each_page(tmp_path):
         _count_mode(modes, "x.id", f"v{i}")
     _count_mode(modes, "x.id", "v0")
     assert modes == {"x.id": None}
+
+
+@pytest.mark.parametrize("name", ["-run", "my run", "it's", "naïve run"])
+def test_the_commands_shown_name_the_run_folder_as_a_shell_reads_it(rich_annotate, tmp_path, monkeypatch, capsys,
+                                                                    name):
+    # the report, the run's table and whatif show commands to paste; the folder as given, quoted for a shell. A
+    # relative folder with a leading '-' (`winnow report ./-run`: pathlib drops the './') read `winnow apply -run
+    # -o OUT`, which argparse takes for an option
+    import html as html_mod
+    import shlex
+    import shutil
+
+    from winnow.cli import build_parser, main
+    from winnow.results import format_stats
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(rich_annotate, tmp_path / name)
+    assert main(["report", f"./{name}"]) == 0
+    page = html_mod.unescape((tmp_path / name / "report.html").read_text())
+    shown = re.findall(r"<code>(winnow (?:apply|explain) [^<]*)</code>", page)
+    shown.append(format_stats(_ledger(tmp_path / name), Path(f"./{name}")).split("(write them: ")[1].split(")")[0])
+    capsys.readouterr()
+    assert main(["whatif", f"./{name}", "--set", "_rpt_words.min_words=300"]) == 0
+    shown += re.findall(r"; see (winnow explain .*)\)$", capsys.readouterr().out, re.M)
+    assert len(shown) == 4
+    for cmd in shown:
+        args = build_parser().parse_args(shlex.split(cmd)[1:])
+        assert Path(args.run_dir).resolve() == (tmp_path / name).resolve(), cmd

@@ -6,7 +6,6 @@ one streaming pass, so it can be rebuilt at any time with ``winnow report RUN_DI
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,9 @@ def render_report(run_dir: Path) -> str:
 def _run_arg(info: Any) -> str:
     """The run folder as a shell argument, so the commands the report shows can be pasted as they are (a user reading
     RUN_DIR had to work out which folder it meant)."""
-    return shlex.quote(str(info.run_dir))
+    from .._terminal import shell_path
+
+    return shell_path(info.run_dir)
 
 
 def _header(s: Summary) -> str:

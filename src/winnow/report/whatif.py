@@ -21,7 +21,6 @@ Tighter thresholds are exact in both modes.
 from __future__ import annotations
 
 import difflib
-import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from .._terminal import shell_arg, shell_path
 from ..errors import ConfigError
 from ._run import RunInfo, doc_path, iter_terminal, load_run, require_finished, threshold_verdict
 
@@ -399,7 +399,7 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
         x = res[key]
         if x["docs"]:
             # the command to paste, quoted for a shell: an id is often a URL with & or ?
-            see = f"winnow explain {shlex.quote(str(info.run_dir))} {shlex.quote(x['ids'][0])}" if x["ids"] else ""
+            see = f"winnow explain {shell_path(info.run_dir)} {shell_arg(x['ids'][0])}" if x["ids"] else ""
             lines.append(f"{label}: {x['docs']:,} (e.g. {', '.join(x['ids'][:5])}; see {see})")
         else:
             lines.append(f"{label}: 0")
