@@ -315,3 +315,76 @@ def test_two_documents_that_kill_their_workers_in_two_shards_fail_no_shard(tmp_p
     assert sorted(r["document"]["id"] for r in _quarantine(tmp_path / "run")) == ["f1d5", "f4d5"]
     notes = [line for line in capfd.readouterr().err.splitlines() if "a worker process died" in line]
     assert {n.split(":")[0] for n in notes} == {"[winnow] s/p0/00001", "[winnow] s/p0/00004"}, notes
+
+
+class _DyingOrjson:
+    """orjson, but the process dies (as the OOM killer kills a worker building a record of 1 GB of small JSON
+    objects, tests/io/test_hostile_input.py) while parsing a line whose text is "die"."""
+
+    JSONDecodeError = orjson.JSONDecodeError
+    dumps = staticmethod(orjson.dumps)
+
+    @staticmethod
+    def loads(b):
+        if b'"text":"die"' in b:
+            import os
+
+            os._exit(137)
+        return orjson.loads(b)
+
+
+@dataclass
+class _DyingJsonlReader(JsonlReader):
+    """JSON Lines; the worker dies while it parses a line whose text is "die" (no document in hand)."""
+
+    def _read(self, shard):
+        import winnow.io.jsonl as jsonl_module
+
+        jsonl_module.orjson = _DyingOrjson  # in the worker process only (spawned): the fault is injected there
+        return super()._read(shard)
+
+
+@dataclass
+class _DyingPluginReader(_DyingJsonlReader):
+    """The same, as a plugin reader that reports no position to the runner."""
+
+    READ_UNIT = ""
+
+
+def _reading_run(tmp_path, name, reader_cls, texts, leave_out=""):
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts) if t != leave_out])
+    pipe = Pipeline(stages=[Stage("s", reader=reader_cls(paths=str(tmp_path / "in" / "*.jsonl")), steps=[_step()])])
+    with LocalExecutor(workers=1, retries=2, progress=False) as ex:
+        res = run_pipeline(pipe, tmp_path / f"run-{name}", ex, log=False, report=False)
+    return res.stats["stages"][0]
+
+
+def test_a_record_that_kills_its_reader_twice_is_quarantined_with_its_line(tmp_path, capfd):
+    # A worker killed while reading (between windows, no document in hand) blamed nothing: every attempt died on
+    # the same line and the shard failed after 3 attempts ("worker process died"), its 6 good documents unwritten;
+    # a resume did the same. The reader's line is its position now: killed twice there, the line is quarantined
+    # (reader_died, file and line) and the others are written as by a run of the input without that line.
+    texts = ["ok", "a", "b", "die", "c", "ok", "d"]
+    s = _reading_run(tmp_path, "in", _DyingJsonlReader, texts)
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (7, 6, 1, True)
+    (q,) = _quarantine(tmp_path / "run-in")
+    assert (q["reason"], q["location"]) == ("reader_died", "line 4") and q["source"].endswith("a.jsonl")
+    assert "died 2 times while reading it" in q["message"] and '"d3"' in q["excerpt"]
+    err = capfd.readouterr().err
+    assert "a worker died while reading line 4 of" in err and "reading it again" in err
+    # the same documents, without the hostile line, never killed anything
+    _reading_run(tmp_path, "clean", JsonlReader, texts, leave_out="die")
+    for sub in ("kept/s", "rejected/s"):
+        got = {p.name: p.read_bytes() for p in (tmp_path / "run-in" / sub).rglob("*") if p.is_file()}
+        want = {p.name: p.read_bytes() for p in (tmp_path / "run-clean" / sub).rglob("*") if p.is_file()}
+        assert got == want and (sub == "rejected/s" or got)
+
+
+def test_a_reader_without_positions_stops_at_the_record_that_killed_it_twice(tmp_path):
+    # A plugin's reader reports no position: the runner counts the records it asks for, and after two deaths at
+    # record 4 reads up to it (one reader_died record says the rest was not read) instead of failing the shard.
+    s = _reading_run(tmp_path, "in", _DyingPluginReader, ["ok", "a", "b", "die", "c", "ok", "d"])
+    assert (s["in"], s["kept"], s["quarantined"], s["balanced"]) == (4, 3, 1, True)
+    (q,) = _quarantine(tmp_path / "run-in")
+    assert (q["reason"], q["location"]) == ("reader_died", "record 4")
+    assert "were not read" in q["message"]

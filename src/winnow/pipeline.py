@@ -44,7 +44,7 @@ import orjson
 
 from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line, utf8_safe
 from .errors import ConfigError, LedgerError
-from .io.base import Reader, RemotePath, Writer, as_path, atomic_path, reader_shards, upload_batch
+from .io.base import ReadGuard, Reader, RemotePath, Writer, as_path, atomic_path, reader_shards, upload_batch
 from .io.fields import merge_side_docs, side_path, stage_folder, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
 from .step import Context, CorpusStep, Step
@@ -385,6 +385,9 @@ class Budget:
 
 _AT = struct.Struct("<q")
 _AT_SPAN = struct.Struct("<qq")  # the first and last ordinal of a batch (the same one for a single document)
+# In the first field instead of an ordinal: the worker is in its reader, at the reader's own position (ReadGuard) in
+# the second field, or (a reader that reports none) handing over the shard's record of that ordinal.
+_READING, _READING_ITEM = -2, -3
 
 
 class Position:
@@ -399,13 +402,26 @@ class Position:
     A batching step's call covers several documents (``at(first, last)``): a death there is blamed on none of them.
     The next attempt runs that batch one document at a time (``unbatched``), and a death on one of its documents
     then counts twice (it was in the batch that died too), so the attempt after that skips it, as for a document
-    that killed its worker twice on its own."""
+    that killed its worker twice on its own.
+
+    A worker can die in its reader too, with no document in hand (a record of 1 GB of small JSON objects being
+    built, a crash in a decoder): a reader that reports its position (``ReadGuard``: the JSON Lines line, the
+    Parquet row group, the WARC record's byte) has it written as ``(_READING, position)``, and a record a worker
+    died reading twice is skipped by the reader, quarantined as ``reader_died`` with its file and position. For a
+    reader that reports none, the runner writes the ordinal of the record it asks for, and after two deaths there
+    the shard's reading stops at that record (one ``reader_died`` record says the rest was not read)."""
 
     def __init__(self, run_dir: Path | RemotePath, stage: str, pass_index: int, shard: str, enabled: bool = True):
         self.fd: int | None = None
         self.poison: dict[int, int] = {}
         self.deaths: dict[int, int] = {}  # every ordinal a worker died on, with the count (poison: those >= 2)
         self.batches: list[tuple[int, int]] = []  # batches a worker died in: run one document at a time
+        # deaths in the reader: at its own positions (ReadGuard), and at the ordinals of records of a reader that
+        # reports none; poison: those of 2 deaths or more
+        self.read_deaths: dict[int, int] = {}
+        self.read_poison: dict[int, int] = {}
+        self.item_deaths: dict[int, int] = {}
+        self.item_poison: dict[int, int] = {}
         if isinstance(run_dir, RemotePath) or not enabled:
             return
         folder = Path(run_dir) / "work" / stage / "budget"
@@ -414,28 +430,41 @@ class Position:
         try:
             rec = orjson.loads(deaths_path.read_bytes())
             batches = [(int(a), int(b)) for a, b in rec.pop("batches", [])]
+            reading = {int(k): int(v) for k, v in rec.pop("reading", {}).items()}
+            items = {int(k): int(v) for k, v in rec.pop("reading_records", {}).items()}
             deaths = {int(k): int(v) for k, v in rec.items()}
         except (FileNotFoundError, ValueError, AttributeError, TypeError):
-            deaths, batches = {}, []
+            deaths, batches, reading, items = {}, [], {}, {}
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raw = b""
         at, last = (_AT_SPAN.unpack(raw) if len(raw) == _AT_SPAN.size else
                     (_AT.unpack(raw)[0],) * 2 if len(raw) == _AT.size else (-1, -1))
-        if at > 0:
-            if last > at:
+        if at > 0 or (at in (_READING, _READING_ITEM) and last >= 0):
+            if at == _READING:
+                reading[last] = reading.get(last, 0) + 1
+            elif at == _READING_ITEM:
+                items[last] = items.get(last, 0) + 1
+            elif last > at:
                 batches.append((at, last))
             else:
                 deaths[at] = deaths.get(at, 0) + 1 + any(a <= at <= b for a, b in batches)
             out: dict[str, Any] = {str(k): v for k, v in sorted(deaths.items())}
             if batches:
                 out["batches"] = sorted(set(batches))
+            if reading:
+                out["reading"] = {str(k): v for k, v in sorted(reading.items())}
+            if items:
+                out["reading_records"] = {str(k): v for k, v in sorted(items.items())}
             with atomic_path(deaths_path) as tmp:
                 tmp.write_bytes(orjson.dumps(out))
         self.deaths = deaths
         self.poison = {k: v for k, v in deaths.items() if v >= 2}
         self.batches = sorted(set(batches))
+        self.read_deaths, self.item_deaths = reading, items
+        self.read_poison = {k: v for k, v in reading.items() if v >= 2}
+        self.item_poison = {k: v for k, v in items.items() if v >= 2}
         folder.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         global _position
@@ -445,6 +474,16 @@ class Position:
         """On document ``n`` (-1: none), or on the batch of documents ``n`` to ``last``."""
         if self.fd is not None:
             os.pwrite(self.fd, _AT_SPAN.pack(n, n if last is None else last), 0)
+
+    def reading(self, pos: int) -> None:
+        """In the reader, at its own position ``pos`` (ReadGuard.at; -1: between records)."""
+        if self.fd is not None:
+            os.pwrite(self.fd, _AT_SPAN.pack(_READING, pos) if pos >= 0 else _AT_SPAN.pack(-1, -1), 0)
+
+    def reading_record(self, n: int) -> None:
+        """In a reader that reports no position, asked for the shard's record ``n``."""
+        if self.fd is not None:
+            os.pwrite(self.fd, _AT_SPAN.pack(_READING_ITEM, n), 0)
 
     def unbatched(self, first: int, last: int) -> bool:
         """Whether a worker died in a batch overlapping documents ``first`` to ``last``."""
@@ -465,6 +504,31 @@ class Position:
 
 
 _position: Position | None = None
+
+
+def _watch_reading(source: Iterator[Document | Quarantine], position: Position,
+                   key: str) -> Iterator[Document | Quarantine]:
+    """The records of a reader that reports no position (a plugin's), each ordinal written to ``position`` before
+    the reader is asked for it. After a worker died twice there the record cannot be skipped alone (only the reader
+    knows where it ends), so reading stops before it, with one quarantine record that says so: the records before
+    it are run as usual and the shard completes."""
+    it = iter(source)
+    n = 0
+    while True:
+        n += 1
+        if n in position.item_poison:
+            yield Quarantine(key, f"record {n}", "reader_died",
+                             f"{key}: the worker died {position.item_poison[n]} times while its reader read record "
+                             f"{n} of the shard (killed for memory, or a crash in a decoder); this reader reports no "
+                             f"position to skip one record by, so the records from there to the shard's end were not "
+                             f"read")
+            return
+        position.reading_record(n)
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        yield item
 
 
 def abandon_position() -> None:
@@ -595,7 +659,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         if src_stage is not None and getattr(src_stage.writer, "writes_side", False):
             source = merge_side_docs(source, side_path(as_path(task.key)))
     else:
-        source = JsonlReader(paths=task.key, max_record_bytes=_OWN_RECORD_CAP).read(task.key)
+        reader = JsonlReader(paths=task.key, max_record_bytes=_OWN_RECORD_CAP)
+        source = reader.read(task.key)
 
     order = ([ps.apply] if ps.apply is not None else []) + list(ps.steps)
     steps = [(i, stage.steps[i], step_label(stage, i)) for i in order]
@@ -641,6 +706,18 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         # part of the budget: off with it (max_seconds_per_doc and max_memory_mb_per_doc both 0)
         position = Position(run_dir, stage.name, ps.index, task.shard,
                             enabled=pipe.max_seconds_per_doc > 0 or pipe.max_memory_mb_per_doc > 0)
+        unit = getattr(reader, "READ_UNIT", "")
+        if position.fd is not None:  # a worker killed in the reader blames the record it was reading
+            if unit:
+                reader._guard = ReadGuard(position.reading, position.read_poison)
+            else:
+                source = _watch_reading(source, position, str(task.key))
+            for pos, n in sorted(position.read_deaths.items()) if unit else sorted(position.item_deaths.items()):
+                if n == 1:
+                    where = f"{unit} {pos}" if unit else f"record {pos}"
+                    died_on.append({"reading": where, "deaths": n})
+                    print(f"[winnow] {task.label}: a worker died while reading {where} of {task.key!s:.300}; "
+                          f"reading it again (a second death quarantines it)", file=sys.stderr, flush=True)
         def quarantine_line(why: str, msg: str, line: bytes) -> None:
             quarantine_reasons[why] = quarantine_reasons.get(why, 0) + 1
             quarantine_first.setdefault(why, msg)
@@ -914,6 +991,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
             flush(items)
         finally:
             budget.disarm()
+            if getattr(reader, "_guard", None) is not None:
+                reader._guard = None
             position.close()
             kept_w.close()
             rej_w.close()

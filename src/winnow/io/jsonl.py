@@ -84,7 +84,10 @@ class JsonlReader(Reader):
         items = read_format(self._read(shard), shard, self.format, self.attributes)
         return select_records(items, self.limit, self.skip, self.sample, self.seed)
 
+    READ_UNIT = "line"
+
     def _read(self, shard: str) -> Iterator[Document | Quarantine]:
+        guard = self._guard  # the runner's (ReadGuard): each line's number goes to it before the line is read
         shard, rng = split_key(shard)  # a range of a big file: positions and default ids stay file-absolute
         stem = Path(shard).name.split(".")[0]
         try:
@@ -96,6 +99,8 @@ class JsonlReader(Reader):
         offset = rng.start if rng is not None else 0
         with stream:
             while True:
+                if guard is not None:
+                    guard.at(lineno + 1)
                 try:
                     line = stream.readline(self.max_record_bytes + 1)
                 except READ_ERRORS as exc:
@@ -127,6 +132,9 @@ class JsonlReader(Reader):
                     continue
                 if not line.strip():
                     continue  # blank lines are not records
+                if guard is not None and lineno in guard.poison:
+                    yield guard.skipped(shard, where, lineno, line[:_EXCERPT].decode("utf-8", "replace"))
+                    continue
                 try:
                     rec = orjson.loads(line)  # orjson rejects invalid UTF-8 itself
                 except orjson.JSONDecodeError as exc:

@@ -327,7 +327,12 @@ class ParquetReader(Reader):
         finally:
             pf.close(force=True)  # force: a file object we handed in (a URL's) is not closed otherwise
 
+    READ_UNIT = "row group"
+
     def _read(self, pf: pq.ParquetFile, shard: str, stem: str, native: bool, rng) -> Iterator[Document | Quarantine]:
+        # the runner's ReadGuard: the row group being decoded, written again after each row handed over (the runner
+        # clears it between windows), so a worker that dies decoding a row group blames that group
+        guard = self._guard
         try:
             groups = range(rng.start, rng.end) if rng is not None else range(pf.metadata.num_row_groups)
         except Exception as exc:
@@ -344,6 +349,12 @@ class ParquetReader(Reader):
                                  f"{shard}: row group {g} (after row {row_no}) has unreadable metadata: {exc}")
                 continue
             first = row_no + 1
+            if guard is not None:
+                if g in guard.poison:
+                    row_no += n_rows
+                    yield guard.skipped(shard, f"rows {first}-{row_no}", g)
+                    continue
+                guard.at(g)
             page = self._huge_page(rg, shard)
             if page is not None:
                 row_no += n_rows
@@ -369,8 +380,10 @@ class ParquetReader(Reader):
                             yield Quarantine(shard, f"row {row_no}", "too_large",
                                              f"{shard}: row {row_no} holds {size:,} bytes of strings, over "
                                              f"max_record_bytes={self.max_record_bytes:,}")
-                            continue
-                        yield self._doc(row, native, shard, stem, row_no)
+                        else:
+                            yield self._doc(row, native, shard, stem, row_no)
+                        if guard is not None:
+                            guard.at(g)
             except Exception as exc:  # pyarrow raises several types for damaged pages
                 row_no = first - 1 + n_rows
                 where = f"rows {first + done}-{row_no}" if n_rows - done > 1 else f"row {first + done}"

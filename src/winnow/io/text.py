@@ -72,12 +72,20 @@ class TextFolderReader(Reader):
     def read(self, shard: str) -> Iterator[Document | Quarantine]:
         return select_records(self._read(shard), self.limit, self.skip, self.sample, self.seed)
 
+    READ_UNIT = "file"  # its index in the shard's files (ReadGuard)
+
     def _read(self, shard: str) -> Iterator[Document | Quarantine]:
+        guard = self._guard  # the runner's (ReadGuard)
         i = int(shard.rsplit("#", 1)[1])
         files = self._files()[i * self.files_per_shard:(i + 1) * self.files_per_shard]
-        for base, path in files:
+        for k, (base, path) in enumerate(files):
             rel = path_text(os.path.relpath(path, base) if path != base else Path(path).name)
             name, path = path, path_text(path)  # name opens the file; path is what records say
+            if guard is not None:
+                if k in guard.poison:
+                    yield guard.skipped(path, "file", k)
+                    continue
+                guard.at(k)
             try:
                 comp = compression_of(name)
                 size = os.path.getsize(name)

@@ -285,7 +285,13 @@ class _Base(Reader):
             meta["warc_truncated"] = h.get("WARC-Truncated")
         return meta
 
+    READ_UNIT = "the record at byte"
+
     def _read(self, shard: str, record_types: Any, build) -> Iterator[Document | Quarantine]:
+        # the runner's ReadGuard: the byte offset of the record whose payload is read and decoded (a gzip
+        # Content-Encoding, the charset detection), -1 while the WARC framing itself is parsed (which cannot skip one
+        # record: a worker that dies there blames none)
+        guard = self._guard
         shard, rng = split_key(shard)  # a byte range of a big file: offsets stay file-absolute
         bad = self._open_check(shard)
         if bad:
@@ -301,8 +307,15 @@ class _Base(Reader):
                                      f"{shard}: corrupt or truncated WARC data after the record at byte {offset}: {item}; "
                                      f"reading resumed at the next record boundary")
                     continue
+                if guard is not None:
+                    if offset in guard.poison:
+                        yield guard.skipped(shard, f"byte {offset}", offset)
+                        continue
+                    guard.at(offset)
                 try:
                     out = build(item, shard, offset, stem, resync)
+                    if guard is not None:
+                        guard.at(-1)
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     out = Quarantine(shard, f"byte {offset}", "bad_record",
                                      f"{shard}: record at byte {offset} cannot be parsed: {exc}")
