@@ -128,3 +128,54 @@ def test_apply_and_whatif_refuse_a_run_that_has_not_finished(runs, tmp_path, cap
     assert "holds a run that has not finished" in capsys.readouterr().err
     assert main(["query", str(ann), "select count(*) from kept"]) == 0
     assert "not finished" not in capsys.readouterr().err
+
+
+def test_a_run_whose_shard_failed_is_refused_until_it_is_resumed(tmp_path, capsys, real_docs):
+    # a shard that fails after its retries ends the run with stats.json written (the finished shards balance), so
+    # "no stats.json" did not tell it: whatif, apply and report read the other shards' documents alone, rc 0
+    from dataclasses import dataclass
+
+    from winnow.registry import register
+    from winnow.step import Filter
+
+    flag = tmp_path / "broken"
+
+    @register("_test_fails_while_flagged")
+    @dataclass
+    class FailsWhileFlagged(Filter):
+        flag: str = ""
+        REASONS = ("never",)
+
+        def setup(self, ctx):
+            if ctx.shard == "00001" and Path(self.flag).exists():
+                raise RuntimeError("disk on fire")
+
+        def reject(self, doc):
+            return None
+
+    for i in range(2):
+        write_jsonl(tmp_path / "in" / f"{i}.jsonl", text_records(real_docs, 40 * i, 40))
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "on_drop": "annotate", "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": str(tmp_path / "in" / "*.jsonl")},
+         "steps": [{"type": "_test_fails_while_flagged", "flag": str(flag)}, *STEPS]}]}))
+    run = ["run", str(p), "-o", str(tmp_path / "run")]
+    flag.touch()
+    assert main(run) == 1
+    assert "00001" in capsys.readouterr().err and (tmp_path / "run" / "stats.json").exists()
+    later = [["apply", str(tmp_path / "run"), "-o", str(tmp_path / "o")],
+             ["whatif", str(tmp_path / "run"), "--set", "gopher_quality.min_words=120"], ["report", str(tmp_path / "run")]]
+    for argv in later:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert "has not finished" in err and "00001" in err, err
+    assert main(["query", str(tmp_path / "run"), "select count(*) from kept"]) == 0
+    assert "has not finished" in capsys.readouterr().err
+    # fixed and resumed with the same command: a finished run, never refused
+    flag.unlink()
+    assert main(run) == 0
+    assert "failed" not in orjson.loads((tmp_path / "run" / "stats.json").read_bytes())
+    for argv in later:
+        assert main(argv) == 0, argv
+    assert main(["query", str(tmp_path / "run"), "select count(*) from kept"]) == 0
+    assert "not finished" not in capsys.readouterr().err

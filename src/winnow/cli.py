@@ -273,9 +273,12 @@ def cmd_query(args) -> int:
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not (as_path(args.run_dir) / "stats.json").exists():
+    from .report._run import unfinished
+
+    why = unfinished(as_path(args.run_dir))
+    if why is not None:
         # the tables hold what the finished shards wrote; the rest is in work/ (a count of kept read 0, silently)
-        print(f"winnow: warning: {args.run_dir} holds a run that has not finished (no stats.json); kept, rejected "
+        print(f"winnow: warning: {args.run_dir} holds a run that has not finished ({why}); kept, rejected "
               "and quarantine hold only what its finished passes wrote", file=sys.stderr)
     if args.json:
         for r in rows:

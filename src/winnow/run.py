@@ -276,6 +276,8 @@ def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elap
                 failures: list[TaskFailure], skipped: int, log: bool, report: bool) -> RunResult:
     stats = load_stats(run_dir, pipe)
     stats["seconds"], stats["invocations"] = _run_time(run_dir, resuming, elapsed)
+    if failures:  # the run ends here, its stats those of the shards that finished: whatif, apply, report refuse it
+        stats["failed"] = [f.label for f in failures]
     with atomic_path(run_dir / "stats.json") as tmp:
         tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     result = RunResult(run_dir, stats, failures, skipped)

@@ -110,15 +110,31 @@ def _kind(cls) -> str:
     return "step"
 
 
+def unfinished(run_dir: Any) -> str | None:
+    """Why the run in ``run_dir`` has not finished (None: it has): no stats.json (interrupted or still running), or
+    the shards its stats.json names as failed (written when a shard failed after its retries)."""
+    path = run_dir / "stats.json"
+    if not path.exists():
+        return "no stats.json: interrupted, failed or still running"
+    try:
+        failed = orjson.loads(path.read_bytes()).get("failed")
+    except (ValueError, AttributeError):
+        return None  # the readers of stats.json say what is wrong with it
+    if failed:
+        shown = ", ".join(map(str, failed[:3])) + (f" and {len(failed) - 3:,} more" if len(failed) > 3 else "")
+        return f"shard(s) {shown} failed; the others' records alone are there"
+    return None
+
+
 def require_finished(info: RunInfo, command: str) -> None:
     """Refuse a run folder whose run has not finished: its records lie in work/ and kept/ is partial, so whatif's
     funnel and apply's output would be those of a fraction of the documents (apply wrote 0 kept, silently)."""
-    if not (info.run_dir / "stats.json").exists():
+    why = unfinished(info.run_dir)
+    if why is not None:
         from ..errors import WinnowError
 
-        raise WinnowError(f"{info.run_dir} holds a run that has not finished (no stats.json: interrupted, failed or "
-                          f"still running); {command} needs a finished run: finish it first (the same winnow run "
-                          "command resumes it)")
+        raise WinnowError(f"{info.run_dir} holds a run that has not finished ({why}); {command} needs a finished "
+                          "run: finish it first (the same winnow run command resumes it)")
 
 
 def load_run(run_dir: str | Path) -> RunInfo:
