@@ -359,3 +359,30 @@ def test_each_output_reads_its_own_documents_bounds_not_every_inputs_index(tmp_p
 
 def _all(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "shuffle-merge.json"}
+
+
+def test_a_killed_writers_temporary_files_are_removed_by_the_resume(tmp_path):
+    # kill -9 while an output is written leaves '.tmp-HOST-PID-shuffled_00001.bin' (and its .ids.jsonl) beside the
+    # outputs; the resume wrote the output again and left them, a partial tokens file that Path.glob('*.bin') lists
+    import subprocess
+    import sys
+
+    pattern = _inputs(tmp_path / "in", "nanogpt")
+    out = tmp_path / "out"
+    first = shuffle_merge([pattern], str(out), files=3, seed=1, executor="inline")
+    code = ("import os, sys\nfrom winnow.io.base import atomic_path\nheld = []\nfor name in sys.argv[1:]:\n"
+            "    held.append(atomic_path(name))\n    open(held[-1].__enter__(), 'wb').write(b'partial')\n"
+            "os._exit(9)")  # killed inside the blocks: no rename, no clean-up
+    names = [str(out / "shuffled_00001.bin"), str(out / "shuffled_00001.ids.jsonl"),
+             str(out / ".by-output" / "0.bounds")]
+    subprocess.run([sys.executable, "-c", code, *names], check=False,
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    left = sorted(p.name for p in out.rglob(".tmp-*"))
+    assert len(left) == 3
+    from winnow.io.base import atomic_path
+
+    with atomic_path(out / "shuffled_00002.bin") as live:  # a temporary of a process still running stays
+        live.write_bytes(b"being written")
+        again = shuffle_merge([pattern], str(out), files=3, seed=1, executor="inline")
+        assert sorted(p.name for p in out.rglob(".tmp-*")) == [live.name]
+    assert again["resumed"] == 3 and again["docs"] == first["docs"]

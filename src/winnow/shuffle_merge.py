@@ -58,7 +58,7 @@ import numpy as np
 import orjson
 
 from .errors import ConfigError
-from .io.base import atomic_path
+from .io.base import atomic_path, remove_dead_temps
 from .io.tokenized import FORMATS, IDS, _memmap, companion_path, read_tokenized, same_tokenizer
 
 __all__ = ["shuffle_merge", "mix", "detect_format", "assignments", "partial_mask", "PLAN_NAME", "MIXTURE_NAME", "Mix",
@@ -367,6 +367,10 @@ def _check_plan(plan: dict[str, Any], out: Path) -> None:
 def _execute(plan: dict[str, Any], out: Path, executor: Any, workers: int | None, root: str,
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
     _check_plan(plan, out)
+    # a writer killed (kill -9, out of memory) left its partial output under a temporary name; the resume writes
+    # that output again and left the partial one beside it, which Path.glob('*.bin') lists
+    for folder in (out, out / BY_OUTPUT):
+        remove_dead_temps(folder)
     plan_path = out / PLAN_NAME
     if not plan_path.exists():
         with atomic_path(plan_path) as tmp:

@@ -41,6 +41,47 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(TEMP_PREFIXES)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs: a zombie does not (a killed driver's worker stays one until it is
+    reaped, a second or more after the kill)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's: leave its files alone
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rindex(b")") + 2:][:1] != b"Z"
+    except (OSError, ValueError):
+        return True  # no /proc (not Linux): kill(pid, 0) said so
+
+
+def remove_dead_temps(folder: str | os.PathLike) -> int:
+    """Remove the temporary files (``atomic_path``'s) directly in a local ``folder`` that a process of this host
+    left and that is no longer running (killed while writing); those of a running process or another host stay.
+    For a folder no lock guards (shuffle-merge's and mix's outputs); a run folder's lock lets it remove them all."""
+    mine = f"{TEMP_PREFIXES[0]}{socket.gethostname()}-"
+    n = 0
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for name in names:
+        pid = name[len(mine):].split("-", 1)[0] if name.startswith(mine) else ""
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        if _running(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+            n += 1
+        except FileNotFoundError:
+            pass
+    return n
+
+
 SAMPLES_PREFIX = "samples://"
 
 
