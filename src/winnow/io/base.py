@@ -634,10 +634,10 @@ def expand_paths(paths: str | list[str]) -> list[str]:
         # later stage's input (an earlier stage's kept files) must be listed when that stage starts
         known = _listing.get(("glob", local)) if _listing is not None else None
         matches = sorted(known if known is not None else glob.glob(local, recursive=True))
-        if not matches and (not glob.has_magic(pat) or literal_file(local)):
-            # let the reader say clearly that it does not exist; or a file whose name the glob does not match
-            # (x[1].jsonl: '[1]' matches the character '1')
-            matches = [pat]
+        if not matches and literal_file(local):
+            matches = [local]  # a file whose name its glob does not match (x[1].jsonl: '[1]' matches '1')
+        elif not matches and not glob.has_magic(pat):
+            matches = [pat]  # let the reader say clearly that it does not exist
         out.extend(matches)
     return out
 
