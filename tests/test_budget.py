@@ -147,7 +147,7 @@ class Killer(Map):
         import os
         import signal
 
-        if doc.text == "die":
+        if doc.text == "die" or doc.text.startswith("die "):
             os._exit(137)
         if doc.text.startswith("die once:"):  # the first attempt only (a marker file says it happened)
             marker = doc.text.split(":", 1)[1]
@@ -388,3 +388,25 @@ def test_a_reader_without_positions_stops_at_the_record_that_killed_it_twice(tmp
     (q,) = _quarantine(tmp_path / "run-in")
     assert (q["reason"], q["location"]) == ("reader_died", "record 4")
     assert "were not read" in q["message"]
+
+
+def test_the_record_of_a_document_that_killed_its_worker_twice_is_small(tmp_path):
+    # The quarantine record of a skipped document held the whole document: one whose metadata took 1 GB to hold
+    # (10 million small JSON arrays in a 31 MB line) killed its worker in the writer twice, then the third attempt
+    # in orjson.dumps of that record (a crash under a 1.5 GB address-space limit), so the shard failed anyway.
+    from winnow.registry import lookup
+
+    big = {"id": "d1", "text": "die " + "x" * 10_000, "m": [[] for _ in range(20_000)], "url": "https://a.example/"}
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": "d0", "text": "ok"}, big, {"id": "d2", "text": "ok"}])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[lookup("_test_budget_killer", "step")()])])
+    with LocalExecutor(workers=1, retries=2, progress=False) as ex:
+        res = run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["quarantined"]) == (3, 2, 1)
+    (f,) = (tmp_path / "run" / "quarantine" / "s").glob("*.jsonl")
+    assert f.stat().st_size < 5000
+    (q,) = _quarantine(tmp_path / "run")
+    d = q["document"]
+    assert d["id"] == "d1" and d["text"] == big["text"][:2000] and d["metadata"]["text_chars"] == len(big["text"])
+    assert d["metadata"]["url"] == "https://a.example/" and d["metadata"]["left_out"] == ["m"]

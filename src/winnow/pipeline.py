@@ -506,6 +506,31 @@ class Position:
 _position: Position | None = None
 
 
+# What a quarantine record keeps of a document a worker died on twice: encoding it whole can be what killed the
+# worker (a record whose 10 million small JSON arrays took 1 GB: orjson.dumps of it crashed a worker held to 1.5 GB
+# of address space, so the quarantine record killed the third attempt too). 2,000 characters: enough to recognise a
+# page in `winnow explain`; metadata strings up to that long, numbers and booleans are kept, anything else is named.
+_POISON_CHARS = 2000
+
+
+def _poison_summary(doc: Document) -> Document:
+    meta = doc.metadata if isinstance(doc.metadata, dict) else {}
+    small: dict[str, Any] = {}
+    left: list[str] = []
+    for k, v in meta.items():
+        if type(k) is str and (v is None or type(v) in (bool, int, float) or
+                               (type(v) is str and len(v) <= _POISON_CHARS)):
+            small[k] = v
+        else:
+            left.append(utf8_safe(str(k))[:100])
+    if left:
+        small["left_out"] = left[:100]
+    text = doc.text if isinstance(doc.text, str) else ""
+    if len(text) > _POISON_CHARS:
+        small["text_chars"] = len(text)
+    return Document(id=doc.id, text=text[:_POISON_CHARS], metadata=small)
+
+
 def _watch_reading(source: Iterator[Document | Quarantine], position: Position,
                    key: str) -> Iterator[Document | Quarantine]:
     """The records of a reader that reports no position (a plugin's), each ordinal written to ``position`` before
@@ -975,10 +1000,14 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     if n_in in position.poison:
                         n_quar += 1
                         e = _Entry(n_in, None, False)
-                        e.quar = quarantine_entry(doc, "budget", None,
+                        # encoded while the document is blamed: a death here is its own, not the reader's line's
+                        position.at(n_in)
+                        e.quar = quarantine_entry(_poison_summary(doc), "budget", None,
                                                   f"document {doc.id} was skipped: the worker died "
                                                   f"{position.poison[n_in]} times while on it (killed for memory, or "
-                                                  "stopped by the hard stop in a call that never returned)")
+                                                  "stopped by the hard stop in a call that never returned); the record "
+                                                  f"keeps its first {_POISON_CHARS:,} characters and its small metadata")
+                        position.at(-1)
                     else:
                         e = _Entry(n_in, doc, alive)
                         html = doc.metadata.get("html") if type(doc.metadata) is dict else None
