@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import os
+import subprocess
+import sys
 import tracemalloc
 import uuid
 import zlib
@@ -467,3 +470,32 @@ def test_file_names_that_are_not_utf8_give_writable_records(tmp_path):
     got = read_all(JsonlReader(paths=str(p)))
     got[0].to_json()
     orjson.dumps(got[1].to_dict())
+
+
+_MEMORY_PROBE = r"""
+import resource, sys
+from winnow.io.jsonl import JsonlReader
+size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (size + (int(sys.argv[2]) << 20), resource.RLIM_INFINITY))
+for item in JsonlReader(paths=sys.argv[1]).read(sys.argv[1]):
+    print(type(item).__name__, getattr(item, "id", None) or getattr(item, "reason", None), flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc/self/statm: Linux")
+@pytest.mark.parametrize("spare_mb", [30, 50])
+def test_a_line_whose_json_takes_more_memory_than_the_process_has_is_one_quarantined_record(tmp_path, spare_mb):
+    # 3 MB of empty JSON arrays (under max_record_bytes) takes ~70 MB as Python objects (a 31 MB line: 1 GB). In a
+    # process with less memory than that (a worker under ulimit -v, a container's limit), orjson says so as a
+    # JSONDecodeError "Not enough memory to allocate buffer" (30 MB to spare: the record was called malformed_json)
+    # or as a SystemError caused by MemoryError (50 MB: it left the reader, so the shard failed on every attempt, and
+    # the run's first-records check failed in the driver with a traceback before any shard ran).
+    p = tmp_path / "a.jsonl"
+    with open(p, "wb") as f:
+        f.write(b'{"id":"a","text":"before"}\n')
+        f.write(b'{"id":"bomb","text":"x","m":[' + b"[]," * 1_000_000 + b"[]]}\n")
+        f.write(b'{"id":"b","text":"after"}\n')
+    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(p), str(spare_mb)], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n") == ["Document a", "Quarantine too_large", "Document b", ""]

@@ -137,15 +137,29 @@ class JsonlReader(Reader):
                     continue
                 try:
                     rec = orjson.loads(line)  # orjson rejects invalid UTF-8 itself
-                except orjson.JSONDecodeError as exc:
-                    try:
-                        line.decode("utf-8")
-                        reason, what = "malformed_json", f"malformed JSON: {exc}"
-                    except UnicodeDecodeError as uexc:
-                        reason = "invalid_utf8"
-                        what = (f"invalid UTF-8 at byte {uexc.start} of the line (offset {start + uexc.start} of the "
-                                f"decompressed file): {uexc.reason}")
-                    yield Quarantine(shard, where, reason, f"{shard}, line {lineno}: {what}",
+                except (MemoryError, SystemError, orjson.JSONDecodeError) as exc:
+                    # A line under max_record_bytes can still take ~30x its size as Python objects (31 MiB of empty
+                    # arrays: 1 GB), more than a worker held to less memory has. orjson says so as a SystemError
+                    # caused by MemoryError, or as a JSONDecodeError "Not enough memory to allocate buffer" (the
+                    # shard failed on every attempt; the record was called malformed). Where the allocation fails
+                    # decides which (and orjson may crash instead: the runner's ReadGuard finds that line).
+                    if isinstance(exc, orjson.JSONDecodeError) and not str(exc).startswith("Not enough memory"):
+                        try:
+                            line.decode("utf-8")
+                            reason, what = "malformed_json", f"malformed JSON: {exc}"
+                        except UnicodeDecodeError as uexc:
+                            reason = "invalid_utf8"
+                            what = (f"invalid UTF-8 at byte {uexc.start} of the line (offset {start + uexc.start} of "
+                                    f"the decompressed file): {uexc.reason}")
+                        yield Quarantine(shard, where, reason, f"{shard}, line {lineno}: {what}",
+                                         line[:_EXCERPT].decode("utf-8", "replace"))
+                        continue
+                    if isinstance(exc, SystemError) and not isinstance(exc.__cause__, MemoryError):
+                        raise
+                    exc = None  # let the partial objects go before anything else is allocated
+                    yield Quarantine(shard, where, "too_large",
+                                     f"{shard}, line {lineno}: the record of {len(line):,} bytes ran out of memory "
+                                     f"as it was decoded (its JSON holds too many values for this process)",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 if not isinstance(rec, dict):
