@@ -147,7 +147,7 @@ class Killer(Map):
         import os
         import signal
 
-        if doc.text == "die" or doc.text.startswith("die "):
+        if doc.text == "die" or doc.text.startswith("die big "):
             os._exit(137)
         if doc.text.startswith("die once:"):  # the first attempt only (a marker file says it happened)
             marker = doc.text.split(":", 1)[1]
@@ -396,7 +396,7 @@ def test_the_record_of_a_document_that_killed_its_worker_twice_is_small(tmp_path
     # in orjson.dumps of that record (a crash under a 1.5 GB address-space limit), so the shard failed anyway.
     from winnow.registry import lookup
 
-    big = {"id": "d1", "text": "die " + "x" * 10_000, "m": [[] for _ in range(20_000)], "url": "https://a.example/"}
+    big = {"id": "d1", "text": "die big " + "x" * 10_000, "m": [[] for _ in range(20_000)], "url": "https://a.example/"}
     write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": "d0", "text": "ok"}, big, {"id": "d2", "text": "ok"}])
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
                                   steps=[lookup("_test_budget_killer", "step")()])])
