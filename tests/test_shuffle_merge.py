@@ -386,3 +386,15 @@ def test_a_killed_writers_temporary_files_are_removed_by_the_resume(tmp_path):
         again = shuffle_merge([pattern], str(out), files=3, seed=1, executor="inline")
         assert sorted(p.name for p in out.rglob(".tmp-*")) == [live.name]
     assert again["resumed"] == 3 and again["docs"] == first["docs"]
+
+
+def test_a_url_output_or_input_is_refused_not_written_to_a_local_folder(tmp_path, monkeypatch, capsys):
+    # -o s3://bucket/x wrote a local folder 's3:/bucket/x' and said "... in 2 files under s3://bucket/x"
+    monkeypatch.chdir(tmp_path)
+    pattern = _inputs(tmp_path / "in", "nanogpt")
+    for argv in (["shuffle-merge", pattern, "-o", "s3://bucket/x", "--files", "2"],
+                 ["mix", "--source", f"a=1:{pattern}", "-o", "s3://bucket/x", "--files", "2"],
+                 ["shuffle-merge", "s3://bucket/in/*.bin", "-o", "out", "--files", "2"]):
+        assert main([*argv, "--executor", "inline"]) == 2, argv
+        assert "local" in capsys.readouterr().err
+    assert not (tmp_path / "s3:").exists() and not (tmp_path / "out").exists()

@@ -90,7 +90,20 @@ def assignments(seed: int, input_index: int, n_docs: int, files: int) -> np.ndar
     return np.random.default_rng([seed, input_index]).integers(0, files, n_docs, dtype=dtype)
 
 
+def _local_only(what: str, paths: list[str]) -> None:
+    """Refuse a URL: the inputs are read and the outputs written as memory maps, on a local or shared file system
+    (a URL output was written to a local folder 's3:/bucket/x', and said to be under s3://bucket/x)."""
+    from .io.base import is_remote
+
+    for p in paths:
+        if is_remote(str(p)):
+            raise ConfigError(f"{what} {p}: shuffle-merge and mix read and write tokens as memory maps, on a local or "
+                              "shared file system, not an object store; write to a local folder and copy it (e.g. "
+                              "aws s3 sync), or mount the bucket")
+
+
 def _expand(inputs: list[str]) -> list[str]:
+    _local_only("input", inputs)
     out: list[str] = []
     for pattern in inputs:
         hits = sorted(glob.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
@@ -348,6 +361,7 @@ def shuffle_merge(inputs: list[str], output: str, files: int, seed: int = 0, fmt
     ``root`` (default ``output``): inputs inside it are recorded relative to it."""
     if files < 1:
         raise ConfigError(f"files must be >= 1, got {files}")
+    _local_only("output folder", [output])
     root = os.path.abspath(output if root is None else root)
     paths = _expand(inputs)
     fmt = _format_of(paths, fmt)
@@ -457,6 +471,7 @@ def mix(sources: dict[str, list[str]], weights: dict[str, float], output: str, f
 
     for name in sources:
         check_name(name, "mix source name")  # it names the folder of its selection records
+    _local_only("output folder", [output])
     root = os.path.abspath(output if root is None else root)
     expanded = {name: _expand(pats) for name, pats in sorted(sources.items())}
     owner: dict[str, str] = {}
