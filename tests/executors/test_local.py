@@ -175,3 +175,27 @@ def test_progress_counts_a_retried_shards_documents_once(tmp_path, monkeypatch, 
     assert (tmp_path / "killed").exists() and ex.worker_deaths == 1  # the kill really happened
     (prog,) = bars
     assert (prog.docs, prog.chars, prog.done) == (60, 6000, 3)
+
+
+def test_progress_logs_while_a_long_shard_runs(monkeypatch, capsys):
+    # Off a terminal the log printed a line only when a tenth of the shards was done: a corpus of a few large
+    # compressed files (one shard each) showed nothing for a whole file (friction10). Documents still arriving
+    # print a line at least every LOG_EVERY_S.
+    from winnow.executors import local
+
+    clock = [100.0]
+    monkeypatch.setattr(local.time, "perf_counter", lambda: clock[0])
+    prog = local.Progress(3, "main pass 1", enabled=True)
+    prog.add(500, 5000)
+    clock[0] += 30
+    prog.add(500, 5000)
+    assert capsys.readouterr().err == ""  # not yet a minute
+    clock[0] += 31
+    prog.add(1000, 10000)
+    err = capsys.readouterr().err
+    assert "main pass 1: 0/3 shards, 2,000 docs, 33 docs/s, 61 s" in err
+    clock[0] += 10
+    prog.shard_done()  # a third of the shards: the usual line
+    clock[0] += 55
+    prog.add(10, 100)  # 55 s after the last line: none
+    assert capsys.readouterr().err.count("[winnow]") == 1

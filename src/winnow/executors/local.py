@@ -115,12 +115,17 @@ def _nothing(progress: Any = None) -> None:
 
 
 class Progress:
-    """A tqdm bar on a terminal (documents/s, MB/s, ETA by shards); a log line every ~10% otherwise."""
+    """A tqdm bar on a terminal (documents/s, MB/s, ETA by shards); a log line every ~10% of the shards otherwise,
+    and one at least every ``LOG_EVERY_S`` while documents come: a corpus of a few large files (compressed JSONL is
+    one shard per file) otherwise printed nothing until its first file was done (friction10: 3 files of 5,000 pages,
+    the first line after a minute; a file of 200k pages would be silent for half an hour)."""
+
+    LOG_EVERY_S = 60.0
 
     def __init__(self, total: int, desc: str, enabled: bool):
         self.total, self.desc = total, desc
         self.docs = self.chars = self.done = 0
-        self.t0 = time.perf_counter()
+        self.t0 = self._last_log = time.perf_counter()
         self.tty = enabled and sys.stderr.isatty()
         self.enabled = enabled
         self._next_log = 0.1
@@ -139,15 +144,22 @@ class Progress:
             self.bar.set_postfix_str(f"{self.docs:,} docs {self.docs / dt:,.0f} docs/s {self.chars / dt / 1e6:.1f} MB/s",
                                      refresh=False)
             self.bar.refresh()
+        elif self.enabled and docs > 0 and time.perf_counter() - self._last_log >= self.LOG_EVERY_S:
+            self._log()
+
+    def _log(self) -> None:
+        now = time.perf_counter()
+        dt = max(now - self.t0, 1e-9)
+        self._last_log = now
+        print(f"[winnow] {self.desc}: {self.done}/{self.total} shards, {self.docs:,} docs, "
+              f"{self.docs / dt:,.0f} docs/s, {dt:,.0f} s", file=sys.stderr, flush=True)
 
     def shard_done(self) -> None:
         self.done += 1
         if self.bar is not None:
             self.bar.update(1)
         elif self.enabled and self.total and self.done / self.total >= self._next_log:
-            dt = max(time.perf_counter() - self.t0, 1e-9)
-            print(f"[winnow] {self.desc}: {self.done}/{self.total} shards, {self.docs:,} docs, "
-                  f"{self.docs / dt:,.0f} docs/s", file=sys.stderr, flush=True)
+            self._log()
             while self._next_log <= self.done / self.total:
                 self._next_log += 0.1
 
