@@ -121,6 +121,36 @@ def test_a_long_line_costs_linear_time_not_quadratic():
     assert list(char_repetitions(head, direct_up_to=0)) == _reference(head)
 
 
+def test_sentences_recurring_far_apart_on_one_line_run_few_long_pieces(monkeypatch):
+    # A forum thread flattened to one line (FinCORE: 771,566 characters) quotes its posts again and again, far
+    # apart: every pair of equal 32-character windows compiled and ran the expression for its distance (11,070
+    # lengths here; the page took 12 s of CPU, past run.max_seconds_per_doc on a busy machine). A piece needs
+    # three more copies, each one its length (or one more) further on: only lengths whose copies all begin run.
+    from winnow.steps import runs
+
+    rng = random.Random(11)
+    words = ["talo", "auto", "kissa", "koira", "puu", "vesi", "kivi", "tie", "maa", "yo", "sana", "kieli"]
+    posts = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 14))) + " ." for _ in range(60)]
+    parts = [rng.choice(posts) for _ in range(900)]
+    parts[400:400] = [posts[0]] * 4  # one real run of a long piece: four copies in a row
+    text = " ".join(parts)
+    long_lengths = []
+    fixed = runs._fixed
+
+    def counted(k):
+        if k > runs._G:
+            long_lengths.append(k)
+        return fixed(k)
+
+    monkeypatch.setattr(runs, "_fixed", counted)
+    got = list(char_repetitions(text))
+    assert len(set(long_lengths)) < 20, len(set(long_lengths))
+    assert any(e - s >= 4 * len(posts[0]) for s, e, _ in got)  # the four copies were found
+    monkeypatch.setattr(runs, "_fixed", fixed)
+    head = text[:1800]
+    assert list(char_repetitions(head, direct_up_to=0)) == _reference(head)
+
+
 @pytest.mark.parametrize("shape", ["\n", ".\n", "x" * 40 + "\n", "ab\n"])
 def test_line_breaks_never_start_or_hold_a_piece(shape):
     # a text of line breaks was quadratic (every position looked like a candidate for every length)

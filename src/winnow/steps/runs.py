@@ -78,6 +78,22 @@ def _window_sums_equal(eq, k: int):
     return out
 
 
+def _three_more(pos_hash: Any, hv: int, i: int, k: int) -> bool:
+    """Whether a piece of ``k`` (> _G) characters at ``i`` can have the three copies the expression needs: each
+    copy starts k or k+1 characters after the one before, and begins with the piece's first _G characters (the
+    window hash ``hv``). Only the first copy was looked for before: on a long line whose sentences recur far apart
+    (a forum thread quoting its posts, 771,566 characters on one line in FinCORE) every such pair compiled and ran
+    the expression for its distance: 12 s of CPU for the page, 30 s of wall time on a busy machine, where
+    run.max_seconds_per_doc quarantined it (now 2.5 s)."""
+    m = len(pos_hash)
+    starts = {i}
+    for _ in range(3):
+        starts = {c + k + s for c in starts for s in (0, 1) if c + k + s < m and int(pos_hash[c + k + s]) == hv}
+        if not starts:
+            return False
+    return True
+
+
 def char_repetitions(text: str, direct_up_to: int | None = None) -> Iterator[tuple[int, int, int]]:
     """``(start, end, score)`` of every match of Dolma's expression in ``text``, as ``re.finditer`` finds them.
     ``direct_up_to``: texts this short run the expression as written (default ``_DIRECT``; tests pass 0 to check
@@ -114,6 +130,7 @@ def char_repetitions(text: str, direct_up_to: int | None = None) -> Iterator[tup
         s &= fits
         short.append((d, s))
         cand |= d | s
+    short_cand = cand.copy()  # positions where some short length passes: the others skip the per-length test
     # longer pieces: the _G characters at i occur again k or k+1 characters later
     long_groups: dict[int, Any] = {}
     pos_hash = None
@@ -142,7 +159,7 @@ def char_repetitions(text: str, direct_up_to: int | None = None) -> Iterator[tup
     for i in positions:
         if i < pos:
             continue
-        ks = [k for k, (d, s) in enumerate(short, 1) if d[i] or s[i]]
+        ks = [k for k, (d, s) in enumerate(short, 1) if d[i] or s[i]] if short_cand[i] else ()
         found = None
         for k in ks:
             mt = _fixed(k).match(text, i)
@@ -150,16 +167,17 @@ def char_repetitions(text: str, direct_up_to: int | None = None) -> Iterator[tup
                 found = mt
                 break
         if found is None and pos_hash is not None and i < len(pos_hash):
-            later = long_groups.get(int(pos_hash[i]))
+            hv = int(pos_hash[i])
+            later = long_groups.get(hv)
             if later:
                 limit = i + int(room[i])  # a piece never holds a line break
                 long_ks = set()
                 # a copy starts at most one character after the line's end
                 for j in later[bisect_right(later, i + _G): bisect_right(later, limit + 1)]:
                     k = j - i
-                    if k > _G and i + k <= limit:
+                    if k > _G and i + k <= limit and _three_more(pos_hash, hv, i, k):
                         long_ks.add(k)
-                    if k - 1 > _G and i + k - 1 <= limit and ws[j - 1]:
+                    if k - 1 > _G and i + k - 1 <= limit and ws[j - 1] and _three_more(pos_hash, hv, i, k - 1):
                         long_ks.add(k - 1)
                 for k in sorted(long_ks):
                     mt = _fixed(k).match(text, i)
