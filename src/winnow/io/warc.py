@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import zstandard
+
 from ..document import Document, Quarantine
 from ..registry import register
 from .base import Reader, check_int, check_paths, check_read_options, check_size_mb, expand_paths, path_text, \
     select_records
-from .shards import _PLAIN_MAGIC, _find_next, _record_magic, input_files, plan_warc, split_key
+from .shards import _PLAIN_MAGIC, _ZSTD_MAGIC, _find_next, _record_magic, input_files, plan_warc, split_key
 
 __all__ = ["WarcReader", "WetReader", "decode_html", "is_html_type"]
 
@@ -180,6 +182,42 @@ def _iter_records(path: str, record_types: Any, begin: int = 0, end: int | None 
             start = restart
 
 
+def _ends_as_said(path: str, offset: int, length: Any) -> bool:
+    """Whether the record at ``offset`` ends where its Content-Length says: the blank line that closes a record right
+    after that many bytes of block. Asked only when the data after a record does not parse, to tell a record whose
+    length lied (its remains are that data) from a good record followed by damage of its own."""
+    try:
+        n = int(length)
+    except (TypeError, ValueError):
+        return False
+    if not 0 <= n <= 1 << 30:
+        return False
+    want = n + (1 << 20)  # the header (a few hundred bytes), the block and the blank line after it
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            head = f.read(4)
+            f.seek(offset)
+            if head[:2] == b"\x1f\x8b" or head == _ZSTD_MAGIC:
+                d = zlib.decompressobj(31) if head[:2] == b"\x1f\x8b" else zstandard.ZstdDecompressor().decompressobj()
+                data = b""
+                while len(data) < want and not d.eof:
+                    chunk = f.read(1 << 16)
+                    if not chunk:
+                        break
+                    data += d.decompress(chunk)
+            else:
+                data = f.read(want)
+    except (OSError, zlib.error, zstandard.ZstdError):
+        return False
+    ends = [i for i in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if i >= 0]
+    if not ends:
+        return False
+    i = min(ends)
+    end = i + (4 if data.startswith(b"\r\n\r\n", i) else 2) + n
+    return data.startswith(b"\r\n\r\n", end) or data.startswith(b"\n\n", end)
+
+
 # A record header inside another record's block: what a Content-Length that overstates the record leaves behind.
 _EMBEDDED = re.compile(rb"\r?\n\r?\n(WARC/1\.[01]\r?\n(?:[^\r\n]{0,400}\r?\n){0,12}?WARC-Type:[^\r\n]{0,100}\r?\n)")
 _HEADER_FIELD = re.compile(rb"\n(WARC-Target-URI|WARC-Record-ID):[ \t]*([^\r\n]{0,2000})")
@@ -298,10 +336,23 @@ class _Base(Reader):
             yield bad
             return
         stem = Path(shard).name.split(".")[0]
+        # The last record built, handed over once the next record (or the file's end) shows that its block ended
+        # where its Content-Length said. Data that does not parse right after a record means its Content-Length lied
+        # (too short: the page cut, the rest read as garbage; -5, "abc" or 10^20: read as 0 bytes): that record was
+        # kept cut (or quarantined as bad_http) and its remains quarantined again as corrupt_record, one record
+        # counted twice. It is one quarantine record now.
+        held: tuple[int, Any, Document | Quarantine] | None = None
         try:
             resync: list[bytes] = []
             for kind, item, offset in _iter_records(shard, record_types, *((rng.start, rng.end) if rng else (0, None)),
                                                     resync=resync):
+                if held is not None:
+                    h_offset, h_rec, h_out = held
+                    held = None
+                    if kind == "error" and h_offset == offset and not _ends_as_said(shard, offset, h_rec[1]):
+                        yield self._misframed(h_rec, shard, offset, item, h_out)
+                        continue
+                    yield h_out
                 if kind == "error":
                     yield Quarantine(shard, f"byte {offset}", "corrupt_record",
                                      f"{shard}: corrupt or truncated WARC data after the record at byte {offset}: {item}; "
@@ -320,9 +371,26 @@ class _Base(Reader):
                     out = Quarantine(shard, f"byte {offset}", "bad_record",
                                      f"{shard}: record at byte {offset} cannot be parsed: {exc}")
                 if out is not None:
-                    yield out
+                    held = (offset, (_uri(item.headers.get("WARC-Target-URI")), item.headers.get("Content-Length")),
+                            out)
+            if held is not None:
+                yield held[2]
         except OSError as exc:
+            if held is not None:
+                yield held[2]
             yield Quarantine(shard, "file", "unreadable_file", f"{shard}: cannot read: {exc}")
+
+    @staticmethod
+    def _misframed(rec: tuple[str, Any], shard: str, offset: int, error: str,
+                   out: Document | Quarantine) -> Quarantine:
+        url, length = rec
+        was = (f"read as {out.reason}" if isinstance(out, Quarantine) else
+               f"its payload read as {len((out.metadata or {}).get('html') or out.text):,} characters")
+        return Quarantine(shard, f"byte {offset}", "corrupt_record",
+                          f"{shard}: record at byte {offset} ({url}): what follows the {length!s:.40} bytes its "
+                          f"Content-Length gives is not the next record ({error}), so that length is wrong (or junk "
+                          f"follows the record); quarantined whole ({was}), reading resumed at the next record "
+                          f"boundary")
 
 
 def _http_head(body: bytes) -> tuple[int | None, dict[str, str], int]:
