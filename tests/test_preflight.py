@@ -190,6 +190,11 @@ def test_a_glob_matching_folders_is_refused_naming_a_glob_of_their_files(tmp_pat
                                           r"'.*data/\*\*/\*\.jsonl\.gz'"):
         check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*")))
     check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "**" / "*.jsonl.gz")), log=False)  # as it says: fine
+    # with files beside the folders, the glob of the folders' files would add theirs: the files-only one is named too
+    write_jsonl(tmp_path / "data" / "top.jsonl.gz", [{"id": "t", "text": "x"}])
+    with pytest.raises(ConfigError, match=r"'.*data/\*\*/\*\.jsonl\.gz', or only the files beside them, e\.g\. "
+                                          r"'.*data/\*\.jsonl\.gz'"):
+        check_needed_fields(_jsonl_pipe(str(tmp_path / "data" / "*")))
 
 
 def test_a_glob_matching_files_of_another_type_is_refused(tmp_path):

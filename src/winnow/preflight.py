@@ -139,7 +139,7 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
     import glob
     import os
 
-    from .io.base import is_remote, listed, literal_file, resolve_path
+    from .io.base import input_suffix, is_remote, listed, literal_file, resolve_path
 
     for stage in pipe.stages:
         reader = stage.reader
@@ -172,9 +172,15 @@ def check_inputs(pipe: Any, run: bool = True) -> None:
                 dirs = sorted(f for f in files if os.path.isdir(f)) if getattr(reader, "name", "") != "text" else []
                 if dirs:
                     shown = ", ".join(dirs[:3]) + (f" and {len(dirs) - 3:,} more" if len(dirs) > 3 else "")
+                    # files beside the folders ('data/*' over data/a.jsonl and data/old/): the glob of the folders'
+                    # files would take old/'s too, which the user may not want; name the files-only glob as well
+                    beside = sorted({x for f in files if not os.path.isdir(f)
+                                     and (x := input_suffix(os.path.basename(f))) is not None})
+                    alone = (f", or only the files beside them, e.g. {pat + beside[0]!r}"
+                             if pat.endswith("*") and len(beside) == 1 else "")
                     raise ConfigError(f"{where} matches {len(dirs):,} folder(s) ({shown}); the {reader.name} reader "
                                       f"reads files: give a glob of the files in them, e.g. "
-                                      f"{folder_hint(folder, folder if parts else '.')!r}")
+                                      f"{folder_hint(folder, folder if parts else '.')!r}{alone}")
                 continue
             if not os.path.exists(local):
                 parent = os.path.dirname(os.path.abspath(local))
