@@ -94,6 +94,21 @@ def test_resume_refuses_a_different_pipeline(tmp_path, real_docs):
     with pytest.raises(ConfigError, match=r"a steps: \['length'\] -> \['length', 'sample'\]"):
         run_pipeline(load_pipeline(p), tmp_path / "run", InlineExecutor(), log=False)
 
+    # a list of files (what an unquoted --input glob gives): one added or changed was cut out of the middle of two
+    # long lists, and the refusal read "changed: ['in/file-number-1...5.jsonl'] -> ['in/file-number-1...5.jsonl']"
+    names = [str(write_jsonl(tmp_path / "in" / f"file-number-{i}-of-the-crawl.jsonl", text_records(real_docs, i, 1)))
+             for i in range(1, 7)]
+    cfg["stages"][0]["steps"].pop()
+    cfg["stages"][0]["reader"]["paths"] = names[:3] + names[4:]
+    run_pipeline(load_pipeline(_write(p, cfg)), tmp_path / "list", InlineExecutor(), log=False)
+    cfg["stages"][0]["reader"]["paths"] = names[:4] + names[4:]
+    with pytest.raises(ConfigError, match=r"changed: a\.reader\.paths: added '.*file-number-4-of-the-crawl\.jsonl'\)"):
+        run_pipeline(load_pipeline(_write(p, cfg)), tmp_path / "list", InlineExecutor(), log=False)
+    cfg["stages"][0]["reader"]["paths"] = names[:2] + [names[3]] + names[4:]
+    with pytest.raises(ConfigError, match=r"changed: a\.reader\.paths\[2\]: '.*-3-of-the-crawl\.jsonl' -> "
+                                          r"'.*-4-of-the-crawl\.jsonl'\)"):
+        run_pipeline(load_pipeline(_write(p, cfg)), tmp_path / "list", InlineExecutor(), log=False)
+
 
 def test_resume_refuses_changed_inputs_that_dedup_already_merged(tmp_path, real_docs):
     """An exact copy of a finished input added before a resume: resuming would skip the finished dedup merge and

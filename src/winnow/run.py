@@ -408,6 +408,23 @@ def _config_changes(old: str, new: str) -> list[str]:
             where = f"{path} {field}" if path else field
             out.append(f"{where}: {_short(names(a))} -> {_short(names(b))}")
             return
+        if isinstance(a, list) and isinstance(b, list):
+            # a list of files (an unquoted --input glob): one added or changed sat in the middle of two long lists,
+            # which _short cuts out; name the items that differ instead
+            if len(a) == len(b):
+                diffs = [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y]
+                out.extend(f"{path}[{i}]: {_short(x)} -> {_short(y)}" for i, x, y in diffs[:3])
+                if len(diffs) > 3:
+                    out.append(f"{path}: {len(diffs) - 3:,} more item(s)")
+                return
+            added, removed = [y for y in b if y not in a], [x for x in a if x not in b]
+            if added or removed:
+                def some(xs: list) -> str:
+                    return ", ".join(map(_short, xs[:3])) + (f" and {len(xs) - 3:,} more" if len(xs) > 3 else "")
+
+                out.append(f"{path}: " + "; ".join(f"{what} {some(xs)}" for what, xs in (("added", added),
+                                                                                       ("removed", removed)) if xs))
+                return
         out.append(f"{path}: {_short(a)} -> {_short(b)}")
 
     walk(_resume_relevant(old), _resume_relevant(new), "")
