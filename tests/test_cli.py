@@ -144,3 +144,26 @@ def test_a_remote_stores_error_is_a_message_and_a_bug_keeps_its_traceback(monkey
     monkeypatch.setattr(cli, "cmd_steps", bug)
     with pytest.raises(KeyError):
         main(["steps"])
+
+
+def test_progress_names_each_pass_and_its_steps(tmp_path, monkeypatch, real_docs):
+    # "main pass 4: 19 docs/s" did not say which steps ran slowly (friction10, the default pipeline's 5 passes)
+    from winnow.executors.inline import InlineExecutor
+
+    descs = []
+    run_tasks = InlineExecutor.run_tasks
+
+    def recorded(self, tasks, desc=""):
+        descs.append(desc)
+        return run_tasks(self, tasks, desc=desc)
+
+    monkeypatch.setattr(InlineExecutor, "run_tasks", recorded)
+    src = write_jsonl(tmp_path / "in" / "a.jsonl.gz", text_records(real_docs, 0, 10))
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.safe_dump({"executor": {"type": "inline"}, "stages": [
+        {"name": "s", "reader": {"type": "jsonl", "paths": str(src)},
+         "steps": [{"type": "length", "min_chars": 10}, {"type": "exact_dedup"}, {"type": "gopher_quality"},
+                   {"type": "pii"}]},
+        {"name": "t", "from": "s", "steps": [{"type": "length"}]}]}))
+    assert main(["run", str(p), "-o", str(tmp_path / "run")]) == 0
+    assert descs == ["s pass 1/2 (length..exact_dedup)", "s pass 2/2 (exact_dedup..pii)", "t"]
