@@ -179,6 +179,18 @@ def test_shell_expanded_file_names_with_glob_characters_are_taken_literally(tmp_
     assert "resumed" in capsys.readouterr().out
 
 
+def test_a_json_pipeline_file_after_input_is_the_pipeline(tmp_path, monkeypatch, capsys, real_docs):
+    # `winnow run --input data/a.jsonl pipe.json`: argparse took pipe.json for the pipeline, as it should; taking
+    # the files after --input as the shell's expansion of a glob, it became an input and "the following arguments
+    # are required: pipeline" (a .json file is a file the jsonl reader reads)
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "data" / "a.jsonl", text_records(real_docs, 0, 3))
+    (tmp_path / "pipe.json").write_text(json.dumps({"executor": {"type": "inline"}, "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": "nothing.jsonl"}, "steps": [{"type": "length"}]}]}))
+    assert main(["run", "--input", "data/a.jsonl", "pipe.json", "-o", "run"]) == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]["in"] == 3
+
+
 def test_validate_takes_set_and_warns_on_unmatched_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "fineweb", "--set", "gopher_quality.min_words=100", "--resolved"]) == 0

@@ -507,6 +507,19 @@ def _on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
+def _parses_whole(argv: list[str]) -> bool:
+    """Whether argparse takes the command as it is, every argument placed (``winnow run --input a.jsonl
+    pipe.json``: the JSON pipeline file is the pipeline, not a second input file the shell expanded)."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            return not build_parser().parse_known_args(argv)[1]
+        except SystemExit:  # an error (said again by the real parse), or --help (shown by it)
+            return False
+
+
 def _shell_expanded_inputs(argv: list[str]) -> list[str]:
     """``--input data/*.jsonl.gz`` unquoted: the shell hands over every matching file, and argparse refused all but
     the first ("unrecognized arguments"). The input files right after an --input's value (existing files of a type
@@ -548,7 +561,9 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     for var in _ONE_THREAD:
         os.environ.setdefault(var, "1")
-    argv = _shell_expanded_inputs(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not _parses_whole(argv):  # only a command argparse refuses is read as an --input glob the shell expanded
+        argv = _shell_expanded_inputs(argv)
     args = build_parser().parse_args(argv)
     import signal
     import threading
