@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
+
 import orjson
+import pytest
 
 from winnow.executors import InlineExecutor
 from winnow.io.jsonl import JsonlReader
@@ -61,3 +64,15 @@ def _default() -> str:
     from winnow.cli import DEFAULT_CONFIG
 
     return str(DEFAULT_CONFIG)
+
+
+@pytest.mark.parametrize("folder, doc_id", [("-run", "-x1"), ("my run", "http://a.b/?q=1&r=2"), ("it's", "naïve")])
+def test_a_command_shown_to_paste_gives_the_folder_and_id_back(folder, doc_id):
+    # an id with a leading '-' after the folder was read as an option by argparse: it goes after '--'
+    import shlex
+
+    from winnow._terminal import shell_arg, shell_path
+    from winnow.cli import build_parser
+
+    args = build_parser().parse_args(shlex.split(f"explain {shell_path(folder)} {shell_arg(doc_id)}"))
+    assert os.path.normpath(args.run_dir) == folder and args.doc_id == doc_id
