@@ -321,8 +321,8 @@ class _DyingOrjson:
     """orjson, but the process dies (as the OOM killer kills a worker building a record of 1 GB of small JSON
     objects, tests/io/test_hostile_input.py) while parsing a line whose text is "die"."""
 
-    JSONDecodeError = orjson.JSONDecodeError
-    dumps = staticmethod(orjson.dumps)
+    def __getattr__(self, name):
+        return getattr(orjson, name)
 
     @staticmethod
     def loads(b):
@@ -335,12 +335,15 @@ class _DyingOrjson:
 
 @dataclass
 class _DyingJsonlReader(JsonlReader):
-    """JSON Lines; the worker dies while it parses a line whose text is "die" (no document in hand)."""
+    """JSON Lines; a worker dies while it parses a line whose text is "die" (no document in hand)."""
 
     def _read(self, shard):
+        import multiprocessing
+
         import winnow.io.jsonl as jsonl_module
 
-        jsonl_module.orjson = _DyingOrjson  # in the worker process only (spawned): the fault is injected there
+        if multiprocessing.parent_process() is not None:  # in a worker only, not in the test's own process
+            jsonl_module.orjson = _DyingOrjson()
         return super()._read(shard)
 
 
