@@ -402,3 +402,81 @@ def test_run_folder_on_a_file_system_that_takes_no_folders_is_a_message(tmp_path
         monkeypatch.setattr(Path, "mkdir", refuse)
         with pytest.raises(RunFolderError, match=f"cannot create the run folder .*run: {os.strerror(err)}; give -o"):
             run_pipeline(pipe, tmp_path / "run", log=False)
+
+
+from winnow.io.jsonl import JsonlWriter  # noqa: E402
+
+
+@dataclass
+class _FullDiskJsonl(JsonlWriter):
+    """JSON Lines into a file system that is full: every write raises ENOSPC; each open is counted in ``count``."""
+
+    count: str = ""
+
+    def open(self, path, side=None):
+        import errno
+
+        with open(self.count, "a") as f:
+            f.write("open\n")
+        handle = super().open(path, side)
+
+        def full(*a, **k):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        handle.write = handle.write_encoded = full
+        return handle
+
+
+@pytest.mark.parametrize("executor", ["inline", "local"])
+def test_a_full_disk_fails_the_shard_at_once_and_says_to_free_space(tmp_path, real_docs, executor):
+    # A shard that hit a full disk was run twice more (all its work redone, 3x the time on a 256 MB shard) to fail
+    # the same way, and the run ended "rerun to resume", which fails again until space is freed.
+    from winnow.errors import ShardFailed
+    from winnow.executors import LocalExecutor
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+
+    _inputs(tmp_path, real_docs, n_files=1)
+    count = tmp_path / "opens"
+    pipe = Pipeline(stages=[Stage("a", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")), steps=[],
+                                  writer=_FullDiskJsonl(count=str(count)))])
+    ex = InlineExecutor(progress=False) if executor == "inline" else LocalExecutor(workers=1, progress=False)
+    with ex, pytest.raises(ShardFailed) as err:
+        run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    assert count.read_text() == "open\n"
+    assert "No space left on device" in str(err.value) and "free space" in str(err.value)
+
+
+@register("_test_full_disk_step")
+@dataclass
+class _FullDiskStep(Map):
+    """A step whose own file (a cache, a table) is on a full disk."""
+
+    def map(self, doc):
+        import errno
+
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "cache.bin")
+
+
+def test_a_step_that_meets_a_full_disk_fails_the_shard_instead_of_quarantining_documents(tmp_path, real_docs):
+    # Quarantined as step_error, every document was moved out of the run for good by a full disk.
+    from winnow.errors import ShardFailed
+
+    _inputs(tmp_path, real_docs, n_files=1)
+    with pytest.raises(ShardFailed, match="No space left on device.*free space"):
+        run_pipeline(load_pipeline(_cfg(tmp_path, [{"type": "_test_full_disk_step"}])), tmp_path / "run", log=False,
+                     report=False)
+    assert not list((tmp_path / "run").glob("quarantine/**/*.jsonl"))
+
+
+def test_full_and_read_only_file_systems_say_what_to_do():
+    # The driver's own write on a full disk (stats.json after the shards failed) ended "winnow: No space left on
+    # device", naming no file and no way out; a read-only one named only the lock file.
+    import errno
+
+    from winnow.cli import _what_to_do
+
+    assert "free space" in _what_to_do(OSError(errno.ENOSPC, "No space left on device"))
+    assert "run the same command again" in _what_to_do(OSError(errno.EDQUOT, "Disk quota exceeded"))
+    assert "remount it read-write" in _what_to_do(OSError(errno.EROFS, "Read-only file system", "r/winnow.lock"))
+    assert _what_to_do(OSError(errno.ENOENT, "No such file or directory")) == ""

@@ -558,6 +558,20 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
     return out
 
 
+def _what_to_do(exc: OSError) -> str:
+    """The way out of an environment error that has one: a full disk or quota said only "No space left on device"
+    (the write that failed names no file), with nothing on the finished shards or the resume."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("; free space on the file system of the run folder (or of the temporary folder), then run the same "
+                "command again: the shards that finished are kept and the run resumes from them")
+    if exc.errno == errno.EROFS:
+        return ("; that file system is mounted read-only: remount it read-write (a run resumes only in its own "
+                "folder), or copy the run folder to a writable place")
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     for var in _ONE_THREAD:
         os.environ.setdefault(var, "1")
@@ -594,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         # a message naming the file rather than a traceback
         what = exc.strerror or type(exc).__name__
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"winnow: {what}{where}" + ("" if exc.strerror else f" ({exc})"), file=sys.stderr)
+        print(f"winnow: {what}{where}" + ("" if exc.strerror else f" ({exc})") + _what_to_do(exc), file=sys.stderr)
         return 1
     except Exception as exc:
         # a remote store's own error (no credentials, no such bucket, access denied) is the operator's setup, as an

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import faulthandler
 import multiprocessing
 import os
@@ -506,6 +507,12 @@ class Position:
 _position: Position | None = None
 
 
+def _disk_failure(exc: BaseException) -> bool:
+    """A step's exception that is the file system's (a full disk or quota, a read-only or failing device), not the
+    document's: quarantining the document would move it out of the run for good (a resume skips a finished shard)."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO)
+
+
 # What a quarantine record keeps of a document a worker died on twice: encoding it whole can be what killed the
 # worker (a record whose 10 million small JSON arrays took 1 GB: orjson.dumps of it crashed a worker held to 1.5 GB
 # of address space, so the quarantine record killed the third attempt too). 2,000 characters: enough to recognise a
@@ -767,6 +774,12 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     encoded = handle.encode(doc)
                 handle.write_encoded(encoded)
                 return True
+            except OSError:
+                # the file system's failure (a full disk, a quota, an I/O error), not the document's: it fails the
+                # shard, whose outputs are then never renamed into place. Quarantined as write_error, each document
+                # met on a full disk was moved out of the run for good (a resume skips a finished shard), and a
+                # compressed stream that failed half-way through a write went on being written.
+                raise
             except Exception as exc:
                 write_failed(handle, doc, exc)
                 return False
@@ -848,6 +861,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 budget.since = None
             except (Exception, BudgetExceeded) as exc:  # one bad document must not stop the run
                 budget.since = None
+                if _disk_failure(exc):  # the file system's, not the document's: the shard fails (write_or_quarantine)
+                    raise
                 fail(e, k, exc, t0, c0)
                 return
             st.seconds += time.perf_counter() - t0
@@ -921,6 +936,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 try:
                     collector.collect(doc)
                 except Exception as exc:  # a corpus step's collect is a step too: one document, not the shard
+                    if _disk_failure(exc):  # its tables on a full disk: the shard fails, as a writer's would
+                        raise
                     collect_stats.seconds += time.perf_counter() - t0
                     collect_stats.cpu_seconds += process_time() - c0
                     collect_stats.errors += 1

@@ -298,7 +298,10 @@ def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elap
         if others:
             cause += f"; {len(others)} more shard(s) failed: " + "; ".join(
                 f"{f.label} ({f.attempts} attempts): {f.error}" for f in others)
-        raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; rerun to resume.")
+        full = any(("No space left on device" in f.error or "Disk quota exceeded" in f.error) for f in failures)
+        raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; " +
+                          ("free space on the run folder's file system, then rerun to resume (a full disk fails a "
+                           "shard at once, without running it again)." if full else "rerun to resume."))
     from .report.index import write_index  # explain's id/URL -> file and position index; never fails the run
 
     write_index(run_dir, log)

@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Executor, TaskFailure
+from .base import Executor, TaskFailure, retryable
 
 
 @dataclass
@@ -37,8 +37,9 @@ class InlineExecutor(Executor):
                         break
                     except Exception as exc:
                         err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                        if attempt == self.retries:
+                        if attempt == self.retries or not retryable(exc):
                             results.append(TaskFailure(getattr(task, "label", repr(task)), err, attempt + 1))
+                            break
                 prog.shard_done()
         finally:
             prog.close()

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Executor, TaskFailure
+from .base import Executor, TaskFailure, retryable
 
 _progress_queue = None
 _started = None  # the write end of the pipe on which a worker says which task it starts (``_run_marked``)
@@ -310,7 +310,7 @@ class LocalExecutor(Executor):
                         except Exception as exc:
                             attempts[i] += 1
                             err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                            if attempts[i] > self.retries:
+                            if attempts[i] > self.retries or not retryable(exc):
                                 results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), err, attempts[i])
                                 remaining.discard(i)
                                 prog.shard_done()
