@@ -4,6 +4,7 @@ the user typed."""
 
 from __future__ import annotations
 
+import bz2
 import json
 
 import pyarrow as pa
@@ -86,8 +87,12 @@ def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
     assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.gz"]
     # a checksum beside a file, or a compression the readers do not open, is no input: it was read as JSON Lines
     (tmp_path / "e" / "a.jsonl.gz.md5").write_text("0123abcd  a.jsonl.gz\n")
-    (tmp_path / "e" / "c.jsonl.bz2").write_bytes(b"BZh91AY&SY")
+    (tmp_path / "e" / "c.jsonl.lz4").write_bytes(b"\x04\x22\x4d\x18")
     assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.gz"]
+    # bz2 and xz are read (as datatrove and Dolma read them)
+    (tmp_path / "e" / "d.jsonl.bz2").write_bytes(bz2.compress(b'{"id": "6", "text": "x"}\n'))
+    assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.bz2",
+                                                                       "e/**/*.jsonl.gz"]
     write_jsonl(tmp_path / "d" / "c.jsonl", [{"id": "3", "text": "x"}])
     with pytest.raises(ConfigError, match=r"several readers \(1 \*\.jsonl, 1 \*\.parquet\)"):
         load_pipeline(cfg, inputs=["d"])

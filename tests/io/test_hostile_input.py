@@ -527,3 +527,29 @@ def test_a_content_length_that_lies_a_little_is_one_quarantined_record(tmp_path,
     assert all(d.metadata["html"] == "<html><p>page 0</p>".replace("0", str(i)) * 3 for i, d in zip((0, 2), items[::2]))
     q = items[1]
     assert q.reason == "corrupt_record" and "http://x.example/1" in q.message and "Content-Length" in q.message
+
+
+@pytest.mark.parametrize("ext", [".bz2", ".xz"])
+def test_bz2_and_xz_json_lines_are_read_and_their_damage_reported(tmp_path, ext):
+    # A .jsonl.bz2 or .jsonl.xz (datatrove and Dolma read them) was read byte for byte as JSON Lines: every line
+    # quarantined as invalid UTF-8, and the run refused with the advice to convert the file with iconv.
+    import bz2
+    import lzma
+
+    pack = bz2.compress if ext == ".bz2" else lzma.compress
+    lines = b"".join(orjson.dumps({"id": f"d{i}", "text": f"text {i}"}) + b"\n" for i in range(50))
+    p = tmp_path / f"a.jsonl{ext}"
+    p.write_bytes(pack(lines))
+    assert [d.id for d in JsonlReader(paths=str(p)).read(str(p))] == [f"d{i}" for i in range(50)]
+    p.write_bytes(pack(lines)[:-30])  # cut short
+    items = list(JsonlReader(paths=str(p)).read(str(p)))
+    assert items and isinstance(items[-1], Quarantine) and items[-1].reason == "truncated"
+    # a bomb: one line of 16 MiB in a few hundred bytes is skipped in pieces, never held whole
+    p.write_bytes(pack(b'{"id": "big", "text": "' + b"a" * (16 << 20) + b'"}\n' + lines.split(b"\n")[0] + b"\n"))
+    tracemalloc.start()
+    try:
+        items = list(JsonlReader(paths=str(p), max_record_bytes=1 << 20).read(str(p)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [getattr(x, "reason", None) for x in items] == ["too_large", None] and peak < 16 << 20

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import gzip
 import io
+import lzma
 import os
 import socket
 import tempfile
@@ -91,6 +92,10 @@ def compression_of(path: str | os.PathLike) -> str | None:
         return "gzip"
     if p.endswith(".zst") or p.endswith(".zstd"):
         return "zstd"
+    if p.endswith(".bz2"):
+        return "bz2"
+    if p.endswith(".xz"):
+        return "xz"
     return None
 
 
@@ -301,6 +306,17 @@ def open_read(path: "str | os.PathLike | RemotePath") -> IO[bytes]:
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if comp == "zstd":
         return io.BufferedReader(_ZstdReader(raw), buffer_size=1 << 20)
+    # bz2 and xz (datatrove and Dolma read them; a .jsonl.bz2 was read byte for byte as JSON Lines and every line
+    # quarantined as invalid UTF-8, with the advice to convert it with iconv): the standard library's readers bound
+    # each read's output, so readline(max_record_bytes + 1) keeps a bomb to one record, and a cut file raises EOFError
+    if comp == "bz2":
+        import bz2
+
+        return bz2.BZ2File(raw, "rb")
+    if comp == "xz":
+        import lzma
+
+        return lzma.LZMAFile(raw, "rb")
     return raw
 
 
@@ -679,10 +695,10 @@ def input_suffixes(folder: str, found: list[str] | None = None) -> dict[str, int
     out: dict[str, int] = {}
     for f in found if found is not None else folder_walk(folder):
         suffix = input_suffix(os.path.basename(f))
-        # only the type's extension and a compression the readers open (a.jsonl.gz; not a.jsonl.gz.md5, a checksum
-        # beside it, nor a.jsonl.bz2, which would be read as JSON Lines byte for byte)
+        # only the type's extension and a compression the readers open (a.jsonl.gz, a.jsonl.bz2; not a.jsonl.gz.md5,
+        # a checksum beside it, nor a.jsonl.lz4, which would be read as JSON Lines byte for byte)
         rest = suffix and suffix.lower().lstrip(".").partition(".")[2]
-        if suffix is not None and rest in ("", "gz", "zst", "zstd") and os.path.isfile(f):
+        if suffix is not None and rest in ("", "gz", "zst", "zstd", "bz2", "xz") and os.path.isfile(f):
             out[suffix] = out.get(suffix, 0) + 1
     return out
 
@@ -706,7 +722,7 @@ def walk_matches(folder: str, walk: list[str], suffix: str) -> tuple[str, list[s
 
 
 # What reading a damaged or hostile file can raise: a reader turns each into a Quarantine, never lets one escape.
-READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError, lzma.LZMAError)
 
 
 def path_text(path: str) -> str:
