@@ -480,3 +480,30 @@ def test_full_and_read_only_file_systems_say_what_to_do():
     assert "run the same command again" in _what_to_do(OSError(errno.EDQUOT, "Disk quota exceeded"))
     assert "remount it read-write" in _what_to_do(OSError(errno.EROFS, "Read-only file system", "r/winnow.lock"))
     assert _what_to_do(OSError(errno.ENOENT, "No such file or directory")) == ""
+
+
+@register("_test_appender")
+@dataclass
+class _Appender(Map):
+    """Appends a record to ``path`` on its first document: a crawler still writing the file the run reads."""
+
+    path: str = ""
+
+    def map(self, doc):
+        if self.path and not getattr(self, "_done", False):
+            self._done = True
+            with open(self.path, "ab") as f:
+                f.write(b'{"id": "late", "text": "appended while the run read the file"}\n')
+        return doc
+
+
+def test_an_input_file_that_grows_while_it_is_read_is_named(tmp_path, real_docs, capfd):
+    # A file still being written was read as it was at some moment, silently; only a resume refused the folder.
+    _inputs(tmp_path, real_docs, n_files=2)
+    grown = tmp_path / "in" / "part-1.jsonl"
+    run_pipeline(load_pipeline(_cfg(tmp_path, [{"type": "_test_appender", "path": str(grown)}])), tmp_path / "run",
+                 report=False)
+    err = capfd.readouterr().err
+    assert "1 input file(s) changed while this run read them" in err and f"{grown} (size" in err, err
+    run_pipeline(load_pipeline(_cfg(tmp_path, [{"type": "_test_appender"}])), tmp_path / "run2", report=False)
+    assert "changed while this run read them" not in capfd.readouterr().err

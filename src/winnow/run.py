@@ -253,6 +253,14 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                 for res in results:  # in shard order, whatever order they ran in: the first failure named is stable
                     if isinstance(res, TaskFailure):
                         failures.append(res)
+                if ps.index == 0 and stage.reader is not None and log:
+                    moved = inputs.changed_since(stage.name)
+                    if moved:
+                        print(f"[winnow] warning: stage {stage.name}: {len(moved)} input file(s) changed while this "
+                              f"run read them: {'; '.join(moved[:3])}{' ...' if len(moved) > 3 else ''}. Their "
+                              "documents are those read at that moment (lines appended after were not read), and a "
+                              "resume of this folder will refuse the changed file; rerun into a new folder once the "
+                              "files are complete", file=sys.stderr, flush=True)
                 prev_kept = _check_pass_ledger(run_dir, pipe, si, ps.index, [n for n, _ in shards], prev_kept,
                                                verify_files)
                 if failures:

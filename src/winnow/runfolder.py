@@ -295,3 +295,25 @@ class Inputs:
         self.recorded["stages"][stage] = {"keys": keys, "files": prints}
         with atomic_path(self.path) as tmp:
             tmp.write_bytes(orjson.dumps(self.recorded, option=orjson.OPT_INDENT_2))
+
+    def changed_since(self, stage: str) -> list[str]:
+        """The local input files of ``stage`` whose size or modification time is not what was recorded when the run
+        (or this invocation) started, each with what changed: a file still being written (a crawler appending) was
+        read as it was at some moment, and nothing said so until a resume refused the folder. One ``stat`` a file."""
+        files = (self.recorded["stages"].get(stage) or {}).get("files")
+        out: list[str] = []
+        for f, was in (files.items() if isinstance(files, dict) else ()):
+            if is_remote(f) or not isinstance(was, list) or was[0] is None:
+                continue
+            try:
+                st = os.stat(f)
+            except FileNotFoundError:
+                out.append(f"{f} (deleted)")
+                continue
+            except (OSError, ValueError):
+                continue
+            if st.st_size != was[0]:
+                out.append(f"{f} (size {was[0]:,} -> {st.st_size:,} bytes)")
+            elif st.st_mtime_ns != was[1]:
+                out.append(f"{f} (rewritten: modification time changed)")
+        return out
