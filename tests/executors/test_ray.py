@@ -426,3 +426,48 @@ def test_shuffle_merge_and_mix_on_ray_write_the_same_bytes_as_inline(tmp_path, r
     assert _outputs(tmp_path / "mix-ray", "megatron", "mixed") == _outputs(tmp_path / "mix-inline", "megatron",
                                                                          "mixed") != {}
     assert (tmp_path / "mix-ray" / "mixture.json").read_bytes() == (tmp_path / "mix-inline" / "mixture.json").read_bytes()
+
+
+# --- hostile input: the same fates as the local executor, a record that kills its reader included -----------------
+
+class _DyingLoads:
+    """orjson, but the process dies (as the OOM killer kills a worker building a 1 GB record) on a "die" line."""
+
+    def __getattr__(self, name):
+        return getattr(orjson, name)
+
+    @staticmethod
+    def loads(b):
+        if b'"text":"die"' in b:
+            os._exit(137)
+        return orjson.loads(b)
+
+
+@dataclass
+class _DyingReader(JsonlReader):
+    driver: int = 0  # the test's own process, where nothing is patched (the run's first-records check reads there)
+
+    def _read(self, shard):
+        import winnow.io.jsonl as jsonl_module
+
+        if os.getpid() != self.driver:
+            jsonl_module.orjson = _DyingLoads()
+        return super()._read(shard)
+
+
+def test_hostile_records_and_a_record_that_kills_its_reader_on_ray_match_local(tmp_path, ray_cluster, local_ex):
+    lines = [b'{"id":"a","text":"fine"}', b'{"id":"b","text":"caf\xe9"}', b'{"id":"c","text":' + b'"x' * 100,
+             b'{"id":"d","text":"die"}', b"[1, 2]", b'{"id":"e","text":"' + b"y" * 70_000 + b'"}',
+             b'{"id":"f","text":"last"}']
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    write_jsonl(tmp_path / "in" / "b.jsonl", text_records(sample_docs(), 0, 20))
+    pipe = Pipeline(stages=[Stage("s", reader=_DyingReader(paths=str(tmp_path / "in" / "*.jsonl"),
+                                                           max_record_bytes=65536, driver=os.getpid()),
+                                  steps=[LengthFilter(min_chars=3)])])
+    res = _run(pipe, tmp_path / "ray", RayExecutor(retries=2, progress=False))
+    ref = _local(tmp_path, pipe, local_ex)
+    assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "local")
+    assert _counts(res.stats) == _counts(ref.stats)
+    reasons = res.stats["stages"][0]["passes"][0]["quarantine_reasons"]
+    assert reasons == {"invalid_utf8": 1, "malformed_json": 1, "reader_died": 1, "not_an_object": 1, "too_large": 1}
