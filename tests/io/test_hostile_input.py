@@ -553,3 +553,18 @@ def test_bz2_and_xz_json_lines_are_read_and_their_damage_reported(tmp_path, ext)
     finally:
         tracemalloc.stop()
     assert [getattr(x, "reason", None) for x in items] == ["too_large", None] and peak < 16 << 20
+
+
+def test_a_parquet_row_whose_list_of_numbers_is_over_the_cap_is_quarantined_alone(tmp_path):
+    # max_record_bytes counted the strings of a row only: a row holding 20 million zeros in a list column (34 KB of
+    # Parquet, run-length encoded) became a document of 1.8 GB of Python objects. Every other value counts 8 bytes.
+    rows = [{"id": f"d{i}", "text": f"text {i}", "m": [i, i + 1]} for i in range(300)]
+    big = {"id": "big", "text": "x", "m": [0] * 300_000}  # 2.4 MB once decoded
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist(rows[:100] + [big] + rows[100:]), p, row_group_size=1000)
+    assert p.stat().st_size < 50_000
+    items = list(ParquetReader(paths=str(p), max_record_bytes=1 << 20).read(str(p)))
+    assert [x.id for x in items if isinstance(x, Document)] == [r["id"] for r in rows]
+    (q,) = [x for x in items if isinstance(x, Quarantine)]
+    assert (q.reason, q.location) == ("too_large", "row 101") and "2,400,0" in q.message
+    assert [d.metadata["m"] for d in items[:2]] == [[0, 1], [1, 2]]  # numbers in lists still read
