@@ -348,7 +348,10 @@ def _list(paths: list[str], fmt: str, root: str) -> list[dict[str, Any]]:
     # folder (new mtimes) resumes while a changed input is refused
     listed = []
     for p in paths:
-        tf = read_tokenized(p, fmt)
+        try:
+            tf = read_tokenized(p, fmt)
+        except ValueError as exc:  # a cut or damaged input: refused before anything is written, naming it
+            raise ConfigError(f"input {exc}") from None
         st = os.stat(p)
         listed.append({"path": _rel(p, root), "bytes": st.st_size, "docs": len(tf), "tokens": int(tf.bounds[-1])})
     return listed

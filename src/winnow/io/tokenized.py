@@ -284,13 +284,39 @@ class TokenFile:
 
 
 def _memmap(path: Path, dtype: np.dtype) -> np.ndarray:
-    if path.stat().st_size == 0:  # numpy refuses to map an empty file
+    size = path.stat().st_size
+    if size < dtype.itemsize:  # numpy refuses to map an empty file
         return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+    # whole tokens only: a file cut in the middle of a token is then refused by read_tokenized, naming it
+    return np.memmap(path, dtype=dtype, mode="r", shape=(size // dtype.itemsize,))
 
 
 def read_tokenized(path: str | Path, fmt: str) -> TokenFile:
+    """The file's tokens and document bounds; a ValueError naming the file when its index cannot be read or does not
+    match its tokens (a file cut short or grown, an index cut, a file beside another's index). A Megatron or
+    datatrove file of another size than its index says used to be read as it was: cut short, its last documents
+    came out cut (or numpy's own error, naming no file); longer, the extra tokens were left out silently."""
     path = Path(path)
+    try:
+        tf = _read_tokenized(path, fmt)
+    except ValueError as exc:
+        if str(path) in str(exc):
+            raise
+        raise ValueError(f"{path}: its {fmt} index cannot be read ({exc}): the file or its index is cut or "
+                         "damaged") from None
+    except (struct.error, OSError, EOFError) as exc:
+        raise ValueError(f"{path}: its {fmt} index cannot be read ({exc}): the file or its index is cut or "
+                         "damaged") from None
+    size = path.stat().st_size
+    n_tokens = int(tf.bounds[-1]) if len(tf.bounds) else 0
+    if size != n_tokens * tf.tokens.dtype.itemsize or (len(tf.bounds) > 1 and np.any(np.diff(tf.bounds) < 0)):
+        raise ValueError(f"{path}: {size:,} bytes for the {n_tokens:,} tokens of {len(tf):,} documents its index "
+                         f"gives ({tf.tokens.dtype.itemsize} bytes a token): the file is cut or grown, or the index "
+                         "is another file's")
+    return tf
+
+
+def _read_tokenized(path: Path, fmt: str) -> TokenFile:
     ext = FORMATS[fmt].extension
     if fmt == "megatron":
         raw = companion_path(path, ext, ".idx").read_bytes()
