@@ -209,3 +209,41 @@ def test_private_and_loopback_ips_are_a_parameter():
     (public,) = list(Pii(kinds=["ip_address"], only_public_ips=True)([Document(id="p", text=text)], Context()))
     assert public.text == ("router 192.168.1.1, loopback 127.0.0.1, link 169.254.0.7, v6 ::1 and fe80::1:2:3, "
                            "public <IP_ADDRESS> <IP_ADDRESS>")
+
+
+# --- fix_screened: ftfy only on the lines its screen flags, the same text as fix_text -------------------------------
+def _line_mix() -> list[str]:
+    """Pages mixing clean lines with lines each fixer changes, in the orders where fix_text's state matters."""
+    broken = [s["text"] for s in UNICODE] + ["Cafe\u0301 au lait", "a\x00b", "\x1b[31mred\x1b[0m", "one\r\ntwo",
+                                            "Tom &amp; Jerry", "the \ufb01rst", "donâ€™t", "line\u2028break"]
+    clean = ["A plain line of text.", "Déjà vu — « citation » et l’apostrophe.", "中文标点：你好，世界！", ""]
+    out = []
+    for k, b in enumerate(broken):
+        c = clean[k % len(clean)]
+        out += [f"{c}\n{b}\n{c}", f"{b}\n{c}", f"{c}\n{c}\n{b}\n"]
+    # "auto" unescape_html: entities are decoded until the first line holding "<", and never after it
+    out += ["Tom &amp; Jerry\n<b>x</b>\nTom &amp; Jerry", "<b>x</b>\nTom &amp; Jerry", "a &lt; b\nc < d\ne &gt; f"]
+    return out
+
+
+def test_fix_screened_is_ftfy_fix_text():
+    from winnow.steps.clean import _screen, fix_screened
+
+    for params in ({}, {"uncurl_quotes": True, "fix_character_width": True}, {"unescape_html": False},
+                   {"normalization": None}):
+        step = UnicodeFix(**params)
+        step.setup(Context())
+        cfg = step._config
+        for text in _line_mix():
+            assert fix_screened(text, cfg, _screen(cfg)) == ftfy.fix_text(text, cfg), (params, text)
+        # segments cut at max_decode_length (a decomposed accent split from its letter, and after the cut)
+        short = cfg._replace(max_decode_length=5)
+        for text in ("abcde\u0301fgh\nxy", "abcd\u0301e\u0301\nÃ©tÃ©", "aaaaaaaaaaaaé"):
+            assert fix_screened(text, short, _screen(short)) == ftfy.fix_text(text, short), (params, text)
+
+
+def test_unicode_fix_edits_only_the_flagged_lines_the_same_as_ftfy():
+    for text in _line_mix():
+        doc = fix(text)
+        assert doc.text == ftfy_reference(text), text
+        assert undo_edits(doc.text, doc.edits) == text

@@ -190,19 +190,145 @@ def _screen(config: Any) -> re.Pattern:
     return pat
 
 
+_GATES: dict[tuple[bool, bool, bool], Any] = {}
+
+
+def _gates(config: Any) -> tuple[re.Pattern, int, re.Pattern, re.Pattern] | None:
+    """(anchors, width, badness expression, others) that tell, without ftfy, that ftfy leaves a line as it is; None
+    where ftfy's tables do not allow it (then every flagged line goes to ftfy).
+
+    On a line in normal form, ftfy's fixers change nothing unless the line holds a character one of them acts on
+    (``others``: entities, C1 and other controls, terminal escapes, line breaks, surrogates, ligatures, width) or
+    looks like mojibake (``badness.is_bad``: its decoders run only then). The badness expression is a choice of
+    short sequences (at most ``width`` characters), each holding a character of a class or literal whose characters
+    are all outside ASCII (``anchors``): so a line has a match if and only if one starts within ``width`` before an
+    anchor character, found by searching a few characters around each anchor instead of the whole line."""
+    if config.uncurl_quotes:
+        return None  # its quotes are in no table here
+    key = (bool(config.unescape_html), bool(config.fix_latin_ligatures), bool(config.fix_character_width))
+    if key in _GATES:
+        return _GATES[key]
+    gates = None
+    try:
+        from re import _parser
+
+        from ftfy import badness, chardata
+
+        bad = badness.BADNESS_RE
+        tree = _parser.parse(bad.pattern, bad.flags)
+        width = tree.getwidth()[1]
+        branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] is _parser.BRANCH else [tree]
+
+        def chars(op, av) -> set[int] | None:
+            if op is _parser.LITERAL:
+                return {av}
+            if op is _parser.IN and all(o in (_parser.LITERAL, _parser.RANGE) for o, _ in av):
+                out: set[int] = set()
+                for o, a in av:
+                    out.update([a] if o is _parser.LITERAL else range(a[0], a[1] + 1))
+                return out
+            return None  # a category, a negated class, any character, a group, a repeat, an anchor
+
+        anchors: set[int] = set()
+        for branch in branches:
+            sets = [c for c in (chars(op, av) for op, av in branch) if c and min(c) > 127]
+            if not sets:
+                raise ValueError("a branch without a character outside ASCII")
+            for c in sets:
+                anchors |= c
+        if bad.flags & re.IGNORECASE or width > 64:
+            raise ValueError("case-folded or long badness sequences")
+        other = {ord(c) for c in "\x1b\r\x85\u2028\u2029"} | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000))
+        other |= set(chardata.CONTROL_CHARS)
+        if config.unescape_html:
+            other.add(ord("&"))
+        if config.fix_latin_ligatures:
+            other |= set(chardata.LIGATURES)
+        if config.fix_character_width:
+            other |= set(chardata.WIDTH_MAP)
+
+        def cls(cs: set[int]) -> re.Pattern:
+            return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(cs)) + "]")
+
+        gates = (cls(anchors), width, bad, cls(other))
+    except Exception:  # another ftfy's tables: ftfy decides every flagged line, as before
+        gates = None
+    _GATES[key] = gates
+    return gates
+
+
+def _is_bad(segment: str, anchors: re.Pattern, width: int, bad: re.Pattern) -> bool:
+    """``bool(bad.search(segment))``, searched only around the anchor characters (see _gates): a match ends at most
+    ``width`` after the anchor it holds, and starts at most ``width`` before it."""
+    n = len(segment)
+    lo = hi = -1
+    for m in anchors.finditer(segment):
+        q = m.start()
+        a, b = max(0, q - width + 1), min(n, q + width)
+        if a > hi:  # a window apart from the one before: search that one
+            if hi > lo and bad.search(segment, lo, hi):
+                return True
+            lo = a
+        hi = b
+    return hi > lo and bad.search(segment, lo, hi) is not None
+
+
+def fix_screened(text: str, config: Any, screen: re.Pattern) -> str:
+    """``ftfy.fix_text(text, config)``, with ftfy called only on the segments that it would change, as far as a
+    cheaper test can tell: those holding a character of ``screen`` (``_screen(config)``) or not in the configured
+    normal form, and of those, the ones that hold a character one of its fixers acts on or look like mojibake
+    (``_gates``).
+
+    fix_text fixes each line (a segment ending after "\\n", cut at ``max_decode_length``) on its own; only its
+    ``unescape_html="auto"`` carries from one line to the next (off from the first line holding "<" on). The same
+    loop here, with that state, skips the lines ftfy would leave as they are: a flagged page (an accent, a curly
+    quote) has most of its lines clean, and ftfy's passes over each (its badness expression, its translate tables,
+    about a microsecond per character together) were most of the step's time (e2e documents: unicode_fix 3.8 CPU s
+    of the default pipeline's 39). tests/steps/test_clean.py holds it to fix_text."""
+    from ftfy import fix_and_explain
+
+    hits = [m.start() for m in screen.finditer(text)]
+    norm = config.normalization
+    nfc_whole = not norm or unicodedata.is_normalized(norm, text)
+    gates = _gates(config)
+    out: list[str] = []
+    n, pos, h, nh = len(text), 0, 0, len(hits)
+    cap = config.max_decode_length
+    cut = False
+    while pos < n:
+        end = text.find("\n", pos) + 1
+        if end == 0:
+            end = n
+        after_cut, cut = cut, end - pos > cap
+        if cut:
+            end = pos + cap
+        segment = text[pos:end]
+        if config.unescape_html == "auto" and "<" in segment:
+            config = config._replace(unescape_html=False)
+        while h < nh and hits[h] < pos:
+            h += 1
+        # a text in normal form has every line in it in normal form (a line ends at "\n", which combines with
+        # nothing); a segment cut at max_decode_length, or starting at such a cut, is checked on its own
+        denormal = (cut or after_cut or not nfc_whole) and norm and not unicodedata.is_normalized(norm, segment)
+        if denormal or (h < nh and hits[h] < end and (gates is None or gates[3].search(segment)
+                                                      or _is_bad(segment, *gates[:3]))):
+            segment = fix_and_explain(segment, config)[0]
+        out.append(segment)
+        pos = end
+    return "".join(out)
+
+
 def unicode_spans(text: str, config: Any, spaces: bool = True) -> list[tuple[int, int, str, str, None]]:
     """Edits that ftfy (with ``config``) would make to ``text``, as minimal ``(start, end, reason, repl, None)``."""
-    import ftfy
-
     if text.isascii() and not _ASCII_SUSPECT.search(text):
         return []
     screen = _screen(config)
     norm = config.normalization
     if not screen.search(text) and not (norm and not unicodedata.is_normalized(norm, text)):
         return []
-    # One ftfy call on the whole text (it splits the text into lines itself), then the edits are found by aligning
+    # ftfy's fix_text, run only on the lines the screen flags (fix_screened), then the edits are found by aligning
     # the two texts, so the result is ftfy's exactly, whatever its segmentation.
-    fixed = ftfy.fix_text(text, config)
+    fixed = fix_screened(text, config, screen)
     if spaces:
         fixed = _ODD_SPACES.sub(" ", fixed)
     if fixed == text:
