@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import errno
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
@@ -673,6 +674,20 @@ def _open_writer(writer: Writer, tmp: Path, final: Path | RemotePath, stack: con
     return writer.open(tmp, side=stack.enter_context(atomic_path(side_path(final))))
 
 
+_FROZEN: set = set()
+
+
+def _freeze_once(key: tuple) -> None:
+    """gc.freeze() once per pass in this process, after its first window: the steps' models, tables and caches
+    (loaded at setup or at their first document) leave the cyclic collector's view, so its full collections stop
+    walking them again and again (default pipeline on the e2e documents: 19 full collections, 0.8 of 43 CPU s).
+    Only the collector's view changes: reference counting frees everything as before, and nothing a step outputs
+    depends on it."""
+    if key not in _FROZEN:
+        _FROZEN.add(key)
+        gc.freeze()
+
+
 def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     pipe = task.pipeline
     stage = pipe.stages[task.stage_index]
@@ -1034,6 +1049,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     flush(items)
                     items = []
                     window_chars = 0
+                    _freeze_once((stage.name, ps.index))
             flush(items)
         finally:
             budget.disarm()
