@@ -247,3 +247,24 @@ def test_unicode_fix_edits_only_the_flagged_lines_the_same_as_ftfy():
         doc = fix(text)
         assert doc.text == ftfy_reference(text), text
         assert undo_edits(doc.text, doc.edits) == text
+
+
+def test_windowed_badness_test_is_ftfys_is_bad():
+    from ftfy.badness import is_bad
+
+    from winnow.steps.clean import _gates, _is_bad
+
+    step = UnicodeFix()
+    step.setup(Context())
+    gates = _gates(step._config)
+    assert gates is not None, "ftfy's badness expression no longer fits the windowed test"
+    # mojibake of several code pages (the branches of ftfy's expression), a start-of-text one ("^[ÃÂ] ") and the
+    # longest (six characters, "ГўВЂВ" + any + a letter), among clean accents and curly quotes
+    pieces = ["Ã©", "Ã ", "â€™", "ГўВЂВ x", "ГўВЂВ", "вЂ", "Â® ", "a Â ©", "√±", "‚Äì", "Ã\xa0", "ΒΓΒ", "ā€", "à²",
+              "Ã¼ber", "naïve", "über", "’", "“quoted”"]
+    pads = ["", "x", "word ", "über ", "naïve – ", "äöü " * 3, "Ä"]
+    texts = [a + p + b for p in pieces for a in pads for b in pads]
+    texts += [line for s in UNICODE for line in s["text"].split("\n")]
+    assert any(is_bad(t) for t in texts) and not all(is_bad(t) for t in texts)
+    for t in texts:
+        assert _is_bad(t, *gates[:3]) == is_bad(t), t
