@@ -81,3 +81,20 @@ def test_segments_share_the_spans():
     assert seg.sentences is seg.sentences  # computed once
     doc.text = "Changed."
     assert segments(doc).sentences == [(0, 8)]
+
+
+def test_terminator_scan_matches_the_plain_expression():
+    """_TERM (one leading class, fast to scan) finds exactly what the plain alternation _TERM_PLAIN finds."""
+    import itertools
+
+    from winnow.sentences import _TERM, _TERM_PLAIN
+
+    atoms = [".", "...", "!?", "\u2026", "\u3002", "\uff01\uff1f", "\uff0e", "\u0964", "\u0965\u061f", "\u06d4", "\n",
+             "\"", "'", "\u201d", "\u2019\u00bb", ")", "]", "\u300d", "\uff09", "a", "B", " ", "\u00e9", "\u4e2d", "(",
+             "\r\n"]
+    texts = ["".join(p) for p in itertools.product(atoms, repeat=3)]
+    texts += [(FIXTURES.parent.parent.parent / "src/winnow/sentences.py").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
+    assert sum(len(_TERM_PLAIN.findall(t)) for t in texts) > 10_000
+    for t in texts:
+        assert [m.span() for m in _TERM.finditer(t)] == [m.span() for m in _TERM_PLAIN.finditer(t)], repr(t)
