@@ -130,3 +130,26 @@ def test_workers_left_idle_by_compressed_files_are_named(tmp_path, capsys, real_
         said = ("stage s: 1 shard(s) for 2 workers, so 1 stay idle: a compressed file (a.jsonl.gz) is read whole by "
                 "one worker; split it into several files (or decompress it") in err
         assert said is note, err
+
+
+def test_workers_left_idle_by_files_under_the_shard_size_are_named(tmp_path, capsys):
+    # a 21 MB Parquet file (or JSONL) under shard_size_mb ran on one worker of two for 36 s, silently (friction10);
+    # the note names the value that splits it, and only when that value does (limit reads files whole)
+    import os
+
+    from winnow.run import _idle_workers_note
+
+    recs = [{"id": str(i), "text": f"page {i} " + "word " * 6000} for i in range(300)]  # ~9 MB
+    src = write_jsonl(tmp_path / "big.jsonl", recs)
+    sizes = {str(src): os.path.getsize(src)}
+    reader = JsonlReader(paths=str(src))
+    keys = reader.shards()
+    assert len(keys) == 1
+    _idle_workers_note("s", keys, 2, reader, sizes)
+    err = capsys.readouterr().err
+    assert "stage s: 1 shard(s) for 2 workers, so 1 stay idle" in err and "--set s.reader.shard_size_mb=4 " in err
+    assert len(JsonlReader(paths=str(src), shard_size_mb=4).shards()) >= 2  # the value named does split it
+    _idle_workers_note("s", keys, 2, JsonlReader(paths=str(src), limit=100), sizes)  # read whole: no use
+    small = write_jsonl(tmp_path / "small.jsonl", recs[:5])
+    _idle_workers_note("s", [str(small)], 2, JsonlReader(paths=str(small)), {str(small): os.path.getsize(small)})
+    assert capsys.readouterr().err == ""

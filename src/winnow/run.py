@@ -230,7 +230,7 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                                       "(a typo in the path, or the wrong working folder?)")
                 inputs.check(stage.name, [key for _, key in shards], stage.reader)
                 if log:
-                    _idle_workers_note(stage.name, [key for _, key in shards], ex.workers)
+                    _idle_workers_note(stage.name, [key for _, key in shards], ex.workers, stage.reader, inputs.sizes)
             prev_kept: dict[str, int] | None = None
             passes = plan_passes(stage)
             for ps in passes:
@@ -376,10 +376,33 @@ def _write_report(run_dir: Path | RemotePath, log: bool) -> None:
 _WHOLE_FILE_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
 
 
-def _idle_workers_note(stage: str, keys: list[str], workers: int) -> None:
+# Inputs under this many MB per shard are not worth a note about idle workers: a worker's start costs more.
+_SPLIT_NOTE_MB = 8
+
+
+def _idle_workers_note(stage: str, keys: list[str], workers: int, reader: Any = None,
+                       sizes: dict[str, int] | None = None) -> None:
     """Say so when workers will stay idle because compressed files are read whole, one worker each (a single
-    .jsonl.gz ran on one worker of sixteen, silently); an uncompressed file is split by the reader's shard_size_mb."""
+    .jsonl.gz ran on one worker of sixteen, silently), or because the files are smaller than the reader's
+    shard_size_mb (a 21 MB Parquet file ran on one worker of two for 36 s, silently: friction10)."""
     whole = [k for k in keys if k.lower().endswith(_WHOLE_FILE_SUFFIXES)]
+    size_mb = getattr(reader, "shard_size_mb", None)
+    if workers > len(keys) and not whole and keys and size_mb and size_mb > 0 and sizes:
+        total = sum(sizes.get(k, 0) for k in keys) / 2**20
+        if total >= _SPLIT_NOTE_MB * len(keys):
+            import dataclasses
+
+            smaller = max(1, int(total / workers))
+            try:  # named only when it does split them (skip/limit read files whole, Parquet cuts at row groups)
+                more = len(dataclasses.replace(reader, shard_size_mb=smaller).shards()) > len(keys)
+            except Exception:
+                more = False
+            if more:
+                print(f"[winnow] stage {stage}: {len(keys):,} shard(s) for {workers:,} workers, so "
+                      f"{workers - len(keys):,} stay idle: the reader cuts files into shards of about "
+                      f"shard_size_mb={size_mb:g} MB and these {total:,.0f} MB make {len(keys):,}; "
+                      f"--set {stage}.reader.shard_size_mb={smaller} gives each worker a share", file=sys.stderr)
+        return
     if workers > len(keys) and whole:
         name = os.path.basename(whole[0])
         also = (" (or decompress it: an uncompressed JSON Lines file is split by the reader's shard_size_mb)"
