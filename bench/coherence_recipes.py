@@ -160,8 +160,8 @@ def load(data: str):
 def split_pool(pages, keep=("en", "de")) -> None:
     """pages[split]["en/de"] replaced by pools of the languages ``keep`` as lid.176 names them (coherence._lang).
     The en/de pool holds ~1,100 English and ~800 mostly German web pages: a page stitched from it at random mixed
-    the two (58 of 102 pages labelled German in the 160-a-recipe set had English sentences, a third on average),
-    which no page stitched from one language does (bench/results/coherence.md, stop 28)."""
+    the two (73 of the 102 pages labelled German in the 160-a-recipe set were not German-only, most with English
+    sentences), which no page stitched from one language does (bench/results/coherence.md, stop 28)."""
     from winnow.steps.coherence._lang import language
     for split in list(pages):
         mixed = pages[split].pop("en/de", [])
