@@ -12,9 +12,13 @@ bench/coherence_train_nonen.py (bench/coherence_recipes.py's recipes and real pa
   (English pages paired with English ones, German with German), random and close-topic second pages apart:
   pair log-odds AUC, stems shared, how many words one 5-letter stem stands for;
 * ``read``: the 20 German real pages of the test half the shipped model scores highest, and the 20 German stitched
-  pages (German sources only) it scores lowest, for reading.
+  pages (German sources only) it scores lowest, for reading;
+* ``heads``: each head of the model file ranked per language; ``gaps``: the lexical signals per language on the
+  one-language set (``--recipes-lid``); ``own``: a head fitted on one language's pages alone, ranked (a probe);
+* ``experiment [--loro]``: the stop's declared candidates (one-language pools) against the shipped model and its
+  recipe refit on the old sets; ``ownhead [--loro]``: a German head beside that refit (a probe for the next stop).
 
-    PYTHONPATH=src .venv/bin/python bench/coherence_langgap.py compose|signals|pairs|read [--data ../shared/data]
+    PYTHONPATH=src .venv/bin/python bench/coherence_langgap.py SUBCOMMAND [--data ../shared/data] [--recipes DIR]
 """
 
 from __future__ import annotations
