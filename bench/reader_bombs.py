@@ -4,7 +4,9 @@ Each bomb is a small file that expands to hundreds of MiB (issue 11, item 4): a 
 line, a WARC response whose payload is ``Content-Encoding: gzip`` (~130 KB -> ~128 MiB), a Parquet file whose one
 dictionary value (1 MiB) is referenced by 1400 rows, a Parquet file holding one 256 MiB value, a 300 MiB value
 among 300 small rows of one row group (its average row is under the cap), and a ``.txt.gz`` in a text folder
-(~260 KB -> 256 MiB). Each is read by the reader's ``read()`` in its own subprocess (so peak RSS is
+(~260 KB -> 256 MiB); stop 28 added a ``.jsonl.bz2`` and a ``.jsonl.xz`` holding one 256 MiB line, a 30 MB
+JSON line of 10 million empty arrays (1 GB of Python objects; also under a 1 GiB address-space limit) and a
+Parquet row of 20 million zeros in a list column. Each is read by the reader's ``read()`` in its own subprocess (so peak RSS is
 that of the read alone, plus the interpreter and imports: the ``baseline`` row reads one tiny JSONL file), under a
 time limit. The files are built in a temporary folder and removed afterwards; no ../shared data is needed.
 
@@ -28,7 +30,9 @@ from pathlib import Path
 MiB = 1 << 20
 
 CHILD = r"""
-import sys, collections
+import sys, collections, resource
+if len(sys.argv) > 3:  # an address-space limit (MiB), as a worker in a container or under ulimit -v has
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[3]) << 20, resource.RLIM_INFINITY))
 from winnow.registry import lookup
 import winnow.io.jsonl, winnow.io.parquet, winnow.io.text, winnow.io.warc
 kind, path = sys.argv[1], sys.argv[2]
@@ -101,6 +105,37 @@ def _parquet_big_group(path: Path, value_bytes: int) -> None:
                    compression_level=19, use_dictionary=False)
 
 
+def _packed_line(path: Path, n: int, codec: str) -> None:
+    import bz2
+    import lzma
+
+    c = bz2.BZ2Compressor(9) if codec == "bz2" else lzma.LZMACompressor(preset=1)
+    with open(path, "wb") as f:
+        f.write(c.compress(b'{"id": "bomb", "text": "'))
+        chunk = b"a" * MiB
+        for _ in range(n // MiB):
+            f.write(c.compress(chunk))
+        f.write(c.compress(b'"}\n{"id": "after", "text": "fine"}\n'))
+        f.write(c.flush())
+
+
+def _json_arrays(path: Path, n: int) -> None:
+    """One line of ``n`` empty JSON arrays (3 bytes each, under max_record_bytes): ~24x its size as Python objects."""
+    with open(path, "wb") as f:
+        f.write(b'{"id": "before", "text": "fine"}\n{"id": "bomb", "text": "x", "m": [')
+        f.write(b"[]," * n + b"[]]}\n")
+        f.write(b'{"id": "after", "text": "fine"}\n')
+
+
+def _parquet_list(path: Path, n: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": f"d{i}", "text": f"text {i}", "m": [i]} for i in range(2000)]
+    pq.write_table(pa.Table.from_pylist(rows[:1000] + [{"id": "big", "text": "x", "m": [0] * n}] + rows[1000:]), path,
+                   row_group_size=100_000)
+
+
 def _text_gz(folder: Path, n: int) -> None:
     folder.mkdir()
     (folder / "bomb.txt.gz").write_bytes(_gzip_stream(n))
@@ -130,13 +165,26 @@ def build(tmp: Path) -> list[tuple[str, str, Path]]:
     cases.append(("parquet, 300 small rows + one 300 MiB value", "parquet", p))
     _text_gz(tmp / "txt", 256 * MiB)
     cases.append(("text folder, .txt.gz of 256 MiB", "text", tmp / "txt"))
+    # stop 28 (robust12)
+    for codec in ("bz2", "xz"):
+        p = tmp / f"line.jsonl.{codec}"
+        _packed_line(p, 256 * MiB, codec)
+        cases.append((f"jsonl.{codec}, one 256 MiB line", "jsonl", p))
+    p = tmp / "arrays.jsonl"
+    _json_arrays(p, 10_000_000)
+    cases.append(("jsonl, a 30 MB line of 10M empty arrays", "jsonl", p))
+    cases.append(("the same, under a 1 GiB address-space limit", "jsonl@1024", p))
+    p = tmp / "zeros.parquet"
+    _parquet_list(p, 20_000_000)
+    cases.append(("parquet, one row of 20M zeros in a list column", "parquet", p))
     return cases
 
 
 def measure(kind: str, path: Path, timeout: float) -> tuple[str, float, float, str]:
     """(status, CPU seconds, peak RSS MiB, what was read) of a child process reading ``path``."""
     t0 = time.monotonic()
-    args = [sys.executable, "-c", CHILD, kind, str(path)]
+    kind, _, limit = kind.partition("@")
+    args = [sys.executable, "-c", CHILD, kind, str(path)] + ([limit] if limit else [])
     if kind == "text":
         args = [sys.executable, "-c", CHILD.replace("cls(paths=path)", "cls(paths=path, pattern='**/*')"), kind,
                 str(path)]
