@@ -130,3 +130,17 @@ def test_set_reaches_a_reader_of_another_type_as_input_does(tmp_path, capsys, re
                  "--set", "main.reader.id_key=doc"]) == 0
     recs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [r["id"] for r in recs] == [r["doc"] for r in rows]
+
+
+def test_limit_stops_after_that_many_documents(tmp_path, capsys, real_docs):
+    # a corpus shard (5,002 Parquet rows) went through the default pipeline's steps record by record for 192 s,
+    # with no way to stop but Ctrl-C or knowing `--set main.reader.limit` (friction10)
+    rows = text_records(real_docs, 0, 6)
+    src = write_jsonl(tmp_path / "d.jsonl", rows)
+    p = _pipeline(tmp_path, ["length"], {"type": "jsonl", "paths": "x"})
+    assert main(["inspect", str(src), "--pipeline", str(p), "--json", "--limit", "2"]) == 0
+    assert [json.loads(x)["id"] for x in capsys.readouterr().out.splitlines()] == [r["id"] for r in rows[:2]]
+    assert main(["inspect", str(src), "--pipeline", str(p), "--limit", "3", "--no-color"]) == 0
+    out = capsys.readouterr()
+    assert out.out.count("\n== ") + out.out.startswith("== ") == 3 and "first 3 documents" in out.err
+    assert main(["inspect", str(src), "--limit", "0"]) == 2
