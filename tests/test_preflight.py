@@ -299,3 +299,32 @@ def test_the_fields_check_reads_past_bad_records_when_max_quarantined_is_set(tmp
     with pytest.raises(ConfigError, match="step url_dedup needs the metadata field 'url'"):
         run_pipeline(pipeline_from_dict(raw), tmp_path / "run", "inline", log=False)
     assert not (tmp_path / "run").exists()
+
+
+def test_the_first_records_check_does_not_decode_a_huge_record_in_the_driver(tmp_path):
+    # The check decodes records in the driver, where a record that kills the process is never found again (a
+    # worker's death is, by its position): a 20 MB line of empty JSON arrays took ~700 MB there (1 GB for 31 MB),
+    # and a driver with less memory failed before the run on every try. It reads records of at most 1 MiB; a
+    # longer one is the run's.
+    import tracemalloc
+
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.preflight import check_first_records, check_needed_fields
+
+    p = tmp_path / "a.jsonl"
+    with open(p, "wb") as f:
+        f.write(b'{"id":"bomb","text":"x","m":[' + b"[]," * 7_000_000 + b"[]]}\n")
+        f.write(b'{"id":"ok","text":"fine","url":"https://a.example/"}\n')
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(p)), steps=[])])
+    tracemalloc.start()
+    try:
+        check_first_records(pipe)
+        check_needed_fields(pipe, log=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 << 20, peak
+    # a file whose every record is over the check's cap is not refused by it: the run reads them
+    p.write_bytes(b'{"id":"big","text":"' + b"a" * (2 << 20) + b'"}\n')
+    check_first_records(pipe)

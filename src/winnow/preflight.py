@@ -80,15 +80,39 @@ class _Sample:
         self.complete = False  # read as far as the keys need (SAMPLE documents or the shard's end)
 
 
+# The records this check reads are decoded in the driver, where nothing finds a record that kills the process (a
+# worker's death is found by its position, winnow.pipeline.Position): a 31 MB line of empty JSON arrays took 1 GB
+# here, and a driver with less memory failed (or crashed) before the run, on every try. The check reads records of
+# at most this many bytes (33 MB of objects at worst); a longer one is left to the run.
+_PREFLIGHT_RECORD_BYTES = 1 << 20
+
+
+def _capped(reader: Any) -> Any:
+    """``reader`` with its record cap lowered to _PREFLIGHT_RECORD_BYTES (the same reader where it has none)."""
+    import dataclasses
+
+    for name in ("max_record_bytes", "max_payload_bytes"):
+        cap = getattr(reader, name, None)
+        if isinstance(cap, int) and cap > _PREFLIGHT_RECORD_BYTES and dataclasses.is_dataclass(reader):
+            try:
+                return dataclasses.replace(reader, **{name: _PREFLIGHT_RECORD_BYTES})
+            except (TypeError, ValueError):
+                return reader
+    return reader
+
+
 def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = None,
                  judge: bool = True) -> _Sample:
     """Read ``shard`` from its start until its first document (or SAMPLE quarantined records: ``judge``, the
     first-records check's limit), and on to SAMPLE documents when ``keys`` is asked for."""
     out = _Sample(shard) if sample is None else sample
-    items = reader.read(shard)
+    small = _capped(reader)
+    items = small.read(shard)
     try:
         for item in items:
             if not isinstance(item, Document):
+                if small is not reader and getattr(item, "reason", None) == "too_large":
+                    continue  # over the preflight's own cap only: the run reads it with the reader's
                 if not out.found:
                     out.n_q += 1
                     out.firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
