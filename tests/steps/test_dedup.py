@@ -164,6 +164,28 @@ def test_line_dedup_removes_lines_in_k_documents_with_edits_that_undo(real_docs)
     assert all(chrome in d.text for d in LineDedup(min_docs=5)(docs[:3]))
 
 
+def test_line_dedup_keeps_one_copy_of_a_page_copied_into_many_documents(real_docs):
+    # A page near-copied into 5 documents (a small change each) lost its shared lines in every copy, so every copy
+    # fell to too_short_after_dedup and none was left for minhash_dedup (friction10). The earliest copy keeps them
+    # now; a page that only carries repeated chrome still loses it, and copy_share=1 gives the old behaviour.
+    pages = _pages(real_docs, 12)
+    page = pages[0].text
+    chrome = "Cookie settings: we use cookies to improve your experience on this website today."
+    copies = [Document(f"copy{i}", page + f"\nRevisited on day {i}.") for i in range(5)]
+    others = [Document(p.id, p.text + "\n" + chrome) for p in pages[1:]]
+    docs = others[:2] + copies + others[2:]
+    out = {d.id: d for d in LineDedup(min_docs=3)(docs)}
+    assert out["copy0"].drop is None and out["copy0"].text == copies[0].text
+    assert out["copy0"].attributes["line_dedup.first_copy_kept"] > 5
+    assert all(out[f"copy{i}"].drop.reason == "too_short_after_dedup" for i in range(1, 5))
+    assert all(chrome not in out[d.id].text for d in others)  # chrome is no page's majority: removed everywhere
+    assert all("line_dedup.first_copy_kept" not in out[d.id].attributes for d in others)
+    old = {d.id: d for d in LineDedup(min_docs=3, copy_share=1.0)(docs)}
+    assert all(old[f"copy{i}"].drop.reason == "too_short_after_dedup" for i in range(5))
+    with pytest.raises(ValueError, match="copy_share"):
+        LineDedup(copy_share=1.5).validate()
+
+
 def test_line_dedup_removes_the_specimens_qa_chrome_once_it_recurs(real_docs):
     spec = next(d for d in real_docs if d.id == "specimen-stitched-page")
     corpus = [Document(p.id, p.text) for p in _pages(real_docs, 30)]

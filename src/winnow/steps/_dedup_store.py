@@ -697,7 +697,8 @@ def run_decide_task(task: DecideTask) -> int:
         rows: dict[int, list] = {}
         for uid, k, k2, size, first in zip(*(d[n][order].tolist() for n in ("uid", "k", "k2", "size", "first"))):
             # the unit's earliest holder is in a reference index: the edit names that reference
-            rows.setdefault(uid & 0xFFFFFFFF, []).append([k, k2, size, info.reference(first)])
+            # (and whether this document is the unit's earliest holder: LineDedup.copy_share)
+            rows.setdefault(uid & 0xFFFFFFFF, []).append([k, k2, size, info.reference(first), uid == first])
         out = [[o, info.doc_id((task.shard_index << 32) | o), units] for o, units in sorted(rows.items())]
     else:
         d = read_routed(bases, task.shard_index, ("uid", "keeper", "size", "k", "k2"))

@@ -694,6 +694,14 @@ class LineDedup(_DedupStep):
     # Reference indexes (run folders or index folders, docs/dedup.md): what they hold is dropped here, without
     # reading their documents; their copy counts as the earliest.
     against: list[str] = field(default_factory=list)
+    # A document more than this share of whose units are repeated is taken for a copy of a page (a mirror, a
+    # syndicated article, a revisit that URL and exact dedup missed), not for a page with chrome: it keeps the
+    # units it holds first in corpus order. Without this, a page copied into min_docs documents lost its shared
+    # units in every copy and no copy was left for minhash_dedup to keep (friction10, stop 28: 4,928 of 7,760
+    # pages of a corpus of ~12 near-copies a page). 0.5 is no tuned value but the definition "most of its units";
+    # one document at most keeps a given unit this way (its earliest holder), so chrome leaks into one page per
+    # line at most. 1.0 = off (every holder loses the unit, as before).
+    copy_share: float = 0.5
     REASONS = ("repeated_line", "too_short_after_dedup", "line_in_reference")
     INDEX_PARAMS = ("unit", "min_chars")
     THRESHOLDS = {"min_words": ("line_dedup.words_left", "<", "too_short_after_dedup")}
@@ -716,6 +724,8 @@ class LineDedup(_DedupStep):
         if self.min_docs < 2:  # checked before the run: it used to fail in the reduce, after pass 1
             raise ValueError(f"line_dedup: min_docs must be at least 2, got {self.min_docs}")
         _unit_spans("", self.unit)  # raises ValueError naming the choices
+        if not 0.0 <= self.copy_share <= 1.0:
+            raise ValueError(f"line_dedup: copy_share must be between 0 and 1 (1 = off), got {self.copy_share}")
         if self.min_chars < 0 or self.min_words < 0:
             raise ValueError(f"line_dedup: min_chars and min_words must be >= 0, got {self.min_chars}, "
                              f"{self.min_words}")
@@ -738,15 +748,24 @@ class LineDedup(_DedupStep):
         row = self._row(doc)
         if row is None:
             return doc
-        remove = {(k, k2): (n, ref) for k, k2, n, ref in row[1]}
+        # (rows of an index written before copy_share hold no earliest-holder flag: no document is a first copy)
+        remove = {(u[0], u[1]): (u[2], u[3], len(u) > 4 and bool(u[4])) for u in row[1]}
         text = doc.text
         units = self._units(text)
         spans = []
         refs: set[str] = set()
+        first_copy = 0
+        if self.copy_share < 1.0:
+            counted = sum(1 for _, _, key in units if key is not None)
+            repeated = sum(1 for _, _, key in units if key is not None and key in remove)
+            if repeated > self.copy_share * counted:
+                first_copy = sum(1 for _, _, key in units if key is not None and key in remove and remove[key][2])
         for i, (s, e, key) in enumerate(units):
             hit = remove.get(key) if key is not None else None
+            if hit is not None and first_copy and hit[2]:
+                continue  # a copy of a page keeps what it holds first (copy_share)
             if hit is not None:
-                n, ref = hit
+                n, ref, _ = hit
                 end = units[i + 1][0] if i + 1 < len(units) else len(text)  # the separator goes with the unit
                 if i + 1 == len(units):
                     lo = spans[-1][1] if spans else 0
@@ -759,6 +778,8 @@ class LineDedup(_DedupStep):
         doc.remove_spans(self.name, spans)
         words = len(doc.text.split())
         doc.attributes[f"{self.name}.removed"] = len(spans)
+        if first_copy:
+            doc.attributes[f"{self.name}.first_copy_kept"] = first_copy
         if refs:
             doc.attributes[f"{self.name}.reference"] = sorted(refs)
         doc.attributes[f"{self.name}.words_left"] = words
