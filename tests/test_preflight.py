@@ -328,3 +328,23 @@ def test_the_first_records_check_does_not_decode_a_huge_record_in_the_driver(tmp
     # a file whose every record is over the check's cap is not refused by it: the run reads them
     p.write_bytes(b'{"id":"big","text":"' + b"a" * (2 << 20) + b'"}\n')
     check_first_records(pipe)
+
+
+def test_a_record_over_the_first_records_checks_cap_counts_as_a_document_for_it(tmp_path):
+    # The check skips records over its own 1 MiB cap (the run reads them with the reader's 32 MiB). Skipped as if
+    # absent, a first shard of one 2 MiB page and a second of one bad line was refused ('all 1 record(s) read were
+    # quarantined, none became a document'), which the run reads fine (one kept, one quarantined); and a corpus of
+    # large records was read whole, shard after shard, looking for a small one.
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.preflight import check_first_records, check_needed_fields
+
+    (tmp_path / "a.jsonl").write_bytes(b'{"id":"big","text":"' + b"a" * (2 << 20) + b'"}\n')
+    (tmp_path / "b.jsonl").write_bytes(b'{"id": oops\n')
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "*.jsonl")), steps=[])])
+    check_first_records(pipe)
+    check_needed_fields(pipe, log=False)
+    # one shard: the big page, then a bad line
+    (tmp_path / "b.jsonl").unlink()
+    (tmp_path / "a.jsonl").write_bytes(b'{"id":"big","text":"' + b"a" * (2 << 20) + b'"}\n{"id": oops\n')
+    check_first_records(pipe)

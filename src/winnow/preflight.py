@@ -78,6 +78,7 @@ class _Sample:
         self.urls: set[str] = set()  # keys (``meta.url`` one level down) whose name or value looks like a URL
         self.n = 0  # documents read (at most SAMPLE)
         self.complete = False  # read as far as the keys need (SAMPLE documents or the shard's end)
+        self.skipped = 0  # records over the preflight's record cap (not decoded; the run reads them)
 
 
 # The records this check reads are decoded in the driver, where nothing finds a record that kills the process (a
@@ -112,7 +113,19 @@ def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = N
         for item in items:
             if not isinstance(item, Document):
                 if small is not reader and getattr(item, "reason", None) == "too_large":
-                    continue  # over the preflight's own cap only: the run reads it with the reader's
+                    # over the preflight's own cap only: the run reads it with the reader's, and may well make it a
+                    # document, so it ends the judging as a document does (skipped, a shard of one 2 MiB page and
+                    # one bad line was refused as 'all 1 record(s) read were quarantined', and a corpus of large
+                    # records was read whole, up to 16 shards, looking for a small one); the keys sample counts it
+                    # towards SAMPLE, unread
+                    out.found = True
+                    out.skipped += 1
+                    if not keys:
+                        return out
+                    if out.n + out.skipped >= SAMPLE:
+                        out.complete = True
+                        return out
+                    continue
                 if not out.found:
                     out.n_q += 1
                     out.firsts.setdefault(str(getattr(item, "reason", "?")), str(getattr(item, "message", "")))
@@ -130,7 +143,7 @@ def _read_sample(reader: Any, shard: str, keys: bool, sample: _Sample | None = N
                         out.urls.update(f"{k}.{k2}" for k2, v2 in v.items() if _url_like(str(k2), v2))
                     elif k != "html" and _url_like(str(k), v):
                         out.urls.add(str(k))
-            if out.n >= SAMPLE:
+            if out.n + out.skipped >= SAMPLE:
                 out.complete = True
                 return out
         out.complete = True  # the shard's end
