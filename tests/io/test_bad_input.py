@@ -130,4 +130,32 @@ def test_parquet_without_the_text_column_names_the_columns(tmp_path):
     p = tmp_path / "a.parquet"
     pq.write_table(pa.Table.from_pylist([{"id": "1", "content": "words"}]), p)
     items = list(ParquetReader(paths=str(p)).read(str(p)))
-    assert items[0].reason == "missing_text" and "no column 'text' (columns: id, content)" in items[0].message
+    assert items[0].reason == "missing_text" and "no 'text' field (fields: id, content)" in items[0].message
+
+
+@pytest.mark.parametrize("fmt", ["winnow", "datatrove", "dolma"])
+def test_the_same_bad_record_gets_the_same_reason_and_message_from_jsonl_and_parquet(tmp_path, fmt):
+    # friction10: a null text was `missing_text` from Parquet but `bad_record` from JSON Lines. A null is how Parquet
+    # stores a missing value, so both are `missing_text`; a text of another type is `bad_record` in both.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from winnow.io.jsonl import JsonlReader
+    from winnow.io.parquet import ParquetReader
+
+    rows = [{"id": "a", "text": None, "n": 1}, {"id": "b", "text": "fine", "n": 2}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "a.parquet")
+    (tmp_path / "a.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows)
+                                       + b'{"id": "c", "n": 3}\n{"id": "d", "text": 5}\n')
+    pq.write_table(pa.Table.from_pylist([{"id": "c", "n": 3}]), tmp_path / "c.parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "d", "text": 5}]), tmp_path / "d.parquet")
+
+    def bad(reader, path):
+        return [(x.reason, x.message.split(": ", 1)[1]) for x in reader(paths=str(path), format=fmt).read(str(path))
+                if isinstance(x, Quarantine)]
+
+    from_jsonl = bad(JsonlReader, tmp_path / "a.jsonl")
+    from_parquet = [q for name in ("a", "c", "d") for q in bad(ParquetReader, tmp_path / f"{name}.parquet")]
+    assert [r for r, _ in from_jsonl] == ["missing_text", "missing_text", "bad_record"]
+    assert from_parquet == from_jsonl, (from_parquet, from_jsonl)
+    assert "'text' is null" in from_jsonl[0][1] and "fields: id, n" in from_jsonl[1][1]

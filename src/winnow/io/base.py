@@ -856,6 +856,20 @@ def lookup(rec: dict[str, Any], path: str) -> Any:
     return cur
 
 
+def record_problem(rec: dict[str, Any], text_key: str, exc: Exception | None = None) -> tuple[str, str]:
+    """The quarantine reason and message (without the location) for a record that is not a document, the same for
+    every reader of records (JSON Lines, Parquet, and the datatrove / Dolma layouts read through them): a record
+    with no text (the field absent, or null: Parquet has no other way to store a missing value, so JSONL's null
+    is the same defect) is ``missing_text``, naming the fields there are so a wrong text_key shows its fix; any
+    other wrongly typed field (a number as text, a bad id or metadata) is ``bad_record`` with ``exc`` naming it."""
+    text = lookup(rec, text_key)
+    if text is _MISSING:
+        return "missing_text", f"record has no {text_key!r} field (fields: {', '.join(map(str, list(rec)[:10]))})"
+    if text is None:
+        return "missing_text", f"field {text_key!r} is null (the record has no text)"
+    return "bad_record", str(exc)
+
+
 def _pop(rec: dict[str, Any], path: str) -> Any:
     """Remove ``path`` from ``rec`` (nested objects along the way are copied first: the caller's record is never
     changed) and return its value, or ``_MISSING``."""

@@ -11,9 +11,9 @@ import orjson
 
 from ..document import Document, Quarantine
 from ..registry import register
-from .base import (_MISSING, FORMATS, READ_ERRORS, Reader, Writer, WriterHandle, check_int, check_paths,
-                   check_read_options, check_size_mb, check_str, doc_from_record, expand_paths, lookup, open_read,
-                   open_write, select_records)
+from .base import (FORMATS, READ_ERRORS, Reader, Writer, WriterHandle, check_int, check_paths,
+                   check_read_options, check_size_mb, check_str, doc_from_record, expand_paths, open_read, open_write,
+                   record_problem, select_records)
 from .fields import SideWriter, check_fields, check_format, format_record, normalize_fields, read_format, select
 from .shards import RangeReader, input_files, plan_jsonl, split_key
 
@@ -167,18 +167,14 @@ class JsonlReader(Reader):
                                      f"{shard}, line {lineno}: a line holds {type(rec).__name__}, not a JSON object",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
-                if self.text_key not in rec and lookup(rec, self.text_key) is _MISSING:
-                    yield Quarantine(shard, where, "missing_text",
-                                     f"{shard}, line {lineno}: record has no {self.text_key!r} field "
-                                     f"(fields: {', '.join(list(rec)[:10])})", line[:_EXCERPT].decode("utf-8", "replace"))
-                    continue
                 if isinstance(rec.get(self.id_key), float):
                     rec[self.id_key] = _exact_number(line, self.id_key)
                 try:
                     doc = doc_from_record(rec, text_key=self.text_key, id_key=self.id_key,
                                           default_id=f"{stem}:{lineno}", source=shard, fields=self.fields)
                 except (TypeError, KeyError, ValueError) as exc:
-                    yield Quarantine(shard, where, "bad_record", f"{shard}, line {lineno}: {exc}",
+                    reason, what = record_problem(rec, self.text_key, exc)
+                    yield Quarantine(shard, where, reason, f"{shard}, line {lineno}: {what}",
                                      line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 yield doc

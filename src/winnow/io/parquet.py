@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from ..document import Document, Drop, Edit, Quarantine, RecordError
 from ..registry import register
 from .base import (Reader, Writer, WriterHandle, _open_raw, check_int, check_paths, check_read_options, check_size_mb,
-                   check_str, doc_from_record, expand_paths, is_remote, select_records)
+                   check_str, doc_from_record, expand_paths, is_remote, record_problem, select_records)
 from .fields import SideWriter, check_fields, check_format, format_record, normalize_fields, read_format, value_of
 from .shards import input_files, plan_parquet, split_key
 
@@ -421,12 +421,8 @@ class ParquetReader(Reader):
                                    default_id=f"{stem}:{row_no}", source=shard, fields=self.fields)
         except (ValueError, TypeError, KeyError) as exc:  # RecordError and JSONDecodeError are ValueErrors
             text = row.get(self.text_key)
-            reason = "missing_text" if not native and not isinstance(text, str) else "bad_record"
-            what = str(exc)
-            if reason == "missing_text" and "." not in self.text_key and self.text_key not in row:
-                # as the JSONL reader says it: the columns there are, so a wrong text_key shows its fix
-                what = f"no column {self.text_key!r} (columns: {', '.join(list(row)[:10])})"
-            return Quarantine(shard, f"row {row_no}", reason, f"{shard}: row {row_no}: {what}",
+            reason, what = record_problem(row, self.text_key, exc)  # as the JSONL reader says it
+            return Quarantine(shard, f"row {row_no}", reason, f"{shard}, row {row_no}: {what}",
                               text[:200] if isinstance(text, str) else "")
 
 
