@@ -226,3 +226,27 @@ def test_token_variants(word_tokenizer):
     assert pd.attributes["repetition.spans"][0] == [4, 15, 6]  # offsets into the whole text
     with pytest.raises(ValueError, match="needs tokenizer"):
         steps.repetition(variant="tokenizer_repetitions_v1").validate()
+
+
+def test_same_matches_as_the_expression_on_near_periodic_long_pieces():
+    # A long piece (over the 32 characters the shifted comparison covers) is tried only where three further copies
+    # can begin, each its length or one more after the one before: copies with and without the optional
+    # whitespace mixed, pieces that are periodic themselves (their copies overlap at shorter distances), one
+    # character changed in a piece or a copy, non-ASCII whitespace (U+3000, U+0085, U+2028) and astral characters.
+    rng = random.Random(12)
+    alphabets = ["ab", "abc ", "aé😀 ", "x\u3000y", "ab\x85", "ab\u2028c", "abcdefghij"]
+    seps = ["", " ", "\t", "\u3000", "\x85", "\u2028", "x", "  ", "\n"]
+    for _ in range(120):
+        al = rng.choice(alphabets)
+        size = rng.randint(33, 110)
+        if rng.random() < 0.5:
+            unit = "".join(rng.choice(al) for _ in range(rng.randint(1, 5)))
+            piece = (unit * (size // len(unit) + 1))[:size]
+        else:
+            piece = "".join(rng.choice(al) for _ in range(size))
+        t = "".join(rng.choice(al) for _ in range(rng.randint(0, 20)))
+        t += "".join(rng.choice(seps) + piece for _ in range(rng.randint(2, 6)))
+        if rng.random() < 0.5:
+            j = rng.randrange(len(t))
+            t = t[:j] + rng.choice(al + "Q") + t[j + 1:]
+        assert list(char_repetitions(t, direct_up_to=0)) == _reference(t), repr(t)
