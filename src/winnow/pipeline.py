@@ -614,7 +614,14 @@ class ShardTask:
 
     @property
     def label(self) -> str:
-        return f"{self.pipeline.stages[self.stage_index].name}/p{self.pass_index}/{self.shard}"
+        """What messages call the task: its folder names (``main/p1/00000``: passes and shards numbered from 0, as
+        the run folder's ``work/``, ``done/`` and ``stats/`` are, so a message points at its files), and for a stage
+        of several passes the pass as the progress counts it, from 1 ("main/p1/00000 (pass 2/5)", beside the
+        progress line "main pass 2/5 (...)"; friction10: the two read as different passes)."""
+        stage = self.pipeline.stages[self.stage_index]
+        n = len(plan_passes(stage))
+        own = f"{stage.name}/p{self.pass_index}/{self.shard}"
+        return own if n == 1 else f"{own} (pass {self.pass_index + 1}/{n})"
 
     def __call__(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         return run_shard(self, progress)

@@ -94,6 +94,17 @@ class AlwaysFailsOnShard(Filter):
         return None
 
 
+def test_a_failed_shard_of_a_later_pass_is_named_as_the_progress_counts_passes(tmp_path, real_docs):
+    # friction10: the error said "s/p1/00001" (folders number passes from 0) while the progress said "pass 2/2"
+    from winnow.steps.dedup import ExactDedup
+
+    pattern = _inputs(tmp_path, real_docs[:40], 2)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[ExactDedup(), AlwaysFailsOnShard()])])
+    with pytest.raises(ShardFailed) as e:
+        run_pipeline(pipe, tmp_path / "run", "inline", log=False)
+    assert "s/p1/00001 (pass 2/2)" in str(e.value), str(e.value)
+
+
 def test_failing_shard_is_reported_and_others_balance(tmp_path, real_docs):
     pattern = _inputs(tmp_path, real_docs[:80], 4)
     pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[AlwaysFailsOnShard()])])

@@ -39,7 +39,7 @@ class Recording(InlineExecutor):
         return self._n
 
     def run_tasks(self, tasks, desc=""):
-        self.calls.append([t.label for t in tasks])
+        self.calls.append([t.label.split(" ")[0] for t in tasks])  # the folder names, without "(pass 2/2)"
         return super().run_tasks(tasks, desc)
 
 
