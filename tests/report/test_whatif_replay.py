@@ -125,3 +125,8 @@ def test_sweep_prints_one_table_matching_single_runs(runs, capsys):
     many = compute_many(info, [resolve_sets(info, {"language.languages": v}) for v in (["en"], ["en", "fr"], [])])
     assert [r["kept"] for r in js["results"]] == [r["kept"] for r in many]
     assert many[0]["kept"]["docs"][0] == many[0]["kept"]["docs"][1]  # the languages it ran with: no change
+    # the value the run used is its "(as run)" row, not a second equal row (friction10: it was printed twice); with
+    # another change (--set) it is a row of its own, as above
+    assert main(["whatif", str(base), "--sweep", "fineweb_quality.line_punct_thr=0.05,0.12,0.3"]) == 0
+    table = capsys.readouterr().out.splitlines()[1:]
+    assert [r.split()[0] for r in table[:5]] == ["value", "0.12", "0.05", "0.3", "on_drop:"] and "(as run)" in table[1]

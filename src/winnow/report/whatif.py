@@ -452,6 +452,9 @@ def format_sweep(key: str, values: list[Any], results: list[dict[str, Any]], inf
     rows = [head, (f"{_fmt_value(was)} (as run)", f"{od:,}", "", f"{oc:,}", "", f"{dropped(first, 0):,}", "", "",
                    "")]
     for v, res in zip(values, results):
+        if not others and _fmt_value(v) == _fmt_value(was) and not res["newly_dropped"]["docs"] \
+                and not res["newly_kept"]["docs"]:
+            continue  # the value the run used, alone: the "(as run)" row already is this row (friction10: twice)
         nd, nc = res["kept"]["docs"][1], res["kept"]["chars"][1]
         und = res["undetermined"]["docs"]
         rows.append((_fmt_value(v), f"{nd:,}", f"{nd - od:+,}", f"{nc:,}", pct(oc, nc), f"{dropped(res, 1):,}",
