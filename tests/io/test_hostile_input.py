@@ -568,3 +568,26 @@ def test_a_parquet_row_whose_list_of_numbers_is_over_the_cap_is_quarantined_alon
     (q,) = [x for x in items if isinstance(x, Quarantine)]
     assert (q.reason, q.location) == ("too_large", "row 101") and "2,400,0" in q.message
     assert [d.metadata["m"] for d in items[:2]] == [[0, 1], [1, 2]]  # numbers in lists still read
+
+
+def test_a_parquet_row_whose_fixed_size_list_is_over_the_cap_is_quarantined_alone(tmp_path):
+    # A fixed-size list column (an embedding, Arrow's type restored from the file's schema) was counted as one value
+    # of 8 bytes a row: the same row held as a list was quarantined and as a fixed-size list became a document.
+    n = 300_000
+    t = pa.table({"id": ["a", "big", "c"], "text": ["one", "two", "three"],
+                  "m": pa.array([[1, 2] * (n // 2), [0] * n, None], type=pa.list_(pa.int64(), n))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t.slice(1), p)
+    pq.write_table(t, tmp_path / "b.parquet")
+    for name, want in (("a.parquet", ["too_large", None]), ("b.parquet", ["too_large", "too_large", None])):
+        items = list(ParquetReader(paths=str(tmp_path / name), max_record_bytes=1 << 20).read(str(tmp_path / name)))
+        assert [getattr(x, "reason", None) for x in items] == want, name
+        assert "2,400,0" in items[0].message
+    emb = pa.table({"text": ["x", "y"], "e": pa.array([[0.5] * 4, [1.5] * 4], type=pa.list_(pa.float32(), 4))})
+    pq.write_table(emb, tmp_path / "e.parquet")
+    docs = list(ParquetReader(paths=str(tmp_path / "e.parquet")).read(str(tmp_path / "e.parquet")))
+    assert [d.metadata["e"] for d in docs] == [[0.5] * 4, [1.5] * 4]  # a small one is still read
+    from winnow.io.parquet import _string_bytes
+
+    col = pa.array([["a"], ["bbb"], ["cc"], None], type=pa.list_(pa.string(), 1))
+    assert _string_bytes(col.slice(1)).tolist() == [3, 2, 8]  # a sliced array's rows, not its first ones
