@@ -159,3 +159,20 @@ def test_the_same_bad_record_gets_the_same_reason_and_message_from_jsonl_and_par
     assert [r for r, _ in from_jsonl] == ["missing_text", "missing_text", "bad_record"]
     assert from_parquet == from_jsonl, (from_parquet, from_jsonl)
     assert "'text' is null" in from_jsonl[0][1] and "fields: id, n" in from_jsonl[1][1]
+
+
+def test_a_cut_compressed_file_is_truncated_in_the_text_folder_reader_as_in_jsonl(tmp_path):
+    # the text folder reader called a cut .txt.gz `unreadable_file`, the JSONL and WARC readers `truncated`
+    from winnow.io.text import TextFolderReader
+
+    body = "".join(f"line {i} of some words\n" for i in range(20000)).encode()
+    cut = gzip.compress(body)[:2000]
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "a.txt.gz").write_bytes(cut)
+    reader = TextFolderReader(paths=str(tmp_path / "txt"), pattern="*.txt.gz")
+    items = [x for s in reader.shards() for x in reader.read(s)]
+    assert [x.reason for x in items] == ["truncated"] and "truncated or corrupt" in items[0].message
+    lines = "".join(orjson.dumps({"id": str(i), "text": f"words {i}"}).decode() + "\n" for i in range(20000))
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(lines.encode())[:2000])
+    assert [x.reason for x in JsonlReader(paths=str(tmp_path / "a.jsonl.gz")).read(str(tmp_path / "a.jsonl.gz"))
+            if isinstance(x, Quarantine)] == ["truncated"]

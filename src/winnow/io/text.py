@@ -86,6 +86,7 @@ class TextFolderReader(Reader):
                     yield guard.skipped(path, "file", k)
                     continue
                 guard.at(k)
+            opened = False
             try:
                 comp = compression_of(name)
                 size = os.path.getsize(name)
@@ -94,6 +95,7 @@ class TextFolderReader(Reader):
                                      f"{path}: {size:,} bytes exceeds max_file_bytes={self.max_file_bytes:,}")
                     continue
                 with open_read(name) as f:
+                    opened = True
                     raw = f.read(self.max_file_bytes + 1)  # never more than the cap plus one byte, decompressed
                 if len(raw) > self.max_file_bytes:
                     yield Quarantine(path, "file", "too_large",
@@ -101,7 +103,10 @@ class TextFolderReader(Reader):
                                      f"bytes ({size:,} bytes compressed)")
                     continue
             except READ_ERRORS as exc:
-                yield Quarantine(path, "file", "unreadable_file", f"{path}: cannot read: {exc}")
+                if opened and comp:  # a cut or damaged .gz/.zst: `truncated`, as the JSONL and WARC readers call it
+                    yield Quarantine(path, "file", "truncated", f"{path}: compressed file is truncated or corrupt: {exc}")
+                else:
+                    yield Quarantine(path, "file", "unreadable_file", f"{path}: cannot read: {exc}")
                 continue
             if self.field == "html":
                 yield Document(id=rel, text="", metadata={"source": path, "html": _decode_html(raw)})
