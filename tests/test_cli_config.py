@@ -196,6 +196,22 @@ def test_a_json_pipeline_file_after_input_is_the_pipeline(tmp_path, monkeypatch,
     assert json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]["in"] == 3
 
 
+def test_a_json_pipeline_file_after_several_expanded_inputs_is_the_pipeline(tmp_path, monkeypatch, capsys,
+                                                                             real_docs):
+    # `winnow run --input data/*.jsonl pipe.json` unquoted, the glob matching 3 files: argparse cannot place them,
+    # so the names after --input are read as the shell's expansion, and pipe.json (a file the jsonl reader reads)
+    # was taken for a fourth input: "the following arguments are required: pipeline"
+    monkeypatch.chdir(tmp_path)
+    for k in range(3):
+        write_jsonl(tmp_path / "data" / f"a{k}.jsonl", text_records(real_docs, k, 1))
+    (tmp_path / "pipe.json").write_text(json.dumps({"executor": {"type": "inline"}, "stages": [
+        {"name": "main", "reader": {"type": "jsonl", "paths": "nothing.jsonl"}, "steps": [{"type": "length"}]}]}))
+    files = [f"data/a{k}.jsonl" for k in range(3)]
+    assert main(["run", "--input", *files, "pipe.json", "-o", "run"]) == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "stats.json").read_text())["stages"][0]["in"] == 3
+    assert main(["run", "--input", *files, "-o", "run2", "pipe.json"]) == 0, capsys.readouterr().err
+
+
 def test_validate_takes_set_and_warns_on_unmatched_input(tmp_path, monkeypatch, capsys, real_docs):
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "fineweb", "--set", "gopher_quality.min_words=100", "--resolved"]) == 0

@@ -539,6 +539,7 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
     import glob
 
     out: list[str] = []
+    last: tuple[int, str] | None = None  # the last name taken for the shell's: its --input's place, the name
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -553,12 +554,21 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
         while i < len(argv) and data_file(argv[i]):
             # a name the shell expanded is a file, not a pattern: 'a*b.jsonl' also matched axb.jsonl (read twice)
             # and 'x[1].jsonl' matched nothing (left out, silently)
+            last = (len(out), argv[i])
             out += ["--input", glob.escape(argv[i])]
             i += 1
         if len(out) - 1 > first:  # the shell expanded the first value too
             head, sep, value = out[first].partition("=") if out[first].startswith("--input=") else ("", "", out[first])
             if os.path.isfile(value):
                 out[first] = head + sep + glob.escape(value)
+    if last is not None and not _parses_whole(out):
+        # `winnow run --input data/*.jsonl pipe.json`: the JSON pipeline file after the expanded names is the
+        # pipeline (the jsonl reader reads .json files too, so it was taken for one more input, and "the following
+        # arguments are required: pipeline"); put back where it was when that makes the command whole
+        at, value = last
+        alt = out[:at] + [value] + out[at + 2:]
+        if _parses_whole(alt):
+            return alt
     return out
 
 
