@@ -462,7 +462,11 @@ def _config_changes(old: str, new: str) -> list[str]:
                 if len(diffs) > 3:
                     out.append(f"{path}: {len(diffs) - 3:,} more item(s)")
                 return
-            added, removed = [y for y in b if y not in a], [x for x in a if x not in b]
+            try:  # sets: 'in' on the lists took 12 s of CPU for 30,000 files and one added
+                in_a, in_b = set(a), set(b)
+            except TypeError:  # items that cannot be hashed (lists in the list): few, compared as they are
+                in_a, in_b = a, b
+            added, removed = [y for y in b if y not in in_a], [x for x in a if x not in in_b]
             if added or removed:
                 def some(xs: list) -> str:
                     return ", ".join(map(_short, xs[:3])) + (f" and {len(xs) - 3:,} more" if len(xs) > 3 else "")
