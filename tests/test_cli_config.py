@@ -93,6 +93,16 @@ def test_input_folder_becomes_a_glob_of_its_files(tmp_path, monkeypatch):
     (tmp_path / "e" / "d.jsonl.bz2").write_bytes(bz2.compress(b'{"id": "6", "text": "x"}\n'))
     assert load_pipeline(cfg, inputs=["e"]).stages[0].reader.paths == ["e/**/*.jsonl", "e/**/*.jsonl.bz2",
                                                                        "e/**/*.jsonl.gz"]
+    # ... as JSON Lines only: the WARC reader undoes gzip and zstd itself, and a.warc.bz2 was taken and every
+    # record quarantined as 'corrupt or truncated WARC data'
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "a.warc.bz2").write_bytes(bz2.compress(b"WARC/1.0\r\n"))
+    (tmp_path / "w" / "b.warc.gz").write_bytes(b"")
+    html = tmp_path / "h.yaml"
+    html.write_text(yaml.safe_dump({"stages": [{"name": "s", "reader": {"type": "jsonl", "paths": "x"},
+                                                "steps": [{"type": "html_extract"}]}]}))
+    r = load_pipeline(html, inputs=["w"]).stages[0].reader
+    assert r.name == "warc" and r.paths == "w/**/*.warc.gz"
     write_jsonl(tmp_path / "d" / "c.jsonl", [{"id": "3", "text": "x"}])
     with pytest.raises(ConfigError, match=r"several readers \(1 \*\.jsonl, 1 \*\.parquet\)"):
         load_pipeline(cfg, inputs=["d"])

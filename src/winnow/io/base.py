@@ -698,7 +698,10 @@ def input_suffixes(folder: str, found: list[str] | None = None) -> dict[str, int
         # only the type's extension and a compression the readers open (a.jsonl.gz, a.jsonl.bz2; not a.jsonl.gz.md5,
         # a checksum beside it, nor a.jsonl.lz4, which would be read as JSON Lines byte for byte)
         rest = suffix and suffix.lower().lstrip(".").partition(".")[2]
-        if suffix is not None and rest in ("", "gz", "zst", "zstd", "bz2", "xz") and os.path.isfile(f):
+        # bz2 and xz: JSON Lines only (open_read); the WARC/WET readers undo gzip and zstd themselves, and a.warc.bz2
+        # was taken and every record quarantined as 'corrupt or truncated WARC data'
+        if (suffix is not None and rest in ("", "gz", "zst", "zstd", "bz2", "xz") and os.path.isfile(f)
+                and (rest not in ("bz2", "xz") or _last_type(suffix.lower())[1] == "jsonl")):
             out[suffix] = out.get(suffix, 0) + 1
     return out
 
