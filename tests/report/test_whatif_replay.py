@@ -99,6 +99,8 @@ def test_values_are_checked_against_the_parameter_type(runs, capsys):
         resolve_sets(info, {"c4_quality.filter_no_terminal_punct": True})
     assert main(["whatif", str(runs("base")), "--set", "language.languages=[en,fr]"]) == 0
     assert "language.languages: ['en'] -> ['en', 'fr']" in capsys.readouterr().out
+    assert main(["whatif", str(runs("base")), "--set", "language.languages=[en]"]) == 0
+    assert "language.languages: ['en'] -> ['en'] (the value the run used" in capsys.readouterr().out
 
 
 def test_sweep_prints_one_table_matching_single_runs(runs, capsys):

@@ -361,7 +361,10 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     multi = len(info.stages) > 1
     for c in res["changes"]:
         old = "null (resolved by the step at run time)" if c["old"] is None else c["old"]
-        lines.append(f"{c['stage'] + '/' if multi else ''}{c['step']}.{c['param']}: {old} -> {c['new']}")
+        same = c["old"] is not None and _fmt_value(c["old"]) == _fmt_value(c["new"])
+        # friction11: "0.5 -> 0.5" and an unchanged table read as a change that did nothing
+        lines.append(f"{c['stage'] + '/' if multi else ''}{c['step']}.{c['param']}: {old} -> {c['new']}"
+                     + (" (the value the run used: this replays the run as it was)" if same else ""))
     if res["mode"] == "annotate":
         lines.append("on_drop: annotate: every step saw every document; the funnel counts each document at its first "
                      "failing verdict, as a routing run would drop it")
