@@ -144,3 +144,18 @@ def test_limit_stops_after_that_many_documents(tmp_path, capsys, real_docs):
     out = capsys.readouterr()
     assert out.out.count("\n== ") + out.out.startswith("== ") == 3 and "first 3 documents" in out.err
     assert main(["inspect", str(src), "--limit", "0"]) == 2
+
+
+def test_a_run_folder_is_refused_with_the_commands_that_read_it(tmp_path, capsys, real_docs):
+    # friction11: `winnow inspect RUN` read the run folder as documents: config.resolved.yaml, stats.json and
+    # report.html each went through the steps as a page ("config.resolved.yaml DROPPED by language")
+    src = write_jsonl(tmp_path / "d.jsonl", text_records(real_docs, 0, 4))
+    p = _pipeline(tmp_path, ["length"], {"type": "jsonl", "paths": str(src)})
+    assert main(["run", str(p), "-o", str(tmp_path / "run"), "--executor", "inline"]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(tmp_path / "run"), "--pipeline", str(p)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and "is a winnow run folder" in out.err and "winnow explain" in out.err
+    kept = sorted((tmp_path / "run" / "kept").rglob("*.jsonl.zst"))[0]
+    assert main(["inspect", str(kept), "--pipeline", str(p), "--limit", "1"]) == 0
+    assert "first document: --limit" in capsys.readouterr().err

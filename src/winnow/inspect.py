@@ -95,6 +95,17 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
     """``sets`` are ``--set`` keys, as ``winnow run`` takes them (``main.reader.text_key=content``,
     ``gopher_quality.min_words=10``). ``limit``: stop after that many documents (a corpus shard of 5,002 Parquet
     rows took 192 s through the default pipeline's steps, every one printed)."""
+    from .runfolder import CONFIG_NAME
+
+    if Path(path).is_dir() and (Path(path) / CONFIG_NAME).is_file():
+        # friction11: a run folder was read as a folder of documents: its config, stats and report.html each
+        # inspected as a page ("config.resolved.yaml DROPPED by language")
+        shown = printable(shell_path(path), True)
+        print(f"winnow: {shown} is a winnow run folder, not a folder of documents: its decisions are recorded; see "
+              f"them with winnow explain {shown} ID, winnow report {shown} or winnow query {shown} \"SQL\". To run "
+              f"the steps again on its kept documents: winnow inspect {shown}/kept/STAGE/00000.jsonl.zst (one "
+              f"file)", file=sys.stderr)
+        return 1
     pipe = load_pipeline(pipeline, sets)
     steps, skipped = [], []
     for stage in pipe.stages:
@@ -119,7 +130,8 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
     for item in _documents(path, configured):
         if limit is not None and shown >= limit:
             if not as_json:
-                print(f"(stopped after the first {limit:,} documents: --limit)", file=sys.stderr)
+                first = f"first {limit:,} documents" if limit > 1 else "first document"
+                print(f"(stopped after the {first}: --limit)", file=sys.stderr)
             break
         if isinstance(item, Quarantine):
             quarantined.append(item)
