@@ -210,3 +210,44 @@ def test_progress_logs_while_a_long_shard_runs(monkeypatch, capsys):
     clock[0] += 55
     prog.add(10, 100)  # 55 s after the last line: none
     assert capsys.readouterr().err.count("[winnow]") == 1
+
+
+def test_the_status_of_a_worker_the_pools_thread_reaped_first_is_waited_for(monkeypatch):
+    # Under load (load average ~10 on 2 cores) test_budget's "two documents that kill their workers" test failed 1
+    # run in 6 to 10: when a worker died, the pool's manager thread (is_alive, join) reaped it before the driver did,
+    # the driver's join got ECHILD, and the exit status was stored only once that thread held the GIL again, after
+    # the driver had decided. No worker counted as dead, so every started shard was charged an attempt, that of the
+    # worker torn down beside it too. Here that thread waits 0.5 s after its waitpid, as a thread not scheduled.
+    import multiprocessing as mp
+    import multiprocessing.connection as mp_connection
+    import threading
+
+    from winnow.executors import local
+
+    ctx = mp.get_context("spawn")
+    died = ctx.Process(target=os._exit, args=(137,))  # as a worker killed for memory
+    torn = ctx.Process(target=time.sleep, args=(60,))  # a worker the pool tears down (SIGTERM)
+    died.start()
+    torn.start()
+    mp_connection.wait([died.sentinel])
+    real, reaped = os.waitpid, threading.Event()
+
+    def waitpid(pid, flags):
+        out = real(pid, flags)
+        if out[0] == pid and threading.current_thread() is not threading.main_thread():
+            reaped.set()
+            time.sleep(0.5)
+        return out
+
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    pools_thread = threading.Thread(target=died.join)
+    pools_thread.start()
+    try:
+        assert reaped.wait(30)
+        torn.terminate()
+        assert local._died_on_their_own({died.pid: died, torn.pid: torn}, time.monotonic() + 2.0) == {died.pid}
+        assert (died.exitcode, torn.exitcode) == (137, -signal.SIGTERM)
+    finally:
+        pools_thread.join()
+        torn.kill()
+        torn.join()

@@ -16,6 +16,7 @@ workers instead of waiting for their shards, whose outputs are atomic and are re
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.connection as mp_connection
 import os
 import queue as queue_mod
 import signal
@@ -64,16 +65,58 @@ def _die_with_parent(parent: int) -> None:
 def _terminated(signum, frame) -> None:
     # The pool tears down the other workers with SIGTERM when one dies, and the driver does on an interrupt: the
     # document this worker is on is not to blame (winnow.pipeline.Position counts deaths to find hostile ones).
-    from ..pipeline import abandon_position
+    # The exit status says "torn down" whatever happens before it: an exception here (the signal landing inside
+    # Position.close, between its os.close and its fd = None, makes the handler's close raise EBADF) would go on
+    # in the interrupted task and end the worker with another status, charging its shard an attempt.
+    try:
+        from ..pipeline import abandon_position
 
-    abandon_position()
-    os._exit(_TORN_DOWN)
+        abandon_position()
+    finally:
+        os._exit(_TORN_DOWN)
 
 
 # The exit status of a worker stopped by SIGTERM through _terminated (128 + 15, as a shell reports it): after a pool
 # broke, the workers that exited so were torn down with it, and the others died on their own (LocalExecutor charges
 # only their tasks an attempt).
 _TORN_DOWN = 143
+
+
+# How long the driver waits, at most, for the exit status of a worker that has exited but that the pool's own thread
+# reaped first (``_died_on_their_own``): that thread stores it as soon as it runs again, so this bounds only a thread
+# that is not scheduled for that long (a generous bound: 0.5 s was enough to lose it in a test, see
+# tests/executors/test_local.py), or a status some other code reaped and never stores.
+_STATUS_WAIT_S = 10.0
+
+
+def _died_on_their_own(procs: dict[int, Any], deadline: float) -> set[int]:
+    """The pids of a broken pool's workers (``procs``: pid -> Process) that died on their own, not torn down by the
+    pool (_TORN_DOWN, or -SIGTERM before their handler was set): the pool's manager thread terminates the others
+    now, and each is waited for until ``deadline`` (one that has not exited by then is not counted)."""
+    for p in procs.values():
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+    dead = set()
+    for pid, p in procs.items():
+        code = p.exitcode
+        # The pool's manager thread joins its workers too (is_alive, join): when its waitpid reaps one first, ours
+        # gets ECHILD and the status is stored in the Process only once that thread holds the GIL again; under
+        # load that was after this check, the worker that died was in no one's `dead`, and every started task
+        # was charged an attempt (the torn-down worker's too: the flaky test_budget "two documents" test). A
+        # worker whose sentinel says it has exited has its status coming: wait for it.
+        limit = time.monotonic() + _STATUS_WAIT_S
+        while code is None and _exited(p) and time.monotonic() < limit:
+            time.sleep(0.005)
+            code = p.exitcode
+        if code is not None and code not in (_TORN_DOWN, -signal.SIGTERM):
+            dead.add(pid)
+    return dead
+
+
+def _exited(p: Any) -> bool:
+    try:
+        return bool(mp_connection.wait([p.sentinel], timeout=0))
+    except (OSError, ValueError):  # its sentinel closed: nothing more can be learned of it
+        return False
 
 
 def _init_worker(q, parent: int | None = None, started: Any = None) -> None:
@@ -328,11 +371,7 @@ class LocalExecutor(Executor):
                     taken.update(self._took())
                     if died:
                         started = [i for i in died if token[i] in taken]
-                        t_end = time.monotonic() + 2.0
-                        for p in procs.values():  # the pool's manager terminates the others now: their status
-                            p.join(timeout=max(0.0, t_end - time.monotonic()))
-                        dead = {pid for pid, p in procs.items()
-                                if p.exitcode is not None and p.exitcode not in (_TORN_DOWN, -signal.SIGTERM)}
+                        dead = _died_on_their_own(procs, time.monotonic() + 2.0)
                         charged = [i for i in started if taken[token[i]] in dead] or started or died
                     else:
                         charged = sorted(remaining)
