@@ -49,7 +49,7 @@ from .errors import ConfigError, LedgerError
 from .io.base import ReadGuard, Reader, RemotePath, Writer, as_path, atomic_path, reader_shards, upload_batch
 from .io.fields import merge_side_docs, side_path, stage_folder, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
-from .step import Context, CorpusStep, Step
+from .step import Context, CorpusStep, Step, reset_after_interrupt
 
 __all__ = ["Stage", "Pipeline", "ShardTask", "run_shard", "plan_passes", "stage_shards", "Budget", "BudgetExceeded"]
 
@@ -822,8 +822,10 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         window_cap = WINDOW_CHARS if not batch_at else float("inf")
 
         def fail(e: _Entry, k: int, exc: BaseException, t0: float, c0: float) -> None:
-            """Step k raised on e's document, or ran over its budget: the document is quarantined."""
+            """Step k raised on e's document, or ran over its budget: the document is quarantined, and the shared
+            state steps keep across documents is started afresh (it may be half-updated: winnow.step)."""
             nonlocal n_quar
+            reset_after_interrupt()
             label, st = steps[k][2], stats[k]
             st.seconds += time.perf_counter() - t0
             st.cpu_seconds += process_time() - c0
@@ -914,6 +916,7 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     raise RuntimeError(f"process_batch returned {len(out)} documents for {len(docs)}")
             except (Exception, BudgetExceeded) as exc:
                 budget.since = None
+                reset_after_interrupt()
                 st.seconds += time.perf_counter() - t0
                 st.cpu_seconds += process_time() - c0
                 # again one document at a time, so that only the document at fault is quarantined

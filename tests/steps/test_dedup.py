@@ -328,3 +328,40 @@ def test_units_are_content_spans():
     t2 = "One sentence here. Another one follows! Last?"
     sents = [t2[s:e] for s, e in _unit_spans(t2, "sentence")]
     assert sents == ["One sentence here.", "Another one follows!", "Last?"]
+
+
+def test_a_collect_stopped_midway_takes_its_rows_back(monkeypatch):
+    # A document whose collect raised (a budget stop lands between any two appends) gets no ordinal and the next
+    # document takes it: the rows it had added were counted as that next document's (and the three row lists could
+    # fall out of step). They are taken back now, for the row tables and for minhash's batch.
+    from winnow.pipeline import BudgetExceeded
+    from winnow.steps import dedup
+
+    text = "\n".join(f"line number {i} of a page with enough words in it" for i in range(6))
+    real = dedup._unit_key
+    calls = {"n": 0}
+
+    def key_then_stop(s, min_chars):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise BudgetExceeded("stopped midway")
+        return real(s, min_chars)
+
+    step = LineDedup(min_docs=2)
+    step.start_collect(None)
+    monkeypatch.setattr(dedup, "_unit_key", key_then_stop)
+    with pytest.raises(BudgetExceeded):
+        step.collect(Document("hostile", text))
+    step.collect(Document("next", text))
+    assert step._ids == ["next"] and step._o == [0] * 6 and len(step._k) == len(step._k2) == 6
+
+    mh = MinhashDedup()
+    mh.start_collect(None)
+    real_sig = mh._hasher.signatures
+    monkeypatch.setattr(dedup, "_BATCH_CHARS", 1)
+    monkeypatch.setattr(mh._hasher, "signatures", lambda texts: (_ for _ in ()).throw(BudgetExceeded("x")))
+    with pytest.raises(BudgetExceeded):
+        mh.collect(Document("hostile", text))
+    monkeypatch.setattr(mh._hasher, "signatures", real_sig)
+    mh.collect(Document("next", text))
+    assert mh._ids == ["next"] and mh._batch == [] and [o.tolist() for o in mh._key_ords] == [[0]]

@@ -82,10 +82,28 @@ class _DedupStep(CorpusStep):
     def collect(self, doc: Document) -> None:
         o = len(self._ids)
         # the document's own rows first: if they raise, the runner quarantines the document and it gets no ordinal
-        # (pass 3 never sees it, and the next document takes this ordinal)
-        self._collect(o, doc)
+        # (pass 3 never sees it, and the next document takes this ordinal), so the rows it did add are taken back:
+        # they would be counted as the next document's (a budget stop can land between any two appends)
+        mark = self._rows_mark()
+        try:
+            self._collect(o, doc)
+        except BaseException:
+            self._rows_back(mark, o)
+            raise
         self._ids.append(doc.id)
         self._lens.append(len(doc.text))
+
+    def _rows_mark(self) -> tuple:
+        # (a subclass keeping other rows, semantic and substring dedup, takes nothing back: not covered yet)
+        if not hasattr(self, "_k"):
+            return ()
+        return len(self._k), len(self._k2), len(self._o)
+
+    def _rows_back(self, mark: tuple, o: int) -> None:
+        if not mark:
+            return
+        n = min(mark[0], len(self._k), len(self._k2), len(self._o))
+        del self._k[n:], self._k2[n:], self._o[n:]
 
     def _collect(self, o: int, doc: Document) -> None:
         raise NotImplementedError
@@ -565,6 +583,33 @@ class MinhashDedup(_DedupStep):
         self._key_ords: list[np.ndarray] = []
         self._sigs: list[np.ndarray] = []
         self._sig_ords: list[np.ndarray] = []
+
+    def _rows_mark(self) -> tuple:
+        return len(self._batch), len(self._keys), len(self._key_ords), len(self._sigs), len(self._sig_ords)
+
+    def _rows_back(self, mark: tuple, o: int) -> None:
+        # The document's text leaves the batch; a flush it set off and that stopped midway is undone (the batch
+        # is hashed again at the next one), one that finished keeps the other documents' rows and loses its own.
+        batch, ords = self._batch, self._batch_ords
+        n = min(len(batch), len(ords))
+        del batch[n:], ords[n:]
+        while ords and ords[-1] == o:
+            batch.pop(), ords.pop()
+        if ords:
+            for lst, m in zip((self._keys, self._key_ords, self._sigs, self._sig_ords), mark[1:]):
+                del lst[m:]
+        else:
+            n = min(len(self._keys), len(self._key_ords))
+            del self._keys[n:], self._key_ords[n:]
+            if self._keys and n > mark[1]:
+                keep = self._key_ords[-1] != o
+                self._keys[-1], self._key_ords[-1] = self._keys[-1][keep], self._key_ords[-1][keep]
+            n = min(len(self._sigs), len(self._sig_ords))
+            del self._sigs[n:], self._sig_ords[n:]
+            if self._sigs and n > mark[3]:
+                keep = self._sig_ords[-1] != o
+                self._sigs[-1], self._sig_ords[-1] = self._sigs[-1][keep], self._sig_ords[-1][keep]
+        self._batch_chars = sum(map(len, batch))
 
     def _collect(self, o: int, doc: Document) -> None:
         self._batch.append(doc.text)

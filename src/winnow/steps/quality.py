@@ -31,7 +31,7 @@ from .. import _native
 from ..document import Document
 from ..registry import register
 from ..document import Drop
-from ..step import Context, Filter, Reject
+from ..step import Context, Filter, Reject, after_interrupt
 from ..text import segments
 from . import _tokenize as tk
 
@@ -364,6 +364,16 @@ def _ws_table() -> bytes:
 
 _FLAT_LIMIT = 16 * _CHUNK_LIMIT  # token ids held for cached chunks (1.2 per chunk on web text; 64 MB at most)
 _VOCAB = _Vocab()
+
+
+@after_interrupt
+def _fresh_table() -> None:
+    # A step stopped inside the table's update (winnow.step.after_interrupt) leaves chunks entered without their
+    # token ids, or ids without their lengths: start it afresh (its C table is only ever changed inside one C call,
+    # which a Python-level interrupt cannot split, so freeing it in __init__ is safe). The generation changes, so
+    # no document's memo reads the old ids.
+    with _VOCAB_LOCK:  # (__init__ takes _CTAB_LOCK itself)
+        _VOCAB.__init__()
 
 
 def _after_fork_in_child() -> None:
