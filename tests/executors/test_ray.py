@@ -30,6 +30,7 @@ from winnow.steps.basic import LengthFilter
 
 from tests.conftest import sample_docs
 from tests.helpers import read_all, text_records, write_jsonl
+from tests.test_budget import _DyingOrjson  # (the same dying parser, inside Ray's workers)
 
 DEFAULT_YAML = Path(__file__).resolve().parents[2] / "src" / "winnow" / "configs" / "default.yaml"
 
@@ -430,19 +431,6 @@ def test_shuffle_merge_and_mix_on_ray_write_the_same_bytes_as_inline(tmp_path, r
 
 # --- hostile input: the same fates as the local executor, a record that kills its reader included -----------------
 
-class _DyingLoads:
-    """orjson, but the process dies (as the OOM killer kills a worker building a 1 GB record) on a "die" line."""
-
-    def __getattr__(self, name):
-        return getattr(orjson, name)
-
-    @staticmethod
-    def loads(b):
-        if b'"text":"die"' in b:
-            os._exit(137)
-        return orjson.loads(b)
-
-
 @dataclass
 class _DyingReader(JsonlReader):
     driver: int = 0  # the test's own process, where nothing is patched (the run's first-records check reads there)
@@ -451,7 +439,7 @@ class _DyingReader(JsonlReader):
         import winnow.io.jsonl as jsonl_module
 
         if os.getpid() != self.driver:
-            jsonl_module.orjson = _DyingLoads()
+            jsonl_module.orjson = _DyingOrjson()
         return super()._read(shard)
 
 
