@@ -190,3 +190,25 @@ def test_e5_at_its_default_keeps_unrelated_pages():
     assert 0.875 <= float(v[0] @ v[1]) < SemanticDedup(model=E5_MODEL).threshold
     out = list(SemanticDedup(model=E5_MODEL, device="cpu")([Document("a", a), Document("b", b)]))
     assert [d.drop for d in out] == [None, None]
+
+
+def test_a_collect_stopped_in_its_flush_takes_its_text_back(monkeypatch):
+    # The document whose collect set off a flush that was stopped (a budget stop) gets no ordinal: its text left in
+    # the batch gave every later document of the shard the embedding of the one before it.
+    from winnow.pipeline import BudgetExceeded
+
+    step = SemanticDedup(model="hashing")
+    step.start_collect(None)
+    for i in range(255):
+        step.collect(Document(f"d{i}", f"page {i} about topic {i % 7}"))
+    real = step._encoder.encode
+    monkeypatch.setattr(step._encoder, "encode", lambda *a, **k: (_ for _ in ()).throw(BudgetExceeded("stop")))
+    with pytest.raises(BudgetExceeded):
+        step.collect(Document("hostile", "the page that was stopped"))
+    monkeypatch.setattr(step._encoder, "encode", real)
+    step.collect(Document("next", "page next about topic 3"))
+    assert len(step._ids) == 256 and step._ids[-1] == "next" and step._batch_texts == []
+    rows = np.concatenate(step._vecs)
+    assert len(rows) == 256
+    assert np.array_equal(rows[-1], real(["page next about topic 3"], max_tokens=step.max_tokens,
+                                         max_chunks=step.max_chunks, batch=step.batch)[0])

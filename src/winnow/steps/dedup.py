@@ -94,7 +94,7 @@ class _DedupStep(CorpusStep):
         self._lens.append(len(doc.text))
 
     def _rows_mark(self) -> tuple:
-        # (a subclass keeping other rows, semantic and substring dedup, takes nothing back: not covered yet)
+        # (substring_dedup keeps one array a document, appended whole: nothing to take back)
         if not hasattr(self, "_k"):
             return ()
         return len(self._k), len(self._k2), len(self._o)

@@ -338,6 +338,18 @@ class SemanticDedup(_DedupStep):
         self._batch_texts: list[str] = []
         self._vecs: list[np.ndarray] = []
 
+    def _rows_mark(self) -> tuple:
+        return len(self._batch_texts), len(self._vecs)
+
+    def _rows_back(self, mark: tuple, o: int) -> None:
+        # (see _DedupStep.collect) a flush this document set off either stopped before its embeddings were kept
+        # (the text leaves the batch) or kept them (the document's own row, the last, leaves them)
+        if len(self._vecs) > mark[1]:
+            self._vecs[-1] = self._vecs[-1][:-1]
+            self._batch_texts = []
+        else:
+            del self._batch_texts[mark[0]:]
+
     def _collect(self, o: int, doc: Document) -> None:
         self._batch_texts.append(doc.text)
         if len(self._batch_texts) >= 256:
