@@ -250,3 +250,23 @@ def test_payloads_decode_as_decode_html_says_whichever_path_reads_them(tmp_path)
         html, codec, how = decode_html(payload, declared)
         assert (got[name]["html"], got[name]["charset"], got[name]["charset_source"]) == (html, codec, how), name
     assert got["utf8"]["html"] == page and got["utf8-bom"]["html"] == page and got["lf-head"]["html"] == page
+
+
+@pytest.mark.parametrize("codec", ["bz2", "xz"])
+def test_a_warc_compressed_with_bz2_or_xz_is_one_record_saying_how_to_recompress(tmp_path, codec):
+    # FastWARC reads gzip and zstd only: a.warc.bz2 was one "corrupt or truncated WARC data ... Invalid WARC header"
+    # record, which said nothing of why.
+    import bz2
+    import lzma
+
+    raw = gzip.decompress((FIX / "warcfile.warc.gz").read_bytes())
+    p = tmp_path / f"a.warc.{codec}"
+    p.write_bytes(bz2.compress(raw) if codec == "bz2" else lzma.compress(raw))
+    for reader in (WarcReader(paths=str(p)), WetReader(paths=str(p))):
+        out = list(reader.read(str(p)))
+        assert len(out) == 1 and isinstance(out[0], Quarantine) and out[0].reason == "unreadable_file"
+        assert ("bzip2" if codec == "bz2" else "xz") in out[0].message and "gzip > " in out[0].message
+    # the same WARC, gzipped, reads as before
+    (tmp_path / "b.warc.gz").write_bytes(gzip.compress(raw))
+    assert all(isinstance(d, Document) for d in WarcReader(paths=str(tmp_path / "b.warc.gz")).read(
+        str(tmp_path / "b.warc.gz")))

@@ -269,6 +269,19 @@ class _Base(Reader):
     def _open_check(self, shard: str) -> Quarantine | None:
         if not Path(shard).is_file():
             return Quarantine(shard, "file", "unreadable_file", f"{shard}: no such file")
+        try:
+            with open(shard, "rb") as f:
+                head = f.read(6)
+        except OSError:
+            return None  # the reader's own open says what is wrong
+        for magic, name, cat in ((b"BZh", "bzip2", "bzcat"), (b"\xfd7zXZ\x00", "xz", "xzcat")):
+            if head.startswith(magic):
+                # FastWARC reads gzip and zstd members only: a bz2/xz file read as one "corrupt WARC record" said
+                # nothing of why (review12)
+                return Quarantine(shard, "file", "unreadable_file",
+                                  f"{shard}: a WARC file compressed with {name}, which the WARC reader does not read "
+                                  f"(it reads plain, gzip and zstd WARC files); recompress it: "
+                                  f"{cat} FILE | gzip > FILE.warc.gz")
         return None
 
     def validate(self) -> None:
