@@ -142,8 +142,15 @@ def test_limit_stops_after_that_many_documents(tmp_path, capsys, real_docs):
     assert [json.loads(x)["id"] for x in capsys.readouterr().out.splitlines()] == [r["id"] for r in rows[:2]]
     assert main(["inspect", str(src), "--pipeline", str(p), "--limit", "3", "--no-color"]) == 0
     out = capsys.readouterr()
-    assert out.out.count("\n== ") + out.out.startswith("== ") == 3 and "first 3 documents" in out.err
+    assert out.out.count("\n== ") + out.out.startswith("== ") == 3 and "first 3 records" in out.err
     assert main(["inspect", str(src), "--limit", "0"]) == 2
+    # quarantined records count too: a file whose first lines are all bad printed every one of them (review12)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"{not json\n" * 50 + src.read_bytes())
+    assert main(["inspect", str(bad), "--pipeline", str(p), "--limit", "5", "--no-color"]) == 1  # nothing shown
+    out = capsys.readouterr()
+    assert out.out.count("QUARANTINED") == 5 and "== " not in out.out and "first 5 records" in out.err
+    assert "the first 5 records of" in out.err and "were all quarantined" in out.err
 
 
 def test_a_run_folder_is_refused_with_the_commands_that_read_it(tmp_path, capsys, real_docs):
@@ -158,4 +165,4 @@ def test_a_run_folder_is_refused_with_the_commands_that_read_it(tmp_path, capsys
     assert out.out == "" and "is a winnow run folder" in out.err and "winnow explain" in out.err
     kept = sorted((tmp_path / "run" / "kept").rglob("*.jsonl.zst"))[0]
     assert main(["inspect", str(kept), "--pipeline", str(p), "--limit", "1"]) == 0
-    assert "first document: --limit" in capsys.readouterr().err
+    assert "first record: --limit" in capsys.readouterr().err

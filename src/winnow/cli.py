@@ -247,7 +247,7 @@ def cmd_inspect(args) -> int:
         return 1
     pipeline = str(resolve_pipeline(args.pipeline)) if args.pipeline else str(DEFAULT_CONFIG)
     if args.limit is not None and args.limit < 1:
-        print("winnow: --limit takes a number of documents, 1 or more", file=sys.stderr)
+        print("winnow: --limit takes a number of records, 1 or more", file=sys.stderr)
         return 2
     return inspect_path(args.path, pipeline, as_json=args.json,
                         color=sys.stdout.isatty() and not args.no_color, sets=_parse_set(args.set), limit=args.limit)
@@ -417,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override a key of the pipeline, as winnow run takes it, e.g. --set "
                          "main.reader.text_key=content, --set gopher_quality.min_words=100")
     sp.add_argument("--json", action="store_true", help="one JSON object per document")
-    sp.add_argument("--limit", type=int, metavar="N", help="only the first N documents (default: every record)")
+    sp.add_argument("--limit", type=int, metavar="N", help="only the first N records, quarantined ones included (default: every record)")
     sp.add_argument("--no-color", action="store_true")
     sp.set_defaults(fn=cmd_inspect)
 

@@ -93,7 +93,7 @@ def run_steps(doc: Document, steps, annotate: bool = True) -> Document:
 def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = False,
                  sets: dict[str, Any] | None = None, limit: int | None = None) -> int:
     """``sets`` are ``--set`` keys, as ``winnow run`` takes them (``main.reader.text_key=content``,
-    ``gopher_quality.min_words=10``). ``limit``: stop after that many documents (a corpus shard of 5,002 Parquet
+    ``gopher_quality.min_words=10``). ``limit``: stop after that many records (documents or quarantined ones) (a corpus shard of 5,002 Parquet
     rows took 192 s through the default pipeline's steps, every one printed)."""
     from .runfolder import CONFIG_NAME
 
@@ -126,11 +126,13 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
         print(f"(skipped corpus-wide steps that need a whole run: {', '.join(s.name for s in skipped)})",
               file=sys.stderr)
     out = sys.stdout
-    shown, quarantined = 0, []
+    shown, quarantined, limited = 0, [], False
     for item in _documents(path, configured):
-        if limit is not None and shown >= limit:
+        if limit is not None and shown + len(quarantined) >= limit:
+            limited = True
+            # records, quarantined ones included: a file whose every line is bad printed all of them (review12)
             if not as_json:
-                first = f"first {limit:,} documents" if limit > 1 else "first document"
+                first = f"first {limit:,} records" if limit > 1 else "first record"
                 print(f"(stopped after the {first}: --limit)", file=sys.stderr)
             break
         if isinstance(item, Quarantine):
@@ -177,10 +179,10 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
         print(c(DIM, "  text after cleaning:"))
         print("  " + p(doc.text[:2000]).replace("\n", "\n  ") + (" ..." if len(doc.text) > 2000 else ""))
     stage = next((st.name for st in pipe.stages if st.reader is not None), "main")
-    return _nothing_shown(path, shown, quarantined, stage)
+    return _nothing_shown(path, shown, quarantined, stage, limited)
 
 
-def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main") -> int:
+def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main", limited: bool = False) -> int:
     """0 when some record was shown; otherwise say why on stderr (an empty file, or every record unreadable: most
     often the text under another field than the reader's ``text_key``) and return 1."""
     if shown:
@@ -197,6 +199,8 @@ def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main"
              f"--set {stage}.reader.text_key=FIELD (as winnow run takes it)"] if "missing_text" in reasons else []
     hints += first_record_hints(reasons - {"missing_text"}, stage)
     todo = "".join(f". {h[0].upper()}{h[1:]}" for h in hints)
-    print(f"winnow: every record of {printable(path, True)} was quarantined ({len(quarantined)}); the first: "
+    which = (f"the first {len(quarantined)} records of {printable(path, True)} (--limit) were all quarantined" if limited
+             else f"every record of {printable(path, True)} was quarantined ({len(quarantined)})")
+    print(f"winnow: {which}; the first: "
           f"{printable(quarantined[0].message, one_line=True)}{todo}", file=sys.stderr)
     return 1
