@@ -743,9 +743,9 @@ class LineDedup(_DedupStep):
     # syndicated article, a revisit that URL and exact dedup missed), not for a page with chrome: it keeps the
     # units it holds first in corpus order. Without this, a page copied into min_docs documents lost its shared
     # units in every copy and no copy was left for minhash_dedup to keep (friction10, stop 28: 4,928 of 7,760
-    # pages of a corpus of ~12 near-copies a page). 0.5 is no tuned value but the definition "most of its units";
-    # one document at most keeps a given unit this way (its earliest holder), so chrome leaks into one page per
-    # line at most. 1.0 = off (every holder loses the unit, as before).
+    # pages of a corpus of ~12 near-copies a page; bench/near_copies.py measures both settings). 0.5 is no tuned
+    # value but the definition "most of its units"; one document at most keeps a given unit this way (its earliest
+    # holder), so chrome leaks into one page per line at most. 1.0 = off (every holder loses the unit, as before).
     copy_share: float = 0.5
     REASONS = ("repeated_line", "too_short_after_dedup", "line_in_reference")
     INDEX_PARAMS = ("unit", "min_chars")
@@ -801,10 +801,10 @@ class LineDedup(_DedupStep):
         refs: set[str] = set()
         first_copy = 0
         if self.copy_share < 1.0:
-            counted = sum(1 for _, _, key in units if key is not None)
-            repeated = sum(1 for _, _, key in units if key is not None and key in remove)
-            if repeated > self.copy_share * counted:
-                first_copy = sum(1 for _, _, key in units if key is not None and key in remove and remove[key][2])
+            counted = [remove.get(key) for _, _, key in units if key is not None]
+            hits = [h for h in counted if h is not None]
+            if len(hits) > self.copy_share * len(counted):
+                first_copy = sum(1 for h in hits if h[2])
         for i, (s, e, key) in enumerate(units):
             hit = remove.get(key) if key is not None else None
             if hit is not None and first_copy and hit[2]:
