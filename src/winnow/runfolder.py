@@ -26,7 +26,7 @@ import orjson
 
 from .document import utf8_safe
 from .errors import ConfigError, WinnowError
-from .io.base import RemotePath, atomic_path, is_remote, is_temp_name, remote_fs
+from .io.base import RemotePath, atomic_path, is_remote, is_temp_name, remote_fs, unlink_if_there
 
 __all__ = ["RunFolderError", "RunLock", "check_folder", "clean_temp_files", "Inputs", "check_name", "LOCK_NAME"]
 
@@ -73,16 +73,8 @@ def clean_temp_files(run_dir: Path | RemotePath) -> int:
     hold any (uploads are written locally first)."""
     if isinstance(run_dir, RemotePath):
         return 0
-    n = 0
-    for root, _dirs, files in os.walk(run_dir):
-        for f in files:
-            if is_temp_name(f):
-                try:
-                    os.unlink(os.path.join(root, f))
-                    n += 1
-                except FileNotFoundError:
-                    pass
-    return n
+    return sum(unlink_if_there(os.path.join(root, f)) for root, _dirs, files in os.walk(run_dir) for f in files
+               if is_temp_name(f))
 
 
 # --- the lock --------------------------------------------------------------------------------------------------

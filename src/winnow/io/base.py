@@ -75,12 +75,17 @@ def remove_dead_temps(folder: str | os.PathLike) -> int:
             continue
         if _running(int(pid)):
             continue
-        try:
-            os.unlink(os.path.join(folder, name))
-            n += 1
-        except FileNotFoundError:
-            pass
+        n += unlink_if_there(os.path.join(folder, name))
     return n
+
+
+def unlink_if_there(path: str) -> bool:
+    """Remove a file another process may have removed first; whether this call did."""
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
 
 
 SAMPLES_PREFIX = "samples://"
