@@ -474,3 +474,27 @@ def test_a_step_stopped_inside_its_shared_token_table_leaves_later_documents_jud
     # (metadata names each record's line, one further down with the hostile record first)
     assert {k: (d["text"], d["attributes"]) for k, d in got.items()} == \
         {k: (d["text"], d["attributes"]) for k, d in want.items()}
+
+
+def test_a_document_that_kills_its_worker_twice_in_a_dedup_apply_pass_leaves_the_rest_matched(tmp_path):
+    # The apply pass of a dedup step matches documents to its decisions by position (CorpusStep's contract). A
+    # document skipped there after two worker deaths never reached the step, so every later document of the shard
+    # was matched with the row of the one before it: 4 of 7 documents quarantined as step_error ('document 2 of
+    # this shard is 'd3' but was collected as 'd2''), d2 kept without its cluster. The runner now announces the
+    # skipped document to the step (CorpusStep.skipped).
+    from winnow.registry import lookup
+
+    texts = ["a", "die", "b", "b", "c", "c", "d"]
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[lookup("exact_dedup", "step")(normalize="none"),
+                                         lookup("_test_budget_killer", "step")()])], max_seconds_per_doc=30)
+    with LocalExecutor(workers=1, retries=2, progress=False) as ex:
+        res = run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
+    s = res.stats["stages"][0]
+    assert (s["in"], s["kept"], s["rejected"], s["quarantined"], s["balanced"]) == (7, 4, 2, 1, True)
+    (q,) = _quarantine(tmp_path / "run")
+    assert q["reason"] == "budget" and q["document"]["id"] == "d1"
+    kept = _kept_records(tmp_path / "run")
+    assert sorted(kept) == ["d0", "d2", "d4", "d6"]
+    assert kept["d2"]["attributes"]["exact_dedup.cluster_size"] == 2

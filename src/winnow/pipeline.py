@@ -818,6 +818,9 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
         # of that many; the steps around it still run one document at a time. With no such step the window is one
         # document and this is the plain per-document chain.
         batch_at = {k: s.batching() for k, (_, s, _) in enumerate(steps) if s.batching() > 0}
+        # The apply pass's corpus step matches documents by position (CorpusStep's contract): one quarantined before
+        # it (a record that killed its worker twice, or its reader could not read back) is announced in its place.
+        skip_apply = getattr(steps[0][1], "skipped", None) if ps.apply is not None and 0 not in batch_at else None
         window = max(batch_at.values(), default=WINDOW_DOCS)
         window_cap = WINDOW_CHARS if not batch_at else float("inf")
 
@@ -999,6 +1002,8 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                     if e.live:
                         position.at(e.n)
                         run_step(e, k)
+                    elif skip_apply is not None and k == 0 and e.doc is None:
+                        skip_apply()  # a collected document quarantined before its apply: its place in the order
             for e in items:
                 finish(e)
             position.at(-1)  # between windows (reading the next one) no document is to blame

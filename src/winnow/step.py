@@ -219,7 +219,9 @@ class CorpusStep(Step):
     3. ``setup(ctx)`` then ``process(doc)`` for every document of every shard, reading what reduce wrote.
 
     Contract: pass 3 of a shard sees exactly the documents that ``collect`` saw for that shard, in the same order
-    (the runner writes them to an intermediate file between the passes), so a step may match by position.
+    (the runner writes them to an intermediate file between the passes), so a step may match by position. A
+    document the runner quarantines in pass 3 before this step sees it (it killed its worker twice, or its record
+    could not be read back) is announced by ``skipped()`` at its place in that order instead.
     """
 
     def start_collect(self, ctx: Context) -> None:
@@ -233,3 +235,7 @@ class CorpusStep(Step):
 
     def reduce(self, ctx: Context) -> None:
         raise NotImplementedError
+
+    def skipped(self) -> None:
+        """Pass 3: the next collected document will not come to ``process`` (quarantined before it); a step that
+        matches documents by position moves past it."""

@@ -241,6 +241,11 @@ class _DedupStep(CorpusStep):
                                f"{row[0]!r}; the apply pass must see the documents the collect pass saw, in order")
         return row
 
+    def skipped(self) -> None:
+        # a document quarantined before this step in the apply pass keeps its ordinal: without this, every later
+        # document of the shard was matched with the row of the one before it (a step_error each, or no decision)
+        self._ord += 1
+
     def process(self, doc: Document) -> Document:
         row = self._row(doc)
         if row is None:
