@@ -317,7 +317,7 @@ def test_parquet_page_header_walker_never_raises_anything_else_nor_spins(head):
     from winnow.io.parquet import _page_header
 
     try:
-        unc, comp, n = _page_header(head)
+        unc, comp, n, values = _page_header(head)
     except (ValueError, IndexError):
         return
     assert 0 < n <= len(head) and comp >= 0

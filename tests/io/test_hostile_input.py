@@ -591,3 +591,45 @@ def test_a_parquet_row_whose_fixed_size_list_is_over_the_cap_is_quarantined_alon
 
     col = pa.array([["a"], ["bbb"], ["cc"], None], type=pa.list_(pa.string(), 1))
     assert _string_bytes(col.slice(1)).tolist() == [3, 2, 8]  # a sliced array's rows, not its first ones
+
+
+def test_a_parquet_page_of_millions_of_run_length_encoded_values_is_not_decoded(tmp_path):
+    # One row of 14 million zeros in a list column is a few KB of Parquet, run-length encoded in one page whose
+    # uncompressed size is small too: pyarrow decoded the whole page (~20 bytes a value, 280 MB here; 20 million
+    # zeros in a 34 KB file took 1.1 GB with the row sizes) before the row could be measured. The page header's
+    # value count says so before anything is decoded: the row group is quarantined whole, naming its rows.
+    import numpy as np
+
+    n = 14_000_000
+    offsets = pa.array(np.array([0, 1, 1 + n, 2 + n], dtype=np.int32))
+    t = pa.table({"id": ["a", "big", "c"], "text": ["one", "two", "three"],
+                  "m": pa.ListArray.from_arrays(offsets, pa.array(np.zeros(2 + n, dtype=np.int64)))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p)
+    pq.write_table(t.slice(0, 1), tmp_path / "b.parquet")  # the group after it is read
+    pq.write_table(pa.concat_tables([t, pq.read_table(tmp_path / "b.parquet")]), p, row_group_size=3)
+    assert p.stat().st_size < 100_000
+    items = list(ParquetReader(paths=str(p)).read(str(p)))
+    assert [x.reason if isinstance(x, Quarantine) else x.id for x in items] == ["too_large", "a"]
+    assert items[0].location == "rows 1-3" and "page of 280,0" in items[0].message and "decoded" in items[0].message
+
+
+def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():
+    # _string_bytes built an array of 8s per item, its cumsum and their concatenation: 480 MB for one row of
+    # 20 million zeros, beside pyarrow's own decoding of the row.
+    import numpy as np
+
+    from winnow.io.parquet import _string_bytes
+
+    n = 2_000_000
+    col = pa.ListArray.from_arrays(pa.array(np.array([0, 3, 3 + n], dtype=np.int32)),
+                                   pa.array(np.zeros(3 + n, dtype=np.int64)))
+    tracemalloc.start()
+    try:
+        sizes = _string_bytes(col.slice(0)).tolist()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sizes == [24, 8 * n] and peak < 1 << 20, peak
+    fixed = pa.array([[1, 2], None, [3, 4]], type=pa.list_(pa.int64(), 2))
+    assert _string_bytes(fixed.slice(1)).tolist() == [8, 16]

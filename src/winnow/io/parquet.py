@@ -133,9 +133,9 @@ def _row_to_doc(row: dict) -> Document:
 _DECODE_BUDGET = 32 << 20
 
 
-# A page that decompresses to more than this is not decoded (its row group is quarantined): writers cut pages at
-# ~1 MiB (pyarrow, parquet-mr), so only a single huge value makes a page this large, and a 30 KB zstd page can hold
-# 1 GB. The cap is max(this, 4 x max_record_bytes) so that a legitimate row under max_record_bytes always fits.
+# A page that decodes to more than this (_largest_page) is not decoded (its row group is quarantined): writers cut
+# pages at ~1 MiB (pyarrow, parquet-mr), so only a single huge value (or a run-length encoded run of millions of
+# values) makes a page this large, and a 30 KB zstd page can hold 1 GB. The cap is max(this, 4 x max_record_bytes) so that a legitimate row under max_record_bytes always fits.
 _MAX_PAGE_BYTES = 256 << 20
 
 
@@ -202,10 +202,12 @@ def _skip(buf: bytes, i: int, ftype: int, depth: int = 0) -> int:
     raise ValueError(f"unknown Thrift type {ftype}")
 
 
-def _page_header(buf: bytes) -> tuple[int, int, int]:
-    """(uncompressed size, compressed size, header length) of the Parquet PageHeader at the start of ``buf``."""
+def _page_header(buf: bytes) -> tuple[int, int, int, int]:
+    """(uncompressed size, compressed size, header length, values) of the Parquet PageHeader at the start of ``buf``;
+    values: the num_values of its data page header (v1 or v2; 0 for a dictionary or index page)."""
     i = fid = 0
     sizes: dict[int, int] = {}
+    values = 0
     while True:
         b = buf[i]
         i += 1
@@ -220,28 +222,44 @@ def _page_header(buf: bytes) -> tuple[int, int, int]:
         if fid in (2, 3) and ftype == 5:
             z, i = _varint(buf, i)
             sizes[fid] = (z >> 1) ^ -(z & 1)
+        elif fid in (5, 8) and ftype == 12:  # DataPageHeader / DataPageHeaderV2: field 1 is num_values (i32)
+            end = _skip(buf, i, ftype)
+            b = buf[i]
+            if b >> 4 == 1 and b & 0x0F == 5:
+                z, _ = _varint(buf, i + 1)
+                values = max(values, (z >> 1) ^ -(z & 1))
+            i = end
         else:
             i = _skip(buf, i, ftype)
     if 2 not in sizes or 3 not in sizes or sizes[3] < 0:
         raise ValueError("page header without sizes")
-    return sizes[2], sizes[3], i
+    return sizes[2], sizes[3], i, values
+
+
+# Arrow memory a value of a list column takes while pyarrow decodes it, besides its bytes: measured on one row of
+# 20 million int64 zeros in a list column (the 34 KB file of bench/reader_bombs.py): 388 MiB of pyarrow's pool
+# (value, definition and repetition levels, offsets, validity), 19.4 bytes a value; 20 million distinct ones took 41.
+# A page's decoded size is taken as max(its uncompressed size, this x its values).
+_ARROW_BYTES_PER_VALUE = 20
 
 
 def _largest_page(f, start: int, length: int) -> int | None:
-    """The largest uncompressed page size in the column chunk at ``start`` (``length`` compressed bytes, headers
-    included), walking the page headers; None when a header cannot be parsed (the chunk is then read as usual)."""
+    """The largest decoded page size in the column chunk at ``start`` (``length`` compressed bytes, headers
+    included): its uncompressed size, or _ARROW_BYTES_PER_VALUE x its values when larger (a run-length encoded page
+    of 20 million zeros is a few KB uncompressed); walking the page headers; None when a header cannot be parsed
+    (the chunk is then read as usual)."""
     pos, end, largest = start, start + length, 0
     try:
         while pos < end:
             f.seek(pos)
             head = f.read(4096)
             try:
-                unc, comp, hlen = _page_header(head)
+                unc, comp, hlen, values = _page_header(head)
             except IndexError:  # a header with large statistics: read more once
                 f.seek(pos)
                 head = f.read(1 << 20)
-                unc, comp, hlen = _page_header(head)
-            largest = max(largest, unc)
+                unc, comp, hlen, values = _page_header(head)
+            largest = max(largest, unc, values * _ARROW_BYTES_PER_VALUE)
             pos += hlen + comp
         return largest
     except (IndexError, ValueError, OSError):
@@ -360,7 +378,7 @@ class ParquetReader(Reader):
                 row_no += n_rows
                 yield Quarantine(shard, f"rows {first}-{row_no}", "too_large",
                                  f"{shard}: row group {g} (rows {first}-{row_no}) has a page of {page:,} bytes once "
-                                 f"decompressed (over {self._page_cap():,}); not read")
+                                 f"decoded (over {self._page_cap():,}); not read")
                 continue
             if per_row > self.max_record_bytes:
                 # Not decoded at all: its rows average more than the cap (a plain-encoded value is decompressed
@@ -399,7 +417,8 @@ class ParquetReader(Reader):
         over the cap can hold such a page, so ordinary row groups cost nothing; their page headers are walked in a
         local file (a remote one would need a request per page: there the average-row check below is the bound)."""
         cap = self._page_cap()
-        big = [rg.column(j) for j in range(rg.num_columns) if rg.column(j).total_uncompressed_size > cap]
+        big = [c for c in map(rg.column, range(rg.num_columns))
+               if max(c.total_uncompressed_size, c.num_values * _ARROW_BYTES_PER_VALUE) > cap]
         if not big or is_remote(shard):
             return None
         with open(shard, "rb") as f:
@@ -444,9 +463,15 @@ def _string_bytes(arr: pa.Array) -> np.ndarray:
         return out
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t):
         offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)  # into the unsliced .values
+        if _scalar(t.value_type):
+            # 8 bytes an item, counted from the offsets: an array of 8s for 20 million items, its cumsum and their
+            # concatenation took 480 MB beside pyarrow's own decoding of the same row
+            return (offsets[1:] - offsets[:-1]) * 8
         per_item = _string_bytes(arr.values)
         cum = np.concatenate([[0], np.cumsum(per_item)])
         return cum[offsets[1:]] - cum[offsets[:-1]]
+    if pa.types.is_fixed_size_list(t) and _scalar(t.value_type):
+        return np.where(arr.is_valid().to_numpy(zero_copy_only=False), t.list_size * 8, 8).astype(np.int64)
     if pa.types.is_fixed_size_list(t):
         # (an embedding column): counted as 8 bytes a row, a fixed-size list of 20 million zeros passed the cap that
         # the same row held as a list did not. .values ignores the array's offset; a null row decodes to None.
@@ -459,6 +484,12 @@ def _string_bytes(arr: pa.Array) -> np.ndarray:
     # dict, besides the object): counted as 8, so a list column cannot hold a row's memory past the cap. Counted as 0,
     # one row of 20 million zeros in a list (a few KB of Parquet, run-length encoded) became a 1.8 GB document.
     return np.full(n, 8, np.int64)
+
+
+def _scalar(t: pa.DataType) -> bool:
+    """Whether _string_bytes counts every value of type ``t`` as 8 bytes (no strings, no nesting inside)."""
+    return not (pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+                or pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_nested(t))
 
 
 def _rows(rb: pa.RecordBatch, cap: int) -> Iterator[tuple[dict | None, int]]:
