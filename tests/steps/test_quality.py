@@ -567,6 +567,29 @@ def test_memoised_chunk_ids_are_recomputed_after_the_table_changed_under_them():
         assert [C4Quality()._decide(text, doc), GopherQuality().signals(doc)] == fresh
 
 
+def test_memoised_nltk_ids_are_recomputed_after_the_table_was_started_afresh(monkeypatch):
+    """fineweb-2024-05's token ids (NLTK words) memoised by gopher_repetition name one token table: when it was
+    started afresh before gopher_quality read them (too large, or the runner's reset after another document of the
+    window was stopped: winnow.step.after_interrupt), gopher_quality took the new table's lengths and flags at the
+    old ids (words 60 -> 51, mean_word_length 2.9 -> 4.47 here). Any word splitter shows it: NLTK's punkt data is
+    not needed."""
+    import re
+    import types
+
+    from winnow.steps import quality as Q
+
+    monkeypatch.setattr(Q, "_nltk", lambda: types.SimpleNamespace(
+        word_tokenize=lambda t: re.findall(r"\w+|[^\w\s]", t), sentence_count=lambda line: 1))
+    text = "The cat sat on the mat and it was a very good day for all of the cats in town. " * 3
+    rep, qual = GopherRepetition(variant="fineweb-2024-05"), GopherQuality(variant="fineweb-2024-05")
+    want = qual.signals(Document(id="fresh", text=text))
+    doc = Document(id="a", text=text)
+    rep.signals(doc)  # ids memoised on the document
+    Q._fresh_table()
+    qual.signals(Document(id="b", text="Zebra quokka yak! Numbers 12 34 and words: alpha beta gamma delta."))
+    assert qual.signals(doc) == want
+
+
 def test_punctuation_runs_tokenize_in_linear_time_and_are_not_cached():
     import time
 

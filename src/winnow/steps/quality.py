@@ -419,10 +419,16 @@ def _powers(n: int):
 def _doc_ids(doc: Document, variant: str, joined: bool = False):
     """The document's token id array (the reference's words for ``variant``), computed once, shared by the chain.
     ``joined``: where the C chunk split runs now, it also leaves the chunks' joined code points in the memo."""
-    if variant == "fineweb-2024-05":
-        words = _words(doc, variant)
-        return segments(doc).memo("ids.nltk_en", lambda _text: _fresh_ids(words))
     memo = segments(doc)._memo
+    if variant == "fineweb-2024-05":
+        # the ids name one table: one started afresh since (too large, or a step stopped midway: the runner's
+        # reset_after_interrupt) between two steps of a window gave gopher_quality another table's lengths and flags
+        got = memo.get("ids.nltk_en")
+        if got is not None and got[0] == _VOCAB.generation:
+            return got[1]
+        ids = _fresh_ids(_words(doc, variant))
+        memo["ids.nltk_en"] = (_VOCAB.generation, ids)
+        return ids
     cids = _doc_cids(doc, joined)
     if memo.get("ids.spacy_en.cids") is not cids:
         memo["ids.spacy_en"] = _VOCAB.expand(cids)
