@@ -270,3 +270,56 @@ def test_a_warc_compressed_with_bz2_or_xz_is_one_record_saying_how_to_recompress
     (tmp_path / "b.warc.gz").write_bytes(gzip.compress(raw))
     assert all(isinstance(d, Document) for d in WarcReader(paths=str(tmp_path / "b.warc.gz")).read(
         str(tmp_path / "b.warc.gz")))
+
+
+def _chunked(body: bytes, size: int = 100) -> bytes:
+    return b"".join(b"%x\r\n" % len(body[i:i + size]) + body[i:i + size] + b"\r\n"
+                    for i in range(0, len(body), size)) + b"0\r\n\r\n"
+
+
+def test_http_bodies_as_servers_send_them_are_read_as_their_page(tmp_path):
+    # Crawlers other than Common Crawl's store the body as the server sent it. Before: a chunked body kept its
+    # chunk-size lines in the page's text, a chunked gzip body and a Brotli one were decoded as text (binary garbage
+    # kept as a page), a UTF-16 page without a BOM was read as UTF-8 (NUL is valid UTF-8: its markup became its
+    # text), and a PDF or a PNG served as text/html was kept as 150,000 characters of garbage.
+    from winnow.steps.extract import HtmlExtract
+
+    page = "<html><body><article><p>" + "Grüße from an ordinary page about the weather. " * 30 + "</p></article></body></html>"
+    raw = page.encode()
+    cases = {
+        "chunked": (b"Transfer-Encoding: chunked\r\n", _chunked(raw)),
+        "chunked-gzip": (b"Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n",
+                         _chunked(gzip.compress(raw, mtime=0))),
+        "dechunked-by-crawler": (b"Transfer-Encoding: chunked\r\n", raw),  # the header kept, the body plain
+        "zstd": (b"Content-Encoding: zstd\r\n", zstandard.ZstdCompressor().compress(raw)),
+        "utf16le": (b"", page.encode("utf-16-le")),
+        "utf16be": (b"", page.encode("utf-16-be")),
+    }
+    try:
+        import brotli
+    except ImportError:
+        brotli = None
+    if brotli is not None:
+        cases["br"] = (b"Content-Encoding: br\r\n", brotli.compress(raw))
+    binary = {"pdf": b"%PDF-1.4\n" + os.urandom(3000), "png": b"\x89PNG\r\n\x1a\n" + os.urandom(3000)}
+    blob = b""
+    for name, (extra, body) in [*cases.items(), *((k, (b"", v)) for k, v in binary.items())]:
+        block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + extra + b"\r\n" + body
+        blob += warc_record("response", f"https://example.org/{name}", block,
+                            "Content-Type: application/http; msgtype=response\r\n")
+    path = tmp_path / "served.warc.gz"
+    path.write_bytes(blob)
+    docs, bad = read(WarcReader, path)
+    assert bad == []
+    got = {d.metadata["url"].rsplit("/", 1)[1]: d for d in docs}
+    assert set(got) == {*cases, *binary}
+    step = HtmlExtract()
+    step.name = "html_extract"
+    for name in cases:
+        assert got[name].metadata["html"] == page, name
+        d = step.process(got[name])
+        assert d.drop is None and d.text.startswith("Grüße from an ordinary page") and len(d.text) < 1500, name
+    for name, ctype in (("pdf", "application/pdf"), ("png", "image/png")):
+        d = step.process(got[name])
+        assert d.metadata["content_type"] == ctype and d.metadata["declared_type"] == "text/html", name
+        assert d.drop is not None and d.drop.reason == "not_html" and d.text == "", name
