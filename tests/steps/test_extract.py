@@ -377,3 +377,22 @@ def test_credit_pattern_lookahead_names_every_first_character():
     for t in texts:
         a, b = _CREDIT.search(t), plain.search(t)
         assert (a and a.span()) == (b and b.span()), t
+
+
+def test_a_missing_trafilatura_is_refused_before_the_run(monkeypatch, tmp_path):
+    # friction12: `backend: trafilatura` without the package passed `winnow validate`, then every shard of the
+    # first pass failed three times in setup
+    import importlib.util
+
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "trafilatura" else real(name, *a))
+    raw = {"stages": [{"name": "main", "reader": {"type": "warc", "paths": str(tmp_path / "x.warc.gz")},
+                       "steps": [{"type": "html_extract", "backend": "trafilatura"}]}]}
+    with pytest.raises(ConfigError, match=r"\(html_extract\): backend 'trafilatura' needs the trafilatura package"):
+        pipeline_from_dict(raw)
+    raw["stages"][0]["steps"][0]["backend"] = "readability"
+    with pytest.raises(ConfigError, match="unknown backend 'readability'; choose one of combined"):
+        pipeline_from_dict(raw)

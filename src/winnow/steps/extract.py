@@ -800,6 +800,19 @@ class HtmlExtract(Step):
     REASONS = ("http_status", "not_html", "no_main_content", "extraction_failed")
     READS_HTML = True
 
+    def validate(self) -> None:
+        super().validate()
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.backend == "trafilatura":
+            import importlib.util
+
+            # found without importing it (~0.5 s): a missing package is a message before the run, where setup's
+            # probe failed every shard of the first pass three times
+            if importlib.util.find_spec("trafilatura") is None:
+                raise ValueError("backend 'trafilatura' needs the trafilatura package (pip install trafilatura); "
+                                 "the default backend, combined, needs nothing more")
+
     def setup(self, ctx) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"html_extract: unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
