@@ -228,3 +228,27 @@ def test_tiktoken_local_files_refuse_what_they_cannot_load(tmp_path):
     (tmp_path / "broken.json").write_text(json.dumps({**desc, "mergeable_ranks": "enc/broken.tiktoken"}))
     with pytest.raises(ValueError, match="line 2 is not"):
         load_tokenizer(f"tiktoken:{tmp_path / 'broken.json'}")
+
+
+def test_a_bare_hub_name_is_refused_before_the_run(tmp_path):
+    # friction12: `tokenizer: gpt2` (datatrove's tokenizer_name_or_path) passed `winnow validate`, then failed every
+    # shard of the tokenizing pass three times, after the passes before it had run
+    from winnow.config import pipeline_from_dict
+    from winnow.errors import ConfigError
+
+    def stage(spec):
+        return {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": str(tmp_path / "x.jsonl")},
+                            "steps": [{"type": "tokenize", "tokenizer": spec}],
+                            "writer": {"type": "datatrove", "tokenizer": spec}}]}
+
+    with pytest.raises(ConfigError) as exc:
+        pipeline_from_dict(stage("gpt2"))
+    msg = str(exc.value)
+    assert "(tokenize): tokenizer 'gpt2': no such file" in msg and "writer (datatrove): tokenizer 'gpt2'" in msg
+    assert "hf://openai-community/gpt2/tokenizer.json" in msg
+    with pytest.raises(ConfigError, match="hf://meta-llama/Llama-3.1-8B/tokenizer.json"):
+        pipeline_from_dict(stage("meta-llama/Llama-3.1-8B"))
+    local = tmp_path / "tokenizer.json"
+    local.write_text("{}")
+    for spec in (str(local), "file://" + str(local), "bytes", "tiktoken:gpt2", "hf://o/r/tokenizer.json"):
+        pipeline_from_dict(stage(spec))  # checked when loaded, as before

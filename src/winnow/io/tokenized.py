@@ -169,6 +169,9 @@ class TokenizedWriter(Writer):
     def validate(self) -> None:
         if self.dtype not in ("auto", "uint16", "uint32", "int32"):
             raise ValueError(f"dtype must be auto, uint16, uint32 or int32, got {self.dtype!r}")
+        from ..steps.tokens import check_tokenizer_spec
+
+        check_tokenizer_spec(self.tokenizer)
 
     def token_dtype(self, vocab_size: int) -> np.dtype:
         if self.dtype != "auto":

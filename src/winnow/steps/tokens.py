@@ -195,6 +195,23 @@ def resolve_tokenizer_file(spec: str, cache_dir: str = "") -> Path:
     return path
 
 
+def check_tokenizer_spec(spec: str) -> None:
+    """Refuse, before the run, a tokenizer named by a local path that is not there: a bare Hub name as datatrove's
+    DocumentTokenizer and transformers take it (``gpt2``) failed every shard of the tokenizing pass, after the
+    passes before it had run. Addresses (``hf://``, an fsspec URL) and ``tiktoken:`` are checked when loaded."""
+    if spec == "bytes" or spec.startswith("tiktoken:") or ("://" in spec and not spec.startswith("file://")):
+        return
+    path = spec[len("file://"):] if spec.startswith("file://") else spec
+    if Path(path).expanduser().is_file():
+        return
+    name = path.strip("/")
+    repo = name if name.count("/") == 1 else f"OWNER/{name}" if name and "/" not in name else "OWNER/REPO"
+    hub = "hf://openai-community/gpt2/tokenizer.json" if name == "gpt2" else f"hf://{repo}/tokenizer.json"
+    raise ValueError(f"tokenizer {spec!r}: no such file. A Hugging Face Hub name (datatrove's "
+                     f"tokenizer_name_or_path) is written as its tokenizer.json address, {hub}, fetched once into "
+                     "cache_dir; or tiktoken:NAME, or the path of a local tokenizer.json")
+
+
 _LOADED: dict[tuple[str, str, bool], TokenizerHandle] = {}  # one per process: the step and the writer share it
 _LOCK = threading.Lock()
 
@@ -254,6 +271,7 @@ class Tokenize(Filter):
         if not self.tokenizer:
             raise ValueError("tokenizer is required: a tokenizer.json path/URL, hf://owner/repo/tokenizer.json, "
                              "tiktoken:NAME or bytes")
+        check_tokenizer_spec(self.tokenizer)
         if self.min_tokens < 0:
             raise ValueError(f"min_tokens must be >= 0, got {self.min_tokens}")
 
