@@ -19,8 +19,13 @@ def attribute(kind: str, module: dict[str, Any], name: str) -> Any:
     if cls is None:
         import difflib
 
+        from .peers import peer_hint
+
         close = difflib.get_close_matches(name, _REGISTRY[kind], n=2, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        peer = peer_hint(name)
+        if peer:  # steps.GopherQualityFilter: a datatrove/Dolma/NeMo Curator name
+            hint = f": {peer}"
         raise AttributeError(f"no {kind} type {name!r}{hint} (known: {', '.join(sorted(_REGISTRY[kind]))})")
     return cls
 

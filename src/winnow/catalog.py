@@ -64,11 +64,28 @@ def find(name: str, kind: str | None = None) -> list[tuple[str, str, type]]:
     hits = [c for c in allc if c[1] == name]
     if not hits:
         known = sorted({n for _, n, _ in allc})
+        from .peers import peer_hint
+
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        peer = peer_hint(name)
+        if peer:  # a datatrove/Dolma/NeMo Curator name: its counterpart, not the nearest spelling
+            hint = f": {peer}"
         raise ConfigError(f"no step, reader, writer, executor or stage type named {name!r}{hint} (winnow steps lists "
                           "them all)")
     return hits
+
+
+def find_peer(name: str, kind: str | None = None) -> list[tuple[str, str, type]]:
+    """The winnow components a datatrove/Dolma/NeMo Curator name maps to (peers.PEERS), [] for none."""
+    from .peers import peer_entry
+
+    entry = peer_entry(name)
+    out = []
+    for target in entry[2] if entry else ():
+        k, _, n = target.rpartition(":")
+        out.extend(c for c in components(kind) if c[1] == n and (not k or c[0] == k))
+    return out
 
 
 def _fmt_type(hint: Any) -> str:

@@ -204,7 +204,16 @@ def cmd_steps(args) -> int:
 
     kind = getattr(args, "kind", None)
     if getattr(args, "name", None):
-        hits = find(args.name, kind)
+        try:
+            hits = find(args.name, kind)
+        except ConfigError:
+            from .catalog import find_peer
+            from .peers import peer_hint
+
+            hits = find_peer(args.name, kind)  # GopherQualityFilter, gopher_v1, FuzzyDuplicates: winnow's own
+            if not hits:
+                raise
+            print(f"winnow: {peer_hint(args.name)}", file=sys.stderr)
         if args.json:
             rows = [{**describe(k, n, c, whole_doc=True), "example": example_yaml(k, n, c)} for k, n, c in hits]
             sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")

@@ -114,6 +114,11 @@ def lookup(name: str, kind: str = "step") -> type:
     try:
         return _REGISTRY[kind][name]
     except KeyError:
+        from .peers import peer_hint
+
+        peer = peer_hint(name) if isinstance(name, str) else None
+        if peer:  # a datatrove/Dolma/NeMo Curator name: its counterpart, not the nearest spelling
+            raise ConfigError(f"unknown {kind} type {name!r}: {peer}") from None
         close = difflib.get_close_matches(name, _REGISTRY[kind], n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise ConfigError(f"unknown {kind} type {name!r}{hint} (known: {', '.join(sorted(_REGISTRY[kind]))})") from None

@@ -1,0 +1,67 @@
+"""A user porting a datatrove, Dolma or NeMo Curator pipeline types the names they know: each is answered with
+winnow's counterpart (friction12: ``winnow steps Trafilatura`` suggested ``url_filter``, ``WarcReader`` and
+``PIIFormatter`` nothing), and docs/migrating.md lists the same names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from winnow import steps
+from winnow.catalog import components, find_peer
+from winnow.cli import main
+from winnow.config import pipeline_from_dict
+from winnow.errors import ConfigError
+from winnow.peers import PEERS, peer_entry
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "migrating.md"
+
+
+def test_every_peer_name_points_at_components_that_exist_and_is_in_the_guide():
+    known = {(k, n) for k, n, _ in components()}
+    names = {n for _, n in known}
+    text = DOC.read_text(encoding="utf-8")
+    for peer, (whose, targets, how) in PEERS.items():
+        assert f"`{peer}`" in text, f"{peer} missing from docs/migrating.md"
+        assert whose in ("datatrove", "Dolma", "NeMo Curator") and how
+        for t in targets:
+            kind, _, name = t.rpartition(":")
+            assert ((kind, name) in known) if kind else (name in names), (peer, t)
+        # a peer name never shadows a winnow name (a lookup of a winnow name never reaches the table)
+        assert peer not in names
+
+
+def test_steps_name_takes_a_peers_name(capsys):
+    assert main(["steps", "GopherQualityFilter"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("gopher_quality  [step: filter]")
+    assert "datatrove's name; in winnow: gopher_quality" in out.err
+    assert main(["steps", "trafilatura"]) == 0  # any case: spelling alone sent it to url_filter
+    assert capsys.readouterr().out.startswith("html_extract")
+    assert main(["steps", "WarcReader"]) == 0  # "no step ... named 'WarcReader'" with no hint at all
+    assert capsys.readouterr().out.startswith("warc  [reader]")
+    assert main(["steps", "JsonlWriter"]) == 0  # the writer, not the reader of the same name
+    assert capsys.readouterr().out.startswith("jsonl  [writer]")
+    assert main(["steps", "gopher_v1"]) == 0  # Dolma's tagger: both of winnow's steps
+    out = capsys.readouterr().out
+    assert out.startswith("gopher_quality") and "\ngopher_repetition  [step: filter]" in out
+    assert main(["steps", "fuzzy-duplicates"]) == 0
+    assert capsys.readouterr().out.startswith("minhash_dedup")
+    assert main(["steps", "ScoreFilter"]) == 2  # no one component: the sentence says what to do instead
+    assert "on_drop: annotate" in capsys.readouterr().err
+    assert [c[1] for c in find_peer("DocumentTokenizer")] == ["tokenize", "datatrove"]
+
+
+def test_a_pipeline_with_peer_names_is_refused_naming_winnows():
+    raw = {"stages": [{"name": "main", "reader": {"type": "JsonlReader", "paths": "x.jsonl"},
+                       "steps": [{"type": "PIIFormatter"}, {"type": "c4_v1"}]}]}
+    with pytest.raises(ConfigError) as exc:
+        pipeline_from_dict(raw)
+    msg = str(exc.value)
+    assert "'JsonlReader' is datatrove's name; in winnow: reader {type: jsonl, format: datatrove}" in msg
+    assert "'PIIFormatter' is datatrove's name; in winnow: pii" in msg
+    assert "'c4_v1' is Dolma's name; in winnow: c4_quality" in msg
+    with pytest.raises(AttributeError, match="NeMo Curator's name; in winnow: minhash_dedup"):
+        steps.FuzzyDuplicates  # noqa: B018
+    assert peer_entry("not_a_peer_name") is None
