@@ -199,6 +199,8 @@ def test_explain_names_a_verdict_without_threshold_before_the_checks(demo_run, c
     assert "threshold None" not in out
     step = out[out.index("- language [filter]: dropped"):]
     assert step.splitlines()[1].strip().startswith("verdict: wrong_language")
+    # and names the languages the page was held to (friction12: "(value 0.9985)" and "score ... : ok" only)
+    assert step.splitlines()[1].endswith('(the step ran with languages=["en"])')  # the default pipeline's
     kept = next(r for r in iter_terminal(info) if r.where == "kept")
     assert main(["explain", str(demo_run), kept.doc["id"]]) == 0
     assert "not recorded" not in capsys.readouterr().out  # passing steps that had nothing to measure stay quiet

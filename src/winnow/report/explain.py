@@ -71,6 +71,12 @@ def explain_record(info: RunInfo, rec: Record) -> dict[str, Any]:
         entry = {"stage": st.stage, "step": st.label, "type": st.type, "kind": st.kind, "status": status,
                  "verdict": verdict, "signals": signals, "checks": checks, "edits": edits,
                  "chars_removed": path.net_chars(j)}
+        # the settings behind a rule with no numeric threshold (language's languages: a wrong_language drop read
+        # "(value 0.9985)" above "score >= min_score: ok" with nothing naming the languages it was held to)
+        rule_params = {p: st.params[p] for p in getattr(st.step_cls, "REPLAYABLE", ()) or ()
+                       if p not in st.thresholds and p in st.params}
+        if rule_params:
+            entry["rule_params"] = rule_params
         found = stitched_sources(doc, path, j)
         if found:
             entry["sources"] = found
@@ -275,7 +281,8 @@ def _story_lines(s: dict[str, Any], info: RunInfo) -> list[str]:
             # the verdict came from a rule with no declared threshold (language: wrong_language); say it first,
             # or a failing threshold line below would read as the reason
             val = _value_threshold(v)
-            lines.append(f"      verdict: {v.get('reason')}{val}")
+            ran = "; ".join(f"{k}={_fmt(x)}" for k, x in (st.get("rule_params") or {}).items())
+            lines.append(f"      verdict: {v.get('reason')}{val}" + (f"  (the step ran with {ran})" if ran else ""))
         for c in st["checks"]:
             if c["value"] is None:
                 if v:  # a step that passed without recording a signal (it had nothing to measure): no line
