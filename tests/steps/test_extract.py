@@ -396,3 +396,32 @@ def test_a_missing_trafilatura_is_refused_before_the_run(monkeypatch, tmp_path):
     raw["stages"][0]["steps"][0]["backend"] = "readability"
     with pytest.raises(ConfigError, match="unknown backend 'readability'; choose one of combined"):
         pipeline_from_dict(raw)
+
+
+def test_a_huge_deep_subtree_is_rendered_in_c_not_walked_node_by_node(monkeypatch):
+    # cap_depth flattened every node below _MAX_DEPTH in Python (~8 us and ~400 bytes a node): a 15 MB page of
+    # 5 million unclosed <b> took 42 CPU s and 3 GB, and was quarantined by the per-document budget. Past _MAX_FLAT
+    # nodes a deep subtree is rendered by Resiliparse and its lines become paragraphs; Python visits no node of it.
+    import resiliparse.parse.html as rp
+
+    from winnow.steps.extract import _MAX_DEPTH, _MAX_FLAT
+
+    visited = [0]
+    walk = rp.traverse_dom
+
+    def counting(node, start, *args, **kwargs):
+        def visit(ctx):
+            visited[0] += 1
+            start(ctx)
+        return walk(node, visit, *args, **kwargs)
+
+    monkeypatch.setattr(rp, "traverse_dom", counting)
+    n = 3 * _MAX_FLAT
+    chain = "<html><body><p>before</p>" + "<b>" * n + "deep text"
+    assert extract(chain, "combined").split() == ["before", "deep", "text"] and visited[0] < 10
+    deep = "<div>" * (_MAX_DEPTH + 10)
+    html = (f"<html><body>{deep}<h2>Title</h2><p>Alpha <b>beta</b> gamma.</p><script>var x = 1;</script>"
+            f"<div hidden>secret</div>" + "<div><p>para</p>" * n + "</body></html>")
+    text = extract(html, "resiliparse")
+    assert text.split("\n\n")[:3] == ["Title", "Alpha beta gamma.", "para"] and visited[0] < 10
+    assert "var x" not in text and "secret" not in text and text.count("para") == n
