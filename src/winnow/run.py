@@ -198,8 +198,13 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
             # a user who changed only --input or one --set reads "different pipeline" as a mystery: name what changed
             changed = _config_changes(old, resolved)
             what = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
+            from ._terminal import shell_path
+
+            # (a folder begun before a shipped pipeline changed, or with other --set values, is finished by its own
+            # config, which holds its inputs too)
             raise ConfigError(f"{run_dir} holds a run of a different pipeline (see {cfg_path}; changed: {what}). Resuming "
-                              f"it would mix outputs. Give another run folder with -o DIR, or delete this one.")
+                              f"it would mix outputs. Give another run folder with -o DIR, or delete this one; to "
+                              f"finish it as it was begun: winnow run {shell_path(cfg_path)} -o {shell_path(run_dir)}")
     with atomic_path(cfg_path) as tmp:
         tmp.write_text(resolved)
 
@@ -415,7 +420,20 @@ def _idle_workers_note(stage: str, keys: list[str], workers: int, reader: Any = 
 def _strip_executor(cfg: str) -> str:
     import yaml
 
-    return yaml.safe_dump(_resume_relevant(cfg), sort_keys=True)
+    return yaml.safe_dump(_same_numbers(_resume_relevant(cfg)), sort_keys=True)
+
+
+def _same_numbers(x: Any) -> Any:
+    """A whole float as the int it equals: a float parameter whose default is written as an int (gopher_quality's
+    min_mean_word_length: 3) is read back from config.resolved.yaml as 3.0, so running a folder's own config on it
+    was refused as another pipeline ('changed: the files differ', the names compared equal)."""
+    if isinstance(x, dict):
+        return {k: _same_numbers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_same_numbers(v) for v in x]
+    if type(x) is float and x.is_integer():
+        return int(x)
+    return x
 
 
 def _config_changes(old: str, new: str) -> list[str]:
