@@ -633,3 +633,25 @@ def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():
     assert sizes == [24, 8 * n] and peak < 1 << 20, peak
     fixed = pa.array([[1, 2], None, [3, 4]], type=pa.list_(pa.int64(), 2))
     assert _string_bytes(fixed.slice(1)).tolist() == [8, 16]
+
+
+def test_a_line_whose_json_would_take_too_much_memory_is_quarantined_on_every_machine(tmp_path):
+    # Whether a line of millions of small JSON arrays (under max_record_bytes) became a document or a too_large
+    # record depended on the memory of the process that decoded it ("ran out of memory as it was decoded"): the same
+    # input, different outputs on different machines. Its containers are counted before decoding now.
+    p = tmp_path / "a.jsonl"
+    with open(p, "wb") as f:
+        f.write(b'{"id":"a","text":"before"}\n')
+        f.write(b'{"id":"bomb","text":"x","m":[' + b"[]," * 1_000_000 + b"[]]}\n")  # 3 MB, ~90 MB as objects
+        f.write(b'{"id":"prose","text":"' + b"a [b], {c}, " * 150_000 + b'"}\n')  # 1.8 MB of text with brackets
+        f.write(b'{"id":"b","text":"after"}\n')
+    tracemalloc.start()
+    try:
+        items = list(JsonlReader(paths=str(p), max_record_bytes=4 << 20).read(str(p)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [x.reason if isinstance(x, Quarantine) else x.id for x in items] == ["a", "too_large", "prose", "b"]
+    q = items[1]
+    assert q.location == "line 2" and "1,000,003 JSON arrays and objects" in q.message and "not decoded" in q.message
+    assert peak < 30 << 20, peak

@@ -21,6 +21,20 @@ __all__ = ["JsonlReader", "JsonlWriter"]
 
 _EXCERPT = 200
 
+# Memory a line's JSON takes as Python objects, estimated before it is decoded (lines over _ESTIMATE_FROM bytes
+# only: a shorter one cannot take more than ~30 MB): _CONTAINER_BYTES for each '[' or '{' and _SLOT_BYTES for each
+# ',' (brackets and commas inside strings count too: an overestimate, never an underestimate of the containers).
+# Measured: a 30 MB line of 10 million empty arrays took 900 MB beyond the interpreter (90 bytes an array and its
+# comma). A line whose estimate is over _OBJECT_FACTOR x max_record_bytes (512 MiB at the default) is quarantined
+# undecoded, whatever memory the process has: before, such a line was decoded where memory allowed and
+# quarantined ("ran out of memory") where it did not, so the same input gave different outputs on different
+# machines. 16x leaves room for legitimate structure: a 32 MiB line of Dolma attribute spans ([0, 10, 0.5], ...)
+# estimates ~300 MB.
+_ESTIMATE_FROM = 1 << 20
+_CONTAINER_BYTES = 80
+_SLOT_BYTES = 8
+_OBJECT_FACTOR = 16
+
 
 @register("jsonl", kind="reader")
 @dataclass
@@ -135,6 +149,17 @@ class JsonlReader(Reader):
                 if guard is not None and lineno in guard.poison:
                     yield guard.skipped(shard, where, lineno, line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
+                if len(line) > _ESTIMATE_FROM:
+                    containers = line.count(b"[") + line.count(b"{")
+                    estimate = len(line) + _CONTAINER_BYTES * containers + _SLOT_BYTES * line.count(b",")
+                    if estimate > _OBJECT_FACTOR * self.max_record_bytes:
+                        yield Quarantine(shard, where, "too_large",
+                                         f"{shard}, line {lineno}: the record of {len(line):,} bytes holds up to "
+                                         f"{containers:,} JSON arrays and objects, ~{estimate:,} bytes as Python "
+                                         f"objects: over {_OBJECT_FACTOR} x max_record_bytes="
+                                         f"{_OBJECT_FACTOR * self.max_record_bytes:,}; not decoded",
+                                         line[:_EXCERPT].decode("utf-8", "replace"))
+                        continue
                 try:
                     rec = orjson.loads(line)  # orjson rejects invalid UTF-8 itself
                 except (MemoryError, SystemError, orjson.JSONDecodeError) as exc:
