@@ -105,6 +105,13 @@ def test_html_readers_need_html_extract_first():
     with pytest.raises(ConfigError, match=r"steps\[1\] \(html_extract\): a step that reads raw HTML must be"):
         pipeline_from_dict(_cfg(["unicode_fix", "html_extract"]))
     assert pipeline_from_dict(stage(warc, ["html_extract", "gopher_quality"]))
+    # FineWeb's order: datatrove's URLFilter before extraction (the URL alone; a blocked page is not extracted)
+    pipe = pipeline_from_dict(stage(warc, ["url_filter", "html_extract", "gopher_quality"]))
+    assert [s.name for s in pipe.stages[0].steps] == ["url_filter", "html_extract", "gopher_quality"]
+    with pytest.raises(ConfigError, match="it starts with 'length'"):  # a step reading text still may not
+        pipeline_from_dict(stage(warc, ["url_filter", "length", "html_extract"]))
+    with pytest.raises(ConfigError, match="it has no step that reads text"):
+        pipeline_from_dict(stage(warc, ["url_filter"]))
     assert pipeline_from_dict(stage({**html_folder, "field": "text"}, ["length"]))
     assert pipeline_from_dict(_cfg(["html_extract", "length"]))  # JSONL whose metadata carries html
 

@@ -287,7 +287,8 @@ def format_component(row: dict[str, Any], example: str) -> str:
     if row.get("fractions"):
         lines.append("fractions, checked to lie in [0, 1]: " + ", ".join(row["fractions"]))
     if row.get("reads_html"):
-        lines.append("reads raw HTML (metadata['html']): must be the first step of its stage")
+        lines.append("reads raw HTML (metadata['html']): must be the first step of its stage (after steps that "
+                     "decide on metadata alone, such as url_filter)")
     if row.get("yields_html"):
         lines.append("yields raw HTML: the stage's first step must be html_extract")
     lines.append("example pipeline (every parameter at its default; winnow validate accepts it):")

@@ -407,19 +407,24 @@ _STAGE_KEYS = ("name", "reader", "from", "steps", "writer", "rejects", "mix")
 
 def _check_html_steps(reader: Any, steps: list, where: str) -> None:
     # Without this, a WARC stage that forgot html_extract runs "successfully" and rejects every page as
-    # too_few_words with value 0: the text field is empty until the HTML is extracted.
+    # too_few_words with value 0: the text field is empty until the HTML is extracted. Steps that decide from
+    # metadata alone (READS_TEXT false: url_filter) may come before it.
     html_in = bool(getattr(reader, "yields_html", False))
     html_steps = [j for j, s in enumerate(steps) if getattr(s, "READS_HTML", False)]
-    if html_in and (not steps or not getattr(steps[0], "READS_HTML", False)):
-        first = f"it starts with {steps[0].name!r}" if steps else "it has no steps"
+    lead = next((j for j, s in enumerate(steps) if getattr(s, "READS_TEXT", True)), None)
+    if html_in and (lead is None or not getattr(steps[lead], "READS_HTML", False)):
+        first = (f"it starts with {steps[lead].name!r}" if lead is not None
+                 else "it has no steps" if not steps else "it has no step that reads text")
         raise ConfigError(f"{where}: reader {reader.name!r} yields raw HTML (in metadata['html']) and the text is "
                           f"empty until it is extracted, so the first step must be html_extract; {first} (the "
                           "shipped commoncrawl and default pipelines start with it: winnow run commoncrawl --input "
-                          "...; or put {type: html_extract} first)")
-    late = [j for j in html_steps if j > 0]
+                          "...; or put {type: html_extract} first; only a step that decides on metadata alone, "
+                          "such as url_filter, may come before it)")
+    late = [j for j in html_steps if j != lead]
     if late:
         raise ConfigError(f"{where}.steps[{late[0]}] ({steps[late[0]].name}): a step that reads raw HTML must be "
-                          "the first step of its stage: the steps before it would see empty text")
+                          "the first step of its stage (after steps that decide on metadata alone, such as "
+                          "url_filter): the steps before it would see empty text")
 
 
 def pipeline_from_dict(raw: dict, where: str = "pipeline"):

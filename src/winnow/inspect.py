@@ -113,7 +113,8 @@ def inspect_path(path: str, pipeline: str, as_json: bool = False, color: bool = 
             (skipped if isinstance(s, CorpusStep) else steps).append(s)
     configured = next((st.reader for st in pipe.stages if st.reader is not None), None)
     reader = reader_for(path, configured) if not Path(path).is_dir() else None
-    if getattr(reader, "yields_html", False) is True and not (steps and getattr(steps[0], "READS_HTML", False)):
+    lead = next((s for s in steps if getattr(s, "READS_TEXT", True)), None)  # url_filter may come first
+    if getattr(reader, "yields_html", False) is True and not getattr(lead, "READS_HTML", False):
         from .steps.extract import HtmlExtract
 
         steps.insert(0, HtmlExtract())  # the page's text is empty until extracted

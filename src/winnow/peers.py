@@ -26,7 +26,7 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
                     "trafilatura; the default backend combined is resiliparse-based); the first step of a WARC stage"),
     "ReadabilityInscriptis": ("datatrove", ("html_extract",), "html_extract (no readability backend)"),
     "URLFilter": ("datatrove", ("url_filter",), "url_filter (variant datatrove; blocklist: datatrove for its UT1 "
-                  "lists); it runs after html_extract"),
+                  "lists); it may come before html_extract, as in FineWeb"),
     "LanguageFilter": ("datatrove", ("language",), "language (languages: [en], min_score: 0.65)"),
     "GopherRepetitionFilter": ("datatrove", ("gopher_repetition",), "gopher_repetition"),
     "GopherQualityFilter": ("datatrove", ("gopher_quality",), "gopher_quality"),

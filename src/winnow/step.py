@@ -85,6 +85,9 @@ class Step:
     # True for a step that reads raw HTML from metadata["html"] (html_extract). A stage whose reader yields HTML
     # (its ``yields_html`` is true) must start with such a step: validation says so before anything runs.
     READS_HTML: ClassVar[bool] = False
+    # False for a step that decides from metadata alone, never the text (url_filter): it may come before
+    # html_extract, as datatrove's FineWeb runs URLFilter before extraction (the extraction of a blocked page saved).
+    READS_TEXT: ClassVar[bool] = True
     # Parameters that are fractions: validation refuses a value outside [0, 1] (a 65 meant as 0.65) before a run.
     FRACTIONS: ClassVar[tuple[str, ...]] = ()
     # Parameters that ``replay`` can re-decide from recorded attributes, beyond numeric THRESHOLDS (a list of

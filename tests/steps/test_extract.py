@@ -425,3 +425,29 @@ def test_a_huge_deep_subtree_is_rendered_in_c_not_walked_node_by_node(monkeypatc
     text = extract(html, "resiliparse")
     assert text.split("\n\n")[:3] == ["Title", "Alpha beta gamma.", "para"] and visited[0] < 10
     assert "var x" not in text and "secret" not in text and text.count("para") == n
+
+
+def test_url_filter_may_come_before_extraction_with_the_same_outcome(tmp_path):
+    # friction12: FineWeb's datatrove pipeline runs URLFilter before Trafilatura (a blocked page is never
+    # extracted); winnow refused that order. The URL alone decides, so both orders keep and drop the same pages;
+    # a page dropped before extraction keeps its HTML in the rejected record (its text is empty).
+    from winnow.config import pipeline_from_dict
+    from winnow.run import run_pipeline
+
+    def run_order(steps, name):
+        raw = {"executor": {"type": "inline"}, "stages": [{
+            "name": "main", "reader": {"type": "warc", "paths": str(FIX / "warcfile.warc.gz")},
+            "steps": steps + [{"type": "length", "min_chars": 200}]}]}
+        out = tmp_path / name
+        result = run_pipeline(pipeline_from_dict(raw), out)
+        rejected = {d.id: d for d in result.rejected()}
+        return result.counts["main"], sorted((d.id, d.text) for d in result.kept()), rejected
+
+    block = {"type": "url_filter", "extra_domains": ["06.live-radsport.ch", "01spb.ru"], "on_missing_url": "keep"}
+    first = run_order([block, {"type": "html_extract"}], "url_first")
+    second = run_order([{"type": "html_extract"}, block], "extract_first")
+    assert first[0] == second[0] and first[1] == second[1] and first[0]["kept"] > 0
+    by_url = {i for i, d in first[2].items() if d.drop.step == "url_filter"}
+    assert len(by_url) == 3 and by_url == {i for i, d in second[2].items() if d.drop.step == "url_filter"}
+    assert all(first[2][i].text == "" and "<" in first[2][i].metadata["html"] for i in by_url)
+    assert all(second[2][i].text and "html" not in second[2][i].metadata for i in by_url)

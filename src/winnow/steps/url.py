@@ -321,6 +321,7 @@ class URLFilter(Filter):
                                           "blacklisted_subword", "domain_list", "url_list", "adblock_rule", "no_url")
     THRESHOLDS: ClassVar[dict[str, tuple[str, str, str]]] = {
         "soft_word_threshold": ("url_filter.soft_words", ">=", "soft_blacklisted")}
+    READS_TEXT = False  # the URL alone: it may come before html_extract, as FineWeb's URLFilter does
 
     def validate(self) -> None:
         super().validate()
