@@ -92,3 +92,14 @@ def test_report_shows_tokens_and_the_realised_mixture_in_chromium(mix_run):
 def test_a_run_without_a_tokenizer_has_no_tokens_section(demo_run):
     html = (demo_run / "report.html").read_text()
     assert 'id="tokens"' not in html and 'id="mix"' not in html and "tokens" not in _stats(demo_run)
+
+
+def test_whatif_says_a_token_stages_kept_documents_are_not_in_its_table(mix_run, capsys):
+    # friction12: whatif on a run whose stage wrote tokens (a datatrove writer) printed "kept: 0 -> 0 documents"
+    # with no word that the kept documents carry no record
+    from winnow.cli import main
+
+    kept = _stats(mix_run)["stages"][0]["kept"]
+    assert main(["whatif", str(mix_run), "--set", "length.min_chars=800"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: stage(s) web, short wrote their {kept + 20:,} kept documents as token ids" in out

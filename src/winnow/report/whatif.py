@@ -314,6 +314,16 @@ def _result(info: RunInfo, old: Side, sc: _Scenario) -> dict[str, Any]:
         steps.append(row)
     n_und = sum(undetermined.values())
     warnings = []
+    tokens_only = [n for n in info.token_stages
+                   if "mix" not in next((st for st in info.stages if st["name"] == n), {})]
+    if tokens_only:
+        # a token writer keeps no document record: without this the table read "kept: 0 -> 0" and counted only the
+        # documents the steps dropped (a datatrove user's FineWeb port with a datatrove writer, friction12)
+        kept = sum(info.stage_stats(n).get("kept", 0) for n in tokens_only)
+        warnings.append(f"stage(s) {', '.join(tokens_only)} wrote their {kept:,} kept documents as token ids, which "
+                        "carry no record: the table counts only the documents the steps dropped, and 'kept' leaves "
+                        "those out. To re-threshold every document, write the filtered documents (a jsonl or "
+                        "parquet writer, on_drop: annotate) and tokenize them in a later stage")
     first_change = min(changes, default=None)
     corpus_after = [s.key for s in info.steps if s.kind == "corpus" and first_change is not None
                     and s.gpos > first_change]
