@@ -132,3 +132,17 @@ def test_sweep_prints_one_table_matching_single_runs(runs, capsys):
     assert main(["whatif", str(base), "--sweep", "fineweb_quality.line_punct_thr=0.05,0.12,0.3"]) == 0
     table = capsys.readouterr().out.splitlines()[1:]
     assert [r.split()[0] for r in table[:5]] == ["value", "0.12", "0.05", "0.3", "on_drop:"] and "(as run)" in table[1]
+
+
+def test_a_whole_number_given_for_a_float_parameter_is_the_value_the_run_used(tmp_path, real_docs, capsys):
+    # gopher_quality's min_mean_word_length is a float parameter whose default is the int 3: '--set ...=3' is read
+    # as 3.0 and was shown as a change ('3 -> 3.0'), and '--sweep ...=3.0,4' printed the run's value twice
+    src = write_jsonl(tmp_path / "in.jsonl", text_records(real_docs, 0, 20))
+    run_pipeline(pipeline_from_dict({"on_drop": "annotate", "executor": "inline", "stages": [{
+        "name": "main", "reader": {"type": "jsonl", "paths": str(src)}, "steps": [{"type": "gopher_quality"}]}]}),
+        tmp_path / "run", "inline", log=False, report=False)
+    assert main(["whatif", str(tmp_path / "run"), "--set", "gopher_quality.min_mean_word_length=3"]) == 0
+    assert "min_mean_word_length: 3 -> 3.0 (the value the run used" in capsys.readouterr().out
+    assert main(["whatif", str(tmp_path / "run"), "--sweep", "gopher_quality.min_mean_word_length=3.0,4"]) == 0
+    table = capsys.readouterr().out.splitlines()[1:]
+    assert [r.split()[0] for r in table[:3]] == ["value", "3", "4"] and "(as run)" in table[1]

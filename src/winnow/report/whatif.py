@@ -371,7 +371,7 @@ def format_whatif(res: dict[str, Any], info: RunInfo) -> str:
     multi = len(info.stages) > 1
     for c in res["changes"]:
         old = "null (resolved by the step at run time)" if c["old"] is None else c["old"]
-        same = c["old"] is not None and _fmt_value(c["old"]) == _fmt_value(c["new"])
+        same = c["old"] is not None and _same_value(c["old"], c["new"])
         # friction11: "0.5 -> 0.5" and an unchanged table read as a change that did nothing
         lines.append(f"{c['stage'] + '/' if multi else ''}{c['step']}.{c['param']}: {old} -> {c['new']}"
                      + (" (the value the run used: this replays the run as it was)" if same else ""))
@@ -433,6 +433,14 @@ def parse_sweep(item: str) -> tuple[str, list[Any]]:
     return key, values
 
 
+def _same_value(a: Any, b: Any) -> bool:
+    """The value the run used, given again: numbers by value (a float parameter whose default is the int 3, given
+    as --set ...=3, is 3.0: it read as a change, '3 -> 3.0'), anything else as it prints."""
+    if type(a) in (int, float) and type(b) in (int, float):
+        return a == b
+    return _fmt_value(a) == _fmt_value(b)
+
+
 def _fmt_value(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ",".join(str(x) for x in v) + "]"
@@ -465,7 +473,7 @@ def format_sweep(key: str, values: list[Any], results: list[dict[str, Any]], inf
     rows = [head, (f"{_fmt_value(was)} (as run)", f"{od:,}", "", f"{oc:,}", "", f"{dropped(first, 0):,}", "", "",
                    "")]
     for v, res in zip(values, results):
-        if not others and _fmt_value(v) == _fmt_value(was) and not res["newly_dropped"]["docs"] \
+        if not others and _same_value(v, was) and not res["newly_dropped"]["docs"] \
                 and not res["newly_kept"]["docs"]:
             continue  # the value the run used, alone: the "(as run)" row already is this row (friction10: twice)
         nd, nc = res["kept"]["docs"][1], res["kept"]["chars"][1]
