@@ -44,7 +44,7 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "SymbolLinesFormatter": ("datatrove", ("symbol_lines",), "symbol_lines"),
     "MinhashDedupSignature": ("datatrove", ("minhash_dedup",), "one step, minhash_dedup, does signatures, "
                               "buckets, clusters and the filter in its passes (ngram, bands x rows as n_grams, "
-                              "num_buckets x hashes_per_bucket)"),
+                              "num_buckets x hashes_per_bucket; FineWeb's: bands: 14, rows: 8, verify: 0)"),
     "MinhashDedupBuckets": ("datatrove", ("minhash_dedup",), "part of minhash_dedup (one step)"),
     "MinhashDedupCluster": ("datatrove", ("minhash_dedup",), "part of minhash_dedup (one step)"),
     "MinhashDedupFilter": ("datatrove", ("minhash_dedup",), "part of minhash_dedup (one step)"),
@@ -150,8 +150,10 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
                              "recipe on all-MiniLM-L6-v2 embeddings, not its BERT model)"),
     "ExactDuplicates": ("NeMo Curator", ("exact_dedup",), "exact_dedup (removes the copies itself: no separate "
                         "'remove duplicates' step)"),
-    "FuzzyDuplicates": ("NeMo Curator", ("minhash_dedup",), "minhash_dedup (MinHash-LSH; ngram, bands, rows; one "
-                        "document kept per cluster)"),
+    "FuzzyDuplicates": ("NeMo Curator", ("minhash_dedup",), "minhash_dedup (MinHash-LSH, one document kept per "
+                        "cluster): bands x rows as num_buckets x hashes_per_bucket; ngram counts words, not "
+                        "characters (char_ngrams); verify, the signatures' estimate of Jaccard similarity, does "
+                        "jaccard_threshold's false-positive check"),
     "FuzzyDuplicatesConfig": ("NeMo Curator", ("minhash_dedup",), "minhash_dedup's parameters"),
     "SemDedup": ("NeMo Curator", ("semantic_dedup",), "semantic_dedup"),
     "TaskDecontamination": ("NeMo Curator", ("decontaminate",), "decontaminate (benchmarks: files you supply)"),
