@@ -157,3 +157,21 @@ def test_validation_reports_every_problem_at_once(tmp_path):
     for part in ("did you mean 'jsonl'", "did you mean 'gopher_quality'", "did you mean 'min_score'",
                  "expected an integer", f"{p}: executor: unknown executor type 'locl'; did you mean 'local'"):
         assert part in msg
+
+
+def test_set_type_switches_a_writer_keeping_the_parameters_the_new_type_takes(tmp_path):
+    # friction12: `winnow run fineweb --set main.writer.type=parquet` failed on "unknown parameter 'compression'",
+    # the shipped file's jsonl setting the user never wrote
+    from winnow.config import load_pipeline
+
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{
+        "name": "main", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": ["length"],
+        "writer": {"type": "jsonl", "compression": "zstd", "format": "datatrove"},
+        "rejects": {"type": "jsonl", "compression": "zstd"}}]}))
+    stage = load_pipeline(cfg, {"main.writer.type": "parquet", "main.rejects.type": "parquet"}).stages[0]
+    assert (stage.writer.name, stage.writer.format) == ("parquet", "datatrove") and stage.rejects.name == "parquet"
+    with pytest.raises(ConfigError, match="unknown writer type 'parqet'; did you mean 'parquet'"):
+        load_pipeline(cfg, {"main.writer.type": "parqet"})
+    with pytest.raises(ConfigError, match="unknown parameter 'compression'"):  # a key the user sets is still checked
+        load_pipeline(cfg, {"main.writer.type": "parquet", "main.writer.compression": "gzip"})

@@ -204,7 +204,7 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
                         cur = cur[int(p)]
                 elif isinstance(cur, dict):
                     if last:
-                        cur[p] = value
+                        _set_key(cur, p, value, parts)
                     else:
                         if isinstance(cur.get(p), str) and p in ("reader", "writer", "rejects", "executor"):
                             cur[p] = {"type": cur[p]}  # the short form (writer: parquet) gains parameters
@@ -227,6 +227,23 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
 
 
 
+
+
+def _set_key(spec: dict, key: str, value: Any, parts: list[str]) -> None:
+    """One ``--set`` on a mapping. ``--set main.writer.type=parquet`` on a jsonl writer keeps the parameters the
+    new type also takes and drops the others, as ``--input x.parquet`` does for the reader (the shipped fineweb's
+    ``compression: zstd`` stopped a switch to Parquet with "unknown parameter 'compression'", a key the user
+    never wrote)."""
+    kind = {"reader": "reader", "writer": "writer", "rejects": "writer"}.get(parts[-2] if len(parts) > 1 else "")
+    if key == "type" and kind and isinstance(value, str) and spec.get("type") not in (None, value):
+        try:
+            fields = _fields(lookup(value, kind))
+        except ConfigError:
+            fields = None  # an unknown type: the validation below names it
+        if fields is not None:
+            for k in [k for k in spec if k != "type" and k not in fields]:
+                del spec[k]
+    spec[key] = value
 
 
 def _expand_folders(patterns: list[str], reader_type: str, walks: dict[str, list[str]] | None = None) -> list[str]:
