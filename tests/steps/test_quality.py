@@ -590,6 +590,38 @@ def test_memoised_nltk_ids_are_recomputed_after_the_table_was_started_afresh(mon
     assert qual.signals(doc) == want
 
 
+def test_a_table_start_stopped_just_after_the_free_leaves_no_freed_table_behind():
+    """A budget stop can land in _VOCAB.__init__ (from _reset_if_huge, under a step) just after the C table was
+    freed; the runner's reset (winnow.step.after_interrupt) then started the table afresh and freed that table a
+    second time (a double free: the worker aborts). The table is forgotten before it is freed."""
+    from winnow import _native
+    from winnow.pipeline import BudgetExceeded
+    from winnow.steps import quality as Q
+
+    real = _native.kernels()
+    if real is None:
+        pytest.skip("the compiled kernels are not built")
+    Q._fresh_table()
+    freed = []
+
+    class StoppedAfterFree:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def chunktab_free(self, p):
+            real.chunktab_free(p)
+            freed.append(p)
+            raise BudgetExceeded("stopped just after the free")
+
+    Q._VOCAB._lib = StoppedAfterFree()
+    with pytest.raises(BudgetExceeded):
+        Q._VOCAB.__init__()
+    assert freed and Q._VOCAB._ctab != freed[0]
+    Q._fresh_table()  # what the runner does next: no second free
+    assert Q._VOCAB._ctab and Q._VOCAB._lib is real
+    assert Q._doc_words(Q._spacy_ids("a table that works again")) == datatrove_words("a table that works again")
+
+
 def test_punctuation_runs_tokenize_in_linear_time_and_are_not_cached():
     import time
 

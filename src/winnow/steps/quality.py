@@ -159,6 +159,9 @@ class _Vocab:
         lib = _native.kernels()
         with _CTAB_LOCK:
             old = getattr(self, "_ctab", None)
+            # forgotten before it is freed: a budget stop can land just after the free (inside _reset_if_huge), and
+            # the runner's reset (winnow.step.after_interrupt) then freed the same table again
+            self._ctab = None
             if old:
                 self._lib.chunktab_free(old)
             self._lib = lib
