@@ -151,6 +151,9 @@ def test_limit_stops_after_that_many_documents(tmp_path, capsys, real_docs):
     out = capsys.readouterr()
     assert out.out.count("QUARANTINED") == 5 and "== " not in out.out and "first 5 records" in out.err
     assert "the first 5 records of" in out.err and "were all quarantined" in out.err
+    assert main(["inspect", str(bad), "--pipeline", str(p), "--limit", "1", "--no-color"]) == 1
+    err = capsys.readouterr().err  # (it read 'the first 1 records ... were all quarantined')
+    assert "the first record of" in err and "(--limit) was quarantined: " in err and "records" not in err
 
 
 def test_a_run_folder_is_refused_with_the_commands_that_read_it(tmp_path, capsys, real_docs):

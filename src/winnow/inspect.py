@@ -200,8 +200,10 @@ def _nothing_shown(path: str, shown: int, quarantined: list, stage: str = "main"
              f"--set {stage}.reader.text_key=FIELD (as winnow run takes it)"] if "missing_text" in reasons else []
     hints += first_record_hints(reasons - {"missing_text"}, stage)
     todo = "".join(f". {h[0].upper()}{h[1:]}" for h in hints)
-    which = (f"the first {len(quarantined)} records of {printable(path, True)} (--limit) were all quarantined" if limited
-             else f"every record of {printable(path, True)} was quarantined ({len(quarantined)})")
-    print(f"winnow: {which}; the first: "
+    one = len(quarantined) == 1  # --limit 1: 'the first record ... was quarantined', not 'the first 1 records'
+    which = ((f"the first record of {printable(path, True)} (--limit) was quarantined" if one else
+              f"the first {len(quarantined)} records of {printable(path, True)} (--limit) were all quarantined")
+             if limited else f"every record of {printable(path, True)} was quarantined ({len(quarantined)})")
+    print(f"winnow: {which}{':' if one and limited else '; the first:'} "
           f"{printable(quarantined[0].message, one_line=True)}{todo}", file=sys.stderr)
     return 1
