@@ -137,6 +137,12 @@ def require_finished(info: RunInfo, command: str) -> None:
                           "run: finish it first (the same winnow run command resumes it)")
 
 
+def _damaged(path: Path, what: str) -> Exception:
+    from ..errors import WinnowError
+
+    return WinnowError(f"{path}: {what}: the run folder is damaged, or was written by another version of winnow")
+
+
 def load_run(run_dir: str | Path) -> RunInfo:
     from ..io.base import as_path
 
@@ -147,9 +153,21 @@ def load_run(run_dir: str | Path) -> RunInfo:
 
         raise WinnowError(f"{run_dir} is not a winnow run folder (no config.resolved.yaml)")
     text = cfg_path.read_text()
-    cfg = yaml.safe_load(text) or {}
+    try:
+        cfg = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise _damaged(cfg_path, f"not valid YAML ({' '.join(str(exc).split())})") from None
     stats_path = run_dir / "stats.json"
-    stats = orjson.loads(stats_path.read_bytes()) if stats_path.exists() else {"stages": []}
+    try:
+        stats = orjson.loads(stats_path.read_bytes()) if stats_path.exists() else {"stages": []}
+    except orjson.JSONDecodeError as exc:
+        raise _damaged(stats_path, f"not valid JSON ({exc})") from None
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("stages") or [], list) or \
+            not all(isinstance(st, dict) and isinstance(st.get("name"), str) for st in cfg.get("stages") or []):
+        raise _damaged(cfg_path, "not a pipeline whose stages each have a name")
+    if not isinstance(stats, dict) or not isinstance(stats.get("stages"), list) or \
+            not all(isinstance(st, dict) for st in stats["stages"]):
+        raise _damaged(stats_path, "not the statistics of a run (a list of stages)")
     stages = cfg.get("stages") or []
     steps: list[StepInfo] = []
     for st in stages:
@@ -234,7 +252,37 @@ def _iter_with_side(path: Path, side: Path, needle: bytes | None) -> Iterator[di
     yield from merge_side(_raw_rows(path, id_field, want, needle), sides, text_field, id_field, str(path))
 
 
+def _well_formed(d: Any) -> bool:
+    """Whether a record read back has the shape a run writes (the fields every reader of a run folder uses): a record
+    edited by hand or by a script ("drop": "gopher", attributes a list) stopped explain, whatif, report and apply
+    with a traceback. Such a record is passed over, as a line that is not JSON is."""
+    return (isinstance(d, dict) and isinstance(d.get("drop"), (dict, type(None)))
+            and isinstance(d.get("attributes", {}), dict) and isinstance(d.get("metadata", {}), dict)
+            and isinstance(d.get("edits", []), list) and isinstance(d.get("text", ""), str)
+            and isinstance(d.get("id", ""), (str, int)))
+
+
 def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
+    """The records of one file of a run folder. A file that cannot be read to its end (cut short by a full disk or an
+    incomplete copy, overwritten) is a one-line error naming it, not a traceback from the decompressor."""
+    from ..errors import WinnowError
+    from ..io.base import READ_ERRORS
+
+    n = 0
+    try:
+        for d in _iter_file_raw(path, needle):
+            if _well_formed(d):
+                n += 1
+                yield d
+    except (*READ_ERRORS, ValueError) as exc:  # pyarrow's ArrowInvalid and orjson's errors are ValueErrors
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # the environment's (a permission, a missing file): the CLI names it
+        raise WinnowError(f"{path}: damaged or cut short after {n:,} records ({type(exc).__name__}: {exc}); this "
+                          f"command reads the run's records whole: restore the file from a copy, or run the pipeline "
+                          f"again into a new folder") from None
+
+
+def _iter_file_raw(path: Path, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
     side = _side_of(path)
     if side is not None:
         yield from _iter_with_side(path, side, needle)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from ..io.base import RemotePath, as_path, atomic_path, open_read
+from ..io.base import READ_ERRORS, RemotePath, as_path, atomic_path, open_read
 from ..io.fields import DOLMA_DOCUMENTS, record_files
 
 __all__ = ["write_index", "load_index", "Index", "INDEX"]
@@ -216,7 +216,7 @@ class Index:
                 return None
             text_field, id_field = text_id_names(fields_for_file(path))
             return next(merge_side(iter([row]), iter([orjson.loads(side_line)]), text_field, id_field, str(path)))
-        except (OSError, ValueError, IndexError, KeyError, TypeError, StopIteration):
+        except (*READ_ERRORS, ValueError, IndexError, KeyError, TypeError, AttributeError, StopIteration):
             return None
 
 
@@ -236,5 +236,7 @@ def load_index(run_dir: Path | RemotePath | str) -> Index | None:
         if listed != now:  # a resumed, failed or changed run since: the index would miss or misplace records
             return None
         return Index(run_dir, [rel for rel, _ in listed])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (*READ_ERRORS, ValueError, KeyError, TypeError, AttributeError):
+        # a cut index (EOFError from its zstd stream: explain stopped with a traceback) is read as no index: the
+        # record files are scanned instead
         return None
