@@ -175,3 +175,16 @@ def test_set_type_switches_a_writer_keeping_the_parameters_the_new_type_takes(tm
         load_pipeline(cfg, {"main.writer.type": "parqet"})
     with pytest.raises(ConfigError, match="unknown parameter 'compression'"):  # a key the user sets is still checked
         load_pipeline(cfg, {"main.writer.type": "parquet", "main.writer.compression": "gzip"})
+
+
+def test_a_set_value_starting_with_a_glob_star_is_the_string(tmp_path):
+    # friction12: `--set main.reader.paths=*.jsonl.gz` (a datatrove user's glob_pattern) failed with "not valid
+    # YAML: while scanning an alias": YAML reads a leading * as an alias, which a one-value document never defines
+    from winnow.config import load_pipeline, parse_set_value
+
+    assert parse_set_value("main.reader.paths=*.jsonl.gz") == ("main.reader.paths", "*.jsonl.gz")
+    assert parse_set_value("k=[a, b]") == ("k", ["a", "b"])  # other values are YAML as before
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "x"}}]}))
+    pipe = load_pipeline(cfg, dict([parse_set_value("main.reader.paths=**/*.jsonl.gz")]))
+    assert pipe.stages[0].reader.paths == "**/*.jsonl.gz"

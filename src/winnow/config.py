@@ -100,6 +100,10 @@ def parse_set_value(item: str) -> tuple[str, Any]:
     if "=" not in item:
         raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
     k, v = item.split("=", 1)
+    if v.lstrip().startswith("*"):
+        # a glob (--set main.reader.paths=*.jsonl.gz): YAML reads a leading * as an alias, which a one-value
+        # document can never define, so it was always "not valid YAML: while scanning an alias"
+        return k, v
     return k, load_yaml(v, f"--set {k}", MAX_SET_NODES)
 
 
