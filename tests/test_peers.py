@@ -4,6 +4,7 @@ winnow's counterpart (friction12: ``winnow steps Trafilatura`` suggested ``url_f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,35 @@ def test_a_pipeline_with_peer_names_is_refused_naming_winnows():
     with pytest.raises(AttributeError, match="NeMo Curator's name; in winnow: minhash_dedup"):
         steps.FuzzyDuplicates  # noqa: B018
     assert peer_entry("not_a_peer_name") is None
+
+
+def test_peer_parameter_names_map_to_parameters_that_exist():
+    from winnow.config import _fields
+    from winnow.peers import PEER_PARAMS
+
+    for type_name, params in PEER_PARAMS.items():
+        fields = set()
+        for kind, name, cls in components():
+            if name == type_name and kind in ("step", "reader", "writer"):
+                fields |= set(_fields(cls))
+        assert fields, type_name
+        for peer, how in params.items():
+            assert peer not in fields, (type_name, peer)  # never shadows a winnow parameter
+            if how.startswith(("nothing", "-o ")):
+                continue
+            assert re.match(r"[a-z_]+", how).group(0) in fields, (type_name, peer, how)
+
+
+def test_a_peers_parameter_name_is_answered_with_winnows(tmp_path):
+    raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "data_folder": "data"},
+                       "steps": [{"type": "language", "language_threshold": 0.65},
+                                 {"type": "minhash_dedup", "num_buckets": 14, "hashes_per_bucket": 8}]}]}
+    with pytest.raises(ConfigError) as exc:
+        pipeline_from_dict(raw)
+    msg = str(exc.value)
+    assert "unknown parameter 'data_folder': 'data_folder' is a datatrove/NeMo Curator name; in winnow: paths" in msg
+    assert "'language_threshold' is a datatrove/NeMo Curator name; in winnow: min_score" in msg
+    assert "in winnow: bands" in msg
+    with pytest.raises(ConfigError, match="unknown parameter 'min_word'; did you mean 'min_words'"):  # a typo
+        pipeline_from_dict({"stages": [{"name": "m", "reader": {"type": "jsonl", "paths": "x"},
+                                        "steps": [{"type": "gopher_quality", "min_word": 3}]}]})

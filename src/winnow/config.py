@@ -162,8 +162,13 @@ def build_from_class(cls: type, type_name: str, spec: dict[str, Any], where: str
     kwargs = {}
     for key, value in spec.items():
         if key not in fields:
+            from .peers import peer_param_hint
+
             close = difflib.get_close_matches(key, fields, n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            peer = peer_param_hint(type_name, key) if isinstance(key, str) else None
+            if peer:  # data_folder, language_threshold, num_buckets: a migrating user's name, not a typo
+                hint = f": {peer}"
             known = ", ".join(fields) or "none"
             raise ConfigError(f"{where} ({type_name}): unknown parameter {key!r}{hint} (parameters: {known})")
         kwargs[key] = check_type(value, hints[key], f"{where} ({type_name}).{key}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PEERS", "peer_entry", "peer_hint"]
+__all__ = ["PEERS", "PEER_PARAMS", "peer_entry", "peer_hint", "peer_param_hint"]
 
 # peer name -> (whose, the winnow components it maps to, for `winnow steps NAME` to show (a step's name, or
 # KIND:NAME for a reader, writer, executor or stage type), how)
@@ -160,6 +160,33 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "blend_datasets": ("NeMo Curator", ("stage:mix",), "a mix stage, or winnow mix (weights in tokens)"),
 }
 
+_READER = {"data_folder": "paths (a folder, a glob or a list)", "glob_pattern": "paths (the glob itself: "
+           "'data/**/*.jsonl.gz')", "paths_file": "paths (a list)", "recursive": "paths ('**' in the glob)"}
+_WRITER = {"output_folder": "-o DIR (run.output_dir); each stage writes under kept/<stage>/",
+           "output_filename": "nothing: shards are named 00000, 00001, ..."}
+# winnow type -> {a peer's parameter name: what it is in winnow}; a parameter of the same name needs no entry.
+PEER_PARAMS: dict[str, dict[str, str]] = {
+    "jsonl": {**_READER, **_WRITER}, "parquet": {**_READER, **_WRITER}, "warc": _READER,
+    "language": {"language_threshold": "min_score", "backend": "model_path (a fastText model; lid.176 by "
+                 "default)"},
+    "gopher_quality": {"min_doc_words": "min_words", "max_doc_words": "max_words",
+                       "min_avg_word_length": "min_mean_word_length", "max_avg_word_length": "max_mean_word_length",
+                       "max_symbol_word_ratio": "max_hash_word_ratio and max_ellipsis_word_ratio (one each)",
+                       "max_non_alpha_words_ratio": "min_alpha_words_ratio (the same value: datatrove's name "
+                       "is the inverse of what it checks)"},
+    "gopher_repetition": {"top_n_grams": "nothing: Gopher's values, fixed", "dup_n_grams": "nothing: Gopher's "
+                          "values, fixed"},
+    "minhash_dedup": {"n_grams": "ngram", "num_buckets": "bands", "hashes_per_bucket": "rows",
+                      "jaccard_threshold": "verify (on the signatures' estimate)",
+                      "char_ngrams": "nothing: ngram counts words"},
+    "pii": {"only_remove_public_ips": "only_public_ips", "remove_emails": "kinds (a list: email, ip_address, "
+            "phone, credit_card)", "remove_ips": "kinds (a list: email, ip_address, phone, credit_card)"},
+    "tokenize": {"tokenizer_name_or_path": "tokenizer (hf://OWNER/REPO/tokenizer.json for a Hub name)"},
+    "datatrove": {"tokenizer_name_or_path": "tokenizer (hf://OWNER/REPO/tokenizer.json for a Hub name)",
+                  "eos_token": "eos", "output_folder": "-o DIR (run.output_dir)"},
+    "megatron": {"tokenizer_name_or_path": "tokenizer", "eos_token": "eos"},
+}
+
 _KEY = re.compile(r"[^a-z0-9]")
 
 
@@ -182,3 +209,9 @@ def peer_hint(name: str) -> str | None:
         return None
     peer_name, whose, _targets, how = hit
     return f"{peer_name!r} is {whose}'s name; in winnow: {how} (docs/migrating.md maps the rest)"
+
+
+def peer_param_hint(type_name: str, param: str) -> str | None:
+    """What a datatrove / NeMo Curator parameter name is called in winnow's ``type_name``, or None."""
+    how = PEER_PARAMS.get(type_name, {}).get(param)
+    return None if how is None else f"{param!r} is a datatrove/NeMo Curator name; in winnow: {how}"
