@@ -98,3 +98,12 @@ def test_a_peers_parameter_name_is_answered_with_winnows(tmp_path):
     with pytest.raises(ConfigError, match="unknown parameter 'min_word'; did you mean 'min_words'"):  # a typo
         pipeline_from_dict({"stages": [{"name": "m", "reader": {"type": "jsonl", "paths": "x"},
                                         "steps": [{"type": "gopher_quality", "min_word": 3}]}]})
+
+
+def test_help_tells_a_migrating_user_where_their_names_go(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Coming from datatrove, Dolma or NeMo Curator: winnow steps takes their names too" in out
+    for name in ("GopherQualityFilter", "gopher_v1", "FuzzyDuplicates"):  # each one the help names answers
+        assert name in out and peer_entry(name) is not None

@@ -19,7 +19,9 @@ DESCRIPTION = ("Turns raw web crawl into clean, deduplicated, explainable traini
                "(the default pipeline on a shipped sample); winnow steps [NAME] (every step, reader and writer); "
                "winnow run default --input 'data/*.jsonl.gz' (a shipped pipeline on your files: .jsonl[.gz|.zst], "
                ".parquet, .warc.gz, .wet.gz, or a folder of them); winnow init default (a copy to edit); "
-               "winnow explain RUN_DIR DOC_ID (why a document was kept or dropped).")
+               "winnow explain RUN_DIR DOC_ID (why a document was kept or dropped). Coming from datatrove, Dolma "
+               "or NeMo Curator: winnow steps takes their names too (winnow steps GopherQualityFilter, gopher_v1, "
+               "FuzzyDuplicates); docs/migrating.md maps them.")
 
 
 def _parse_set(items: list[str] | None) -> dict:
