@@ -174,8 +174,8 @@ PEER_PARAMS: dict[str, dict[str, str]] = {
                        "max_symbol_word_ratio": "max_hash_word_ratio and max_ellipsis_word_ratio (one each)",
                        "max_non_alpha_words_ratio": "min_alpha_words_ratio (the same value: datatrove's name "
                        "is the inverse of what it checks)"},
-    "gopher_repetition": {"top_n_grams": "nothing: Gopher's values, fixed", "dup_n_grams": "nothing: Gopher's "
-                          "values, fixed"},
+    "gopher_repetition": {"top_n_grams": "top_2_gram_frac, top_3_gram_frac, top_4_gram_frac (one parameter "
+                          "each)", "dup_n_grams": "dup_5_gram_frac ... dup_10_gram_frac (one parameter each)"},
     "minhash_dedup": {"n_grams": "ngram", "num_buckets": "bands", "hashes_per_bucket": "rows",
                       "jaccard_threshold": "verify (on the signatures' estimate)",
                       "char_ngrams": "nothing: ngram counts words"},
