@@ -248,7 +248,12 @@ def test_a_bare_hub_name_is_refused_before_the_run(tmp_path):
     assert "hf://openai-community/gpt2/tokenizer.json" in msg
     with pytest.raises(ConfigError, match="hf://meta-llama/Llama-3.1-8B/tokenizer.json"):
         pipeline_from_dict(stage("meta-llama/Llama-3.1-8B"))
-    local = tmp_path / "tokenizer.json"
-    local.write_text("{}")
+    local = make_tokenizer(tmp_path / "tokenizer.json")
     for spec in (str(local), "file://" + str(local), "bytes", "tiktoken:gpt2", "hf://o/r/tokenizer.json"):
-        pipeline_from_dict(stage(spec))  # checked when loaded, as before
+        pipeline_from_dict(stage(spec))  # remote ones and tiktoken are checked when loaded, as before
+    # a local tokenizer is loaded: an eos it does not have is refused now, not in the tokenizing pass
+    raw = stage(str(local))
+    raw["stages"][0]["writer"]["eos"] = "</s>"
+    with pytest.raises(ConfigError, match=r"writer \(datatrove\): datatrove writer: the tokenizer .* has no token "
+                                          r"'</s>' for eos"):
+        pipeline_from_dict(raw)

@@ -169,9 +169,16 @@ class TokenizedWriter(Writer):
     def validate(self) -> None:
         if self.dtype not in ("auto", "uint16", "uint32", "int32"):
             raise ValueError(f"dtype must be auto, uint16, uint32 or int32, got {self.dtype!r}")
-        from ..steps.tokens import check_tokenizer_spec
+        from ..steps.tokens import check_tokenizer_spec, load_tokenizer
 
         check_tokenizer_spec(self.tokenizer)
+        if ("://" not in self.tokenizer or self.tokenizer.startswith("file://")) \
+                and not self.tokenizer.startswith("tiktoken:"):
+            # a tokenizer at hand (a file, bytes, tiktoken's cache) is loaded now, once per process as the writer
+            # loads it: an eos it lacks ("</s>" for a tokenizer with "<|endoftext|>") or ids too wide for dtype
+            # failed every shard of the tokenizing pass after the passes before it had run. Remote addresses
+            # and tiktoken (it may download an encoding it has not cached) are left to the run.
+            self._specials(load_tokenizer(self.tokenizer, self.cache_dir))
 
     def token_dtype(self, vocab_size: int) -> np.dtype:
         if self.dtype != "auto":
@@ -184,6 +191,12 @@ class TokenizedWriter(Writer):
         if companions is None:  # outside the runner: the companions lie beside the file under their own names
             companions = {c: companion_path(Path(path), self.extension, c) for c in self.companions}
         tok = load_tokenizer(self.tokenizer, self.cache_dir)
+        specials, dtype = self._specials(tok)
+        sink = self.SINK(Path(path), companions, dtype, self.tokenizer)
+        return TokenizedHandle(tok, sink, specials[0], specials[1])
+
+    def _specials(self, tok: Any) -> tuple[list[int | None], np.dtype]:
+        """The eos and bos ids and the token dtype for this tokenizer, or a ValueError saying what does not fit."""
         specials = []
         for what, text in (("eos", self.eos), ("bos", self.bos)):
             tid = tok.token_id(text) if text else None
@@ -194,8 +207,7 @@ class TokenizedWriter(Writer):
         dtype = self.token_dtype(tok.vocab_size)
         if tok.vocab_size - 1 > np.iinfo(dtype).max:
             raise ValueError(f"{self.name} writer: ids up to {tok.vocab_size - 1} do not fit {dtype}")
-        sink = self.SINK(Path(path), companions, dtype, self.tokenizer)
-        return TokenizedHandle(tok, sink, specials[0], specials[1])
+        return specials, dtype
 
 
 class TokenizedHandle(WriterHandle):
