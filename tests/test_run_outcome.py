@@ -153,3 +153,22 @@ def test_workers_left_idle_by_files_under_the_shard_size_are_named(tmp_path, cap
     small = write_jsonl(tmp_path / "small.jsonl", recs[:5])
     _idle_workers_note("s", [str(small)], 2, JsonlReader(paths=str(small)), {str(small): os.path.getsize(small)})
     assert capsys.readouterr().err == ""
+
+
+def test_shards_failing_alike_are_reported_once_not_once_each(tmp_path):
+    # friction12: a tokenizer the workers cannot load failed every shard of its pass, and the message repeated the
+    # same error once per shard ("3 more shard(s) failed: 00001 (3 attempts): FileNotFoundError: ...; 00002 ...")
+    from winnow.errors import ShardFailed
+    from winnow.steps.tokens import Tokenize
+
+    for i in range(8):
+        write_jsonl(tmp_path / f"in{i}.jsonl", [{"id": f"f{i}-{j}", "text": "some words here"} for j in range(3)])
+    missing = "memory://nowhere-friction12/tokenizer.json"  # a remote address: checked when the run loads it
+    pipe = Pipeline(stages=[Stage("main", reader=JsonlReader(paths=str(tmp_path / "in*.jsonl")),
+                                  steps=[Tokenize(tokenizer=missing)])])
+    with pytest.raises(ShardFailed) as exc:
+        run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
+    msg = str(exc.value)
+    assert msg.count("tokenizer not found") == 1, msg
+    assert "7 more shard(s) failed: main/p0/00001, main/p0/00002, main/p0/00003, main/p0/00004, main/p0/00005 and 2 more" in msg
+    assert "the same error" in msg

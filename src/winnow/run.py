@@ -296,6 +296,21 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
             ex.close()
 
 
+def _failures_by_error(first: TaskFailure, others: list[TaskFailure], shown: int = 5) -> str:
+    """The other failed shards, grouped by their error: a setup error (a missing package, a tokenizer) fails every
+    shard alike, and the message repeated it once per shard (4 shards: four copies; a corpus of 1,000: a page)."""
+    groups: dict[str, list[TaskFailure]] = {}
+    for f in others:
+        groups.setdefault(f.error, []).append(f)
+    parts = []
+    for error, fs in groups.items():
+        labels = ", ".join(f.label for f in fs[:shown]) + (f" and {len(fs) - shown} more" if len(fs) > shown else "")
+        attempts = sorted({f.attempts for f in fs})
+        tries = f"{attempts[0]} attempts" if len(attempts) == 1 else "attempts " + "/".join(map(str, attempts))
+        parts.append(f"{labels} ({tries}): " + ("the same error" if error == first.error else error))
+    return "; ".join(parts)
+
+
 def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elapsed: float,
                 failures: list[TaskFailure], skipped: int, log: bool, report: bool) -> RunResult:
     stats = load_stats(run_dir, pipe)
@@ -309,8 +324,7 @@ def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elap
         first, others = failures[0], failures[1:]
         cause = f"after {first.attempts} attempts: {first.error}"
         if others:
-            cause += f"; {len(others)} more shard(s) failed: " + "; ".join(
-                f"{f.label} ({f.attempts} attempts): {f.error}" for f in others)
+            cause += f"; {len(others)} more shard(s) failed: " + _failures_by_error(first, others)
         full = any(("No space left on device" in f.error or "Disk quota exceeded" in f.error) for f in failures)
         raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; " +
                           ("free space on the run folder's file system, then rerun to resume (a full disk fails a "
