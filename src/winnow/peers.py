@@ -158,6 +158,12 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "SemDedup": ("NeMo Curator", ("semantic_dedup",), "semantic_dedup"),
     "TaskDecontamination": ("NeMo Curator", ("decontaminate",), "decontaminate (benchmarks: files you supply)"),
     "blend_datasets": ("NeMo Curator", ("stage:mix",), "a mix stage, or winnow mix (weights in tokens)"),
+    "Shuffle": ("NeMo Curator", (), "winnow shuffle-merge on tokenized output (a seeded global shuffle)"),
+    "get_client": ("NeMo Curator", ("executor:local", "executor:ray"), "no Dask: executor {type: local} on one "
+                   "machine (--workers N), {type: ray} on a cluster"),
+    "download_common_crawl": ("NeMo Curator", ("reader:warc", "reader:wet"), "no downloader: fetch the WARC or "
+                              "WET files yourself (or read them from S3 with an fsspec path) and give them to "
+                              "--input"),
 }
 
 _READER = {"data_folder": "paths (a folder, a glob or a list)", "glob_pattern": "paths (the glob itself: "
