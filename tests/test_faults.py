@@ -507,3 +507,38 @@ def test_an_input_file_that_grows_while_it_is_read_is_named(tmp_path, real_docs,
     assert "1 input file(s) changed while this run read them" in err and f"{grown} (size" in err, err
     run_pipeline(load_pipeline(_cfg(tmp_path, [{"type": "_test_appender"}])), tmp_path / "run2", report=False)
     assert "changed while this run read them" not in capfd.readouterr().err
+
+
+def test_a_collected_document_the_pass_file_could_not_take_fails_the_shard_not_the_apply_pass(tmp_path, monkeypatch):
+    # A document written after its collect (the writer's compressor out of memory, once) was quarantined as
+    # write_error though exact_dedup had collected it: the apply pass matches its pass file's documents to the
+    # collected ones by position, so every later document of the shard got the row of the one before it (4 of 7
+    # quarantined as step_error). The shard fails now and its retry writes it.
+    from winnow.io import jsonl as jm
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+    from winnow.registry import lookup
+
+    texts = ["a", "x", "b", "b", "c", "c", "d"]
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)])
+    real_open, failed = jm.JsonlWriter.open, []
+
+    def open_once_failing(self, path, side=None):
+        handle = real_open(self, path, side)
+        real = handle.write_encoded
+
+        def write_encoded(enc):
+            if b'"d1"' in enc[0] and not failed:
+                failed.append(path)
+                raise MemoryError("the compressor ran out of memory")
+            return real(enc)
+
+        handle.write_encoded = write_encoded
+        return handle
+
+    monkeypatch.setattr(jm.JsonlWriter, "open", open_once_failing)
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")),
+                                  steps=[lookup("exact_dedup", "step")(normalize="none")])])
+    res = run_pipeline(pipe, tmp_path / "run", InlineExecutor(retries=1, progress=False), log=False, report=False)
+    st = res.stats["stages"][0]
+    assert failed and (st["in"], st["kept"], st["rejected"], st["quarantined"]) == (7, 5, 2, 0)

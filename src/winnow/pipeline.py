@@ -980,7 +980,18 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                 collect_stats.docs_out += 1
                 collect_stats.chars_out += len(doc.text)
                 collect_stats.would_keep += e.alive
-            if not write_or_quarantine(kept_w, doc, encoded):
+                # Collected, it must be in the pass file: the apply pass matches that file's documents to the
+                # collected ones by position, and a document quarantined here (write_error: a compressor out of
+                # memory) gave every later document of the shard the decision of the one before it. A write that
+                # fails now fails the shard (retried), as a full disk does.
+                try:
+                    kept_w.write_encoded(encoded)
+                except OSError:
+                    raise
+                except Exception as exc:
+                    raise RuntimeError(f"document {doc.id!s:.200} was collected by {collector.name} but could not be "
+                                       f"written to the pass file: {type(exc).__name__}: {exc}") from exc
+            elif not write_or_quarantine(kept_w, doc, encoded):
                 return
             n_kept += 1
             n_would_keep += e.alive
