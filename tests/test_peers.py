@@ -66,6 +66,9 @@ def test_a_pipeline_with_peer_names_is_refused_naming_winnows():
     with pytest.raises(AttributeError, match="NeMo Curator's name; in winnow: minhash_dedup"):
         steps.FuzzyDuplicates  # noqa: B018
     assert peer_entry("not_a_peer_name") is None
+    # qualified, as NeMo Curator's heuristic filter YAML names its filters
+    assert peer_entry("nemo_curator.filters.heuristic_filter.WordCountFilter")[0] == "WordCountFilter"
+    assert peer_entry("datatrove.pipeline.filters.GopherQualityFilter")[2] == ("gopher_quality",)
 
 
 def test_peer_parameter_names_map_to_parameters_that_exist():

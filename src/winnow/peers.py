@@ -205,7 +205,10 @@ _BY_KEY = {_norm(k): (k, *v) for k, v in PEERS.items()}
 
 def peer_entry(name: str) -> tuple[str, str, tuple[str, ...], str] | None:
     """(the peer's spelling, whose name, winnow components, how) for a peer's component name, else None."""
-    return _BY_KEY.get(_norm(str(name)))
+    name = str(name)
+    # a qualified name as the peers' YAML configs write them (NeMo Curator's heuristic_filter_en.yaml:
+    # nemo_curator.filters.heuristic_filter.WordCountFilter; datatrove.pipeline.filters.GopherQualityFilter)
+    return _BY_KEY.get(_norm(name)) or _BY_KEY.get(_norm(name.rsplit(".", 1)[-1]))
 
 
 def peer_hint(name: str) -> str | None:
