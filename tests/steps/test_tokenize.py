@@ -248,6 +248,9 @@ def test_a_bare_hub_name_is_refused_before_the_run(tmp_path):
     assert "hf://openai-community/gpt2/tokenizer.json" in msg
     with pytest.raises(ConfigError, match="hf://meta-llama/Llama-3.1-8B/tokenizer.json"):
         pipeline_from_dict(stage("meta-llama/Llama-3.1-8B"))
+    with pytest.raises(ConfigError) as exc:  # a path that is not there: no Hub advice ("hf://OWNER/tok.json/...")
+        pipeline_from_dict(stage("tok/tokenizer.json"))
+    assert "'tok/tokenizer.json': no such file (relative to " in str(exc.value) and "hf://" not in str(exc.value)
     local = make_tokenizer(tmp_path / "tokenizer.json")
     for spec in (str(local), "file://" + str(local), "bytes", "tiktoken:gpt2", "hf://o/r/tokenizer.json"):
         pipeline_from_dict(stage(spec))  # remote ones and tiktoken are checked when loaded, as before

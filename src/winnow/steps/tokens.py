@@ -204,6 +204,10 @@ def check_tokenizer_spec(spec: str) -> None:
     path = spec[len("file://"):] if spec.startswith("file://") else spec
     if Path(path).expanduser().is_file():
         return
+    if path.startswith(("/", ".", "~")) or Path(path).suffix in (".json", ".model", ".tiktoken", ".txt"):
+        # a path, not a Hub name: "hf://OWNER/tokenizer.json/tokenizer.json" would send the user astray
+        where = "" if Path(path).expanduser().is_absolute() else f" (relative to {os.getcwd()})"
+        raise ValueError(f"tokenizer {spec!r}: no such file{where}")
     name = path.strip("/")
     repo = name if name.count("/") == 1 else f"OWNER/{name}" if name and "/" not in name else "OWNER/REPO"
     hub = "hf://openai-community/gpt2/tokenizer.json" if name == "gpt2" else f"hf://{repo}/tokenizer.json"
