@@ -200,6 +200,7 @@ def describe(kind: str, name: str, cls: type, whole_doc: bool = False) -> dict[s
         row["rules"] = [{"rule": k, "reason": r, "what": w}
                         for k, (r, w) in (getattr(cls, "RULES", None) or {}).items()]
         row["reads_html"] = bool(getattr(cls, "READS_HTML", False))
+        row["reads_text"] = bool(getattr(cls, "READS_TEXT", True))
     elif kind == "reader":
         row["yields_html"] = bool(getattr(cls, "yields_html", False) is True)
     return row
@@ -289,8 +290,11 @@ def format_component(row: dict[str, Any], example: str) -> str:
     if row.get("reads_html"):
         lines.append("reads raw HTML (metadata['html']): must be the first step of its stage (after steps that "
                      "decide on metadata alone, such as url_filter)")
+    if row.get("reads_text") is False:
+        lines.append("decides on metadata alone, not the text: it may come before html_extract")
     if row.get("yields_html"):
-        lines.append("yields raw HTML: the stage's first step must be html_extract")
+        lines.append("yields raw HTML: the stage's first step must be html_extract (url_filter, which reads the "
+                     "URL alone, may come before it)")
     lines.append("example pipeline (every parameter at its default; winnow validate accepts it):")
     lines.extend("  " + ln for ln in example.rstrip().splitlines())
     lines.append("python: " + python_hint(row["component"], row["name"]))

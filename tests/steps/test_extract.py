@@ -451,3 +451,11 @@ def test_url_filter_may_come_before_extraction_with_the_same_outcome(tmp_path):
     assert len(by_url) == 3 and by_url == {i for i, d in second[2].items() if d.drop.step == "url_filter"}
     assert all(first[2][i].text == "" and "<" in first[2][i].metadata["html"] for i in by_url)
     assert all(second[2][i].text and "html" not in second[2][i].metadata for i in by_url)
+    from winnow.catalog import describe, find, format_component
+
+    def page(name):
+        (kind, n, cls), = [h for h in find(name) if h[0] == "step"]
+        return format_component(describe(kind, n, cls, whole_doc=True), "")
+
+    assert "it may come before html_extract" in page("url_filter")  # winnow steps url_filter says so
+    assert "it may come before html_extract" not in page("length")
