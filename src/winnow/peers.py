@@ -75,7 +75,13 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "RayPipelineExecutor": ("datatrove", ("executor:ray",), "executor {type: ray}"),
     "SlurmPipelineExecutor": ("datatrove", ("executor:ray",), "no Slurm executor: a Ray cluster started on the Slurm "
                               "allocation, executor {type: ray} (docs/scaling.md)"),
+    "PipelineStep": ("datatrove", ("function",), "a Step of your own (Map, Filter or Tagger; docs/developing.md), "
+                     "or the function step"),
+    "BaseFilter": ("datatrove", ("function",), "a Filter of your own (reject(doc) -> Reject(reason, value, "
+                   "threshold) or None; docs/developing.md), or the function step (True keeps, False drops)"),
     # --- Dolma taggers (dolma tag --taggers ...) and commands ---
+    "BaseTagger": ("Dolma", ("function",), "a Tagger of your own (score(doc) -> dict, kept as attributes "
+                   "<step>.<key>; docs/developing.md), or the function step returning a dict"),
     "gopher_v1": ("Dolma", ("gopher_quality", "gopher_repetition"), "gopher_quality and gopher_repetition; "
                   "written with format: dolma their signals are attributes winnow__<step>__<signal>"),
     "c4_v1": ("Dolma", ("c4_quality",), "c4_quality"),
@@ -112,6 +118,10 @@ PEERS: dict[str, tuple[str, tuple[str, ...], str]] = {
                         "parquet} (text and id fields by default; text_key, id_key)"),
     "AddId": ("NeMo Curator", ("reader:jsonl",), "the readers give every document an id: id_key, or FILE-STEM:LINE when "
               "the records have none"),
+    "DocumentFilter": ("NeMo Curator", ("function",), "a Filter of your own: reject(doc) does score_document and "
+                       "keep_document in one (docs/developing.md), or the function step"),
+    "DocumentModifier": ("NeMo Curator", ("function",), "a Map of your own: map(doc) edits with "
+                         "doc.replace_spans, so each edit is recorded (docs/developing.md)"),
     "Modify": ("NeMo Curator", (), "an editing step (unicode_fix, pii, c4_quality's line removal): every edit is "
                "recorded with the removed text"),
     "UnicodeReformatter": ("NeMo Curator", ("unicode_fix",), "unicode_fix (ftfy)"),
