@@ -108,6 +108,11 @@ def test_a_mix_stage_accounts_for_every_document_and_resumes_byte_identical(tmp_
     assert main(["explain", str(run_dir), kept_id]) == 0  # kept as token ids: found by the ids file beside them
     told = capsys.readouterr().out  # both sources read it (short's limit of 20 takes it too), each names its span
     assert "kept by stage web as token ids" in told and "kept by stage short as token ids" in told
+    import re
+
+    for first, last, n in re.findall(r"tokens ([\d,]+)\.\.([\d,]+) \(([\d,]+) tokens\)", told):
+        first, last, n = (int(x.replace(",", "")) for x in (first, last, n))
+        assert last - first + 1 == n  # inclusive, as the README's "tokens S..S+N-1" (it printed S..S+N)
     # and in the mix (short, 20 documents, is repeated whole): train's ids files name each copy it holds
     copies = [line for line in told.splitlines() if "kept by stage train as token ids" in line]
     assert len(copies) == _copies(run_dir, out, kept_id) >= short["full_repetitions"] >= 1

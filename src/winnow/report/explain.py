@@ -190,9 +190,9 @@ def _explain_token_spans(info: RunInfo, query: str, spans: list, as_json: bool) 
     if as_json:
         print(json_printable(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()))
         return 0
-    for r in rows:
+    for r in rows:  # the range inclusive, as the README gives it (tokens S..S+N-1); it printed S..S+N
         print(printable(f"{query}: kept by stage {r['stage']} as token ids (a token file keeps no text): tokens "
-                        f"{r['start']:,}..{r['start'] + r['tokens']:,} ({r['tokens']:,} tokens) of {r['tokens_file']}, "
+                        f"{r['start']:,}..{r['start'] + r['tokens'] - 1:,} ({r['tokens']:,} tokens) of {r['tokens_file']}, "
                         f"named at line {r['line']} of {r['ids_file']}"))
     return 0
 
