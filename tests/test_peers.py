@@ -110,3 +110,13 @@ def test_help_tells_a_migrating_user_where_their_names_go(capsys):
     assert "Coming from datatrove, Dolma or NeMo Curator: winnow steps takes their names too" in out
     for name in ("GopherQualityFilter", "gopher_v1", "FuzzyDuplicates"):  # each one the help names answers
         assert name in out and peer_entry(name) is not None
+
+
+def test_nemo_curators_filter_config_form_is_named():
+    # heuristic_filter_en.yaml writes {name: nemo_curator.filters...WordCountFilter, params: {min_words: 50}}
+    raw = {"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "x"}, "steps": [
+        {"name": "nemo_curator.filters.heuristic_filter.WordCountFilter", "params": {"min_words": 50}}]}]}
+    with pytest.raises(ConfigError, match=r"is NeMo Curator's form; winnow's is \{type: NAME, PARAM: VALUE, "
+                                          r"\.\.\.\}: 'WordCountFilter' is NeMo Curator's name; in winnow: "
+                                          r"gopher_quality"):
+        pipeline_from_dict(raw)

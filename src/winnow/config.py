@@ -144,6 +144,13 @@ def _normalize_spec(spec: Any) -> Any:
 
 def build_component(kind: str, spec: Any, where: str) -> Any:
     spec = _normalize_spec(spec)
+    if isinstance(spec, dict) and "type" not in spec and "name" in spec and set(spec) <= {"name", "params"}:
+        # NeMo Curator's filter configs (heuristic_filter_en.yaml): {name: MODULE.CLASS, params: {...}}
+        from .peers import peer_hint
+
+        peer = peer_hint(str(spec["name"]))
+        raise ConfigError(f"{where}: {{name: ..., params: ...}} is NeMo Curator's form; winnow's is {{type: NAME, "
+                          f"PARAM: VALUE, ...}}" + (f": {peer}" if peer else ""))
     if not isinstance(spec, dict) or "type" not in spec:
         raise ConfigError(f"{where}: expected a mapping with a 'type' key, got {spec!r}")
     spec = dict(spec)
