@@ -314,10 +314,24 @@ def test_a_run_over_damaged_files_of_every_reader_balances(tmp_path):
                       st.builds(lambda a, b: a + b, st.sampled_from([b"\x15\x00\x15", b"\x19\xfc", b"\x1b\xff\xff\xff\x0f"]),
                                 st.binary(max_size=48))))
 def test_parquet_page_header_walker_never_raises_anything_else_nor_spins(head):
-    from winnow.io.parquet import _page_header
+    from winnow.io.parquet import _page_info
 
     try:
-        unc, comp, n, values = _page_header(head)
+        unc, comp, n, kind, sub = _page_info(head)
     except (ValueError, IndexError):
         return
     assert 0 < n <= len(head) and comp >= 0
+
+
+@settings(FUZZ, max_examples=300)
+@given(data=st.binary(max_size=48), n=st.integers(1, 10**9), width=st.integers(1, 8))
+def test_parquet_repetition_level_walker_never_raises_anything_else_nor_spins(data, n, width):
+    # a hostile page's levels: a run of 0 levels or one past the bytes must end the walk, not loop on it
+    from winnow.io.parquet import _longest_rows
+
+    state = [0, 0, 1 << 20]
+    try:
+        done = _longest_rows(data, n, width, state)
+    except (ValueError, IndexError):
+        return
+    assert not done or (state[0] >= 0 and state[1] >= 0 and state[2] >= 0)

@@ -611,7 +611,62 @@ def test_a_parquet_page_of_millions_of_run_length_encoded_values_is_not_decoded(
     assert p.stat().st_size < 100_000
     items = list(ParquetReader(paths=str(p)).read(str(p)))
     assert [x.reason if isinstance(x, Quarantine) else x.id for x in items] == ["too_large", "a"]
-    assert items[0].location == "rows 1-3" and "page of 280,0" in items[0].message and "decoded" in items[0].message
+    assert items[0].location == "rows 1-3" and "a row of 14,000,000 values in column m" in items[0].message
+
+
+def test_a_parquet_page_of_millions_of_values_in_many_rows_is_read(tmp_path):
+    # A page's value count bounds nothing but the rows it spans: DuckDB's defaults write 100,000 rows of a list of
+    # 1,024 ones (an attention mask) as one page of 102 million values, and a ROW_GROUP_SIZE of 14 million rows a flat
+    # column as pages of 14 million values; pyarrow decodes a batch of rows at a time (35 MB at its peak for the
+    # first). Both were quarantined whole as pages of 2 GB and 280 MB "once decoded" (e85f734). Written here by
+    # pyarrow with pages as large.
+    import numpy as np
+
+    rows, n = 14_000, 1_000
+    mask = pa.ListArray.from_arrays(pa.array(np.arange(0, rows * n + 1, n, dtype=np.int32)),
+                                    pa.array(np.ones(rows * n, np.int8)))
+    lists = tmp_path / "lists.parquet"
+    for version in ("1.0", "2.0"):
+        pq.write_table(pa.table({"text": ["t"] * rows, "mask": mask}), lists, max_rows_per_page=rows,
+                       write_batch_size=rows * n, data_page_version=version)
+        assert pq.ParquetFile(lists).metadata.row_group(0).column(1).num_values > 13_500_000
+        items = list(ParquetReader(paths=str(lists), format="peer", limit=2).read(str(lists)))
+        assert [type(x).__name__ for x in items] == ["Document", "Document"], items
+    rows = 14_000_000
+    flat = tmp_path / "flat.parquet"
+    text = pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)), pa.array(["a page"]))
+    pq.write_table(pa.table({"text": text, "score": pa.array(np.zeros(rows, np.int64))}), flat, row_group_size=rows,
+                   max_rows_per_page=rows, write_batch_size=rows)
+    items = list(ParquetReader(paths=str(flat), format="peer", limit=2).read(str(flat)))
+    assert [type(x).__name__ for x in items] == ["Document", "Document"], items
+
+
+def test_parquet_rows_of_many_values_are_decoded_a_few_at_a_time(tmp_path, monkeypatch):
+    # No row over the cap, but 1,024 rows of 1 million zeros (each 8 MB once decoded, under max_record_bytes) were
+    # decoded as one batch: ~20 GB of Arrow memory for a few KB of Parquet, each page (4 rows) under the cap. The rows
+    # a batch takes are now sized from the longest row: here (the cap lowered to 1 MiB so that the file is small) 2
+    # rows of 20,000 values a batch.
+    import numpy as np
+
+    from winnow.io import parquet
+
+    monkeypatch.setattr(parquet, "_MAX_PAGE_BYTES", 1 << 20)
+    rows, n = 100, 20_000
+    t = pa.table({"text": ["t"] * rows, "m": pa.ListArray.from_arrays(
+        pa.array(np.arange(0, rows * n + 1, n, dtype=np.int32)), pa.array(np.zeros(rows * n, np.int64)))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p, max_rows_per_page=2)  # no page over the cap: 40,000 values, 800,000 bytes decoded
+    sizes = []
+    real = pq.ParquetFile.iter_batches
+
+    def spy(self, batch_size=65536, **kw):
+        for rb in real(self, batch_size=batch_size, **kw):
+            sizes.append(rb.num_rows)
+            yield rb
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    items = list(ParquetReader(paths=str(p), format="peer", max_record_bytes=1 << 18).read(str(p)))
+    assert len(items) == rows and all(type(x).__name__ == "Document" for x in items)
+    assert max(sizes) == (1 << 20) // (n * 20) == 2, sizes[:5]
 
 
 def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():

@@ -133,9 +133,11 @@ def _row_to_doc(row: dict) -> Document:
 _DECODE_BUDGET = 32 << 20
 
 
-# A page that decodes to more than this (_largest_page) is not decoded (its row group is quarantined): writers cut
-# pages at ~1 MiB (pyarrow, parquet-mr), so only a single huge value (or a run-length encoded run of millions of
-# values) makes a page this large, and a 30 KB zstd page can hold 1 GB. The cap is max(this, 4 x max_record_bytes) so that a legitimate row under max_record_bytes always fits.
+# A page that decompresses to more than this, or a row of more than this / _ARROW_BYTES_PER_VALUE values
+# (_chunk_shape), is not decoded (its row group is quarantined): writers cut pages at ~1 MiB (pyarrow, parquet-mr),
+# so only a single huge value makes a page this large (a 30 KB zstd page can hold 1 GB), and only a run-length
+# encoded run of millions of values a row this long. The cap is max(this, 4 x max_record_bytes) so that a legitimate
+# row under max_record_bytes always fits.
 _MAX_PAGE_BYTES = 256 << 20
 
 
@@ -202,12 +204,38 @@ def _skip(buf: bytes, i: int, ftype: int, depth: int = 0) -> int:
     raise ValueError(f"unknown Thrift type {ftype}")
 
 
-def _page_header(buf: bytes) -> tuple[int, int, int, int]:
-    """(uncompressed size, compressed size, header length, values) of the Parquet PageHeader at the start of ``buf``;
-    values: the num_values of its data page header (v1 or v2; 0 for a dictionary or index page)."""
-    i = fid = 0
-    sizes: dict[int, int] = {}
-    values = 0
+def _struct_ints(buf: bytes, i: int) -> tuple[dict[int, int], int]:
+    """The i32 and boolean fields (by field id) of the Thrift compact struct at ``i``, and the position after it."""
+    out: dict[int, int] = {}
+    fid = 0
+    while True:
+        b = buf[i]
+        i += 1
+        if b == 0:
+            return out, i
+        if b >> 4:
+            fid += b >> 4
+        else:
+            z, i = _varint(buf, i)
+            fid = (z >> 1) ^ -(z & 1)
+        ftype = b & 0x0F
+        if ftype == 5:
+            z, i = _varint(buf, i)
+            out[fid] = (z >> 1) ^ -(z & 1)
+        elif ftype in (1, 2):  # a boolean field carries its value in its type
+            out[fid] = int(ftype == 1)
+        else:
+            i = _skip(buf, i, ftype)
+
+
+def _page_info(buf: bytes) -> tuple[int, int, int, int, dict[int, int]]:
+    """(uncompressed size, compressed size, header length, page type, data page header's i32 fields) of the Parquet
+    PageHeader at the start of ``buf``; the fields are {} for a dictionary or index page. Type 0 is a v1 data page
+    (fields: 1 num_values, 4 repetition level encoding), 3 a v2 one (1 num_values, 6 repetition levels' bytes)."""
+    top: dict[int, int] = {}
+    sub: dict[int, int] = {}
+    i = 0
+    fid = 0
     while True:
         b = buf[i]
         i += 1
@@ -219,51 +247,142 @@ def _page_header(buf: bytes) -> tuple[int, int, int, int]:
             z, i = _varint(buf, i)
             fid = (z >> 1) ^ -(z & 1)
         ftype = b & 0x0F
-        if fid in (2, 3) and ftype == 5:
+        if fid in (1, 2, 3) and ftype == 5:
             z, i = _varint(buf, i)
-            sizes[fid] = (z >> 1) ^ -(z & 1)
-        elif fid in (5, 8) and ftype == 12:  # DataPageHeader / DataPageHeaderV2: field 1 is num_values (i32)
-            end = _skip(buf, i, ftype)
-            b = buf[i]
-            if b >> 4 == 1 and b & 0x0F == 5:
-                z, _ = _varint(buf, i + 1)
-                values = max(values, (z >> 1) ^ -(z & 1))
-            i = end
+            top[fid] = (z >> 1) ^ -(z & 1)
+        elif fid in (5, 8) and ftype == 12:  # DataPageHeader / DataPageHeaderV2
+            sub, i = _struct_ints(buf, i)
         else:
             i = _skip(buf, i, ftype)
-    if 2 not in sizes or 3 not in sizes or sizes[3] < 0:
+    if 2 not in top or 3 not in top or top[3] < 0:
         raise ValueError("page header without sizes")
-    return sizes[2], sizes[3], i, values
+    return top[2], top[3], i, top.get(1, -1), sub
 
 
 # Arrow memory a value of a list column takes while pyarrow decodes it, besides its bytes: measured on one row of
 # 20 million int64 zeros in a list column (the 34 KB file of bench/reader_bombs.py): 388 MiB of pyarrow's pool
 # (value, definition and repetition levels, offsets, validity), 19.4 bytes a value; 20 million distinct ones took 41.
-# A page's decoded size is taken as max(its uncompressed size, this x its values).
+# pyarrow decodes a batch of whole rows at a time (however many values a page holds: a DuckDB file of 100,000 rows of
+# 1,024 ones in a list column is one page of 102 million values, read at a 35 MB peak), so what a batch costs is
+# this x the values of its rows: a row with more than cap / this values is not decoded, and a row group whose rows
+# hold many values is read in batches of fewer rows (_decode_plan).
 _ARROW_BYTES_PER_VALUE = 20
 
+# pyarrow's codec names for the ones a Parquet column chunk names (LZ4, Hadoop's framing, has none: its repetition
+# levels are not read, and its pages' value counts bound the rows instead)
+_CODECS = {"UNCOMPRESSED": None, "SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "brotli", "ZSTD": "zstd",
+           "LZ4_RAW": "lz4_raw"}
 
-def _largest_page(f, start: int, length: int) -> int | None:
-    """The largest decoded page size in the column chunk at ``start`` (``length`` compressed bytes, headers
-    included): its uncompressed size, or _ARROW_BYTES_PER_VALUE x its values when larger (a run-length encoded page
-    of 20 million zeros is a few KB uncompressed); walking the page headers; None when a header cannot be parsed
-    (the chunk is then read as usual)."""
-    pos, end, largest = start, start + length, 0
+
+# Runs of repetition levels read in one column chunk at most (~5 microseconds each): a writer makes two or three a
+# row (DuckDB's row groups are 122,880 rows); past this a page's value count bounds its rows, as when the levels
+# cannot be read, so that a page of millions of one-level runs costs seconds, not minutes.
+_LEVEL_RUNS = 1 << 20
+
+
+def _longest_rows(data: bytes, n: int, width: int, state: list[int]) -> bool:
+    """Walk ``n`` repetition levels (RLE/bit-packed hybrid, ``width`` bits each) in ``data``: ``state`` is [values of
+    the row not yet ended, most values in an ended row, runs left to read], carried from page to page (a row starts
+    at level 0). False when the runs left ran out (``state`` is then not to be used)."""
+    cur, best, runs = state
+    i, left, vbytes = 0, n, (width + 7) // 8
+    while left > 0:
+        runs -= 1
+        if runs < 0:
+            return False
+        head, i = _varint(data, i)
+        if head & 1:  # bit-packed: (head >> 1) groups of 8 levels, `width` bytes a group
+            groups = head >> 1
+            if groups == 0 or i + groups * width > len(data):
+                raise ValueError("repetition levels cut short")
+            for g0 in range(0, groups, 1 << 16):  # a slice at a time: 8 bits a level as numpy unpacks them
+                g1 = min(groups, g0 + (1 << 16))
+                take = min((g1 - g0) * 8, left)
+                bits = np.unpackbits(np.frombuffer(data, np.uint8, (g1 - g0) * width, i + g0 * width),
+                                     bitorder="little")
+                zeros = np.flatnonzero(~bits[:take * width].reshape(take, width).any(axis=1))
+                if len(zeros):
+                    best = max(best, cur + int(zeros[0]), int(np.diff(zeros).max()) if len(zeros) > 1 else 0)
+                    cur = take - int(zeros[-1])
+                else:
+                    cur += take
+                left -= take
+                if left == 0:
+                    break
+            i += groups * width
+        else:  # a run of (head >> 1) copies of one level
+            count = min(head >> 1, left)
+            if count == 0 or i + vbytes > len(data):
+                raise ValueError("repetition levels cut short")
+            if int.from_bytes(data[i:i + vbytes], "little") == 0:  # `count` rows begin, all but the last of 1 value
+                best = max(best, cur, 1 if count > 1 else 0)
+                cur = 1
+            else:
+                cur += count
+            i += vbytes
+            left -= count
+    state[:] = [cur, best, runs]
+    return True
+
+
+def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int] | None:
+    """(largest uncompressed page, most values in one row) of column chunk ``c`` of an open local file, walking its
+    page headers and, in a repeated column (``max_rep`` > 0), its repetition levels: a page's value count says
+    nothing of its rows (one row of 20 million zeros, or 100,000 rows of 1,024 ones). A repeated column whose levels
+    cannot be read (a codec pyarrow lacks, the deprecated bit-packed level encoding) counts a page's values as one
+    row's. A page over ``cap`` ends the walk (its row group is not read). None when a header cannot be parsed (the
+    chunk is then read as usual)."""
+    start = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
+    pos, end, largest = start, start + c.total_compressed_size, 0
+    width = max_rep.bit_length()
+    codec = _CODECS.get(c.compression, "?")
+    state = [0, 1 if max_rep == 0 else 0, _LEVEL_RUNS]
     try:
         while pos < end:
             f.seek(pos)
             head = f.read(4096)
             try:
-                unc, comp, hlen, values = _page_header(head)
+                unc, comp, hlen, kind, sub = _page_info(head)
             except IndexError:  # a header with large statistics: read more once
                 f.seek(pos)
                 head = f.read(1 << 20)
-                unc, comp, hlen, values = _page_header(head)
-            largest = max(largest, unc, values * _ARROW_BYTES_PER_VALUE)
+                unc, comp, hlen, kind, sub = _page_info(head)
+            largest = max(largest, unc)
+            if unc > cap:
+                break
+            values = max(sub.get(1, 0), 0)
+            if max_rep and values and kind in (0, 3):
+                levels = _levels(f, pos + hlen, comp, unc, kind, sub, codec)
+                if levels is None or not _longest_rows(levels, values, width, state):
+                    state = [0, max(state[1], state[0] + values), 0]
             pos += hlen + comp
-        return largest
+        return largest, max(state[:2])
     except (IndexError, ValueError, OSError):
         return None
+
+
+def _levels(f, at: int, comp: int, unc: int, kind: int, sub: dict[int, int], codec: str | None) -> bytes | None:
+    """The repetition levels of the data page whose body (``comp`` bytes) is at ``at``, or None when they cannot be
+    read here."""
+    if kind == 3:  # v2: the levels come first, never compressed
+        n = sub.get(6, -1)
+        if not 0 <= n <= comp:
+            raise ValueError("repetition levels past the page")
+        f.seek(at)
+        return f.read(n)
+    if sub.get(4, 3) != 3 or codec == "?":  # v1: RLE levels (not BIT_PACKED), after a 4-byte length
+        return None
+    f.seek(at)
+    body = f.read(comp)
+    if codec is not None:
+        try:
+            body = pa.decompress(body, decompressed_size=unc, codec=codec, asbytes=True)
+        except (pa.ArrowException, ValueError):
+            return None
+    n = int.from_bytes(body[:4], "little")
+    if len(body) < 4 or n > len(body) - 4:
+        raise ValueError("repetition levels past the page")
+    return body[4:4 + n]
 
 
 @register("parquet", kind="reader")
@@ -353,6 +472,7 @@ class ParquetReader(Reader):
         guard = self._guard
         try:
             groups = range(rng.start, rng.end) if rng is not None else range(pf.metadata.num_row_groups)
+            reps = [pf.metadata.schema.column(j).max_repetition_level for j in range(pf.metadata.num_columns)]
         except Exception as exc:
             yield Quarantine(shard, "file", "unreadable_file", f"{shard}: unreadable Parquet metadata: {exc}")
             return
@@ -373,12 +493,11 @@ class ParquetReader(Reader):
                     yield guard.skipped(shard, f"rows {first}-{row_no}", g)
                     continue
                 guard.at(g)
-            page = self._huge_page(rg, shard)
-            if page is not None:
+            why, batch = self._decode_plan(rg, shard, reps)
+            if why is not None:
                 row_no += n_rows
                 yield Quarantine(shard, f"rows {first}-{row_no}", "too_large",
-                                 f"{shard}: row group {g} (rows {first}-{row_no}) has a page of {page:,} bytes once "
-                                 f"decoded (over {self._page_cap():,}); not read")
+                                 f"{shard}: row group {g} (rows {first}-{row_no}) {why}; not read")
                 continue
             if per_row > self.max_record_bytes:
                 # Not decoded at all: its rows average more than the cap (a plain-encoded value is decompressed
@@ -390,7 +509,7 @@ class ParquetReader(Reader):
                 continue
             done = 0
             try:
-                for rb in pf.iter_batches(batch_size=self.batch_size, row_groups=[g]):
+                for rb in pf.iter_batches(batch_size=batch, row_groups=[g]):
                     for row, size in _rows(rb, self.max_record_bytes):
                         row_no += 1
                         done += 1
@@ -412,22 +531,32 @@ class ParquetReader(Reader):
     def _page_cap(self) -> int:
         return max(_MAX_PAGE_BYTES, 4 * self.max_record_bytes)
 
-    def _huge_page(self, rg: Any, shard: str) -> int | None:
-        """The size of a page over the cap in this row group, or None. Only chunks whose whole uncompressed size is
-        over the cap can hold such a page, so ordinary row groups cost nothing; their page headers are walked in a
-        local file (a remote one would need a request per page: there the average-row check below is the bound)."""
+    def _decode_plan(self, rg: Any, shard: str, reps: list[int]) -> tuple[str | None, int]:
+        """(why the row group is not decoded, or None; rows to decode at a time). Only a chunk whose uncompressed
+        size, or (repeated: ``reps`` are the columns' repetition levels) whose values at _ARROW_BYTES_PER_VALUE, is
+        over the cap can hold a page or a row over it, so ordinary row groups cost nothing; their page headers are
+        walked in a local file (a remote one would need a request per page: there the average-row check below is the
+        bound). A flat column's page is decoded a batch of rows at a time, whatever its value count (a DuckDB file
+        of 14 million rows in one row group has pages of 14 million values)."""
         cap = self._page_cap()
-        big = [c for c in map(rg.column, range(rg.num_columns))
-               if max(c.total_uncompressed_size, c.num_values * _ARROW_BYTES_PER_VALUE) > cap]
+        big = [(c, r) for c, r in zip(map(rg.column, range(rg.num_columns)), reps)
+               if max(c.total_uncompressed_size, c.num_values * _ARROW_BYTES_PER_VALUE * (r > 0)) > cap]
         if not big or is_remote(shard):
-            return None
+            return None, self.batch_size
+        batch = self.batch_size
         with open(shard, "rb") as f:
-            for c in big:
-                start = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
-                largest = _largest_page(f, start, c.total_compressed_size)
-                if largest is not None and largest > cap:
-                    return largest
-        return None
+            for c, r in big:
+                shape = _chunk_shape(f, c, r, cap)
+                if shape is None:
+                    continue
+                page, row = shape
+                if page > cap:
+                    return f"has a page of {page:,} bytes once decompressed (over {cap:,})", batch
+                if row * _ARROW_BYTES_PER_VALUE > cap:
+                    return (f"has a row of {row:,} values in column {c.path_in_schema}, ~"
+                            f"{row * _ARROW_BYTES_PER_VALUE:,} bytes once decoded (over {cap:,})"), batch
+                batch = max(1, min(batch, cap // (max(row, 1) * _ARROW_BYTES_PER_VALUE)))
+        return None, batch
 
     def _doc(self, row: dict, native: bool, shard: str, stem: str, row_no: int) -> Document | Quarantine:
         try:
