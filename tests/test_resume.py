@@ -230,3 +230,13 @@ def test_a_run_folder_resumes_with_its_own_config_resolved_yaml(tmp_path, real_d
     again = run_pipeline(load_pipeline(tmp_path / "run" / "config.resolved.yaml"), tmp_path / "run", InlineExecutor(),
                          log=False)
     assert again.stats["stages"][0]["kept"] == first.stats["stages"][0]["kept"]
+
+
+def test_the_refusal_names_a_value_changed_from_true_to_1():
+    # True == 1 in Python: the folder was refused (YAML writes them apart) with 'changed: the files differ'
+    from winnow.run import _config_changes
+
+    cfg = "stages:\n- name: a\n  reader: {{type: jsonl, paths: a.jsonl, fields: {{x: {}}}}}\n  steps: [{{type: f, at: [{}]}}]\n"
+    assert _config_changes(cfg.format("true", 1), cfg.format(1, 1)) == ["a.reader.fields.x: true -> 1"]
+    assert _config_changes(cfg.format(1, "false"), cfg.format(1, 0)) == ["a.f.at[0]: false -> 0"]
+    assert _config_changes(cfg.format(1, 1), cfg.format(1.0, 1)) == ["the files differ"]  # (never refused: 1.0 is 1)

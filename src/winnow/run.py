@@ -508,8 +508,36 @@ def _config_changes(old: str, new: str) -> list[str]:
                 return
         out.append(f"{path}: {_short(a)} -> {_short(b)}")
 
-    walk(_resume_relevant(old), _resume_relevant(new), "")
+    walk(_bools_apart(_resume_relevant(old)), _bools_apart(_resume_relevant(new)), "")
     return out or ["the files differ"]
+
+
+class _Bool:
+    """A boolean that equals no number: in Python True == 1, so a value changed from true to 1 (which the resume check
+    tells apart: YAML writes them differently) compared equal here, and the refusal read 'changed: the files
+    differ'."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Bool) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash((_Bool, self.value))
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"  # as the pipeline file writes it
+
+
+def _bools_apart(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _bools_apart(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_bools_apart(v) for v in x]
+    return _Bool(x) if isinstance(x, bool) else x
 
 
 def _short(value: object) -> str:
