@@ -130,6 +130,12 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
                     counts["rejected"] += 1
                     rej_h.write(doc)
 
+    try:
+        _check_all_read(info, per_stage)
+    except Exception:
+        for sub in ("kept", "rejected", "attributes"):  # what this apply wrote: the folder stays usable for a rerun
+            remove_tree(out / sub)
+        raise
     stages_out = []
     for st in info.stages:
         name = st["name"]
@@ -165,6 +171,25 @@ def apply_run(run_dir: str | Path | RemotePath, sets: dict[str, object], out: st
     with atomic_path(out / MARKER) as tmp:
         tmp.write_bytes(orjson.dumps({"from": str(run_dir), "changes": stats["changes"]}, option=orjson.OPT_INDENT_2))
     return stats
+
+
+def _check_all_read(info: Any, per_stage: dict[str, dict[str, int]]) -> None:
+    """Refuse to finish when fewer records were read than the run's ledger says it wrote: a line that is not JSON or
+    not a record's shape (a file edited by hand) is passed over by the readers of a run folder, and apply wrote an
+    output short by those documents under "[ledger balanced]"."""
+    from .errors import WinnowError
+
+    for sd in info.stats.get("stages", []):
+        name = sd.get("name")
+        # documents a writer could not encode are counted by the steps but have no record (a quarantine entry)
+        unwritten = sum(p.get("quarantine_reasons", {}).get("write_error", 0) for p in sd.get("passes", []))
+        want = sd.get("rejected", 0) + (sd.get("kept", 0) if name in info.terminal_kept else 0)
+        got = per_stage.get(name, {}).get("in", 0)
+        if got < want - unwritten:
+            raise WinnowError(f"stage {name}: {got:,} records read, but the run wrote {want:,} (kept and rejected): "
+                              f"{want - got:,} line(s) of its files not JSON or not a document's record (edited or "
+                              f"damaged), so apply's output would lack them (it was removed); restore the files "
+                              f"from a copy, or run the pipeline again. Nothing in {info.run_dir} was changed")
 
 
 class _Outputs:
