@@ -5,6 +5,7 @@ the user typed."""
 from __future__ import annotations
 
 import bz2
+import gzip
 import json
 
 import pyarrow as pa
@@ -135,6 +136,18 @@ def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monke
     (tmp_path / "h" / "notes.txt").write_text("a note")
     with pytest.raises(ConfigError, match=r"both \.txt and \.html files.*--input 'h/\*\*/\*\.txt'"):
         load_pipeline(cfg, inputs=["h"])
+    # as that refusal says (or a file, or a glob of them): the text reader, not the jsonl reader, which quarantined
+    # every line of a .txt as malformed JSON and refused the run ("The reader wants JSON Lines")
+    r = load_pipeline(cfg, inputs=["h/**/*.txt"]).stages[0].reader
+    assert (r.name, r.paths, r.field) == ("text", "h/**/*.txt", "text")
+    assert [(d.id, d.text) for s in r.shards() for d in r.read(s)] == [("notes.txt", "a note")]
+    r = load_pipeline(cfg, inputs=["h/p.html"]).stages[0].reader
+    assert (r.name, r.field) == ("text", "html")
+    assert [d.metadata["html"] for s in r.shards() for d in r.read(s)] == ["<p>a page</p>"]
+    (tmp_path / "notes.txt.gz").write_bytes(gzip.compress(b"one\ntwo\n"))
+    r = load_pipeline(cfg, inputs=["notes.txt.gz", "h/notes.txt"]).stages[0].reader
+    assert [d.text for s in r.shards() for d in r.read(s)] == ["one\ntwo\n", "a note"]
+    assert load_pipeline(cfg, inputs=["a.txt.jsonl"]).stages[0].reader.name == "jsonl"
 
 
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):

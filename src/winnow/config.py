@@ -311,6 +311,16 @@ def _text_kinds(folder: str, walk: list[str] | None = None) -> set[str]:
     return kinds
 
 
+def _text_file_kind(pattern: str) -> str | None:
+    """The text reader's field for files (or a glob of them) named as plain text (.txt) or HTML (.htm, .html),
+    compressed or not, and of no type another reader takes; None for anything else (a folder too)."""
+    name = pattern.rsplit("/", 1)[-1].lower()
+    if implied_reader([name]) is not None or os.path.isdir(os.path.expanduser(pattern)):
+        return None
+    stem = name.removesuffix(".gz").removesuffix(".zst").removesuffix(".bz2").removesuffix(".xz")
+    return "text" if stem.endswith(".txt") else "html" if stem.endswith((".htm", ".html")) else None
+
+
 def _text_folder(folder: str, walk: list[str]) -> dict[str, str] | None:
     """The text reader's ``pattern`` and ``field`` for a folder of plain-text or HTML files (compressed or not),
     when it holds those and no file another reader takes; None otherwise. ``walk``: the folder's ``folder_walk``."""
@@ -353,6 +363,16 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
             st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
                 "type", "paths", "pattern", "field")}, "paths": patterns[0], **text}
             return
+    kinds = {_text_file_kind(pat) for pat in patterns}
+    if spec["type"] != "text" and len(kinds) == 1 and None not in kinds:
+        # --input notes.txt (or docs/*.html): the text reader, one document per file, as for a folder of them; the
+        # jsonl reader quarantined every line of it as malformed JSON and the run was refused ("The reader wants
+        # JSON Lines")
+        keep = _fields(lookup("text", "reader"))
+        st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
+            "type", "paths", "pattern", "field")}, "paths": patterns[0] if len(patterns) == 1 else patterns,
+            "field": kinds.pop()}
+        return
     patterns = _expand_folders(patterns, str(spec["type"]), walks)
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)

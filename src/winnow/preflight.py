@@ -276,7 +276,7 @@ _FIRST_RECORD_HINTS = {
                     "tools write)",
     "missing_text": "set the reader's text_key to the field that holds the text: --set {stage}.reader.text_key=FIELD",
     "malformed_json": "the reader wants JSON Lines, one object per line (--input picks the reader by the file name: "
-                      ".jsonl, .parquet, .warc, .wet); a JSON array or an indented file converts with jq -c '.[]' "
+                      ".jsonl, .parquet, .warc, .wet, .txt, .html); a JSON array or an indented file converts with jq -c '.[]' "
                       "FILE > FILE.jsonl",
     "not_an_object": "the reader wants one JSON object per line; a JSON array converts with jq -c '.[]' FILE > "
                      "FILE.jsonl",
