@@ -592,7 +592,8 @@ def _string_bytes(arr: pa.Array) -> np.ndarray:
         return out
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t):
         offsets = arr.offsets.to_numpy(zero_copy_only=False).astype(np.int64)  # into the unsliced .values
-        if _scalar(t.value_type):
+        # (a map's items are key/value structs, counted below; MapType has no value_type)
+        if not pa.types.is_map(t) and _scalar(t.value_type):
             # 8 bytes an item, counted from the offsets: an array of 8s for 20 million items, its cumsum and their
             # concatenation took 480 MB beside pyarrow's own decoding of the same row
             return (offsets[1:] - offsets[:-1]) * 8
