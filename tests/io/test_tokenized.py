@@ -193,7 +193,7 @@ def test_in_a_run_every_kept_document_is_in_the_shard_files(tmp_path, tok_path, 
     enc_last = enc(next(d.text for d in sample_docs() if d.id == last)) + [eos]
     assert span["tokens"] == len(enc_last) and span["start"] == span_start(shard, span["line"])
     assert explain(tmp_path / "run", last) == 0
-    assert f"tokens {span['start']:,}..{span['start'] + span['tokens']:,}" in capsys.readouterr().out
+    assert f"tokens {span['start']:,}..{span['start'] + span['tokens'] - 1:,} ({span['tokens']:,} tokens)" in capsys.readouterr().out
     assert explain(tmp_path / "run", "no-such-document") == 1
     assert "ids.jsonl files do not name it" in capsys.readouterr().err
     from winnow.results import open_run
