@@ -319,6 +319,13 @@ def test_http_bodies_as_servers_send_them_are_read_as_their_page(tmp_path):
         assert got[name].metadata["html"] == page, name
         d = step.process(got[name])
         assert d.drop is None and d.text.startswith("Grüße from an ordinary page") and len(d.text) < 1500, name
+    # an empty chunked body: the 0 size line alone was kept as the page ("0\r\n\r\n"), html_extract's text "0"
+    blob = warc_record("response", "https://example.org/empty", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                       "Content-Type: application/http; msgtype=response\r\n")
+    (tmp_path / "empty.warc").write_bytes(blob)
+    (empty,), _ = read(WarcReader, tmp_path / "empty.warc")
+    assert empty.metadata["html"] == ""
     for name, ctype in (("pdf", "application/pdf"), ("png", "image/png")):
         d = step.process(got[name])
         assert d.metadata["content_type"] == ctype and d.metadata["declared_type"] == "text/html", name

@@ -588,7 +588,8 @@ class WarcReader(_Base):
                 return Document(id=rid, text="", metadata=meta)
         payload = body[start:]
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            payload = _dechunk(payload) or payload
+            body_ = _dechunk(payload)  # b"" for an empty body (a 0 size line alone), which is not its own text
+            payload = payload if body_ is None else body_
         try:
             payload = _content_decode(payload, headers.get("content-encoding"), self.max_payload_bytes)
         except _Undecodable as exc:
