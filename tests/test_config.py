@@ -188,3 +188,23 @@ def test_a_set_value_starting_with_a_glob_star_is_the_string(tmp_path):
     cfg.write_text(yaml.safe_dump({"stages": [{"name": "main", "reader": {"type": "jsonl", "paths": "x"}}]}))
     pipe = load_pipeline(cfg, dict([parse_set_value("main.reader.paths=**/*.jsonl.gz")]))
     assert pipe.stages[0].reader.paths == "**/*.jsonl.gz"
+
+
+def test_set_values_of_globs_in_a_list_or_with_spaces_and_a_type_set_after_its_parameter(tmp_path):
+    # review14: the leading-* rule (7bd3174) kept the spaces around a glob (' *.jsonl' matched no file), a list of
+    # globs still failed as YAML aliases, and a parameter set before the new type it does not take (--set
+    # main.writer.compression=gzip --set main.writer.type=parquet) was dropped without a word (d443a07)
+    from winnow.config import load_pipeline, parse_set_value
+
+    assert parse_set_value("main.reader.paths= *.jsonl ") == ("main.reader.paths", "*.jsonl")
+    assert parse_set_value("k=[*.jsonl, a/*.gz ,*.x]") == ("k", ["*.jsonl", "a/*.gz", "*.x"])
+    assert parse_set_value("k=['*.a', *.b]") == ("k", ["*.a", "*.b"])
+    with pytest.raises(ConfigError, match="undefined alias 'y'"):  # a mapping's alias is not a glob
+        parse_set_value("k={x: *y}")
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text(yaml.safe_dump({"stages": [{
+        "name": "main", "reader": {"type": "jsonl", "paths": "x.jsonl"}, "steps": ["length"],
+        "writer": {"type": "jsonl", "compression": "zstd"}}]}))
+    with pytest.raises(ConfigError, match="unknown parameter 'compression'"):
+        load_pipeline(cfg, {"main.writer.compression": "gzip", "main.writer.type": "parquet"})
+    assert load_pipeline(cfg, {"main.writer.compression": "gzip"}).stages[0].writer.compression == "gzip"

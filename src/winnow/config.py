@@ -102,9 +102,25 @@ def parse_set_value(item: str) -> tuple[str, Any]:
     k, v = item.split("=", 1)
     if v.lstrip().startswith("*"):
         # a glob (--set main.reader.paths=*.jsonl.gz): YAML reads a leading * as an alias, which a one-value
-        # document can never define, so it was always "not valid YAML: while scanning an alias"
-        return k, v
-    return k, load_yaml(v, f"--set {k}", MAX_SET_NODES)
+        # document can never define, so it was always "not valid YAML: while scanning an alias". Spaces around it
+        # go, as YAML drops them around any other value (' *.jsonl' matched no file).
+        return k, v.strip()
+    try:
+        return k, load_yaml(v, f"--set {k}", MAX_SET_NODES)
+    except ConfigError:
+        # globs in a list (--set main.reader.paths=[*.jsonl, *.jsonl.gz]): the same aliases; read quoted
+        quoted = _GLOB_ITEM.sub(r"\1'\2'", v)
+        if quoted == v:
+            raise
+        try:
+            return k, load_yaml(quoted, f"--set {k}", MAX_SET_NODES)
+        except ConfigError:
+            pass
+        raise
+
+
+# an item of a YAML flow list that starts with '*' (a glob, not an alias) and holds no quote, comma or bracket
+_GLOB_ITEM = re.compile(r"((?:^|[\[,])\s*)(\*[^,\[\]'\"]*?)(?=\s*(?:[,\]]|$))")
 
 
 def _interpolate(node: Any, root: dict) -> Any:
@@ -207,7 +223,10 @@ def load_pipeline(path: str | Path, overrides: dict[str, Any] | None = None, inp
         raise ConfigError(f"{path}: the pipeline file must be a mapping with 'stages'")
     if inputs:
         _apply_inputs(raw, list(inputs), path)
-    for dotted, value in (overrides or {}).items():
+    # a reader's or writer's new type first (_set_key drops the parameters it does not take): a parameter set next
+    # to it is then checked against the new type whatever the order given (--set main.writer.compression=gzip
+    # --set main.writer.type=parquet dropped the compression the user asked for, without a word)
+    for dotted, value in sorted((overrides or {}).items(), key=lambda kv: kv[0].rsplit(".", 1)[-1] != "type"):
         cur: Any = raw
         parts = _step_address(raw, dotted, path)
         for i, p in enumerate(parts):
