@@ -178,18 +178,13 @@ def _check_all_read(info: Any, per_stage: dict[str, dict[str, int]]) -> None:
     not a record's shape (a file edited by hand) is passed over by the readers of a run folder, and apply wrote an
     output short by those documents under "[ledger balanced]"."""
     from .errors import WinnowError
+    from .report._run import unread_records
 
-    for sd in info.stats.get("stages", []):
-        name = sd.get("name")
-        # documents a writer could not encode are counted by the steps but have no record (a quarantine entry)
-        unwritten = sum(p.get("quarantine_reasons", {}).get("write_error", 0) for p in sd.get("passes", []))
-        want = sd.get("rejected", 0) + (sd.get("kept", 0) if name in info.terminal_kept else 0)
-        got = per_stage.get(name, {}).get("in", 0)
-        if got < want - unwritten:
-            raise WinnowError(f"stage {name}: {got:,} records read, but the run wrote {want:,} (kept and rejected): "
-                              f"{want - got:,} line(s) of its files not JSON or not a document's record (edited or "
-                              f"damaged), so apply's output would lack them (it was removed); restore the files "
-                              f"from a copy, or run the pipeline again. Nothing in {info.run_dir} was changed")
+    for name, got, want in unread_records(info, {k: c["in"] for k, c in per_stage.items()}):
+        raise WinnowError(f"stage {name}: {got:,} records read, but the run wrote {want:,} (kept and rejected): "
+                          f"{want - got:,} line(s) of its files not JSON or not a document's record (edited or "
+                          f"damaged), so apply's output would lack them (it was removed); restore the files "
+                          f"from a copy, or run the pipeline again. Nothing in {info.run_dir} was changed")
 
 
 class _Outputs:

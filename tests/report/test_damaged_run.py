@@ -67,7 +67,8 @@ DAMAGE = {
     "stats not JSON": (lambda run: (run / "stats.json").write_text("{not json"), "stats.json: not valid JSON"),
     "stats of another shape": (lambda run: (run / "stats.json").write_text('{"stages": {"main": 1}}'),
                                "stats.json: not the statistics of a run"),
-    # passed over as a line that is not JSON is; apply refuses to write an output short by it
+    # passed over as a line that is not JSON is; whatif says its figures leave it out, apply refuses to write an
+    # output short by it
     "a record edited by hand": (_edit_record, None),
     "index cut short": (lambda run: _cut(run / "index" / "documents.jsonl.zst"), None),
 }
@@ -86,8 +87,11 @@ def test_a_damaged_run_folder_is_a_message_naming_the_file(good_run, tmp_path, c
                  ["query", run, "SELECT count(*) FROM rejected"], ["apply", run, "-o", tmp_path / "out"]):
         shutil.rmtree(tmp_path / "out", ignore_errors=True)
         rc = main([str(a) for a in argv])
-        err = capsys.readouterr().err
-        if says is None and argv[0] == "apply" and damage == "a record edited by hand":
+        cap = capsys.readouterr()
+        err = cap.err
+        if says is None and argv[0] == "whatif" and damage == "a record edited by hand":
+            assert rc == 0 and "1 line(s) of its files are not JSON or not a document's record" in cap.out, cap.out
+        elif says is None and argv[0] == "apply" and damage == "a record edited by hand":
             # it wrote an output one document short under "[ledger balanced]"
             assert rc == 1 and "1 line(s) of its files not JSON or not a document's record" in err, err
             assert not (tmp_path / "out" / "kept").exists()  # removed: the folder takes a rerun

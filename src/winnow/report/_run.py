@@ -252,6 +252,20 @@ def _iter_with_side(path: Path, side: Path, needle: bytes | None) -> Iterator[di
     yield from merge_side(_raw_rows(path, id_field, want, needle), sides, text_field, id_field, str(path))
 
 
+def unread_records(info: RunInfo, read: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(stage, records read, records its ledger says the run wrote) of each stage whose kept and rejected files gave
+    fewer records than stats.json counts: lines that are not JSON or not a record (_well_formed) are passed over by
+    the readers of a run folder. Documents a writer could not encode are counted but have no record."""
+    out = []
+    for sd in info.stats.get("stages", []):
+        name = sd.get("name")
+        unwritten = sum(p.get("quarantine_reasons", {}).get("write_error", 0) for p in sd.get("passes", []))
+        want = sd.get("rejected", 0) + (sd.get("kept", 0) if name in info.terminal_kept else 0)
+        if read.get(name, 0) < want - unwritten:
+            out.append((name, read.get(name, 0), want))
+    return out
+
+
 def _well_formed(d: Any) -> bool:
     """Whether a record read back has the shape a run writes (the fields every reader of a run folder uses): a record
     edited by hand or by a script ("drop": "gopher", attributes a list) stopped explain, whatif, report and apply

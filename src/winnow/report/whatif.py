@@ -30,7 +30,7 @@ import orjson
 
 from .._terminal import shell_arg, shell_path
 from ..errors import ConfigError
-from ._run import RunInfo, doc_path, iter_terminal, load_run, require_finished, threshold_verdict
+from ._run import RunInfo, doc_path, iter_terminal, load_run, require_finished, threshold_verdict, unread_records
 
 __all__ = ["whatif", "compute_whatif", "compute_many", "resolve_sets", "replay", "UNKNOWN", "parse_sweep"]
 
@@ -244,7 +244,9 @@ def compute_many(info: RunInfo, scenarios: list[dict[int, dict[str, Any]]]) -> l
     """``compute_whatif`` for several sets of changes (a sweep) in one pass over the run's records."""
     old = Side()
     scen = [_Scenario(ch) for ch in scenarios]
+    read: dict[str, int] = {}
     for rec in iter_terminal(info):
+        read[rec.stage] = read.get(rec.stage, 0) + 1
         path = doc_path(info, rec)
         attrs = rec.doc.get("attributes") or {}
         old_v = _recorded(path)
@@ -289,7 +291,13 @@ def compute_many(info: RunInfo, scenarios: list[dict[int, dict[str, Any]]]) -> l
                 sc.n_newly_kept += 1
                 if len(sc.newly_kept) < EXAMPLE_IDS:
                     sc.newly_kept.append(did)
-    return [_result(info, old, sc) for sc in scen]
+    results = [_result(info, old, sc) for sc in scen]
+    for name, got, want in unread_records(info, read):
+        for res in results:  # the figures leave out what could not be read: say so (apply refuses)
+            res["warnings"].append(f"stage {name}: {got:,} records read, but the run wrote {want:,}: "
+                                   f"{want - got:,} line(s) of its files are not JSON or not a document's record "
+                                   "(edited or damaged) and are left out of these figures")
+    return results
 
 
 def _result(info: RunInfo, old: Side, sc: _Scenario) -> dict[str, Any]:
