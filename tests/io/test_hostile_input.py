@@ -669,6 +669,20 @@ def test_parquet_rows_of_many_values_are_decoded_a_few_at_a_time(tmp_path, monke
     assert max(sizes) == (1 << 20) // (n * 20) == 2, sizes[:5]
 
 
+def test_parquet_repetition_levels_count_a_row_across_pages():
+    # a row a writer spreads over several pages (v1 pages need not start a row) is counted whole: the levels are
+    # carried from page to page (each page's own count stays under the cap; robust13's leftover)
+    from winnow.io.parquet import _longest_rows
+
+    state = [0, 0, 100]
+    assert _longest_rows(bytes([0x02, 0x00, 0x12, 0x01]), 10, 1, state)  # level 0 once, 1 nine times: 10 so far
+    assert _longest_rows(bytes([0x0A, 0x01, 0x02, 0x00]), 6, 1, state)  # five more, then a new row
+    assert state[:2] == [1, 15]
+    # bit-packed: 0,1,1,0,1,1,1,1 (rows of 3, then 5 so far), after a row of 1
+    assert _longest_rows(bytes([0x03, 0b11110110]), 8, 1, state) and state[:2] == [5, 15]
+    assert not _longest_rows(bytes([0x02, 0x00] * 3), 3, 1, [0, 0, 2])  # past its run budget: not to be used
+
+
 def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():
     # _string_bytes built an array of 8s per item, its cumsum and their concatenation: 480 MB for one row of
     # 20 million zeros, beside pyarrow's own decoding of the row.
