@@ -148,6 +148,9 @@ def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monke
     r = load_pipeline(cfg, inputs=["notes.txt.gz", "h/notes.txt"]).stages[0].reader
     assert [d.text for s in r.shards() for d in r.read(s)] == ["one\ntwo\n", "a note"]
     assert load_pipeline(cfg, inputs=["a.txt.jsonl"]).stages[0].reader.name == "jsonl"
+    assert load_pipeline(cfg, inputs=["h/*.txt*"]).stages[0].reader.name == "text"  # the folder form's glob
+    with pytest.raises(ConfigError, match=r"several types \(h/notes.txt \(text\), b.jsonl \(jsonl\)\)"):
+        load_pipeline(cfg, inputs=["h/notes.txt", "b.jsonl"])
 
 
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):

@@ -336,7 +336,7 @@ def _text_file_kind(pattern: str) -> str | None:
     name = pattern.rsplit("/", 1)[-1].lower()
     if implied_reader([name]) is not None or os.path.isdir(os.path.expanduser(pattern)):
         return None
-    stem = name.removesuffix(".gz").removesuffix(".zst").removesuffix(".bz2").removesuffix(".xz")
+    stem = name.rstrip("*").removesuffix(".gz").removesuffix(".zst").removesuffix(".bz2").removesuffix(".xz")
     return "text" if stem.endswith(".txt") else "html" if stem.endswith((".htm", ".html")) else None
 
 
@@ -392,6 +392,10 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
             "type", "paths", "pattern", "field")}, "paths": patterns[0] if len(patterns) == 1 else patterns,
             "field": kinds.pop()}
         return
+    if kinds - {None} and len(kinds) > 1:  # a.txt beside b.jsonl: the .txt was read as JSON Lines
+        listed = ", ".join(f"{pat} ({_text_file_kind(pat) or _implied_reader([pat]) or '?'})" for pat in patterns)
+        raise ConfigError(f"--input: the files are of several types ({listed}); a stage has one reader: run each "
+                          "type on its own, or give it a stage of its own in a pipeline file")
     patterns = _expand_folders(patterns, str(spec["type"]), walks)
     paths: str | list[str] = patterns[0] if len(patterns) == 1 else patterns
     implied = _implied_reader(patterns)
