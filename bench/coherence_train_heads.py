@@ -87,6 +87,99 @@ def en_head(train, exclude=()):
     return m
 
 
+def matched(m, ref, train):
+    """Head ``m`` with its bias moved so that it flags as many English training real pages of 12+ sentences (guessed
+    English, in sample) as head ``ref`` does (stop 29's second round: a new head spends the old one's margin)."""
+    x, _, _, _, g = train["real12"]
+    x = x[g == EN]
+    k = int((ct.score(ref, x) >= 0).sum())
+    s = np.sort(ct.score(m, x))[::-1]
+    shift = -((s[k - 1] + s[k]) / 2) if 0 < k < len(s) else 0.0
+    out = {h: dict(v) for h, v in m.items()}
+    for mh in out.values():
+        mh["b"] += shift
+        mh["shift"] += shift
+    return out
+
+
+def measure_matched(args):
+    """The second round: ``en1m`` against the shipped head (all recipes in) and against the base (left out), on the
+    test half of ``--fresh``."""
+    t0 = time.process_time()
+    new_tr = load_train(args, args.new, args.cache_new)
+    old480 = load_train(args, args.old480, args.cache480)
+    fr_tr, fr_te, _ = lg_.load_dir(args, args.fresh, args.cache_fresh, lid_labels=True)
+    del fr_tr
+    xe, ge = extraction_set(args)
+    orig = ct.featurise
+    ct.featurise = clh._with_groups(orig)
+    try:
+        turku = ctn.turku_set(argparse.Namespace(data=args.data, cache=args.cache_new))
+    finally:
+        ct.featurise = orig
+    print(f"sets: {time.process_time() - t0:.0f} s CPU", file=sys.stderr, flush=True)
+    shipped = ctn.Shipped()
+    en1 = en_head(new_tr)
+    en1m = matched(en1, shipped.groups["en"], new_tr)
+    xt, _, _, _, gt = new_tr["real12"]
+    print(f"\nEnglish training real pages of 12+ flagged in sample: shipped {int((ct.score(shipped.groups['en'], xt[gt == EN]) >= 0).sum())}, "
+          f"en1 {int((ct.score(en1, xt[gt == EN]) >= 0).sum())}, en1m {int((ct.score(en1m, xt[gt == EN]) >= 0).sum())} "
+          f"of {int((gt == EN).sum())}; bias moved by {en1m['spun']['b'] - en1['spun']['b']:+.3f}")
+    models = {"shipped": shipped, "+en1m": WithHeads(shipped, en=en1m)}
+    print(f"\n## All recipes in, fresh test half ({args.fresh}): recall per recipe, English pool\n")
+    print("| model | " + " | ".join(ct.STITCHED) + " | all nine | untouched |\n|---|" + "---|" * (len(ct.STITCHED) + 2))
+    for n, m in models.items():
+        cells = []
+        for r in ct.STITCHED + ("untouched",):
+            h_, t = pool_recall(m, fr_te, "en", (r,))
+            cells.append(f"{h_ / max(1, t):.1%}" + (f" ({t})" if n == "shipped" else ""))
+        h_, t = pool_recall(m, fr_te, "en")
+        cells.insert(len(ct.STITCHED), f"**{h_ / max(1, t):.1%}** ({t})")
+        print(f"| {n} | " + " | ".join(cells) + " |")
+    xr12, _, lr12, _, gr12 = fr_te["real12"]
+    en_sel = (lr12 == "en") & (gr12 == EN)
+    for n, m in models.items():
+        f = m.score(xr12, gr12, lr12) >= 0
+        fe = m.score(xe, ge, np.full(len(ge), "?"))[ge == EN] >= 0
+        x, lang, g = turku
+        tk = ", ".join(f"{l_} {int((m.score(x[lang == l_], g[lang == l_], lang[lang == l_]) >= 0).sum())}/"
+                       f"{int((lang == l_).sum())}" for l_ in sorted(set(lang.tolist())))
+        other = gr12 != EN
+        print(f"\n{n}: English test real 12+ {pct(int(f[en_sel].sum()), int(en_sel.sum()))}; all guessed English "
+              f"{pct(int(f[gr12 == EN].sum()), int((gr12 == EN).sum()))}; extraction gold {pct(int(fe.sum()), len(fe))}; "
+              f"other pages {pct(int(f[other].sum()), int(other.sum()))}; Turku {tk}")
+    diff = 0.0
+    for r, (x_, _, l_, _, g_) in fr_te.items():
+        keep = g_ != EN
+        if keep.any():
+            diff = max(diff, float(np.abs(models["+en1m"].score(x_[keep], g_[keep], l_[keep]) -
+                                          shipped.score(x_[keep], g_[keep], l_[keep])).max()))
+    print(f"\nPages not guessed English (every fresh test set): largest score difference {diff:g}")
+    sp = [np.concatenate([m.score(*(fr_te[r][i][fr_te[r][2] == "en"] for i in (0, 4, 2))) for r in ct.STITCHED])
+          for m in models.values()]
+    sq = [m.score(xr12[en_sel], gr12[en_sel], lr12[en_sel]) for m in models.values()]
+    print("ROC AUC (English pool stitched vs English real 12+): " + ", ".join(
+        f"{n} {ctn.auc(a, b):.3f}" for n, a, b in zip(models, sp, sq)))
+    print("\n## Leave one recipe out, fresh test half, English pool (real = English test real 12+ flagged)\n")
+    print("| left out | base | en1m | real base | real en1m |\n|---|---|---|---|---|")
+    sums = np.zeros(2)
+    for r in ct.STITCHED:
+        ex = (r,)
+        bh = en_head(old480, ex)
+        b = WithHeads(shipped, en=bh)
+        c = WithHeads(shipped, en=matched(en_head(new_tr, ex), bh, new_tr))
+        rec = [pool_recall(m, fr_te, "en", (r,)) for m in (b, c)]
+        rec = [h_ / max(1, t) for h_, t in rec]
+        sums += rec
+        fr = [(m.score(xr12[en_sel], gr12[en_sel], lr12[en_sel]) >= 0).mean() for m in (b, c)]
+        print(f"| {r} | {rec[0]:.1%} | **{rec[1]:.1%}** ({(rec[1] - rec[0]) * 100:+.1f}) | {fr[0]:.1%} | {fr[1]:.1%} |",
+              flush=True)
+    s = sums / len(ct.STITCHED)
+    print(f"| **mean** | **{s[0]:.1%}** | **{s[1]:.1%}** | | |")
+    print(f"(measure: {time.process_time() - t0:.0f} s CPU)", file=sys.stderr)
+    return 0
+
+
 def de_head(train, exclude=()):
     """coherence_langgap.OwnHead's German head (its ``m``)."""
     old = ct.LANG_POWER
@@ -340,7 +433,7 @@ PROV_DE = ("bench/coherence_train_heads.py write --ship de (stop 29): 'language_
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("measure", "write"))
+    ap.add_argument("what", choices=("measure", "matched", "write"))
     ap.add_argument("--loro", action="store_true")
     ap.add_argument("--oracle", action="store_true", help="also recall at the base's count of flagged test real pages")
     ap.add_argument("--data", default="../shared/data")
@@ -350,11 +443,13 @@ def main(argv=None):
     ap.add_argument("--cache480", default="bench/out/features480")
     ap.add_argument("--recipes", default="bench/out/recipes", help="the old 160-a-recipe set (seed 29)")
     ap.add_argument("--cache", default="bench/out/features")
-    ap.add_argument("--ship", nargs="*", default=[], choices=("en", "de"))
+    ap.add_argument("--ship", nargs="*", default=[], choices=("en", "en-matched", "de"))
+    ap.add_argument("--fresh", default="bench/out/recipes_s53", help="the second round's test set (seed 53, English)")
+    ap.add_argument("--cache-fresh", default="bench/out/features_s53")
     args = ap.parse_args(argv)
     # coherence_langgap.load_dir reads these names
     args.recipes_lid, args.cache_lid = args.new, args.cache_new
-    return {"measure": measure, "write": write}[args.what](args)
+    return {"measure": measure, "matched": measure_matched, "write": write}[args.what](args)
 
 
 if __name__ == "__main__":
