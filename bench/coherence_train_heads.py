@@ -399,10 +399,18 @@ def write(args):
     with open(ct.MODEL) as f:
         cur = json.load(f)
     what = []
-    if "en" in args.ship:
-        cur["groups"]["en"] = {h: ct._head_json(mh) for h, mh in en_head(new_tr).items()}
+    if "en" in args.ship or "en-matched" in args.ship:
+        m = en_head(new_tr)
+        prov = PROV_EN
+        if "en-matched" in args.ship:
+            # the head it replaces, as main had it (so that a second run writes the same bytes)
+            m = matched(m, ctn.shipped_model(commit=REPLACED)[1]["en"], new_tr)
+            prov = PROV_EN.replace("write --ship en ", "write --ship en-matched ").replace(
+                ", its English-pool pages", "; the bias then moved so that it flags in sample as many of those "
+                "training real pages as the head it replaced did (stop 29's second round); its English-pool pages")
+        cur["groups"]["en"] = {h: ct._head_json(mh) for h, mh in m.items()}
         cur["group_languages"]["en"] = ["en"]
-        cur["provenance"] = PROV_EN
+        cur["provenance"] = prov
         what.append("en")
     if "de" in args.ship:
         cur["language_heads"] = {"de": {h: ct._head_json(mh) for h, mh in de_head(new_tr).items()}}
@@ -415,6 +423,8 @@ def write(args):
     return 0
 
 
+# main's commit with the English head of stop 23 (the head the second round's candidate replaces)
+REPLACED = "21e3640"
 _FIT = ("two logistic regressions (spun, blocks) over the features and their squares (l2 10 on standardised terms, "
         "bench/coherence_train.py), classes weighted equally, their bias moved so that 1.0% of the language's "
         "training real pages of 12+ sentences (as they are, flattened, one sentence per line) score >= 0.5 out of "
