@@ -175,6 +175,10 @@ def test_two_stages_with_parquet_report_explain_and_whatif(tmp_path, capsys):
     actual = orjson.loads((run(_two_stage("route", 500), tmp_path / "rerun") / "stats.json").read_bytes())["stages"]
     assert res["kept"]["docs"][1] == actual[1]["kept"] and res["undetermined"]["docs"] == 0
     assert res["warnings"]  # length runs in both stages: its attributes share one name
+    # STAGE.STEP.PARAM as `winnow run --set` takes it (it was "no step 'filter.length' in this run")
+    assert resolve_sets(info, {"filter.length.min_chars": 500}) == resolve_sets(info, {"filter/length.min_chars": 500})
+    with pytest.raises(ConfigError, match="no step 'nostage.length' in this run"):
+        resolve_sets(info, {"nostage.length.min_chars": 500})
 
 
 def test_whatif_keeps_verdicts_of_parameters_resolved_at_run_time(rich_route):

@@ -50,6 +50,13 @@ def resolve_sets(info: RunInfo, sets: dict[str, object]) -> dict[int, dict[str, 
         if "/" in who:
             stage, who = who.split("/", 1)
         steps = [s for s in info.steps if (s.label == who or s.type == who) and (stage is None or s.stage == stage)]
+        if not steps and stage is None and "." in who:
+            # STAGE.STEP.PARAM, as `winnow run --set` and the resume refusal name it (main.length.min_chars was
+            # "no step 'main.length' in this run")
+            stage, who = who.split(".", 1)
+            steps = [s for s in info.steps if (s.label == who or s.type == who) and s.stage == stage]
+            if not steps:
+                stage, who = None, f"{stage}.{who}"
         if not steps:
             known = sorted({s.label for s in info.steps})
             close = difflib.get_close_matches(who, known, n=2, cutoff=0.5)
