@@ -13,8 +13,11 @@ Candidates (declared in the rule before any of their test figures):
   set's train half not guessed English, against the train real pages lid.176 names German.
 
 Subcommands: ``measure [--loro]`` (the rule's tables: leave one recipe out against each head's base, all recipes
-in, real pages with Wilson intervals, Turku kept pages, English extraction gold texts, pages not routed unchanged);
-``write --ship en de`` (the model file; same bytes on every run).
+in, real pages with Wilson intervals, Turku kept pages, English extraction gold texts, pages not routed unchanged;
+``--oracle``: recall at the base's count of flagged test real pages, a diagnostic); ``matched`` (the second round:
+``en1`` with its bias matched to the replaced head's training margin, on the fresh seed-53 set); ``probe`` (the
+same with the old mixed pages added, a probe); ``write --ship en|en-matched de`` (the model file; same bytes on
+every run; not run at stop 29: nothing passed).
 
     PYTHONPATH=src .venv/bin/python bench/coherence_train_heads.py measure --loro --data ../shared/data
 """
