@@ -683,6 +683,23 @@ def test_parquet_repetition_levels_count_a_row_across_pages():
     assert not _longest_rows(bytes([0x02, 0x00] * 3), 3, 1, [0, 0, 2])  # past its run budget: not to be used
 
 
+def test_parquet_page_heads_decompress_as_the_whole_page_does():
+    # the repetition levels of a v1 page are read from the head of the page, decompressed alone where the codec
+    # allows (Snappy by hand: back-references that overlap, literals of 1-4 length bytes)
+    import random
+
+    from winnow.io.parquet import _head
+
+    rnd = random.Random(0)
+    for k in range(300):
+        unit = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 70)))
+        data = (unit * rnd.randint(1, 400) + bytes(rnd.randrange(4) for _ in range(rnd.randint(0, 3000))))
+        for codec in ("snappy", "zstd", "gzip", "brotli"):
+            comp = pa.compress(data, codec=codec, asbytes=True)
+            want = rnd.randint(0, len(data) + 5)
+            assert _head(comp, want, len(data), codec)[:want] == data[:want], (k, codec, want)
+
+
 def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():
     # _string_bytes built an array of 8s per item, its cumsum and their concatenation: 480 MB for one row of
     # 20 million zeros, beside pyarrow's own decoding of the row.
