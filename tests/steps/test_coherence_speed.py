@@ -115,7 +115,7 @@ def test_offtopic_then_stitched_read_each_distinct_sentence_once(monkeypatch):
     and the style vectors are computed once per distinct sentence for the intruder judge and the pair signals."""
     first = {SPECIMEN[s.start:s.end] for s in analyse(SPECIMEN).sentences}
     calls = {"chrome": 0, "style": 0}
-    chrome, style = coherence._chrome_reason, pairs.style
+    chrome, style = coherence._chrome_reason, pairs.style_and_short
 
     def count_chrome(*a):
         calls["chrome"] += 1
@@ -126,7 +126,7 @@ def test_offtopic_then_stitched_read_each_distinct_sentence_once(monkeypatch):
         return style(t)
 
     monkeypatch.setattr(coherence, "_chrome_reason", count_chrome)
-    monkeypatch.setattr(pairs, "style", count_style)
+    monkeypatch.setattr(pairs, "style_and_short", count_style)
     doc = Document("specimen", SPECIMEN)
     OfftopicSentences().process(doc)
     assert doc.edits  # the specimen loses its chrome
@@ -431,3 +431,102 @@ def test_capitalised_words_are_those_of_the_plain_pattern():
     for t in texts:
         assert pairs._CAPWORD.findall(t.strip()) == plain.findall(t.strip()), t
         assert pairs.capitalised_words(t) == frozenset(w.lower() for w in plain.findall(t.strip()))
+
+
+def _incidence_plain(sets):
+    """_pairs.incidence before it counted the items first (the whole 0/1 matrix, its columns of items in two or more
+    sets selected), as it was."""
+    n = len(sets)
+    ids: dict = {}
+    rows, cols = [], []
+    for i, st in enumerate(sets):
+        for w in st:
+            rows.append(i)
+            cols.append(ids.setdefault(w, len(ids)))
+    m = np.zeros((n, max(1, len(ids))))
+    m[rows, cols] = 1.0
+    keep = m.sum(0) > 1
+    lone = m[:, ~keep].sum(1)
+    if not keep.any():
+        return np.zeros((n, 1)), lone, [None]
+    items = list(ids)
+    return m[:, keep], lone, [items[j] for j in np.flatnonzero(keep)]
+
+
+def _same_array(x, y):
+    """Equal values, shape, dtype and memory layout (a product may add in another order on another layout)."""
+    return (x.dtype == y.dtype and x.shape == y.shape and x.strides == y.strides and x.tobytes() == y.tobytes())
+
+
+def test_incidence_is_the_plain_matrix_in_values_order_and_layout():
+    rnd = random.Random(5)
+    cases = [[], [frozenset()], [frozenset("ab")], [frozenset("ab"), frozenset("cd")]]
+    for _ in range(300):
+        vocab = [f"w{k}" for k in range(rnd.randint(1, 60))]
+        cases.append([frozenset(rnd.sample(vocab, rnd.randint(0, min(12, len(vocab)))))
+                      for _ in range(rnd.randint(1, 40))])
+    for t in _pages()[:40]:
+        a = analyse(t)
+        cases.append([s.stems for s in a.sentences])
+        cases.append([pairs.capitalised_words(t[s.start:s.end]) for s in a.sentences])
+    for sets in cases:
+        (m, lone, items), (m0, lone0, items0) = pairs.incidence(sets), _incidence_plain(sets)
+        assert _same_array(m, m0) and _same_array(lone, lone0) and items == items0
+
+
+def test_style_and_short_words_of_one_pass_are_those_of_the_plain_functions():
+    rnd = random.Random(17)
+    texts = [t[s.start:s.end] for t in _pages()[:60] for s in analyse(t).sentences]
+    # letters, digits, the underscore, numerals that are \w but not \d (², Ⅻ), a capital whose lower case is two
+    # characters (İ), CJK, marks, the three persons' pronouns
+    alphabet = ["a", "Z", "9", "_", "'", " ", "\t", ".", ",", "\u00b2", "\u216b", "\u0130", "\u4e00", "\u00e9",
+                "\u0301", "-", "\u2019", "I", "we", "Du", "vous", "min\u00e4", "ab", "abc", "abcd", "\u00c9t\u00e9"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))) for _ in range(4000)]
+    assert sum(map(str.isascii, texts)) > 1000 and sum(not t.isascii() for t in texts) > 1000
+    for t in texts:
+        sty, short = pairs.style_and_short(t)
+        assert sty == _style_before(t), t
+        assert short == frozenset(w.lower() for w in pairs._SHORT.findall(t)), t
+        assert list(short) == list(pairs.short_words(t)), t  # the same order of iteration: the same columns
+        assert pairs.vectors([t])[0][:3] == [sty, pairs.capitalised_words(t), short]
+
+
+def test_habits_of_an_ascii_text_are_those_of_every_way():
+    rnd = random.Random(23)
+    pieces = ["'", '"', "-", " - ", "...", "....", ",", "1,000", "1.000", " , ", " .", "a.", "x", "9", " ", "\t"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(4000)]
+    texts += [t[s.start:s.end] for t in _pages()[:30] for s in analyse(t).sentences]
+    for t in texts:
+        assert pairs.habits(t) == tuple((pairs._has(t, ca, a), pairs._has(t, cb, b))
+                                        for ca, a, cb, b in pairs._HABITS), t
+
+
+def test_orthonormal_iterations_are_numpys_qr_bit_for_bit():
+    """_smallest_eigen's rounds through numpy's LAPACK kernels give np.linalg.qr's q, the same bits, on the
+    graphs of real pages and on random ones; a matrix with a value that is not finite goes to np.linalg.qr."""
+    rng = np.random.default_rng(3)
+    laps = []
+    for n in list(range(4, 40)) + [80, 150]:
+        w = rng.random((n, n))
+        w = (w + w.T) / 2
+        np.fill_diagonal(w, 0.0)
+        w += 0.02
+        dg = 1.0 / np.sqrt(w.sum(1))
+        laps.append(np.eye(n) - w * dg[:, None] * dg[None, :])
+    for t in _pages()[:40]:
+        g = analyse(t).graph
+        if g is not None:
+            laps.append(g[3])
+    assert len(laps) > 50
+    for lap in laps:
+        n = lap.shape[0]
+        b = np.eye(n) - 0.5 * lap
+        for k, iters in ((min(4, n), 30), (min(8, n), 40)):
+            q0 = np.random.default_rng(0).standard_normal((n, k))
+            q = q0
+            for _ in range(iters):
+                q, _ = np.linalg.qr(b @ q)
+            assert _same_array(coherence._orthonormal_iterations(b, q0, iters), q)
+    bad = laps[0].copy()
+    bad[0, 1] = np.nan
+    assert coherence._orthonormal_iterations(np.eye(len(bad)) - 0.5 * bad, np.ones((len(bad), 2)), 3) is None

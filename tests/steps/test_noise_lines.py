@@ -346,6 +346,51 @@ def test_fast_feature_paths_answer_as_the_plain_code():
     assert (line_noise._content_lines(lines, line_noise._features(lines)[1]) == line_noise._content_lines(lines)).all()
 
 
+def _own_plain(line: str) -> list[float]:
+    """noise_lines._own before its ASCII path (the regex counts, _SEP searched on every line), as it was."""
+    import math
+
+    L = line_noise
+    s = line.strip()
+    words = L._words(s)
+    nw = len(words)
+    low = " ".join(words).lower().split(" ") if words else []
+    alpha = [w for w in words if w[0].isalpha()]
+    na = max(1, len(alpha))
+    nc = max(1, len(s))
+    last = s[-1] if s else ""
+    digits = len(L._DIGIT.findall(s))
+    return [
+        math.log1p(len(s)), math.log1p(nw), float(last in L._TERMINAL and not s.endswith(("...", "\u2026"))),
+        float(last == ":"), float(s.endswith(("...", "\u2026"))), float(last in "?\uff1f\u061f"),
+        sum(1 for w in alpha if w[0].isupper()) / na, sum(1 for w in alpha if len(w) > 1 and w.isupper()) / na,
+        digits / nc, len(L._SYMBOL.findall(s)) / nc,
+        float(L._is_url(s)), float(L._is_date(s, digits)), min(5.0, len(L._SEP.findall(s))),
+        sum(map(L._WEB.__contains__, low)) / max(1, nw), sum(map(L._FUNCTION.__contains__, low)) / max(1, nw),
+        float(bool(L._BULLET.match(s))), min(4.0, len(L._MARKUP.findall(s))),
+        sum(map(len, words)) / max(1, nw),
+    ]
+
+
+def test_a_lines_own_signals_are_those_of_the_plain_code_bit_for_bit():
+    """_own's ASCII path (counts by bytes.translate, _SEP searched only where one of its characters stands) gives
+    the plain code's floats, on every ASCII character (the control characters sre reads as white space included)
+    and on the fixtures' lines (bench/line_noise_speed_check.py: the same on real pages)."""
+    import random
+    import struct
+
+    rng = random.Random(29)
+    pieces = [chr(c) for c in range(128)] + ["Home", " | ", " - ", "::", "||", "...", "12/04/2021", "www.", "__"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(6000)]
+    lines += TRICKY + ARTICLE + FURNITURE_TOP + FURNITURE_BOTTOM
+    for name in ("aeb-articles.jsonl", "dolma-pages.jsonl", "register-docs.jsonl"):
+        with open(FIXTURES / name, encoding="utf-8") as f:
+            lines += [x for line in f for x in json.loads(line)["text"].split("\n")]
+    assert sum(x.strip().isascii() for x in lines) > 6000
+    for x in lines:
+        assert [struct.pack("d", v) for v in line_noise._own(x)] == [struct.pack("d", v) for v in _own_plain(x)], x
+
+
 def _kept_inside_an_article(rows: list[str]) -> tuple[list[str], Document]:
     """Put ``rows`` inside an article between furniture; the model alone would remove some of them, the step keeps
     them all. Returns the page's lines and the step's document."""

@@ -1800,12 +1800,40 @@ def _smallest_eigen(lap, k: int, iters: int = 40):
     of a busy machine on these small matrices (10 ms for 50 x 50 under load, against ~1 ms here)."""
     n = lap.shape[0]
     b = np.eye(n) - 0.5 * lap
-    q = np.random.default_rng(0).standard_normal((n, k))  # fixed start: deterministic results
-    for _ in range(iters):
-        q, _ = np.linalg.qr(b @ q)
+    q0 = np.random.default_rng(0).standard_normal((n, k))  # fixed start: deterministic results
+    q = _orthonormal_iterations(b, q0, iters)
+    if q is None:  # no LAPACK kernels of numpy's to call, or a value that is not finite: numpy's own qr decides
+        q = q0
+        for _ in range(iters):
+            q, _ = np.linalg.qr(b @ q)
     vals, small = np.linalg.eigh(q.T @ b @ q)
     order = np.argsort(-vals)
     return 2.0 * (1.0 - vals[order]), q @ small[:, order]
+
+
+try:  # the LAPACK kernels (geqrf, orgqr) that np.linalg.qr calls
+    from numpy.linalg import _umath_linalg as _lapack
+
+    _QR_KERNELS = (_lapack.qr_r_raw, _lapack.qr_reduced)
+except (ImportError, AttributeError):  # pragma: no cover (numpy 1.22+ has them)
+    _QR_KERNELS = None
+
+
+def _orthonormal_iterations(b: np.ndarray, q: np.ndarray, iters: int) -> np.ndarray | None:
+    """``q`` after ``iters`` rounds of ``q, _ = np.linalg.qr(b @ q)``, the same bits: np.linalg.qr(x) is
+    qr_r_raw on a float64 copy of x then qr_reduced of it (numpy/linalg/_linalg.py), and ``b @ q`` is such a
+    copy already. np.linalg.qr's checks, dtype conversions, R and error-state switching cost 3x its kernels on
+    these n x 4 matrices (_smallest_eigen: 30 rounds a page; tests/steps/test_coherence_speed.py holds the two
+    equal). None where the kernels are missing or a value is not finite (np.linalg.qr then raises as before)."""
+    if _QR_KERNELS is None or b.dtype != np.float64 or q.dtype != np.float64:
+        return None
+    raw, reduced = _QR_KERNELS
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            a = b @ q
+            tau = raw(a, signature="d->d")
+            q = reduced(a, tau, signature="dd->d")
+    return q if np.isfinite(q).all() else None
 
 
 def _clusters(idx, xs, sample, ev, emb, best_ratio, best_g, pos) -> tuple[list, str]:

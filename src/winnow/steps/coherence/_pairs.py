@@ -80,6 +80,17 @@ _SPACE = bytes(c for c in range(128) if chr(c).isspace())
 
 
 def style(text: str) -> list[float]:
+    return style_and_short(text)[0]
+
+
+# Every pronoun of the three persons: a sentence's words are looked up once, the persons then in what was found.
+_PRONOUNS = _FIRST_SG | _FIRST_PL | _SECOND
+
+
+def style_and_short(text: str) -> tuple[list[float], frozenset]:
+    """(style(text), short_words(text)) from one pass of the word pattern: a word of one to three letters is a
+    maximal run of \\w of that length with no digit or underscore in it, which is what short_words' pattern finds
+    (tests/steps/test_coherence_speed.py holds both to their plain versions)."""
     words = text.split()
     nw = max(1, len(words))
     if text.isascii():
@@ -89,7 +100,8 @@ def style(text: str) -> list[float]:
         n_letters, nonascii = len(b.translate(None, _NOT_ALPHA)), 0
         upper = len(b.translate(None, _NOT_UPPER))
         digits = len(b.translate(None, _NOT_DIGIT))
-        toks = set(_WORD.findall(text.lower()))
+        low = _WORD.findall(text.lower())
+        short = frozenset([w for w in low if len(w) <= 3 and w.isalpha()])  # (ASCII: a letter is [a-z])
         n_chars = len(b.translate(None, _SPACE))  # sum(map(len, words)), in C
         # (Curly quotes and long dashes are not ASCII.)
         curly = dash_long = False
@@ -98,31 +110,36 @@ def style(text: str) -> list[float]:
         n_letters, nonascii = len(letters), len(letters) - len(letters.encode("ascii", "ignore"))
         upper = sum(map(str.isupper, letters))
         digits = sum(map(str.isdigit, text))
-        toks = {w.lower() for w in _WORD.findall(text)}
+        found = _WORD.findall(text)
+        low = [w.lower() for w in found]
+        short = frozenset([w.lower() for w in found if len(w) <= 3 and _SHORT_WORD.fullmatch(w)])
         n_chars = sum(map(len, words))
-        curly, dash_long = bool(_Q_CURLY.search(text)), bool(_DASH_LONG.search(text))
+        curly, dash_long = _Q_CURLY.search(text) is not None, _DASH_LONG.search(text) is not None
     nl = max(1, n_letters)
     end = text.rstrip()[-1:] if text.strip() else ""
+    persons = _PRONOUNS.intersection(low)
     # Each pattern is only searched where its key character occurs (the same answers, several times faster).
     return [
         math.log(1 + len(text)), math.log(nw), min(12.0, n_chars / nw),
         upper / nl, sum(1 for w in words if w[:1].isupper()) / nw,
         digits / max(1, len(text)), text.count(",") / nw,
         nonascii / nl,
-        float("'" in text and bool(_APOS_STRAIGHT.search(text))),
-        float(("\u2019" in text or "\u02bc" in text) and bool(_APOS_CURLY.search(text))),
-        float('"' in text), float(curly),
-        float(dash_long), float("-" in text and bool(_DASH_SPACED.search(text))),
-        float(("." in text or "\u2026" in text) and bool(_ELLIPSIS.search(text))),
-        float(" " in text and bool(_SPACE_BEFORE.search(text))),
-        float("(" in text or "[" in text), float(digits >= 4 and bool(_NUMBER_SEP.search(text))),
-        float(digits >= 2 and bool(_DECIMAL.search(text))), float(digits >= 4 and bool(_YEAR.search(text))),
-        float(bool(_SYMBOL.search(text))), float(upper >= 2 and bool(_ALLCAPS.search(text))),
-        float(not toks.isdisjoint(_FIRST_SG)),
-        float(not toks.isdisjoint(_FIRST_PL)), float(not toks.isdisjoint(_SECOND)),
-        float(end in "?\uff1f\u061f"), float(end in "!\uff01"), float(end in ".\u3002\u0964\u06d4"),
-        float(":" in text or ";" in text),
-    ]
+        1.0 if "'" in text and _APOS_STRAIGHT.search(text) else 0.0,
+        1.0 if ("\u2019" in text or "\u02bc" in text) and _APOS_CURLY.search(text) else 0.0,
+        1.0 if '"' in text else 0.0, 1.0 if curly else 0.0,
+        1.0 if dash_long else 0.0, 1.0 if "-" in text and _DASH_SPACED.search(text) else 0.0,
+        1.0 if ("." in text or "\u2026" in text) and _ELLIPSIS.search(text) else 0.0,
+        1.0 if " " in text and _SPACE_BEFORE.search(text) else 0.0,
+        1.0 if "(" in text or "[" in text else 0.0, 1.0 if digits >= 4 and _NUMBER_SEP.search(text) else 0.0,
+        1.0 if digits >= 2 and _DECIMAL.search(text) else 0.0, 1.0 if digits >= 4 and _YEAR.search(text) else 0.0,
+        1.0 if _SYMBOL.search(text) else 0.0, 1.0 if upper >= 2 and _ALLCAPS.search(text) else 0.0,
+        1.0 if persons and not persons.isdisjoint(_FIRST_SG) else 0.0,
+        1.0 if persons and not persons.isdisjoint(_FIRST_PL) else 0.0,
+        1.0 if persons and not persons.isdisjoint(_SECOND) else 0.0,
+        1.0 if end in "?\uff1f\u061f" else 0.0, 1.0 if end in "!\uff01" else 0.0,
+        1.0 if end in ".\u3002\u0964\u06d4" else 0.0,
+        1.0 if ":" in text or ";" in text else 0.0,
+    ], short
 
 
 PAIR_FEATURES = (
@@ -139,21 +156,32 @@ def incidence(sets: list[frozenset]) -> tuple[np.ndarray, np.ndarray, list]:
     column when there are none), per set how many of its items are in no other set, and the r items in column
     order. Built once per page and shared by the pair and the window signals."""
     n = len(sets)
+    # The items' counts first (in C), then a column only for those in two or more sets, in order of first sight
+    # (the order the whole 0/1 matrix's columns had). ``lone`` counts whole ones: exact in any order of addition.
+    # (The whole matrix, most of whose columns are items of one set, cost three times as much: incidence_plain in
+    # tests/steps/test_coherence_speed.py, which holds the two equal.)
+    counts: dict = {}
+    for st in sets:
+        count_into(counts, st)
     ids: dict = {}
     rows, cols = [], []
+    lone = np.zeros(n)
     for i, st in enumerate(sets):
+        k = 0
         for w in st:
-            rows.append(i)
-            cols.append(ids.setdefault(w, len(ids)))
-    # Filled in one assignment (a column per item assigned in a loop cost as much again).
-    m = np.zeros((n, max(1, len(ids))))
-    m[rows, cols] = 1.0
-    keep = m.sum(0) > 1
-    lone = m[:, ~keep].sum(1)
-    if not keep.any():
+            if counts[w] > 1:
+                rows.append(i)
+                cols.append(ids.setdefault(w, len(ids)))
+            else:
+                k += 1
+        lone[i] = k
+    if not ids:
         return np.zeros((n, 1)), lone, [None]
-    items = list(ids)
-    return m[:, keep], lone, [items[j] for j in np.flatnonzero(keep)]
+    # Laid out as the plain version's column selection left it (Fortran order): the products below may add in
+    # another order on another layout.
+    m = np.zeros((n, len(ids)), order="F")
+    m[rows, cols] = 1.0
+    return m, lone, list(ids)
 
 
 def _lexical(stems: list[frozenset], caps: list[frozenset], df: dict, short: list[frozenset],
@@ -249,6 +277,8 @@ _CAPWORD = re.compile(r"(?:[A-Z\u00c0-\u00d6\u00d8-\u00de](?<=\W.)|\u00d7(?<=\w.
 
 
 _SHORT = re.compile(r"(?<!\w)[^\W\d_]{1,3}(?!\w)", re.UNICODE)
+# One of its matches, whole: a word of _WORD (a run of \w) that is one to three letters (no digit, no underscore).
+_SHORT_WORD = re.compile(r"[^\W\d_]{1,3}", re.UNICODE)
 
 
 def short_words(text: str) -> frozenset:
@@ -357,9 +387,15 @@ def _has(text: str, chars: str, pattern: re.Pattern) -> bool:
     return any(map(text.__contains__, chars)) and pattern.search(text) is not None
 
 
+# _HABITS for an ASCII text: the characters it can hold (a way none of whose characters is ASCII is absent).
+_HABITS_ASCII = tuple(("".join(filter(str.isascii, ca)), a, "".join(filter(str.isascii, cb)), b)
+                      for ca, a, cb, b in _HABITS)
+
+
 def habits(text: str) -> tuple[tuple[bool, bool], ...]:
     """Per habit of _HABITS, whether the text has its first way and whether it has its second."""
-    return tuple((_has(text, ca, a), _has(text, cb, b)) for ca, a, cb, b in _HABITS)
+    return tuple((_has(text, ca, a), _has(text, cb, b))
+                 for ca, a, cb, b in (_HABITS_ASCII if text.isascii() else _HABITS))
 
 
 def habit_clashes(texts: list[str], flags: list[tuple] | None = None) -> float:
@@ -389,7 +425,8 @@ def vectors(texts: list[str], memo=None) -> list[list]:
     for t in texts:
         v = known.get(t)
         if v is None:
-            v = known[t] = [style(t), capitalised_words(t), short_words(t), None]
+            sty, short = style_and_short(t)
+            v = known[t] = [sty, capitalised_words(t), short, None]
         out.append(v)
     return out
 
