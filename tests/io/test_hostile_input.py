@@ -700,6 +700,36 @@ def test_parquet_page_heads_decompress_as_the_whole_page_does():
             assert _head(comp, want, len(data), codec)[:want] == data[:want], (k, codec, want)
 
 
+@pytest.mark.parametrize("codec", ["zstd", "snappy", "gzip", "none", "brotli"])
+def test_parquet_longest_row_read_from_the_levels_is_the_true_one(tmp_path, codec):
+    # lists and lists of lists, nulls and empty lists, one long row or none, v1 and v2 pages, small pages (a row
+    # group of many), dictionary-encoded or not: the longest row the repetition levels give is the one written
+    import numpy as np
+
+    from winnow.io.parquet import _chunk_shape
+
+    rng = np.random.default_rng(7)
+    for trial in range(8):
+        rows = int(rng.integers(1, 2500))
+        lens = rng.integers(0, 3, rows) if trial % 3 == 0 else rng.geometric(0.02, rows)
+        if trial % 2:
+            lens[rng.integers(0, rows)] = int(rng.integers(100, 9000))
+        vals = [list(rng.integers(0, 3, n)) if rng.random() > 0.05 else None for n in lens]
+        if trial % 4 == 0:
+            vals = [[v[:len(v) // 2], v[len(v) // 2:]] if v is not None else None for v in vals]
+            typ, true = pa.list_(pa.list_(pa.int64())), max(
+                sum(max(len(x), 1) for x in v) if v is not None else 1 for v in vals)
+        else:
+            typ, true = pa.list_(pa.int64()), max(max(len(v), 1) if v is not None else 1 for v in vals)
+        p = tmp_path / f"{trial}.parquet"
+        pq.write_table(pa.table({"m": pa.array(vals, typ)}), p, compression=codec, use_dictionary=bool(trial % 3),
+                       data_page_version=("1.0", "2.0")[trial % 2], data_page_size=int(rng.integers(100, 100_000)))
+        md = pq.ParquetFile(p).metadata
+        with open(p, "rb") as f:
+            got = _chunk_shape(f, md.row_group(0).column(0), md.schema.column(0).max_repetition_level, 1 << 28)
+        assert got is not None and got[1] == true, (trial, got, true)
+
+
 def test_parquet_row_sizes_of_a_long_list_of_numbers_take_no_memory_per_item():
     # _string_bytes built an array of 8s per item, its cumsum and their concatenation: 480 MB for one row of
     # 20 million zeros, beside pyarrow's own decoding of the row.
