@@ -170,5 +170,17 @@ def test_shards_failing_alike_are_reported_once_not_once_each(tmp_path):
         run_pipeline(pipe, tmp_path / "run", "inline", log=False, report=False)
     msg = str(exc.value)
     assert msg.count("tokenizer not found") == 1, msg
-    assert "7 more shard(s) failed: main/p0/00001, main/p0/00002, main/p0/00003, main/p0/00004, main/p0/00005 and 2 more" in msg
-    assert "the same error" in msg
+    # friction13: and the stage stops at the first one (a setup that failed for good), the others not started
+    assert "main/p0/00000" in msg and "stage stopped there (7 shard(s) not started)" in msg, msg
+
+
+def test_other_shards_failing_alike_are_grouped_by_error():
+    from winnow.executors import TaskFailure
+    from winnow.run import _failures_by_error
+
+    first = TaskFailure("s/p0/00000", "RuntimeError: disk on fire", 3)
+    others = [TaskFailure(f"s/p0/{i:05d}", "RuntimeError: disk on fire", 3) for i in range(1, 8)]
+    others.insert(2, TaskFailure("s/p0/00099", "OSError: [Errno 5] Input/output error", 2))
+    assert _failures_by_error(first, others) == ("s/p0/00001, s/p0/00002, s/p0/00003, s/p0/00004, s/p0/00005 and 2 "
+                                                 "more (3 attempts): the same error; s/p0/00099 (2 attempts): "
+                                                 "OSError: [Errno 5] Input/output error")

@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from .document import NORMALISING_REASONS, Document, Quarantine, step_error_line, utf8_safe
-from .errors import ConfigError, LedgerError
+from .errors import ConfigError, LedgerError, SetupFailed
 from .io.base import ReadGuard, Reader, RemotePath, Writer, as_path, atomic_path, reader_shards, upload_batch
 from .io.fields import merge_side_docs, side_path, stage_folder, text_id_names
 from .io.jsonl import JsonlReader, JsonlWriter
@@ -695,6 +695,15 @@ def _freeze_once(key: tuple) -> None:
         gc.freeze()
 
 
+# Errors of a step's setup that no retry and no other shard changes: a package not installed, a model or tokenizer
+# file (local, or remote and answered "not found" or "forbidden") not there, a parameter the loaded model refuses
+# (a label it lacks). They become SetupFailed, which the executors neither retry nor meet again on every other shard.
+# Anything else stays retried as before: a RuntimeError, or an OSError of a network or a file system (a
+# connection reset while a model downloads) may pass.
+_SETUP_FOR_GOOD = (ImportError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, ValueError,
+                   ConfigError)
+
+
 def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     pipe = task.pipeline
     stage = pipe.stages[task.stage_index]
@@ -725,9 +734,12 @@ def run_shard(task: ShardTask, progress: Callable[[int, int], None] | None = Non
                    for _, _, label in steps}
     stats = [StepStats(label) for _, _, label in steps]
     token_keys = [getattr(step, "COUNTS_TOKENS", None) for _, step, _ in steps]
-    for i, step, _ in steps:
-        step.setup(Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
-                           work_dir=work_dir(run_dir, stage, i)))
+    for i, step, label in steps:
+        try:
+            step.setup(Context(run_dir=run_dir, stage=stage.name, shard=task.shard, on_drop=pipe.on_drop,
+                               work_dir=work_dir(run_dir, stage, i)))
+        except _SETUP_FOR_GOOD as exc:
+            raise SetupFailed(f"step {label}: its setup failed: {type(exc).__name__}: {exc}") from exc
     collector: CorpusStep | None = None
     collect_stats = None
     if ps.collect is not None:

@@ -21,6 +21,7 @@ from .config import dump_pipeline
 from .document import utf8_safe
 from .errors import ConfigError, LedgerError, ShardFailed, TooMuchQuarantined
 from .executors import Executor, TaskFailure, make_executor
+from .executors.base import NotRun
 from .io.base import RemotePath, as_path, atomic_path, forget_listings, is_temp_name, open_read, read_many
 from .runfolder import Inputs, RunFolderError, RunLock, check_folder, clean_temp_files
 from .pipeline import Pipeline, ShardTask, WarmUp, paths_for, plan_passes, stage_shards, step_label, work_dir
@@ -213,6 +214,7 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
     resuming = (run_dir / "done").exists()
     failures: list[TaskFailure] = []
     skipped = 0
+    not_run = 0  # shards the executor did not start once a setup failed for good (NotRun)
     t0 = time.perf_counter()
     try:
         inputs = Inputs(run_dir, resuming)
@@ -258,6 +260,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
                 for res in results:  # in shard order, whatever order they ran in: the first failure named is stable
                     if isinstance(res, TaskFailure):
                         failures.append(res)
+                    elif isinstance(res, NotRun):
+                        not_run += 1
                 if ps.index == 0 and stage.reader is not None and log:
                     moved = inputs.changed_since(stage.name)
                     if moved:
@@ -290,7 +294,8 @@ def _run_locked(pipe: Pipeline, run_dir: Path | RemotePath, executor: Executor |
             clean_temp_files(run_dir)
         if own_executor:
             ex.finish()  # its workers exit while the stats, index and report are written; close() joins them
-        return _end_of_run(pipe, run_dir, resuming, time.perf_counter() - t0, failures, skipped, log, report)
+        return _end_of_run(pipe, run_dir, resuming, time.perf_counter() - t0, failures, skipped, log, report,
+                           not_run)
     finally:
         if own_executor:
             ex.close()
@@ -312,7 +317,7 @@ def _failures_by_error(first: TaskFailure, others: list[TaskFailure], shown: int
 
 
 def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elapsed: float,
-                failures: list[TaskFailure], skipped: int, log: bool, report: bool) -> RunResult:
+                failures: list[TaskFailure], skipped: int, log: bool, report: bool, not_run: int = 0) -> RunResult:
     stats = load_stats(run_dir, pipe)
     stats["seconds"], stats["invocations"] = _run_time(run_dir, resuming, elapsed)
     if failures:  # the run ends here, its stats those of the shards that finished: whatif, apply, report refuse it
@@ -321,6 +326,16 @@ def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elap
         tmp.write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
     result = RunResult(run_dir, stats, failures, skipped)
     if failures:
+        setup = next((f for f in failures if f.setup), None)
+        if setup is not None:
+            # The stage stopped at it: the same on every shard and every attempt, so it is named once, first
+            first, others = setup, [f for f in failures if f is not setup]
+            cause = (f"{first.error.removeprefix('winnow.errors.SetupFailed: ')}. A step's setup failed before any document was read, in a way a retry cannot "
+                     f"change: the stage stopped there ({not_run} shard(s) not started)")
+            raise ShardFailed(first.label, cause + (f"; {len(others)} more shard(s) failed: " +
+                                                    _failures_by_error(first, others) if others else "") +
+                              ". Fix it (install the package, give the file), then rerun to resume; finished shards "
+                              "are kept and balanced.")
         first, others = failures[0], failures[1:]
         cause = f"after {first.attempts} attempts: {first.error}"
         if others:

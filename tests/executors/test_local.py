@@ -119,6 +119,63 @@ def test_failing_shard_is_reported_and_others_balance(tmp_path, real_docs):
     assert stats["in"] == 60 and stats["balanced"]
 
 
+@register("_test_setup_for_good")
+@dataclass
+class MissingPackage(Filter):
+    """A step whose setup needs a package that is not installed while ``flag`` names a file that exists (the fault
+    is fixed by removing it); each setup call appends its shard to ``calls``."""
+
+    flag: str = ""
+    calls: str = ""
+    REASONS = ("never",)
+
+    def setup(self, ctx):
+        with open(self.calls, "a") as f:
+            f.write(ctx.shard + "\n")
+        if Path(self.flag).exists():
+            time.sleep(0.2)  # a model loading: the other worker is in its own setup meanwhile
+            raise ModuleNotFoundError("No module named 'not_installed_here'")
+
+    def reject(self, doc):
+        return None
+
+
+@pytest.mark.parametrize("executor", ["inline", "local"])
+def test_a_setup_that_fails_for_good_stops_the_stage_once_and_the_run_resumes_once_fixed(tmp_path, real_docs,
+                                                                                             executor):
+    # A package missing failed every shard, each after 3 attempts: 16 shards printed and waited through 48 failures
+    # (and 100 shards, 300). The first one stops the stage; the shards not started stay for the resume.
+    pattern = _inputs(tmp_path, real_docs[:160], 16)
+    flag, calls = tmp_path / "broken", tmp_path / "calls"
+    flag.write_text("")
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern),
+                                  steps=[MissingPackage(flag=str(flag), calls=str(calls)), LengthFilter(min_chars=2000)])])
+
+    def ex():
+        return InlineExecutor(retries=2) if executor == "inline" else LocalExecutor(workers=2, progress=False, retries=2)
+
+    with pytest.raises(ShardFailed) as e:
+        run_pipeline(pipe, tmp_path / "run", ex(), log=False, report=False)
+    msg = str(e.value)
+    assert "No module named 'not_installed_here'" in msg and "stage stopped" in msg, msg
+    assert msg.count("not_installed_here") == 1, msg  # said once, not once per shard
+    shards = calls.read_text().split()
+    assert len(shards) == len(set(shards)), shards  # no shard's setup run again
+    # inline: the first shard only; two workers: the shards they had taken (each holds one, and the pool queues a
+    # few more that cannot be cancelled), never the 16
+    assert len(shards) == 1 if executor == "inline" else len(shards) <= 8, shards
+    assert f"({16 - len(shards)} shard(s) not started)" in msg, msg
+    flag.unlink()  # the package installed: the same command resumes and runs every shard
+    res = run_pipeline(pipe, tmp_path / "run", ex(), log=False, report=False)
+    st = res.stats["stages"][0]
+    assert st["in"] == 160 and st["balanced"] and not res.failures
+    ref = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern), steps=[LengthFilter(min_chars=2000)])])
+    run_pipeline(ref, tmp_path / "ref", InlineExecutor(), log=False, report=False)
+    card = "kept/README.md"
+    assert {k: v for k, v in _outputs(tmp_path / "run").items() if k != card} == \
+        {k: v for k, v in _outputs(tmp_path / "ref").items() if k != card}
+
+
 @register("_test_raises_on_doc")
 @dataclass
 class RaisesOnDoc(Filter):

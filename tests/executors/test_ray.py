@@ -296,11 +296,14 @@ class FailsWhileFlagged(Filter):
     flag: str = ""
     log_dir: str = ""
     shard: str = "00002"
+    missing: bool = False  # every shard fails as when a package is not installed (a setup failed for good)
     REASONS = ("never",)
 
     def setup(self, ctx):
         with open(Path(self.log_dir) / ctx.shard, "a") as f:  # one file per shard: no concurrent appends
             f.write("attempt\n")
+        if self.missing and Path(self.flag).exists():
+            raise ModuleNotFoundError("No module named 'not_installed_here'")
         if ctx.shard == self.shard and Path(self.flag).exists():
             raise RuntimeError("disk on fire")
 
@@ -334,6 +337,29 @@ def test_failing_shard_is_reported_then_resume_skips_finished_shards(tmp_path, r
         assert (logs / shard).read_text().count("attempt") == 1  # finished shards were not run again
     assert (logs / "00002").read_text().count("attempt") == 3
     assert res.stats["stages"][0]["in"] == 4 * 70 and res.stats["stages"][0]["balanced"]
+    _local(tmp_path, pipe, local_ex)
+    assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "local")
+
+
+def test_a_setup_that_fails_for_good_stops_the_stage_on_ray_and_the_run_resumes(tmp_path, ray_cluster, local_ex):
+    # Ray retried it (retry_exceptions) and started every shard: each failed 1 + retries times alike
+    pattern, _ = _overlapping_inputs(tmp_path, step=70)
+    flag, logs = tmp_path / "flag", tmp_path / "logs"
+    flag.write_text("on")
+    logs.mkdir()
+    pipe = Pipeline(stages=[Stage("s", reader=JsonlReader(paths=pattern),
+                                  steps=[FailsWhileFlagged(flag=str(flag), log_dir=str(logs), missing=True),
+                                         LengthFilter(min_chars=1500)])])
+    ex = RayExecutor(retries=1, workers=1, progress=False)  # one task in flight: the first shard alone runs
+    with pytest.raises(ShardFailed) as e:
+        _run(pipe, tmp_path / "ray", ex)
+    msg = str(e.value)
+    assert "s/p0/00000" in msg and "No module named 'not_installed_here'" in msg and "stage stopped" in msg, msg
+    assert "(3 shard(s) not started)" in msg, msg
+    assert sorted(p.name for p in logs.iterdir()) == ["00000"] and (logs / "00000").read_text() == "attempt\n"
+    flag.unlink()
+    res = _run(pipe, tmp_path / "ray", ex)  # installed: the same command resumes
+    assert not res.failures and res.stats["stages"][0]["in"] == 4 * 70 and res.stats["stages"][0]["balanced"]
     _local(tmp_path, pipe, local_ex)
     assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "local")
 

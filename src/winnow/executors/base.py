@@ -6,6 +6,8 @@ import errno
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..errors import SetupFailed
+
 
 @dataclass
 class TaskFailure:
@@ -15,6 +17,18 @@ class TaskFailure:
     label: str
     error: str
     attempts: int
+    # the error came from a step's setup and is the same on every shard (SetupFailed): the executor stopped the
+    # stage at it, and the tasks it had not started are NotRun
+    setup: bool = False
+
+
+@dataclass
+class NotRun:
+    """A task the executor did not run because another one's setup failed for good (``stops_stage``): the other
+    shards would have failed the same way, each after its own retries. Its shard has no completion marker, so a
+    resume runs it."""
+
+    label: str
 
 
 # A shard that fails on these fails again at once: a full disk, a quota, a file system mounted read-only. Running it
@@ -25,7 +39,14 @@ _NOT_RETRIED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 def retryable(exc: BaseException) -> bool:
     """Whether running a task that raised ``exc`` again can help."""
-    return not (isinstance(exc, OSError) and exc.errno in _NOT_RETRIED)
+    return not (isinstance(exc, SetupFailed) or (isinstance(exc, OSError) and exc.errno in _NOT_RETRIED))
+
+
+def stops_stage(exc: BaseException) -> bool:
+    """Whether ``exc`` fails every other task of the stage too, so that none is worth starting: a step's setup that
+    failed for good (a package or a model file missing), raised before the task read a document. A run of 100 shards
+    printed and waited through 300 such failures (3 attempts each)."""
+    return isinstance(exc, SetupFailed)
 
 
 class Executor:

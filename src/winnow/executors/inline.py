@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Executor, TaskFailure, retryable
+from .base import Executor, NotRun, TaskFailure, retryable, stops_stage
 
 
 @dataclass
@@ -28,9 +28,14 @@ class InlineExecutor(Executor):
         from .local import Progress
 
         prog = Progress(len(tasks), desc, self.progress and sys.stderr.isatty())
-        results = []
+        results: list[Any] = []
+        stopped = False  # a setup failed for good (stops_stage): the tasks after it are not run
         try:
             for task in tasks:
+                if stopped:
+                    results.append(NotRun(getattr(task, "label", repr(task))))
+                    prog.shard_done()
+                    continue
                 for attempt in range(self.retries + 1):
                     try:
                         results.append(task(prog.add) if prog.bar is not None else task())
@@ -38,7 +43,8 @@ class InlineExecutor(Executor):
                     except Exception as exc:
                         err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
                         if attempt == self.retries or not retryable(exc):
-                            results.append(TaskFailure(getattr(task, "label", repr(task)), err, attempt + 1))
+                            stopped = stops_stage(exc)
+                            results.append(TaskFailure(getattr(task, "label", repr(task)), err, attempt + 1, stopped))
                             break
                 prog.shard_done()
         finally:

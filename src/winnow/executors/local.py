@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Executor, TaskFailure, retryable
+from .base import Executor, NotRun, TaskFailure, retryable, stops_stage
 
 _progress_queue = None
 _started = None  # the write end of the pipe on which a worker says which task it starts (``_run_marked``)
@@ -325,8 +325,19 @@ class LocalExecutor(Executor):
             live[token[i]] = [0, 0]
             return pool.submit(_run_marked, self._submitted, tasks[i])
 
+        stopped = False  # a task's setup failed for good (stops_stage): no other task is started or run again
+
+        def not_run(i: int) -> None:
+            results[i] = NotRun(getattr(tasks[i], "label", repr(tasks[i])))
+            remaining.discard(i)
+            prog.shard_done()
+
         try:
             while remaining:
+                if stopped:  # the tasks a broken pool failed after the stop are not run again
+                    for i in sorted(remaining):
+                        not_run(i)
+                    break
                 pool = self._get_pool()
                 futures: dict[Any, int] = {}
                 broken = False
@@ -353,10 +364,21 @@ class LocalExecutor(Executor):
                         except Exception as exc:
                             attempts[i] += 1
                             err = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                            if attempts[i] > self.retries or not retryable(exc):
-                                results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), err, attempts[i])
+                            if attempts[i] > self.retries or not retryable(exc) or stopped:
+                                results[i] = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), err, attempts[i],
+                                                         stops_stage(exc))
                                 remaining.discard(i)
                                 prog.shard_done()
+                                if stops_stage(exc) and not stopped:
+                                    # Every other shard would fail the same way: those not started are not run
+                                    # (a future a worker already holds cannot be cancelled; it ends as it ends)
+                                    stopped = True
+                                    prog.note(f"[winnow] {results[i].label}: {err}; stopping the stage (every "
+                                              "shard would fail alike)")
+                                    for f in list(pending):
+                                        if f.cancel():
+                                            pending.discard(f)
+                                            not_run(futures[f])
                             else:
                                 futures[submit(pool, i)] = i
                                 pending.add(next(f for f, j in futures.items() if j == i and not f.done()))

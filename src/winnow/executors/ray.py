@@ -29,15 +29,29 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import ConfigError
-from .base import Executor, TaskFailure
+from .base import Executor, NotRun, TaskFailure, stops_stage
 
 __all__ = ["RayExecutor"]
+
+
+@dataclass
+class _Stopped:
+    """What a task returns instead of raising an error that stops the stage (``stops_stage``: a step's setup that
+    failed for good): Ray retries a task whose exception it sees (``retry_exceptions``, which takes only the
+    classes to retry, not those to leave), three times on each shard."""
+
+    error: str
 
 
 def _run_task(task: Any) -> Any:
     # Progress is counted on the driver from each finished shard's result: a callback from a worker would need
     # an actor and a message per 500 documents, which costs more than it tells on a cluster.
-    return task()
+    try:
+        return task()
+    except Exception as exc:
+        if stops_stage(exc):
+            return _Stopped(_error_text(exc))
+        raise
 
 
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -202,6 +216,15 @@ class RayExecutor(Executor):
                     except Exception as exc:  # Ray ran it 1 + retries times; the last error stands
                         res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), _error_text(exc),
                                           self.retries + 1)
+                    if isinstance(res, _Stopped):  # the other shards would fail alike: none more is started
+                        res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), res.error, 1, True)
+                        if nxt < len(tasks):
+                            prog.note(f"[winnow] {res.label}: {res.error}; stopping the stage (every shard would "
+                                      "fail alike)")
+                        for j in range(nxt, len(tasks)):
+                            results[j] = NotRun(getattr(tasks[j], "label", repr(tasks[j])))
+                            prog.shard_done()
+                        nxt = len(tasks)
                     results[i] = res
                     if isinstance(res, dict):
                         prog.add(int(res.get("in", 0)), int(res.get("chars_in", 0)))
