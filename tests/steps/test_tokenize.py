@@ -260,3 +260,9 @@ def test_a_bare_hub_name_is_refused_before_the_run(tmp_path):
     with pytest.raises(ConfigError, match=r"writer \(datatrove\): datatrove writer: the tokenizer .* has no token "
                                           r"'</s>' for eos"):
         pipeline_from_dict(raw)
+    # a folder (as save_pretrained writes one) read "no such file" and the Hub advice; it names its tokenizer.json
+    with pytest.raises(ConfigError, match=r"tokenizer '.*' is a folder; give the tokenizer.json in it: .*tokenizer"):
+        pipeline_from_dict(stage(str(tmp_path)))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"is a folder with no tokenizer.json"):
+        pipeline_from_dict(stage(str(tmp_path / "empty")))

@@ -204,6 +204,13 @@ def check_tokenizer_spec(spec: str) -> None:
     path = spec[len("file://"):] if spec.startswith("file://") else spec
     if Path(path).expanduser().is_file():
         return
+    if Path(path).expanduser().is_dir():
+        # a folder as transformers' save_pretrained writes one (a datatrove user's local tokenizer_name_or_path):
+        # it read "no such file" and the Hub advice
+        inner = Path(path) / "tokenizer.json"
+        raise ValueError(f"tokenizer {spec!r} is a folder; give the tokenizer.json in it: {inner}" if
+                         inner.expanduser().is_file() else f"tokenizer {spec!r} is a folder with no tokenizer.json; "
+                         "give the path of a tokenizer.json")
     if path.startswith(("/", ".", "~")) or Path(path).suffix in (".json", ".model", ".tiktoken", ".txt"):
         # a path, not a Hub name: "hf://OWNER/tokenizer.json/tokenizer.json" would send the user astray
         where = "" if Path(path).expanduser().is_absolute() else f" (relative to {os.getcwd()})"
