@@ -59,6 +59,11 @@ def _edit_record(run):
     _write(_rejected(run), [orjson.dumps(rec)] + lines[1:])
 
 
+def _not_json_line(run):
+    lines = _records(_rejected(run))
+    _write(_rejected(run), [lines[0][: len(lines[0]) // 2]] + lines[1:])
+
+
 DAMAGE = {
     "kept file cut short": (lambda run: _cut(_kept(run)), "kept/main/"),
     "rejected file overwritten": (lambda run: _rejected(run).write_bytes(b"\x00garbage" * 100), "rejected/main/"),
@@ -70,6 +75,7 @@ DAMAGE = {
     # passed over as a line that is not JSON is; whatif says its figures leave it out, apply refuses to write an
     # output short by it
     "a record edited by hand": (_edit_record, None),
+    "a line not JSON": (_not_json_line, None),
     "index cut short": (lambda run: _cut(run / "index" / "documents.jsonl.zst"), None),
 }
 
@@ -80,8 +86,10 @@ def test_a_damaged_run_folder_is_a_message_naming_the_file(good_run, tmp_path, c
     # ('str' object has no attribute 'get') deep inside the report, from every one of these commands.
     run = tmp_path / "run"
     shutil.copytree(good_run, run)
-    some_id = orjson.loads(_records(_rejected(run))[1])["id"]
     make, says = DAMAGE[damage]
+    passed_over = damage in ("a record edited by hand", "a line not JSON")
+    # explain reads only the lines holding the id asked for: the damaged record's is asked for there
+    some_id = orjson.loads(_records(_rejected(run))[0 if passed_over else 1])["id"]
     make(run)
     for argv in (["explain", run, some_id], ["whatif", run, "--set", "length.min_chars=100"], ["report", run],
                  ["query", run, "SELECT count(*) FROM rejected"], ["apply", run, "-o", tmp_path / "out"]):
@@ -89,9 +97,15 @@ def test_a_damaged_run_folder_is_a_message_naming_the_file(good_run, tmp_path, c
         rc = main([str(a) for a in argv])
         cap = capsys.readouterr()
         err = cap.err
-        if says is None and argv[0] == "whatif" and damage == "a record edited by hand":
+        if passed_over and argv[0] in ("explain", "report", "query"):
+            # friction13: these passed over it without a word; now a warning names the file and the count, once
+            what = "1 line(s) not JSON" if damage == "a line not JSON" else "1 record(s) not of the shape a run writes"
+            assert err.count("warning: ") == 1 and f"{_rejected(run)}: {what}" in err, (argv[0], err)
+            # the record asked for is the one passed over: explain says it has none, and why
+            assert rc == (1 if argv[0] == "explain" else 0), (argv[0], err)
+        elif says is None and argv[0] == "whatif" and passed_over:
             assert rc == 0 and "1 line(s) of its files are not JSON or not a document's record" in cap.out, cap.out
-        elif says is None and argv[0] == "apply" and damage == "a record edited by hand":
+        elif says is None and argv[0] == "apply" and passed_over:
             # it wrote an output one document short under "[ledger balanced]"
             assert rc == 1 and "1 line(s) of its files not JSON or not a document's record" in err, err
             assert not (tmp_path / "out" / "kept").exists()  # removed: the folder takes a rerun

@@ -147,6 +147,7 @@ def load_run(run_dir: str | Path) -> RunInfo:
     from ..io.base import as_path
 
     run_dir = as_path(run_dir)  # a local folder or a URL (s3://bucket/run)
+    _WARNED.clear()  # each command loads its run once: a file passed over in part is said once per command
     cfg_path = run_dir / "config.resolved.yaml"
     if not cfg_path.exists():
         from ..errors import WinnowError
@@ -282,18 +283,43 @@ def _iter_file(path: Path, needle: bytes | None = None) -> Iterator[dict[str, An
     from ..errors import WinnowError
     from ..io.base import READ_ERRORS
 
-    n = 0
+    n = not_json = odd = 0
     try:
         for d in _iter_file_raw(path, needle):
-            if _well_formed(d):
+            if d is _NOT_JSON:
+                not_json += 1
+            elif _well_formed(d):
                 n += 1
                 yield d
+            else:
+                odd += 1
     except (*READ_ERRORS, ValueError) as exc:  # pyarrow's ArrowInvalid and orjson's errors are ValueErrors
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # the environment's (a permission, a missing file): the CLI names it
         raise WinnowError(f"{path}: damaged or cut short after {n:,} records ({type(exc).__name__}: {exc}); this "
                           f"command reads the run's records whole: restore the file from a copy, or run the pipeline "
                           f"again into a new folder") from None
+    if (not_json or odd) and str(path) not in _WARNED:
+        _warn_passed_over(path, not_json, odd)
+        _WARNED.add(str(path))
+
+
+_NOT_JSON = object()  # what _iter_file_raw yields for a line that is not JSON (_iter_file counts it)
+# files said once since load_run: explain reads a run's files twice (the lines holding its id, then all of them for
+# the ids it resembles)
+_WARNED: set[str] = set()
+
+
+def _warn_passed_over(path: Path, not_json: int, odd: int) -> None:
+    """Say that a file's lines were passed over: explain, report and query read past them without a word, so that a
+    record edited by hand (or a line a script broke) was simply absent from their figures and answers."""
+    import sys
+
+    what = " and ".join(part for part in (f"{not_json:,} line(s) not JSON" if not_json else "",
+                                          f"{odd:,} record(s) not of the shape a run writes (edited by hand or by a "
+                                          "script?)" if odd else "") if part)
+    print(f"[winnow] warning: {path}: {what} passed over; what this command shows leaves them out", file=sys.stderr,
+          flush=True)
 
 
 def _iter_file_raw(path: Path, needle: bytes | None = None) -> Iterator[dict[str, Any]]:
@@ -323,7 +349,9 @@ def _iter_file_raw(path: Path, needle: bytes | None = None) -> Iterator[dict[str
             try:
                 yield orjson.loads(line)
             except orjson.JSONDecodeError:
-                continue  # a run only writes whole lines; a damaged file is the ledger's business, not the report's
+                # a run only writes whole lines; a damaged file is the ledger's business, not the report's: it is
+                # counted and said (_iter_file)
+                yield _NOT_JSON
 
 
 def _files(folder: Path) -> list[Path]:
