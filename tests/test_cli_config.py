@@ -178,6 +178,11 @@ def test_an_unquoted_input_glob_the_shell_expanded_is_taken_whole(tmp_path, monk
                    "inline"])
         assert rc == 0, capsys.readouterr().err
         assert json.loads((tmp_path / f"run{len(how)}" / "stats.json").read_text())["stages"][0]["in"] == 6
+    # .txt files too (the text reader's): "unrecognized arguments: notes/b.txt"
+    (tmp_path / "notes").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "notes" / f"{name}.txt").write_text(f"note {name}")
+    assert main(["validate", "default", "--input", "notes/a.txt", "notes/b.txt"]) == 0, capsys.readouterr().err
     # what is not an existing input file is argparse's to refuse, as before: a typo, a file no reader reads
     for stray in ("data/d.jsonl", "notes.md"):
         with pytest.raises(SystemExit):

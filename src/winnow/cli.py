@@ -545,8 +545,11 @@ def _shell_expanded_inputs(argv: list[str]) -> list[str]:
         return argv
     from .io.base import implied_reader
 
-    def data_file(a: str) -> bool:
-        return not a.startswith("-") and os.path.isfile(a) and implied_reader([a]) is not None
+    from .config import _text_file_kind
+
+    def data_file(a: str) -> bool:  # (a .txt or .html file too: the text reader's, --input notes.txt)
+        return not a.startswith("-") and os.path.isfile(a) and (implied_reader([a]) is not None
+                                                                or _text_file_kind(a) is not None)
 
     import glob
 
