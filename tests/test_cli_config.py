@@ -151,6 +151,19 @@ def test_input_folder_of_text_or_html_files_uses_the_text_reader(tmp_path, monke
     assert load_pipeline(cfg, inputs=["h/*.txt*"]).stages[0].reader.name == "text"  # the folder form's glob
     with pytest.raises(ConfigError, match=r"several types \(h/notes.txt \(text\), b.jsonl \(jsonl\)\)"):
         load_pipeline(cfg, inputs=["h/notes.txt", "b.jsonl"])
+    # friction13: folders of .txt files with other folders or files of them: one text reader (two folders were
+    # refused as 'the folder holds no .jsonl ... .txt ... file', a folder with a file as 'several types (t (?), ...)')
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u" / "two.txt").write_text("a second page")
+    for inputs, want in ((["t", "u"], ["a page", "a second page"]), (["t", "h/notes.txt"], ["a page", "a note"]),
+                         (["notes.txt.gz", "u"], ["one\ntwo\n", "a second page"])):
+        r = load_pipeline(cfg, inputs=inputs).stages[0].reader
+        assert (r.name, r.paths, r.pattern, r.field) == ("text", inputs, "**/*.txt*", "text")
+        assert [d.text for s in r.shards() for d in r.read(s)] == want
+    (tmp_path / "j").mkdir()
+    write_jsonl(tmp_path / "j" / "a.jsonl", [{"id": "1", "text": "x"}])
+    with pytest.raises(ConfigError, match=r"several types \(t \(text\), j \(jsonl\)\)"):
+        load_pipeline(cfg, inputs=["t", "j"])
 
 
 def test_shipped_pipeline_by_name_with_input(tmp_path, monkeypatch, capsys, real_docs):

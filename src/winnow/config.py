@@ -382,18 +382,42 @@ def _apply_inputs(raw: dict, patterns: list[str], where: Path) -> None:
             st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
                 "type", "paths", "pattern", "field")}, "paths": patterns[0], **text}
             return
-    kinds = {_text_file_kind(pat) for pat in patterns}
+    folders: dict[str, dict[str, str]] = {}  # the folders of plain-text or HTML files given: their _text_folder
+
+    def text_kind(pat: str) -> str | None:
+        """_text_file_kind, and for a folder the kind of the text files it holds (friction13: --input notes/
+        --input more/ was refused as 'the folder holds no ... .txt ... file', and --input notes/ --input extra.txt
+        as 'files of several types (notes (?), extra.txt (text))')."""
+        kind = _text_file_kind(pat)
+        local = os.path.expanduser(pat)
+        if (kind is None and spec["type"] != "text" and "://" not in pat and not glob.has_magic(pat)
+                and os.path.isdir(local) and os.access(local, os.R_OK | os.X_OK)):
+            if local not in walks:
+                walks[local] = folder_walk(local)
+            text = _text_folder(local, walks[local])
+            if text is not None:
+                folders[pat] = text
+                kind = text["field"]
+        return kind
+
+    kinds = {text_kind(pat) for pat in patterns}
     if spec["type"] != "text" and len(kinds) == 1 and None not in kinds:
         # --input notes.txt (or docs/*.html): the text reader, one document per file, as for a folder of them; the
         # jsonl reader quarantined every line of it as malformed JSON and the run was refused ("The reader wants
-        # JSON Lines")
+        # JSON Lines"). A file given is read whatever the pattern, which picks the files of the folders given.
         keep = _fields(lookup("text", "reader"))
         st["reader"] = {"type": "text", **{k: v for k, v in spec.items() if k in keep and k not in (
             "type", "paths", "pattern", "field")}, "paths": patterns[0] if len(patterns) == 1 else patterns,
-            "field": kinds.pop()}
+            **({"pattern": next(iter(folders.values()))["pattern"]} if folders else {}), "field": kinds.pop()}
         return
     if kinds - {None} and len(kinds) > 1:  # a.txt beside b.jsonl: the .txt was read as JSON Lines
-        listed = ", ".join(f"{pat} ({_text_file_kind(pat) or _implied_reader([pat]) or '?'})" for pat in patterns)
+        def reader_of(pat: str) -> str:
+            local = os.path.expanduser(pat)
+            if local in walks:  # a folder: the reader its files are for
+                return _implied_reader(sorted(input_suffixes(local, walks[local]))) or "?"
+            return _implied_reader([pat]) or "?"
+
+        listed = ", ".join(f"{pat} ({text_kind(pat) or reader_of(pat)})" for pat in patterns)
         raise ConfigError(f"--input: the files are of several types ({listed}); a stage has one reader: run each "
                           "type on its own, or give it a stage of its own in a pipeline file")
     patterns = _expand_folders(patterns, str(spec["type"]), walks)
