@@ -454,7 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("whatif", help="how the funnel would change under other thresholds")
     sp.add_argument("run_dir")
     sp.add_argument("--set", action="append", metavar="STEP.PARAM=VALUE",
-                    help="a threshold to change (numbers, lists and booleans: 'language.languages=[en,de]')")
+                    help="a threshold to change (numbers, lists and booleans: 'language.languages=[en,de]'); "
+                         "STAGE.STEP.PARAM changes one stage's step")
     sp.add_argument("--sweep", metavar="STEP.PARAM=V1,V2,...",
                     help="one table over several values of one parameter, e.g. gopher_quality.min_words=50,100,200")
     sp.add_argument("--json", action="store_true")
