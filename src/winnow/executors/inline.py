@@ -33,8 +33,7 @@ class InlineExecutor(Executor):
         try:
             for task in tasks:
                 if stopped:
-                    results.append(NotRun(getattr(task, "label", repr(task))))
-                    prog.shard_done()
+                    results.append(NotRun(getattr(task, "label", repr(task))))  # not counted done: it was not run
                     continue
                 for attempt in range(self.retries + 1):
                     try:

@@ -328,9 +328,9 @@ class LocalExecutor(Executor):
         stopped = False  # a task's setup failed for good (stops_stage): no other task is started or run again
 
         def not_run(i: int) -> None:
+            # not counted done: the progress said "100/100 shards" of a stage that stopped at its sixth
             results[i] = NotRun(getattr(tasks[i], "label", repr(tasks[i])))
             remaining.discard(i)
-            prog.shard_done()
 
         try:
             while remaining:
@@ -373,7 +373,7 @@ class LocalExecutor(Executor):
                                     # Every other shard would fail the same way: those not started are not run
                                     # (a future a worker already holds cannot be cancelled; it ends as it ends)
                                     stopped = True
-                                    prog.note(f"[winnow] {results[i].label}: {err}; stopping the stage (every "
+                                    prog.note(f"[winnow] {results[i].label}: {exc}; stopping the stage (every "
                                               "shard would fail alike)")
                                     for f in list(pending):
                                         if f.cancel():

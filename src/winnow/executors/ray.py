@@ -219,11 +219,10 @@ class RayExecutor(Executor):
                     if isinstance(res, _Stopped):  # the other shards would fail alike: none more is started
                         res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), res.error, 1, True)
                         if nxt < len(tasks):
-                            prog.note(f"[winnow] {res.label}: {res.error}; stopping the stage (every shard would "
+                            prog.note(f"[winnow] {res.label}: {res.error.split(': ', 1)[-1]}; stopping the stage (every shard would "
                                       "fail alike)")
                         for j in range(nxt, len(tasks)):
-                            results[j] = NotRun(getattr(tasks[j], "label", repr(tasks[j])))
-                            prog.shard_done()
+                            results[j] = NotRun(getattr(tasks[j], "label", repr(tasks[j])))  # not counted done
                         nxt = len(tasks)
                     results[i] = res
                     if isinstance(res, dict):
