@@ -527,6 +527,20 @@ def test_orthonormal_iterations_are_numpys_qr_bit_for_bit():
             for _ in range(iters):
                 q, _ = np.linalg.qr(b @ q)
             assert _same_array(coherence._orthonormal_iterations(b, q0, iters), q)
+    assert coherence._qr_kernels_agree()  # (on this numpy the kernels' path is the one taken)
     bad = laps[0].copy()
     bad[0, 1] = np.nan
     assert coherence._orthonormal_iterations(np.eye(len(bad)) - 0.5 * bad, np.ones((len(bad), 2)), 3) is None
+
+
+def test_qr_kernels_that_changed_their_contract_are_not_used(monkeypatch):
+    """A numpy whose private qr_r_raw no longer overwrote its argument would give another q without an error: the
+    check at first use sees it and _smallest_eigen takes np.linalg.qr."""
+    raw, reduced = coherence._QR_KERNELS
+    monkeypatch.setattr(coherence, "_QR_KERNELS", (lambda a, signature: raw(a.copy(), signature=signature), reduced))
+    coherence._qr_kernels_agree.cache_clear()
+    try:
+        assert not coherence._qr_kernels_agree()
+        assert coherence._orthonormal_iterations(np.eye(5), np.ones((5, 2)), 3) is None
+    finally:
+        coherence._qr_kernels_agree.cache_clear()

@@ -1825,15 +1825,34 @@ def _orthonormal_iterations(b: np.ndarray, q: np.ndarray, iters: int) -> np.ndar
     copy already. np.linalg.qr's checks, dtype conversions, R and error-state switching cost 3x its kernels on
     these n x 4 matrices (_smallest_eigen: 30 rounds a page; tests/steps/test_coherence_speed.py holds the two
     equal). None where the kernels are missing or a value is not finite (np.linalg.qr then raises as before)."""
-    if _QR_KERNELS is None or b.dtype != np.float64 or q.dtype != np.float64:
+    if _QR_KERNELS is None or b.dtype != np.float64 or q.dtype != np.float64 or not _qr_kernels_agree():
         return None
+    return _kernel_rounds(b, q, iters)
+
+
+def _kernel_rounds(b: np.ndarray, q: np.ndarray, iters: int) -> np.ndarray | None:
     raw, reduced = _QR_KERNELS
     with np.errstate(all="ignore"):
         for _ in range(iters):
             a = b @ q
-            tau = raw(a, signature="d->d")
+            tau = raw(a, signature="d->d")  # (a is overwritten with the Householder reflectors)
             q = reduced(a, tau, signature="dd->d")
     return q if np.isfinite(q).all() else None
+
+
+@functools.cache
+def _qr_kernels_agree() -> bool:
+    """Whether this numpy's kernels, called as _kernel_rounds calls them, give np.linalg.qr's bits (checked once per
+    process on a fixed matrix: a numpy whose private kernels changed their contract gets the plain path)."""
+    rng = np.random.default_rng(29)
+    b, q = rng.standard_normal((9, 9)), rng.standard_normal((9, 4))
+    try:
+        fast = _kernel_rounds(b, q, 3)
+    except Exception:  # noqa: BLE001 (any failure of a private API: the plain path)
+        return False
+    for _ in range(3):
+        q, _ = np.linalg.qr(b @ q)
+    return fast is not None and fast.shape == q.shape and fast.tobytes() == q.tobytes()
 
 
 def _clusters(idx, xs, sample, ev, emb, best_ratio, best_g, pos) -> tuple[list, str]:
