@@ -771,3 +771,14 @@ def test_a_line_whose_json_would_take_too_much_memory_is_quarantined_on_every_ma
     q = items[1]
     assert q.location == "line 2" and "1,000,003 JSON arrays and objects" in q.message and "not decoded" in q.message
     assert peak < 30 << 20, peak
+
+
+def test_a_line_of_small_json_objects_is_counted_as_objects(tmp_path):
+    # a one-key object takes 169 bytes as Python objects (an array 80): a line of them was estimated at 12x its size
+    # and decoded at 21x, past the 16 x max_record_bytes bound (a 32 MiB line: ~680 MB)
+    p = tmp_path / "a.jsonl"
+    with open(p, "wb") as f:
+        f.write(b'{"id":"objects","text":"x","m":[' + b'{"a":1},' * 240_000 + b'{"a":1}]}\n')  # 1.9 MB, ~40 MB
+        f.write(b'{"id":"spans","text":"x","m":[' + b"[0,10,0.5]," * 170_000 + b"[0,1,1]]}\n")  # 1.9 MB, ~32 MB
+    items = list(JsonlReader(paths=str(p), max_record_bytes=2 << 20).read(str(p)))
+    assert [x.reason if isinstance(x, Quarantine) else x.id for x in items] == ["too_large", "spans"]

@@ -22,16 +22,19 @@ __all__ = ["JsonlReader", "JsonlWriter"]
 _EXCERPT = 200
 
 # Memory a line's JSON takes as Python objects, estimated before it is decoded (lines over _ESTIMATE_FROM bytes
-# only: a shorter one cannot take more than ~30 MB): _CONTAINER_BYTES for each '[' or '{' and _SLOT_BYTES for each
-# ',' (brackets and commas inside strings count too: an overestimate, never an underestimate of the containers).
-# Measured: a 30 MB line of 10 million empty arrays took 900 MB beyond the interpreter (90 bytes an array and its
-# comma). A line whose estimate is over _OBJECT_FACTOR x max_record_bytes (512 MiB at the default) is quarantined
-# undecoded, whatever memory the process has: before, such a line was decoded where memory allowed and
-# quarantined ("ran out of memory") where it did not, so the same input gave different outputs on different
-# machines. 16x leaves room for legitimate structure: a 32 MiB line of Dolma attribute spans ([0, 10, 0.5], ...)
-# estimates ~300 MB.
+# only: a shorter one cannot take more than ~30 MB): _CONTAINER_BYTES for each '[', _OBJECT_BYTES for each '{' and
+# _SLOT_BYTES for each ',' (brackets and commas inside strings count too). Measured: a 30 MB line of 10 million empty
+# arrays took 900 MB beyond the interpreter (90 bytes an array and its comma); a line of 2 million one-key objects
+# ({"a":1}) 169 bytes an object, 21x the line, which the 80 of an array counted as 12x (review14: a 32 MiB line of
+# them took ~680 MB past the 512 MiB bound). Still under-counted (no value is counted): objects of three numbers
+# 12.2x (estimated 9.7x), arrays of three numbers 17.1x (15.2x). A line whose estimate is over _OBJECT_FACTOR x
+# max_record_bytes (512 MiB at the default) is quarantined undecoded, whatever memory the process has: before, such
+# a line was decoded where memory allowed and quarantined ("ran out of memory") where it did not, so the same input
+# gave different outputs on different machines. 16x leaves room for legitimate structure: a 32 MiB line of Dolma
+# attribute spans ([0, 10, 0.5], ...) estimates ~300 MB.
 _ESTIMATE_FROM = 1 << 20
 _CONTAINER_BYTES = 80
+_OBJECT_BYTES = 176
 _SLOT_BYTES = 8
 _OBJECT_FACTOR = 16
 
@@ -150,8 +153,10 @@ class JsonlReader(Reader):
                     yield guard.skipped(shard, where, lineno, line[:_EXCERPT].decode("utf-8", "replace"))
                     continue
                 if len(line) > _ESTIMATE_FROM:
-                    containers = line.count(b"[") + line.count(b"{")
-                    estimate = len(line) + _CONTAINER_BYTES * containers + _SLOT_BYTES * line.count(b",")
+                    arrays, objects = line.count(b"["), line.count(b"{")
+                    containers = arrays + objects
+                    estimate = (len(line) + _CONTAINER_BYTES * arrays + _OBJECT_BYTES * objects
+                                + _SLOT_BYTES * line.count(b","))
                     if estimate > _OBJECT_FACTOR * self.max_record_bytes:
                         yield Quarantine(shard, where, "too_large",
                                          f"{shard}, line {lineno}: the record of {len(line):,} bytes holds up to "
