@@ -188,6 +188,13 @@ def _content_decode(payload: bytes, encoding: str | None, limit: int) -> bytes:
             out = d.process(payload, output_buffer_limit=limit + 1)
         except brotli.error:
             return payload
+        except TypeError:
+            # brotli before 1.2 (Nov 2025; fastwarc asks for any version) has no output_buffer_limit: the record was
+            # quarantined as "cannot be parsed: ... unexpected keyword argument", which named neither the package nor
+            # the fix; decoding without a bound would let 100 KB become gigabytes
+            raise _Undecodable(f"its Content-Encoding is br (Brotli), which the brotli package installed "
+                               f"({getattr(brotli, '__version__', '?')}) cannot decode within a bound: "
+                               f"pip install 'brotli>=1.2'") from None
         if len(out) > limit:
             raise _TooLarge(len(payload))
         return out
