@@ -18,8 +18,8 @@ __all__ = ["TextFolderReader"]
 @register("text", kind="reader")
 @dataclass
 class TextFolderReader(Reader):
-    """Every file matching ``pattern`` under each folder in ``paths`` is a document whose id is its relative path.
-    Files are grouped into shards of ``files_per_shard`` in sorted order. With ``field: html`` the content goes to
+    """Every file matching ``pattern`` under each folder in ``paths`` is a document whose id is its relative path;
+    a file (or glob of files) in ``paths`` is one whatever ``pattern``, its id its name. Files are grouped into shards of ``files_per_shard`` in sorted order. With ``field: html`` the content goes to
     ``metadata["html"]`` (for ``html_extract``) and the text starts empty."""
 
     paths: str | list[str] = "."
