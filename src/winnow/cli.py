@@ -377,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add_input_opts(sp):
         sp.add_argument("--input", action="append", metavar="PATTERN",
                         help="the input files of the pipeline's reader (a glob, or files; repeat for several), e.g. --input "
-                             "'data/*.jsonl.zst'; files of another type (*.parquet, *.warc.gz; *.txt: one document a file) "
+                             "'data/*.jsonl.zst'; files of another type (*.parquet, *.warc.gz; *.txt, *.html: one document a file) "
                              "switch the reader")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a key of the pipeline file, e.g. --set run.name=x, "
