@@ -364,6 +364,21 @@ def test_a_setup_that_fails_for_good_stops_the_stage_on_ray_and_the_run_resumes(
     assert _outputs(tmp_path / "ray") == _outputs(tmp_path / "local")
 
 
+def test_a_full_disk_fails_the_shard_at_once_on_ray(tmp_path, ray_cluster, real_docs):
+    # As the local and inline executors (tests/test_faults.py): Ray retried it (retry_exceptions), each attempt
+    # redoing the shard's work to fail at its first write, 1 + retries opens
+    from tests.test_faults import _FullDiskJsonl, _inputs
+
+    _inputs(tmp_path, real_docs, n_files=1)
+    count = tmp_path / "opens"
+    pipe = Pipeline(stages=[Stage("a", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")), steps=[],
+                                  writer=_FullDiskJsonl(count=str(count)))])
+    with pytest.raises(ShardFailed) as err:
+        _run(pipe, tmp_path / "run", RayExecutor(retries=2, progress=False))
+    assert count.read_text() == "open\n"
+    assert "No space left on device" in str(err.value) and "free space" in str(err.value), str(err.value)
+
+
 # --- the executor itself ----------------------------------------------------------------------------------------
 
 def test_map_keeps_order_and_raises_the_steps_own_error(ray_cluster):

@@ -29,18 +29,20 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import ConfigError
-from .base import Executor, NotRun, TaskFailure, stops_stage
+from .base import Executor, NotRun, TaskFailure, retryable, stops_stage
 
 __all__ = ["RayExecutor"]
 
 
 @dataclass
 class _Stopped:
-    """What a task returns instead of raising an error that stops the stage (``stops_stage``: a step's setup that
-    failed for good): Ray retries a task whose exception it sees (``retry_exceptions``, which takes only the
-    classes to retry, not those to leave), three times on each shard."""
+    """What a task returns instead of raising an error no retry helps (``retryable``): Ray retries a task whose
+    exception it sees (``retry_exceptions``, which takes only the classes to retry, not those to leave), three times
+    on each shard. ``stops``: a step's setup that failed for good, which stops the stage (``stops_stage``); else a
+    full disk, a quota or a read-only file system, which fails this shard at once as the other executors do."""
 
     error: str
+    stops: bool = True
 
 
 def _run_task(task: Any) -> Any:
@@ -49,8 +51,8 @@ def _run_task(task: Any) -> Any:
     try:
         return task()
     except Exception as exc:
-        if stops_stage(exc):
-            return _Stopped(_error_text(exc))
+        if not retryable(exc):
+            return _Stopped(_error_text(exc), stops_stage(exc))
         raise
 
 
@@ -216,7 +218,9 @@ class RayExecutor(Executor):
                     except Exception as exc:  # Ray ran it 1 + retries times; the last error stands
                         res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), _error_text(exc),
                                           self.retries + 1)
-                    if isinstance(res, _Stopped):  # the other shards would fail alike: none more is started
+                    if isinstance(res, _Stopped) and not res.stops:  # a full disk: this shard fails, unretried
+                        res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), res.error, 1)
+                    elif isinstance(res, _Stopped):  # the other shards would fail alike: none more is started
                         res = TaskFailure(getattr(tasks[i], "label", repr(tasks[i])), res.error, 1, True)
                         if nxt < len(tasks):
                             prog.note(f"[winnow] {res.label}: {res.error.split(': ', 1)[-1]}; stopping the stage (every shard would "
