@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import os
 import subprocess
 import sys
@@ -782,3 +783,68 @@ def test_a_line_of_small_json_objects_is_counted_as_objects(tmp_path):
         f.write(b'{"id":"spans","text":"x","m":[' + b"[0,10,0.5]," * 170_000 + b"[0,1,1]]}\n")  # 1.9 MB, ~32 MB
     items = list(JsonlReader(paths=str(p), max_record_bytes=2 << 20).read(str(p)))
     assert [x.reason if isinstance(x, Quarantine) else x.id for x in items] == ["too_large", "spans"]
+
+
+def _zigzag_varint(v: int) -> bytes:
+    z, out = (v << 1) if v >= 0 else (((-v) << 1) - 1), bytearray()
+    while True:
+        out.append((z & 0x7F) | (0x80 if z >> 7 else 0))
+        z >>= 7
+        if not z:
+            return bytes(out)
+
+
+def _big_list_file(tmp_path, monkeypatch):
+    # a list column whose chunk is over the (lowered) cap, so that its page headers are walked
+    import numpy as np
+
+    from winnow.io import parquet
+
+    monkeypatch.setattr(parquet, "_MAX_PAGE_BYTES", 1 << 16)
+    n = 20_000
+    t = pa.table({"text": ["a", "b"], "m": pa.ListArray.from_arrays(
+        pa.array(np.array([0, 1, n], np.int32)), pa.array(np.arange(n, dtype=np.int64)))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p, compression="none", use_dictionary=False, data_page_version="2.0")
+    return p, pq.ParquetFile(p).metadata.row_group(0).column(1)
+
+
+@pytest.mark.parametrize("sizes", [(3, 100, 1 << 66, 1 << 65), (0, -(1 << 31), 50, 10)])
+def test_a_parquet_page_header_whose_sizes_lie_neither_fails_the_worker_nor_reads_the_file(tmp_path, monkeypatch,
+                                                                                            sizes):
+    # A v2 page header claiming 2**66 compressed bytes and 2**65 bytes of levels (i32 fields given varints past 32
+    # bits) raised an OverflowError from f.read that nothing caught: the shard failed (the worker, for a file of
+    # many good row groups). A negative uncompressed size made the walk read the rest of the file (f.read(-n)).
+    from winnow.io.parquet import _chunk_shape
+
+    kind, unc, comp, rep = sizes
+    p, col = _big_list_file(tmp_path, monkeypatch)
+    sub = (b"\x5c\x15" + _zigzag_varint(20_000) + b"\x55" + _zigzag_varint(rep) if kind == 3  # v2: levels' bytes
+           else b"\x2c\x15" + _zigzag_varint(20_000) + b"\x35" + _zigzag_varint(3))  # v1: RLE levels
+    head = (b"\x15" + _zigzag_varint(kind) + b"\x15" + _zigzag_varint(unc) + b"\x15" + _zigzag_varint(comp)
+            + sub + b"\x00\x00")
+    data = bytearray(p.read_bytes())
+    data[col.data_page_offset:col.data_page_offset + len(head)] = head
+    p.write_bytes(bytes(data))
+    items = list(ParquetReader(paths=str(p), format="peer", max_record_bytes=1 << 12).read(str(p)))
+    assert items and all(isinstance(x, Quarantine) for x in items), items
+    reads = []
+
+    class Spy(io.BytesIO):
+        def read(self, n=-1):
+            reads.append(n)
+            return super().read(n)
+    assert _chunk_shape(Spy(bytes(data)), col, 1, 1 << 16) is None
+    assert all(0 <= n <= 1 << 20 for n in reads), reads
+
+
+def test_parquet_snappy_heads_of_overlapping_copies_are_exact():
+    # offset-1..3 copies longer than their offset (a run of one byte, of a pair), heads short and long: the same
+    # bytes as the whole stream decompressed in C (the copy is one slice repeated, not a byte at a time)
+    from winnow.io.parquet import _head
+
+    for unit in (b"\x07", b"\x01\x02", b"abc"):
+        data = b"x" + unit * 50_000 + b"tail"
+        comp = pa.compress(data, codec="snappy", asbytes=True)
+        for want in (1, 5, 64, 1000, 1 << 16, len(data)):
+            assert _head(comp, want, len(data), "snappy")[:want] == data[:want], (unit, want)
