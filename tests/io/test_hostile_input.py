@@ -848,3 +848,35 @@ def test_parquet_snappy_heads_of_overlapping_copies_are_exact():
         comp = pa.compress(data, codec="snappy", asbytes=True)
         for want in (1, 5, 64, 1000, 1 << 16, len(data)):
             assert _head(comp, want, len(data), "snappy")[:want] == data[:want], (unit, want)
+
+
+@pytest.mark.parametrize("codec", ["brotli", "snappy"])
+def test_a_parquet_page_whose_levels_do_not_decompress_is_bounded_by_its_value_count(tmp_path, codec):
+    # pa.decompress says corrupt data with a plain OSError, which the walk's page-level catch lacked: the whole
+    # chunk went unchecked (None) instead of that page counting its values as one row's
+    import numpy as np
+
+    from winnow.io.parquet import _chunk_shape
+
+    n = 200_000
+    t = pa.table({"m": pa.ListArray.from_arrays(pa.array(np.array([0, 1, n], np.int32)),
+                                                pa.array(np.random.default_rng(0).integers(0, 1 << 40, n)))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p, compression=codec, use_dictionary=False)
+    col = pq.ParquetFile(p).metadata.row_group(0).column(0)
+    data = bytearray(p.read_bytes())
+    with open(p, "rb") as f:
+        hlen = _chunk_shape_header_length(f, col.data_page_offset)
+    body = col.data_page_offset + hlen
+    data[body:body + 64] = bytes(range(64))  # the compressed head of the page: garbage
+    p.write_bytes(bytes(data))
+    with open(p, "rb") as f:
+        got = _chunk_shape(f, col, 1, 1 << 30)
+    assert got is not None and got[1] == n, got
+
+
+def _chunk_shape_header_length(f, at):
+    from winnow.io.parquet import _page_info
+
+    f.seek(at)
+    return _page_info(f.read(4096))[2]

@@ -395,8 +395,8 @@ def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int] | None:
                 try:
                     levels = _levels(f, pos + hlen, comp, unc, kind, sub, codec)
                     walked = levels is not None and _longest_rows(levels, values, width, state)
-                except (IndexError, ValueError, OverflowError, EOFError, zlib.error, zstandard.ZstdError,
-                        pa.ArrowException):
+                except (IndexError, ValueError, OverflowError, EOFError, OSError, zlib.error, zstandard.ZstdError,
+                        pa.ArrowException):  # pa.decompress raises a plain OSError for corrupt data
                     walked = False  # levels that do not parse: a crafted page is bounded by its value count
                 if not walked:
                     state = [0, max(state[1], state[0] + values), 0]
