@@ -155,6 +155,7 @@ def main() -> int:
     ap.add_argument("--slow", type=float, default=5.0, help="CPU seconds one file may take")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
+    P._WALK_PAGES = 1 << 16  # (as shipped)
     P._MAX_PAGE_BYTES = 1 << 20  # chunks of over 52,428 values are walked by the reader (cap 1 MiB)
     signal.signal(signal.SIGALRM, _alarm)
     counts = dict(valid_files=0, chunks_walked=0, walk_differs=0, reader_differs=0, mutated=0, crashed=0, hung=0,

@@ -880,3 +880,31 @@ def _chunk_shape_header_length(f, at):
 
     f.seek(at)
     return _page_info(f.read(4096))[2]
+
+
+def test_a_parquet_chunk_of_very_many_pages_is_walked_in_part_and_bounded_by_its_counts(tmp_path, monkeypatch):
+    # a chunk of millions of tiny pages cost ~9 us a page header (a 1 GB file of 140-byte pages: ~10 x pyarrow's
+    # reading of it); past _WALK_PAGES the rest is bounded by the chunk's own value count (here a limit of 20 pages:
+    # the long row after them is counted, with the rest of the chunk, as part of the row in progress)
+    import numpy as np
+
+    from winnow.io import parquet
+    from winnow.io.parquet import _chunk_shape
+
+    monkeypatch.setattr(parquet, "_WALK_PAGES", 20, raising=False)
+    lens = [2] * 300 + [500] + [2] * 10
+    vals = np.random.default_rng(0).integers(0, 1 << 40, sum(lens))
+    t = pa.table({"m": pa.ListArray.from_arrays(pa.array(np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)),
+                                                pa.array(vals))})
+    p = tmp_path / "a.parquet"
+    pq.write_table(t, p, data_page_size=64, write_batch_size=8, use_dictionary=False, compression="none")
+    col = pq.ParquetFile(p).metadata.row_group(0).column(0)
+    heads = []
+
+    class Spy(io.BytesIO):
+        def read(self, n=-1):
+            heads.append(n)
+            return super().read(n)
+    got = _chunk_shape(Spy(p.read_bytes()), col, 1, 1 << 30)
+    assert len([n for n in heads if n == 4096]) == 20, len(heads)  # 20 page headers read, not the chunk's ~150
+    assert got is not None and 500 <= got[1] <= col.num_values and got[0] >= 64, got
