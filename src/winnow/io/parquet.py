@@ -291,10 +291,10 @@ _CODECS = {"UNCOMPRESSED": None, "SNAPPY": "snappy", "GZIP": "gzip", "BROTLI": "
 _LEVEL_RUNS = 1 << 20
 
 
-# Page headers walked in one column chunk at most (~9 us each, ~0.6 s): a chunk of millions of tiny pages (a 1 GB one of
-# 140-byte pages, 7 million) cost ~10 x pyarrow's own reading of it, ~1 min; past this the chunk's metadata bounds the rest (its values
-# as part of the row in progress, its uncompressed size as one page). Writers' pages are 1 MB or 20,000 rows
-# (pyarrow, parquet-mr) or a row group's part (DuckDB): a chunk of 65,536 such pages would be 64 GB.
+# Page headers walked in one column chunk at most (~9 us each, ~0.6 s): a chunk of millions of tiny pages (a 1 GB
+# one of 140-byte pages, 7 million) cost ~1 min, ~10 x pyarrow's own reading of it. Past this the chunk's metadata
+# bounds the rest (its values as part of the row in progress, its uncompressed size as one page). Writers' pages are
+# 1 MB or 20,000 rows (pyarrow, parquet-mr) or a part of a row group (DuckDB): 65,536 such pages would be 64 GB.
 _WALK_PAGES = 1 << 16
 
 
