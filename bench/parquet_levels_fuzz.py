@@ -185,8 +185,8 @@ def main() -> int:
             if got != t.column("text").to_pylist():
                 counts["reader_differs"] += 1
                 bad = next((i for i, (x, y) in enumerate(zip(got, t.column("text").to_pylist())) if x != y), None)
-                findings.append(f"file {k}: reader {len(got)} rows of {t.num_rows}, first differing {bad}; "
-                                f"{sorted({(x.reason, x.message[:150]) for x in items if isinstance(x, Quarantine)})[:2]}")
+                why = sorted({(x.reason, x.message[:150]) for x in items if isinstance(x, Quarantine)})[:2]
+                findings.append(f"file {k}: reader {len(got)} rows of {t.num_rows}, first differing {bad}; {why}")
             data = path.read_bytes()
             pages = sorted({c.data_page_offset for g in range(md.num_row_groups)
                             for c in map(md.row_group(g).column, range(md.num_columns))}
