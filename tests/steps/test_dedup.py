@@ -365,3 +365,15 @@ def test_a_collect_stopped_midway_takes_its_rows_back(monkeypatch):
     monkeypatch.setattr(mh._hasher, "signatures", real_sig)
     mh.collect(Document("next", text))
     assert mh._ids == ["next"] and mh._batch == [] and [o.tolist() for o in mh._key_ords] == [[0]]
+
+
+@pytest.mark.parametrize("content", [b'{"rows": [[0, "a", tr', b"[]", b'{"rows": 5}'])
+def test_a_damaged_decision_file_is_named_when_the_apply_pass_reads_it(tmp_path, content):
+    # the stage stops on it (a ValueError in setup is not retried): the message must say which file and what to do
+    from winnow.step import Context
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "00000.json").write_bytes(content)
+    with pytest.raises(ValueError) as exc:
+        ExactDedup().setup(Context(run_dir=tmp_path, stage="main", shard="00000", work_dir=tmp_path))
+    assert str(tmp_path / "d" / "00000.json") in str(exc.value) and "run the pipeline again" in str(exc.value)

@@ -230,7 +230,13 @@ class _DedupStep(CorpusStep):
             raw = path.read_bytes()
         except FileNotFoundError:
             return
-        self._rows = {r[0]: r[1:] for r in orjson.loads(raw)["rows"]}
+        try:
+            self._rows = {r[0]: r[1:] for r in orjson.loads(raw)["rows"]}
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            # a decision file cut short or edited (orjson's error names no file): the stage stops on it (a retry
+            # reads the same file), so the message says which file and what to do
+            raise ValueError(f"{path}: this run folder's {self.name} decisions cannot be read ({exc!r}): the folder "
+                             f"is damaged; run the pipeline again into a new folder") from exc
 
     def _row(self, doc: Document) -> list | None:
         o = self._ord
