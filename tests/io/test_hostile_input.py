@@ -908,3 +908,22 @@ def test_a_parquet_chunk_of_very_many_pages_is_walked_in_part_and_bounded_by_its
     got = _chunk_shape(Spy(p.read_bytes()), col, 1, 1 << 30)
     assert len([n for n in heads if n == 4096]) == 20, len(heads)  # 20 page headers read, not the chunk's ~150
     assert got is not None and 500 <= got[1] <= col.num_values and got[0] >= 64, got
+
+
+def test_a_row_group_refused_past_the_page_walk_limit_says_so_and_names_no_page_it_did_not_see(tmp_path, monkeypatch):
+    # past _WALK_PAGES the rest of the chunk is bounded as one page (and its values as one row): the row group was
+    # quarantined as "has a page of 14,000 bytes once decompressed" when every page held ~70 (review16)
+    import numpy as np
+
+    from winnow.io import parquet
+    from winnow.io.parquet import ParquetReader
+
+    monkeypatch.setattr(parquet, "_WALK_PAGES", 20)
+    monkeypatch.setattr(parquet, "_MAX_PAGE_BYTES", 4096)
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"text": ["t"] * 2000, "n": np.arange(2000, dtype=np.int64)}), p, data_page_size=64,
+                   write_batch_size=8, use_dictionary=False, compression="none")
+    assert pq.ParquetFile(p).metadata.row_group(0).column(1).total_uncompressed_size > 4 * 4096
+    out = list(ParquetReader(paths=str(p), max_record_bytes=100).read(str(p)))
+    why = [q.message for q in out if getattr(q, "reason", None) == "too_large"]
+    assert len(why) == 1 and "has a page of" not in why[0] and "more than 20 pages" in why[0], why

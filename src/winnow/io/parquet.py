@@ -372,12 +372,13 @@ def _longest_rows(data: bytes, n: int, width: int, state: list[int]) -> bool:
     return True
 
 
-def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int] | None:
-    """(largest uncompressed page, most values in one row) of column chunk ``c`` of an open local file, walking its
-    page headers and, in a repeated column (``max_rep`` > 0), its repetition levels: a page's value count says
-    nothing of its rows (one row of 20 million zeros, or 100,000 rows of 1,024 ones). A repeated column whose levels
-    cannot be read (a codec pyarrow lacks, the deprecated bit-packed level encoding) counts a page's values as one
-    row's. A page over ``cap`` ends the walk (its row group is not read). None when a header cannot be parsed (the
+def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int, bool] | None:
+    """(largest uncompressed page, most values in one row, whether the walk stopped at _WALK_PAGES: the rest of the
+    chunk then counts as one page and its values as the row in progress) of column chunk ``c`` of an open local file,
+    walking its page headers and, in a repeated column (``max_rep`` > 0), its repetition levels: a page's value count
+    says nothing of its rows (one row of 20 million zeros, or 100,000 rows of 1,024 ones). A repeated column whose
+    levels cannot be read (a codec pyarrow lacks, the deprecated bit-packed level encoding) counts a page's values as
+    one row's. A page over ``cap`` ends the walk (its row group is not read). None when a header cannot be parsed (the
     chunk is then read as usual)."""
     start = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
     pos, end, largest = start, start + c.total_compressed_size, 0
@@ -385,10 +386,12 @@ def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int] | None:
     codec = _CODECS.get(c.compression, "?")
     state = [0, 1 if max_rep == 0 else 0, _LEVEL_RUNS]
     pages = seen = unc_seen = 0
+    cut = False
     try:
         while pos < end:
             pages += 1
             if pages > _WALK_PAGES:  # the rest bounded by the chunk's own counts, not walked
+                cut = True
                 largest = max(largest, c.total_uncompressed_size - unc_seen)
                 if max_rep:
                     state = [state[0] + max(c.num_values - seen, 0), state[1], 0]
@@ -417,7 +420,7 @@ def _chunk_shape(f, c: Any, max_rep: int, cap: int) -> tuple[int, int] | None:
                 if not walked:
                     state = [0, max(state[1], state[0] + values), 0]
             pos += hlen + comp
-        return largest, max(state[:2])
+        return largest, max(state[:2]), cut
     except (IndexError, ValueError, OSError, OverflowError):
         return None
 
@@ -669,12 +672,18 @@ class ParquetReader(Reader):
                 shape = _chunk_shape(f, c, r, cap)
                 if shape is None:
                     continue
-                page, row = shape
+                page, row, cut = shape
+                # past _WALK_PAGES the rest is a bound, not a page or a row that was seen: the message says so (it
+                # named "a page of 12,905 bytes" in a chunk of 70-byte pages)
+                past = (f" (column {c.path_in_schema} has more than {_WALK_PAGES:,} pages: the part past them was not "
+                        "walked and counts as ") if cut else ""
                 if page > cap:
-                    return f"has a page of {page:,} bytes once decompressed (over {cap:,})", batch
+                    return (f"may have a page of up to {page:,} bytes once decompressed (over {cap:,}){past}one page)"
+                            if cut else f"has a page of {page:,} bytes once decompressed (over {cap:,})"), batch
                 if row * _ARROW_BYTES_PER_VALUE > cap:
-                    return (f"has a row of {row:,} values in column {c.path_in_schema}, ~"
-                            f"{row * _ARROW_BYTES_PER_VALUE:,} bytes once decoded (over {cap:,})"), batch
+                    return (f"{'may have a row of up to' if cut else 'has a row of'} {row:,} values in column "
+                            f"{c.path_in_schema}, ~{row * _ARROW_BYTES_PER_VALUE:,} bytes once decoded (over {cap:,})"
+                            + (f"{past}the row in progress)" if cut else "")), batch
                 batch = max(1, min(batch, cap // (max(row, 1) * _ARROW_BYTES_PER_VALUE)))
         return None, batch
 
