@@ -377,3 +377,19 @@ def test_a_damaged_decision_file_is_named_when_the_apply_pass_reads_it(tmp_path,
     with pytest.raises(ValueError) as exc:
         ExactDedup().setup(Context(run_dir=tmp_path, stage="main", shard="00000", work_dir=tmp_path))
     assert str(tmp_path / "d" / "00000.json") in str(exc.value) and "run the pipeline again" in str(exc.value)
+
+
+def test_a_decision_file_gone_from_a_shard_that_was_collected_is_named_not_read_as_no_duplicates(tmp_path):
+    # a missing decision file read as "no decisions": every duplicate of the shard was kept, unmarked and
+    # unexplained (the reduce writes one for every collected shard, rows or none); a shard never collected has none
+    from winnow.step import Context
+
+    docs = [Document(f"d{i}", "the same page text, word for word, again and again") for i in range(3)]
+    collect_and_reduce(ExactDedup(), docs, tmp_path / "w")
+    (tmp_path / "w" / "d" / "00000.json").unlink()
+    with pytest.raises(ValueError) as exc:
+        ExactDedup().setup(Context(run_dir=tmp_path, stage="main", shard="00000", work_dir=tmp_path / "w"))
+    assert str(tmp_path / "w" / "d" / "00000.json") in str(exc.value) and "run the pipeline again" in str(exc.value)
+    step = ExactDedup()
+    step.setup(Context(run_dir=tmp_path, stage="main", shard="00001", work_dir=tmp_path / "w"))  # never collected
+    assert step.process(Document("x", "text")).drop is None

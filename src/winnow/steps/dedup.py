@@ -229,6 +229,12 @@ class _DedupStep(CorpusStep):
         try:  # one request on an object store, not an existence check and then a read
             raw = path.read_bytes()
         except FileNotFoundError:
+            # The reduce writes one for every shard it collected, rows or none: missing beside the shard's tables, it
+            # was lost (read as no decisions, every duplicate of the shard was kept unmarked); a shard never
+            # collected (no documents reached the step) has neither
+            if (ctx.work_dir / "c" / f"{ctx.shard}.len.npy").exists():
+                raise ValueError(f"{path}: this run folder's {self.name} decisions for a collected shard are missing: "
+                                 "the folder is damaged; run the pipeline again into a new folder") from None
             return
         try:
             self._rows = {r[0]: r[1:] for r in orjson.loads(raw)["rows"]}
