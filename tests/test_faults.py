@@ -409,9 +409,11 @@ from winnow.io.jsonl import JsonlWriter  # noqa: E402
 
 @dataclass
 class _FullDiskJsonl(JsonlWriter):
-    """JSON Lines into a file system that is full: every write raises ENOSPC; each open is counted in ``count``."""
+    """JSON Lines into a file system that is full: every write raises ENOSPC (or ``err``); each open is counted in
+    ``count``."""
 
     count: str = ""
+    err: int = 28  # errno.ENOSPC
 
     def open(self, path, side=None):
         import errno
@@ -421,7 +423,7 @@ class _FullDiskJsonl(JsonlWriter):
         handle = super().open(path, side)
 
         def full(*a, **k):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise OSError(self.err, os.strerror(self.err))
 
         handle.write = handle.write_encoded = full
         return handle
@@ -445,6 +447,24 @@ def test_a_full_disk_fails_the_shard_at_once_and_says_to_free_space(tmp_path, re
         run_pipeline(pipe, tmp_path / "run", ex, log=False, report=False)
     assert count.read_text() == "open\n"
     assert "No space left on device" in str(err.value) and "free space" in str(err.value)
+
+
+def test_a_shard_on_a_read_only_file_system_fails_at_once_and_says_to_remount(tmp_path, real_docs):
+    # it ended "rerun to resume" (review16), which fails the same way until the file system is writable again
+    import errno
+
+    from winnow.errors import ShardFailed
+    from winnow.io.jsonl import JsonlReader
+    from winnow.pipeline import Pipeline, Stage
+
+    _inputs(tmp_path, real_docs, n_files=1)
+    count = tmp_path / "opens"
+    pipe = Pipeline(stages=[Stage("a", reader=JsonlReader(paths=str(tmp_path / "in" / "*.jsonl")), steps=[],
+                                  writer=_FullDiskJsonl(count=str(count), err=errno.EROFS))])
+    with pytest.raises(ShardFailed) as err:
+        run_pipeline(pipe, tmp_path / "run", InlineExecutor(progress=False), log=False, report=False)
+    assert count.read_text() == "open\n"
+    assert "Read-only file system" in str(err.value) and "read-write" in str(err.value), str(err.value)
 
 
 @register("_test_full_disk_step")

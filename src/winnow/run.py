@@ -341,9 +341,14 @@ def _end_of_run(pipe: Pipeline, run_dir: Path | RemotePath, resuming: bool, elap
         if others:
             cause += f"; {len(others)} more shard(s) failed: " + _failures_by_error(first, others)
         full = any(("No space left on device" in f.error or "Disk quota exceeded" in f.error) for f in failures)
+        # a read-only file system fails a shard at once too (executors.base._NOT_RETRIED): "rerun to resume" alone
+        # fails the same way until it is writable again
+        ro = any("Read-only file system" in f.error for f in failures)
         raise ShardFailed(first.label, cause + ". Finished shards are kept and balanced; " +
                           ("free space on the run folder's file system, then rerun to resume (a full disk fails a "
-                           "shard at once, without running it again)." if full else "rerun to resume."))
+                           "shard at once, without running it again)." if full else
+                           "remount the read-only file system read-write (or copy the run folder to a writable "
+                           "place), then rerun to resume." if ro else "rerun to resume."))
     from .report.index import write_index  # explain's id/URL -> file and position index; never fails the run
 
     write_index(run_dir, log)
