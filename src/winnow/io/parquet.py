@@ -195,15 +195,26 @@ def _skip(buf: bytes, i: int, ftype: int, depth: int = 0) -> int:
                 i = _skip(buf, i, vt, depth + 1)
         return i
     if ftype == 12:
+        fid = 0
         while True:
-            b = buf[i]
-            i += 1
-            if b == 0:
+            fid, ftype, i = _field(buf, i, fid)
+            if ftype < 0:
                 return i
-            if not b >> 4:
-                i = _varint(buf, i)[1]
-            i = _skip(buf, i, b & 0x0F, depth + 1)
+            i = _skip(buf, i, ftype, depth + 1)
     raise ValueError(f"unknown Thrift type {ftype}")
+
+
+def _field(buf: bytes, i: int, fid: int) -> tuple[int, int, int]:
+    """(field id, type, position of its value) of the Thrift compact field header at ``i`` that follows field
+    ``fid``; type -1 for the struct's end (the position is then the one after it)."""
+    b = buf[i]
+    i += 1
+    if b == 0:
+        return fid, -1, i
+    if b >> 4:  # the id as a delta from the field before
+        return fid + (b >> 4), b & 0x0F, i
+    z, i = _varint(buf, i)
+    return (z >> 1) ^ -(z & 1), b & 0x0F, i
 
 
 def _i32(z: int) -> int:
@@ -219,16 +230,9 @@ def _struct_ints(buf: bytes, i: int) -> tuple[dict[int, int], int]:
     out: dict[int, int] = {}
     fid = 0
     while True:
-        b = buf[i]
-        i += 1
-        if b == 0:
+        fid, ftype, i = _field(buf, i, fid)
+        if ftype < 0:
             return out, i
-        if b >> 4:
-            fid += b >> 4
-        else:
-            z, i = _varint(buf, i)
-            fid = (z >> 1) ^ -(z & 1)
-        ftype = b & 0x0F
         if ftype == 5:
             z, i = _varint(buf, i)
             out[fid] = _i32(z)
@@ -247,16 +251,9 @@ def _page_info(buf: bytes) -> tuple[int, int, int, int, dict[int, int]]:
     i = 0
     fid = 0
     while True:
-        b = buf[i]
-        i += 1
-        if b == 0:
+        fid, ftype, i = _field(buf, i, fid)
+        if ftype < 0:
             break
-        if b >> 4:
-            fid += b >> 4
-        else:
-            z, i = _varint(buf, i)
-            fid = (z >> 1) ^ -(z & 1)
-        ftype = b & 0x0F
         if fid in (1, 2, 3) and ftype == 5:
             z, i = _varint(buf, i)
             top[fid] = _i32(z)
