@@ -18,7 +18,6 @@ default steps before line_noise, its line_dedup edits and language attributes in
 from __future__ import annotations
 
 import argparse
-import glob
 import gzip
 import json
 import sys
@@ -51,13 +50,11 @@ def documents(data: Path, e2e_run: str | None, sets: list[str]):
                 if r.get(key):
                     yield name, Document(id=f"{r['id']}:{key}", text=r[key])
     if "register" in sets:
-        for path in sorted(glob.glob(str(data / "crawl" / "register-multiling" / "*" / "*.tsv.gz"))):
-            lang = Path(path).parent.name.lower()
-            with gzip.open(path, "rt", errors="replace") as f:
-                for i, line in enumerate(f):
-                    parts = line.rstrip("\n").split("\t", 1)
-                    if len(parts) == 2 and len(parts[1]) >= 50:
-                        yield "register", Document(id=f"{lang}{i}", text=parts[1].replace(" \u00b6 ", "\n"))
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from near_copies import register_texts
+
+        for lang, i, text in register_texts(data):
+            yield "register", Document(id=f"{lang}{i}", text=text)
 
 
 def pre_config() -> str:

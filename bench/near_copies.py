@@ -51,15 +51,21 @@ def pages(data: Path) -> list[dict]:
         for line in f:
             r = json.loads(line)
             out.append({"id": r["id"], "url": r["url"], "text": r["text"]})
+    for lang, i, text in register_texts(data):
+        out.append({"id": f"{lang}{i}", "url": f"https://{lang}.example.org/{i}", "text": text})
+    return out
+
+
+def register_texts(data: Path):
+    """(language, line number, text) of each register-multiling document of 50+ characters, its paragraph marks
+    made line breaks (bench/default_steps_same.py reads them through this too)."""
     for path in sorted(glob.glob(str(data / "crawl" / "register-multiling" / "*" / "*.tsv.gz"))):
         lang = Path(path).parent.name.lower()
         with gzip.open(path, "rt", errors="replace") as f:
             for i, line in enumerate(f):
                 parts = line.rstrip("\n").split("\t", 1)
                 if len(parts) == 2 and len(parts[1]) >= 50:
-                    out.append({"id": f"{lang}{i}", "url": f"https://{lang}.example.org/{i}",
-                                "text": parts[1].replace(" ¶ ", "\n")})
-    return out
+                    yield lang, i, parts[1].replace(" ¶ ", "\n")
 
 
 def vary(r: dict, k: int, rng: random.Random) -> dict:
