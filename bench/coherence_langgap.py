@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import coherence_lang_heads as clh  # noqa: E402
 import coherence_train as ct  # noqa: E402
 import coherence_train_nonen as ctn  # noqa: E402
-from coherence_recipes import load, sents  # noqa: E402
+from coherence_recipes import load  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
 from winnow.steps.coherence import DOC_FEATURES, _TOKEN, _content, analyse  # noqa: E402
@@ -575,12 +575,7 @@ class OwnHead:
         ct.LANG_POWER = 0.0
         try:
             m = ct.train_on(part, self.fp, exclude=exclude)
-            x12, _, _, fold12 = part["real12"]
-            o = np.zeros(len(x12))
-            for k in range(ct.FOLDS):
-                held = {r: tuple(a[v[3] != k] for a in v) if r in ("real", "real12", "untouched") else v
-                        for r, v in part.items()}
-                o[fold12 == k] = ct.score(ct.train_on(held, self.fp, exclude=exclude), x12[fold12 == k])
+            o = ct.oof_scores(part, self.fp, exclude=exclude)
             shift = -ct._cut(o, np.full(len(o), 1.0 / len(o)), self.fp)
             for mh in m.values():
                 mh["b"] += shift

@@ -215,6 +215,19 @@ def score(model, x):
     return np.max([logit(m, x) for h, m in model.items() if h in HEADS], axis=0)
 
 
+def oof_scores(part, fp, exclude=()):
+    """Out-of-fold scores of ``part["real12"]``: each of the FOLDS folds of real pages (by page) scored by a fit
+    without that fold's real, real12 and untouched pages (the stitched pages are all kept). The language heads of
+    bench/coherence_train_heads.py and bench/coherence_langgap.py set their bias on these."""
+    x12, fold12 = part["real12"][0], part["real12"][3]
+    o = np.zeros(len(x12))
+    for k in range(FOLDS):
+        held = {r: tuple(a[v[3] != k] for a in v) if r in ("real", "real12", "untouched") else v
+                for r, v in part.items()}
+        o[fold12 == k] = score(train_on(held, fp, exclude=exclude), x12[fold12 == k])
+    return o
+
+
 def train_on(groups, fp, exclude=(), lang_out=None):
     """One logistic regression per kind of stitching against the same negatives (a spun page and a block-stitched
     page sit on opposite sides of a real page in several signals: one linear model cannot hold both), then a

@@ -25,6 +25,7 @@ every run; not run at stop 29: nothing passed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import glob
 import gzip
@@ -43,7 +44,7 @@ import coherence_train as ct  # noqa: E402
 import coherence_train_nonen as ctn  # noqa: E402
 
 from winnow.sentences import sentence_spans  # noqa: E402
-from winnow.steps.coherence import DOC_FEATURES, POOLED_SURE  # noqa: E402
+from winnow.steps.coherence import POOLED_SURE  # noqa: E402
 from winnow.steps.coherence._lang import GROUPS, guess  # noqa: E402
 
 EN = ctn.EN
@@ -52,17 +53,30 @@ EN = ctn.EN
 EN_FP = clh.GROUP_FP["en"]
 
 
+@contextlib.contextmanager
+def _group_features():
+    """coherence_train's featurise with the language group column, as coherence_lang_heads fits with."""
+    orig = ct.featurise
+    ct.featurise = clh._with_groups(orig)
+    try:
+        yield
+    finally:
+        ct.featurise = orig
+
+
+def turku_set(args):
+    """The Turku kept pages, featurised with the group column (cached beside the one-language set's features)."""
+    with _group_features():
+        return ctn.turku_set(argparse.Namespace(data=args.data, cache=args.cache_new))
+
+
 def load_train(args, recipes, cache):
     """The train half of a recipe set (coherence_lang_heads' layout, en/de split by the guess), without
     featurising its test half."""
     a = copy.copy(args)
     a.recipes, a.cache = recipes, cache
-    orig = ct.featurise
-    ct.featurise = clh._with_groups(orig)
-    try:
+    with _group_features():
         d = ct.dataset(a, "train")
-    finally:
-        ct.featurise = orig
     return ctn.relabel({k: (v[0][:, :-2], v[1], v[2], v[3], v[0][:, -1].astype(int)) for k, v in d.items()})
 
 
@@ -73,13 +87,8 @@ def en_head(train, exclude=()):
     try:
         part = clh.sub(train, lambda lang, g: g == EN)
         m = ct.train_on(part, clh.FP, exclude=exclude)
-        x12, _, lang12, fold12 = part["real12"]
-        o = np.zeros(len(x12))
-        for k in range(ct.FOLDS):
-            held = {r: tuple(a[v[3] != k] for a in v) if r in ("real", "real12", "untouched") else v
-                    for r, v in part.items()}
-            o[fold12 == k] = ct.score(ct.train_on(held, clh.FP, exclude=exclude), x12[fold12 == k])
-        _, inv, cnt = np.unique(lang12, return_inverse=True, return_counts=True)
+        o = ct.oof_scores(part, clh.FP, exclude=exclude)
+        _, inv, cnt = np.unique(part["real12"][2], return_inverse=True, return_counts=True)
         w = 1.0 / cnt[inv]
         shift = -ct._cut(o, w / w.sum(), EN_FP)
         for mh in m.values():
@@ -114,12 +123,7 @@ def measure_matched(args):
     fr_tr, fr_te, _ = lg_.load_dir(args, args.fresh, args.cache_fresh, lid_labels=True)
     del fr_tr
     xe, ge = extraction_set(args)
-    orig = ct.featurise
-    ct.featurise = clh._with_groups(orig)
-    try:
-        turku = ctn.turku_set(argparse.Namespace(data=args.data, cache=args.cache_new))
-    finally:
-        ct.featurise = orig
+    turku = turku_set(args)
     print(f"sets: {time.process_time() - t0:.0f} s CPU", file=sys.stderr, flush=True)
     shipped = ctn.Shipped()
     en1 = en_head(new_tr)
@@ -285,12 +289,7 @@ def measure(args):
     new_tr, new_te, _ = lg_.load_dir(args, args.new, args.cache_new, lid_labels=True)
     old480 = load_train(args, args.old480, args.cache480)
     old_tr, _, old_rows = lg_.load_dir(args, args.recipes, args.cache)
-    orig = ct.featurise
-    ct.featurise = clh._with_groups(orig)
-    try:
-        turku = ctn.turku_set(argparse.Namespace(data=args.data, cache=args.cache_new))
-    finally:
-        ct.featurise = orig
+    turku = turku_set(args)
     xe, ge = extraction_set(args)
     print(f"sets: {time.process_time() - t0:.0f} s CPU", file=sys.stderr, flush=True)
 
@@ -381,7 +380,7 @@ def measure(args):
             if args.oracle:
                 at_rate(cm, bm, new_te, rs, lg, (r,), key=f"{lg} candidate at base's real count")
             cells += [f"{rec[0]:.1%}", f"**{rec[1]:.1%}** ({rec[1] - rec[0]:+.1%})", f"{fr[0]:.1%}", f"{fr[1]:.1%}"]
-        print(f"| {r} | " + " | ".join(cells) + f" |", flush=True)
+        print(f"| {r} | " + " | ".join(cells) + " |", flush=True)
         print(f"  ({r}: {time.process_time() - t2:.0f} s CPU)", file=sys.stderr, flush=True)
     s = sums / len(ct.STITCHED)
     print(f"| mean | {s[0]:.1%} | **{s[1]:.1%}** | | | {s[2]:.1%} | **{s[3]:.1%}** | | |")
